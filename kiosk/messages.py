@@ -2159,6 +2159,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         '{key}: "{id}" is reserved (the officer\'s typed entries are recorded under it)'),
     "config.needs_location": ("{key}: thiết bị {type} cần một trong port/path, usb hoặc name",
                               "{key}: a {type} device needs one of port/path, usb or name"),
+    "config.bad_serial_port": (
+        '{key}: không thể là cổng nối tiếp: {problem}; cần đường dẫn thiết bị, ví dụ '
+        '"/dev/ttyACM0" hoặc "/dev/serial/by-id/…"',
+        '{key}: cannot be a serial port: {problem}; expected a device path such as '
+        '"/dev/ttyACM0" or "/dev/serial/by-id/…"'),
+    "config.port.character": (
+        "ký tự thứ {position} trong {length} là {character}, không đường dẫn thiết bị nào có "
+        "(một mã đã quét?)",
+        "character {position} of {length} is {character}, which no device path holds (a "
+        "scanned code?)"),
+    "config.port.relative": ('không bắt đầu bằng "/" ({length} ký tự)',
+                             'it does not start with "/" ({length} characters)'),
+    "config.port.name_too_long": (
+        "một phần của đường dẫn dài {bytes} byte, quá {limit} byte của một tên tệp",
+        "a part of the path is {bytes} bytes long, past a file name's {limit}"),
     "config.bad_usb": ('{key}: cần "VID:PID[:SERIAL]" dạng hex, nhận được "{got}"',
                        '{key}: expected "VID:PID[:SERIAL]" in hex, got "{got}"'),
     "config.not_utf8": ("{path}: không phải văn bản UTF-8 (byte {value} ở vị trí {byte}); hãy "

@@ -104,6 +104,62 @@ def test_a_serial_scanners_bytes_and_encoding_are_checked_before_it_starts(
     assert proc.stderr.startswith(f"config error: config.toml: {shown}")
 
 
+PCCOVID = "******012345|NGUYEN VAN AN|1990-**-**|0|162979388586171100|<1<00<0912345678"
+CCCD = ("001090012345|123456789|Nguyễn Văn An|01011990|Nam|Số 12 đường Lê Lợi, phường Bến "
+        "Nghé, quận 1, Thành phố Hồ Chí Minh|01012021")
+CCCD_200 = CCCD + "|" + "0" * (199 - len(CCCD))
+
+
+def serial_port(port: str) -> str:
+    return f'[[devices]]\nid = "s1"\ntype = "serial"\nport = "{port}"\n'
+
+
+SCANNED = ", which no device path holds (a scanned code?)"
+
+
+@pytest.mark.parametrize("port, problem", [
+    (PCCOVID, "character 1 of 75 is '*'" + SCANNED),
+    (CCCD_200, "character 13 of 200 is '|'" + SCANNED),
+    ("/dev/ttyACM0 ", "character 13 of 13 is ' '" + SCANNED),
+    ("COM3", 'it does not start with "/" (4 characters)'),
+    ("rfc2217://10.0.0.5:2217", 'it does not start with "/" (23 characters)'),
+    ("/dev/serial/by-id/" + "x" * 256, "a part of the path is 256 bytes long, past a file "
+                                       "name's 255")])
+def test_a_serial_port_that_cannot_be_a_device_path_is_refused_without_repeating_it(
+        tmp_path: Path, port: str, problem: str) -> None:
+    """A code scanned or typed into ``port`` passed ``config check`` and the scanner then
+    read "not found" for ever. The kiosk opens a Linux device path (no COM name, no
+    pyserial URL). The refusal names the key and the fault, not the value: it may be a
+    person's scanned code, and a refusal at start goes to the journal."""
+    proc = check(tmp_path, extra=serial_port(port))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        f"config error: config.toml: devices[0].port: cannot be a serial port: {problem}"
+        '; expected a device path such as "/dev/ttyACM0" or "/dev/serial/by-id/…"')
+    assert "NGUYEN" not in proc.stderr and "Nguyễn" not in proc.stderr
+
+
+def test_the_port_refusal_is_worded_in_vietnamese_for_a_vietnamese_file(tmp_path: Path) -> None:
+    proc = check(tmp_path, extra=serial_port(PCCOVID), language="vi")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "lỗi cấu hình: config.toml: devices[0].port: không thể là cổng nối tiếp: ký tự thứ 1 "
+        "trong 75 là '*', không đường dẫn thiết bị nào có (một mã đã quét?); cần đường dẫn "
+        'thiết bị, ví dụ "/dev/ttyACM0" hoặc "/dev/serial/by-id/…"')
+
+
+@pytest.mark.parametrize("port", [
+    "/dev/ttyACM0", "/dev/ttyUSB1", "/dev/rfcomm0",
+    "/dev/serial/by-id/usb-Honeywell_1900_21010B1234-if00",
+    "/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0",
+    "/dev/serial/by-path/pci-0000:00:14.0-usb-0:1.4:1.0-port0",
+    "/home/trạm/máy-quét"])
+def test_device_paths_and_their_by_id_and_by_path_links_pass(tmp_path: Path,
+                                                              port: str) -> None:
+    proc = check(tmp_path, extra=serial_port(port))
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_a_timeout_of_nan_is_refused_by_config_check_not_met_at_the_first_push(
         tmp_path: Path) -> None:
     """``nan`` passed every range check: ``config check`` said OK, then each push ended in

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from kiosk.devices import kind
 from kiosk.messages import Words
 from kiosk.schema import ConfigError, opt
+
+PATH_PUNCTUATION = frozenset("/._-+:=@#,")
+"""Besides letters, digits and marks, what a device path holds: the kernel's names, udev's
+by-id and by-path links (udev writes "_" for anything else in a vendor's strings)."""
+NAME_MAX = 255
+"""Bytes in one part of a path (Linux's NAME_MAX): a longer part names no file."""
 
 BAUDRATES = (1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200, 230400, 460800,
              921600)
@@ -35,6 +42,9 @@ class SerialOptions(kind.DeviceOptions):
         from kiosk.devices.serial_framer import check_encoding, parse_bytes
 
         kind.check_location(self, path, ("port", "usb"))
+        problem = port_problem(self.port)
+        if problem is not None:
+            raise ConfigError("config.bad_serial_port", key=f"{path}.port", problem=problem)
         for key, check in (("terminator", parse_bytes), ("prefix", parse_bytes),
                            ("suffix", parse_bytes), ("encoding_fallback", check_encoding)):
             try:
@@ -42,6 +52,24 @@ class SerialOptions(kind.DeviceOptions):
             except ConfigError as exc:
                 raise ConfigError("config.in_key", key=f"{path}.{key}",
                                   problem=exc.words) from None
+
+
+def port_problem(port: str) -> Words | None:
+    """Why ``port`` cannot be a serial port's path (None: it can, or it is empty), for the
+    file check and the technician's form alike. A code scanned or typed into the field — a
+    PC-Covid or CCCD code's "|" and spaces, a URL — passed as a path and only ever read "not
+    found". The kiosk opens a path (pyserial's ``Serial``, Linux): no COM name or
+    ``rfc2217://`` URL. The value is not repeated: it may be a person's scanned code."""
+    for position, character in enumerate(port, 1):
+        if character not in PATH_PUNCTUATION and unicodedata.category(character)[0] not in "LNM":
+            return Words("config.port.character", {"character": repr(character),
+                                                   "position": position, "length": len(port)})
+    if port and not port.startswith("/"):
+        return Words("config.port.relative", {"length": len(port)})
+    longest = max((len(part.encode()) for part in port.split("/")), default=0)
+    if longest > NAME_MAX:
+        return Words("config.port.name_too_long", {"bytes": longest, "limit": NAME_MAX})
+    return None
 
 
 def decoder(options: SerialOptions) -> Any:
