@@ -9,6 +9,7 @@ screen, drops unsaved edits and asks the PIN again; the next opening says what w
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from ui_support import (  # noqa: F401
     CCCD_AN,
@@ -54,7 +55,7 @@ def test_left_idle_the_technician_screen_goes_back_to_the_officer_and_drops_the_
     before = path.read_bytes()
     window = make_window(path)
     screen = open_with_pin(window, qtbot)
-    screen.form.fields["port"].put("******054321|TRAN VAN BA")
+    screen.form.fields["port"].put("/dev/ttyACM1")
     assert screen.dirty
 
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.officer, timeout=5000)
@@ -94,7 +95,7 @@ def test_back_with_unsaved_edits_warns_once_then_drops_them(make_window, qtbot, 
     before = path.read_bytes()
     window = make_window(path)
     screen = open_with_pin(window, qtbot)
-    screen.form.fields["port"].put("******054321|TRAN VAN BA")
+    screen.form.fields["port"].put("/dev/ttyACM1")
 
     screen.back.click()
     assert window.stack.currentWidget() is screen
@@ -107,6 +108,33 @@ def test_back_with_unsaved_edits_warns_once_then_drops_them(make_window, qtbot, 
     assert not screen.dirty and screen.message.text() == ""
     assert screen.form.fields["port"].get() == "/dev/serial/by-id/usb-Honeywell-if00"
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("leave", ["back", "idle"])
+def test_what_was_typed_and_kept_nowhere_is_gone_once_the_screen_is_left(
+        make_window, qtbot, tmp_path, leave):
+    """A code typed or scanned into the port field is refused under the form (no device
+    path has its "|"), so it is no edit and no warning keeps the screen; nor is text
+    left in the Centre tab's code box. Both stayed for whoever opened the screen next:
+    leaving it, by Back or the idle time, wipes them."""
+    window = make_window(with_idle(tmp_path, 1))
+    screen = open_with_pin(window, qtbot)
+    screen.form.fields["port"].put("******054321|TRAN VAN BA|1990")
+    assert not screen.dirty
+    assert screen.form.error.text() == (  # as `kiosk config check` says it; never repeated
+        "Không hợp lệ: devices[0].port: không thể là cổng nối tiếp: ký tự thứ 1 trong 29 là "
+        "'*', không đường dẫn thiết bị nào có (một mã đã quét?); cần đường dẫn thiết bị, ví "
+        'dụ "/dev/ttyACM0" hoặc "/dev/serial/by-id/…"')
+    screen.enrol.code_box.setText("******054321|TRAN VAN BA|1990")
+
+    if leave == "back":
+        screen.back.click()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.officer, timeout=5000)
+
+    screen = open_with_pin(window, qtbot)
+    assert screen.form.fields["port"].get() == "/dev/serial/by-id/usb-Honeywell-if00"
+    assert screen.form.error.text() == "" and screen.message.text() == ""
+    assert screen.enrol.code_box.text() == ""
 
 
 def test_back_without_edits_goes_straight_back(make_window, qtbot, tmp_path):

@@ -5,8 +5,9 @@ searched, the manual-entry form, the PIN pad. Its burst is still a scan of the w
 — recorded once, shown on the card with its cue — and none of its keys reach the field. A
 person typing (keys far apart) still gets their text, Backspace, Tab and Enter in the field
 they are in, a moment later. So on the technician screen: a code scanned while a settings
-field has the keyboard is a scan, never typed into config.toml; only the enrolment box and
-the Watch tab's capture field, which a technician scans into on purpose, take its keys.
+field or the enrolment box has the keyboard is a scan, never typed into config.toml; only the
+Watch tab's capture field, which a technician scans into to read the keys, takes its keys
+(and forgets them once the screen is left).
 
 Keys are real QKeyEvents sent to the focused widget, each with its own timestamp as the
 window system stamps it: a scanner's 4 ms apart, a person's when they really happen.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
@@ -271,20 +273,47 @@ def test_a_scan_while_the_pin_pad_is_open_is_recorded_and_closes_the_pad(make_wi
     assert window.stack.currentWidget() is window.technician
 
 
-def test_on_the_technician_screen_a_scanner_still_types_into_the_enrolment_box(
+def test_a_scan_while_the_enrolment_box_has_the_keyboard_is_recorded_not_typed(
         make_window, qtbot, tmp_path):
-    """Out of scope on purpose: there the scanner's text is the technician's to see."""
+    """The Centre tab puts the cursor in its code box; someone in the queue scans at the
+    desk scanner. Their code was typed into the box (and, with a terminator other than
+    Enter, stayed there for the next person to open the screen): now it is their scan,
+    recorded and answered on top of the screen, and the box stays empty."""
     path = write_config(tmp_path, WEDGE)
     window = make_window(path)
-    active(window, qtbot)
     window._show_technician()
     screen = window.technician
+    qtbot.wait(200)  # as below: activate the window again, as the technician's tap does
+    active(window, qtbot)
     screen.tabs.setCurrentWidget(screen.enrol_tab)
     qtbot.waitUntil(lambda: focused() is screen.enrol.code_box)
-    start = now_ms()
-    for index, char in enumerate("ckenrol:1?u=x"):
-        key(screen.enrol.code_box, char, start + index * SCANNER_GAP_MS)
-    assert screen.enrol.code_box.text() == "ckenrol:1?u=x"
+
+    scanner_types(PCCOVID)
+
+    qtbot.waitUntil(lambda: screen.scan_notice.isVisible(), timeout=5000)
+    scanned_once(path)
+    assert screen.enrol.code_box.text() == "" and screen.enrol.status.text() == ""
+
+
+def test_an_enrolment_code_scanned_into_the_enrolment_box_is_taken_as_a_scan(
+        make_window, qtbot, tmp_path):
+    """The technician's own scan of the centre's code is a scan like any device's: the
+    Centre tab takes it (this one is no whole code, and says so), nothing is recorded."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    window._show_technician()
+    screen = window.technician
+    qtbot.wait(200)
+    active(window, qtbot)
+    screen.tabs.setCurrentWidget(screen.enrol_tab)
+    qtbot.waitUntil(lambda: focused() is screen.enrol.code_box)
+
+    scanner_types("ckenrol:1?u=x")
+
+    qtbot.waitUntil(lambda: screen.enrol.status.text() != "", timeout=5000)
+    assert screen.enrol.status.text().startswith("Mã đăng ký không hợp lệ: ")
+    assert screen.enrol.code_box.text() == ""
+    assert not screen.scan_notice.isVisible()
     assert stored_entries(load(path)) == []
 
 
@@ -357,6 +386,39 @@ def test_on_the_watch_tab_a_scanner_still_types_into_the_capture_field(
         key(screen.watch.capture, char, start + index * SCANNER_GAP_MS)
     assert screen.watch.capture.text() == "ABC123"
     assert stored_entries(load(path)) == []
+
+
+@pytest.mark.parametrize("leave", ["back", "idle", "sync screen"])
+def test_a_code_scanned_into_the_capture_field_is_gone_once_the_screen_is_left(
+        make_window, qtbot, tmp_path, leave):
+    """Someone's PC-Covid code scanned into the Watch tab's field (and listed key by key in
+    its log) stayed on the screen for whoever opened it next: leaving the screen, by Back,
+    the idle time or for the sync screen, wipes both."""
+    path = write_config(tmp_path, WEDGE)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "[store]", "technician_idle_seconds = 1\n\n[store]", 1), encoding="utf-8")
+    window = make_window(path)
+    window._show_technician()
+    screen = window.technician
+    qtbot.wait(200)
+    active(window, qtbot)
+    screen.tabs.setCurrentWidget(screen.watch_tab)
+    screen.watch.capture.setFocus()
+    qtbot.waitUntil(lambda: focused() is screen.watch.capture)
+    scanner_types(PCCOVID)
+    assert screen.watch.capture.text() == PCCOVID
+    assert "NGUYEN VAN AN" in screen.watch.output.toPlainText()
+
+    if leave == "back":
+        screen.back.click()
+    elif leave == "sync screen":
+        window._show_sync()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is not screen, timeout=5000)
+
+    window._show_technician()
+    assert screen.tabs.currentWidget() is screen.watch_tab
+    assert screen.watch.capture.text() == ""
+    assert "NGUYEN" not in screen.watch.output.toPlainText()
 
 
 # -- a scanner stalling mid-code: its terminator is waited for (kiosk.devices.stream) ------

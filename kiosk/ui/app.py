@@ -6,8 +6,8 @@ default; the technician and sync screens open behind the PIN. In kiosk mode
 needs the PIN, and a focus guard gives the keyboard back to the scan target. A wedge
 scanner's burst is a scan wherever the keyboard is on the officer screen (the search box,
 the manual-entry form, the PIN pad, which a scan closes: ``kiosk/ui/wedge_input.py``) and on
-the screens behind the PIN — technician (but for its enrolment box and Watch capture field)
-and sync —, where it is answered on top of the screen; both go back to the officer's after
+the screens behind the PIN — technician (but for its Watch capture field) and sync —, where
+it is answered on top of the screen; both go back to the officer's after
 ``[kiosk] technician_idle_seconds`` without a person's input.
 """
 
@@ -268,9 +268,9 @@ class MainWindow(QMainWindow):
         chooser), whichever screen is shown. On the screens behind the PIN a code scanned
         while a settings field or a button has the keyboard is a scan of the queue: never
         typed into config.toml, nor its space pressing the sync screen's focused Back and
-        the rest recorded as a code of its own. The technician's enrolment box and Watch
-        capture field keep their keys: a technician scans into them on purpose. No one
-        scans into the export's file name: a person typing it gets their keys."""
+        the rest recorded as a code of its own. The technician's Watch capture field keeps
+        its keys: it lists a scanner's own keys and gaps. No one scans into the export's
+        file name: a person typing it gets their keys."""
         current = self.stack.currentWidget()
         if (current is self.technician and self.technician is not None
                 and self.technician.wants_scanner_keys(widget)):

@@ -2,9 +2,11 @@
 
 Any scanner or camera works: the pipeline refuses an enrolment code as an entry (it is never
 recorded) and its result still carries the scan, which the technician screen hands here
-while it is open. A keyboard-wedge scanner types into the code box (or a technician pastes
-the text). The steps are :mod:`kiosk.sync.enrolling`'s, run in the io lane; while the centre
-cannot be reached the panel says so and tries again on a timer, so the screen stays usable.
+while it is open — a keyboard-wedge scanner's too, wherever the cursor is. A technician
+types or pastes the text into the code box (a keyboard scanner the kiosk has no wedge
+device for types there). The steps are :mod:`kiosk.sync.enrolling`'s, run in the io lane;
+while the centre cannot be reached the panel says so and tries again on a timer, so the
+screen stays usable.
 The words are the catalogue's ``enrol.*`` sentences, shared with ``kiosk enrol``.
 
 A kiosk already sending to a centre asks before following a code to another one: a QR

@@ -383,14 +383,28 @@ class TechnicianScreen(Retranslating):
         super().showEvent(event)
 
     def wants_scanner_keys(self, widget: QWidget) -> bool:
-        """The fields a technician scans into on purpose: the enrolment box and the Watch
-        tab's capture field. Elsewhere on this screen a scanner's burst is a scan."""
-        return widget in (self.enrol.code_box, self.watch.capture)
+        """The one field a technician scans into on purpose: the Watch tab's capture field,
+        which lists a wedge scanner's own keys and gaps (the wedge filter would take them
+        first). Elsewhere on this screen a scanner's burst is a scan — in the enrolment box
+        too: an enrolment code scanned anywhere here enrols (:meth:`_scanned`), and
+        someone's code from the queue is recorded, not typed into the box."""
+        return widget is self.watch.capture
 
     def hideEvent(self, event: Any) -> None:
-        self.watch.stop_raw()  # leaving the screen ends a raw watch
         self.scan_notice.hide()  # the card has the answer now
+        self.forget_typed()
         super().hideEvent(event)
+
+    def forget_typed(self) -> None:
+        """Leaving the screen (Back, the idle time, the sync screen) wipes what was typed or
+        scanned into it and kept nowhere: the enrolment box, the Watch tab's capture field
+        and log (a PC-Covid or CCCD code scanned there holds a name), a form value not
+        valid yet (so never a draft). Whoever opens the screen next sees none of it."""
+        self.enrol.code_box.clear()
+        self.watch.watch(self.watch.device)  # also ends a raw watch
+        row = self.current_row()
+        if row is not None:
+            self.form.set_device(self.drafts[row].values.as_dict())
 
     # -- enrolment ------------------------------------------------------------------------
     def _scanned(self, result: ScanResult) -> None:
@@ -402,7 +416,7 @@ class TechnicianScreen(Retranslating):
         self.enrol.take(result.scan.payload.decode("utf-8", "replace"))
 
     def _tab_shown(self, index: int) -> None:
-        if self.tabs.widget(index) is self.enrol_tab:  # a wedge scanner types into the box
+        if self.tabs.widget(index) is self.enrol_tab:  # to type or paste a code
             self.enrol.code_box.setFocus()
         elif self.tabs.widget(index) is self.checks_tab and not self.checks.checks:
             self.checks.run()  # the first look runs them

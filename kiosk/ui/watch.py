@@ -182,9 +182,11 @@ class WatchPanel(Retranslating):
         self.watch(None)
 
     def watch(self, device: DeviceOptions | None) -> None:
+        """Watch ``device`` (None: none) from an empty log and capture field."""
         self.stop_raw()
         self.device = device
         self.output.clear()
+        self.capture.clear()
         self.state.clear()
         self.hints.clear()
         self._status_hints = []

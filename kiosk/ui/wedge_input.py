@@ -29,9 +29,9 @@ person types slower) and is held meanwhile:
 Keys the detector is never fed pass at once: modifiers alone (a scanner presses Shift for
 capitals) and, after ending the held burst (a person's; a scanner's still awaiting its
 terminator is cut: only a scanner's burst is held that long), Backspace, arrows, Escape
-and Ctrl/Alt shortcuts. The technician screen's enrolment box and Watch capture field are
-outside its scope on purpose: a technician pastes or scans into the enrolment box, and the
-watch panel's capture field logs a scanner's raw keys. The detector
+and Ctrl/Alt shortcuts. The technician screen's Watch capture field is outside its scope on
+purpose: it logs a scanner's raw keys (an enrolment code scanned anywhere on that screen is a
+scan, which enrols). The detector
 is the devices' module; this file only turns Qt key events into its input and its answers
 back into Qt.
 """
@@ -111,7 +111,7 @@ class WedgeInput(QObject):
     delivered on to the widget with the focus (see the module's docstring).
 
     ``in_scope(widget)`` says whether a key sent to ``widget`` is watched (the main window's
-    ``scan_keys``: the widget is in its window or in a dialog over it, and not a field a
+    ``scan_keys``: the widget is in its window or in a dialog over it, and not the field a
     technician scans into on purpose); keys elsewhere pass untouched. ``target`` is the scan
     target: what a person types while it has the keyboard is emitted as ``typed`` (for the
     search box).
