@@ -68,6 +68,42 @@ def test_left_idle_the_technician_screen_goes_back_to_the_officer_and_drops_the_
                                       "không ai thao tác.")
 
 
+def test_the_note_of_dropped_edits_stays_red_and_is_reworded_on_a_language_switch(
+        make_window, qtbot, tmp_path):
+    """The note was the one text of the screen a switch did not re-word: it vanished, and
+    the technician who came back never learnt their edits were dropped."""
+    window = make_window(with_idle(tmp_path, 1))
+    screen = open_with_pin(window, qtbot)
+    screen.form.fields["port"].put("/dev/ttyACM1")
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.officer, timeout=5000)
+    screen = open_with_pin(window, qtbot)
+
+    vietnamese = screen.message.text()
+    window.set_language("en", remember=False)  # each widget hears it as an event
+    qtbot.waitUntil(lambda: screen.message.text() != vietnamese, timeout=5000)
+    assert screen.message.text() == ("Unsaved changes were discarded: the screen was left 1 s "
+                                     "without input.")
+    assert screen.message.styleSheet() == "color: #c62828;"
+    window.set_language("vi", remember=False)
+    qtbot.waitUntil(lambda: screen.message.text() == vietnamese, timeout=5000)
+    assert screen.message.styleSheet() == "color: #c62828;"
+
+
+def test_the_back_warning_survives_a_language_switch(make_window, qtbot, tmp_path):
+    """Re-worded, and still a warning: Back pressed after the switch drops the edits."""
+    window = make_window(with_idle(tmp_path, 120))
+    screen = open_with_pin(window, qtbot)
+    screen.form.fields["port"].put("/dev/ttyACM1")
+    screen.back.click()
+
+    window.set_language("en", remember=False)
+    qtbot.waitUntil(lambda: screen.message.text() == (
+        "Unsaved changes: press Back again to discard them, or Save and apply to keep them."),
+        timeout=5000)
+    screen.back.click()
+    assert window.stack.currentWidget() is window.officer and not screen.dirty
+
+
 def test_a_technician_at_work_keeps_the_screen(make_window, qtbot, tmp_path):
     """Each touch, click or key starts the idle time again."""
     window = make_window(with_idle(tmp_path, 5))

@@ -484,7 +484,7 @@ class MainWindow(QMainWindow):
             return
         seconds = self.kiosk.config.kiosk.technician_idle_seconds
         if current is self.technician and self.technician is not None and self.technician.dirty:
-            self.technician.discard(self.tr(
+            self.technician.discard(lambda: self.tr(
                 "Unsaved changes were discarded: the screen was left %1 s without input.")
                 .replace("%1", str(seconds)))
         self.show_screen(self.officer)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ from kiosk.ui.widgets import (
 )
 
 COLUMNS = ("id", "type", "lane", "enabled", "state", "scans", "detail")
+RED = "#c62828"
 
 
 def discovery_module() -> Any:
@@ -106,6 +108,9 @@ class TechnicianScreen(Retranslating):
         self.message = QLabel()
         self.message.setObjectName("technician_message")
         self.message.setWordWrap(True)
+        self._words: Callable[[], str] = str
+        """What the message line says, worded again after a language switch (``_say``)."""
+        self._colour = ""
         header = QHBoxLayout()
         header.addWidget(self.back)
         header.addWidget(self.title, 1)
@@ -214,21 +219,20 @@ class TechnicianScreen(Retranslating):
         the PIN would find them and might save them unread."""
         if self.dirty and not self._back_warned:
             self._back_warned = True
-            self.message.setStyleSheet("color: #c62828;")
-            self.message.setText(self.tr("Unsaved changes: press Back again to discard them, "
-                                         "or Save and apply to keep them."))
+            self._say(lambda: self.tr("Unsaved changes: press Back again to discard them, "
+                                      "or Save and apply to keep them."), RED)
             return
         if self.dirty:
             self.drop_edits()
             self._show_dirty()
         self.closed.emit()
 
-    def discard(self, note: str) -> None:
-        """Drop the unsaved edits (back to the running list) and say ``note`` about it, in
-        red until the next edit: the technician who comes back learns what was lost."""
+    def discard(self, note: Callable[[], str]) -> None:
+        """Drop the unsaved edits (back to the running list) and say ``note`` (worded in the
+        screen's language, again after a switch) about it, in red until the next edit: the
+        technician who comes back learns what was lost."""
         self.drop_edits()
-        self.message.setStyleSheet("color: #c62828;")
-        self.message.setText(note)
+        self._say(note, RED)
 
     def drop_edits(self) -> None:
         """Back to the running list, the form too (its row may be the one still selected)."""
@@ -305,8 +309,9 @@ class TechnicianScreen(Retranslating):
         try:
             options = config_mod.validate_device(len(self.drafts), values)
         except config_mod.ConfigError as exc:
-            self.message.setText(self.tr("Not valid: %1").replace(
-                "%1", exc.text(screen_language())))
+            refused = exc
+            self._say(lambda: self.tr("Not valid: %1").replace(
+                "%1", refused.text(screen_language())), RED)
             return
         self.drafts.append(DeviceDraft(None, options))
         self.dirty = True
@@ -329,9 +334,21 @@ class TechnicianScreen(Retranslating):
 
     def _show_dirty(self) -> None:
         self._back_warned = False  # an edit after the warning is warned about again
-        self.message.setStyleSheet("")
-        self.message.setText(self.tr("Unsaved changes: the kiosk still runs the previous list "
-                                     "until you save.") if self.dirty else "")
+        if self.dirty:
+            self._say(lambda: self.tr("Unsaved changes: the kiosk still runs the previous "
+                                      "list until you save."))
+        else:
+            self._say(str)
+
+    def _say(self, words: Callable[[], str], colour: str = "") -> None:
+        """The message line says ``words()`` in ``colour``, and says it again in the new
+        language after a switch: a red note about dropped edits stays, re-worded."""
+        self._words, self._colour = words, colour
+        self._show_words()
+
+    def _show_words(self) -> None:
+        self.message.setStyleSheet(f"color: {self._colour};" if self._colour else "")
+        self.message.setText(self._words())
 
     # -- discovery ------------------------------------------------------------------------
     def discover(self) -> None:
@@ -442,22 +459,21 @@ class TechnicianScreen(Retranslating):
             return
         drafts = list(self.drafts)
         self.save_button.setEnabled(False)
-        self.message.setStyleSheet("")
-        self.message.setText(self.tr("Saving…"))
+        self._say(lambda: self.tr("Saving…"))
         self.bridge.run(lambda: save_devices(Path(source), drafts), done=self._written,
                         failed=self._save_failed)
 
     def _written(self, config: config_mod.Config) -> None:
         self.bridge.audit("config.devices.save", {"devices": [d.id for d in config.devices],
                                                   "file": str(config.source)})
-        self.message.setText(self.tr("Saved. Restarting the devices…"))
+        self._say(lambda: self.tr("Saved. Restarting the devices…"))
         self.bridge.apply_config(config, done=lambda _s: self._applied(config),
                                  failed=lambda error: self._not_applied(config, error))
 
     def _applied(self, config: config_mod.Config) -> None:
         self.reload()
-        self.message.setStyleSheet("color: #1b5e20;")
-        self.message.setText(self.tr("Saved to %1 and applied.").replace("%1", str(config.source)))
+        self._say(lambda: self.tr("Saved to %1 and applied.").replace("%1", str(config.source)),
+                  "#1b5e20")
         self.saved.emit(config)
 
     def _not_applied(self, config: config_mod.Config, error: BaseException) -> None:
@@ -465,15 +481,13 @@ class TechnicianScreen(Retranslating):
         hand: another store is taken only at a restart): it goes on with its old devices;
         the edits stay here, to save again once the cause is fixed."""
         self.save_button.setEnabled(True)
-        self.message.setStyleSheet("color: #c62828;")
         detail = error if isinstance(error, messages.WordedError) else str(error)
-        self.message.setText(messages.text("config.not_applied", screen_language(),
-                                           path=config.source, detail=detail))
+        self._say(lambda: messages.text("config.not_applied", screen_language(),
+                                        path=config.source, detail=detail), RED)
 
     def _save_failed(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)
-        self.message.setStyleSheet("color: #c62828;")
-        self.message.setText(self.tr("Not saved: %1").replace("%1", str(error)))
+        self._say(lambda: self.tr("Not saved: %1").replace("%1", str(error)), RED)
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Technician — devices"))
@@ -494,4 +508,4 @@ class TechnicianScreen(Retranslating):
         self.tabs.setTabText(4, self.tr("Check"))
         self._fill_table()
         self._fill_candidates()
-        self._show_dirty()
+        self._show_words()
