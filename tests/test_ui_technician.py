@@ -185,6 +185,22 @@ def test_a_wrong_value_is_named_under_the_form(qtbot):
                                  "port/path, usb or name")
 
 
+def test_a_code_scanned_into_the_port_field_is_refused_as_config_check_refuses_it(qtbot):
+    """One rule for the file and the form (``kinds.serial.port_problem``): a code typed or
+    scanned into the port field is no device path, named without repeating the code."""
+    form = DeviceForm()
+    qtbot.addWidget(form)
+    form.set_device({"type": "serial", "id": "lane1", "port": "/dev/ttyACM0"})
+    form.fields["port"].put("001090012345|123456789|Nguyen Van An|01011990")
+    assert form.device() is None
+    assert form.error.text() == (
+        "Not valid: devices[0].port: cannot be a serial port: character 13 of 45 is '|', "
+        "which no device path holds (a scanned code?); expected a device path such as "
+        '"/dev/ttyACM0" or "/dev/serial/by-id/…"')
+    form.fields["port"].put("/dev/serial/by-id/usb-Honeywell_1900_21010B1234-if00")
+    assert form.device() is not None and form.error.text() == ""
+
+
 def test_a_camera_source_in_other_digits_is_a_path_not_an_index(qtbot):
     """ "²" is a digit to ``str.isdigit`` but no number to ``int``: the form raised in the
     middle of the technician's typing. Only ASCII digits make an index."""
