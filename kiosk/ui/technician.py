@@ -408,20 +408,20 @@ class TechnicianScreen(Retranslating):
         return widget is self.watch.capture
 
     def hideEvent(self, event: Any) -> None:
+        self.watch.stop_raw()  # leaving the screen ends a raw watch
         self.scan_notice.hide()  # the card has the answer now
-        self.forget_typed()
+        if not event.spontaneous():  # the screen left, not the window minimised
+            self.forget_typed()
         super().hideEvent(event)
 
     def forget_typed(self) -> None:
         """Leaving the screen (Back, the idle time, the sync screen) wipes what was typed or
         scanned into it and kept nowhere: the enrolment box, the Watch tab's capture field
         and log (a PC-Covid or CCCD code scanned there holds a name), a form value not
-        valid yet (so never a draft). Whoever opens the screen next sees none of it."""
+        valid yet (so never a draft), the camera's last picture. Whoever opens the screen
+        next sees none of it."""
         self.enrol.code_box.clear()
-        self.watch.watch(self.watch.device)  # also ends a raw watch
-        row = self.current_row()
-        if row is not None:
-            self.form.set_device(self.drafts[row].values.as_dict())
+        self._selected()  # the form from its draft; the Watch and Camera tabs start afresh
 
     # -- enrolment ------------------------------------------------------------------------
     def _scanned(self, result: ScanResult) -> None:
