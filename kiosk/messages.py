@@ -1606,6 +1606,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{most} ({count} được khai, các giờ {earliest} đến {latest})",
         "kiosk {kiosk}: refused scans of {hours} hour(s) above {most} an hour cut to it "
         "({count} claimed, hours {earliest} to {latest})"),
+    "central.new_checkpoint_hint": (
+        "Nếu đúng là điểm mới chưa có trong danh sách: thêm --new-checkpoint",
+        "If it really is a new point not yet in the registry: add --new-checkpoint"),
+    "central.checkpoint_created": (
+        "Đã tạo điểm mới {checkpoint}, chưa có huyện: báo cáo xếp điểm này vào \"không rõ\" "
+        "cho đến khi có `kiosk-central checkpoints edit {checkpoint} --district …`",
+        "New checkpoint {checkpoint} created with no district: reports count it under "
+        "\"unknown\" until `kiosk-central checkpoints edit {checkpoint} --district …`"),
     "central.enrolled": ("Đã đăng ký máy", "Kiosk enrolled"),
     "central.qr_needs_url": (
         "Cần --server-url: địa chỉ trung tâm mà trạm kết nối tới (vd. https://trungtam.vn)",
@@ -2346,6 +2354,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "enrolment.no_time": ("mã đăng ký phải có thời hạn dùng",
                           "an enrolment code must be valid for some time"),
     "enrolment.kiosk_exists": ("trạm {kiosk} đã có", "kiosk {kiosk} already exists"),
+    "enrolment.unregistered_checkpoint": (
+        "điểm {checkpoint} không có trong danh sách điểm (gần nhất: {near}): kiểm tra mã "
+        "điểm, hoặc thêm điểm trước bằng `kiosk-central checkpoints add` (có huyện)",
+        "checkpoint {checkpoint} is not in the registry (nearest: {near}): check the id, or "
+        "add the point first with `kiosk-central checkpoints add` (with its district)"),
     "enrolment.no_checkpoint": ("không có điểm {checkpoint}",
                                 "checkpoint {checkpoint} does not exist"),
     "enrolment.unknown_kiosk": ("không có trạm {kiosk}", "unknown kiosk {kiosk}"),

@@ -85,6 +85,42 @@ def test_enrolment_mistakes_are_refused_with_a_reason(db: str) -> None:
     assert "already revoked" in twice.stdout
 
 
+SAMPLE = Path(__file__).resolve().parents[1] / "docs" / "checkpoints-sample.csv"
+
+
+def test_a_mistyped_checkpoint_is_refused_once_the_registry_holds_the_province(db: str) -> None:
+    """A typo made a new point of no district: the kiosk's scans fell outside every
+    district's report. With the province's list imported, the id must be one of it."""
+    central("checkpoints", "import", str(SAMPLE), "--db", db)
+    typo = central("kiosks", "add", "--db", db, "--checkpoint", "BP-DX-0003", "--name",
+                   "Chợ Đồng Xoài làn 2", "--kiosk-id", "dx3-02", check=False)
+    assert typo.returncode == 2
+    assert ("checkpoint 'BP-DX-0003' is not in the registry (nearest: BP-DX-003"
+            in typo.stderr)
+    assert "điểm 'BP-DX-0003' không có trong danh sách điểm" in typo.stderr
+    assert "add --new-checkpoint" in typo.stderr
+    with open_storage(db) as storage:
+        assert storage.kiosk("dx3-02") is None
+    points = json.loads(central("checkpoints", "list", "--db", db, "--json").stdout)
+    assert "BP-DX-0003" not in {p["id"] for p in points}
+
+    central("kiosks", "add", "--db", db, "--checkpoint", "BP-DX-003", "--name", "làn 2",
+            "--kiosk-id", "dx3-02")
+    new = central("kiosks", "add", "--db", db, "--checkpoint", "BP-DX-009", "--name",
+                  "Chốt mới", "--kiosk-id", "dx9-01", "--new-checkpoint")
+    assert "New checkpoint BP-DX-009 created with no district" in new.stderr
+    assert "checkpoints edit BP-DX-009 --district" in new.stderr
+
+
+def test_a_new_checkpoint_on_a_centre_without_a_registry_is_created_and_said(db: str) -> None:
+    added = central("kiosks", "add", "--db", db, "--checkpoint", "CP-QL1A", "--name", "làn 1",
+                    "--kiosk-id", "ql1a-01")
+    assert "Đã tạo điểm mới CP-QL1A, chưa có huyện" in added.stderr
+    again = central("kiosks", "add", "--db", db, "--checkpoint", "CP-QL1A", "--name", "làn 2",
+                    "--kiosk-id", "ql1a-02")
+    assert "CP-QL1A" not in again.stderr  # an existing point: nothing to say
+
+
 def test_a_generated_kiosk_id_is_used_when_none_is_given(db: str) -> None:
     data = json.loads(central("kiosks", "add", "--db", db, "--checkpoint", "CP", "--name",
                               "Cổng B", "--json").stdout)

@@ -294,6 +294,7 @@ def _end_with(parent: int) -> None:
 
 # -- kiosks -------------------------------------------------------------------------------
 def cmd_kiosks_add(args: argparse.Namespace) -> int:
+    from kiosk.central import registry
     from kiosk.central.enrol import enrol_kiosk
     from kiosk.central.storage import EnrolmentError
 
@@ -305,13 +306,20 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
         if _loopback(args.server_url):
             print(both("central.qr_loopback", url=args.server_url), file=sys.stderr)
     with open_central(args.db) as storage:
+        known = registry.checkpoint(storage, args.checkpoint) is not None
         try:
             kiosk, token = enrol_kiosk(storage, checkpoint_id=args.checkpoint, name=args.name,
                                        kiosk_id=args.kiosk_id,
-                                       checkpoint_name=args.checkpoint_name)
+                                       checkpoint_name=args.checkpoint_name,
+                                       new_checkpoint=args.new_checkpoint)
         except EnrolmentError as exc:
             print(both("central.cannot_enrol", error=exc), file=sys.stderr)
+            if exc.words.code == "enrolment.unregistered_checkpoint":
+                print(both("central.new_checkpoint_hint"), file=sys.stderr)
             return EXIT_USAGE
+        if not known:
+            print(both("central.checkpoint_created", checkpoint=kiosk.checkpoint_id),
+                  file=sys.stderr)
         if args.qr:
             return _enrolment_code(args, storage, kiosk)
     if args.json:
@@ -679,7 +687,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "kiosk-central kiosks add --checkpoint CP-QL1A --name lane2 --json",
                    "kiosk-central kiosks add --checkpoint CP-QL1A --name lane3 --qr lane3.png "
                    "--server-url https://central.example.vn"))
-    add.add_argument("--checkpoint", required=True, help="checkpoint id (created if new)")
+    add.add_argument("--checkpoint", required=True,
+                     help="checkpoint id, one of the registry's (created if the registry "
+                          "holds no district yet)")
+    add.add_argument("--new-checkpoint", action="store_true",
+                     help="create the checkpoint though the registry lacks it (a new point; "
+                          "give it a district with `checkpoints edit`)")
     add.add_argument("--name", required=True, help="human name, e.g. 'Chốt QL1A - làn 1'")
     add.add_argument("--kiosk-id", help="kiosk id (default: a random kiosk-xxxxxxxx)")
     add.add_argument("--checkpoint-name", help="name for a new checkpoint (default: its id)")

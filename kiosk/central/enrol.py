@@ -14,6 +14,7 @@ unsent entries, which carry that id, are still accepted.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,9 +33,13 @@ def new_token() -> str:
 
 
 def enrol_kiosk(storage: Storage, *, checkpoint_id: str, name: str,
-                kiosk_id: str | None = None, checkpoint_name: str | None = None
-                ) -> tuple[Kiosk, str]:
-    """Create the checkpoint if needed and the kiosk; returns (kiosk, token to hand over)."""
+                kiosk_id: str | None = None, checkpoint_name: str | None = None,
+                new_checkpoint: bool = False) -> tuple[Kiosk, str]:
+    """Create the checkpoint if needed and the kiosk; returns (kiosk, token to hand over).
+
+    Once the province's points are in the registry (a point with a district), a checkpoint
+    id it lacks is refused unless ``new_checkpoint``: a typo made a point of no district,
+    its kiosk's scans outside every district's reports and the ratio of points scanning."""
     kiosk_id = kiosk_id or f"kiosk-{secrets.token_hex(4)}"
     for label, value in (("checkpoint", checkpoint_id), ("kiosk", kiosk_id)):
         if not ID_RE.fullmatch(value):
@@ -42,10 +47,24 @@ def enrol_kiosk(storage: Storage, *, checkpoint_id: str, name: str,
                                  value=repr(value))
     if not name.strip():
         raise EnrolmentError("enrolment.no_name")
+    if not new_checkpoint:
+        _check_registered(storage, checkpoint_id)
     storage.add_checkpoint(checkpoint_id, checkpoint_name or checkpoint_id)
     token = new_token()
     kiosk = storage.add_kiosk(kiosk_id, checkpoint_id, name.strip(), token_hash(token))
     return kiosk, token
+
+
+def _check_registered(storage: Storage, checkpoint_id: str) -> None:
+    """Refuse ``checkpoint_id`` when the registry is in use (a point has a district) and
+    lacks it, naming the nearest ids it holds."""
+    ids = [row[0] for row in storage._query("SELECT id FROM checkpoints")]
+    if checkpoint_id in ids or not storage._query(
+            "SELECT 1 FROM checkpoints WHERE district <> '' LIMIT 1"):
+        return
+    near = difflib.get_close_matches(checkpoint_id, ids, n=3, cutoff=0.6)
+    raise EnrolmentError("enrolment.unregistered_checkpoint", checkpoint=repr(checkpoint_id),
+                         near=", ".join(near) or "—")
 
 
 def enrolment_code(storage: Storage, kiosk: Kiosk, server_url: str, *,
