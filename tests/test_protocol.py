@@ -314,6 +314,34 @@ def test_a_refusal_is_worded_from_its_code_and_an_unknown_or_missing_code_shows_
     assert [rejected[i].words() for i in "bcd"] == ["name: …", "lane: closed", "kiosk_id: …"]
 
 
+@pytest.mark.parametrize(("refusal", "unquoted"), [
+    (protocol.Refusal("not_allowed", field="direction", allowed=["in", "out"],
+                      got='"Nguyễn Văn An"'),
+     'direction: expected "in" or "out", got a string'),
+    (protocol.Refusal("not_integer", field="monotonic_ns", min=0, max="2^63-1", got="-1"),
+     "monotonic_ns: expected an integer from 0 to 2^63-1, got a number"),
+    (protocol.Refusal("not_json", field="extra", detail="Out of range float values: nan"),
+     "extra: not representable as JSON (…)"),
+    (protocol.Refusal("not_string", field="name", got="number"),
+     "name: expected a string, got a number"),
+    (protocol.Refusal("reserved", field="subject_key", got='"erased"'),
+     'subject_key: "erased" is the key of an entry whose identity the centre erased, not '
+     "one a kiosk sends"),
+    (protocol.Refusal("other_checkpoint", field="checkpoint_id", kiosk="k1",
+                      enrolled="CP-A", checkpoint="CP-B"),
+     "checkpoint_id: kiosk 'k1' is enrolled at checkpoint 'CP-A', not 'CP-B'"),
+    (protocol.Refusal.from_answer({"reason": 'name: "Nguyễn Văn An" is wrong'}),
+     "rejected without a reason"),
+])
+def test_a_refusal_unquoted_keeps_no_value_of_the_entry_and_still_words_why(
+        refusal: protocol.Refusal, unquoted: str) -> None:
+    """What ``FILE.refused`` carries on a stick in clear (the backlog file beside it is
+    sealed): the type of a value quoted, no exception's words, and the rest as it was —
+    field names, limits, the centre's constant, checkpoint ids."""
+    assert refusal.unquoted() == unquoted
+    assert "Nguyễn" not in json.dumps(refusal.unquoted().answer(), ensure_ascii=False)
+
+
 def test_the_client_refuses_an_answer_that_does_not_match_what_it_sent() -> None:
     """A confused answer must never acknowledge an entry (502, nothing marked)."""
     ids = ["a", "b"]

@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import os
+import re
 import sqlite3
 import struct
 import subprocess
@@ -478,6 +479,58 @@ def test_refused_entries_go_back_on_the_stick_and_the_kiosk_marks_them_refused_o
     assert "refused entries are written" not in second.stderr
     assert json.loads((tmp_path / "usb" / "ql1a-2.backlog.refused").read_text(
         encoding="utf-8"))["refused"] == []  # nothing refused, said for the kiosk too
+
+
+def test_the_refused_file_on_the_stick_quotes_no_value_of_the_refused_entries(
+        central, kiosk_id, tmp_path):
+    """The backlog file is sealed, but its ``.refused`` lies in clear beside it on a stick
+    that may be lost, and an answer quoted a refused field's value (60 characters of it).
+    It now carries no value of the entries at all — field names, limits, the type of what
+    came — and the kiosk still words each reason in its reader's language from it."""
+    folder = tmp_path / "kiosk"
+    worker = connected_once(folder, central, kiosk_id)
+    ids = fill_backlog(worker.store.path, 4, kiosk_id=kiosk_id)
+    name, number = "Nguyễn Thị Mai Phương " * 200, "079912345678" * 400  # over 4,096
+    with contextlib.closing(sqlite3.connect(worker.store.path)) as conn, conn:
+        for entry, column, value in ((ids[0], "scanned_at", "05/12/2026 08:15 0912345678"),
+                                     (ids[1], "monotonic_ns", -84912345678),
+                                     (ids[2], "name", name),
+                                     (ids[3], "document_number", number)):
+            conn.execute(f"UPDATE entries SET {column} = ? WHERE id = ?", (value, entry))
+    path = tmp_path / "usb" / "ql1a.backlog"
+    assert worker.export(path).entries == 4
+    worker.stop()
+
+    imported = central_support.central("import", str(path), "--db", central.db, check=False)
+    assert "4 entries — 0 accepted, 0 duplicate, 4 rejected" in imported.stdout
+    answer = path.with_name("ql1a.backlog.refused")
+    data = answer.read_bytes()
+    for value in ("05/12/2026", "0912345678", "84912345678", "Nguyễn", "Phương",
+                  "079912345678"):
+        assert value.encode() not in data, value
+        assert json.dumps(value).encode() not in data, value  # nor escaped
+    refused = {item["id"]: item for item in json.loads(data)["refused"]}
+    assert refused[ids[0]]["params"] == {"field": "scanned_at", "got": "string"}
+    assert refused[ids[1]]["params"] == {"field": "monotonic_ns", "min": 0,
+                                         "max": "2^63-1", "got": "number"}
+    assert refused[ids[2]]["params"] == {"field": "name", "limit": 4096}
+    assert refused[ids[3]]["reason"] == "document_number: longer than 4096 characters"
+
+    config = folder / "config.toml"
+    assert kiosk_cli(config, "load-refusals", str(answer)).returncode == 0
+    for language, said in (("en", "scanned_at: expected UTC time like "
+                                  "2024-05-01T08:30:00.000000Z, got a string"),
+                           ("vi", "scanned_at: cần giờ UTC dạng 2024-05-01T08:30:00.000000Z, "
+                                  "nhận được một chuỗi")):
+        text = config.read_text(encoding="utf-8")
+        config.write_text(re.sub(r'language = "\w+"', f'language = "{language}"', text),
+                          encoding="utf-8")
+        status = kiosk_cli(config, "status", "--offline")
+        assert status.returncode == 0, status.stderr
+        assert f"✗ {ids[0]}" in status.stdout and said in status.stdout, status.stdout
+    listed = json.loads(kiosk_cli(config, "status", "--offline", "--json").stdout)
+    assert {entry["sync_error_code"] for entry in listed["rejected_entries"]} == {
+        "refusal.not_utc_time", "refusal.not_integer", "refusal.too_long"}
 
 
 def test_an_import_refusing_nothing_replaces_the_refused_file_an_earlier_one_left(

@@ -143,6 +143,12 @@ def refusal_body(error: messages.WordedError) -> dict[str, Any]:
     return {"error": error.words("en"), **error.words.plain()}
 
 
+NO_REASON = "rejected without a reason"
+"""What an answer with no reason (an older centre's) reads as."""
+_QUOTING_NOTHING = frozenset({"reserved", "id_past_calendar"})
+"""Refusal codes whose ``got`` is no value only the entry holds (:meth:`Refusal.unquoted`)."""
+
+
 class Refusal(str):
     """Why one entry is refused. It reads as the English reason protocol 1 has always sent
     (``reason`` in the answer: what older kiosks show), and carries a stable ``code`` and its
@@ -168,7 +174,7 @@ class Refusal(str):
     @classmethod
     def from_answer(cls, result: Mapping[str, Any]) -> Refusal:
         """A rejected entry's result as the centre sent it (an older centre sends no code)."""
-        reason = str(result.get("reason") or "rejected without a reason")
+        reason = str(result.get("reason") or NO_REASON)
         code, params = result.get("code"), result.get("params")
         if isinstance(code, str) and isinstance(params, dict):
             return cls._of(reason, code, params)
@@ -183,6 +189,26 @@ class Refusal(str):
         (an older centre) or this kiosk does not know it (a newer one)."""
         words = messages.refusal(self.code, self.params) if self.code else None
         return words if words is not None else str(self)
+
+    def unquoted(self) -> Refusal:
+        """This refusal with no value of the refused entry in it, for an answer that leaves
+        the centre in clear (``FILE.refused`` on a stick, :mod:`kiosk.sync.refusals`): a
+        ``got`` quoting the value (:func:`_got`) becomes its JSON type's name ("got a
+        string"), a ``detail`` (an exception's words, which may quote it) "…". Field names,
+        limits, times, kiosk and checkpoint ids stay (the kiosk words the reason from them,
+        and ``retry-rejected --checkpoint`` needs them); so do the ``got`` of ``reserved``
+        (the centre's constant) and ``id_past_calendar`` (the entry's id, which the answer
+        names anyway). No code (never the centre's own): no reason either."""
+        if self.code is None:
+            return Refusal._of(NO_REASON, None, {})
+        params = dict(self.params)
+        got = params.get("got")
+        if isinstance(got, str) and got not in messages.JSON_TYPES \
+                and self.code not in _QUOTING_NOTHING:
+            params["got"] = _quoted_type(got)
+        if "detail" in params:
+            params["detail"] = "…"
+        return Refusal(self.code, **params)
 
 
 # -- times and ids -----------------------------------------------------------------------
@@ -1370,6 +1396,14 @@ def _show(value: object) -> str:
         return _type_name(value)
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _quoted_type(quotation: str) -> str:
+    """The JSON type's name of the value :func:`_show` quoted (a JSON text, maybe cut short
+    with "...")."""
+    if quotation.startswith('"'):
+        return "string"
+    return {"true": "boolean", "false": "boolean", "null": "null"}.get(quotation, "number")
 
 
 def _scalar(value: object) -> bool:

@@ -7,10 +7,12 @@ kiosk, so ``kiosk sync status`` lists them and ``kiosk sync retry-rejected`` wor
 
 JSON: ``format``, ``version``, ``kiosk``, the backlog file's ``entries_sha256``, and
 ``refused``: per entry its id and the centre's answer (``reason``, ``code``, ``params``) as
-an upload's answer carries them — a refused field's value may be quoted (60 characters at
-most); nothing else of the entry. Not signed (the centre holds no signing key): loading one
-only ever marks entries still waiting (pending or exported) as refused, never as delivered,
-so a forged file can hold entries back until ``retry-rejected``, never lose one.
+an upload's answer carries them, less any value of the entry (:meth:`Refusal.unquoted`: the
+file is in clear on a stick that may be lost, where the backlog file is sealed): field
+names, limits, times, kiosk and checkpoint ids; nothing else of the entry. Not signed
+(the centre holds no signing key): loading one only ever marks entries still waiting
+(pending or exported) as refused, never as delivered, so a forged file can hold entries
+back until ``retry-rejected``, never lose one.
 """
 
 from __future__ import annotations
@@ -39,13 +41,15 @@ class RefusalsError(WordedError):
 def write(path: Path, *, kiosk_id: str, entries_sha256: str,
           refused: Iterable[dict[str, Any]]) -> None:
     """Write the file whole under a temporary name, then give it ``path`` (replacing an
-    earlier import's: the latest answer is the one to carry)."""
+    earlier import's: the latest answer is the one to carry); the answers ``refused`` with
+    no value of their entries."""
     part = path.with_name(path.name + ".part")
     with open_fresh(part) as out:
         out.write(json.dumps({
             "format": FORMAT, "version": VERSION, "kiosk": kiosk_id,
             "entries_sha256": entries_sha256,
-            "refused": [{key: answer.get(key) for key in ("id", "reason", "code", "params")}
+            "refused": [{"id": answer.get("id"),
+                         **Refusal.from_answer(answer).unquoted().answer()}
                         for answer in refused]}, ensure_ascii=False).encode("utf-8"))
         out.flush()
         os.fsync(out.fileno())
