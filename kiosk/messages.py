@@ -2595,6 +2595,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "lớn); không thay đổi gì",
         "{path} is not a refusals file `kiosk-central import` wrote (or is too large); "
         "nothing changed"),
+    "sync.refusals_other_file": (
+        "{path} trả lời cho một tệp tồn đọng mà trạm này không xuất ra (của trạm {kiosk} "
+        "khác, hoặc một lần xuất không còn ghi trong kho của trạm này); không thay đổi gì. "
+        "Hãy nạp tệp .refused nằm cạnh tệp tồn đọng mà trạm này đã xuất",
+        "{path} answers a backlog file this kiosk did not export (another kiosk's, {kiosk}, "
+        "or an export this kiosk's store holds no record of); nothing changed. Load the "
+        ".refused beside a backlog file this kiosk exported"),
+    "sync.refusals_altered": (
+        "{path} đã bị sửa sau khi trung tâm ghi, hoặc không phải do trung tâm ghi cho tệp "
+        "của trạm này; không thay đổi gì. Nhập lại tệp tồn đọng ở trung tâm để có tệp "
+        ".refused mới",
+        "{path} was altered after the centre wrote it, or not written by the centre for "
+        "this kiosk's file; nothing changed. Import the backlog file at the centre again for "
+        "a new .refused"),
     "sync.refusals_loaded": (
         "Đã đánh dấu {count} trong {named} lượt tệp nêu (máy {kiosk}) là bị trung tâm từ "
         "chối (số còn lại đã được nhận, đã bị từ chối hoặc không có ở đây); xem lý do bằng "

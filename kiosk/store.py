@@ -2125,6 +2125,16 @@ class Store:
                                  for i, reason in rejected.items()])
         return moved
 
+    def exported_files(self) -> list[str]:
+        """The SHA-256 of the entries of every backlog file this kiosk exported (each
+        export's ``sync.export`` audit record): the files a refusals file may answer
+        (:mod:`kiosk.sync.refusals`)."""
+        with self.lock:
+            return [row[0] for row in self.conn.execute(
+                "SELECT json_extract(detail, '$.sha256') FROM audit_log "
+                "WHERE action = 'sync.export' AND json_extract(detail, '$.sha256') "
+                "IS NOT NULL")]
+
     def mark_refused(self, kiosk_id: str, refused: dict[str, Words | str],
                      actor: str = "operator") -> int:
         """Entries of ``kiosk_id`` a refusals file names (:mod:`kiosk.sync.refusals`) that

@@ -580,6 +580,90 @@ def test_a_refusals_file_that_is_not_one_changes_nothing(central, kiosk_id, tmp_
     assert sync_states(folder / "kiosk.db") == {"pending": 2}
 
 
+def refused_on_import(central, folder: Path, kiosk_id: str, stick: Path
+                      ) -> tuple[SyncWorker, list[str], Path]:
+    """A kiosk that exported 3 entries filed under a checkpoint typed wrong and 2 right
+    ones to ``stick``, imported at the centre: (its worker, offline; the 3 ids; the
+    ``.refused`` the import wrote)."""
+    worker = connected_once(folder, central, kiosk_id)
+    typo = fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id, checkpoint_id="CP-SYNK")
+    fill_backlog(worker.store.path, 2, kiosk_id=kiosk_id)
+    assert worker.export(stick).entries == 5
+    central_support.central("import", str(stick), "--db", central.db, check=False)
+    return worker, typo, stick.with_name(stick.name + ".refused")
+
+
+def test_a_refusals_file_of_another_kiosks_backlog_file_is_refused(central, kiosk_id, tmp_path):
+    """Two kiosks' sticks at one centre, their ``.refused`` files swapped on the way back:
+    the one that answers the other kiosk's file is refused by name, nothing changed; the
+    kiosk's own is taken."""
+    ours, _, own = refused_on_import(central, tmp_path / "kiosk", kiosk_id,
+                                     tmp_path / "usb" / "ours.backlog")
+    ours.stop()
+    other = f"{kiosk_id}-b"
+    theirs, _, foreign = refused_on_import(central, tmp_path / "other", other,
+                                           tmp_path / "usb" / "theirs.backlog")
+    theirs.stop()
+    config = tmp_path / "kiosk" / "config.toml"
+    refused = kiosk_cli(config, "load-refusals", str(foreign))
+    assert refused.returncode == 1
+    assert (f"{foreign} answers a backlog file this kiosk did not export (another kiosk's, "
+            f"{other}, or an export this kiosk's store holds no record of); nothing "
+            "changed") in refused.stderr
+    assert sync_states(ours.store.path) == {"sent": 5}
+    assert kiosk_cli(config, "load-refusals", str(own)).returncode == 0
+    assert sync_states(ours.store.path) == {"rejected": 3, "sent": 2}
+
+
+@pytest.mark.parametrize("forgery", ["entries added", "another kiosk named"])
+def test_a_refusals_file_altered_on_the_stick_is_refused_whole(
+        central, kiosk_id, tmp_path, forgery):
+    """``FILE.refused`` is in clear on the stick, and the centre holds no signing key; but
+    it carries an HMAC keyed with the SHA-256 of the backlog file's entries, which only the
+    kiosk and the centre know (it is sealed in the file). Entries added to it — those the
+    centre took, or another kiosk's ids with that kiosk named — make it refused whole, as
+    altered: nothing is marked."""
+    worker, typo, answer = refused_on_import(central, tmp_path / "kiosk", kiosk_id,
+                                             tmp_path / "usb" / "ql1a.backlog")
+    worker.stop()
+    document = json.loads(answer.read_text(encoding="utf-8"))
+    taken = sorted(set(backlog_ids(worker.store.path)) - set(typo))
+    item = document["refused"][0]
+    if forgery == "entries added":
+        document["refused"] += [{**item, "id": entry} for entry in taken]
+    else:
+        document["kiosk"] = f"{kiosk_id}-b"
+    answer.write_text(json.dumps(document), encoding="utf-8")
+    loaded = kiosk_cli(tmp_path / "kiosk" / "config.toml", "load-refusals", str(answer))
+    assert loaded.returncode == 1
+    assert (f"{answer} was altered after the centre wrote it, or not written by the centre "
+            "for this kiosk's file; nothing changed") in loaded.stderr
+    assert sync_states(worker.store.path) == {"sent": 5}
+
+
+def test_a_genuine_refusals_file_never_marks_an_entry_the_centre_acknowledged(
+        central, kiosk_id, tmp_path):
+    """Loading only ever marks entries still waiting refused: entries acknowledged since
+    (here over the network, a later answer) stay delivered, whatever the file says."""
+    worker, typo, answer = refused_on_import(central, tmp_path / "kiosk", kiosk_id,
+                                             tmp_path / "usb" / "ql1a.backlog")
+    worker.stop()
+    store = Store(worker.store.path)
+    try:
+        store.mark_synced(typo[:2], {})  # as an answer that acknowledged them
+    finally:
+        store.close()
+    loaded = kiosk_cli(tmp_path / "kiosk" / "config.toml", "load-refusals", str(answer))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "Marked 1 of the 3 entries the file names" in loaded.stdout
+    assert sync_states(worker.store.path) == {"acknowledged": 2, "rejected": 1, "sent": 2}
+
+
+def backlog_ids(store_path: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(store_path)) as conn:
+        return [row[0] for row in conn.execute("SELECT id FROM entries ORDER BY id")]
+
+
 @pytest.mark.parametrize("params", [{"field": "name", "got": []},
                                     {"field": "name", "got": {"a": 1}}])
 def test_a_refusals_file_with_a_list_or_object_in_its_params_is_not_one(
@@ -596,9 +680,10 @@ def test_a_refusals_file_with_a_list_or_object_in_its_params_is_not_one(
     forged = tmp_path / "usb" / "x.refused"
     forged.parent.mkdir(parents=True, exist_ok=True)
     forged.write_text(json.dumps({
-        "format": "checkpoint-kiosk-refusals", "version": 1, "kiosk": kiosk_id,
-        "entries_sha256": "", "refused": [{"id": ids[0], "reason": "x", "code": "not_string",
-                                           "params": params}]}), encoding="utf-8")
+        "format": "checkpoint-kiosk-refusals", "version": 2, "kiosk": kiosk_id,
+        "answers": "", "mac": "", "refused": [{"id": ids[0], "reason": "x",
+                                               "code": "not_string", "params": params}]}),
+        encoding="utf-8")
     loaded = kiosk_cli(folder / "config.toml", "load-refusals", str(forged))
     assert "Traceback" not in loaded.stderr
     assert loaded.returncode == 1

@@ -382,13 +382,13 @@ def cmd_load_refusals(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     lang = config.kiosk.language
-    try:
-        kiosk_id, refused = read(args.file)
-    except RefusalsError as exc:
-        print(exc.text(lang), file=sys.stderr)
-        return EXIT_FAILED
     store = open_store(config)
     try:
+        try:
+            kiosk_id, refused = read(args.file, store.exported_files())
+        except RefusalsError as exc:
+            print(exc.text(lang), file=sys.stderr)
+            return EXIT_FAILED
         count = store.mark_refused(kiosk_id, refused,
                                    args.operator or config.kiosk.operator or "operator")
     finally:
