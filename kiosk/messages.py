@@ -2616,6 +2616,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Marked {count} of the {named} entries the file names (kiosk {kiosk}) as refused by "
         "the centre (the rest were acknowledged, refused already, or are not here); see why "
         "with `kiosk sync status`, fix it, then `kiosk sync retry-rejected`"),
+    "sync.refusals_cut_short": (
+        "Lần nhập tệp này ở trung tâm bị dừng giữa chừng: tệp chỉ nêu các lượt bị từ chối "
+        "trước chỗ dừng; các lượt trung tâm chưa xử lý vẫn chờ gửi ở đây. Nhập lại tệp ở "
+        "trung tâm để biết nốt",
+        "The centre's import of that file stopped part-way: the file names only the entries "
+        "refused before the stop; those the centre did not answer stay waiting here. Import "
+        "the file at the centre again to learn the rest"),
     "sync.push_interrupted": (
         "Đã dừng gửi; {remaining} lượt vẫn chờ gửi", "Push stopped; {remaining} entries stay "
         "pending"),

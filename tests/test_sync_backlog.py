@@ -764,6 +764,88 @@ def test_an_import_stopped_by_a_storage_error_names_the_files_it_did_not_import(
         f"them once it is fixed\n  {rest[0]}\n  {rest[1]}\n"), proc.stderr
 
 
+def test_an_import_cut_short_by_the_store_still_tells_the_kiosk_what_it_refused_before(
+        central, kiosk_id, tmp_path):
+    """The store failed part-way through a file: the batches answered before the failure
+    had entries refused, yet no ``.refused`` was written, so the kiosk never learnt of them
+    until the store was fixed and the file imported again. The answers before the stop are
+    now written, the file said to be only part; loading it marks those entries refused,
+    says the import was cut short, and marks nothing else: the rest stay waiting."""
+    folder = tmp_path / "kiosk"
+    worker = connected_once(folder, central, kiosk_id)
+    typo = fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id, checkpoint_id="CP-SYNK",
+                        start=time.time() - 100)
+    fill_backlog(worker.store.path, 4, kiosk_id=kiosk_id, start=time.time() - 50)
+    path = tmp_path / "usb" / "ql1a.backlog"
+    assert worker.export(path).entries == 7
+    worker.stop()
+    with contextlib.closing(sqlite3.connect(central.db_path)) as conn:
+        with conn:
+            conn.execute("CREATE TRIGGER failing BEFORE INSERT ON entries "
+                         "BEGIN SELECT RAISE(ABORT, 'the store fails'); END")
+        try:  # the first batch is the 3 refused entries; the second meets the failing store
+            proc = central_support.central("import", "--batch-size", "3", str(path),
+                                           "--db", central.db, check=False)
+        finally:
+            with conn:
+                conn.execute("DROP TRIGGER failing")
+    assert proc.returncode == 3, proc.stderr
+    assert f"storage error while importing {path}:" in proc.stderr
+    answer = path.with_name("ql1a.backlog.refused")
+    assert (f"the ids and reasons of the 3 refused entries are written to {answer}"
+            in proc.stderr)
+    document = json.loads(answer.read_text(encoding="utf-8"))
+    assert (document["complete"], [item["id"] for item in document["refused"]]) == (False, typo)
+
+    loaded = kiosk_cli(folder / "config.toml", "load-refusals", str(answer))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "Marked 3 of the 3 entries the file names" in loaded.stdout
+    assert ("The centre's import of that file stopped part-way: the file names only the "
+            "entries refused before the stop; those the centre did not answer stay waiting "
+            "here. Import the file at the centre again to learn the rest") in loaded.stdout
+    assert sync_states(folder / "kiosk.db") == {"rejected": 3, "sent": 4}
+
+
+def test_a_file_changed_while_read_still_tells_the_kiosk_what_was_refused_before(
+        central, kiosk_id, tmp_path, monkeypatch, capsys):
+    """The stick's file changed on disk after its first batches were answered (a flaky
+    stick, another program): the import is refused from there on, and the entries refused
+    in those first batches are written for the kiosk all the same, as only part."""
+    from kiosk.central.importer import report_cut_short, write_refusals
+
+    folder = tmp_path / "kiosk"
+    worker = connected_once(folder, central, kiosk_id)
+    typo = fill_backlog(worker.store.path, 100, kiosk_id=kiosk_id, checkpoint_id="CP-SYNK",
+                        start=time.time() - 1000)
+    fill_backlog(worker.store.path, 600, kiosk_id=kiosk_id, start=time.time() - 500)
+    monkeypatch.setattr(backlog, "PART_BYTES", 16 * 1024)  # several parts from 700 entries
+    path = tmp_path / "usb" / "ql1a.backlog"
+    worker.export(path)
+    worker.stop()
+    header, parts = _parts(path)
+    last_entries = len(header) + sum(map(len, parts[:-2])) + 20
+
+    def change_the_last_entries_once(done: int, total: int) -> None:
+        if done == 100:  # the refused batch is answered; the reader is on its first part
+            data = bytearray(path.read_bytes())
+            data[last_entries] ^= 0x01
+            path.write_bytes(bytes(data))
+
+    result = importing(central, path, batch_size=100, progress=change_the_last_entries_once)
+    assert result.error is not None and "changed" in result.error, result.error
+    report_cut_short(result)
+    write_refusals(result, None)
+    said = capsys.readouterr().err
+    assert "the file changed while it was read" in said
+    answer = path.with_name("ql1a.backlog.refused")
+    assert f"the ids and reasons of the 100 refused entries are written to {answer}" in said
+    loaded = kiosk_cli(folder / "config.toml", "load-refusals", str(answer))
+    assert "Marked 100 of the 100 entries the file names" in loaded.stdout
+    assert "The centre's import of that file stopped part-way" in loaded.stdout
+    states = sync_states(folder / "kiosk.db")
+    assert states["rejected"] == len(typo) and "acknowledged" not in states
+
+
 @pytest.mark.parametrize("ephemeral", [bytes(32), (1).to_bytes(32, "little")],
                          ids=["zero", "one"])
 def test_a_file_sealed_with_a_low_order_key_is_refused_and_the_next_file_still_imported(

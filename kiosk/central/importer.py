@@ -51,7 +51,7 @@ from kiosk.messages import both, shown_name
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-    from kiosk.central.storage import RetiredSigningKey, Storage
+    from kiosk.central.storage import RetiredSigningKey, Storage, StorageError
     from kiosk.sync.backlog import BacklogReader
     from kiosk.sync.protocol import Refusal
 
@@ -91,11 +91,21 @@ class ImportResult:
     """The answers of the entries rejected or refused before the ingest, for the kiosk
     (:mod:`kiosk.sync.refusals`)."""
     entries_sha256: str = ""
+    """Of the file's entries, once its signature was checked (:mod:`kiosk.sync.refusals`
+    keys its answer with it); empty before."""
     error: str | None = None
+    storage_error: StorageError | None = None
+    """The store failed part-way: what was answered before stands (a re-import completes
+    it), the files after are not attempted."""
 
     @property
     def answered(self) -> int:
         return self.accepted + self.duplicate + self.past_retention + self.rejected
+
+    @property
+    def complete(self) -> bool:
+        """Whether every entry of the file was answered: not cut short."""
+        return self.error is None and self.storage_error is None
 
     @property
     def not_stored(self) -> int:
@@ -112,8 +122,10 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
     """Verify one backlog file against its kiosk's registered key, then store its entries.
 
     A refused file (not sealed to ``centre_key``, unknown or revoked kiosk, bad signature,
-    truncated, altered) stores nothing and comes back with ``error`` set; a storage failure
-    midway is raised (what was stored is kept and a re-import completes it).
+    truncated, altered) stores nothing and comes back with ``error`` set, as does a file
+    that changed while it was read (what was answered before stands); a storage failure
+    comes back in ``storage_error`` (what was stored is kept and a re-import completes it),
+    with what was answered before it, for the kiosk (``FILE.refused``).
     ``allow_revoked``: the reason for importing a revoked kiosk's file anyway, recorded in
     the audit log under ``actor`` once the file proved genuine, before anything is stored;
     its entries taken at or after the revocation are counted in ``after_revocation``, not
@@ -123,6 +135,7 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
     was held is stored: entries taken at or after the retirement are counted in
     ``after_retirement``, those before its registration in ``before_registration``.
     """
+    from kiosk.central.storage import StorageError
     from kiosk.sync import protocol
     from kiosk.sync.backlog import BacklogError, BacklogReader
     from kiosk.sync.backlog_keys import fingerprint
@@ -219,6 +232,8 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                              manifest.entries)
     except BacklogError as exc:
         result.error = str(exc)
+    except StorageError as exc:
+        result.storage_error = exc
     return result
 
 
@@ -325,7 +340,6 @@ def _ingest(storage: Storage, kiosk_id: str, checkpoint_id: str,
 def cmd_import(args: argparse.Namespace) -> int:
     from kiosk.central.audit import AuditError, check_reason, command_actor
     from kiosk.central.backlog_key import CentreKeyError, key_path, open_key
-    from kiosk.central.storage import StorageError
 
     reason, actor = None, command_actor()  # audited: a revoked kiosk's, a retired key's
     if args.allow_revoked or args.allow_retired_key or args.reason:
@@ -346,22 +360,23 @@ def cmd_import(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         for number, name in enumerate(args.files):
             bar = ProgressBar(f"import {shown_name(Path(name).name)}")
-            try:
-                result = import_file(storage, name, centre_key, batch_size=args.batch_size,
-                                     allow_revoked=reason if args.allow_revoked else None,
-                                     allow_retired=reason if args.allow_retired_key else None,
-                                     actor=actor,
-                                     progress=bar.update)
-            except StorageError as exc:
-                log_cause(exc)  # SQLite's or PostgreSQL's own words: -v
+            result = import_file(storage, name, centre_key, batch_size=args.batch_size,
+                                 allow_revoked=reason if args.allow_revoked else None,
+                                 allow_retired=reason if args.allow_retired_key else None,
+                                 actor=actor,
+                                 progress=bar.update)
+            if result.storage_error is not None:
+                log_cause(result.storage_error)  # SQLite's or PostgreSQL's own words: -v
                 print(file=sys.stderr)  # below the progress bar
-                print(both("central.import.storage_error", name=shown_name(name), error=exc),
-                      file=sys.stderr)
+                print(both("central.import.storage_error", name=shown_name(name),
+                           error=result.storage_error), file=sys.stderr)
+                write_refusals(result, args.refusals_to)
                 report_not_attempted(args.files[number + 1:])
                 return EXIT_STORE
             if result.error:
                 refused += 1
                 report_cut_short(result)
+                write_refusals(result, args.refusals_to)
                 continue
             bar.finish()
             counts = {"name": shown_name(name), "kiosk": result.kiosk_id,
@@ -397,14 +412,18 @@ def write_refusals(result: ImportResult, folder: str | None) -> None:
     """The refused entries' ids and reasons, written for the kiosk beside the backlog file
     (or into ``folder``) and named: the way a site with no network learns of them
     (``kiosk sync load-refusals``). Written with none refused too, replacing an earlier
-    import's file of the same name, which the latest import would contradict. A write that
-    fails is said; the import stands."""
+    import's file of the same name, which the latest import would contradict; for a file
+    cut short (changed while read, the store failing), those answered before the stop, said
+    to be only part. Not for a file refused before its signature was checked: its answer
+    cannot be bound to it. A write that fails is said; the import stands."""
     from kiosk.sync import refusals
 
+    if not result.entries_sha256:
+        return
     path = Path(folder or result.path.parent) / (result.path.name + refusals.SUFFIX)
     try:
         refusals.write(path, kiosk_id=result.kiosk_id, entries_sha256=result.entries_sha256,
-                       refused=result.refused)
+                       refused=result.refused, complete=result.complete)
     except OSError as exc:
         print(both("central.import.refusals_unwritten", path=shown_name(str(path)),
                    reason=exc.strerror or exc), file=sys.stderr)

@@ -385,16 +385,18 @@ def cmd_load_refusals(args: argparse.Namespace) -> int:
     store = open_store(config)
     try:
         try:
-            kiosk_id, refused = read(args.file, store.exported_files())
+            answer = read(args.file, store.exported_files())
         except RefusalsError as exc:
             print(exc.text(lang), file=sys.stderr)
             return EXIT_FAILED
-        count = store.mark_refused(kiosk_id, refused,
+        count = store.mark_refused(answer.kiosk_id, answer.refused,
                                    args.operator or config.kiosk.operator or "operator")
     finally:
         store.close()
-    print(text("sync.refusals_loaded", lang, count=f"{count:,}", named=f"{len(refused):,}",
-               kiosk=kiosk_id))
+    print(text("sync.refusals_loaded", lang, count=f"{count:,}",
+               named=f"{len(answer.refused):,}", kiosk=answer.kiosk_id))
+    if not answer.complete:
+        print(text("sync.refusals_cut_short", lang))
     return 0
 
 

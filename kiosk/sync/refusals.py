@@ -6,10 +6,12 @@ A site with no network learns which of its entries the centre refused only from 
 kiosk, so ``kiosk sync status`` lists them and ``kiosk sync retry-rejected`` works offline.
 
 JSON: ``format``, ``version``, ``kiosk``, ``answers`` (which backlog file it answers),
-``refused`` (per entry its id and the centre's answer — ``reason``, ``code``, ``params`` —
-as an upload's answer carries them, less any value of the entry, :meth:`Refusal.unquoted`:
-the file is in clear on a stick that may be lost, where the backlog file is sealed; field
-names, limits, times, kiosk and checkpoint ids stay) and ``mac``.
+``complete`` (false: the import was cut short, only the entries answered before the stop
+are in it), ``refused`` (per entry its id and the centre's answer — ``reason``, ``code``,
+``params`` — as an upload's answer carries them, less any value of the entry,
+:meth:`Refusal.unquoted`: the file is in clear on a stick that may be lost, where the
+backlog file is sealed; field names, limits, times, kiosk and checkpoint ids stay) and
+``mac``.
 
 The centre holds no signing key, yet the file is bound to the backlog file it answers by
 what only the kiosk and the centre know: the SHA-256 of that file's entries, which is sealed
@@ -30,7 +32,7 @@ import json
 import os
 from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kiosk.messages import WordedError, Words, shown_name
 from kiosk.private_files import open_fresh
@@ -67,12 +69,12 @@ def _mac(entries_sha256: str, body: dict[str, Any]) -> str:
 
 
 def write(path: Path, *, kiosk_id: str, entries_sha256: str,
-          refused: Iterable[dict[str, Any]]) -> None:
+          refused: Iterable[dict[str, Any]], complete: bool) -> None:
     """Write the file whole under a temporary name, then give it ``path`` (replacing an
     earlier import's: the latest answer is the one to carry); the answers ``refused`` with
     no value of their entries."""
     body = {"format": FORMAT, "version": VERSION, "kiosk": kiosk_id,
-            "answers": answers(entries_sha256),
+            "answers": answers(entries_sha256), "complete": complete,
             "refused": [{"id": answer.get("id"),
                          **Refusal.from_answer(answer).unquoted().answer()}
                         for answer in refused]}
@@ -84,9 +86,18 @@ def write(path: Path, *, kiosk_id: str, entries_sha256: str,
     os.replace(part, path)
 
 
-def read(path: str | Path, exported: Collection[str]) -> tuple[str, dict[str, Words | str]]:
-    """The kiosk a refusals file answers, and each refused entry's id with its reason (as
-    an upload's answer is kept: :meth:`Refusal.words`). ``exported``: the entries' SHA-256
+class Refusals(NamedTuple):
+    kiosk_id: str
+    refused: dict[str, Words | str]
+    """Each refused entry's id with its reason (as an upload's answer is kept:
+    :meth:`Refusal.words`)."""
+    complete: bool
+    """False: the import was cut short, entries after the stop not answered yet."""
+
+
+def read(path: str | Path, exported: Collection[str]) -> Refusals:
+    """What a refusals file says, once it proved to answer a file this kiosk exported.
+    ``exported``: the entries' SHA-256
     of each backlog file this kiosk wrote (:meth:`kiosk.store.Store.exported_files`); a
     file answering none of them, or whose ``mac`` is not the centre's, is refused."""
     name = shown_name(str(path))
@@ -105,6 +116,7 @@ def read(path: str | Path, exported: Collection[str]) -> tuple[str, dict[str, Wo
     if not (isinstance(document, dict) and document.get("format") == FORMAT
             and document.get("version") == VERSION and isinstance(document.get("kiosk"), str)
             and isinstance(document.get("answers"), str)
+            and isinstance(document.get("complete"), bool)
             and isinstance(document.get("mac"), str)
             and isinstance(document.get("refused"), list)
             and all(_answer(item) for item in document["refused"])):
@@ -115,8 +127,9 @@ def read(path: str | Path, exported: Collection[str]) -> tuple[str, dict[str, Wo
     body = {key: value for key, value in document.items() if key != "mac"}
     if not hmac.compare_digest(_mac(digest, body), document["mac"]):
         raise RefusalsError("sync.refusals_altered", path=name)
-    return document["kiosk"], {item["id"]: Refusal.from_answer(item).words()
-                               for item in document["refused"]}
+    return Refusals(document["kiosk"], {item["id"]: Refusal.from_answer(item).words()
+                                        for item in document["refused"]},
+                    document["complete"])
 
 
 _SCALAR = str | int | float | bool | None
