@@ -102,7 +102,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                     "file and mark the entries it names, still waiting here, refused with "
                     "the centre's reasons: `kiosk sync status` lists them and "
                     "`kiosk sync retry-rejected` queues them again, with no network. It "
-                    "never marks an entry delivered.",
+                    "never marks an entry delivered; a file that answers no backlog file "
+                    "this kiosk exported, or was altered on the stick, changes nothing.",
         **examples("kiosk sync load-refusals /media/usb/ql1a-01.backlog.refused"))
     load.add_argument("file", metavar="FILE", help="the .refused file from the centre")
     load.add_argument("--operator", default="", help="who loads it (written to the audit log)")
