@@ -713,6 +713,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "store and will be sent by the next run (or: kiosk sync push)",
     ),
     "sync.nothing_pending": ("Không có bản ghi nào chờ gửi", "Nothing pending"),
+    "cli.max_wait_needs_until_done": (
+        "--max-wait đi cùng --until-done: đồng bộ chạy nền vẫn chờ đúng như trung tâm yêu cầu",
+        "--max-wait goes with --until-done: the background sync waits as long as the centre "
+        "asks"),
     "sync.push_other_needs_both": (
         "--kiosk-id và --token-file đi cùng nhau: mã trạm kia và mã đồng bộ của nó",
         "--kiosk-id and --token-file go together: the other kiosk id and its token"),
@@ -2626,16 +2630,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.push_interrupted": (
         "Đã dừng gửi; {remaining} lượt vẫn chờ gửi", "Push stopped; {remaining} entries stay "
         "pending"),
+    "sync.waiting": (  # Wait.words: {at} is HH:MM, or YYYY-MM-DD HH:MM on another day
+        "trung tâm yêu cầu chờ {seconds} giây: gửi lại lúc {at}",
+        "the centre asks to wait {seconds} s: sending again at {at}"),
     "sync.push_waiting": (
-        "trung tâm yêu cầu chờ {seconds} giây (đến {until}) rồi mới gửi lại — Ctrl-C để "
-        "dừng; các lượt vẫn chờ gửi",
-        "the centre asks to wait {seconds} s (until {until}) before sending again — Ctrl-C "
-        "to stop; the entries stay pending"),
+        "{waiting} — Ctrl-C để dừng; các lượt vẫn chờ gửi",
+        "{waiting} — Ctrl-C to stop; the entries stay pending"),
     "sync.screen_waiting": (
-        "Trung tâm yêu cầu chờ {seconds} giây (đến {until}) rồi mới gửi lại; các lượt vẫn "
-        "chờ gửi.",
-        "The centre asks to wait {seconds} s (until {until}) before sending again; the "
-        "entries stay pending."),
+        "Tạm dừng gửi — {waiting}; các lượt vẫn chờ gửi.",
+        "Sending paused — {waiting}; the entries stay pending."),
     "sync.push_wait_too_long": (
         "trung tâm yêu cầu chờ {seconds} giây (đến {until}), lâu hơn mức một lần gửi ngay "
         "chờ ({limit} giây): đã dừng, các lượt vẫn chờ gửi — gửi lại sau {until} ({reason})",

@@ -659,7 +659,8 @@ def test_entries_of_an_earlier_kiosk_id_are_named_with_their_way_on_the_sync_scr
 def test_a_wait_the_centre_asks_for_is_shown_while_the_push_waits(make_window, qtbot, tmp_path):
     """A centre under load answers 503 with ``Retry-After: 2``: the screen said only
     "Sending to the centre…" and seemed to hang for as long as the centre asked (hours,
-    for some centres); it now says how long and until when, and that nothing is lost."""
+    for some centres); it now says how long and the minute it sends again, in the words
+    ``kiosk sync push`` says it with, and that nothing is lost."""
     with serving(BusyAtFirst.asking(2)) as url:
         path = write_config(tmp_path, extra=sync_section(url, "t0ken", enabled=True))
         window = make_window(path, start=False)  # no background uploads: the button does it
@@ -667,10 +668,9 @@ def test_a_wait_the_centre_asks_for_is_shown_while_the_push_waits(make_window, q
         screen = open_sync(window, qtbot)
         qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "3", timeout=10000)
         qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: "Trung tâm yêu cầu chờ 2 giây (đến " in screen.message.text(),
-                        timeout=10000)
-        assert screen.message.text().endswith(
-            ") rồi mới gửi lại; các lượt vẫn chờ gửi.")
+        qtbot.waitUntil(lambda: screen.message.text().startswith(
+            "Tạm dừng gửi — trung tâm yêu cầu chờ 2 giây: gửi lại lúc "), timeout=10000)
+        assert screen.message.text().endswith("; các lượt vẫn chờ gửi.")
         assert screen.busy and not screen.push_button.isEnabled()
         qtbot.waitUntil(lambda: screen.message.text().startswith("Xong:"), timeout=30000)
     assert "3 lượt được nhận" in screen.message.text()

@@ -313,8 +313,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
         def waiting(wait: Wait) -> None:
             bar.finish()  # the progress line ended, the wait said below it
-            print(text("sync.push_waiting", lang, seconds=f"{wait.seconds:,.0f}",
-                       until=f"{wait.until:%H:%M}"), file=sys.stderr, flush=True)
+            say_wait(wait, lang)
 
         try:
             summary = worker.push_now(progress, elsewhere=sum(others.values()),
@@ -339,6 +338,13 @@ def cmd_push(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     _say_refused(refused, lang)
     return EXIT_FAILED if summary.rejected else 0
+
+
+def say_wait(wait: Wait, language: str) -> None:
+    """A wait the centre asked for, on stderr, as ``kiosk sync push`` and ``kiosk run
+    --until-done`` say it: else a push seems to hang for as long as the centre asks."""
+    print(text("sync.push_waiting", language, waiting=wait.words()), file=sys.stderr,
+          flush=True)
 
 
 def _say_refused(refused: int, language: str) -> None:

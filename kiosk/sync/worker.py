@@ -169,8 +169,37 @@ class Wait:
     """A wait the centre asked an operator's push for (``Retry-After``) before trying again."""
 
     seconds: float
-    until: dt.datetime
-    """When the wait ends, in the kiosk's time zone."""
+    """What the centre asked for (at most six hours: :meth:`Scheduler.asked_wait`)."""
+    asked_at: dt.datetime
+    """When it asked, in the kiosk's time zone."""
+    delay: float
+    """How long the push waits: ``seconds`` and up to 10 % more (:meth:`Scheduler.backoff_delay`:
+    a fleet told the same does not come back in step), drawn before the wait is said."""
+
+    def words(self) -> messages.Words:
+        """How long the centre asked for and the minute the push sends again, its up to 10 %
+        included: the one sentence ``kiosk sync push``, ``kiosk run --until-done`` and the
+        sync screen say it with."""
+        return messages.Words("sync.waiting", {"seconds": f"{self.seconds:,.0f}",
+                                               "at": self._shown(self._after(self.delay))})
+
+    def ends(self) -> str:
+        """The first minute the centre's wait is over (rounded up: "send again after" it
+        is never too early)."""
+        end = self._after(self.seconds)
+        return self._shown(end + dt.timedelta(seconds=-end.second, microseconds=-end.microsecond)
+                           % dt.timedelta(minutes=1))
+
+    def _after(self, seconds: float) -> dt.datetime:
+        """``seconds`` after the asking, counted in UTC (a zone's clock change between)."""
+        return dt.datetime.fromtimestamp(self.asked_at.timestamp() + seconds,
+                                         self.asked_at.tzinfo)
+
+    def _shown(self, moment: dt.datetime) -> str:
+        """HH:MM, or YYYY-MM-DD HH:MM when not the day it was asked (the kiosk's zone): six
+        hours asked at 21:00 end tomorrow."""
+        return f"{moment:%H:%M}" if moment.date() == self.asked_at.date() else \
+            f"{moment:%Y-%m-%d %H:%M}"
 
 
 @dataclass(frozen=True)
@@ -718,8 +747,7 @@ class SyncWorker:
                     return exc
                 delay = self.scheduler.backoff_delay(attempts, exc)
                 if (asked := self.scheduler.asked_wait(exc)) is not None:
-                    wait = Wait(asked, dt.datetime.now(self.store.timezone)
-                                + dt.timedelta(seconds=asked))
+                    wait = Wait(asked, dt.datetime.now(self.store.timezone), delay)
                     if max_wait is not None and asked > max_wait:
                         return self._waits_too_long(exc, wait, max_wait)
                     if waiting is not None:
@@ -733,7 +761,7 @@ class SyncWorker:
         words say until when, and it carries the centre's ``Retry-After`` on, so that the
         background worker still waits it out (:meth:`Scheduler.back_off`)."""
         return ServerBusy("sync.push_wait_too_long", wait.seconds, reason=exc.words,
-                          seconds=f"{wait.seconds:,.0f}", until=f"{wait.until:%H:%M}",
+                          seconds=f"{wait.seconds:,.0f}", until=wait.ends(),
                           limit=f"{max_wait:,.0f}")
 
     def retry_rejected(self, actor: str = "operator") -> int:

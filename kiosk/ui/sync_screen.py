@@ -327,9 +327,8 @@ class SyncScreen(Retranslating):
 
     def _show_wait(self, wait: Wait) -> None:
         """A wait the centre asked for: said, or the push seems to hang for minutes."""
-        self.message.setText(messages.text(
-            "sync.screen_waiting", screen_language(), seconds=f"{wait.seconds:,.0f}",
-            until=f"{wait.until:%H:%M}"))
+        self.message.setText(messages.text("sync.screen_waiting", screen_language(),
+                                           waiting=wait.words()))
 
     def _pushed(self, summary: Any) -> None:
         counts = self.tr("%1 accepted, %2 already there, %3 refused; %4 still waiting.")
