@@ -90,6 +90,9 @@ def certificate_words(result: ScanResult, language: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.max_wait is not None and not args.until_done:  # the background sync waits any
+        print(messages.both("cli.max_wait_needs_until_done"), file=sys.stderr)
+        return EXIT_USAGE
     config = load_config(args.config)
     for warning in exposure_warnings(config):
         print(warning, file=sys.stderr)
@@ -103,11 +106,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         else:
             return run_ui(config)
-    return run_headless(config, until_done=args.until_done)
+    return run_headless(config, until_done=args.until_done, max_wait=args.max_wait)
 
 
-def run_headless(config: Config, *, until_done: bool = False,
+def run_headless(config: Config, *, until_done: bool = False, max_wait: int | None = None,
                  out: TextIO | None = None) -> int:
+    """``max_wait``: ``--until-done``'s, as ``kiosk sync push --max-wait`` (None: its
+    default)."""
     import signal
     import threading
 
@@ -149,7 +154,8 @@ def run_headless(config: Config, *, until_done: bool = False,
             if until_done and kiosk.supervisor.wait_finished(0) and \
                     kiosk.start_checked.is_set():
                 if kiosk.sync is not None:
-                    code = send_the_rest(kiosk.sync, stop, language, past_retention)
+                    code = send_the_rest(kiosk.sync, stop, language, past_retention,
+                                         max_wait)
                 refusal = kiosk.store.refusal()
                 if refusal is not None:  # e.g. damage the start's check found
                     print(store_failure(config.store_path,
@@ -164,17 +170,22 @@ def run_headless(config: Config, *, until_done: bool = False,
 
 
 def send_the_rest(sync: SyncWorker, stop: threading.Event, language: str,
-                  past_retention: int) -> int:
+                  past_retention: int, max_wait: int | None = None) -> int:
     """``run --until-done`` with sync on: the devices are done, so push what is pending
-    (retrying as ``kiosk sync push`` does) before stopping. 0 only when nothing is left to
-    send; else 1, saying how many entries are left and why. Ctrl-C stops waiting. Entries
-    the centre answered past its retention cut since the count ``past_retention`` (by the
+    (retrying as ``kiosk sync push`` does, saying each wait the centre asks for, and
+    stopping at once for one longer than ``max_wait``, None: push's default — a run meant
+    to end is not held for hours) before stopping. 0 only when nothing is left to send;
+    else 1, saying how many entries are left and why. Ctrl-C stops waiting. Entries the
+    centre answered past its retention cut since the count ``past_retention`` (by the
     background sync or this push) are said apart: marked done, yet not held there."""
     import threading
 
+    from kiosk.sync.commands import PUSH_MAX_WAIT_SECONDS, say_wait
+
     outcome: list[PushSummary] = []
-    pusher = threading.Thread(target=lambda: outcome.append(sync.push_now()), daemon=True,
-                              name="push-before-stop")
+    pusher = threading.Thread(target=lambda: outcome.append(sync.push_now(
+        max_wait=PUSH_MAX_WAIT_SECONDS if max_wait is None else max_wait,
+        waiting=lambda wait: say_wait(wait, language))), daemon=True, name="push-before-stop")
     pusher.start()
     while pusher.is_alive() and not stop.wait(0.2):
         pass
@@ -562,6 +573,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     run.add_argument("--headless", action="store_true", help="no window: print each result")
     run.add_argument("--until-done", action="store_true",
                      help="exit when every device has finished (replay files)")
+    run.add_argument("--max-wait", metavar="SECONDS", type=whole_number_argument("--max-wait"),
+                     help="with --until-done: the longest wait the centre may ask for "
+                          "(Retry-After) that its last push sits through, saying until when; "
+                          "a longer one ends the run at once, exit 1, saying when to send "
+                          "again (default: as `kiosk sync push`, 300)")
     run.set_defaults(func=cmd_run)
 
     scan = sub.add_parser(
