@@ -2262,6 +2262,18 @@ class Store:
             row = oldest_pending_entry(self.conn, self._pending_behind)
         return (row[1], row[2]) if row else None
 
+    def first_pending_of(self, kiosk_id: str) -> tuple[str, str, int] | None:
+        """``scanned_at``, ``boot_id`` and ``monotonic_ns`` of the first pending entry in id
+        order recorded as ``kiosk_id``: the oldest this kiosk id sends, when entries of
+        another id sit pending before it (:meth:`pending_elsewhere`). Another id's before
+        it are walked, as by :meth:`pending`."""
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT scanned_at, boot_id, monotonic_ns FROM entries INDEXED BY "
+                "entries_pending WHERE sync_state IN ('pending', 'sent') AND kiosk_id = ? "
+                "ORDER BY id LIMIT 1", (kiosk_id,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
     def oldest_pending_of_earlier_boot(self, boot_id: str, before: str) -> str | None:
         """``scanned_at`` of the first pending entry in id order not recorded in the boot
         ``boot_id``, among ids below ``before`` (that boot's start): when that boot's first

@@ -28,6 +28,7 @@ from tests.sync_support import (
     backlog_rows,
     fill_backlog,
     pending_entries,
+    sync_states,
     utc_iso,
     wait_until,
     write_config,
@@ -399,3 +400,51 @@ def test_a_backlog_drained_after_a_set_back_is_walked_once_not_once_per_batch(tm
     # before: each read after a batch walked those left (the first: 2,474 steps of 10 on
     # 13,067 for the first read), ~24,000 in all
     assert max(after) * 100 < walk and sum(after) < walk, (walk, after)
+
+
+def test_the_report_counts_and_ages_only_the_entries_this_kiosk_id_sends(
+        central, kiosk_id, tmp_path):
+    """A store enrolled again under a new id keeps the old id's entries pending: this
+    token cannot send them (``kiosk sync export --kiosk-id`` takes them to the centre). The
+    new id's reports counted and aged them as its own — 8 pending, three days old, on its
+    batch; and once its own entries had all arrived, 5 pending three days old for good:
+    ``old_backlog`` on a kiosk whose every entry arrives. Its reports count and age its
+    own alone, from its first batch."""
+    path = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+                        token=central.enrol(kiosk_id), enabled=True, interval_seconds=1)
+    fill_backlog(tmp_path / "kiosk.db", 5, kiosk_id="k-before", start=time.time() - 3 * 86400)
+    fill_backlog(tmp_path / "kiosk.db", 3, kiosk_id=kiosk_id, start=time.time() - 60)
+    kiosk = Kiosk(config_mod.load(path))
+    kiosk.start()
+    try:  # its batch's report, then an idle heartbeat's
+        reports = wait_until(lambda: (r := central.health_reports(kiosk_id)) and len(r) >= 2
+                             and r, timeout=20)
+    finally:
+        kiosk.stop()
+    assert len(central.stored_ids(kiosk_id)) == 3
+    assert reports[0]["pending"] == 3 and 60 <= reports[0]["oldest_pending_seconds"] < 600
+    assert reports[-1]["pending"] == 0 and reports[-1]["oldest_pending_seconds"] is None
+    assert "old_backlog" not in kiosk_problems(
+        utc_iso(time.time()), 0.0, reports[-1]["oldest_pending_seconds"], dt.datetime.now(dt.UTC))
+    assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 3, "pending": 5}
+
+
+def test_a_push_reports_this_kiosk_ids_entries_alone_from_its_first_batch(
+        central, kiosk_id, tmp_path):
+    """``kiosk sync push`` (a process of its own, knowing nothing of an earlier upload)
+    counts the other ids' entries before it sends: its batches' reports count this id's."""
+    config = config_mod.load(write_config(
+        tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+        token=central.enrol(kiosk_id), batch_size=2))
+    fill_backlog(config.store_path, 5, kiosk_id="k-before", start=time.time() - 3 * 86400)
+    fill_backlog(config.store_path, 4, kiosk_id=kiosk_id, start=time.time() - 60)
+    worker = SyncWorker.from_config(config)
+    try:
+        summary = worker.push_now()
+    finally:
+        worker.stop()
+    assert summary.error is None and summary.batches == 2
+    reports = central.health_reports(kiosk_id)
+    assert len(reports) == 2 and reports[0]["pending"] == 4  # not 9
+    assert all(r["pending"] <= 4 for r in reports)
+    assert all(r["oldest_pending_seconds"] < 600 for r in reports)

@@ -517,8 +517,8 @@ def test_new_entries_go_when_an_earlier_ids_entries_left_by_another_path(
     worker = SyncWorker.from_config(config, base_backoff_seconds=0.02)
     worker.start()
     try:
-        wait_until(lambda: worker.state().elsewhere == ((old, 30),))
-        assert len(central.stored_ids(kiosk_id)) == 5
+        wait_until(lambda: len(central.stored_ids(kiosk_id)) == 5  # counted at its start
+                   and worker.state().elsewhere == ((old, 30),))
         token = tmp_path / "old.token"
         token.write_text(central.enrol(old), encoding="utf-8")
         pushed = subprocess.run(

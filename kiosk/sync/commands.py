@@ -316,7 +316,7 @@ def cmd_push(args: argparse.Namespace) -> int:
             say_wait(wait, lang)
 
         try:
-            summary = worker.push_now(progress, elsewhere=sum(others.values()),
+            summary = worker.push_now(progress, elsewhere=others,
                                       max_wait=args.max_wait, waiting=waiting)
         except KeyboardInterrupt:  # Ctrl-C, as a wait's words offer: no traceback
             bar.finish()

@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +43,8 @@ def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
                   now: dt.datetime | None = None,
                   outbox: OutboxSummary | None = None,
                   uploads_paused: str | None = None,
-                  read_store: bool = True) -> dict[str, Any]:
+                  read_store: bool = True, kiosk_id: str = "",
+                  elsewhere: int = 0) -> dict[str, Any]:
     """The report as a wire object (passes :func:`protocol.validate_health`), as of ``now``
     (else the time the clock reads now): the ``sent_at`` of the batch or heartbeat that
     carries it, which the centre takes the refused hours' window at.
@@ -61,6 +62,13 @@ def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
     ``read_store``: False for a store found damaged, whose pages may not read: the report
     is made from ``outbox`` alone (required then), the backlog's age unknown (null) and no
     refused hour told (the centre keeps those it holds: it only adds hours it is told).
+
+    ``elsewhere``: how many of ``outbox``'s pending entries are recorded under another kiosk
+    id than ``kiosk_id``, as the caller counted them (:meth:`Store.pending_elsewhere`: left
+    by an enrolment under a new id, or sent by ``kiosk sync push --kiosk-id``). The report
+    is this id's, so it counts and ages only the rest, what this id sends: a store enrolled
+    again under a new id told the centre the new id held the old one's backlog, days old,
+    for good (``old_backlog`` on a kiosk whose own entries all arrive).
     """
     now = now or dt.datetime.now(dt.UTC)
     if not read_store:
@@ -68,13 +76,18 @@ def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
         age, refused = None, {}
     else:
         outbox = outbox or store.outbox_summary()
-        age = _pending_age(store, outbox.oldest_pending, now)
+        if not elsewhere:
+            age = _pending_age(store, outbox.oldest_pending, now, store.oldest_pending_moment)
+        else:  # the first in id order may be another id's: this id's own first
+            first = store.first_pending_of(kiosk_id) if outbox.pending > elsewhere else None
+            age = None if first is None else _pending_age(store, first[0], now,
+                                                          lambda: (first[1], first[2]))
         first, last = protocol.refused_hours(now)
         refused = store.refused_by_hour(protocol.format_time(first),
                                         protocol.format_time(last + dt.timedelta(hours=1)))
     report: dict[str, Any] = {
         "software_version": software_version(),
-        "pending": outbox.pending,
+        "pending": max(0, outbox.pending - elsewhere),
         "oldest_pending_seconds": age,
         "rejected": outbox.rejected,
         "devices": [{"id": d.device_id, "kind": d.kind, "state": d.state,
@@ -88,9 +101,11 @@ def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
     return report
 
 
-def _pending_age(store: Store, oldest_pending: str | None, now: dt.datetime) -> float | None:
+def _pending_age(store: Store, oldest_pending: str | None, now: dt.datetime,
+                 moment: Callable[[], tuple[str, int] | None]) -> float | None:
     """The age in seconds at ``now`` of the oldest pending entry, recorded at
-    ``oldest_pending``; None when nothing is pending or its age is unknown.
+    ``oldest_pending``, its ``boot_id`` and ``monotonic_ns`` read by ``moment`` (only when
+    there is one); None when nothing is pending or its age is unknown.
 
     An entry of the running boot is aged by both clocks (:func:`kiosk.clock.elapsed`); its row is
     read for that (one index step on the pending index). One of an earlier boot has only
@@ -113,11 +128,11 @@ def _pending_age(store: Store, oldest_pending: str | None, now: dt.datetime) -> 
     if oldest_pending is None:
         return None
     wall = _wall_age(oldest_pending, now)
-    moment = store.oldest_pending_moment()
-    if moment is None or moment[0] != boot_id():
+    boot = moment()
+    if boot is None or boot[0] != boot_id():
         return wall
-    since = time.monotonic_ns() - moment[1]
-    if moment[1] < 0 or since < 0:  # not this boot's monotonic clock after all (a hand edit)
+    since = time.monotonic_ns() - boot[1]
+    if boot[1] < 0 or since < 0:  # not this boot's monotonic clock after all (a hand edit)
         return wall
     age = elapsed(wall, since / 1e9, suspended_seconds())
     if age == wall:
