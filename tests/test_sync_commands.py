@@ -353,7 +353,11 @@ def test_status_json_gives_a_refused_tokens_alert_as_words_and_as_its_code(
     _, _, kiosk_id = site
     wrong = write_config(tmp_path / "wrong.toml", kiosk_id=kiosk_id, language="vi",
                          server_url=central.url, token="not-a-token-it-issued")
-    assert sync(wrong, "push", ok=False).returncode == 1
+    pushed = sync(wrong, "push", ok=False)
+    assert pushed.returncode == 1
+    # the push says the way back too, as the doctor and the screen do
+    assert (f"`kiosk-central kiosks token {kiosk_id} --reason …` (hoặc --qr để trạm chạy "
+            "`kiosk enrol`)") in pushed.stderr
     report = json.loads(sync(wrong, "status", "--json").stdout)
     assert report["alert_code"] == "sync.auth_401"
     # the centre's reason came as a code too: worded here, not shown in the centre's English

@@ -636,6 +636,12 @@ class SyncWorker:
             "kiosk": self.kiosk_id, "held": held or "?",
             "own": backlog_keys.fingerprint(own), "public": backlog_keys.encode(own)})
 
+    def _auth_words(self, exc: AuthRefused) -> messages.Words:
+        """A refused token or kiosk: the centre's words with the administrator's way back
+        (``kiosks token`` for this same kiosk id)."""
+        code = "auth_401" if exc.status == 401 else "auth_403"
+        return messages.Words(f"sync.{code}", {"detail": exc.words, "kiosk": self.kiosk_id})
+
     def _check_in(self) -> None:
         """An idle cycle: a heartbeat to a centre that takes it, else a health check."""
         assert self.client is not None and self.uploader is not None
@@ -666,8 +672,7 @@ class SyncWorker:
         self.scheduler.failed(exc, progressed=progressed)  # 401/403 pause uploads
         alert = None
         if isinstance(exc, AuthRefused):
-            code = "auth_401" if exc.status == 401 else "auth_403"
-            alert = messages.Words(f"sync.{code}", {"detail": exc.words, "kiosk": self.kiosk_id})
+            alert = self._auth_words(exc)
         elif isinstance(exc, EverySizeRefused):  # a proxy, not the centre: its own words
             alert = exc.words
         elif isinstance(exc, Refused):
@@ -702,7 +707,9 @@ class SyncWorker:
                 error = self._held_back()
             else:
                 self.scheduler.back_off(failure)
-                error = failure.words
+                # a refused token: the way back too, as the screen's alert and the doctor say
+                error = (self._auth_words(failure) if isinstance(failure, AuthRefused)
+                         else failure.words)
         return PushSummary(tally.accepted, tally.duplicate, tally.rejected, tally.batches,
                            time.monotonic() - tally.started, self.board.state.pending, error,
                            tally.past_retention, tally.retention_cut)
