@@ -521,10 +521,16 @@ def audit_actor(args: argparse.Namespace, config: Config) -> str:
     """Who the audit log names: --operator, else the config's operator, else the account
     running the command (from the system's user database when $USER is unset, as under
     systemd or cron), never an anonymous "?"."""
-    import pwd
-
     if args.operator or config.kiosk.operator:
         return str(args.operator or config.kiosk.operator)
+    return running_account()
+
+
+def running_account() -> str:
+    """The account running the command, from the system's user database when $USER is
+    unset (systemd, cron)."""
+    import pwd
+
     try:
         account = pwd.getpwuid(os.getuid()).pw_name
     except KeyError:

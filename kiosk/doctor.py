@@ -71,7 +71,7 @@ def run_checks(config_path: Path) -> list[Check]:
     except config_mod.ConfigError as exc:
         return [_check("config", False, "doctor.config_bad", detail=exc)]
     checks = [_check("config", True, "doctor.config_ok", path=config_path)]
-    checks += store_checks(config.store_path)
+    checks += store_checks(config.store_path, config)
     reader = reader_check(config, config_path)
     if reader is not None:
         checks.append(reader)
@@ -87,7 +87,7 @@ def run_checks(config_path: Path) -> list[Check]:
     return checks
 
 
-def store_checks(path: Path) -> list[Check]:
+def store_checks(path: Path, config: Any) -> list[Check]:
     import shutil
     import sqlite3  # here, not at the top: `kiosk --help` imports this module
 
@@ -138,6 +138,10 @@ def store_checks(path: Path) -> list[Check]:
             last_day = conn.execute("SELECT count(*) FROM entries WHERE scanned_at >= ?",
                                     (since,)).fetchone()[0]
             oldest = oldest_pending(conn)
+            age = age_of(parse_utc(oldest)) if oldest is not None else None
+            late = age is not None and age >= PENDING_TOO_OLD
+            # named only when late: a test kiosk's fresh scans are no failure to explain
+            tests = unenrolled_pending(conn, config) if late else {}
             refused = refused_entries(conn)
         finally:
             conn.close()
@@ -160,13 +164,29 @@ def store_checks(path: Path) -> list[Check]:
     if oldest is None:
         checks.append(_check("pending", True, "doctor.nothing_pending"))
     else:
-        recorded = parse_utc(oldest)
-        age = age_of(recorded)
-        checks.append(_check("pending", age is None or age < PENDING_TOO_OLD,
-                             "doctor.oldest_pending", oldest=oldest,
-                             age=age_words(recorded, _hours)))
+        unsendable = {"count": f"{sum(tests.values()):,}", "first": next(iter(tests)),
+                      "kiosks": ", ".join(f"{kiosk} ({count:,})" for kiosk, count in
+                                          tests.items())} if tests else {}
+        checks.append(_check("pending", not late, "doctor.oldest_pending_unenrolled"
+                             if tests else "doctor.oldest_pending", oldest=oldest,
+                             age=age_words(parse_utc(oldest), _hours), **unsendable))
     checks.append(refused_check(*refused))
     return checks
+
+
+def unenrolled_pending(conn: Any, config: Any) -> dict[str, int]:
+    """Pending entries by kiosk id, of the ids no centre ever enrolled
+    (:func:`kiosk.sync.enrolling.never_enrolled`'s rule, on the doctor's own connection):
+    test scans, which only ``kiosk sync discard-unenrolled`` takes out of the queue."""
+    from kiosk.store import enrolment_evidence
+
+    sync = config.sync
+    configured = config.kiosk.id if sync.enabled or sync.token or sync.token_file else None
+    waiting = conn.execute(
+        "SELECT kiosk_id, count(*) FROM entries INDEXED BY entries_pending "
+        "WHERE sync_state IN ('pending', 'sent') GROUP BY kiosk_id ORDER BY kiosk_id")
+    return {kiosk: count for kiosk, count in waiting.fetchall()
+            if kiosk != configured and enrolment_evidence(conn, kiosk) is None}
 
 
 def refused_entries(conn: Any) -> tuple[int, int, str | None]:
@@ -263,7 +283,10 @@ def device_checks(config: Any) -> list[Check]:
         problem = access_words(path) if path is not None else None
         where = f"{device.id} ({path})" if path else device.id
         last = last_input(config.store_path, device.id)
-        if last is None:
+        if last is None and device.type == "replay":  # no test code would help
+            heard = Words("doctor.heard_nothing_replay", {
+                "days": DEVICE_QUIET.days, "config": config.source or "config.toml"})
+        elif last is None:
             heard = Words("doctor.heard_nothing", {"days": DEVICE_QUIET.days})
         else:
             sent = {"what": last[1], "when": _local(last[0], config.timezone)}

@@ -358,6 +358,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doctor.nothing_pending": ("Không còn lượt nào chờ gửi", "No entry waiting for the centre"),
     "doctor.oldest_pending": ("Lượt chờ gửi cũ nhất: {oldest} ({age})",
                               "Oldest entry waiting for the centre: {oldest} ({age})"),
+    "doctor.oldest_pending_unenrolled": (
+        "Lượt chờ gửi cũ nhất: {oldest} ({age}). {count} lượt chờ gửi được ghi dưới mã trạm "
+        "chưa từng đăng ký với trung tâm nào: {kiosks} (quét thử, demo?): không trung tâm "
+        "nào nhận chúng. Xem lại (`kiosk sync discard-unenrolled --kiosk-id {first} --reason "
+        "…` không có --yes chỉ đếm), rồi xoá bằng lệnh đó với --yes",
+        "Oldest entry waiting for the centre: {oldest} ({age}). {count} waiting entries are "
+        "recorded under a kiosk id no centre ever enrolled: "
+        "{kiosks} (test or demo scans?): no centre will take them. Look first (`kiosk sync "
+        "discard-unenrolled --kiosk-id {first} --reason …` without --yes only counts them), "
+        "then delete them with the same command and --yes"),
     "doctor.no_reader": (
         "Không có máy quét hay camera nào được bật ({why}): trạm không đọc được mã nào, chỉ "
         "khai báo thủ công được. Đặt enabled = true ở một bảng [[devices]] trong {config}, "
@@ -374,6 +384,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doctor.ready": ("sẵn sàng", "ready"),
     "doctor.heard_nothing": ("chưa nhận gì trong {days} ngày qua: quét thử một mã",
                              "nothing received in the last {days} days: scan a test code"),
+    "doctor.heard_nothing_replay": (
+        "chưa nhận gì trong {days} ngày qua; thiết bị phát lại chỉ đọc mã từ một tệp (demo, "
+        "thử nghiệm), không phải người qua chốt: nếu đây là thiết bị mẫu, đặt enabled = false "
+        "cho nó trong {config}",
+        "nothing received in the last {days} days; a replay device only plays codes from a "
+        "file (demos, tests), not people at the checkpoint: if it is the sample device, set "
+        "enabled = false on it in {config}"),
     "doctor.heard": ("lần cuối gửi {what} lúc {when} ({age})",
                      "last sent {what} at {when} ({age})"),
     "doctor.sent_refused": ("một mã bị từ chối ({reason})", "a refused code ({reason})"),
@@ -584,6 +601,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "in a file (`kiosk sync export --kiosk-id {first}`). The code is still unused"),
     "enrol.leave_pending_hint": ("Nếu vẫn đổi, chạy lại với --leave-pending",
                                  "To change anyway, run again with --leave-pending"),
+    "enrol.pending_unenrolled": (
+        "Trạm còn {count} bản ghi chưa gửi của mã trạm {kiosks}, mã chưa từng đăng ký với "
+        "trung tâm nào (quét thử, demo?): không trung tâm nào nhận chúng. Nếu là bản ghi thử, "
+        "xoá trước: `kiosk sync discard-unenrolled --kiosk-id {first} --reason …`; muốn giữ "
+        "chúng, chạy lại với --leave-pending. Mã đăng ký chưa bị dùng",
+        "This kiosk still holds {count} unsent entries of kiosk id {kiosks}, which no centre "
+        "ever enrolled (test or demo scans?): no centre will take them. If they are tests, "
+        "delete them first: `kiosk sync discard-unenrolled --kiosk-id {first} --reason …`; to "
+        "keep them, run again with --leave-pending. The code is still unused"),
+    "enrol.replays_off": (
+        "Đã tắt thiết bị phát lại (chúng đọc mã từ tệp, không phải người qua chốt): {devices}",
+        "Replay devices turned off (they play codes from a file, not people at the "
+        "checkpoint): {devices}"),
     "enrol.leave_pending_button": ("Vẫn đăng ký thành trạm {kiosk}",
                                    "Enrol as kiosk {kiosk} anyway"),
     "enrol.switch_hint": ("Nếu đúng, chạy lại với --switch-centre",
@@ -1409,6 +1439,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "store.log.lock_released": (
         "{path}: chương trình kia đã nhả khoá ghi của kho dữ liệu",
         "{path}: the other program let go of the store's write lock"),
+    "store.discard_enrolled": (
+        "Không xoá: mã trạm {kiosk} đã từng đăng ký với trung tâm ({evidence}): bản ghi của "
+        "nó là thật. Gửi chúng bằng mã đồng bộ của trạm đó (`kiosk sync push --kiosk-id "
+        "{kiosk} --token-file TỆP`) hoặc bằng tệp (`kiosk sync export --kiosk-id {kiosk} --to "
+        "TỆP`)",
+        "Not deleted: kiosk id {kiosk} was enrolled at a centre ({evidence}): its entries are "
+        "real. Send them with that kiosk's token (`kiosk sync push --kiosk-id {kiosk} "
+        "--token-file FILE`) or in a file (`kiosk sync export --kiosk-id {kiosk} --to FILE`)"),
+    "store.enrolment_audited": ("nhật ký kiểm tra ghi lần đăng ký của nó",
+                                "the audit log holds its enrolment"),
+    "store.enrolment_delivered": ("trung tâm đã nhận bản ghi của nó",
+                                  "the centre acknowledged entries of it"),
     "store.log.looked_at_again": (
         "{path}: lại truy cập được tệp kho dữ liệu, và đó vẫn là tệp đã mở",
         "{path}: the store file can be looked at again and is the file opened"),
@@ -1566,6 +1608,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "chưa giữ được khoá tệp tồn đọng của trung tâm (sẽ hỏi ở lần liên lạc đầu tiên): "
         "{reason}",
         "the centre's backlog key was not kept (asked at the first contact): {reason}"),
+    "enrol.log.not_recorded": (
+        "lần đăng ký chưa được ghi vào nhật ký kiểm tra của kho: {reason}",
+        "the enrolment was not written to the store's audit log: {reason}"),
     "enrol.log.alert_not_cleared": ("cảnh báo khoá tệp tồn đọng chưa được xoá: {reason}",
                                     "the backlog keys alert was not cleared: {reason}"),
     "certificates.log.not_refreshed": (
@@ -2627,6 +2672,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The centre's import of that file stopped part-way: the file names only the entries "
         "refused before the stop; those the centre did not answer stay waiting here. Import "
         "the file at the centre again to learn the rest"),
+    "sync.discard_preview": (
+        "{count} bản ghi của mã trạm {kiosk} chưa từng tới trung tâm nào ({checkpoints}; từ "
+        "{first} đến {last}). Mã này chưa từng được đăng ký: không trung tâm nào nhận chúng. "
+        "Để xoá hẳn (ghi vào nhật ký kiểm tra), chạy lại với --yes",
+        "{count} entries of kiosk id {kiosk} never reached a centre ({checkpoints}; from "
+        "{first} to {last}). The id was never enrolled: no centre will take them. To delete "
+        "them for good (written to the audit log), run again with --yes"),
+    "sync.discard_done": (
+        "Đã xoá {count} bản ghi của mã trạm {kiosk} (nhật ký kiểm tra: sync.discard_unenrolled)",
+        "Deleted {count} entries of kiosk id {kiosk} (audit log: sync.discard_unenrolled)"),
+    "sync.discard_none": ("Không có bản ghi chờ gửi nào của mã trạm {kiosk}: không có gì để xoá",
+                          "No entries of kiosk id {kiosk} waiting: nothing to delete"),
+    "sync.discard_configured": (
+        "Không xoá: {kiosk} là mã trạm đã đăng ký của trạm này ([kiosk] id, có mã đồng bộ, "
+        "{config}): bản ghi của nó là thật. Gửi chúng: `kiosk sync push`",
+        "Not deleted: {kiosk} is this kiosk's enrolled id ([kiosk] id, with a token, "
+        "{config}): its entries are real. Send them: `kiosk sync push`"),
+    "sync.discard_needs_reason": ("Cần --reason: vì sao xoá các bản ghi này (ghi vào nhật ký "
+                                  "kiểm tra)",
+                                  "--reason is needed: why these entries are deleted (written "
+                                  "to the audit log)"),
     "sync.push_interrupted": (
         "Đã dừng gửi; {remaining} lượt vẫn chờ gửi", "Push stopped; {remaining} entries stay "
         "pending"),

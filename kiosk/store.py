@@ -296,12 +296,7 @@ def fill_presence(conn: sqlite3.Connection) -> None:
     time it counts at (``not_before`` for an entry written while the clock was behind), the
     later written on a tie. An ``extra`` that is not JSON (a damaged row) counts at its
     ``scanned_at``, never stops the recovery."""
-    conn.execute(
-        "INSERT INTO presence (checkpoint_id, inside, subject_key, scanned_at, direction) "
-        "SELECT checkpoint_id, direction = 'in', subject_key, at, direction FROM ("
-        f"SELECT checkpoint_id, subject_key, direction, {_COUNTED_AT} AS at, row_number() "
-        "OVER (PARTITION BY checkpoint_id, subject_key "
-        f"ORDER BY {_COUNTED_AT} DESC, id DESC) AS latest FROM entries) WHERE latest = 1")
+    conn.execute(_FILL_PRESENCE.format(among=""))
 
 
 def fill_search(conn: sqlite3.Connection) -> None:
@@ -542,6 +537,21 @@ class OutboxSummary:
 
 
 @dataclass(frozen=True)
+class Unenrolled:
+    """The entries of a kiosk id that never reached a centre (:meth:`Store.unenrolled`)."""
+    kiosk_id: str
+    count: int
+    checkpoints: dict[str, int]
+    """How many per checkpoint they were recorded at."""
+    first_at: str | None
+    last_at: str | None
+    first_id: str | None
+    last_id: str | None
+    enrolled: str | None
+    """Why the id is known to have been enrolled (:func:`enrolment_evidence`), else None."""
+
+
+@dataclass(frozen=True)
 class Stats:
     entries_in: int
     entries_out: int
@@ -576,6 +586,18 @@ _COUNTED_AT = f"coalesce({_BEHIND_UNTIL}, scanned_at)"
 """When an entry happened as far as the kiosk can tell: ``not_before`` for one written while
 the clock was behind (:func:`clock_behind`), else its ``scanned_at``; an ``extra`` that is not
 JSON (a damaged row) at its ``scanned_at``."""
+
+_FILL_PRESENCE = (
+    "INSERT INTO presence (checkpoint_id, inside, subject_key, scanned_at, direction) "
+    "SELECT checkpoint_id, direction = 'in', subject_key, at, direction FROM ("
+    f"SELECT checkpoint_id, subject_key, direction, {_COUNTED_AT} AS at, row_number() "
+    "OVER (PARTITION BY checkpoint_id, subject_key "
+    f"ORDER BY {_COUNTED_AT} DESC, id DESC) AS latest FROM entries {{among}}) WHERE latest = 1")
+"""``among``: a WHERE clause choosing the entries (people) it is rebuilt for, or nothing."""
+_PEOPLE = ("(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
+           "FROM json_each(?))")
+"""(checkpoint, subject key) pairs given as one JSON list of pairs, for a row-value IN."""
+
 _LAST_TIME = "\uffff"
 """After every time the store holds (its text), as a walk's end."""
 _WALKED = (_LAST_TIME, _LAST_TIME)
@@ -2156,6 +2178,58 @@ class Store:
                 "last_id": marked[-1] if marked else None})
         return len(marked)
 
+    def unenrolled(self, kiosk_id: str) -> Unenrolled:
+        """What :meth:`discard_unenrolled` would remove: the entries recorded under
+        ``kiosk_id`` that the centre never acknowledged, and why the id is known to have
+        been enrolled (:func:`enrolment_evidence`), if it is."""
+        with self.lock:
+            return _unenrolled(self.conn, kiosk_id)
+
+    def discard_unenrolled(self, kiosk_id: str, actor: str, reason: str) -> Unenrolled:
+        """Delete the entries recorded under ``kiosk_id`` that never reached a centre
+        (pending, exported, refused): test and demo scans of a kiosk id no centre ever
+        registered (the sample config's ``kiosk-01``), which no token can send and which
+        would wait for ever. Refused (StoreError ``store.discard_enrolled``), nothing
+        deleted, when the id is known to have been enrolled: an enrolment of it in the
+        audit log, or an entry of it the centre acknowledged. One transaction: the entries,
+        their names in the search index and their people's presence rebuilt from what is
+        left, with the audit record (``sync.discard_unenrolled``: who, why, how many, per
+        checkpoint, first and last time and id); the bytes overwritten as the purge's are."""
+        with self._overwriting(), self.transaction() as conn:
+            found = _unenrolled(conn, kiosk_id)
+            if found.enrolled is not None:
+                raise StoreError("store.discard_enrolled", kiosk=kiosk_id,
+                                 evidence=Words(f"store.enrolment_{found.enrolled}"))
+            doomed = conn.execute(
+                "DELETE FROM entries WHERE kiosk_id = ? AND sync_state != 'acknowledged' "
+                "RETURNING id, scanned_at, name, checkpoint_id, subject_key",
+                (kiosk_id,)).fetchall()
+            words: set[str] = set()
+            for entry_id, scanned_at, name, _, _ in doomed:
+                if name:
+                    words |= _name_words(name)
+                    base = _slot(scanned_at)
+                    conn.execute("DELETE FROM entries_search WHERE rowid BETWEEN ? AND ? AND "
+                                 "entry_id = ?", (base, base + _SLOT_MASK, entry_id))
+            conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '')",
+                             [(PURGED_WORD + w,) for w in words])
+            people = json.dumps(sorted({(row[3], row[4]) for row in doomed}))
+            among = f"(checkpoint_id, subject_key) IN {_PEOPLE}"
+            conn.execute(f"DELETE FROM presence WHERE {among}", (people,))
+            conn.execute(_FILL_PRESENCE.format(among=f"WHERE {among}"), (people,))
+            conn.execute(_FILL_MOVEMENTS.format(
+                inside=f"AND presence.inside IN (1, 0) AND (presence.checkpoint_id, "
+                       f"presence.subject_key) IN {_PEOPLE} "), (ids.boot_id(), people))
+            self._pending_behind.clear()
+            self._audit(conn, actor, "sync.discard_unenrolled", {
+                "kiosk": kiosk_id, "reason": reason, "count": found.count,
+                "checkpoints": found.checkpoints, "first_at": found.first_at,
+                "last_at": found.last_at, "first_id": found.first_id,
+                "last_id": found.last_id})
+        if words:
+            self._forget_words()
+        return found
+
     def retry_rejected(self, actor: str = "operator", chunk_rows: int = RETRY_CHUNK_ROWS) -> int:
         """Every entry the centre refused back to pending, to be sent again; how many.
         In transactions of ``chunk_rows`` at most, the first rejected in ``entries_rejected``
@@ -2607,6 +2681,41 @@ class Store:
 
     def audit_log(self) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM audit_log ORDER BY id")
+
+
+ENROL_ACTION = "kiosk.enrol"
+"""The audit record of an enrolment (``kiosk enrol``, the technician screen): its ``kiosk``."""
+
+
+def enrolment_evidence(conn: sqlite3.Connection, kiosk_id: str) -> str | None:
+    """Why ``kiosk_id`` is known to have been enrolled at a centre: ``"audited"`` (an
+    enrolment of it in the audit log) or ``"delivered"`` (an entry of it the centre
+    acknowledged; reads the entries, not an index: about a second a million); None when
+    this store knows of no enrolment. The config's own id with a token is the caller's
+    to add: an enrolment before the store existed left no record here."""
+    if conn.execute("SELECT 1 FROM audit_log WHERE action = ? AND json_valid(detail) AND "
+                    "json_extract(detail, '$.kiosk') = ? LIMIT 1",
+                    (ENROL_ACTION, kiosk_id)).fetchone():
+        return "audited"
+    if conn.execute("SELECT 1 FROM entries WHERE kiosk_id = ? AND sync_state = 'acknowledged' "
+                    "LIMIT 1", (kiosk_id,)).fetchone():
+        return "delivered"
+    return None
+
+
+def _unenrolled(conn: sqlite3.Connection, kiosk_id: str) -> Unenrolled:
+    per_checkpoint = conn.execute(
+        "SELECT checkpoint_id, count(*), min(scanned_at), max(scanned_at), min(id), max(id) "
+        "FROM entries WHERE kiosk_id = ? AND sync_state != 'acknowledged' "
+        "GROUP BY checkpoint_id ORDER BY checkpoint_id", (kiosk_id,)).fetchall()
+    return Unenrolled(
+        kiosk_id, sum(row[1] for row in per_checkpoint),
+        {row[0]: row[1] for row in per_checkpoint},
+        min((row[2] for row in per_checkpoint), default=None),
+        max((row[3] for row in per_checkpoint), default=None),
+        min((row[4] for row in per_checkpoint), default=None),
+        max((row[5] for row in per_checkpoint), default=None),
+        enrolment_evidence(conn, kiosk_id))
 
 
 def oldest_pending(conn: sqlite3.Connection) -> str | None:

@@ -109,6 +109,31 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     load.add_argument("--operator", default="", help="who loads it (written to the audit log)")
     load.set_defaults(func=cmd_load_refusals)
 
+    discard = sub.add_parser(
+        "discard-unenrolled", parents=[common],
+        help="delete the test entries of a kiosk id no centre ever enrolled",
+        description="Delete the entries recorded under a kiosk id no centre ever enrolled "
+                    "(the sample config's kiosk-01: `kiosk scan` tried before `kiosk enrol`, "
+                    "the demo device's codes): no token can send them, so they would wait "
+                    "for ever. Without --yes it only counts them. Refused for this kiosk's "
+                    "enrolled id and for any id this store knows was enrolled (its "
+                    "enrolment in the audit log, or entries the centre acknowledged). "
+                    "Written to the audit log. Exit code 1 when nothing was deleted.",
+        **examples('kiosk sync discard-unenrolled --kiosk-id kiosk-01 --reason "test scans '
+                   'before enrolment"',
+                   'kiosk sync discard-unenrolled --kiosk-id kiosk-01 --reason "test scans '
+                   'before enrolment" --yes --operator "Trần Văn Bảo"'))
+    discard.add_argument("--kiosk-id", required=True, metavar="ID",
+                         help="the kiosk id they were recorded under (`kiosk sync status` "
+                              "names it)")
+    discard.add_argument("--reason", required=True,
+                         help="why they are deleted (written to the audit log)")
+    discard.add_argument("--yes", action="store_true",
+                         help="delete them (without it: only say how many, where and when)")
+    discard.add_argument("--operator", default="",
+                         help="who deletes them (written to the audit log)")
+    discard.set_defaults(func=cmd_discard_unenrolled)
+
     export = sub.add_parser(
         "export", parents=[common],
         help="write the pending backlog to a file for the centre to import",
@@ -404,6 +429,55 @@ def cmd_load_refusals(args: argparse.Namespace) -> int:
                named=f"{len(answer.refused):,}", kiosk=answer.kiosk_id))
     if not answer.complete:
         print(text("sync.refusals_cut_short", lang))
+    return 0
+
+
+def cmd_discard_unenrolled(args: argparse.Namespace) -> int:
+    """Counts first, the deletion only with --yes: test entries of an id no centre enrolled
+    are the one kind of entry this kiosk ever deletes unsent, so it is asked for by name,
+    with a reason, and refused wherever the store or the config shows a real enrolment."""
+    from kiosk.cli import audit_actor, local_time
+    from kiosk.store import StoreError
+
+    config = load_config(args.config)
+    lang = config.kiosk.language
+    if not args.reason.strip():
+        print(text("sync.discard_needs_reason", lang), file=sys.stderr)
+        return EXIT_USAGE
+    sync = config.sync
+    if args.kiosk_id == config.kiosk.id and (sync.enabled or sync.token or sync.token_file):
+        print(text("sync.discard_configured", lang, kiosk=args.kiosk_id, config=args.config),
+              file=sys.stderr)
+        return EXIT_FAILED
+    store = open_store(config, reading=not args.yes)
+    try:
+        found = store.unenrolled(args.kiosk_id)
+        if found.enrolled is not None:
+            print(text("store.discard_enrolled", lang, kiosk=args.kiosk_id,
+                       evidence=text(f"store.enrolment_{found.enrolled}", lang)),
+                  file=sys.stderr)
+            return EXIT_FAILED
+        if not found.count:
+            print(text("sync.discard_none", lang, kiosk=args.kiosk_id))
+            return EXIT_FAILED
+        if not args.yes:
+            print(text("sync.discard_preview", lang, count=f"{found.count:,}",
+                       kiosk=args.kiosk_id, first=local_time(found.first_at or "", store),
+                       last=local_time(found.last_at or "", store), checkpoints=", ".join(
+                           f"{checkpoint}: {count:,}"
+                           for checkpoint, count in found.checkpoints.items())))
+            return EXIT_FAILED
+        try:
+            done = store.discard_unenrolled(args.kiosk_id, audit_actor(args, config),
+                                            args.reason.strip())
+        except StoreError as exc:
+            if exc.words.code != "store.discard_enrolled":
+                raise
+            print(exc.words(lang), file=sys.stderr)
+            return EXIT_FAILED
+    finally:
+        store.close()
+    print(text("sync.discard_done", lang, count=f"{done.count:,}", kiosk=args.kiosk_id))
     return 0
 
 

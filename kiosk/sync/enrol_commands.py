@@ -71,6 +71,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    from kiosk.cli import running_account
     from kiosk.config import ConfigError
     from kiosk.sync import enrolling
     from kiosk.sync.backlog_keys import BadKey
@@ -92,8 +93,13 @@ def cmd_enrol(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             print(both("enrol.switch_hint"), file=sys.stderr)
             return EXIT_FAILED
-        left = elsewhere_words(enrolling.left_behind(current, code) if current else {})
+        behind = enrolling.left_behind(current, code) if current else {}
+        left = elsewhere_words(behind)
         if left is not None and not args.leave_pending:  # asked before the code is spent
+            tests = enrolling.never_enrolled(current, behind)
+            if len(tests) == len(behind):  # test scans: no new token for them would help
+                print(both("enrol.pending_unenrolled", **left.params), file=sys.stderr)
+                return EXIT_FAILED
             print(both("enrol.pending_left_behind", **left.params, old=current.kiosk.id,
                        new=code.kiosk_id), file=sys.stderr)
             print(both("enrol.leave_pending_hint"), file=sys.stderr)
@@ -109,7 +115,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         except enrolling.FINAL as exc:
             print(both("enrol.refused", detail=exc), file=sys.stderr)
             return EXIT_FAILED
-        enrolling.install(code, answer, config_path, token_path)
+        enrolled = enrolling.install(code, answer, config_path, token_path)
     except ConfigError as exc:
         print(config_refusal(args.config, exc), file=sys.stderr)
         # before the exchange: fix the config and run again, the code still works; after
@@ -117,6 +123,11 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         return EXIT_USAGE if answer is None else EXIT_FAILED
     print(both("enrol.done", kiosk=answer["kiosk_id"], checkpoint=answer["checkpoint_id"],
                config=args.config))
+    if enrolled.replays_off:
+        print(both("enrol.replays_off", devices=", ".join(enrolled.replays_off)))
+    enrolling.record_enrolment(enrolled.config, {
+        "kiosk": answer["kiosk_id"], "checkpoint": answer["checkpoint_id"],
+        "server": code.server_url, "file": str(enrolled.config.source)}, running_account())
     problem = enrolling.link_problem(code.server_url, answer["token"])
     if problem is not None:
         print(both("enrol.link_failed", detail=problem), file=sys.stderr)

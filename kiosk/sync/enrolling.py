@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,6 +49,8 @@ class Enrolled:
     config: config_mod.Config
     """The config as the kiosk now reads it (sync enabled, the centre's ids)."""
     token_path: Path
+    replays_off: tuple[str, ...] = ()
+    """The replay devices the enrolment turned off (:func:`install`)."""
 
 
 def linked_elsewhere(sync: config_mod.SyncSettings, code: EnrolmentCode) -> str | None:
@@ -82,6 +85,55 @@ def left_behind(current: config_mod.Config, code: EnrolmentCode) -> dict[str, in
         store.close()
 
 
+def never_enrolled(current: config_mod.Config, kiosk_ids: Iterable[str]) -> list[str]:
+    """Those of ``kiosk_ids`` no centre ever enrolled as far as this kiosk can tell: not
+    the config's own id with a token, no enrolment of it in the store's audit log, no entry
+    of it acknowledged (:func:`kiosk.store.enrolment_evidence`). Their entries are test
+    scans no token can send (the sample's ``kiosk-01``): ``kiosk sync discard-unenrolled``
+    deletes them. None of them when the store cannot be read (nothing is offered for
+    deletion on a guess)."""
+    import sqlite3
+
+    from kiosk.store import StoreError, enrolment_evidence, open_reading
+
+    sync = current.sync
+    configured = current.kiosk.id if sync.enabled or sync.token or sync.token_file else None
+    candidates = [kiosk for kiosk in kiosk_ids if kiosk != configured]
+    if not candidates:
+        return []
+    try:
+        conn, _ = open_reading(current.store_path, timeout=5.0)
+    except (StoreError, OSError, sqlite3.Error):
+        return []
+    try:
+        return [kiosk for kiosk in candidates if enrolment_evidence(conn, kiosk) is None]
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+
+
+def record_enrolment(config: config_mod.Config, detail: dict[str, str], actor: str) -> None:
+    """The enrolment in the store's audit log (``kiosk.enrol``, as the technician screen
+    records it), so that the id is known as enrolled for good (``kiosk sync
+    discard-unenrolled`` refuses it); nothing when the kiosk has no store yet (its first
+    start makes it, under this id and token)."""
+    from kiosk.store import ENROL_ACTION, Store, StoreError
+
+    try:
+        store = Store(config.store_path, timezone=config.timezone, create=False)
+    except StoreError as exc:
+        if exc.words.code != "store.missing":
+            log.warning("%s", both("enrol.log.not_recorded", reason=exc))
+        return
+    try:
+        store.audit(actor, ENROL_ACTION, detail)
+    except StoreError as exc:
+        log.warning("%s", both("enrol.log.not_recorded", reason=exc))
+    finally:
+        store.close()
+
+
 def preflight(config_path: Path, code: EnrolmentCode,
               token_path: Path | None = None) -> config_mod.Config | None:
     """ConfigError for anything that would make :func:`install` refuse to save, asked
@@ -96,7 +148,8 @@ def preflight(config_path: Path, code: EnrolmentCode,
     config_path = Path(config_path)
     token_path = _token_path(config_path, token_path)
     settings = _settings(code, code.kiosk_id, code.checkpoint_id, token_path)
-    text, edited = settings_text(config_path, settings)  # its read words its own failures
+    # its read words its own failures
+    text, edited = settings_text(config_path, settings, replays_off=True)
     try:
         check(edited, config_path)
     except config_mod.ConfigError as exc:  # named as `kiosk.config.load` names it
@@ -170,14 +223,23 @@ def exchange(code: EnrolmentCode, keys: KioskKeys | None) -> dict:
 def install(code: EnrolmentCode, answer: dict, config_path: Path,
             token_path: Path | None = None, same_as: FileIdentity | None = None) -> Enrolled:
     """Write the token (0600) and set ``[kiosk] id/checkpoint_id`` and ``[sync]`` in
-    config.toml in one validated write that keeps its comments. As root, both files go to
+    config.toml in one validated write that keeps its comments, turning every replay device
+    off in it: they play a file's codes (the sample's ``demo``: made-up people), which an
+    enrolled kiosk would record and send as people at its real checkpoint. Turned off, not
+    refused: the enrolment is where the sample becomes a real kiosk, and the technician
+    holding up the QR should not have to edit the file by hand first. As root, both files go to
     the kiosk account (the config folder's owner). Call :func:`preflight` before the
     exchange: what fails here anyway (a full disk, a file changed meanwhile) comes after
     the code is spent: a ConfigError saying so (the centre has registered the kiosk), and
     for a token not written, to ask the centre for a new code; for one written, where it
     is and what to set by hand. ``same_as``: the store file of the kiosk running this
     enrolment (:attr:`kiosk.store.Store.identity`), the only one it may write to."""
-    from kiosk.ui.config_writer import not_writable, save_settings  # tomlkit only: no Qt
+    from kiosk.ui.config_writer import (  # tomlkit only: no Qt
+        enabled_replays,
+        not_writable,
+        save_settings,
+        settings_text,
+    )
 
     config_path = Path(config_path)
     token_path = _token_path(config_path, token_path)
@@ -197,7 +259,8 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
                                      config=config_path, detail=os_words(exc),
                                      settings=by_hand) from None
     try:
-        config = save_settings(config_path, settings)
+        replays = enabled_replays(settings_text(config_path, {})[0], config_path)
+        config = save_settings(config_path, settings, replays_off=True)
     except (config_mod.ConfigError, OSError) as exc:  # the code is spent: say what to finish
         detail = exc if isinstance(exc, config_mod.ConfigError) else not_writable(
             config_path, exc)
@@ -225,7 +288,7 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
             log.info("the centre's backlog key was not kept: %s", exc)
     else:
         _clear_keys_alert(config, same_as)
-    return Enrolled(config, token_path)
+    return Enrolled(config, token_path, tuple(replays))
 
 
 def _clear_keys_alert(config: config_mod.Config, same_as: FileIdentity | None) -> None:

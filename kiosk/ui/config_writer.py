@@ -205,10 +205,13 @@ def save_setting(path: Path, section: str, key: str, value: Any) -> config_mod.C
     return save_settings(path, {section: {key: value}})
 
 
-def settings_text(path: Path, values: dict[str, dict[str, Any]]) -> tuple[str, str]:
+def settings_text(path: Path, values: dict[str, dict[str, Any]], *,
+                  replays_off: bool = False) -> tuple[str, str]:
     """The file's text now (empty when missing) and with the ``[section] key``s of
     ``values`` set, every other line kept: the edit :func:`save_settings` makes, for a
-    caller to check before it (ConfigError when the file cannot be read or is no TOML)."""
+    caller to check before it (ConfigError when the file cannot be read or is no TOML).
+    ``replays_off``: every enabled replay device also gets ``enabled = false``
+    (:func:`enabled_replays`)."""
     path = Path(path)
     try:  # not path.exists(): it raises PermissionError in a folder the account may not enter
         text = config_mod.read_text(path)
@@ -225,14 +228,31 @@ def settings_text(path: Path, values: dict[str, dict[str, Any]]) -> tuple[str, s
         for key, value in settings.items():
             if key not in table or table[key] != value:
                 table[key] = value
+    if replays_off:
+        for table in _replays(document):
+            table["enabled"] = False
     return text, tomlkit.dumps(document)
 
 
-def save_settings(path: Path, values: dict[str, dict[str, Any]]) -> config_mod.Config:
+def enabled_replays(text: str, source: Path) -> list[str]:
+    """The ids of the enabled replay devices in the config ``text``: the sample's ``demo``
+    plays scripts/demo-payloads.txt, made-up people recorded as real entries wherever the
+    kiosk stands, so an enrolment turns every one of them off."""
+    return [str(table.get("id")) for table in _replays(_parsed(text, source))]
+
+
+def _replays(document: Any) -> list[Any]:
+    return [table for table in document.get("devices", [])
+            if table.get("type") == "replay" and table.get("enabled", True) is not False]
+
+
+def save_settings(path: Path, values: dict[str, dict[str, Any]], *,
+                  replays_off: bool = False) -> config_mod.Config:
     """Set several ``[section] key``s in one validated, atomic write (a missing file is
-    started empty); returns the config as the kiosk will now read it."""
+    started empty; ``replays_off``: as :func:`settings_text`); returns the config as the
+    kiosk will now read it."""
     path = Path(path)
-    text, new_text = settings_text(path, values)
+    text, new_text = settings_text(path, values, replays_off=replays_off)
     if new_text == text:
         return config_mod.load(path)
     check(new_text, path)

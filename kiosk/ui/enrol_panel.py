@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 from kiosk import messages
 from kiosk.config import ConfigError
 from kiosk.enrolment import EnrolmentCode, EnrolmentCodeError, parse
+from kiosk.store import ENROL_ACTION
 from kiosk.sync.status import elsewhere_words
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.i18n import screen_language
@@ -236,9 +237,9 @@ class EnrolPanel(Retranslating):
         from kiosk.sync import enrolling
 
         config = enrolled.config
-        self.bridge.audit("kiosk.enrol", {"kiosk": answer["kiosk_id"],
-                                          "checkpoint": answer["checkpoint_id"],
-                                          "server": code.server_url, "file": str(config.source)})
+        self.bridge.audit(ENROL_ACTION, {"kiosk": answer["kiosk_id"],
+                                         "checkpoint": answer["checkpoint_id"],
+                                         "server": code.server_url, "file": str(config.source)})
         done = ("enrol.done", {"kiosk": answer["kiosk_id"],
                                "checkpoint": answer["checkpoint_id"],
                                "config": str(config.source)})
