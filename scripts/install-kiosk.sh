@@ -13,6 +13,9 @@
 #   - writes /etc/checkpoint-kiosk/config.toml from the sample ONLY if there is none yet
 #     (store in /var/lib/checkpoint-kiosk/, full screen on); an existing config is kept;
 #   - makes /var/lib/checkpoint-kiosk (0700, owned by kiosk) for the database and backlog;
+#   - installs /usr/local/bin/kiosk: `kiosk doctor`, `kiosk enrol`, `kiosk sync push`… from
+#     any shell run as the kiosk account with /etc/checkpoint-kiosk/config.toml (the store
+#     the service writes, not a checkout's sample);
 #   - installs the systemd units and enables the one for the chosen display.
 # The store migrates itself forward on the next start, after copying itself to
 # kiosk.db.vN.bak (docs/technician.md, "Upgrading").
@@ -28,6 +31,7 @@ CONF_DIR=/etc/checkpoint-kiosk
 DATA_DIR=/var/lib/checkpoint-kiosk
 UNIT_DIR=/etc/systemd/system
 RULES_DIR=/etc/udev/rules.d
+BIN_DIR=/usr/local/bin
 DISPLAY_KIND=""
 ENABLE=1
 
@@ -106,6 +110,30 @@ if [ ! -e "$config" ]; then
 else
   say "kept the existing $CONF_DIR/config.toml"
 fi
+# The technician's `kiosk`: the service's account and config whoever runs it. Only that
+# account may open the store (0700), so a shell of another account goes through runuser
+# (root) or sudo; $KIOSK_CONFIG still chooses another config.
+install -d -m 0755 "$DESTDIR$BIN_DIR"
+cat > "$DESTDIR$BIN_DIR/kiosk.new" <<EOF
+#!/bin/sh
+# The installed kiosk's command (scripts/install-kiosk.sh): as the account the kiosk runs
+# as, with its config. Lệnh kiosk của trạm đã cài: chạy dưới tài khoản và cấu hình của trạm.
+ACCOUNT=kiosk
+KIOSK=$PREFIX/.venv/bin/kiosk
+CONFIG=$CONF_DIR/config.toml
+EOF
+cat >> "$DESTDIR$BIN_DIR/kiosk.new" <<'EOF'
+KIOSK_CONFIG="${KIOSK_CONFIG:-$CONFIG}"
+if [ "$(id -un)" = "$ACCOUNT" ]; then
+  export KIOSK_CONFIG
+  exec "$KIOSK" "$@"
+elif [ "$(id -u)" -eq 0 ]; then
+  exec runuser -u "$ACCOUNT" -- env KIOSK_CONFIG="$KIOSK_CONFIG" "$KIOSK" "$@"
+fi
+exec sudo -u "$ACCOUNT" -- env KIOSK_CONFIG="$KIOSK_CONFIG" "$KIOSK" "$@"
+EOF
+chmod 0755 "$DESTDIR$BIN_DIR/kiosk.new"
+mv "$DESTDIR$BIN_DIR/kiosk.new" "$DESTDIR$BIN_DIR/kiosk"
 install -d -m 0755 "$DESTDIR$RULES_DIR" "$DESTDIR$UNIT_DIR"
 install -m 0644 "$SRC/scripts/udev/70-checkpoint-kiosk.rules" "$DESTDIR$RULES_DIR/"
 for unit in checkpoint-kiosk.service checkpoint-kiosk-x11.service; do

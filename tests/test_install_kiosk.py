@@ -10,6 +10,7 @@ machine running the tests is not the test's business; everything else is the rea
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
+from tests.camera_support import CCCD
 
 ROOT = Path(__file__).resolve().parents[1]
 UNITS = ROOT / "scripts" / "systemd"
@@ -82,6 +85,11 @@ def test_install_lays_out_a_kiosk_and_a_second_run_changes_nothing(tmp_path):
                              env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
+    wrapper = tmp_path / "usr/local/bin/kiosk"
+    assert wrapper.stat().st_mode & 0o777 == 0o755
+    assert installed_kiosk(wrapper, tmp_path, "config", "check").stdout.startswith(
+        f"{config}: ĐÚNG — trạm kiosk-01")  # the installed config, as the kiosk account
+
     before = snapshot(tmp_path)
     assert "kept the existing" in install(tmp_path)
     assert snapshot(tmp_path) == before
@@ -90,6 +98,63 @@ def test_install_lays_out_a_kiosk_and_a_second_run_changes_nothing(tmp_path):
     config.write_text(edited, encoding="utf-8")
     install(tmp_path, "--display", "x11")
     assert config.read_text(encoding="utf-8") == edited
+
+
+def installed_kiosk(wrapper: Path, root: Path, *args: str,
+                    env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """/usr/local/bin/kiosk as the install wrote it, run by its own account: its three
+    settings pointed into the staging ``root`` (the account: the one running the tests;
+    the installed kiosk: this checkout's, through a shim), every other line as written."""
+    shim = root / "opt/checkpoint-kiosk/.venv/bin/kiosk"
+    shim.parent.mkdir(parents=True, exist_ok=True)
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m kiosk.cli "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    settings = {"ACCOUNT": pwd.getpwuid(os.getuid()).pw_name, "KIOSK": str(shim),
+                "CONFIG": str(root / "etc/checkpoint-kiosk/config.toml")}
+    lines = wrapper.read_text(encoding="utf-8").splitlines()
+    assert [line.split("=")[0] for line in lines if line.split("=")[0] in settings] == \
+        list(settings)
+    staged = root / "kiosk-staged"
+    staged.write_text("\n".join(f"{line.split('=')[0]}={settings[line.split('=')[0]]}"
+                                if line.split("=")[0] in settings else line
+                                for line in lines) + "\n", encoding="utf-8")
+    staged.chmod(0o755)
+    done = subprocess.run([str(staged), *args], capture_output=True, text=True, timeout=60,
+                          env={**{k: v for k, v in os.environ.items() if k != "KIOSK_CONFIG"},
+                               "PYTHONPATH": str(ROOT), **(env or {})})
+    staged.unlink()
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def test_the_installed_kiosk_command_runs_as_the_kiosk_account_with_the_installed_config(
+        tmp_path):
+    """A technician's shell on the kiosk: `kiosk doctor` must look at the store the service
+    writes (/var/lib/checkpoint-kiosk, 0700 kiosk), with /etc/checkpoint-kiosk/config.toml,
+    not at a checkout's sample config. The wrapper names exactly those, and moves to the
+    account: runuser as root, sudo from any other account."""
+    install(tmp_path)
+    wrapper = tmp_path / "usr/local/bin/kiosk"
+    text = wrapper.read_text(encoding="utf-8")
+    for line in ("ACCOUNT=kiosk", f"KIOSK={INSTALLED_VENV}/bin/kiosk",
+                 "CONFIG=/etc/checkpoint-kiosk/config.toml",
+                 'exec runuser -u "$ACCOUNT" -- env KIOSK_CONFIG="$KIOSK_CONFIG" "$KIOSK" "$@"',
+                 'exec sudo -u "$ACCOUNT" -- env KIOSK_CONFIG="$KIOSK_CONFIG" "$KIOSK" "$@"'):
+        assert line in [written.strip() for written in text.splitlines()], line
+    assert subprocess.run(["sh", "-n", str(wrapper)]).returncode == 0
+
+    store = tmp_path / "var/lib/checkpoint-kiosk/kiosk.db"
+    config = tmp_path / "etc/checkpoint-kiosk/config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "/var/lib/checkpoint-kiosk/kiosk.db", str(store)), encoding="utf-8")
+    installed_kiosk(wrapper, tmp_path, "scan", CCCD)
+    assert store.is_file()  # the installed store, wherever the shell stood
+    other = tmp_path / "elsewhere.toml"
+    other.write_text(config.read_text(encoding="utf-8").replace('id = "kiosk-01"',
+                                                                'id = "ql1a-02"'))
+    chosen = installed_kiosk(wrapper, tmp_path, "config", "check",
+                             env={"KIOSK_CONFIG": str(other)})
+    assert "ql1a-02" in chosen.stdout  # $KIOSK_CONFIG still chooses
 
 
 def test_a_wrong_option_is_refused_before_anything_is_written(tmp_path):
