@@ -2672,6 +2672,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The centre's import of that file stopped part-way: the file names only the entries "
         "refused before the stop; those the centre did not answer stay waiting here. Import "
         "the file at the centre again to learn the rest"),
+    "sync.pending_unenrolled": (
+        "trong số đó, bản ghi của {kiosks} thuộc mã trạm chưa từng đăng ký với trung tâm nào "
+        "(quét thử, demo?): không trung tâm nào nhận, không mã đồng bộ nào gửi được chúng. "
+        "Xoá: `kiosk sync discard-unenrolled --kiosk-id {first} --reason …` (không có --yes: "
+        "chỉ đếm)",
+        "of these, the entries of {kiosks} are under a kiosk id no centre ever enrolled (test "
+        "or demo scans?): no centre will take them, no token can send them. To delete them: "
+        "`kiosk sync discard-unenrolled --kiosk-id {first} --reason …` (without --yes: only "
+        "counted)"),
     "sync.discard_preview": (
         "{count} bản ghi của mã trạm {kiosk} chưa từng tới trung tâm nào ({checkpoints}; từ "
         "{first} đến {last}). Mã này chưa từng được đăng ký: không trung tâm nào nhận chúng. "

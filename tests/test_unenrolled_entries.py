@@ -196,6 +196,29 @@ def test_discarding_leaves_every_other_kiosk_ids_entries_counted_and_found(tmp_p
     assert (status["pending"], status["pending_elsewhere"]) == (1, {})
 
 
+def test_sync_status_names_test_entries_left_behind_by_an_enrolment(tmp_path):
+    """Enrolled with --leave-pending, the first look's entries stay under kiosk-01: the
+    status's alert no longer only says to send them with a token that cannot exist."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="dx3-01", enabled=True,
+                          server_url="http://127.0.0.1:9", token="t0ken")
+    fill_backlog(tmp_path / "kiosk.db", 6, kiosk_id="kiosk-01")
+    fill_backlog(tmp_path / "kiosk.db", 2, kiosk_id="ql1a-old")
+    store = Store(tmp_path / "kiosk.db")
+    store.audit("technician", "kiosk.enrol", {"kiosk": "ql1a-old"})
+    store.close()
+
+    status = kiosk("sync", "status", "--offline", "--config", str(config))
+
+    assert status.returncode == 0, status.stderr
+    assert ("ALERT: of these, the entries of kiosk-01 (6) are under a kiosk id no centre "
+            "ever enrolled (test or demo scans?)") in status.stdout
+    assert "`kiosk sync discard-unenrolled --kiosk-id kiosk-01 --reason …`" in status.stdout
+    said = json.loads(kiosk("sync", "status", "--offline", "--json", "--config",
+                            str(config)).stdout)
+    assert said["pending_elsewhere"] == {"kiosk-01": 6, "ql1a-old": 2}
+    assert said["pending_unenrolled"] == {"kiosk-01": 6}
+
+
 def test_the_doctor_names_old_test_entries_and_the_way_to_delete_them(tmp_path):
     """The sample's entries a day and more old: the pending check fails, as for any
     backlog, but says they are test scans no centre will take, and the command that

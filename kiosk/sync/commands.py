@@ -65,7 +65,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "push", parents=[common], help="upload everything pending now",
         description="Upload everything pending now, with a progress line; exit code 1 when "
                     "something could not be sent (it stays pending).",
-        **examples("kiosk sync push", "kiosk sync push --config /etc/kiosk/config.toml",
+        **examples("kiosk sync push", "kiosk sync push --config /etc/checkpoint-kiosk/config.toml",
                    "kiosk sync push --kiosk-id ql1a-old --token-file ql1a-old.token"))
     push.add_argument("--max-wait", metavar="SECONDS", default=PUSH_MAX_WAIT_SECONDS,
                       type=whole_number_argument("--max-wait"),
@@ -155,6 +155,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from kiosk.clock import age_words, clock_wrong_now
+    from kiosk.sync.enrolling import never_enrolled
     from kiosk.sync.kiosk_keys import KioskKeys
     from kiosk.sync.status import (
         META_PREFIX,
@@ -178,6 +179,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                     for row in store.rejected_entries(REJECTED_SHOWN)]
     finally:
         store.close()
+    tests = {kiosk: elsewhere[kiosk] for kiosk in never_enrolled(config, elsewhere)}
     # before the release: what is scanned now is filed on the wrong day, or refused as too old
     wrong = clock_wrong_now(config.timezone)
     reachable: bool | None = None
@@ -217,6 +219,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "backlog_keys": KioskKeys.for_config(config).summary(),
         "rejected_entries": rejected,
         "pending_elsewhere": elsewhere,
+        "pending_unenrolled": tests,
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False))  # NaN is no JSON
@@ -265,6 +268,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"{text('sync.alert', lang)}: {alert}")
     if (stranded := elsewhere_words(elsewhere)) is not None:
         print(f"{text('sync.alert', lang)}: {stranded(lang)}")
+    if tests:  # no token will ever send them: the way out is another
+        print(f"{text('sync.alert', lang)}: " + text(
+            "sync.pending_unenrolled", lang, first=next(iter(tests)),
+            kiosks=", ".join(f"{kiosk} ({count:,})" for kiosk, count in tests.items())))
     for row in rejected:
         print(f"  ✗ {row['id']}  {row['scanned_at']}  {row['device_id']}  {row['sync_error']}")
     if summary.rejected > len(rejected):
