@@ -574,7 +574,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Run the kiosk: the Qt window when a display exists, else one console "
                     "line per scan.",
         **examples("kiosk run",
-                   "kiosk run --headless --config /etc/kiosk/config.toml",
+                   "kiosk run --headless --config /etc/checkpoint-kiosk/config.toml",
                    "kiosk run --headless --until-done   # play the replay devices, then stop"))
     run.add_argument("--headless", action="store_true", help="no window: print each result")
     run.add_argument("--until-done", action="store_true",
@@ -661,7 +661,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Check a config file: any wrong key or value is named, with what was "
                     "expected. Exit code 2 when it is wrong.",
         **examples("kiosk config check",
-                   "kiosk config check --config /etc/kiosk/config.toml --json"))
+                   "kiosk config check --config /etc/checkpoint-kiosk/config.toml --json"))
     check.add_argument("action", choices=("check",))
     check.add_argument("--json", action="store_true", help="print the config with defaults")
     check.set_defaults(func=cmd_config_check)
@@ -675,7 +675,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                     "file is kept beside it; the report says how many entries were saved "
                     "and lost. Stop the kiosk first. Exit code 3 when recovery cannot run.",
         **examples("kiosk store check",
-                   "kiosk store recover --config /etc/kiosk/config.toml"))
+                   "kiosk store recover --config /etc/checkpoint-kiosk/config.toml"))
     store.add_argument("action", choices=("check", "recover"))
     store.set_defaults(func=cmd_store)
 
