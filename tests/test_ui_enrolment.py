@@ -19,6 +19,7 @@ from ui_support import (  # noqa: F401
     CCCD_AN,
     load,
     make_window_fixture,
+    replay_device,
     stored_entries,
     translations_built_fixture,
     write_config,
@@ -104,6 +105,34 @@ def test_a_qr_scanned_on_a_serial_scanner_enrols_the_kiosk_and_its_next_scan_rea
         assert db.execute("SELECT reason_code, payload FROM refused_scans").fetchall() == [
             ("enrolment_code", b"")]  # its secret is not kept on the kiosk
 
+
+
+def test_an_enrolment_on_screen_turns_the_demo_replay_off_and_says_so(
+        make_window, qtbot, tmp_path, centre):
+    """The sample's demo device plays made-up people: enrolled at a real checkpoint, it
+    would record and send them as people there. The enrolment turns it off, in the file
+    and in the running kiosk, and the screen says which."""
+    code = add_kiosk(centre.db, "lane-15", centre.url, tmp_path)
+    demo = tmp_path / "demo-payloads.txt"
+    demo.write_text("", encoding="utf-8")
+    with Pty() as pty:
+        config_path = write_config(tmp_path, serial_scanner(pty) + replay_device("demo", demo))
+        window = make_window(config_path, language="en")
+        screen = open_technician(window, qtbot)
+        qtbot.waitUntil(lambda: window.kiosk.supervisor.status()[0].state == "connected",
+                        timeout=10000)
+
+        pty.send(code.encode() + b"\r\n")
+
+        qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
+    assert screen.enrol.status.text() == (
+        f"Kiosk lane-15 enrolled at checkpoint CP-QR; config: {config_path}\n"
+        "Replay devices turned off (they play codes from a file, not people at the "
+        "checkpoint): demo\n"
+        "Link to the centre works, token accepted")
+    assert [(d.id, d.enabled) for d in load(config_path).devices] == [("lane1", True),
+                                                                      ("demo", False)]
+    assert [d.id for d in window.kiosk.config.devices if d.enabled] == ["lane1"]
 
 
 def conflicted_window(make_window, qtbot, tmp_path, centre) -> tuple[object, list, Path]:

@@ -242,8 +242,12 @@ def enabled_replays(text: str, source: Path) -> list[str]:
 
 
 def _replays(document: Any) -> list[Any]:
-    return [table for table in document.get("devices", [])
-            if table.get("type") == "replay" and table.get("enabled", True) is not False]
+    """The enabled replay tables; none from a ``devices`` that is no list of tables (the
+    check that follows names that mistake)."""
+    tables = document.get("devices", [])
+    return [table for table in (tables if isinstance(tables, list) else [])
+            if isinstance(table, dict) and table.get("type") == "replay"
+            and table.get("enabled", True) is not False]
 
 
 def save_settings(path: Path, values: dict[str, dict[str, Any]], *,

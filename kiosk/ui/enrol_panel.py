@@ -240,17 +240,19 @@ class EnrolPanel(Retranslating):
         self.bridge.audit(ENROL_ACTION, {"kiosk": answer["kiosk_id"],
                                          "checkpoint": answer["checkpoint_id"],
                                          "server": code.server_url, "file": str(config.source)})
-        done = ("enrol.done", {"kiosk": answer["kiosk_id"],
-                               "checkpoint": answer["checkpoint_id"],
-                               "config": str(config.source)})
-        self._say("busy", done)
+        done: list[tuple[str, dict[str, object]]] = [
+            ("enrol.done", {"kiosk": answer["kiosk_id"], "checkpoint": answer["checkpoint_id"],
+                            "config": str(config.source)})]
+        if enrolled.replays_off:  # the running kiosk stops them with the config applied
+            done.append(("enrol.replays_off", {"devices": ", ".join(enrolled.replays_off)}))
+        self._say("busy", *done)
 
         def tested(problem: str | None) -> None:
             self.busy = False
             if problem is None:
-                self._say("ok", done, ("enrol.link_ok", {}))
+                self._say("ok", *done, ("enrol.link_ok", {}))
             else:
-                self._say("error", done, ("enrol.link_failed", {"detail": problem}))
+                self._say("error", *done, ("enrol.link_failed", {"detail": problem}))
             self.enrolled.emit(config)
 
         def not_applied(error: BaseException) -> None:
@@ -259,7 +261,7 @@ class EnrolPanel(Retranslating):
             config."""
             self.busy = False
             detail = error if isinstance(error, messages.WordedError) else str(error)
-            self._say("error", done, ("enrol.not_applied", {"detail": detail}))
+            self._say("error", *done, ("enrol.not_applied", {"detail": detail}))
 
         self.bridge.apply_config(
             config, failed=not_applied,
