@@ -146,9 +146,29 @@ def elapsed(wall: float | None, monotonic: float, suspended: float | None) -> fl
 
 
 def suspended_seconds() -> float | None:
-    """Seconds the kiosk has been suspended since it booted: ``CLOCK_BOOTTIME`` counts them,
-    ``CLOCK_MONOTONIC`` does not (Linux); None where the former does not exist."""
+    """Seconds the kiosk has been suspended since it booted (:func:`suspended_ns`); None
+    where ``CLOCK_BOOTTIME`` does not exist."""
+    suspended = suspended_now()[1]
+    return None if suspended is None else suspended / 1e9
+
+
+def suspended_now() -> tuple[int, int | None]:
+    """This boot's monotonic clock now (``time.monotonic_ns``, the clock a
+    :class:`kiosk.scan.Scan` is stamped with) and the nanoseconds the kiosk has been
+    suspended by then (:func:`suspended_ns`; None where ``CLOCK_BOOTTIME`` does not exist):
+    what a batch carries for the centre to age its entries by (``sent_monotonic_ns``,
+    ``sent_suspended_ns``)."""
     boottime = getattr(time, "CLOCK_BOOTTIME", None)
     if boottime is None:
-        return None
-    return max(0.0, (time.clock_gettime_ns(boottime) - time.monotonic_ns()) / 1e9)
+        return time.monotonic_ns(), None
+    since_boot = time.clock_gettime_ns(boottime)
+    monotonic = time.monotonic_ns()
+    return monotonic, suspended_ns(since_boot, monotonic)
+
+
+def suspended_ns(boottime_ns: int, monotonic_ns: int) -> int:
+    """The nanoseconds a boot has been suspended, from its ``CLOCK_BOOTTIME`` and
+    ``CLOCK_MONOTONIC`` read together: the first counts a suspend, the second stops in it
+    (Linux). Never below zero: the two reads are a moment apart, and the boot time is read
+    first."""
+    return max(0, boottime_ns - monotonic_ns)

@@ -271,6 +271,42 @@ def test_a_batch_carries_the_boots_monotonic_clock_only_when_asked_and_both_or_n
         assert typed == plain_way == (422, "refusal.missing_field", {"field": missing})
 
 
+def test_a_batch_says_how_long_the_boot_slept_only_to_a_centre_that_takes_it() -> None:
+    """``send_suspended`` (for a centre listing ``send-suspended``) adds, with the send
+    clock, how long the boot has been suspended by then; never without the send clock,
+    and a batch carrying it without ``sent_monotonic_ns`` is refused either way it is
+    parsed."""
+    from kiosk.clock import suspended_now
+
+    batch_id = "01a200b3-6972-7184-a3c6-0b3ee4f5d2af"
+    assert "sent_suspended_ns" not in protocol.make_batch("k1", batch_id, [_SAMPLE],
+                                                          send_clock=True)
+    assert "sent_suspended_ns" not in protocol.make_batch("k1", batch_id, [_SAMPLE],
+                                                          send_suspended=True)
+    body = protocol.make_batch("k1", batch_id, [_SAMPLE], send_clock=True,
+                               send_suspended=True)
+    slept = suspended_now()[1]
+    assert slept is not None  # Linux: CLOCK_BOOTTIME
+    assert 0 <= body["sent_suspended_ns"] <= slept + 10**9  # a second's read-to-read drift
+    assert protocol.decode_batch(json.dumps(body).encode())["sent_suspended_ns"] == body[
+        "sent_suspended_ns"]
+    alone = {k: v for k, v in body.items() if k not in ("sent_monotonic_ns", "boot_id")}
+    typed, plain_way = _both_ways(alone)
+    assert typed == plain_way == (422, "refusal.missing_field", {"field": "sent_monotonic_ns"})
+
+
+def test_the_time_a_boot_slept_is_boot_time_less_monotonic_time() -> None:
+    """Readings as Linux gives them on a laptop woken after its lid was shut for 8 h, 20
+    minutes after booting: ``CLOCK_BOOTTIME`` ran on through the night, ``CLOCK_MONOTONIC``
+    stopped. The two are read a moment apart, boot time first, so on a machine that never
+    slept the later monotonic read can pass it: that is no negative sleep."""
+    from kiosk.clock import suspended_ns
+
+    boottime, monotonic = 29_999_870_412_033, 1_199_868_991_502
+    assert suspended_ns(boottime, monotonic) == 28_800_001_420_531  # 8 h and 1.4 ms
+    assert suspended_ns(1_200_000_000_000, 1_200_000_004_311) == 0
+
+
 def test_a_refused_hour_with_a_newline_after_it_is_refused() -> None:
     with pytest.raises(protocol.ProtocolError) as caught:
         protocol.validate_health({"refused_by_hour": {"2026-11-28T13\n": 1}})

@@ -202,6 +202,32 @@ def test_after_the_send_clock_was_refused_the_kiosk_asks_the_centre_what_it_take
         centre.close()
 
 
+def test_a_kiosk_says_how_long_it_slept_until_its_centre_is_rolled_back_past_that(
+        central, kiosk_id, tmp_path, make_worker):
+    """A centre listing ``send-suspended`` gets, with the kiosk's monotonic clock, how long
+    its boot has slept (``sent_suspended_ns``), so that a night with the lid shut between
+    scan and send is not taken for a minute. Rolled back to the release before it (which
+    lists ``send-clock`` and refuses the member), the refused batch goes again at once
+    without it, and the kiosk goes on with the monotonic clock alone once it has asked."""
+    centre = RolledBackCentre(central.port, {"send-suspended": "sent_suspended_ns"})
+    try:
+        worker = make_worker(load(tmp_path, kiosk_id, centre.url, central.enrol(kiosk_id)))
+        fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id)
+        assert worker.push_now().accepted == 1
+        assert worker.uploader.send_clock and worker.uploader.send_suspended
+
+        centre.rolled_back = True
+        later = fill_backlog(worker.store.path, 2, kiosk_id=kiosk_id)
+        summary = worker.push_now()
+        assert (summary.accepted, summary.error) == (2, None), summary.error
+        assert set(later) <= set(central.stored_ids(kiosk_id))
+        fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id)
+        assert worker.push_now().accepted == 1
+        assert worker.uploader.send_clock and not worker.uploader.send_suspended
+    finally:
+        centre.close()
+
+
 def test_a_kiosk_whose_centre_was_rolled_back_past_health_reports_too_goes_on_uploading(
         central, kiosk_id, tmp_path, make_worker):
     """A centre rolled back past both the ``health`` and the ``send-clock`` features refuses

@@ -488,7 +488,8 @@ def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
                                    received_at=received_at, batch_id=batch["batch_id"],
                                    checkpoint_id=kiosk.checkpoint_id, time_window=True,
                                    sent_monotonic_ns=batch.get("sent_monotonic_ns"),
-                                   boot_id=batch.get("boot_id"))
+                                   boot_id=batch.get("boot_id"),
+                                   sent_suspended_ns=batch.get("sent_suspended_ns"))
     # stored: the batch log's row at least, and the entries accepted; "already at the centre"
     # and rejected ones cost their bytes only (a push after the stick route is all duplicates)
     budget.charge(kiosk.id, sum(r["status"] == protocol.ACCEPTED for r in results), len(raw))

@@ -14,10 +14,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.messages import WordedError
+from kiosk.sync.protocol import CLOCK_TOLERANCE_SECONDS  # Timing takes a clock right within it
 
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
-CLOCK_TOLERANCE_SECONDS = 120.0
-"""A kiosk clock further off than this is corrected, and flagged in the daily report."""
 
 
 class CalendarError(WordedError, ValueError):

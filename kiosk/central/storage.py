@@ -106,6 +106,9 @@ _ID_OFF_BEFORE = (
     f"SELECT e.id, e.match_key, e.checkpoint_id FROM {ID_OFF} o JOIN entries e ON e.id = o.id "
     "WHERE o.id >= {low} AND e.local_day < {before}")
 """The entries of :data:`ID_OFF` filed before a day whose ids are of that day or later."""
+TIME_UNCERTAIN = "entries_time_uncertain"
+"""The entries filed by their kiosk clock though their monotonic age says later, with the
+offset that age gives (schema v35, :attr:`protocol.Timing.uncertain`)."""
 ERASED_BEFORE = "personal_erased_before"
 """The cut day (UTC) of the latest erasure of identities (:mod:`kiosk.central.erasure`): an
 entry it would have erased, arriving later, is stored without its identity if it is also
@@ -316,14 +319,16 @@ class Storage(ABC):
                 received_at: dt.datetime, batch_id: str,
                 checkpoint_id: str | None = None,
                 time_window: bool = False, sent_monotonic_ns: int | None = None,
-                boot_id: str | None = None) -> list[dict[str, Any]]:
+                boot_id: str | None = None, sent_suspended_ns: int | None = None
+                ) -> list[dict[str, Any]]:
         """Store a batch of wire entries from ``kiosk_id``; one result per entry, in order.
 
         ``sent_at`` is the kiosk's clock when it sent the batch; None for entries that came
         in a backlog file, whose age says nothing about the kiosk's clock: their clock offset
         stays unknown and the kiosk's last contact and offset are left as they were.
         ``sent_monotonic_ns`` and ``boot_id``, the kiosk's monotonic clock then (None: a
-        kiosk that does not send it): the entries of that boot are timed by their age on it,
+        kiosk that does not send it), and ``sent_suspended_ns``, how long that boot had
+        slept by then (None: not sent): the entries of that boot are timed by their age,
         the others corrected by the batch's offset (:class:`protocol.Timing`).
 
         ``checkpoint_id`` is the kiosk's checkpoint from its enrolment (the API and the
@@ -364,7 +369,8 @@ class Storage(ABC):
         received = protocol.format_time(received_at)
         calendar = self.calendar
         received_on = calendar.local(received_at)[0]
-        timing = protocol.Timing(received_at, offset, sent_monotonic_ns, boot_id)
+        timing = protocol.Timing(received_at, offset, sent_monotonic_ns, boot_id,
+                                 sent_suspended_ns)
         place = calendar.place
         cutoff = self.optional_setting(PURGED_BEFORE)
         erased_before = self.optional_setting(ERASED_BEFORE)  # an erasure's last cut
@@ -380,6 +386,7 @@ class Storage(ABC):
         id_skew = 0.0  # the farthest an id's time is from when its entry is filed, past a day
         ids_near = _IDS_NEAR
         ids_off: list[str] = []  # ids more than a day from their scanned_at
+        uncertain: dict[str, float] = {}  # id → the offset its monotonic age files it by
         entry_row = protocol.entry_row
         for index, entry in enumerate(entries):
             row, refusal = entry_row(entry)
@@ -407,6 +414,8 @@ class Storage(ABC):
                 entry_offset, problem = timing.entry(row[_SCANNED_AT], row[_MONOTONIC],
                                                      row[_BOOT])
                 late = problem if time_window else None
+                if timing.uncertain is not None:
+                    uncertain[row[0]] = timing.uncertain
             if row is None:
                 refusal = over_bound or refusal
                 assert refusal is not None
@@ -463,6 +472,11 @@ class Storage(ABC):
                 self._execute(tx, f"INSERT INTO {ID_OFF} (id) SELECT p.value ->> 0 FROM "
                                   f"{self._json_rows('$1', 'p')} WHERE true ON CONFLICT DO "
                                   f"NOTHING", (json_rows(off),))
+            if uncertain and (unsure := [[i, o] for i, o in uncertain.items() if i in inserted]):
+                self._execute(tx, f"INSERT INTO {TIME_UNCERTAIN} (id, monotonic_offset_seconds) "
+                                  f"SELECT p.value ->> 0, CAST(p.value ->> 1 AS DOUBLE "
+                                  f"PRECISION) FROM {self._json_rows('$1', 'p')} WHERE true "
+                                  f"ON CONFLICT DO NOTHING", (json_rows(unsure),))
             held = self._fetch(tx, [i for i in fresh if i not in inserted]
                                + [c.id for c, _ in if_held] + [c.id for c in past])
             for entry_id, candidate in fresh.items():
@@ -592,8 +606,9 @@ class Storage(ABC):
             people.freeze(self, tx, unfrozen)
         stays.forget_before(self, cutoff, derivation.exclude)
         with self._transaction() as tx:  # the ids listed of entries gone (a few)
-            self._execute(tx, f"DELETE FROM {ID_OFF} WHERE NOT EXISTS (SELECT 1 FROM entries e "
-                              f"WHERE e.id = {ID_OFF}.id)")
+            for listed in (ID_OFF, TIME_UNCERTAIN):
+                self._execute(tx, f"DELETE FROM {listed} WHERE NOT EXISTS (SELECT 1 FROM "
+                                  f"entries e WHERE e.id = {listed}.id)")
         return removed
 
     def filed_before(self, before: dt.date, *, purge: bool = False) -> list[Sequence[str]]:

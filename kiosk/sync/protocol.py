@@ -28,7 +28,6 @@ import io
 import json
 import operator
 import re
-import time
 import typing
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -38,7 +37,7 @@ import msgspec
 import msgspec.inspect as mi
 from msgspec import Meta
 
-from kiosk import ids, messages
+from kiosk import clock, ids, messages
 from kiosk.json_depth import nested_too_deep
 
 PROTOCOL_VERSION = 1
@@ -771,12 +770,12 @@ class Heartbeat(msgspec.Struct, forbid_unknown_fields=True):
     health: Health
 
 
-FEATURES = ("health", "backlog-keys", "send-clock", "uploads-paused")
+FEATURES = ("health", "backlog-keys", "send-clock", "uploads-paused", "send-suspended")
 """What this centre understands beyond the first release of protocol 1 (in the health
 answer): ``health`` — the heartbeat endpoint and a batch's ``health`` member;
 ``backlog-keys`` — the backlog-keys endpoint (backlog file format 2); ``send-clock`` — a
 batch's ``sent_monotonic_ns`` and ``boot_id`` (:class:`Timing`); ``uploads-paused`` — a
-health report's ``uploads_paused``."""
+health report's ``uploads_paused``; ``send-suspended`` — a batch's ``sent_suspended_ns``."""
 
 
 def validate_health(obj: object) -> Health:
@@ -861,11 +860,17 @@ class Batch(msgspec.Struct, forbid_unknown_fields=True):
     boot_id: Text | None = None
     """The boot ``sent_monotonic_ns`` was read in; one of the two without the other is
     refused (``missing_field``)."""
+    sent_suspended_ns: Count | None = None
+    """Optional, only with ``sent_monotonic_ns`` (feature ``send-suspended``): how long the
+    boot had been suspended by then, ``CLOCK_BOOTTIME − CLOCK_MONOTONIC``
+    (:func:`kiosk.clock.suspended_now`). The monotonic clock stops in a suspend, so an
+    entry's age on it is too young by the time the kiosk slept since the scan, which is at
+    most this (:class:`Timing`)."""
 
 
 BATCH_FIELDS: tuple[str, ...] = Batch.__struct_fields__
-SEND_CLOCK_FIELDS = ("sent_monotonic_ns", "boot_id")
-"""The members of a batch the ``send-clock`` feature adds."""
+SEND_CLOCK_FIELDS = ("sent_monotonic_ns", "boot_id", "sent_suspended_ns")
+"""The members of a batch the ``send-clock`` and ``send-suspended`` features add."""
 _BATCH = _fields(Batch)
 
 
@@ -928,11 +933,13 @@ def _real_date(text: str) -> bool:
 def make_batch(kiosk_id: str, batch_id: str, entries: list[dict[str, Any]],
                sent_at: dt.datetime | None = None, *,
                health: dict[str, Any] | None = None,
-               send_clock: bool = False) -> dict[str, Any]:
+               send_clock: bool = False, send_suspended: bool = False) -> dict[str, Any]:
     """The envelope the client posts; ``sent_at`` defaults to now on the kiosk's clock;
     ``health`` (:class:`Health`) only for a centre that lists the feature, and so
     ``send_clock``: this boot's monotonic clock now (``time.monotonic_ns``, the clock
-    :class:`kiosk.scan.Scan` stamps each entry with) and ``boot_id``."""
+    :class:`kiosk.scan.Scan` stamps each entry with) and ``boot_id``, and with it
+    ``send_suspended``: how long the boot has been suspended by then, where the kiosk can
+    tell (:func:`kiosk.clock.suspended_now`)."""
     batch = {
         "protocol": PROTOCOL_VERSION,
         "kiosk_id": kiosk_id,
@@ -943,16 +950,23 @@ def make_batch(kiosk_id: str, batch_id: str, entries: list[dict[str, Any]],
     if health is not None:
         batch["health"] = health
     if send_clock:
-        batch["sent_monotonic_ns"], batch["boot_id"] = time.monotonic_ns(), ids.boot_id()
+        monotonic, suspended = clock.suspended_now()
+        batch["sent_monotonic_ns"], batch["boot_id"] = monotonic, ids.boot_id()
+        if send_suspended and suspended is not None:
+            batch["sent_suspended_ns"] = suspended
     return batch
 
 
-def _send_clock_problem(sent_monotonic_ns: object, boot_id: object) -> Refusal | None:
-    """``sent_monotonic_ns`` and ``boot_id`` come together or not at all: one alone times
-    nothing, and is a kiosk's mistake to show rather than to pass over."""
+def _send_clock_problem(sent_monotonic_ns: object, boot_id: object,
+                        sent_suspended_ns: object) -> Refusal | None:
+    """``sent_monotonic_ns`` and ``boot_id`` come together or not at all, and
+    ``sent_suspended_ns`` only with them: one alone times nothing, and is a kiosk's mistake
+    to show rather than to pass over."""
     if (sent_monotonic_ns is None) != (boot_id is None):
         return Refusal("missing_field",
                        field="boot_id" if boot_id is None else "sent_monotonic_ns")
+    if sent_suspended_ns is not None and sent_monotonic_ns is None:
+        return Refusal("missing_field", field="sent_monotonic_ns")
     return None
 
 
@@ -966,7 +980,8 @@ def validate_batch(obj: object, *, max_entries: int = MAX_BATCH_ENTRIES) -> dt.d
     if not isinstance(obj, dict):
         raise ProtocolError(422, "wire.not_object", got=json_type_words(obj))
     problem = (_first_problem(obj, _BATCH, skip=("entries",))
-               or _send_clock_problem(obj.get("sent_monotonic_ns"), obj.get("boot_id")))
+               or _send_clock_problem(obj.get("sent_monotonic_ns"), obj.get("boot_id"),
+                                      obj.get("sent_suspended_ns")))
     if problem:
         raise ProtocolError.refusing(422, problem)
     if obj.get("health") is not None:
@@ -1054,10 +1069,17 @@ def scanned_at_problem(scanned_at: str, window: tuple[str, str]) -> Refusal | No
     return None
 
 
+CLOCK_TOLERANCE_SECONDS = 120.0
+"""A kiosk clock further off the centre's than this is corrected, and flagged in the daily
+report (:mod:`kiosk.central.localdays`); within it the batch's offset is mostly transit
+time, and the kiosk's clock is taken as right (:class:`Timing`)."""
 UNIX_EPOCH = "1970-01-01T00:00:00.000000Z"
 """The earliest ``scanned_at`` an entry timed by its age may carry (:class:`Timing`)."""
 _MICROSECOND = dt.timedelta(microseconds=1)
 _MAX_AGE_US = ENTRY_MAX_AGE // _MICROSECOND
+_FIRST_SCANS = format_time(clock.FIRST_SCANS)
+"""A ``scanned_at`` before it was read off a wrong clock and tells no age
+(:func:`kiosk.clock.clock_wrong_then`)."""
 
 
 class Timing:
@@ -1066,18 +1088,40 @@ class Timing:
     that time is one to take.
 
     An entry of the boot the batch was sent in (its ``boot_id`` is the batch's) is timed
-    by its age on that boot's monotonic clock, ``sent_monotonic_ns − monotonic_ns``: it was
-    scanned at ``received_at`` minus that age. No wall clock is asked, so a scan made
-    before the kiosk's clock jumped (a wrong year typed), or at 1970 before the clock was
-    set, is filed when it happened. The transit time is not subtracted (the centre cannot
-    know it): the scan is filed that much late, as the batch offset files every other
-    entry. Its age is judged by the centre's window: more than ENTRY_MAX_AGE is
-    ``too_old``, as a lying kiosk's age would be. Its ``scanned_at`` may still not be more
-    than ENTRY_MAX_AHEAD past the kiosk's clock at sending (``too_new``), since the centre
+    by its age, measured by the kiosk's two clocks as the kiosk measures the time since a
+    person's last movement (:func:`kiosk.clock.elapsed`): on the monotonic clock,
+    ``sent_monotonic_ns − monotonic_ns``, and on the wall clock, ``sent_at − scanned_at``.
+    The monotonic clock stops in a suspend, so the true age lies between the first and the
+    first plus ``sent_suspended_ns`` (the boot's suspended time by the send, sent by a
+    kiosk of the ``send-suspended`` feature): the wall's age is taken when it lies there —
+    the scan is filed at its ``scanned_at`` corrected by the batch's offset, as a lid shut
+    overnight between scan and send must not file an evening's scan the next morning —
+    else the nearer bound, never the wall clock's step: a scan made before the kiosk's
+    clock jumped (a wrong year typed), or at 1970 before the clock was set, is filed when it
+    happened, at ``received_at`` minus that age. The transit time is not subtracted (the
+    centre cannot know it): the scan is filed that much late, as the batch offset files
+    every other entry.
+
+    A kiosk that does not send ``sent_suspended_ns`` (older, or without ``CLOCK_BOOTTIME``)
+    leaves the centre unable to tell a suspend from a wall clock set forward between scan
+    and send (NTP putting a clock that was behind right): its wall's age is taken when it is
+    the larger and the kiosk's clock is right at sending (the batch's offset within
+    :data:`CLOCK_TOLERANCE_SECONDS`), as that kiosk takes it for a person's last movement:
+    a suspend is routine on a laptop, a clock behind by hours yet past
+    :data:`kiosk.clock.FIRST_SCANS` then set right is not, and one before it (a flat RTC
+    battery's 1970) tells no age. When larger by more than
+    :data:`kiosk.clock.TWO_CLOCKS_TOLERANCE` the entry is uncertain (:attr:`uncertain`):
+    filed by its kiosk clock, and listed as such. A clock wrong at sending (a year ahead)
+    says nothing of the clock at the scan: the monotonic age alone files the entry.
+
+    Its age is judged by the centre's window: more than ENTRY_MAX_AGE is ``too_old``, as a
+    lying kiosk's age would be. Its ``scanned_at`` may still not be more than
+    ENTRY_MAX_AHEAD past the kiosk's clock at sending (``too_new``), since the centre
     purges entries, and the batch log, by ids made by that clock
     (:data:`kiosk.central.storage.BATCH_LOG_MARGIN`), nor before :data:`UNIX_EPOCH`, where
     an unset clock starts (year 1 is a forgery): the offset it is filed by bounds how far
-    tracing widens its reads, on a calendar that ends at year 1.
+    tracing widens its reads, on a calendar that ends at year 1. An entry filed by its
+    kiosk clock is judged by :func:`scanned_at_window`, as every other entry is.
 
     Every other entry is corrected by the batch's clock offset ``offset_seconds`` (None: a
     backlog file, clock unknown) and judged by :func:`scanned_at_window`: an entry of
@@ -1086,12 +1130,15 @@ class Timing:
     so that pair is broken or a lie, and buys nothing the batch's offset would not give.
     """
 
-    __slots__ = ("boot_id", "largest", "least", "offset", "received_at", "sent_ns", "window")
+    __slots__ = ("boot_id", "largest", "least", "offset", "received_at", "sent_ns",
+                 "suspended", "uncertain", "window")
 
     def __init__(self, received_at: dt.datetime, offset_seconds: float | None,
-                 sent_monotonic_ns: int | None = None, boot_id: str | None = None) -> None:
+                 sent_monotonic_ns: int | None = None, boot_id: str | None = None,
+                 sent_suspended_ns: int | None = None) -> None:
         self.received_at, self.offset = received_at, offset_seconds
         self.sent_ns, self.boot_id = sent_monotonic_ns, boot_id
+        self.suspended = None if sent_suspended_ns is None else sent_suspended_ns / 1e9
         self.window = scanned_at_window(received_at, offset_seconds)
         self.largest: float | None = None
         """The entry offset of largest size of the entries timed by their age, for the
@@ -1100,24 +1147,40 @@ class Timing:
         """The least offset (most negative: the clock furthest ahead) of the batch and of its
         entries timed by their age, for the batch log (how far past their filed day purge
         and erasure look for ids)."""
+        self.uncertain: float | None = None
+        """Of the entry :meth:`entry` timed last: the offset its monotonic age alone would
+        file it by, when it was filed by its kiosk clock though that age says it was
+        scanned later, and the kiosk did not say how long it had slept (see above); None
+        otherwise."""
 
     def entry(self, scanned_at: str, monotonic_ns: int, boot_id: str
               ) -> tuple[float | None, Refusal | None]:
         """An entry's (valid) time → (its clock offset, why it is refused or None)."""
-        if boot_id != self.boot_id or self.sent_ns is None or monotonic_ns > self.sent_ns:
+        self.uncertain = None
+        if (boot_id != self.boot_id or self.sent_ns is None or monotonic_ns > self.sent_ns
+                or self.offset is None):
             return self.offset, scanned_at_problem(scanned_at, self.window)
+        if not UNIX_EPOCH <= scanned_at <= self.window[1]:
+            return self.offset, scanned_at_problem(scanned_at, (UNIX_EPOCH, self.window[1]))
         # whole microseconds, as ints: a timedelta made of the age and round() cost 2.5 % of
         # the centre's ingest (docs/benchmarks.md, "Centre CPU per entry"); the offset is the
         # same float, n µs / 10**6 correctly rounded, as round(total_seconds(), 6) gave
-        age = (self.sent_ns - monotonic_ns) // 1000
-        if age > _MAX_AGE_US:
+        awake = (self.sent_ns - monotonic_ns) // 1000
+        before = (self.received_at - dt.datetime.fromisoformat(scanned_at)) // _MICROSECOND
+        wall = before / 1e6 - self.offset  # sent_at − scanned_at, on the kiosk's clock
+        measured = None if wall < 0 or scanned_at < _FIRST_SCANS or (
+            self.suspended is None and abs(self.offset) > CLOCK_TOLERANCE_SECONDS) else wall
+        age = clock.elapsed(measured, awake / 1e6, self.suspended)
+        if age == measured:
+            if self.suspended is None and age > awake / 1e6 + clock.TWO_CLOCKS_TOLERANCE:
+                self.uncertain = (before - awake) / 1e6
+            return self.offset, scanned_at_problem(scanned_at, self.window)
+        age_us = round(age * 1e6)
+        if age_us > _MAX_AGE_US:
             return self.offset, Refusal(
                 "too_old", field="monotonic_ns", days=ENTRY_MAX_AGE.days,
-                time=format_time(self.received_at - dt.timedelta(microseconds=age)))
-        if not UNIX_EPOCH <= scanned_at <= self.window[1]:
-            return self.offset, scanned_at_problem(scanned_at, (UNIX_EPOCH, self.window[1]))
-        offset = ((self.received_at - dt.datetime.fromisoformat(scanned_at)) // _MICROSECOND
-                  - age) / 1_000_000
+                time=format_time(self.received_at - dt.timedelta(microseconds=age_us)))
+        offset = (before - age_us) / 1_000_000
         if self.largest is None or abs(offset) > abs(self.largest):
             self.largest = offset
         if self.least is None or offset < self.least:
@@ -1211,7 +1274,8 @@ def batch_of(raw: bytes | bytearray) -> dict[str, Any]:
     # the rules a type cannot say: validate_batch's (a real time, text a database holds)
     if (typed is not None and parse_time(typed.sent_at) is not None
             and text_problem(typed.kiosk_id) is None
-            and _send_clock_problem(typed.sent_monotonic_ns, typed.boot_id) is None
+            and _send_clock_problem(typed.sent_monotonic_ns, typed.boot_id,
+                                    typed.sent_suspended_ns) is None
             and (typed.boot_id is None or text_problem(typed.boot_id) is None)
             and (typed.health is None or _health_problem(typed.health) is None)
             and _judged(typed.entries)):

@@ -254,6 +254,10 @@ class Uploader:
         """Whether batches carry this boot's monotonic clock at sending (the centre lists
         the ``send-clock`` feature; an older one would refuse the members), so that the
         centre times this boot's entries by their age, not by the wall clock."""
+        self.send_suspended = False
+        """Whether they also carry how long the boot has been suspended (the centre lists
+        the ``send-suspended`` feature), so that the centre can tell a night the kiosk slept
+        through between a scan and its send from its wall clock set forward."""
         self.features_stale = features_stale
         """Called when the centre refused a member it had listed (``send-clock``: the
         centre was rolled back): its owner, who sets :attr:`health` and :attr:`send_clock`,
@@ -332,7 +336,8 @@ class Uploader:
         (the batch was refused as too large, or in an encoding the centre lacks)."""
         assert self._pools is not None
         prepare, send, _ = self._pools
-        encoding, health, clock = self.encoding, self.health, self.send_clock
+        encoding, health = self.encoding, self.health
+        clock = self.send_clock, self.send_suspended
         upcoming: Future[Batch | None] = prepare.submit(self._build, after, self.limits,
                                                         encoding, health, clock,
                                                         self._holds(tally))
@@ -401,7 +406,7 @@ class Uploader:
             self._flush_acknowledgements()
             self.encoding = "gzip"  # an older centre without zstd
             return failed.after
-        if clock and failed is not None and self.features_stale is not None \
+        if clock[0] and failed is not None and self.features_stale is not None \
                 and _refuses_send_clock(failure):
             # a centre rolled back to a release without the feature: the same batch at
             # once without the members its owner no longer lists, and the features asked
@@ -420,10 +425,12 @@ class Uploader:
         raise self._for_all(failure, run)
 
     def _build(self, after: str, limits: Limits, encoding: str | None,
-               health: Callable[[dt.datetime], dict[str, Any]] | None, clock: bool,
+               health: Callable[[dt.datetime], dict[str, Any]] | None,
+               clock: tuple[bool, bool],
                held: dict[str, float]) -> Batch | None:
         """Read the next pending rows after ``after`` and encode them within the limits,
-        with the kiosk's health report and monotonic clock when the centre takes them;
+        with the kiosk's health report and monotonic clock (and suspended time: ``clock``,
+        :attr:`send_clock` and :attr:`send_suspended`) when the centre takes them;
         entries ``held`` back (id → when they may go again) are left out until their time,
         then sent alone."""
         while True:
@@ -451,7 +458,8 @@ class Uploader:
         while True:
             body, used = protocol.encode_body(
                 protocol.make_batch(self.kiosk_id, uuid7(), wire, sent_at, health=report,
-                                    send_clock=clock), encoding)
+                                    send_clock=clock[0], send_suspended=clock[1]),
+                encoding)
             if len(body) <= limits.bytes or len(wire) == 1:
                 return Batch(after, [e["id"] for e in wire], body, used, cut)
             keep = max(1, min(len(wire) // 2, int(len(wire) * limits.bytes / len(body))))

@@ -59,8 +59,8 @@ Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
 :class:`~kiosk.sync.status.StatusBoard` holds the one published :class:`SyncState`. This
 class wires them together and runs the background thread; its own mutable state is that
 thread and the centre's features: ``_features_known`` (whether the centre was asked what it
-takes), what its answer sets on the uploader (``health``, ``send_clock``) and
-``_tells_paused`` (it takes ``uploads_paused``), all unset together by
+takes), what its answer sets on the uploader (``health``, ``send_clock``,
+``send_suspended``) and ``_tells_paused`` (it takes ``uploads_paused``), all unset together by
 ``_forget_features`` (the uploader calls it on a refused member), and ``_store_refused``
 (uploads stopped for a store that refuses writes: the alert saying so); owned like the
 uploader's state by whoever holds the scheduler's turn.
@@ -509,6 +509,7 @@ class SyncWorker:
             self.uploader.health = (self._health_report if heartbeat.centre_takes_health(answer)
                                     else None)
             self.uploader.send_clock = "send-clock" in (answer.get("features") or ())
+            self.uploader.send_suspended = "send-suspended" in (answer.get("features") or ())
             self._tells_paused = "uploads-paused" in (answer.get("features") or ())
             if not self._keys_exchanged and "backlog-keys" in (answer.get("features") or ()):
                 self._exchange_keys()
@@ -581,6 +582,7 @@ class SyncWorker:
         (the health report, the send clock) until it is asked again, next cycle."""
         assert self.uploader is not None
         self.uploader.health, self.uploader.send_clock = None, False
+        self.uploader.send_suspended = False
         self._features_known = self._tells_paused = False
 
     def _exchange_keys(self) -> messages.Words | None:
