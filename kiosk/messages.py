@@ -3273,6 +3273,8 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "problem.replaced_token_in_use": ("Mã truy cập cũ vẫn được dùng",
                                       "Replaced token still in use"),
     "problem.closed_still_scanning": ("Điểm đã đóng vẫn quét", "Closed point still scanning"),
+    "problem.time_uncertain": ("Giờ quét không chắc chắn (máy ngủ hoặc đồng hồ được chỉnh)",
+                               "Scan times uncertain (kiosk slept, or its clock was set)"),
     "problem.uploads_paused_store_unconfirmed": (
         "Máy vẫn chạy nhưng tạm ngừng ghi và gửi: không xác nhận được tệp dữ liệu của máy",
         "Kiosk alive but not recording or uploading: it cannot confirm its store file"),
@@ -3330,6 +3332,10 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                                      "at {time}"),
     "detail.closed_still_scanning": ("{scans} lượt quét, điểm đã đóng từ {day}",
                                      "{scans} scans, the point closed on {day}"),
+    "detail.time_uncertain": ("{scans} lượt quét tính theo đồng hồ máy; có thể đã quét muộn "
+                              "hơn tới {duration}",
+                              "scans filed by the kiosk's clock: {scans}; they may have been "
+                              "made up to {duration} later"),
     "report.unknown": ("(không rõ)", "(unknown)"),  # kiosk.central.reports.UNKNOWN
     "duration.seconds": ("{seconds} giây", "{seconds} s"),
     "duration.minutes": ("{minutes} phút {seconds} giây", "{minutes} min {seconds} s"),

@@ -52,7 +52,7 @@ from kiosk.central import derivation, people, registry
 from kiosk.central.kiosk_rules import kiosk_problems, not_heard_since, unknown_backlog_age
 from kiosk.central.localdays import parse_utc
 from kiosk.central.registry import Checkpoint
-from kiosk.central.storage import Kiosk, Storage
+from kiosk.central.storage import TIME_UNCERTAIN, Kiosk, Storage
 from kiosk.sync import protocol
 
 ONE_WAY_MIN_SCANS = 10
@@ -87,6 +87,7 @@ PROBLEM_PARAMS = {
     "revoked_still_trying": ("refused_attempts", "last_refused_at"),
     "replaced_token_in_use": ("attempts", "last_attempt_at"),
     "closed_still_scanning": ("closed_on", "scans"),
+    "time_uncertain": ("scans", "later_seconds"),
 }
 """Each problem's ``params`` (``uploads_paused_*`` as ``uploads_paused``): a day
 ``YYYY-MM-DD`` (``set_up_on``, ``closed_on``); UTC times as the protocol writes them, or null
@@ -94,7 +95,8 @@ for never (``last_seen_at``, ``reported_at``, ``last_refused_at``, ``last_attemp
 seconds (``clock_offset_seconds``: the centre's time minus the kiosk's, positive when the
 kiosk's clock is behind; ``oldest_pending_seconds``, by the kiosk's clock); counts; shares as
 fractions, ``bound`` the share at or above which a point is listed whatever the province's
-(null when listed as far above the province's)."""
+(null when listed as far above the province's); ``later_seconds``, how much later than filed
+the latest of a kiosk's uncertain scans may have been made."""
 
 
 def far_above(share: float, province_share: float) -> bool:
@@ -271,6 +273,7 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     wrong += kiosks_wrong + _revoked_still_trying(snap, calendar.start(day))
     wrong += _replaced_token_in_use(storage, snap, calendar.start(day))
     wrong += _closed_still_scanning(snap, today, d)
+    wrong += _time_uncertain(storage, snap, d)
     return {
         "report": "daily", "version": VERSION, "day": d, "timezone": calendar.name,
         "made_at": protocol.format_time(now),
@@ -421,6 +424,22 @@ def _closed_still_scanning(snap: Snapshot, today: dict[str, Counts], day: str
             out.append({**snap.describe(checkpoint), "problem": "closed_still_scanning",
                         "params": {"closed_on": point.closed_on, "scans": values["scans"]}})
     return out
+
+
+def _time_uncertain(storage: Storage, snap: Snapshot, day: str) -> list[dict[str, Any]]:
+    """Kiosks with scans filed on ``day`` whose time is uncertain (:data:`TIME_UNCERTAIN`):
+    filed by the kiosk's clock, as a kiosk that slept between scan and
+    send made them, though its monotonic clock says they were made up to ``later_seconds``
+    later, as a kiosk whose clock was set forward between them made them; the centre cannot
+    tell which (:class:`protocol.Timing`), so they are counted on ``day`` and listed."""
+    return [{**snap.describe(checkpoint), "kiosk_id": kiosk_id, "problem": "time_uncertain",
+             "params": {"scans": scans, "later_seconds": later}}
+            for kiosk_id, checkpoint, scans, later in storage._query(
+                "SELECT e.kiosk_id, e.checkpoint_id, count(*), max(u.monotonic_offset_seconds "
+                f"- coalesce(e.clock_offset_seconds, 0)) FROM {TIME_UNCERTAIN} u "
+                "JOIN entries e ON e.id = u.id WHERE e.local_day = $1 "
+                "GROUP BY e.kiosk_id, e.checkpoint_id ORDER BY e.kiosk_id, e.checkpoint_id",
+                (day,))]
 
 
 # -- monthly ------------------------------------------------------------------------------------
