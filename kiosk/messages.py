@@ -3332,10 +3332,10 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                                      "at {time}"),
     "detail.closed_still_scanning": ("{scans} lượt quét, điểm đã đóng từ {day}",
                                      "{scans} scans, the point closed on {day}"),
-    "detail.time_uncertain": ("{scans} lượt quét tính theo đồng hồ máy; có thể đã quét muộn "
-                              "hơn tới {duration}",
-                              "scans filed by the kiosk's clock: {scans}; they may have been "
-                              "made up to {duration} later"),
+    "detail.time_uncertain": ("{scans} lượt quét tính theo thời gian máy chạy; theo đồng hồ "
+                              "máy thì có thể đã quét sớm hơn tới {duration}",
+                              "scans filed by the kiosk's running time: {scans}; by its clock "
+                              "they may have been made up to {duration} earlier"),
     "report.unknown": ("(không rõ)", "(unknown)"),  # kiosk.central.reports.UNKNOWN
     "duration.seconds": ("{seconds} giây", "{seconds} s"),
     "duration.minutes": ("{minutes} phút {seconds} giây", "{minutes} min {seconds} s"),

@@ -73,7 +73,7 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
 
     scans("k-oneway", "P-ONEWAY", 11, one_way=True)
     # its twelfth sent an hour after it was made, by a kiosk of an earlier version (no
-    # sent_suspended_ns) awake 55 min since: filed by its clock, of uncertain time
+    # sent_suspended_ns) awake 55 min since: filed by its monotonic age, of uncertain time
     slept = wire_entry(GenKiosk("k-oneway", "P-ONEWAY", 0.0, midnight, None), "P-ONEWAY",
                        midnight + (now - midnight) / 2, "in", False, 11)
     slept.update(monotonic_ns=5 * 60 * 10**9, boot_id="boot-slept")
@@ -123,9 +123,10 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
             "the oldest entry has waited 1 d 1 h (by the kiosk's clock)"),
         ("one_direction", "P-ONEWAY"): ("12 lượt vào, 0 lượt ra", "12 in, 0 out"),
         ("time_uncertain", "k-oneway"): (
-            "1 lượt quét tính theo đồng hồ máy; có thể đã quét muộn hơn tới 5 phút 0 giây",
-            "scans filed by the kiosk's clock: 1; they may have been made up to 5 min 0 s "
-            "later"),
+            "1 lượt quét tính theo thời gian máy chạy; theo đồng hồ máy thì có thể đã quét sớm "
+            "hơn tới 5 phút 0 giây",
+            "scans filed by the kiosk's running time: 1; by its clock they may have been made "
+            "up to 5 min 0 s earlier"),
         ("manual_share", "P-MANUAL"): ("80,0 % so với 29,6 % của cả tỉnh",
                                        "80.0 % against 29.6 % province-wide"),
         # 30 refused of 50 reads, the province 30 of 84: not twice it, but half or more

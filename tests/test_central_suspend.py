@@ -4,9 +4,11 @@ laptop sleeps: after a night the scan's age on it is the minute the kiosk has be
 and the centre filed an evening's scan the next morning, often on the next day, with no
 flag. A kiosk now says how long its boot has slept by the send (``sent_suspended_ns``,
 feature ``send-suspended``), and the centre takes the kiosk clock's age when it lies
-between the monotonic age and that plus the sleep; for a kiosk that does not say, it files
-the scan by the kiosk's clock (right when sending) and lists it on the daily report as of
-uncertain time, for the centre cannot tell a sleep from a clock set forward.
+between the monotonic age and that plus the sleep. A kiosk that does not say (deployed
+before) has its scan filed by its monotonic age as before — a centre upgraded must not move
+the scans of a Raspberry Pi whose clock NTP set right after boot — and listed on the daily
+report as of uncertain time when its clock says it was made earlier: the centre cannot tell
+a sleep from a clock set forward.
 
 A real ``kiosk-central serve`` over HTTP, on SQLite and a real PostgreSQL, and the ingest
 the API calls for a scan at a fixed moment before midnight."""
@@ -118,29 +120,33 @@ def test_a_clock_set_forward_beyond_the_boots_sleep_does_not_move_the_scan_back(
     assert kiosk.kiosk_id not in uncertain(server, day)
 
 
-def test_an_older_kiosk_that_slept_has_its_scan_filed_by_its_clock_and_listed_uncertain(
+def test_an_older_kiosks_scan_is_filed_by_its_monotonic_age_and_listed_uncertain(
         server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
-    """The review's case: a kiosk that sends its monotonic clock but not how long it slept
-    (deployed before ``send-suspended``). Its clock is right at sending, and reads the scan
-    8 h old where the monotonic clock reads 60 s: a night asleep, or its clock set forward
-    7 h 59 min in between. The scan is filed at its ``scanned_at`` (a sleep is routine on
-    a laptop), and the day's report lists the kiosk: 1 scan, made up to 7 h 59 min later."""
+    """A kiosk that sends its monotonic clock but not how long it slept (deployed before
+    ``send-suspended``). Its clock is right at sending, and reads the scan 8 h old where
+    the monotonic clock reads 60 s: a night asleep, or its clock 7 h 59 min behind at the
+    scan and set right since (a Raspberry Pi without a real-time clock, NTP answering
+    after its first scans), which is what the monotonic age filed before this centre's
+    version and still does. The day's report lists the kiosk: 1 scan, which its clock says
+    was made up to 7 h 59 min earlier."""
     entry, body = after_a_night(kiosk, tmp_path, slept_ns=None)
     answer = server.post(body, token=kiosk.token).json()
     assert [r["status"] for r in answer["results"]] == ["accepted"]
     at, day = filed(server, entry)
-    assert abs(at - protocol.parse_time(entry["scanned_at"])) < dt.timedelta(seconds=2)
+    expected = protocol.parse_time(answer["received_at"]) - dt.timedelta(seconds=60)
+    assert abs(at - expected) < dt.timedelta(seconds=2)
     params = uncertain(server, day)[kiosk.kiosk_id]
     assert params["scans"] == 1
-    assert abs(params["later_seconds"] - (8 * 3600 - 60)) < 2
+    assert abs(params["earlier_seconds"] - (8 * 3600 - 60)) < 2
 
 
-def test_an_older_kiosks_evening_scan_sent_the_next_morning_counts_on_its_evening(
+def test_an_older_kiosks_scan_its_clock_dates_the_evening_before_is_listed_on_its_day(
         tmp_path: Path) -> None:
-    """At 23:50 local on 20 December the kiosk at B scans a person, its lid is shut for 8 h,
-    and it sends the scan at 07:51 on the 21st, one minute awake (no ``sent_suspended_ns``).
-    The 20th's report counts the scan at B and lists the kiosk's uncertain time; the 21st's
-    counts nothing at B."""
+    """At 23:50 local on 20 December by its clock the kiosk at B scans a person, and it sends
+    the scan at 07:51 on the 21st, one minute later by its monotonic clock (no
+    ``sent_suspended_ns``): its lid shut for the night, or its clock 8 h behind at the scan.
+    Filed by the monotonic age, the scan counts on the 21st, whose report lists the kiosk's
+    uncertain time, up to 8 h earlier; the 20th's counts nothing at B."""
     with open_storage(f"sqlite:///{tmp_path / 'centre.db'}") as storage:
         registry.upsert(storage, [Checkpoint("B", "Bến B", district="Y",
                                              set_up_on="2026-12-01")], today="2026-12-01")
@@ -158,8 +164,8 @@ def test_an_older_kiosks_evening_scan_sent_the_next_morning_counts_on_its_evenin
         derivation.catch_up(storage)
         evening = reports.daily(storage, dt.date(2026, 12, 20), now=received)
         morning = reports.daily(storage, dt.date(2026, 12, 21), now=received)
-    assert [(p["checkpoint_id"], p["scans"]) for p in evening["by_point"]] == [("B", 1)]
-    assert [p["scans"] for p in morning["by_point"] if p["checkpoint_id"] == "B"] in ([], [0])
-    assert [(r["kiosk_id"], r["params"]) for r in evening["scanning_wrongly"]
+    assert [(p["checkpoint_id"], p["scans"]) for p in morning["by_point"]] == [("B", 1)]
+    assert [p["scans"] for p in evening["by_point"] if p["checkpoint_id"] == "B"] in ([], [0])
+    assert [(r["kiosk_id"], r["params"]) for r in morning["scanning_wrongly"]
             if r["problem"] == "time_uncertain"] == [
-        ("kb", {"scans": 1, "later_seconds": 8 * 3600.0})]
+        ("kb", {"scans": 1, "earlier_seconds": 8 * 3600.0})]

@@ -87,7 +87,7 @@ PROBLEM_PARAMS = {
     "revoked_still_trying": ("refused_attempts", "last_refused_at"),
     "replaced_token_in_use": ("attempts", "last_attempt_at"),
     "closed_still_scanning": ("closed_on", "scans"),
-    "time_uncertain": ("scans", "later_seconds"),
+    "time_uncertain": ("scans", "earlier_seconds"),
 }
 """Each problem's ``params`` (``uploads_paused_*`` as ``uploads_paused``): a day
 ``YYYY-MM-DD`` (``set_up_on``, ``closed_on``); UTC times as the protocol writes them, or null
@@ -95,8 +95,8 @@ for never (``last_seen_at``, ``reported_at``, ``last_refused_at``, ``last_attemp
 seconds (``clock_offset_seconds``: the centre's time minus the kiosk's, positive when the
 kiosk's clock is behind; ``oldest_pending_seconds``, by the kiosk's clock); counts; shares as
 fractions, ``bound`` the share at or above which a point is listed whatever the province's
-(null when listed as far above the province's); ``later_seconds``, how much later than filed
-the latest of a kiosk's uncertain scans may have been made."""
+(null when listed as far above the province's); ``earlier_seconds``, how much earlier than
+filed one of a kiosk's uncertain scans may have been made, at most."""
 
 
 def far_above(share: float, province_share: float) -> bool:
@@ -428,15 +428,16 @@ def _closed_still_scanning(snap: Snapshot, today: dict[str, Counts], day: str
 
 def _time_uncertain(storage: Storage, snap: Snapshot, day: str) -> list[dict[str, Any]]:
     """Kiosks with scans filed on ``day`` whose time is uncertain (:data:`TIME_UNCERTAIN`):
-    filed by the kiosk's clock, as a kiosk that slept between scan and
-    send made them, though its monotonic clock says they were made up to ``later_seconds``
-    later, as a kiosk whose clock was set forward between them made them; the centre cannot
-    tell which (:class:`protocol.Timing`), so they are counted on ``day`` and listed."""
+    filed by the kiosk's monotonic clock, as a kiosk whose clock was set forward between
+    scan and send made them, though its clock says they were made up to ``earlier_seconds``
+    earlier, as a kiosk that slept between them made them; the centre cannot tell which
+    (:class:`protocol.Timing`), so they are counted on ``day`` and listed."""
     return [{**snap.describe(checkpoint), "kiosk_id": kiosk_id, "problem": "time_uncertain",
-             "params": {"scans": scans, "later_seconds": later}}
-            for kiosk_id, checkpoint, scans, later in storage._query(
-                "SELECT e.kiosk_id, e.checkpoint_id, count(*), max(u.monotonic_offset_seconds "
-                f"- coalesce(e.clock_offset_seconds, 0)) FROM {TIME_UNCERTAIN} u "
+             "params": {"scans": scans, "earlier_seconds": earlier}}
+            for kiosk_id, checkpoint, scans, earlier in storage._query(
+                "SELECT e.kiosk_id, e.checkpoint_id, count(*), max(coalesce("
+                "e.clock_offset_seconds, 0) - u.kiosk_clock_offset_seconds) "
+                f"FROM {TIME_UNCERTAIN} u "
                 "JOIN entries e ON e.id = u.id WHERE e.local_day = $1 "
                 "GROUP BY e.kiosk_id, e.checkpoint_id ORDER BY e.kiosk_id, e.checkpoint_id",
                 (day,))]

@@ -763,16 +763,16 @@ MIGRATIONS: list[list[Statement]] = [
     ],
     [
         # v35: the entries whose time is uncertain (kiosk.sync.protocol.Timing): sent by a
-        # kiosk that does not say how long it slept, filed by its kiosk clock, which their
-        # age on its monotonic clock says is earlier than they were scanned, by more than a
-        # minute: a suspend between scan and send (the kiosk clock right) or that clock set
-        # forward between them (the monotonic right). Each with the offset the monotonic
-        # age would have filed it by; the daily report lists the kiosks whose scans of the
-        # day these are. Written by ingest for the few such entries.
+        # kiosk that does not say how long it slept, filed by their age on its monotonic
+        # clock, which their kiosk clock says is later than they were scanned, by more than
+        # a minute: a suspend between scan and send (the kiosk clock right) or that clock
+        # set forward between them (the monotonic right). Each with the offset its kiosk
+        # clock would have filed it by; the daily report lists the kiosks whose scans of
+        # the day these are. Written by ingest for the few such entries.
         {"sqlite": "CREATE TABLE IF NOT EXISTS entries_time_uncertain (id TEXT PRIMARY KEY, "
-                   "monotonic_offset_seconds {float} NOT NULL)",
+                   "kiosk_clock_offset_seconds {float} NOT NULL)",
          "postgresql": 'CREATE TABLE IF NOT EXISTS entries_time_uncertain (id TEXT COLLATE "C" '
-                       "PRIMARY KEY, monotonic_offset_seconds {float} NOT NULL)"},
+                       "PRIMARY KEY, kiosk_clock_offset_seconds {float} NOT NULL)"},
     ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""

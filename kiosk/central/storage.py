@@ -107,8 +107,8 @@ _ID_OFF_BEFORE = (
     "WHERE o.id >= {low} AND e.local_day < {before}")
 """The entries of :data:`ID_OFF` filed before a day whose ids are of that day or later."""
 TIME_UNCERTAIN = "entries_time_uncertain"
-"""The entries filed by their kiosk clock though their monotonic age says later, with the
-offset that age gives (schema v35, :attr:`protocol.Timing.uncertain`)."""
+"""The entries filed by their monotonic age though their kiosk clock says earlier, with the
+offset that clock gives (schema v35, :attr:`protocol.Timing.uncertain`)."""
 ERASED_BEFORE = "personal_erased_before"
 """The cut day (UTC) of the latest erasure of identities (:mod:`kiosk.central.erasure`): an
 entry it would have erased, arriving later, is stored without its identity if it is also
@@ -386,7 +386,7 @@ class Storage(ABC):
         id_skew = 0.0  # the farthest an id's time is from when its entry is filed, past a day
         ids_near = _IDS_NEAR
         ids_off: list[str] = []  # ids more than a day from their scanned_at
-        uncertain: dict[str, float] = {}  # id → the offset its monotonic age files it by
+        uncertain: dict[str, float] = {}  # id → the offset its kiosk clock files it by
         entry_row = protocol.entry_row
         for index, entry in enumerate(entries):
             row, refusal = entry_row(entry)
@@ -473,7 +473,7 @@ class Storage(ABC):
                                   f"{self._json_rows('$1', 'p')} WHERE true ON CONFLICT DO "
                                   f"NOTHING", (json_rows(off),))
             if uncertain and (unsure := [[i, o] for i, o in uncertain.items() if i in inserted]):
-                self._execute(tx, f"INSERT INTO {TIME_UNCERTAIN} (id, monotonic_offset_seconds) "
+                self._execute(tx, f"INSERT INTO {TIME_UNCERTAIN} (id, kiosk_clock_offset_seconds) "
                                   f"SELECT p.value ->> 0, CAST(p.value ->> 1 AS DOUBLE "
                                   f"PRECISION) FROM {self._json_rows('$1', 'p')} WHERE true "
                                   f"ON CONFLICT DO NOTHING", (json_rows(unsure),))

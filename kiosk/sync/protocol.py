@@ -1104,15 +1104,14 @@ class Timing:
 
     A kiosk that does not send ``sent_suspended_ns`` (older, or without ``CLOCK_BOOTTIME``)
     leaves the centre unable to tell a suspend from a wall clock set forward between scan
-    and send (NTP putting a clock that was behind right): its wall's age is taken when it is
-    the larger and the kiosk's clock is right at sending (the batch's offset within
-    :data:`CLOCK_TOLERANCE_SECONDS`), as that kiosk takes it for a person's last movement:
-    a suspend is routine on a laptop, a clock behind by hours yet past
-    :data:`kiosk.clock.FIRST_SCANS` then set right is not, and one before it (a flat RTC
-    battery's 1970) tells no age. When larger by more than
-    :data:`kiosk.clock.TWO_CLOCKS_TOLERANCE` the entry is uncertain (:attr:`uncertain`):
-    filed by its kiosk clock, and listed as such. A clock wrong at sending (a year ahead)
-    says nothing of the clock at the scan: the monotonic age alone files the entry.
+    and send (NTP putting right a clock that was behind: a Raspberry Pi without a real-time
+    clock boots at its last saved time and scans before NTP answers). Its entries are filed
+    by the monotonic age, as before ``send-suspended`` (a centre upgraded must not move the
+    scans of the kiosks it already had); one whose wall age — its clock right at sending,
+    the batch's offset within :data:`CLOCK_TOLERANCE_SECONDS`, and its ``scanned_at`` from
+    :data:`kiosk.clock.FIRST_SCANS` on (a flat RTC battery's 1970 tells no age) — is larger
+    by more than :data:`kiosk.clock.TWO_CLOCKS_TOLERANCE` is uncertain (:attr:`uncertain`):
+    made by the kiosk's clock that much earlier, and listed as such.
 
     Its age is judged by the centre's window: more than ENTRY_MAX_AGE is ``too_old``, as a
     lying kiosk's age would be. Its ``scanned_at`` may still not be more than
@@ -1148,10 +1147,10 @@ class Timing:
         entries timed by their age, for the batch log (how far past their filed day purge
         and erasure look for ids)."""
         self.uncertain: float | None = None
-        """Of the entry :meth:`entry` timed last: the offset its monotonic age alone would
-        file it by, when it was filed by its kiosk clock though that age says it was
-        scanned later, and the kiosk did not say how long it had slept (see above); None
-        otherwise."""
+        """Of the entry :meth:`entry` timed last: the offset its kiosk clock would file it
+        by (the batch's), when it was filed by its monotonic age though that clock says it
+        was scanned earlier, and the kiosk did not say how long it had slept (see above);
+        None otherwise."""
 
     def entry(self, scanned_at: str, monotonic_ns: int, boot_id: str
               ) -> tuple[float | None, Refusal | None]:
@@ -1168,12 +1167,14 @@ class Timing:
         awake = (self.sent_ns - monotonic_ns) // 1000
         before = (self.received_at - dt.datetime.fromisoformat(scanned_at)) // _MICROSECOND
         wall = before / 1e6 - self.offset  # sent_at − scanned_at, on the kiosk's clock
-        measured = None if wall < 0 or scanned_at < _FIRST_SCANS or (
-            self.suspended is None and abs(self.offset) > CLOCK_TOLERANCE_SECONDS) else wall
+        measured = None if wall < 0 or scanned_at < _FIRST_SCANS else wall
+        if self.suspended is None:  # an older kiosk: its monotonic age, as before
+            if (measured is not None and abs(self.offset) <= CLOCK_TOLERANCE_SECONDS
+                    and measured > awake / 1e6 + clock.TWO_CLOCKS_TOLERANCE):
+                self.uncertain = self.offset
+            measured = None
         age = clock.elapsed(measured, awake / 1e6, self.suspended)
         if age == measured:
-            if self.suspended is None and age > awake / 1e6 + clock.TWO_CLOCKS_TOLERANCE:
-                self.uncertain = (before - awake) / 1e6
             return self.offset, scanned_at_problem(scanned_at, self.window)
         age_us = round(age * 1e6)
         if age_us > _MAX_AGE_US:

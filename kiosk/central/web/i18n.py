@@ -111,7 +111,7 @@ class Translator:
                         time=self.time(params["last_attempt_at"], zone))
         if problem == "time_uncertain":
             return self("detail.time_uncertain", scans=self.num(params["scans"]),
-                        duration=self.duration(params["later_seconds"]))
+                        duration=self.duration(params["earlier_seconds"]))
         if problem == "closed_still_scanning":
             return self("detail.closed_still_scanning", scans=self.num(params["scans"]),
                         day=self.date(params["closed_on"]))
