@@ -1738,6 +1738,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.users.password_reset": (
         "Đã đặt lại mật khẩu của {name}: hết tạm khoá, các phiên đã kết thúc",
         "Password reset for {name}: lock lifted, sessions ended"),
+    "central.users.unlocked": ("Đã gỡ tạm khoá {name}: các lần sai mật khẩu đã được xoá",
+                               "Unlocked {name}: its wrong passwords forgotten"),
+    "central.users.not_locked": (
+        "{name} không bị tạm khoá; các lần sai mật khẩu đã được xoá",
+        "{name} was not locked; its wrong passwords forgotten"),
     "central.users.password": ("Mật khẩu", "Password"),
     "central.users.again": ("Nhập lại", "Again"),
     "central.visits": ("lượt có mặt", "visits"),
@@ -2372,8 +2377,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{name} là quản trị viên duy nhất còn hoạt động: thêm một quản trị viên khác trước",
         "{name} is the last active administrator: add another administrator first"),
     "account.wrong": ("sai tên hoặc mật khẩu", "wrong name or password"),
-    "account.locked": ("tài khoản bị tạm khoá sau {failures} lần sai mật khẩu, đến {until}",
-                       "account locked after {failures} wrong passwords, until {until}"),
+    "account.locked": ("tên này bị tạm khoá từ địa chỉ này sau nhiều lần sai mật khẩu, đến "
+                       "{until}",
+                       "this name is locked from this address after wrong passwords, until "
+                       "{until}"),
     "account.no_terminal": (
         "không có terminal để hỏi mật khẩu: dùng --password-file TỆP (hoặc - để đọc từ đầu "
         "vào chuẩn)",
@@ -3131,10 +3138,12 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "login.throttled": ("Quá nhiều lần thử từ máy này; đợi một phút rồi thử lại.",
                         "Too many attempts from this address; wait a minute and try again."),
     "login.wrong": ("Sai tên hoặc mật khẩu.", "Wrong name or password."),
-    "login.locked": ("Tài khoản tạm khoá sau nhiều lần sai mật khẩu; thử lại sau {minutes} "
-                     "phút hoặc nhờ quản trị đặt lại mật khẩu.",
-                     "Account locked after repeated wrong passwords; try again in {minutes} "
-                     "minutes or ask an administrator to reset the password."),
+    "login.locked": ("Tên đăng nhập này tạm khoá từ địa chỉ này sau nhiều lần sai mật khẩu, "
+                     "đến {until}; thử lại sau giờ đó, từ máy bạn vẫn dùng, hoặc nhờ quản trị "
+                     "viên gỡ tạm khoá.",
+                     "This name is locked from this address after repeated wrong passwords, "
+                     "until {until}; try again then, from the computer you usually use, or "
+                     "ask an administrator to unlock it."),
     "unavailable.title": ("Trung tâm chưa trả lời được lúc này",
                           "The centre cannot answer right now"),
     "unavailable.retry": ("Không có gì bị mất; hãy tải lại trang sau ít phút.",
@@ -3345,7 +3354,8 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "state.closed": ("Đã đóng", "Closed"),
     "state.revoked": ("Đã thu hồi", "Revoked"),
     "state.disabled": ("Đã khoá", "Disabled"),
-    "state.locked": ("Tạm khoá", "Locked"),
+    "state.locked_until": ("Tạm khoá (sai mật khẩu) đến {until}",
+                           "Locked (wrong passwords) until {until}"),
     "state.never": ("chưa bao giờ", "never"),
     "filter": ("Lọc", "Filter"),
     "filter.all": ("Tất cả", "All"),
@@ -3430,6 +3440,9 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                        "{name} disabled; their sessions ended."),
     "users.reset": ("Đặt lại mật khẩu", "Reset password"),
     "users.reset_done": ("Đã đặt lại mật khẩu của {name}.", "{name}'s password was reset."),
+    "users.unlock": ("Gỡ tạm khoá", "Unlock"),
+    "users.unlocked": ("Đã gỡ tạm khoá {name}; các lần sai mật khẩu đã được xoá.",
+                       "{name} unlocked; the wrong passwords are forgotten."),
     "users.refused": ("Không thực hiện được: {reason}", "Not done: {reason}"),
     "users.new_password": ("Mật khẩu mới", "New password"),
     # reports
@@ -3534,6 +3547,7 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "audit.kind.user-add": ("Thêm tài khoản", "Account added"),
     "audit.kind.user-disable": ("Khoá tài khoản", "Account disabled"),
     "audit.kind.user-password": ("Đặt lại mật khẩu tài khoản", "Account password reset"),
+    "audit.kind.user-unlock": ("Gỡ tạm khoá tài khoản", "Account unlocked"),
     "audit.kind.sign-in": ("Đăng nhập", "Signed in"),
     "audit.where": ("Từ địa chỉ", "From address"),
     "audit.note": ("Mỗi lần truy vết, mỗi lần xem trang có họ tên hoặc số giấy tờ, mỗi thay "

@@ -71,6 +71,8 @@ ACCOUNT_KINDS = {
     "user-disable": "a dashboard account disabled, its sessions ended",
     "user-password": "a dashboard account given a new password, its lock lifted and its "
                      "sessions ended (kiosk-central users reset-password, the Users page)",
+    "user-unlock": "a dashboard account's locks and hold on wrong passwords lifted, its "
+                   "failures forgotten (kiosk-central users unlock, the Users page)",
     "sign-in": "a dashboard account signed in (its right password accepted), from where",
 }
 KINDS = (TRACE, *VIEW_KINDS, *ACTION_KINDS, *ACCOUNT_KINDS)

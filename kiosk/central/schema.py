@@ -774,6 +774,25 @@ MIGRATIONS: list[list[Statement]] = [
          "postgresql": 'CREATE TABLE IF NOT EXISTS entries_time_uncertain (id TEXT COLLATE "C" '
                        "PRIMARY KEY, kiosk_clock_offset_seconds {float} NOT NULL)"},
     ],
+    [
+        # v36: wrong passwords are counted per login name and client address, so that a
+        # stranger's guesses lock the name from the stranger's address only; the row of
+        # address '*' counts a name's failures from every address (the cap on guessing
+        # spread over many). Any well-formed name has rows, known or not: a lock must not
+        # tell which names exist. An address the name signed in from is remembered
+        # (signed_in_at) for the cap (kiosk.central.web.users). users.failed_logins and
+        # users.locked_until are no longer read (SQLite before 3.35 cannot drop a column).
+        """
+        CREATE TABLE IF NOT EXISTS login_failures (
+            name TEXT NOT NULL,
+            address TEXT NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            failed_at TEXT,
+            locked_until TEXT,
+            signed_in_at TEXT,
+            PRIMARY KEY (name, address)
+        )""",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14

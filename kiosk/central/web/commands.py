@@ -26,7 +26,8 @@ EXAMPLES = examples(
     "kiosk-central users add viewer1 --role viewer --password-file /run/secrets/viewer1",
     "kiosk-central users list",
     "kiosk-central users disable binh.tran",
-    "kiosk-central users reset-password binh.tran")
+    "kiosk-central users reset-password binh.tran",
+    "kiosk-central users unlock binh.tran")
 
 
 def read_password(args: argparse.Namespace) -> str:
@@ -103,13 +104,25 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_unlock(args: argparse.Namespace) -> int:
+    with open_central(args.db) as storage:
+        try:
+            locked = users.unlock(storage, args.name, by=_by())
+        except UserError as exc:
+            return _refused(exc)
+    print(both("central.users.unlocked" if locked else "central.users.not_locked",
+               name=args.name))
+    return 0
+
+
 def _refused(exc: Exception) -> int:
     print(f"{both('central.refused')}: {exc}", file=sys.stderr)
     return EXIT_REFUSED
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    group = sub.add_parser("users", help="dashboard users: add, list, disable, reset-password",
+    group = sub.add_parser("users", help="dashboard users: add, list, disable, reset-password, "
+                                         "unlock",
                            **EXAMPLES)
     actions = group.add_subparsers(dest="action", required=True)
     password = argparse.ArgumentParser(add_help=False)
@@ -145,3 +158,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                                **examples("kiosk-central users reset-password binh.tran"))
     reset.add_argument("name")
     reset.set_defaults(func=cmd_reset_password)
+
+    unlock = actions.add_parser(
+        "unlock", parents=[common],
+        help="lift the locks wrong passwords set on a user, from every address",
+        **examples("kiosk-central users unlock binh.tran"))
+    unlock.add_argument("name")
+    unlock.set_defaults(func=cmd_unlock)

@@ -44,7 +44,8 @@ async def login(request: Request) -> Response:
         user = await run_in_threadpool(lambda: users.authenticate(
             site.storage, name, str(form.get("password", "")), address=client_address(request)))
     except UserError as exc:
-        error = (t("login.locked", minutes=users.LOCK_MINUTES)
+        error = (t("login.locked", until=t.time(exc.words.params["until"],
+                                                 site.storage.calendar.zone))
                  if exc.words.code == "account.locked" else t("login.wrong"))
         return await site.render(request, "login.html", status=401, next=target, error=error)
     cookie = await run_in_threadpool(site.sessions.start, user)

@@ -1,4 +1,4 @@
-"""Users (admins only): list, add, disable, reset a password — the same rules as
+"""Users (admins only): list, add, disable, reset a password, unlock — the same rules as
 ``kiosk-central users``."""
 
 from __future__ import annotations
@@ -77,3 +77,16 @@ async def reset_password(request: Request, name: str) -> Response:
     except UserError as exc:
         return await _page(request, site, status=422, error=t("users.refused", reason=exc))
     return await _page(request, site, notice=t("users.reset_done", name=name))
+
+
+@router.post("/users/{name}/unlock")
+@not_personal(STAFF)
+async def unlock(request: Request, name: str) -> Response:
+    site = site_of(request)
+    _, t = await site.admin_post(request)
+    by = _admin(request, site)
+    try:
+        await run_in_threadpool(lambda: users.unlock(site.storage, name, by=by))
+    except UserError as exc:
+        return await _page(request, site, status=422, error=t("users.refused", reason=exc))
+    return await _page(request, site, notice=t("users.unlocked", name=name))

@@ -1,4 +1,4 @@
-"""The dashboard's people: a name, a role, argon2 password hashes, and lock-out on guessing.
+"""The dashboard's people: a name, a role, argon2 password hashes, and guessing slowed.
 
 Roles (what each may see is enforced in :mod:`kiosk.central.web.access`):
 
@@ -8,18 +8,38 @@ Roles (what each may see is enforced in :mod:`kiosk.central.web.access`):
 - ``viewer``: counts and reports only, never a name or a document number.
 
 There is no default account and no default password: the first admin is made with
-``kiosk-central users add NAME --role admin``. After :data:`MAX_FAILURES` wrong passwords in a
-row an account is locked for :data:`LOCK_MINUTES`; a right password while locked is refused too.
+``kiosk-central users add NAME --role admin``.
 
-Each change to an account (added, disabled, a new password) and each sign-in is written to the
-audit log in the change's own transaction, with who did it (:class:`kiosk.central.audit.Actor`):
-an administrator who resets a tracer's password to trace as them leaves the reset, and the
-sign-in from their address, before the trace.
+Wrong passwords lock a name from the address they came from, never everywhere: anyone who can
+reach the login page could otherwise keep any account (the last administrator's, every
+tracer's in an outbreak) locked for ever with a few guesses a quarter-hour (OWASP's
+authentication guidance). Counted in ``login_failures`` (schema v36), for every well-formed
+name, known or not, so that a lock tells nothing of which names exist:
+
+- :data:`MAX_FAILURES` wrong passwords for a name from one address, within
+  :data:`WINDOW_MINUTES`, lock the name *from that address* for :data:`LOCK_MINUTES` (a right
+  password from there is refused too). The owner at her own address is not held up;
+- :data:`ACCOUNT_FAILURES` wrong passwords for a name from all addresses within
+  :data:`WINDOW_MINUTES` (guessing spread over many) hold it for :data:`HOLD_MINUTES`
+  against every address it has not signed in from within :data:`KNOWN_DAYS`. Held attempts
+  are refused unverified and uncounted, and each count runs at least an hour (its window, or
+  the hold it ends in), so an attacker with any number of new addresses tests at most
+  ACCOUNT_FAILURES passwords an hour over hours, fewer than twice that in any one hour (plus
+  those verified at once when the cap is reached), and MAX_FAILURES every LOCK_MINUTES more
+  from an address the owner signed in from. The old lock of the whole account allowed the
+  same 20 an hour, and let anyone keep the owner out for ever. The owner keeps access from
+  any address she signed in from before, and from any other once the hold ends or an
+  administrator unlocks the name (:func:`unlock`: ``kiosk-central users unlock``, the Users
+  page).
+
+Each change to an account (added, disabled, a new password, unlocked) and each sign-in is
+written to the audit log in the change's own transaction, with who did it
+(:class:`kiosk.central.audit.Actor`): an administrator who resets a tracer's password to trace
+as them leaves the reset, and the sign-in from their address, before the trace.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import re
@@ -38,6 +58,12 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+WINDOW_MINUTES = 60
+ACCOUNT_FAILURES = 20
+HOLD_MINUTES = 60
+KNOWN_DAYS = 30
+EVERYWHERE = "*"
+"""The address of a name's count of failures from all addresses (no client's address)."""
 
 
 @functools.cache
@@ -51,7 +77,8 @@ def _argon2() -> tuple[Any, str]:
     return hasher, hasher.hash("a password nobody has")
 
 
-_COLUMNS = "name, role, district, created_at, disabled_at, failed_logins, locked_until"
+_COLUMNS = ("name, role, district, created_at, disabled_at, (SELECT max(locked_until) FROM "
+            "login_failures f WHERE f.name = users.name AND f.locked_until > $1)")
 
 
 class UserError(WordedError, ValueError):
@@ -65,8 +92,8 @@ class User:
     district: str | None
     created_at: str
     disabled_at: str | None = None
-    failed_logins: int = 0
     locked_until: str | None = None
+    """The end of the latest lock of the name from an address, or of its hold (None: none)."""
 
     @property
     def active(self) -> bool:
@@ -112,12 +139,13 @@ def add(storage: Storage, name: str, role: str, password: str, *, by: audit.Acto
 
 
 def get(storage: Storage, name: str) -> User | None:
-    rows = storage._query(f"SELECT {_COLUMNS} FROM users WHERE name = $1", (name,))
+    rows = storage._query(f"SELECT {_COLUMNS} FROM users WHERE name = $2", (_now(), name))
     return User(*rows[0]) if rows else None
 
 
 def all_users(storage: Storage) -> list[User]:
-    return [User(*row) for row in storage._query(f"SELECT {_COLUMNS} FROM users ORDER BY name")]
+    return [User(*row) for row in storage._query(f"SELECT {_COLUMNS} FROM users ORDER BY name",
+                                                 (_now(),))]
 
 
 def disable(storage: Storage, name: str, *, by: audit.Actor) -> bool:
@@ -151,19 +179,43 @@ def disable(storage: Storage, name: str, *, by: audit.Actor) -> bool:
 
 
 def reset_password(storage: Storage, name: str, password: str, *, by: audit.Actor) -> None:
-    """New password, lock lifted, every session of the user ended; written to the audit log
-    (``user-password``: by whom, whose — never the password) with the change."""
+    """New password, locks lifted (:func:`unlock`), every session of the user ended; written
+    to the audit log (``user-password``: by whom, whose — never the password) with the
+    change."""
     check_password(password)
     with storage._transaction() as tx:
-        account = storage._execute(tx, "UPDATE users SET password_hash = $1, failed_logins = 0, "
-                                       "locked_until = NULL WHERE name = $2 "
+        account = storage._execute(tx, "UPDATE users SET password_hash = $1 WHERE name = $2 "
                                        "RETURNING role, district",
                                    (_argon2()[0].hash(password), name)).fetchone()
         if account is None:
             raise UserError("account.unknown", name=repr(name))
+        _forget_failures(storage, tx, name)
         audit.append_account(storage, "user-password", by=by,
                              subject=_account(name, *account), tx=tx)
         storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = $1", (name,))
+
+
+def unlock(storage: Storage, name: str, *, by: audit.Actor) -> bool:
+    """Lift the name's locks from every address and its hold, and forget its failures (the
+    addresses it signed in from stay known); whether it was locked or held. Written to the
+    audit log (``user-unlock``) with the change, locked or not: the owner locked out by a
+    stranger signs in again without a new password."""
+    with storage._transaction() as tx:
+        account = storage._execute(tx, "UPDATE users SET role = role WHERE name = $1 "
+                                       "RETURNING role, district", (name,)).fetchone()
+        if account is None:
+            raise UserError("account.unknown", name=repr(name))
+        locked = storage._execute(tx, "SELECT 1 FROM login_failures WHERE name = $1 AND "
+                                      "locked_until > $2", (name, _now())).fetchone()
+        _forget_failures(storage, tx, name)
+        audit.append_account(storage, "user-unlock", by=by, subject=_account(name, *account),
+                             tx=tx)
+    return locked is not None
+
+
+def _forget_failures(storage: Storage, tx: Any, name: str) -> None:
+    storage._execute(tx, "UPDATE login_failures SET failures = 0, failed_at = NULL, "
+                         "locked_until = NULL WHERE name = $1", (name,))
 
 
 def authenticate(storage: Storage, name: str, password: str, *, address: str | None,
@@ -172,70 +224,143 @@ def authenticate(storage: Storage, name: str, password: str, *, address: str | N
     A sign-in is written to the audit log (``sign-in``, from ``address``) with its decision:
     no record, no sign-in.
 
-    The message never says whether the name exists, except for a lock (which only a
-    right name can reach). The argon2 verify is slow and runs outside any transaction, so
-    many attempts on one name overlap; the count must hold for them all:
+    The answer never says whether the name exists: an unknown name pays one verify (against
+    a hash nobody's password matches) and has its failures counted and its locks like a
+    known one, so it is refused alike at the same cost. A lock or hold (UserError
+    ``account.locked``, until when) is refused without a verify. The argon2 verify is slow
+    and runs outside any transaction, so many attempts on one name overlap; the counts must
+    hold for them all:
 
-    - each wrong password adds one to ``failed_logins`` in the database, in one statement
-      (:func:`_count_failure`), never by writing back a count read before the verify: 25
-      wrong passwords at once are 25 failures, and the MAX_FAILURESth locks the account;
-    - a right password is judged again, with the user's row held, after its verify: a lock
-      set meanwhile by overlapping failures refuses it, as does a disabling;
-    - a right password forgives only the failures counted before it was read: the count
-      drops by what it read, and is left as it is when it is lower (a lock or another
-      sign-in reset it meanwhile). Failures counted during its verify stay counted, so a
-      burst of guesses overlapping the owner's sign-in still reaches the lock."""
+    - each wrong password adds one to its address's count and to the name's count from all
+      addresses in the database, in one statement each (:func:`_count_failure`), never by
+      writing back a count read before the verify: 25 wrong passwords at once from one
+      address are 25 failures, and the MAX_FAILURESth locks the name from there;
+    - a right password is judged again, with its address's row held, after its verify: a
+      lock or hold set meanwhile by overlapping failures refuses it, as does a disabling;
+    - a right password forgives only its address's failures counted before it was read:
+      the count drops by what it read, and is left as it is when it is lower (a lock or
+      another sign-in reset it meanwhile). Failures counted during its verify stay counted,
+      so a burst of guesses overlapping the owner's sign-in still reaches the lock. It
+      forgives none of the count from all addresses (the owner signing in must not give a
+      guesser elsewhere a fresh allowance)."""
     now = now or dt.datetime.now(dt.UTC)
-    # a name no account can have is not looked up: PostgreSQL refuses a NUL in text, which
-    # failed the login page as the database's fault (review 43 F9)
-    rows = storage._query(f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = $1",
-                          (name,)) if NAME_RE.fullmatch(name) else []
+    where = address or "?"  # the throttle's name for a client without an address
     refused = UserError("account.wrong")
+    # a name no account can have is not looked up nor counted: PostgreSQL refuses a NUL in
+    # text, which failed the login page as the database's fault (review 43 F9)
+    if not NAME_RE.fullmatch(name):
+        _verify(_argon2()[1], password[:MAX_PASSWORD])
+        raise refused
+    rows = storage._query(f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = $2",
+                          (protocol.format_time(now), name))
+    read = _check_lock(_failures(storage, None, name, where), now)
     if not rows or len(password) > MAX_PASSWORD:
         _verify(_argon2()[1], password[:MAX_PASSWORD])
+        _count_failure(storage, name, where, now)
         raise refused
     *fields, stored_hash = rows[0]
     user = User(*fields)
-    _check_lock(user.locked_until, now)
     if not _verify(stored_hash, password):
-        _count_failure(storage, name, now)
+        _count_failure(storage, name, where, now)
         raise refused
     with storage._transaction() as tx:
-        # a no-op write holds the row (PostgreSQL's row lock; SQLite's one writer) until
-        # the decision below is written
-        failures, locked_until, disabled_at = storage._execute(
-            tx, "UPDATE users SET failed_logins = failed_logins WHERE name = $1 "
-                "RETURNING failed_logins, locked_until, disabled_at", (name,)).fetchone()
-        _check_lock(locked_until, now)
+        _prune(storage, tx, now)
+        # a no-op write holds the address's row (PostgreSQL's row lock; SQLite's one writer)
+        # until the decision below is written
+        storage._execute(tx, "INSERT INTO login_failures (name, address) VALUES ($1, $2) "
+                             "ON CONFLICT (name, address) DO UPDATE SET "
+                             "failures = login_failures.failures", (name, where))
+        failures = _check_lock(_failures(storage, tx, name, where), now)
+        disabled_at = storage._execute(tx, "SELECT disabled_at FROM users WHERE name = $1",
+                                       (name,)).fetchone()[0]
         if disabled_at is not None:
             raise refused
-        left = failures - user.failed_logins if failures >= user.failed_logins else failures
-        if (left, locked_until) != (failures, None):
-            storage._execute(tx, "UPDATE users SET failed_logins = $1, locked_until = NULL "
-                                 "WHERE name = $2", (left, name))
+        left = failures - read if failures >= read else failures
+        storage._execute(tx, "UPDATE login_failures SET failures = $1, locked_until = NULL, "
+                             "signed_in_at = $2 WHERE name = $3 AND address = $4",
+                         (left, protocol.format_time(now), name, where))
         audit.append_account(storage, "sign-in", by=audit.Actor(name, "web", address),
                              subject=_account(name, user.role, user.district), tx=tx)
-    return dataclasses.replace(user, failed_logins=left, locked_until=None)
+    return user
 
 
-def _check_lock(locked_until: str | None, now: dt.datetime) -> None:
-    """Refuse a locked account (UserError ``account.locked``); an expired lock is no lock."""
-    if locked_until and protocol.parse_time(locked_until) > now:
-        raise UserError("account.locked", failures=MAX_FAILURES, until=locked_until)
+@dataclass(frozen=True)
+class _Failures:
+    """What ``login_failures`` holds of one name, as seen from one address."""
+
+    failures: int
+    locked_until: str | None
+    held_until: str | None
+    signed_in_at: str | None
 
 
-def _count_failure(storage: Storage, name: str, now: dt.datetime) -> None:
-    """One more wrong password for ``name``, added in the database (not a count read before
-    the verify, which overlapping failures would each write back as one). The
-    MAX_FAILURESth locks the account for LOCK_MINUTES and starts the count again."""
-    until = protocol.format_time(now + dt.timedelta(minutes=LOCK_MINUTES))
+def _failures(storage: Storage, tx: Any, name: str, address: str) -> _Failures:
+    """The name's row for ``address`` and its count from all addresses, read in ``tx`` (or
+    outside any transaction when None)."""
+    sql = ("SELECT address, failures, locked_until, signed_in_at FROM login_failures "
+           "WHERE name = $1 AND address IN ($2, $3)")
+    params = (name, address, EVERYWHERE)
+    rows = storage._execute(tx, sql, params).fetchall() if tx else storage._query(sql, params)
+    here = next((row for row in rows if row[0] == address), (address, 0, None, None))
+    held = next((row[2] for row in rows if row[0] == EVERYWHERE), None)
+    return _Failures(here[1], here[2], held, here[3])
+
+
+def _check_lock(seen: _Failures, now: dt.datetime) -> int:
+    """Refuse a name locked from this address, or held against it (UserError
+    ``account.locked``, until when); an expired lock is no lock, and the hold does not apply
+    to an address the name signed in from within KNOWN_DAYS. The failures counted here."""
+    known = (seen.signed_in_at is not None and protocol.parse_time(seen.signed_in_at)
+             > now - dt.timedelta(days=KNOWN_DAYS))
+    for until in (seen.locked_until, None if known else seen.held_until):
+        if until and protocol.parse_time(until) > now:
+            raise UserError("account.locked", until=until)
+    return seen.failures
+
+
+_COUNT = (
+    "INSERT INTO login_failures (name, address, failures, failed_at) VALUES ($1, $2, 1, $3) "
+    "ON CONFLICT (name, address) DO UPDATE SET "
+    "failures = CASE WHEN login_failures.failed_at < $4 OR login_failures.failed_at IS NULL "
+    "THEN 1 WHEN login_failures.failures + 1 >= $5 THEN 0 "
+    "ELSE login_failures.failures + 1 END, "
+    "locked_until = CASE WHEN login_failures.failed_at >= $4 "
+    "AND login_failures.failures + 1 >= $5 THEN $6 ELSE login_failures.locked_until END, "
+    "failed_at = CASE WHEN login_failures.failed_at >= $4 THEN login_failures.failed_at "
+    "ELSE $3 END")
+"""One more wrong password in a count (a name's from one address, or from all): a count whose
+first failure is older than its window ($4) starts again at one; the one that reaches the
+limit ($5) locks until $6 and starts the count again from nought."""
+
+
+def _count_failure(storage: Storage, name: str, address: str, now: dt.datetime) -> None:
+    """One more wrong password for ``name`` from ``address``, added in the database (not a
+    count read before the verify, which overlapping failures would each write back as one):
+    the MAX_FAILURESth within WINDOW_MINUTES locks the name from the address for
+    LOCK_MINUTES, the ACCOUNT_FAILURESth from all addresses holds it for HOLD_MINUTES."""
+    def at(minutes: float) -> str:
+        return protocol.format_time(now + dt.timedelta(minutes=minutes))
+
+    since = at(-WINDOW_MINUTES)
     with storage._transaction() as tx:
-        storage._execute(
-            tx, "UPDATE users SET "
-                "failed_logins = CASE WHEN failed_logins + 1 >= $1 THEN 0 "
-                "ELSE failed_logins + 1 END, "
-                "locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 "
-                "ELSE locked_until END WHERE name = $3", (MAX_FAILURES, until, name))
+        _prune(storage, tx, now)
+        for where, limit, minutes in ((address, MAX_FAILURES, LOCK_MINUTES),
+                                      (EVERYWHERE, ACCOUNT_FAILURES, HOLD_MINUTES)):
+            storage._execute(tx, _COUNT, (name, where, at(0), since, limit, at(minutes)))
+
+
+def _prune(storage: Storage, tx: Any, now: dt.datetime) -> None:
+    """Forget the rows with nothing left to tell — no failure within WINDOW_MINUTES, no lock
+    in force, no sign-in within KNOWN_DAYS — at every sign-in and wrong password: an address
+    is kept no longer than that (docs/privacy.md)."""
+    def at(delta: dt.timedelta) -> str:
+        return protocol.format_time(now - delta)
+
+    storage._execute(tx, "DELETE FROM login_failures WHERE coalesce(failed_at, '') < $1 "
+                         "AND coalesce(locked_until, '') < $2 "
+                         "AND coalesce(signed_in_at, '') < $3",
+                     (at(dt.timedelta(minutes=WINDOW_MINUTES)), at(dt.timedelta()),
+                      at(dt.timedelta(days=KNOWN_DAYS))))
 
 
 def _verify(stored_hash: str, password: str) -> bool:

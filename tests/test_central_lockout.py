@@ -1,0 +1,261 @@
+"""Wrong passwords lock a name from the address they came from, and guessing spread over many
+addresses is held to a cap, so that nobody who can reach the login page can lock the owner
+out (kiosk.central.web.users). A real `kiosk-central serve`, clients connecting from
+127.0.0.2 and 127.0.0.3 (Linux answers the whole of 127.0.0.0/8 on the loopback); the
+module called with a real SQLite file and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from central_support import ENGINES, CentralServer, central, database_url, set_schema_version
+from test_central_users import PASSWORD, SETUP, audit_log, counted, users
+
+from kiosk.central.backends import open_storage
+from kiosk.central.web import users as accounts
+
+ATTACKER, OWNER = "127.0.0.2", "127.0.0.3"
+T0 = dt.datetime.now(dt.UTC).replace(microsecond=0)
+"""The start of the tests that set the time: now, so that a hold they set is in force."""
+
+
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url(request.param, tmp_path)
+
+
+@contextmanager
+def browser(server: CentralServer, address: str) -> Iterator[httpx.Client]:
+    """A browser on a computer whose address is ``address``."""
+    transport = httpx.HTTPTransport(local_address=address)
+    with httpx.Client(base_url=server.url, transport=transport, timeout=60) as client:
+        yield client
+
+
+def log_in(client: httpx.Client, name: str, password: str = PASSWORD) -> httpx.Response:
+    token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+    return client.post("/login", data={"csrf_token": token, "name": name,
+                                       "password": password, "next": "/today"})
+
+
+def refusal(page: httpx.Response) -> str:
+    """The reason the login page gives."""
+    return page.text.split('role="alert">')[1].split("</p>")[0]
+
+
+def test_a_strangers_wrong_passwords_lock_the_name_from_the_strangers_address_only(
+        db: str) -> None:
+    """Five wrong passwords for an.nguyen from the attacker's computer lock the name there —
+    her right password from it is refused too, the page saying until when — and not at
+    her own computer, where she signs in (before, the account was locked for everyone: five
+    guesses a quarter-hour kept the province's administrator out for ever). A name nobody
+    has is locked alike, in the same words: the lock does not tell which names exist."""
+    users("add", "an.nguyen", "--role", "admin", db=db)
+    server = CentralServer(db)
+    try:
+        with browser(server, ATTACKER) as attacker:
+            for name in ("an.nguyen", "no.such.user"):
+                assert [log_in(attacker, name, "wrong guess!").status_code
+                        for _ in range(accounts.MAX_FAILURES)] == [401] * accounts.MAX_FAILURES
+            locked = log_in(attacker, "an.nguyen")
+            unknown = log_in(attacker, "no.such.user", "wrong guess!")
+            with browser(server, OWNER) as owner:
+                assert log_in(owner, "an.nguyen").status_code == 303
+                assert owner.get("/today").status_code == 200
+    finally:
+        server.stop()
+    assert (locked.status_code, unknown.status_code) == (401, 401)
+    said = refusal(locked)
+    assert said.startswith("Tên đăng nhập này tạm khoá từ địa chỉ này sau nhiều lần sai mật "
+                           "khẩu, đến ")
+    until = said.split(", đến ")[1].split(";")[0]  # local, 15 minutes on: "05/12/2026 15:15"
+    assert len(until) == len("05/12/2026 15:15") and refusal(unknown) == said
+    sign_ins = [(r["actor"], r["address"]) for r in audit_log(db) if r["kind"] == "sign-in"]
+    assert sign_ins == [("an.nguyen", OWNER)]
+
+
+class Counting:
+    """A real argon2 hasher (cheap settings) that counts the passwords it verifies."""
+
+    def __init__(self) -> None:
+        from argon2 import PasswordHasher
+
+        self.hasher, self.verified = PasswordHasher(time_cost=1, memory_cost=8192,
+                                                    parallelism=1), 0
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def verify(self, stored: str, password: str) -> bool:
+        self.verified += 1
+        return self.hasher.verify(stored, password)
+
+
+@pytest.fixture
+def hasher(monkeypatch: pytest.MonkeyPatch) -> Counting:
+    counting = Counting()
+    monkeypatch.setattr(accounts, "_argon2", lambda: (counting, counting.hash("nobody's")))
+    return counting
+
+
+def attempt(storage: object, name: str, password: str, address: str,
+            at: dt.datetime) -> str:
+    """"signed in", or the refusal's code."""
+    try:
+        accounts.authenticate(storage, name, password, address=address, now=at)
+    except accounts.UserError as exc:
+        return exc.words.code
+    return "signed in"
+
+
+def test_guessing_spread_over_many_addresses_is_held_to_the_cap_and_the_owner_keeps_access(
+        db: str, hasher: Counting) -> None:
+    """An attacker with a new address for every guess: the ACCOUNT_FAILURESth wrong password
+    within the hour holds the name for an hour against every address it has not signed in
+    from. Held guesses are refused unverified; the owner signs in from the computer she used
+    before, not from a new one; the hold ends after its hour. An unknown name is held alike."""
+    cap = accounts.ACCOUNT_FAILURES
+    with open_storage(db) as storage:
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
+        assert attempt(storage, "an.nguyen", PASSWORD, "10.0.0.1",
+                       T0 - dt.timedelta(days=29)) == "signed in"
+        for name in ("an.nguyen", "no.such.user"):
+            before = hasher.verified
+            guesses = [attempt(storage, name, "wrong guess!", f"198.51.100.{i}",
+                               T0 + dt.timedelta(seconds=i)) for i in range(2 * cap)]
+            assert guesses == ["account.wrong"] * cap + ["account.locked"] * cap
+            assert hasher.verified - before == cap
+        later = T0 + dt.timedelta(minutes=5)
+        assert attempt(storage, "an.nguyen", PASSWORD, "10.0.0.1", later) == "signed in"
+        assert attempt(storage, "an.nguyen", PASSWORD, "10.0.0.2", later) == "account.locked"
+        user = accounts.get(storage, "an.nguyen")
+        assert user is not None and user.locked_until is not None
+        after = T0 + dt.timedelta(seconds=cap - 1, minutes=accounts.HOLD_MINUTES + 1)
+        assert attempt(storage, "an.nguyen", PASSWORD, "10.0.0.2", after) == "signed in"
+
+
+def test_the_cap_bounds_the_guesses_an_attacker_with_many_addresses_gets_in_any_hour(
+        db: str, hasher: Counting) -> None:
+    """Six hours of a guess every 20 seconds, each from a new address: at most
+    ACCOUNT_FAILURES are verified an hour over the six, fewer than twice that in any hour;
+    under the old lock of the whole account the same attacker kept the owner out all along.
+    The owner, at a computer she signed in from, is never refused."""
+    cap = accounts.ACCOUNT_FAILURES
+    with open_storage(db) as storage:
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
+        assert attempt(storage, "an.nguyen", PASSWORD, "10.0.0.1", T0) == "signed in"
+        verified: list[dt.datetime] = []
+        for step in range(6 * 180):
+            at = T0 + dt.timedelta(seconds=20 * step)
+            before = hasher.verified
+            attempt(storage, "an.nguyen", "wrong guess!", f"198.51.{step // 250}.{step % 250}",
+                    at)
+            if hasher.verified > before:
+                verified.append(at)
+            if step % 90 == 0:
+                assert attempt(storage, "an.nguyen", PASSWORD, "10.0.0.1", at) == "signed in"
+        assert len(verified) <= 6 * cap
+        assert max(sum(1 for t in verified if start <= t < start + dt.timedelta(hours=1))
+                   for start in verified) < 2 * cap
+
+
+def test_an_administrator_unlocks_a_name_on_the_users_page_and_with_the_command(
+        db: str) -> None:
+    """The Users page shows a locked name with until when and an Unlock button; it, and
+    `kiosk-central users unlock`, lift the locks from every address, each written to the
+    audit log (`user-unlock`) with who did it."""
+    users("add", "an.nguyen", "--role", "admin", db=db)
+    users("add", "lan.pham", "--role", "tracer", db=db)
+    server = CentralServer(db)
+
+    def lock_out(client: httpx.Client) -> None:
+        assert [log_in(client, "lan.pham", "wrong guess!").status_code
+                for _ in range(accounts.MAX_FAILURES)] == [401] * accounts.MAX_FAILURES
+        assert log_in(client, "lan.pham").status_code == 401
+
+    try:
+        with browser(server, ATTACKER) as tracer, browser(server, OWNER) as admin:
+            lock_out(tracer)
+            assert log_in(admin, "an.nguyen").status_code == 303
+            page = admin.get("/users").text
+            assert "Tạm khoá (sai mật khẩu) đến " in page
+            assert 'action="/users/lan.pham/unlock"' in page
+            assert 'action="/users/an.nguyen/unlock"' not in page
+            token = page.split('name="csrf_token" value="')[1].split('"')[0]
+            done = admin.post("/users/lan.pham/unlock", data={"csrf_token": token})
+            assert done.status_code == 200, done.text
+            assert "Đã gỡ tạm khoá lan.pham" in done.text
+            assert "Tạm khoá (sai mật khẩu)" not in done.text
+            assert log_in(tracer, "lan.pham").status_code == 303
+            lock_out(tracer)
+            listed = json.loads(central("users", "list", "--db", db, "--json").stdout)
+            assert [u["locked_until"] is not None for u in listed] == [False, True]
+            unlocked = users("unlock", "lan.pham", password=None, db=db)
+            assert unlocked.returncode == 0
+            assert "Unlocked lan.pham: its wrong passwords forgotten" in unlocked.stdout
+            assert log_in(tracer, "lan.pham").status_code == 303
+    finally:
+        server.stop()
+    again = users("unlock", "lan.pham", password=None, db=db)
+    assert again.returncode == 0 and "lan.pham was not locked" in again.stdout
+    unknown = users("unlock", "nobody", password=None, db=db)
+    assert unknown.returncode == 1 and "unknown user 'nobody'" in unknown.stderr
+    command = f"{getpass.getuser()}@{socket.gethostname()}"
+    assert [(r["actor"], r["channel"], r["address"], r["subject"]) for r in audit_log(db)
+            if r["kind"] == "user-unlock"] == [
+        ("an.nguyen", "web", OWNER, "account lan.pham (tracer)"),
+        (command, "cli", None, "account lan.pham (tracer)"),
+        (command, "cli", None, "account lan.pham (tracer)")]
+
+
+def test_an_address_is_kept_only_while_it_tells_something(tmp_path: Path,
+                                                          hasher: Counting) -> None:
+    """A stranger's failures are forgotten, address and all, once their hour is over and
+    no lock stands; an address the owner signed in from is kept KNOWN_DAYS, then forgotten
+    too (docs/privacy.md)."""
+    with open_storage(f"sqlite:///{tmp_path}/central.db") as storage:
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
+
+        def kept() -> list[str]:
+            return [row[0] for row in storage._query(
+                "SELECT address FROM login_failures ORDER BY address")]
+
+        attempt(storage, "an.nguyen", PASSWORD, "10.0.0.1", T0)
+        attempt(storage, "an.nguyen", "wrong guess!", "198.51.100.1", T0)
+        assert kept() == ["*", "10.0.0.1", "198.51.100.1"]
+        hour = T0 + dt.timedelta(minutes=accounts.WINDOW_MINUTES, seconds=1)
+        attempt(storage, "an.nguyen", "wrong guess!", "198.51.100.2", hour)
+        assert kept() == ["*", "10.0.0.1", "198.51.100.2"]
+        assert counted(storage, "an.nguyen", accounts.EVERYWHERE) == 1  # a new hour's count
+        month = T0 + dt.timedelta(days=accounts.KNOWN_DAYS, hours=2)
+        attempt(storage, "no.such.user", "wrong guess!", "198.51.100.3", month)
+        assert [row[0] for row in storage._query(
+            "SELECT name || ' ' || address FROM login_failures ORDER BY 1")] == [
+            "no.such.user *", "no.such.user 198.51.100.3"]
+
+
+def test_a_v35_database_gets_the_failures_table_and_its_old_locks_no_longer_hold(
+        db: str) -> None:
+    """v36 on both engines: a database from before it counts failures per address once
+    opened, and a lock of the whole account it held (users.locked_until) refuses no one."""
+    with open_storage(db) as storage:
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
+        with storage._transaction() as tx:  # as v35 left it, the account locked
+            storage._execute(tx, "DROP TABLE login_failures")
+            storage._execute(tx, "UPDATE users SET failed_logins = 0, locked_until = $1",
+                             ("2999-01-01T00:00:00.000000Z",))
+            set_schema_version(storage, tx, 35)
+    with open_storage(db) as storage:
+        assert accounts.authenticate(storage, "an.nguyen", PASSWORD, address=OWNER).active
+        with pytest.raises(accounts.UserError):
+            accounts.authenticate(storage, "an.nguyen", "wrong guess!", address=ATTACKER)
+        assert counted(storage, "an.nguyen", ATTACKER) == 1
+
