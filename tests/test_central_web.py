@@ -278,8 +278,11 @@ def test_a_form_posted_without_its_csrf_token_is_refused(centre: Centre, chrome)
     assert [k["revoked_at"] is not None for k in revoked if k["id"] == "kiosk-dx2"] == [True]
 
 
-def test_repeated_wrong_passwords_lock_the_account_until_reset(centre: Centre,
-                                                               tmp_path: Path) -> None:
+def test_repeated_wrong_passwords_lock_the_name_from_their_address_until_reset(
+        centre: Centre, tmp_path: Path) -> None:
+    """Five wrong passwords from this browser's address lock the name from it, its right
+    password refused too, until a new password lifts the lock (the name from other
+    addresses: tests/test_central_lockout.py)."""
     password_file = tmp_path / "pw"
     password_file.write_text(PASSWORD + "\n")
     central("users", "add", "lock.me", "--role", "viewer", "--password-file",
@@ -292,7 +295,7 @@ def test_repeated_wrong_passwords_lock_the_account_until_reset(centre: Centre,
 
         assert [attempt("wrong guess!").status_code for _ in range(5)] == [401] * 5
         locked = attempt(PASSWORD)
-        assert locked.status_code == 401 and "khoá" in locked.text
+        assert locked.status_code == 401 and "tạm khoá từ địa chỉ này" in locked.text
         central("users", "reset-password", "lock.me", "--password-file", str(password_file),
                 "--db", centre.db)
         assert attempt(PASSWORD).status_code == 303
