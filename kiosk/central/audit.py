@@ -15,8 +15,9 @@ second degree since v29):
   giving a kiosk a new token (a revoked one restored), changing a retention period; and
   each retention purge run (``purge`` before it acts, ``purge-done`` with what it removed
   after);
-- the dashboard's accounts (:data:`ACCOUNT_KINDS`): one added, disabled or given a new
-  password (by whom, whose, its role and district — never the password), and every sign-in:
+- the dashboard's accounts (:data:`ACCOUNT_KINDS`): one added, disabled, given a new
+  password or unlocked (by whom, whose, its role and district — never the password), and
+  every sign-in:
   an administrator who reset a tracer's password and traced as them shows as the reset, the
   sign-in from the administrator's address, then the trace.
 
