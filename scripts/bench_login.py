@@ -5,7 +5,7 @@ own), the two kinds of guess taken in turn ``--rounds`` times (the failures coun
 and address and per name, forgotten between rounds, untimed, so neither name locks). What
 differs between the two is this call: the rest of POST /login (form, CSRF, throttle, page) is
 the same for both. Both read the name's failures before the verify and count one after it
-(``login_failures``, schema v35). Also timed: the name's lookup alone, what an unknown name
+(``login_failures``, schema v36). Also timed: the name's lookup alone, what an unknown name
 would cost if it skipped the argon2 verify, and that reading and counting of its failures
 alone, what they add to the verify.
 
