@@ -1,20 +1,27 @@
 """Distinct people per local day, counted as entries are derived so that no report reads
 raw entries.
 
-A person is who tracing says (:func:`kiosk.central.tracing.canonical`): a CCCD and a masked
-PC-Covid code share their match key (the document's last 6 digits, the folded name, the
-birth year), and a typed document number is the card's. So a day's set holds every key an
-entry names its person by: its subject key, and its match key where it has one; an entry
-is a new person when none of its keys is in its day's set yet. Two people sharing the
-match key count once (as tracing joins them); two codes of one person count twice only
-when nothing links them that day (a masked code and a typed number, no card).
+A person is who tracing says (:func:`kiosk.central.tracing.canonical`), within the day: the
+entry's match key (a CCCD and a masked PC-Covid code share it: the document's last 6
+digits, the folded name, the birth year); else, for a typed document number, the match key
+a card of that number brought that day; else its subject key. So a day's people are its
+distinct match keys, its other keys without one, and its document numbers that no match
+key came with — however its entries arrive: a typed number counted as a person of its own
+stops being one when the card comes, even after the same person's masked code was counted
+(:func:`count_new`: the count :func:`recount` makes from the entries at once, the property
+tests/test_central_people_identity.py checks). Two people sharing the match key count once
+(as tracing joins them); two codes of one person count twice only when nothing links them
+that day (a masked code and a typed number, no card).
 
 Three tables hold it:
 
-- ``day_subjects`` (day, subject_key): the keys seen each local day (both kinds in the one
-  column). Written by each derivation step (:mod:`kiosk.central.derivation`) with one
+- ``day_subjects`` (day, subject_key, lone_checkpoint): the keys seen each local day (both
+  kinds in the one column), and, for a document number no match key came with, the
+  checkpoint it was counted under (schema v37; a partial index holds those rows).
+  Written by each derivation step (:mod:`kiosk.central.derivation`) with one
   statement for all its batches (``INSERT … ON CONFLICT DO NOTHING RETURNING``: the pairs
-  returned are exactly those new to the set). Keys are personal data, so the set follows
+  returned are exactly those new to the set), and one ``DELETE … RETURNING`` of the lone
+  numbers its cards link. Keys are personal data, so the set follows
   the raw entries: erasure and retention delete an entry's pairs together with the entry
   that brought them (:data:`FORGET`), and :func:`freeze` drops whole days.
 - ``checkpoint_days.people``: how many of a day's people were first counted from an entry
@@ -32,6 +39,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from kiosk.central.placeholders import json_rows
 from kiosk.sync import protocol
 
 if TYPE_CHECKING:
@@ -49,60 +57,61 @@ Pair = tuple[str, str]
 """(day, key) in a day's set."""
 
 
-def _people(stored: Iterable[tuple[str, str, str | None, str]]) -> list[tuple[list[Pair], str]]:
-    """The people among a step's (day, subject_key, match_key, checkpoint_id) entries, each
-    as its pairs and the checkpoint of its first entry: entries of a day sharing a key are
-    one person (a union-find over the pairs). An entry's keys are its subject key and its
-    match key where it has one of its own (none once erased). Written out for those one or
-    two keys, without a list or set made for each entry: it runs for every entry derived."""
-    parent: dict[Pair, Pair] = {}
-    first: dict[Pair, tuple[int, str]] = {}  # a root: its person's first entry and checkpoint
-
-    def root(pair: Pair) -> Pair:
-        while parent[pair] != pair:
-            parent[pair] = pair = parent[parent[pair]]
-        return pair
-
-    for order, (day, subject, match, checkpoint) in enumerate(stored):
+def _keys(stored: Iterable[tuple[str, str, str | None, str]]
+          ) -> tuple[dict[Pair, str], set[Pair], set[Pair]]:
+    """The keys a step's (day, subject_key, match_key, checkpoint_id) entries bring to their
+    days' sets, as :func:`recount` counts them: {key that is a person once new to its day:
+    the checkpoint of its first entry}, those of them that are lone document numbers (with
+    no match key in the step), and the document numbers seen with a match key (a person's
+    card: never a person of their own). A non-document subject key with a match key of its
+    own is no key (tracing knows that entry by its match key only). Written out, without a
+    list or set made for each entry: it runs for every entry derived."""
+    counted: dict[Pair, str] = {}
+    lone: set[Pair] = set()
+    linked: set[Pair] = set()
+    for day, subject, match, checkpoint in stored:
         if subject == ERASED:
             continue
-        top = (day, subject)
-        up = parent.get(top)
-        if up is None:
-            parent[top], first[top] = top, (order, checkpoint)
-        elif up != top:
-            top = root(up)
-        if match is None or match == subject:
-            continue
-        pair = (day, match)
-        up = parent.get(pair)
-        if up is None:
-            parent[pair] = top  # a key new to the day: this entry's person
-        elif up != top and (other := root(up)) != top:
-            # two people so far, one from now on: the one seen first
-            if first[other] < first[top]:
-                top, other = other, top
-            parent[other] = top
-    people: dict[Pair, list[Pair]] = {}
-    for pair in parent:
-        people.setdefault(root(pair), []).append(pair)
-    return [(pairs, first[top][1]) for top, pairs in people.items()]
+        if match is not None:
+            if (day, match) not in counted:
+                counted[day, match] = checkpoint
+            if subject.startswith("doc:"):
+                linked.add((day, subject))
+        elif (day, subject) not in counted:
+            counted[day, subject] = checkpoint
+            if subject.startswith("doc:"):
+                lone.add((day, subject))
+    for pair in lone & linked:
+        del counted[pair]
+    return counted, lone - linked, linked
 
 
 def count_new(storage: Storage, tx: Any, tally: Tally,
               stored: Iterable[tuple[str, str, str | None, str]]) -> None:
     """Add the keys of the (day, subject_key, match_key, checkpoint_id) entries a derivation
-    step reads in ``tx`` to the days' sets, and count in ``tally`` one person for each whose
-    keys were all new to its set (under the checkpoint of its first entry in the step).
-    Frozen days take no pairs."""
-    people = _people(stored)
-    pairs = sorted(pair for held, _ in people for pair in held)  # the index's order
-    new: set[Pair] = set()
-    for start in range(0, len(pairs), CHUNK):
-        new.update(storage._add_subjects(tx, pairs[start:start + CHUNK]))
-    for held, checkpoint in people:
-        if new.issuperset(held):
-            tally.days[held[0][0], checkpoint, "people"] += 1
+    step reads in ``tx`` to the days' sets, and count in ``tally`` what changes in their
+    people, so that a day's sum is always :func:`recount`'s, whatever order its entries
+    came in: one person for each match key or other key new to its day (under the
+    checkpoint of its first entry in the step), one for a document number new to its day
+    with no match key seen with it (kept in its row's ``lone_checkpoint``), and one less,
+    under that checkpoint, for such a number once a match key comes with it (the typed
+    number is then that card's holder, counted by the match key). Frozen days take no
+    pairs and lose no person."""
+    counted, lone, linked = _keys(stored)
+    if linked:
+        for day, checkpoint in storage._execute(
+                tx, "DELETE FROM day_subjects WHERE lone_checkpoint IS NOT NULL AND (day, "
+                    f"subject_key) IN (SELECT p.value ->> 0, p.value ->> 1 FROM "
+                    f"{storage._json_rows('$1', 'p')}) RETURNING day, lone_checkpoint",
+                (json_rows(sorted(linked)),)):
+            tally.days[day, checkpoint, "people"] -= 1  # added back below, linked
+    rows = sorted([(day, key, counted[day, key] if (day, key) in lone else None)
+                   for day, key in counted] + [(day, key, None) for day, key in linked])
+    for start in range(0, len(rows), CHUNK):
+        for pair in storage._add_subjects(tx, rows[start:start + CHUNK]):
+            checkpoint = counted.get(pair)
+            if checkpoint is not None:
+                tally.days[pair[0], checkpoint, "people"] += 1
 
 
 def per_day(storage: Storage, first: str, last: str) -> dict[str, int]:
@@ -182,10 +191,17 @@ def recount(storage: Storage, tx: Any, *, adopt_kept: bool = False) -> None:
         storage._execute(tx, "DROP TABLE day_recount")
     storage._execute(tx, "DELETE FROM day_subjects")
     storage._execute(tx, "UPDATE checkpoint_days SET people = 0 WHERE people <> 0")
-    storage._execute(tx, "INSERT INTO day_subjects (day, subject_key) SELECT day, subject_key "
-                         "FROM held_keys WHERE day NOT IN (SELECT day FROM day_people) UNION "
-                         "SELECT day, match_key FROM held_keys WHERE match_key IS NOT NULL AND "
-                         "day NOT IN (SELECT day FROM day_people) "
+    # the keys count_new adds: match keys, document numbers (lone: with no match key that
+    # day, under the checkpoint first_seen counts them at), other subject keys without one
+    storage._execute(tx, "INSERT INTO day_subjects (day, subject_key, lone_checkpoint) "
+                         "SELECT day, match_key, CAST(NULL AS TEXT) FROM held_keys "
+                         "WHERE match_key IS NOT NULL AND day NOT IN (SELECT day FROM "
+                         "day_people) UNION SELECT day, subject_key, NULL FROM held_keys WHERE "
+                         "match_key IS NULL AND subject_key NOT LIKE 'doc:%' AND day NOT IN "
+                         "(SELECT day FROM day_people) UNION SELECT day, subject_key, CASE WHEN "
+                         "max(match_key) IS NULL THEN min(checkpoint_id) END FROM held_keys "
+                         "WHERE subject_key LIKE 'doc:%' AND day NOT IN (SELECT day FROM "
+                         "day_people) GROUP BY day, subject_key "
                          "ORDER BY 1, 2")  # the key's order: an append, not 10⁷ seeks
     storage._execute(
         tx, "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, outs, manual, people) "

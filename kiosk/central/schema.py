@@ -793,14 +793,37 @@ MIGRATIONS: list[list[Statement]] = [
             PRIMARY KEY (name, address)
         )""",
     ],
+    [
+        # v37: a day's people no longer depend on the order its entries arrive
+        # in. A document number typed with no card that day is a person of its own until a
+        # match key comes with it; day_subjects keeps where it was counted, so that the
+        # card (the person perhaps counted already by a masked PC-Covid code) takes it out
+        # there (kiosk.central.people.count_new). The days whose sets are held are
+        # recounted when a database reaches it (Storage._migrated): before, a typed number,
+        # then a masked code, then the card counted 2 people, and a number's two match
+        # keys 1; frozen days keep their counts. The recount refills the sets from the
+        # entries, so the table is made anew rather than altered (the same whether or not
+        # a database taken back to an older version for a test still has the column).
+        "DROP TABLE day_subjects",
+        """
+        CREATE TABLE day_subjects (
+            day TEXT NOT NULL,
+            subject_key TEXT NOT NULL,
+            lone_checkpoint TEXT,
+            PRIMARY KEY (day, subject_key)
+        )""",
+        "CREATE INDEX day_subjects_lone ON day_subjects (day, subject_key) "
+        "WHERE lone_checkpoint IS NOT NULL",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14
 """The schema version that added the day sets: a database from before it is counted into them
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""
-PERSON_KEYS_VERSION = 32
-"""The schema version whose day sets hold the match keys too: a database from before it has
-the days whose sets are held recounted when it reaches it."""
+PERSON_KEYS_VERSION = 37
+"""The schema version whose day sets hold what a day's people are counted by (v32: the
+match keys too; v37: where a lone document number was counted): a database from
+before it has the days whose sets are held recounted when it reaches it."""
 DOCUMENT_MATCHES_VERSION = 15
 """The schema version that added ``document_matches``: filled when a database reaches it."""
 FORGOTTEN_MATCHES_VERSION = 23

@@ -235,7 +235,8 @@ class Storage(ABC):
         """Inside the migration's transaction: load the configured zone and count what an
         older schema held (v1 had no aggregates, before v14 no day sets, before v15 no
         document matches; before v23 a PostgreSQL purge could lose some; before v24 a clock
-        ahead dated identities a year on; before v32 the day sets lacked the match keys),
+        ahead dated identities a year on; before v35 the day sets lacked what people are
+        counted by),
         so that a database is never left at the new schema with its counts missing — a
         failed recount undoes the migration too."""
         self.calendar = Calendar(self._execute(
@@ -745,17 +746,19 @@ class Storage(ABC):
         (:func:`placeholders.json_rows`), the element as ``{alias}.value``."""
         return self._JSON_ROWS.format(slot=slot, alias=alias)
 
-    def _add_subjects(self, tx: Any, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Add the (day, key) ``pairs`` (sorted, unique; :mod:`kiosk.central.people`) to the
-        day sets, except for frozen days, in one statement; the pairs that were new to their
-        set."""
-        if not pairs:
+    def _add_subjects(self, tx: Any, rows: list[tuple[str, str, str | None]]
+                      ) -> list[tuple[str, str]]:
+        """Add the (day, key, lone_checkpoint) ``rows`` (sorted, one a key;
+        :mod:`kiosk.central.people`) to the day sets, except for frozen days, in one
+        statement; the (day, key) pairs that were new to their set."""
+        if not rows:
             return []
         return [tuple(row) for row in self._execute(
-            tx, "INSERT INTO day_subjects (day, subject_key) SELECT p.value ->> 0, "
-                f"p.value ->> 1 FROM {self._json_rows('$1', 'p')} WHERE NOT EXISTS (SELECT 1 "
-                "FROM day_people f WHERE f.day = p.value ->> 0) ORDER BY 1, 2 "
-                "ON CONFLICT DO NOTHING RETURNING day, subject_key", (json_rows(pairs),))]
+            tx, "INSERT INTO day_subjects (day, subject_key, lone_checkpoint) SELECT "
+                f"p.value ->> 0, p.value ->> 1, p.value ->> 2 FROM {self._json_rows('$1', 'p')} "
+                "WHERE NOT EXISTS (SELECT 1 FROM day_people f WHERE f.day = p.value ->> 0) "
+                "ORDER BY 1, 2 ON CONFLICT DO NOTHING RETURNING day, subject_key",
+            (json_rows(rows),))]
 
     @abstractmethod
     def _fetch(self, tx: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
