@@ -11,7 +11,8 @@ stops being one when the card comes, even after the same person's masked code wa
 (:func:`count_new`: the count :func:`recount` makes from the entries at once, the property
 tests/test_central_people_identity.py checks). Two people sharing the match key count once
 (as tracing joins them); two codes of one person count twice only when nothing links them
-that day (a masked code and a typed number, no card).
+that day (a masked code and a typed number, no card), or when their number came with two
+match keys (its name spelled two ways: two people to tracing too).
 
 Three tables hold it:
 
