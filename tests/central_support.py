@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from kiosk.central.schema import LATE_AFTER_REPORT_VERSION
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
@@ -366,12 +367,20 @@ def database_url(engine: str, folder: Path) -> str:
 def set_schema_version(storage: Any, tx: Any, version: int) -> None:
     """Record in ``tx`` that ``storage``'s database is at schema ``version``, each engine in
     its own way, for a test that takes it back to an older version (it undoes the later
-    migrations' statements itself): opened next, it is migrated from there."""
+    migrations' statements itself, but v38's, :func:`undo_late`, undone here): opened next,
+    it is migrated from there."""
+    if version < LATE_AFTER_REPORT_VERSION:
+        undo_late(storage, tx)
     if storage.postgresql:
         storage._execute(tx, "UPDATE central_meta SET value = $1 WHERE key = 'schema_version'",
                          (str(version),))
     else:
         storage._execute(tx, f"PRAGMA user_version = {int(version)}")
+
+
+def undo_late(storage: Any, tx: Any) -> None:
+    """Undo schema v38 in ``tx``: the late arrivals' latest receipt."""
+    storage._execute(tx, "ALTER TABLE late_arrivals DROP COLUMN last_received_at")
 
 
 def undo_duplicates(storage: Any, tx: Any) -> None:

@@ -21,6 +21,7 @@ from central_support import (
     database_url,
     steps_held_at_stays,
     undo_duplicates,
+    undo_late,
 )
 from trace_support import payload_identity, wire_entry
 
@@ -274,6 +275,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(db: str)
         with storage._transaction() as tx:
             storage._execute(tx, "DELETE FROM document_matches")  # lost by a v22 purge
             storage._execute(tx, "DROP TABLE forgotten_matches")
+            undo_late(storage, tx)  # v38
             undo_duplicates(storage, tx)  # v31
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_contacts")

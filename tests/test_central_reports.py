@@ -106,6 +106,7 @@ class Stored:
     day: dt.date
     hour: int
     arrival_day: dt.date
+    """The day whose report is the first made (06:00 the next morning) after it arrived."""
 
 
 def stored_entries(world: World) -> list[Stored]:
@@ -120,7 +121,8 @@ def stored_entries(world: World) -> list[Stored]:
                 moment += dt.timedelta(seconds=batch.offset)
             local = moment.astimezone(zone)
             first[entry["id"]] = Stored(entry, local.date(), local.hour,
-                                        batch.arrival.astimezone(zone).date())
+                                        (batch.arrival.astimezone(zone)
+                                         - dt.timedelta(hours=6)).date())
     return list(first.values())
 
 

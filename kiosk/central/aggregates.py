@@ -8,12 +8,14 @@ deadlock on PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kiosk.central import people
+from kiosk.central.localdays import parse_utc
 
 if TYPE_CHECKING:
     from kiosk.central.localdays import Calendar
@@ -34,13 +36,19 @@ class Tally:
     people (:mod:`kiosk.central.people`)."""
     hours: Counter[tuple[str, str, int]] = field(default_factory=Counter)
     late: Counter[tuple[str, str, str]] = field(default_factory=Counter)
-    """(received_on, day, checkpoint) → entries of an earlier day that arrived on received_on."""
+    """(received_on, day, checkpoint) → entries of ``day`` that reached the centre after
+    its daily report was made, received_on the day whose report is the first made after
+    they arrived (:meth:`~kiosk.central.localdays.Calendar.report_day_of`)."""
+    late_received: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """The same keys → the latest UTC time one of them was received (stored times compare
+    as text): a monthly report made before it is out of date."""
 
     def add(self, checkpoint: str, day: str, hour: int, direction: str, source: str,
-            status: str, received_on: str, count: int = 1) -> None:
-        """``count`` scans alike, received on ``received_on``. Counted as ``kiosk stats``
-        counts them, so that the officer's screen and the reports agree: a duplicate is a
-        scan (of its hour too) but neither an entry nor an exit."""
+            status: str, received_on: str, received_at: str, count: int = 1) -> None:
+        """``count`` scans alike, received at ``received_at`` (a stored UTC time), the
+        report of ``received_on`` the first made after. Counted as ``kiosk stats`` counts
+        them, so that the officer's screen and the reports agree: a duplicate is a scan (of
+        its hour too) but neither an entry nor an exit."""
         self.days[day, checkpoint, "scans"] += count
         self.days[day, checkpoint, "duplicates" if status == DUPLICATE
                   else "ins" if direction == "in" else "outs"] += count
@@ -48,7 +56,13 @@ class Tally:
             self.days[day, checkpoint, "manual"] += count
         self.hours[day, checkpoint, hour] += count
         if day < received_on:
-            self.late[received_on, day, checkpoint] += count
+            self.add_late(received_on, day, checkpoint, received_at, count)
+
+    def add_late(self, received_on: str, day: str, checkpoint: str, received_at: str,
+                 count: int) -> None:
+        key = received_on, day, checkpoint
+        self.late[key] += count
+        self.late_received[key] = max(self.late_received.get(key, ""), received_at)
 
 
 DAY_MEASURES = ("scans", "ins", "outs", "duplicates", "manual", "people")
@@ -65,9 +79,11 @@ _UPSERT_HOUR = (
     "ON CONFLICT (day, checkpoint_id, hour) DO UPDATE SET "
     "scans = checkpoint_hours.scans + excluded.scans")
 _UPSERT_LATE = (
-    "INSERT INTO late_arrivals (received_on, day, checkpoint_id, entries) VALUES ($1, $2, $3, $4) "
-    "ON CONFLICT (received_on, day, checkpoint_id) DO UPDATE SET "
-    "entries = late_arrivals.entries + excluded.entries")
+    "INSERT INTO late_arrivals (received_on, day, checkpoint_id, entries, last_received_at) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (received_on, day, checkpoint_id) DO UPDATE SET "
+    "entries = late_arrivals.entries + excluded.entries, last_received_at = CASE "
+    "WHEN late_arrivals.last_received_at >= excluded.last_received_at "
+    "THEN late_arrivals.last_received_at ELSE excluded.last_received_at END")
 
 
 def write(storage: Storage, tx: Any, tally: Tally) -> None:
@@ -78,8 +94,8 @@ def write(storage: Storage, tx: Any, tally: Tally) -> None:
             tally.days[day, checkpoint, m] for m in DAY_MEASURES)))
     for (day, checkpoint, hour), count in sorted(tally.hours.items()):
         storage._execute(tx, _UPSERT_HOUR, (day, checkpoint, hour, count))
-    for (received_on, day, checkpoint), count in sorted(tally.late.items()):
-        storage._execute(tx, _UPSERT_LATE, (received_on, day, checkpoint, count))
+    for key, count in sorted(tally.late.items()):
+        storage._execute(tx, _UPSERT_LATE, (*key, count, tally.late_received[key]))
 
 
 def tally_rows(calendar: Calendar, rows: Iterable[Sequence[Any]]) -> Tally:
@@ -88,8 +104,8 @@ def tally_rows(calendar: Calendar, rows: Iterable[Sequence[Any]]) -> Tally:
     tally = Tally()
     for checkpoint, direction, source, status, scanned_at, offset, received_at in rows:
         day, hour = calendar.place(scanned_at, offset)
-        received_on = calendar.place(received_at, None)[0]
-        tally.add(checkpoint, day, hour, direction, source, status, received_on)
+        received_on = calendar.report_day_of(parse_utc(received_at))
+        tally.add(checkpoint, day, hour, direction, source, status, received_on, received_at)
     return tally
 
 
@@ -123,3 +139,23 @@ def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
     write(storage, tx, tally_rows(calendar, (r[1:8] for r in rows)))
     people.recount(storage, tx)
     return len(rows)
+
+
+def recount_late(storage: Storage, tx: Any, calendar: Calendar) -> None:
+    """Recount ``late_arrivals`` from the raw entries held, in ``tx``: for a database from
+    before an entry was late only once its day's report was made (schema v38). Entries are
+    read grouped by minute of receipt (a zone's offset is whole minutes), so a province's
+    months are a few rows a checkpoint-day; a day purged before keeps its rows as counted."""
+    rows = storage._execute(
+        tx, "SELECT local_day, checkpoint_id, substr(received_at, 1, 16), count(*), "
+            "max(received_at) FROM entries WHERE local_day IS NOT NULL "
+            "GROUP BY local_day, checkpoint_id, substr(received_at, 1, 16)").fetchall()
+    storage._execute(tx, "DELETE FROM late_arrivals WHERE day IN "
+                         "(SELECT DISTINCT local_day FROM entries)")
+    tally = Tally()
+    for day, checkpoint, minute, count, last in rows:
+        received_on = calendar.report_day_of(
+            dt.datetime.fromisoformat(minute).replace(tzinfo=dt.UTC))
+        if day < received_on:
+            tally.add_late(received_on, day, checkpoint, last, count)
+    write(storage, tx, tally)

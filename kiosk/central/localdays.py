@@ -17,6 +17,11 @@ from kiosk.messages import WordedError
 from kiosk.sync.protocol import CLOCK_TOLERANCE_SECONDS  # Timing takes a clock right within it
 
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
+REPORT_TIME = dt.time(6)
+"""When the daily report of a day is made: 06:00 local the next morning (directive
+2732/UBND-KGVX; the 06:00 timer, scripts/systemd/kiosk-central-report.timer). An entry is
+*late* when it reaches the centre after its day's report was made (:meth:`Calendar.
+report_day_of`), and a monthly report is due on the 1st at this time."""
 
 
 class CalendarError(WordedError, ValueError):
@@ -62,6 +67,19 @@ class Calendar:
 
     def day_of(self, moment: dt.datetime) -> dt.date:
         return moment.astimezone(self.zone).date()
+
+    def report_day_of(self, moment: dt.datetime) -> str:
+        """The day whose daily report is the first made after ``moment`` (``YYYY-MM-DD``):
+        the local day before, until :data:`REPORT_TIME`. An entry received at 00:05 is in
+        its day's 06:00 report, so it is not late; one received at 06:00 or later missed
+        it, and the next day's report lists it."""
+        here = moment.astimezone(self.zone)
+        day = here.date() if here.time() >= REPORT_TIME else here.date() - dt.timedelta(days=1)
+        return day.isoformat()
+
+    def report_time(self, day: dt.date) -> dt.datetime:
+        """The UTC instant of :data:`REPORT_TIME` on local ``day``."""
+        return dt.datetime.combine(day, REPORT_TIME, self.zone).astimezone(dt.UTC)
 
     def start(self, day: dt.date) -> dt.datetime:
         """The UTC instant local ``day`` begins (midnight, or the first instant after a gap)."""

@@ -33,7 +33,10 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
   report says its uploads are paused (alive, heartbeating, its store path not to be confirmed or its
   store refused for good: it records nothing) is listed under *not scanning* with that reason, as a
   silent one is.
-- *Late arrivals*: entries of earlier days that reached the centre during D.
+- *Late arrivals*: entries of earlier days that reached the centre after their day's report
+  was made, and before D's: from 06:00 on D to 06:00 on D+1
+  (:data:`~kiosk.central.localdays.REPORT_TIME`), so that each is listed once and none is
+  also counted in the 06:00 report of its own day.
 - *Backlogs of unknown age*: kiosks whose latest health report has entries pending with a
   null age (its clock reads earlier than the oldest): no problem (a clock behind is
   ``clock_off`` already), but some may be of D, so they are listed, their age worded as on

@@ -815,8 +815,21 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE INDEX day_subjects_lone ON day_subjects (day, subject_key) "
         "WHERE lone_checkpoint IS NOT NULL",
     ],
+    [
+        # v38: an entry is late when it reached the centre after its day's 06:00
+        # report was made (kiosk.central.localdays.REPORT_TIME), no longer from local
+        # midnight: late_arrivals.received_on is the day whose report is the first made
+        # after it arrived, and each row keeps the latest time one of its entries was
+        # received, so that `report monthly --if-due` remakes a month's report made before.
+        # The rows of the days whose raw entries are held are recounted by those rules
+        # (aggregates.recount_late, Storage._migrated); a day purged before keeps its rows
+        # as counted then (from midnight, its latest receipt unknown: NULL).
+        "ALTER TABLE late_arrivals ADD COLUMN last_received_at TEXT",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
+LATE_AFTER_REPORT_VERSION = 38
+"""The schema version from which an entry is late once its day's report was made (v38): a database from before it has its late arrivals recounted when it reaches it."""
 DAY_SUBJECTS_VERSION = 14
 """The schema version that added the day sets: a database from before it is counted into them
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""

@@ -30,6 +30,7 @@ from kiosk.central.schema import (
     FORGOTTEN_MATCHES_VERSION,
     IDENTITIES_VERSION,
     IDENTITY_DAYS_VERSION,
+    LATE_AFTER_REPORT_VERSION,
     LEAST_CLOCK_OFFSET,
     PERSON_KEYS_VERSION,
     SKEWED,
@@ -235,10 +236,10 @@ class Storage(ABC):
         """Inside the migration's transaction: load the configured zone and count what an
         older schema held (v1 had no aggregates, before v14 no day sets, before v15 no
         document matches; before v23 a PostgreSQL purge could lose some; before v24 a clock
-        ahead dated identities a year on; before v35 the day sets lacked what people are
-        counted by),
-        so that a database is never left at the new schema with its counts missing — a
-        failed recount undoes the migration too."""
+        ahead dated identities a year on; before v32 the day sets lacked the match keys;
+        before v37 what people are counted by; before v38 an entry was late from
+        midnight), so that a database is never left at the new schema with its counts
+        missing — a failed recount undoes the migration too."""
         self.calendar = Calendar(self._execute(
             tx, "SELECT value FROM settings WHERE key = 'timezone'").fetchone()[0])
         if 0 < previous_version < 2:
@@ -254,6 +255,8 @@ class Storage(ABC):
         if 0 < previous_version < (FORGOTTEN_MATCHES_VERSION if self.postgresql
                                    else DOCUMENT_MATCHES_VERSION):
             document_matches.rebuild(self, tx)
+        if 2 <= previous_version < LATE_AFTER_REPORT_VERSION:  # before 2: rebuilt above
+            aggregates.recount_late(self, tx, self.calendar)
 
     def today(self) -> dt.date:
         """The local date now, in the centre's zone."""
@@ -369,7 +372,7 @@ class Storage(ABC):
             offset = protocol.clock_offset_seconds(received_at, sent)
         received = protocol.format_time(received_at)
         calendar = self.calendar
-        received_on = calendar.local(received_at)[0]
+        received_on = calendar.report_day_of(received_at)
         timing = protocol.Timing(received_at, offset, sent_monotonic_ns, boot_id,
                                  sent_suspended_ns)
         place = calendar.place
@@ -467,7 +470,8 @@ class Storage(ABC):
             # status): each counted once, not each scan one by one (1 µs an entry)
             for ((checkpoint, day, direction, source, status), hour), count in Counter(
                     (_COUNTED(c.row), c.hour) for c in new).items():
-                tally.add(checkpoint, day, hour, direction, source, status, received_on, count)
+                tally.add(checkpoint, day, hour, direction, source, status, received_on,
+                          received, count)
             aggregates.write(self, tx, tally)
             if ids_off and (off := [[i] for i in ids_off if i in inserted]):
                 self._execute(tx, f"INSERT INTO {ID_OFF} (id) SELECT p.value ->> 0 FROM "

@@ -1,0 +1,109 @@
+"""Entries that reach the centre late, as the province office meets them in its report files:
+each listed once, after the 06:00 report of its day was made and never also counted in it
+(`kiosk-central report … --out-dir` run by the real command at the times the 06:00 timer
+runs it, on a real SQLite centre)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import uuid
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from central_support import CENTRAL, set_schema_version
+from report_support import GenKiosk, World, load, wire_entry
+
+from kiosk.central.backends import open_storage
+from kiosk.central.registry import Checkpoint
+from kiosk.sync import protocol
+
+ZONE = "Asia/Ho_Chi_Minh"
+KIOSK = GenKiosk("k1", "P1", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
+
+
+def _utc(local: str) -> dt.datetime:
+    """A local time in the centre's zone (``2026-11-20 23:59:59``) as UTC."""
+    return dt.datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(ZONE)).astimezone(dt.UTC)
+
+
+def _centre(tmp_path: Path) -> str:
+    db = f"sqlite:///{tmp_path}/central.db"
+    with open_storage(db) as storage:
+        load(storage, World(ZONE, [Checkpoint("P1", "Chợ Đồng Xoài", district="Đồng Xoài",
+                                              kind="market", set_up_on="2026-11-01")],
+                            [KIOSK]))
+    return db
+
+
+def _arrives(db: str, scanned: str, received: str, person: int) -> None:
+    """A scan made at local ``scanned`` reaches the centre at local ``received``."""
+    with open_storage(db) as storage:
+        storage.ingest_batch(KIOSK.id, [wire_entry(KIOSK, "P1", _utc(scanned), "in", False,
+                                                   person)],
+                             sent_at=protocol.format_time(_utc(received)),
+                             received_at=_utc(received), batch_id=str(uuid.uuid4()))
+
+
+def _run_at(local: str, libfaketime: Path, db: str, *args: str) -> str:
+    """``kiosk-central ARGS`` run at local time ``local`` (the timer's runs); its output."""
+    env = {**os.environ, "TZ": "UTC", "LD_PRELOAD": str(libfaketime),
+           "FAKETIME": "@" + _utc(local).strftime("%Y-%m-%d %H:%M:%S")}
+    result = subprocess.run([*CENTRAL, *args, "--db", db], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_an_entry_is_late_once_its_days_0600_report_was_made_and_listed_once(
+        tmp_path: Path, libfaketime: Path) -> None:
+    """The 20th's report is made at 06:00 on the 21st. An entry of the 20th received before
+    (at 00:00:01, two seconds after it was scanned, or at 05:59) is in it, so it is not
+    late; one received at 06:00 or after is listed late in the next report made, the 21st's
+    (made at 06:00 on the 22nd), or the 22nd's if it came after that. An official adding
+    each late list to the 20th's file counts every entry of the 20th once."""
+    db = _centre(tmp_path)
+    out = tmp_path / "reports"
+
+    def daily(day: str) -> dict:
+        next_morning = (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+        _run_at(f"{next_morning} 06:00:00", libfaketime, db, "report", "daily",
+                "--out-dir", str(out))
+        return json.loads((out / f"bao-cao-ngay-{day}.json").read_text())
+
+    _arrives(db, "2026-11-20 23:59:59", "2026-11-21 00:00:01", 1)
+    _arrives(db, "2026-11-20 10:00:00", "2026-11-21 05:59:00", 2)
+    made_20 = daily("2026-11-20")["summary"]["scans"]
+    _arrives(db, "2026-11-20 11:00:00", "2026-11-21 06:00:00", 3)
+    _arrives(db, "2026-11-20 12:00:00", "2026-11-22 05:59:59", 4)
+    late_21 = daily("2026-11-21")["completeness"]["late_entries"]
+    _arrives(db, "2026-11-20 13:00:00", "2026-11-22 06:00:00", 5)
+    late_22 = daily("2026-11-22")["completeness"]["late_entries"]
+    assert made_20 == 2
+    assert late_21 == [{"day": "2026-11-20", "entries": 2}]
+    assert late_22 == [{"day": "2026-11-20", "entries": 1}]
+    now = daily("2026-11-20")["summary"]["scans"]  # made again: every entry held
+    assert now == made_20 + late_21[0]["entries"] + late_22[0]["entries"] == 5
+
+
+def test_a_database_from_before_counts_its_late_entries_again_by_the_new_rule(
+        tmp_path: Path) -> None:
+    """Opened by this version, a v37 database has the late entries of the days whose raw
+    entries it holds counted again (an entry received at 00:05 is no longer late), with the
+    time the latest arrived; a day purged before keeps its row as counted then."""
+    db = _centre(tmp_path)
+    _arrives(db, "2026-11-20 23:00:00", "2026-11-21 00:05:00", 1)
+    _arrives(db, "2026-11-20 22:00:00", "2026-11-21 09:00:00", 2)
+    with open_storage(db) as storage, storage._transaction() as tx:
+        storage._execute(tx, "DELETE FROM late_arrivals")
+        set_schema_version(storage, tx, 37)
+        for row in (("2026-11-21", "2026-11-20", "P1", 2),  # as v37 counted them
+                    ("2026-10-02", "2026-10-01", "P1", 3)):  # a day purged since
+            storage._execute(tx, "INSERT INTO late_arrivals VALUES ($1, $2, $3, $4)", row)
+    with open_storage(db) as storage:
+        assert sorted(storage._query("SELECT * FROM late_arrivals")) == [
+            ("2026-10-02", "2026-10-01", "P1", 3, None),
+            ("2026-11-21", "2026-11-20", "P1", 1,
+             protocol.format_time(_utc("2026-11-21 09:00:00")))]
