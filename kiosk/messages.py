@@ -1911,8 +1911,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "tháng",
         "Today {day} (the centre's time zone, {zone}) is not the 1st: no monthly report made"),
     "central.report.month_held": (
-        "Báo cáo tháng {month} đã có trong {path}: không lập lại (ngày 1 mới lập lại)",
-        "The {month} monthly report is already in {path}: not made again (only on the 1st)"),
+        "Báo cáo tháng {month} đã có trong {path} (lập lúc {made_at}), không có bản ghi nào "
+        "của tháng đến trung tâm sau đó: không lập lại",
+        "The {month} monthly report is already in {path} (made at {made_at}) and no entry of "
+        "the month has reached the centre since: not made again"),
+    "central.report.month_remade": (
+        "Báo cáo tháng {month} trong {path} lập lúc {made_at} có thể thiếu bản ghi của tháng "
+        "đến trung tâm sau lúc đó: lập lại",
+        "The {month} monthly report in {path}, made at {made_at}, may lack entries of the "
+        "month that reached the centre since: made again"),
+    "central.report.earlier_kept": ("Giữ bản trước tại", "Earlier version kept as"),
     "central.report.xlsx_binary": ("XLSX là tệp nhị phân: dùng -o TỆP hoặc --out-dir THƯ_MỤC",
                                    "XLSX is binary: use -o FILE or --out-dir DIR"),
     # -- trust lists: `kiosk certificates` and `kiosk-central certificates`
@@ -3583,6 +3591,9 @@ _REPORT_COLUMNS: dict[str, tuple[str, str]] = {
     "problem": ("Vấn đề", "Problem"), "kiosk_id": ("Mã máy", "Kiosk"),
     "detail": ("Chi tiết", "Detail"), "last_seen_at": ("Liên lạc lần cuối", "Last heard from"),
     "day": ("Ngày", "Day"), "entries": ("Số bản ghi", "Entries"),
+    "received_on": ("Báo cáo ngày liệt kê", "Listed in the daily report of"),
+    "made_at": ("Số liệu tính đến", "Figures as of"),
+    "replaces": ("Thay cho báo cáo lập lúc", "Replaces the report made at"),
     "days_scanned": ("Số ngày có quét", "Days scanning"), "metric": ("Chỉ tiêu", "Measure"),
     "value": ("Giá trị", "Value"), "pending": _DASHBOARD["col.pending"],
     "oldest_pending": _DASHBOARD["col.oldest"],

@@ -1,7 +1,8 @@
 """Entries that reach the centre late, as the province office meets them in its report files:
-each listed once, after the 06:00 report of its day was made and never also counted in it
-(`kiosk-central report … --out-dir` run by the real command at the times the 06:00 timer
-runs it, on a real SQLite centre)."""
+each listed once, after the 06:00 report of its day was made and never also counted in it;
+and last month's report made again, the earlier one kept, when some of its entries arrive
+after it was written (`kiosk-central report … --out-dir` run by the real command at the
+times the 06:00 timer runs it, on a real SQLite centre)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from central_support import CENTRAL, set_schema_version
+from openpyxl import load_workbook
 from report_support import GenKiosk, World, load, wire_entry
 
 from kiosk.central.backends import open_storage
@@ -107,3 +109,66 @@ def test_a_database_from_before_counts_its_late_entries_again_by_the_new_rule(
             ("2026-10-02", "2026-10-01", "P1", 3, None),
             ("2026-11-21", "2026-11-20", "P1", 1,
              protocol.format_time(_utc("2026-11-21 09:00:00")))]
+
+
+def test_last_months_report_is_made_again_when_its_entries_arrive_late_the_first_kept(
+        tmp_path: Path, libfaketime: Path) -> None:
+    """November's report, written at 06:00 on 1 December, counts 2 scans. A kiosk's backlog
+    with a scan of 30 November, 23:00, is imported on 4 December: the next daily run of
+    ``report monthly --if-due`` (5 December, 06:00) makes November's report again — 3
+    scans, the late one listed by the daily report that listed it, when it was made and
+    which report it replaces — and keeps the first, which an official may have forwarded,
+    under a name saying when it was made. With nothing new it is left as it is."""
+    db = _centre(tmp_path)
+    out = tmp_path / "reports"
+    _arrives(db, "2026-11-10 08:00:00", "2026-11-10 08:01:00", 1)
+    _arrives(db, "2026-11-30 21:00:00", "2026-11-30 21:01:00", 2)
+    monthly = ("report", "monthly", "--if-due", "--out-dir", str(out))
+    _run_at("2026-12-01 06:00:00", libfaketime, db, *monthly)
+    first = json.loads((out / "bao-cao-thang-2026-11.json").read_text())
+    assert first["summary"]["scans"] == 2 and first["late_entries"] == []
+    held = _run_at("2026-12-02 06:00:00", libfaketime, db, *monthly)
+    assert "lập lúc 2026-12-01 06:00:0" in held and "not made again" in held
+
+    _arrives(db, "2026-11-30 23:00:00", "2026-12-04 09:00:00", 3)  # from a USB stick
+    remade = _run_at("2026-12-05 06:00:00", libfaketime, db, *monthly)
+    assert "made at 2026-12-01 06:00:0" in remade and "may lack entries" in remade
+    report = json.loads((out / "bao-cao-thang-2026-11.json").read_text())
+    assert report["summary"]["scans"] == 3 and report["summary"]["late_entries"] == 1
+    assert report["late_entries"] == [{"received_on": "2026-12-04", "day": "2026-11-30",
+                                       "entries": 1}]
+    assert report["replaces"] == first["made_at"]
+    assert report["made_at"].startswith("2026-12-04T23:00:")  # 5 December, 06:00 local
+    kept = sorted(p.name for p in out.iterdir() if "-lap-luc-" in p.name)
+    stamp = protocol.parse_time(first["made_at"]).astimezone(ZoneInfo(ZONE))
+    assert kept == [f"bao-cao-thang-2026-11-lap-luc-{stamp:%Y%m%d-%H%M%S}.{f}"
+                    for f in ("csv", "json", "xlsx")] and stamp.hour == 6 and stamp.minute == 0
+    assert json.loads((out / kept[1]).read_text()) == first
+    book = load_workbook(out / "bao-cao-thang-2026-11.xlsx")
+    summary = {row[0]: row[1] for row in book["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Bản ghi đến muộn"] == 1
+    assert summary["Số liệu tính đến"].strftime("%Y-%m-%d %H:%M") == "2026-12-05 06:00"
+    assert summary["Thay cho báo cáo lập lúc"].strftime("%Y-%m-%d %H:%M") == "2026-12-01 06:00"
+    late = list(book["Bản ghi đến muộn"].iter_rows(values_only=True))
+    assert late == [("Báo cáo ngày liệt kê", "Ngày", "Số bản ghi"),
+                    (dt.datetime(2026, 12, 4), dt.datetime(2026, 11, 30), 1)]
+
+    again = _run_at("2026-12-06 06:00:00", libfaketime, db, *monthly)
+    assert "not made again" in again
+    assert json.loads((out / "bao-cao-thang-2026-11.json").read_text()) == report
+
+
+def test_a_months_report_made_before_it_was_due_is_made_again(
+        tmp_path: Path, libfaketime: Path) -> None:
+    """Made by hand into the reports folder on 30 November, before the month ended, and the
+    server down all day on the 1st: the run of the 2nd makes it again (entries of the 30th
+    arriving that night are not late, and that report lacks them)."""
+    db = _centre(tmp_path)
+    out = tmp_path / "reports"
+    _run_at("2026-11-30 20:00:00", libfaketime, db, "report", "monthly", "--month",
+            "2026-11", "--out-dir", str(out))
+    _arrives(db, "2026-11-30 22:00:00", "2026-12-01 01:00:00", 1)
+    _run_at("2026-12-02 06:00:00", libfaketime, db, "report", "monthly", "--if-due",
+            "--out-dir", str(out))
+    assert json.loads((out / "bao-cao-thang-2026-11.json").read_text())["summary"][
+        "scans"] == 1

@@ -5,6 +5,7 @@ default zone."""
 from __future__ import annotations
 
 import configparser
+import datetime as dt
 import os
 import shlex
 import subprocess
@@ -95,8 +96,9 @@ def test_the_monthly_report_is_written_on_the_1st_of_the_centres_zone_on_a_utc_s
     """At 06:00 in Vietnam on 1 December a server kept in UTC reads 30 November, 23:00: the
     service's monthly command still writes November's report, since the 1st is the centre's
     (its configured zone), not the machine's. On 30 November (23:00 in Vietnam) last month
-    is October, whose report it writes if missing; once the folder holds it, a run on any
-    day but the 1st writes nothing and succeeds, saying so."""
+    is October, whose report it writes if missing; once the folder holds it, and no entry of
+    the month has arrived since (tests/test_central_late_entries.py), a run on any day but
+    the 1st writes nothing and succeeds, saying so."""
     db = f"sqlite:///{tmp_path}/central.db"
     central("checkpoints", "import", str(UNITS.parents[1] / "docs" / "checkpoints-sample.csv"),
             "--db", db)
@@ -114,8 +116,10 @@ def test_the_monthly_report_is_written_on_the_1st_of_the_centres_zone_on_a_utc_s
         path.write_bytes(b"")
     _monthly_at("2026-11-30 23:30:00", out, db, libfaketime, monthly)  # again on the 1st:
     assert all(p.stat().st_size > 0 for p in november)  # made again, as any rerun
+    made = dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC).timestamp()
     for path in november:
-        path.write_bytes(b"")
+        path.write_bytes(b"")  # no made_at to read: made when last modified
+        os.utime(path, (made, made))
     _monthly_at("2026-12-01 20:00:00", out, db, libfaketime, monthly)  # 2 December, 03:00
     assert all(p.stat().st_size == 0 for p in november)  # held: left as it is
 

@@ -8,13 +8,20 @@ run again after a failure and the folder always holds whole files.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import json
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kiosk.central import report_files, report_formats, reports, sheets
 from kiosk.central.derivation_commands import deriving_first, not_derived
+from kiosk.central.localdays import parse_utc
+from kiosk.central.storage import Storage
 from kiosk.commandline import (
     EXIT_USAGE,
     ArgumentRefused,
@@ -25,6 +32,7 @@ from kiosk.commandline import (
 )
 from kiosk.messages import both
 from kiosk.private_files import OutputExists
+from kiosk.sync import protocol
 
 
 def _day(text: str) -> dt.date | None:
@@ -70,33 +78,90 @@ def cmd_daily(args: argparse.Namespace) -> int:
 def cmd_monthly(args: argparse.Namespace) -> int:
     central_output(args.output, args.db, force=args.force,  # before the database is opened
                    example=_example(args, "thang"))
+    earlier: Held | None = None
     with open_central(args.db) as storage:
         today = storage.today()
         month = args.month or (today.replace(day=1)
                                - dt.timedelta(days=1)).strftime("%Y-%m")
         if args.if_due and today.day != 1:
-            held = _held(args, month)
-            if held is None:
+            if not args.out_dir:
                 print(both("central.report.not_first_day", day=today.isoformat(),
                            zone=storage.calendar.name))
                 return 0
-            if held:
-                print(both("central.report.month_held", month=month, path=args.out_dir))
-                return 0
+            earlier = _held(args, month)
+            if earlier is not None:
+                made = _local(storage, earlier.made_at)
+                if not _short(storage, month, earlier.made_at):
+                    print(both("central.report.month_held", month=month, path=args.out_dir,
+                               made_at=made))
+                    return 0
+                print(both("central.report.month_remade", month=month, path=args.out_dir,
+                           made_at=made))
         deriving_first(storage)
         report = reports.monthly(storage, month, wait=None)
+    if earlier is not None:
+        report["replaces"] = earlier.made_at
+        for path in earlier.keep(storage.calendar.zone):
+            print(f"{both('central.report.earlier_kept')} {path}")
     return _emit(report, args)
 
 
-def _held(args: argparse.Namespace, month: str) -> bool | None:
-    """Whether ``--out-dir`` holds ``month``'s files in every format asked (None: no folder
-    to look in). ``--if-due`` writes them on any day they are missing, so that a centre
-    down all day on the 1st writes last month's report at its next run."""
-    if not args.out_dir:
-        return None
+@dataclass(frozen=True)
+class Held:
+    """A month's report files already in ``--out-dir``, and when that report was made."""
+
+    files: list[Path]
+    made_at: str
+    """A stored UTC time: the JSON file's ``made_at``, else (no JSON asked for, or not
+    readable) the files' earliest modification, a little after the report was made."""
+
+    def keep(self, zone: ZoneInfo) -> list[Path]:
+        """Link each file also under a name saying when, in ``zone``, it was made
+        (``bao-cao-thang-2026-11-lap-luc-20261201-060012.json``), so that the version an
+        official may have forwarded stays in the folder when the report is made again; the
+        names linked."""
+        stamp = parse_utc(self.made_at).astimezone(zone).strftime("%Y%m%d-%H%M%S")
+        kept = []
+        for path in self.files:
+            stem, fmt = path.name.rsplit(".", 1)
+            name = path.with_name(f"{stem}-lap-luc-{stamp}.{fmt}")
+            with contextlib.suppress(FileExistsError):  # kept by a run stopped half-way
+                os.link(path, name)
+            kept.append(name)
+        return kept
+
+
+def _held(args: argparse.Namespace, month: str) -> Held | None:
+    """``month``'s files in ``--out-dir`` in every format asked, or None if one is missing:
+    ``--if-due`` writes them on any day they are missing, so that a centre down all day on
+    the 1st writes last month's report at its next run."""
     stub = {"report": "monthly", "month": month}
-    return all((Path(args.out_dir) / report_formats.file_name(stub, fmt)).exists()
-               for fmt in args.format or sheets.FORMATS)
+    files = [Path(args.out_dir) / report_formats.file_name(stub, fmt)
+             for fmt in args.format or sheets.FORMATS]
+    if not all(path.exists() for path in files):
+        return None
+    for path in files:
+        if path.suffix == ".json":
+            with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
+                made_at = json.loads(path.read_bytes())["made_at"]
+                parse_utc(made_at)  # one this program wrote
+                return Held(files, made_at)
+    earliest = min(path.stat().st_mtime for path in files)
+    return Held(files, protocol.format_time(dt.datetime.fromtimestamp(earliest, dt.UTC)))
+
+
+def _short(storage: Storage, month: str, made_at: str) -> bool:
+    """Whether a report of ``month`` made at ``made_at`` may lack some of its entries: made
+    before it was due (06:00 on the 1st after, when the entries that were not late had
+    arrived), or entries of the month reached the centre since (late ones, held by the day
+    they arrived and the latest time)."""
+    due = storage.calendar.report_time(reports.month_days(month)[-1] + dt.timedelta(days=1))
+    return parse_utc(made_at) < due or reports.late_since(storage, month, made_at)
+
+
+def _local(storage: Storage, made_at: str) -> str:
+    """A stored UTC time as the centre's local time, to the second."""
+    return parse_utc(made_at).astimezone(storage.calendar.zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _example(args: argparse.Namespace, kind: str) -> str:
@@ -173,8 +238,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     monthly.add_argument("--month", type=_month, metavar="YYYY-MM")
     monthly.add_argument("--if-due", "--if-first-day", dest="if_due", action="store_true",
                          help="do nothing (exit 0) unless today is the 1st in the centre's "
-                              "time zone, not the machine's, or the month's files are "
-                              "missing from --out-dir (the 06:00 timer runs it daily; "
+                              "time zone, not the machine's, or the month's files in "
+                              "--out-dir are missing or may lack entries of the month that "
+                              "arrived after they were made (the earlier files kept, named "
+                              "by when they were made; the 06:00 timer runs it daily; "
                               "--if-first-day, its former name, does the same)")
     _outputs(monthly)
     monthly.set_defaults(func=cmd_monthly)

@@ -37,6 +37,7 @@ LABELS = {
     "day": "Ngày", "entries": "Số bản ghi", "days_scanned": "Số ngày có quét",
     "metric": "Chỉ tiêu", "value": "Giá trị", "pending": text("web.col.pending"),
     "oldest_pending": text("web.col.oldest"),
+    **{key: text(f"web.column.{key}") for key in ("received_on", "made_at", "replaces")},
 }
 NOT_DERIVED = {
     "pending_entries": "Bản ghi chưa tính vào số người (đang xử lý)",
@@ -49,8 +50,8 @@ counts are short by those entries' people."""
 VIETNAMESE = Translator("vi")
 """The files' words: a problem's ``detail`` column is its ``params`` worded
 (:meth:`Translator.detail`), as the Today page words them for a Vietnamese reader."""
-DATES = {"day"}
-TIMES = {"last_seen_at"}
+DATES = {"day", "received_on"}
+TIMES = {"last_seen_at", "made_at", "replaces"}
 _PLACE = ("checkpoint_id", "name", "district", "kind")
 _GROUP = ("points_set_up", "points_scanned", "points_active_7d", "adoption_ratio", "scans",
           "ins", "outs", "duplicates")
@@ -90,6 +91,9 @@ def tables(report: dict[str, Any]) -> list[Table]:
                   done["kiosks_backlog_age_unknown"]),
         ]
     measures = ("scans", "ins", "outs", "duplicates", "manual", "refused")
+    zone = ZoneInfo(report["timezone"])
+    summary += [{"metric": LABELS[key], "value": _cell(key, report[key], zone)}
+                for key in ("made_at", "replaces") if report.get(key)]
     return [
         Table("Tổng hợp", ("metric", "value"), summary),
         Table("Theo ngày", ("day", "points_set_up", "points_scanned", "points_active_7d",
@@ -98,6 +102,7 @@ def tables(report: dict[str, Any]) -> list[Table]:
                              *measures),
               report["by_district"]),
         Table("Theo điểm", (*_PLACE, "set_up", "days_scanned", *measures), report["by_point"]),
+        Table("Bản ghi đến muộn", ("received_on", "day", "entries"), report["late_entries"]),
     ]
 
 

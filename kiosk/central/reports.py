@@ -36,7 +36,9 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
 - *Late arrivals*: entries of earlier days that reached the centre after their day's report
   was made, and before D's: from 06:00 on D to 06:00 on D+1
   (:data:`~kiosk.central.localdays.REPORT_TIME`), so that each is listed once and none is
-  also counted in the 06:00 report of its own day.
+  also counted in the 06:00 report of its own day. A month's: entries of its days that
+  reached the centre after its report was due (06:00 on the 1st after), per daily report
+  that listed them; they are counted in its figures too, as every entry held.
 - *Backlogs of unknown age*: kiosks whose latest health report has entries pending with a
   null age (its clock reads earlier than the oldest): no problem (a clock behind is
   ``clock_off`` already), but some may be of D, so they are listed, their age worded as on
@@ -69,15 +71,18 @@ UNKNOWN = "(không rõ / unknown)"
 MEASURES = ("scans", "ins", "outs", "duplicates", "manual")
 RATIOS = frozenset({"adoption_ratio", "scanning_ratio", "manual_share", "refused_share"})
 """The reports' keys whose values are fractions (None when there is nothing to divide by)."""
-VERSION = 3
+VERSION = 4
 """The reports' JSON version (``"version"``; a report without one is version 1). Version 2:
 a problem carries its ``params`` (numbers, ratios, UTC times: :data:`PROBLEM_PARAMS`),
 worded where it is shown, in its reader's language (:meth:`kiosk.central.web.i18n.Translator.
 detail`), instead of version 1's ``detail``, a sentence in English. Version 3: repeat scans
 (``duplicates``) are counted apart, no longer among ``ins`` and ``outs``; the monthly
 report's share of its points that scanned is ``scanning_ratio`` (version 2's monthly
-``adoption_ratio`` mixed two sets of points). A reader of an older version's key finds none
-rather than a figure that means something else."""
+``adoption_ratio`` mixed two sets of points). Version 4: a late entry is one that reached
+the centre after its day's 06:00 report (``late_entries``, before from local midnight); the
+monthly report lists its own (``late_entries``) and may name the report it ``replaces``. A
+reader of an older version's key finds none rather than a figure that means something
+else."""
 PROBLEM_PARAMS = {
     "no_scan_7_days": ("set_up_on",),
     "kiosk_silent_24h": ("last_seen_at",),
@@ -514,6 +519,11 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None,
                        **day_totals.get(d, ZERO),
                        "refused": sum(refused.get(d, Counter()).values()),
                        "people": people_by_day.get(d, 0)})
+    late = [{"received_on": received_on, "day": d, "entries": n}
+            for received_on, d, n in storage._query(
+                "SELECT received_on, day, CAST(sum(entries) AS BIGINT) FROM late_arrivals "
+                "WHERE day >= $1 AND day <= $2 AND received_on > $2 "
+                "GROUP BY received_on, day ORDER BY received_on, day", (first, last))]
     per_point = {checkpoint: {**dict(zip(MEASURES, values, strict=True)), "refused": 0,
                               "days_scanned": scanned}
                  for checkpoint, *values, scanned in storage._query(
@@ -539,7 +549,8 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None,
         "made_at": protocol.format_time(now),
         "summary": {"points_set_up": len(month_set_up), "points_scanned": len(month_scanned),
                     "scanning_ratio": ratio(len(month_scanned), len(month_set_up)),
-                    **{m: sum(row[m] for row in series) for m in measures}},
+                    **{m: sum(row[m] for row in series) for m in measures},
+                    "late_entries": sum(row["entries"] for row in late)},
         "not_derived": left.answer(),
         "by_day": series,
         "by_district": [{"district": name, "points_set_up": g["points_set_up"],
@@ -550,4 +561,15 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None,
         "by_point": [{**snap.describe(c), "set_up": c in month_set_up,
                       "days_scanned": v["days_scanned"], **{m: v[m] for m in measures}}
                      for c, v in sorted(per_point.items())],
+        "late_entries": late,
     }
+
+
+def late_since(storage: Storage, month: str, made_at: str) -> bool:
+    """Whether entries of ``month`` reached the centre after its report was due and after
+    ``made_at`` (a stored UTC time): a report of it made then is short of them."""
+    days = month_days(month)
+    return bool(storage._query(
+        "SELECT 1 FROM late_arrivals WHERE day >= $1 AND day <= $2 AND received_on > $2 "
+        "AND last_received_at > $3 LIMIT 1",
+        (days[0].isoformat(), days[-1].isoformat(), made_at)))

@@ -16,7 +16,7 @@ from kiosk.central.reports import RATIOS, UNKNOWN
 
 DEFAULT = "vi"
 LANGUAGES = messages.LANGUAGES
-DATES = frozenset({"day", "set_up_on", "closed_on"})
+DATES = frozenset({"day", "set_up_on", "closed_on", "received_on"})
 """A report's keys whose values are days (``YYYY-MM-DD``), worded by :meth:`Translator.date`."""
 _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")

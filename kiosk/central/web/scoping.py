@@ -12,7 +12,7 @@ from typing import Any
 
 from kiosk.central.reports import RATIOS
 
-_PROVINCE_ONLY = ("by_kind", "by_hour", "by_day")
+_PROVINCE_ONLY = ("by_kind", "by_hour", "by_day", "late_entries")
 _DISTRICT_SUMMARY = ("points_set_up", "points_scanned", "points_active_7d", "adoption_ratio",
                      "scanning_ratio", "scans", "ins", "outs", "duplicates", "manual",
                      "refused")
