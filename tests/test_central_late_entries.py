@@ -14,7 +14,8 @@ import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from central_support import CENTRAL, set_schema_version
+import pytest
+from central_support import CENTRAL, database_url, set_schema_version
 from openpyxl import load_workbook
 from report_support import GenKiosk, World, load, wire_entry
 
@@ -31,8 +32,8 @@ def _utc(local: str) -> dt.datetime:
     return dt.datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(ZONE)).astimezone(dt.UTC)
 
 
-def _centre(tmp_path: Path) -> str:
-    db = f"sqlite:///{tmp_path}/central.db"
+def _centre(tmp_path: Path, engine: str = "sqlite") -> str:
+    db = database_url(engine, tmp_path)
     with open_storage(db) as storage:
         load(storage, World(ZONE, [Checkpoint("P1", "Chợ Đồng Xoài", district="Đồng Xoài",
                                               kind="market", set_up_on="2026-11-01")],
@@ -90,12 +91,13 @@ def test_an_entry_is_late_once_its_days_0600_report_was_made_and_listed_once(
     assert now == made_20 + late_21[0]["entries"] + late_22[0]["entries"] == 5
 
 
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_a_database_from_before_counts_its_late_entries_again_by_the_new_rule(
-        tmp_path: Path) -> None:
+        tmp_path: Path, engine: str) -> None:
     """Opened by this version, a v37 database has the late entries of the days whose raw
     entries it holds counted again (an entry received at 00:05 is no longer late), with the
     time the latest arrived; a day purged before keeps its row as counted then."""
-    db = _centre(tmp_path)
+    db = _centre(tmp_path, engine)
     _arrives(db, "2026-11-20 23:00:00", "2026-11-21 00:05:00", 1)
     _arrives(db, "2026-11-20 22:00:00", "2026-11-21 09:00:00", 2)
     with open_storage(db) as storage, storage._transaction() as tx:
