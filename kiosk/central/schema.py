@@ -823,7 +823,9 @@ MIGRATIONS: list[list[Statement]] = [
         # received, so that `report monthly --if-due` remakes a month's report made before.
         # The rows of the days whose raw entries are held are recounted by those rules
         # (aggregates.recount_late, Storage._migrated); a day purged before keeps its rows
-        # as counted then (from midnight, its latest receipt unknown: NULL).
+        # as counted then (from midnight, its latest receipt unknown: NULL). The recount
+        # reads every entry held once, grouped by minute of receipt: ~1.6 s a million
+        # entries on SQLite (measured on a development machine), once.
         "ALTER TABLE late_arrivals ADD COLUMN last_received_at TEXT",
     ],
 ]
