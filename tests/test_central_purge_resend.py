@@ -218,7 +218,7 @@ def test_a_v25_batch_log_stays_as_it_was_and_later_batches_count_past_retention_
         assert push(storage, backlog(2, NOW - dt.timedelta(days=1))) == [protocol.ACCEPTED] * 2
         with storage._transaction() as tx:  # the log as v25 wrote it
             storage._execute(tx, "UPDATE batches SET duplicate = duplicate + past_retention")
-            undo_late(storage, tx)  # v35
+            undo_late(storage, tx)  # v38
             undo_duplicates(storage, tx)  # v31
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_contacts")

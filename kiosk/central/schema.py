@@ -831,7 +831,8 @@ MIGRATIONS: list[list[Statement]] = [
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38
-"""The schema version from which an entry is late once its day's report was made (v38): a database from before it has its late arrivals recounted when it reaches it."""
+"""The schema version from which an entry is late once its day's report was made: a
+database from before it has its late arrivals recounted when it reaches it."""
 DAY_SUBJECTS_VERSION = 14
 """The schema version that added the day sets: a database from before it is counted into them
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""
