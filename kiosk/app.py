@@ -127,6 +127,8 @@ class Kiosk:
                                      detail=Words("sqlite.damaged"))
                 self.store.clear_ended_runs()  # checked for: a run still going keeps its own
             stopped_cleanly = self.store.begin_run()
+            if config.sync.token or config.sync.token_file:  # as every command's open_store
+                self.store.note_configured(config.kiosk.id)
             self._check_owed = not ((checked or stopped_cleanly)
                                     and self.store.verified_recently())
             """The start owes a whole-file check beside scans, by the maintenance thread

@@ -215,6 +215,8 @@ def open_store(config: Config, *, check: bool = False, reading: bool = False,
     if damage:
         store.close()
         raise fail(store_failure(path, damage, language), EXIT_STORE)
+    if config.sync.token or config.sync.token_file:  # every command's open: the id is real
+        store.note_configured(config.kiosk.id)
     return store
 
 

@@ -175,9 +175,11 @@ def store_checks(path: Path, config: Any) -> list[Check]:
 
 
 def unenrolled_pending(conn: Any, config: Any) -> dict[str, int]:
-    """Pending entries by kiosk id, of the ids no centre ever enrolled
+    """Pending entries by kiosk id, of the ids nothing here shows enrolled
     (:func:`kiosk.sync.enrolling.never_enrolled`'s rule, on the doctor's own connection):
-    test scans, which only ``kiosk sync discard-unenrolled`` takes out of the queue."""
+    test scans, which only ``kiosk sync discard-unenrolled`` takes out of the queue, or a
+    real id whose records are gone (a store older than ``kiosk.configured``), which its
+    token sends: the doctor names both ways."""
     from kiosk.store import enrolment_evidence
 
     sync = config.sync

@@ -360,14 +360,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "Oldest entry waiting for the centre: {oldest} ({age})"),
     "doctor.oldest_pending_unenrolled": (
         "Lượt chờ gửi cũ nhất: {oldest} ({age}). {count} lượt chờ gửi được ghi dưới mã trạm "
-        "chưa từng đăng ký với trung tâm nào: {kiosks} (quét thử, demo?): không trung tâm "
-        "nào nhận chúng. Xem lại (`kiosk sync discard-unenrolled --kiosk-id {first} --reason "
-        "…` không có --yes chỉ đếm), rồi xoá bằng lệnh đó với --yes",
+        "không phải mã đã cấu hình của trạm này và không có ghi nhận nào cho thấy đã đăng ký ở "
+        "đây: {kiosks}. Nếu là lượt quét thử: xem lại (`kiosk sync discard-unenrolled "
+        "--kiosk-id {first} --reason …` không có --yes chỉ đếm), rồi xoá bằng lệnh đó với "
+        "--yes. Nếu {first} là mã trạm thật: gửi bằng mã đồng bộ của nó (`kiosk sync push "
+        "--kiosk-id {first} --token-file TỆP`) hoặc xuất ra tệp",
         "Oldest entry waiting for the centre: {oldest} ({age}). {count} waiting entries are "
-        "recorded under a kiosk id no centre ever enrolled: "
-        "{kiosks} (test or demo scans?): no centre will take them. Look first (`kiosk sync "
+        "recorded under a kiosk id that is not this kiosk's configured id and no record shows "
+        "enrolled here: {kiosks}. If these are test scans: look first (`kiosk sync "
         "discard-unenrolled --kiosk-id {first} --reason …` without --yes only counts them), "
-        "then delete them with the same command and --yes"),
+        "then delete them with the same command and --yes. If {first} is a real kiosk id: "
+        "send them with its token (`kiosk sync push --kiosk-id {first} --token-file FILE`) "
+        "or export them"),
     "doctor.no_reader": (
         "Không có máy quét hay camera nào được bật ({why}): trạm không đọc được mã nào, chỉ "
         "khai báo thủ công được. Đặt enabled = true ở một bảng [[devices]] trong {config}, "
@@ -602,14 +606,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "enrol.leave_pending_hint": ("Nếu vẫn đổi, chạy lại với --leave-pending",
                                  "To change anyway, run again with --leave-pending"),
     "enrol.pending_unenrolled": (
-        "Trạm còn {count} bản ghi chưa gửi của mã trạm {kiosks}, mã chưa từng đăng ký với "
-        "trung tâm nào (quét thử, demo?): không trung tâm nào nhận chúng. Nếu là bản ghi thử, "
-        "xoá trước: `kiosk sync discard-unenrolled --kiosk-id {first} --reason …`; muốn giữ "
-        "chúng, chạy lại với --leave-pending. Mã đăng ký chưa bị dùng",
-        "This kiosk still holds {count} unsent entries of kiosk id {kiosks}, which no centre "
-        "ever enrolled (test or demo scans?): no centre will take them. If they are tests, "
-        "delete them first: `kiosk sync discard-unenrolled --kiosk-id {first} --reason …`; to "
-        "keep them, run again with --leave-pending. The code is still unused"),
+        "Trạm còn {count} bản ghi chưa gửi của mã trạm {kiosks}: không phải mã đã cấu hình "
+        "của trạm này và không có ghi nhận nào cho thấy đã đăng ký ở đây. Nếu là lượt quét "
+        "thử, xoá trước: `kiosk sync discard-unenrolled --kiosk-id {first} --reason …`; nếu "
+        "{first} là mã trạm thật, gửi bằng mã đồng bộ của nó (`kiosk sync push --kiosk-id "
+        "{first} --token-file TỆP`) hoặc xuất ra tệp; muốn giữ chúng, chạy lại với "
+        "--leave-pending. Mã đăng ký chưa bị dùng",
+        "This kiosk still holds {count} unsent entries of kiosk id {kiosks}: not this kiosk's "
+        "configured id, and no record shows it enrolled here. If they are test scans, delete "
+        "them first: `kiosk sync discard-unenrolled --kiosk-id {first} --reason …`; if "
+        "{first} is a real kiosk id, send them with its token (`kiosk sync push --kiosk-id "
+        "{first} --token-file FILE`) or export them; to keep them, run again with "
+        "--leave-pending. The code is still unused"),
     "enrol.replays_off": (
         "Đã tắt thiết bị phát lại (chúng đọc mã từ tệp, không phải người qua chốt): {devices}",
         "Replay devices turned off (they play codes from a file, not people at the "
@@ -1447,10 +1455,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Not deleted: kiosk id {kiosk} was enrolled at a centre ({evidence}): its entries are "
         "real. Send them with that kiosk's token (`kiosk sync push --kiosk-id {kiosk} "
         "--token-file FILE`) or in a file (`kiosk sync export --kiosk-id {kiosk} --to FILE`)"),
-    "store.enrolment_audited": ("nhật ký kiểm tra ghi lần đăng ký của nó",
-                                "the audit log holds its enrolment"),
-    "store.enrolment_delivered": ("trung tâm đã nhận bản ghi của nó",
-                                  "the centre acknowledged entries of it"),
+    "store.enrolment_audited": (
+        "nhật ký kiểm tra ghi lần đăng ký của nó, hoặc nó từng được dùng với mã đồng bộ",
+        "the audit log holds its enrolment, or its use with a token"),
+    "store.enrolment_answered": ("trung tâm đã trả lời về bản ghi của nó (nhận hoặc từ chối)",
+                                 "the centre answered entries of it (acknowledged or refused)"),
+    "store.enrolment_exported": ("bản ghi của nó đã được xuất ra tệp cho trung tâm",
+                                 "entries of it were exported to a file for the centre"),
     "store.log.looked_at_again": (
         "{path}: lại truy cập được tệp kho dữ liệu, và đó vẫn là tệp đã mở",
         "{path}: the store file can be looked at again and is the file opened"),
@@ -1484,6 +1495,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "store.log.audit_read_only": (
         "kho dữ liệu chỉ đọc: không ghi vào nhật ký kiểm tra: {actor} {action} {detail}",
         "read-only store: not in the audit log: {actor} {action} {detail}"),
+    "store.log.configured_not_recorded": (
+        "Chưa ghi được vào nhật ký kiểm tra rằng mã trạm {kiosk} được cấu hình với mã đồng "
+        "bộ ({reason}); lần mở sau sẽ ghi lại",
+        "Could not write to the audit log that kiosk id {kiosk} is configured with a token "
+        "({reason}); the next open tries again"),
     "upkeep.log.not_started": (
         "chưa bắt đầu bảo trì kho dữ liệu {path}: {reason}; thử lại sau lần ghi tiếp theo",
         "store upkeep of {path} not started: {reason}; tried again after the next write"),
@@ -2688,21 +2704,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "refused before the stop; those the centre did not answer stay waiting here. Import "
         "the file at the centre again to learn the rest"),
     "sync.pending_unenrolled": (
-        "trong số đó, bản ghi của {kiosks} thuộc mã trạm chưa từng đăng ký với trung tâm nào "
-        "(quét thử, demo?): không trung tâm nào nhận, không mã đồng bộ nào gửi được chúng. "
-        "Xoá: `kiosk sync discard-unenrolled --kiosk-id {first} --reason …` (không có --yes: "
-        "chỉ đếm)",
-        "of these, the entries of {kiosks} are under a kiosk id no centre ever enrolled (test "
-        "or demo scans?): no centre will take them, no token can send them. To delete them: "
-        "`kiosk sync discard-unenrolled --kiosk-id {first} --reason …` (without --yes: only "
-        "counted)"),
+        "trong số đó, bản ghi của {kiosks} thuộc mã trạm không phải mã đã cấu hình của trạm "
+        "này và không có ghi nhận nào cho thấy đã đăng ký ở đây. Nếu là lượt quét thử: "
+        "`kiosk sync discard-unenrolled --kiosk-id {first} --reason …` (không có --yes: chỉ "
+        "đếm). Nếu {first} là mã trạm thật: gửi bằng mã đồng bộ của nó (`kiosk sync push "
+        "--kiosk-id {first} --token-file TỆP`) hoặc xuất ra tệp",
+        "of these, the entries of {kiosks} are under a kiosk id that is not this kiosk's "
+        "configured id and no record shows enrolled here. If these are test scans: `kiosk "
+        "sync discard-unenrolled --kiosk-id {first} --reason …` (without --yes: only "
+        "counted). If {first} is a real kiosk id: send them with its token (`kiosk sync push "
+        "--kiosk-id {first} --token-file FILE`) or export them"),
     "sync.discard_preview": (
-        "{count} bản ghi của mã trạm {kiosk} chưa từng tới trung tâm nào ({checkpoints}; từ "
-        "{first} đến {last}). Mã này chưa từng được đăng ký: không trung tâm nào nhận chúng. "
-        "Để xoá hẳn (ghi vào nhật ký kiểm tra), chạy lại với --yes",
-        "{count} entries of kiosk id {kiosk} never reached a centre ({checkpoints}; from "
-        "{first} to {last}). The id was never enrolled: no centre will take them. To delete "
-        "them for good (written to the audit log), run again with --yes"),
+        "{count} bản ghi của mã trạm {kiosk} chưa từng được gửi hay xuất ({checkpoints}; từ "
+        "{first} đến {last}), và không có ghi nhận nào ở đây cho thấy mã này đã đăng ký. "
+        "Trước khi xoá, kiểm tra ở trung tâm (`kiosk-central kiosks list`) rằng không có trạm "
+        "nào mang mã {kiosk}. Để xoá hẳn (ghi vào nhật ký kiểm tra), chạy lại với --yes",
+        "{count} entries of kiosk id {kiosk} were never sent nor exported ({checkpoints}; "
+        "from {first} to {last}), and no record here shows the id enrolled. Before deleting, "
+        "check at the centre (`kiosk-central kiosks list`) that no kiosk has the id {kiosk}. "
+        "To delete them for good (written to the audit log), run again with --yes"),
     "sync.discard_done": (
         "Đã xoá {count} bản ghi của mã trạm {kiosk} (nhật ký kiểm tra: sync.discard_unenrolled)",
         "Deleted {count} entries of kiosk id {kiosk} (audit log: sync.discard_unenrolled)"),

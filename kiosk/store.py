@@ -538,7 +538,8 @@ class OutboxSummary:
 
 @dataclass(frozen=True)
 class Unenrolled:
-    """The entries of a kiosk id that never reached a centre (:meth:`Store.unenrolled`)."""
+    """The pending entries of a kiosk id: never sent, exported nor answered
+    (:meth:`Store.unenrolled`)."""
     kiosk_id: str
     count: int
     checkpoints: dict[str, int]
@@ -2180,28 +2181,48 @@ class Store:
 
     def unenrolled(self, kiosk_id: str) -> Unenrolled:
         """What :meth:`discard_unenrolled` would remove: the entries recorded under
-        ``kiosk_id`` that the centre never acknowledged, and why the id is known to have
-        been enrolled (:func:`enrolment_evidence`), if it is."""
+        ``kiosk_id`` still pending (never sent, exported nor answered), and why the id is
+        known to have been enrolled (:func:`enrolment_evidence`), if it is."""
         with self.lock:
             return _unenrolled(self.conn, kiosk_id)
 
+    def note_configured(self, kiosk_id: str) -> None:
+        """Record once (``kiosk.configured``) that ``kiosk_id`` was this store's id with a
+        token: an enrolment made before the store existed, or whose audit record is gone,
+        still makes the id's entries real for :meth:`discard_unenrolled` after the config's
+        id changes (re-enrolment with ``--leave-pending``, a store restored elsewhere)."""
+        if self.read_only:
+            return
+        with self.lock:
+            known = self.conn.execute(
+                "SELECT 1 FROM audit_log WHERE action = ? AND json_valid(detail) AND "
+                "json_extract(detail, '$.kiosk') = ? LIMIT 1",
+                (CONFIGURED_ACTION, kiosk_id)).fetchone()
+        if not known:
+            try:
+                self.audit("kiosk", CONFIGURED_ACTION, {"kiosk": kiosk_id})
+            except StoreError as exc:  # the opener's own work says why; the next open tries
+                log.warning("%s", both("store.log.configured_not_recorded", kiosk=kiosk_id,
+                                       reason=exc))
+
     def discard_unenrolled(self, kiosk_id: str, actor: str, reason: str) -> Unenrolled:
-        """Delete the entries recorded under ``kiosk_id`` that never reached a centre
-        (pending, exported, refused): test and demo scans of a kiosk id no centre ever
-        registered (the sample config's ``kiosk-01``), which no token can send and which
-        would wait for ever. Refused (StoreError ``store.discard_enrolled``), nothing
-        deleted, when the id is known to have been enrolled: an enrolment of it in the
-        audit log, or an entry of it the centre acknowledged. One transaction: the entries,
-        their names in the search index and their people's presence rebuilt from what is
-        left, with the audit record (``sync.discard_unenrolled``: who, why, how many, per
-        checkpoint, first and last time and id); the bytes overwritten as the purge's are."""
+        """Delete the pending entries recorded under ``kiosk_id``: test and demo scans of a
+        kiosk id no centre ever registered (the sample config's ``kiosk-01``), which no
+        token can send and which would wait for ever. Refused (StoreError
+        ``store.discard_enrolled``), nothing deleted, when anything here shows the id
+        enrolled (:func:`enrolment_evidence`: an entry of it exported or answered, an
+        enrolment, a token or an export of it in the audit log). One transaction: the
+        entries, their names in the search index and their people's presence rebuilt from
+        what is left, with the audit record (``sync.discard_unenrolled``: who, why, how
+        many, per checkpoint, first and last time and id); the bytes overwritten as the
+        purge's are."""
         with self._overwriting(), self.transaction() as conn:
             found = _unenrolled(conn, kiosk_id)
             if found.enrolled is not None:
                 raise StoreError("store.discard_enrolled", kiosk=kiosk_id,
                                  evidence=Words(f"store.enrolment_{found.enrolled}"))
             doomed = conn.execute(
-                "DELETE FROM entries WHERE kiosk_id = ? AND sync_state != 'acknowledged' "
+                "DELETE FROM entries WHERE kiosk_id = ? AND sync_state = 'pending' "
                 "RETURNING id, scanned_at, name, checkpoint_id, subject_key",
                 (kiosk_id,)).fetchall()
             words: set[str] = set()
@@ -2685,28 +2706,38 @@ class Store:
 
 ENROL_ACTION = "kiosk.enrol"
 """The audit record of an enrolment (``kiosk enrol``, the technician screen): its ``kiosk``."""
+CONFIGURED_ACTION = "kiosk.configured"
+"""The audit record of an id this store was opened under with a token (the config's, or
+``kiosk sync push --kiosk-id``'s), once per id: its ``kiosk``."""
+_AUDITED_ID = ("SELECT action FROM audit_log WHERE action IN (?, ?, 'sync.export', "
+               "'sync.load_refusals') AND json_valid(detail) AND ? IN "
+               "(json_extract(detail, '$.kiosk'), json_extract(detail, '$.kiosk_id')) "
+               "ORDER BY id LIMIT 1")
 
 
 def enrolment_evidence(conn: sqlite3.Connection, kiosk_id: str) -> str | None:
-    """Why ``kiosk_id`` is known to have been enrolled at a centre: ``"audited"`` (an
-    enrolment of it in the audit log) or ``"delivered"`` (an entry of it the centre
-    acknowledged; reads the entries, not an index: about a second a million); None when
-    this store knows of no enrolment. The config's own id with a token is the caller's
-    to add: an enrolment before the store existed left no record here."""
-    if conn.execute("SELECT 1 FROM audit_log WHERE action = ? AND json_valid(detail) AND "
-                    "json_extract(detail, '$.kiosk') = ? LIMIT 1",
-                    (ENROL_ACTION, kiosk_id)).fetchone():
-        return "audited"
-    if conn.execute("SELECT 1 FROM entries WHERE kiosk_id = ? AND sync_state = 'acknowledged' "
-                    "LIMIT 1", (kiosk_id,)).fetchone():
-        return "delivered"
+    """Why ``kiosk_id`` is known to have been enrolled at a centre: ``"audited"`` (its
+    enrolment, or its use with a token, in the audit log), ``"exported"`` (a backlog file
+    of it written: that needs the centre's key) or ``"answered"`` (an entry of it the
+    centre acknowledged or refused, a refusals file of it loaded: the centre knew the id);
+    reads the entries, not an index: about a second a million. None when this store knows
+    of nothing: the config's own id with a token is the caller's to add (a store opened
+    before this record existed holds none of it)."""
+    row = conn.execute(_AUDITED_ID, (ENROL_ACTION, CONFIGURED_ACTION, kiosk_id)).fetchone()
+    if row:
+        return {"sync.export": "exported", "sync.load_refusals": "answered"}.get(
+            row[0], "audited")
+    row = conn.execute("SELECT sync_state FROM entries WHERE kiosk_id = ? AND "
+                       "sync_state != 'pending' LIMIT 1", (kiosk_id,)).fetchone()
+    if row:
+        return "exported" if row[0] == "sent" else "answered"
     return None
 
 
 def _unenrolled(conn: sqlite3.Connection, kiosk_id: str) -> Unenrolled:
     per_checkpoint = conn.execute(
         "SELECT checkpoint_id, count(*), min(scanned_at), max(scanned_at), min(id), max(id) "
-        "FROM entries WHERE kiosk_id = ? AND sync_state != 'acknowledged' "
+        "FROM entries WHERE kiosk_id = ? AND sync_state = 'pending' "
         "GROUP BY checkpoint_id ORDER BY checkpoint_id", (kiosk_id,)).fetchall()
     return Unenrolled(
         kiosk_id, sum(row[1] for row in per_checkpoint),

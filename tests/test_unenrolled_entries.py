@@ -10,7 +10,10 @@ device plays made-up people.
   longer sends the technician to ask the centre for a token of a kiosk it never had, and by
   ``kiosk doctor``), and ``kiosk sync discard-unenrolled`` deletes them: counted first,
   deleted only with ``--yes`` and a reason, written to the audit log, and refused for any id
-  the kiosk knows was enrolled. Nothing real is deleted unsent.
+  the kiosk knows was enrolled. Nothing real is deleted unsent: every id a store is opened
+  under with a token is recorded, so a kiosk enrolled before its store existed keeps its
+  backlog when it is enrolled again under a new id; only pending entries are ever deleted,
+  and an id with anything exported or answered by the centre is refused.
 
 Real parts: the ``kiosk`` command as a subprocess on real SQLite stores, a real
 ``kiosk-central serve`` on 127.0.0.1.
@@ -82,8 +85,9 @@ def test_a_first_look_before_enrolment_is_named_deleted_on_request_and_the_demo_
     refused = kiosk("enrol", "--code", code, "--config", str(config))
 
     assert refused.returncode == 1
-    assert ("This kiosk still holds 1 unsent entries of kiosk id kiosk-01 (1), which no "
-            "centre ever enrolled (test or demo scans?)") in refused.stderr
+    assert ("This kiosk still holds 1 unsent entries of kiosk id kiosk-01 (1): not this "
+            "kiosk's configured id, and no record shows it enrolled here. If they are test "
+            "scans, delete them first") in refused.stderr
     assert "`kiosk sync discard-unenrolled --kiosk-id kiosk-01 --reason …`" in refused.stderr
     assert "kiosks token kiosk-01" not in refused.stderr  # the centre never had it
     assert config.read_bytes() == before  # the code is still unused
@@ -92,8 +96,10 @@ def test_a_first_look_before_enrolment_is_named_deleted_on_request_and_the_demo_
                     "first look before enrolment", "--config", str(config))
 
     assert counted.returncode == 1, counted.stderr  # nothing deleted without --yes
-    assert counted.stdout.startswith("1 entries of kiosk id kiosk-01 never reached a centre "
-                                     "(CP-DEMO-01: 1; from 20")
+    assert counted.stdout.startswith("1 entries of kiosk id kiosk-01 were never sent nor "
+                                     "exported (CP-DEMO-01: 1; from 20")
+    assert ("check at the centre (`kiosk-central kiosks list`) that no kiosk has the id "
+            "kiosk-01") in counted.stdout
     assert "run again with --yes" in counted.stdout
     with closing(sqlite3.connect(store)) as db:
         assert db.execute("SELECT count(*) FROM entries").fetchone() == (1,)
@@ -140,35 +146,94 @@ def test_a_first_look_before_enrolment_is_named_deleted_on_request_and_the_demo_
 
 
 def test_an_id_the_store_knows_was_enrolled_is_never_discarded(tmp_path):
-    """An enrolment in the audit log, or one entry the centre acknowledged, and the id's
-    unsent entries are real: refused, nothing deleted, the way to send them named."""
+    """Anything that shows the id enrolled, and its unsent entries are real: refused,
+    nothing deleted, the way to send them named. An enrolment or a use with a token in the
+    audit log; an entry exported to a stick (that needs the centre's key) or an export of
+    it audited; an entry the centre acknowledged or refused, or a refusals file of it
+    loaded (the centre knew the id)."""
     path = tmp_path / "kiosk.db"
-    fill_backlog(path, 3, kiosk_id="lane-8", checkpoint_id="CP-QL1A")
-    delivered = fill_backlog(path, 4, kiosk_id="lane-7", checkpoint_id="CP-QL1A")
+    backlogs = {kiosk_id: fill_backlog(path, 3, kiosk_id=kiosk_id, checkpoint_id="CP-QL1A")
+                for kiosk_id in ("enrolled", "configured", "exported", "export-audited",
+                                 "acknowledged", "refused", "refusals-loaded")}
     store = Store(path)
     try:
-        store.audit("technician", "kiosk.enrol", {"kiosk": "lane-8", "checkpoint": "CP-QL1A"})
-        store.mark_synced(delivered[:1], {})
+        store.audit("technician", "kiosk.enrol", {"kiosk": "enrolled", "checkpoint": "CP-QL1A"})
+        store.note_configured("configured")
+        store.mark_sent(backlogs["exported"][:1])
+        store.audit("operator", "sync.export", {"file": "/media/usb/x.backlog",
+                                                "kiosk_id": "export-audited", "entries": 3})
+        store.mark_synced(backlogs["acknowledged"][:1], {})
+        store.mark_synced([], {backlogs["refused"][0]: "unknown kiosk"})
+        store.audit("operator", "sync.load_refusals", {"kiosk": "refusals-loaded", "count": 0})
 
-        for kiosk_id, evidence in (("lane-8", "store.enrolment_audited"),
-                                   ("lane-7", "store.enrolment_delivered")):
+        for kiosk_id, evidence in (("enrolled", "audited"), ("configured", "audited"),
+                                   ("exported", "exported"), ("export-audited", "exported"),
+                                   ("acknowledged", "answered"), ("refused", "answered"),
+                                   ("refusals-loaded", "answered")):
             with pytest.raises(StoreError) as refused:
                 store.discard_unenrolled(kiosk_id, "technician", "tidy up")
             assert refused.value.words.code == "store.discard_enrolled"
-            assert refused.value.words.params["evidence"].code == evidence
-        assert store.outbox_summary().pending == 3 + 3
+            assert refused.value.words.params["evidence"].code == f"store.enrolment_{evidence}"
+        assert store.outbox_summary().pending == 7 * 3 - 2
     finally:
         store.close()
     config = write_config(tmp_path / "config.toml", kiosk_id="lane-9",
                           server_url="http://127.0.0.1:9", token="")
 
-    cli = kiosk("sync", "discard-unenrolled", "--kiosk-id", "lane-7", "--reason", "tidy up",
+    cli = kiosk("sync", "discard-unenrolled", "--kiosk-id", "exported", "--reason", "tidy up",
                 "--yes", "--config", str(config))
 
     assert cli.returncode == 1
-    assert ("Not deleted: kiosk id lane-7 was enrolled at a centre (the centre acknowledged "
-            "entries of it): its entries are real") in cli.stderr
-    assert "`kiosk sync export --kiosk-id lane-7 --to FILE`" in cli.stderr
+    assert ("Not deleted: kiosk id exported was enrolled at a centre (entries of it were "
+            "exported to a file for the centre): its entries are real") in cli.stderr
+    assert "`kiosk sync export --kiosk-id exported --to FILE`" in cli.stderr
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("SELECT count(*) FROM entries").fetchone() == (7 * 3,)
+
+
+def test_a_kiosk_enrolled_before_its_store_existed_keeps_its_backlog_when_enrolled_anew(
+        centre, tmp_path):
+    """A fresh install: `kiosk enrol` runs before any store exists, so no enrolment is
+    written there. Its scans wait (the centre unreachable), then it is enrolled again under
+    a new id, leaving them pending: they are the old id's real backlog, which the store's
+    first open with the token recorded (``kiosk.configured``); status names the way to send
+    them, never calls them test scans, and the discard is refused."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="setup", server_url=centre.url,
+                          token="", checkpoint_id="CP-QL1A")
+    first = kiosk("enrol", "--code", qr_code(centre, "ql1a-07", "CP-QL1A", tmp_path / "a.png"),
+                  "--config", str(config))
+    assert first.returncode == 0, first.stderr
+    assert not (tmp_path / "kiosk.db").exists()
+    settings = config_mod.load(config)
+    settings_text = config.read_text(encoding="utf-8")
+    config.write_text(settings_text.replace(centre.url, "http://127.0.0.1:9"),
+                      encoding="utf-8")  # the centre unreachable: the scans wait
+    for scan in (CCCD, BINH):
+        assert kiosk("scan", scan, "--config", str(config)).returncode == 0
+    config.write_text(settings_text, encoding="utf-8")
+    assert settings.kiosk.id == "ql1a-07"
+
+    again = kiosk("enrol", "--code", qr_code(centre, "ql1a-08", "CP-QL1A", tmp_path / "b.png"),
+                  "--leave-pending", "--config", str(config))
+
+    assert again.returncode == 0, again.stderr
+    status = kiosk("sync", "status", "--offline", "--config", str(config))
+    assert "ql1a-07 (2)" in status.stdout
+    assert "test" not in status.stdout and "discard-unenrolled" not in status.stdout
+    assert "`kiosk sync push --kiosk-id ql1a-07 --token-file FILE`" in status.stdout
+    assert json.loads(kiosk("sync", "status", "--offline", "--json", "--config",
+                            str(config)).stdout)["pending_unenrolled"] == {}
+    discard = kiosk("sync", "discard-unenrolled", "--kiosk-id", "ql1a-07", "--reason",
+                    "test scans", "--yes", "--config", str(config))
+    assert discard.returncode == 1
+    assert ("Not deleted: kiosk id ql1a-07 was enrolled at a centre (the audit log holds its "
+            "enrolment, or its use with a token)") in discard.stderr
+    with closing(sqlite3.connect(tmp_path / "kiosk.db")) as db:
+        assert db.execute("SELECT count(*) FROM entries WHERE kiosk_id = 'ql1a-07' AND "
+                          "sync_state = 'pending'").fetchone() == (2,)
+        configured = [json.loads(d)["kiosk"] for (d,) in db.execute(
+            "SELECT detail FROM audit_log WHERE action = 'kiosk.configured'")]
+    assert configured.count("ql1a-07") == 1  # once, not at each of the scans' opens
 
 
 def test_discarding_leaves_every_other_kiosk_ids_entries_counted_and_found(tmp_path):
@@ -210,8 +275,12 @@ def test_sync_status_names_test_entries_left_behind_by_an_enrolment(tmp_path):
     status = kiosk("sync", "status", "--offline", "--config", str(config))
 
     assert status.returncode == 0, status.stderr
-    assert ("ALERT: of these, the entries of kiosk-01 (6) are under a kiosk id no centre "
-            "ever enrolled (test or demo scans?)") in status.stdout
+    assert ("ALERT: of these, the entries of kiosk-01 (6) are under a kiosk id that is not "
+            "this kiosk's configured id and no record shows enrolled here. If these are test "
+            "scans: `kiosk sync discard-unenrolled --kiosk-id kiosk-01 --reason …`") \
+        in status.stdout
+    assert ("If kiosk-01 is a real kiosk id: send them with its token (`kiosk sync push "
+            "--kiosk-id kiosk-01 --token-file FILE`) or export them") in status.stdout
     assert "`kiosk sync discard-unenrolled --kiosk-id kiosk-01 --reason …`" in status.stdout
     said = json.loads(kiosk("sync", "status", "--offline", "--json", "--config",
                             str(config)).stdout)
@@ -231,8 +300,9 @@ def test_the_doctor_names_old_test_entries_and_the_way_to_delete_them(tmp_path):
 
     assert not pending["ok"]
     assert pending["en"].startswith("Oldest entry waiting for the centre: ")
-    assert ("7 waiting entries are recorded under a kiosk id no centre ever enrolled: "
-            "kiosk-01 (7) (test or demo scans?)") in pending["en"]
+    assert ("7 waiting entries are recorded under a kiosk id that is not this kiosk's "
+            "configured id and no record shows enrolled here: kiosk-01 (7). If these are test "
+            "scans") in pending["en"]
     assert "`kiosk sync discard-unenrolled --kiosk-id kiosk-01 --reason …`" in pending["en"]
     assert "kiosk sync discard-unenrolled --kiosk-id kiosk-01" in pending["vi"]
 

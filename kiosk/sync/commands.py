@@ -112,13 +112,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     discard = sub.add_parser(
         "discard-unenrolled", parents=[common],
         help="delete the test entries of a kiosk id no centre ever enrolled",
-        description="Delete the entries recorded under a kiosk id no centre ever enrolled "
-                    "(the sample config's kiosk-01: `kiosk scan` tried before `kiosk enrol`, "
-                    "the demo device's codes): no token can send them, so they would wait "
-                    "for ever. Without --yes it only counts them. Refused for this kiosk's "
-                    "enrolled id and for any id this store knows was enrolled (its "
-                    "enrolment in the audit log, or entries the centre acknowledged). "
-                    "Written to the audit log. Exit code 1 when nothing was deleted.",
+        description="Delete the pending entries recorded under a kiosk id no centre ever "
+                    "enrolled (the sample config's kiosk-01: `kiosk scan` tried before "
+                    "`kiosk enrol`, the demo device's codes): no token can send them, so "
+                    "they would wait for ever. Without --yes it only counts them: check at "
+                    "the centre (`kiosk-central kiosks list`) that no kiosk has the id. "
+                    "Refused for this kiosk's configured id and for any id this store shows "
+                    "enrolled: its enrolment, its use with a token (recorded at each open "
+                    "with a token), an export or refusals file of it in the audit log, or an "
+                    "entry of it exported, acknowledged or refused. Written to the audit "
+                    "log. Exit code 1 when nothing was deleted.",
         **examples('kiosk sync discard-unenrolled --kiosk-id kiosk-01 --reason "test scans '
                    'before enrolment"',
                    'kiosk sync discard-unenrolled --kiosk-id kiosk-01 --reason "test scans '
@@ -303,6 +306,7 @@ def _worker(args: argparse.Namespace, *, read_when_full: bool = False,
     try:
         if token is None:
             return SyncWorker.from_config(config, store), config.kiosk.language
+        store.note_configured(args.kiosk_id)  # its token in hand: a real id, never discarded
         first = store.pending(1, kiosk_id=args.kiosk_id)
         return SyncWorker.from_config(
             config, store, kiosk_id=args.kiosk_id, token=token,

@@ -86,12 +86,13 @@ def left_behind(current: config_mod.Config, code: EnrolmentCode) -> dict[str, in
 
 
 def never_enrolled(current: config_mod.Config, kiosk_ids: Iterable[str]) -> list[str]:
-    """Those of ``kiosk_ids`` no centre ever enrolled as far as this kiosk can tell: not
-    the config's own id with a token, no enrolment of it in the store's audit log, no entry
-    of it acknowledged (:func:`kiosk.store.enrolment_evidence`). Their entries are test
-    scans no token can send (the sample's ``kiosk-01``): ``kiosk sync discard-unenrolled``
-    deletes them. None of them when the store cannot be read (nothing is offered for
-    deletion on a guess)."""
+    """Those of ``kiosk_ids`` nothing here shows enrolled: not the config's own id with a
+    token, nothing of it in the store (:func:`kiosk.store.enrolment_evidence`: no
+    enrolment, token or export of it in the audit log, no entry of it exported or
+    answered). Test scans (the sample's ``kiosk-01``), which ``kiosk sync
+    discard-unenrolled`` deletes, or a real id of a store older than those records, which
+    its token sends: the words name both ways. None of them when the store cannot be read
+    (nothing is offered for deletion on a guess)."""
     import sqlite3
 
     from kiosk.store import StoreError, enrolment_evidence, open_reading
@@ -116,8 +117,9 @@ def never_enrolled(current: config_mod.Config, kiosk_ids: Iterable[str]) -> list
 def record_enrolment(config: config_mod.Config, detail: dict[str, str], actor: str) -> None:
     """The enrolment in the store's audit log (``kiosk.enrol``, as the technician screen
     records it), so that the id is known as enrolled for good (``kiosk sync
-    discard-unenrolled`` refuses it); nothing when the kiosk has no store yet (its first
-    start makes it, under this id and token)."""
+    discard-unenrolled`` refuses it); nothing when the kiosk has no store yet: the first
+    open of the store with this id and token records it (``kiosk.configured``,
+    :meth:`kiosk.store.Store.note_configured`)."""
     from kiosk.store import ENROL_ACTION, Store, StoreError
 
     try:
