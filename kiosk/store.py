@@ -2214,8 +2214,9 @@ class Store:
         enrolment, a token or an export of it in the audit log). One transaction: the
         entries, their names in the search index and their people's presence rebuilt from
         what is left, with the audit record (``sync.discard_unenrolled``: who, why, how
-        many, per checkpoint, first and last time and id); the bytes overwritten as the
-        purge's are."""
+        many, per checkpoint, first and last time and id). The bytes are overwritten and
+        the log emptied as the purge's are: a connection the running kiosk holds open would
+        otherwise keep the deleted people's pages readable in the file."""
         with self._overwriting(), self.transaction() as conn:
             found = _unenrolled(conn, kiosk_id)
             if found.enrolled is not None:
@@ -2249,6 +2250,12 @@ class Store:
                 "last_id": found.last_id})
         if words:
             self._forget_words()
+        checkpointer = Checkpointer(self.path, self.identity)
+        try:
+            if not checkpointer.empty(CHORE_BUSY_MS):
+                log.warning("%s", both("purge.log_kept", path=self.path))
+        finally:
+            checkpointer.close()
         return found
 
     def retry_rejected(self, actor: str = "operator", chunk_rows: int = RETRY_CHUNK_ROWS) -> int:

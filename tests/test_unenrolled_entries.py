@@ -14,6 +14,7 @@ device plays made-up people.
   under with a token is recorded, so a kiosk enrolled before its store existed keeps its
   backlog when it is enrolled again under a new id; only pending entries are ever deleted,
   and an id with anything exported or answered by the centre is refused.
+* The deleted people are gone from the file even while the running kiosk holds it open.
 
 Real parts: the ``kiosk`` command as a subprocess on real SQLite stores, a real
 ``kiosk-central serve`` on 127.0.0.1.
@@ -234,6 +235,25 @@ def test_a_kiosk_enrolled_before_its_store_existed_keeps_its_backlog_when_enroll
         configured = [json.loads(d)["kiosk"] for (d,) in db.execute(
             "SELECT detail FROM audit_log WHERE action = 'kiosk.configured'")]
     assert configured.count("ql1a-07") == 1  # once, not at each of the scans' opens
+
+
+def test_discarded_people_are_gone_from_the_file_while_the_kiosk_holds_it_open(tmp_path):
+    """The running kiosk keeps a connection open: the discard empties the log into the file
+    as the purge does, so neither kiosk.db nor its -wal still holds the name or the number."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="kiosk-01",
+                          server_url="http://127.0.0.1:9", token="")
+    assert kiosk("scan", CCCD, "--config", str(config)).returncode == 0
+    number, name = CCCD.split("|")[0], CCCD.split("|")[2]
+    with closing(sqlite3.connect(tmp_path / "kiosk.db")) as running:
+        assert running.execute("SELECT count(*) FROM entries").fetchone() == (1,)
+
+        deleted = kiosk("sync", "discard-unenrolled", "--kiosk-id", "kiosk-01", "--reason",
+                        "test scan", "--yes", "--config", str(config))
+
+        assert deleted.returncode == 0, deleted.stderr
+        for file in tmp_path.glob("kiosk.db*"):
+            held = file.read_bytes()
+            assert name.encode() not in held and number.encode() not in held, file.name
 
 
 def test_discarding_leaves_every_other_kiosk_ids_entries_counted_and_found(tmp_path):
