@@ -177,3 +177,89 @@ def test_a_file_made_at_the_output_meanwhile_is_kept(tmp_path: Path) -> None:
     place(finished, tmp_path / "new.csv", force=False)
     assert (tmp_path / "new.csv").read_text() == "the command's file"
     assert not finished.exists()
+
+
+# -- files a technician or an administrator asks for: a capture, a snapshot, a QR ---------
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def this_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command run here (`kiosk`, `kiosk-central`, the camera check) is this tree's."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+
+
+def test_a_capture_of_a_card_read_live_is_created_for_the_owner_only(tmp_path: Path) -> None:
+    """`kiosk devices watch PORT --save FILE` while a real card is scanned: the capture holds
+    the card's whole payload (number, name, birth date, address) as hex, so it is 0600 —
+    and so is a capture saved over an earlier one that was readable by all."""
+    from devices_support import Pty
+    from test_devices_commands import decoded
+
+    capture = tmp_path / "lane1.capture"
+    capture.write_text("an earlier capture")
+    os.chmod(capture, 0o644)
+    with Pty() as pty:
+        watching = subprocess.Popen(
+            [sys.executable, "-m", "kiosk.cli", "devices", "watch", pty.path, "--count", "1",
+             "--save", str(capture), "--config", str(tmp_path / "none.toml")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert watching.stdout is not None
+        assert "watching" in watching.stdout.readline()  # the port is open
+        pty.send(CCCD_AN.encode() + b"\r")
+        out, err = watching.communicate(timeout=60)
+    assert watching.returncode == 0, err
+    assert f"capture saved: {capture}" in out
+    assert decoded(capture) == [CCCD_AN.encode()]  # the whole identity, replayable
+    assert mode(capture) == 0o600
+
+
+@pytest.mark.parametrize("command", [
+    ["kiosk.cli", "devices", "watch", "/dev/ttyNONE", "--save"],
+    ["kiosk.devices.camera", "/dev/videoNONE", "--snapshot"]])
+def test_a_capture_or_snapshot_into_a_folder_not_there_is_refused_before_the_device_is_opened(
+        tmp_path: Path, command: list[str]) -> None:
+    """The folder is the technician's (a stick): never made on the kiosk's own disk."""
+    proc = subprocess.run([sys.executable, "-m", *command, str(tmp_path / "stick" / "x.jpg")],
+                          capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)
+    assert proc.returncode == 2
+    assert f"there is no folder {tmp_path / 'stick'}, nothing written" in proc.stderr
+    assert "NONE" not in proc.stderr + proc.stdout
+    assert not (tmp_path / "stick").exists()
+
+
+def test_a_camera_snapshot_is_created_for_the_owner_only(tmp_path: Path) -> None:
+    """`python -m kiosk.devices.camera SOURCE --snapshot FILE`, as technician.md shows it:
+    the picture is of what was held up to the camera, a citizen's card or QR code."""
+    from camera_support import Shot, qr_image, write_video
+
+    video = tmp_path / "card.avi"
+    write_video(video, [Shot(3), Shot(5, qr_image(CCCD_AN, scale=4)), Shot(3)])
+    snapshot = tmp_path / "cam.jpg"
+    proc = subprocess.run([sys.executable, "-m", "kiosk.devices.camera", str(video),
+                           "--seconds", "30", "--snapshot", str(snapshot)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert snapshot.read_bytes().startswith(b"\xff\xd8")  # a JPEG
+    assert mode(snapshot) == 0o600
+
+
+@pytest.mark.parametrize("name", ["ql1a-02.png", "ql1a-02.svg"])
+def test_an_enrolment_qr_is_created_for_the_owner_only(tmp_path: Path, name: str) -> None:
+    """`kiosk-central kiosks add --qr` and `kiosks token --qr`: the QR carries a one-time
+    secret that enrols a kiosk for 24 hours — a credential, as a token file is."""
+    central = str(Path(sys.executable).with_name("kiosk-central"))
+    db = f"sqlite:///{tmp_path / 'central.db'}"
+    qr = tmp_path / name
+    for command in (["kiosks", "add", "--checkpoint", "CP-QL1A", "--name", "Làn 2",
+                     "--kiosk-id", "ql1a-02"],
+                    ["kiosks", "token", "ql1a-02", "--reason", "máy thay mới / new machine"]):
+        qr.unlink(missing_ok=True)
+        proc = subprocess.run([central, *command, "--db", db, "--qr", str(qr), "--server-url",
+                               "https://central.example.vn"], capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert qr.stat().st_size > 0
+        assert mode(qr) == 0o600, command
+

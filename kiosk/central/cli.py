@@ -352,8 +352,12 @@ def _qr_problem(path: str, url: str | None) -> str | None:
     """Why ``--qr path`` with ``--server-url url`` cannot be written (None: it can), asked
     before anything changes: a file of another kind would fail only once the kiosk is added
     or its token replaced."""
+    from kiosk.private_files import existing_output
+
     if Path(path).suffix.lower() not in QR_KINDS:
         return both("central.qr_bad_suffix", path=path)
+    if (refusal := existing_output(path, force=True, example="kiosk.png")) is not None:
+        return refusal.worded(None)
     return _server_url_problem(url)
 
 
@@ -397,10 +401,18 @@ def _enrolment_code(args: argparse.Namespace, storage: Storage, kiosk: Kiosk) ->
 
 
 def _write_qr(path: str, code: EnrolmentCode) -> Any:
+    """The QR written 0600: it carries a one-time secret that enrols a kiosk until it
+    expires, as a token file does."""
+    import io
+
     import segno
 
+    from kiosk.private_files import replace_file
+
     qr = segno.make_qr(code.text(), error="m")
-    qr.save(path, kind=Path(path).suffix.lower()[1:], scale=8, border=4)
+    picture = io.BytesIO()
+    qr.save(picture, kind=Path(path).suffix.lower()[1:], scale=8, border=4)
+    replace_file(path, picture.getvalue(), output=True)
     return qr
 
 

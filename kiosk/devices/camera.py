@@ -28,7 +28,6 @@ so the stuck capture thread ends and lets go of its connection).
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import statistics
@@ -55,6 +54,7 @@ from kiosk.devices.kinds.camera import CameraOptions
 from kiosk.devices.qr_decoders import Outline, ZbarUnavailable
 from kiosk.enrolment import masked
 from kiosk.messages import Words, both
+from kiosk.private_files import existing_output, replace_file
 from kiosk.scan import Scan
 from kiosk.schema import ConfigError
 
@@ -353,7 +353,7 @@ def draw_preview(preview: Preview) -> np.ndarray:
 PROG = "python -m kiosk.devices.camera"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> CommandParser:
     """The camera check's command line, refused in both languages as ``kiosk``'s."""
     parser = CommandParser(
         prog=PROG,
@@ -388,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
             "height": args.height, "backend": args.backend, "preview_fps": 5})
     except ConfigError as exc:
         parser.error(str(exc))
+    if args.snapshot and (refusal := existing_output(args.snapshot, force=True,
+                                                     example="cam.jpg")) is not None:
+        parser.refuse(refusal)  # before the camera is opened
     device = CameraDevice(options)
     stop = threading.Event()
     failure: list[BaseException] = []
@@ -413,7 +416,9 @@ def main(argv: list[str] | None = None) -> int:
     thread.join(5.0)
     preview = device.preview()
     if args.snapshot and preview is not None:
-        cv2.imwrite(args.snapshot, draw_preview(preview))
+        _, picture = cv2.imencode(Path(args.snapshot).suffix, draw_preview(preview))
+        # 0600: the picture is of whatever was held up, a citizen's card or QR code
+        replace_file(args.snapshot, picture.tobytes(), output=True)
         print(both("camera.preview_saved", path=args.snapshot))
     if failure:
         print(f"{both('camera.error')}: {failure[0]}", file=sys.stderr)

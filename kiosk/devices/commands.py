@@ -52,9 +52,18 @@ def cmd_watch(args: argparse.Namespace) -> int:
         from kiosk.devices.watching import watch, watch_options
     except ImportError as exc:
         return _missing_library(exc)
+    from kiosk.private_files import OutputExists, existing_output
+
+    if args.save and (refusal := existing_output(args.save, force=True,
+                                                 example="lane1.capture")) is not None:
+        print(refusal.worded(None), file=sys.stderr)  # before the device is opened
+        return EXIT_USAGE
     try:
         options = watch_options(args)
         watch(options, sys.stdout, count=args.count, seconds=args.seconds, save=args.save or "")
+    except OutputExists as exc:  # its folder removed meanwhile, say
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
     except ImportError as exc:  # e.g. pyserial missing for a serial device
         return _missing_library(exc)
     except config_mod.ConfigError as exc:

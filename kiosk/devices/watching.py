@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import fnmatch
+import io
 import os
 import sys
 import threading
@@ -31,6 +32,7 @@ from kiosk.devices.kind import DeviceKind, DeviceOptions
 from kiosk.devices.registry import kinds
 from kiosk.devices.stream import Idle, Item
 from kiosk.messages import Words, both
+from kiosk.private_files import open_output
 from kiosk.timestamps import DEFAULT_TIMEZONE
 
 OVERRIDES = {"baudrate": "baud", "terminator": "terminator", "layout": "layout",
@@ -175,7 +177,9 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
     with contextlib.ExitStack() as stack:
         writer = None
         if save:
-            stream = stack.enter_context(open(save, "w", encoding="utf-8"))
+            # 0600: a capture of a real card holds that person's number, name and address
+            stream = stack.enter_context(io.TextIOWrapper(open_output(save, force=True),
+                                                          encoding="utf-8"))
             writer = CaptureWriter(stream, options, comment=f"device {options.id} {where}")
         if device is not None:
             stack.callback(device.close)
