@@ -539,8 +539,16 @@ def running_account() -> str:
 
 
 def exposure_warnings(config: Config) -> list[str]:
-    """The store, the token file and the backlog signing key, when group or others may read
-    them (kiosk.db holds identities, the others the kiosk's credentials)."""
+    """:func:`exposures` as warnings in the config's language."""
+    return [messages.text("cli.readable_by_others", config.kiosk.language, warning=found)
+            for found in exposures(config)]
+
+
+def exposures(config: Config) -> list[messages.Words]:
+    """The store, the token file and the backlog signing key when group or others may read
+    them (kiosk.db holds identities, the others the kiosk's credentials), and the config
+    itself when it holds the token inline (``[sync] token = "…"``, as ``kiosk-central
+    kiosks add`` prints it): each named with its mode and the fix."""
     from kiosk.private_files import exposure
     from kiosk.sync.kiosk_keys import KioskKeys, token_path
 
@@ -548,9 +556,13 @@ def exposure_warnings(config: Config) -> list[str]:
     if (token := token_path(config)) is not None:
         paths.append(token)
     paths.append(KioskKeys.for_config(config).signing_key_path)
-    return [messages.text("cli.readable_by_others", config.kiosk.language, path=str(path),
-                          mode=mode)
-            for path in paths if (mode := exposure(path))]
+    found = [messages.Words("files.readable_by_others", {"path": str(path), "mode": mode})
+             for path in paths if (mode := exposure(path))]
+    if config.sync.token.strip() and config.source is not None and (
+            mode := exposure(config.source)):
+        found.append(messages.Words("files.token_inline_readable",
+                                    {"path": str(config.source), "mode": mode}))
+    return found
 
 
 OWN_COMMANDS = ("run", "scan", "entries", "stats", "export", "config", "store")

@@ -71,6 +71,7 @@ def run_checks(config_path: Path) -> list[Check]:
     except config_mod.ConfigError as exc:
         return [_check("config", False, "doctor.config_bad", detail=exc)]
     checks = [_check("config", True, "doctor.config_ok", path=config_path)]
+    checks += file_checks(config)
     checks += store_checks(config.store_path, config)
     reader = reader_check(config, config_path)
     if reader is not None:
@@ -85,6 +86,18 @@ def run_checks(config_path: Path) -> list[Check]:
         checks.append(screen)
     checks.append(audio_check())
     return checks
+
+
+def file_checks(config: Any) -> list[Check]:
+    """A warning for each file holding identities or the kiosk's credentials that group or
+    others may read (:func:`kiosk.cli.exposures`), as ``kiosk run`` and ``config check``
+    give; one passing check when there is none."""
+    from kiosk.cli import exposures
+
+    found = exposures(config)
+    return [_check(f"files:{words.params['path']}", True, words.code, warning=True,
+                   **words.params) for words in found] or [
+        _check("files", True, "doctor.files_private")]
 
 
 def store_checks(path: Path, config: Any) -> list[Check]:

@@ -331,6 +331,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # -- `kiosk doctor`
     "doctor.config_bad": ("Cấu hình sai: {detail}", "Config invalid: {detail}"),
     "doctor.config_ok": ("Cấu hình hợp lệ ({path})", "Config valid ({path})"),
+    "doctor.files_private": (
+        "Kho dữ liệu, mã đồng bộ và khoá ký chỉ chủ sở hữu đọc được",
+        "Store, sync token and signing key readable by their owner only"),
     "doctor.no_store": ("Chưa có kho dữ liệu {path}: chạy `kiosk run` một lần",
                         "No store at {path}: run `kiosk run` once"),
     "doctor.writable": ("Thư mục kho ghi được ({folder})", "Store folder writable ({folder})"),
@@ -1117,9 +1120,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This command needs the {package} package (extra \"{extra}\"): install it with "
         "`make install` or `pip install 'checkpoint-kiosk[{extra}]'`",
     ),
-    "cli.readable_by_others": (
-        "CẢNH BÁO: người dùng khác đọc được {path} (quyền {mode}); chạy: chmod 600 {path}",
-        "WARNING: other users can read {path} (mode {mode}); run: chmod 600 {path}",
+    "cli.readable_by_others": ("CẢNH BÁO: {warning}", "WARNING: {warning}"),
+    "files.readable_by_others": (
+        "người dùng khác đọc được {path} (quyền {mode}); chạy: chmod 600 {path}",
+        "other users can read {path} (mode {mode}); run: chmod 600 {path}",
+    ),
+    "files.token_inline_readable": (
+        "người dùng khác đọc được {path} (quyền {mode}), tệp chứa mã đồng bộ (token) của trạm "
+        "([sync] token); chạy: chmod 600 {path}, hoặc chuyển mã sang một tệp riêng (chỉ chủ "
+        "sở hữu đọc được, chmod 600) và ghi [sync] token_file = đường dẫn tệp đó",
+        "other users can read {path} (mode {mode}), which holds the kiosk's sync token "
+        "([sync] token); run: chmod 600 {path}, or move the token into a file of its own "
+        "(readable by its owner only, chmod 600) named by [sync] token_file",
     ),
     "cli.store_damaged": (
         "Tệp dữ liệu bị hỏng. Dừng trạm, rồi chạy: kiosk store recover (giữ lại tệp hỏng)",
@@ -1694,6 +1706,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Warning: the QR points at {url}; only a kiosk on this very machine reaches it"),
     "central.token_once": ("Mã truy cập, chỉ hiển thị MỘT lần", "Token, shown only ONCE"),
     "central.on_the_kiosk": ("Trên máy kiosk, trong config.toml", "On the kiosk, in config.toml"),
+    "central.token_file_hint": (
+        "và mã ở trên, chỉ mình nó, trong tệp sync-token cạnh config.toml (chạy: chmod 600 "
+        "sync-token); đừng ghi mã vào config.toml",
+        "and the token above, alone, in the file sync-token beside config.toml (run: chmod 600 "
+        "sync-token); not in config.toml itself"),
     "central.no_kiosks": ("Chưa có máy nào", "No kiosks enrolled"),
     "central.clock_warning": (
         "đồng hồ máy lệch hơn {seconds} giây",

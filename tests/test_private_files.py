@@ -50,6 +50,7 @@ path = "data/kiosk.db"
 token = "{TOKEN}"
 token_file = "token"
 """, encoding="utf-8")
+    os.chmod(path, 0o600)  # it holds the token too
     return path
 
 
@@ -263,3 +264,64 @@ def test_an_enrolment_qr_is_created_for_the_owner_only(tmp_path: Path, name: str
         assert qr.stat().st_size > 0
         assert mode(qr) == 0o600, command
 
+
+# -- a token inline in config.toml ----------------------------------------------------------
+def test_a_token_inline_in_a_config_others_can_read_is_warned_and_its_bak_kept_private(
+        tmp_path: Path) -> None:
+    """The token as `kiosks add` printed it once, pasted into config.toml as [sync] token
+    (the file 0644, as an editor leaves it): `config check` and `doctor` warn, naming the
+    fix; `kiosks add` itself suggests a token_file. `kiosk enrol` then moves the token out
+    of the config, and the config.toml.bak it keeps, which still holds it, is 0600."""
+    from central_support import CentralServer
+    from test_enrolment import kiosk_config
+
+    db = f"sqlite:///{tmp_path / 'central.db'}"
+    central = str(Path(sys.executable).with_name("kiosk-central"))
+    added = subprocess.run([central, "kiosks", "add", "--db", db, "--checkpoint", "CP-QL1A",
+                            "--name", "Làn 1", "--kiosk-id", "ql1a-01"],
+                           capture_output=True, text=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.split("ONCE:")[1].splitlines()[1].strip()
+    assert '[sync]   enabled = true   token_file = "sync-token"' in added.stdout
+    assert "the token above, alone, in the file sync-token beside config.toml (run: chmod " \
+           "600 sync-token)" in added.stdout
+    config = kiosk_config(tmp_path / "kiosk")
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'token = ""', f'token = "{token}"'), encoding="utf-8")
+    assert mode(config) == 0o644
+
+    checked = kiosk(config, "config", "check")
+    fix = (f"other users can read {config} (mode 0644), which holds the kiosk's sync token "
+           f"([sync] token); run: chmod 600 {config}, or move the token into a file of its "
+           "own (readable by its owner only, chmod 600) named by [sync] token_file")
+    assert (f"CẢNH BÁO: người dùng khác đọc được {config} (quyền 0644), tệp chứa mã đồng bộ "
+            f"(token) của trạm ([sync] token); chạy: chmod 600 {config}, hoặc chuyển mã sang "
+            "một tệp riêng") in checked.stderr  # the shipped config's language
+    doctor = subprocess.run([sys.executable, "-m", "kiosk.cli", "doctor", "--json", "--config",
+                             str(config)], capture_output=True, text=True, timeout=120)
+    found = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}
+    assert found[f"files:{config}"]["en"] == fix
+    assert found[f"files:{config}"]["warning"] and found[f"files:{config}"]["ok"]
+    assert token not in checked.stderr + doctor.stdout
+
+    os.chmod(config, 0o600)
+    assert "đọc được" not in kiosk(config, "config", "check").stderr
+    os.chmod(config, 0o644)
+
+    centre = CentralServer(db)
+    try:
+        given = subprocess.run([central, "kiosks", "token", "ql1a-01", "--db", db, "--reason",
+                                "token ra tệp / token to a file", "--qr",
+                                str(tmp_path / "code.png"), "--server-url", centre.url,
+                                "--json"], capture_output=True, text=True, timeout=60)
+        assert given.returncode == 0, given.stderr
+        enrolled = kiosk(config, "enrol", "--code", json.loads(given.stdout)["code"])
+    finally:
+        centre.stop()
+    assert enrolled.returncode == 0, enrolled.stderr
+    assert token not in config.read_text(encoding="utf-8")
+    assert "đọc được" not in kiosk(config, "config", "check").stderr  # a token no more
+    backup = config.with_name("config.toml.bak")
+    assert f'token = "{token}"' in backup.read_text(encoding="utf-8")
+    assert mode(backup) == 0o600
+    assert mode(config) == 0o644  # the config keeps its mode

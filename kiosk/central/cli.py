@@ -329,14 +329,21 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
     _enrolled(kiosk)
     print(f"{both('central.token_once')}:")
     print(f"  {token}")
-    print(f"{both('central.on_the_kiosk')}:")
-    print(KIOSK_CONFIG.format(kiosk=kiosk.id, checkpoint=kiosk.checkpoint_id))
+    _kiosk_config(kiosk)
     return 0
 
 
 KIOSK_CONFIG = ('  [kiosk]  id = "{kiosk}"   checkpoint_id = "{checkpoint}"\n'
-                '  [sync]   enabled = true   token = "…"')
-"""What goes into the kiosk's config.toml (TOML: the same in every language)."""
+                '  [sync]   enabled = true   token_file = "sync-token"')
+"""What goes into the kiosk's config.toml (TOML: the same in every language): the token in
+a file of its own, 0600, where ``kiosk enrol`` puts it — not inline, in a config.toml often
+readable by all (``kiosk config check`` warns then)."""
+
+
+def _kiosk_config(kiosk: Kiosk) -> None:
+    print(f"{both('central.on_the_kiosk')}:")
+    print(KIOSK_CONFIG.format(kiosk=kiosk.id, checkpoint=kiosk.checkpoint_id))
+    print(both("central.token_file_hint"))
 
 
 def _enrolled(kiosk: Kiosk) -> None:
@@ -581,8 +588,7 @@ def cmd_kiosks_token(args: argparse.Namespace) -> int:
     _restored(kiosk, was_revoked_at)
     print(f"{both('central.token_once')}:")
     print(f"  {prepared.token}")
-    print(f"{both('central.on_the_kiosk')}:")
-    print(KIOSK_CONFIG.format(kiosk=kiosk.id, checkpoint=kiosk.checkpoint_id))
+    _kiosk_config(kiosk)
     return 0
 
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +34,7 @@ from kiosk import config as config_mod
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import kinds
 from kiosk.messages import os_words
-from kiosk.private_files import hand_over
+from kiosk.private_files import hand_over, open_private, replace_file
 
 
 @dataclass(frozen=True)
@@ -166,20 +168,20 @@ def check_writable(path: Path, folder: Path | None = None) -> None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Replace the file ``path`` names, through a link (:func:`real_target`)."""
+    """Replace the file ``path`` names, through a link (:func:`real_target`); the new file
+    keeps the old one's mode, and is readable by its owner only until then (it may hold a
+    token)."""
     path = real_target(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(temporary, "w", encoding="utf-8", newline="") as out:
+        with open_private(temporary, "w", encoding="utf-8", newline="") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
         hand_over(temporary)
         if path.exists():
             shutil.copymode(path, temporary)
-            backup = path.with_name(path.name + ".bak")
-            shutil.copy2(path, backup)
-            hand_over(backup)
+            _back_up(path)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
@@ -188,6 +190,29 @@ def write_atomically(path: Path, text: str) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _back_up(path: Path) -> None:
+    """Keep the file as it was in ``NAME.bak`` (its mode and times too), readable by its
+    owner only when it holds the kiosk's token inline (``[sync] token = "…"``): ``kiosk
+    enrol`` moves the token out of the config, and a .bak readable by all would keep it."""
+    old = path.read_bytes()
+    found = path.stat()
+    mode = stat.S_IMODE(found.st_mode)
+    backup = path.with_name(path.name + ".bak")
+    replace_file(backup, old, mode=mode & ~0o077 if _holds_token(old) else mode)
+    os.utime(backup, ns=(found.st_atime_ns, found.st_mtime_ns))
+    hand_over(backup)
+
+
+def _holds_token(text: bytes) -> bool:
+    """Whether a config's text sets ``[sync] token``; a text that cannot be read as TOML
+    is taken to (it may)."""
+    try:
+        sync = tomllib.loads(text.decode("utf-8-sig")).get("sync")
+    except ValueError:  # UnicodeDecodeError too
+        return True
+    return isinstance(sync, dict) and bool(sync.get("token"))
 
 
 def save_devices(path: Path, drafts: Sequence[DeviceDraft]) -> config_mod.Config:
