@@ -30,6 +30,7 @@ from kiosk.ids import ENROLMENT_ID_RE, RESERVED_DEVICE_IDS
 from kiosk.messages import Words, os_words
 from kiosk.schema import REQUIRED, ConfigError, Opt, Section, opt, show
 from kiosk.timestamps import DEFAULT_TIMEZONE
+from kiosk.toml_words import toml_refusal
 
 __all__ = ["MAX_CONFIG_BYTES", "REQUIRED", "CertificateSettings", "Config", "ConfigError",
            "DeviceOptions", "KioskSettings", "Opt", "PolicySettings", "Section",
@@ -322,4 +323,5 @@ def _tables(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except ValueError as exc:
-        raise ConfigError("config.not_toml", path=path, detail=exc) from None
+        detail, where = toml_refusal(exc, text)
+        raise ConfigError("config.not_toml", path=path, detail=detail, where=where) from None

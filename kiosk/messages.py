@@ -2283,8 +2283,65 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "lưu tệp dạng UTF-8",
                         "{path}: not UTF-8 text (byte {value} at offset {byte}); save the file "
                         "as UTF-8"),
-    "config.not_toml": ("{path}: không phải TOML hợp lệ: {detail}",
-                        "{path}: not valid TOML: {detail}"),
+    "config.not_toml": ("{path}: không phải TOML hợp lệ ({where}): {detail}",
+                        "{path}: not valid TOML ({where}): {detail}"),
+    # -- why a file is not TOML (kiosk/toml_words.py: tomllib's reasons, worded)
+    "config.toml.at": ("dòng {line}, cột {column}", "at line {line}, column {column}"),
+    "config.toml.at_key": ("dòng {line}, cột {column}, khoá {key}",
+                           "at line {line}, column {column}, key {key}"),
+    "config.toml.at_end": ("ở cuối tệp", "at the end of the file"),
+    "config.toml.invalid_statement": (
+        "dòng này không phải khoá = giá trị, [bảng] hay # chú thích",
+        "this line is neither key = value, a [table] nor a # comment"),
+    "config.toml.expected_newline": (
+        "sau một giá trị chỉ được có chú thích (#) rồi xuống dòng",
+        "only a comment (#) may follow a value on its line"),
+    "config.toml.set_twice": ("khoá này đã được đặt ở trên: mỗi khoá chỉ một lần",
+                              "this key is already set above: each key only once"),
+    "config.toml.table_twice": ("bảng [{key}] đã có ở trên: mỗi bảng chỉ một lần",
+                                "the table [{key}] is already there above: each table once"),
+    "config.toml.unclosed_table": ("thiếu dấu ] đóng tên bảng", "the table name lacks its ]"),
+    "config.toml.expected_equals": ("sau tên khoá cần dấu =", "a key needs an = after it"),
+    "config.toml.bad_key": (
+        "tên khoá chỉ gồm chữ không dấu, số, _ và -, hoặc đặt trong nháy",
+        "a key is made of ASCII letters, digits, _ and -, or quoted"),
+    "config.toml.unclosed_array": ("danh sách [ … ] thiếu dấu ] đóng (hoặc thiếu dấu phẩy)",
+                                   "a list [ … ] lacks its closing ] (or a comma)"),
+    "config.toml.unclosed_inline_table": (
+        "bảng {{ … }} thiếu dấu }} đóng (hoặc thiếu dấu phẩy)",
+        "an inline table {{ … }} lacks its }} (or a comma)"),
+    "config.toml.bad_escape": (
+        "chuỗi trong nháy kép của TOML không có cách viết {escape}: viết {fixed} (dấu \\ gấp "
+        "đôi), hoặc {literal} (nháy đơn: không có cách viết đặc biệt nào)",
+        "a TOML string in double quotes has no escape {escape}: write {fixed} (the backslash "
+        "doubled), or {literal} (single quotes: no escapes at all)"),
+    "config.toml.bad_escape_doubled": (
+        "chuỗi trong nháy kép của TOML không có cách viết {escape}: viết {fixed} (dấu \\ gấp "
+        "đôi)",
+        "a TOML string in double quotes has no escape {escape}: write {fixed} (the backslash "
+        "doubled)"),
+    "config.toml.bad_escape_any": (
+        "chuỗi trong nháy kép của TOML chỉ nhận \\b \\t \\n \\f \\r \\\" \\\\ \\uXXXX sau dấu "
+        "\\: viết \\\\ cho một dấu \\, hoặc dùng nháy đơn '…' (không có cách viết đặc biệt)",
+        "a TOML string in double quotes takes only \\b \\t \\n \\f \\r \\\" \\\\ \\uXXXX after "
+        "a backslash: write \\\\ for one, or use single quotes '…' (no escapes at all)"),
+    "config.toml.bad_unicode": ("\\u cần đúng 4 chữ số hex (\\U: 8) của một ký tự Unicode",
+                                "\\u needs exactly 4 hex digits (\\U: 8) of a Unicode character"),
+    "config.toml.unterminated_string": ("chuỗi thiếu dấu nháy đóng",
+                                        "a string lacks its closing quote"),
+    "config.toml.bad_date": ("ngày giờ không hợp lệ", "not a valid date or time"),
+    "config.toml.bad_value": (
+        "giá trị không hợp lệ: chữ cần đặt trong nháy (\"…\"), đúng/sai là true/false",
+        "not a valid value: text goes in quotes (\"…\"), yes/no is true/false"),
+    "config.toml.expected": ("thiếu {what}", "{what} expected"),
+    "config.toml.control_character": (
+        "ký tự điều khiển {what} không được có ở đây: trong chuỗi, viết nó dạng \\uXXXX "
+        "(STX: \\u0002)",
+        "the control character {what} may not be here: in a string, write it as \\uXXXX "
+        "(STX: \\u0002)"),
+    "config.toml.too_many_digits": ("một số có hơn {limit} chữ số",
+                                    "a number of more than {limit} digits"),
+    "config.toml.other": ("cú pháp TOML sai: {detail}", "{detail}"),
     "config.not_regular": ("{path}: không phải tệp thông thường ({kind})",
                            "{path}: not a regular file ({kind})"),
     "config.kind.fifo": ("một ống có tên, FIFO", "a named pipe, FIFO"),

@@ -4,7 +4,9 @@ encoding a serial scanner's framer cannot use, a number that is not finite."""
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,9 @@ import pytest
 from kiosk import config
 from kiosk.config import ConfigError, Opt
 from kiosk.devices.registry import kinds
+from kiosk.devices.serial_framer import parse_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def check(tmp_path: Path, kiosk_id: str = "k1", extra: str = "",
@@ -229,6 +234,105 @@ def test_an_integer_of_more_digits_than_python_reads_is_refused_as_no_toml(
     TOMLDecodeError: ``config check`` ended in a traceback, and so did wording it."""
     proc = check(tmp_path, extra=f"[store]\nretention_days = 1{'0' * 4400}\n")
     assert proc.returncode == 2
-    assert proc.stderr.startswith("lỗi cấu hình: ")
-    assert "config.toml: không phải TOML hợp lệ: " in proc.stderr
-    assert "config.toml: not valid TOML: Exceeds the limit (4300 digits)" in proc.stderr
+    path = tmp_path / "config.toml"  # Python's refusal says not where: the number is found
+    assert proc.stderr.strip() == (
+        f"lỗi cấu hình: {path}: không phải TOML hợp lệ (dòng 6, cột 18, khoá "
+        f"store.retention_days): một số có hơn 4300 chữ số / config error: {path}: not valid "
+        "TOML (at line 6, column 18, key store.retention_days): a number of more than 4300 "
+        "digits")
+
+
+def run_check(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", "config", "check", "--config",
+                           str(path)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_a_control_byte_typed_with_one_backslash_is_refused_naming_the_key_and_the_fix(
+        tmp_path: Path) -> None:
+    """``prefix = "\\x02"`` typed as ``"\x02"`` (technician.md's STX/ETX framing): TOML
+    has no ``\\x`` escape. The refusal was tomllib's English inside the Vietnamese line too
+    ("Unescaped '\\' in a string (at line 9, column 13)"), naming neither the key nor the
+    fix. Now: both languages, tomllib's line and column, the key, and the string written
+    as TOML takes it — and either form given is read as the byte STX."""
+    path = tmp_path / "config.toml"
+    device = '[[devices]]\nid = "lane1"\ntype = "serial"\nport = "/dev/ttyACM0"\n'
+    path.write_text(f'[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
+                    f'{device}{device.replace("lane1", "lane2")}prefix = "\\x02"\n',
+                    encoding="utf-8")
+
+    refused = run_check(path)
+
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        f'lỗi cấu hình: {path}: không phải TOML hợp lệ (dòng 13, cột 13, khoá '
+        f'devices[1].prefix): chuỗi trong nháy kép của TOML không có cách viết \\x: viết '
+        f'"\\\\x02" (dấu \\ gấp đôi), hoặc \'\\x02\' (nháy đơn: không có cách viết đặc biệt '
+        f'nào) / config error: {path}: not valid TOML (at line 13, column 13, key '
+        f'devices[1].prefix): a TOML string in double quotes has no escape \\x: write '
+        f'"\\\\x02" (the backslash doubled), or \'\\x02\' (single quotes: no escapes at all)')
+    for fixed in ('"\\\\x02"', "'\\x02'"):
+        path.write_text(path.read_text(encoding="utf-8").replace('"\\x02"', fixed),
+                        encoding="utf-8")
+        assert run_check(path).returncode == 0
+        assert parse_bytes(config.load(path).devices[1].prefix) == b"\x02"  # STX
+        path.write_text(path.read_text(encoding="utf-8").replace(fixed, '"\\x02"'),
+                        encoding="utf-8")
+
+
+def test_kiosk_enrol_refuses_a_config_the_kiosk_could_not_read_before_the_code_is_spent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kiosk enrol` edits config.toml with tomlkit, to keep its comments, and tomlkit takes
+    ``"\\x02"``: the code was exchanged, then the config written, which the kiosk refused at
+    its next start. Now the file is refused first, worded as `config check` words it."""
+    from central_support import central
+
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    code = central("kiosks", "add", "--db", f"sqlite:///{tmp_path / 'central.db'}",
+                   "--checkpoint", "CP-QR", "--name", "Làn 7", "--kiosk-id", "lane-7", "--qr",
+                   str(tmp_path / "qr.png"), "--server-url", "http://127.0.0.1:9", "--json")
+    path = tmp_path / "config.toml"
+    path.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\n[[devices]]\nid = "lane1"\n'
+                    'type = "serial"\nport = "/dev/ttyACM0"\nprefix = "\\x02"\n',
+                    encoding="utf-8")
+    before = path.read_bytes()
+    refused = subprocess.run([sys.executable, "-m", "kiosk.cli", "enrol", "--code",
+                              json.loads(code.stdout)["code"], "--tries", "1", "--config",
+                              str(path)], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2, refused.stderr
+    assert ("config.toml: not valid TOML (at line 8, column 13, key devices[0].prefix): a "
+            'TOML string in double quotes has no escape \\x: write "\\\\x02"') in refused.stderr
+    assert "Cannot reach the centre" not in refused.stderr  # nothing asked of it
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("line, vietnamese, english", [
+    ("[store", "(dòng 5, cột 7): thiếu dấu ] đóng tên bảng",
+     "(at line 5, column 7): the table name lacks its ]"),
+    ('language = "vi"', "(dòng 5, cột 16, khoá kiosk.language): khoá này đã được đặt ở "
+     "trên: mỗi khoá chỉ một lần", "(at line 5, column 16, key kiosk.language): this key is "
+     "already set above: each key only once"),
+    ("[kiosk]", "(dòng 5, cột 7): bảng [kiosk] đã có ở trên: mỗi bảng chỉ một lần",
+     "(at line 5, column 7): the table [kiosk] is already there above: each table once"),
+    ("operator = Hà", "(dòng 5, cột 12, khoá kiosk.operator): giá trị không hợp lệ: chữ "
+     'cần đặt trong nháy ("…"), đúng/sai là true/false', "(at line 5, column 12, key "
+     'kiosk.operator): not a valid value: text goes in quotes ("…"), yes/no is true/false'),
+    ('operator = "Hà', "(dòng 5, cột 15, khoá kiosk.operator): chuỗi thiếu dấu nháy đóng",
+     "(at line 5, column 15, key kiosk.operator): a string lacks its closing quote"),
+    ('operator = "Hà" Lan', "(dòng 5, cột 17, khoá kiosk.operator): sau một giá trị chỉ "
+     "được có chú thích (#) rồi xuống dòng", "(at line 5, column 17, key kiosk.operator): "
+     "only a comment (#) may follow a value on its line"),
+], ids=["table name open", "key twice", "table twice", "text unquoted", "quote open",
+        "text after the value"])
+def test_a_file_that_is_no_toml_is_refused_in_both_languages_where_tomllib_found_it(
+        tmp_path: Path, line: str, vietnamese: str, english: str) -> None:
+    """tomllib's reason is worded from the catalogue: the Vietnamese line carries no
+    English; its position is kept, with the key set on that line."""
+    path = tmp_path / "config.toml"
+    path.write_text(f'[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n{line}\n',
+                    encoding="utf-8")
+    refused = run_check(path)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        f"lỗi cấu hình: {path}: không phải TOML hợp lệ {vietnamese} / config error: {path}: "
+        f"not valid TOML {english}")

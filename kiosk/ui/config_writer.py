@@ -35,6 +35,7 @@ from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import kinds
 from kiosk.messages import os_words
 from kiosk.private_files import hand_over, open_private, replace_file
+from kiosk.toml_words import toml_refusal
 
 
 @dataclass(frozen=True)
@@ -132,10 +133,21 @@ def _remove(document: Any, table: Table) -> None:
 
 
 def _parsed(text: str, source: Path) -> tomlkit.TOMLDocument:
+    """The text as tomlkit keeps it (its comments too). Refused first as ``kiosk config
+    check`` refuses it when tomllib, which the kiosk reads it with, does not take it:
+    tomlkit takes ``prefix = "\\x02"`` typed with one backslash, and ``kiosk enrol`` spent
+    its code, then wrote a config the kiosk cannot start with."""
+    try:
+        tomllib.loads(text)
+    except ValueError as refused:
+        detail, where = toml_refusal(refused, text)
+        raise config_mod.ConfigError("config.not_toml", path=source.name, detail=detail,
+                                     where=where) from None
     try:
         return tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as exc:
-        raise config_mod.ConfigError("config.not_toml", path=source.name, detail=exc) from None
+        raise config_mod.ConfigError("config.not_toml", path=source.name, detail=exc,
+                                     where="") from None
 
 
 def check(text: str, source: Path) -> config_mod.Config:
