@@ -270,6 +270,16 @@ def read_text(path: str | Path) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def holds_token(text: str) -> bool:
+    """Whether a config's text sets ``[sync] token``, the kiosk's credential inline; a
+    text that cannot be read as TOML is taken to (it may)."""
+    try:
+        sync = tomllib.loads(text.removeprefix("\ufeff")).get("sync")
+    except ValueError:
+        return True
+    return isinstance(sync, dict) and bool(sync.get("token"))
+
+
 def _refuse_unless_regular(path: Path, mode: int) -> None:
     kind = NOT_REGULAR.get(stat.S_IFMT(mode))
     if kind is not None:

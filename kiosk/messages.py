@@ -1125,6 +1125,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "người dùng khác đọc được {path} (quyền {mode}); chạy: chmod 600 {path}",
         "other users can read {path} (mode {mode}); run: chmod 600 {path}",
     ),
+    "files.token_backup_readable": (
+        "người dùng khác đọc được {path} (quyền {mode}), bản config.toml cũ còn chứa mã đồng "
+        "bộ (token) của trạm; chạy: chmod 600 {path}, hoặc xoá tệp đó",
+        "other users can read {path} (mode {mode}), an earlier config.toml still holding the "
+        "kiosk's sync token; run: chmod 600 {path}, or delete it",
+    ),
     "files.token_inline_readable": (
         "người dùng khác đọc được {path} (quyền {mode}), tệp chứa mã đồng bộ (token) của trạm "
         "([sync] token); chạy: chmod 600 {path}, hoặc chuyển mã sang một tệp riêng (chỉ chủ "

@@ -271,7 +271,8 @@ def test_a_token_inline_in_a_config_others_can_read_is_warned_and_its_bak_kept_p
     """The token as `kiosks add` printed it once, pasted into config.toml as [sync] token
     (the file 0644, as an editor leaves it): `config check` and `doctor` warn, naming the
     fix; `kiosks add` itself suggests a token_file. `kiosk enrol` then moves the token out
-    of the config, and the config.toml.bak it keeps, which still holds it, is 0600."""
+    of the config, and the config.toml.bak it keeps, which still holds it, is 0600; one
+    left readable by an earlier version is warned about."""
     from central_support import CentralServer
     from test_enrolment import kiosk_config
 
@@ -325,3 +326,7 @@ def test_a_token_inline_in_a_config_others_can_read_is_warned_and_its_bak_kept_p
     assert f'token = "{token}"' in backup.read_text(encoding="utf-8")
     assert mode(backup) == 0o600
     assert mode(config) == 0o644  # the config keeps its mode
+    os.chmod(backup, 0o644)  # as versions before this one left it
+    assert (f"CẢNH BÁO: người dùng khác đọc được {backup} (quyền 0644), bản config.toml cũ "
+            f"còn chứa mã đồng bộ (token) của trạm; chạy: chmod 600 {backup}, hoặc xoá tệp "
+            "đó") in kiosk(config, "config", "check").stderr

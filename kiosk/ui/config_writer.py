@@ -212,19 +212,10 @@ def _back_up(path: Path) -> None:
     found = path.stat()
     mode = stat.S_IMODE(found.st_mode)
     backup = path.with_name(path.name + ".bak")
-    replace_file(backup, old, mode=mode & ~0o077 if _holds_token(old) else mode)
+    token = config_mod.holds_token(old.decode("utf-8", "replace"))
+    replace_file(backup, old, mode=mode & ~0o077 if token else mode)
     os.utime(backup, ns=(found.st_atime_ns, found.st_mtime_ns))
     hand_over(backup)
-
-
-def _holds_token(text: bytes) -> bool:
-    """Whether a config's text sets ``[sync] token``; a text that cannot be read as TOML
-    is taken to (it may)."""
-    try:
-        sync = tomllib.loads(text.decode("utf-8-sig")).get("sync")
-    except ValueError:  # UnicodeDecodeError too
-        return True
-    return isinstance(sync, dict) and bool(sync.get("token"))
 
 
 def save_devices(path: Path, drafts: Sequence[DeviceDraft]) -> config_mod.Config:
