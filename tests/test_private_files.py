@@ -330,3 +330,19 @@ def test_a_token_inline_in_a_config_others_can_read_is_warned_and_its_bak_kept_p
     assert (f"CẢNH BÁO: người dùng khác đọc được {backup} (quyền 0644), bản config.toml cũ "
             f"còn chứa mã đồng bộ (token) của trạm; chạy: chmod 600 {backup}, hoặc xoá tệp "
             "đó") in kiosk(config, "config", "check").stderr
+
+
+def test_an_enrolment_qr_into_a_folder_not_there_is_refused_before_the_kiosk_is_added(
+        tmp_path: Path) -> None:
+    """A QR for a stick not mounted: refused with nothing changed, not a kiosk added whose
+    code could not be written."""
+    central = str(Path(sys.executable).with_name("kiosk-central"))
+    db = f"sqlite:///{tmp_path / 'central.db'}"
+    refused = subprocess.run(
+        [central, "kiosks", "add", "--db", db, "--checkpoint", "CP-QL1A", "--name", "Làn 2",
+         "--kiosk-id", "ql1a-02", "--qr", str(tmp_path / "stick" / "ql1a-02.png"),
+         "--server-url", "https://central.example.vn"], capture_output=True, text=True,
+        timeout=60)
+    assert refused.returncode == 2
+    assert f"there is no folder {tmp_path / 'stick'}, nothing written" in refused.stderr
+    assert not (tmp_path / "central.db").exists()  # asked before the database is opened

@@ -357,8 +357,8 @@ QR_KINDS = (".png", ".svg")
 
 def _qr_problem(path: str, url: str | None) -> str | None:
     """Why ``--qr path`` with ``--server-url url`` cannot be written (None: it can), asked
-    before anything changes: a file of another kind would fail only once the kiosk is added
-    or its token replaced."""
+    before anything changes: a file of another kind, or in a folder that is not there (a
+    stick not mounted), would fail only once the kiosk is added or its token replaced."""
     from kiosk.private_files import existing_output
 
     if Path(path).suffix.lower() not in QR_KINDS:
