@@ -45,7 +45,6 @@ from kiosk.commandline import (
 
 if TYPE_CHECKING:
     import threading
-    from pathlib import Path
 
     from kiosk.config import Config
     from kiosk.scan import ScanResult
@@ -540,48 +539,11 @@ def running_account() -> str:
 
 
 def exposure_warnings(config: Config) -> list[str]:
-    """:func:`exposures` as warnings in the config's language."""
+    """:func:`kiosk.sync.kiosk_keys.exposures` as warnings in the config's language."""
+    from kiosk.sync.kiosk_keys import exposures
+
     return [messages.text("cli.readable_by_others", config.kiosk.language, warning=found)
             for found in exposures(config)]
-
-
-def exposures(config: Config) -> list[messages.Words]:
-    """The store, the token file and the backlog signing key when group or others may read
-    them (kiosk.db holds identities, the others the kiosk's credentials), the config itself
-    when it holds the token inline (``[sync] token = "…"``, as ``kiosk-central kiosks add``
-    printed it), and the config.toml.bak beside it when that does: each named with its mode
-    and the fix."""
-    from kiosk.private_files import exposure
-    from kiosk.sync.kiosk_keys import KioskKeys, token_path
-
-    paths = [config.store_path]
-    if (token := token_path(config)) is not None:
-        paths.append(token)
-    paths.append(KioskKeys.for_config(config).signing_key_path)
-    found = [messages.Words("files.readable_by_others", {"path": str(path), "mode": mode})
-             for path in paths if (mode := exposure(path))]
-    if config.source is None:
-        return found
-    if config.sync.token.strip() and (mode := exposure(config.source)):
-        found.append(messages.Words("files.token_inline_readable",
-                                    {"path": str(config.source), "mode": mode}))
-    backup = config.source.with_name(config.source.name + ".bak")
-    if (mode := exposure(backup)) and _holds_token(backup):
-        found.append(messages.Words("files.token_backup_readable",
-                                    {"path": str(backup), "mode": mode}))
-    return found
-
-
-def _holds_token(path: Path) -> bool:
-    """Whether the config file ``path`` (an earlier one kept as config.toml.bak: before this
-    version always with the config's mode) sets ``[sync] token``; not when it cannot be
-    read as a config file is."""
-    from kiosk.config import ConfigError, holds_token, read_text
-
-    try:
-        return holds_token(read_text(path))
-    except ConfigError:
-        return False
 
 
 OWN_COMMANDS = ("run", "scan", "entries", "stats", "export", "config", "store")

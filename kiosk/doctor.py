@@ -90,9 +90,9 @@ def run_checks(config_path: Path) -> list[Check]:
 
 def file_checks(config: Any) -> list[Check]:
     """A warning for each file holding identities or the kiosk's credentials that group or
-    others may read (:func:`kiosk.cli.exposures`), as ``kiosk run`` and ``config check``
-    give; one passing check when there is none."""
-    from kiosk.cli import exposures
+    others may read (:func:`kiosk.sync.kiosk_keys.exposures`), as ``kiosk run`` and
+    ``config check`` give; one passing check when there is none."""
+    from kiosk.sync.kiosk_keys import exposures
 
     found = exposures(config)
     return [_check(f"files:{words.params['path']}", True, words.code, warning=True,

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk import json_depth
-from kiosk.config import Config
+from kiosk.config import Config, ConfigError, holds_token, read_text
 from kiosk.messages import Words, both, os_words
-from kiosk.private_files import hand_over, replace_file
+from kiosk.private_files import exposure, hand_over, replace_file
 
 if TYPE_CHECKING:  # the cryptography is loaded when a key is used, not for a path
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -108,6 +108,40 @@ def kept_files(config: Config) -> list[Path]:
     token = token_path(config)
     return [path for path in (config.source, token, keys.signing_key_path, keys.centre_path)
             if path is not None]
+
+
+def exposures(config: Config) -> list[Words]:
+    """The store, the token file and the backlog signing key when group or others may read
+    them (kiosk.db holds identities, the others the kiosk's credentials), the config itself
+    when it holds the token inline (``[sync] token = "…"``, as ``kiosk-central kiosks add``
+    printed it), and the config.toml.bak beside it when that does: each named with its mode
+    and the fix."""
+    paths = [config.store_path]
+    if (token := token_path(config)) is not None:
+        paths.append(token)
+    paths.append(KioskKeys.for_config(config).signing_key_path)
+    found = [Words("files.readable_by_others", {"path": str(path), "mode": mode})
+             for path in paths if (mode := exposure(path))]
+    if config.source is None:
+        return found
+    if config.sync.token.strip() and (mode := exposure(config.source)):
+        found.append(Words("files.token_inline_readable",
+                                    {"path": str(config.source), "mode": mode}))
+    backup = config.source.with_name(config.source.name + ".bak")
+    if (mode := exposure(backup)) and _holds_token(backup):
+        found.append(Words("files.token_backup_readable",
+                                    {"path": str(backup), "mode": mode}))
+    return found
+
+
+def _holds_token(path: Path) -> bool:
+    """Whether the config file ``path`` (an earlier one kept as config.toml.bak: before this
+    version always with the config's mode) sets ``[sync] token``; not when it cannot be
+    read as a config file is."""
+    try:
+        return holds_token(read_text(path))
+    except ConfigError:
+        return False
 
 
 class KioskKeys:
