@@ -997,6 +997,9 @@ class Store:
         """What :func:`oldest_pending_entry` walked to behind a first pending entry written
         with the clock behind: read again only once the entry found has left the pending set
         or the first pending id has gone below the one walked from."""
+        self._first_pending: dict[str, str] = {}
+        """Per kiosk id, the id of its first pending entry :meth:`first_pending_of` found:
+        every pending entry before it was another id's, so the next search seeks from it."""
         self._presence_read: tuple[str, str, int, tuple[Any, ...] | None] | None = None
         """The ``presence`` row :meth:`last_movement` read in the open write transaction
         (checkpoint, person, ``total_changes`` then, the row or None)."""
@@ -1688,6 +1691,8 @@ class Store:
             extra[CLOCK_BEHIND_KEY] = behind
             row = {**row, "extra": json.dumps(extra, ensure_ascii=False, sort_keys=True)}
         writes.execute(_INSERT_ENTRY, _entry_values(row))
+        if row["id"] < self._first_pending.get(row["kiosk_id"], ""):  # a clock set back
+            del self._first_pending[row["kiosk_id"]]
         read, self._presence_read = self._presence_read, None
         known = read[3:] if read is not None and read[:3] == (
             row["checkpoint_id"], row["subject_key"], conn.total_changes - 1) else None
@@ -2173,6 +2178,7 @@ class Store:
                 (reason.saved() if isinstance(reason, Words) else reason, now, entry,
                  kiosk_id)).rowcount)
             self._pending_behind.clear()
+            self._first_pending.clear()
             self._audit(conn, actor, "sync.load_refusals", {
                 "kiosk": kiosk_id, "named": len(refused), "count": len(marked),
                 "first_id": marked[0] if marked else None,
@@ -2243,6 +2249,7 @@ class Store:
                 inside=f"AND presence.inside IN (1, 0) AND (presence.checkpoint_id, "
                        f"presence.subject_key) IN {_PEOPLE} "), (ids.boot_id(), people))
             self._pending_behind.clear()
+            self._first_pending.clear()
             self._audit(conn, actor, "sync.discard_unenrolled", {
                 "kiosk": kiosk_id, "reason": reason, "count": found.count,
                 "checkpoints": found.checkpoints, "first_at": found.first_at,
@@ -2327,6 +2334,7 @@ class Store:
             part += 1
             with self.transaction() as conn:
                 self._pending_behind.clear()  # an entry put back may be the older
+                self._first_pending.clear()
                 moved, said = step(conn)
                 count += moved
                 done = moved < chunk_rows
@@ -2367,14 +2375,28 @@ class Store:
     def first_pending_of(self, kiosk_id: str) -> tuple[str, str, int] | None:
         """``scanned_at``, ``boot_id`` and ``monotonic_ns`` of the first pending entry in id
         order recorded as ``kiosk_id``: the oldest this kiosk id sends, when entries of
-        another id sit pending before it (:meth:`pending_elsewhere`). Another id's before
-        it are walked, as by :meth:`pending`."""
+        another id sit pending before it (:meth:`pending_elsewhere`).
+
+        Another id's before it are walked once (~1 s under the lock behind a million: every
+        batch's and heartbeat's health report asks, and a scan waited that long); the id
+        found is kept and the next search seeks from it, a step. Why that stays right: since
+        then entries have only left the pending set or been written, later in id order,
+        except those put back (``retry_rejected``, ``load_refusals``, clearing what is kept)
+        and a scan of this id written with the clock set back before the one kept (through
+        this Store: cleared too; through another connection, the kiosk's scan path, it is
+        not seen until this Store is opened again: the backlog then told by an entry written
+        before it, older). docs/benchmarks.md, "The first pending entry of this kiosk id
+        behind another id's backlog"."""
         with self.lock:
             row = self.conn.execute(
-                "SELECT scanned_at, boot_id, monotonic_ns FROM entries INDEXED BY "
-                "entries_pending WHERE sync_state IN ('pending', 'sent') AND kiosk_id = ? "
-                "ORDER BY id LIMIT 1", (kiosk_id,)).fetchone()
-        return (row[0], row[1], row[2]) if row else None
+                "SELECT id, scanned_at, boot_id, monotonic_ns FROM entries INDEXED BY "
+                "entries_pending WHERE sync_state IN ('pending', 'sent') AND id >= ? "
+                "AND kiosk_id = ? ORDER BY id LIMIT 1",
+                (self._first_pending.get(kiosk_id, ""), kiosk_id)).fetchone()
+            if row is None:  # what is kept still holds: none of this id pending before it
+                return None
+            self._first_pending[kiosk_id] = row[0]
+        return (row[1], row[2], row[3])
 
     def oldest_pending_of_earlier_boot(self, boot_id: str, before: str) -> str | None:
         """``scanned_at`` of the first pending entry in id order not recorded in the boot

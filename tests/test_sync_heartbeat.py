@@ -448,3 +448,61 @@ def test_a_push_reports_this_kiosk_ids_entries_alone_from_its_first_batch(
     assert len(reports) == 2 and reports[0]["pending"] == 4  # not 9
     assert all(r["pending"] <= 4 for r in reports)
     assert all(r["oldest_pending_seconds"] < 600 for r in reports)
+
+
+def test_the_health_report_seeks_this_ids_first_entry_behind_another_ids_backlog_once(
+        tmp_path):
+    """Re-enrolled under a new id with the old id's backlog still pending, the report ages
+    this id's own first entry, which lies behind the backlog on the pending index. Every
+    batch and heartbeat builds one, under the store's lock: walking a million of the old
+    id's took ~1 s each time and stalled the scans (docs/benchmarks.md). The walk is made
+    once; later reports seek from what it found, and stay right as entries are
+    acknowledged, put back, or written with the clock set back before it."""
+    path = tmp_path / "kiosk.db"
+    fill_backlog(path, 20_000, kiosk_id="ql1a-old", long_every=0)
+    own = fill_backlog(path, 3, kiosk_id="ql1a-new", long_every=0)
+    store = Store(path)
+    conn = store.conn
+
+    def report() -> tuple[int | None, int]:  # this id's backlog age, and SQLite's steps
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0
+        outbox = store.outbox_summary()  # counted by the caller, once per batch
+        conn.set_progress_handler(count, 10)
+        try:
+            said = health_report(store, outbox=outbox, kiosk_id="ql1a-new", elsewhere=20_000)
+        finally:
+            conn.set_progress_handler(None, 0)
+        return said["oldest_pending_seconds"], steps[0]
+
+    def scanned(entry: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(conn.execute(
+            "SELECT scanned_at FROM entries WHERE id = ?", (entry,)).fetchone()[0])
+
+    def age_of(entry: str) -> int:
+        return round((dt.datetime.now(dt.UTC) - scanned(entry)).total_seconds())
+
+    age, walk = report()
+    assert abs(age - age_of(own[0])) <= 1
+    age, steps = report()
+    assert abs(age - age_of(own[0])) <= 1
+    # before: each report walked the 20,000 again (~16,000 steps of 10)
+    assert steps * 100 < walk, (walk, steps)
+    store.mark_synced(own[:1], {})
+    age, steps = report()
+    assert abs(age - age_of(own[1])) <= 1 and steps * 100 < walk
+    store.mark_synced([], {own[1]: "refused"})  # refused, then put back: the first again
+    store.retry_rejected()
+    age, _ = report()
+    assert abs(age - age_of(own[1])) <= 1
+    store.mark_synced(own[1:2], {})
+    earlier = next(backlog_rows(1, kiosk_id="ql1a-new", long_every=0))
+    wall = scanned(own[0]).timestamp() - 60  # the clock set back before the first kept
+    earlier.update(id=uuid7(int(wall * 1000)), scanned_at=utc_iso(wall))
+    with store.transaction() as writing:
+        store.insert_entry(writing, earlier)
+    assert store.first_pending_of("ql1a-new")[0] == earlier["scanned_at"]
+    store.close()
