@@ -1697,6 +1697,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "cho đến khi có `kiosk-central checkpoints edit {checkpoint} --district …`",
         "New checkpoint {checkpoint} created with no district: reports count it under "
         "\"unknown\" until `kiosk-central checkpoints edit {checkpoint} --district …`"),
+    "central.checkpoint_no_district": (
+        "Điểm {checkpoint} chưa có huyện dù danh sách điểm đã có (có lẽ được tạo tự động "
+        "trước khi nhập danh sách): báo cáo xếp điểm này vào \"không rõ\" cho đến khi có "
+        "`kiosk-central checkpoints edit {checkpoint} --district …`",
+        "Checkpoint {checkpoint} has no district though the registry has them (made "
+        "automatically before the registry was imported, perhaps): reports count it under "
+        "\"unknown\" until `kiosk-central checkpoints edit {checkpoint} --district …`"),
     "central.enrolled": ("Đã đăng ký máy", "Kiosk enrolled"),
     "central.qr_needs_url": (
         "Cần --server-url: địa chỉ trung tâm mà trạm kết nối tới (vd. https://trungtam.vn)",
@@ -3511,6 +3518,12 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "kiosks.revoked": ("Đã thu hồi máy {id}; mã truy cập của nó bị từ chối từ nay.",
                        "Kiosk {id} revoked; its token is refused from now on."),
     "kiosks.refused": ("Không đăng ký được: {reason}", "Cannot enrol: {reason}"),
+    "kiosks.new_checkpoint": ("Điểm mới, chưa có trong danh sách điểm",
+                              "New point, not yet in the registry"),
+    "kiosks.new_checkpoint_hint": (
+        "Nếu đúng là điểm mới chưa có trong danh sách: đánh dấu \"Điểm mới\" rồi đăng ký lại.",
+        "If it really is a new point not yet in the registry: tick \"New point\" and enrol "
+        "again."),
     "kiosks.problems_only": ("Chỉ máy có vấn đề", "Only kiosks with problems"),
     # the batch log
     "batches.note": ("Mỗi lô bản ghi một máy kiosk đã gửi lên trung tâm, mới nhất trước, và kết "

@@ -121,6 +121,24 @@ def test_a_new_checkpoint_on_a_centre_without_a_registry_is_created_and_said(db:
     assert "CP-QL1A" not in again.stderr  # an existing point: nothing to say
 
 
+def test_enrolling_at_a_point_made_before_the_registry_import_warns_it_has_no_district(
+        db: str) -> None:
+    """A point created by an enrolment before the province's list was imported has no
+    district, and the import (other ids) left it so: its kiosks' scans fall outside every
+    district's report until someone gives it one."""
+    central("kiosks", "add", "--db", db, "--checkpoint", "CP-QL1A", "--name", "làn 1",
+            "--kiosk-id", "ql1a-01")
+    central("checkpoints", "import", str(SAMPLE), "--db", db)
+    again = central("kiosks", "add", "--db", db, "--checkpoint", "CP-QL1A", "--name",
+                    "làn 2", "--kiosk-id", "ql1a-02")
+    assert "Checkpoint CP-QL1A has no district though the registry has them" in again.stderr
+    assert "Điểm CP-QL1A chưa có huyện" in again.stderr
+    assert "checkpoints edit CP-QL1A --district" in again.stderr
+    registered = central("kiosks", "add", "--db", db, "--checkpoint", "BP-DX-001", "--name",
+                         "làn 1", "--kiosk-id", "dx1-09")
+    assert "BP-DX-001" not in registered.stderr  # a point with its district: nothing to say
+
+
 def test_a_generated_kiosk_id_is_used_when_none_is_given(db: str) -> None:
     data = json.loads(central("kiosks", "add", "--db", db, "--checkpoint", "CP", "--name",
                               "Cổng B", "--json").stdout)

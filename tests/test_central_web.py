@@ -278,6 +278,39 @@ def test_a_form_posted_without_its_csrf_token_is_refused(centre: Centre, chrome)
     assert [k["revoked_at"] is not None for k in revoked if k["id"] == "kiosk-dx2"] == [True]
 
 
+def test_an_admin_enrols_a_kiosk_at_a_point_the_registry_lacks_only_when_ticked_new(
+        centre: Centre, chrome) -> None:
+    """The registry holds points with districts, so an id it lacks is refused as a likely
+    typo (a point of no district: its scans outside every district's report) — unless the
+    admin ticks "new point", as ``kiosks add --new-checkpoint`` does; the form offers the
+    registry's ids to pick from."""
+    log_in(chrome, centre.url, "admin1")
+    chrome.get(centre.url + "/kiosks")
+    form = chrome.find_element(By.ID, "enrol")
+    offered = [option.get_attribute("value") for option in
+               chrome.find_elements(By.CSS_SELECTOR, "datalist#points option")]
+    assert {"BP-DX-001", "BP-BL-001"} <= set(offered)
+    assert form.find_element(By.NAME, "checkpoint").get_attribute("list") == "points"
+
+    def enrol_at(checkpoint: str, new: bool) -> None:
+        form = chrome.find_element(By.ID, "enrol")
+        form.find_element(By.NAME, "checkpoint").send_keys(checkpoint)
+        form.find_element(By.NAME, "name").send_keys("Máy điểm mới")
+        form.find_element(By.NAME, "kiosk_id").send_keys("kiosk-new1")
+        if new:
+            form.find_element(By.NAME, "new_checkpoint").click()
+        click_and_wait(chrome, form.find_element(By.CSS_SELECTOR, "button"))
+
+    enrol_at("BP-DX-NEW", new=False)
+    refused = chrome.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    assert "BP-DX-NEW" in refused and "Điểm mới" in refused
+    assert "kiosk-new1" not in central("kiosks", "list", "--db", centre.db, "--json").stdout
+    enrol_at("BP-DX-NEW", new=True)
+    assert len(chrome.find_element(By.ID, "token").text) >= 40
+    enrolled = json.loads(central("kiosks", "list", "--db", centre.db, "--json").stdout)
+    assert [k["checkpoint_id"] for k in enrolled if k["id"] == "kiosk-new1"] == ["BP-DX-NEW"]
+
+
 def test_repeated_wrong_passwords_lock_the_name_from_their_address_until_reset(
         centre: Centre, tmp_path: Path) -> None:
     """Five wrong passwords from this browser's address lock the name from it, its right

@@ -295,7 +295,7 @@ def _end_with(parent: int) -> None:
 # -- kiosks -------------------------------------------------------------------------------
 def cmd_kiosks_add(args: argparse.Namespace) -> int:
     from kiosk.central import registry
-    from kiosk.central.enrol import enrol_kiosk
+    from kiosk.central.enrol import enrol_kiosk, registry_in_use
     from kiosk.central.storage import EnrolmentError
 
     if args.qr:  # before the kiosk is added: a refused command changes nothing
@@ -306,7 +306,7 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
         if _loopback(args.server_url):
             print(both("central.qr_loopback", url=args.server_url), file=sys.stderr)
     with open_central(args.db) as storage:
-        known = registry.checkpoint(storage, args.checkpoint) is not None
+        point = registry.checkpoint(storage, args.checkpoint)
         try:
             kiosk, token = enrol_kiosk(storage, checkpoint_id=args.checkpoint, name=args.name,
                                        kiosk_id=args.kiosk_id,
@@ -317,8 +317,11 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
             if exc.words.code == "enrolment.unregistered_checkpoint":
                 print(both("central.new_checkpoint_hint"), file=sys.stderr)
             return EXIT_USAGE
-        if not known:
+        if point is None:
             print(both("central.checkpoint_created", checkpoint=kiosk.checkpoint_id),
+                  file=sys.stderr)
+        elif not point.district and registry_in_use(storage):  # made before the import
+            print(both("central.checkpoint_no_district", checkpoint=kiosk.checkpoint_id),
                   file=sys.stderr)
         if args.qr:
             return _enrolment_code(args, storage, kiosk)
@@ -618,7 +621,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser, common, sub = command_parser(
         "kiosk-central", "Central collection server for checkpoint kiosks",
         ("kiosk-central serve --db sqlite:///data/central.db",
-         'kiosk-central kiosks add --checkpoint CP-QL1A --name "Chốt QL1A - làn 1"',
+         'kiosk-central kiosks add --checkpoint CP-QL1A --name "Chốt QL1A - làn 1"   '
+         "# a point of the registry (checkpoints import)",
          "kiosk-central serve --help   # each command's help ends with examples"),
         option="--db", default=default_db(),
         help="database URL: sqlite:///path.db or postgresql://user@host/db "
@@ -704,7 +708,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "--kiosk-id ql1a-01",
                    "kiosk-central kiosks add --checkpoint CP-QL1A --name lane2 --json",
                    "kiosk-central kiosks add --checkpoint CP-QL1A --name lane3 --qr lane3.png "
-                   "--server-url https://central.example.vn"))
+                   "--server-url https://central.example.vn",
+                   "kiosk-central kiosks add --checkpoint CP-QL9 --name lane1 --new-checkpoint"
+                   "   # a point the registry lacks yet"))
     add.add_argument("--checkpoint", required=True,
                      help="checkpoint id, one of the registry's (created if the registry "
                           "holds no district yet)")

@@ -55,12 +55,16 @@ def enrol_kiosk(storage: Storage, *, checkpoint_id: str, name: str,
     return kiosk, token
 
 
+def registry_in_use(storage: Storage) -> bool:
+    """Whether the province's points are in the registry: a point has a district."""
+    return bool(storage._query("SELECT 1 FROM checkpoints WHERE district <> '' LIMIT 1"))
+
+
 def _check_registered(storage: Storage, checkpoint_id: str) -> None:
-    """Refuse ``checkpoint_id`` when the registry is in use (a point has a district) and
-    lacks it, naming the nearest ids it holds."""
+    """Refuse ``checkpoint_id`` when the registry is in use and lacks it, naming the
+    nearest ids it holds."""
     ids = [row[0] for row in storage._query("SELECT id FROM checkpoints")]
-    if checkpoint_id in ids or not storage._query(
-            "SELECT 1 FROM checkpoints WHERE district <> '' LIMIT 1"):
+    if checkpoint_id in ids or not registry_in_use(storage):
         return
     near = difflib.get_close_matches(checkpoint_id, ids, n=3, cutoff=0.6)
     raise EnrolmentError("enrolment.unregistered_checkpoint", checkpoint=repr(checkpoint_id),

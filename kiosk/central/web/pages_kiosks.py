@@ -1,5 +1,7 @@
 """Kiosks: health for admins and district officers; enrolment (the token shown once) and
-revocation for admins."""
+revocation for admins. The enrol form offers the registry's points and, as
+``kiosk-central kiosks add --new-checkpoint`` does, a box for a point the registry lacks:
+once it holds a point with a district any other id is refused as a likely typo."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from kiosk.central import registry
 from kiosk.central.disclosure import not_personal
 from kiosk.central.enrol import enrol_kiosk
 from kiosk.central.storage import EnrolmentError
@@ -37,10 +40,12 @@ async def _page(request: Request, site: Site, *, status: int = 200, problems: bo
                                                  f"{row['name']}".lower()]
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(page, 1), pages)
+    can_manage = user.role == "admin"
+    points = await run_in_threadpool(registry.checkpoints, site.storage) if can_manage else []
     return await site.render(request, "kiosks.html", status=status,
                        kiosks=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], total=len(rows),
                        page=page, pages=pages, problems=problems, q=q,
-                       can_manage=user.role == "admin", **context)
+                       can_manage=can_manage, points=points, **context)
 
 
 @router.get("/kiosks")
@@ -62,10 +67,13 @@ async def enrol(request: Request) -> Response:
         kiosk, token = await run_in_threadpool(
             lambda: enrol_kiosk(site.storage, checkpoint_id=str(form.get("checkpoint", "")),
                                 name=str(form.get("name", "")),
-                                kiosk_id=str(form.get("kiosk_id", "")).strip() or None))
+                                kiosk_id=str(form.get("kiosk_id", "")).strip() or None,
+                                new_checkpoint=form.get("new_checkpoint") == "true"))
     except EnrolmentError as exc:
+        hint = (" " + t("kiosks.new_checkpoint_hint")
+                if exc.words.code == "enrolment.unregistered_checkpoint" else "")
         return await _page(request, site, status=422,
-                           error=t("kiosks.refused", reason=exc))
+                           error=t("kiosks.refused", reason=exc) + hint)
     return await _page(request, site, enrolled=kiosk, token=token)
 
 
