@@ -1844,6 +1844,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "chạy `kiosk sync load-refusals {path}`",
         "the ids and reasons of the {count} refused entries are written to {path}: carry "
         "it back to the kiosk and run `kiosk sync load-refusals {path}`"),
+    "central.import.refusals_kept": (
+        "{path} giữ nguyên: nó trả lời đầy đủ tệp này từ lần nhập trước, lần nhập này dừng "
+        "giữa chừng nên không ghi đè",
+        "{path} kept: it answers this file in full from an earlier import; this import "
+        "stopped part-way, so does not replace it"),
     "central.import.refusals_unwritten": (
         "không ghi được danh sách lượt bị từ chối vào {path}: {reason}",
         "the list of refused entries could not be written to {path}: {reason}"),
@@ -2762,6 +2767,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "lớn); không thay đổi gì",
         "{path} is not a refusals file `kiosk-central import` wrote (or is too large); "
         "nothing changed"),
+    "sync.refusals_old_format": (
+        "{path} là tệp lượt bị từ chối định dạng cũ (phiên bản {version}) do một trung tâm "
+        "chưa nâng cấp ghi; không thay đổi gì. Nhập lại tệp tồn đọng ở một trung tâm đã "
+        "nâng cấp để có tệp mới",
+        "{path} is a refusals file of an older format (version {version}), written by a "
+        "centre not yet upgraded; nothing changed. Import the backlog file again at an "
+        "upgraded centre for a new one"),
     "sync.refusals_other_file": (
         "{path} trả lời cho một tệp tồn đọng mà trạm này không xuất ra (của trạm {kiosk} "
         "khác, hoặc một lần xuất không còn ghi trong kho của trạm này); không thay đổi gì. "

@@ -580,6 +580,27 @@ def test_a_refusals_file_that_is_not_one_changes_nothing(central, kiosk_id, tmp_
     assert sync_states(folder / "kiosk.db") == {"pending": 2}
 
 
+def test_a_refusals_file_of_an_older_centre_is_said_to_be_so(central, kiosk_id, tmp_path):
+    """A centre not yet upgraded writes version 1 (no binding to the backlog file): not
+    taken, but named for what it is, with the way to a file the kiosk can load."""
+    folder = tmp_path / "kiosk"
+    connected_once(folder, central, kiosk_id).stop()
+    ids = fill_backlog(folder / "kiosk.db", 2, kiosk_id=kiosk_id)
+    old = tmp_path / "usb" / "ql1a.backlog.refused"
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_text(json.dumps({
+        "format": "checkpoint-kiosk-refusals", "version": 1, "kiosk": kiosk_id,
+        "entries_sha256": "ab", "refused": [
+            {"id": ids[0], "reason": "bad", "code": None, "params": None}]}),
+        encoding="utf-8")
+    refused = kiosk_cli(folder / "config.toml", "load-refusals", str(old))
+    assert refused.returncode == 1
+    assert (f"{old} is a refusals file of an older format (version 1), written by a centre "
+            "not yet upgraded; nothing changed. Import the backlog file again at an "
+            "upgraded centre for a new one") in refused.stderr
+    assert sync_states(folder / "kiosk.db") == {"pending": 2}
+
+
 def refused_on_import(central, folder: Path, kiosk_id: str, stick: Path
                       ) -> tuple[SyncWorker, list[str], Path]:
     """A kiosk that exported 3 entries filed under a checkpoint typed wrong and 2 right
@@ -804,6 +825,37 @@ def test_an_import_cut_short_by_the_store_still_tells_the_kiosk_what_it_refused_
             "entries refused before the stop; those the centre did not answer stay waiting "
             "here. Import the file at the centre again to learn the rest") in loaded.stdout
     assert sync_states(folder / "kiosk.db") == {"rejected": 3, "sent": 4}
+
+
+def test_a_reimport_cut_short_keeps_the_complete_answer_an_earlier_import_wrote(
+        central, kiosk_id, tmp_path):
+    """The file imported whole, its 3 refused entries written for the kiosk; imported
+    again (the stick kept, the officer unsure) with the store failing at the first batch:
+    that import answered nothing, and its empty part replaced the full answer, so the
+    kiosk never learnt of the 3. The complete answer to the same file is kept."""
+    folder = tmp_path / "kiosk"
+    worker, typo, answer = refused_on_import(central, folder, kiosk_id,
+                                             tmp_path / "usb" / "ql1a.backlog")
+    worker.stop()
+    first = answer.read_bytes()
+    assert json.loads(first)["complete"] is True
+    with contextlib.closing(sqlite3.connect(central.db_path)) as conn:
+        with conn:
+            conn.execute("CREATE TRIGGER failing BEFORE INSERT ON batches "  # the batch log
+                         "BEGIN SELECT RAISE(ABORT, 'the store fails'); END")
+        try:
+            again = central_support.central("import", str(answer.with_suffix("")),
+                                            "--db", central.db, check=False)
+        finally:
+            with conn:
+                conn.execute("DROP TRIGGER failing")
+    assert again.returncode == 3, again.stderr
+    assert (f"{answer} kept: it answers this file in full from an earlier import; this "
+            "import stopped part-way, so does not replace it") in again.stderr
+    assert answer.read_bytes() == first
+    loaded = kiosk_cli(folder / "config.toml", "load-refusals", str(answer))
+    assert "Marked 3 of the 3 entries the file names" in loaded.stdout
+    assert sync_states(folder / "kiosk.db")["rejected"] == len(typo)
 
 
 def test_a_file_changed_while_read_still_tells_the_kiosk_what_was_refused_before(

@@ -415,12 +415,18 @@ def write_refusals(result: ImportResult, folder: str | None) -> None:
     import's file of the same name, which the latest import would contradict; for a file
     cut short (changed while read, the store failing), those answered before the stop, said
     to be only part. Not for a file refused before its signature was checked: its answer
-    cannot be bound to it. A write that fails is said; the import stands."""
+    cannot be bound to it. An import cut short does not replace an earlier import's
+    complete answer to the same file (a re-import failing at its first batch wrote an empty
+    part over the refused entries). A write that fails is said; the import stands."""
     from kiosk.sync import refusals
 
     if not result.entries_sha256:
         return
     path = Path(folder or result.path.parent) / (result.path.name + refusals.SUFFIX)
+    if not result.complete and refusals.answered_whole(path, result.entries_sha256):
+        print(both("central.import.refusals_kept", path=shown_name(str(path))),
+              file=sys.stderr)
+        return
     try:
         refusals.write(path, kiosk_id=result.kiosk_id, entries_sha256=result.entries_sha256,
                        refused=result.refused, complete=result.complete)

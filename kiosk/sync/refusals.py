@@ -50,8 +50,9 @@ _MAC = b"checkpoint-kiosk-refusals 2 mac\n"
 
 
 class RefusalsError(WordedError):
-    """A refusals file that cannot be read, is not one, or does not answer a file this
-    kiosk exported (``sync.refusals_unreadable``, ``…_not_one``, ``…_other_file``,
+    """A refusals file that cannot be read, is not one (or one of an older format, from a
+    centre not yet upgraded), or does not answer a file this kiosk exported
+    (``sync.refusals_unreadable``, ``…_not_one``, ``…_old_format``, ``…_other_file``,
     ``…_altered``)."""
 
 
@@ -86,6 +87,16 @@ def write(path: Path, *, kiosk_id: str, entries_sha256: str,
     os.replace(part, path)
 
 
+def answered_whole(path: Path, entries_sha256: str) -> bool:
+    """Whether ``path`` holds a complete answer to the backlog file of ``entries_sha256``
+    (an earlier import's, every entry answered): a re-import of it cut short, which
+    answered fewer, does not replace it (:func:`kiosk.central.importer.write_refusals`)."""
+    try:
+        return read(path, (entries_sha256,)).complete
+    except RefusalsError:
+        return False
+
+
 class Refusals(NamedTuple):
     kiosk_id: str
     refused: dict[str, Words | str]
@@ -113,6 +124,9 @@ def read(path: str | Path, exported: Collection[str]) -> Refusals:
         document = json.loads(data.decode("utf-8"))
     except ValueError as exc:  # not UTF-8, not JSON
         raise RefusalsError("sync.refusals_unreadable", path=name, detail=exc) from exc
+    if isinstance(document, dict) and document.get("format") == FORMAT and isinstance(
+            version := document.get("version"), int) and 0 < version < VERSION:
+        raise RefusalsError("sync.refusals_old_format", path=name, version=version)
     if not (isinstance(document, dict) and document.get("format") == FORMAT
             and document.get("version") == VERSION and isinstance(document.get("kiosk"), str)
             and isinstance(document.get("answers"), str)
