@@ -3682,6 +3682,7 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "audit.kind.user-password": ("Đặt lại mật khẩu tài khoản", "Account password reset"),
     "audit.kind.user-unlock": ("Gỡ tạm khoá tài khoản", "Account unlocked"),
     "audit.kind.sign-in": ("Đăng nhập", "Signed in"),
+    "audit.kind.checkpoint": ("Thay đổi điểm quét trong danh mục", "Registry point changed"),
     "audit.where": ("Từ địa chỉ", "From address"),
     "audit.note": ("Mỗi lần truy vết, mỗi lần xem trang có họ tên hoặc số giấy tờ, mỗi thay "
                    "đổi tài khoản và mỗi lần đăng nhập đều được ghi lại, kể cả lần xem trang "

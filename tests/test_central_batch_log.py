@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from central_support import ENGINES, batch, database_url, enrol, kiosk_entries
+from report_support import TESTS
 from selenium.webdriver.common.by import By
 from web_support import (
     SAMPLE,
@@ -200,7 +201,7 @@ def test_an_officer_reads_a_kiosks_batches_page_by_page_in_chromium(centre: Cent
 def test_kiosk_pages_go_by_key_both_ways_and_stay_in_the_district(engine: str,
                                                                   tmp_path: Path) -> None:
     with open_storage(database_url(engine, tmp_path)) as storage:
-        registry.import_file(storage, SAMPLE, today="2026-01-01")
+        registry.import_file(storage, SAMPLE, today="2026-01-01", by=TESTS)
         for n in range(45):
             enrol_kiosk(storage, checkpoint_id="BP-DX-001" if n % 3 else "BP-BL-001",
                         name=f"Máy {n}", kiosk_id=f"k{n:03d}")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from central_support import ENGINES, CentralServer, batch, database_url, enrol, kiosk_entries
+from report_support import TESTS
 from web_support import add_users, signed_in
 
 from kiosk.central import registry
@@ -42,7 +43,7 @@ def test_a_closed_point_still_scanning_is_a_problem_of_the_day_in_its_district_o
         registry.upsert(storage, [
             Checkpoint(p, f"Điểm {p}", district=district, set_up_on=month_ago.isoformat(),
                        closed_on=closed and closed.isoformat())
-            for p, (district, closed, _) in points.items()], today=day)
+            for p, (district, closed, _) in points.items()], today=day, by=TESTS)
     add_users(tmp_path, db, {"viewer1": ("viewer", None), "dx.officer": ("district", DX)})
     kiosks = {p: enrol(db, f"k-{p.lower()}", p) for p in points}
     server = CentralServer(db)

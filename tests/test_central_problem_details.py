@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from central_support import ENGINES, CentralServer, database_url
-from report_support import GenKiosk, wire_entry
+from report_support import TESTS, GenKiosk, wire_entry
 from web_support import add_users, signed_in
 
 from kiosk.central import heartbeat, registry, reports
@@ -49,7 +49,7 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
                     + [Checkpoint("P-NOWHERE", "Chợ", set_up_on=set_up),  # no district
                        Checkpoint("P-CLOSED", "Điểm P-CLOSED", district="Đồng Xoài",
                                   set_up_on=set_up, closed_on=closed)],
-                    today=today.isoformat())
+                    today=today.isoformat(), by=TESTS)
     for kiosk, point in (("k-oneway", "P-ONEWAY"), ("k-manual", "P-MANUAL"),
                          ("k-refuse", "P-REFUSE"), ("k-closed", "P-CLOSED")):
         storage.add_kiosk(kiosk, point, kiosk, uuid.uuid4().hex)

@@ -19,7 +19,10 @@ second degree since v29):
   password or unlocked (by whom, whose, its role and district — never the password), and
   every sign-in:
   an administrator who reset a tracer's password and traced as them shows as the reset, the
-  sign-in from the administrator's address, then the trace.
+  sign-in from the administrator's address, then the trace;
+- the registry's points (:data:`REGISTRY_KINDS`): one added, or moved to another district
+  (which moves its numbers, from that day, to other district officers), given another kind,
+  closed or reopened — by whom, what it was and became.
 
 A record is written before the answer leaves (no record, no answer), and cannot be changed
 afterwards: triggers refuse UPDATE and DELETE on both engines, and TRUNCATE on PostgreSQL.
@@ -76,7 +79,13 @@ ACCOUNT_KINDS = {
                    "failures forgotten (kiosk-central users unlock, the Users page)",
     "sign-in": "a dashboard account signed in (its right password accepted), from where",
 }
-KINDS = (TRACE, *VIEW_KINDS, *ACTION_KINDS, *ACCOUNT_KINDS)
+REGISTRY_KINDS = {
+    "checkpoint": "a point of the registry added, or its district, province, commune, kind or "
+                  "dates changed: what it was and became (kiosk-central checkpoints add, edit, "
+                  "close, import); its district decides which district officers see its "
+                  "numbers",
+}
+KINDS = (TRACE, *VIEW_KINDS, *ACTION_KINDS, *ACCOUNT_KINDS, *REGISTRY_KINDS)
 MAX_REASON = 500
 MAX_SUBJECT = 1000
 
@@ -183,6 +192,13 @@ def append_account(storage: Storage, kind: str, *, by: Actor, subject: str, tx: 
                    None, None, None, None, None, None, None, tx=tx)
 
 
+def append_checkpoint(storage: Storage, *, by: Actor, subject: str, tx: Any) -> int:
+    """Record a change of a point in the registry (``checkpoint``) in its own transaction
+    ``tx``: there if and only if the change is; its number."""
+    return _append(storage, "checkpoint", by.name, by.channel, by.address,
+                   subject[:MAX_SUBJECT], None, None, None, None, None, None, None, tx=tx)
+
+
 def _append(storage: Storage, *values: Any, tx: Any = None) -> int:
     from kiosk.sync import protocol
 
@@ -267,7 +283,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     lst.add_argument("--kind", choices=KINDS,
                      help="only this kind: trace (a contact trace or its export), "
                           + ", ".join(f"{k} ({v})" for k, v in
-                                      {**VIEW_KINDS, **ACTION_KINDS,
-                                       **ACCOUNT_KINDS}.items()))
+                                      {**VIEW_KINDS, **ACTION_KINDS, **ACCOUNT_KINDS,
+                                       **REGISTRY_KINDS}.items()))
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_list)

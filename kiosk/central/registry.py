@@ -1,9 +1,12 @@
 """The checkpoint registry: the province's list of points set up for scanning.
 
 A point counts as *set up* on local day D when ``set_up_on <= D`` and it was not closed on
-or before D (``closed_on``). Imports take the province's own spreadsheet (CSV or XLSX, with
-Vietnamese or English headers): every row is checked first, and a file with any bad row is
-refused whole with each row's number, column and reason, so nothing is ever half-imported.
+or before D (``closed_on``). The row holds the point as it is now; its history (place and
+kind from the day each change took effect, every period it was set up) is kept for the
+reports of past days (:func:`upsert`). Imports take the province's own spreadsheet (CSV or
+XLSX, with Vietnamese or English headers): every row is checked first, and a file with any
+bad row is refused whole with each row's number, column and reason, so nothing is ever
+half-imported.
 Importing the same file again changes nothing.
 """
 
@@ -20,6 +23,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from kiosk.central.audit import Actor, append_checkpoint
 from kiosk.central.placeholders import slots
 from kiosk.central.storage import ID_RE, Storage
 from kiosk.messages import WordedError, Words, both
@@ -362,10 +366,16 @@ class ImportOutcome:
     unchanged: int
 
 
-def upsert(storage: Storage, points: Iterable[Checkpoint], *, today: str) -> ImportOutcome:
-    """Insert new points and update held ones, in one transaction. A point without a set-up
-    date keeps the one held, or gets ``today`` if new."""
+def upsert(storage: Storage, points: Iterable[Checkpoint], *, today: str, by: Actor
+           ) -> ImportOutcome:
+    """Insert new points and update held ones, in one transaction, keeping their history
+    (:func:`_record_history`) and who added them or changed what reports read of them
+    (the audit log's ``checkpoint`` records). A point without a set-up date keeps the one
+    held, or gets ``today`` if new; a closed point whose closing date is cleared is reopened
+    (:func:`_reopened`)."""
     held = {p.id: p for p in checkpoints(storage)}
+    with_history = {c for (c,) in storage._query(
+        "SELECT DISTINCT checkpoint_id FROM checkpoint_versions")}
     added = changed = unchanged = 0
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     with storage._transaction() as tx:
@@ -374,20 +384,85 @@ def upsert(storage: Storage, points: Iterable[Checkpoint], *, today: str) -> Imp
             if old is None:
                 point = point if point.set_up_on else replace(point, set_up_on=today)
                 added += 1
-            elif replace(point, set_up_on=point.set_up_on or old.set_up_on) == old:
-                unchanged += 1
-                continue
             else:
+                point = replace(point, set_up_on=point.set_up_on or old.set_up_on)
+                if point == old:
+                    unchanged += 1
+                    continue
                 changed += 1
+                point = _reopened(old, point, today)
+                if old.id not in with_history:  # added by an enrolment: no history yet
+                    _record_history(storage, tx, None, old, today)
             storage._execute(tx, _UPSERT, (*astuple(point), now))
+            _record_history(storage, tx, old, point, today)
+            if (change := _change(old, point)) is not None:
+                append_checkpoint(storage, by=by, subject=f"{point.id}: {change}", tx=tx)
     return ImportOutcome(added, changed, unchanged)
+
+
+def _change(old: Checkpoint | None, new: Checkpoint) -> str | None:
+    """What changed of what reports read of a point, for the audit log (None: nothing)."""
+    if old is None:
+        return "added, " + ", ".join(f"{name} {getattr(new, name)!r}"
+                                     for name in (*REPORTED, "set_up_on", "closed_on"))
+    changed = [f"{name} {getattr(old, name)!r} → {getattr(new, name)!r}"
+               for name in (*REPORTED, "set_up_on", "closed_on")
+               if getattr(old, name) != getattr(new, name)]
+    return ", ".join(changed) or None
+
+
+REPORTED = ("province", "district", "commune", "kind")
+"""The fields reports group points by: each change kept from the day it took effect."""
+SINCE_EVER = "0001-01-01"
+"""A point's first version takes effect on every day before the next: what it was before it
+was added, or before the upgrade that began its history (v35), is not known."""
+
+
+def _reopened(old: Checkpoint, new: Checkpoint, today: str) -> Checkpoint:
+    """``new`` as stored: a point closed by ``today`` whose closing date is cleared is set
+    up again from today, or from the set-up date given with it, never before it closed (its
+    closed days stay closed in the reports). Clearing a closing date still to come only
+    cancels it."""
+    if not _reopening(old, new, today):
+        return new
+    start = new.set_up_on if new.set_up_on != old.set_up_on and new.set_up_on else today
+    return replace(new, set_up_on=max(start, old.closed_on))
+
+
+def _reopening(old: Checkpoint, new: Checkpoint, today: str) -> bool:
+    return old.closed_on is not None and old.closed_on <= today and new.closed_on is None
+
+
+def _record_history(storage: Storage, tx: Any, old: Checkpoint | None, new: Checkpoint,
+                    today: str) -> None:
+    """Keep what reports read of ``new`` (``old`` as held before, None if new): its place
+    and kind from ``today`` on when they changed (a name or address only changes none), and
+    its days set up: a reopening adds a period, other date changes correct the latest."""
+    fields_ = tuple(getattr(new, name) for name in REPORTED)
+    if old is None or fields_ != tuple(getattr(old, name) for name in REPORTED):
+        storage._execute(
+            tx, "INSERT INTO checkpoint_versions (checkpoint_id, from_day, province, district, "
+                "commune, kind) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (checkpoint_id, "
+                "from_day) DO UPDATE SET province = excluded.province, district = "
+                "excluded.district, commune = excluded.commune, kind = excluded.kind",
+            (new.id, SINCE_EVER if old is None else today, *fields_))
+    if old is not None and (old.set_up_on, old.closed_on) == (new.set_up_on, new.closed_on):
+        return
+    if old is not None and not _reopening(old, new, today):
+        storage._execute(tx, "DELETE FROM checkpoint_periods WHERE checkpoint_id = $1 AND "
+                             "set_up_on = $2", (new.id, old.set_up_on))
+    if new.set_up_on is not None:
+        storage._execute(
+            tx, "INSERT INTO checkpoint_periods (checkpoint_id, set_up_on, closed_on) VALUES "
+                "($1, $2, $3) ON CONFLICT (checkpoint_id, set_up_on) DO UPDATE SET "
+                "closed_on = excluded.closed_on", (new.id, new.set_up_on, new.closed_on))
 
 
 def astuple(point: Checkpoint) -> tuple[Any, ...]:
     return tuple(asdict(point)[name] for name in FIELDS)
 
 
-def import_file(storage: Storage, path: str | Path, *, today: str) -> ImportOutcome:
+def import_file(storage: Storage, path: str | Path, *, today: str, by: Actor) -> ImportOutcome:
     """Read, check every row, then upsert all of them — or raise RegistryError and store
     nothing."""
-    return upsert(storage, parse_rows(read_table(path)), today=today)
+    return upsert(storage, parse_rows(read_table(path)), today=today, by=by)

@@ -11,6 +11,7 @@ from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 from kiosk.central import registry
+from kiosk.central.audit import Actor, command_actor
 from kiosk.central.registry import Checkpoint, RegistryError
 from kiosk.commandline import examples, open_central, print_table
 from kiosk.messages import both
@@ -30,13 +31,19 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(both("central.checkpoints.valid", file=args.file,
                            count=f"{len(points):,}"))
                 return 0
-            outcome = registry.upsert(storage, points, today=storage.today().isoformat())
+            outcome = _upsert(storage, points)
         except (RegistryError, OSError) as exc:
             return _refused(args.file, exc)
     print(f"{args.file}: {outcome.added:,} {both('central.n_added')}, "
           f"{outcome.changed:,} {both('central.n_updated')}, "
           f"{outcome.unchanged:,} {both('central.n_unchanged')}")
     return 0
+
+
+def _upsert(storage: Storage, points: list[Checkpoint]) -> registry.ImportOutcome:
+    """Store ``points`` as of the centre's local day, by the user running the command."""
+    return registry.upsert(storage, points, today=storage.today().isoformat(),
+                           by=Actor(command_actor(), "cli"))
 
 
 def _refused(what: str, exc: Exception) -> int:
@@ -67,7 +74,7 @@ def cmd_add(args: argparse.Namespace) -> int:
                 raise RegistryError("registry.exists", id=repr(args.id))
             point = Checkpoint(id=args.id, **_given(args))
             registry.check(point)
-            registry.upsert(storage, [point], today=storage.today().isoformat())
+            _upsert(storage, [point])
         except (RegistryError, ValueError) as exc:
             return _refused(args.id, exc)
         stored = registry.checkpoint(storage, args.id)
@@ -110,7 +117,7 @@ def _change(args: argparse.Namespace, change: Callable[[Checkpoint, Storage], Ch
                 raise RegistryError("registry.no_such", id=repr(args.id))
             point = change(held, storage)
             registry.check(point)
-            registry.upsert(storage, [point], today=storage.today().isoformat())
+            _upsert(storage, [point])
         except (RegistryError, ValueError) as exc:
             _refused(args.id, exc)
             return None
@@ -154,7 +161,7 @@ def _cells(point: Checkpoint, kiosks: int | str) -> tuple[object, ...]:
     return point.id, point.kind, dates, kiosks, f"{point.name}  ({place})"
 
 
-def _point_options(parser: argparse.ArgumentParser) -> None:
+def _point_options(parser: argparse.ArgumentParser, set_up_default: str) -> None:
     parser.add_argument("--name", help="tên điểm / name")
     parser.add_argument("--province", help="tỉnh / province")
     parser.add_argument("--district", help="huyện / district")
@@ -164,7 +171,7 @@ def _point_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latitude", help="vĩ độ / latitude, e.g. 10.776")
     parser.add_argument("--longitude", help="kinh độ / longitude, e.g. 106.700")
     parser.add_argument("--set-up-on", dest="set_up_on", metavar="DATE",
-                        help="ngày triển khai / date set up, YYYY-MM-DD (default: today)")
+                        help=f"ngày triển khai / date set up, YYYY-MM-DD ({set_up_default})")
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -187,14 +194,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "kiosk-central checkpoints add BP-DX-009 --name 'Chốt QL14' --district 'Đồng Xoài' "
         "--kind control_post --set-up-on 2026-11-01"))
     add.add_argument("id")
-    _point_options(add)
+    _point_options(add, "default: today")
     add.set_defaults(func=cmd_add)
     edit = sub.add_parser(
         "edit", parents=[common], help="change some fields of a point",
         **examples("kiosk-central checkpoints edit CP-001 --name 'Chốt QL14 - cổng 2'",
                    "kiosk-central checkpoints edit CP-001 --reopen"))
     edit.add_argument("id")
-    _point_options(edit)
+    _point_options(edit, "default: the one held is kept; with --reopen, today")
     edit.add_argument("--reopen", action="store_true", help="clear the closing date")
     edit.set_defaults(func=cmd_edit)
     close = sub.add_parser(

@@ -8,7 +8,10 @@ a day whose raw entries or identities are gone shows the count frozen when they 
 
 Rules (the same on every engine, and checked in tests against a brute-force computation):
 
-- A point is *set up* on day D when ``set_up_on <= D`` and it had not closed by D.
+- A point is *set up* on day D when ``set_up_on <= D`` and it had not closed by D, in the
+  registry as it was on D: its district, province, commune and kind then, its periods set
+  up (a point closed and reopened is not set up on the days between). A month puts each
+  day's scans of a point that changed district in the district of their day.
 - A scan belongs to the local day of its (clock-corrected) time, see
   :mod:`kiosk.central.localdays`. Scans at points not in the registry count in the totals
   and are listed per point, never as points set up.
@@ -50,12 +53,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kiosk.central import derivation, people, registry
 from kiosk.central.kiosk_rules import kiosk_problems, not_heard_since, unknown_backlog_age
 from kiosk.central.localdays import parse_utc
+from kiosk.central.placeholders import Params
 from kiosk.central.registry import Checkpoint
 from kiosk.central.storage import TIME_UNCERTAIN, Kiosk, Storage
 from kiosk.sync import protocol
@@ -118,21 +122,64 @@ def ratio(part: int, whole: int) -> float | None:
 
 @dataclass
 class Snapshot:
-    """What every report reads first: the registry, kiosks and their latest health."""
+    """What every report reads first: the registry as it was on the report's day, kiosks and
+    their latest health."""
 
     points: dict[str, Checkpoint]
+    """Each point as it was on the day read: place and kind then, and its period set up
+    then (or its next one)."""
     kiosks: list[Kiosk]
     health: dict[str, dict[str, Any]]
+    periods: list[tuple[str, str, str | None]]
+    """Every point's periods set up: (id, set up on, closed on or None)."""
+    moved: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """The points whose district changed in the days read: (from day, district) in order,
+    the first the one in force on the first day."""
     _described: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, storage: Storage) -> Snapshot:
+    def read(cls, storage: Storage, day: str, since: str | None = None) -> Snapshot:
+        """The registry as it was on local ``day`` (and the districts points had from
+        ``since`` to ``day``, for a month: :attr:`moved`)."""
         health = {row[0]: {"received_at": row[1], "oldest_pending_seconds": row[2],
                            "pending": row[3], "uploads_paused": row[4]}
                   for row in storage._query("SELECT kiosk_id, received_at, "
                                             "oldest_pending_seconds, pending, uploads_paused "
                                             "FROM kiosk_health")}
-        return cls({p.id: p for p in registry.checkpoints(storage)}, storage.kiosks(), health)
+        points = {p.id: p for p in registry.checkpoints(storage)}
+        versions: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+        for checkpoint, from_day, *where in storage._query(
+                "SELECT checkpoint_id, from_day, province, district, commune, kind FROM "
+                "checkpoint_versions WHERE from_day <= $1 ORDER BY checkpoint_id, from_day",
+                (day,)):
+            versions[checkpoint].append((from_day, tuple(where)))
+        periods: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+        for checkpoint, set_up_on, closed_on in storage._query(
+                "SELECT checkpoint_id, set_up_on, closed_on FROM checkpoint_periods "
+                "ORDER BY checkpoint_id, set_up_on"):
+            periods[checkpoint].append((set_up_on, closed_on))
+        moved: dict[str, list[tuple[str, str]]] = {}
+        for checkpoint, point in points.items():
+            if point.id not in periods and point.set_up_on is not None:
+                periods[point.id].append((point.set_up_on, point.closed_on))  # no history yet
+            held = periods.get(checkpoint)
+            then = (max((p for p in held if p[0] <= day), default=held[0]) if held
+                    else (point.set_up_on, point.closed_on))
+            history = versions.get(checkpoint)
+            current = (point.province, point.district, point.commune, point.kind)
+            if (history and history[-1][1] != current) or then != (point.set_up_on,
+                                                                  point.closed_on):
+                where = dict(zip(registry.REPORTED, history[-1][1] if history else current,
+                                 strict=True))
+                points[checkpoint] = replace(point, **where, set_up_on=then[0],
+                                             closed_on=then[1])
+            if since is not None and history:
+                month = [(f, w[1]) for f, w in history if f > since]
+                earlier = [(since, w[1]) for f, w in history if f <= since][-1:]
+                if len({d for _, d in earlier + month}) > 1:
+                    moved[checkpoint] = earlier + month
+        return cls(points, storage.kiosks(), health,
+                   [(c, s, e) for c, held in periods.items() for s, e in held], moved)
 
     def describe(self, checkpoint_id: str) -> dict[str, Any]:
         """Id, name, district and kind of a point (the same dict each time: copy it to add
@@ -147,11 +194,16 @@ class Snapshot:
                  "district": point.district or UNKNOWN, "kind": point.kind})
         return described
 
-    def set_up(self, day: str) -> list[Checkpoint]:
-        """The points set up on ``day`` (Checkpoint.set_up, inlined: called per day of a
-        month over tens of thousands of points)."""
-        return [p for p in self.points.values() if p.set_up_on is not None
-                and p.set_up_on <= day and (p.closed_on is None or p.closed_on > day)]
+    def district_on(self, checkpoint_id: str, day: str) -> str:
+        """The district of a point of :attr:`moved` on ``day``."""
+        district = [d for f, d in self.moved[checkpoint_id] if f <= day][-1]
+        return district or UNKNOWN
+
+    def set_up(self, day: str) -> set[str]:
+        """The points set up on ``day`` (Checkpoint.set_up over their periods, inlined:
+        called per day of a month over tens of thousands of points)."""
+        return {c for c, start, end in self.periods
+                if start <= day and (end is None or end > day)}
 
 
 # -- reading the aggregates -------------------------------------------------------------------
@@ -225,11 +277,11 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     d = day.isoformat()
     left = _derived(storage, wait, (d, d))
     week = (day - dt.timedelta(days=6)).isoformat()
-    snap = Snapshot.read(storage)
+    snap = Snapshot.read(storage, d)
     today = day_counts(storage, d, d).get(d, {})
     refused = refused_counts(storage, snap.kiosks, day, day).get(d, Counter())  # by point
-    set_up = snap.set_up(d)
-    set_up_ids = {p.id for p in set_up}
+    set_up_ids = snap.set_up(d)
+    set_up = [snap.points[c] for c in sorted(set_up_ids)]
     scanned = {c for c, v in today.items() if v["scans"] > 0}
     active = scanning(storage, week, d)
     totals = total(today.values())
@@ -275,7 +327,7 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     silent, kiosks_wrong, unknown_age = _kiosk_problems(snap, kiosks, now)
     not_scanning = [{**snap.describe(p.id), "problem": "no_scan_7_days",
                      "params": {"set_up_on": p.set_up_on}}
-                    for p in sorted(set_up, key=lambda p: p.id) if p.id not in active]
+                    for p in set_up if p.id not in active]
     not_scanning += silent
     wrong = _scanning_wrongly(snap, today, refused, set_up_ids, manual_share, refused_share)
     wrong += kiosks_wrong + _revoked_still_trying(snap, calendar.start(day))
@@ -483,7 +535,8 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None,
     days = month_days(month)
     first, last = days[0].isoformat(), days[-1].isoformat()
     left = _derived(storage, wait, (first, last))
-    snap = Snapshot.read(storage)
+    so_far = min(last, calendar.day_of(now).isoformat())  # a month under way: up to today
+    snap = Snapshot.read(storage, max(first, so_far), since=first)
     refused = refused_counts(storage, snap.kiosks, days[0], days[-1])
     people_by_day = people.per_day(storage, first, last)
     # a month of a province is ~10⁵-10⁶ checkpoint-days: sums in SQL, sets in Python
@@ -503,13 +556,15 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None,
         earlier = (days[0] - dt.timedelta(days=i)).isoformat()
         last_scan.update(dict.fromkeys(scanned_on.get(earlier, ()), earlier))
     series = []
-    so_far = min(last, calendar.day_of(now).isoformat())  # a month under way: up to today
     month_set_up: set[str] = set()  # open on a day of the month (so far)
+    moved_set_up: dict[str, set[str]] = defaultdict(set)  # moved point → its districts then
     for day in days:
         d = day.isoformat()
-        set_up = {p.id for p in snap.set_up(d)}
+        set_up = snap.set_up(d)
         if d <= so_far:
             month_set_up |= set_up
+            for checkpoint in set_up.intersection(snap.moved):
+                moved_set_up[checkpoint].add(snap.district_on(checkpoint, d))
         last_scan.update(dict.fromkeys(scanned_on.get(d, ()), d))
         week_start = (day - dt.timedelta(days=6)).isoformat()
         week = sum(last_scan.get(c, "") >= week_start for c in set_up)
@@ -536,13 +591,15 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None,
             per_point[checkpoint]["refused"] += n
     month_scanned = {c for c, v in per_point.items() if v["scans"] > 0} & month_set_up
     districts: dict[str, Counter[str]] = defaultdict(Counter)
-    for checkpoint in month_set_up:
+    for checkpoint in month_set_up.difference(snap.moved):
         g = districts[snap.describe(checkpoint)["district"]]
         g["points_set_up"] += 1
         g["points_scanned"] += checkpoint in month_scanned
     for checkpoint, values in per_point.items():
-        districts[snap.describe(checkpoint)["district"]].update(
-            {m: values[m] for m in (*MEASURES, "refused")})
+        if checkpoint not in snap.moved:
+            districts[snap.describe(checkpoint)["district"]].update(
+                {m: values[m] for m in (*MEASURES, "refused")})
+    _moved_districts(storage, snap, districts, moved_set_up, refused, (first, last))
     measures = (*MEASURES, "refused")
     return {
         "report": "monthly", "version": VERSION, "month": month, "timezone": calendar.name,
@@ -573,3 +630,31 @@ def late_since(storage: Storage, month: str, made_at: str) -> bool:
         "SELECT 1 FROM late_arrivals WHERE day >= $1 AND day <= $2 AND received_on > $2 "
         "AND last_received_at > $3 LIMIT 1",
         (days[0].isoformat(), days[-1].isoformat(), made_at)))
+
+
+def _moved_districts(storage: Storage, snap: Snapshot, districts: dict[str, Counter[str]],
+                     set_up: dict[str, set[str]], refused: dict[str, Counter[str]],
+                     days: tuple[str, str]) -> None:
+    """Add the month's points that changed district (:attr:`Snapshot.moved`, a few) to
+    ``districts`` day by day: each day's scans to the district the point was in that day,
+    the point as set up in each district it was set up in (``set_up``), and as scanning in
+    each it was set up in and had scans in."""
+    if not snap.moved:
+        return
+    params = Params(days)
+    scanned_in: dict[str, set[str]] = defaultdict(set)
+    for day, checkpoint, *values in storage._query(
+            "SELECT day, checkpoint_id, scans, ins, outs, duplicates, manual FROM "
+            "checkpoint_days WHERE day >= $1 AND day <= $2 AND checkpoint_id IN ("
+            + ", ".join(params.add(c) for c in snap.moved) + ")", params):
+        district = snap.district_on(checkpoint, day)
+        districts[district].update(dict(zip(MEASURES, values, strict=True)))
+        if values[0] > 0:
+            scanned_in[checkpoint].add(district)
+    for checkpoint in snap.moved:
+        for day, by_point in refused.items():
+            if checkpoint in by_point:
+                districts[snap.district_on(checkpoint, day)]["refused"] += by_point[checkpoint]
+        for district in set_up.get(checkpoint, ()):
+            districts[district]["points_set_up"] += 1
+            districts[district]["points_scanned"] += district in scanned_in[checkpoint]
