@@ -61,6 +61,7 @@ from kiosk.central import people, reports  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.central.localdays import Calendar  # noqa: E402
 from kiosk.central.reports import month_days  # noqa: E402
+from kiosk.central.schema import SEED_HISTORY  # noqa: E402
 from kiosk.central.storage import STORED_COLUMNS, Storage, StorageBusy  # noqa: E402
 from kiosk.ids import uuid7  # noqa: E402
 from kiosk.sync import protocol  # noqa: E402
@@ -70,6 +71,8 @@ ZONE = "Asia/Ho_Chi_Minh"
 KINDS = ("control_post", "office", "factory", "market", "school", "hospital", "station")
 ACTIVE_SHARE = 0.6
 """Share of the points that scan at all (the rest are set up, never equipped)."""
+MOVED_EVERY = 50
+"""One point in this many moved to the next district on the 16th day: a registry with history."""
 
 
 def log(text: str) -> None:
@@ -117,6 +120,13 @@ def load_registry(conn: Any, checkpoints: int, first_day: dt.date, pg: bool) -> 
                          f"({', '.join('?' * 12)})", rows)
         conn.executemany(f"INSERT INTO kiosks ({k_cols}) VALUES ({', '.join('?' * 7)})",
                          kiosks)
+    for statement in SEED_HISTORY:  # as v35 gives a registry its history
+        conn.execute(statement)
+    moved = ", ".join(f"('CP-{i:05d}', '{first_day + dt.timedelta(days=15)}', 'Bình Phước', "
+                      f"'Huyện {(i + 1) % 11}', 'Xã {i % 111}', '{KINDS[i % len(KINDS)]}')"
+                      for i in range(0, checkpoints, MOVED_EVERY))
+    conn.execute("INSERT INTO checkpoint_versions (checkpoint_id, from_day, province, "
+                 f"district, commune, kind) VALUES {moved}")
 
 
 _PG_ENTRIES = """
