@@ -120,7 +120,7 @@ def load_registry(conn: Any, checkpoints: int, first_day: dt.date, pg: bool) -> 
                          f"({', '.join('?' * 12)})", rows)
         conn.executemany(f"INSERT INTO kiosks ({k_cols}) VALUES ({', '.join('?' * 7)})",
                          kiosks)
-    for statement in SEED_HISTORY:  # as v35 gives a registry its history
+    for statement in SEED_HISTORY:  # as v39 gives a registry its history
         conn.execute(statement)
     moved = ", ".join(f"('CP-{i:05d}', '{first_day + dt.timedelta(days=15)}', 'Bình Phước', "
                       f"'Huyện {(i + 1) % 11}', 'Xã {i % 111}', '{KINDS[i % len(KINDS)]}')"

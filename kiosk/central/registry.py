@@ -415,7 +415,7 @@ REPORTED = ("province", "district", "commune", "kind")
 """The fields reports group points by: each change kept from the day it took effect."""
 SINCE_EVER = "0001-01-01"
 """A point's first version takes effect on every day before the next: what it was before it
-was added, or before the upgrade that began its history (v35), is not known."""
+was added, or before the upgrade that began its history (v39), is not known."""
 
 
 def _reopened(old: Checkpoint, new: Checkpoint, today: str) -> Checkpoint:
