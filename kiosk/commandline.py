@@ -300,18 +300,38 @@ def _system_error(error: BaseException) -> BaseException | None:
     return error
 
 
-def open_central(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,
-                 statement_timeout: float | None = None) -> Storage:
-    """The centre's storage at ``url``, or exit 3 with the reason."""
-    from kiosk.central.backends import open_storage
+def open_central(url: str, *, create: bool = False, busy_timeout: float = 10.0,
+                 pool_size: int = 8, statement_timeout: float | None = None) -> Storage:
+    """The centre's storage at ``url``, or exit 3 with the reason.
+
+    Only ``create`` (the commands that start a centre: ``serve``, ``checkpoints import`` and
+    ``add``, ``kiosks add``, ``users add``) makes a database that is not there, and says so
+    on stderr; any other command given a wrong address answered from a new empty one ("0
+    contacts", a report of zeros, exit 0)."""
+    from kiosk.central.backends import database_place, open_storage
     from kiosk.central.storage import StorageError
 
     try:
-        return open_storage(url, busy_timeout=busy_timeout, pool_size=pool_size,
-                            statement_timeout=statement_timeout)
+        storage = open_storage(url, busy_timeout=busy_timeout, pool_size=pool_size,
+                               statement_timeout=statement_timeout, create=create)
     except (StorageError, OSError) as exc:
         log_cause(exc)
         raise fail(f"{messages.both('cli.storage_error')}: {exc}", EXIT_STORE) from None
+    if storage.created:
+        print(messages.both("central.database_created", where=database_place(url)),
+              file=sys.stderr, flush=True)
+    return storage
+
+
+def refuse_empty_centre(storage: Storage) -> None:
+    """Exit 1 before a report or trace of a centre holding nothing (no checkpoint, no
+    entry): its answer could only be 0, most likely from the wrong ``--db``, and a 06:00
+    timer that wrote zeros and exited 0 would look done in ``systemctl status``."""
+    from kiosk.central.backends import database_place
+
+    if storage.holds_nothing():
+        raise fail(messages.both("central.no_registry", where=database_place(storage.url)),
+                   EXIT_FAILED)
 
 
 def central_output(output: str | None, url: str, *, force: bool, example: str) -> None:

@@ -2085,6 +2085,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "được tệp tồn đọng",
         "No backlog key given (--backlog-key): kiosks are given none, and no backlog file "
         "can be imported"),
+    "central.database_created": (
+        "Đã tạo cơ sở dữ liệu trung tâm mới, còn trống, tại {where}",
+        "Started a new, empty centre database at {where}"),
+    "central.no_registry": (
+        "Trung tâm {where} chưa có điểm kiểm soát, trạm hay bản ghi nào: báo cáo hay truy "
+        "vết ở đây chỉ có thể ra số 0, nên không làm. Nhập danh sách điểm trước "
+        "(`kiosk-central checkpoints import TỆP`), hoặc kiểm tra --db / KIOSK_CENTRAL_DB",
+        "The centre {where} holds no checkpoint, kiosk or entry: a report or trace here "
+        "could only say 0, so none is made. Import the registry first (`kiosk-central "
+        "checkpoints import FILE`), or check --db / KIOSK_CENTRAL_DB"),
     "central.no_backlog_key": ("Không dùng được khoá tệp tồn đọng của trung tâm",
                                "The centre's backlog key cannot be used"),
     # -- backlog files (kiosk.sync.backlog): writing, opening and checking them
@@ -2903,6 +2913,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path}: lược đồ v{version} mới hơn chương trình này (v{ours}); hãy nâng cấp "
         "kiosk-central",
         "{path}: schema v{version} is newer than this program (v{ours}); upgrade kiosk-central"),
+    "storage.no_database": (
+        "không có cơ sở dữ liệu trung tâm tại {where}: kiểm tra --db / KIOSK_CENTRAL_DB "
+        "(chỉ serve, checkpoints import|add, kiosks add và users add mới tạo trung tâm mới)",
+        "no centre database at {where}: check --db / KIOSK_CENTRAL_DB (only serve, "
+        "checkpoints import|add, kiosks add and users add start a new centre)"),
+    "storage.no_schema": (
+        "{where} không chứa cơ sở dữ liệu trung tâm (chưa có bảng nào): kiểm tra --db / "
+        "KIOSK_CENTRAL_DB (chỉ serve, checkpoints import|add, kiosks add và users add mới "
+        "tạo trung tâm mới)",
+        "{where} holds no centre database (no tables yet): check --db / KIOSK_CENTRAL_DB "
+        "(only serve, checkpoints import|add, kiosks add and users add start a new centre)"),
     "storage.pool_full": ("bộ lưu trữ đang bận: mọi kết nối cơ sở dữ liệu đều đang được dùng",
                           "storage busy: all database connections in use"),
     "storage.writing": ("bộ lưu trữ đang bận: trung tâm đang ghi việc khác",

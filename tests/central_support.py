@@ -350,18 +350,24 @@ def engine_storages(folder: Path) -> Iterator[list[Any]]:
 
 
 def database_url(engine: str, folder: Path) -> str:
-    """A fresh, empty centre database on ``engine``: a SQLite file in ``folder``, or a new
-    database on the session's PostgreSQL (the test is skipped when PostgreSQL is not
-    installed)."""
-    if engine == "sqlite":
-        return f"sqlite:///{folder}/central.db"
-    postgres = shared_postgres()
-    if postgres is None:
-        import pytest
+    """A fresh, empty centre database on ``engine``, its tables made (as the first `serve`
+    or `checkpoints import` makes them: other commands refuse a database without them): a
+    SQLite file in ``folder``, or a new database on the session's PostgreSQL (the test is
+    skipped when PostgreSQL is not installed)."""
+    from kiosk.central.backends import open_storage
 
-        pytest.skip("PostgreSQL binaries not installed (looked in /usr/lib/postgresql/*/bin "
-                    "and PATH)")
-    return postgres.create_database()
+    if engine == "sqlite":
+        url = f"sqlite:///{folder}/central.db"
+    else:
+        postgres = shared_postgres()
+        if postgres is None:
+            import pytest
+
+            pytest.skip("PostgreSQL binaries not installed (looked in /usr/lib/postgresql/*/"
+                        "bin and PATH)")
+        url = postgres.create_database()
+    open_storage(url).close()
+    return url
 
 
 def set_schema_version(storage: Any, tx: Any, version: int) -> None:

@@ -219,6 +219,7 @@ def test_a_whole_number_option_takes_ascii_digits_only_and_names_itself_when_not
         assert (f"{option} {value!r}: cần một số nguyên viết bằng chữ số 0-9 / {option} "
                 f"{value!r}: expected a whole number in digits 0-9") in refused.stderr, option
     assert not (tmp_path / "c.db").exists()
+    central("checkpoints", "add", "CP-1", "--name", "Chợ", "--db", db)  # a centre to read
     assert central("audit", "list", "--limit", "5", "--db", db, "--json").returncode == 0
 
 

@@ -415,6 +415,7 @@ def test_a_period_whose_reads_would_pass_the_calendar_is_refused_up_front(
     from kiosk.central.app import create_app
 
     db = f"sqlite:///{tmp_path}/central.db"
+    central("checkpoints", "add", "CP-CHO", "--name", "Chợ", "--db", db)  # a centre to trace
     words = "period: must lie within the calendar (years 1 to 9999)"
     for start, end in (("0001-01-02T12:00", "0001-01-03T00:00"),  # local: UTC+7; the
                        ("9999-12-20T00:00", "9999-12-30T12:00")):  # CLI's first, last day

@@ -183,8 +183,8 @@ def _open_for_serving(args: argparse.Namespace) -> tuple[Storage, Any] | None:
     saying why the key cannot be opened."""
     from kiosk.central.backlog_key import CentreKeyError, default_path, open_key
 
-    storage = open_central(args.db, busy_timeout=args.busy_timeout, pool_size=args.db_pool,
-                           statement_timeout=args.statement_timeout)
+    storage = open_central(args.db, create=True, busy_timeout=args.busy_timeout,
+                           pool_size=args.db_pool, statement_timeout=args.statement_timeout)
     path = Path(args.backlog_key) if args.backlog_key else default_path(args.db)
     try:
         return storage, open_key(storage, path, create=True) if path is not None else None
@@ -305,7 +305,7 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         if _loopback(args.server_url):
             print(both("central.qr_loopback", url=args.server_url), file=sys.stderr)
-    with open_central(args.db) as storage:
+    with open_central(args.db, create=True) as storage:
         point = registry.checkpoint(storage, args.checkpoint)
         try:
             kiosk, token = enrol_kiosk(storage, checkpoint_id=args.checkpoint, name=args.name,
@@ -620,19 +620,21 @@ def _token_output_arguments(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser, common, sub = command_parser(
         "kiosk-central", "Central collection server for checkpoint kiosks",
-        ("kiosk-central serve --db sqlite:///data/central.db",
+        ("kiosk-central serve --db sqlite:////var/lib/kiosk-central/central.db",
          'kiosk-central kiosks add --checkpoint CP-QL1A --name "Chốt QL1A - làn 1"   '
          "# a point of the registry (checkpoints import)",
          "kiosk-central serve --help   # each command's help ends with examples"),
         option="--db", default=default_db(),
-        help="database URL: sqlite:///path.db or postgresql://user@host/db "
-             "(default: $KIOSK_CENTRAL_DB or sqlite:///central.db)")
+        help="database URL: sqlite:////absolute/path.db, sqlite:///path/from/here.db or "
+             "postgresql://user@host/db (default: $KIOSK_CENTRAL_DB or sqlite:///central.db); "
+             "only serve, checkpoints import|add, kiosks add and users add make one that is "
+             "not there")
 
     serve = sub.add_parser(
         "serve", parents=[common], help="run the HTTP collection server",
         description="Run the HTTP server kiosks upload to; prints one line with the address "
                     "once it listens.",
-        **examples("kiosk-central serve --db sqlite:///data/central.db",
+        **examples("kiosk-central serve --db sqlite:////var/lib/kiosk-central/central.db",
                    "kiosk-central serve --host 0.0.0.0 --port 8765 "
                    "--db postgresql://kiosk@db-host/central",
                    "kiosk-central serve --port 0   # any free port; the line says which",

@@ -471,7 +471,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                     "file stores nothing, and importing again is harmless. Exit code 1 if "
                     "any file or any entry was refused.",
         **examples("kiosk-central import /media/usb/ql1a-01.backlog",
-                   "kiosk-central import --db sqlite:///data/central.db /media/usb/*.backlog",
+                   "kiosk-central import --db sqlite:////var/lib/kiosk-central/central.db "
+                   "/media/usb/*.backlog",
                    "kiosk-central import --allow-revoked --reason 'máy bị mất 12/3, dữ liệu "
                    "trước đó / stolen 12/3, entries before' old-kiosk.backlog",
                    "kiosk-central import --allow-retired-key --reason 'hỏng ổ đĩa, thẻ nhớ "

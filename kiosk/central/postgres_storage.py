@@ -58,7 +58,11 @@ class PostgresStorage(Storage):
     postgresql = True
 
     def __init__(self, url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,
-                 connect_timeout: int = 10, statement_timeout: float | None = None) -> None:
+                 connect_timeout: int = 10, statement_timeout: float | None = None,
+                 create: bool = True) -> None:
+        """``create=False``: a database without the centre's tables is refused
+        (StorageError) and left as it is: a mistyped name is said, never answered from a
+        new empty centre."""
         self.url = url
         self.busy_timeout = busy_timeout
         self.statement_timeout = (STATEMENT_TIMEOUT if statement_timeout is None
@@ -76,8 +80,20 @@ class PostgresStorage(Storage):
             self._pool.close()
             raise StorageBusy("storage.cannot_connect", retry_after=10, url=without_password(url),
                               seconds=connect_timeout) from exc
+        try:
+            self._migrate(create)
+        except BaseException:
+            self._pool.close()
+            raise
+
+    def _migrate(self, create: bool) -> None:
+        """Bring the schema up to date (``create``: also from none), one process at a time,
+        then make the partitions ahead and add back what a purge that died left out."""
         with self._connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock($1)", (_LOCK_KEY,))
+            if not create and conn.execute("SELECT to_regclass('central_meta')"
+                                           ).fetchone()[0] is None:
+                raise StorageError("storage.no_schema", where=without_password(self.url))
             conn.execute("CREATE TABLE IF NOT EXISTS central_meta "
                          "(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             row = conn.execute("SELECT value FROM central_meta WHERE key = 'schema_version'"

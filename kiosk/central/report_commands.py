@@ -29,6 +29,7 @@ from kiosk.commandline import (
     examples,
     open_central,
     output_path_argument,
+    refuse_empty_centre,
 )
 from kiosk.messages import both
 from kiosk.private_files import OutputExists
@@ -67,6 +68,7 @@ def cmd_daily(args: argparse.Namespace) -> int:
     central_output(args.output, args.db, force=args.force,  # before the database is opened
                    example=_example(args, "ngay"))
     with open_central(args.db) as storage:
+        refuse_empty_centre(storage)
         deriving_first(storage)
         day = args.date
         if day == dt.date.min:
@@ -80,6 +82,7 @@ def cmd_monthly(args: argparse.Namespace) -> int:
                    example=_example(args, "thang"))
     earlier: Held | None = None
     with open_central(args.db) as storage:
+        refuse_empty_centre(storage)
         today = storage.today()
         month = args.month or (today.replace(day=1)
                                - dt.timedelta(days=1)).strftime("%Y-%m")

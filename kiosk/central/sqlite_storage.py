@@ -14,7 +14,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,10 @@ class SqliteStorage(Storage):
     _JSON_ROWS = "json_each({slot}) AS {alias}"
     postgresql = False
 
-    def __init__(self, url: str, *, busy_timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = 10.0, create: bool = True) -> None:
+        """``create=False``: a missing file, or one without the centre's tables, is refused
+        (StorageError) and nothing is made: a mistyped path is said, never answered from a
+        new empty centre."""
         self.url = url
         self.path = Path(url.removeprefix("sqlite:///"))
         self.busy_timeout = busy_timeout
@@ -76,8 +79,14 @@ class SqliteStorage(Storage):
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
+        if not create:
+            self._refuse_unless_centre()
         create_private(self.path)  # 0600: identities; SQLite gives -wal/-shm its mode
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
 
     # -- connections ----------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -157,6 +166,20 @@ class SqliteStorage(Storage):
             return True
         return (isinstance(exc, sqlite3.OperationalError)
                 and (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF in _TRANSIENT)
+
+    def _refuse_unless_centre(self) -> None:
+        """StorageError unless the file is there and holds the centre's tables, looked at
+        read-only: opened as the centre opens it, its header would be written (WAL)."""
+        where = self.path.absolute()
+        if not self.path.is_file():
+            raise StorageError("storage.no_database", where=where)
+        try:
+            with closing(sqlite3.connect(f"{where.as_uri()}?mode=ro", uri=True)) as conn:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise self._failure(exc) from exc
+        if version == 0:
+            raise StorageError("storage.no_schema", where=where)
 
     def _migrate(self) -> None:
         """Bring the schema up to date, in one transaction with what follows a migration."""

@@ -226,6 +226,9 @@ class Storage(ABC):
 
     url: str
     calendar: Calendar
+    created: bool
+    """Whether opening it made the schema: a new, empty centre (said, in case the address
+    was mistyped)."""
     postgresql: ClassVar[bool]
     """Whether the engine is PostgreSQL: the few statements written differently ask this."""
     _JSON_ROWS: str
@@ -240,6 +243,7 @@ class Storage(ABC):
         before v37 what people are counted by; before v38 an entry was late from
         midnight), so that a database is never left at the new schema with its counts
         missing — a failed recount undoes the migration too."""
+        self.created = previous_version == 0
         self.calendar = Calendar(self._execute(
             tx, "SELECT value FROM settings WHERE key = 'timezone'").fetchone()[0])
         if 0 < previous_version < 2:
@@ -807,6 +811,13 @@ class Storage(ABC):
         kiosk = self.kiosk(kiosk_id)
         assert kiosk is not None
         return kiosk
+
+    def holds_nothing(self) -> bool:
+        """Whether no checkpoint is registered (then no kiosk either: each is enrolled at
+        one) and no entry received: whatever a report or trace answers here is 0, most
+        likely from a wrong ``--db``."""
+        return not (self._query("SELECT 1 FROM checkpoints LIMIT 1")
+                    or self._query("SELECT 1 FROM entries LIMIT 1"))
 
     def kiosks(self) -> list[Kiosk]:
         return [Kiosk(*row) for row in self._query(_KIOSK_SELECT + " ORDER BY k.id")]

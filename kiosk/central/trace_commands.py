@@ -24,6 +24,7 @@ from kiosk.commandline import (
     open_central,
     output_path_argument,
     payload_argument,
+    refuse_empty_centre,
     terminal_text,
 )
 from kiosk.messages import both
@@ -78,6 +79,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
         if args.format == "xlsx" and not args.output:
             raise tracing.TraceError("trace.xlsx_needs_file")
         with open_central(args.db) as storage:
+            refuse_empty_centre(storage)
             calendar = storage.calendar
             request = trace_service.Request(
                 document=args.document, payload=args.payload, name=args.name,
