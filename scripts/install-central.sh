@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Make this machine the centre: the collection server and the 06:00 report, as systemd runs
+# them. Biến máy này thành máy chủ trung tâm: máy chủ thu nhận và báo cáo 06:00.
+#
+#   sudo scripts/install-central.sh                        # a new centre
+#   sudo scripts/install-central.sh --copy-from data       # bring the centre kept in ./data
+#   sudo scripts/install-central.sh --no-enable            # install, but start nothing yet
+#
+# Safe to run again (an upgrade is: git pull, then this script): it
+#   - installs the software from this checkout, with the server extras, into
+#     /opt/checkpoint-kiosk/.venv (pip);
+#   - creates the `kiosk-central` system user and group;
+#   - makes /var/lib/kiosk-central (0700, owned by kiosk-central): the database
+#     central.db, the backlog key central-backlog.key beside it, the reports folder;
+#   - with --copy-from DIR: copies DIR/central.db (a consistent copy, even of a running
+#     server's) and DIR/central-backlog.key there, together, owned by kiosk-central. It
+#     refuses, copying nothing, when either is already there (never replaced: a second run
+#     keeps what the centre wrote since), when DIR holds no central.db, or when the
+#     database gave kiosks a backlog key whose file DIR lacks (a new key would be made, and
+#     no kiosk's backlog file could be opened). Stop the old server first; afterwards move
+#     DIR out of the way, so that nothing keeps writing a centre nobody reads;
+#   - installs kiosk-central.service and kiosk-central-report.{service,timer} and enables
+#     them: the server then starts the centre (a new database and backlog key the first
+#     time), and the report runs every day at 06:00.
+# Every unit reads sqlite:////var/lib/kiosk-central/central.db: for PostgreSQL, set
+# KIOSK_CENTRAL_DB (and --backlog-key) with `systemctl edit` (docs/central.md).
+#
+# DESTDIR=/some/dir puts every file under that folder instead of / and skips what changes
+# the running system (users, pip, chown, systemctl): for packaging and for the tests.
+set -euo pipefail
+umask 077
+
+SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DESTDIR="${DESTDIR:-}"
+PREFIX=/opt/checkpoint-kiosk
+DATA_DIR=/var/lib/kiosk-central
+UNIT_DIR=/etc/systemd/system
+UNITS=(kiosk-central.service kiosk-central-report.service kiosk-central-report.timer)
+DB=central.db
+KEY=central-backlog.key
+COPY_FROM=""
+ENABLE=1
+
+while (($#)); do
+  case "$1" in
+    --copy-from) COPY_FROM="${2:?--copy-from needs the folder holding central.db}"; shift 2 ;;
+    --no-enable) ENABLE=0; shift ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    *) echo "install-central: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+live() { [ -z "$DESTDIR" ]; }
+if live && [ "$(id -u)" -ne 0 ]; then
+  echo "install-central: run as root (sudo $0)" >&2; exit 1
+fi
+say() { echo "install-central: $*"; }
+refuse() { echo "install-central: $*" >&2; exit 1; }
+state="$DESTDIR$DATA_DIR"
+
+# -- what --copy-from brings: checked whole before anything is installed or copied -------
+if [ -n "$COPY_FROM" ]; then
+  [ -f "$COPY_FROM/$DB" ] || refuse "no $DB in $COPY_FROM: nothing copied /" \
+    "không có $DB trong $COPY_FROM: chưa chép gì"
+  for name in "$DB" "$KEY"; do
+    [ -e "$state/$name" ] && refuse "$DATA_DIR/$name is already there: not replaced, nothing" \
+      "copied / $DATA_DIR/$name đã có: không ghi đè, chưa chép gì"
+  done
+  given=$(python3 - "$COPY_FROM/$DB" <<'EOF'
+import sqlite3, sys
+with sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True) as db:
+    row = db.execute("SELECT value FROM settings WHERE key = 'backlog_public_key'").fetchone()
+print("yes" if row else "")
+EOF
+  ) || refuse "$COPY_FROM/$DB cannot be read as a centre database: nothing copied /" \
+    "không đọc được $COPY_FROM/$DB: chưa chép gì"
+  if [ -n "$given" ] && [ ! -f "$COPY_FROM/$KEY" ]; then
+    refuse "$COPY_FROM/$DB gave kiosks a backlog key, but $COPY_FROM/$KEY is not there:" \
+      "bring it with the database (nothing copied) / thiếu khoá tồn đọng $KEY đi cùng cơ sở" \
+      "dữ liệu: chưa chép gì"
+  fi
+fi
+
+# -- the software ------------------------------------------------------------------------
+if live; then
+  [ -x "$PREFIX/.venv/bin/python" ] || python3 -m venv "$PREFIX/.venv"
+  "$PREFIX/.venv/bin/pip" install --quiet --upgrade "$SRC[server]"
+  say "software installed in $PREFIX/.venv"
+fi
+
+# -- the kiosk-central user --------------------------------------------------------------
+if live; then
+  getent group kiosk-central >/dev/null || groupadd --system kiosk-central
+  if ! id kiosk-central >/dev/null 2>&1; then
+    useradd --system --gid kiosk-central --home-dir "$DATA_DIR" --no-create-home \
+            --shell /usr/sbin/nologin --comment "Checkpoint kiosk centre" kiosk-central
+    say "created the kiosk-central system user"
+  fi
+fi
+owner() { if live; then chown "$@"; fi; }
+
+# -- the state folder, an existing centre copied into it, the units ----------------------
+install -d -m 0700 "$state" "$state/reports"
+owner kiosk-central:kiosk-central "$state" "$state/reports"
+if [ -n "$COPY_FROM" ]; then
+  # the backup API copies what a running server has committed, -wal included; into a
+  # temporary name first, so a copy cut short is never taken for the centre
+  python3 - "$COPY_FROM/$DB" "$state/.$DB.copying" <<'EOF'
+import sqlite3, sys
+with sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True) as source, \
+        sqlite3.connect(sys.argv[2]) as target:
+    source.backup(target)
+target.close()
+EOF
+  [ ! -f "$COPY_FROM/$KEY" ] || install -m 0600 "$COPY_FROM/$KEY" "$state/.$KEY.copying"
+  for name in "$DB" "$KEY"; do
+    [ -f "$state/.$name.copying" ] || continue
+    owner kiosk-central:kiosk-central "$state/.$name.copying"
+    mv --no-clobber "$state/.$name.copying" "$state/$name"
+  done
+  say "copied $COPY_FROM/$DB$([ -f "$state/$KEY" ] && echo " and $KEY") into $DATA_DIR;" \
+    "move $COPY_FROM out of the way once the server here is running"
+fi
+install -d -m 0755 "$DESTDIR$UNIT_DIR"
+for unit in "${UNITS[@]}"; do
+  install -m 0644 "$SRC/scripts/systemd/$unit" "$DESTDIR$UNIT_DIR/"
+done
+
+if live; then
+  if [ -d /run/systemd/system ]; then
+    systemctl daemon-reload
+    if ((ENABLE)); then
+      systemctl enable --quiet --now kiosk-central.service kiosk-central-report.timer
+      say "enabled kiosk-central.service and kiosk-central-report.timer (06:00)"
+      # the server makes a new centre as kiosk-central: commands run as root before that
+      # would make it theirs, and the server could not write it
+      for _ in $(seq 50); do [ -f "$DATA_DIR/$DB" ] && break; sleep 0.2; done
+      [ -f "$DATA_DIR/$DB" ] || say "the server has not started the centre yet: see" \
+        "systemctl status kiosk-central before running kiosk-central commands"
+    fi
+  else
+    say "systemd is not running here: enable kiosk-central.service and" \
+      "kiosk-central-report.timer on the centre itself"
+  fi
+fi
+say "done. Database: sqlite:///$DATA_DIR/$DB. Logs: journalctl -u kiosk-central"
