@@ -25,11 +25,13 @@ from kiosk.commandline import (
     EXIT_USAGE,
     Terminated,
     add_command_groups,
+    audit_actor,
     command_parser,
     day_argument,
     examples,
     fail,
     load_config,
+    local_time,
     moment_argument,
     open_store,
     output_path_argument,
@@ -246,12 +248,6 @@ def time_bounds(args: argparse.Namespace, store: Store) -> tuple[str | None, str
     until = point(args.until, end=True) if args.until else (
         store.day_bounds()[1] if not args.since else None)
     return since, until
-
-
-def local_time(text: str, store: Store) -> str:
-    from kiosk.timestamps import parse_utc
-
-    return parse_utc(text).astimezone(store.timezone).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def cmd_entries(args: argparse.Namespace) -> int:
@@ -515,27 +511,6 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 HIDDEN = "(set, hidden)"
-
-
-def audit_actor(args: argparse.Namespace, config: Config) -> str:
-    """Who the audit log names: --operator, else the config's operator, else the account
-    running the command (from the system's user database when $USER is unset, as under
-    systemd or cron), never an anonymous "?"."""
-    if args.operator or config.kiosk.operator:
-        return str(args.operator or config.kiosk.operator)
-    return running_account()
-
-
-def running_account() -> str:
-    """The account running the command, from the system's user database when $USER is
-    unset (systemd, cron)."""
-    import pwd
-
-    try:
-        account = pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        account = f"uid {os.getuid()}"
-    return os.environ.get("USER") or account
 
 
 def exposure_warnings(config: Config) -> list[str]:

@@ -816,3 +816,30 @@ class ProgressBar:
         if self.tty:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def local_time(text: str, store: Store) -> str:
+    from kiosk.timestamps import parse_utc
+
+    return parse_utc(text).astimezone(store.timezone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def audit_actor(args: argparse.Namespace, config: Config) -> str:
+    """Who the audit log names: --operator, else the config's operator, else the account
+    running the command (from the system's user database when $USER is unset, as under
+    systemd or cron), never an anonymous "?"."""
+    if args.operator or config.kiosk.operator:
+        return str(args.operator or config.kiosk.operator)
+    return running_account()
+
+
+def running_account() -> str:
+    """The account running the command, from the system's user database when $USER is
+    unset (systemd, cron)."""
+    import pwd
+
+    try:
+        account = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        account = f"uid {os.getuid()}"
+    return os.environ.get("USER") or account

@@ -447,7 +447,7 @@ def cmd_discard_unenrolled(args: argparse.Namespace) -> int:
     """Counts first, the deletion only with --yes: test entries of an id no centre enrolled
     are the one kind of entry this kiosk ever deletes unsent, so it is asked for by name,
     with a reason, and refused wherever the store or the config shows a real enrolment."""
-    from kiosk.cli import audit_actor, local_time
+    from kiosk.commandline import audit_actor, local_time
     from kiosk.store import StoreError
 
     config = load_config(args.config)

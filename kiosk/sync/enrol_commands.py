@@ -71,7 +71,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
-    from kiosk.cli import running_account
+    from kiosk.commandline import running_account
     from kiosk.config import ConfigError
     from kiosk.sync import enrolling
     from kiosk.sync.backlog_keys import BadKey
