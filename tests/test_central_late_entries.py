@@ -174,3 +174,24 @@ def test_a_months_report_made_before_it_was_due_is_made_again(
             "--out-dir", str(out))
     assert json.loads((out / "bao-cao-thang-2026-11.json").read_text())["summary"][
         "scans"] == 1
+
+
+def test_a_zone_change_keeps_the_late_entries_of_days_already_purged(
+        tmp_path: Path, libfaketime: Path) -> None:
+    """A late entry of 10 November (received on the 12th, listed in the 12th's report)
+    stays counted for November's report after retention purged its raw entry and the
+    centre's zone then changed: the zone change recounts only the days whose entries are
+    still held."""
+    db = _centre(tmp_path)
+    _arrives(db, "2026-11-10 08:00:00", "2026-11-12 09:00:00", 1)
+    _arrives(db, "2026-12-04 08:00:00", "2026-12-04 08:01:00", 2)
+
+    def late() -> list[tuple]:
+        with open_storage(db) as storage:
+            return storage._query("SELECT received_on, day, entries FROM late_arrivals")
+
+    _run_at("2026-12-05 06:00:00", libfaketime, db, "purge", "--days", "14",
+            "--reason", "retention")
+    assert late() == [("2026-11-12", "2026-11-10", 1)]
+    _run_at("2026-12-05 09:00:00", libfaketime, db, "timezone", "Asia/Bangkok")
+    assert late() == [("2026-11-12", "2026-11-10", 1)]

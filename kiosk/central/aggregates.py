@@ -114,8 +114,8 @@ def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
     entries held, read and written in the caller's transaction ``tx``.
 
     For a database migrated from before aggregates existed, or after the zone changed.
-    Days whose raw entries were already purged keep their old counts, and frozen days their
-    people (:func:`people.recount`). Returns entries seen.
+    Days whose raw entries were already purged keep their old counts (late entries too),
+    and frozen days their people (:func:`people.recount`). Returns entries seen.
     """
     rows = storage._execute(tx, "SELECT id, checkpoint_id, direction, source, status, "
                                 "scanned_at, clock_offset_seconds, received_at, local_day "
@@ -128,10 +128,9 @@ def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
             raise ValueError(f"entry {row[0]}: scanned_at {row[5]!r} is not a stored UTC time "
                              f"(YYYY-MM-DDTHH:MM:SS.ffffffZ); nothing was changed") from exc
     days = sorted(set(placed) | {r[8] for r in rows if r[8] is not None})
-    for table in ("checkpoint_days", "checkpoint_hours"):
+    for table in ("checkpoint_days", "checkpoint_hours", "late_arrivals"):
         for day in days:
             storage._execute(tx, f"DELETE FROM {table} WHERE day = $1", (day,))
-    storage._execute(tx, "DELETE FROM late_arrivals")
     for row, day in zip(rows, placed, strict=True):
         if row[8] != day:
             storage._execute(tx, "UPDATE entries SET local_day = $1 WHERE id = $2",
