@@ -92,6 +92,33 @@ def test_an_entry_is_late_once_its_days_0600_report_was_made_and_listed_once(
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("made", ["2026-11-21 06:00:45", "2026-11-21 09:30:00"])
+def test_an_entry_received_before_its_days_report_ran_late_is_in_it_not_late(
+        tmp_path: Path, libfaketime: Path, engine: str, made: str) -> None:
+    """The timer runs the 20th's report a little after 06:00 (up to a minute's random
+    delay) or hours after (catching up after the server was down). An entry of the 20th
+    that arrived before it ran is in the 20th's file, so the 21st's late list leaves it
+    out; one that arrived after it ran is listed there. Each entry counted once, also when
+    the counts are made again from the raw entries (a zone change)."""
+    db = _centre(tmp_path, engine)
+    out = tmp_path / "reports"
+    _arrives(db, "2026-11-20 10:00:00", "2026-11-20 10:00:01", 1)
+    _arrives(db, "2026-11-20 23:50:00", "2026-11-21 06:00:20", 2)   # before the run
+    _run_at(made, libfaketime, db, "report", "daily", "--out-dir", str(out))
+    _arrives(db, "2026-11-20 23:55:00", "2026-11-21 09:40:00", 3)   # after it
+    _run_at("2026-11-22 06:00:00", libfaketime, db, "report", "daily", "--out-dir", str(out))
+    d20 = json.loads((out / "bao-cao-ngay-2026-11-20.json").read_text())
+    d21 = json.loads((out / "bao-cao-ngay-2026-11-21.json").read_text())
+    assert d20["summary"]["scans"] == 2
+    assert d21["completeness"]["late_entries"] == [{"day": "2026-11-20", "entries": 1}]
+    for zone in ("Asia/Bangkok", ZONE):  # recounted from the raw entries, by the same rule
+        _run_at("2026-11-22 09:00:00", libfaketime, db, "timezone", zone)
+    with open_storage(db) as storage:
+        assert storage._query("SELECT received_on, day, entries FROM late_arrivals") == [
+            ("2026-11-21", "2026-11-20", 1)]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_a_database_from_before_counts_its_late_entries_again_by_the_new_rule(
         tmp_path: Path, engine: str) -> None:
     """Opened by this version, a v37 database has the late entries of the days whose raw

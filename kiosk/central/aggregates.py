@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.central import people
 from kiosk.central.localdays import parse_utc
+from kiosk.sync import protocol
 
 if TYPE_CHECKING:
     from kiosk.central.localdays import Calendar
@@ -98,15 +99,49 @@ def write(storage: Storage, tx: Any, tally: Tally) -> None:
         storage._execute(tx, _UPSERT_LATE, (*key, count, tally.late_received[key]))
 
 
-def tally_rows(calendar: Calendar, rows: Iterable[Sequence[Any]]) -> Tally:
+def tally_rows(calendar: Calendar, rows: Iterable[Sequence[Any]],
+               made: dict[str, str]) -> Tally:
     """Tally stored rows of (checkpoint_id, direction, source, status, scanned_at,
-    clock_offset_seconds, received_at), placing each on its local day in ``calendar``."""
+    clock_offset_seconds, received_at), placing each on its local day in ``calendar``;
+    ``made``: day → when its daily report was made (:func:`report_made`), which counted
+    the entries of the day received until then."""
     tally = Tally()
     for checkpoint, direction, source, status, scanned_at, offset, received_at in rows:
         day, hour = calendar.place(scanned_at, offset)
-        received_on = calendar.report_day_of(parse_utc(received_at))
+        received_on = (day if received_at < made.get(day, "")
+                       else calendar.report_day_of(parse_utc(received_at)))
         tally.add(checkpoint, day, hour, direction, source, status, received_on, received_at)
     return tally
+
+
+def report_made(storage: Storage, day: dt.date, made_at: dt.datetime) -> None:
+    """Record that ``day``'s daily report was made at ``made_at``, at or after its 06:00
+    (the timer starts up to a minute late, hours when catching up), its figures read from
+    then. The entries of ``day`` received from 06:00 until then are in it, so they come off
+    the late lists that counted them by the 06:00 rule at ingest: each entry is counted
+    once. Only the first making is recorded; one made before 06:00 is not the report."""
+    calendar = storage.calendar
+    due = calendar.report_time(day + dt.timedelta(days=1))
+    if made_at < due:
+        return
+    d = day.isoformat()
+    with storage._transaction() as tx:
+        if not storage._execute(
+                tx, "INSERT INTO daily_reports (day, made_at) VALUES ($1, $2) "
+                    "ON CONFLICT (day) DO NOTHING RETURNING day",
+                (d, protocol.format_time(made_at))).fetchall():
+            return
+        counted = Counter(
+            (calendar.report_day_of(parse_utc(received_at)), checkpoint)
+            for checkpoint, received_at in storage._execute(
+                tx, "SELECT checkpoint_id, received_at FROM entries WHERE local_day = $1 "
+                    "AND received_at >= $2 AND received_at < $3",
+                (d, protocol.format_time(due), protocol.format_time(made_at))).fetchall())
+        for (received_on, checkpoint), count in sorted(counted.items()):
+            storage._execute(tx, "UPDATE late_arrivals SET entries = entries - $1 WHERE "
+                                 "received_on = $2 AND day = $3 AND checkpoint_id = $4",
+                             (count, received_on, d, checkpoint))
+        storage._execute(tx, "DELETE FROM late_arrivals WHERE day = $1 AND entries <= 0", (d,))
 
 
 def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
@@ -135,7 +170,8 @@ def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
         if row[8] != day:
             storage._execute(tx, "UPDATE entries SET local_day = $1 WHERE id = $2",
                              (day, row[0]))
-    write(storage, tx, tally_rows(calendar, (r[1:8] for r in rows)))
+    made = dict(storage._execute(tx, "SELECT day, made_at FROM daily_reports").fetchall())
+    write(storage, tx, tally_rows(calendar, (r[1:8] for r in rows), made))
     people.recount(storage, tx)
     return len(rows)
 

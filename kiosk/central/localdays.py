@@ -21,7 +21,8 @@ REPORT_TIME = dt.time(6)
 """When the daily report of a day is made: 06:00 local the next morning (directive
 2732/UBND-KGVX; the 06:00 timer, scripts/systemd/kiosk-central-report.timer). An entry is
 *late* when it reaches the centre after its day's report was made (:meth:`Calendar.
-report_day_of`), and a monthly report is due on the 1st at this time."""
+report_day_of`; when the timer's run made it later, then: :func:`kiosk.central.aggregates.
+report_made`), and a monthly report is due on the 1st at this time."""
 
 
 class CalendarError(WordedError, ValueError):

@@ -865,6 +865,18 @@ MIGRATIONS: list[list[Statement]] = [
         )""",
         *SEED_HISTORY,
     ],
+    [
+        # v40: when each day's daily report was made by a `report daily --out-dir` run at
+        # or after its 06:00 (the timer's, which starts up to a minute late, or hours late
+        # when it catches up): the entries received from 06:00 until then are in that
+        # report, not late (aggregates.report_made). A day not recorded: 06:00. (IF NOT
+        # EXISTS: a test taking a database back to an older version keeps the table.)
+        """
+        CREATE TABLE IF NOT EXISTS daily_reports (
+            day TEXT PRIMARY KEY,
+            made_at TEXT NOT NULL
+        )""",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38
