@@ -178,19 +178,24 @@ def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
 
 def recount_late(storage: Storage, tx: Any, calendar: Calendar) -> None:
     """Recount ``late_arrivals`` from the raw entries held, in ``tx``: for a database from
-    before an entry was late only once its day's report was made (schema v38). Entries are
-    read grouped by minute of receipt (a zone's offset is whole minutes), so a province's
-    months are a few rows a checkpoint-day; a day purged before keeps its rows as counted."""
-    rows = storage._execute(
-        tx, "SELECT local_day, checkpoint_id, substr(received_at, 1, 16), count(*), "
-            "max(received_at) FROM entries WHERE local_day IS NOT NULL "
-            "GROUP BY local_day, checkpoint_id, substr(received_at, 1, 16)").fetchall()
+    before an entry was late only once its day's report was made (schema v38). Only the
+    entries received after their day's 06:00 can be late, so each held day's are read from
+    then (the day's index), grouped by minute of receipt (a zone's offset is whole
+    minutes): a live-synced province's months are a few late rows, not one group an entry;
+    a day purged before keeps its rows as counted."""
+    days = [day for (day,) in storage._execute(
+        tx, "SELECT DISTINCT local_day FROM entries WHERE local_day IS NOT NULL").fetchall()]
     storage._execute(tx, "DELETE FROM late_arrivals WHERE day IN "
                          "(SELECT DISTINCT local_day FROM entries)")
     tally = Tally()
-    for day, checkpoint, minute, count, last in rows:
-        received_on = calendar.report_day_of(
-            dt.datetime.fromisoformat(minute).replace(tzinfo=dt.UTC))
-        if day < received_on:
-            tally.add_late(received_on, day, checkpoint, last, count)
+    for day in days:
+        due = calendar.report_time(dt.date.fromisoformat(day) + dt.timedelta(days=1))
+        for checkpoint, minute, count, last in storage._execute(
+                tx, "SELECT checkpoint_id, substr(received_at, 1, 16), count(*), "
+                    "max(received_at) FROM entries WHERE local_day = $1 AND received_at >= $2 "
+                    "GROUP BY checkpoint_id, substr(received_at, 1, 16)",
+                (day, protocol.format_time(due))).fetchall():
+            tally.add_late(calendar.report_day_of(
+                dt.datetime.fromisoformat(minute).replace(tzinfo=dt.UTC)), day, checkpoint,
+                last, count)
     write(storage, tx, tally)
