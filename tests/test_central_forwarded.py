@@ -106,3 +106,29 @@ def test_a_balancer_address_that_is_not_one_is_refused_before_serving(tmp_path: 
     with pytest.raises(RuntimeError, match=r"'10\.0\.0\.300': expected IP addresses or networks"):
         CentralServer(f"sqlite:///{tmp_path}/central.db", "--forwarded-allow-ips",
                       "10.0.0.5,10.0.0.300")
+
+
+def test_under_star_the_client_is_the_address_the_balancer_appended(tmp_path: Path) -> None:
+    """``--forwarded-allow-ips '*'`` behind a balancer appending the client's address to the
+    X-Forwarded-For it was sent (nginx's ``$proxy_add_x_forwarded_for``): a stranger writing
+    the owner's address into its own header is counted under its own address, the one the
+    balancer appended — its 5 wrong passwords do not lock the owner out of her computer
+    (before, '*' believed the first address, the one the stranger wrote)."""
+    owner, stranger = "192.0.2.44", "198.51.100.66"
+    db = f"sqlite:///{tmp_path}/central.db"
+    add_users(tmp_path, db, {"admin1": ("admin", None)})
+    server = CentralServer(db, "--forwarded-allow-ips", "*")
+    try:
+        with client_from(BALANCER, server.url,
+                         **{"X-Forwarded-For": f"{owner}, {stranger}"}) as attacker:
+            token = csrf(attacker.get("/login").text)
+            assert [attacker.post("/login", data={
+                "csrf_token": token, "name": "admin1", "password": "wrong guess!"}).status_code
+                for _ in range(5)] == [401] * 5
+        with client_from(BALANCER, server.url, **{"X-Forwarded-For": owner}) as admin:
+            assert admin.post("/login", data={"csrf_token": csrf(admin.get("/login").text),
+                                              "name": "admin1",
+                                              "password": PASSWORD}).status_code == 303
+    finally:
+        server.stop()
+    assert attempts_by_address(tmp_path / "central.db") == {stranger: 5, owner: 1}

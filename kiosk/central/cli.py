@@ -129,8 +129,9 @@ def _workers(text: str) -> int:
 def _trusted_proxies(text: str) -> str:
     """Addresses and networks (``10.0.0.5,10.0.1.0/24``) whose ``X-Forwarded-For`` and
     ``X-Forwarded-Proto`` are believed, or ``*`` (everyone: only when no client can reach the
-    port but through the proxy). Checked here: uvicorn would take a mistyped one as a name
-    that never matches, and every client would then count as the balancer."""
+    port but through the proxy; the client is then the last address it forwards). Checked
+    here: uvicorn would take a mistyped one as a name that never matches, and every client
+    would then count as the balancer."""
     items = [item.strip() for item in text.split(",")]
     if items != ["*"]:
         for item in items:
@@ -194,10 +195,31 @@ def _open_for_serving(args: argparse.Namespace) -> tuple[Storage, Any] | None:
         return None
 
 
+class _LastForwarded:
+    """Under ``--forwarded-allow-ips '*'``, the client is the last ``X-Forwarded-For`` entry,
+    the one the proxy in front appended. uvicorn's ``*`` believes the first, which the client
+    wrote itself (nginx's ``$proxy_add_x_forwarded_for`` appends to what it sent): a stranger
+    could then be counted under the owner's address and lock her out from her own computer."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket"):
+            said = [value for key, value in scope["headers"] if key == b"x-forwarded-for"]
+            headers = [(key, value) for key, value in scope["headers"]
+                       if key != b"x-forwarded-for"]
+            if said:
+                headers.append((b"x-forwarded-for", b",".join(said).rsplit(b",", 1)[-1].strip()))
+            scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)
+
+
 def _serve(args: argparse.Namespace, sock: socket.socket, storage: Storage,
            backlog_key: Any) -> int:
     """Answer on ``sock`` until told to stop (SIGTERM, SIGINT)."""
     import uvicorn
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
     from kiosk.central.app import create_app
     from kiosk.central.derivation import Background
@@ -205,8 +227,11 @@ def _serve(args: argparse.Namespace, sock: socket.socket, storage: Storage,
     app = create_app(storage, max_body=args.max_body, max_decoded=args.max_decoded,
                      backlog_key=backlog_key, shares=CpuShares(burst=args.kiosk_cpu_burst),
                      budget=EntryBudget(args.kiosk_entries_per_hour))
+    everyone = args.forwarded_allow_ips == "*"
+    served = _LastForwarded(ProxyHeadersMiddleware(app, trusted_hosts="*")) if everyone else app
     gc.freeze()  # what start-up built lives for good: full collections skip it
-    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=False,
+    server = uvicorn.Server(uvicorn.Config(served, log_level=args.log_level, access_log=False,
+                                           proxy_headers=not everyone,
                                            forwarded_allow_ips=args.forwarded_allow_ips))
     derive = Background(storage) if args.derive else None
     try:
