@@ -11,6 +11,7 @@ import getpass
 import json
 import socket
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -165,6 +166,24 @@ def test_the_cap_bounds_the_guesses_an_attacker_with_many_addresses_gets_in_any_
         assert len(verified) <= 6 * cap
         assert max(sum(1 for t in verified if start <= t < start + dt.timedelta(hours=1))
                    for start in verified) < 2 * cap
+
+
+def test_guesses_in_flight_when_the_cap_is_reached_are_refused_unverified(db: str) -> None:
+    """100 guesses from 100 addresses, 40 at a time (a serve process's threads), with the
+    real argon2: only ACCOUNT_FAILURES are verified. Each is counted before its slow verify,
+    by a statement refusing it once the hold is in force (before, counted after it: the 39
+    in flight when the cap was reached were all verified, 59 in all)."""
+    with open_storage(db) as storage:
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
+
+        def guess(i: int) -> str:
+            return attempt(storage, "an.nguyen", f"guess {i:04d} xx", f"2001:db8::{i}",
+                           dt.datetime.now(dt.UTC))
+
+        with ThreadPoolExecutor(40) as threads:
+            answers = list(threads.map(guess, range(100)))
+    assert (answers.count("account.wrong"), answers.count("account.locked")) == (
+        accounts.ACCOUNT_FAILURES, 100 - accounts.ACCOUNT_FAILURES)
 
 
 def test_an_administrator_unlocks_a_name_on_the_users_page_and_with_the_command(

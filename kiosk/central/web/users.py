@@ -22,10 +22,10 @@ name, known or not, so that a lock tells nothing of which names exist:
 - :data:`ACCOUNT_FAILURES` wrong passwords for a name from all addresses within
   :data:`WINDOW_MINUTES` (guessing spread over many) hold it for :data:`HOLD_MINUTES`
   against every address it has not signed in from within :data:`KNOWN_DAYS`. Held attempts
-  are refused unverified and uncounted, and each count runs at least an hour (its window, or
-  the hold it ends in), so an attacker with any number of new addresses tests at most
-  ACCOUNT_FAILURES passwords an hour over hours, fewer than twice that in any one hour (plus
-  those verified at once when the cap is reached), and MAX_FAILURES every LOCK_MINUTES more
+  are refused unverified and uncounted, each attempt is counted before its verify, and each
+  count runs at least an hour (its window, or the hold it ends in), so an attacker with any
+  number of new addresses tests at most ACCOUNT_FAILURES passwords an hour over hours, fewer
+  than twice that in any one hour, and MAX_FAILURES every LOCK_MINUTES more
   from an address the owner signed in from. The old lock of the whole account allowed the
   same 20 an hour, and let anyone keep the owner out for ever. The owner keeps access from
   any address she signed in from before, and from any other once the hold ends or an
@@ -231,10 +231,14 @@ def authenticate(storage: Storage, name: str, password: str, *, address: str | N
     and runs outside any transaction, so many attempts on one name overlap; the counts must
     hold for them all:
 
-    - each wrong password adds one to its address's count and to the name's count from all
-      addresses in the database, in one statement each (:func:`_count_failure`), never by
-      writing back a count read before the verify: 25 wrong passwords at once from one
-      address are 25 failures, and the MAX_FAILURESth locks the name from there;
+    - each attempt is counted in the name's count from all addresses *before* its verify,
+      by one statement that refuses it once the hold is in force (:func:`_reserve`), and
+      forgiven if its password is right: attempts in flight when the cap is reached are
+      refused, not verified (before, 200 guesses 40 at a time had 59 verified);
+    - each wrong password adds one to its address's count in the database, in one statement
+      (:func:`_count_failure`), never by writing back a count read before the verify: 25
+      wrong passwords at once from one address are 25 failures, and the MAX_FAILURESth
+      locks the name from there;
     - a right password is judged again, with its address's row held, after its verify: a
       lock or hold set meanwhile by overlapping failures refuses it, as does a disabling;
     - a right password forgives only its address's failures counted before it was read:
@@ -253,7 +257,7 @@ def authenticate(storage: Storage, name: str, password: str, *, address: str | N
         raise refused
     rows = storage._query(f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = $2",
                           (protocol.format_time(now), name))
-    read = _check_lock(_failures(storage, None, name, where), now)
+    read = _reserve(storage, name, where, now)
     if not rows or len(password) > MAX_PASSWORD:
         _verify(_argon2()[1], password[:MAX_PASSWORD])
         _count_failure(storage, name, where, now)
@@ -264,9 +268,13 @@ def authenticate(storage: Storage, name: str, password: str, *, address: str | N
         _count_failure(storage, name, where, now)
         raise refused
     with storage._transaction() as tx:
-        _prune(storage, tx, now)
-        # a no-op write holds the address's row (PostgreSQL's row lock; SQLite's one writer)
+        # its reservation forgiven ('*' first, as everywhere: no deadlock with unlock); a
+        # no-op write holds the address's row (PostgreSQL's row lock; SQLite's one writer)
         # until the decision below is written
+        storage._execute(tx, "UPDATE login_failures SET failures = failures - 1 WHERE name = $1 "
+                             "AND address = $2 AND failures > 0 AND failed_at >= $3",
+                         (name, EVERYWHERE, protocol.format_time(
+                             now - dt.timedelta(minutes=WINDOW_MINUTES))))
         storage._execute(tx, "INSERT INTO login_failures (name, address) VALUES ($1, $2) "
                              "ON CONFLICT (name, address) DO UPDATE SET "
                              "failures = login_failures.failures", (name, where))
@@ -306,13 +314,17 @@ def _failures(storage: Storage, tx: Any, name: str, address: str) -> _Failures:
     return _Failures(here[1], here[2], held, here[3])
 
 
+def _known(seen: _Failures, now: dt.datetime) -> bool:
+    """Whether the name signed in from this address within KNOWN_DAYS (no hold applies)."""
+    return (seen.signed_in_at is not None and protocol.parse_time(seen.signed_in_at)
+            > now - dt.timedelta(days=KNOWN_DAYS))
+
+
 def _check_lock(seen: _Failures, now: dt.datetime) -> int:
     """Refuse a name locked from this address, or held against it (UserError
     ``account.locked``, until when); an expired lock is no lock, and the hold does not apply
     to an address the name signed in from within KNOWN_DAYS. The failures counted here."""
-    known = (seen.signed_in_at is not None and protocol.parse_time(seen.signed_in_at)
-             > now - dt.timedelta(days=KNOWN_DAYS))
-    for until in (seen.locked_until, None if known else seen.held_until):
+    for until in (seen.locked_until, None if _known(seen, now) else seen.held_until):
         if until and protocol.parse_time(until) > now:
             raise UserError("account.locked", until=until)
     return seen.failures
@@ -333,20 +345,44 @@ first failure is older than its window ($4) starts again at one; the one that re
 limit ($5) locks until $6 and starts the count again from nought."""
 
 
+def _reserve(storage: Storage, name: str, address: str, now: dt.datetime) -> int:
+    """Refuse a name locked from ``address`` or held against it (:func:`_check_lock`), else
+    count the attempt in the name's count from all addresses before its verify — the
+    ACCOUNT_FAILURESth within WINDOW_MINUTES holds the name for HOLD_MINUTES — by one
+    statement that refuses it instead when a hold came into force meanwhile: attempts in
+    flight when the cap is reached are refused unverified. The failures counted from
+    ``address``."""
+    with storage._transaction() as tx:  # its own: not held through the count below
+        _prune(storage, tx, now)
+    seen = _failures(storage, None, name, address)
+    read = _check_lock(seen, now)
+    with storage._transaction() as tx:
+        counted = storage._execute(
+            tx, _COUNT + " WHERE $7 OR coalesce(login_failures.locked_until, '') <= $3 "
+                         "RETURNING failures",
+            (name, EVERYWHERE, *_counting(now, ACCOUNT_FAILURES, HOLD_MINUTES),
+             _known(seen, now))).fetchone()
+    if counted is None:
+        raise UserError("account.locked", until=_failures(storage, None, name, address).held_until)
+    return read
+
+
+def _counting(now: dt.datetime, limit: int, minutes: float) -> tuple[str, str, int, str]:
+    """:data:`_COUNT`'s $3 to $6 at ``now``: a count of ``limit`` locking for ``minutes``."""
+    def at(minutes: float) -> str:
+        return protocol.format_time(now + dt.timedelta(minutes=minutes))
+
+    return at(0), at(-WINDOW_MINUTES), limit, at(minutes)
+
+
 def _count_failure(storage: Storage, name: str, address: str, now: dt.datetime) -> None:
     """One more wrong password for ``name`` from ``address``, added in the database (not a
     count read before the verify, which overlapping failures would each write back as one):
     the MAX_FAILURESth within WINDOW_MINUTES locks the name from the address for
-    LOCK_MINUTES, the ACCOUNT_FAILURESth from all addresses holds it for HOLD_MINUTES."""
-    def at(minutes: float) -> str:
-        return protocol.format_time(now + dt.timedelta(minutes=minutes))
-
-    since = at(-WINDOW_MINUTES)
+    LOCK_MINUTES (the count from all addresses has it already: :func:`_reserve`)."""
     with storage._transaction() as tx:
-        _prune(storage, tx, now)
-        for where, limit, minutes in ((address, MAX_FAILURES, LOCK_MINUTES),
-                                      (EVERYWHERE, ACCOUNT_FAILURES, HOLD_MINUTES)):
-            storage._execute(tx, _COUNT, (name, where, at(0), since, limit, at(minutes)))
+        storage._execute(tx, _COUNT, (name, address, *_counting(now, MAX_FAILURES,
+                                                                LOCK_MINUTES)))
 
 
 def _prune(storage: Storage, tx: Any, now: dt.datetime) -> None:
