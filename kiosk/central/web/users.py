@@ -385,16 +385,19 @@ def _count_failure(storage: Storage, name: str, address: str, now: dt.datetime) 
                                                                 LOCK_MINUTES)))
 
 
+_PRUNE = ("DELETE FROM login_failures WHERE coalesce(failed_at, '') < $1 "
+          "AND coalesce(locked_until, '') < $2 AND coalesce(signed_in_at, '') < $3")
+"""Rows with nothing left to tell; found by the index login_failures_stale (schema v36)."""
+
+
 def _prune(storage: Storage, tx: Any, now: dt.datetime) -> None:
     """Forget the rows with nothing left to tell — no failure within WINDOW_MINUTES, no lock
-    in force, no sign-in within KNOWN_DAYS — at every sign-in and wrong password: an address
-    is kept no longer than that (docs/privacy.md)."""
+    in force, no sign-in within KNOWN_DAYS — at every attempt: an address is kept no longer
+    than that (docs/privacy.md)."""
     def at(delta: dt.timedelta) -> str:
         return protocol.format_time(now - delta)
 
-    storage._execute(tx, "DELETE FROM login_failures WHERE coalesce(failed_at, '') < $1 "
-                         "AND coalesce(locked_until, '') < $2 "
-                         "AND coalesce(signed_in_at, '') < $3",
+    storage._execute(tx, _PRUNE,
                      (at(dt.timedelta(minutes=WINDOW_MINUTES)), at(dt.timedelta()),
                       at(dt.timedelta(days=KNOWN_DAYS))))
 
