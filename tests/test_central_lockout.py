@@ -187,6 +187,34 @@ def test_guesses_in_flight_when_the_cap_is_reached_are_refused_unverified(db: st
         accounts.ACCOUNT_FAILURES, 100 - accounts.ACCOUNT_FAILURES)
 
 
+def test_unlocking_while_the_name_is_guessed_and_signed_in_never_deadlocks(
+        tmp_path: Path, hasher: Counting) -> None:
+    """PostgreSQL's row locks: an administrator unlocking a name (and resetting its password)
+    while strangers guess it from many addresses and the owner signs in. Every transaction
+    takes the name's rows in one order — the count from all addresses first — and the
+    prune never waits on a row an unlock holds, so none is cancelled as a deadlock (before,
+    an unlock's one UPDATE took the name's rows in the order it met them, while a wrong
+    password held its address's row and then wanted the count from all addresses)."""
+    db = database_url("postgresql", tmp_path)
+    with open_storage(db) as storage:
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
+
+        def sign_in(i: int) -> str:
+            if i % 10 == 0:
+                accounts.unlock(storage, "an.nguyen", by=SETUP)
+                return "unlocked"
+            if i % 10 == 1:
+                accounts.reset_password(storage, "an.nguyen", PASSWORD, by=SETUP)
+                return "reset"
+            return attempt(storage, "an.nguyen", PASSWORD if i % 10 == 2 else "wrong guess!",
+                           f"198.51.100.{i % 7}", dt.datetime.now(dt.UTC))
+
+        with ThreadPoolExecutor(16) as threads:
+            answers = list(threads.map(sign_in, range(600)))
+    assert set(answers) <= {"unlocked", "reset", "signed in", "account.wrong",
+                            "account.locked"}
+
+
 def test_an_administrator_unlocks_a_name_on_the_users_page_and_with_the_command(
         db: str) -> None:
     """The Users page shows a locked name with until when and an Unlock button; it, and

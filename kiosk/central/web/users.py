@@ -214,8 +214,18 @@ def unlock(storage: Storage, name: str, *, by: audit.Actor) -> bool:
 
 
 def _forget_failures(storage: Storage, tx: Any, name: str) -> None:
-    storage._execute(tx, "UPDATE login_failures SET failures = 0, failed_at = NULL, "
-                         "locked_until = NULL WHERE name = $1", (name,))
+    """The name's count from all addresses first, as every transaction takes the name's rows
+    (PostgreSQL's row locks: none waits on another in the other order), then its rows with
+    something to forget — never one the prune deletes, which would wait on it."""
+    forget = ("UPDATE login_failures SET failures = 0, failed_at = NULL, locked_until = NULL "
+              "WHERE name = $1 AND ")
+    now = dt.datetime.now(dt.UTC)
+    storage._execute(tx, forget + "address = $2", (name, EVERYWHERE))
+    storage._execute(tx, forget + "address <> $2 AND (coalesce(failed_at, '') >= $3 OR "
+                                  "coalesce(locked_until, '') >= $4)",
+                     (name, EVERYWHERE,
+                      protocol.format_time(now - dt.timedelta(minutes=WINDOW_MINUTES)),
+                      protocol.format_time(now)))
 
 
 def authenticate(storage: Storage, name: str, password: str, *, address: str | None,
