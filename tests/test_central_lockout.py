@@ -144,6 +144,36 @@ def test_guessing_spread_over_many_addresses_is_held_to_the_cap_and_the_owner_ke
         assert attempt(storage, "an.nguyen", PASSWORD, "10.0.0.2", after) == "signed in"
 
 
+def test_a_held_name_is_signed_in_from_a_new_address_by_a_browser_it_signed_in_on(
+        db: str) -> None:
+    """A steady 20 guesses an hour would keep the name held against every new address for as
+    long as they last. A browser the owner signed in on keeps a signed device cookie naming
+    her (OWASP's device cookie): from a new address — a changed home connection, IPv6
+    privacy addresses — it is let through the hold. A browser without one, or with a forged
+    one, is still held."""
+    users("add", "an.nguyen", "--role", "admin", db=db)
+    server = CentralServer(db)
+    try:
+        with browser(server, OWNER) as laptop:
+            assert log_in(laptop, "an.nguyen").status_code == 303
+            cookies = httpx.Cookies(laptop.cookies)
+        for i in range(accounts.ACCOUNT_FAILURES):
+            with browser(server, f"127.0.1.{i + 1}") as attacker:
+                assert log_in(attacker, "an.nguyen", "wrong guess!").status_code == 401
+        with browser(server, "127.0.0.4") as stranger:
+            held = log_in(stranger, "an.nguyen")
+            stranger.cookies.set("kc_device", "an.nguyen.forged")
+            forged = log_in(stranger, "an.nguyen")
+        with browser(server, "127.0.0.4") as laptop:  # the owner's laptop, moved
+            laptop.cookies.update(cookies)
+            assert log_in(laptop, "an.nguyen").status_code == 303
+    finally:
+        server.stop()
+    assert (held.status_code, forged.status_code) == (401, 401)
+    assert refusal(held).startswith("Tên đăng nhập này tạm khoá") and refusal(forged) == refusal(
+        held)
+
+
 def test_the_cap_bounds_the_guesses_an_attacker_with_many_addresses_gets_in_any_hour(
         db: str, hasher: Counting) -> None:
     """Six hours of a guess every 20 seconds, each from a new address: at most

@@ -30,6 +30,8 @@ from kiosk.sync import protocol
 
 SESSION_COOKIE = "kc_session"
 CSRF_COOKIE = "kc_csrf"
+DEVICE_COOKIE = "kc_device"
+DEVICE_DAYS = 365
 CSRF_FIELD = "csrf_token"
 IDLE_MINUTES = 60
 MAX_HOURS = 12
@@ -59,6 +61,7 @@ class Sessions:
         self.storage = storage
         self.key = secret(storage)
         self._signer = Signer(self.key, salt="kiosk-central session")
+        self._device = Signer(self.key, salt="kiosk-central device")
 
     # -- sessions -------------------------------------------------------------------------
     def start(self, user: User) -> str:
@@ -100,6 +103,19 @@ class Sessions:
                                           "WHERE id_hash = $2", (protocol.format_time(now),
                                                                 id_hash))
         return Session(id_hash, user)
+
+    # -- device cookies -------------------------------------------------------------------
+    def device_cookie(self, name: str) -> str:
+        """The cookie a browser gets at a sign-in: it has signed in as ``name`` (OWASP's
+        device cookie, so that a hold of the name spares the owner's own browser)."""
+        return self._device.sign(name).decode()
+
+    def device_name(self, cookie: str | None) -> str | None:
+        """The name a device cookie says its browser signed in as; None if forged or none."""
+        try:
+            return self._device.unsign(cookie).decode() if cookie else None
+        except BadSignature:
+            return None
 
     def end_hash(self, id_hash: str) -> None:
         with self.storage._transaction() as tx:

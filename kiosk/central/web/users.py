@@ -28,9 +28,9 @@ name, known or not, so that a lock tells nothing of which names exist:
   than twice that in any one hour, and MAX_FAILURES every LOCK_MINUTES more
   from an address the owner signed in from. The old lock of the whole account allowed the
   same 20 an hour, and let anyone keep the owner out for ever. The owner keeps access from
-  any address she signed in from before, and from any other once the hold ends or an
-  administrator unlocks the name (:func:`unlock`: ``kiosk-central users unlock``, the Users
-  page).
+  any address she signed in from before; from any other once the hold ends — which a steady
+  ACCOUNT_FAILURES an hour renews without end — or once an administrator unlocks the name
+  (:func:`unlock`: ``kiosk-central users unlock``, the Users page).
 
 Each change to an account (added, disabled, a new password, unlocked) and each sign-in is
 written to the audit log in the change's own transaction, with who did it
@@ -229,10 +229,12 @@ def _forget_failures(storage: Storage, tx: Any, name: str) -> None:
 
 
 def authenticate(storage: Storage, name: str, password: str, *, address: str | None,
-                 now: dt.datetime | None = None) -> User:
+                 known_browser: bool = False, now: dt.datetime | None = None) -> User:
     """The user if ``password`` is theirs and the account is usable; UserError otherwise.
     A sign-in is written to the audit log (``sign-in``, from ``address``) with its decision:
-    no record, no sign-in.
+    no record, no sign-in. ``known_browser``: the browser shows a device cookie of this name
+    (it signed in as it before), so a hold spares it as it spares a known address — the
+    owner at a new address is not kept out for as long as a steady attack lasts.
 
     The answer never says whether the name exists: an unknown name pays one verify (against
     a hash nobody's password matches) and has its failures counted and its locks like a
@@ -267,7 +269,7 @@ def authenticate(storage: Storage, name: str, password: str, *, address: str | N
         raise refused
     rows = storage._query(f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = $2",
                           (protocol.format_time(now), name))
-    read = _reserve(storage, name, where, now)
+    read = _reserve(storage, name, where, now, known_browser)
     if not rows or len(password) > MAX_PASSWORD:
         _verify(_argon2()[1], password[:MAX_PASSWORD])
         _count_failure(storage, name, where, now)
@@ -288,7 +290,7 @@ def authenticate(storage: Storage, name: str, password: str, *, address: str | N
         storage._execute(tx, "INSERT INTO login_failures (name, address) VALUES ($1, $2) "
                              "ON CONFLICT (name, address) DO UPDATE SET "
                              "failures = login_failures.failures", (name, where))
-        failures = _check_lock(_failures(storage, tx, name, where), now)
+        failures = _check_lock(_failures(storage, tx, name, where), now, known_browser)
         disabled_at = storage._execute(tx, "SELECT disabled_at FROM users WHERE name = $1",
                                        (name,)).fetchone()[0]
         if disabled_at is not None:
@@ -330,11 +332,13 @@ def _known(seen: _Failures, now: dt.datetime) -> bool:
             > now - dt.timedelta(days=KNOWN_DAYS))
 
 
-def _check_lock(seen: _Failures, now: dt.datetime) -> int:
+def _check_lock(seen: _Failures, now: dt.datetime, known_browser: bool = False) -> int:
     """Refuse a name locked from this address, or held against it (UserError
     ``account.locked``, until when); an expired lock is no lock, and the hold does not apply
-    to an address the name signed in from within KNOWN_DAYS. The failures counted here."""
-    for until in (seen.locked_until, None if _known(seen, now) else seen.held_until):
+    to an address the name signed in from within KNOWN_DAYS nor to a known browser. The
+    failures counted here."""
+    known = known_browser or _known(seen, now)
+    for until in (seen.locked_until, None if known else seen.held_until):
         if until and protocol.parse_time(until) > now:
             raise UserError("account.locked", until=until)
     return seen.failures
@@ -355,7 +359,8 @@ first failure is older than its window ($4) starts again at one; the one that re
 limit ($5) locks until $6 and starts the count again from nought."""
 
 
-def _reserve(storage: Storage, name: str, address: str, now: dt.datetime) -> int:
+def _reserve(storage: Storage, name: str, address: str, now: dt.datetime,
+             known_browser: bool) -> int:
     """Refuse a name locked from ``address`` or held against it (:func:`_check_lock`), else
     count the attempt in the name's count from all addresses before its verify — the
     ACCOUNT_FAILURESth within WINDOW_MINUTES holds the name for HOLD_MINUTES — by one
@@ -365,13 +370,13 @@ def _reserve(storage: Storage, name: str, address: str, now: dt.datetime) -> int
     with storage._transaction() as tx:  # its own: not held through the count below
         _prune(storage, tx, now)
     seen = _failures(storage, None, name, address)
-    read = _check_lock(seen, now)
+    read = _check_lock(seen, now, known_browser)
     with storage._transaction() as tx:
         counted = storage._execute(
             tx, _COUNT + " WHERE $7 OR coalesce(login_failures.locked_until, '') <= $3 "
                          "RETURNING failures",
             (name, EVERYWHERE, *_counting(now, ACCOUNT_FAILURES, HOLD_MINUTES),
-             _known(seen, now))).fetchone()
+             known_browser or _known(seen, now))).fetchone()
     if counted is None:
         raise UserError("account.locked", until=_failures(storage, None, name, address).held_until)
     return read
