@@ -174,6 +174,21 @@ def test_a_held_name_is_signed_in_from_a_new_address_by_a_browser_it_signed_in_o
         held)
 
 
+def test_an_ipv6_client_is_locked_by_its_64_network_not_its_address(
+        db: str, hasher: Counting) -> None:
+    """An IPv6 home or phone has a whole /64 and changes its address daily (privacy
+    addresses); a guesser there could take a new one for every guess. Failures are counted
+    per /64: 5 from five addresses of one lock the name from all of it, not from another."""
+    with open_storage(db) as storage:
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
+        guesses = [attempt(storage, "an.nguyen", "wrong guess!", f"2001:db8:1:2::{i}", T0)
+                   for i in range(1, accounts.MAX_FAILURES + 1)]
+        assert guesses == ["account.wrong"] * accounts.MAX_FAILURES
+        assert attempt(storage, "an.nguyen", PASSWORD, "2001:db8:1:2:abcd::9", T0) == (
+            "account.locked")
+        assert attempt(storage, "an.nguyen", PASSWORD, "2001:db8:1:3::1", T0) == "signed in"
+
+
 def test_the_cap_bounds_the_guesses_an_attacker_with_many_addresses_gets_in_any_hour(
         db: str, hasher: Counting) -> None:
     """Six hours of a guess every 20 seconds, each from a new address: at most
@@ -208,7 +223,7 @@ def test_guesses_in_flight_when_the_cap_is_reached_are_refused_unverified(db: st
         accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
 
         def guess(i: int) -> str:
-            return attempt(storage, "an.nguyen", f"guess {i:04d} xx", f"2001:db8::{i}",
+            return attempt(storage, "an.nguyen", f"guess {i:04d} xx", f"2001:db8:{i}::1",
                            dt.datetime.now(dt.UTC))
 
         with ThreadPoolExecutor(40) as threads:

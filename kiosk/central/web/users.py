@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -260,7 +261,7 @@ def authenticate(storage: Storage, name: str, password: str, *, address: str | N
       forgives none of the count from all addresses (the owner signing in must not give a
       guesser elsewhere a fresh allowance)."""
     now = now or dt.datetime.now(dt.UTC)
-    where = address or "?"  # the throttle's name for a client without an address
+    where = _counted_as(address)
     refused = UserError("account.wrong")
     # a name no account can have is not looked up nor counted: PostgreSQL refuses a NUL in
     # text, which failed the login page as the database's fault (review 43 F9)
@@ -357,6 +358,19 @@ _COUNT = (
 """One more wrong password in a count (a name's from one address, or from all): a count whose
 first failure is older than its window ($4) starts again at one; the one that reaches the
 limit ($5) locks until $6 and starts the count again from nought."""
+
+
+def _counted_as(address: str | None) -> str:
+    """The address a client's failures are counted under: an IPv6 one's /64, which a home
+    or a phone gets whole — its privacy addresses change daily, and a guesser holding one
+    has 2^64 to lock from — and "?" for a client without an address (as the throttle)."""
+    if address is None:
+        return "?"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else address
 
 
 def _reserve(storage: Storage, name: str, address: str, now: dt.datetime,
