@@ -32,6 +32,7 @@ from central_support import (
     enrol,
     kiosk_entries,
 )
+from report_support import TESTS
 
 from kiosk.central import derivation, registry, reports
 from kiosk.central.backends import open_storage
@@ -149,7 +150,8 @@ def test_an_older_kiosks_scan_its_clock_dates_the_evening_before_is_listed_on_it
     uncertain time, up to 8 h earlier; the 20th's counts nothing at B."""
     with open_storage(f"sqlite:///{tmp_path / 'centre.db'}") as storage:
         registry.upsert(storage, [Checkpoint("B", "Bến B", district="Y",
-                                             set_up_on="2026-12-01")], today="2026-12-01")
+                                             set_up_on="2026-12-01")], today="2026-12-01",
+                        by=TESTS)
         storage.add_kiosk("kb", "B", "kb", uuid.uuid4().hex)
         [entry] = kiosk_entries(tmp_path, "kb", 1, "B")
         scanned = dt.datetime(2026, 12, 20, 16, 50, tzinfo=dt.UTC)  # 23:50 in Hà Nội
