@@ -36,7 +36,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -2232,15 +2232,7 @@ class Store:
                 "DELETE FROM entries WHERE kiosk_id = ? AND sync_state = 'pending' "
                 "RETURNING id, scanned_at, name, checkpoint_id, subject_key",
                 (kiosk_id,)).fetchall()
-            words: set[str] = set()
-            for entry_id, scanned_at, name, _, _ in doomed:
-                if name:
-                    words |= _name_words(name)
-                    base = _slot(scanned_at)
-                    conn.execute("DELETE FROM entries_search WHERE rowid BETWEEN ? AND ? AND "
-                                 "entry_id = ?", (base, base + _SLOT_MASK, entry_id))
-            conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '')",
-                             [(PURGED_WORD + w,) for w in words])
+            words = _unindex(conn, [row[:3] for row in doomed])
             people = json.dumps(sorted({(row[3], row[4]) for row in doomed}))
             among = f"(checkpoint_id, subject_key) IN {_PEOPLE}"
             conn.execute(f"DELETE FROM presence WHERE {among}", (people,))
@@ -2696,15 +2688,7 @@ class Store:
             (*entries[1], *young, cutoff)).fetchall()
         conn.execute("DELETE FROM entries WHERE id IN (SELECT value FROM json_each(?))",
                      (json.dumps([d[0] for d in doomed]),))
-        words: set[str] = set()
-        for entry_id, scanned_at, name in doomed:
-            if name:
-                words |= _name_words(name)
-                base = _slot(scanned_at)
-                conn.execute("DELETE FROM entries_search WHERE rowid BETWEEN ? AND ? AND "
-                             "entry_id = ?", (base, base + _SLOT_MASK, entry_id))
-        conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '')",
-                         [(PURGED_WORD + w,) for w in words])
+        _unindex(conn, doomed)
         refused = conn.execute(
             f"DELETE FROM refused_scans WHERE {refused_scans[0]} AND CASE WHEN boot_id = ? "
             "THEN monotonic_ns < ? ELSE scanned_at < ? END",
@@ -2859,6 +2843,22 @@ def oldest_pending_entry(conn: sqlite3.Connection, walked: dict[str, Any] | None
         walked.clear()
         walked.update(boot=first[1], first=first[3], before=before)
     return before[:3] if before is not None and before[2] < first[2] else first[:3]
+
+
+def _unindex(conn: sqlite3.Connection, deleted: Iterable[Sequence[Any]]) -> set[str]:
+    """Take entries deleted in ``conn``'s transaction (``(id, scanned_at, name)`` each) out of
+    the name search, their words marked for the next merge to drop (the purge and
+    :meth:`Store.discard_unenrolled` alike); the words."""
+    words: set[str] = set()
+    for entry_id, scanned_at, name in deleted:
+        if name:
+            words |= _name_words(name)
+            base = _slot(scanned_at)
+            conn.execute("DELETE FROM entries_search WHERE rowid BETWEEN ? AND ? AND "
+                         "entry_id = ?", (base, base + _SLOT_MASK, entry_id))
+    conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '')",
+                     [(PURGED_WORD + w,) for w in words])
+    return words
 
 
 def _later_than_now(stored: str | None) -> bool:
