@@ -96,7 +96,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(messages.both("cli.max_wait_needs_until_done"), file=sys.stderr)
         return EXIT_USAGE
     config = load_config(args.config)
-    for warning in exposure_warnings(config):
+    for warning in config_warnings(config, args.config):
         print(warning, file=sys.stderr)
     wants_ui = not args.headless and bool(
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -488,7 +488,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     from kiosk.sync.kiosk_keys import read_token
 
     config = load_config(args.config)
-    for warning in exposure_warnings(config):
+    for warning in config_warnings(config, args.config):
         print(warning, file=sys.stderr)
     _, no_token = read_token(config)
     if no_token is not None and (config.sync.enabled or no_token.code != "sync.no_token"):
@@ -513,12 +513,19 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 HIDDEN = "(set, hidden)"
 
 
-def exposure_warnings(config: Config) -> list[str]:
-    """:func:`kiosk.sync.kiosk_keys.exposures` as warnings in the config's language."""
+def config_warnings(config: Config, path: str) -> list[str]:
+    """:func:`kiosk.sync.kiosk_keys.exposures` and :func:`kiosk.config.device_warnings` (of
+    the file at ``path``, named as a refusal names it), in the config's language: said by
+    ``kiosk config check`` and at every start."""
+    from kiosk import config as config_mod
     from kiosk.sync.kiosk_keys import exposures
 
-    return [messages.text("cli.readable_by_others", config.kiosk.language, warning=found)
-            for found in exposures(config)]
+    name = os.path.basename(path)
+    found = exposures(config) + [
+        messages.Words("config.in_file", {"file": name, "problem": warning})
+        for warning in config_mod.device_warnings(config)]
+    return [messages.text("cli.warning", config.kiosk.language, warning=warning)
+            for warning in found]
 
 
 OWN_COMMANDS = ("run", "scan", "entries", "stats", "export", "config", "store")

@@ -34,8 +34,8 @@ from kiosk.toml_words import toml_refusal
 
 __all__ = ["MAX_CONFIG_BYTES", "REQUIRED", "CertificateSettings", "Config", "ConfigError",
            "DeviceOptions", "KioskSettings", "Opt", "PolicySettings", "Section",
-           "StoreSettings", "SyncSettings", "from_dict", "load", "read_text", "sections",
-           "stated_language", "validate_device"]
+           "StoreSettings", "SyncSettings", "device_warning", "device_warnings", "from_dict",
+           "load", "read_text", "sections", "stated_language", "validate_device"]
 
 MAX_CONFIG_BYTES = 1 << 20
 """A config.toml is a few kilobytes, even with every option and many devices: a bigger
@@ -197,7 +197,8 @@ def sections() -> dict[str, type[Section]]:
 
 
 def validate_device(index: int, data: Any) -> DeviceOptions:
-    """One ``[[devices]]`` table, typed by the options of its kind."""
+    """One ``[[devices]]`` table, typed by the options of its kind; one that could never be
+    opened (:meth:`DeviceOptions.unusable`) refused only while it is enabled."""
     path = f"devices[{index}]"
     if not isinstance(data, dict):
         raise ConfigError("config.expected", key=path, expected=Words("config.expect.dict"),
@@ -206,7 +207,26 @@ def validate_device(index: int, data: Any) -> DeviceOptions:
     if kind is None:
         raise ConfigError("config.expected", key=f"{path}.type", expected=Words(
             "config.expect.one_of", {"values": ", ".join(kinds())}), got=show(data.get("type")))
-    return kind.options.validate(path, data)
+    device = kind.options.validate(path, data)
+    unusable = device.unusable(path)
+    if unusable is not None and device.enabled:
+        raise unusable
+    return device
+
+
+def device_warning(index: int, device: DeviceOptions) -> Words | None:
+    """What the file check lets pass but the technician must hear of: a disabled device
+    that could not be opened if it were enabled (:meth:`DeviceOptions.unusable`)."""
+    unusable = device.unusable(f"devices[{index}]")
+    if unusable is None or device.enabled:
+        return None
+    return Words("config.disabled_unusable", {"problem": unusable.words})
+
+
+def device_warnings(config: Config) -> list[Words]:
+    """:func:`device_warning` of each device of the file."""
+    return [warning for index, device in enumerate(config.devices)
+            if (warning := device_warning(index, device)) is not None]
 
 
 def from_dict(data: dict[str, Any], source: Path | None = None) -> Config:

@@ -1120,7 +1120,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This command needs the {package} package (extra \"{extra}\"): install it with "
         "`make install` or `pip install 'checkpoint-kiosk[{extra}]'`",
     ),
-    "cli.readable_by_others": ("CẢNH BÁO: {warning}", "WARNING: {warning}"),
+    "cli.warning": ("CẢNH BÁO: {warning}", "WARNING: {warning}"),
     "files.readable_by_others": (
         "người dùng khác đọc được {path} (quyền {mode}); chạy: chmod 600 {path}",
         "other users can read {path} (mode {mode}); run: chmod 600 {path}",
@@ -2300,6 +2300,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "(một mã đã quét?)",
         "character {position} of {length} is {character}, which no device path holds (a "
         "scanned code?)"),
+    "config.port.blank": (
+        'ký tự thứ {position} trong {length} là {character}, một khoảng trắng mà tên thiết bị '
+        'không có (udev ghi "_" thay cho nó trong /dev/serial/by-id/)',
+        'character {position} of {length} is {character}, a blank no device\'s name holds '
+        '(udev writes "_" for one in /dev/serial/by-id/)'),
+    "config.disabled_unusable": (
+        "{problem} — thiết bị đang tắt (enabled = false) nên trạm vẫn chạy; hãy sửa trước "
+        "khi bật nó",
+        "{problem} — the device is disabled (enabled = false), so the kiosk still starts; fix "
+        "it before enabling it"),
     "config.port.relative": ('không bắt đầu bằng "/" ({length} ký tự)',
                              'it does not start with "/" ({length} characters)'),
     "config.port.name_too_long": (

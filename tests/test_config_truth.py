@@ -115,17 +115,27 @@ CCCD = ("001090012345|123456789|Nguyễn Văn An|01011990|Nam|Số 12 đường 
 CCCD_200 = CCCD + "|" + "0" * (199 - len(CCCD))
 
 
-def serial_port(port: str) -> str:
-    return f'[[devices]]\nid = "s1"\ntype = "serial"\nport = "{port}"\n'
+def serial_port(port: str, enabled: bool = True) -> str:
+    """A serial device table; the port written as a TOML basic string (JSON's escapes)."""
+    return (f'[[devices]]\nid = "s1"\ntype = "serial"\nenabled = {str(enabled).lower()}\n'
+            f"port = {json.dumps(port, ensure_ascii=False)}\n")
 
 
 SCANNED = ", which no device path holds (a scanned code?)"
+BLANK = ", a blank no device's name holds (udev writes \"_\" for one in /dev/serial/by-id/)"
+EXPECTED = '; expected a device path such as "/dev/ttyACM0" or "/dev/serial/by-id/…"'
 
 
 @pytest.mark.parametrize("port, problem", [
-    (PCCOVID, "character 1 of 75 is '*'" + SCANNED),
+    (PCCOVID, "character 13 of 75 is '|'" + SCANNED),
     (CCCD_200, "character 13 of 200 is '|'" + SCANNED),
-    ("/dev/ttyACM0 ", "character 13 of 13 is ' '" + SCANNED),
+    ("\x1d0109501101530003\x1d17261231", "character 1 of 26 is '\\x1d'" + SCANNED),
+    ("/dev/ttyACM0\x00", "character 13 of 13 is '\\x00'" + SCANNED),
+    ("/dev/ttyACM0 ", "character 13 of 13 is ' '" + BLANK),
+    ("/dev/ttyACM0\n", "character 13 of 13 is '\\n'" + BLANK),
+    ("/dev/ttyACM0\u00a0", "character 13 of 13 is '\\xa0'" + BLANK),
+    ("/dev/serial/by-id/usb-Honeywell Imaging & Mobility 1900-if00",
+     "character 32 of 60 is ' '" + BLANK),
     ("COM3", 'it does not start with "/" (4 characters)'),
     ("rfc2217://10.0.0.5:2217", 'it does not start with "/" (23 characters)'),
     ("/dev/serial/by-id/" + "x" * 256, "a part of the path is 256 bytes long, past a file "
@@ -133,14 +143,17 @@ SCANNED = ", which no device path holds (a scanned code?)"
 def test_a_serial_port_that_cannot_be_a_device_path_is_refused_without_repeating_it(
         tmp_path: Path, port: str, problem: str) -> None:
     """A code scanned or typed into ``port`` passed ``config check`` and the scanner then
-    read "not found" for ever. The kiosk opens a Linux device path (no COM name, no
-    pyserial URL). The refusal names the key and the fault, not the value: it may be a
-    person's scanned code, and a refusal at start goes to the journal."""
+    read "not found" for ever: a PC-Covid or CCCD code's "|", a GS1 code's GS, a control
+    character, a space (udev writes "_" for one in a by-id name: a space is a name typed
+    from the scanner's label or ``lsusb``), a blank pasted at the end. The kiosk opens a
+    Linux device path (no COM name, no pyserial URL). The refusal names the key and the
+    fault, not the value: it may be a person's scanned code, and a refusal at start goes to
+    the journal."""
     proc = check(tmp_path, extra=serial_port(port))
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
         f"config error: config.toml: devices[0].port: cannot be a serial port: {problem}"
-        '; expected a device path such as "/dev/ttyACM0" or "/dev/serial/by-id/…"')
+        + EXPECTED)
     assert "NGUYEN" not in proc.stderr and "Nguyễn" not in proc.stderr
 
 
@@ -148,13 +161,13 @@ def test_the_port_refusal_is_worded_in_vietnamese_for_a_vietnamese_file(tmp_path
     proc = check(tmp_path, extra=serial_port(PCCOVID), language="vi")
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
-        "lỗi cấu hình: config.toml: devices[0].port: không thể là cổng nối tiếp: ký tự thứ 1 "
-        "trong 75 là '*', không đường dẫn thiết bị nào có (một mã đã quét?); cần đường dẫn "
+        "lỗi cấu hình: config.toml: devices[0].port: không thể là cổng nối tiếp: ký tự thứ 13 "
+        "trong 75 là '|', không đường dẫn thiết bị nào có (một mã đã quét?); cần đường dẫn "
         'thiết bị, ví dụ "/dev/ttyACM0" hoặc "/dev/serial/by-id/…"')
 
 
 @pytest.mark.parametrize("port", [
-    "/dev/ttyACM0", "/dev/ttyUSB1", "/dev/rfcomm0",
+    "/dev/ttyACM0", "/dev/ttyUSB1", "/dev/rfcomm0", "/dev/pts/3",
     "/dev/serial/by-id/usb-Honeywell_1900_21010B1234-if00",
     "/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0",
     "/dev/serial/by-path/pci-0000:00:14.0-usb-0:1.4:1.0-port0",
@@ -163,6 +176,51 @@ def test_device_paths_and_their_by_id_and_by_path_links_pass(tmp_path: Path,
                                                               port: str) -> None:
     proc = check(tmp_path, extra=serial_port(port))
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("port", [
+    "/dev/serial/by-id/usb-Zebra®_Symbol_DS2208™-if00",
+    "/dev/serial/by-id/usb-Zebra_Technologies_Symbol®_Bar_Code_Scanner_S_N_21A5C9-if00",
+    "/dev/serial/by-id/usb-Honeywell_Imaging___Mobility_1900-if00",
+    "/dev/serial/by-id/usb-Datalogic_ADC__Inc._Handheld_Barcode_Scanner_G19K00123-if00",
+    "/dev/serial/by-id/usb-Newland_Auto-ID_条码扫描器_NLS-HR32-if00",
+    "/dev/serial/by-id/usb-Máy_quét_mã_Việt_Nam©_2024-if00-port0",
+    "/dev/serial/by-id/usb-1a86_USB2.0-Serial-if00-port0",
+    "/dev/scanner-(lane_1)[in]", "/dev/gate!&'~%1", "/run/kiosk/quét#2,=@+"])
+def test_real_by_id_names_and_a_technicians_links_pass_as_they_are(tmp_path: Path,
+                                                                  port: str) -> None:
+    """udev keeps a USB product string's UTF-8 in /dev/serial/by-id/ names (®, ™, ©, CJK,
+    Vietnamese) and writes "_" for spaces and other ASCII punctuation; a link a technician
+    made by hand or with a udev rule may hold any punctuation. The rule allowed only
+    letters, digits and ``/._-+:=@#,``, refused these, and a kiosk that had started with
+    one no longer did."""
+    proc = check(tmp_path, extra=serial_port(port))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+
+
+def test_a_disabled_device_with_a_port_it_could_not_open_is_a_warning_not_a_refusal(
+        tmp_path: Path) -> None:
+    """The kiosk never opens a disabled device, so a rule added for ``port`` must not stop
+    a config it started with from starting it: ``config check`` says OK, exit 0, and warns
+    (as every start does) with the refusal enabling it would meet."""
+    proc = check(tmp_path, extra=serial_port(PCCOVID, enabled=False))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip() == (
+        "WARNING: config.toml: devices[0].port: cannot be a serial port: character 13 of 75 "
+        f"is '|'{SCANNED}{EXPECTED} — the device is disabled (enabled = false), so the kiosk "
+        "still starts; fix it before enabling it")
+    assert "NGUYEN" not in proc.stderr
+    assert "OK" in proc.stdout
+    vietnamese = check(tmp_path, extra=serial_port("/dev/ttyACM0 ", enabled=False),
+                       language="vi")
+    assert vietnamese.returncode == 0, vietnamese.stderr
+    assert vietnamese.stderr.strip() == (
+        "CẢNH BÁO: config.toml: devices[0].port: không thể là cổng nối tiếp: ký tự thứ 13 "
+        "trong 13 là ' ', một khoảng trắng mà tên thiết bị không có (udev ghi \"_\" thay cho "
+        "nó trong /dev/serial/by-id/); cần đường dẫn thiết bị, ví dụ \"/dev/ttyACM0\" hoặc "
+        "\"/dev/serial/by-id/…\" — thiết bị đang tắt (enabled = false) nên trạm vẫn chạy; "
+        "hãy sửa trước khi bật nó")
 
 
 def test_a_timeout_of_nan_is_refused_by_config_check_not_met_at_the_first_push(

@@ -201,6 +201,25 @@ def test_a_code_scanned_into_the_port_field_is_refused_as_config_check_refuses_i
     assert form.device() is not None and form.error.text() == ""
 
 
+def test_a_disabled_device_keeps_its_port_with_the_warning_config_check_gives(qtbot):
+    """A disabled device is never opened: the form takes it (a config the kiosk started
+    with stays editable) and says under the form what enabling it would meet."""
+    form = DeviceForm()
+    qtbot.addWidget(form)
+    form.set_device({"type": "serial", "id": "lane1", "enabled": False,
+                     "port": "/dev/serial/by-id/usb-Honeywell Imaging 1900-if00"})
+    assert form.device() is not None
+    assert form.error.text() == (
+        "devices[0].port: cannot be a serial port: character 32 of 49 is ' ', a blank no "
+        'device\'s name holds (udev writes "_" for one in /dev/serial/by-id/); expected a '
+        'device path such as "/dev/ttyACM0" or "/dev/serial/by-id/…" — the device is '
+        "disabled (enabled = false), so the kiosk still starts; fix it before enabling it")
+    form.fields["enabled"].put(True)
+    assert form.device() is None and form.error.text().startswith("Not valid: devices[0].port")
+    form.fields["port"].put("/dev/serial/by-id/usb-Zebra®_Symbol_DS2208™-if00")
+    assert form.device() is not None and form.error.text() == ""
+
+
 def test_a_camera_source_in_other_digits_is_a_path_not_an_index(qtbot):
     """ "²" is a digit to ``str.isdigit`` but no number to ``int``: the form raised in the
     middle of the technician's typing. Only ASCII digits make an index."""

@@ -49,6 +49,12 @@ class DeviceOptions(Section):
     lane: str = opt("toggle", choices=LANES)
     enabled: bool = opt(True)
 
+    def unusable(self, path: str) -> ConfigError | None:
+        """Why the device could never be opened, though its table is well formed: refused
+        while it is enabled, a warning while it is not (the kiosk never opens it, so a
+        config it started with keeps starting it when a rule is added)."""
+        return None
+
     @classmethod
     def own_schema(cls) -> dict[str, Opt]:
         """The kind's own options (without the common ones): those its class declares, in

@@ -193,14 +193,17 @@ class DeviceForm(Retranslating):
         return {"type": self.kind, **{key: field.get() for key, field in self.fields.items()}}
 
     def device(self, index: int = 0) -> DeviceOptions | None:
-        """The validated device, or None with the problem shown under the form."""
+        """The validated device, or None with the problem shown under the form; a disabled
+        device that could not be enabled as it is, with the warning ``kiosk config check``
+        gives."""
         try:
             device = config_mod.validate_device(index, self.raw_values())
         except config_mod.ConfigError as exc:
             self.error.setText(self.tr("Not valid: %1").replace(
                 "%1", exc.text(screen_language())))
             return None
-        self.error.clear()
+        warning = config_mod.device_warning(index, device)
+        self.error.setText(warning(screen_language()) if warning is not None else "")
         return device
 
     def _word_hints(self) -> None:

@@ -10,9 +10,6 @@ from kiosk.devices import kind
 from kiosk.messages import Words
 from kiosk.schema import ConfigError, opt
 
-PATH_PUNCTUATION = frozenset("/._-+:=@#,")
-"""Besides letters, digits and marks, what a device path holds: the kernel's names, udev's
-by-id and by-path links (udev writes "_" for anything else in a vendor's strings)."""
 NAME_MAX = 255
 """Bytes in one part of a path (Linux's NAME_MAX): a longer part names no file."""
 
@@ -42,9 +39,6 @@ class SerialOptions(kind.DeviceOptions):
         from kiosk.devices.serial_framer import check_encoding, parse_bytes
 
         kind.check_location(self, path, ("port", "usb"))
-        problem = port_problem(self.port)
-        if problem is not None:
-            raise ConfigError("config.bad_serial_port", key=f"{path}.port", problem=problem)
         for key, check in (("terminator", parse_bytes), ("prefix", parse_bytes),
                            ("suffix", parse_bytes), ("encoding_fallback", check_encoding)):
             try:
@@ -53,17 +47,28 @@ class SerialOptions(kind.DeviceOptions):
                 raise ConfigError("config.in_key", key=f"{path}.{key}",
                                   problem=exc.words) from None
 
+    def unusable(self, path: str) -> ConfigError | None:
+        problem = port_problem(self.port)
+        if problem is None:
+            return None
+        return ConfigError("config.bad_serial_port", key=f"{path}.port", problem=problem)
+
 
 def port_problem(port: str) -> Words | None:
     """Why ``port`` cannot be a serial port's path (None: it can, or it is empty), for the
     file check and the technician's form alike. A code scanned or typed into the field — a
-    PC-Covid or CCCD code's "|" and spaces, a URL — passed as a path and only ever read "not
-    found". The kiosk opens a path (pyserial's ``Serial``, Linux): no COM name or
-    ``rfc2217://`` URL. The value is not repeated: it may be a person's scanned code."""
+    PC-Covid or CCCD code's "|", a URL — passed as a path and only ever read "not found";
+    the kiosk opens a Linux path (pyserial's ``Serial``): no COM name or ``rfc2217://`` URL.
+    Only what no device's name holds is refused: "|" and control characters, a space (udev
+    writes "_" for one in a by-id name and splits a SYMLINK list at it, so it means a name
+    copied from the label or ``lsusb``), a blank at the end. Not the UTF-8 udev keeps from a
+    product string (``usb-Zebra®_Symbol_DS2208™-if00``), nor a hand-made link's punctuation.
+    The value is not repeated: it may be a person's scanned code."""
     for position, character in enumerate(port, 1):
-        if character not in PATH_PUNCTUATION and unicodedata.category(character)[0] not in "LNM":
-            return Words("config.port.character", {"character": repr(character),
-                                                   "position": position, "length": len(port)})
+        blank = character == " " or (character.isspace() and position == len(port))
+        if blank or character == "|" or unicodedata.category(character) == "Cc":
+            return Words("config.port.blank" if blank else "config.port.character", {
+                "character": repr(character), "position": position, "length": len(port)})
     if port and not port.startswith("/"):
         return Words("config.port.relative", {"length": len(port)})
     longest = max((len(part.encode()) for part in port.split("/")), default=0)
