@@ -223,6 +223,25 @@ def test_a_disabled_device_with_a_port_it_could_not_open_is_a_warning_not_a_refu
         "hãy sửa trước khi bật nó")
 
 
+def test_a_kiosk_with_such_a_disabled_device_starts_and_says_so_at_the_start(
+        tmp_path: Path) -> None:
+    """What ``config check`` warns of, every start says (the journal keeps it), and the
+    kiosk runs its other devices."""
+    scans = tmp_path / "scans.txt"
+    scans.write_text(CCCD + "\n", encoding="utf-8")
+    config_path = tmp_path / "config.toml"
+    config_path.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
+                           f'[[devices]]\nid = "demo"\ntype = "replay"\npath = "{scans}"\n'
+                           + serial_port(PCCOVID, enabled=False), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "kiosk.cli", "run", "--headless",
+                           "--until-done", "--config", str(config_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("WARNING: config.toml: devices[1].port: cannot be a serial "
+                                  "port: character 13 of 75 is '|'")
+    assert "ACCEPTED" in proc.stdout and "device=demo" in proc.stdout
+
+
 def test_a_timeout_of_nan_is_refused_by_config_check_not_met_at_the_first_push(
         tmp_path: Path) -> None:
     """``nan`` passed every range check: ``config check`` said OK, then each push ended in
