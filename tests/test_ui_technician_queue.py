@@ -158,8 +158,8 @@ def test_what_was_typed_and_kept_nowhere_is_gone_once_the_screen_is_left(
     screen.form.fields["port"].put("******054321|TRAN VAN BA|1990")
     assert not screen.dirty
     assert screen.form.error.text() == (  # as `kiosk config check` says it; never repeated
-        "Không hợp lệ: devices[0].port: không thể là cổng nối tiếp: ký tự thứ 1 trong 29 là "
-        "'*', không đường dẫn thiết bị nào có (một mã đã quét?); cần đường dẫn thiết bị, ví "
+        "Không hợp lệ: devices[0].port: không thể là cổng nối tiếp: ký tự thứ 13 trong 29 là "
+        "'|', không đường dẫn thiết bị nào có (một mã đã quét?); cần đường dẫn thiết bị, ví "
         'dụ "/dev/ttyACM0" hoặc "/dev/serial/by-id/…"')
     screen.enrol.code_box.setText("******054321|TRAN VAN BA|1990")
 
