@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import subprocess
+import threading
 import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from central_support import CENTRAL, database_url, set_schema_version
 from openpyxl import load_workbook
 from report_support import GenKiosk, World, load, wire_entry
 
+from kiosk.central import cli, people, reports
 from kiosk.central.backends import open_storage
 from kiosk.central.registry import Checkpoint
 from kiosk.sync import protocol
@@ -41,13 +43,17 @@ def _centre(tmp_path: Path, engine: str = "sqlite") -> str:
     return db
 
 
-def _arrives(db: str, scanned: str, received: str, person: int) -> None:
-    """A scan made at local ``scanned`` reaches the centre at local ``received``."""
+def _arrives(db: str, scanned: str | dt.datetime, received: str | dt.datetime,
+             person: int) -> str:
+    """A scan made at local ``scanned`` reaches the centre at local ``received`` (or at
+    those UTC times); its id."""
+    scanned, received = (_utc(t) if isinstance(t, str) else t for t in (scanned, received))
     with open_storage(db) as storage:
-        storage.ingest_batch(KIOSK.id, [wire_entry(KIOSK, "P1", _utc(scanned), "in", False,
-                                                   person)],
-                             sent_at=protocol.format_time(_utc(received)),
-                             received_at=_utc(received), batch_id=str(uuid.uuid4()))
+        (stored,) = storage.ingest_batch(
+            KIOSK.id, [wire_entry(KIOSK, "P1", scanned, "in", False, person)],
+            sent_at=protocol.format_time(received), received_at=received,
+            batch_id=str(uuid.uuid4()))
+    return stored["id"]
 
 
 def _run_at(local: str, libfaketime: Path, db: str, *args: str) -> str:
@@ -116,6 +122,72 @@ def test_an_entry_received_before_its_days_report_ran_late_is_in_it_not_late(
     with open_storage(db) as storage:
         assert storage._query("SELECT received_on, day, entries FROM late_arrivals") == [
             ("2026-11-21", "2026-11-20", 1)]
+
+
+RACES = {
+    # the report has taken its making time and begins to read: a batch received now is
+    # stored before it reads the day's counts (counted there, and listed late as received
+    # after the making time: twice)
+    "received_after_the_making_time_stored_before_the_counts": (reports, "day_counts", 0),
+    # a batch received before the making time (between 06:00 and it) is stored after the
+    # day's counts were read (not counted there, and taken off the late lists as received
+    # before the making time: neither)
+    "received_before_the_making_time_stored_after_the_counts": (reports, "day_counts", 1),
+    # an earlier day's entry received at 05:59:59 is stored after the report read its late
+    # list (listed by the day it was received on, whose report it missed: nowhere)
+    "an_earlier_days_entry_stored_after_the_late_list": (people, "per_day", 1),
+}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("race", RACES)
+def test_a_batch_stored_while_the_report_reads_is_in_it_or_listed_late_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, race: str) -> None:
+    """The 06:00 run of `report daily --out-dir` reads its figures while kiosks upload. A
+    batch stored at any moment of its reading is either in the day's file or listed late
+    after it, never both nor neither: the report reads every figure in one snapshot, no
+    batch stored meanwhile, and one stored after sees the report made (its entries late,
+    listed by the next report not made yet). Here the batch is sent at the worst moment of
+    each race and waits (up to a second) to be stored."""
+    db = _centre(tmp_path, engine)
+    out = tmp_path / "reports"
+    with open_storage(db) as storage:
+        day = storage.today() - dt.timedelta(days=2)  # its report due in the past
+        due = storage.calendar.report_time(day + dt.timedelta(days=1))
+        start = storage.calendar.start(day)
+    _arrives(db, start + dt.timedelta(hours=10), start + dt.timedelta(hours=10, seconds=1), 1)
+    module, name, after = RACES[race]
+    earlier = race.startswith("an_earlier")
+    scanned = start + dt.timedelta(hours=-4 if earlier else 20)
+    received = (due - dt.timedelta(seconds=1) if earlier else due + dt.timedelta(minutes=1)
+                if after else None)
+    real = getattr(module, name)
+    sent: list[threading.Thread] = []
+
+    def reads(*args: object, **kwargs: object) -> object:
+        if sent:
+            return real(*args, **kwargs)
+        answer = real(*args, **kwargs) if after else None
+        sent.append(threading.Thread(target=_arrives, args=(
+            db, scanned, received or dt.datetime.now(dt.UTC), 2)))
+        sent[0].start()
+        sent[0].join(timeout=1.0)  # stored at once, unless the report holds it back
+        return answer if after else real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, reads)
+    assert cli.main(["report", "daily", "--date", day.isoformat(), "--out-dir", str(out),
+                     "--format", "json", "--db", db]) == 0
+    sent[0].join()
+    filed = json.loads((out / f"bao-cao-ngay-{day}.json").read_text())
+    of_day = (day - dt.timedelta(days=1) if earlier else day).isoformat()
+    in_file = (sum(row["entries"] for row in filed["completeness"]["late_entries"]
+                   if row["day"] == of_day) if earlier else filed["summary"]["scans"])
+    with open_storage(db) as storage:
+        (listed_after,), = storage._query(
+            "SELECT CAST(coalesce(sum(entries), 0) AS BIGINT) FROM late_arrivals WHERE day = $1 "
+            "AND received_on > $2", (of_day, day.isoformat()))
+    assert in_file + listed_after == (1 if earlier else 2)
+    assert listed_after == 1  # stored after the report was made: late
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])

@@ -114,34 +114,50 @@ def tally_rows(calendar: Calendar, rows: Iterable[Sequence[Any]],
     return tally
 
 
-def report_made(storage: Storage, day: dt.date, made_at: dt.datetime) -> None:
-    """Record that ``day``'s daily report was made at ``made_at``, at or after its 06:00
-    (the timer starts up to a minute late, hours when catching up), its figures read from
-    then. The entries of ``day`` received from 06:00 until then are in it, so they come off
-    the late lists that counted them by the 06:00 rule at ingest: each entry is counted
-    once. Only the first making is recorded; one made before 06:00 is not the report."""
+def received_on(calendar: Calendar, received_at: dt.datetime, day: str, made: set[str]
+                ) -> str:
+    """The day whose daily report is the first made after an entry of ``day`` received at
+    ``received_at`` is stored, ``made`` the days whose report was made before (read in the
+    entry's transaction: :meth:`~kiosk.central.storage.Storage.reports_made_in`): the one
+    due next (:meth:`~kiosk.central.localdays.Calendar.report_day_of`), or the first after
+    it not made yet. The entry is late when that is after ``day``: also when ``day``'s own
+    report was made, in the moment before its 06:00, while the entry was being stored."""
+    on = calendar.report_day_of(received_at)
+    if day in made:
+        on = max(on, day)
+    while on in made:
+        on = (dt.date.fromisoformat(on) + dt.timedelta(days=1)).isoformat()
+    return on
+
+
+def report_made(storage: Storage, tx: Any, day: dt.date, made_at: dt.datetime) -> None:
+    """Record in ``tx`` that ``day``'s daily report was made at ``made_at``, at or after its
+    06:00 (the timer starts up to a minute late, hours when catching up), its figures read
+    in ``tx`` (:meth:`~kiosk.central.storage.Storage._report_making`). The entries of
+    ``day`` received from 06:00 on that it read are in it, so they come off the late lists
+    that counted them by the 06:00 rule when they were stored; those stored after see it
+    made (:func:`received_on`): each entry is counted once. Only the first making is
+    recorded; one made before 06:00 is not the report."""
     calendar = storage.calendar
     due = calendar.report_time(day + dt.timedelta(days=1))
     if made_at < due:
         return
     d = day.isoformat()
-    with storage._transaction() as tx:
-        if not storage._execute(
-                tx, "INSERT INTO daily_reports (day, made_at) VALUES ($1, $2) "
-                    "ON CONFLICT (day) DO NOTHING RETURNING day",
-                (d, protocol.format_time(made_at))).fetchall():
-            return
-        counted = Counter(
-            (calendar.report_day_of(parse_utc(received_at)), checkpoint)
-            for checkpoint, received_at in storage._execute(
-                tx, "SELECT checkpoint_id, received_at FROM entries WHERE local_day = $1 "
-                    "AND received_at >= $2 AND received_at < $3",
-                (d, protocol.format_time(due), protocol.format_time(made_at))).fetchall())
-        for (received_on, checkpoint), count in sorted(counted.items()):
-            storage._execute(tx, "UPDATE late_arrivals SET entries = entries - $1 WHERE "
-                                 "received_on = $2 AND day = $3 AND checkpoint_id = $4",
-                             (count, received_on, d, checkpoint))
-        storage._execute(tx, "DELETE FROM late_arrivals WHERE day = $1 AND entries <= 0", (d,))
+    if not storage._execute(
+            tx, "INSERT INTO daily_reports (day, made_at) VALUES ($1, $2) "
+                "ON CONFLICT (day) DO NOTHING RETURNING day",
+            (d, protocol.format_time(made_at))).fetchall():
+        return
+    counted = Counter(
+        (calendar.report_day_of(parse_utc(received_at)), checkpoint)
+        for checkpoint, received_at in storage._execute(
+            tx, "SELECT checkpoint_id, received_at FROM entries WHERE local_day = $1 "
+                "AND received_at >= $2", (d, protocol.format_time(due))).fetchall())
+    for (listed_on, checkpoint), count in sorted(counted.items()):
+        storage._execute(tx, "UPDATE late_arrivals SET entries = entries - $1 WHERE "
+                             "received_on = $2 AND day = $3 AND checkpoint_id = $4",
+                         (count, listed_on, d, checkpoint))
+    storage._execute(tx, "DELETE FROM late_arrivals WHERE day = $1 AND entries <= 0", (d,))
 
 
 def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:

@@ -11,6 +11,7 @@ dropped and the request answered 503, never 500.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -68,6 +69,7 @@ class PostgresStorage(Storage):
         self.statement_timeout = (STATEMENT_TIMEOUT if statement_timeout is None
                                   else f"{round(statement_timeout * 1000)}ms")
         self.partitions = Partitions()
+        self._local = threading.local()  # the transaction this thread's reads go to
         self._pool = ConnectionPool(
             url, min_size=1, max_size=pool_size, open=False, timeout=busy_timeout,
             kwargs={"autocommit": True, "connect_timeout": connect_timeout,
@@ -165,6 +167,20 @@ class PostgresStorage(Storage):
         with self._connection() as conn, conn.transaction():
             yield conn
 
+    @contextmanager
+    def _report_making(self) -> Iterator[psycopg.Connection]:
+        """REPEATABLE READ, its snapshot taken once ``daily_reports`` is locked against the
+        batches (:meth:`reports_made_in`): those being stored have committed, the next wait.
+        This thread's :meth:`_query` reads in it."""
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            conn.execute("LOCK TABLE daily_reports IN EXCLUSIVE MODE")  # takes no snapshot
+            self._local.reading = conn
+            try:
+                yield conn
+            finally:
+                self._local.reading = None
+
     def _execute(self, tx: psycopg.Connection, sql: str, params: Sequence[Any] = ()
                  ) -> psycopg.Cursor[Any]:
         return tx.execute(sql, params)
@@ -203,6 +219,9 @@ class PostgresStorage(Storage):
         return (exc.sqlstate or "").startswith("54")
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        reading = getattr(self._local, "reading", None)
+        if reading is not None:
+            return reading.execute(sql, params).fetchall()
         with self._connection() as conn:
             return conn.execute(sql, params).fetchall()
 

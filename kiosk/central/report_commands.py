@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.central import aggregates, report_files, report_formats, reports, sheets
+from kiosk.central import report_files, report_formats, reports, sheets
 from kiosk.central.derivation_commands import deriving_first, not_derived
 from kiosk.central.localdays import parse_utc
 from kiosk.central.storage import Storage
@@ -73,10 +73,9 @@ def cmd_daily(args: argparse.Namespace) -> int:
         day = args.date
         if day == dt.date.min:
             day = storage.today()
-        report = reports.daily(storage, day, wait=None)  # a file: every entry it can count
-        if args.out_dir:  # the timer's run: its entries are not listed late again
-            aggregates.report_made(storage, reports.report_day(report["day"]),
-                                   parse_utc(report["made_at"]))
+        # a file: every entry it can count; the timer's run: its entries not listed late
+        report = (reports.made_daily(storage, day) if args.out_dir
+                  else reports.daily(storage, day, wait=None))
     return _emit(report, args)
 
 

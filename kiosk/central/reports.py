@@ -39,7 +39,9 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
 - *Late arrivals*: entries of earlier days that reached the centre after their day's report
   was made, and before D's: from 06:00 on D to 06:00 on D+1
   (:data:`~kiosk.central.localdays.REPORT_TIME`), so that each is listed once and none is
-  also counted in the 06:00 report of its own day. A month's: entries of its days that
+  also counted in the 06:00 report of its own day. The report that goes into the files
+  (:func:`made_daily`) is the making: an entry stored after it is late, listed by the next
+  report not made yet (:func:`aggregates.received_on`). A month's: entries of its days that
   reached the centre after its report was due (06:00 on the 1st after), per daily report
   that listed them; they are counted in its figures too, as every entry held.
 - *Backlogs of unknown age*: kiosks whose latest health report has entries pending with a
@@ -56,7 +58,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kiosk.central import derivation, people, registry
+from kiosk.central import aggregates, derivation, people, registry
 from kiosk.central.kiosk_rules import kiosk_problems, not_heard_since, unknown_backlog_age
 from kiosk.central.localdays import parse_utc
 from kiosk.central.placeholders import Params
@@ -265,17 +267,34 @@ def _hour_from(moment: dt.datetime) -> dt.datetime:
 
 
 # -- daily --------------------------------------------------------------------------------------
+def made_daily(storage: Storage, day: dt.date | None = None) -> dict[str, Any]:
+    """The daily report for local ``day`` (default: yesterday) that goes into the report
+    files, its making recorded (:func:`aggregates.report_made`): every figure read in one
+    snapshot, no batch stored meanwhile (:meth:`Storage._report_making`), and ``made_at``
+    taken once every batch stored before is in it, so that each entry of the day is either
+    in it or listed late after it, never both nor neither. Entries acknowledged before are
+    derived first; those acknowledged meanwhile are said not derived."""
+    derivation.catch_up(storage)
+    with storage._report_making() as tx:
+        now = dt.datetime.now(dt.UTC)
+        report = daily(storage, day, now=now, derive=False)
+        aggregates.report_made(storage, tx, report_day(report["day"]), now)
+    return report
+
+
 def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | None = None,
-          wait: float | None = derivation.READER_SECONDS) -> dict[str, Any]:
+          wait: float | None = derivation.READER_SECONDS, derive: bool = True
+          ) -> dict[str, Any]:
     """The daily report for local ``day`` (default: yesterday) as of ``now``. Its people
     count every entry acknowledged until now that is derived after ``wait`` seconds at most
-    (None: all but those set aside); ``not_derived`` says how many are not (of those set
+    (None: all but those set aside; ``derive=False``: none derived now, as in
+    :func:`made_daily`'s transaction); ``not_derived`` says how many are not (of those set
     aside, the day's own)."""
     calendar = storage.calendar
     now = now or dt.datetime.now(dt.UTC)
     day = day or calendar.day_of(now) - dt.timedelta(days=1)
     d = day.isoformat()
-    left = _derived(storage, wait, (d, d))
+    left = _derived(storage, wait, (d, d)) if derive else derivation.backlog(storage, (d, d))
     week = (day - dt.timedelta(days=6)).isoformat()
     snap = Snapshot.read(storage, d)
     today = day_counts(storage, d, d).get(d, {})

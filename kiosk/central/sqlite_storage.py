@@ -14,7 +14,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,11 @@ class SqliteStorage(Storage):
         finally:
             self._local.writing = None
             self._write_lock.release()
+
+    def _report_making(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A write transaction: this thread's reads go through the writing connection, in
+        it, and no batch is stored until it ends."""
+        return self._transaction()
 
     def _failure(self, exc: sqlite3.Error, retry_after: int = 2) -> StorageError:
         """What SQLite's failure is said as, by its result code, never by its English

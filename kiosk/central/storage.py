@@ -376,7 +376,6 @@ class Storage(ABC):
             offset = protocol.clock_offset_seconds(received_at, sent)
         received = protocol.format_time(received_at)
         calendar = self.calendar
-        received_on = calendar.report_day_of(received_at)
         timing = protocol.Timing(received_at, offset, sent_monotonic_ns, boot_id,
                                  sent_suspended_ns)
         place = calendar.place
@@ -472,9 +471,13 @@ class Storage(ABC):
             new = [c for c in fresh.values() if c.id in inserted]
             # a batch's scans fall in a few (checkpoint, day, hour, direction, source,
             # status): each counted once, not each scan one by one (1 µs an entry)
-            for ((checkpoint, day, direction, source, status), hour), count in Counter(
-                    (_COUNTED(c.row), c.hour) for c in new).items():
-                tally.add(checkpoint, day, hour, direction, source, status, received_on,
+            counted = Counter((_COUNTED(c.row), c.hour) for c in new)
+            days = {key[1] for key, _ in counted}
+            made = self.reports_made_in(tx, min(days)) if days else set()
+            listed_on = {day: aggregates.received_on(calendar, received_at, day, made)
+                         for day in days}
+            for ((checkpoint, day, direction, source, status), hour), count in counted.items():
+                tally.add(checkpoint, day, hour, direction, source, status, listed_on[day],
                           received, count)
             aggregates.write(self, tx, tally)
             if ids_off and (off := [[i] for i in ids_off if i in inserted]):
@@ -569,7 +572,25 @@ class Storage(ABC):
 
     @abstractmethod
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
-        """The rows of one read outside any write transaction."""
+        """The rows of one read outside any write transaction (inside :meth:`_report_making`,
+        in its transaction)."""
+
+    @abstractmethod
+    def _report_making(self) -> AbstractContextManager[Any]:
+        """One transaction in which a daily report reads every figure (this thread's
+        :meth:`_query` reads in it: one snapshot) and records its making, no batch stored
+        meanwhile: each batch is either in the report's figures or stored after, seeing the
+        report made (:meth:`reports_made_in`). Yields it, for the making's writes."""
+
+    def reports_made_in(self, tx: Any, since: str) -> set[str]:
+        """The days from ``since`` on whose daily report was made (``daily_reports``), read in
+        the batch's transaction ``tx`` after any report being made has committed
+        (PostgreSQL: a lock :meth:`_report_making` takes exclusively; SQLite: one writer at
+        a time)."""
+        if self.postgresql:
+            self._execute(tx, "LOCK TABLE daily_reports IN ROW SHARE MODE")
+        return {day for (day,) in self._execute(
+            tx, "SELECT day FROM daily_reports WHERE day >= $1", (since,)).fetchall()}
 
     @abstractmethod
     def _transient(self, exc: Exception) -> bool:
