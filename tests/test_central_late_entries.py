@@ -190,6 +190,36 @@ def test_a_batch_stored_while_the_report_reads_is_in_it_or_listed_late_once(
     assert listed_after == 1  # stored after the report was made: late
 
 
+def test_a_days_file_made_again_by_a_retry_is_its_making(
+        tmp_path: Path, libfaketime: Path) -> None:
+    """The 20th's file was made by hand before its 06:00 (at 05:00 on the 21st: not the
+    report, its making not recorded), one of its entries set aside (a derivation error);
+    the timer's run did not come. Mended at 09:00, ``derivation --retry --out-dir`` makes
+    the file again, counting the entry received at 08:00 too: that making is recorded as
+    the 06:00 run's is, so the 21st's late list does not list that entry again."""
+    db = _centre(tmp_path)
+    out = tmp_path / "reports"
+    _arrives(db, "2026-11-20 10:00:00", "2026-11-20 10:00:01", 1)
+    refused = _arrives(db, "2026-11-20 11:00:00", "2026-11-20 11:00:01", 2)
+    with open_storage(db) as storage, storage._transaction() as tx:
+        storage._execute(tx, f"CREATE TRIGGER refuse_person BEFORE INSERT ON day_subjects "
+                             f"WHEN NEW.subject_key = (SELECT subject_key FROM entries WHERE "
+                             f"id = '{refused}') BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    _run_at("2026-11-21 05:00:00", libfaketime, db, "report", "daily", "--date",
+            "2026-11-20", "--out-dir", str(out), "--format", "json")
+    _arrives(db, "2026-11-20 12:00:00", "2026-11-21 08:00:00", 3)
+    with open_storage(db) as storage, storage._transaction() as tx:
+        storage._execute(tx, "DROP TRIGGER refuse_person")
+    _run_at("2026-11-21 09:00:00", libfaketime, db, "derivation", "--retry", "--out-dir",
+            str(out))
+    _run_at("2026-11-22 06:00:00", libfaketime, db, "report", "daily", "--out-dir", str(out),
+            "--format", "json")
+    d20 = json.loads((out / "bao-cao-ngay-2026-11-20.json").read_text())
+    d21 = json.loads((out / "bao-cao-ngay-2026-11-21.json").read_text())
+    assert (d20["summary"]["scans"], d20["summary"]["people"]) == (3, 3)
+    assert d21["completeness"]["late_entries"] == []
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_a_database_from_before_counts_its_late_entries_again_by_the_new_rule(
         tmp_path: Path, engine: str) -> None:

@@ -4,7 +4,8 @@ folder always holds whole files and a rerun replaces the same ones.
 
 A file counts what was derived when it was made. Entries set aside then (a derivation error,
 :mod:`kiosk.central.derivation`) are counted once retried: :func:`rewrite` makes again the
-files already written for the days (and months) they are filed under.
+files already written for the days (and months) they are filed under, a day's as the 06:00
+run makes it (:func:`reports.made_daily`, its making recorded if none was).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def rewrite(storage: Storage, folder: Path, days: Iterable[str]) -> list[Path]:
             formats = [f for f in sheets.FORMATS
                        if (folder / report_formats.file_name(stub, f)).exists()]
             if formats:
-                report = (reports.daily(storage, dt.date.fromisoformat(name), wait=None)
+                report = (reports.made_daily(storage, dt.date.fromisoformat(name))
                           if kind == "daily" else reports.monthly(storage, name, wait=None))
                 written += write(report, folder, formats)
     return written
