@@ -221,6 +221,27 @@ def test_a_days_file_made_again_by_a_retry_is_its_making(
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_after_a_zone_change_an_entry_that_arrived_after_its_days_report_stays_late(
+        tmp_path: Path, libfaketime: Path, engine: str) -> None:
+    """The 20th's report is made at 06:00 on the 21st (Asia/Ho_Chi_Minh: 23:00 UTC on the
+    20th). An entry of the 20th (noon) arrives at 06:20, after it: late, listed by the
+    21st's report. The centre's zone is then set to Asia/Yangon, half an hour behind,
+    where the entry is still of the 20th but arrived at 05:50, before that zone's 06:00: it
+    is in no file of the 20th all the same, so recounted it stays late — a report of the
+    20th was made before it arrived, as a batch stored now is judged."""
+    db = _centre(tmp_path, engine)
+    out = tmp_path / "reports"
+    _arrives(db, "2026-11-20 10:00:00", "2026-11-20 10:00:01", 1)
+    _run_at("2026-11-21 06:00:00", libfaketime, db, "report", "daily", "--out-dir", str(out),
+            "--format", "json")
+    _arrives(db, "2026-11-20 12:00:00", "2026-11-21 06:20:00", 2)
+    _run_at("2026-11-21 09:00:00", libfaketime, db, "timezone", "Asia/Yangon")
+    with open_storage(db) as storage:
+        assert storage._query("SELECT received_on, day, entries FROM late_arrivals") == [
+            ("2026-11-21", "2026-11-20", 1)]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_a_database_from_before_counts_its_late_entries_again_by_the_new_rule(
         tmp_path: Path, engine: str) -> None:
     """Opened by this version, a v37 database has the late entries of the days whose raw

@@ -104,12 +104,20 @@ def tally_rows(calendar: Calendar, rows: Iterable[Sequence[Any]],
     """Tally stored rows of (checkpoint_id, direction, source, status, scanned_at,
     clock_offset_seconds, received_at), placing each on its local day in ``calendar``;
     ``made``: day → when its daily report was made (:func:`report_made`), which counted
-    the entries of the day received until then."""
+    the entries of the day received until then; one received after is late, as a batch
+    stored then found it (:func:`received_on`), also when ``calendar``'s 06:00 comes later
+    (a report made in a zone ahead of it: its making times are kept by day name)."""
     tally = Tally()
     for checkpoint, direction, source, status, scanned_at, offset, received_at in rows:
         day, hour = calendar.place(scanned_at, offset)
-        received_on = (day if received_at < made.get(day, "")
-                       else calendar.report_day_of(parse_utc(received_at)))
+        made_at = made.get(day)
+        if made_at is not None and received_at < made_at:
+            received_on = day
+        else:
+            received_on = calendar.report_day_of(parse_utc(received_at))
+            if made_at is not None:
+                received_on = max(received_on, (dt.date.fromisoformat(day)
+                                                + dt.timedelta(days=1)).isoformat())
         tally.add(checkpoint, day, hour, direction, source, status, received_on, received_at)
     return tally
 
