@@ -158,9 +158,12 @@ def test_a_batch_stored_while_the_report_reads_is_in_it_or_listed_late_once(
     _arrives(db, start + dt.timedelta(hours=10), start + dt.timedelta(hours=10, seconds=1), 1)
     module, name, after = RACES[race]
     earlier = race.startswith("an_earlier")
-    scanned = start + dt.timedelta(hours=-4 if earlier else 20)
-    received = (due - dt.timedelta(seconds=1) if earlier else due + dt.timedelta(minutes=1)
-                if after else None)
+    scanned = start + dt.timedelta(hours=-4 if earlier else 20)  # 20:00 the day before or on it
+    received: dt.datetime | None = None  # when sent
+    if earlier:
+        received = due - dt.timedelta(seconds=1)
+    elif after:
+        received = due + dt.timedelta(minutes=1)
     real = getattr(module, name)
     sent: list[threading.Thread] = []
 
