@@ -1840,10 +1840,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{count} entries of this file were refused: they are not at the centre; on the "
         "kiosk they stay pending (labelled exported) — the reasons are above"),
     "central.import.refusals_written": (
-        "mã và lý do của {count} lượt bị từ chối đã ghi vào {path}: mang tệp này về trạm, "
-        "chạy `kiosk sync load-refusals {path}`",
-        "the ids and reasons of the {count} refused entries are written to {path}: carry "
-        "it back to the kiosk and run `kiosk sync load-refusals {path}`"),
+        "mã và lý do của {count} lượt bị từ chối đã ghi vào {path} (cùng xác nhận {held} "
+        "lượt trung tâm đã có): mang tệp này về trạm, chạy `kiosk sync load-refusals {path}`",
+        "the ids and reasons of the {count} refused entries are written to {path} (with the "
+        "centre's receipt for the {held} it holds): carry it back to the kiosk and run "
+        "`kiosk sync load-refusals {path}`"),
+    "central.import.answer_written": (
+        "xác nhận {count} lượt trung tâm đã có được ghi vào {path}: mang tệp này về trạm, "
+        "chạy `kiosk sync load-refusals {path}` để chúng rời khỏi danh sách chờ của trạm",
+        "the centre's receipt for the {count} entries it holds is written to {path}: carry "
+        "it back to the kiosk and run `kiosk sync load-refusals {path}` for them to leave "
+        "its pending set"),
     "central.import.refusals_kept": (
         "{path} giữ nguyên: nó trả lời đầy đủ tệp này từ lần nhập trước, lần nhập này dừng "
         "giữa chừng nên không ghi đè",
@@ -2816,12 +2823,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the centre (the rest were acknowledged, refused already, or are not here); see why "
         "with `kiosk sync status`, fix it, then `kiosk sync retry-rejected`"),
     "sync.refusals_cut_short": (
-        "Lần nhập tệp này ở trung tâm bị dừng giữa chừng: tệp chỉ nêu các lượt bị từ chối "
-        "trước chỗ dừng; các lượt trung tâm chưa xử lý vẫn chờ gửi ở đây. Nhập lại tệp ở "
-        "trung tâm để biết nốt",
+        "Lần nhập tệp này ở trung tâm bị dừng giữa chừng: tệp chỉ nêu các lượt trung tâm "
+        "đã xử lý trước chỗ dừng; các lượt trung tâm chưa xử lý vẫn chờ gửi ở đây. Nhập lại "
+        "tệp ở trung tâm để biết nốt",
         "The centre's import of that file stopped part-way: the file names only the entries "
-        "refused before the stop; those the centre did not answer stay waiting here. Import "
+        "answered before the stop; those the centre did not answer stay waiting here. Import "
         "the file at the centre again to learn the rest"),
+    "sync.answer_acknowledged": (
+        "Trung tâm xác nhận đã có {held} lượt của tệp: {acknowledged} lượt rời khỏi danh "
+        "sách chờ gửi, {already} lượt đã được xác nhận từ trước, {unknown} mã không có ở đây",
+        "The centre confirms it holds {held} entries of the file: {acknowledged} left the "
+        "pending set, {already} were acknowledged already, {unknown} ids are not here"),
+    "sync.answer_uncheckable": (
+        "Tệp này trả lời một lần xuất mà trạm chưa giữ khóa xác nhận (xuất trước bản cập "
+        "nhật này): không thể tin các lượt trung tâm nói đã có, chúng vẫn chờ gửi đến khi "
+        "trạm có mạng. Xuất lại (`kiosk sync export`), nhập ở trung tâm rồi nạp tệp trả lời "
+        "mới để chúng rời khỏi danh sách chờ",
+        "This file answers an export this kiosk kept no receipt key of (written before this "
+        "release): the entries the centre says it holds cannot be confirmed from it and stay "
+        "pending until the kiosk reaches the network. Export again (`kiosk sync export`), "
+        "import that file at the centre and load its answer for them to leave the pending "
+        "set"),
+    "sync.answer_no_receipt": (
+        "Tệp này không có xác nhận các lượt trung tâm đã có (trung tâm chưa nâng cấp): "
+        "chúng vẫn chờ gửi đến khi trạm có mạng hoặc trung tâm nâng cấp và nhập lại tệp",
+        "This file acknowledges no entries the centre holds (a centre not yet upgraded): "
+        "they stay pending until the kiosk reaches the network, or an upgraded centre "
+        "imports the file again"),
     "sync.pending_unenrolled": (
         "trong số đó, bản ghi của {kiosks} thuộc mã trạm không phải mã đã cấu hình của trạm "
         "này và không có ghi nhận nào cho thấy đã đăng ký ở đây. Nếu là lượt quét thử: "

@@ -537,6 +537,20 @@ class OutboxSummary:
 
 
 @dataclass(frozen=True)
+class Answered:
+    """What the centre's answer on a stick changed (:meth:`Store.mark_answered`)."""
+    refused: int
+    """Entries still waiting, now marked refused."""
+    acknowledged: int
+    """Entries the centre holds that were not acknowledged here: they left the pending
+    set."""
+    already: int
+    """Entries the centre holds acknowledged here already (an upload, an earlier load)."""
+    unknown: int
+    """Ids the centre holds that this store has no entry of this kiosk id for (purged)."""
+
+
+@dataclass(frozen=True)
 class Unenrolled:
     """The pending entries of a kiosk id: never sent, exported nor answered
     (:meth:`Store.unenrolled`)."""
@@ -2134,23 +2148,35 @@ class Store:
         with self.transaction() as conn:
             if meta:
                 self._set_meta(conn, meta)
-            moved = conn.execute(
-                "SELECT count(*) FROM entries WHERE sync_state != 'acknowledged' "
-                "AND id IN (SELECT value FROM json_each(?))",
-                (json.dumps(list(past_retention)),)).fetchone()[0] if past_retention else 0
-            for key, make in (added or {}).items() if moved else ():
-                row = conn.execute("SELECT CAST(value AS BLOB) FROM meta WHERE key = ?",
-                                   (key,)).fetchone()
-                self._set_meta(conn, {key: make(
-                    moved, None if row is None else row[0].decode("utf-8", errors="replace"))})
-            conn.execute(  # one statement for the whole batch: 3× faster than executemany
-                "UPDATE entries SET sync_state = 'acknowledged', sync_error = NULL, "
-                "synced_at = ? WHERE id IN (SELECT value FROM json_each(?))",
-                (now, json.dumps(acknowledged)))
+            moved = self._acknowledge(conn, acknowledged, now, past_retention, added)
             conn.executemany(
                 "UPDATE entries SET sync_state = 'rejected', sync_error = ?, synced_at = ? "
                 "WHERE id = ?", [(reason.saved() if isinstance(reason, Words) else reason, now, i)
                                  for i, reason in rejected.items()])
+        return moved
+
+    def _acknowledge(self, conn: sqlite3.Connection, acknowledged: list[str], now: str,
+                     past_retention: Collection[str],
+                     added: dict[str, Callable[[int, str | None], str]] | None,
+                     kiosk_id: str | None = None) -> int:
+        """Mark ``acknowledged`` (of ``kiosk_id`` when given) acknowledged, and make the
+        ``added`` meta values: how an upload's answer (:meth:`mark_synced`) and the
+        centre's answer on a stick (:meth:`mark_answered`) take entries out of the pending
+        set. Returns how many ``past_retention`` ids it moved."""
+        moved = conn.execute(
+            "SELECT count(*) FROM entries WHERE sync_state != 'acknowledged' "
+            "AND id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(past_retention)),)).fetchone()[0] if past_retention else 0
+        for key, make in (added or {}).items() if moved else ():
+            row = conn.execute("SELECT CAST(value AS BLOB) FROM meta WHERE key = ?",
+                               (key,)).fetchone()
+            self._set_meta(conn, {key: make(
+                moved, None if row is None else row[0].decode("utf-8", errors="replace"))})
+        conn.execute(  # one statement for the whole batch: 3× faster than executemany
+            "UPDATE entries SET sync_state = 'acknowledged', sync_error = NULL, "
+            "synced_at = ? WHERE id IN (SELECT value FROM json_each(?)) "
+            "AND kiosk_id = coalesce(?, kiosk_id)",
+            (now, json.dumps(acknowledged), kiosk_id))
         return moved
 
     def exported_files(self) -> list[str]:
@@ -2163,15 +2189,37 @@ class Store:
                 "WHERE action = 'sync.export' AND json_extract(detail, '$.sha256') "
                 "IS NOT NULL")]
 
-    def mark_refused(self, kiosk_id: str, refused: dict[str, Words | str],
-                     actor: str = "operator") -> int:
-        """Entries of ``kiosk_id`` a refusals file names (:mod:`kiosk.sync.refusals`) that
-        still wait — pending, or exported — marked refused with the centre's reason, as an
-        upload's answer marks them; how many. Any other (acknowledged since, refused
-        already, another kiosk id's, unknown) is left as it is. One audit record
-        (``sync.load_refusals``) says how many and the first and last id."""
+    def receipt_keys(self) -> list[bytes]:
+        """The receipt key of every backlog file this kiosk exported and kept one of (its
+        ``sync.export`` audit record, since receipts): what the centre's acknowledgement of
+        that file is checked with (:mod:`kiosk.sync.refusals`)."""
+        with self.lock:
+            return [bytes.fromhex(row[0]) for row in self.conn.execute(
+                "SELECT json_extract(detail, '$.receipt_key') FROM audit_log "
+                "WHERE action = 'sync.export' AND json_valid(detail) AND "
+                "json_type(detail, '$.receipt_key') = 'text'")]
+
+    def mark_answered(self, kiosk_id: str, refused: dict[str, Words | str],
+                      held: list[str], actor: str = "operator",
+                      past_retention: Collection[str] = (),
+                      added: dict[str, Callable[[int, str | None], str]] | None = None
+                      ) -> Answered:
+        """Apply the centre's answer to a backlog file (:mod:`kiosk.sync.refusals`) in one
+        transaction. Entries of ``kiosk_id`` it ``held`` are acknowledged as an upload's
+        answer acknowledges them (``past_retention`` and ``added`` as for
+        :meth:`mark_synced`): they leave the pending set. Those ``refused`` that still wait —
+        pending, or exported — are marked refused with the centre's reason, as an upload's
+        answer marks them; any other (acknowledged since, refused already, another kiosk
+        id's, unknown) is left as it is. One audit record (``sync.load_refusals``) says how
+        many, the first and last id refused and the counts acknowledged."""
         now = utc_iso(time.time())
         with self.transaction() as conn:
+            states = dict(conn.execute(
+                "SELECT sync_state, count(*) FROM entries WHERE kiosk_id = ? AND id IN "
+                "(SELECT value FROM json_each(?)) GROUP BY sync_state",
+                (kiosk_id, json.dumps(held))).fetchall())
+            already = states.pop("acknowledged", 0)
+            self._acknowledge(conn, held, now, past_retention, added, kiosk_id)
             marked = sorted(entry for entry, reason in refused.items() if conn.execute(
                 "UPDATE entries SET sync_state = 'rejected', sync_error = ?, synced_at = ? "
                 "WHERE id = ? AND kiosk_id = ? AND sync_state IN ('pending', 'sent')",
@@ -2179,11 +2227,15 @@ class Store:
                  kiosk_id)).rowcount)
             self._pending_behind.clear()
             self._first_pending.clear()
+            answered = Answered(len(marked), sum(states.values()), already,
+                                len(held) - already - sum(states.values()))
             self._audit(conn, actor, "sync.load_refusals", {
                 "kiosk": kiosk_id, "named": len(refused), "count": len(marked),
                 "first_id": marked[0] if marked else None,
-                "last_id": marked[-1] if marked else None})
-        return len(marked)
+                "last_id": marked[-1] if marked else None, "held": len(held),
+                "acknowledged": answered.acknowledged, "already": already,
+                "unknown": answered.unknown})
+        return answered
 
     def unenrolled(self, kiosk_id: str) -> Unenrolled:
         """What :meth:`discard_unenrolled` would remove: the entries recorded under

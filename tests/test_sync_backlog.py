@@ -446,9 +446,9 @@ def test_refused_entries_go_back_on_the_stick_and_the_kiosk_marks_them_refused_o
     imported = central_support.central("import", str(path), "--db", central.db, check=False)
     assert imported.returncode == 1, imported.stderr
     answer = path.with_name("ql1a.backlog.refused")
-    assert (f"the ids and reasons of the 3 refused entries are written to {answer}: carry "
-            f"it back to the kiosk and run `kiosk sync load-refusals {answer}`"
-            ) in imported.stderr
+    assert (f"the ids and reasons of the 3 refused entries are written to {answer} (with the "
+            "centre's receipt for the 2 it holds): carry it back to the kiosk and run "
+            f"`kiosk sync load-refusals {answer}`") in imported.stderr
     refusals = json.loads(answer.read_text(encoding="utf-8"))
     assert refusals["kiosk"] == kiosk_id
     assert [entry["id"] for entry in refusals["refused"]] == typo
@@ -459,7 +459,7 @@ def test_refused_entries_go_back_on_the_stick_and_the_kiosk_marks_them_refused_o
     loaded = kiosk_cli(config, "load-refusals", str(answer))
     assert loaded.returncode == 0, loaded.stderr
     assert "Marked 3 of the 3 entries the file names" in loaded.stdout
-    assert sync_states(worker.store.path) == {"rejected": 3, "sent": 2}
+    assert sync_states(worker.store.path) == {"rejected": 3, "acknowledged": 2}
     status = json.loads(kiosk_cli(config, "status", "--offline", "--json").stdout)
     assert status["rejected"] == 3
     assert "CP-SYNK" in status["rejected_entries"][0]["sync_error"]
@@ -470,12 +470,12 @@ def test_refused_entries_go_back_on_the_stick_and_the_kiosk_marks_them_refused_o
     assert retried.returncode == 0, retried.stderr
     offline = kiosk_worker(folder, kiosk_id, worker.token)
     try:
-        assert offline.export(tmp_path / "usb" / "ql1a-2.backlog").entries == 5
+        assert offline.export(tmp_path / "usb" / "ql1a-2.backlog").entries == 3
     finally:
         offline.stop()
     second = central_support.central("import", str(tmp_path / "usb" / "ql1a-2.backlog"),
                                      "--db", central.db)
-    assert "5 entries — 3 accepted, 2 duplicate, 0 rejected" in second.stdout
+    assert "3 entries — 3 accepted, 0 duplicate, 0 rejected" in second.stdout
     assert "refused entries are written" not in second.stderr
     assert json.loads((tmp_path / "usb" / "ql1a-2.backlog.refused").read_text(
         encoding="utf-8"))["refused"] == []  # nothing refused, said for the kiosk too
@@ -564,7 +564,7 @@ def test_an_import_refusing_nothing_replaces_the_refused_file_an_earlier_one_lef
     assert json.loads(answer.read_text(encoding="utf-8"))["refused"] == []
     loaded = kiosk_cli(config, "load-refusals", str(answer))
     assert loaded.returncode == 0, loaded.stderr
-    assert sync_states(folder / "kiosk.db") == {"sent": 3}  # none marked refused
+    assert sync_states(folder / "kiosk.db") == {"acknowledged": 3}  # none marked refused
 
 
 def test_a_refusals_file_that_is_not_one_changes_nothing(central, kiosk_id, tmp_path):
@@ -633,7 +633,7 @@ def test_a_refusals_file_of_another_kiosks_backlog_file_is_refused(central, kios
             "changed") in refused.stderr
     assert sync_states(ours.store.path) == {"sent": 5}
     assert kiosk_cli(config, "load-refusals", str(own)).returncode == 0
-    assert sync_states(ours.store.path) == {"rejected": 3, "sent": 2}
+    assert sync_states(ours.store.path) == {"rejected": 3, "acknowledged": 2}
 
 
 @pytest.mark.parametrize("forgery", ["entries added", "another kiosk named"])
@@ -677,7 +677,7 @@ def test_a_genuine_refusals_file_never_marks_an_entry_the_centre_acknowledged(
     loaded = kiosk_cli(tmp_path / "kiosk" / "config.toml", "load-refusals", str(answer))
     assert loaded.returncode == 0, loaded.stderr
     assert "Marked 1 of the 3 entries the file names" in loaded.stdout
-    assert sync_states(worker.store.path) == {"acknowledged": 2, "rejected": 1, "sent": 2}
+    assert sync_states(worker.store.path) == {"acknowledged": 4, "rejected": 1}
 
 
 def backlog_ids(store_path: Path) -> list[str]:
@@ -822,7 +822,7 @@ def test_an_import_cut_short_by_the_store_still_tells_the_kiosk_what_it_refused_
     assert loaded.returncode == 0, loaded.stderr
     assert "Marked 3 of the 3 entries the file names" in loaded.stdout
     assert ("The centre's import of that file stopped part-way: the file names only the "
-            "entries refused before the stop; those the centre did not answer stay waiting "
+            "entries answered before the stop; those the centre did not answer stay waiting "
             "here. Import the file at the centre again to learn the rest") in loaded.stdout
     assert sync_states(folder / "kiosk.db") == {"rejected": 3, "sent": 4}
 
@@ -895,7 +895,9 @@ def test_a_file_changed_while_read_still_tells_the_kiosk_what_was_refused_before
     assert "Marked 100 of the 100 entries the file names" in loaded.stdout
     assert "The centre's import of that file stopped part-way" in loaded.stdout
     states = sync_states(folder / "kiosk.db")
-    assert states["rejected"] == len(typo) and "acknowledged" not in states
+    assert states["rejected"] == len(typo)  # and those stored before the stop, acknowledged:
+    assert states.get("acknowledged", 0) == len(central.stored_ids(kiosk_id)) == result.accepted
+    assert states["sent"] == 700 - len(typo) - result.accepted  # the rest stay waiting
 
 
 @pytest.mark.parametrize("ephemeral", [bytes(32), (1).to_bytes(32, "little")],

@@ -90,9 +90,17 @@ class ImportResult:
     refused: list[dict[str, Any]] = field(default_factory=list)
     """The answers of the entries rejected or refused before the ingest, for the kiosk
     (:mod:`kiosk.sync.refusals`)."""
+    held: list[str] = field(default_factory=list)
+    """The ids of the entries the centre holds (accepted, duplicate, past the retention
+    cut), acknowledged to the kiosk in its answer (:mod:`kiosk.sync.refusals`)."""
+    past_retention_ids: list[str] = field(default_factory=list)
+    """Those of ``held`` answered past the retention cut."""
     entries_sha256: str = ""
     """Of the file's entries, once its signature was checked (:mod:`kiosk.sync.refusals`
     keys its answer with it); empty before."""
+    receipt_key: bytes = b""
+    """The file's receipt key, once its signature was checked: the answer's acknowledgement
+    is keyed with it (:meth:`BacklogReader.receipt_key`)."""
     error: str | None = None
     storage_error: StorageError | None = None
     """The store failed part-way: what was answered before stands (a re-import completes
@@ -157,6 +165,7 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                 result.retired_key = storage.retired_signing_key(kiosk.id, manifest.signing_key)
             _verify(reader, kiosk.id, held[0] if held else None, result.retired_key)
             result.entries, result.entries_sha256 = manifest.entries, manifest.entries_sha256
+            result.receipt_key = reader.receipt_key()
             retired = registered = None
             if result.retired_key is not None:
                 from kiosk.central import audit
@@ -215,11 +224,14 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                     result.before_registration += dropped
                 answers = _ingest(storage, kiosk.id, kiosk.checkpoint_id, batch) if batch else []
                 for answer in answers:
+                    if answer["status"] != protocol.REJECTED:
+                        result.held.append(answer["id"])
                     if answer["status"] == protocol.ACCEPTED:
                         result.accepted += 1
                     elif protocol.PAST_RETENTION in answer:
                         result.past_retention += 1
                         result.retention_cut = answer[protocol.PAST_RETENTION]
+                        result.past_retention_ids.append(answer["id"])
                     elif answer["status"] == protocol.DUPLICATE:
                         result.duplicate += 1
                     else:
@@ -409,9 +421,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def write_refusals(result: ImportResult, folder: str | None) -> None:
-    """The refused entries' ids and reasons, written for the kiosk beside the backlog file
-    (or into ``folder``) and named: the way a site with no network learns of them
-    (``kiosk sync load-refusals``). Written with none refused too, replacing an earlier
+    """The answer for the kiosk: the refused entries' ids and reasons and the ids of those
+    held, written beside the backlog file (or into ``folder``) and named: the way a site
+    with no network learns of them (``kiosk sync load-refusals``), and lets the entries
+    the centre holds leave its pending set. Written with none refused too, replacing an earlier
     import's file of the same name, which the latest import would contradict; for a file
     cut short (changed while read, the store failing), those answered before the stop, said
     to be only part. Not for a file refused before its signature was checked: its answer
@@ -423,20 +436,27 @@ def write_refusals(result: ImportResult, folder: str | None) -> None:
     if not result.entries_sha256:
         return
     path = Path(folder or result.path.parent) / (result.path.name + refusals.SUFFIX)
-    if not result.complete and refusals.answered_whole(path, result.entries_sha256):
+    if not result.complete and refusals.answered_whole(path, result.entries_sha256,
+                                                       result.receipt_key):
         print(both("central.import.refusals_kept", path=shown_name(str(path))),
               file=sys.stderr)
         return
     try:
         refusals.write(path, kiosk_id=result.kiosk_id, entries_sha256=result.entries_sha256,
-                       refused=result.refused, complete=result.complete)
+                       refused=result.refused, complete=result.complete, held=result.held,
+                       past_retention=result.past_retention_ids,
+                       retention_cut=result.retention_cut, receipt_key=result.receipt_key)
     except OSError as exc:
         print(both("central.import.refusals_unwritten", path=shown_name(str(path)),
                    reason=exc.strerror or exc), file=sys.stderr)
         return
-    if result.refused:  # an empty one is for the kiosk only
+    if result.refused:
         print(both("central.import.refusals_written", path=shown_name(str(path)),
-                   count=f"{len(result.refused):,}"), file=sys.stderr)
+                   count=f"{len(result.refused):,}", held=f"{len(result.held):,}"),
+              file=sys.stderr)
+    elif result.held:  # an empty one is for the kiosk only
+        print(both("central.import.answer_written", path=shown_name(str(path)),
+                   count=f"{len(result.held):,}"))
 
 
 def report_not_attempted(names: list[str]) -> None:

@@ -20,7 +20,12 @@ part (the STREAM construction, as age and Tink use it). So:
   dropped parts fail their nonces: each is refused with the reason;
 * the signature covers the header and the manifest, the manifest the SHA-256 of every
   entry line: only the holder of the kiosk's private key (on the kiosk, never at the
-  centre) can write a file the centre accepts as that kiosk's.
+  centre) can write a file the centre accepts as that kiosk's;
+* a second key, the *receipt key*, is derived from the same agreement with its own label:
+  the kiosk keeps it in its export's audit record and the centre, once the file proved
+  genuine, keys its answer's acknowledgement with it (:mod:`kiosk.sync.refusals`). Nobody
+  else can compute it (the ephemeral private key is discarded once the file is written),
+  so a lost stick cannot be made to say that the centre holds entries it does not.
 
 Files of format 1 (a ZIP signed with an HMAC key the centre kept in its database) are
 refused with how to re-export them: their entries are still pending on the kiosk.
@@ -77,6 +82,7 @@ MAX_MANIFEST_BYTES = 64 * 1024
 MAX_LINE_BYTES = 4 << 20
 _SIGNED_LABEL = b"checkpoint-kiosk-backlog 2 manifest\n"
 _KDF_INFO = b"checkpoint-kiosk-backlog 2 parts"
+_RECEIPT_INFO = b"checkpoint-kiosk-backlog 2 receipt"
 _LENGTH = struct.Struct(">I")
 _TAG = 16
 _OLD_ZIP = b"PK\x03\x04"
@@ -119,6 +125,12 @@ def _aead(shared: bytes, header: bytes) -> ChaCha20Poly1305:
     return ChaCha20Poly1305(key)
 
 
+def _receipt_key(shared: bytes, header: bytes) -> bytes:
+    """The key of the centre's acknowledgement of this file: HKDF of the same agreement
+    under another label, so it reveals nothing of the part key, nor the part key of it."""
+    return HKDF(hashes.SHA256(), 32, salt=header, info=_RECEIPT_INFO).derive(shared)
+
+
 def _nonce(number: int, last: bool) -> bytes:
     return number.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
 
@@ -129,6 +141,9 @@ class Written:
     sha256: str
     """Of the whole file as written: :func:`check_written` compares the disk's copy."""
     size: int
+    receipt_key: bytes
+    """What the centre's answer to this file is keyed with (:func:`_receipt_key`): the
+    kiosk keeps it to check that answer."""
 
 
 def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
@@ -153,7 +168,8 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
     partial = path.with_name(path.name + ".part")
     ephemeral = X25519PrivateKey.generate()
     header = MAGIC + raw(ephemeral.public_key()) + raw(centre_key)
-    aead = _aead(ephemeral.exchange(centre_key), header)
+    shared = ephemeral.exchange(centre_key)
+    aead = _aead(shared, header)
     digest, size, count, first, last = hashlib.sha256(), 0, 0, None, None
     compressor = zlib.compressobj(6)
     pending = bytearray()
@@ -219,7 +235,7 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
         raise
     if progress:
         progress(count)
-    return Written(manifest, whole.hexdigest(), size)
+    return Written(manifest, whole.hexdigest(), size, _receipt_key(shared, header))
 
 
 def check_written(path: str | Path, written: Written) -> None:
@@ -281,6 +297,7 @@ class BacklogReader:
             raise BacklogError("bad_ephemeral_key", path=self.path) from None
         self._header = header
         self._aead = _aead(shared, header)
+        self._receipt = _receipt_key(shared, header)
         self._parts = self._find_parts()
         trailer = self._part(len(self._parts) - 1)
         self._signature = trailer[:SIGNATURE_BYTES]
@@ -363,6 +380,13 @@ class BacklogReader:
                                expected=manifest.entries)
         self._verified = True
         return manifest
+
+    def receipt_key(self) -> bytes:
+        """The key the kiosk kept to check the centre's answer to this file; only after
+        :meth:`verify`: anyone can seal a file to the centre, and know its receipt key."""
+        if not self._verified:
+            raise RuntimeError(f"{self.path}: receipt key asked before the file was verified")
+        return self._receipt
 
     def batches(self, size: int = 1000) -> Iterator[list[dict[str, Any]]]:
         """Wire entries in batches of ``size``, oldest first; only after :meth:`verify`.

@@ -12,6 +12,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,15 +98,19 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
     load = sub.add_parser(
         "load-refusals", parents=[common],
-        help="mark the entries `kiosk-central import` refused as refused here",
+        help="load the centre's answer to an exported file: what it holds, what it refused",
         description="Read the FILE.refused `kiosk-central import` wrote beside a backlog "
-                    "file and mark the entries it names, still waiting here, refused with "
-                    "the centre's reasons: `kiosk sync status` lists them and "
-                    "`kiosk sync retry-rejected` queues them again, with no network. It "
-                    "never marks an entry delivered; a file that answers no backlog file "
-                    "this kiosk exported, or was altered on the stick, changes nothing.",
+                    "file: the entries the centre holds leave the pending set (as an "
+                    "upload's answer takes them out; they are not exported again), and "
+                    "those it refused, still waiting here, are marked refused with its "
+                    "reasons: `kiosk sync status` lists them and `kiosk sync "
+                    "retry-rejected` queues them again, with no network. Entries are "
+                    "marked held only by an answer keyed with the receipt key this kiosk "
+                    "kept of that export; a file that answers no backlog file this kiosk "
+                    "exported, or was altered on the stick, changes nothing.",
         **examples("kiosk sync load-refusals /media/usb/ql1a-01.backlog.refused"))
-    load.add_argument("file", metavar="FILE", help="the .refused file from the centre")
+    load.add_argument("file", metavar="FILE",
+                      help="the .refused file from the centre (its answer)")
     load.add_argument("--operator", default="", help="who loads it (written to the audit log)")
     load.set_defaults(func=cmd_load_refusals)
 
@@ -421,23 +426,40 @@ def cmd_retry_rejected(args: argparse.Namespace) -> int:
 
 
 def cmd_load_refusals(args: argparse.Namespace) -> int:
-    from kiosk.sync.refusals import RefusalsError, read
+    """Load the centre's answer to a backlog file: its refusals, and the entries it holds,
+    which leave the pending set once the answer proved keyed with the export's receipt key
+    (:mod:`kiosk.sync.refusals`)."""
+    from kiosk.sync.refusals import Receipt, RefusalsError, read
+    from kiosk.sync.status import MetaKey, past_retention_added
 
     config = load_config(args.config)
     lang = config.kiosk.language
     store = open_store(config)
     try:
         try:
-            answer = read(args.file, store.exported_files())
+            answer = read(args.file, store.exported_files(), store.receipt_keys())
         except RefusalsError as exc:
             print(exc.text(lang), file=sys.stderr)
             return EXIT_FAILED
-        count = store.mark_refused(answer.kiosk_id, answer.refused,
-                                   args.operator or config.kiosk.operator or "operator")
+        added = {MetaKey.PAST_RETENTION: past_retention_added(answer.retention_cut,
+                                                              time.time())}
+        marked = store.mark_answered(answer.kiosk_id, answer.refused, answer.held,
+                                     args.operator or config.kiosk.operator or "operator",
+                                     answer.past_retention, added)
     finally:
         store.close()
-    print(text("sync.refusals_loaded", lang, count=f"{count:,}",
+    print(text("sync.refusals_loaded", lang, count=f"{marked.refused:,}",
                named=f"{len(answer.refused):,}", kiosk=answer.kiosk_id))
+    if answer.receipt is Receipt.CHECKED:
+        print(text("sync.answer_acknowledged", lang, held=f"{len(answer.held):,}",
+                   acknowledged=f"{marked.acknowledged:,}", already=f"{marked.already:,}",
+                   unknown=f"{marked.unknown:,}"))
+        if answer.past_retention:  # done, yet not at the centre
+            print(text("sync.past_retention", lang, count=f"{len(answer.past_retention):,}",
+                       cutoff=answer.retention_cut or ""))
+    else:
+        print(text("sync.answer_uncheckable" if answer.receipt is Receipt.UNCHECKABLE else
+                   "sync.answer_no_receipt", lang))
     if not answer.complete:
         print(text("sync.refusals_cut_short", lang))
     return 0

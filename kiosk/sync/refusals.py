@@ -1,27 +1,45 @@
-"""Refusals files: the entries ``kiosk-central import`` refused, carried back on the stick.
+"""The centre's answer to a backlog file, carried back on the stick: the entries it refused
+and the entries it holds.
 
-A site with no network learns which of its entries the centre refused only from this file:
+A site with no network learns what became of its entries only from this file:
 ``kiosk-central import`` writes it beside the backlog file (``FILE.refused``, or into
-``--refusals-to``), and ``kiosk sync load-refusals FILE`` marks those entries refused on the
-kiosk, so ``kiosk sync status`` lists them and ``kiosk sync retry-rejected`` works offline.
+``--refusals-to``), and ``kiosk sync load-refusals FILE`` marks the entries it refused
+refused on the kiosk, so ``kiosk sync status`` lists them and ``kiosk sync retry-rejected``
+works offline, and the entries it holds acknowledged, as an upload's answer would: they
+leave the pending set, are never exported again, and the purge removes them in their time.
 
 JSON: ``format``, ``version``, ``kiosk``, ``answers`` (which backlog file it answers),
 ``complete`` (false: the import was cut short, only the entries answered before the stop
 are in it), ``refused`` (per entry its id and the centre's answer — ``reason``, ``code``,
 ``params`` — as an upload's answer carries them, less any value of the entry,
 :meth:`Refusal.unquoted`: the file is in clear on a stick that may be lost, where the
-backlog file is sealed; field names, limits, times, kiosk and checkpoint ids stay) and
-``mac``.
+backlog file is sealed; field names, limits, times, kiosk and checkpoint ids stay), then
+the acknowledgement — ``held`` (the ids of the file's entries the centre holds: accepted
+now, or already there), ``past_retention`` (those of them it answered as filed before its
+latest purge's cutoff, ``retention_cut``: done, yet not held, as an upload's answer says),
+``sealed`` (which export it answers, by its receipt key) and ``receipt`` — and ``mac``.
+Ids are UUIDv7: they tell the time of each scan, nothing of the person or the document.
 
-The centre holds no signing key, yet the file is bound to the backlog file it answers by
-what only the kiosk and the centre know: the SHA-256 of that file's entries, which is sealed
-in it (its manifest) and which the kiosk keeps in its export's audit record. ``answers`` is
-a hash of it (naming the file without giving it away), ``mac`` an HMAC keyed with it. So a
-refusals file another kiosk's import wrote, or one for a file this kiosk has no record of,
-or one altered or made up on the stick (ids added, another kiosk named), is refused whole.
-Whoever holds the entries' digest (the kiosk, the centre) could still write one; and even a
+The refusals are bound to the backlog file by what only the kiosk and the centre know: the
+SHA-256 of that file's entries, which is sealed in it (its manifest) and which the kiosk
+keeps in its export's audit record. ``answers`` is a hash of it (naming the file without
+giving it away), ``mac`` an HMAC keyed with it. So a refusals file another kiosk's import
+wrote, or one for a file this kiosk has no record of, or one altered or made up on the
+stick (ids added, another kiosk named), is refused whole. Whoever holds the entries'
+digest (the kiosk, the centre, whoever has the entries) could still write one; and even a
 file taken as genuine only ever marks entries still waiting (pending or exported) as
 refused, never delivered: at worst entries wait until ``retry-rejected``, none is lost.
+
+An acknowledgement takes entries out of the kiosk for good (the purge follows), so it is
+bound tighter: ``receipt`` is an HMAC keyed with the backlog file's receipt key
+(:func:`kiosk.sync.backlog._receipt_key`), derived from the agreement only the centre's
+private key and the kiosk, at sealing time, can compute; the kiosk kept it in the export's
+audit record. It covers every other member but ``mac`` (which covers it in turn, so a
+kiosk older than the acknowledgement still checks and loads the refusals), hence the id
+list and the file: an answer altered, extended, or moved to another file (a re-export of
+the same entries under the same name has another receipt key) is refused whole. An
+export this kiosk kept no receipt key of (written before this release) cannot be
+acknowledged from a file: its refusals are loaded, its entries wait for the network.
 """
 
 from __future__ import annotations
@@ -31,6 +49,7 @@ import hmac
 import json
 import os
 from collections.abc import Collection, Iterable
+from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -47,6 +66,9 @@ MAX_BYTES = 256 << 20
 
 _ANSWERS = b"checkpoint-kiosk-refusals 2 answers\n"
 _MAC = b"checkpoint-kiosk-refusals 2 mac\n"
+_SEALED = b"checkpoint-kiosk-refusals 2 sealed\n"
+_RECEIPT = b"checkpoint-kiosk-refusals 2 receipt\n"
+_ACKNOWLEDGEMENT = ("held", "past_retention", "retention_cut", "sealed", "receipt")
 
 
 class RefusalsError(WordedError):
@@ -62,23 +84,44 @@ def answers(entries_sha256: str) -> str:
     return hashlib.sha256(_ANSWERS + entries_sha256.encode("ascii")).hexdigest()
 
 
-def _mac(entries_sha256: str, body: dict[str, Any]) -> str:
-    """The HMAC of ``body`` (as canonical JSON) keyed with the entries' digest."""
+def sealed(receipt_key: bytes) -> str:
+    """How an answer names the export it acknowledges: a hash of that file's receipt key
+    (two exports of the same entries have the same digest, never the same receipt key)."""
+    return hashlib.sha256(_SEALED + receipt_key).hexdigest()
+
+
+def _hmac(key: bytes, label: bytes, body: dict[str, Any]) -> str:
+    """The HMAC of ``body`` (as canonical JSON) keyed with ``key``."""
     text = json.dumps(body, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
-    return hmac.new(entries_sha256.encode("ascii"), _MAC + text.encode("ascii"),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(key, label + text.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _mac(entries_sha256: str, body: dict[str, Any]) -> str:
+    """The HMAC of ``body`` keyed with the entries' digest."""
+    return _hmac(entries_sha256.encode("ascii"), _MAC, body)
+
+
+def _receipt(receipt_key: bytes, body: dict[str, Any]) -> str:
+    """The HMAC of ``body`` (the answer but ``receipt`` and ``mac``) keyed with the
+    backlog file's receipt key."""
+    return _hmac(receipt_key, _RECEIPT, body)
 
 
 def write(path: Path, *, kiosk_id: str, entries_sha256: str,
-          refused: Iterable[dict[str, Any]], complete: bool) -> None:
+          refused: Iterable[dict[str, Any]], complete: bool, held: list[str],
+          past_retention: list[str], retention_cut: str | None, receipt_key: bytes) -> None:
     """Write the file whole under a temporary name, then give it ``path`` (replacing an
     earlier import's: the latest answer is the one to carry); the answers ``refused`` with
-    no value of their entries."""
-    body = {"format": FORMAT, "version": VERSION, "kiosk": kiosk_id,
-            "answers": answers(entries_sha256), "complete": complete,
-            "refused": [{"id": answer.get("id"),
-                         **Refusal.from_answer(answer).unquoted().answer()}
-                        for answer in refused]}
+    no value of their entries, the ids ``held`` (``past_retention`` among them) with the
+    receipt keyed with ``receipt_key``."""
+    body: dict[str, Any] = {
+        "format": FORMAT, "version": VERSION, "kiosk": kiosk_id,
+        "answers": answers(entries_sha256), "complete": complete,
+        "refused": [{"id": answer.get("id"), **Refusal.from_answer(answer).unquoted().answer()}
+                    for answer in refused],
+        "held": held, "past_retention": past_retention, "retention_cut": retention_cut,
+        "sealed": sealed(receipt_key)}
+    body["receipt"] = _receipt(receipt_key, body)
     part = path.with_name(path.name + ".part")
     with open_fresh(part) as out:  # ASCII: a lone surrogate in a field name is written too
         out.write(json.dumps({**body, "mac": _mac(entries_sha256, body)}).encode("ascii"))
@@ -87,14 +130,25 @@ def write(path: Path, *, kiosk_id: str, entries_sha256: str,
     os.replace(part, path)
 
 
-def answered_whole(path: Path, entries_sha256: str) -> bool:
+def answered_whole(path: Path, entries_sha256: str, receipt_key: bytes) -> bool:
     """Whether ``path`` holds a complete answer to the backlog file of ``entries_sha256``
-    (an earlier import's, every entry answered): a re-import of it cut short, which
-    answered fewer, does not replace it (:func:`kiosk.central.importer.write_refusals`)."""
+    and ``receipt_key`` (an earlier import's, every entry answered): a re-import of it cut
+    short, which answered fewer, does not replace it
+    (:func:`kiosk.central.importer.write_refusals`)."""
     try:
-        return read(path, (entries_sha256,)).complete
+        return read(path, (entries_sha256,), (receipt_key,)).complete
     except RefusalsError:
         return False
+
+
+class Receipt(Enum):
+    """What became of an answer's acknowledgement."""
+    CHECKED = "checked"
+    """Keyed with the receipt key of an export of this kiosk: ``held`` is the centre's."""
+    NONE = "none"
+    """The answer holds none (a centre older than acknowledgements)."""
+    UNCHECKABLE = "uncheckable"
+    """This kiosk kept no receipt key of that export (written before this release)."""
 
 
 class Refusals(NamedTuple):
@@ -104,13 +158,22 @@ class Refusals(NamedTuple):
     :meth:`Refusal.words`)."""
     complete: bool
     """False: the import was cut short, entries after the stop not answered yet."""
+    receipt: Receipt
+    held: list[str]
+    """The ids the centre holds, to acknowledge; empty unless ``receipt`` is CHECKED."""
+    past_retention: list[str]
+    """Those of ``held`` answered past the centre's retention: done, yet not held."""
+    retention_cut: str | None
 
 
-def read(path: str | Path, exported: Collection[str]) -> Refusals:
+def read(path: str | Path, exported: Collection[str],
+         receipt_keys: Collection[bytes] = ()) -> Refusals:
     """What a refusals file says, once it proved to answer a file this kiosk exported.
-    ``exported``: the entries' SHA-256
-    of each backlog file this kiosk wrote (:meth:`kiosk.store.Store.exported_files`); a
-    file answering none of them, or whose ``mac`` is not the centre's, is refused."""
+    ``exported``: the entries' SHA-256 of each backlog file this kiosk wrote, and
+    ``receipt_keys`` their receipt keys, where kept (:meth:`kiosk.store.Store.exported_files`,
+    :meth:`~kiosk.store.Store.receipt_keys`); a
+    file answering none of them, or whose ``mac`` is not the centre's, or whose ``receipt``
+    is not keyed with the receipt key of the export it names, is refused."""
     name = shown_name(str(path))
     try:
         with open(path, "rb") as source:
@@ -141,9 +204,33 @@ def read(path: str | Path, exported: Collection[str]) -> Refusals:
     body = {key: value for key, value in document.items() if key != "mac"}
     if not hmac.compare_digest(_mac(digest, body), document["mac"]):
         raise RefusalsError("sync.refusals_altered", path=name)
-    return Refusals(document["kiosk"], {item["id"]: Refusal.from_answer(item).words()
-                                        for item in document["refused"]},
-                    document["complete"])
+    refusals = Refusals(document["kiosk"], {item["id"]: Refusal.from_answer(item).words()
+                                            for item in document["refused"]},
+                        document["complete"], Receipt.NONE, [], [], None)
+    if not any(key in document for key in _ACKNOWLEDGEMENT):
+        return refusals
+    if not _acknowledgement(document):
+        raise RefusalsError("sync.refusals_not_one", path=name)
+    key = next((key for key in receipt_keys if sealed(key) == document["sealed"]), None)
+    if key is None:
+        return refusals._replace(receipt=Receipt.UNCHECKABLE)
+    body.pop("receipt")
+    if not hmac.compare_digest(_receipt(key, body), document["receipt"]):
+        raise RefusalsError("sync.refusals_altered", path=name)
+    return refusals._replace(receipt=Receipt.CHECKED, held=document["held"],
+                             past_retention=document["past_retention"],
+                             retention_cut=document["retention_cut"])
+
+
+def _acknowledgement(document: dict[str, Any]) -> bool:
+    """Whether the acknowledgement's members are all there, of the types the centre
+    writes."""
+    return (all(isinstance(document.get(key), list) and all(
+                isinstance(one, str) for one in document[key])
+                for key in ("held", "past_retention"))
+            and isinstance(document.get("retention_cut"), str | None)
+            and "retention_cut" in document
+            and all(isinstance(document.get(key), str) for key in ("sealed", "receipt")))
 
 
 _SCALAR = str | int | float | bool | None

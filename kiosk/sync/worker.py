@@ -845,7 +845,8 @@ class SyncWorker:
                 "first_id": manifest.first_id,
                 "last_id": manifest.last_id, "sha256": manifest.entries_sha256,
                 "signing_key": manifest.signing_key,
-                "centre_key": backlog_keys.fingerprint(centre.centre_key)})
+                "centre_key": backlog_keys.fingerprint(centre.centre_key),
+                "receipt_key": written.receipt_key.hex()})
         except StoreError as exc:  # the file is good: "failed" would have it thrown away
             log.error("%s", messages.both("sync.log.export_not_marked", path=path,
                                           entries=manifest.entries, reason=exc))
