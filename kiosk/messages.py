@@ -771,13 +771,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "mới. Gửi chúng qua mạng với mã đồng bộ của trạm đó (trung tâm: `kiosk-central kiosks "
         "token {first} --reason …`; tại đây: `kiosk sync push --kiosk-id {first} --token-file "
         "TỆP`), hoặc mang tệp về: `kiosk sync export --kiosk-id {first} --to TỆP`, rồi "
-        "`kiosk-central import TỆP` (khi đó chúng vẫn nằm đây, đánh dấu đã xuất)",
+        "`kiosk-central import TỆP`, rồi nạp tệp trả lời ở đây: `kiosk sync load-refusals "
+        "TỆP.refused`",
         "{count} pending entries were recorded under another kiosk id: {kiosks}. This kiosk's "
         "token cannot send them (enrolled again under a new id?), so they hold back no new "
         "entry. Send them with that kiosk's token (at the centre: `kiosk-central kiosks token "
         "{first} --reason …`; here: `kiosk sync push --kiosk-id {first} --token-file FILE`), "
         "or carry a file: `kiosk sync export --kiosk-id {first} --to FILE`, then "
-        "`kiosk-central import FILE` (they then stay here, labelled exported)"),
+        "`kiosk-central import FILE`, then load its answer here: `kiosk sync load-refusals "
+        "FILE.refused`"),
     "sync.retried_checkpoint": (
         "{count} bản ghi bị từ chối vì sai điểm kiểm soát đã được chuyển sang điểm {checkpoint} "
         "và đưa lại vào hàng chờ gửi (điểm cũ của từng bản ghi ghi trong nhật ký kiểm toán); "
@@ -807,10 +809,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{count} rejected entries are pending again",
     ),
     "sync.export_done": (
-        "Đã xuất {entries} bản ghi ra {path} ({size} byte); chúng vẫn chờ gửi cho tới khi trung "
-        "tâm nhập tệp hoặc nhận qua mạng",
-        "Exported {entries} entries to {path} ({size} bytes); they stay pending until the centre "
-        "imports the file or receives them over the network",
+        "Đã xuất {entries} bản ghi ra {path} ({size} byte); chúng vẫn chờ gửi cho tới khi nạp "
+        "tệp trả lời của trung tâm cho tệp này (`kiosk sync load-refusals`) hoặc trung tâm "
+        "nhận chúng qua mạng",
+        "Exported {entries} entries to {path} ({size} bytes); they stay pending until the "
+        "centre's answer to the file is loaded here (`kiosk sync load-refusals`) or the centre "
+        "receives them over the network",
     ),
     "sync.export_failed": ("Không xuất được tệp: {error}", "Export failed: {error}"),
     "sync.export_refused_at_centre": ("Chú ý: {problem}", "Note: {problem}"),

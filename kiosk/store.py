@@ -2179,25 +2179,18 @@ class Store:
             (now, json.dumps(acknowledged), kiosk_id))
         return moved
 
-    def exported_files(self) -> list[str]:
-        """The SHA-256 of the entries of every backlog file this kiosk exported (each
-        export's ``sync.export`` audit record): the files a refusals file may answer
-        (:mod:`kiosk.sync.refusals`)."""
+    def exported_files(self) -> list[tuple[str, bytes | None]]:
+        """Per backlog file this kiosk exported (each export's ``sync.export`` audit
+        record), the SHA-256 of its entries and its receipt key (None: exported before
+        receipts): the files an answer of the centre may answer, and what its
+        acknowledgement is checked with (:mod:`kiosk.sync.refusals`)."""
         with self.lock:
-            return [row[0] for row in self.conn.execute(
-                "SELECT json_extract(detail, '$.sha256') FROM audit_log "
-                "WHERE action = 'sync.export' AND json_extract(detail, '$.sha256') "
-                "IS NOT NULL")]
-
-    def receipt_keys(self) -> list[bytes]:
-        """The receipt key of every backlog file this kiosk exported and kept one of (its
-        ``sync.export`` audit record, since receipts): what the centre's acknowledgement of
-        that file is checked with (:mod:`kiosk.sync.refusals`)."""
-        with self.lock:
-            return [bytes.fromhex(row[0]) for row in self.conn.execute(
-                "SELECT json_extract(detail, '$.receipt_key') FROM audit_log "
-                "WHERE action = 'sync.export' AND json_valid(detail) AND "
-                "json_type(detail, '$.receipt_key') = 'text'")]
+            return [(sha256, None if key is None else bytes.fromhex(key))
+                    for sha256, key in self.conn.execute(
+                        "SELECT json_extract(detail, '$.sha256'), "
+                        "json_extract(detail, '$.receipt_key') FROM audit_log "
+                        "WHERE action = 'sync.export' AND json_extract(detail, '$.sha256') "
+                        "IS NOT NULL")]
 
     def mark_answered(self, kiosk_id: str, refused: dict[str, Words | str],
                       held: list[str], actor: str = "operator",

@@ -381,7 +381,8 @@ def test_export_writes_the_backlog_once_and_refuses_to_overwrite_it(site, tmp_pa
     assert not (config.parent / "backlog-signing.key").exists()
     exported = sync(config, "export", "--to", str(target))
     assert f"Exported 1,000 entries to {target}" in exported.stdout
-    assert "they stay pending until the centre imports the file" in exported.stdout
+    assert ("they stay pending until the centre's answer to the file is loaded here "
+            "(`kiosk sync load-refusals`)") in exported.stdout
     assert "has not confirmed this kiosk's signing key" not in exported.stderr
     assert (config.parent / "backlog-signing.key").stat().st_mode & 0o777 == 0o600
     assert json.loads((config.parent / "centre-backlog.json").read_text())["centre_key"]

@@ -168,14 +168,16 @@ def with_mac(document: dict[str, Any], entries_sha256: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("forgery", ["ids added", "another file's answer",
                                      "a re-export under the same name",
-                                     "a receipt keyed with the digest"])
+                                     "a receipt keyed with the digest",
+                                     "an export never made named"])
 def test_a_forged_answer_acknowledges_nothing_and_says_why(central, kiosk_id, tmp_path,
                                                            forgery):
     """A lost stick holds the sealed file and its answer; whoever finds it, or knows the
     entries' digest, cannot make the kiosk believe the centre holds entries it does not:
     the receipt covers the id list and names the export by its receipt key, which only the
     centre and the kiosk can derive. Each forgery is refused whole: nothing marked, not
-    even its refusals."""
+    even its refusals. (An answer naming an export the kiosk has no receipt key of is taken
+    for one exported before receipts only when such an export of those entries exists.)"""
     folder = tmp_path / "kiosk"
     stick = tmp_path / "usb" / "ql1a.backlog"
     _, held, answer = export_and_import(central, folder, kiosk_id, stick)
@@ -200,6 +202,9 @@ def test_a_forged_answer_acknowledges_nothing_and_says_why(central, kiosk_id, tm
 
         forged = with_mac({**document, "answers": answers(second),
                            "held": document["held"] + later}, second)
+    elif forgery == "an export never made named":
+        forged = with_mac({**document, "sealed": "0" * 64,
+                           "held": document["held"] + later}, first)
     else:
         body = {key: value for key, value in document.items()
                 if key not in ("mac", "receipt")}

@@ -437,7 +437,7 @@ def cmd_load_refusals(args: argparse.Namespace) -> int:
     store = open_store(config)
     try:
         try:
-            answer = read(args.file, store.exported_files(), store.receipt_keys())
+            answer = read(args.file, store.exported_files())
         except RefusalsError as exc:
             print(exc.text(lang), file=sys.stderr)
             return EXIT_FAILED

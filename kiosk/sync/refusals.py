@@ -136,7 +136,7 @@ def answered_whole(path: Path, entries_sha256: str, receipt_key: bytes) -> bool:
     short, which answered fewer, does not replace it
     (:func:`kiosk.central.importer.write_refusals`)."""
     try:
-        return read(path, (entries_sha256,), (receipt_key,)).complete
+        return read(path, [(entries_sha256, receipt_key)]).complete
     except RefusalsError:
         return False
 
@@ -148,7 +148,8 @@ class Receipt(Enum):
     NONE = "none"
     """The answer holds none (a centre older than acknowledgements)."""
     UNCHECKABLE = "uncheckable"
-    """This kiosk kept no receipt key of that export (written before this release)."""
+    """This kiosk kept no receipt key of an export of those entries (written before this
+    release)."""
 
 
 class Refusals(NamedTuple):
@@ -166,14 +167,14 @@ class Refusals(NamedTuple):
     retention_cut: str | None
 
 
-def read(path: str | Path, exported: Collection[str],
-         receipt_keys: Collection[bytes] = ()) -> Refusals:
+def read(path: str | Path, exported: Collection[tuple[str, bytes | None]]) -> Refusals:
     """What a refusals file says, once it proved to answer a file this kiosk exported.
-    ``exported``: the entries' SHA-256 of each backlog file this kiosk wrote, and
-    ``receipt_keys`` their receipt keys, where kept (:meth:`kiosk.store.Store.exported_files`,
-    :meth:`~kiosk.store.Store.receipt_keys`); a
-    file answering none of them, or whose ``mac`` is not the centre's, or whose ``receipt``
-    is not keyed with the receipt key of the export it names, is refused."""
+    ``exported``: the entries' SHA-256 of each backlog file this kiosk wrote, with its
+    receipt key where kept (:meth:`kiosk.store.Store.exported_files`); a file answering
+    none of them, or whose ``mac`` is not the centre's, or whose ``receipt`` is not keyed
+    with the receipt key of the export it names, is refused: an acknowledgement naming no
+    export of these entries whose key was kept is taken for one only when an export of them
+    kept none."""
     name = shown_name(str(path))
     try:
         with open(path, "rb") as source:
@@ -198,7 +199,7 @@ def read(path: str | Path, exported: Collection[str],
             and isinstance(document.get("refused"), list)
             and all(_answer(item) for item in document["refused"])):
         raise RefusalsError("sync.refusals_not_one", path=name)
-    digest = next((sha for sha in exported if answers(sha) == document["answers"]), None)
+    digest = next((sha for sha, _ in exported if answers(sha) == document["answers"]), None)
     if digest is None:
         raise RefusalsError("sync.refusals_other_file", path=name, kiosk=document["kiosk"])
     body = {key: value for key, value in document.items() if key != "mac"}
@@ -211,9 +212,12 @@ def read(path: str | Path, exported: Collection[str],
         return refusals
     if not _acknowledgement(document):
         raise RefusalsError("sync.refusals_not_one", path=name)
-    key = next((key for key in receipt_keys if sealed(key) == document["sealed"]), None)
-    if key is None:
+    keys = [key for sha, key in exported if sha == digest]
+    key = next((key for key in keys if key and sealed(key) == document["sealed"]), None)
+    if key is None and None in keys:
         return refusals._replace(receipt=Receipt.UNCHECKABLE)
+    if key is None:  # every export of these entries kept its key: not any of theirs
+        raise RefusalsError("sync.refusals_altered", path=name)
     body.pop("receipt")
     if not hmac.compare_digest(_receipt(key, body), document["receipt"]):
         raise RefusalsError("sync.refusals_altered", path=name)
