@@ -248,3 +248,37 @@ def test_an_answer_to_an_export_kept_no_receipt_key_of_marks_only_its_refusals(
             "this release): the entries the centre says it holds cannot be confirmed from it "
             "and stay pending until the kiosk reaches the network") in loaded.stdout
     assert sync_states(folder / "kiosk.db") == {"rejected": len(refused), "sent": 4}
+
+
+def test_entries_the_centre_answered_past_its_retention_leave_and_are_said_so(
+        central, kiosk_id, tmp_path):
+    """Entries filed before the cut of the centre's latest purge are answered "duplicate"
+    yet not held (purged, or never received): an upload's answer takes them out of the
+    pending set and the kiosk says so for good (``kiosk sync status``); the stick's answer
+    does the same. The centre's writer of the answer, with the receipt key of a real
+    export, stands in for an import after such a purge."""
+    from kiosk.sync import refusals
+
+    folder = tmp_path / "kiosk"
+    worker = connected_once(folder, central, kiosk_id)
+    ids = fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id)
+    stick = tmp_path / "usb" / "ql1a.backlog"
+    worker.export(stick)
+    worker.stop()
+    record = exports(folder / "kiosk.db")[0]
+    cut = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+    answer = stick.with_name(stick.name + ".refused")
+    refusals.write(answer, kiosk_id=kiosk_id, entries_sha256=record["sha256"], refused=[],
+                   complete=True, held=ids, past_retention=ids[:2], retention_cut=cut,
+                   receipt_key=bytes.fromhex(record["receipt_key"]))
+
+    loaded = load(folder, answer)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "3 left the pending set" in loaded.stdout
+    assert f"2 entries older than the retention cut ({cut}): not stored, not counted" \
+        in loaded.stdout
+    assert sync_states(folder / "kiosk.db") == {"acknowledged": 3}
+    status = json.loads(kiosk_cli(folder / "config.toml", "status", "--offline",
+                                  "--json").stdout)
+    assert status["past_retention_params"]["count"] == 2
+    assert status["past_retention_params"]["cutoff"] == cut

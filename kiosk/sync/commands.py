@@ -429,6 +429,9 @@ def cmd_load_refusals(args: argparse.Namespace) -> int:
     """Load the centre's answer to a backlog file: its refusals, and the entries it holds,
     which leave the pending set once the answer proved keyed with the export's receipt key
     (:mod:`kiosk.sync.refusals`)."""
+    import datetime as dt
+
+    from kiosk.sync.client import retention_cut
     from kiosk.sync.refusals import Receipt, RefusalsError, read
     from kiosk.sync.status import MetaKey, past_retention_added
 
@@ -441,8 +444,9 @@ def cmd_load_refusals(args: argparse.Namespace) -> int:
         except RefusalsError as exc:
             print(exc.text(lang), file=sys.stderr)
             return EXIT_FAILED
-        added = {MetaKey.PAST_RETENTION: past_retention_added(answer.retention_cut,
-                                                              time.time())}
+        # the cut checked as an upload's answer's is: shown, and saved as the latest
+        cut = retention_cut(answer.retention_cut, dt.datetime.now(dt.UTC).date())
+        added = {MetaKey.PAST_RETENTION: past_retention_added(cut, time.time())}
         marked = store.mark_answered(answer.kiosk_id, answer.refused, answer.held,
                                      args.operator or config.kiosk.operator or "operator",
                                      answer.past_retention, added)
@@ -456,7 +460,7 @@ def cmd_load_refusals(args: argparse.Namespace) -> int:
                    unknown=f"{marked.unknown:,}"))
         if answer.past_retention:  # done, yet not at the centre
             print(text("sync.past_retention", lang, count=f"{len(answer.past_retention):,}",
-                       cutoff=answer.retention_cut or ""))
+                       cutoff=cut or ""))
     else:
         print(text("sync.answer_uncheckable" if answer.receipt is Receipt.UNCHECKABLE else
                    "sync.answer_no_receipt", lang))
