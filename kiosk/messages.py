@@ -1670,6 +1670,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "keyboard-wedge scanners unavailable: {reason}"),
     "central.log.enrolment_refused": ("từ chối đăng ký trạm: {reason}",
                                       "enrolment refused: {reason}"),
+    "central.log.upgrade_waits": (
+        "đang chờ một tiến trình khác nâng cấp cơ sở dữ liệu trung tâm xong (có thể mất vài "
+        "phút với nhiều triệu lượt)",
+        "waiting for another process to finish upgrading the centre's database (minutes with "
+        "tens of millions of entries)"),
+    "central.log.upgrade_waits_for_tables": (
+        "nâng cấp cơ sở dữ liệu đang chờ các máy chủ đang chạy làm xong việc của chúng; hãy dừng "
+        "các máy chủ chạy phiên bản cũ (systemctl stop kiosk-central)",
+        "the database's upgrade waits for the running servers to finish their work: stop the "
+        "servers still running the old version (systemctl stop kiosk-central)"),
+    "central.log.upgrade_retried": (
+        "nâng cấp cơ sở dữ liệu bị từ chối trước khi thay đổi gì ({detail}); thử lại",
+        "the database's upgrade was refused before it changed anything ({detail}); trying "
+        "again"),
     "central.log.signing_key_replaced": (
         "trạm {kiosk}: khoá ký tệp tồn đọng {old} → {new} (mã đăng ký)",
         "kiosk {kiosk} backlog signing key {old} → {new} (enrolment code)"),

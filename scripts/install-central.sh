@@ -7,6 +7,7 @@
 #   sudo scripts/install-central.sh --no-enable            # install, but start nothing yet
 #
 # Safe to run again (an upgrade is: git pull, then this script): it
+#   - stops a running server first, and starts it again on the new software at the end;
 #   - installs the software from this checkout, with the server extras, into
 #     /opt/checkpoint-kiosk/.venv (pip);
 #   - creates the `kiosk-central` system user and group;
@@ -40,6 +41,7 @@ DB=central.db
 KEY=central-backlog.key
 COPY_FROM=""
 ENABLE=1
+RESTART=0
 
 while (($#)); do
   case "$1" in
@@ -81,6 +83,15 @@ EOF
 fi
 
 # -- the software ------------------------------------------------------------------------
+# An upgrade stops the server first: left running on the old code, it kept writing while
+# the first new command upgraded the database, and the two deadlocked (the upgrade undone,
+# again at every command); enabling below starts it again on the new code.
+if live && [ -d /run/systemd/system ] && systemctl is-active --quiet kiosk-central.service; then
+  systemctl stop kiosk-central.service
+  say "stopped the running server for the upgrade; it starts again on the new software" \
+    "/ đã dừng máy chủ đang chạy để nâng cấp; máy chủ sẽ chạy lại với phần mềm mới"
+  RESTART=1
+fi
 if live; then
   [ -x "$PREFIX/.venv/bin/python" ] || python3 -m venv "$PREFIX/.venv"
   "$PREFIX/.venv/bin/pip" install --quiet --upgrade "$SRC[server]"
@@ -136,6 +147,10 @@ if live; then
       for _ in $(seq 50); do [ -f "$DATA_DIR/$DB" ] && break; sleep 0.2; done
       [ -f "$DATA_DIR/$DB" ] || say "the server has not started the centre yet: see" \
         "systemctl status kiosk-central before running kiosk-central commands"
+    fi
+    if ((RESTART && !ENABLE)); then
+      systemctl start kiosk-central.service
+      say "started kiosk-central.service again (it was running before the upgrade)"
     fi
   else
     say "systemd is not running here: enable kiosk-central.service and" \

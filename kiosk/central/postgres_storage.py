@@ -11,6 +11,7 @@ dropped and the request answered 503, never 500.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,7 +33,7 @@ from kiosk.central.storage import (
     StorageBusy,
     StorageError,
 )
-from kiosk.messages import failure_words
+from kiosk.messages import both, failure_words
 
 _TYPES = {"engine": "postgresql", "bigint": "BIGINT", "float": "DOUBLE PRECISION",
           "bytes": "BYTEA", "json": "JSONB", "serial": "BIGSERIAL PRIMARY KEY"}
@@ -40,10 +41,14 @@ _TYPES = {"engine": "postgresql", "bigint": "BIGINT", "float": "DOUBLE PRECISION
 _RESTORE_ROWS = 10_000
 """Document matches added back per statement after a purge (a day at 10 M: ~95,000)."""
 _LOCK_KEY = 0x6B696F736B  # advisory lock serialising migrations across server processes
+_MIGRATION_TRIES = 20
+"""Upgrades refused by a deadlock while taking the tables, before one gives up (each such
+refusal lets the other process's transaction finish)."""
 _SETTLE_KEY = _LOCK_KEY + 4
 """Advisory lock: one transaction at a time adds back forgotten matches (two taking the same
 rows out of ``forgotten_matches`` in different orders could deadlock)."""
 
+log = logging.getLogger("kiosk.central")
 _COLUMNS = ", ".join(STORED_COLUMNS)
 _BUSY = (pg_errors.LockNotAvailable, pg_errors.TooManyConnections,
          pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
@@ -91,34 +96,65 @@ class PostgresStorage(Storage):
     def _migrate(self, create: bool) -> None:
         """Bring the schema up to date (``create``: also from none), one process at a time,
         then make the partitions ahead and add back what a purge that died left out."""
-        with self._connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock($1)", (_LOCK_KEY,))
-            if not create and conn.execute("SELECT to_regclass('central_meta')"
-                                           ).fetchone()[0] is None:
-                raise StorageError("storage.no_schema", where=without_password(self.url))
-            conn.execute("CREATE TABLE IF NOT EXISTS central_meta "
-                         "(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            row = conn.execute("SELECT value FROM central_meta WHERE key = 'schema_version'"
-                               ).fetchone()
-            version = int(row[0]) if row else 0
-            if version > len(MIGRATIONS):
-                raise StorageError("storage.schema_newer", version=version,
-                                   ours=len(MIGRATIONS))
-            if version < len(MIGRATIONS):  # a migration may rewrite or count every entry
-                conn.execute("SET LOCAL statement_timeout = 0")
-                conn.execute("SET LOCAL work_mem = '256MB'")
-            for migration in MIGRATIONS[version:]:
-                for statement in statements(migration, _TYPES):
-                    conn.execute(statement)
-            conn.execute("INSERT INTO central_meta VALUES ('schema_version', $1) ON CONFLICT "
-                         "(key) DO UPDATE SET value = excluded.value", (str(len(MIGRATIONS)),))
-            self._migrated(conn, version)
+        with self._connection() as conn:
+            for attempt in range(1, _MIGRATION_TRIES + 1):
+                try:
+                    with conn.transaction():
+                        self._migrate_once(conn, create)
+                    break
+                except pg_errors.DeadlockDetected as exc:
+                    # only while taking the tables, before any change: nothing to undo
+                    if attempt == _MIGRATION_TRIES:
+                        raise
+                    log.warning("%s", both("central.log.upgrade_retried",
+                                           detail=failure_words(exc)))
         with self._connection() as conn:
             self.partitions.ahead(conn, dt.datetime.now(dt.UTC).date())
             left = conn.execute(f"SELECT 1 FROM {document_matches.FORGOTTEN} LIMIT 1"
                                 ).fetchone()
         if left:  # by a purge that died before adding back what it had to
             self._settle()
+
+    def _migrate_once(self, conn: psycopg.Connection, create: bool) -> None:
+        """One try at the schema's upgrade, in the caller's transaction. Another process
+        upgrading is waited for however long it takes (a report at 06:00 that gave up after
+        the usual lock wait lost its day's file). An upgrade first takes every table of the
+        centre for itself: a server still running the old code, holding a row of one table
+        and wanting another the upgrade already changed, deadlocked it after minutes of
+        work; now the upgrade waits for it, or is refused before changing anything."""
+        conn.execute("SET LOCAL lock_timeout = 0")
+        if not conn.execute("SELECT pg_try_advisory_xact_lock($1)", (_LOCK_KEY,)).fetchone()[0]:
+            log.warning("%s", both("central.log.upgrade_waits"))
+            conn.execute("SELECT pg_advisory_xact_lock($1)", (_LOCK_KEY,))
+        if not create and conn.execute("SELECT to_regclass('central_meta')").fetchone()[0] is None:
+            raise StorageError("storage.no_schema", where=without_password(self.url))
+        conn.execute("CREATE TABLE IF NOT EXISTS central_meta "
+                     "(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        row = conn.execute("SELECT value FROM central_meta WHERE key = 'schema_version'"
+                           ).fetchone()
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise StorageError("storage.schema_newer", version=version, ours=len(MIGRATIONS))
+        if version < len(MIGRATIONS):
+            tables = [name for (name,) in conn.execute(
+                "SELECT format('%I', relname) FROM pg_class WHERE relnamespace = "
+                "current_schema()::regnamespace AND relkind IN ('r', 'p') AND NOT "
+                "relispartition ORDER BY relname")]
+            lock = f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE"
+            try:
+                with conn.transaction():
+                    conn.execute(f"{lock} NOWAIT")
+            except pg_errors.LockNotAvailable:
+                log.warning("%s", both("central.log.upgrade_waits_for_tables"))
+                conn.execute(lock)
+            conn.execute("SET LOCAL statement_timeout = 0")  # may rewrite or count every entry
+            conn.execute("SET LOCAL work_mem = '256MB'")
+        for migration in MIGRATIONS[version:]:
+            for statement in statements(migration, _TYPES):
+                conn.execute(statement)
+        conn.execute("INSERT INTO central_meta VALUES ('schema_version', $1) ON CONFLICT "
+                     "(key) DO UPDATE SET value = excluded.value", (str(len(MIGRATIONS)),))
+        self._migrated(conn, version)
 
     # -- connections ----------------------------------------------------------------------
     def _configure(self, conn: psycopg.Connection) -> None:
