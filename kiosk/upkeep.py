@@ -60,7 +60,8 @@ FileIdentity = tuple[int, int]
 """``(st_dev, st_ino)``: which file a path names, whatever its name."""
 
 
-def file_identity(path: str | Path, dir_fd: int | None = None) -> FileIdentity | None:
+def file_identity(path: str | bytes | Path, dir_fd: int | None = None
+                  ) -> FileIdentity | None:
     """The identity of the file at ``path`` now (``dir_fd``: in that open folder); None when
     there is none. One system call (~2 µs): cheap enough for every scan's commit, which
     looks at the store's file, ``-wal`` and ``-shm``. OSError when the path cannot be looked
@@ -75,14 +76,16 @@ def file_identity(path: str | Path, dir_fd: int | None = None) -> FileIdentity |
     a clock tick otherwise, 4 ms here); on the benchmarks' ext4 without a journal each
     ``fdatasync`` then wrote an inode block as well: +60–100 µs on the fsync of the store's
     log and +50–70 µs on the next file's (docs/benchmarks.md, issue 9, nineteenth pass)."""
-    if _statx is not None and "\0" not in str(path):  # inline: each scan looks three times
+    name = path if type(path) is bytes else os.fsencode(path)  # the store's are made once
+    # `0 in`, not `b"\0" in`: bytes.__contains__ tries its argument as an int first, and a
+    # bytes one costs a TypeError made and dropped (~1.6k instructions a look)
+    if _statx is not None and 0 not in name:  # inline: each scan looks three times
         buffer, ref = getattr(_buffers, "statx", None) or _thread_buffer()
-        if _statx(_AT_FDCWD if dir_fd is None else dir_fd, os.fsencode(path), 0, _STATX_INO,
-                  ref) != 0:
+        if _statx(_CWD if dir_fd is None else dir_fd, name, 0, _STATX_INO, ref) != 0:
             code = ctypes.get_errno()
             if code == errno.ENOENT:
                 return None
-            raise OSError(code, os.strerror(code), str(path))
+            raise OSError(code, os.strerror(code), os.fsdecode(name))
         return os.makedev(buffer.dev_major, buffer.dev_minor), buffer.ino
     try:
         found = os.stat(path, dir_fd=dir_fd)
@@ -109,6 +112,9 @@ class _Statx(ctypes.Structure):
 _STATX_INO = 0x100
 """The one field asked for; the device is always given."""
 _AT_FDCWD = -100
+_CWD = ctypes.c_int(_AT_FDCWD)
+"""``AT_FDCWD`` as ctypes passes it as it is: a negative Python int is first tried as an
+unsigned one, an OverflowError made and dropped at each look."""
 
 
 def _libc_statx() -> Callable[..., int] | None:
@@ -120,10 +126,11 @@ def _libc_statx() -> Callable[..., int] | None:
         return None
     # No argtypes: their conversions cost each look ~1.5 µs (of ~3 µs; docs/benchmarks.md,
     # twenty-first pass). Every call passes what ctypes passes unconverted as the right C
-    # type: ints that fit an int (the folder's descriptor, 0, the mask), bytes (char *) and
-    # a byref of the struct (a pointer); a str or Path would go as wchar_t *, never passed.
+    # type: ints that fit an int (the folder's descriptor, 0, the mask; AT_FDCWD as a
+    # c_int), bytes (char *) and a byref of the struct (a pointer); a str or Path would go
+    # as wchar_t *, never passed.
     found.restype = ctypes.c_int
-    if found(_AT_FDCWD, b"/", 0, _STATX_INO, ctypes.byref(_Statx())) != 0:
+    if found(_CWD, b"/", 0, _STATX_INO, ctypes.byref(_Statx())) != 0:
         return None
     return found
 
