@@ -46,7 +46,9 @@ def is_enrolment_code(payload: bytes | str) -> bool:
     """Whether ``payload`` holds an enrolment code anywhere, in any case: a scanner set to add
     a prefix (an AIM id, a lane tag), to type in capitals or to lead with a newline must
     not turn the code into a person's entry carrying the secret."""
-    return (_PREFIX_BYTES if isinstance(payload, bytes) else PREFIX) in payload.lower()
+    if isinstance(payload, bytes):  # `find`: bytes' `in` tries the prefix as an int first, a
+        return payload.lower().find(_PREFIX_BYTES) >= 0  # TypeError made and dropped a scan
+    return PREFIX in payload.lower()
 
 
 def masked(payload: bytes) -> bytes:
