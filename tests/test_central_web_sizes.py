@@ -1,0 +1,118 @@
+"""The dashboard at the sizes it is opened at: a 7" 800×480 panel up to full HD, and portrait
+(a tablet, a totem) — in a real headless Chromium against a real `kiosk-central serve`.
+
+Each page staff use (the day's report, a trace, the kiosks page with its enrolment form,
+the users page with a locked name and its Unlock button, the registry) must fit the
+viewport's width: whatever is wider (a table's columns) scrolls inside its own box, never
+the page sideways. And an identifier is read and typed whole: a point's id broken at its
+hyphens ("BP-" over "DX-" over "001") is not one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from selenium.webdriver.common.by import By
+from web_support import (
+    Centre,
+    browser,
+    chromium_binaries,
+    click_and_wait,
+    csrf,
+    log_in,
+    log_out,
+    start_centre,
+)
+
+pytestmark = pytest.mark.skipif(chromium_binaries() is None,
+                                reason="chromium + chromium-driver not installed")
+
+SIZES = [(800, 480), (1024, 600), (1280, 800), (1920, 1080), (480, 800), (1080, 1920)]
+
+OUT_OF_VIEW = """
+const width = document.documentElement.clientWidth;
+const scrolls = (element) => {
+  for (let box = element.parentElement; box; box = box.parentElement) {
+    const overflow = getComputedStyle(box).overflowX;
+    if (overflow === 'auto' || overflow === 'scroll') return true;
+  }
+  return false;
+};
+const out = [];
+if (document.documentElement.scrollWidth > width) {
+  out.push(`the page is ${document.documentElement.scrollWidth} px wide in ${width}`);
+}
+for (const element of document.querySelectorAll('body *')) {
+  const box = element.getBoundingClientRect();
+  if (box.width && box.height && (box.left < 0 || box.right > width + 0.5) && !scrolls(element)) {
+    out.push(`${element.tagName} ${(element.textContent || '').trim().slice(0, 30)}: ` +
+             `${Math.round(box.left)}..${Math.round(box.right)} px`);
+  }
+}
+return out;
+"""
+
+BROKEN_IDS = """
+return [...document.querySelectorAll('a[href^="/checkpoints/"]')]
+  .filter((link) => /^[A-Z0-9]+(-[A-Z0-9]+)+$/.test(link.textContent.trim()))
+  .filter((link) => link.getClientRects().length > 1)
+  .map((link) => link.textContent.trim());
+"""
+
+
+@pytest.fixture(scope="module")
+def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Centre]:
+    """The shared centre, the viewer's name locked by five wrong passwords (the users page
+    shows its lock and the Unlock button)."""
+    running = start_centre(tmp_path_factory.mktemp("web-sizes"))
+    with httpx.Client(base_url=running.url, timeout=30) as client:
+        for _ in range(5):
+            client.post("/login", data={"csrf_token": csrf(client.get("/login").text),
+                                        "name": "viewer1", "password": "wrong guess!",
+                                        "next": "/today"})
+    yield running
+    running.server.stop()
+
+
+def pages(centre: Centre) -> dict[str, str]:
+    today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+    return {"today": "/today", "daily report": f"/reports?date={today}",
+            "monthly report": "/reports?monthly=true", "registry": "/checkpoints",
+            "a point": "/checkpoints/BP-DX-001", "kiosks": "/kiosks", "batches": "/batches",
+            "a kiosk's batches": "/batches/kiosk-dx1", "audit": "/audit", "users": "/users"}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_every_page_fits_the_screens_width_and_no_id_breaks_across_lines(centre: Centre,
+                                                                          size) -> None:
+    failures = []
+    with browser(*size) as chrome:
+        def check(page: str) -> None:
+            failures.extend(f"{page}: {problem}" for problem in
+                            chrome.execute_script(OUT_OF_VIEW))
+            failures.extend(f"{page}: {name!r} is broken across lines" for name in
+                            chrome.execute_script(BROKEN_IDS))
+
+        for language in ("vi", "en"):
+            chrome.delete_all_cookies()
+            chrome.get(f"{centre.url}/lang/{language}?next=/login")
+            check(f"{language} login")
+            log_in(chrome, centre.url, "tracer1")
+            chrome.get(centre.url + "/tracing")
+            chrome.find_element(By.ID, "document").send_keys("001099000101")
+            chrome.find_element(By.ID, "reason").send_keys("ca bệnh F0-1234")
+            click_and_wait(chrome, chrome.find_element(By.ID, "trace"))
+            check(f"{language} trace")
+            log_out(chrome)
+            log_in(chrome, centre.url, "admin1")
+            for name, path in pages(centre).items():
+                chrome.get(centre.url + path)
+                check(f"{language} {name}")
+            assert chrome.find_elements(By.CSS_SELECTOR, "form[action='/users/viewer1/unlock']")
+            log_out(chrome)
+    assert not failures, "\n".join(failures[:30])
+
