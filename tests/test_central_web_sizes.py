@@ -57,10 +57,19 @@ return out;
 """
 
 BROKEN_IDS = """
-return [...document.querySelectorAll('a[href^="/checkpoints/"]')]
-  .filter((link) => /^[A-Z0-9]+(-[A-Z0-9]+)+$/.test(link.textContent.trim()))
-  .filter((link) => link.getClientRects().length > 1)
-  .map((link) => link.textContent.trim());
+const broken = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  if (node.parentElement.closest('.detail')) continue;  // sentences: they wrap as words do
+  for (const match of node.textContent.matchAll(/[A-Za-z0-9]+(-[A-Za-z0-9]+)+/g)) {
+    const range = document.createRange();
+    range.setStart(node, match.index);
+    range.setEnd(node, match.index + match[0].length);
+    const lines = new Set([...range.getClientRects()].map((box) => Math.round(box.top)));
+    if (lines.size > 1) broken.push(match[0]);
+  }
+}
+return broken;
 """
 
 
