@@ -17,7 +17,7 @@ import pytest
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QScrollArea, QStyle, QStyleOptionButton
-from ui_fit import fit_problems, lay_out
+from ui_fit import fit_problems, lay_out, wrapped_lines
 from ui_support import (  # noqa: F401
     make_window_fixture,
     replay_device,
@@ -250,6 +250,36 @@ def test_a_long_checkpoint_name_and_an_offline_backlog_fit_every_display(make_wi
             failures.append(f"{size}: the name shows as {shown!r}")
     assert window.title.toolTip() == LONG_CHECKPOINT
     assert not failures, "\n".join(failures[:40])
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_strips_sync_line_never_wraps_between_a_number_and_what_it_counts(
+        make_window, tmp_path, language):
+    """Wrapped on a small screen, the offline line breaks after a part's "·" or between
+    words, never after a number ("… oldest 5 h 51 · 2" over "refused by the centre": two
+    of what?) nor inside an age ("cũ nhất 5 giờ" over "51 · 2 lượt bị từ chối"), as it did
+    at 800×480, 1024×600 and 480×800 in both languages, nor before a "·"."""
+    devices = (replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
+               + '\n[[devices]]\nid = "quay-ban"\ntype = "wedge"\nlane = "toggle"\n')
+    window = make_window(write_config(tmp_path, devices), language=language, start=False)
+    window.set_language(language)
+    window.bridge.sync_changed.disconnect(window.strip.set_sync)  # these views, not the store's
+    failures = []
+    for pending, rejected, age in itertools.product((7, 37, 4321), (2, 58),
+                                                    (51 * 60, 5 * 3600 + 51 * 60, 3.5 * DAY)):
+        window.strip.set_sync(SyncView(enabled=True, pending=pending, rejected=rejected,
+                                       acknowledged=None, oldest_pending_age_seconds=age,
+                                       online=False))
+        for size in SIZES:
+            window.fit_to(QSize(*size))
+            settle()
+            lines = wrapped_lines(window.strip.sync)
+            for above, below in itertools.pairwise(lines):
+                end, start = above.rstrip(), below.lstrip()
+                if end[-1:].isdigit() or start.startswith("·") or (
+                        start[:1].isdigit() and not end.endswith("·")):
+                    failures.append(f"{size}: {above!r} over {below!r}")
+    assert not failures, "\n".join(failures[:20])
 
 
 @pytest.mark.slow

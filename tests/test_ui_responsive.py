@@ -110,4 +110,5 @@ def test_200_scans_in_10_s_with_the_centre_unreachable_never_stall_the_screen(
     assert worst < MAX_STALL_SECONDS
     assert len(stored_entries(load(path))) == SCANS
     assert window.officer.table.rowCount() == 20
-    qtbot.waitUntil(lambda: f"{SCANS} lượt chờ gửi" in window.strip.sync.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: f"{SCANS}\u00a0lượt chờ gửi" in window.strip.sync.text(),
+                    timeout=10_000)

@@ -78,10 +78,11 @@ def sync_screen_counting_one_pending(window, qtbot):
 
 def strip_showing_offline(window, view: SyncView) -> str:
     """The status strip's sync text once it shows ``view`` (sync on) as offline, and only
-    that view: the window's own views no longer reach it."""
+    that view: the window's own views no longer reach it. Its no-break spaces read as
+    spaces."""
     window.bridge.sync_changed.disconnect(window.strip.set_sync)
     window.strip.set_sync(dataclasses.replace(view, enabled=True, online=False))
-    return window.strip.sync.text()
+    return window.strip.sync.text().replace("\u00a0", " ")
 
 
 def test_sync_now_sends_the_backlog_with_progress_until_the_centre_acknowledges_it(
@@ -341,7 +342,7 @@ def test_refused_entries_are_listed_with_the_centres_reason_and_can_be_retried(
     assert screen.table.item(0, 2).text() == "••••••••0000"
     assert screen.table.item(0, 3).text() == "document_number: expected 12 digits"
     assert screen.tiles["rejected"].value.text() == "1"
-    assert "1 lượt bị từ chối" in window.strip.sync.text()
+    assert "1\u00a0lượt bị từ chối" in window.strip.sync.text()
     qtbot.mouseClick(screen.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: screen.table.rowCount() == 0, timeout=10000)
     assert screen.message.text() == "Đã đưa 1 lượt vào hàng chờ gửi lại."

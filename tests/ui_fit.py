@@ -13,7 +13,7 @@ target (kiosk.ui.metrics): tabs and a tab bar's scroll arrows too.
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QFontMetrics, QTextDocument
+from PySide6.QtGui import QFontMetrics, QTextDocument, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -71,6 +71,23 @@ def label_problem(label: QLabel) -> str | None:
         return (f"label {_name(label)} {text!r}: needs {needed.width()}×{needed.height()}, "
                 f"has {area.width()}×{area.height()}")
     return None
+
+
+def wrapped_lines(label: QLabel) -> list[str]:
+    """The lines a word-wrapping plain-text label draws its text in at its present width."""
+    text = label.text()
+    layout = QTextLayout(text, label.font())
+    option = QTextOption(label.alignment())
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    layout.setTextOption(option)
+    width = label.contentsRect().width() - label.margin() * 2 - max(label.indent(), 0)
+    layout.beginLayout()
+    lines = []
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(width)
+        lines.append(text[line.textStart():line.textStart() + line.textLength()])
+    layout.endLayout()
+    return lines
 
 
 def button_problem(button: QAbstractButton, touch: int) -> str | None:

@@ -7,6 +7,7 @@ how many entries wait and since when — the entries are safe on disk, and the s
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -62,6 +63,16 @@ def age_text(seconds: float | None) -> str:
         return QCoreApplication.translate("Age", "%1 h %2").replace("%1", str(hours)).replace(
             "%2", f"{minutes:02d}")
     return QCoreApplication.translate("Age", "%1 d").replace("%1", str(hours // 24))
+
+
+def kept_together(text: str) -> str:
+    """``text`` with no-break spaces where a wrapped line must not break: on either side of
+    a number (it stays with what it counts, an age's parts with each other: "oldest 5 h"
+    over "51 · 2" over "refused by the centre" was read on a 7" panel) and before a part's
+    "·", so that a line ends with one and the next part starts the next."""
+    text = re.sub(r"(?<=[^\s·]) (?=\d)", "\u00a0", text)
+    text = re.sub(r"(?<=\d) ", "\u00a0", text)
+    return text.replace(" · ", "\u00a0· ")
 
 
 class StatusStrip(Retranslating):
@@ -154,7 +165,7 @@ class StatusStrip(Retranslating):
         if view.rejected:
             text += self.tr(" · %n refused by the centre", "", view.rejected)
             colour = "#c62828" if colour != "#455a64" else "#b26a00"
-        self.sync.setText(text)
+        self.sync.setText(kept_together(text))
         self.sync.setStyleSheet(f"color: {colour};")
         self.sync.setToolTip(saved_text(view.last_error, language) if view.last_error else
                              view.alert(language) if view.alert else "")
