@@ -282,6 +282,37 @@ def test_the_strips_sync_line_never_wraps_between_a_number_and_what_it_counts(
     assert not failures, "\n".join(failures[:20])
 
 
+@pytest.mark.parametrize("dpi", [0, 133])
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_every_technician_tab_is_in_view_and_in_portrait_the_list_is_above_them(
+        make_window, tmp_path, language, dpi):
+    """The technician finds enrolment (Centre) and Check without paging the tab bar: its
+    five tabs are all in view at every size. Side by side with the device list, the tabs
+    had 40 % of the width (at 800×480 Centre and Check hid behind scroll arrows, at 1024×600
+    Check); on a portrait 1080×1920 totem they stayed beside the list, in 40 % of the width,
+    rather than under it as on a portrait 7" panel."""
+    devices = (replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
+               + '\n[[devices]]\nid = "quay-ban"\ntype = "wedge"\nlane = "toggle"\n')
+    window = make_window(with_dpi(write_config(tmp_path, devices), dpi), language=language,
+                         start=False)
+    window.set_language(language)
+    window._show_technician()
+    technician = window.technician
+    bar = technician.tabs.tabBar()
+    failures = []
+    for size in SIZES:
+        window.fit_to(QSize(*size))
+        settle()
+        hidden = [bar.tabText(index) for index in range(bar.count())
+                  if not bar.rect().contains(bar.tabRect(index))]
+        if hidden:
+            failures.append(f"{size}: tabs {hidden} out of view ({bar.width()} px bar)")
+        portrait = size[1] > size[0]
+        if portrait and technician.tabs.y() < technician.table.y() + technician.table.height():
+            failures.append(f"{size}: the tabs are beside the list, not under it")
+    assert not failures, "\n".join(failures)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("dpi", sorted(PANELS))
 def test_the_cards_headline_and_the_officers_words_stay_readable_on_every_display(

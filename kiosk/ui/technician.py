@@ -47,12 +47,12 @@ from kiosk.ui.enrol_panel import EnrolPanel
 from kiosk.ui.i18n import screen_language
 from kiosk.ui.watch import WatchPanel
 from kiosk.ui.widgets import (
+    NARROW_WIDTH,
     Retranslating,
     ScanNotice,
     keep_rows_visible,
     pixel_font,
     scrolling,
-    stack_when_narrow,
     state_text,
 )
 
@@ -183,8 +183,9 @@ class TechnicianScreen(Retranslating):
         self.tabs.addTab(self.checks_tab, "")
         self.tabs.currentChanged.connect(self._tab_shown)
 
+        self.devices, self.devices_pane = devices, scrolling(devices)
         body = self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        body.addWidget(scrolling(devices), 3)
+        body.addWidget(self.devices_pane, 3)
         body.addWidget(self.tabs, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.scan_notice)
@@ -392,7 +393,22 @@ class TechnicianScreen(Retranslating):
             self.add_device(device)
 
     def resizeEvent(self, event: Any) -> None:
-        stack_when_narrow(self.body, event.size().width())  # portrait 7": list above tabs
+        """On a narrow or portrait screen the device list stands above the tabs; side by
+        side, the tabs take the width all their names need (the list scrolls sideways
+        instead) where the list's buttons keep theirs: Centre and Check hid behind the tab
+        bar's arrows on a 7" panel, and beside the list on a portrait totem."""
+        size = event.size()
+        stacked = size.width() < NARROW_WIDTH or size.height() > size.width()
+        self.body.setDirection(QBoxLayout.Direction.TopToBottom if stacked
+                               else QBoxLayout.Direction.LeftToRight)
+        pane = self.devices_pane  # scrolls up and down, never squeezes its buttons' words
+        pane.setMinimumWidth(self.devices.minimumSizeHint().width() + 2 * pane.frameWidth()
+                             + pane.verticalScrollBar().sizeHint().width())
+        bar = self.tabs.tabBar()
+        bar.setUsesScrollButtons(stacked)
+        self.body.invalidate()
+        if self.layout().totalMinimumSize().width() > size.width():
+            bar.setUsesScrollButtons(True)
         super().resizeEvent(event)
 
     def showEvent(self, event: Any) -> None:

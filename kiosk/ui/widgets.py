@@ -150,7 +150,7 @@ class TouchTargets(QObject):
                 not watched.styleSheet():  # tabs and their scroll arrows are pressed too
             side = self.pixels
             watched.setStyleSheet(
-                f"QTabBar::tab {{ min-height: {side}px; padding: 0 12px; }}"
+                f"QTabBar::tab {{ min-height: {side}px; padding: 0 8px; }}"
                 f" QTabBar::scroller {{ width: {2 * side}px; }}"
                 f" QTabBar QToolButton {{ width: {side}px; }}")
         return False
