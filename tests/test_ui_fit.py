@@ -313,6 +313,25 @@ def test_every_technician_tab_is_in_view_and_in_portrait_the_list_is_above_them(
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_in_kiosk_mode_a_7_inch_panel_shows_the_checkpoints_name_whole(make_window, tmp_path,
+                                                                       language):
+    """Full screen, the header has a Close button more: at 800×480 the name of a lane
+    ("Chốt kiểm soát Cầu Giấy — làn 2") read "Chốt kiểm soát Cầu Giấy —…", the lane gone.
+    The name gives up a little of its size (down to 18 px) before it shortens itself."""
+    path = write_config(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'checkpoint_name = "Chốt Cầu Giấy"',
+        'checkpoint_name = "Chốt kiểm soát Cầu Giấy — làn 2"'), encoding="utf-8")
+    window = make_window(path, language=language, start=False, kiosk_mode=True)
+    window.set_language(language)
+    assert window.exit_button.isVisibleTo(window)
+    problems = lay_out(window, (800, 480))
+    assert window.title.text() == "Chốt kiểm soát Cầu Giấy — làn 2"
+    assert window.title.font().pixelSize() >= 18
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("dpi", sorted(PANELS))
 def test_the_cards_headline_and_the_officers_words_stay_readable_on_every_display(

@@ -164,11 +164,21 @@ class TouchTargets(QObject):
 class ElidedLabel(QLabel):
     """One line that ends in "…" when its room is too narrow, the whole text in its tooltip:
     a long checkpoint name shortens itself rather than squeeze the buttons beside it or
-    push the screen down a line."""
+    push the screen down a line. With ``smallest`` (px), it first gives up size down to
+    that, keeping its words: a lane's name ("— làn 2") lost its end on a 7" panel."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, smallest: int = 0) -> None:
         super().__init__(parent)
         self.full_text = ""
+        self.smallest = smallest
+        self.base_font = self.font()
+        """The font set (:meth:`setFont`): the room it asks for is measured in it."""
+
+    def setFont(self, font: QFont) -> None:
+        self.base_font = QFont(font)
+        super().setFont(font)
+        self.updateGeometry()
+        self._elide()
 
     def set_full_text(self, text: str) -> None:
         self.full_text = text
@@ -177,19 +187,21 @@ class ElidedLabel(QLabel):
         self.updateGeometry()
         self._elide()
 
-    def _width(self, text: str) -> int:
-        """The room ``text`` needs: its advance, or its ink where a glyph overhangs."""
-        metrics = QFontMetrics(self.font())
+    @staticmethod
+    def _width(text: str, font: QFont) -> int:
+        """The room ``text`` needs in ``font``: its advance, or its ink where a glyph
+        overhangs."""
+        metrics = QFontMetrics(font)
         return max(metrics.horizontalAdvance(text),
                    metrics.boundingRect(QRect(0, 0, 100_000, 100), 0, text).width())
 
     def sizeHint(self) -> QSize:
         margins = self.contentsMargins()
-        return QSize(self._width(self.full_text) + margins.left() + margins.right(),
-                     super().sizeHint().height())
+        return QSize(self._width(self.full_text, self.base_font) + margins.left()
+                     + margins.right(), super().sizeHint().height())
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(QFontMetrics(self.font()).horizontalAdvance("M…"),
+        return QSize(QFontMetrics(self.base_font).horizontalAdvance("M…"),
                      super().minimumSizeHint().height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -198,9 +210,16 @@ class ElidedLabel(QLabel):
 
     def _elide(self) -> None:
         room = self.contentsRect().width()
-        self.setText(self.full_text if self._width(self.full_text) <= room else
-                     QFontMetrics(self.font()).elidedText(self.full_text,
-                                                         Qt.TextElideMode.ElideRight, room))
+        font = QFont(self.base_font)
+        size = font.pixelSize()
+        while self._width(self.full_text, font) > room and 0 < self.smallest < size:
+            size -= 1
+            font.setPixelSize(size)
+        if font != self.font():
+            super().setFont(font)
+        self.setText(self.full_text if self._width(self.full_text, font) <= room else
+                     QFontMetrics(font).elidedText(self.full_text,
+                                                  Qt.TextElideMode.ElideRight, room))
 
 
 class SnugButton(QPushButton):
