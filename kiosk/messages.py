@@ -3714,6 +3714,8 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "tracing.col.last_seen": ("Đến", "Last seen"),
     "tracing.col.checkpoints": ("Địa điểm", "Places"),
     "tracing.col.contact_estimated": ("Có giờ ước tính", "Estimated times"),
+    "tracing.col.possible": ("Có thể tiếp xúc", "Possible contact"),
+    "tracing.col.time_uncertain": ("Giờ quét không chắc chắn", "Scan time uncertain"),
     "tracing.col.person": ("Mã nhận diện", "Person id"),
     "tracing.col.candidate": ("Ứng viên", "Candidate"),
     "tracing.col.kinds": ("Loại mã đã quét", "Codes scanned"),
@@ -3723,6 +3725,23 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "tracing.estimated.exit": ("giờ ra ước tính", "exit estimated"),
     "tracing.estimated.entry": ("giờ vào ước tính", "entry estimated"),
     "tracing.yes": ("có", "yes"),
+    "tracing.possible": ("có thể tiếp xúc — giờ không chắc chắn",
+                         "possible contact — time uncertain"),
+    "tracing.uncertain_by": ("máy quét có thể đã ngủ trước khi gửi: giờ thật có thể sớm hơn "
+                             "tới {duration}, không muộn hơn",
+                             "the kiosk may have slept before sending: the real time may be up "
+                             "to {duration} earlier, never later"),
+    "tracing.uncertain_note": (
+        "Giờ quét không chắc chắn: máy quét đời cũ không báo đã ngủ bao lâu giữa lúc quét và "
+        "lúc gửi, nên lượt quét được tính theo thời gian máy chạy — giờ thật có thể sớm hơn "
+        "giờ ghi ở đây. Lượt có mặt như vậy được giữ nếu giờ sớm nhất có thể còn trong khoảng "
+        "truy vết, và người tiếp xúc được tìm trong cả khoảng đó. Có thể tiếp xúc: mọi lần gặp "
+        "người này đều dựa vào giờ không chắc chắn — cần hỏi lại người đó.",
+        "Scan time uncertain: an older kiosk does not say how long it slept between scan and "
+        "send, so the scan is filed by its running time — the real time may be earlier than "
+        "shown here. Such a visit is kept when its earliest possible time is still within "
+        "the period, and contacts are sought over all of that. Possible contact: every meeting "
+        "with this person rests on an uncertain time — ask them."),
     "tracing.estimated_note": (
         "Ước tính: thiếu lượt quét ra (hoặc vào), nên lượt có mặt được tính là {minutes} phút "
         "kể từ lượt quét vào (hoặc trước lượt quét ra). Người tiếp xúc có giờ ước tính: một "

@@ -20,7 +20,7 @@ import pytest
 from central_support import CentralServer, central, enrol
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from trace_support import Visit, store_scans
+from trace_support import Visit, after_a_sleep, store_scans
 from web_support import SAMPLE, add_users, browser, chromium_binaries, click_and_wait, log_in
 
 from kiosk.central.backends import open_storage
@@ -33,6 +33,7 @@ LOCAL = dt.timezone(dt.timedelta(hours=7))  # the centre's zone, Asia/Ho_Chi_Min
 KIOSKS = {"BP-DX-001": "k-dx1", "BP-DX-003": "k-dx3"}
 BINH, DUNG, GIANG = 1, 3, 5  # trace_support.NAMES: Trần Thị Bình, Phạm Thị Dung, Đặng Thị Giang
 HAI = 22  # Vũ Văn Hải, born 1982: his number never scanned in full
+EM, LAN = 4, 7  # Hoàng Văn Em, Bùi Thị Lan
 
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -62,37 +63,42 @@ SCANS = [
     # says the code is his, so a trace of his number is weak, with two candidates
     scan(HAI, "manual_doc", "BP-DX-001", "in", at(20, 10)),
     scan(HAI, "pccovid_masked", "BP-DX-003", "in", at(20, 12)),
+    # Hoàng Văn Em at the market on the 25th, 17:05-17:50, when Bùi Thị Lan entered it
+    # (her scan is of uncertain time: the centre fixture)
+    scan(EM, "cccd", "BP-DX-001", "in", at(25, 17, 5)),
+    scan(EM, "cccd", "BP-DX-001", "out", at(25, 17, 50)),
 ]
 
 VISITS = {  # table row by row, as each language writes it
     "vi": [["1", "BP-DX-001", "Chốt kiểm soát QL14 cầu Thác Mơ", "Đồng Xoài", "QL14 km 102",
-            "20/11/2026 08:00", "09:00", "60,0", "", "1"],
+            "20/11/2026 08:00", "09:00", "60,0", "", "", "1"],
            ["2", "BP-DX-003", "Chợ Đồng Xoài", "Đồng Xoài", "Đường Lê Quý Đôn",
-            "20/11/2026 23:30", "21/11/2026 00:30", "60,0", "", "1"],
+            "20/11/2026 23:30", "21/11/2026 00:30", "60,0", "", "", "1"],
            ["3", "BP-DX-001", "Chốt kiểm soát QL14 cầu Thác Mơ", "Đồng Xoài", "QL14 km 102",
-            "21/11/2026 14:00", "16:00", "120,0", "giờ ra ước tính", "1"]],
+            "21/11/2026 14:00", "16:00", "120,0", "giờ ra ước tính", "", "1"]],
     "en": [["1", "BP-DX-001", "Chốt kiểm soát QL14 cầu Thác Mơ", "Đồng Xoài", "QL14 km 102",
-            "2026-11-20 08:00", "09:00", "60.0", "", "1"],
+            "2026-11-20 08:00", "09:00", "60.0", "", "", "1"],
            ["2", "BP-DX-003", "Chợ Đồng Xoài", "Đồng Xoài", "Đường Lê Quý Đôn",
-            "2026-11-20 23:30", "2026-11-21 00:30", "60.0", "", "1"],
+            "2026-11-20 23:30", "2026-11-21 00:30", "60.0", "", "", "1"],
            ["3", "BP-DX-001", "Chốt kiểm soát QL14 cầu Thác Mơ", "Đồng Xoài", "QL14 km 102",
-            "2026-11-21 14:00", "16:00", "120.0", "exit estimated", "1"]],
+            "2026-11-21 14:00", "16:00", "120.0", "exit estimated", "", "1"]],
 }
 CONTACTS = {  # 40 + 30 minutes shared with Bình, then 60
     "vi": [["1", "Phạm Thị Dung", "", "", "0900000003", "70,0", "2", "20/11/2026 08:20",
-            "21/11/2026 15:30", "BP-DX-001", "có"],
+            "21/11/2026 15:30", "BP-DX-001", "có", "", ""],
            ["2", "Đặng Thị Giang", "1965", "079000000005", "", "60,0", "1",
-            "20/11/2026 23:00", "21/11/2026 01:00", "BP-DX-003", ""]],
+            "20/11/2026 23:00", "21/11/2026 01:00", "BP-DX-003", "", "", ""]],
     "en": [["1", "Phạm Thị Dung", "", "", "0900000003", "70.0", "2", "2026-11-20 08:20",
-            "2026-11-21 15:30", "BP-DX-001", "yes"],
+            "2026-11-21 15:30", "BP-DX-001", "yes", "", ""],
            ["2", "Đặng Thị Giang", "1965", "079000000005", "", "60.0", "1",
-            "2026-11-20 23:00", "2026-11-21 01:00", "BP-DX-003", ""]],
+            "2026-11-20 23:00", "2026-11-21 01:00", "BP-DX-003", "", "", ""]],
 }
 ENGLISH_HEADERS = {
     "visits": ["Visit", "Point id", "Point name", "District", "Address", "Entered", "Left",
-               "Minutes", "Estimated", "Contacts"],
+               "Minutes", "Estimated", "Scan time uncertain", "Contacts"],
     "contacts": ["Rank", "Name", "Birth year", "Document number", "Phone", "Minutes shared",
-                 "Visits shared", "First seen", "Last seen", "Places", "Estimated times"]}
+                 "Visits shared", "First seen", "Last seen", "Places", "Estimated times",
+                 "Possible contact", "Scan time uncertain"]}
 ESTIMATED_NOTE = {"vi": "Ước tính: thiếu lượt quét ra (hoặc vào), nên lượt có mặt được tính "
                         "là 120 phút",
                   "en": "Estimated: the exit (or entry) scan is missing, so the stay is taken "
@@ -109,6 +115,10 @@ def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     add_users(tmp, db, {"tracer1": ("tracer", None)})
     with open_storage(db) as storage:
         store_scans(storage, SCANS, {})
+        # Bùi Thị Lan entered the market at 17:00 on the 25th on a kiosk of an earlier
+        # version that then slept 8 h: filed at 01:00 on the 26th, of uncertain time
+        after_a_sleep(storage, KIOSKS["BP-DX-001"],
+                      [scan(LAN, "cccd", "BP-DX-001", "in", at(25, 17))], 8 * 3600.0)
     server = CentralServer(db)
     try:
         yield server.url
@@ -116,11 +126,13 @@ def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.stop()
 
 
-def trace_on_page(chrome: webdriver.Chrome, centre: str, document: str) -> None:
-    """Trace ``document`` over 20–21 November on the Tracing page, as a tracer does."""
+def trace_on_page(chrome: webdriver.Chrome, centre: str, document: str,
+                  days: tuple[str, str] = ("2026-11-20", "2026-11-21")) -> None:
+    """Trace ``document`` over ``days`` (20–21 November) on the Tracing page, as a tracer
+    does."""
     chrome.get(centre + "/tracing")
     chrome.find_element(By.ID, "document").send_keys(document)
-    for name, day in (("start", "2026-11-20"), ("end", "2026-11-21")):
+    for name, day in zip(("start", "end"), days, strict=True):
         chrome.execute_script("arguments[0].value = arguments[1]",
                               chrome.find_element(By.NAME, name), day)
     chrome.find_element(By.ID, "reason").send_keys("ca bệnh F0-1234")
@@ -152,6 +164,36 @@ def test_the_page_shows_each_visit_and_contact_as_the_export_does(centre: str,
     assert visits[1:] == VISITS[lang]
     assert contacts[1:] == CONTACTS[lang]
     assert len(notes) == 1 and notes[0].startswith(ESTIMATED_NOTE[lang]), notes
+
+
+UNCERTAIN = {  # the visit's and the contact's last cells, and the note's beginning
+    "vi": ("máy quét có thể đã ngủ trước khi gửi: giờ thật có thể sớm hơn tới 8 giờ 0 phút, "
+           "không muộn hơn", "có thể tiếp xúc — giờ không chắc chắn",
+           "Giờ quét không chắc chắn: máy quét đời cũ không báo đã ngủ bao lâu"),
+    "en": ("the kiosk may have slept before sending: the real time may be up to 8 h 0 min "
+           "earlier, never later", "possible contact — time uncertain",
+           "Scan time uncertain: an older kiosk does not say how long it slept")}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_visit_of_uncertain_time_is_shown_with_its_possible_contacts(centre: str,
+                                                                       lang: str) -> None:
+    """Bùi Thị Lan's market visit, filed at 01:00 on the 26th, may have been up to 8 hours
+    earlier (the kiosk slept before sending and did not say): traced over the 25th, it is
+    shown, saying so, and Hoàng Văn Em, there at 17:05-17:50 on the 25th, is a possible
+    contact. Before, the visit was not shown and he was not found."""
+    uncertain, possible, note = UNCERTAIN[lang]
+    with browser() as chrome:
+        chrome.get(f"{centre}/lang/{lang}?next=/login")
+        log_in(chrome, centre, "tracer1")
+        trace_on_page(chrome, centre, "079000000007", ("2026-11-25", "2026-11-25"))
+        visits = rows(chrome.find_element(By.ID, "visits"))
+        contacts = rows(chrome.find_element(By.ID, "contacts"))
+        notes = [n.text for n in chrome.find_elements(By.ID, "uncertain-note")]
+    assert [(v[1], v[-2], v[-1]) for v in visits[1:]] == [("BP-DX-001", uncertain, "1")]
+    assert [(c[1], c[-2], c[-1]) for c in contacts[1:]] == [("Hoàng Văn Em", possible,
+                                                             uncertain)]
+    assert len(notes) == 1 and notes[0].startswith(note), notes
 
 
 CANDIDATES = {  # number, name, birth year, document, phone, codes scanned, visits

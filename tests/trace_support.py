@@ -122,6 +122,27 @@ def store_scans(storage: Storage, scans: list[Visit], offsets: dict[str, float |
             derivation.catch_up(storage)
 
 
+def after_a_sleep(storage: Storage, kiosk: str, visits: list[Visit], slept: float) -> None:
+    """An older kiosk (no ``sent_suspended_ns``), its clock right, sends ``visits`` in the
+    boot they were made in, at 1 December 2026 00:00 UTC (as :func:`store_scans`), having
+    slept ``slept`` seconds since: each is filed ``slept`` later than made, of uncertain
+    time (schema v35)."""
+    received = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)  # as store_scans
+    sent_ns = 10**15
+    entries = []
+    for v in visits:
+        entry = wire_entry(payload_identity(v.person, v.form), checkpoint=v.checkpoint,
+                           kiosk=kiosk, direction=v.direction, scanned_at=v.at)
+        awake = (received - v.at).total_seconds() - slept
+        entry["monotonic_ns"] = sent_ns - int(awake * 10**9)
+        entries.append(entry)
+    results = storage.ingest_batch(kiosk, entries, sent_at=protocol.format_time(received),
+                                   received_at=received, batch_id=uuid7(),
+                                   sent_monotonic_ns=sent_ns, boot_id="boot-1")
+    assert all(r["status"] == protocol.ACCEPTED for r in results), results
+    derivation.catch_up(storage)
+
+
 # -- the brute force ----------------------------------------------------------------------
 def _seconds(scanned_at: str, offset: float | None) -> float:
     moment = dt.datetime.strptime(scanned_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk import messages
 from kiosk.central import sheets, tracing
+from kiosk.central.web.i18n import Translator
 from kiosk.exports import neutralise
 
 
@@ -31,14 +32,15 @@ CONTACT_COLUMNS = _headers({
     "overlap_minutes": "tracing.col.overlap_minutes", "visits_shared": "tracing.col.visits_shared",
     "first_seen": "tracing.col.first_seen", "last_seen": "tracing.col.last_seen",
     "checkpoints": "tracing.col.checkpoints", "estimated": "tracing.col.contact_estimated",
+    "possible": "tracing.col.possible", "time_uncertain": "tracing.col.time_uncertain",
     "person": "tracing.col.person"})
 VISIT_COLUMNS = _headers({
     "visit": "tracing.col.visit", "checkpoint_id": "tracing.col.checkpoint_id",
     "checkpoint_name": "tracing.col.checkpoint_name", "district": "col.district",
     "address": "col.address", "entered_at": "tracing.col.entered_at",
     "left_at": "tracing.col.left_at", "minutes": "tracing.col.minutes",
-    "estimated": "tracing.col.estimated", "contacts": "tracing.col.contacts",
-    "person": "tracing.col.person"})
+    "estimated": "tracing.col.estimated", "time_uncertain": "tracing.col.time_uncertain",
+    "contacts": "tracing.col.contacts", "person": "tracing.col.person"})
 """``person``: the key of the candidate whose scans made the visit (a weak trace's
 candidates are the person's ``keys``; one key otherwise)."""
 CANDIDATE_COLUMNS = _headers({
@@ -55,7 +57,7 @@ contacts sheet's columns as the JSON's ``second_degree`` gives them."""
 EXPOSURE_COLUMNS = {
     "visit": "Lượt", "rank": "Thứ tự người tiếp xúc", "name": "Họ tên",
     "overlap_minutes": "Số phút chung", "their_entry": "Họ vào", "their_exit": "Họ ra",
-    "estimated": "Ước tính"}
+    "estimated": "Ước tính", **_headers({"time_uncertain": "tracing.col.time_uncertain"})}
 ESTIMATED = {None: "", "exit": "giờ ra ước tính", "entry": "giờ vào ước tính"}
 NOT_DERIVED = {
     "pending_entries": "Bản ghi chưa xử lý: lượt có mặt, người tiếp xúc có thể thiếu / "
@@ -105,6 +107,7 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
                        checkpoints.get(v.checkpoint_id, (None, None, None)), strict=True)),
             "entered_at": local(v.start), "left_at": local(v.end),
             "minutes": round((v.end - v.start) / 60, 1), "estimated": v.estimated,
+            "time_uncertain_minutes": _minutes(result.uncertain.get(n - 1)),
             "contacts": per_visit.get(n - 1, 0), "person": v.person}
             for n, v in enumerate(result.visits, start=1)],
         "contacts": [{
@@ -113,12 +116,14 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
             "visits_shared": len(row["visits"]),
             "first_seen": local(row["first"]), "last_seen": local(row["last"]),
             "checkpoints": sorted(row["checkpoints"]), "estimated": row["estimated"],
+            "possible": row["possible"], "time_uncertain_minutes": _minutes(row["uncertain"]),
         } for row in contacts],
         "exposures": [{
             "visit": e["visit"] + 1, "rank": rank[e["person"]], "person": e["person"],
             "overlap_minutes": round(e["seconds"] / 60, 1),
             "their_entry": local(e["start"]), "their_exit": local(e["end"]),
-            "estimated": e["estimated"]} for e in result.exposures],
+            "estimated": e["estimated"],
+            "time_uncertain_minutes": _minutes(e.get("uncertain"))} for e in result.exposures],
     }
     if result.second_degree:
         out["second_degree"] = [{
@@ -127,6 +132,19 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
                                 data_begins=data_begins)["contacts"]}
             for key, nested in result.second_degree.items()]
     return out
+
+
+def _minutes(seconds: float | None) -> float | None:
+    """How many minutes earlier a time of uncertain scans may truly be (None: certain)."""
+    return round(seconds / 60, 1) if seconds else None
+
+
+def uncertain_words(minutes: float | None) -> str:
+    """A time of uncertain scans in both languages, for a file's cell ("" if certain)."""
+    if minutes is None:
+        return ""
+    return " / ".join(Translator(lang)("tracing.uncertain_by", duration=Translator(lang)
+                                       .duration(minutes * 60)) for lang in ("vi", "en"))
 
 
 def _number(value: float) -> int | float:
@@ -175,14 +193,16 @@ def tables(report: dict[str, Any]) -> list[tuple[str, dict[str, str], list[dict[
     contacts = [_contact_row(c) for c in report["contacts"]]
     second = [{**_contact_row(c), "via_rank": via["via_rank"], "via_name": names.get(
         via["via_rank"])} for via in report.get("second_degree", ()) for c in via["contacts"]]
-    visits = [{**v, "estimated": ESTIMATED.get(v["estimated"], v["estimated"])}
+    visits = [{**v, "estimated": ESTIMATED.get(v["estimated"], v["estimated"]),
+               "time_uncertain": uncertain_words(v["time_uncertain_minutes"])}
               for v in report["visits"]]
     weak = report["person"]["match"] == "weak"
     candidates = [{**c, "candidate": n, "kinds": ", ".join(c["kinds"]),
                    "visits": sum(v["person"] == c["person"] for v in visits)}
                   for n, c in enumerate(report["person"]["found_as"], start=1)]
     exposures = [{**e, "name": names.get(e["rank"]), "estimated": "có" if e["estimated"]
-                  else ""} for e in report["exposures"]]
+                  else "", "time_uncertain": uncertain_words(e["time_uncertain_minutes"])}
+                 for e in report["exposures"]]
     return [("Người tiếp xúc", CONTACT_COLUMNS, contacts),
             *([("Tiếp xúc bậc 2", SECOND_DEGREE_COLUMNS, second)] if onward else []),
             *([("Ứng viên", CANDIDATE_COLUMNS, candidates)] if weak else []),
@@ -193,7 +213,9 @@ def tables(report: dict[str, Any]) -> list[tuple[str, dict[str, str], list[dict[
 
 def _contact_row(contact: dict[str, Any]) -> dict[str, Any]:
     return {**contact, "checkpoints": ", ".join(contact["checkpoints"]),
-            "estimated": "có" if contact["estimated"] else ""}
+            "estimated": "có" if contact["estimated"] else "",
+            "possible": messages.both("web.tracing.possible") if contact["possible"] else "",
+            "time_uncertain": uncertain_words(contact["time_uncertain_minutes"])}
 
 
 def _cell(key: str, value: Any) -> Any:

@@ -19,7 +19,10 @@ joined to ``entries``. Every read is an index range (schema v1 and v3):
   local day (asked of ``entries``, every number was probed in every day partition);
 - what the scans of kept stays say: their identities (v18), by key;
 - a name and birth year: the match keys that hold them (``substr(match_key, 10)``) and the
-  scans without a match key, both by day (v33).
+  scans without a match key, both by day (v33);
+- the scans of uncertain time (v35): ``entries_time_uncertain`` by its primary key, its few
+  rows (none where every kiosk says how long it slept) joined to ``entries`` by id — never a
+  join added to the reads above, which every trace makes.
 
 The redundant ``local_day`` bounds, and on PostgreSQL the id bounds (of the whole read, and
 of each window for run-time pruning), let PostgreSQL skip whole day partitions.
@@ -36,8 +39,15 @@ from kiosk.central import derivation, identities, stays
 from kiosk.central.erasure import identities_begin
 from kiosk.central.placeholders import Params
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET, ON_TIME, SKEWED
-from kiosk.central.storage import ERASED, PURGED_BEFORE, Storage
-from kiosk.central.tracing import DETAIL_COLUMNS, KEPT, ROW_COLUMNS, Window, instant
+from kiosk.central.storage import ERASED, PURGED_BEFORE, TIME_UNCERTAIN, Storage
+from kiosk.central.tracing import (
+    DETAIL_COLUMNS,
+    KEPT,
+    ROW_COLUMNS,
+    Window,
+    corrected,
+    instant,
+)
 from kiosk.ids import id_prefix
 from kiosk.sync.protocol import format_time
 
@@ -59,6 +69,11 @@ _WINDOW_ROWS = (  # on time by scanned_at, then skewed clocks by corrected day
 _OF_PEOPLE = (  # by the index entries_match_place (schema v11): person, checkpoint, time
     f" UNION ALL {_IN_WINDOWS}{{people}} AND e.scanned_at BETWEEN w.lo AND w.hi "
     f"AND {ON_TIME}")
+_EARLIER = "coalesce(e.clock_offset_seconds, 0) - u.kiosk_clock_offset_seconds"
+"""How many seconds earlier than filed a scan of uncertain time was made by its kiosk's clock
+(what the daily report's ``time_uncertain`` says): the most it may be off, never later."""
+_UNCERTAIN = (f"SELECT u.id, e.checkpoint_id, {_EARLIER} FROM {TIME_UNCERTAIN} u "
+              "JOIN entries e ON e.id = u.id")
 ID_SLACK = stays.ID_SLACK
 _SUBJECT = ROW_COLUMNS.index("subject_key")
 
@@ -207,6 +222,26 @@ class StorageSource:
                 raise IdentitiesGone
             self._details[entry_id] = said[key]
         return {i: self._details[i] for i in wanted}
+
+    def uncertain(self, ids: Iterable[str]) -> dict[str, tuple[str, float]]:
+        """(The ids probe :data:`TIME_UNCERTAIN`'s primary key — a few rows, empty where
+        every kiosk says how long it slept — and only its hits are looked up in ``entries``:
+        nothing is added to the reads of the scans themselves.)"""
+        params = Params()
+        wanted = params.add(self._list(sorted(set(ids))))
+        return {entry_id: (checkpoint, earlier) for entry_id, checkpoint, earlier in
+                self.storage._query(f"{_UNCERTAIN} WHERE {self._in('u.id', wanted)}", params)}
+
+    def uncertain_of(self, keys: Iterable[str]) -> list[tuple[float, float]]:
+        """(The few scans of uncertain time, each looked up in ``entries`` by id.)"""
+        params = Params()
+        wanted = params.add(self._list(sorted(keys)))
+        return [(corrected(scanned_at, offset), earlier)
+                for scanned_at, offset, earlier in self.storage._query(
+                    f"SELECT e.scanned_at, e.clock_offset_seconds, {_EARLIER} "
+                    f"FROM {TIME_UNCERTAIN} u JOIN entries e ON e.id = u.id "
+                    f"WHERE {self._in('e.subject_key', wanted)} "
+                    f"OR {self._in('e.match_key', wanted)}", params)]
 
     def kept_from(self) -> float | None:
         return stays.kept_from(self.storage, self.id_slack())

@@ -23,6 +23,14 @@ The rules, in the order they apply:
   by ``margin`` on both sides; overlap is the time actually shared (their stays' union
   intersected with the visit), so it may be 0 for someone only within the margin. It is
   *estimated* when their stays or the visit are: time shared with an assumed exit is assumed.
+- **Uncertain times**: a scan of uncertain time (schema v35, ``entries_time_uncertain``: filed
+  by its kiosk's monotonic clock, its kiosk clock saying it was made up to ``d`` seconds
+  earlier — a sleep between scan and send) happened at its filed time or up to ``d`` earlier,
+  never later. A stay with such a scan may lie anywhere from ``d`` before its start to its
+  end: the person's own visit is kept when that reaches the period, and its contacts are
+  sought from ``d`` before it (the time shared counted over all of it: at most that much).
+  Every (visit, contact) pair that has an uncertain scan on either side is *uncertain*; a
+  contact whose every pair is uncertain is a *possible* contact.
 
 Every decision about a stay depends only on scans at most ``max_stay + repeat_window``
 before it and ``max_stay`` after it, which is why a source only ever fetches bounded time
@@ -186,6 +194,14 @@ class Source(Protocol):
         """From when (corrected UTC seconds) the stays kept at ingest are whole: a window
         whose scans reach before it is read raw (purged or erased scans); None: no stays
         are kept."""
+
+    def uncertain(self, ids: Iterable[str]) -> dict[str, tuple[str, float]]:
+        """{scan id: (its checkpoint, how many seconds earlier it may have been made at
+        most)} of those of ``ids`` whose time is uncertain (none, most traces)."""
+
+    def uncertain_of(self, keys: Iterable[str]) -> list[tuple[float, float]]:
+        """(corrected time, how many seconds earlier at most) of every scan of uncertain
+        time whose subject_key or match_key is one of ``keys``."""
 
     def kept_stays(self, visits: Sequence[tuple[int, Window]], default_stay: float
                    ) -> list[Sequence[Any]]:
@@ -403,9 +419,13 @@ class Trace:
     policy: Policy
     visits: list[Stay]
     exposures: list[dict[str, Any]]
-    """One per (visit index, contact): shared seconds, the contact's stays' span."""
+    """One per (visit index, contact): shared seconds, the contact's stays' span, and
+    ``uncertain`` (seconds, see :func:`mark_uncertain`) when a time it rests on is."""
     people: dict[str, Person]
     second_degree: dict[str, Trace] = field(default_factory=dict)
+    uncertain: dict[int, float] = field(default_factory=dict)
+    """{visit index: how many seconds earlier at most} of the visits with a scan of
+    uncertain time."""
 
     def contacts(self) -> list[dict[str, Any]]:
         """One summary per contact, ranked: longest total overlap, most visits, earliest."""
@@ -419,7 +439,9 @@ class Trace:
                     "seconds": exposure["seconds"], "first": exposure["start"],
                     "last": exposure["end"],
                     "checkpoints": {self.visits[visit].checkpoint_id},
-                    "estimated": exposure["estimated"]}
+                    "estimated": exposure["estimated"],
+                    "uncertain": exposure.get("uncertain", 0.0),
+                    "possible": "uncertain" in exposure}
                 continue
             row["visits"].add(visit)
             row["seconds"] += exposure["seconds"]
@@ -429,6 +451,8 @@ class Trace:
                 row["last"] = exposure["end"]
             row["checkpoints"].add(self.visits[visit].checkpoint_id)
             row["estimated"] = row["estimated"] or exposure["estimated"]
+            row["uncertain"] = max(row["uncertain"], exposure.get("uncertain", 0.0))
+            row["possible"] = row["possible"] and "uncertain" in exposure
         return sorted(summary.values(),
                       key=lambda r: (-round(r["seconds"], 3), -len(r["visits"]), r["first"],
                                      r["person"]))
@@ -452,12 +476,18 @@ def describe(source: Source, scans: Sequence[Scan]) -> dict[str, Person]:
     return people
 
 
-def find_visits(source: Source, target: Target, start: float, end: float,
-                policy: Policy) -> tuple[list[Stay], dict[str, Person]]:
-    """The target's stays overlapping [start, end], and what their scans say about them."""
+def find_visits(source: Source, target: Target, start: float, end: float, policy: Policy
+                ) -> tuple[list[Stay], dict[str, Person], dict[int, float]]:
+    """The target's stays that overlap [start, end] or, with a scan of uncertain time, may
+    have (:func:`uncertain_reach`); what their scans say about them; and {visit index: how
+    many seconds earlier at most} of the latter."""
     lo, hi = fetch_range(start, end, policy)
     theirs = target.everyone
-    rows = source.person_rows(_lookup_keys(source, theirs), instant(lo), instant(hi))
+    keys = _lookup_keys(source, theirs)
+    late = [at for at, earlier in source.uncertain_of(keys) if at - earlier <= end]
+    if late:  # filed after the period, maybe made in it: the scans deciding its stay too
+        hi = max(hi, max(late) + policy.max_stay)
+    rows = source.person_rows(keys, instant(lo), instant(hi))
     aliases = source.aliases(unaliased(rows))
     if target.codes:  # a manual entry typing the number is its holder's
         (key,) = target.keys
@@ -468,9 +498,19 @@ def find_visits(source: Source, target: Target, start: float, end: float,
     if target.codes:  # one person under several keys: one set of stays, one description
         scans = [s._replace(person=key) for s in scans]
     people = describe(source, scans)
-    visits = [s for s in stays_of(scans, policy) if s.start <= end and s.end >= start]
+    built = stays_of(scans, policy)
+    unsure = source.uncertain(i for s in built for i in s.ids)
+    reach = {id(s): uncertain_reach(s, unsure) for s in built}
+    visits = [s for s in built if s.start - reach[id(s)] <= end and s.end >= start]
     visits.sort(key=lambda s: (s.start, s.checkpoint_id, s.person))
-    return visits, people
+    return visits, people, {n: reach[id(v)] for n, v in enumerate(visits) if reach[id(v)]}
+
+
+def uncertain_reach(stay: Stay, unsure: Mapping[str, tuple[str, float]]) -> float:
+    """How many seconds before its start a stay may have begun: the most any of its scans of
+    uncertain time may have been made earlier than filed (0: none). Its end may be as much
+    earlier, never later, so [start − that, end] holds it wherever it truly was."""
+    return max((unsure[i][1] for i in stay.ids if i in unsure), default=0.0)
 
 
 def _lookup_keys(source: Source, keys: Iterable[str]) -> set[str]:
@@ -486,7 +526,11 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     """Visits of ``target`` in [start, end] and everyone who shared them (see module doc)."""
     if end <= start:
         raise TraceError("trace.end_before_start")
-    visits, people = find_visits(source, target, start, end, policy)
+    found, people, unsure = find_visits(source, target, start, end, policy)
+    # a visit of uncertain time is sought as everything it may have been: from that much
+    # before its start (its contacts' shared time counted over all of it, at most that)
+    visits = [Stay(v.person, v.checkpoint_id, v.start - unsure[n], v.end, v.estimated, v.ids)
+              if n in unsure else v for n, v in enumerate(found)]
     by_checkpoint: dict[str, list[int]] = defaultdict(list)
     for index, visit in enumerate(visits):
         by_checkpoint[visit.checkpoint_id].append(index)
@@ -508,8 +552,9 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     for checkpoint, indexes in sorted(by_checkpoint.items()):
         exposures.extend(_exposures(visits, indexes, stays.get(checkpoint, ()), policy, shared))
     exposures.sort(key=lambda e: (visits[e["visit"]].checkpoint_id, e["visit"], e["person"]))
+    mark_uncertain(source, visits, unsure, exposures, shared)
     people.update(describe_stays(source, shared))
-    result = Trace(target, start, end, policy, visits, exposures, people)
+    result = Trace(target, start, end, policy, found, exposures, people, uncertain=unsure)
     if policy.second_degree:
         for row in result.contacts()[:policy.second_degree]:
             key = row["person"]
@@ -518,6 +563,30 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
                 Policy(policy.margin, policy.default_stay, policy.max_stay,
                        policy.repeat_window), exclude=target.everyone)
     return result
+
+
+def mark_uncertain(source: Source, visits: Sequence[Stay], unsure: Mapping[int, float],
+                   exposures: Iterable[dict[str, Any]],
+                   shared: Mapping[str, Mapping[str, tuple[float, int]]]) -> None:
+    """Give each exposure resting on a time that may be wrong ``uncertain``: the most seconds
+    its visit, or a scan of the contact's stays that made it, may have been earlier than
+    filed. The contact's scans are looked up by id among the few of uncertain time, one
+    read for the whole trace (``shared``: {person: {scan id: (its stay's start, …)}})."""
+    theirs: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for scan_id, (checkpoint, earlier) in source.uncertain(
+            i for scans in shared.values() for i in scans).items():
+        for person, scans in shared.items():
+            if scan_id in scans:
+                theirs[person, checkpoint].append((scans[scan_id][0], earlier))
+    if not theirs and not unsure:
+        return
+    for exposure in exposures:
+        index, person = exposure["visit"], exposure["person"]
+        earlier = max([unsure.get(index, 0.0)] + [
+            e for began, e in theirs.get((person, visits[index].checkpoint_id), ())
+            if exposure["start"] <= began <= exposure["end"]])
+        if earlier:
+            exposure["uncertain"] = earlier
 
 
 def describe_stays(source: Source, shared: Mapping[str, Mapping[str, tuple[float, int]]]

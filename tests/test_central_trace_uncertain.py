@@ -1,0 +1,147 @@
+"""Contact tracing and scans of uncertain time.
+
+A kiosk of an earlier version that slept between a scan and its upload does not say how long:
+the centre files the scan by its monotonic clock, which stopped in the sleep, so up to that
+sleep *later* than it was made (never earlier), and keeps what the kiosk's clock says
+(schema v35, ``entries_time_uncertain``). A trace must neither drop such a visit nor count
+a contact resting on it as sure: each visit and each (visit, contact) pair says that its
+time is uncertain and by how much at most, and a contact known only through such times is a
+*possible* contact. Scans reach a real SQLite file and a real PostgreSQL through
+``Storage.ingest_batch``, as the API stores them; the JSON, CSV and XLSX a tracer gets are
+read back."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from central_support import ENGINES, database_url
+from trace_support import NAMES, Visit, after_a_sleep, number, store_scans
+
+from kiosk.central import trace_formats, tracing
+from kiosk.central.backends import open_storage
+from kiosk.central.storage import Storage
+from kiosk.central.trace_queries import StorageSource
+
+ZONE = dt.timezone(dt.timedelta(hours=7))  # Asia/Ho_Chi_Minh, the centre's default zone
+HOUR = 3600.0
+
+
+def at(hour: int, minute: int = 0, *, day: int = 30) -> dt.datetime:
+    """A local time in November 2026 (day 31: 1 December)."""
+    return dt.datetime(2026, 11, 30, hour, minute, tzinfo=ZONE) + dt.timedelta(days=day - 30)
+
+
+@pytest.fixture(params=ENGINES)
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    with open_storage(database_url(request.param, tmp_path)) as opened:
+        yield opened
+
+
+def trace(storage: Storage, start: dt.datetime, end: dt.datetime) -> tracing.Trace:
+    policy = tracing.Policy()
+    source = StorageSource(storage, tracing.alias_window(start.timestamp(), end.timestamp(),
+                                                         policy))
+    target = tracing.target_for_document(source, number(1), start, end)
+    return tracing.trace(source, target, start.timestamp(), end.timestamp(), policy)
+
+
+def report(result: tracing.Trace) -> dict[str, Any]:
+    """The trace as the API, ``kiosk-central trace`` and the Tracing page get it."""
+    return trace_formats.to_dict(result, zone=ZoneInfo("Asia/Ho_Chi_Minh"), checkpoints={},
+                                 data_begins=None)
+
+
+def market_and_station(storage: Storage) -> None:
+    """Person 1 entered the market (CP-CHO) at 17:00 on an old kiosk that then slept 8 h:
+    filed at 01:00 the next night. Person 2 was at the market 17:05-17:50 (a kiosk that
+    did not sleep); person 3 at 01:10-01:40, when person 1's scan was filed. At the station
+    (CP-GA) person 1 was 18:00-18:30, with person 4 (18:10-18:40, sure) and person 5, whose
+    entry at 17:50 an old kiosk filed at 18:20 after half an hour's sleep."""
+    after_a_sleep(storage, "k-old", [Visit(1, "cccd", "CP-CHO", "in", at(17))], 8 * HOUR)
+    after_a_sleep(storage, "k-old-ga", [Visit(5, "cccd", "CP-GA", "in", at(17, 50))],
+                  HOUR / 2)
+    store_scans(storage, [
+        Visit(2, "cccd", "CP-CHO", "in", at(17, 5)), Visit(2, "cccd", "CP-CHO", "out", at(17, 50)),
+        Visit(3, "cccd", "CP-CHO", "in", at(1, 10, day=31)),
+        Visit(3, "cccd", "CP-CHO", "out", at(1, 40, day=31)),
+        Visit(1, "cccd", "CP-GA", "in", at(18)), Visit(1, "cccd", "CP-GA", "out", at(18, 30)),
+        Visit(4, "cccd", "CP-GA", "in", at(18, 10)), Visit(4, "cccd", "CP-GA", "out", at(18, 40)),
+    ], {"k1": 0.0})
+
+
+def test_a_visit_filed_after_the_period_that_may_have_been_in_it_is_kept_and_says_by_how_much(
+        storage: Storage) -> None:
+    """Traced from 16:00 to 20:00, person 1's market visit is filed at 01:00 the next night,
+    outside the period — but its scan may have been made up to 8 h earlier, at 17:00: it is
+    kept, at the time it is filed, saying its time may be up to 480 minutes earlier. The
+    station visit is certain."""
+    market_and_station(storage)
+    visits = report(trace(storage, at(16), at(20)))["visits"]
+    assert [(v["checkpoint_id"], v["entered_at"][:16], v["estimated"],
+             v["time_uncertain_minutes"]) for v in visits] == [
+        ("CP-GA", "2026-11-30T18:00", None, None),
+        ("CP-CHO", "2026-12-01T01:00", "exit", 480.0)]
+
+
+def test_a_visit_whose_earliest_possible_time_is_after_the_period_is_still_left_out(
+        storage: Storage) -> None:
+    """Traced from 15:00 to 16:30: the market scan was made at 17:00 at the earliest (its
+    time may be earlier than filed, never later), so it is not a visit of the period."""
+    market_and_station(storage)
+    assert report(trace(storage, at(15), at(16, 30)))["visits"] == []
+
+
+def test_contacts_resting_on_an_uncertain_time_are_possible_contacts(storage: Storage) -> None:
+    """At the market, person 1's visit may have been anywhere from 17:00 to its estimated
+    exit at 03:00: person 2 (17:05-17:50, who met them if the kiosk slept) and person 3
+    (01:10-01:40, who did if its clock was set forward instead) are both *possible* contacts,
+    their time shared counted at most. At the station, person 4 is a sure contact; person 5,
+    whose own entry is of uncertain time (half an hour), is a possible one."""
+    market_and_station(storage)
+    result = report(trace(storage, at(16), at(20)))
+    contacts = {c["name"]: (c["overlap_minutes"], c["possible"], c["time_uncertain_minutes"])
+                for c in result["contacts"]}
+    assert contacts == {NAMES[2]: (45.0, True, 480.0), NAMES[3]: (30.0, True, 480.0),
+                        NAMES[4]: (20.0, False, None), NAMES[5]: (10.0, True, 30.0)}
+    assert sorted((e["visit"], e["overlap_minutes"], e["time_uncertain_minutes"])
+                  for e in result["exposures"]) == [
+        (1, 10.0, 30.0), (1, 20.0, None), (2, 30.0, 480.0), (2, 45.0, 480.0)]
+
+
+def test_a_contact_met_once_surely_and_once_at_an_uncertain_time_is_a_contact(
+        storage: Storage) -> None:
+    """Person 2 also shared the certain station visit: a contact, not only a possible one,
+    still saying that part of the time shared rests on a time up to 8 h off."""
+    market_and_station(storage)
+    store_scans(storage, [Visit(2, "cccd", "CP-GA", "in", at(18, 20)),
+                          Visit(2, "cccd", "CP-GA", "out", at(18, 25))], {"k1": 0.0})
+    [two] = [c for c in report(trace(storage, at(16), at(20)))["contacts"]
+             if c["name"] == NAMES[2]]
+    assert (two["visits_shared"], two["possible"], two["time_uncertain_minutes"]) == (
+        2, False, 480.0)
+
+
+def test_the_files_a_tracer_gets_say_it_in_vietnamese_and_english(storage: Storage) -> None:
+    """The CSV (and XLSX, the same tables) says which times are uncertain, by how much, and
+    which contacts are only possible, in words."""
+    market_and_station(storage)
+    text = trace_formats.render(report(trace(storage, at(16), at(20))), "csv").decode()
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    words = ("máy quét có thể đã ngủ trước khi gửi: giờ thật có thể sớm hơn tới 8 giờ 0 phút, "
+             "không muộn hơn / the kiosk may have slept before sending: the real time may be "
+             "up to 8 h 0 min earlier, never later")
+    header = next(r for r in rows if "Giờ quét không chắc chắn" in r and "Lượt" in r)
+    market = next(r for r in rows if "CP-CHO" in r and len(r) == len(header))
+    assert market[header.index("Giờ quét không chắc chắn")] == words
+    contact_header = next(r for r in rows if "Có thể tiếp xúc" in r)
+    two = next(r for r in rows if NAMES[2] in r and len(r) == len(contact_header))
+    assert two[contact_header.index("Có thể tiếp xúc")] == (
+        "có thể tiếp xúc — giờ không chắc chắn / possible contact — time uncertain")
+    assert two[contact_header.index("Giờ quét không chắc chắn")] == words
