@@ -19,8 +19,19 @@ within default stay + margin of one of the person's scans); for ``--names`` of t
 trace by name and birth year finds (``kiosk-central trace --name … --birth-year …``:
 ``tracing.target_for_name``, every read of the 14 days it makes).
 
+``--uncertain N`` lists N scans drawn at random as of uncertain time (schema v35: an older
+kiosk that slept between scan and send), each possibly up to 1 min - 8 h earlier than filed:
+what a trace pays to find them, keep their visits and seek their possible contacts. Without
+it none is (as where every kiosk says how long it slept).
+
+``--before FILE`` times, beside each trace and in turn with it (which first alternates), the
+same trace by another version's ``kiosk/central/tracing.py`` (``git show
+REV:kiosk/central/tracing.py > FILE``) on the same store and reads: a change's cost measured
+on one load, under the same load from elsewhere, instead of two runs minutes apart.
+
     .venv/bin/python scripts/bench_trace.py --engine sqlite --entries 1000000
     .venv/bin/python scripts/bench_trace.py --engine postgresql --entries 10000000
+    .venv/bin/python scripts/bench_trace.py --engine sqlite --entries 1000000 --uncertain 10000
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ import argparse
 import contextlib
 import datetime as dt
 import gc
+import importlib.util
 import json
 import os
 import statistics
@@ -41,7 +53,7 @@ from benchsupport import central_database
 
 from kiosk.central import document_matches, stays, trace_service, tracing
 from kiosk.central.backends import open_storage
-from kiosk.central.storage import Storage
+from kiosk.central.storage import TIME_UNCERTAIN, Storage
 from kiosk.central.trace_queries import StorageSource
 from kiosk.payloads.identity import fold_name
 
@@ -310,15 +322,55 @@ def naive_sql(engine: str) -> str:
             "AND b.subject_key <> a.subject_key GROUP BY b.subject_key")
 
 
+def mark_uncertain(storage: Storage, count: int, seed: int) -> None:
+    """List ``count`` scans drawn at random as of uncertain time, each made by its kiosk's
+    clock 1 min to 8 h before it is filed."""
+    ids = [r[0] for r in storage._query(
+        "SELECT id FROM entries ORDER BY random() LIMIT $1", (count,))]
+    earlier = np.random.default_rng(seed).uniform(60, 8 * 3600, len(ids))
+    with storage._transaction() as tx:
+        for entry_id, seconds in zip(ids, earlier.tolist(), strict=True):
+            storage._execute(tx, f"INSERT INTO {TIME_UNCERTAIN} (id, kiosk_clock_offset_seconds) "
+                                 "SELECT id, coalesce(clock_offset_seconds, 0) - $2 FROM entries "
+                                 "WHERE id = $1 ON CONFLICT DO NOTHING", (entry_id, seconds))
+
+
+def earlier_version(path: str) -> Any:
+    """Another version of :mod:`kiosk.central.tracing`, loaded from ``path`` beside it."""
+    spec = importlib.util.spec_from_file_location("tracing_before", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def traced_in(module: Any, storage: Storage, province: Province, person: int, start: float,
+              end: float) -> tuple[float, Any]:
+    """One trace by ``person``'s number with that version of ``tracing``: (ms, result)."""
+    policy = module.Policy()
+    began = time.perf_counter()
+    source = StorageSource(storage, module.alias_window(start, end, policy))
+    lo, hi = module.instant(start), module.instant(end)
+    target = module.target_for_document(source, province.number(person), lo, hi)
+    result = module.trace(source, target, start, end, policy)
+    result.contacts()
+    return (time.perf_counter() - began) * 1000, result
+
+
 def bench_traces(storage: Storage, province: Province, engine: str, count: int,
-                 naive_count: int, name_count: int) -> dict[str, Any]:
+                 naive_count: int, name_count: int, before: Any = None) -> dict[str, Any]:
     end = float(province.end)
     start = end - 14 * 86400
     recent = np.unique(province.who[(province.start >= start) & (province.start < end)])
     people = province.rng.choice(recent, count, replace=False)
     policy = tracing.Policy()
     timings, contacts, visits, commuting = [], [], [], []
-    for person in people:
+    unsure = possible = 0
+    earlier: list[float] = []
+    for n, person in enumerate(people):
+        if before is not None and n % 2:
+            earlier.append(traced_in(before, storage, province, int(person), start, end)[0])
         began = time.perf_counter()
         source = StorageSource(storage, tracing.alias_window(start, end, policy))
         target = trace_service.target(
@@ -330,6 +382,10 @@ def bench_traces(storage: Storage, province: Province, engine: str, count: int,
         contacts.append(len(ranked))
         commuting.append(int(person) in province.commuter_ids)
         visits.append(len(result.visits))
+        unsure += len(result.uncertain)
+        possible += sum(row["possible"] for row in ranked)
+        if before is not None and not n % 2:
+            earlier.append(traced_in(before, storage, province, int(person), start, end)[0])
     naive = []
     fmt = "%Y-%m-%dT%H:%M:%S.000000Z"
     lo = dt.datetime.fromtimestamp(start, dt.UTC).strftime(fmt)
@@ -356,12 +412,15 @@ def bench_traces(storage: Storage, province: Province, engine: str, count: int,
             "p95_ms_commuters": percentile([t for t, c in pairs if c] or [0.0], 0.95),
             "p95_ms_others": percentile([t for t, c in pairs if not c] or [0.0], 0.95),
             "mean_visits": statistics.mean(visits), "mean_contacts": statistics.mean(contacts),
-            "max_contacts": max(contacts), "naive_traces": len(naive),
+            "max_contacts": max(contacts), "uncertain_visits": unsure,
+            "possible_contacts": possible, "naive_traces": len(naive),
             "naive_p50_ms": percentile(naive, 0.5) if naive else None,
             "naive_p95_ms": percentile(naive, 0.95) if naive else None,
             "name_traces": len(named), "name_found": found,
             "name_p50_ms": percentile(named, 0.5) if named else None,
-            "name_p95_ms": percentile(named, 0.95) if named else None}
+            "name_p95_ms": percentile(named, 0.95) if named else None,
+            **({f"before_{q}_ms": percentile(earlier, f) for q, f in (
+                ("p50", 0.5), ("p95", 0.95), ("p99", 0.99))} if earlier else {})}
 
 
 def main() -> int:
@@ -382,6 +441,9 @@ def main() -> int:
     parser.add_argument("--names", type=int, default=20,
                         help="traces by name and birth year timed")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--before", help="another version's tracing.py to time beside")
+    parser.add_argument("--uncertain", type=int, default=0,
+                        help="scans listed as of uncertain time (default none)")
     parser.add_argument("--keep", help="directory for the SQLite file (default: temporary)")
     parser.add_argument("--end", help="UTC hour the month ends, YYYY-MM-DDTHH:00 (default: "
                                       "this hour); with --loaded, the one it was loaded with")
@@ -404,14 +466,17 @@ def main() -> int:
         else:
             total, seconds = load(storage, province, args.engine)
         print(f"loaded {total:,} entries in {seconds:.0f} s", file=sys.stderr)
+        if args.uncertain:
+            mark_uncertain(storage, args.uncertain, args.seed)
         gc.freeze()  # as `kiosk-central serve` does once started: full collections
         # during a trace skip what was built before it (30-40 ms a heavy trace)
         figures = bench_traces(storage, province, args.engine, args.traces,
-                               args.naive, args.names)
+                               args.naive, args.names, args.before and earlier_version(args.before))
         size = (os.path.getsize(url.removeprefix("sqlite:///"))
                 if args.engine == "sqlite" else None)
     print(json.dumps({"engine": args.engine, "entries": total, "load_seconds": round(seconds),
                       "checkpoints": args.checkpoints, "people": province.people,
+                      "uncertain": args.uncertain,
                       "commuters": province.commuters, "zipf": args.zipf, "db_bytes": size,
                       **{k: round(v, 1) if isinstance(v, float) else v
                          for k, v in figures.items()}}, indent=1))

@@ -104,6 +104,7 @@ class StorageSource:
         self._identity: dict[str, int] = {}
         """{scan id: its identity key} of the scans of the kept stays read."""
         self._id_slack: dt.timedelta | None = None
+        self._uncertain_held: bool | None = None
         self.postgresql = storage.postgresql
 
     def _list(self, values: Iterable[str]) -> Any:
@@ -223,10 +224,20 @@ class StorageSource:
             self._details[entry_id] = said[key]
         return {i: self._details[i] for i in wanted}
 
+    def _any_uncertain(self) -> bool:
+        """Whether any scan is of uncertain time, asked once a trace: none (every kiosk says
+        how long it slept) and a trace makes no read for them, nor sends its contacts' ids."""
+        if self._uncertain_held is None:
+            self._uncertain_held = bool(self.storage._query(
+                f"SELECT 1 FROM {TIME_UNCERTAIN} LIMIT 1"))
+        return self._uncertain_held
+
     def uncertain(self, ids: Iterable[str]) -> dict[str, tuple[str, float]]:
         """(The ids probe :data:`TIME_UNCERTAIN`'s primary key — a few rows, empty where
         every kiosk says how long it slept — and only its hits are looked up in ``entries``:
         nothing is added to the reads of the scans themselves.)"""
+        if not self._any_uncertain():
+            return {}
         params = Params()
         wanted = params.add(self._list(sorted(set(ids))))
         return {entry_id: (checkpoint, earlier) for entry_id, checkpoint, earlier in
@@ -234,6 +245,8 @@ class StorageSource:
 
     def uncertain_of(self, keys: Iterable[str]) -> list[tuple[float, float]]:
         """(The few scans of uncertain time, each looked up in ``entries`` by id.)"""
+        if not self._any_uncertain():
+            return []
         params = Params()
         wanted = params.add(self._list(sorted(keys)))
         return [(corrected(scanned_at, offset), earlier)
