@@ -20,9 +20,9 @@ joined to ``entries``. Every read is an index range (schema v1 and v3):
 - what the scans of kept stays say: their identities (v18), by key;
 - a name and birth year: the match keys that hold them (``substr(match_key, 10)``) and the
   scans without a match key, both by day (v33);
-- the scans of uncertain time (v35): ``entries_time_uncertain`` by its primary key, its few
-  rows (none where every kiosk says how long it slept) joined to ``entries`` by id — never a
-  join added to the reads above, which every trace makes.
+- the scans of uncertain time (v35), only when ``entries_time_uncertain`` holds any (none
+  where every kiosk says how long it slept): the person's scans by key, and the ids of the
+  stays found, each probing its primary key — never a join added to the reads above.
 
 The redundant ``local_day`` bounds, and on PostgreSQL the id bounds (of the whole read, and
 of each window for run-time pruning), let PostgreSQL skip whole day partitions.
@@ -72,8 +72,6 @@ _OF_PEOPLE = (  # by the index entries_match_place (schema v11): person, checkpo
 _EARLIER = "coalesce(e.clock_offset_seconds, 0) - u.kiosk_clock_offset_seconds"
 """How many seconds earlier than filed a scan of uncertain time was made by its kiosk's clock
 (what the daily report's ``time_uncertain`` says): the most it may be off, never later."""
-_UNCERTAIN = (f"SELECT u.id, e.checkpoint_id, {_EARLIER} FROM {TIME_UNCERTAIN} u "
-              "JOIN entries e ON e.id = u.id")
 ID_SLACK = stays.ID_SLACK
 _SUBJECT = ROW_COLUMNS.index("subject_key")
 
@@ -233,18 +231,29 @@ class StorageSource:
         return self._uncertain_held
 
     def uncertain(self, ids: Iterable[str]) -> dict[str, tuple[str, float]]:
-        """(The ids probe :data:`TIME_UNCERTAIN`'s primary key — a few rows, empty where
-        every kiosk says how long it slept — and only its hits are looked up in ``entries``:
-        nothing is added to the reads of the scans themselves.)"""
+        """(The ids probe :data:`TIME_UNCERTAIN`'s primary key, then only its hits — a few —
+        are looked up in ``entries``: in one join, PostgreSQL may scan every partition for
+        thousands of contacts' ids.)"""
         if not self._any_uncertain():
             return {}
         params = Params()
         wanted = params.add(self._list(sorted(set(ids))))
-        return {entry_id: (checkpoint, earlier) for entry_id, checkpoint, earlier in
-                self.storage._query(f"{_UNCERTAIN} WHERE {self._in('u.id', wanted)}", params)}
+        hits = dict(self.storage._query(
+            f"SELECT id, kiosk_clock_offset_seconds FROM {TIME_UNCERTAIN} "
+            f"WHERE {self._in('id', wanted)}", params))
+        if not hits:
+            return {}
+        params = Params()
+        found = params.add(self._list(sorted(hits)))
+        return {entry_id: (checkpoint, (offset or 0.0) - hits[entry_id])
+                for entry_id, checkpoint, offset in self.storage._query(
+                    "SELECT id, checkpoint_id, clock_offset_seconds FROM entries "
+                    f"WHERE {self._in('id', found)}", params)}
 
     def uncertain_of(self, keys: Iterable[str]) -> list[tuple[float, float]]:
-        """(The few scans of uncertain time, each looked up in ``entries`` by id.)"""
+        """(The person's scans by key, each looked up in :data:`TIME_UNCERTAIN` by id:
+        driven from the uncertain, each would be looked up in every partition of
+        ``entries``. ``CROSS JOIN`` keeps SQLite to that order.)"""
         if not self._any_uncertain():
             return []
         params = Params()
@@ -252,9 +261,9 @@ class StorageSource:
         return [(corrected(scanned_at, offset), earlier)
                 for scanned_at, offset, earlier in self.storage._query(
                     f"SELECT e.scanned_at, e.clock_offset_seconds, {_EARLIER} "
-                    f"FROM {TIME_UNCERTAIN} u JOIN entries e ON e.id = u.id "
-                    f"WHERE {self._in('e.subject_key', wanted)} "
-                    f"OR {self._in('e.match_key', wanted)}", params)]
+                    f"FROM entries e CROSS JOIN {TIME_UNCERTAIN} u WHERE u.id = e.id "
+                    f"AND ({self._in('e.subject_key', wanted)} "
+                    f"OR {self._in('e.match_key', wanted)})", params)]
 
     def kept_from(self) -> float | None:
         return stays.kept_from(self.storage, self.id_slack())
