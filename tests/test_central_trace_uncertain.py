@@ -21,7 +21,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from central_support import ENGINES, database_url
+from central_support import ENGINES, central, database_url
+from openpyxl import load_workbook
 from trace_support import NAMES, Visit, after_a_sleep, number, store_scans
 
 from kiosk.central import trace_formats, tracing
@@ -145,3 +146,29 @@ def test_the_files_a_tracer_gets_say_it_in_vietnamese_and_english(storage: Stora
     assert two[contact_header.index("Có thể tiếp xúc")] == (
         "có thể tiếp xúc — giờ không chắc chắn / possible contact — time uncertain")
     assert two[contact_header.index("Giờ quét không chắc chắn")] == words
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_kiosk_central_trace_writes_it_into_the_health_authoritys_xlsx(
+        engine: str, tmp_path: Path) -> None:
+    """`kiosk-central trace --format xlsx`: the visits sheet says the market visit's time may
+    be 8 hours earlier, the contacts sheet which contacts are only possible."""
+    url = database_url(engine, tmp_path)
+    with open_storage(url) as opened:
+        market_and_station(opened)
+    out = tmp_path / "F0-1234.xlsx"
+    central("trace", "--db", url, "--document", number(1), "--from", "2026-11-30T16:00",
+            "--to", "2026-11-30T20:00", "--reason", "F0-1234", "--format", "xlsx",
+            "-o", str(out))
+    book = load_workbook(out)
+    visits = list(book["Lượt có mặt"].iter_rows(values_only=True))
+    column = visits[0].index("Giờ quét không chắc chắn")
+    assert [(v[1], v[column]) for v in visits[1:]] == [
+        ("CP-GA", None),
+        ("CP-CHO", "máy quét có thể đã ngủ trước khi gửi: giờ thật có thể sớm hơn tới 8 giờ "
+                   "0 phút, không muộn hơn / the kiosk may have slept before sending: the real "
+                   "time may be up to 8 h 0 min earlier, never later")]
+    contacts = list(book["Người tiếp xúc"].iter_rows(values_only=True))
+    possible = contacts[0].index("Có thể tiếp xúc")
+    assert [(c[1], bool(c[possible])) for c in contacts[1:]] == [
+        (NAMES[2], True), (NAMES[3], True), (NAMES[4], False), (NAMES[5], True)]
