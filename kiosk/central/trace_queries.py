@@ -250,20 +250,24 @@ class StorageSource:
                     "SELECT id, checkpoint_id, clock_offset_seconds FROM entries "
                     f"WHERE {self._in('id', found)}", params)}
 
-    def uncertain_of(self, keys: Iterable[str]) -> list[tuple[float, float]]:
+    def uncertain_of(self, keys: Iterable[str], lo: dt.datetime, hi: dt.datetime
+                     ) -> list[tuple[str, float, float]]:
         """(The person's scans by key, each looked up in :data:`TIME_UNCERTAIN` by id:
         driven from the uncertain, each would be looked up in every partition of
-        ``entries``. ``CROSS JOIN`` keeps SQLite to that order.)"""
+        ``entries``. ``CROSS JOIN`` keeps SQLite to that order. One made by ``hi`` is filed
+        within the largest offset after it, as its id is: the days and ids of [lo, hi + that]
+        bound the read, as :meth:`person_rows`'s.)"""
         if not self._any_uncertain():
             return []
         params = Params()
+        span = self._span(lo, hi + self.id_slack(), params)
         wanted = params.add(self._list(sorted(keys)))
-        return [(corrected(scanned_at, offset), earlier)
-                for scanned_at, offset, earlier in self.storage._query(
-                    f"SELECT e.scanned_at, e.clock_offset_seconds, {_EARLIER} "
+        return [(entry_id, corrected(scanned_at, offset), earlier)
+                for entry_id, scanned_at, offset, earlier in self.storage._query(
+                    f"SELECT e.id, e.scanned_at, e.clock_offset_seconds, {_EARLIER} "
                     f"FROM entries e CROSS JOIN {TIME_UNCERTAIN} u WHERE u.id = e.id "
                     f"AND ({self._in('e.subject_key', wanted)} "
-                    f"OR {self._in('e.match_key', wanted)})", params)]
+                    f"OR {self._in('e.match_key', wanted)}) AND {span}", params)]
 
     def kept_from(self) -> float | None:
         return stays.kept_from(self.storage, self.id_slack())

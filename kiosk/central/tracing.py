@@ -199,9 +199,11 @@ class Source(Protocol):
         """{scan id: (its checkpoint, how many seconds earlier it may have been made at
         most)} of those of ``ids`` whose time is uncertain (none, most traces)."""
 
-    def uncertain_of(self, keys: Iterable[str]) -> list[tuple[float, float]]:
-        """(corrected time, how many seconds earlier at most) of every scan of uncertain
-        time whose subject_key or match_key is one of ``keys``."""
+    def uncertain_of(self, keys: Iterable[str], lo: dt.datetime, hi: dt.datetime
+                     ) -> list[tuple[str, float, float]]:
+        """(id, corrected time, how many seconds earlier at most) of the scans of uncertain
+        time whose subject_key or match_key is one of ``keys``, corrected from ``lo`` on,
+        that may have been made by ``hi``: at least those (more is fine)."""
 
     def kept_stays(self, visits: Sequence[tuple[int, Window]], default_stay: float
                    ) -> list[Sequence[Any]]:
@@ -484,7 +486,9 @@ def find_visits(source: Source, target: Target, start: float, end: float, policy
     lo, hi = fetch_range(start, end, policy)
     theirs = target.everyone
     keys = _lookup_keys(source, theirs)
-    late = [at for at, earlier in source.uncertain_of(keys) if at - earlier <= end]
+    unsure = {i: (at, earlier) for i, at, earlier
+              in source.uncertain_of(keys, instant(lo), instant(end))}
+    late = [at for at, earlier in unsure.values() if at - earlier <= end]
     if late:  # filed after the period, maybe made in it: the scans deciding its stay too
         hi = max(hi, max(late) + policy.max_stay)
     rows = source.person_rows(keys, instant(lo), instant(hi))
@@ -499,14 +503,13 @@ def find_visits(source: Source, target: Target, start: float, end: float, policy
         scans = [s._replace(person=key) for s in scans]
     people = describe(source, scans)
     built = stays_of(scans, policy)
-    unsure = source.uncertain(i for s in built for i in s.ids)
     reach = {id(s): uncertain_reach(s, unsure) for s in built}
     visits = [s for s in built if s.start - reach[id(s)] <= end and s.end >= start]
     visits.sort(key=lambda s: (s.start, s.checkpoint_id, s.person))
     return visits, people, {n: reach[id(v)] for n, v in enumerate(visits) if reach[id(v)]}
 
 
-def uncertain_reach(stay: Stay, unsure: Mapping[str, tuple[str, float]]) -> float:
+def uncertain_reach(stay: Stay, unsure: Mapping[str, tuple[float, float]]) -> float:
     """How many seconds before its start a stay may have begun: the most any of its scans of
     uncertain time may have been made earlier than filed (0: none). Its end may be as much
     earlier, never later, so [start − that, end] holds it wherever it truly was."""
