@@ -9,12 +9,15 @@ acknowledged on the kiosk, and nothing may be acknowledged that the centre does 
 from __future__ import annotations
 
 import contextlib
+import http.server
+import logging
 import random
 import re
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +33,7 @@ from kiosk.sync.client import SyncClient
 from kiosk.sync.status import StatusBoard, SyncState
 from kiosk.sync.uploader import Tally, Uploader
 from kiosk.sync.worker import PUSH_ATTEMPTS, SyncWorker
+from tests.central_support import free_port
 from tests.sync_support import (
     CentralServer,
     FaultyProxy,
@@ -209,6 +213,65 @@ def test_retry_after_from_the_centre_is_waited_out(central, proxy, kiosk_id, tmp
     assert first.fault == "status:503:2" and second.fault == "pass"
     assert second.at - first.at >= 2.0
     assert summary.accepted == 10
+
+
+class Seen(TakingEveryBatch):
+    """A stand-in centre that notes each request it answers, in order, in ``seen``."""
+
+    seen: list[str]
+
+    def do_GET(self) -> None:
+        self.seen.append("health")
+        super().do_GET()
+
+    def do_POST(self) -> None:
+        self.seen.append("batch")
+        super().do_POST()
+
+
+@contextlib.contextmanager
+def centre_on(port: int, handler: type[Seen]) -> Iterator[None]:
+    """``handler`` answering on 127.0.0.1:``port`` for the block: the centre up; outside it
+    nothing listens there and a connection is refused, as to a centre down."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_centre_back_after_a_long_outage_gets_the_backlog_within_about_an_interval(
+        kiosk_id, tmp_path, caplog):
+    """The centre gone long enough for ten refused connections in a row: the backoff's
+    doubling (0.02 s · 2⁹ = 10 s by then, up to ``max_backoff_seconds`` = 300) is not
+    waited out. Nothing answered to ask for a slower pace, so the worker looks for the
+    centre every ``interval_seconds`` (1 s here) with a health check, and the moment it
+    answers, the backlog goes — the health check first, then the batches. Before, the
+    soak's pending count kept growing ~100 s after the centre returned."""
+    caplog.set_level(logging.WARNING, logger="kiosk.sync.worker")
+    port = free_port()
+    centre = type("Centre", (Seen,), {"batches": [], "seen": []})
+    worker = worker_for(tmp_path, kiosk_id, f"http://127.0.0.1:{port}", "t", enabled=True,
+                        interval_seconds=1)
+    first = fill_backlog(worker.store.path, 5, kiosk_id=kiosk_id)
+    worker.start()
+    try:
+        with centre_on(port, centre):
+            wait_until(lambda: sync_states(worker.store.path) == {"acknowledged": 5})
+        later = fill_backlog(worker.store.path, 40, kiosk_id=kiosk_id)
+        wait_until(lambda: caplog.text.count("upload failed") >= 10, timeout=60)
+        centre.seen.clear()
+        with centre_on(port, centre):
+            wait_until(lambda: sync_states(worker.store.path) == {"acknowledged": 45},
+                       timeout=3)  # the interval, randomised to 0.5–1 s, and then some
+    finally:
+        worker.stop()
+    assert sorted(id_ for batch in centre.batches for id_ in batch) == sorted(first + later)
+    assert centre.seen[0] == "health" and "batch" in centre.seen
 
 
 def test_a_proxys_error_page_is_said_in_words_on_one_line(central, proxy, kiosk_id,

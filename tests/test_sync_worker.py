@@ -23,10 +23,11 @@ from kiosk.messages import saved_text
 from kiosk.scan import Scan
 from kiosk.store import Store
 from kiosk.sync import protocol
-from kiosk.sync.client import ServerBusy, parse_retry_after
+from kiosk.sync.client import ServerBusy, SyncClient, Unreachable, parse_retry_after
 from kiosk.sync.scheduler import Scheduler
 from kiosk.sync.status import META_PREFIX, MetaKey, SyncState
 from kiosk.sync.worker import BASE_BACKOFF_SECONDS, SyncWorker
+from tests.central_support import free_port
 from tests.sync_support import (
     FaultyProxy,
     content_encoding,
@@ -463,6 +464,29 @@ def test_backoff_stays_at_the_cap_however_many_failures_in_a_row():
         scheduler.failed(None, progressed=False)
     assert 150 <= scheduler.back_off(None) <= 300
     assert 150 <= scheduler.backoff_delay(10**6, None) <= 300
+
+
+def test_a_centre_that_cannot_be_connected_to_is_looked_for_every_interval_not_backed_off():
+    """Nothing answered to ask for a slower pace: after a refused connection the next try
+    is at most one interval away however many failed before (capped at
+    ``max_backoff_seconds`` alone, scans went up to 5 min late after the centre's return);
+    a centre that answers 5xx still backs off up to the cap."""
+    scheduler = Scheduler(interval=30, linger=1, base_backoff=BASE_BACKOFF_SECONDS,
+                          max_backoff=300, rng=random.Random(7))
+    client = SyncClient(f"http://127.0.0.1:{free_port()}", "token", timeout=2)
+    try:
+        with pytest.raises(Unreachable) as refused:
+            client.health()
+    finally:
+        client.close()
+    for _ in range(20):
+        scheduler.failed(refused.value, progressed=False)
+    assert scheduler.unreached
+    assert all(15 <= scheduler.back_off(refused.value) <= 30 for _ in range(50))
+    answered = ServerBusy("sync.http", status=502, error="Bad Gateway")
+    scheduler.failed(answered, progressed=False)
+    assert not scheduler.unreached
+    assert 150 <= scheduler.back_off(answered) <= 300
 
 
 def test_retry_after_is_read_as_seconds_or_as_an_http_date():

@@ -63,6 +63,12 @@ class Unreachable(SyncError):
     (urllib3 reports a TLS handshake that stalls as a read timeout too: rare, and the
     batches halved then grow back.)"""
 
+    not_connected = False
+    """No connection could be opened at all (refused, no route, DNS, connect timeout): the
+    centre or the network is down, not slow — the worker looks for it again every
+    ``interval_seconds`` instead of backing off up to ``max_backoff_seconds``
+    (:meth:`Scheduler.backoff_delay <kiosk.sync.scheduler.Scheduler.backoff_delay>`)."""
+
 
 class ServerBusy(SyncError):
     """5xx, or 429/503 with an optional ``Retry-After`` (seconds)."""
@@ -278,6 +284,9 @@ class SyncClient:
             failure = Unreachable("sync.transport", what=Words(_failure_kind(exc)),
                                   cause=_cause(exc))
             failure.unanswered = isinstance(exc, requests.ReadTimeout)
+            failure.not_connected = isinstance(exc, requests.ConnectTimeout) or any(
+                isinstance(cause, urllib3.exceptions.ConnectTimeoutError)  # and NewConnection-
+                for cause in _chain(exc))  # Error (refused, no route), NameResolutionError
             raise failure from None
         status = response.status_code
         if status in ok:

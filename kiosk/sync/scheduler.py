@@ -2,9 +2,9 @@
 
 Pure timing and turn-taking, no I/O. All of its state (``_due``, ``_backoff_until``,
 ``_poked``, ``_push_waiting``, ``_stopping``, ``_paused``, ``_failures``,
-``_last_health``) is guarded by one condition, ``_cond``; the upload itself is guarded by
-``_turn``, held by whoever is draining — the background thread or an operator's push —
-so there is never more than one upload at a time.
+``_unreached``, ``_last_health``) is guarded by one condition, ``_cond``; the upload
+itself is guarded by ``_turn``, held by whoever is draining — the background thread or
+an operator's push — so there is never more than one upload at a time.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from kiosk.sync.client import AuthRefused, Refused, ServerBusy, SyncError
+from kiosk.sync.client import AuthRefused, Refused, ServerBusy, SyncError, Unreachable
 
 RETRY_AFTER_LIMIT_SECONDS = 6 * 3600.0
 """A ``Retry-After`` longer than this is treated as this (a misconfigured centre)."""
@@ -32,7 +32,11 @@ class Scheduler:
     * After a failure: ``Retry-After`` if the centre gave one no shorter than ``base_backoff``
       (capped at six hours, plus up to 10 %), else ``base_backoff · 2^(n-1)`` capped at
       ``max_backoff`` and randomised to 50–100 %, so a fleet of kiosks does not retry in
-      step; a request the centre refuses as malformed waits ``max_backoff``.
+      step; a request the centre refuses as malformed waits ``max_backoff``. A connection
+      that could not be opened at all (refused, no route, DNS) waits no longer than
+      ``interval`` (randomised likewise), the next cycle asking the centre's health first
+      (:attr:`unreached`): the centre back, the backlog goes within about one interval,
+      not after up to ``max_backoff`` of scans left unsent.
     * Paused (no token, 401/403): no background upload at all until an operator's push.
     * An operator's push takes the upload over: the background drain yields at its next batch.
     """
@@ -55,6 +59,7 @@ class Scheduler:
         self._stopping = False
         self._paused = paused
         self._failures = 0
+        self._unreached = False
         self._last_health = -math.inf
 
     # -- events ---------------------------------------------------------------------------
@@ -85,6 +90,13 @@ class Scheduler:
         """No background cycle is due at all: only an operator's push uploads now."""
         with self._cond:
             return math.isinf(self._due)
+
+    @property
+    def unreached(self) -> bool:
+        """The last failure was a connection that could not be opened: the next cycle
+        checks the centre's health (one GET failing at once while it is still down) before
+        reading and compressing a batch."""
+        return self._unreached
 
     def resume(self) -> None:
         """The operator retries on purpose (e.g. after fixing the token)."""
@@ -142,6 +154,7 @@ class Scheduler:
         """Everything pending was sent: the next cycle as after an idle one."""
         with self._cond:
             self._failures = 0
+            self._unreached = False
             self._next_cycle()
 
     def idle(self) -> None:
@@ -164,6 +177,7 @@ class Scheduler:
         again) and pause for the operator on 401/403."""
         with self._cond:
             self._failures = 1 if progressed else self._failures + 1
+            self._unreached = isinstance(exc, Unreachable) and exc.not_connected
             if isinstance(exc, AuthRefused):
                 self._paused = True
 
@@ -178,7 +192,10 @@ class Scheduler:
             return delay
 
     def backoff_delay(self, failures: int, exc: SyncError | None) -> float:
-        """Retry-After if the centre gave one, else base · 2^(n-1) capped, randomised 50–100 %.
+        """Retry-After if the centre gave one, else base · 2^(n-1) capped, randomised 50–100 %;
+        capped at ``interval`` too when no connection could be opened (nothing answered to
+        ask for a slower pace: it is looked for again every interval, and found at once
+        when it is back — capped at ``max_backoff`` alone, scans went up to 5 min late).
 
         A Retry-After shorter than ``base_backoff`` (``0``, an HTTP date already past: a
         centre's clock behind, a proxy's fixed header) is no wait at all: honoured, the
@@ -194,6 +211,8 @@ class Scheduler:
         # centre down), the sync thread dying in its own handler's back_off
         doublings = min(max(0, failures - 1), 64)
         ceiling = min(self.max_backoff, self.base_backoff * 2 ** doublings)
+        if isinstance(exc, Unreachable) and exc.not_connected:
+            ceiling = min(ceiling, self.interval)
         return ceiling * (0.5 + 0.5 * self.rng.random())
 
     def asked_wait(self, exc: SyncError | None) -> float | None:

@@ -19,7 +19,10 @@ How it behaves
   so a crash or kill at any moment costs at most the batches on the wire sent twice
   (answered ``duplicate``), never a loss.
 * Failures: timeouts, resets, truncated answers and 5xx are retried with exponential backoff
-  (1 s doubling to ``max_backoff_seconds``, each wait randomised to 50–100 %);
+  (1 s doubling to ``max_backoff_seconds``, each wait randomised to 50–100 %); a connection
+  that could not be opened at all (refused, no route, DNS) waits no longer than
+  ``interval_seconds``, the centre's health asked first, so that a backlog goes within
+  about one interval of the centre's return;
   ``Retry-After`` is waited out as the centre asks. 413 halves the batch (a single entry is
   quarantined only when the centre itself refuses it as too large; one refused by a proxy is
   held back as below, and when none gets through alone, ``alert`` says something on the way
@@ -129,6 +132,7 @@ from kiosk.sync.client import (
     SigningKeyHeld,
     SyncClient,
     SyncError,
+    Unreachable,
 )
 from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys, resolve_token
 from kiosk.sync.scheduler import Scheduler
@@ -451,6 +455,8 @@ class SyncWorker:
                 self._check_in()
             self.scheduler.idle()
             return
+        if self.scheduler.unreached and not self._centre_answers():
+            return
         if not self._features_known:
             self._ask_centre()  # so that the batches carry the health report if it takes it
         tally = Tally()
@@ -496,6 +502,23 @@ class SyncWorker:
         refusal = stopped.params["detail"]
         assert isinstance(refusal, messages.Words)
         return protocol.uploads_paused_code(refusal.code)
+
+    def _centre_answers(self) -> bool:
+        """After a connection that could not be opened: is the centre back? A GET of its
+        health, failing at once while it is down, instead of a batch read and compressed
+        each interval; still no connection, a failure as any (logged, saved), the next look
+        an interval away."""
+        assert self.client is not None
+        try:
+            self.client.health()
+        except Unreachable as exc:
+            if exc.not_connected:
+                self._failed(exc, progressed=False)
+                self.scheduler.back_off(exc)
+                return False
+        except SyncError:
+            pass  # it answers, somehow: the drain meets the answer as it would have
+        return True
 
     def _ask_centre(self) -> None:
         """GET the centre's health: reachable, and does it take health reports?"""
