@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import faulthandler
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
@@ -98,6 +100,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     for warning in config_warnings(config, args.config):
         print(warning, file=sys.stderr)
+    # a kiosk that does not stop or answer: `kill -USR1 PID` writes every thread's Python
+    # stack to stderr (the journal), and the kiosk runs on (docs/technician.md)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     wants_ui = not args.headless and bool(
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if wants_ui:
@@ -115,7 +120,6 @@ def run_headless(config: Config, *, until_done: bool = False, max_wait: int | No
                  out: TextIO | None = None) -> int:
     """``max_wait``: ``--until-done``'s, as ``kiosk sync push --max-wait`` (None: its
     default)."""
-    import signal
     import threading
 
     from kiosk.app import Kiosk

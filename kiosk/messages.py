@@ -1662,6 +1662,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ui.log.showing_english": ("{reason}; hiển thị tiếng Anh", "{reason}; showing English"),
     "ui.log.background_failed": ("việc nền {name}: {job} bị lỗi (chi tiết bên dưới)",
                                  "background {name}: {job} failed (details below)"),
+    "ui.log.lane_still_running": (
+        "đóng máy: việc nền {name} vẫn chạy sau {seconds} giây, không chờ nữa: {jobs}",
+        "closing: background {name} still running after {seconds} s, no longer waited for: "
+        "{jobs}"),
     "ui.log.sync_status_not_read": ("không đọc được trạng thái đồng bộ: {reason}",
                                     "sync status not read: {reason}"),
     "ui.log.no_sound": ("không có âm thanh: thiếu Qt Multimedia ({reason})",

@@ -1,11 +1,15 @@
 """The screens' database reads coalesce and never hold up closing (real Qt, offscreen).
 
 A burst of scans causes one refresh of counts and list; while a read runs, a newer request
-replaces the one waiting; closing the window interrupts a running read instead of waiting.
+replaces the one waiting; closing the window interrupts a running read instead of waiting,
+waits for a slow action only so long, and a stop signal closes it wherever it arrives.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -13,9 +17,11 @@ from ui_support import (  # noqa: F401
     CCCD_AN,
     cccd_line,
     make_window_fixture,
+    stored_entries,
     translations_built_fixture,
 )
 
+import kiosk.ui.bridge
 from kiosk.app import Kiosk
 from kiosk.scan import Scan
 from kiosk.store import StoreError
@@ -155,3 +161,75 @@ def test_the_screens_first_read_makes_no_empty_store_where_the_store_was_deleted
     finally:
         bridge.close()
         kiosk.stop()
+
+
+def test_closing_waits_for_a_slow_action_only_so_long_and_says_what_still_runs(
+        make_window, qtbot, monkeypatch, caplog):
+    """A slow action (a push to a centre holding the connection open, a device restart)
+    still runs when the kiosk is told to stop: the close waits for it up to its bound, then
+    says in both languages what still runs and goes on — it waited with no limit, and the
+    kiosk did not stop on SIGTERM. A scan recorded since is on disk all the same."""
+    monkeypatch.setattr(kiosk.ui.bridge, "CLOSE_WAIT_SECONDS", 0.5)
+    window = make_window()
+    release = threading.Event()
+
+    def push_to_a_silent_centre() -> None:
+        release.wait(30)
+
+    window.bridge.run(push_to_a_silent_centre)
+    result = window.kiosk.pipeline.submit(Scan(payload=CCCD_AN.encode(), device_id="cli"))
+    before = time.monotonic()
+    try:
+        window.close()
+        closed_after = time.monotonic() - before
+    finally:
+        release.set()
+    assert closed_after < 5
+    warning = next(r.getMessage() for r in caplog.records if "still running" in r.getMessage())
+    assert warning == (
+        "đóng máy: việc nền io vẫn chạy sau 0.5 giây, không chờ nữa: test_closing_waits_for_a_"
+        "slow_action_only_so_long_and_says_what_still_runs.<locals>.push_to_a_silent_centre /"
+        " closing: background io still running after 0.5 s, no longer waited for: test_closing_"
+        "waits_for_a_slow_action_only_so_long_and_says_what_still_runs.<locals>.push_to_a_"
+        "silent_centre")
+    assert [e["id"] for e in stored_entries(window.kiosk.config)] == [result.entry_id]
+
+
+SIGTERM_IN_A_LANE_LOCK = """
+import signal
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from kiosk import config
+from kiosk.ui.app import MainWindow, create_application, run_ui
+
+app = create_application()
+
+
+def terminated_while_queuing_a_refresh() -> None:
+    window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+    with window.bridge.db._latest_lock:  # held while a screen's refresh is queued
+        signal.raise_signal(signal.SIGTERM)
+
+
+QTimer.singleShot(1500, terminated_while_queuing_a_refresh)
+sys.exit(run_ui(config.load(sys.argv[1])))
+"""
+
+
+def test_sigterm_arriving_while_a_refresh_is_queued_stops_the_kiosk(tmp_path, translations_built):
+    """``kill PID`` reaches the GUI thread wherever it is, e.g. inside the read lane's lock
+    while a scan's refresh is queued (a stream of scans queues up to five a second). The
+    close ran in the signal handler there and waited for that same lock for ever (seen
+    once in a soak: the kiosk killed 60 s after SIGTERM); it is posted to the event loop
+    now, and the kiosk stops."""
+    from tests.ui_support import ROOT, write_config
+
+    config_path = write_config(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", SIGTERM_IN_A_LANE_LOCK, str(config_path)], cwd=tmp_path,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr

@@ -616,9 +616,12 @@ def run_ui(config: Config) -> int:
     window = MainWindow(kiosk, translations)
     kiosk.start()
     window.show_for_mode()
-    # Let Python see SIGINT/SIGTERM while Qt's loop runs; closing then skips the PIN.
+    # Let Python see SIGINT/SIGTERM while Qt's loop runs; closing then skips the PIN. The
+    # handler only posts the close: run in the handler, it ran wherever the main thread was
+    # interrupted — once inside a lane's lock (a refresh queued in a stream of scans), which
+    # the close then waited for, for ever.
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: window.exit_now())
+        signal.signal(signum, lambda *_: QTimer.singleShot(0, window.exit_now))
     wakeup = QTimer()
     wakeup.start(250)
     wakeup.timeout.connect(lambda: None)

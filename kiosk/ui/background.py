@@ -8,6 +8,7 @@ therefore never waits for SQLite, a device or the network.
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import threading
 from collections.abc import Callable, Hashable
@@ -35,15 +36,20 @@ class Background(QObject):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"ui-{name}")
         self._closed = False
         self._latest: dict[Hashable, tuple[Callable[[], Any], Done | None, Failed | None]] = {}
-        self._latest_lock = threading.Lock()
+        self._latest_lock = threading.RLock()  # a call done at once forgets itself in it
+        self._queued: dict[Future[Any], str] = {}
+        """Each call submitted and not yet done, by what it is (named in the log when a
+        close stops waiting for it); guarded by ``_latest_lock``."""
         # Emitted from a worker thread, received by this GUI-thread object: a queued call.
         self._answer.connect(self._deliver)
 
     def submit(self, fn: Callable[..., Any], *args: Any, done: Done | None = None,
                failed: Failed | None = None) -> Future[Any] | None:
-        if self._closed:
-            return None
-        return self._pool.submit(self._run, fn, args, done, failed)
+        with self._latest_lock:
+            if self._closed:
+                return None
+            return self._queue(getattr(fn, "__qualname__", repr(fn)),
+                               self._run, fn, args, done, failed)
 
     def submit_latest(self, key: Hashable, fn: Callable[[], Any], *, done: Done | None = None,
                       failed: Failed | None = None) -> None:
@@ -55,7 +61,18 @@ class Background(QObject):
             queued = key in self._latest
             self._latest[key] = (fn, done, failed)
             if not queued:
-                self._pool.submit(self._run_latest, key)
+                self._queue(repr(key), self._run_latest, key)
+
+    def _queue(self, what: str, call: Callable[..., None], *args: Any) -> Future[Any]:
+        """Submit ``call(*args)``, kept in ``_queued`` until done (``_latest_lock`` held)."""
+        future = self._pool.submit(call, *args)
+        self._queued[future] = what
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future[Any]) -> None:
+        with self._latest_lock:
+            self._queued.pop(future, None)
 
     def _run_latest(self, key: Hashable) -> None:
         with self._latest_lock:
@@ -81,9 +98,21 @@ class Background(QObject):
         if callback is not None and not self._closed:
             callback(value)
 
-    def shutdown(self, *, wait: bool = True) -> None:
-        """Refuse new work and drop what waits; optionally wait for the running call."""
+    def shutdown(self, *, wait: float = 0.0) -> list[str]:
+        """Refuse new work and drop what waits; wait up to ``wait`` seconds for the calls
+        running. What still runs then is logged and returned, and no longer waited for: a
+        close waited with no limit (a push to a centre that holds the connection open
+        retries for minutes), the kiosk not stopping on SIGTERM."""
         with self._latest_lock:
             self._closed = True
             self._latest.clear()
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+        self._pool.shutdown(wait=False, cancel_futures=True)  # the waiting ones: done now
+        with self._latest_lock:
+            running = list(self._queued)
+        concurrent.futures.wait(running, timeout=wait)
+        with self._latest_lock:
+            left = sorted(self._queued.values())
+        if left and wait > 0:
+            log.warning("%s", both("ui.log.lane_still_running", name=self.name,
+                                   jobs=", ".join(left), seconds=f"{wait:g}"))
+        return left

@@ -31,6 +31,9 @@ from kiosk.ui.background import Background, Done, Failed
 
 log = logging.getLogger(__name__)
 
+CLOSE_WAIT_SECONDS = 5.0
+"""How long a close waits for each lane's running calls (scans, then slow actions): a scan
+is answered only once committed, so one not awaited was never answered as recorded."""
 SYNC_POLL_MS = 3000
 """The status strip's sync line: pending/rejected from the partial indexes (no full count)."""
 WORKER_FIELDS = ("online", "last_success", "last_error", "alert", "uploading", "elsewhere")
@@ -235,14 +238,15 @@ class KioskBridge(QObject):
 
     # -- shutdown -------------------------------------------------------------------------
     def close(self) -> None:
-        """Scans and slow actions are waited for; a running read is interrupted, not awaited
-        (a helper thread interrupts it until it lets go, then closes the connection)."""
+        """Scans and slow actions are waited for, each lane up to ``CLOSE_WAIT_SECONDS`` (what
+        still runs then is logged); a running read is interrupted, not awaited (a helper
+        thread interrupts it until it lets go, then closes the connection)."""
         self._sync_timer.stop()
         self._unsubscribe()
         self._unsubscribe_begun()
-        self.scans.shutdown(wait=True)
-        self.db.shutdown(wait=False)
-        self.io.shutdown(wait=True)
+        self.scans.shutdown(wait=CLOSE_WAIT_SECONDS)
+        self.db.shutdown()
+        self.io.shutdown(wait=CLOSE_WAIT_SECONDS)
         with self._reader_lock:
             reader, self._reader = self._reader, None
         if reader is not None:
