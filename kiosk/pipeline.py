@@ -274,7 +274,8 @@ class Pipeline:
             "gender": identity.gender,
             "address": identity.address,
             "issue_date": identity.issue_date,
-            "extra": identity.extra,
+            "extra": ({**identity.extra, "sent_hex": scan.sent.hex(), "sent_as": scan.sent_as}
+                      if scan.sent else identity.extra),  # nothing lost of a re-encoded frame
             "operator": policy.operator,
             "payload_b64": identity.raw,  # the bytes themselves: no base64 there and back
             "certificate": verdict.to_record() if verdict else None,

@@ -54,6 +54,11 @@ class Scan:
     came, "end": the device went away mid-code, "tail": the rest of a code cut just before,
     "noise": line noise, a port at another baud rate than the scanner's;
     ``kiosk.devices.stream``). The pipeline refuses it "not read whole — scan again"."""
+    sent: bytes = b""
+    """The frame as the device sent it, when ``payload`` is its text re-encoded as UTF-8 (a
+    serial frame not UTF-8, read in the code page ``sent_as``; bytes that code page does
+    not define became U+FFFD): the entry keeps it (``extra``: ``sent_hex``, ``sent_as``)."""
+    sent_as: str = ""
 
 
 @dataclass(frozen=True)

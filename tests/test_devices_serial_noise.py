@@ -157,3 +157,22 @@ def test_noise_without_its_terminator_names_the_baud_rate_not_the_terminator(lan
     [result] = lane.results
     assert result.status is Status.REJECTED and result.reason_code == "code_cut"
     assert "baud rate" in result.reason_in("en") and "terminator" not in result.reason_in("en")
+
+
+def test_a_frame_read_in_the_fallback_code_page_keeps_the_bytes_it_came_as(lane) -> None:
+    """A frame that is not UTF-8 is read as cp1258 and recorded as its text in UTF-8 — with
+    the tones composed (NFC), and a byte cp1258 does not define (an STX…ETX frame's checksum
+    byte 0x9D) become U+FFFD: neither the bytes that came nor the fact was kept anywhere.
+    The entry keeps them now, in hex, with the code page they were read in; it goes to the
+    centre as it is (personal data in ``extra`` travels as the payload does)."""
+    frames = [b"\x02" + cp1258("Trần Thị Bình") + b"\x03\x9d",  # two scanners' recordings
+              cp1258("Nhà văn hoá phường Đội Cấn")]
+    results = [lane.scan(frame) for frame in frames]
+    utf8 = lane.scan(CCCD_AN.encode())  # a UTF-8 frame is its payload: nothing beside it
+    assert [r.status for r in results] == [Status.ACCEPTED, Status.ACCEPTED]
+    assert "\ufffd" in results[0].scan.payload.decode()  # what the text alone could say
+    entries = {e["id"]: e for e in lane.pipeline.store.entries(since="2000", until="9999")}
+    kept = [json.loads(entries[r.entry_id]["extra"]) for r in results]
+    assert [bytes.fromhex(extra["sent_hex"]) for extra in kept] == frames
+    assert [extra["sent_as"] for extra in kept] == ["cp1258", "cp1258"]
+    assert "sent_hex" not in json.loads(entries[utf8.entry_id]["extra"] or "{}")

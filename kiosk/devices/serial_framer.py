@@ -188,9 +188,11 @@ class SerialFramer:
                                                 self.fallback)
         if "noise" in flags:  # the wrong baud rate explains a missing terminator too
             cut = "noise"
+        recoded = f"fallback:{self.fallback}" in flags  # the frame itself kept beside
         decoded = Decoded(payload=payload, symbology=symbology, ended_by=ended_by,
                           first_t=self.first_t, last_t=self.last_t, max_gap=self.max_gap,
-                          flags=frozenset(flags), cut=cut)
+                          flags=frozenset(flags), cut=cut, sent=frame if recoded else b"",
+                          sent_as=self.fallback if recoded else "")
         self.max_gap = 0.0
         self.first_t = self.last_t
         return [decoded] if payload else []

@@ -84,6 +84,10 @@ class Decoded:
     max_gap: float = 0.0
     flags: frozenset[str] = field(default_factory=frozenset)
     cut: str = ""
+    sent: bytes = b""
+    """The frame as the device sent it when ``payload`` is not those bytes but their text
+    re-encoded (a serial frame not UTF-8, read in the code page ``sent_as``)."""
+    sent_as: str = ""
 
 
 CUT_WAIT = 0.45
@@ -137,4 +141,5 @@ def pump(items: Iterable[Item], decoder: Decoder, deliver: Callable[[Decoded], o
 
 def to_scan(decoded: Decoded, device_id: str, lane: str, source: str) -> Scan:
     return Scan(payload=decoded.payload, device_id=device_id, lane=lane,
-                symbology=decoded.symbology, source=source, cut=decoded.cut)
+                symbology=decoded.symbology, source=source, cut=decoded.cut,
+                sent=decoded.sent, sent_as=decoded.sent_as)
