@@ -91,6 +91,50 @@ def test_the_audit_log_names_the_client_the_balancer_forwarded(
                            "LIMIT 1").fetchone() == ("admin1", "192.0.2.44")
 
 
+def test_an_ipv6_client_has_one_login_allowance_for_its_64_network(
+        centre: tuple[str, Path]) -> None:
+    """An IPv6 home or phone has a whole /64 and may write any address of it: its login
+    attempts are counted by the /64, as its wrong passwords are. 30 from as many addresses
+    of one /64 use up its minute (before, each address had 30: one /64 tried names without
+    limit); another /64 has its own."""
+    url, db = centre
+    with client_from(BALANCER, url) as balancer:
+        answers = [wrong_logins(balancer, 1, **{"X-Forwarded-For": f"2001:db8:1:2::{i + 1:x}"})[0]
+                   for i in range(LIMIT + 1)]
+        other = wrong_logins(balancer, 1, **{"X-Forwarded-For": "2001:db8:1:3::1"})
+    assert (answers, other) == ([401] * LIMIT + [429], [401])
+    counted = attempts_by_address(db)
+    assert (counted.get("2001:db8:1:2::/64"), counted.get("2001:db8:1:3::/64")) == (LIMIT, 1)
+
+
+def test_a_forwarded_client_that_is_no_address_is_counted_apart_not_as_every_address(
+        centre: tuple[str, Path]) -> None:
+    """``X-Forwarded-For: *`` is no client's address. Its wrong passwords are counted under
+    one unknown address, "?", never under "*" — a name's count from every address, where 3
+    such guesses held admin1 against every new address (before). The owner then signs in
+    from a new address; a sign-in with it is in the audit log with no address, not "*"."""
+    url, db = centre
+    with client_from(BALANCER, url, **{"X-Forwarded-For": "*"}) as stranger:
+        token = csrf(stranger.get("/login").text)
+        assert [stranger.post("/login", data={
+            "csrf_token": token, "name": "admin1", "password": "wrong guess!"}).status_code
+            for _ in range(3)] == [401] * 3
+    with client_from(BALANCER, url, **{"X-Forwarded-For": "192.0.2.33"}) as owner:
+        assert owner.post("/login", data={"csrf_token": csrf(owner.get("/login").text),
+                                          "name": "admin1",
+                                          "password": PASSWORD}).status_code == 303
+    with client_from(BALANCER, url, **{"X-Forwarded-For": "*"}) as unknown:
+        assert unknown.post("/login", data={"csrf_token": csrf(unknown.get("/login").text),
+                                            "name": "admin1",
+                                            "password": PASSWORD}).status_code == 303
+    with sqlite3.connect(db) as con:
+        counted = dict(con.execute("SELECT address, failures FROM login_failures "
+                                   "WHERE name = 'admin1' AND address IN ('?', '*')"))
+        signed_in = con.execute("SELECT kind, address FROM audit_log ORDER BY seq DESC "
+                                "LIMIT 1").fetchone()
+    assert counted == {"?": 0, "*": 3} and signed_in == ("sign-in", None)
+
+
 @pytest.mark.parametrize(("address", "https"), [(BALANCER, True), (STRANGER, False)])
 def test_https_the_balancer_forwards_gives_host_only_secure_cookies(
         centre: tuple[str, Path], address: str, https: bool) -> None:

@@ -174,6 +174,19 @@ def test_a_held_name_is_signed_in_from_a_new_address_by_a_browser_it_signed_in_o
         held)
 
 
+def test_an_ipv4_client_written_ipv4_mapped_is_counted_as_its_ipv4_address(
+        db: str, hasher: Counting) -> None:
+    """A server listening on IPv6 and IPv4 at once sees IPv4 clients as ``::ffff:a.b.c.d``;
+    counted by their /64 they would all be one client, and one stranger's 5 guesses would
+    lock the name from every IPv4 address."""
+    with open_storage(db) as storage:
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
+        for _ in range(accounts.MAX_FAILURES):
+            attempt(storage, "an.nguyen", "wrong guess!", "::ffff:198.51.100.1", T0)
+        assert attempt(storage, "an.nguyen", PASSWORD, "198.51.100.1", T0) == "account.locked"
+        assert attempt(storage, "an.nguyen", PASSWORD, "::ffff:198.51.100.2", T0) == "signed in"
+
+
 def test_an_ipv6_client_is_locked_by_its_64_network_not_its_address(
         db: str, hasher: Counting) -> None:
     """An IPv6 home or phone has a whole /64 and changes its address daily (privacy

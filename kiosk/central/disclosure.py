@@ -18,6 +18,7 @@ or document number — so a new page cannot skip the audit log silently:
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -85,8 +86,15 @@ def not_personal(why: str) -> Callable[[Endpoint], Endpoint]:
 
 def client_address(request: Request) -> str | None:
     """The client's address as the server sees it (behind a proxy on the same host, the
-    address it forwards: believed from 127.0.0.1 and `serve --forwarded-allow-ips` only)."""
-    return request.client.host if request.client else None
+    address it forwards: believed from 127.0.0.1 and `serve --forwarded-allow-ips` only);
+    None when there is none or what was forwarded is no IP address (``*``, a name): such
+    text is neither counted as an address nor written to the audit log as one."""
+    host = request.client.host if request.client else None
+    try:
+        ipaddress.ip_address(host or "")
+    except ValueError:
+        return None
+    return host
 
 
 def record_view(request: Request, kind: str) -> int:

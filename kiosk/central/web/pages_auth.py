@@ -35,8 +35,8 @@ async def login(request: Request) -> Response:
     form = await site.form(request, login=True)
     target = safe_next(str(form.get("next", "")))
     t = i18n.translator(site.lang(request))
-    client = client_address(request) or "?"
-    if not await run_in_threadpool(site.throttle.allow, client):
+    # counted as its failures are: an IPv6 client by its /64, a non-address as one unknown
+    if not await run_in_threadpool(site.throttle.allow, users.counted_as(client_address(request))):
         return await site.render(request, "login.html", status=429, next=target,
                            error=t("login.throttled"))
     name = str(form.get("name", "")).strip().lower()

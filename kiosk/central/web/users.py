@@ -65,6 +65,9 @@ HOLD_MINUTES = 60
 KNOWN_DAYS = 30
 EVERYWHERE = "*"
 """The address of a name's count of failures from all addresses (no client's address)."""
+UNKNOWN = "?"
+"""The address a client without an IP address is counted under (the throttle's as well):
+never EVERYWHERE, which a forwarded ``*`` would otherwise fill in three guesses."""
 
 
 @functools.cache
@@ -261,7 +264,7 @@ def authenticate(storage: Storage, name: str, password: str, *, address: str | N
       forgives none of the count from all addresses (the owner signing in must not give a
       guesser elsewhere a fresh allowance)."""
     now = now or dt.datetime.now(dt.UTC)
-    where = _counted_as(address)
+    where = counted_as(address)
     refused = UserError("account.wrong")
     # a name no account can have is not looked up nor counted: PostgreSQL refuses a NUL in
     # text, which failed the login page as the database's fault (review 43 F9)
@@ -360,17 +363,22 @@ first failure is older than its window ($4) starts again at one; the one that re
 limit ($5) locks until $6 and starts the count again from nought."""
 
 
-def _counted_as(address: str | None) -> str:
-    """The address a client's failures are counted under: an IPv6 one's /64, which a home
-    or a phone gets whole — its privacy addresses change daily, and a guesser holding one
-    has 2^64 to lock from — and "?" for a client without an address (as the throttle)."""
-    if address is None:
-        return "?"
+def counted_as(address: str | None) -> str:
+    """The address a client's failures and login attempts are counted under: an IPv6 one's
+    /64, which a home or a phone gets whole — its privacy addresses change daily, and a
+    guesser holding one has 2^64 to lock from and to try names from; an IPv4 one as itself,
+    also when written IPv4-mapped (``::ffff:192.0.2.1``, a dual-stack listener's; its /64
+    would be every IPv4 client's); :data:`UNKNOWN` for a client without an address or with
+    something else (a forwarded ``*``)."""
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(address or "")
     except ValueError:
-        return address
-    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else address
+        return UNKNOWN
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.IPv6Network((int(ip), 64), strict=False))
+    return str(ip)
 
 
 def _reserve(storage: Storage, name: str, address: str, now: dt.datetime,
