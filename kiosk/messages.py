@@ -1801,16 +1801,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "name|role|district|state|created"),
     "central.users.already_disabled": ("{name} đã bị khoá từ trước",
                                        "{name} was already disabled"),
-    "central.users.disabled": ("Đã khoá {name}: không đăng nhập được, các phiên đã kết thúc",
-                               "Disabled {name}: logins refused, sessions ended"),
+    "central.users.disabled": (
+        "Đã khoá {name}: không đăng nhập được, các phiên đã kết thúc, các trình duyệt đã "
+        "đăng nhập không còn được tin cậy",
+        "Disabled {name}: logins refused, sessions ended, the browsers it signed in on no "
+        "longer trusted"),
     "central.users.password_reset": (
-        "Đã đặt lại mật khẩu của {name}: hết tạm khoá, các phiên đã kết thúc",
-        "Password reset for {name}: lock lifted, sessions ended"),
-    "central.users.unlocked": ("Đã gỡ tạm khoá {name}: các lần sai mật khẩu đã được xoá",
-                               "Unlocked {name}: its wrong passwords forgotten"),
+        "Đã đặt lại mật khẩu của {name}: hết tạm khoá, các phiên đã kết thúc, các trình "
+        "duyệt đã đăng nhập không còn được tin cậy",
+        "Password reset for {name}: lock lifted, sessions ended, the browsers it signed in on "
+        "no longer trusted"),
+    "central.users.unlocked": (
+        "Đã gỡ tạm khoá {name}: các lần sai mật khẩu đã được xoá, các trình duyệt đã đăng "
+        "nhập không còn được tin cậy",
+        "Unlocked {name}: its wrong passwords forgotten, the browsers it signed in on no "
+        "longer trusted"),
     "central.users.not_locked": (
-        "{name} không bị tạm khoá; các lần sai mật khẩu đã được xoá",
-        "{name} was not locked; its wrong passwords forgotten"),
+        "{name} không bị tạm khoá; các lần sai mật khẩu đã được xoá, các trình duyệt đã "
+        "đăng nhập không còn được tin cậy",
+        "{name} was not locked; its wrong passwords forgotten, the browsers it signed in on "
+        "no longer trusted"),
     "central.users.password": ("Mật khẩu", "Password"),
     "central.users.again": ("Nhập lại", "Again"),
     "central.visits": ("lượt có mặt", "visits"),
@@ -3650,13 +3660,20 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "users.add": ("Thêm người dùng", "Add a user"),
     "users.added": ("Đã thêm {name}.", "{name} added."),
     "users.disable": ("Khoá", "Disable"),
-    "users.disabled": ("Đã khoá {name}; các phiên của người này đã kết thúc.",
-                       "{name} disabled; their sessions ended."),
+    "users.disabled": ("Đã khoá {name}; các phiên của người này đã kết thúc, các trình duyệt "
+                       "đã đăng nhập không còn được tin cậy.",
+                       "{name} disabled; their sessions ended, the browsers they signed in on "
+                       "no longer trusted."),
     "users.reset": ("Đặt lại mật khẩu", "Reset password"),
-    "users.reset_done": ("Đã đặt lại mật khẩu của {name}.", "{name}'s password was reset."),
+    "users.reset_done": ("Đã đặt lại mật khẩu của {name}; các trình duyệt đã đăng nhập không "
+                         "còn được tin cậy.",
+                         "{name}'s password was reset; the browsers they signed in on are no "
+                         "longer trusted."),
     "users.unlock": ("Gỡ tạm khoá", "Unlock"),
-    "users.unlocked": ("Đã gỡ tạm khoá {name}; các lần sai mật khẩu đã được xoá.",
-                       "{name} unlocked; the wrong passwords are forgotten."),
+    "users.unlocked": ("Đã gỡ tạm khoá {name}; các lần sai mật khẩu đã được xoá, các trình "
+                       "duyệt đã đăng nhập không còn được tin cậy.",
+                       "{name} unlocked; the wrong passwords are forgotten, the browsers it "
+                       "signed in on no longer trusted."),
     "users.refused": ("Không thực hiện được: {reason}", "Not done: {reason}"),
     "users.new_password": ("Mật khẩu mới", "New password"),
     # reports

@@ -881,6 +881,23 @@ MIGRATIONS: list[list[Statement]] = [
             made_at TEXT NOT NULL
         )""",
     ],
+    [
+        # v41: the browsers a name signed in on (OWASP's device cookie): each sign-in gives
+        # its browser a random id, kept here as its SHA-256 with the name, when it was
+        # given and the wrong passwords typed with it. A browser whose cookie is here spares
+        # that name's locks and hold; DEVICE_FAILURES wrong passwords, a year, a new
+        # password, a disabling or an unlock end that (kiosk.central.web.users). Before, the
+        # cookie was the name signed: one value for ever, never counted nor revoked.
+        """
+        CREATE TABLE IF NOT EXISTS login_devices (
+            id_hash TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX IF NOT EXISTS login_devices_name ON login_devices (name)",
+        "CREATE INDEX IF NOT EXISTS login_devices_issued ON login_devices (issued_at)",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kiosk.central.disclosure import client_address, not_personal
 from kiosk.central.web import i18n, users
-from kiosk.central.web.sessions import CSRF_COOKIE, DEVICE_COOKIE, DEVICE_DAYS, SESSION_COOKIE
+from kiosk.central.web.sessions import CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE
 from kiosk.central.web.site import (
     LANG_COOKIE,
     cookie_name,
@@ -41,21 +41,23 @@ async def login(request: Request) -> Response:
                            error=t("login.throttled"))
     name = str(form.get("name", "")).strip().lower()
     device = cookie_name(request, DEVICE_COOKIE)
-    known = site.sessions.device_name(request.cookies.get(device)) == name
+    shown = site.sessions.device_id(request.cookies.get(device))
     try:
         user = await run_in_threadpool(lambda: users.authenticate(
             site.storage, name, str(form.get("password", "")), address=client_address(request),
-            known_browser=known))
+            device=shown))
     except UserError as exc:
         error = (t("login.locked", until=t.time(exc.words.params["until"],
                                                  site.storage.calendar.zone))
                  if exc.words.code == "account.locked" else t("login.wrong"))
         return await site.render(request, "login.html", status=401, next=target, error=error)
     cookie = await run_in_threadpool(site.sessions.start, user)
+    browser = await run_in_threadpool(lambda: users.remember_browser(
+        site.storage, user.name, replacing=shown))
     response = RedirectResponse(target, status_code=303)
     set_cookie(request, response, cookie_name(request, SESSION_COOKIE), cookie)
-    set_cookie(request, response, device, site.sessions.device_cookie(user.name),
-               max_age=DEVICE_DAYS * 24 * 3600)
+    set_cookie(request, response, device, site.sessions.device_cookie(browser),
+               max_age=users.DEVICE_DAYS * 24 * 3600)
     # signed in, forms carry the session's token: the login form's cookie is done with
     delete_cookie(request, response, cookie_name(request, CSRF_COOKIE))
     return response

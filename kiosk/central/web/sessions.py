@@ -22,16 +22,15 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, Signer
+from itsdangerous import BadSignature, Signer, TimestampSigner
 
 from kiosk.central.storage import Storage
-from kiosk.central.web.users import User, get
+from kiosk.central.web.users import DEVICE_DAYS, User, get
 from kiosk.sync import protocol
 
 SESSION_COOKIE = "kc_session"
 CSRF_COOKIE = "kc_csrf"
 DEVICE_COOKIE = "kc_device"
-DEVICE_DAYS = 365
 CSRF_FIELD = "csrf_token"
 IDLE_MINUTES = 60
 MAX_HOURS = 12
@@ -61,7 +60,8 @@ class Sessions:
         self.storage = storage
         self.key = secret(storage)
         self._signer = Signer(self.key, salt="kiosk-central session")
-        self._device = Signer(self.key, salt="kiosk-central device")
+        # a new salt: the cookies of before (the name signed, for ever) are no longer valid
+        self._device = TimestampSigner(self.key, salt="kiosk-central device id")
 
     # -- sessions -------------------------------------------------------------------------
     def start(self, user: User) -> str:
@@ -105,16 +105,19 @@ class Sessions:
         return Session(id_hash, user)
 
     # -- device cookies -------------------------------------------------------------------
-    def device_cookie(self, name: str) -> str:
-        """The cookie a browser gets at a sign-in: it has signed in as ``name`` (OWASP's
-        device cookie, so that a hold of the name spares the owner's own browser)."""
-        return self._device.sign(name).decode()
+    def device_cookie(self, device: str) -> str:
+        """The cookie a browser gets at a sign-in: the random id it is known by
+        (:func:`kiosk.central.web.users.remember_browser`, OWASP's device cookie) and when it
+        was signed."""
+        return self._device.sign(device).decode()
 
-    def device_name(self, cookie: str | None) -> str | None:
-        """The name a device cookie says its browser signed in as; None if forged or none."""
+    def device_id(self, cookie: str | None) -> str | None:
+        """The id in a device cookie; None if none, forged, or signed over DEVICE_DAYS ago
+        (whatever the browser keeps: the centre decides)."""
         try:
-            return self._device.unsign(cookie).decode() if cookie else None
-        except BadSignature:
+            return (self._device.unsign(cookie, max_age=DEVICE_DAYS * 24 * 3600).decode()
+                    if cookie else None)
+        except BadSignature:  # SignatureExpired included
             return None
 
     def end_hash(self, id_hash: str) -> None:

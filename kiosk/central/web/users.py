@@ -30,7 +30,14 @@ name, known or not, so that a lock tells nothing of which names exist:
   same 20 an hour, and let anyone keep the owner out for ever. The owner keeps access from
   any address she signed in from before; from any other once the hold ends — which a steady
   ACCOUNT_FAILURES an hour renews without end — or once an administrator unlocks the name
-  (:func:`unlock`: ``kiosk-central users unlock``, the Users page).
+  (:func:`unlock`: ``kiosk-central users unlock``, the Users page);
+- a browser the owner signed in on keeps a device cookie (OWASP's): a random id given at
+  each sign-in (:func:`remember_browser`), kept in ``login_devices`` (schema v41) for
+  DEVICE_DAYS. With it her attempts for that name pass its locks and its hold — a stranger
+  at her address (an office's one public address) or a steady attack cannot keep her own
+  browser out — but each is counted in the cookie, which DEVICE_FAILURES wrong passwords, a
+  new password, a disabling or an unlock end: a copied cookie gives a guesser
+  DEVICE_FAILURES passwords, not an uncapped count past the locks.
 
 Each change to an account (added, disabled, a new password, unlocked) and each sign-in is
 written to the audit log in the change's own transaction, with who did it
@@ -42,8 +49,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import ipaddress
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +72,13 @@ WINDOW_MINUTES = 60
 ACCOUNT_FAILURES = 20
 HOLD_MINUTES = 60
 KNOWN_DAYS = 30
+DEVICE_FAILURES = 5
+"""Wrong passwords typed with one device cookie before it is trusted no more, for good: as
+many as one address gets before its lock, so a copied cookie is worth no more than a new
+address (once, not every LOCK_MINUTES), while the owner mistyping in her own browser loses
+only its trust, not her access (the locks then apply to her as to any browser)."""
+DEVICE_DAYS = 365
+"""How long a device cookie is trusted after the sign-in that gave it (browser and centre)."""
 EVERYWHERE = "*"
 """The address of a name's count of failures from all addresses (no client's address)."""
 UNKNOWN = "?"
@@ -153,7 +169,8 @@ def all_users(storage: Storage) -> list[User]:
 
 
 def disable(storage: Storage, name: str, *, by: audit.Actor) -> bool:
-    """Refuse the user's logins and end their sessions; False if unknown or already disabled.
+    """Refuse the user's logins, end their sessions and forget their browsers' device
+    cookies; False if unknown or already disabled.
 
     Written to the audit log (``user-disable``) with the change. Refused (UserError) for
     ``by`` themselves (an administrator signed in on the web would lock themselves out) and
@@ -179,11 +196,13 @@ def disable(storage: Storage, name: str, *, by: audit.Actor) -> bool:
             audit.append_account(storage, "user-disable", by=by,
                                  subject=_account(name, *disabled), tx=tx)
         storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = $1", (name,))
+        storage._execute(tx, _FORGET_BROWSERS, (name,))
     return disabled is not None
 
 
 def reset_password(storage: Storage, name: str, password: str, *, by: audit.Actor) -> None:
-    """New password, locks lifted (:func:`unlock`), every session of the user ended; written
+    """New password, locks lifted and device cookies revoked (:func:`unlock`), every session
+    of the user ended; written
     to the audit log (``user-password``: by whom, whose — never the password) with the
     change."""
     check_password(password)
@@ -200,10 +219,11 @@ def reset_password(storage: Storage, name: str, password: str, *, by: audit.Acto
 
 
 def unlock(storage: Storage, name: str, *, by: audit.Actor) -> bool:
-    """Lift the name's locks from every address and its hold, and forget its failures (the
-    addresses it signed in from stay known); whether it was locked or held. Written to the
-    audit log (``user-unlock``) with the change, locked or not: the owner locked out by a
-    stranger signs in again without a new password."""
+    """Lift the name's locks from every address and its hold, forget its failures, and
+    revoke its device cookies (one may be the stranger's, copied: the owner's browser gets a
+    new one at her next sign-in; the addresses it signed in from stay known); whether it was
+    locked or held. Written to the audit log (``user-unlock``) with the change, locked or
+    not: the owner locked out by a stranger signs in again without a new password."""
     with storage._transaction() as tx:
         account = storage._execute(tx, "UPDATE users SET role = role WHERE name = $1 "
                                        "RETURNING role, district", (name,)).fetchone()
@@ -217,10 +237,15 @@ def unlock(storage: Storage, name: str, *, by: audit.Actor) -> bool:
     return locked is not None
 
 
+_FORGET_BROWSERS = "DELETE FROM login_devices WHERE name = $1"
+"""Revoke every device cookie of a name: its browsers are trusted no more."""
+
+
 def _forget_failures(storage: Storage, tx: Any, name: str) -> None:
     """The name's count from all addresses first, as every transaction takes the name's rows
     (PostgreSQL's row locks: none waits on another in the other order), then its rows with
-    something to forget — never one the prune deletes, which would wait on it."""
+    something to forget — never one the prune deletes, which would wait on it; then its
+    device cookies (:data:`_FORGET_BROWSERS`)."""
     forget = ("UPDATE login_failures SET failures = 0, failed_at = NULL, locked_until = NULL "
               "WHERE name = $1 AND ")
     now = dt.datetime.now(dt.UTC)
@@ -230,15 +255,17 @@ def _forget_failures(storage: Storage, tx: Any, name: str) -> None:
                      (name, EVERYWHERE,
                       protocol.format_time(now - dt.timedelta(minutes=WINDOW_MINUTES)),
                       protocol.format_time(now)))
+    storage._execute(tx, _FORGET_BROWSERS, (name,))
 
 
 def authenticate(storage: Storage, name: str, password: str, *, address: str | None,
-                 known_browser: bool = False, now: dt.datetime | None = None) -> User:
+                 device: str | None = None, now: dt.datetime | None = None) -> User:
     """The user if ``password`` is theirs and the account is usable; UserError otherwise.
     A sign-in is written to the audit log (``sign-in``, from ``address``) with its decision:
-    no record, no sign-in. ``known_browser``: the browser shows a device cookie of this name
-    (it signed in as it before), so a hold spares it as it spares a known address — the
-    owner at a new address is not kept out for as long as a steady attack lasts.
+    no record, no sign-in. ``device``: the id of the device cookie the browser shows; one
+    this name was given and still trusts (:func:`_trusted`, which counts the attempt in it)
+    spares the attempt the name's locks and hold — the owner at a new address is not kept
+    out for as long as a steady attack lasts, nor by a stranger at her own address.
 
     The answer never says whether the name exists: an unknown name pays one verify (against
     a hash nobody's password matches) and has its failures counted and its locks like a
@@ -273,7 +300,8 @@ def authenticate(storage: Storage, name: str, password: str, *, address: str | N
         raise refused
     rows = storage._query(f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = $2",
                           (protocol.format_time(now), name))
-    read = _reserve(storage, name, where, now, known_browser)
+    trusted = device is not None and _trusted(storage, name, device, now)
+    read = _reserve(storage, name, where, now, trusted)
     if not rows or len(password) > MAX_PASSWORD:
         _verify(_argon2()[1], password[:MAX_PASSWORD])
         _count_failure(storage, name, where, now)
@@ -294,15 +322,21 @@ def authenticate(storage: Storage, name: str, password: str, *, address: str | N
         storage._execute(tx, "INSERT INTO login_failures (name, address) VALUES ($1, $2) "
                              "ON CONFLICT (name, address) DO UPDATE SET "
                              "failures = login_failures.failures", (name, where))
-        failures = _check_lock(_failures(storage, tx, name, where), now, known_browser)
+        seen = _failures(storage, tx, name, where)
+        failures = _check_lock(seen, now, trusted)
         disabled_at = storage._execute(tx, "SELECT disabled_at FROM users WHERE name = $1",
                                        (name,)).fetchone()[0]
         if disabled_at is not None:
             raise refused
         left = failures - read if failures >= read else failures
-        storage._execute(tx, "UPDATE login_failures SET failures = $1, locked_until = NULL, "
-                             "signed_in_at = $2 WHERE name = $3 AND address = $4",
-                         (left, protocol.format_time(now), name, where))
+        # only a trusted browser signs in where a lock is in force: it vouches for itself,
+        # not for the address, whose lock and count stay (the stranger at the owner's
+        # office gets no fresh allowance from her sign-in)
+        lock = seen.locked_until if _in_force(seen.locked_until, now) else None
+        storage._execute(tx, "UPDATE login_failures SET failures = $1, locked_until = $2, "
+                             "signed_in_at = $3 WHERE name = $4 AND address = $5",
+                         (failures if lock else left, lock, protocol.format_time(now), name,
+                          where))
         audit.append_account(storage, "sign-in", by=audit.Actor(name, "web", address),
                              subject=_account(name, user.role, user.district), tx=tx)
     return user
@@ -339,13 +373,21 @@ def _known(seen: _Failures, now: dt.datetime) -> bool:
 def _check_lock(seen: _Failures, now: dt.datetime, known_browser: bool = False) -> int:
     """Refuse a name locked from this address, or held against it (UserError
     ``account.locked``, until when); an expired lock is no lock, and the hold does not apply
-    to an address the name signed in from within KNOWN_DAYS nor to a known browser. The
-    failures counted here."""
-    known = known_browser or _known(seen, now)
-    for until in (seen.locked_until, None if known else seen.held_until):
-        if until and protocol.parse_time(until) > now:
+    to an address the name signed in from within KNOWN_DAYS. Neither applies to a browser
+    with a trusted device cookie of the name (``known_browser``): a stranger's guesses from
+    the owner's address would otherwise keep her own browser out. The failures counted
+    here."""
+    if known_browser:
+        return seen.failures
+    for until in (seen.locked_until, None if _known(seen, now) else seen.held_until):
+        if _in_force(until, now):
             raise UserError("account.locked", until=until)
     return seen.failures
+
+
+def _in_force(until: str | None, now: dt.datetime) -> bool:
+    """Whether a lock or hold ending at ``until`` (None: none) still holds at ``now``."""
+    return until is not None and protocol.parse_time(until) > now
 
 
 _COUNT = (
@@ -420,6 +462,44 @@ def _count_failure(storage: Storage, name: str, address: str, now: dt.datetime) 
     with storage._transaction() as tx:
         storage._execute(tx, _COUNT, (name, address, *_counting(now, MAX_FAILURES,
                                                                 LOCK_MINUTES)))
+
+
+def _trusted(storage: Storage, name: str, device: str, now: dt.datetime) -> bool:
+    """Whether ``device`` is a device cookie ``name`` was given within DEVICE_DAYS, not
+    revoked, with fewer than DEVICE_FAILURES attempts counted in it; if so this attempt is
+    counted in it before its verify, by the one statement that decides, so attempts made at
+    once with one copied cookie are trusted DEVICE_FAILURES times in all. A right password
+    replaces the cookie (:func:`remember_browser`); a wrong one stays counted."""
+    with storage._transaction() as tx:
+        return storage._execute(
+            tx, "UPDATE login_devices SET failures = failures + 1 WHERE id_hash = $1 AND "
+                "name = $2 AND failures < $3 AND issued_at > $4 RETURNING failures",
+            (_device_hash(device), name, DEVICE_FAILURES,
+             protocol.format_time(now - dt.timedelta(days=DEVICE_DAYS)))).fetchone() is not None
+
+
+def remember_browser(storage: Storage, name: str, *, replacing: str | None,
+                     now: dt.datetime | None = None) -> str:
+    """The id of a new device cookie for the browser that just signed in as ``name``, kept
+    as its SHA-256 (a copy of the database trusts no browser); the cookie it showed
+    (``replacing``) forgotten, so each sign-in starts a fresh count and a copy taken before
+    is no longer trusted. Cookies over DEVICE_DAYS old are forgotten here too."""
+    now = now or dt.datetime.now(dt.UTC)
+    device = secrets.token_urlsafe(32)
+    with storage._transaction() as tx:  # its own: holding no row while it waits on others
+        storage._execute(tx, "DELETE FROM login_devices WHERE issued_at <= $1",
+                         (protocol.format_time(now - dt.timedelta(days=DEVICE_DAYS)),))
+    with storage._transaction() as tx:
+        storage._execute(tx, "DELETE FROM login_devices WHERE id_hash = $1",
+                         (_device_hash(replacing or ""),))
+        storage._execute(tx, "INSERT INTO login_devices (id_hash, name, issued_at) "
+                             "VALUES ($1, $2, $3)",
+                         (_device_hash(device), name, protocol.format_time(now)))
+    return device
+
+
+def _device_hash(device: str) -> str:
+    return hashlib.sha256(device.encode()).hexdigest()
 
 
 _PRUNE = ("DELETE FROM login_failures WHERE coalesce(failed_at, '') < $1 "
