@@ -1674,6 +1674,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "keyboard-wedge scanners unavailable: {reason}"),
     "central.log.enrolment_refused": ("từ chối đăng ký trạm: {reason}",
                                       "enrolment refused: {reason}"),
+    "storage.upgrade_lock_room": (
+        "không nâng cấp được cơ sở dữ liệu: bảng khoá của PostgreSQL đầy (phải khoá cùng lúc "
+        "{needed} bảng, phân vùng và chỉ mục; max_locks_per_transaction = {setting}); đặt "
+        "max_locks_per_transaction = {enough} trong postgresql.conf, khởi động lại PostgreSQL "
+        "rồi chạy lại — chưa thay đổi gì",
+        "the database cannot be upgraded: PostgreSQL's lock table is full (it must lock "
+        "{needed} tables, partitions and indexes at once; max_locks_per_transaction = "
+        "{setting}); set max_locks_per_transaction = {enough} in postgresql.conf, restart "
+        "PostgreSQL and run again — nothing was changed"),
     "central.log.upgrade_waits": (
         "đang chờ một tiến trình khác nâng cấp cơ sở dữ liệu trung tâm xong (có thể mất vài "
         "phút với nhiều triệu lượt)",

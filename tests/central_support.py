@@ -214,7 +214,8 @@ def free_port() -> int:
 class PostgresServer:
     """A private PostgreSQL cluster in a temp dir, listening on 127.0.0.1 only."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, settings: str = "-c max_connections=60") -> None:
+        """``settings``: the server's ``-c`` options besides where it listens."""
         self.bin = bin_dir
         self.dir = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
         self.port = free_port()
@@ -227,7 +228,7 @@ class PostgresServer:
                   "-E", "UTF8", "--no-sync")
         self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w",
                   "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-                        f"-c fsync=off -c max_connections=60", "start")
+                        f"-c fsync=off {settings}", "start")
 
     def _run(self, tool: str, *args: str) -> None:
         subprocess.run([*self._as, str(self.bin / tool), *args], check=True,

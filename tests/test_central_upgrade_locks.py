@@ -22,7 +22,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from central_support import database_url, set_schema_version
+from central_support import PostgresServer, database_url, postgres_bin, set_schema_version
 from report_support import GenKiosk, World, load, wire_entry
 
 from kiosk.central import derivation
@@ -30,10 +30,13 @@ from kiosk.central.backends import open_storage
 from kiosk.central.postgres_storage import _LOCK_KEY
 from kiosk.central.registry import Checkpoint
 from kiosk.central.schema import MIGRATIONS, PERSON_KEYS_VERSION
+from kiosk.central.storage import StorageError
 from kiosk.sync import protocol
 
 KIOSK = GenKiosk("k1", "P1", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
 SCANNED = dt.datetime(2026, 11, 20, 3, 0, tzinfo=dt.UTC)
+DAYS = 300
+"""Day partitions of a centre whose upgrade a small lock table cannot hold."""
 
 
 def _centre_before_people_keys(tmp_path: Path) -> str:
@@ -93,8 +96,9 @@ def test_an_upgrade_waits_for_a_server_of_the_old_version_instead_of_deadlocking
     caplog.set_level(logging.WARNING, "kiosk.central")
     with psycopg.connect(db) as old_server:  # its ingest's transaction, as it ran it
         old_server.execute("UPDATE checkpoint_days SET scans = scans")
-        upgrade, outcome = _open_in_thread(db)
-        _until(lambda: _waiting(db, "Lock"), "the upgrade waits for the old server's row")
+        upgrade, outcome = _open_in_thread(db, busy_timeout=0.5, statement_timeout=0.5)
+        _until(lambda: _waiting(db, "Lock", for_at_least=2.0),
+               "the upgrade waits for the old server's row, past its usual limits")
         old_server.execute("INSERT INTO late_arrivals VALUES "
                            "('2026-10-02', '2026-10-01', 'P1', 3)")  # v37's shape
         old_server.commit()
@@ -107,16 +111,48 @@ def test_an_upgrade_waits_for_a_server_of_the_old_version_instead_of_deadlocking
             "SELECT * FROM late_arrivals")
 
 
-def test_a_command_started_during_an_upgrade_waits_for_it_beyond_the_usual_lock_wait(
+def test_a_command_started_during_an_upgrade_waits_for_it_beyond_the_usual_limits(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     db = database_url("postgresql", tmp_path)
     caplog.set_level(logging.WARNING, "kiosk.central")
     with psycopg.connect(db) as upgrading:
         upgrading.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-        report, outcome = _open_in_thread(db, busy_timeout=0.5)
+        report, outcome = _open_in_thread(db, busy_timeout=0.5, statement_timeout=0.5)
         _until(lambda: _waiting(db, "advisory", for_at_least=2.0),
-               "the report waits for the upgrade four times its lock wait")
+               "the report waits for the upgrade four times its lock and statement limits")
         upgrading.commit()
     report.join(60)
     assert outcome == {"version": str(len(MIGRATIONS))}
     assert "waiting for another process to finish upgrading the centre's database" in caplog.text
+
+
+def test_an_upgrade_its_servers_lock_table_has_no_room_for_says_what_to_raise(
+        tmp_path: Path) -> None:
+    """Years of day partitions: the upgrade takes every table, partition and index at once,
+    more than PostgreSQL's lock table holds. It is refused, undone, naming the setting and a
+    value that is enough (it ran out of shared memory, said as "busy, to be tried again",
+    and a server restarted on failure tried for ever)."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL binaries not installed")
+    server = PostgresServer(bin_dir, "-c max_connections=20 -c max_locks_per_transaction=10")
+    try:
+        db = server.create_database()
+        with open_storage(db) as storage:
+            with storage._connection() as conn:
+                storage.partitions.ensure(conn, [dt.date(2025, 1, 1) + dt.timedelta(days=n)
+                                                 for n in range(DAYS)])
+            with storage._transaction() as tx:
+                set_schema_version(storage, tx, PERSON_KEYS_VERSION - 1)
+        with pytest.raises(StorageError) as refused:
+            open_storage(db)
+        said = str(refused.value)
+        assert "PostgreSQL's lock table is full" in said
+        assert "max_locks_per_transaction = 10); set max_locks_per_transaction = " in said
+        assert "restart PostgreSQL and run again — nothing was changed" in said
+        assert "bảng khoá của PostgreSQL đầy" in said
+        with psycopg.connect(db) as conn:  # still at the version it was
+            assert conn.execute("SELECT value FROM central_meta WHERE key = 'schema_version'"
+                                ).fetchone() == (str(PERSON_KEYS_VERSION - 1),)
+    finally:
+        server.stop()

@@ -102,6 +102,8 @@ class PostgresStorage(Storage):
                     with conn.transaction():
                         self._migrate_once(conn, create)
                     break
+                except pg_errors.OutOfMemory as exc:
+                    raise self._lock_room_words(conn) from exc
                 except pg_errors.DeadlockDetected as exc:
                     # only while taking the tables, before any change: nothing to undo
                     if attempt == _MIGRATION_TRIES:
@@ -123,6 +125,7 @@ class PostgresStorage(Storage):
         and wanting another the upgrade already changed, deadlocked it after minutes of
         work; now the upgrade waits for it, or is refused before changing anything."""
         conn.execute("SET LOCAL lock_timeout = 0")
+        conn.execute("SET LOCAL statement_timeout = 0")  # waits, and may count every entry
         if not conn.execute("SELECT pg_try_advisory_xact_lock($1)", (_LOCK_KEY,)).fetchone()[0]:
             log.warning("%s", both("central.log.upgrade_waits"))
             conn.execute("SELECT pg_advisory_xact_lock($1)", (_LOCK_KEY,))
@@ -147,7 +150,6 @@ class PostgresStorage(Storage):
             except pg_errors.LockNotAvailable:
                 log.warning("%s", both("central.log.upgrade_waits_for_tables"))
                 conn.execute(lock)
-            conn.execute("SET LOCAL statement_timeout = 0")  # may rewrite or count every entry
             conn.execute("SET LOCAL work_mem = '256MB'")
         for migration in MIGRATIONS[version:]:
             for statement in statements(migration, _TYPES):
@@ -155,6 +157,21 @@ class PostgresStorage(Storage):
         conn.execute("INSERT INTO central_meta VALUES ('schema_version', $1) ON CONFLICT "
                      "(key) DO UPDATE SET value = excluded.value", (str(len(MIGRATIONS)),))
         self._migrated(conn, version)
+
+    @staticmethod
+    def _lock_room_words(conn: psycopg.Connection) -> StorageError:
+        """What to raise when an upgrade overflowed PostgreSQL's lock table: it takes every
+        table, partition and index of the centre in one transaction, and years of day
+        partitions ran out of shared memory, said as "busy, to be tried again" (a server
+        restarted on failure tried for ever)."""
+        needed, per_session, sessions = conn.execute(
+            "SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = "
+            "current_schema()::regnamespace AND relkind IN ('r', 'p', 'i', 'I')), "
+            "current_setting('max_locks_per_transaction')::int, "
+            "current_setting('max_connections')::int + "
+            "current_setting('max_prepared_transactions')::int").fetchone()
+        return StorageError("storage.upgrade_lock_room", needed=needed, setting=per_session,
+                            enough=max(per_session * 2, -(-needed * 3 // 2 // sessions)))
 
     # -- connections ----------------------------------------------------------------------
     def _configure(self, conn: psycopg.Connection) -> None:
