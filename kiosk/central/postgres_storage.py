@@ -124,11 +124,12 @@ class PostgresStorage(Storage):
         centre for itself: a server still running the old code, holding a row of one table
         and wanting another the upgrade already changed, deadlocked it after minutes of
         work; now the upgrade waits for it, or is refused before changing anything."""
-        conn.execute("SET LOCAL lock_timeout = 0")
-        conn.execute("SET LOCAL statement_timeout = 0")  # waits, and may count every entry
         if not conn.execute("SELECT pg_try_advisory_xact_lock($1)", (_LOCK_KEY,)).fetchone()[0]:
             log.warning("%s", both("central.log.upgrade_waits"))
+            conn.execute("SET LOCAL lock_timeout = 0")
+            conn.execute("SET LOCAL statement_timeout = 0")
             conn.execute("SELECT pg_advisory_xact_lock($1)", (_LOCK_KEY,))
+            self._limits(conn, "LOCAL ")  # the usual limits for what follows
         if not create and conn.execute("SELECT to_regclass('central_meta')").fetchone()[0] is None:
             raise StorageError("storage.no_schema", where=without_password(self.url))
         conn.execute("CREATE TABLE IF NOT EXISTS central_meta "
@@ -138,7 +139,9 @@ class PostgresStorage(Storage):
         version = int(row[0]) if row else 0
         if version > len(MIGRATIONS):
             raise StorageError("storage.schema_newer", version=version, ours=len(MIGRATIONS))
-        if version < len(MIGRATIONS):
+        if version < len(MIGRATIONS):  # waits for the tables, and may count every entry
+            conn.execute("SET LOCAL lock_timeout = 0")
+            conn.execute("SET LOCAL statement_timeout = 0")
             tables = [name for (name,) in conn.execute(
                 "SELECT format('%I', relname) FROM pg_class WHERE relnamespace = "
                 "current_schema()::regnamespace AND relkind IN ('r', 'p') AND NOT "
@@ -175,8 +178,7 @@ class PostgresStorage(Storage):
 
     # -- connections ----------------------------------------------------------------------
     def _configure(self, conn: psycopg.Connection) -> None:
-        conn.execute(f"SET statement_timeout = '{self.statement_timeout}'")
-        conn.execute(f"SET lock_timeout = '{int(self.busy_timeout * 1000)}ms'")
+        self._limits(conn)
         # psycopg prepares a statement run five times; a generic plan would then ignore the
         # values that choose the day partitions and the index (a trace's reads took 0.5 s
         # instead of 1 ms): plan each execution for its own values.
@@ -185,6 +187,12 @@ class PostgresStorage(Storage):
         # partitions, whose estimated cost still crosses jit_above_cost: a trace's read of a
         # busy checkpoint took 0.7 s of which 0.6 s compiling.
         conn.execute("SET jit = off")
+
+    def _limits(self, conn: psycopg.Connection, scope: str = "") -> None:
+        """A statement's time and lock wait limits (``scope`` "LOCAL ": again, for the rest
+        of the transaction, after a wait without them)."""
+        conn.execute(f"SET {scope}statement_timeout = '{self.statement_timeout}'")
+        conn.execute(f"SET {scope}lock_timeout = '{int(self.busy_timeout * 1000)}ms'")
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection]:
