@@ -1930,6 +1930,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "lượt); số liệu và báo cáo không đổi",
         "Erased names, document numbers, phones and birth dates of entries before {cutoff} "
         "({count} entries); counts and reports unchanged"),
+    "central.trace_limit": ("Giới hạn truy vết: {limit} lần mỗi giờ cho mỗi người dùng",
+                            "Trace limit: {limit} an hour per user"),
+    "central.trace_unlimited": ("Giới hạn truy vết: không giới hạn", "Trace limit: none"),
     "central.retention.raw": ("Dữ liệu thô", "Raw entries"),
     "central.retention.identities": (
         "Thông tin cá nhân (tên, số giấy tờ, điện thoại, ngày sinh)",
@@ -2574,6 +2577,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # -- the audit log's refusals (kiosk.central.audit) and enrolling kiosks at the centre
     "audit.reason_required": ("lý do: bắt buộc, ví dụ số ca bệnh 'ca bệnh F0-1234'",
                               "reason: required, e.g. the case number 'ca bệnh F0-1234'"),
+    "audit.trace_reason": (
+        "lý do truy vết: cần số ca bệnh hoặc số phiếu, ít nhất {min} ký tự và có chữ số, ví dụ "
+        "'ca bệnh F0-1234'",
+        "trace reason: the case or ticket number, at least {min} characters with a digit, e.g. "
+        "'ca bệnh F0-1234'"),
     "audit.reason_long": ("lý do: tối đa {max} ký tự", "reason: at most {max} characters"),
     "audit.reason_nul": ("lý do: chứa ký tự NUL, không ghi được vào nhật ký",
                          "reason: holds a NUL character, which the log cannot record"),
@@ -2628,6 +2636,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "trace.whom": (
         "truy vết ai: cho đúng một trong số giấy tờ, mã quét, hoặc họ tên kèm năm sinh",
         "whom: give exactly one of a document number, a payload, or a name with a birth year"),
+    "trace.too_many": (
+        "đã đến giới hạn truy vết ({limit} lần mỗi giờ): hãy đợi, hoặc nhờ quản trị viên nâng "
+        "giới hạn (kiosk-central trace-limit); lần bị từ chối này đã được ghi vào nhật ký",
+        "trace limit reached ({limit} an hour): wait, or ask an administrator to raise it "
+        "(kiosk-central trace-limit); this refusal is recorded in the audit log"),
+    "trace.name_many": (
+        "họ tên và năm sinh này khớp {people} người (quá {max}): chưa ai được hiện; hãy thu hẹp "
+        "bằng số giấy tờ hoặc khoảng thời gian ngắn hơn, hoặc xác nhận truy vết tất cả",
+        "this name and birth year match {people} people (more than {max}): none is shown; "
+        "narrow it with a document number or a shorter period, or confirm tracing them all"),
+    "trace.all_named_bool": ("all_named: cần true hoặc false", "all_named: expected true or false"),
     "trace.tracer_needed": ("cần một người dùng đã đăng nhập có vai trò truy vết",
                             "a signed-in user with the tracer role is needed"),
     "trace.not_json": ("nội dung: không phải JSON", "body: not JSON"),
@@ -3723,6 +3742,10 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "tracing.margin": ("Biên thời gian (phút)", "Margin (minutes)"),
     "tracing.reason": ("Lý do (mã ca bệnh), bắt buộc", "Reason (case number), required"),
     "tracing.run": ("Truy vết", "Trace"),
+    "tracing.reason_hint": ("Số ca bệnh hoặc số phiếu, có chữ số, ví dụ F0-1234",
+                            "The case or ticket number, with a digit, e.g. F0-1234"),
+    "tracing.all_named": ("Truy vết cả {people} người (mỗi người được ghi vào nhật ký)",
+                          "Trace all {people} people (each is recorded in the audit log)"),
     "tracing.visits": ("Nơi đã đến", "Visits"),
     "tracing.contacts": ("Người tiếp xúc", "Contacts"),
     "tracing.export": ("Xuất", "Export"),
@@ -3809,6 +3832,9 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "audit.kind.user-unlock": ("Gỡ tạm khoá tài khoản", "Account unlocked"),
     "audit.kind.sign-in": ("Đăng nhập", "Signed in"),
     "audit.kind.checkpoint": ("Thay đổi điểm quét trong danh mục", "Registry point changed"),
+    "audit.kind.trace-refused": ("Truy vết bị từ chối (quá giới hạn mỗi giờ)",
+                                 "Trace refused (hourly limit)"),
+    "audit.kind.trace-limit": ("Đổi giới hạn truy vết mỗi giờ", "Hourly trace limit changed"),
     "audit.where": ("Từ địa chỉ", "From address"),
     "audit.note": ("Mỗi lần truy vết, mỗi lần xem trang có họ tên hoặc số giấy tờ, mỗi thay "
                    "đổi tài khoản và mỗi lần đăng nhập đều được ghi lại, kể cả lần xem trang "

@@ -697,7 +697,7 @@ def catch_up(url: str, sent: int) -> dict[str, Any]:
         second = measured(lambda: reports.daily(storage, today))
         trace = measured(lambda: trace_service.run(
             storage, trace_service.Request(document="001099000123"), actor="bench",
-            reason="bench", channel="cli", address=None))
+            reason="bench F0-1", channel="cli", address=None))
     if not derived == left == sent:
         raise SystemExit(f"the report derived {derived:,} entries, {left:,} were pending, "
                          f"{sent:,} sent")

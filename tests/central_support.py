@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from kiosk.central.schema import LATE_AFTER_REPORT_VERSION
+from kiosk.central.schema import LATE_AFTER_REPORT_VERSION, MIGRATIONS
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
@@ -371,13 +371,20 @@ def database_url(engine: str, folder: Path) -> str:
     return url
 
 
+DISCLOSED_VERSION = next(n for n, statements in enumerate(MIGRATIONS, 1) if any(
+    "ADD COLUMN disclosed" in str(statement) for statement in statements))
+"""The schema version from which a trace's audit record names whom it showed (v42)."""
+
+
 def set_schema_version(storage: Any, tx: Any, version: int) -> None:
     """Record in ``tx`` that ``storage``'s database is at schema ``version``, each engine in
     its own way, for a test that takes it back to an older version (it undoes the later
-    migrations' statements itself, but v38's, :func:`undo_late`, undone here): opened next,
-    it is migrated from there."""
+    migrations' statements itself, but v38's (:func:`undo_late`) and v42's, undone here):
+    opened next, it is migrated from there."""
     if version < LATE_AFTER_REPORT_VERSION:
         undo_late(storage, tx)
+    if version < DISCLOSED_VERSION:  # v42: added again when migrated
+        storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN disclosed")
     if storage.postgresql:
         storage._execute(tx, "UPDATE central_meta SET value = $1 WHERE key = 'schema_version'",
                          (str(version),))

@@ -386,7 +386,7 @@ def test_an_entry_id_millennia_off_its_scan_breaks_no_derivation_nor_trace(
         assert derivation.backlog(storage).set_aside == 0
         report = trace_service.run(storage, trace_service.Request(
             document=number(1), start=at.date() - dt.timedelta(days=1),
-            end=now.date() + dt.timedelta(days=1)), actor="t@c", reason="a case",
+            end=now.date() + dt.timedelta(days=1)), actor="t@c", reason="case F0-1",
             channel="cli", address=None)
         assert len(report["visits"]) == 1
 

@@ -730,6 +730,7 @@ def test_a_v23_database_lets_a_name_said_by_a_kiosk_clock_ahead_go_with_the_peri
             undo_late(storage, tx)  # v38
             undo_duplicates(storage, tx)  # v31
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
+            storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN disclosed")  # v42
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_contacts")
             storage._execute(tx, "ALTER TABLE kiosk_health DROP COLUMN uploads_paused")  # v27
             storage._execute(tx, "ALTER TABLE batches DROP COLUMN past_retention")  # v26
@@ -846,6 +847,7 @@ def test_a_scan_ahead_sent_with_one_timed_at_1970_still_goes_with_the_period(
                 undo_late(storage, tx)  # v38
                 undo_duplicates(storage, tx)  # v31
                 storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
+                storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN disclosed")  # v41
                 storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_contacts")
                 storage._execute(tx, "ALTER TABLE kiosk_health DROP COLUMN uploads_paused")  # v27
                 storage._execute(tx, "ALTER TABLE batches DROP COLUMN past_retention")

@@ -278,6 +278,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(db: str)
             undo_late(storage, tx)  # v38
             undo_duplicates(storage, tx)  # v31
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
+            storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN disclosed")  # v42
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_contacts")
             storage._execute(tx, "ALTER TABLE kiosk_health DROP COLUMN uploads_paused")  # v27
             storage._execute(tx, "ALTER TABLE batches DROP COLUMN past_retention")  # v26
@@ -289,7 +290,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(db: str)
                                  "WHERE key = 'schema_version'")
     with open_storage(db) as storage:
         assert storage._query("SELECT value FROM central_meta WHERE key = 'schema_version'"
-                              ) == [(str(len(MIGRATIONS)),)] == [("41",)]
+                              ) == [(str(len(MIGRATIONS)),)] == [("42",)]
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
             (scan["subject_key"], storage.calendar.day_of(NOW - dt.timedelta(days=1))
              .isoformat(), scan["match_key"])]

@@ -5,7 +5,9 @@ Three kinds of record share one numbered log (the ``audit_log`` table, schema v9
 second degree since v29):
 
 - ``trace``: a contact trace (CLI, dashboard, API, or its export), written by
-  :func:`kiosk.central.trace_service.run` with its reason and counts;
+  :func:`kiosk.central.trace_service.run` with its reason, counts and whom it disclosed (since
+  v42: each person found and each contact by :func:`person_mark`); ``trace-refused``: one
+  refused because its user had reached the hourly limit (:data:`REFUSAL_KINDS`);
 - a view (:data:`VIEW_KINDS`): a page, download or listing that shows names or document
   numbers, written by the dashboard's :func:`kiosk.central.web.disclosure.shows_personal_data`
   marker and by ``kiosk-central audit list`` itself;
@@ -35,7 +37,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import hashlib
 import socket
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -49,8 +53,12 @@ if TYPE_CHECKING:
 
 COLUMNS = ("seq", "at", "kind", "actor", "channel", "address", "subject", "reason",
            "period_from", "period_to", "visits", "contacts", "second_degree",
-           "second_contacts")
+           "second_contacts", "disclosed")
 TRACE = "trace"
+REFUSAL_KINDS = {
+    "trace-refused": "a trace refused, its user having reached the hourly trace limit (whom "
+                     "as asked, the reason; kiosk-central trace-limit)",
+}
 VIEW_KINDS = {
     "audit-log": "the audit log itself (it names whom each trace was about)",
 }
@@ -68,6 +76,8 @@ ACTION_KINDS = {
     "purge": "a retention purge about to run: its periods and cutoffs (kiosk-central purge; "
              "a period shorter than the setting needs a reason)",
     "purge-done": "what a retention purge removed and erased (after its purge record)",
+    "trace-limit": "the hourly limit of traces per dashboard or API user changed "
+                   "(kiosk-central trace-limit)",
 }
 ACCOUNT_KINDS = {
     "user-add": "a dashboard account added, with its role and district (kiosk-central users "
@@ -85,8 +95,13 @@ REGISTRY_KINDS = {
                   "close, import); its district decides which district officers see its "
                   "numbers",
 }
-KINDS = (TRACE, *VIEW_KINDS, *ACTION_KINDS, *ACCOUNT_KINDS, *REGISTRY_KINDS)
+KINDS = (TRACE, *REFUSAL_KINDS, *VIEW_KINDS, *ACTION_KINDS, *ACCOUNT_KINDS, *REGISTRY_KINDS)
 MAX_REASON = 500
+MIN_TRACE_REASON = 4
+"""A trace's reason is at least this long and holds an ASCII digit: a case or ticket number
+(``F0-1234``, ``ca bệnh 17``), which the log is later read by; "abc" or "test" is refused."""
+MARK_CHARS = 16
+"""Hex digits of a :func:`person_mark`: 64 bits, no two of a province's people alike."""
 MAX_SUBJECT = 1000
 
 
@@ -120,6 +135,9 @@ class Record:
     second_contacts: int | None
     """A trace: the people its second degree named beyond its contacts, each once
     (:func:`kiosk.central.trace_formats.second_degree_people`)."""
+    disclosed: str | None = None
+    """A trace: the :func:`person_mark` of everyone it showed — the people found, each
+    contact, the second degree's — space-separated (None: recorded before v42)."""
 
 
 @dataclass(frozen=True)
@@ -151,12 +169,66 @@ def check_reason(reason: str | None) -> str:
     return text
 
 
+def check_trace_reason(reason: str | None) -> str:
+    """A trace's reason as recorded: :func:`check_reason`, and a case reference
+    (:data:`MIN_TRACE_REASON`) — the one rule of the CLI, the API and the Tracing page."""
+    text = check_reason(reason)
+    if len(text) < MIN_TRACE_REASON or not any("0" <= c <= "9" for c in text):
+        raise AuditError("audit.trace_reason", min=MIN_TRACE_REASON)
+    return text
+
+
+def person_mark(key: str) -> str:
+    """How the log names a person a trace showed: a hash of the key tracing knows them by
+    (a match key ``m:<last 6 digits>|<folded name>|<birth year>``, a ``doc:`` number, …),
+    not the key. The log is kept forever, past the data's retention; the mark tells a
+    reader nothing, yet whoever holds a person's card can compute it
+    (:func:`marks_of_document`) and ask which traces showed them (``audit list
+    --disclosed``)."""
+    return "p:" + hashlib.blake2b(key.encode(), digest_size=MARK_CHARS // 2).hexdigest()
+
+
+def marks_of_document(storage: Storage, document: str, name: str | None = None,
+                      birth_year: str | None = None) -> set[str]:
+    """The marks a holder of this document may have been shown under: its ``doc:`` key,
+    every match key stored with it while its scans are held, and — with the name and birth
+    year on the card — the match key its codes carry, which outlives the scans."""
+    from kiosk.central.trace_queries import StorageSource
+    from kiosk.payloads.identity import document_key, make_match_key
+
+    key = document_key(document)
+    keys = {key, *StorageSource(storage, wait=0).document_codes(key)}
+    if name and birth_year:
+        keys.add(make_match_key(key[4:], name, birth_year) or key)
+    return {person_mark(k) for k in keys}
+
+
 def append_trace(storage: Storage, *, actor: str, channel: str, address: str | None,
                  reason: str, subject: str, period_from: str, period_to: str, visits: int,
-                 contacts: int, second_degree: int, second_contacts: int) -> int:
-    """Record one trace; its sequence number."""
-    return _append(storage, TRACE, actor, channel, address, subject, check_reason(reason),
-                   period_from, period_to, visits, contacts, second_degree, second_contacts)
+                 contacts: int, second_degree: int, second_contacts: int,
+                 disclosed: Iterable[str]) -> int:
+    """Record one trace and the keys of everyone it showed (as marks); its number."""
+    marks = " ".join(sorted({person_mark(k) for k in disclosed}))
+    return _append(storage, TRACE, actor, channel, address, subject,
+                   check_trace_reason(reason), period_from, period_to, visits, contacts,
+                   second_degree, second_contacts, marks)
+
+
+def append_refused_trace(storage: Storage, *, actor: str, channel: str, address: str | None,
+                         reason: str, subject: str) -> int:
+    """Record a trace refused by the hourly limit, so admins see who kept asking; its
+    number."""
+    return _append(storage, "trace-refused", actor, channel, address, subject[:MAX_SUBJECT],
+                   check_trace_reason(reason), None, None, None, None, None, None, None)
+
+
+def traces_since(storage: Storage, actor: str, since: dt.datetime) -> int:
+    """How many traces (exports included) ``actor`` was answered since ``since``."""
+    from kiosk.sync import protocol
+
+    return storage._query(
+        "SELECT count(*) FROM audit_log WHERE kind = 'trace' AND actor = $1 AND at >= $2",
+        (actor, protocol.format_time(since)))[0][0]
 
 
 def append_view(storage: Storage, kind: str, *, actor: str, channel: str,
@@ -165,7 +237,7 @@ def append_view(storage: Storage, kind: str, *, actor: str, channel: str,
     if kind not in VIEW_KINDS:
         raise AuditError("audit.bad_kind", kind=repr(kind), known=", ".join(VIEW_KINDS))
     return _append(storage, kind, actor, channel, address, subject[:MAX_SUBJECT], None, None,
-                   None, None, None, None, None)
+                   None, None, None, None, None, None)
 
 
 def append_action(storage: Storage, kind: str, *, actor: str, channel: str,
@@ -180,7 +252,7 @@ def append_action(storage: Storage, kind: str, *, actor: str, channel: str,
         raise AuditError("audit.bad_kind", kind=repr(kind), known=", ".join(ACTION_KINDS))
     return _append(storage, kind, actor, channel, address, subject[:MAX_SUBJECT],
                    None if reason is None else check_reason(reason), None, None, None, None,
-                   None, None, tx=tx)
+                   None, None, None, tx=tx)
 
 
 def append_account(storage: Storage, kind: str, *, by: Actor, subject: str, tx: Any) -> int:
@@ -189,14 +261,14 @@ def append_account(storage: Storage, kind: str, *, by: Actor, subject: str, tx: 
     if kind not in ACCOUNT_KINDS:
         raise AuditError("audit.bad_kind", kind=repr(kind), known=", ".join(ACCOUNT_KINDS))
     return _append(storage, kind, by.name, by.channel, by.address, subject[:MAX_SUBJECT],
-                   None, None, None, None, None, None, None, tx=tx)
+                   None, None, None, None, None, None, None, None, tx=tx)
 
 
 def append_checkpoint(storage: Storage, *, by: Actor, subject: str, tx: Any) -> int:
     """Record a change of a point in the registry (``checkpoint``) in its own transaction
     ``tx``: there if and only if the change is; its number."""
     return _append(storage, "checkpoint", by.name, by.channel, by.address,
-                   subject[:MAX_SUBJECT], None, None, None, None, None, None, None, tx=tx)
+                   subject[:MAX_SUBJECT], None, None, None, None, None, None, None, None, tx=tx)
 
 
 def _append(storage: Storage, *values: Any, tx: Any = None) -> int:
@@ -212,11 +284,15 @@ def _append(storage: Storage, *values: Any, tx: Any = None) -> int:
 
 
 def records(storage: Storage, *, limit: int = 100, actor: str | None = None,
-            kind: str | None = None) -> list[Record]:
-    """The latest records first, of one actor and/or one kind if given."""
+            kind: str | None = None, marks: Iterable[str] = ()) -> list[Record]:
+    """The latest records first, of one actor and/or one kind if given, and with ``marks``
+    only the traces that showed one of them (:func:`person_mark`)."""
     params = Params()
     where = [f"{column} = {params.add(value)}"
              for column, value in (("actor", actor), ("kind", kind)) if value]
+    shown = [f"' ' || disclosed || ' ' LIKE {params.add(f'% {mark} %')}" for mark in marks]
+    if shown:
+        where.append(f"({' OR '.join(shown)})")
     sql = f"SELECT {', '.join(COLUMNS)} FROM audit_log"
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -230,7 +306,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         # the log names whom each trace was about: reading it is itself a disclosure
         append_view(storage, "audit-log", actor=command_actor(), channel="cli",
                     address=None, subject=_listing(args))
-        found = records(storage, limit=args.limit, actor=args.actor, kind=args.kind)
+        marks = (marks_of_document(storage, args.disclosed, args.name, args.birth_year)
+                 if args.disclosed else ())
+        found = records(storage, limit=args.limit, actor=args.actor, kind=args.kind,
+                        marks=marks)
     if not listed(found, as_json=args.json, none="central.audit_empty"):
         return 0
     for r in found:
@@ -258,7 +337,9 @@ def _second_degree(record: Record) -> str:
 
 def _listing(args: argparse.Namespace) -> str:
     shown = " ".join(f"--{name} {value}" for name, value in
-                     (("actor", args.actor), ("kind", args.kind), ("limit", args.limit))
+                     (("actor", args.actor), ("kind", args.kind), ("limit", args.limit),
+                      ("disclosed", args.disclosed), ("name", args.name),
+                      ("birth-year", args.birth_year))
                      if value)
     return f"kiosk-central audit list {shown}".strip()
 
@@ -275,7 +356,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         **examples("kiosk-central audit list",
                    "kiosk-central audit list --kind trace --actor root@centre --json",
                    "kiosk-central audit list --kind audit-log --limit 20",
-                   "kiosk-central audit list --kind purge-done   # what each purge removed"))
+                   "kiosk-central audit list --kind purge-done   # what each purge removed",
+                   "kiosk-central audit list --disclosed 079012345678 --name 'Nguyễn Văn An' "
+                   "--birth-year 1990   # who was shown this person"))
     lst.add_argument("--limit", type=whole_number_argument("--limit"),
                      default=100, help="records shown (default 100)")
     lst.add_argument("--actor", help="only this user's records (a dashboard user, or "
@@ -285,5 +368,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                           + ", ".join(f"{k} ({v})" for k, v in
                                       {**VIEW_KINDS, **ACTION_KINDS, **ACCOUNT_KINDS,
                                        **REGISTRY_KINDS}.items()))
+    lst.add_argument("--disclosed", metavar="DOCUMENT",
+                     help="only the traces that showed this document's holder, found or as "
+                          "a contact (a person's request: who was shown my data?)")
+    lst.add_argument("--name", help="with --disclosed: the name on the card, so that traces "
+                                    "are found after its scans were purged")
+    lst.add_argument("--birth-year", help="with --disclosed and --name: the card's birth year")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_list)

@@ -898,6 +898,13 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE INDEX IF NOT EXISTS login_devices_name ON login_devices (name)",
         "CREATE INDEX IF NOT EXISTS login_devices_issued ON login_devices (issued_at)",
     ],
+    [
+        # v42: whom a trace showed, in its audit record (kiosk.central.audit.person_mark):
+        # a hash of each person found's and each contact's key, so that "who was shown my
+        # data?" can be answered (`audit list --disclosed`). NULL for the other kinds and
+        # for the traces recorded before. No default: added without rewriting the log.
+        "ALTER TABLE audit_log ADD COLUMN disclosed TEXT",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38

@@ -39,7 +39,7 @@ def request_from(body: Any) -> trace_service.Request:
     if not isinstance(body, dict):
         raise tracing.TraceError("trace.not_object")
     unknown = set(body) - {"document", "payload_b64", "name", "birth_year", "from", "to",
-                           "reason", *_SETTINGS}
+                           "reason", "all_named", *_SETTINGS}
     if unknown:
         raise tracing.TraceError("trace.unknown_field", field=sorted(unknown)[0])
     payload, encoded = None, body.get("payload_b64")
@@ -73,9 +73,12 @@ def request_from(body: Any) -> trace_service.Request:
     if any(v is not None and not isinstance(v, str)  # the reason too: audit reads a text
            for v in (*texts.values(), body.get("reason"))):
         raise tracing.TraceError("trace.strings")
+    all_named = body.get("all_named", False)
+    if type(all_named) is not bool:  # not 1, "yes" or "false": a confirmation is said plainly
+        raise tracing.TraceError("trace.all_named_bool")
     return trace_service.Request(payload=payload, start=times.get("from"),
                                  end=times.get("to"), policy=tracing.Policy(**settings),
-                                 **texts)
+                                 all_named=all_named, **texts)
 
 
 def add_trace_route(app: FastAPI, storage: Storage, tracer_of: TracerOf) -> None:
@@ -98,7 +101,7 @@ def add_trace_route(app: FastAPI, storage: Storage, tracer_of: TracerOf) -> None
                 reason=body.get("reason") or "", channel="api",
                 address=client_address(request))
         except (tracing.TraceError, audit.AuditError) as exc:
-            return JSONResponse(refusal_body(exc), status_code=422)
+            return JSONResponse(refusal_body(exc), status_code=trace_service.refusal_status(exc))
         # a StorageError is answered by the dashboard's handler (kiosk.central.web.mount):
         # why to an administrator, to a tracer only the generic words (no file, no disk)
         return JSONResponse(answer, headers={"Cache-Control": "no-store"})  # it names people

@@ -15,6 +15,7 @@ from typing import Any
 
 from kiosk.central.derivation_commands import deriving_first, not_derived
 from kiosk.central.sheets import FORMATS
+from kiosk.central.trace_service import MAX_NAMED, TRACES_PER_HOUR
 from kiosk.commandline import (
     EXIT_USAGE,
     ArgumentRefused,
@@ -26,6 +27,7 @@ from kiosk.commandline import (
     payload_argument,
     refuse_empty_centre,
     terminal_text,
+    whole_number_argument,
 )
 from kiosk.messages import both
 from kiosk.private_files import OutputExists, replace_file
@@ -84,7 +86,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
             request = trace_service.Request(
                 document=args.document, payload=args.payload, name=args.name,
                 birth_year=args.birth_year, start=_local(args.start, calendar.zone),
-                end=_local(args.end, calendar.zone), policy=policy)
+                end=_local(args.end, calendar.zone), policy=policy,
+                all_named=args.all_named)
             deriving_first(storage)  # a file handed on: every entry it can count
             report = trace_service.run(storage, request, actor=audit.command_actor(),
                                        reason=args.reason, channel="cli", address=None,
@@ -154,6 +157,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     whom.add_argument("--name", help="họ tên / name, with --birth-year (weaker match: manual "
                                      "entries carry no birth date)")
     trace.add_argument("--birth-year", help="năm sinh / birth year, with --name")
+    trace.add_argument("--all-named", action="store_true",
+                       help="with --name: trace everyone it matches even when more than "
+                            f"{MAX_NAMED} people (otherwise only their number is said)")
     trace.add_argument("--from", dest="start", type=moment_argument, metavar="DAY|TIME",
                        help="first local day (YYYY-MM-DD) or time (default: 14 days back)")
     trace.add_argument("--to", dest="end", type=moment_argument, metavar="DAY|TIME",
@@ -176,5 +182,39 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                        help="write to FILE (default: stdout)")
     trace.add_argument("--force", action="store_true", help="replace an existing -o file")
     trace.add_argument("--reason", required=True,
-                       help="lý do / reason, e.g. the case number (recorded in the audit log)")
+                       help="lý do / reason: the case or ticket number, at least 4 characters "
+                            "with a digit (recorded in the audit log)")
     trace.set_defaults(func=cmd_trace)
+    limit = subparsers.add_parser(
+        "trace-limit", parents=[common],
+        help="show or set how many traces a dashboard or API user is answered an hour",
+        **examples("kiosk-central trace-limit",
+                   "kiosk-central trace-limit 60 --reason \"outbreak F0-1234\"",
+                   "kiosk-central trace-limit 0 --reason \"…\"   # no limit"))
+    limit.add_argument("per_hour", nargs="?", type=whole_number_argument("per_hour"),
+                       help=f"traces (exports included) per user in any hour (default "
+                            f"{TRACES_PER_HOUR}; 0: no limit)")
+    limit.add_argument("--reason", help="why (required for a change; written to the audit "
+                                        "log before it takes effect)")
+    limit.set_defaults(func=cmd_trace_limit)
+
+
+def cmd_trace_limit(args: argparse.Namespace) -> int:
+    """Show the limit, or change it: a safeguard, so the change says why in the log first."""
+    from kiosk.central import audit, trace_service
+
+    with open_central(args.db) as storage:
+        now = trace_service.traces_per_hour(storage)
+        if args.per_hour is not None and args.per_hour != now:
+            try:
+                audit.append_action(storage, "trace-limit", actor=audit.command_actor(),
+                                    channel="cli", address=None, reason=args.reason or "",
+                                    subject=f"{trace_service.LIMIT_SETTING} {now} → "
+                                            f"{args.per_hour}")
+            except audit.AuditError as exc:
+                print(f"{both('central.refused')}: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            storage.set_setting(trace_service.LIMIT_SETTING, str(args.per_hour))
+            now = args.per_hour
+    print(both("central.trace_limit", limit=now) if now else both("central.trace_unlimited"))
+    return 0

@@ -1,7 +1,10 @@
 """One trace, start to finish: whom and when as asked → the answer, recorded in the audit log.
 
 The CLI (``kiosk-central trace``), the dashboard's Tracing page and ``POST /api/v1/trace``
-all call :func:`run`, with the identity of whoever asks.
+all call :func:`run`, with the identity of whoever asks: one place for the rules that keep
+tracing from being a lookup service — a reason that is a case reference, an hourly limit per
+dashboard or API user, a name matching more than :data:`MAX_NAMED` people confirmed first —
+and for the record of everyone a trace showed.
 """
 
 from __future__ import annotations
@@ -13,10 +16,22 @@ from typing import Any
 from kiosk.central import audit, derivation, trace_formats, tracing
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import IdentitiesGone, StorageSource
+from kiosk.messages import WordedError
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 92
 """A longer period is refused: beyond any retention, and a trace that size is a survey."""
+LIMIT_SETTING = "traces_per_hour"
+TRACES_PER_HOUR = 30
+"""Traces (exports included) a dashboard or API user is answered in any hour, unless
+``kiosk-central trace-limit`` set another (0: no limit). A tracer phones each contact of a
+case and traces the positive ones onward: a trace and its export every few minutes at most,
+so 30 is a busy day's pace; a sweep of document numbers is not. The CLI, run on the server by
+an account that can read the database, is not limited."""
+MAX_NAMED = 5
+"""A name and birth year matching more distinct people than this is answered with their
+number only, until narrowed (a document number, a period) or confirmed (``all_named``):
+each of them would be disclosed, with their document number and contacts."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +46,9 @@ class Request:
     end: dt.date | dt.datetime | None = None
     """A date is the whole local day (the end day included); default: the last 14 days."""
     policy: tracing.Policy = field(default_factory=tracing.Policy)
+    all_named: bool = False
+    """Trace everyone a name matches even when more than :data:`MAX_NAMED` (the tracer
+    confirmed it); the audit record names each of them."""
 
 
 def whom(request: Request, found: tracing.Target) -> str:
@@ -49,6 +67,36 @@ def whom(request: Request, found: tracing.Target) -> str:
     if found.query["key"].startswith("m:"):
         return f"{kind}: match key {found.query['key']}"
     return kind
+
+
+def traces_per_hour(storage: Storage) -> int:
+    """The hourly limit of traces per user (0: none)."""
+    return int(storage.optional_setting(LIMIT_SETTING) or TRACES_PER_HOUR)
+
+
+def asked_for(request: Request) -> str:
+    """Whom a trace was asked about, before anything is looked up (never a code's text)."""
+    if request.payload is not None:
+        return "payload"
+    return whom(request, tracing.Target(frozenset(), {}))
+
+
+def within_limit(storage: Storage, request: Request, *, actor: str, reason: str,
+                 channel: str, address: str | None) -> None:
+    """TraceError (recorded as ``trace-refused``) once ``actor`` was answered the hourly
+    limit of traces in the last hour."""
+    limit = traces_per_hour(storage)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    if limit and audit.traces_since(storage, actor, since) >= limit:
+        audit.append_refused_trace(storage, actor=actor, channel=channel, address=address,
+                                   reason=reason, subject=asked_for(request))
+        raise tracing.TraceError("trace.too_many", limit=limit)
+
+
+def refusal_status(error: WordedError) -> int:
+    """The HTTP status of a refused trace: 429 over the hourly limit (ask again later),
+    422 for the request itself."""
+    return 429 if error.words.code == "trace.too_many" else 422
 
 
 def period(storage: Storage, request: Request) -> tuple[dt.datetime, dt.datetime]:
@@ -99,17 +147,30 @@ def target(source: StorageSource, request: Request, start: dt.datetime, end: dt.
                                    start, end)
 
 
+def disclosed(report: dict[str, Any]) -> set[str]:
+    """The keys of everyone a trace shows: the people found, its contacts, its second
+    degree's contacts."""
+    return {*report["person"]["keys"], *(c["person"] for c in report["contacts"]),
+            *(c["person"] for onward in report.get("second_degree", ())
+              for c in onward["contacts"])}
+
+
 def run(storage: Storage, request: Request, *, actor: str, reason: str, channel: str,
         address: str | None, wait: float | None = derivation.READER_SECONDS
         ) -> dict[str, Any]:
     """The trace as JSON-ready data, once it is in the audit log (no record, no answer);
     what is not derived yet is derived first for ``wait`` seconds at most (None: all)."""
-    reason = audit.check_reason(reason)
+    reason = audit.check_trace_reason(reason)
+    if channel != "cli":
+        within_limit(storage, request, actor=actor, reason=reason, channel=channel,
+                     address=address)
     start, end = period(storage, request)
     for again in (False, True):
         source = StorageSource(storage, tracing.alias_window(
             start.timestamp(), end.timestamp(), request.policy), wait=wait)
         who = target(source, request, start, end)
+        if who.weak == "name" and len(who.keys) > MAX_NAMED and not request.all_named:
+            raise tracing.TraceError("trace.name_many", people=len(who.keys), max=MAX_NAMED)
         try:
             result = tracing.trace(source, who, start.timestamp(), end.timestamp(),
                                    request.policy)
@@ -127,7 +188,8 @@ def run(storage: Storage, request: Request, *, actor: str, reason: str, channel:
         period_to=report["period"]["to"], visits=len(report["visits"]),
         contacts=len(report["contacts"]),
         second_degree=len(report.get("second_degree", ())),  # traced onward, not asked for
-        second_contacts=trace_formats.second_degree_people(report))
+        second_contacts=trace_formats.second_degree_people(report),
+        disclosed=disclosed(report))
     report["reason"] = reason
     report["not_derived"] = source.not_derived.answer()  # stays it may be missing
     return report

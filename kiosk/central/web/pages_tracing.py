@@ -15,11 +15,13 @@ from starlette.datastructures import FormData
 from kiosk.central import audit, trace_formats, trace_service, tracing
 from kiosk.central.disclosure import audited_as_trace, client_address, not_personal
 from kiosk.central.web.site import ROLES_OF, Site, choice_parameter, site_of
+from kiosk.messages import WordedError
 from kiosk.sync.protocol import whole_number
 
 router = APIRouter()
 ROLES = ROLES_OF["/tracing"]
-FIELDS = ("document", "payload", "name", "birth_year", "start", "end", "margin", "reason")
+FIELDS = ("document", "payload", "name", "birth_year", "start", "end", "margin", "reason",
+          "all_named")
 DOWNLOADS = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -42,7 +44,7 @@ def asked(form: FormData) -> trace_service.Request:
         payload=values["payload"].encode() if values["payload"] else None,
         name=values["name"] or None, birth_year=values["birth_year"] or None,
         start=days.get("start"), end=days.get("end"),
-        policy=tracing.Policy(margin=minutes * 60))
+        policy=tracing.Policy(margin=minutes * 60), all_named=values["all_named"] == "yes")
 
 
 @router.get("/tracing")
@@ -50,11 +52,11 @@ def asked(form: FormData) -> trace_service.Request:
 async def tracing_form(request: Request) -> Response:
     site = site_of(request)
     site.user(request, *ROLES)
-    return await site.render(request, "tracing.html", values={}, result=None, error=None)
+    return await _page(site, request, {}, None, None)
 
 
 async def _run(site: Site, request: Request, channel: str
-               ) -> tuple[dict[str, str], dict[str, Any] | None, str | None]:
+               ) -> tuple[dict[str, str], dict[str, Any] | None, WordedError | None]:
     user = site.user(request, *ROLES)
     form = await site.form(request)
     values = {name: str(form.get(name, "")) for name in FIELDS}
@@ -63,8 +65,21 @@ async def _run(site: Site, request: Request, channel: str
                                          actor=user.name, reason=values["reason"],
                                          channel=channel, address=client_address(request))
     except (tracing.TraceError, audit.AuditError) as exc:
-        return values, None, exc.text(site.lang(request))
+        return values, None, exc
     return values, result, None
+
+
+async def _page(site: Site, request: Request, values: dict[str, str],
+                result: dict[str, Any] | None, error: WordedError | None) -> Response:
+    """The form with its answer or refusal; a name matching too many people asks for
+    the confirmation (a box to tick) beside their number."""
+    many = error.words.params["people"] if error and error.words.code == "trace.name_many" \
+        else None
+    status = trace_service.refusal_status(error) if error else 200
+    return await site.render(request, "tracing.html", status=status,
+                             values=values, result=result, named_many=many,
+                             error=error.text(site.lang(request)) if error else None,
+                             min_reason=audit.MIN_TRACE_REASON)
 
 
 @router.post("/tracing")
@@ -72,8 +87,7 @@ async def _run(site: Site, request: Request, channel: str
 async def run_trace(request: Request) -> Response:
     site = site_of(request)
     values, result, error = await _run(site, request, "web")
-    return await site.render(request, "tracing.html", status=422 if error else 200, values=values,
-                       result=result, error=error)
+    return await _page(site, request, values, result, error)
 
 
 @router.post("/tracing/export")
@@ -84,8 +98,7 @@ async def export(request: Request, format: str = "") -> Response:
     choice_parameter("format", format, DOWNLOADS)
     values, result, error = await _run(site, request, "web-export")
     if result is None:
-        return await site.render(request, "tracing.html", status=422, values=values, result=None,
-                           error=error)
+        return await _page(site, request, values, None, error)
     body = await run_in_threadpool(trace_formats.render, result, format)
     name = f"truy-vet-{result['audit']}.{format}"
     return Response(body, media_type=DOWNLOADS[format], headers={

@@ -1,0 +1,172 @@
+"""What keeps tracing from becoming a lookup service, on a real HTTP server and the real
+commands: a reason that is a case reference (the CLI, the API and the Tracing page alike), an
+hourly limit of traces per user (refusals recorded for the admins), a name matching more than
+a few people answered with their number until narrowed or confirmed, and an audit record
+naming everyone a trace showed — by a mark, not their data — so that a person's "who was
+shown my data?" has an answer (``kiosk-central audit list --disclosed``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from central_support import central, serving
+from trace_support import NAMES, Visit, number, store_scans
+from web_support import Centre, csrf, signed_in, start_centre
+
+from kiosk.central.app import create_app
+from kiosk.central.backends import open_storage
+from kiosk.central.storage import Storage
+from kiosk.central.trace_api import TRACE_PATH
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+HOUR = dt.timedelta(hours=1)
+SEEN = NOW - dt.timedelta(days=3)
+NAMESAKES = [40 * n for n in range(1, 7)]
+"""Six people with one name and birth year (trace_support: Nguyễn Văn An, born 1960)."""
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[str]:
+    """Person 1 at a market with persons 2 (a masked PC-Covid code) and 3 (a phone only);
+    the six namesakes at a bus station."""
+    url = f"sqlite:///{tmp_path}/central.db"
+    with open_storage(url) as storage:
+        store_scans(storage, [
+            Visit(1, "cccd", "CP-CHO", "in", SEEN), Visit(1, "cccd", "CP-CHO", "out", SEEN + HOUR),
+            Visit(2, "pccovid_masked", "CP-CHO", "in", SEEN + HOUR / 2),
+            Visit(3, "manual_phone", "CP-CHO", "in", SEEN - HOUR),
+            *(Visit(p, "cccd", "CP-BX", "in", SEEN + n * HOUR)
+              for n, p in enumerate(NAMESAKES))], {})
+    yield url
+
+
+def api(storage: Storage, *bodies: dict, user: str = "bs.lan") -> list[httpx.Response]:
+    """Each body posted to the trace API by ``user`` (a tracer), in turn."""
+    app = create_app(storage, tracer_of=lambda request: request.headers.get("x-test-user"))
+    with serving(app) as base:
+        return [httpx.post(base + TRACE_PATH, json=body, headers={"x-test-user": user},
+                           timeout=60) for body in bodies]
+
+
+def log(db: str, *args: str) -> list[dict]:
+    return json.loads(central("audit", "list", "--db", db, "--json", *args).stdout)
+
+
+def test_a_trace_reason_must_be_a_case_reference_on_every_channel(db: str) -> None:
+    """"abc", "test" or "xxxx" says nothing the log can later be checked against: a reason
+    is at least 4 characters with a digit (``F0-1234``, ``ca bệnh 17``), refused otherwise by
+    the API and the CLI in the same words, and nothing is traced or recorded."""
+    with open_storage(db) as storage:
+        answers = api(storage, *({"document": number(1), "reason": r}
+                                 for r in ("abc", "test", "xxxx", "F0-1", "ca bệnh 17")))
+    assert [a.status_code for a in answers] == [422, 422, 422, 200, 200]
+    assert answers[0].json() == {
+        "error": "trace reason: the case or ticket number, at least 4 characters with a "
+                 "digit, e.g. 'ca bệnh F0-1234'", "code": "audit.trace_reason",
+        "params": {"min": 4}}
+    cli = central("trace", "--db", db, "--document", number(1), "--reason", "abc", check=False)
+    assert cli.returncode == 2 and "ít nhất 4 ký tự và có chữ số" in cli.stderr
+    assert [r["reason"] for r in log(db, "--kind", "trace")] == ["ca bệnh 17", "F0-1"]
+
+
+def test_a_user_is_answered_the_hourly_limit_of_traces_then_refused_and_recorded(
+        db: str) -> None:
+    """A sweep of document numbers stops at the limit (``kiosk-central trace-limit``,
+    default 30 an hour): the next trace is refused (429, worded) and recorded as
+    ``trace-refused`` for the admins, with whom it asked about; another user still traces,
+    and the command on the server, whose account reads the database anyway, is not
+    limited. Setting the limit is itself recorded, with its reason."""
+    assert "30" in central("trace-limit", "--db", db).stdout
+    refused = central("trace-limit", "3", "--db", db, check=False)
+    assert refused.returncode == 2 and "reason" in refused.stderr  # a safeguard: say why
+    central("trace-limit", "3", "--db", db, "--reason", "test F0-1")
+    sweep = [{"document": number(100 + n), "reason": "F0-1234"} for n in range(5)]
+    with open_storage(db) as storage:
+        answers = api(storage, *sweep)
+        other = api(storage, sweep[0], user="bs.minh")
+    assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
+    assert answers[3].json()["code"] == "trace.too_many"
+    assert "trace limit reached (3 an hour)" in answers[3].json()["error"]
+    assert other[0].status_code == 200
+    central("trace", "--db", db, "--document", number(1), "--reason", "F0-1234")
+    assert [(r["actor"], r["subject"]) for r in log(db, "--kind", "trace-refused")] == [
+        ("bs.lan", f"document {number(104)}"), ("bs.lan", f"document {number(103)}")]
+    assert [r["subject"] for r in log(db, "--kind", "trace-limit")] == ["traces_per_hour 30 → 3"]
+    assert len(log(db, "--kind", "trace")) == 5  # 3 + the other user's + the command's
+
+
+def test_a_name_matching_more_than_five_people_is_answered_with_their_number_only(
+        db: str) -> None:
+    """A name and birth year shared by six people names none of them: the answer says how
+    many and asks to narrow or confirm (``all_named``), and nothing is recorded, since
+    nobody was shown; confirmed, all six are traced and the record names each."""
+    name = {"name": NAMES[0], "birth_year": "1960", "reason": "F0-1234"}
+    with open_storage(db) as storage:
+        unconfirmed, confirmed = api(storage, name, {**name, "all_named": True})
+    assert unconfirmed.status_code == 422
+    assert unconfirmed.json()["code"] == "trace.name_many"
+    assert unconfirmed.json()["params"] == {"people": 6, "max": 5}
+    assert number(40) not in unconfirmed.text
+    assert confirmed.status_code == 200
+    assert len(confirmed.json()["person"]["found_as"]) == 6
+    [record] = log(db, "--kind", "trace")
+    assert len(record["disclosed"].split()) == 6  # the six found (each other's contacts)
+
+
+def test_the_log_names_whom_a_trace_showed_so_a_person_can_ask_who_saw_them(
+        db: str) -> None:
+    """Each trace's record holds a mark of everyone it showed (the person found, each
+    contact), never their name or number: ``audit list --disclosed`` finds the traces that
+    showed a document's holder — by the codes stored with it while its scans are held, and
+    with the card's name and birth year by its masked code's key too, which outlives them."""
+    with open_storage(db) as storage:
+        [first] = api(storage, {"document": number(1), "reason": "F0-1234"})
+        [other] = api(storage, {"document": number(40), "reason": "F0-5678"})
+    assert first.status_code == other.status_code == 200
+    assert [c["name"] for c in first.json()["contacts"]] == ["Phạm Thị Dung", "LE VAN CUONG"]
+    [record, _] = log(db, "--kind", "trace")[::-1]
+    for shown in (NAMES[1], number(1), "000002", "LE VAN CUONG", "0900000003"):
+        assert shown not in record["disclosed"]
+    assert [r["seq"] for r in log(db, "--disclosed", number(1))] == [first.json()["audit"]]
+    assert log(db, "--disclosed", number(2)) == []  # only a masked code of 2 was scanned
+    assert [r["seq"] for r in log(db, "--disclosed", number(2), "--name", NAMES[2],
+                                  "--birth-year", "1962")] == [first.json()["audit"]]
+    assert [r["seq"] for r in log(db, "--disclosed", number(40))] == [other.json()["audit"]]
+    assert log(db, "--disclosed", number(7)) == []
+    asked = [r["subject"] for r in log(db, "--kind", "audit-log")]  # the asking recorded too
+    assert f"kiosk-central audit list --limit 100 --disclosed {number(7)}" in asked
+
+
+@pytest.fixture(scope="module")
+def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Centre]:
+    running = start_centre(tmp_path_factory.mktemp("trace-limits"))
+    try:
+        yield running
+    finally:
+        running.server.stop()
+
+
+def test_the_tracing_page_keeps_the_same_rules_and_admins_see_its_refusals(
+        centre: Centre) -> None:
+    """The Tracing page refuses "abc" as the API does, in the reader's language, and runs
+    nothing; over the hourly limit it refuses (429) and the admins' Audit log page lists
+    the refusal under the tracer's name."""
+    central("trace-limit", "1", "--db", centre.db, "--reason", "test F0-1")
+    form = {"document": "001099000101"}
+    with signed_in(centre.url, "tracer1") as tracer:
+        tracer.get("/lang/en")
+        said = [tracer.post("/tracing", data={**form, "reason": reason,
+                                              "csrf_token": csrf(tracer.get("/tracing").text)})
+                for reason in ("abc", "ca bệnh F0-9001", "ca bệnh F0-9001")]
+    assert [a.status_code for a in said] == [422, 200, 429]
+    assert "trace reason: the case or ticket number" in said[0].text
+    assert "trace limit reached (1 an hour)" in said[2].text
+    with signed_in(centre.url, "admin1") as admin:
+        admin.get("/lang/en")
+        page = admin.get("/audit?kind=trace-refused").text
+    assert '<tr class="kind-trace-refused">' in page and "<td>tracer1</td>" in page
