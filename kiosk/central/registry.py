@@ -366,6 +366,25 @@ class ImportOutcome:
     unchanged: int
 
 
+def district_days(storage: Storage, checkpoint_id: str, district: str
+                  ) -> list[tuple[str, str | None]]:
+    """The stretches of local days the point was in ``district`` (its history, v39): (first
+    day, the day it left, None if it is still there), in order. A district officer sees a
+    point's days in their district, not the days before it moved in or after it moved out,
+    as the reports count it."""
+    history = storage._query("SELECT from_day, district FROM checkpoint_versions WHERE "
+                             "checkpoint_id = $1 ORDER BY from_day", (checkpoint_id,))
+    stretches: list[tuple[str, str | None]] = []
+    for n, (from_day, was) in enumerate(history):
+        if was != district:
+            continue
+        until = history[n + 1][0] if n + 1 < len(history) else None
+        if stretches and stretches[-1][1] == from_day:  # a change of its kind or commune
+            from_day = stretches.pop()[0]
+        stretches.append((from_day, until))
+    return stretches
+
+
 def upsert(storage: Storage, points: Iterable[Checkpoint], *, today: str, by: Actor
            ) -> ImportOutcome:
     """Insert new points and update held ones, in one transaction, keeping their history

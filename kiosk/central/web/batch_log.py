@@ -11,10 +11,13 @@ same way, one index read per kiosk shown (docs/benchmarks.md, "batch log")."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from kiosk.central.placeholders import Params
 from kiosk.central.storage import Storage
+from kiosk.sync import protocol
 
 KIOSKS_SHOWN = 20
 """Kiosks on a page of the list."""
@@ -41,11 +44,31 @@ _KIOSKS = ("SELECT k.id, k.checkpoint_id, k.name, k.revoked_at, k.last_seen_at, 
 _KIOSK_FIELDS = ("id", "checkpoint_id", "name", "revoked_at", "last_seen_at", "district")
 
 
-def kiosk_district(storage: Storage, kiosk_id: str) -> tuple[bool, str | None]:
-    """(whether ``kiosk_id`` is enrolled, its checkpoint's district: None if unregistered)."""
-    rows = storage._query("SELECT c.district FROM kiosks k LEFT JOIN checkpoints c "
-                          "ON c.id = k.checkpoint_id WHERE k.id = $1", (kiosk_id,))
-    return (True, rows[0][0]) if rows else (False, None)
+Received = tuple[str, str | None]
+"""UTC times [from, until) a batch was received in (until None: to now)."""
+
+
+def received_in(storage: Storage, kiosk_id: str, district: str | None
+                ) -> list[Received] | None:
+    """When ``kiosk_id``'s batches are shown to a user limited to ``district``: the local days
+    its point was in their district (:func:`kiosk.central.registry.district_days`), as UTC
+    times; ``[("", None)]`` (all) for the roles that see every district. None when it is
+    not enrolled, or its point was never in their district."""
+    from kiosk.central import registry
+
+    rows = storage._query("SELECT checkpoint_id FROM kiosks WHERE id = $1", (kiosk_id,))
+    if not rows:
+        return None
+    if district is None:
+        return [("", None)]
+    calendar = storage.calendar
+
+    def utc(day: str) -> str:
+        return protocol.format_time(calendar.start(dt.date.fromisoformat(day)))
+
+    return [(utc(first) if first > registry.SINCE_EVER else "",
+             None if until is None else utc(until))
+            for first, until in registry.district_days(storage, rows[0][0], district)] or None
 
 
 def kiosks_page(storage: Storage, *, district: str | None, after: str | None = None,
@@ -102,12 +125,19 @@ def _latest(storage: Storage, kiosk_ids: list[str]) -> dict[str, list[dict[str, 
 
 
 def kiosk_batches(storage: Storage, kiosk_id: str, *, before: int | None = None,
-                  after: int | None = None) -> dict[str, Any]:
-    """A page of :data:`BATCHES_SHOWN` of ``kiosk_id``'s batches, newest first: the latest,
+                  after: int | None = None, received: Sequence[Received] = (("", None),)
+                  ) -> dict[str, Any]:
+    """A page of :data:`BATCHES_SHOWN` of ``kiosk_id``'s batches received in ``received``
+    (:func:`received_in`), newest first: the latest,
     those older than the batch ``before`` or those newer than ``after`` (by ``seq``);
     ``newer``/``older`` as in :func:`kiosks_page` (``{"after": seq}``, ``{"before": seq}``)."""
     params = Params([kiosk_id])
     sql = f"{_SELECT} WHERE {_OF_KIOSK[storage.postgresql].format(kiosk='$1')}"
+    if list(received) != [("", None)]:
+        sql += " AND (" + " OR ".join(
+            f"(received_at >= {params.add(lo)}"
+            + ("" if hi is None else f" AND received_at < {params.add(hi)}") + ")"
+            for lo, hi in received) + ")"
     if after is not None:
         sql += f" AND seq > {params.add(after)} ORDER BY kiosk_id, seq"
     else:

@@ -16,7 +16,6 @@ from kiosk.central.web.site import (
     ROLES_OF,
     district_of,
     number_parameter,
-    sees_district,
     site_of,
 )
 
@@ -44,11 +43,13 @@ async def kiosk_batches(request: Request, kiosk_id: str, before: str = "", after
                         ) -> Response:
     site = site_of(request)
     user = site.user(request, *ROLES)
-    known, district = await run_in_threadpool(batch_log.kiosk_district, site.storage, kiosk_id)
-    if not known or not sees_district(user, district or ""):  # another district's kiosk
-        return await site.render(request, "notfound.html", status=404)  # is as one never enrolled
+    received = await run_in_threadpool(batch_log.received_in, site.storage, kiosk_id,
+                                       district_of(user))
+    if received is None:  # a kiosk never in the officer's district is as one never enrolled
+        return await site.render(request, "notfound.html", status=404)
     keys = {name: number_parameter(name, text, 0) if text else None
             for name, text in (("before", before), ("after", after))}
-    page = await run_in_threadpool(batch_log.kiosk_batches, site.storage, kiosk_id, **keys)
+    page = await run_in_threadpool(batch_log.kiosk_batches, site.storage, kiosk_id,
+                                   received=received, **keys)
     return await site.render(request, "batches.html", kiosk=kiosk_id,
                        moved=any(key is not None for key in keys.values()), **page)

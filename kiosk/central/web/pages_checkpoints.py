@@ -22,7 +22,6 @@ from kiosk.central.web.site import (
     ROLES_OF,
     district_of,
     number_parameter,
-    sees_district,
     site_of,
 )
 from kiosk.sync import protocol
@@ -94,13 +93,17 @@ async def checkpoint_page(request: Request, checkpoint_id: str, day: str = "") -
     site = site_of(request)
     user = site.user(request, *ROLES_OF["/checkpoints"])
     point = await run_in_threadpool(registry.checkpoint, site.storage, checkpoint_id)
-    if point is None or not sees_district(user, point.district):  # another district's point
-        return await site.render(request, "notfound.html", status=404)  # is as one never set up
+    if point is None:
+        return await site.render(request, "notfound.html", status=404)
     try:
         chosen = reports.report_day(day) if day else site.storage.today()
     except ValueError:
         chosen = site.storage.today()
-    data = await run_in_threadpool(_detail, site.storage, point.id, chosen)
+    days = await run_in_threadpool(_days_seen, site.storage, point.id, district_of(user),
+                                   chosen)
+    if days is None:  # another district's point that day is as one never set up
+        return await site.render(request, "notfound.html", status=404)
+    data = await run_in_threadpool(_detail, site.storage, point.id, chosen, days)
     t = i18n.translator(site.lang(request))
     chart = charts.bars(data["hours"], [f"{h}" for h in range(24)],
                         t("checkpoint.chart", day=t.date(chosen)))
@@ -109,12 +112,31 @@ async def checkpoint_page(request: Request, checkpoint_id: str, day: str = "") -
                        **data)
 
 
-def _detail(storage: Storage, checkpoint_id: str, day: dt.date) -> dict[str, Any]:
+Days = tuple[str, str | None]
+"""Local days [first, until) a page shows a point's scans of (until None: to this day)."""
+EVERY_DAY: Days = ("", None)
+
+
+def _days_seen(storage: Storage, checkpoint_id: str, district: str | None, day: dt.date
+               ) -> Days | None:
+    """The days of the point a user limited to ``district`` sees beside ``day``: the
+    stretch the point was in their district that ``day`` is in (as the reports count it,
+    by the registry's history), None if it was in another district that day. Every day
+    for the roles that see all districts."""
+    if district is None:
+        return EVERY_DAY
+    chosen = day.isoformat()
+    return next(((first, until) for first, until
+                 in registry.district_days(storage, checkpoint_id, district)
+                 if first <= chosen and (until is None or chosen < until)), None)
+
+
+def _detail(storage: Storage, checkpoint_id: str, day: dt.date, days: Days) -> dict[str, Any]:
     hours = dict(storage._query("SELECT hour, scans FROM checkpoint_hours WHERE day = $1 AND "
                                 "checkpoint_id = $2", (day.isoformat(), checkpoint_id)))
     return {"hours": [hours.get(h, 0) for h in range(24)],
             "kiosks": kiosk_rows(storage, checkpoint_id=checkpoint_id),
-            "recent": latest_scans(storage, checkpoint_id)}
+            "recent": latest_scans(storage, checkpoint_id, days)}
 
 
 # Scans are filed by their kiosk's time when its clock was right (within the tolerance:
@@ -129,8 +151,10 @@ _FILED = {True: "scanned_at::timestamptz + clock_offset_seconds * interval '1 se
 """A skewed scan's corrected time, as each engine orders it."""
 
 
-def latest_scans(storage: Storage, checkpoint_id: str) -> list[dict[str, Any]]:
-    """The :data:`RECENT` scans of a point filed last, each at the time it is filed: a lane
+def latest_scans(storage: Storage, checkpoint_id: str, days: Days = EVERY_DAY
+                 ) -> list[dict[str, Any]]:
+    """The :data:`RECENT` scans of a point filed last on ``days`` (a district officer's: those
+    the point was in their district), each at the time it is filed: a lane
     whose clock ran ahead neither stays on top nor shows a date to come. No names, no
     documents: they show that the kiosks work, not who came, so this page is the same for
     every role and needs no audit record.
@@ -144,19 +168,29 @@ def latest_scans(storage: Storage, checkpoint_id: str) -> list[dict[str, Any]]:
     past the read's upper end), instead of a whole history at a point whose kiosks all run
     a few minutes off. With fewer than 20 skewed scans it has no lower end, and passes over
     those few."""
+    first, until = days
     now = dt.datetime.now(dt.UTC)
-    today = storage.today().isoformat()
-    days = storage._query(
-        f"SELECT local_day {_SKEWED} ORDER BY local_day DESC LIMIT 1 OFFSET {RECENT - 1}",
-        (checkpoint_id, today))
+    last = storage.today()
+    if until is not None:
+        last = min(last, dt.date.fromisoformat(until) - dt.timedelta(days=1))
+    today = last.isoformat()
+    skewed_from = storage._query(
+        f"SELECT local_day {_SKEWED} AND local_day >= $3 ORDER BY local_day DESC "
+        f"LIMIT 1 OFFSET {RECENT - 1}", (checkpoint_id, today, first))
     skewed = [(_corrected(at, offset), *rest) for at, offset, *rest in storage._query(
         f"SELECT scanned_at, clock_offset_seconds, direction, kind, kiosk_id {_SKEWED} "
         f"AND local_day >= $3 ORDER BY {_FILED[storage.postgresql]} DESC LIMIT {RECENT}",
-        (checkpoint_id, today, days[0][0] if days else ""))]
+        (checkpoint_id, today, skewed_from[0][0] if skewed_from else first))]
     since = skewed[-1][0] if len(skewed) == RECENT else ""
+    if first > registry.SINCE_EVER:  # filed by their own time: the first day's scans on
+        since = max(since, protocol.format_time(storage.calendar.start(
+            dt.date.fromisoformat(first))))
     # an unmeasured clock (backlog file) may be a day ahead of its receipt, no more
+    latest = now + protocol.ENTRY_MAX_AHEAD
+    if until is not None:  # ... and before the day the point left the district
+        latest = min(latest, storage.calendar.end(last) - dt.timedelta(microseconds=1))
     on_time = [tuple(row) for row in storage._query(_ON_TIME, (
-        checkpoint_id, since, protocol.format_time(now + protocol.ENTRY_MAX_AHEAD)))]
+        checkpoint_id, since, protocol.format_time(latest)))]
     columns = ("filed_at", "direction", "kind", "kiosk_id")
     return [dict(zip(columns, row, strict=True))
             for row in sorted(on_time + skewed, reverse=True)[:RECENT]]

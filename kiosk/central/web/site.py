@@ -74,7 +74,9 @@ class LoginRequired(Exception):
 
 class Forbidden(Exception):
     """A live session whose role does not allow this, or a form without its CSRF token (HTTP
-    403). Another district's things are not forbidden but unknown (:func:`sees_district`)."""
+    403). Another district's things are not forbidden but unknown: a page of one point or
+    kiosk answers a district officer 404 for another district's, as for an unknown id, so
+    that they cannot tell which ids exist elsewhere."""
 
     status, title = 403, "forbidden.title"
 
@@ -281,14 +283,6 @@ def site_of(request: Request) -> Site:
 def district_of(user: User) -> str | None:
     """The one district a district user is limited to; None for roles that see all."""
     return user.district if user.role == "district" else None
-
-
-def sees_district(user: User, district: str) -> bool:
-    """Whether ``user`` may see things of ``district``. A page of one point or kiosk answers
-    a district officer 404 for another district's, as for an unknown id: a 403 would tell
-    them which ids exist elsewhere."""
-    limit = district_of(user)
-    return limit is None or district == limit
 
 
 def cookie_name(request: Request, name: str) -> str:
