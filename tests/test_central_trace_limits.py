@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -98,6 +99,20 @@ def test_a_user_is_answered_the_hourly_limit_of_traces_then_refused_and_recorded
         ("bs.lan", f"document {number(104)}"), ("bs.lan", f"document {number(103)}")]
     assert [r["subject"] for r in log(db, "--kind", "trace-limit")] == ["traces_per_hour 30 → 3"]
     assert len(log(db, "--kind", "trace")) == 5  # 3 + the other user's + the command's
+
+
+def test_traces_sent_at_once_do_not_all_pass_the_limit(db: str) -> None:
+    """A sweep sent in parallel is held to the limit too: the traces being answered count
+    with those recorded, so of 12 sent at once with a limit of 3, 3 are answered."""
+    central("trace-limit", "3", "--db", db, "--reason", "test F0-1")
+    with open_storage(db) as storage:
+        app = create_app(storage, tracer_of=lambda request: "bs.lan")
+        with serving(app) as base, ThreadPoolExecutor(12) as pool:
+            answers = list(pool.map(lambda n: httpx.post(
+                base + TRACE_PATH, json={"document": number(n), "reason": "F0-1234"},
+                timeout=60), range(1, 13)))
+    assert sorted(a.status_code for a in answers) == [200] * 3 + [429] * 9
+    assert len(log(db, "--kind", "trace")) == 3
 
 
 def test_a_name_matching_more_than_five_people_is_answered_with_their_number_only(

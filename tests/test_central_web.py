@@ -224,6 +224,12 @@ def test_a_trace_by_name_and_birth_year_is_shown_as_a_weaker_match(centre: Centr
     chrome.find_element(By.ID, "birth-year").send_keys("1990")
     chrome.find_element(By.ID, "reason").send_keys("ca bệnh F0-0002")
     click_and_wait(chrome, chrome.find_element(By.ID, "trace"))
+    # the sample's people all share the name: their number first, nobody shown
+    assert "người (quá 5): chưa ai được hiện" in chrome.find_element(By.CSS_SELECTOR,
+                                                                    ".error").text
+    assert not chrome.find_elements(By.ID, "weak-match")
+    chrome.find_element(By.ID, "all-named").click()  # the tracer confirms: all of them
+    click_and_wait(chrome, chrome.find_element(By.ID, "trace"))
     assert "có thể nhầm người" in chrome.find_element(By.ID, "weak-match").text
     assert "#" in chrome.find_element(By.ID, "logged").text  # audited like any trace
 

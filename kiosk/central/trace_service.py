@@ -10,6 +10,10 @@ and for the record of everyone a trace showed.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,16 +85,34 @@ def asked_for(request: Request) -> str:
     return whom(request, tracing.Target(frozenset(), {}))
 
 
+_RUNNING: Counter[str] = Counter()
+"""Each user's traces being answered now by this process, not recorded yet: counted against
+the limit with those recorded, so that requests sent at once do not all pass it."""
+_RUNNING_LOCK = threading.Lock()
+
+
+@contextmanager
 def within_limit(storage: Storage, request: Request, *, actor: str, reason: str,
-                 channel: str, address: str | None) -> None:
-    """TraceError (recorded as ``trace-refused``) once ``actor`` was answered the hourly
-    limit of traces in the last hour."""
+                 channel: str, address: str | None) -> Iterator[None]:
+    """Runs the trace once ``actor``'s traces recorded in the last hour and being answered
+    are fewer than the hourly limit; else TraceError, recorded as ``trace-refused``."""
     limit = traces_per_hour(storage)
     since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    if limit and audit.traces_since(storage, actor, since) >= limit:
+    with _RUNNING_LOCK:
+        over = bool(limit) and audit.traces_since(storage, actor, since) + _RUNNING[actor] >= limit
+        if not over:
+            _RUNNING[actor] += 1
+    if over:
         audit.append_refused_trace(storage, actor=actor, channel=channel, address=address,
                                    reason=reason, subject=asked_for(request))
         raise tracing.TraceError("trace.too_many", limit=limit)
+    try:
+        yield
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING[actor] -= 1
+            if not _RUNNING[actor]:
+                del _RUNNING[actor]
 
 
 def refusal_status(error: WordedError) -> int:
@@ -161,9 +183,18 @@ def run(storage: Storage, request: Request, *, actor: str, reason: str, channel:
     """The trace as JSON-ready data, once it is in the audit log (no record, no answer);
     what is not derived yet is derived first for ``wait`` seconds at most (None: all)."""
     reason = audit.check_trace_reason(reason)
-    if channel != "cli":
-        within_limit(storage, request, actor=actor, reason=reason, channel=channel,
-                     address=address)
+    if channel == "cli":  # on the server, by an account that reads the database anyway
+        return _answer(storage, request, actor=actor, reason=reason, channel=channel,
+                       address=address, wait=wait)
+    with within_limit(storage, request, actor=actor, reason=reason, channel=channel,
+                      address=address):
+        return _answer(storage, request, actor=actor, reason=reason, channel=channel,
+                       address=address, wait=wait)
+
+
+def _answer(storage: Storage, request: Request, *, actor: str, reason: str, channel: str,
+            address: str | None, wait: float | None) -> dict[str, Any]:
+    """:func:`run` once the trace may be run."""
     start, end = period(storage, request)
     for again in (False, True):
         source = StorageSource(storage, tracing.alias_window(
