@@ -847,7 +847,7 @@ def test_a_scan_ahead_sent_with_one_timed_at_1970_still_goes_with_the_period(
                 undo_late(storage, tx)  # v38
                 undo_duplicates(storage, tx)  # v31
                 storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
-                storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN disclosed")  # v41
+                storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN disclosed")  # v42
                 storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_contacts")
                 storage._execute(tx, "ALTER TABLE kiosk_health DROP COLUMN uploads_paused")  # v27
                 storage._execute(tx, "ALTER TABLE batches DROP COLUMN past_retention")

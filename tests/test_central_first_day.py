@@ -75,7 +75,7 @@ def test_a_v20_sqlite_database_loses_the_day_and_person_index(tmp_path: Path) ->
         conn.execute("ALTER TABLE late_arrivals DROP COLUMN last_received_at")  # v38
         conn.execute("ALTER TABLE checkpoint_days DROP COLUMN duplicates")  # v31
         conn.execute("ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
-        conn.execute("ALTER TABLE audit_log DROP COLUMN disclosed")  # v41
+        conn.execute("ALTER TABLE audit_log DROP COLUMN disclosed")  # v42
         conn.execute("ALTER TABLE audit_log DROP COLUMN second_contacts")
         conn.execute("ALTER TABLE kiosk_health DROP COLUMN uploads_paused")  # v27
         conn.execute("ALTER TABLE batches DROP COLUMN past_retention")  # v26 undone

@@ -221,7 +221,7 @@ def test_a_v25_batch_log_stays_as_it_was_and_later_batches_count_past_retention_
             undo_late(storage, tx)  # v38
             undo_duplicates(storage, tx)  # v31
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
-            storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN disclosed")  # v41
+            storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN disclosed")  # v42
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_contacts")
             storage._execute(tx, "ALTER TABLE kiosk_health DROP COLUMN uploads_paused")  # v27
             storage._execute(tx, "ALTER TABLE batches DROP COLUMN past_retention")
