@@ -3785,16 +3785,22 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                              "the kiosk may have slept before sending: the real time may be up "
                              "to {duration} earlier, never later"),
     "tracing.uncertain_note": (
-        "Giờ quét không chắc chắn: máy quét đời cũ không báo đã ngủ bao lâu giữa lúc quét và "
-        "lúc gửi, nên lượt quét được tính theo thời gian máy chạy — giờ thật có thể sớm hơn "
-        "giờ ghi ở đây. Lượt có mặt như vậy được giữ nếu giờ sớm nhất có thể còn trong khoảng "
-        "truy vết, và người tiếp xúc được tìm trong cả khoảng đó. Có thể tiếp xúc: mọi lần gặp "
-        "người này đều dựa vào giờ không chắc chắn — cần hỏi lại người đó.",
-        "Scan time uncertain: an older kiosk does not say how long it slept between scan and "
-        "send, so the scan is filed by its running time — the real time may be earlier than "
-        "shown here. Such a visit is kept when its earliest possible time is still within "
-        "the period, and contacts are sought over all of that. Possible contact: every meeting "
-        "with this person rests on an uncertain time — ask them."),
+        "Giờ quét không chắc chắn: lượt quét của máy quét đời cũ được tính theo thời gian máy "
+        "chạy, còn đồng hồ của máy nói nó được quét sớm hơn. Trung tâm không phân biệt được máy "
+        "đã ngủ giữa lúc quét và lúc gửi (giờ thật sớm hơn) với đồng hồ máy được chỉnh lại, ví "
+        "dụ sau khi tắt nguồn lâu (giờ ghi ở đây là đúng): giờ thật là giờ ghi ở đây hoặc sớm "
+        "hơn, không muộn hơn. Lượt có mặt như vậy được giữ nếu có thể đã nằm trong khoảng truy "
+        "vết, và người tiếp xúc chỉ được tìm ở những giờ nó có thể đã diễn ra trong khoảng đó. "
+        "Có thể tiếp xúc: mọi lần gặp người này đều dựa vào giờ không chắc chắn — cần hỏi lại "
+        "người đó; họ được xếp sau những người tiếp xúc chắc chắn.",
+        "Scan time uncertain: an older kiosk's scan is filed by its running time, while the "
+        "kiosk's clock says it was made earlier. The centre cannot tell a sleep between scan "
+        "and send (the real time earlier) from a clock set right, e.g. after a long power-off "
+        "(the time shown right): the real time is the one shown or earlier, never later. Such a "
+        "visit is kept when it may have been within the period, and contacts are sought only "
+        "at the times it may have had while within it. Possible contact: every meeting with "
+        "this person rests on an uncertain time — ask them; they are listed after the sure "
+        "contacts."),
     "tracing.estimated_note": (
         "Ước tính: thiếu lượt quét ra (hoặc vào), nên lượt có mặt được tính là {minutes} phút "
         "kể từ lượt quét vào (hoặc trước lượt quét ra). Người tiếp xúc có giờ ước tính: một "

@@ -45,8 +45,8 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]
         yield opened
 
 
-def trace(storage: Storage, start: dt.datetime, end: dt.datetime) -> tracing.Trace:
-    policy = tracing.Policy()
+def trace(storage: Storage, start: dt.datetime, end: dt.datetime,
+          policy: tracing.Policy = tracing.KEPT) -> tracing.Trace:
     source = StorageSource(storage, tracing.alias_window(start.timestamp(), end.timestamp(),
                                                          policy))
     target = tracing.target_for_document(source, number(1), start, end)
@@ -100,20 +100,57 @@ def test_a_visit_whose_earliest_possible_time_is_after_the_period_is_still_left_
 
 
 def test_contacts_resting_on_an_uncertain_time_are_possible_contacts(storage: Storage) -> None:
-    """At the market, person 1's visit may have been anywhere from 17:00 to its estimated
-    exit at 03:00: person 2 (17:05-17:50, who met them if the kiosk slept) and person 3
-    (01:10-01:40, who did if its clock was set forward instead) are both *possible* contacts,
-    their time shared counted at most. At the station, person 4 is a sure contact; person 5,
-    whose own entry is of uncertain time (half an hour), is a possible one."""
+    """At the market, person 1's visit (filed 01:00 to its estimated exit at 03:00) was in
+    the period only if made 5 to 8 hours earlier: from 17:00 to 22:00. Person 2 (17:05-17:50,
+    who met them if the kiosk slept) is a *possible* contact, the time shared counted at most.
+    At the station, person 4 is a sure contact — listed first; person 5, whose own entry is of
+    uncertain time (half an hour), is a possible one."""
     market_and_station(storage)
     result = report(trace(storage, at(16), at(20)))
-    contacts = {c["name"]: (c["overlap_minutes"], c["possible"], c["time_uncertain_minutes"])
-                for c in result["contacts"]}
-    assert contacts == {NAMES[2]: (45.0, True, 480.0), NAMES[3]: (30.0, True, 480.0),
-                        NAMES[4]: (20.0, False, None), NAMES[5]: (10.0, True, 30.0)}
+    contacts = [(c["name"], c["overlap_minutes"], c["possible"], c["time_uncertain_minutes"])
+                for c in result["contacts"]]
+    assert contacts == [(NAMES[4], 20.0, False, None), (NAMES[2], 45.0, True, 480.0),
+                        (NAMES[5], 10.0, True, 30.0)]
     assert sorted((e["visit"], e["overlap_minutes"], e["time_uncertain_minutes"])
                   for e in result["exposures"]) == [
-        (1, 10.0, 30.0), (1, 20.0, None), (2, 30.0, 480.0), (2, 45.0, 480.0)]
+        (1, 10.0, 30.0), (1, 20.0, None), (2, 45.0, 480.0)]
+
+
+def test_who_could_have_met_the_person_only_outside_the_period_is_not_shown(
+        storage: Storage) -> None:
+    """Person 3 was at the market 01:10-01:40, when person 1's scan is filed: they met only
+    if the kiosk's clock was right and the visit was at 01:00 — after the period 16:00-20:00.
+    Traced over that evening they are neither a contact nor described (name, document,
+    phone). Traced over 00:00-02:00, where the visit is filed, they are the possible contact,
+    and person 2, there at 17:05, is not."""
+    market_and_station(storage)
+    evening = trace(storage, at(16), at(20))
+    assert NAMES[3] not in {c["name"] for c in report(evening)["contacts"]}
+    assert NAMES[3] not in {p.name for p in evening.people.values()}
+    night = report(trace(storage, at(0, day=31), at(2, day=31)))["contacts"]
+    assert [(c["name"], c["overlap_minutes"], c["possible"]) for c in night] == [
+        (NAMES[3], 30.0, True)]
+
+
+def test_a_possible_contact_shares_at_most_the_visits_own_length(storage: Storage) -> None:
+    """Person 6 was at the market 17:00-21:30, the whole time person 1's visit (two hours, an
+    estimated exit) may have been in the period: they shared two hours at most, not 4½."""
+    market_and_station(storage)
+    store_scans(storage, [Visit(6, "cccd", "CP-CHO", "in", at(17)),
+                          Visit(6, "cccd", "CP-CHO", "out", at(21, 30))], {"k1": 0.0})
+    [six] = [c for c in report(trace(storage, at(16), at(20)))["contacts"]
+             if c["name"] == NAMES[6]]
+    assert (six["overlap_minutes"], six["possible"]) == (120.0, True)
+
+
+def test_second_degree_traces_the_sure_contacts_first(storage: Storage) -> None:
+    """Asked for one contact's contacts, the trace follows person 4, met for sure, not
+    person 2, a possible contact for longer who may never have met person 1; asked for two,
+    the possible contact fills the count."""
+    market_and_station(storage)
+    for count, expected in ((1, [NAMES[4]]), (2, [NAMES[4], NAMES[2]])):
+        result = trace(storage, at(16), at(20), tracing.Policy(second_degree=count))
+        assert [result.people[key].name for key in result.second_degree] == expected
 
 
 def test_a_contact_met_once_surely_and_once_at_an_uncertain_time_is_a_contact(
@@ -171,4 +208,4 @@ def test_kiosk_central_trace_writes_it_into_the_health_authoritys_xlsx(
     contacts = list(book["Người tiếp xúc"].iter_rows(values_only=True))
     possible = contacts[0].index("Có thể tiếp xúc")
     assert [(c[1], bool(c[possible])) for c in contacts[1:]] == [
-        (NAMES[2], True), (NAMES[3], True), (NAMES[4], False), (NAMES[5], True)]
+        (NAMES[4], False), (NAMES[2], True), (NAMES[5], True)]

@@ -28,9 +28,13 @@ The rules, in the order they apply:
   earlier — a sleep between scan and send) happened at its filed time or up to ``d`` earlier,
   never later. A stay with such a scan may lie anywhere from ``d`` before its start to its
   end: the person's own visit is kept when that reaches the period, and its contacts are
-  sought from ``d`` before it (the time shared counted over all of it: at most that much).
-  Every (visit, contact) pair that has an uncertain scan on either side is *uncertain*; a
-  contact whose every pair is uncertain is a *possible* contact.
+  sought only where it may have been *while in the period* (:func:`possible_in`; the time
+  shared counted over all of that, at most the visit's length). Every (visit, contact)
+  pair that has an uncertain scan on either side is *uncertain*; a contact whose every pair
+  is uncertain is a *possible* contact, ranked after every sure one (so second degree traces
+  the sure contacts first, possible ones only when fewer sure ones than asked). A
+  contact's stays are found by their times filed: one whose own uncertain scan is filed
+  after a visit's window is not sought (one-sided; docs/central.md).
 
 Every decision about a stay depends only on scans at most ``max_stay + repeat_window``
 before it and ``max_stay`` after it, which is why a source only ever fetches bounded time
@@ -78,7 +82,8 @@ class Policy:
     repeat_window: float = 300.0
     """The kiosk's duplicate window (``duplicate_window_seconds``, default 300)."""
     second_degree: int = 0
-    """How many of the top contacts are traced in turn (0 = none)."""
+    """How many of the top contacts (:meth:`Trace.contacts`: sure ones first) are traced in
+    turn (0 = none)."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.margin <= 24 * 3600:
@@ -430,7 +435,9 @@ class Trace:
     uncertain time."""
 
     def contacts(self) -> list[dict[str, Any]]:
-        """One summary per contact, ranked: longest total overlap, most visits, earliest."""
+        """One summary per contact, ranked: sure contacts before possible ones (a possible
+        contact may never have met the person), then longest total overlap, most visits,
+        earliest."""
         summary: dict[str, dict[str, Any]] = {}
         for exposure in self.exposures:
             visit = exposure["visit"]
@@ -456,8 +463,8 @@ class Trace:
             row["uncertain"] = max(row["uncertain"], exposure.get("uncertain", 0.0))
             row["possible"] = row["possible"] and "uncertain" in exposure
         return sorted(summary.values(),
-                      key=lambda r: (-round(r["seconds"], 3), -len(r["visits"]), r["first"],
-                                     r["person"]))
+                      key=lambda r: (r["possible"], -round(r["seconds"], 3),
+                                     -len(r["visits"]), r["first"], r["person"]))
 
 
 def describe(source: Source, scans: Sequence[Scan]) -> dict[str, Person]:
@@ -516,6 +523,16 @@ def uncertain_reach(stay: Stay, unsure: Mapping[str, tuple[float, float]]) -> fl
     return max((unsure[i][1] for i in stay.ids if i in unsure), default=0.0)
 
 
+def possible_in(visit: Stay, earlier: float, start: float, end: float) -> Stay:
+    """Where a visit made up to ``earlier`` seconds before it is filed may truly have been
+    if it was in [start, end]: filed, moved earlier by x from max(0, its start − end) to
+    min(earlier, its end − start) — its contacts are sought there only, never among people
+    who could have met the person only if the visit was outside the period traced."""
+    least, most = max(0.0, visit.start - end), min(earlier, visit.end - start)
+    return Stay(visit.person, visit.checkpoint_id, visit.start - most, visit.end - least,
+                visit.estimated, visit.ids)
+
+
 def _lookup_keys(source: Source, keys: Iterable[str]) -> set[str]:
     """Keys to look rows up by: the canonical keys and the documents aliased to them."""
     keys = set(keys)
@@ -530,10 +547,8 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     if end <= start:
         raise TraceError("trace.end_before_start")
     found, people, unsure = find_visits(source, target, start, end, policy)
-    # a visit of uncertain time is sought as everything it may have been: from that much
-    # before its start (its contacts' shared time counted over all of it, at most that)
-    visits = [Stay(v.person, v.checkpoint_id, v.start - unsure[n], v.end, v.estimated, v.ids)
-              if n in unsure else v for n, v in enumerate(found)]
+    visits = [possible_in(v, unsure[n], start, end) if n in unsure else v
+              for n, v in enumerate(found)]
     by_checkpoint: dict[str, list[int]] = defaultdict(list)
     for index, visit in enumerate(visits):
         by_checkpoint[visit.checkpoint_id].append(index)
@@ -555,6 +570,10 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     for checkpoint, indexes in sorted(by_checkpoint.items()):
         exposures.extend(_exposures(visits, indexes, stays.get(checkpoint, ()), policy, shared))
     exposures.sort(key=lambda e: (visits[e["visit"]].checkpoint_id, e["visit"], e["person"]))
+    for exposure in exposures:  # a visit of uncertain time shares at most its own length
+        if exposure["visit"] in unsure:
+            visit = found[exposure["visit"]]
+            exposure["seconds"] = min(exposure["seconds"], visit.end - visit.start)
     mark_uncertain(source, visits, unsure, exposures, shared)
     people.update(describe_stays(source, shared))
     result = Trace(target, start, end, policy, found, exposures, people, uncertain=unsure)
