@@ -3,13 +3,14 @@ stick (``docs/sync-operator.md``, "The stick round trip").
 
 ``kiosk sync export`` seals the backlog file to the centre's key; ``kiosk-central import``
 stores its entries and writes its answer beside it (``FILE.refused``): the entries it refused
-and those it holds, the latter keyed with the file's *receipt key*, which only the centre's
-private key and the kiosk (which kept it at sealing time) can derive. ``kiosk sync
+and those it holds, the latter sealed under a key derived from the file's *receipt key*, which
+only the centre's private key and the kiosk (which kept it at sealing time) can derive. ``kiosk sync
 load-refusals`` acknowledges those, as an upload's answer does: they leave the pending set,
 are never exported again and the purge removes them in their time. Before, they stayed
 labelled exported for ever at a site that never reaches the network, carried again by every
 export and kept past the retention. An answer altered on a lost stick, extended, moved to
-another file or made by someone who knows only the entries' digest changes nothing.
+another file or made by someone who knows only the entries' digest changes nothing; and the
+answer on a lost stick does not give away when the entries it acknowledges were scanned.
 
 Real parts: a real centre (its own database, the ``kiosk-central import`` command), real
 kiosk stores and the ``kiosk sync`` commands as subprocesses.
@@ -17,12 +18,14 @@ kiosk stores and the ``kiosk sync`` commands as subprocesses.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import hmac
 import json
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +74,6 @@ def test_entries_the_centre_holds_leave_the_pending_set_once_its_answer_is_loade
     refused, held, answer = export_and_import(central, folder, kiosk_id,
                                               tmp_path / "usb" / "ql1a.backlog")
     assert sorted(central.stored_ids(kiosk_id)) == held
-    document = json.loads(answer.read_text(encoding="utf-8"))
-    assert document["held"] == held  # ids (scan times) only: no name, no document
     assert "Nguyễn" not in answer.read_text(encoding="utf-8")
 
     loaded = load(folder, answer)
@@ -93,6 +94,7 @@ def test_entries_the_centre_holds_leave_the_pending_set_once_its_answer_is_loade
     assert json.loads(audited["detail"]) == {
         "kiosk": kiosk_id, "named": 3, "count": 3, "first_id": refused[0],
         "last_id": refused[-1], "held": 4, "acknowledged": 4, "already": 0, "unknown": 0}
+
 
     again = load(folder, answer)  # harmless
     assert ("The centre confirms it holds 4 entries of the file: 0 left the pending set, "
@@ -159,25 +161,74 @@ def keyed(key: bytes, label: bytes, body: dict[str, Any]) -> str:
 
 def with_mac(document: dict[str, Any], entries_sha256: str) -> dict[str, Any]:
     """``document`` with the digest-keyed ``mac`` made again, as whoever knows the entries'
-    SHA-256 (sealed in the file, kept in the kiosk's audit record) can: only ``receipt``
-    is left to stop the forgery."""
+    SHA-256 (sealed in the file, kept in the kiosk's audit record) can: only the
+    acknowledgement's seal is left to stop the forgery."""
     body = {key: value for key, value in document.items() if key != "mac"}
     return {**body, "mac": keyed(entries_sha256.encode("ascii"),
                                  b"checkpoint-kiosk-refusals 2 mac\n", body)}
 
 
+def sealed_with(key: bytes, document: dict[str, Any], held: list[str]) -> dict[str, Any]:
+    """``document`` with ``held`` sealed as the centre seals its acknowledgement, under a
+    key derived from ``key``."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    body = {key: value for key, value in document.items()
+            if key not in ("mac", "acknowledgement")}
+    aead = ChaCha20Poly1305(HKDF(hashes.SHA256(), 32, salt=None, info=(
+        b"checkpoint-kiosk-refusals 2 acknowledgement")).derive(key))
+    plain = json.dumps({"held": held, "past_retention": [], "retention_cut": None})
+    nonce = b"\0" * 12
+    associated = json.dumps(body, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    return {**body, "acknowledgement": base64.b64encode(nonce + aead.encrypt(
+        nonce, plain.encode("ascii"), associated.encode("ascii"))).decode("ascii")}
+
+
+def test_the_answer_on_the_stick_gives_away_no_time_of_an_entry_the_centre_holds(
+        central, kiosk_id, tmp_path):
+    """Each id is a UUIDv7: the millisecond of a scan at the named kiosk. The sealed backlog
+    hides them; its answer, in clear on the same stick, must not list them: no held id is in
+    its bytes as text, as hex, nor as base64 of the id's bytes. The refused ids stay
+    readable, as before acknowledgements, under the digest-keyed ``mac`` that covers the
+    whole: a kiosk older than acknowledgements still loads them from this centre's
+    answer."""
+    folder = tmp_path / "kiosk"
+    refused, held, answer = export_and_import(central, folder, kiosk_id,
+                                              tmp_path / "usb" / "ql1a.backlog")
+    data = answer.read_bytes().lower()
+    for one in held:
+        raw = uuid.UUID(one).bytes
+        for form in (one, uuid.UUID(one).hex, base64.b64encode(raw).decode(),
+                     base64.urlsafe_b64encode(raw).decode(), base64.b64encode(
+                         one.encode()).decode(), base64.b32encode(raw).decode()):
+            assert form.lower().rstrip("=").encode() not in data, form
+    for word in ("held", "past_retention", "retention_cut", "receipt"):
+        assert f'"{word}"'.encode() not in data
+    document = json.loads(answer.read_text(encoding="utf-8"))
+    assert with_mac(document, exports(folder / "kiosk.db")[0]["sha256"]) == document
+    assert [item["id"] for item in document["refused"]] == refused
+
+    assert load(folder, answer).returncode == 0
+    assert sync_states(folder / "kiosk.db") == {"acknowledged": 4, "rejected": 3}
+
+
 @pytest.mark.parametrize("forgery", ["ids added", "another file's answer",
                                      "a re-export under the same name",
-                                     "a receipt keyed with the digest",
+                                     "a refusal added",
+                                     "an acknowledgement sealed with the digest",
+                                     "an acknowledgement altered",
                                      "an export never made named"])
 def test_a_forged_answer_acknowledges_nothing_and_says_why(central, kiosk_id, tmp_path,
                                                            forgery):
     """A lost stick holds the sealed file and its answer; whoever finds it, or knows the
     entries' digest, cannot make the kiosk believe the centre holds entries it does not:
-    the receipt covers the id list and names the export by its receipt key, which only the
-    centre and the kiosk can derive. Each forgery is refused whole: nothing marked, not
-    even its refusals. (An answer naming an export the kiosk has no receipt key of is taken
-    for one exported before receipts only when such an export of those entries exists.)"""
+    the acknowledgement is sealed under a key only the centre and the kiosk can derive,
+    with the rest of the answer as its associated data, and names the export by its receipt
+    key. Each forgery is refused whole: nothing marked, not even its refusals. (An answer
+    naming an export the kiosk has no receipt key of is taken for one exported before
+    receipts only when such an export of those entries exists.)"""
     folder = tmp_path / "kiosk"
     stick = tmp_path / "usb" / "ql1a.backlog"
     _, held, answer = export_and_import(central, folder, kiosk_id, stick)
@@ -190,27 +241,29 @@ def test_a_forged_answer_acknowledges_nothing_and_says_why(central, kiosk_id, tm
     finally:
         offline.stop()
     second = exports(folder / "kiosk.db")[1]["sha256"]
-    if forgery == "ids added":
-        forged = with_mac({**document, "held": document["held"] + later}, first)
-    elif forgery == "another file's answer":  # the re-export imported: its answer's receipt
+    if forgery == "ids added":  # in clear beside the sealed ones: its associated data
+        forged = with_mac({**document, "held": held + later}, first)
+    elif forgery == "another file's answer":  # the re-export imported: its acknowledgement
         central_support.central("import", str(stick), "--db", central.db, check=False)
         theirs = json.loads(answer.read_text(encoding="utf-8"))
-        forged = with_mac({**document, **{key: theirs[key] for key in ("sealed", "receipt")}},
-                          first)
+        forged = with_mac({**document, **{key: theirs[key] for key in (
+            "sealed", "acknowledgement")}}, first)
     elif forgery == "a re-export under the same name":  # the first answer, made the second's
         from kiosk.sync.refusals import answers
 
-        forged = with_mac({**document, "answers": answers(second),
-                           "held": document["held"] + later}, second)
-    elif forgery == "an export never made named":
-        forged = with_mac({**document, "sealed": "0" * 64,
-                           "held": document["held"] + later}, first)
+        forged = with_mac({**document, "answers": answers(second)}, second)
+    elif forgery == "a refusal added":  # the acknowledgement's associated data changed
+        forged = with_mac({**document, "refused": document["refused"] + [
+            {"id": later[0], "reason": "made up", "code": None, "params": None}]}, first)
+    elif forgery == "an acknowledgement sealed with the digest":
+        forged = with_mac(sealed_with(first.encode("ascii"), document, held + later), first)
+    elif forgery == "an acknowledgement altered":
+        raw = bytearray(base64.b64decode(document["acknowledgement"]))
+        raw[20] ^= 1
+        forged = with_mac({**document, "acknowledgement": base64.b64encode(raw).decode()},
+                          first)
     else:
-        body = {key: value for key, value in document.items()
-                if key not in ("mac", "receipt")}
-        body["held"] = document["held"] + later
-        forged = with_mac({**body, "receipt": keyed(
-            first.encode("ascii"), b"checkpoint-kiosk-refusals 2 receipt\n", body)}, first)
+        forged = with_mac({**document, "sealed": "0" * 64}, first)
     answer.write_text(json.dumps(forged), encoding="utf-8")
 
     loaded = load(folder, answer)
@@ -219,6 +272,28 @@ def test_a_forged_answer_acknowledges_nothing_and_says_why(central, kiosk_id, tm
     assert sync_states(folder / "kiosk.db") == {"sent": 9}
     assert sorted(central.stored_ids(kiosk_id)) == (
         sorted(held + later) if forgery == "another file's answer" else held)
+
+
+def test_an_answer_with_the_held_ids_in_clear_is_not_the_centres(central, kiosk_id,
+                                                                  tmp_path):
+    """The earlier form of the acknowledgement (never released): ``held`` in clear with an
+    HMAC under the receipt key. One format only: such a file is refused whole, even genuinely
+    keyed, and says so; the file is imported again for an answer of this format."""
+    folder = tmp_path / "kiosk"
+    _, held, answer = export_and_import(central, folder, kiosk_id,
+                                        tmp_path / "usb" / "ql1a.backlog")
+    record = exports(folder / "kiosk.db")[0]
+    body = {key: value for key, value in json.loads(answer.read_text(encoding="utf-8")).items()
+            if key not in ("mac", "acknowledgement")}
+    body.update(held=held, past_retention=[], retention_cut=None)
+    body["receipt"] = keyed(bytes.fromhex(record["receipt_key"]),
+                            b"checkpoint-kiosk-refusals 2 receipt\n", body)
+    answer.write_text(json.dumps(with_mac(body, record["sha256"])), encoding="utf-8")
+
+    loaded = load(folder, answer)
+    assert loaded.returncode == 1
+    assert f"{answer} is not a refusals file `kiosk-central import` wrote" in loaded.stderr
+    assert sync_states(folder / "kiosk.db") == {"sent": 7}
 
 
 def test_an_answer_to_an_export_kept_no_receipt_key_of_marks_only_its_refusals(
@@ -239,7 +314,7 @@ def test_an_answer_to_an_export_kept_no_receipt_key_of_marks_only_its_refusals(
                      "WHERE action = 'sync.export'")  # as an older kiosk recorded it
     central_support.central("import", str(stick), "--db", central.db, check=False)
     answer = stick.with_name(stick.name + ".refused")
-    assert len(json.loads(answer.read_text(encoding="utf-8"))["held"]) == 4
+    assert "acknowledgement" in json.loads(answer.read_text(encoding="utf-8"))
 
     loaded = load(folder, answer)
     assert loaded.returncode == 0, loaded.stderr

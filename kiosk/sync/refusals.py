@@ -12,13 +12,20 @@ JSON: ``format``, ``version``, ``kiosk``, ``answers`` (which backlog file it ans
 ``complete`` (false: the import was cut short, only the entries answered before the stop
 are in it), ``refused`` (per entry its id and the centre's answer — ``reason``, ``code``,
 ``params`` — as an upload's answer carries them, less any value of the entry,
-:meth:`Refusal.unquoted`: the file is in clear on a stick that may be lost, where the
-backlog file is sealed; field names, limits, times, kiosk and checkpoint ids stay), then
-the acknowledgement — ``held`` (the ids of the file's entries the centre holds: accepted
-now, or already there), ``past_retention`` (those of them it answered as filed before its
-latest purge's cutoff, ``retention_cut``: done, yet not held, as an upload's answer says),
-``sealed`` (which export it answers, by its receipt key) and ``receipt`` — and ``mac``.
-Ids are UUIDv7: they tell the time of each scan, nothing of the person or the document.
+:meth:`Refusal.unquoted`; field names, limits, times, kiosk and checkpoint ids stay), then
+the acknowledgement — ``sealed`` (which export it answers, by its receipt key) and
+``acknowledgement``, sealed — and ``mac``. Sealed in ``acknowledgement``: ``held`` (the ids
+of the file's entries the centre holds: accepted now, or already there),
+``past_retention`` (those of them it answered as filed before its latest purge's cutoff,
+``retention_cut``: done, yet not held, as an upload's answer says).
+
+The file lies on a stick that may be lost, where the backlog file is sealed. Ids are
+UUIDv7: each tells the millisecond of a scan at the named kiosk, so the ids of every entry
+held would give away what the sealed backlog hides; they are sealed with a key only the
+kiosk that exported the file and the centre can derive. The refused ids stay in clear, as
+before acknowledgements, so a kiosk older than them still loads its refusals from a newer
+centre's answer: they reveal no more than they did (a few entries' times, typically), and
+the acknowledgement adds nothing readable.
 
 The refusals are bound to the backlog file by what only the kiosk and the centre know: the
 SHA-256 of that file's entries, which is sealed in it (its manifest) and which the kiosk
@@ -31,19 +38,23 @@ file taken as genuine only ever marks entries still waiting (pending or exported
 refused, never delivered: at worst entries wait until ``retry-rejected``, none is lost.
 
 An acknowledgement takes entries out of the kiosk for good (the purge follows), so it is
-bound tighter: ``receipt`` is an HMAC keyed with the backlog file's receipt key
-(:func:`kiosk.sync.backlog._receipt_key`), derived from the agreement only the centre's
-private key and the kiosk, at sealing time, can compute; the kiosk kept it in the export's
-audit record. It covers every other member but ``mac`` (which covers it in turn, so a
-kiosk older than the acknowledgement still checks and loads the refusals), hence the id
-list and the file: an answer altered, extended, or moved to another file (a re-export of
-the same entries under the same name has another receipt key) is refused whole. An
-export this kiosk kept no receipt key of (written before this release) cannot be
-acknowledged from a file: its refusals are loaded, its entries wait for the network.
+bound tighter: ``acknowledgement`` is ChaCha20-Poly1305 (a random nonce, then the
+ciphertext, base64) under a key derived (HKDF, its own label) from the backlog file's
+receipt key (:func:`kiosk.sync.backlog._receipt_key`), itself derived from the agreement
+only the centre's private key and the kiosk, at sealing time, can compute; the kiosk kept
+it in the export's audit record. Its associated data is every other member but ``mac``
+(which covers it in turn, so a kiosk older than the acknowledgement still checks and
+loads the refusals), hence the refusals and the file: an answer altered, extended, or moved
+to another file (a re-export of the same entries under the same name has another receipt
+key) is refused whole. An export this kiosk kept no receipt key of (written before this
+release) cannot be acknowledged from a file: its refusals are loaded, its entries wait for
+the network.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -52,6 +63,11 @@ from collections.abc import Collection, Iterable
 from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kiosk.messages import WordedError, Words, shown_name
 from kiosk.private_files import open_fresh
@@ -67,8 +83,9 @@ MAX_BYTES = 256 << 20
 _ANSWERS = b"checkpoint-kiosk-refusals 2 answers\n"
 _MAC = b"checkpoint-kiosk-refusals 2 mac\n"
 _SEALED = b"checkpoint-kiosk-refusals 2 sealed\n"
-_RECEIPT = b"checkpoint-kiosk-refusals 2 receipt\n"
-_ACKNOWLEDGEMENT = ("held", "past_retention", "retention_cut", "sealed", "receipt")
+_ACKNOWLEDGEMENT_INFO = b"checkpoint-kiosk-refusals 2 acknowledgement"
+_ACKNOWLEDGEMENT = ("sealed", "acknowledgement")
+_NONCE = 12
 
 
 class RefusalsError(WordedError):
@@ -90,21 +107,23 @@ def sealed(receipt_key: bytes) -> str:
     return hashlib.sha256(_SEALED + receipt_key).hexdigest()
 
 
-def _hmac(key: bytes, label: bytes, body: dict[str, Any]) -> str:
-    """The HMAC of ``body`` (as canonical JSON) keyed with ``key``."""
-    text = json.dumps(body, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
-    return hmac.new(key, label + text.encode("ascii"), hashlib.sha256).hexdigest()
+def _canonical(body: dict[str, Any]) -> bytes:
+    """``body`` as canonical JSON, what the ``mac`` and the acknowledgement's seal cover."""
+    return json.dumps(body, ensure_ascii=True, sort_keys=True,
+                      separators=(",", ":")).encode("ascii")
 
 
 def _mac(entries_sha256: str, body: dict[str, Any]) -> str:
     """The HMAC of ``body`` keyed with the entries' digest."""
-    return _hmac(entries_sha256.encode("ascii"), _MAC, body)
+    return hmac.new(entries_sha256.encode("ascii"), _MAC + _canonical(body),
+                    hashlib.sha256).hexdigest()
 
 
-def _receipt(receipt_key: bytes, body: dict[str, Any]) -> str:
-    """The HMAC of ``body`` (the answer but ``receipt`` and ``mac``) keyed with the
-    backlog file's receipt key."""
-    return _hmac(receipt_key, _RECEIPT, body)
+def _aead(receipt_key: bytes) -> ChaCha20Poly1305:
+    """The acknowledgement's cipher: a key of its own from the receipt key, which reveals
+    nothing of it (nor of the backlog's part key)."""
+    return ChaCha20Poly1305(HKDF(hashes.SHA256(), 32, salt=None,
+                                 info=_ACKNOWLEDGEMENT_INFO).derive(receipt_key))
 
 
 def write(path: Path, *, kiosk_id: str, entries_sha256: str,
@@ -112,16 +131,20 @@ def write(path: Path, *, kiosk_id: str, entries_sha256: str,
           past_retention: list[str], retention_cut: str | None, receipt_key: bytes) -> None:
     """Write the file whole under a temporary name, then give it ``path`` (replacing an
     earlier import's: the latest answer is the one to carry); the answers ``refused`` with
-    no value of their entries, the ids ``held`` (``past_retention`` among them) with the
-    receipt keyed with ``receipt_key``."""
+    no value of their entries, the ids ``held`` (``past_retention`` among them) sealed with
+    a key derived from ``receipt_key`` (a random nonce: a re-import answers again under
+    the same key)."""
     body: dict[str, Any] = {
         "format": FORMAT, "version": VERSION, "kiosk": kiosk_id,
         "answers": answers(entries_sha256), "complete": complete,
         "refused": [{"id": answer.get("id"), **Refusal.from_answer(answer).unquoted().answer()}
                     for answer in refused],
-        "held": held, "past_retention": past_retention, "retention_cut": retention_cut,
         "sealed": sealed(receipt_key)}
-    body["receipt"] = _receipt(receipt_key, body)
+    nonce = os.urandom(_NONCE)
+    plain = _canonical({"held": held, "past_retention": past_retention,
+                        "retention_cut": retention_cut})
+    body["acknowledgement"] = base64.b64encode(
+        nonce + _aead(receipt_key).encrypt(nonce, plain, _canonical(body))).decode("ascii")
     part = path.with_name(path.name + ".part")
     with open_fresh(part) as out:  # ASCII: a lone surrogate in a field name is written too
         out.write(json.dumps({**body, "mac": _mac(entries_sha256, body)}).encode("ascii"))
@@ -144,7 +167,7 @@ def answered_whole(path: Path, entries_sha256: str, receipt_key: bytes) -> bool:
 class Receipt(Enum):
     """What became of an answer's acknowledgement."""
     CHECKED = "checked"
-    """Keyed with the receipt key of an export of this kiosk: ``held`` is the centre's."""
+    """Sealed under the receipt key of an export of this kiosk: ``held`` is the centre's."""
     NONE = "none"
     """The answer holds none (a centre older than acknowledgements)."""
     UNCHECKABLE = "uncheckable"
@@ -171,7 +194,7 @@ def read(path: str | Path, exported: Collection[tuple[str, bytes | None]]) -> Re
     """What a refusals file says, once it proved to answer a file this kiosk exported.
     ``exported``: the entries' SHA-256 of each backlog file this kiosk wrote, with its
     receipt key where kept (:meth:`kiosk.store.Store.exported_files`); a file answering
-    none of them, or whose ``mac`` is not the centre's, or whose ``receipt`` is not keyed
+    none of them, or whose ``mac`` is not the centre's, or whose acknowledgement is not sealed
     with the receipt key of the export it names, is refused: an acknowledgement naming no
     export of these entries whose key was kept is taken for one only when an export of them
     kept none."""
@@ -210,7 +233,7 @@ def read(path: str | Path, exported: Collection[tuple[str, bytes | None]]) -> Re
                         document["complete"], Receipt.NONE, [], [], None)
     if not any(key in document for key in _ACKNOWLEDGEMENT):
         return refusals
-    if not _acknowledgement(document):
+    if not all(isinstance(document.get(key), str) for key in _ACKNOWLEDGEMENT):
         raise RefusalsError("sync.refusals_not_one", path=name)
     keys = [key for sha, key in exported if sha == digest]
     key = next((key for key in keys if key and sealed(key) == document["sealed"]), None)
@@ -218,23 +241,28 @@ def read(path: str | Path, exported: Collection[tuple[str, bytes | None]]) -> Re
         return refusals._replace(receipt=Receipt.UNCHECKABLE)
     if key is None:  # every export of these entries kept its key: not any of theirs
         raise RefusalsError("sync.refusals_altered", path=name)
-    body.pop("receipt")
-    if not hmac.compare_digest(_receipt(key, body), document["receipt"]):
+    acknowledgement = _opened(key, body)
+    if acknowledgement is None:
         raise RefusalsError("sync.refusals_altered", path=name)
-    return refusals._replace(receipt=Receipt.CHECKED, held=document["held"],
-                             past_retention=document["past_retention"],
-                             retention_cut=document["retention_cut"])
+    return refusals._replace(receipt=Receipt.CHECKED, **acknowledgement)
 
 
-def _acknowledgement(document: dict[str, Any]) -> bool:
-    """Whether the acknowledgement's members are all there, of the types the centre
-    writes."""
-    return (all(isinstance(document.get(key), list) and all(
-                isinstance(one, str) for one in document[key])
+def _opened(receipt_key: bytes, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The acknowledgement sealed in ``body``, if sealed under ``receipt_key``'s key with
+    the rest of ``body`` as its associated data and of the types the centre writes."""
+    sealed_text = body.pop("acknowledgement")
+    try:
+        data = base64.b64decode(sealed_text, validate=True)
+        plain = _aead(receipt_key).decrypt(data[:_NONCE], data[_NONCE:], _canonical(body))
+    except (binascii.Error, ValueError, InvalidTag):
+        return None
+    content = json.loads(plain)
+    if not (all(isinstance(content.get(key), list) and all(
+                isinstance(one, str) for one in content[key])
                 for key in ("held", "past_retention"))
-            and isinstance(document.get("retention_cut"), str | None)
-            and "retention_cut" in document
-            and all(isinstance(document.get(key), str) for key in ("sealed", "receipt")))
+            and isinstance(content.get("retention_cut"), str | None)):
+        return None
+    return {key: content.get(key) for key in ("held", "past_retention", "retention_cut")}
 
 
 _SCALAR = str | int | float | bool | None
