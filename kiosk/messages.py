@@ -2910,6 +2910,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This file acknowledges no entries the centre holds (a centre not yet upgraded): "
         "they stay pending until the kiosk reaches the network, or an upgraded centre "
         "imports the file again"),
+    "sync.answer_deletable": (
+        "Đã nạp xong; có thể xóa {path} (tệp nêu mã các lượt bị từ chối, tức giờ quét của "
+        "chúng): `kiosk sync load-refusals --delete` xóa tệp sau khi nạp",
+        "Loaded; {path} can now be deleted (it names the refused entries' ids, that is their "
+        "scan times): `kiosk sync load-refusals --delete` removes it after the load"),
+    "sync.answer_deleted": (
+        "Đã nạp xong và đã xóa {path}",
+        "Loaded; {path} is deleted"),
+    "sync.answer_not_deleted": (
+        "Đã nạp xong nhưng không xóa được {path}: {reason}. Hãy tự xóa tệp (nạp lại không "
+        "thay đổi gì)",
+        "Loaded, but {path} could not be deleted: {reason}. Delete it by hand (loading it "
+        "again changes nothing)"),
     "sync.pending_unenrolled": (
         "trong số đó, bản ghi của {kiosks} thuộc mã trạm không phải mã đã cấu hình của trạm "
         "này và không có ghi nhận nào cho thấy đã đăng ký ở đây. Nếu là lượt quét thử: "

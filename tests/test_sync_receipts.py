@@ -60,8 +60,8 @@ def export_and_import(central: Any, folder: Path, kiosk_id: str, stick: Path, *,
     return refused, held, stick.with_name(stick.name + ".refused")
 
 
-def load(folder: Path, answer: Path) -> Any:
-    return kiosk_cli(folder / "config.toml", "load-refusals", str(answer))
+def load(folder: Path, answer: Path, *options: str) -> Any:
+    return kiosk_cli(folder / "config.toml", "load-refusals", *options, str(answer))
 
 
 def test_entries_the_centre_holds_leave_the_pending_set_once_its_answer_is_loaded(
@@ -95,10 +95,13 @@ def test_entries_the_centre_holds_leave_the_pending_set_once_its_answer_is_loade
         "kiosk": kiosk_id, "named": 3, "count": 3, "first_id": refused[0],
         "last_id": refused[-1], "held": 4, "acknowledged": 4, "already": 0, "unknown": 0}
 
+    assert f"Loaded; {answer} can now be deleted" in loaded.stdout  # it is kept unasked
 
-    again = load(folder, answer)  # harmless
+    again = load(folder, answer, "--delete")  # harmless; and the stick keeps no answer
     assert ("The centre confirms it holds 4 entries of the file: 0 left the pending set, "
             "4 were acknowledged already, 0 ids are not here") in again.stdout
+    assert f"Loaded; {answer} is deleted" in again.stdout
+    assert not answer.exists()
     assert sync_states(folder / "kiosk.db") == {"acknowledged": 4, "rejected": 3}
 
     new = fill_backlog(folder / "kiosk.db", 1, kiosk_id=kiosk_id)
@@ -266,9 +269,10 @@ def test_a_forged_answer_acknowledges_nothing_and_says_why(central, kiosk_id, tm
         forged = with_mac({**document, "sealed": "0" * 64}, first)
     answer.write_text(json.dumps(forged), encoding="utf-8")
 
-    loaded = load(folder, answer)
+    loaded = load(folder, answer, "--delete")
     assert loaded.returncode == 1
     assert f"{answer} {ALTERED}" in loaded.stderr
+    assert answer.exists()  # deleted only once loaded
     assert sync_states(folder / "kiosk.db") == {"sent": 9}
     assert sorted(central.stored_ids(kiosk_id)) == (
         sorted(held + later) if forgery == "another file's answer" else held)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -30,7 +31,7 @@ from kiosk.commandline import (
     stop_on_term,
     whole_number_argument,
 )
-from kiosk.messages import both, os_words, saved_text, saved_words, text
+from kiosk.messages import both, os_words, saved_text, saved_words, shown_name, text
 
 if TYPE_CHECKING:
     from kiosk.sync.worker import SyncWorker, Wait
@@ -112,6 +113,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     load.add_argument("file", metavar="FILE",
                       help="the .refused file from the centre (its answer)")
     load.add_argument("--operator", default="", help="who loads it (written to the audit log)")
+    load.add_argument("--delete", action="store_true",
+                      help="delete FILE once loaded: it names entry ids (scan times) in clear")
     load.set_defaults(func=cmd_load_refusals)
 
     discard = sub.add_parser(
@@ -466,6 +469,23 @@ def cmd_load_refusals(args: argparse.Namespace) -> int:
                    "sync.answer_no_receipt", lang))
     if not answer.complete:
         print(text("sync.refusals_cut_short", lang))
+    return _dispose_of_answer(args.file, args.delete, lang)
+
+
+def _dispose_of_answer(path: str, delete: bool, lang: str) -> int:
+    """Once loaded, the answer has done its work and its refused ids (scan times) are in
+    clear on a stick: delete it if asked, else say it may go."""
+    name = shown_name(path)
+    if not delete:
+        print(text("sync.answer_deletable", lang, path=name))
+        return 0
+    try:
+        os.remove(path)
+    except OSError as exc:
+        print(text("sync.answer_not_deleted", lang, path=name, reason=os_words(exc)(lang)),
+              file=sys.stderr)
+        return EXIT_FAILED
+    print(text("sync.answer_deleted", lang, path=name))
     return 0
 
 
