@@ -100,7 +100,7 @@ class ImportResult:
     keys its answer with it); empty before."""
     receipt_key: bytes = b""
     """The file's receipt key, once its signature was checked: the answer's acknowledgement
-    is keyed with it (:meth:`BacklogReader.receipt_key`)."""
+    is sealed under a key derived from it (:meth:`BacklogReader.receipt_key`)."""
     error: str | None = None
     storage_error: StorageError | None = None
     """The store failed part-way: what was answered before stands (a re-import completes

@@ -23,9 +23,10 @@ part (the STREAM construction, as age and Tink use it). So:
   centre) can write a file the centre accepts as that kiosk's;
 * a second key, the *receipt key*, is derived from the same agreement with its own label:
   the kiosk keeps it in its export's audit record and the centre, once the file proved
-  genuine, keys its answer's acknowledgement with it (:mod:`kiosk.sync.refusals`). Nobody
-  else can compute it (the ephemeral private key is discarded once the file is written),
-  so a lost stick cannot be made to say that the centre holds entries it does not.
+  genuine, seals its answer's acknowledgement under a key derived from it
+  (:mod:`kiosk.sync.refusals`). Nobody else can compute it (the ephemeral private key is
+  discarded once the file is written), so a lost stick neither tells which entries the
+  centre holds nor can be made to say that it holds entries it does not.
 
 Files of format 1 (a ZIP signed with an HMAC key the centre kept in its database) are
 refused with how to re-export them: their entries are still pending on the kiosk.

@@ -106,9 +106,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                     "those it refused, still waiting here, are marked refused with its "
                     "reasons: `kiosk sync status` lists them and `kiosk sync "
                     "retry-rejected` queues them again, with no network. Entries are "
-                    "marked held only by an answer keyed with the receipt key this kiosk "
+                    "marked held only by an answer sealed with the receipt key this kiosk "
                     "kept of that export; a file that answers no backlog file this kiosk "
-                    "exported, or was altered on the stick, changes nothing.",
+                    "exported, or was altered on the stick, changes nothing. Once loaded, "
+                    "the file can be deleted (--delete does).",
         **examples("kiosk sync load-refusals /media/usb/ql1a-01.backlog.refused"))
     load.add_argument("file", metavar="FILE",
                       help="the .refused file from the centre (its answer)")
