@@ -20,10 +20,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ctypes
 import hashlib
 import hmac
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -361,3 +365,35 @@ def test_entries_the_centre_answered_past_its_retention_leave_and_are_said_so(
                                   "--json").stdout)
     assert status["past_retention_params"]["count"] == 2
     assert status["past_retention_params"]["cutoff"] == cut
+
+
+def test_an_answer_that_cannot_be_deleted_is_loaded_all_the_same_and_said_so(
+        central, kiosk_id, tmp_path):
+    """A stick whose folder the kiosk's account may not write (mounted read-only, say):
+    ``--delete`` cannot remove the answer once loaded. The load stands (entries marked, the
+    acknowledged ones out of the pending set); the kiosk says the file is still there, to be
+    deleted by hand, and exits 1. As root, without root's power over file modes."""
+    folder = tmp_path / "kiosk"
+    _, _, answer = export_and_import(central, folder, kiosk_id,
+                                     tmp_path / "usb" / "ql1a.backlog")
+    answer.parent.chmod(0o555)
+
+    def not_above_permissions() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+            if os.geteuid() == 0 and libc.prctl(24, capability, 0, 0, 0):  # CAPBSET_DROP
+                raise OSError(ctypes.get_errno(), "prctl")
+
+    try:
+        loaded = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "sync", "load-refusals", "--delete",
+             str(answer), "--config", str(folder / "config.toml")], capture_output=True,
+            text=True, timeout=120, stdin=subprocess.DEVNULL, preexec_fn=not_above_permissions)
+    finally:
+        answer.parent.chmod(0o755)
+    assert loaded.returncode == 1, loaded.stderr
+    assert "4 left the pending set" in loaded.stdout
+    assert (f"Loaded, but {answer} could not be deleted: permission denied. Delete it by hand "
+            "(loading it again changes nothing)") in loaded.stderr
+    assert answer.exists()
+    assert sync_states(folder / "kiosk.db") == {"acknowledged": 4, "rejected": 3}
