@@ -257,7 +257,7 @@ def _opened(receipt_key: bytes, body: dict[str, Any]) -> dict[str, Any] | None:
     except (binascii.Error, ValueError, InvalidTag):
         return None
     content = json.loads(plain)
-    if not (all(isinstance(content.get(key), list) and all(
+    if not (isinstance(content, dict) and all(isinstance(content.get(key), list) and all(
                 isinstance(one, str) for one in content[key])
                 for key in ("held", "past_retention"))
             and isinstance(content.get("retention_cut"), str | None)):
