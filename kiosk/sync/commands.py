@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -432,44 +431,21 @@ def cmd_retry_rejected(args: argparse.Namespace) -> int:
 def cmd_load_refusals(args: argparse.Namespace) -> int:
     """Load the centre's answer to a backlog file: its refusals, and the entries it holds,
     which leave the pending set once the answer proved keyed with the export's receipt key
-    (:mod:`kiosk.sync.refusals`)."""
-    import datetime as dt
-
-    from kiosk.sync.client import retention_cut
-    from kiosk.sync.refusals import Receipt, RefusalsError, read
-    from kiosk.sync.status import MetaKey, past_retention_added
+    (:func:`kiosk.sync.refusals.load`, the sync screen's too)."""
+    from kiosk.sync.refusals import RefusalsError, load
 
     config = load_config(args.config)
     lang = config.kiosk.language
     store = open_store(config)
     try:
-        try:
-            answer = read(args.file, store.exported_files())
-        except RefusalsError as exc:
-            print(exc.text(lang), file=sys.stderr)
-            return EXIT_FAILED
-        # the cut checked as an upload's answer's is: shown, and saved as the latest
-        cut = retention_cut(answer.retention_cut, dt.datetime.now(dt.UTC).date())
-        added = {MetaKey.PAST_RETENTION: past_retention_added(cut, time.time())}
-        marked = store.mark_answered(answer.kiosk_id, answer.refused, answer.held,
-                                     args.operator or config.kiosk.operator or "operator",
-                                     answer.past_retention, added)
+        loaded = load(store, args.file, args.operator or config.kiosk.operator or "operator")
+    except RefusalsError as exc:
+        print(exc.text(lang), file=sys.stderr)
+        return EXIT_FAILED
     finally:
         store.close()
-    print(text("sync.refusals_loaded", lang, count=f"{marked.refused:,}",
-               named=f"{len(answer.refused):,}", kiosk=answer.kiosk_id))
-    if answer.receipt is Receipt.CHECKED:
-        print(text("sync.answer_acknowledged", lang, held=f"{len(answer.held):,}",
-                   acknowledged=f"{marked.acknowledged:,}", already=f"{marked.already:,}",
-                   unknown=f"{marked.unknown:,}"))
-        if answer.past_retention:  # done, yet not at the centre
-            print(text("sync.past_retention", lang, count=f"{len(answer.past_retention):,}",
-                       cutoff=cut or ""))
-    else:
-        print(text("sync.answer_uncheckable" if answer.receipt is Receipt.UNCHECKABLE else
-                   "sync.answer_no_receipt", lang))
-    if not answer.complete:
-        print(text("sync.refusals_cut_short", lang))
+    for words in loaded.words():
+        print(words(lang))
     return _dispose_of_answer(args.file, args.delete, lang)
 
 

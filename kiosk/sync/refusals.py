@@ -62,7 +62,7 @@ import os
 from collections.abc import Collection, Iterable
 from enum import Enum
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -72,6 +72,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from kiosk.messages import WordedError, Words, shown_name
 from kiosk.private_files import open_fresh
 from kiosk.sync.protocol import Refusal
+
+if TYPE_CHECKING:
+    from kiosk.store import Answered, Store
 
 FORMAT = "checkpoint-kiosk-refusals"
 VERSION = 2
@@ -245,6 +248,54 @@ def read(path: str | Path, exported: Collection[tuple[str, bytes | None]]) -> Re
     if acknowledgement is None:
         raise RefusalsError("sync.refusals_altered", path=name)
     return refusals._replace(receipt=Receipt.CHECKED, **acknowledgement)
+
+
+class Loaded(NamedTuple):
+    """What loading the centre's answer changed (:func:`load`)."""
+    answer: Refusals
+    marked: Answered
+    cut: str | None
+    """The retention cut the answer says, as shown (:func:`kiosk.sync.client.retention_cut`)."""
+
+    def words(self) -> list[Words]:
+        """What the load did, a sentence each: ``kiosk sync load-refusals`` prints them, the
+        sync screen shows them, in their reader's language."""
+        answer, marked = self.answer, self.marked
+        said = [Words("sync.refusals_loaded", {
+            "count": f"{marked.refused:,}", "named": f"{len(answer.refused):,}",
+            "kiosk": answer.kiosk_id})]
+        if answer.receipt is Receipt.CHECKED:
+            said.append(Words("sync.answer_acknowledged", {
+                "held": f"{len(answer.held):,}", "acknowledged": f"{marked.acknowledged:,}",
+                "already": f"{marked.already:,}", "unknown": f"{marked.unknown:,}"}))
+            if answer.past_retention:  # done, yet not at the centre
+                said.append(Words("sync.past_retention", {
+                    "count": f"{len(answer.past_retention):,}", "cutoff": self.cut or ""}))
+        else:
+            said.append(Words("sync.answer_uncheckable" if answer.receipt is Receipt.UNCHECKABLE
+                              else "sync.answer_no_receipt"))
+        if not answer.complete:
+            said.append(Words("sync.refusals_cut_short"))
+        return said
+
+
+def load(store: Store, path: str | Path, actor: str) -> Loaded:
+    """Apply the answer at ``path`` to ``store`` (:meth:`kiosk.store.Store.mark_answered`),
+    its retention cut checked and saved as an upload's answer's is; one function for the
+    command and the sync screen, so both trust and change the same. A file that does not
+    prove to answer an export of this store's raises :class:`RefusalsError`, nothing
+    changed."""
+    import datetime as dt  # the centre's import reads files without these (no sync extra)
+    import time
+
+    from kiosk.sync.client import retention_cut
+    from kiosk.sync.status import MetaKey, past_retention_added
+
+    answer = read(path, store.exported_files())
+    cut = retention_cut(answer.retention_cut, dt.datetime.now(dt.UTC).date())
+    added = {MetaKey.PAST_RETENTION: past_retention_added(cut, time.time())}
+    return Loaded(answer, store.mark_answered(answer.kiosk_id, answer.refused, answer.held,
+                                              actor, answer.past_retention, added), cut)
 
 
 def _opened(receipt_key: bytes, body: dict[str, Any]) -> dict[str, Any] | None:
