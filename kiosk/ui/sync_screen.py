@@ -1,12 +1,14 @@
 """The sync operator's screen (behind the PIN): what waits, what the centre refused, and the
-three actions — sync now (with progress), export the backlog to a file (a USB stick), and
-retry the refused entries.
+actions — sync now (with progress), export the backlog to a file (a USB stick), load the
+centre's answer to such a file (``FILE.refused``, carried back on the stick), and retry the
+refused entries.
 
 Every action runs in the io lane and reports back by signal; progress callbacks from the
 sync worker's thread are re-emitted as a queued signal. The actions use ``kiosk.sync``
 (kiosk/sync/worker.py) when sync is enabled; with sync off, counts come from the store,
 retry works on the store directly, and an export uses a one-off worker built from the
-[sync] section (it needs the kiosk's token to sign the file).
+[sync] section (it needs the kiosk's token to sign the file). The answer is loaded by
+:func:`kiosk.sync.refusals.load`, as ``kiosk sync load-refusals`` loads it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QBoxLayout,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -37,6 +38,7 @@ from kiosk.clock import age_words
 from kiosk.messages import WordedError, saved_text
 from kiosk.scan import mask_document
 from kiosk.sync.commands import PUSH_MAX_WAIT_SECONDS
+from kiosk.sync.refusals import Loaded, Receipt, load
 from kiosk.sync.status import elsewhere_words, past_retention_text
 from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import KioskBridge, SyncView
@@ -49,7 +51,6 @@ from kiosk.ui.widgets import (
     one_paragraph,
     pixel_font,
     scrolling,
-    stack_when_narrow,
 )
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class SyncScreen(Retranslating):
         self.view: SyncView | None = None
         self.rejected: list[dict[str, Any]] = []
         self.busy = False
-        self.export_dialog: QFileDialog | None = None
+        self.chooser: QFileDialog | None = None
 
         self.scan_notice = ScanNotice("sync_scan", self)
         self.title = QLabel()
@@ -107,10 +108,15 @@ class SyncScreen(Retranslating):
 
         self.push_button = self._button("sync_now", self.push_now)
         self.export_button = self._button("sync_export", self.choose_export_file)
+        self.answer_button = self._button("sync_load_answer", self.choose_answer_file)
         self.retry_button = self._button("sync_retry", self.retry_rejected)
-        actions = self.actions = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        for button in (self.push_button, self.export_button, self.retry_button):
-            actions.addWidget(button)
+        # the network's actions, then the stick's: the answer beside the export on a row of
+        # four, of two, or one a line
+        self.buttons = (self.push_button, self.retry_button, self.export_button,
+                        self.answer_button)
+        self.actions = QGridLayout()
+        self.columns = 0
+        self._arrange_actions(len(self.buttons))
         self.progress = QProgressBar()
         self.progress.setObjectName("sync_progress")
         self.progress.setTextVisible(True)
@@ -140,7 +146,7 @@ class SyncScreen(Retranslating):
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(tiles)
-        column.addLayout(actions)
+        column.addLayout(self.actions)
         column.addWidget(self.progress)  # under the buttons: in view on a 7" screen too
         column.addWidget(self.message)
         column.addWidget(self.facts)
@@ -151,6 +157,7 @@ class SyncScreen(Retranslating):
         layout.addLayout(header)
         self.scroll = scrolling(body)  # a 7" screen scrolls to the refused list
         layout.addWidget(self.scroll, 1)
+        self.scroll.viewport().installEventFilter(self)  # its width decides the rows
 
         self._progress.connect(self._show_progress)
         self._waiting.connect(self._show_wait)
@@ -174,9 +181,26 @@ class SyncScreen(Retranslating):
         self.bridge.read(lambda store: store.rejected_entries(REJECTED_ROWS),
                          done=self._show_rejected, key="sync-rejected")
 
-    def resizeEvent(self, event: Any) -> None:
-        stack_when_narrow(self.actions, event.size().width())  # portrait 7": one per line
-        super().resizeEvent(event)
+    def _arrange_actions(self, columns: int) -> None:
+        """The buttons on rows of ``columns``, in reading order."""
+        for button in self.buttons:
+            self.actions.removeWidget(button)
+        self.columns = columns
+        for index, button in enumerate(self.buttons):
+            self.actions.addWidget(button, index // columns, index % columns)
+
+    def _fit_actions(self) -> None:
+        """The buttons on one row where their words fit side by side, else two rows (a 7"
+        landscape panel), else one a line (portrait): never squeezed into cut words."""
+        width = self.scroll.viewport().width()
+        needs = [button.sizeHint().width() for button in self.buttons]
+        spacing = self.actions.horizontalSpacing()
+        columns = next((columns for columns in (len(needs), 2) if all(
+            sum(row) + spacing * (len(row) - 1) <= width
+            for row in (needs[start:start + columns]
+                        for start in range(0, len(needs), columns)))), 1)
+        if columns != self.columns:
+            self._arrange_actions(columns)
 
     def showEvent(self, event: Any) -> None:
         self.refresh()
@@ -184,11 +208,11 @@ class SyncScreen(Retranslating):
 
     def hideEvent(self, event: Any) -> None:
         """Left (Back, or the PIN screens' idle time): the card has a scan's answer now, and
-        an export's file chooser left open would let a passer-by write the backlog to a
-        stick without the PIN."""
+        a file chooser left open would let a passer-by write the backlog to a stick, or
+        load a file from one, without the PIN."""
         self.scan_notice.hide()
-        if self.export_dialog is not None:
-            self.export_dialog.reject()
+        if self.chooser is not None:
+            self.chooser.reject()
         super().hideEvent(event)
 
     def show_view(self, view: SyncView) -> None:
@@ -268,6 +292,8 @@ class SyncScreen(Retranslating):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_columns()
+        elif watched is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_actions()
         return False
 
     def _fit_columns(self) -> None:
@@ -283,6 +309,7 @@ class SyncScreen(Retranslating):
         enabled = self.view.enabled if self.view else self.bridge.sync is not None
         self.push_button.setEnabled(not self.busy and enabled)
         self.export_button.setEnabled(not self.busy)
+        self.answer_button.setEnabled(not self.busy)
         self.retry_button.setEnabled(not self.busy and bool(
             self.rejected or (self.view and self.view.rejected)))
 
@@ -358,16 +385,19 @@ class SyncScreen(Retranslating):
                              str(Path(removable_media_dir()) / name),
                              self.tr("Backlog files (*.backlog)"))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        return self._open_chooser(dialog, self.export_to)
+
+    def _open_chooser(self, dialog: QFileDialog, chosen: Any) -> QFileDialog:
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog)  # stays above kiosk mode
-        dialog.fileSelected.connect(self.export_to)
-        dialog.finished.connect(lambda _code: self._export_dialog_closed(dialog))
-        self.export_dialog = dialog
+        dialog.fileSelected.connect(chosen)
+        dialog.finished.connect(lambda _code: self._chooser_closed(dialog))
+        self.chooser = dialog
         dialog.open()
         return dialog
 
-    def _export_dialog_closed(self, dialog: QFileDialog) -> None:
-        if self.export_dialog is dialog:
-            self.export_dialog = None
+    def _chooser_closed(self, dialog: QFileDialog) -> None:
+        if self.chooser is dialog:
+            self.chooser = None
         dialog.deleteLater()
 
     def export_to(self, path: str) -> None:
@@ -420,6 +450,35 @@ class SyncScreen(Retranslating):
             said.append(summary.note(screen_language()))
         self._finish("\n".join(said), error=len(said) > 1 or summary.not_marked is not None)
 
+    # -- the centre's answer --------------------------------------------------------------
+    def choose_answer_file(self) -> QFileDialog:
+        """The ``.refused`` file ``kiosk-central import`` wrote beside the backlog file,
+        looked for where the export writes: the stick."""
+        dialog = QFileDialog(self, self.tr("Load the centre's answer"), removable_media_dir(),
+                             self.tr("The centre's answers (*.refused)"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        return self._open_chooser(dialog, self.load_answer)
+
+    def load_answer(self, path: str) -> None:
+        """Load it as ``kiosk sync load-refusals`` does (:func:`kiosk.sync.refusals.load`),
+        in the io lane (an answer of many entries takes a while to read and apply), on the
+        connection the export uses: the sync worker's, else the kiosk's own."""
+        if self.busy or not path:
+            return
+        self._start(self.tr("Reading %1…").replace("%1", path))
+        store = self.bridge.sync.store if self.bridge.sync is not None else self.bridge.kiosk.store
+        actor = self.bridge.config.kiosk.operator or "operator"
+        self.bridge.run(lambda: load(store, path, actor), done=self._answer_loaded,
+                        failed=self._failed)
+
+    def _answer_loaded(self, loaded: Loaded) -> None:
+        """What the command prints, in the screen's language; in red when entries the
+        centre holds still wait here (an answer cut short, or one not acknowledging them)."""
+        self._finish("\n".join(words(screen_language()) for words in loaded.words()),
+                     error=loaded.answer.receipt is not Receipt.CHECKED
+                     or not loaded.answer.complete)
+
     # -- retry ----------------------------------------------------------------------------
     def retry_rejected(self) -> None:
         if self.busy:
@@ -443,9 +502,11 @@ class SyncScreen(Retranslating):
         self.tiles["acknowledged"].caption.setText(self.tr("Confirmed by the centre"))
         self.push_button.setText(self.tr("Sync now"))
         self.export_button.setText(self.tr("Export backlog to file…"))
+        self.answer_button.setText(self.tr("Load the centre's answer…"))
         self.retry_button.setText(self.tr("Retry refused entries"))
         self.rejected_title.setText(self.tr("Refused entries and the centre's reasons"))
         self.table.setHorizontalHeaderLabels(
             [self.tr("Time"), self.tr("Name"), self.tr("Document"), self.tr("Reason")])
         self._fill_rejected()
         self._render_facts()
+        self._fit_actions()  # the words' widths changed

@@ -4,17 +4,17 @@
 <context>
     <name>Age</name>
     <message>
-        <location filename="../status_strip.py" line="59"/>
+        <location filename="../status_strip.py" line="60"/>
         <source>%1 min</source>
         <translation>%1 phút</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="62"/>
+        <location filename="../status_strip.py" line="63"/>
         <source>%1 h %2</source>
         <translation>%1 giờ %2</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="64"/>
+        <location filename="../status_strip.py" line="65"/>
         <source>%1 d</source>
         <translation>%1 ngày</translation>
     </message>
@@ -22,7 +22,7 @@
 <context>
     <name>CameraPreview</name>
     <message>
-        <location filename="../camera_preview.py" line="58"/>
+        <location filename="../camera_preview.py" line="86"/>
         <source>No picture yet</source>
         <translation>Chưa có hình</translation>
     </message>
@@ -53,12 +53,12 @@
 <context>
     <name>DeviceForm</name>
     <message>
-        <location filename="../device_form.py" line="200"/>
+        <location filename="../device_form.py" line="202"/>
         <source>Not valid: %1</source>
         <translation>Không hợp lệ: %1</translation>
     </message>
     <message>
-        <location filename="../device_form.py" line="213"/>
+        <location filename="../device_form.py" line="216"/>
         <source>Options for this type (as in config.toml)</source>
         <translation>Tuỳ chọn của loại thiết bị này (như trong config.toml)</translation>
     </message>
@@ -66,32 +66,32 @@
 <context>
     <name>DeviceState</name>
     <message>
-        <location filename="../widgets.py" line="348"/>
+        <location filename="../widgets.py" line="416"/>
         <source>connected</source>
         <translation>đã kết nối</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="349"/>
+        <location filename="../widgets.py" line="417"/>
         <source>not connected</source>
         <translation>chưa kết nối</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="382"/>
+        <location filename="../widgets.py" line="418"/>
         <source>waiting for focus</source>
         <translation>chờ nhận bàn phím</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="350"/>
+        <location filename="../widgets.py" line="419"/>
         <source>error</source>
         <translation>lỗi</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="351"/>
+        <location filename="../widgets.py" line="420"/>
         <source>finished</source>
         <translation>đã xong</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="352"/>
+        <location filename="../widgets.py" line="421"/>
         <source>stopped</source>
         <translation>đã dừng</translation>
     </message>
@@ -99,17 +99,17 @@
 <context>
     <name>DirectionToggle</name>
     <message>
-        <location filename="../widgets.py" line="340"/>
+        <location filename="../widgets.py" line="408"/>
         <source>IN</source>
         <translation>VÀO</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="341"/>
+        <location filename="../widgets.py" line="409"/>
         <source>OUT</source>
         <translation>RA</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="342"/>
+        <location filename="../widgets.py" line="410"/>
         <source>AUTO</source>
         <translation>TỰ ĐỘNG</translation>
     </message>
@@ -117,17 +117,17 @@
 <context>
     <name>EnrolPanel</name>
     <message>
-        <location filename="../enrol_panel.py" line="230"/>
+        <location filename="../enrol_panel.py" line="298"/>
         <source>Scan the enrolment QR code made at the centre with any scanner or the camera while this screen is open, or type or paste it here (tap the box first for a keyboard scanner).</source>
         <translation>Quét mã QR đăng ký do trung tâm cấp bằng bất kỳ máy quét nào hoặc camera khi màn hình này đang mở, hoặc gõ hay dán mã vào đây (với máy quét kiểu bàn phím, chạm vào ô trước).</translation>
     </message>
     <message>
-        <location filename="../enrol_panel.py" line="233"/>
+        <location filename="../enrol_panel.py" line="301"/>
         <source>Enrol</source>
         <translation>Đăng ký</translation>
     </message>
     <message>
-        <location filename="../enrol_panel.py" line="234"/>
+        <location filename="../enrol_panel.py" line="306"/>
         <source>Switch to that centre</source>
         <translation>Chuyển sang trung tâm đó</translation>
     </message>
@@ -135,72 +135,72 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../app.py" line="282"/>
+        <location filename="../app.py" line="316"/>
         <source>Scanned while the technician screen is open: %1. Back shows the result card.</source>
         <translation>Vừa quét một mã khi màn hình kỹ thuật đang mở: %1. Bấm Quay lại để xem thẻ kết quả.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="286"/>
+        <location filename="../app.py" line="320"/>
         <source>Scanned while the sync screen is open: %1. Back shows the result card.</source>
         <translation>Vừa quét một mã khi màn hình đồng bộ đang mở: %1. Bấm Quay lại để xem thẻ kết quả.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="449"/>
+        <location filename="../app.py" line="488"/>
         <source>Unsaved changes were discarded: the screen was left %1 s without input.</source>
         <translation>Đã bỏ các thay đổi chưa lưu: màn hình bị để yên %1 giây không ai thao tác.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="174"/>
+        <location filename="../app.py" line="240"/>
         <source>keyboard-wedge support is not installed</source>
         <translation>chưa cài hỗ trợ máy quét kiểu bàn phím</translation>
     </message>
     <message>
-        <location filename="../app.py" line="189"/>
+        <location filename="../app.py" line="341"/>
         <source>the kiosk window does not have the keyboard focus</source>
         <translation>cửa sổ trạm quét đang không nhận bàn phím</translation>
     </message>
     <message>
-        <location filename="../app.py" line="218"/>
+        <location filename="../app.py" line="300"/>
         <source>Scanned while this window is open: %1. The result card shows it.</source>
         <translation>Vừa quét một mã khi cửa sổ này đang mở: %1. Kết quả hiện trên thẻ kết quả.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="256"/>
+        <location filename="../app.py" line="423"/>
         <source>Enter the PIN to close the kiosk</source>
         <translation>Nhập mã PIN để đóng trạm quét</translation>
     </message>
     <message>
-        <location filename="../app.py" line="288"/>
+        <location filename="../app.py" line="462"/>
         <source>Enter the PIN to open the technician screen</source>
         <translation>Nhập mã PIN để mở màn hình kỹ thuật</translation>
     </message>
     <message>
-        <location filename="../app.py" line="302"/>
+        <location filename="../app.py" line="493"/>
         <source>Enter the PIN to open the sync screen</source>
         <translation>Nhập mã PIN để mở màn hình đồng bộ</translation>
     </message>
     <message>
-        <location filename="../app.py" line="345"/>
+        <location filename="../app.py" line="536"/>
         <source>Checkpoint kiosk — %1</source>
         <translation>Trạm quét mã — %1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="350"/>
+        <location filename="../app.py" line="541"/>
         <source>Technician</source>
         <translation>Kỹ thuật</translation>
     </message>
     <message>
-        <location filename="../app.py" line="351"/>
+        <location filename="../app.py" line="542"/>
         <source>Sync</source>
         <translation>Đồng bộ</translation>
     </message>
     <message>
-        <location filename="../app.py" line="352"/>
+        <location filename="../app.py" line="543"/>
         <source>Close</source>
         <translation>Đóng</translation>
     </message>
     <message>
-        <location filename="../app.py" line="377"/>
+        <location filename="../app.py" line="568"/>
         <source>⚠ CLOCK WRONG %1</source>
         <translation>⚠ ĐỒNG HỒ SAI %1</translation>
     </message>
@@ -208,107 +208,107 @@
 <context>
     <name>ManualEntryDialog</name>
     <message>
-        <location filename="../manual_entry.py" line="140"/>
+        <location filename="../manual_entry.py" line="146"/>
         <source>Enter the full name (at least 2 letters).</source>
         <translation>Nhập họ và tên đầy đủ (ít nhất 2 chữ cái).</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="141"/>
+        <location filename="../manual_entry.py" line="147"/>
         <source>9 or 12 digits, or a passport number: a letter and 7–8 digits.</source>
         <translation>Số giấy tờ gồm 9 hoặc 12 chữ số, hoặc hộ chiếu: 1 chữ cái và 7–8 số.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="143"/>
+        <location filename="../manual_entry.py" line="149"/>
         <source>A phone number starts with 0 or +84 and has 10–11 digits.</source>
         <translation>Số điện thoại bắt đầu bằng 0 hoặc +84, có 10–11 chữ số.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="166"/>
+        <location filename="../manual_entry.py" line="172"/>
         <source>Enter a document number or a phone number.</source>
         <translation>Nhập số giấy tờ hoặc số điện thoại.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="174"/>
+        <location filename="../manual_entry.py" line="180"/>
         <source>Please correct the fields marked in red.</source>
         <translation>Vui lòng sửa các ô báo đỏ.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="178"/>
+        <location filename="../manual_entry.py" line="184"/>
         <source>Recording…</source>
         <translation>Đang ghi…</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="192"/>
+        <location filename="../manual_entry.py" line="203"/>
         <source>Not recorded: %1</source>
         <translation>Chưa ghi được: %1</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="195"/>
+        <location filename="../manual_entry.py" line="206"/>
         <source>Manual entry</source>
         <translation>Khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="196"/>
+        <location filename="../manual_entry.py" line="207"/>
         <source>Manual entry — person without a code</source>
         <translation>Khai báo thủ công — người không có mã</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="197"/>
+        <location filename="../manual_entry.py" line="208"/>
         <source>Name, and a document number or a phone number, are required. The direction is the one selected on the main screen.</source>
         <translation>Bắt buộc: họ tên, và số giấy tờ hoặc số điện thoại. Chiều vào/ra theo lựa chọn trên màn hình chính.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="201"/>
+        <location filename="../manual_entry.py" line="212"/>
         <source>Full name</source>
         <translation>Họ và tên</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="202"/>
+        <location filename="../manual_entry.py" line="213"/>
         <source>ID / passport number</source>
         <translation>Số CCCD / hộ chiếu</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="203"/>
+        <location filename="../manual_entry.py" line="214"/>
         <source>Phone</source>
         <translation>Số điện thoại</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="204"/>
+        <location filename="../manual_entry.py" line="215"/>
         <source>Address</source>
         <translation>Địa chỉ</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="205"/>
+        <location filename="../manual_entry.py" line="216"/>
         <source>Reason</source>
         <translation>Lý do</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="211"/>
+        <location filename="../manual_entry.py" line="222"/>
         <source>No phone with them</source>
         <translation>Không mang điện thoại</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="211"/>
+        <location filename="../manual_entry.py" line="222"/>
         <source>Phone out of battery</source>
         <translation>Điện thoại hết pin</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="212"/>
+        <location filename="../manual_entry.py" line="223"/>
         <source>Child</source>
         <translation>Trẻ em</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="212"/>
+        <location filename="../manual_entry.py" line="223"/>
         <source>Code does not scan</source>
         <translation>Mã không quét được</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="214"/>
+        <location filename="../manual_entry.py" line="225"/>
         <source>Cancel</source>
         <translation>Huỷ</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="215"/>
+        <location filename="../manual_entry.py" line="226"/>
         <source>Record</source>
         <translation>Ghi nhận</translation>
     </message>
@@ -316,112 +316,112 @@
 <context>
     <name>OfficerScreen</name>
     <message>
-        <location filename="../officer.py" line="341"/>
+        <location filename="../officer.py" line="377"/>
         <source>CHECK</source>
         <translation>KIỂM TRA</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="341"/>
+        <location filename="../officer.py" line="377"/>
         <source>AGAIN</source>
         <translation>QUÉT TRÙNG</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="345"/>
+        <location filename="../officer.py" line="381"/>
         <source>Needs a check: the result card said why when it was scanned</source>
         <translation>Cần kiểm tra: thẻ kết quả đã nói lý do lúc quét</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="346"/>
+        <location filename="../officer.py" line="382"/>
         <source>Scanned again within the duplicate window</source>
         <translation>Quét lại trong khoảng thời gian tính trùng</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="349"/>
+        <location filename="../officer.py" line="385"/>
         <source>IN</source>
         <translation>VÀO</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="349"/>
+        <location filename="../officer.py" line="385"/>
         <source>OUT</source>
         <translation>RA</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="349"/>
+        <location filename="../officer.py" line="385"/>
         <source>AUTO</source>
         <translation>TỰ ĐỘNG</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="352"/>
+        <location filename="../officer.py" line="388"/>
         <source>Recent scans</source>
         <translation>Lượt quét gần đây</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="353"/>
+        <location filename="../officer.py" line="389"/>
         <source>Search name or document number</source>
         <translation>Tìm theo tên hoặc số giấy tờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="355"/>
+        <location filename="../officer.py" line="391"/>
         <source>Time</source>
         <translation>Giờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="355"/>
+        <location filename="../officer.py" line="391"/>
         <source>Direction</source>
         <translation>Chiều</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="355"/>
+        <location filename="../officer.py" line="391"/>
         <source>Name</source>
         <translation>Họ tên</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="355"/>
+        <location filename="../officer.py" line="391"/>
         <source>Note</source>
         <translation>Lưu ý</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="356"/>
+        <location filename="../officer.py" line="392"/>
         <source>Document</source>
         <translation>Giấy tờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="356"/>
+        <location filename="../officer.py" line="392"/>
         <source>Code</source>
         <translation>Loại mã</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="358"/>
+        <location filename="../officer.py" line="394"/>
         <source>Direction for toggle-lane scanners and manual entries</source>
         <translation>Chiều cho máy quét dùng chung và khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="359"/>
+        <location filename="../officer.py" line="395"/>
         <source>Direction for manual entries</source>
         <translation>Chiều cho khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="363"/>
+        <location filename="../officer.py" line="399"/>
         <source>In today</source>
         <translation>Vào hôm nay</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="364"/>
+        <location filename="../officer.py" line="400"/>
         <source>Out today</source>
         <translation>Ra hôm nay</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="365"/>
+        <location filename="../officer.py" line="401"/>
         <source>Inside now</source>
         <translation>Đang ở trong</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="366"/>
+        <location filename="../officer.py" line="402"/>
         <source>Scans per hour</source>
         <translation>Lượt quét theo giờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="367"/>
+        <location filename="../officer.py" line="403"/>
         <source>Manual entry (no code)</source>
         <translation>Khai báo thủ công (không có mã)</translation>
     </message>
@@ -462,147 +462,148 @@
 <context>
     <name>ResultCard</name>
     <message>
-        <location filename="../result_card.py" line="385"/>
+        <location filename="../result_card.py" line="609"/>
         <source>Previous scan, at %1: %2</source>
         <translation>Lượt quét trước, lúc %1: %2</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="387"/>
+        <location filename="../result_card.py" line="611"/>
         <source>READY</source>
         <translation>SẴN SÀNG</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="387"/>
+        <location filename="../result_card.py" line="611"/>
         <source>Scan a QR code, or use manual entry</source>
         <translation>Mời quét mã QR, hoặc khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="396"/>
+        <location filename="../result_card.py" line="620"/>
         <source>CHECK</source>
         <translation>KIỂM TRA</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="416"/>
+        <location filename="../result_card.py" line="640"/>
         <source>OUT — ACCEPTED</source>
         <translation>RA — HỢP LỆ</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="417"/>
+        <location filename="../result_card.py" line="641"/>
         <source>IN — ACCEPTED</source>
         <translation>VÀO — HỢP LỆ</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="418"/>
-        <location filename="../result_card.py" line="452"/>
+        <location filename="../result_card.py" line="642"/>
+        <location filename="../result_card.py" line="700"/>
         <source>(no name in this code)</source>
         <translation>(mã này không có tên)</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="420"/>
-        <location filename="../result_card.py" line="446"/>
+        <location filename="../result_card.py" line="644"/>
+        <location filename="../result_card.py" line="694"/>
         <source>Recorded again.</source>
         <translation>Đã ghi thêm một lượt.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="421"/>
-        <location filename="../result_card.py" line="447"/>
+        <location filename="../result_card.py" line="645"/>
+        <location filename="../result_card.py" line="695"/>
         <source>Not recorded again.</source>
         <translation>Không ghi thêm lượt nữa.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="458"/>
+        <location filename="../result_card.py" line="706"/>
         <source>OUT</source>
         <translation>RA</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="458"/>
+        <location filename="../result_card.py" line="706"/>
         <source>IN</source>
         <translation>VÀO</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="464"/>
+        <location filename="../result_card.py" line="712"/>
         <source>ALREADY SCANNED UNDER A MINUTE AGO</source>
         <translation>ĐÃ QUÉT DƯỚI 1 PHÚT TRƯỚC</translation>
     </message>
     <message numerus="yes">
-        <location filename="../result_card.py" line="465"/>
+        <location filename="../result_card.py" line="713"/>
         <source>ALREADY SCANNED %n MIN AGO</source>
         <translation>
             <numerusform>ĐÃ QUÉT %n PHÚT TRƯỚC</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="473"/>
+        <location filename="../result_card.py" line="594"/>
+        <location filename="../result_card.py" line="721"/>
         <source>NOT RECORDED</source>
         <translation>CHƯA GHI ĐƯỢC</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="490"/>
+        <location filename="../result_card.py" line="600"/>
         <source>SCANNER NOT CONNECTED</source>
         <translation>MÁY QUÉT CHƯA SẴN SÀNG</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="491"/>
+        <location filename="../result_card.py" line="601"/>
         <source>Codes cannot be read now. Check the scanner, or call the technician; use manual entry meanwhile.</source>
         <translation>Chưa đọc được mã. Kiểm tra máy quét hoặc gọi kỹ thuật viên; trong lúc chờ hãy dùng khai báo thủ công.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="399"/>
+        <location filename="../result_card.py" line="595"/>
         <source>The kiosk records no scan. Call the technician; use the paper list meanwhile.</source>
         <translation>Trạm không ghi được lượt quét nào. Gọi kỹ thuật viên; trong lúc chờ hãy ghi vào sổ giấy.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="474"/>
+        <location filename="../result_card.py" line="722"/>
         <source>Call the technician; use the paper list meanwhile.</source>
         <translation>Gọi kỹ thuật viên; trong lúc chờ hãy ghi vào sổ giấy.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="479"/>
+        <location filename="../result_card.py" line="729"/>
         <source>The code is empty. Ask the person to show it again.</source>
         <translation>Mã trống. Đề nghị người dân đưa lại mã.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="480"/>
+        <location filename="../result_card.py" line="730"/>
         <source>This is not a QR code the kiosk can read.</source>
         <translation>Đây không phải mã QR mà trạm đọc được.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="481"/>
+        <location filename="../result_card.py" line="731"/>
         <source>This citizen ID code is damaged or not genuine.</source>
         <translation>Mã CCCD này bị hỏng hoặc không phải mã thật.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="482"/>
+        <location filename="../result_card.py" line="732"/>
         <source>This PC-Covid code is damaged or not genuine.</source>
         <translation>Mã PC-Covid này bị hỏng hoặc không phải mã thật.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="483"/>
+        <location filename="../result_card.py" line="733"/>
         <source>The manual entry is incomplete.</source>
         <translation>Khai báo thủ công còn thiếu thông tin.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="484"/>
+        <location filename="../result_card.py" line="734"/>
         <source>This code cannot be accepted.</source>
         <translation>Mã này không được chấp nhận.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="485"/>
+        <location filename="../result_card.py" line="735"/>
         <source>Ask for another code, or use manual entry.</source>
         <translation>Đề nghị đưa mã khác, hoặc khai báo thủ công.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="477"/>
+        <location filename="../result_card.py" line="727"/>
         <source>REFUSED</source>
         <translation>KHÔNG HỢP LỆ</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="688"/>
+        <location filename="../result_card.py" line="724"/>
         <source>SCAN AGAIN</source>
         <translation>QUÉT LẠI</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="689"/>
+        <location filename="../result_card.py" line="725"/>
         <source>The code was not read whole, nothing was recorded. Scan it again.</source>
         <translation>Mã chưa được đọc hết, chưa ghi gì. Quét lại.</translation>
     </message>
@@ -610,60 +611,60 @@
 <context>
     <name>StatusStrip</name>
     <message>
-        <location filename="../status_strip.py" line="130"/>
+        <location filename="../status_strip.py" line="143"/>
         <source>NO SCAN IS RECORDED</source>
         <translation>KHÔNG GHI ĐƯỢC LƯỢT QUÉT NÀO</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="132"/>
+        <location filename="../status_strip.py" line="149"/>
         <source>Sync off · %n not sent</source>
         <translation>
             <numerusform>Đồng bộ tắt · %n lượt chưa gửi</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="133"/>
+        <location filename="../status_strip.py" line="150"/>
         <source>Sync off</source>
         <translation>Đồng bộ tắt</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="136"/>
+        <location filename="../status_strip.py" line="153"/>
         <source>OFFLINE · %n waiting, safe on this kiosk</source>
         <translation>
             <numerusform>MẤT KẾT NỐI · %n lượt chờ gửi, đã lưu trên trạm</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="138"/>
+        <location filename="../status_strip.py" line="155"/>
         <source> · oldest %1</source>
         <translation> · cũ nhất %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="142"/>
+        <location filename="../status_strip.py" line="159"/>
         <source>Sync online · %n pending</source>
         <translation>
             <numerusform>Đồng bộ trực tuyến · %n lượt chờ gửi</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="144"/>
+        <location filename="../status_strip.py" line="161"/>
         <source> · sending…</source>
         <translation> · đang gửi…</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="147"/>
+        <location filename="../status_strip.py" line="164"/>
         <source> · last sent %1</source>
         <translation> · gửi lần cuối %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="149"/>
+        <location filename="../status_strip.py" line="166"/>
         <source> · %n refused by the centre</source>
         <translation>
             <numerusform> · %n lượt bị từ chối</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="158"/>
+        <location filename="../status_strip.py" line="174"/>
         <source>No scanner configured</source>
         <translation>Chưa cấu hình máy quét</translation>
     </message>
@@ -671,189 +672,211 @@
 <context>
     <name>SyncScreen</name>
     <message>
-        <location filename="../sync_screen.py" line="186"/>
+        <location filename="../sync_screen.py" line="232"/>
         <source>never</source>
         <translation>chưa lần nào</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="188"/>
+        <location filename="../sync_screen.py" line="234"/>
         <source>Sync is off in config.toml ([sync] enabled = false).</source>
         <translation>Đồng bộ đang tắt trong config.toml ([sync] enabled = false).</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="190"/>
+        <location filename="../sync_screen.py" line="236"/>
         <source>Not tried yet.</source>
         <translation>Chưa thử kết nối.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="192"/>
+        <location filename="../sync_screen.py" line="238"/>
         <source>Online: the centre answers.</source>
         <translation>Trực tuyến: máy chủ trung tâm đang trả lời.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="194"/>
+        <location filename="../sync_screen.py" line="240"/>
         <source>OFFLINE: the centre cannot be reached. Entries stay safe on this kiosk and are sent when it answers again.</source>
         <translation>MẤT KẾT NỐI: không liên lạc được với trung tâm. Dữ liệu vẫn được lưu an toàn trên trạm và sẽ được gửi khi có kết nối trở lại.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="198"/>
+        <location filename="../sync_screen.py" line="244"/>
         <source>Centre: %1</source>
         <translation>Trung tâm: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="199"/>
+        <location filename="../sync_screen.py" line="245"/>
         <source>Oldest entry waiting: %1</source>
         <translation>Lượt chờ lâu nhất: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="201"/>
+        <location filename="../sync_screen.py" line="246"/>
         <source>Last success: %1</source>
         <translation>Gửi thành công lần cuối: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="203"/>
+        <location filename="../sync_screen.py" line="248"/>
         <source>Last error: %1</source>
         <translation>Lỗi gần nhất: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="207"/>
+        <location filename="../sync_screen.py" line="256"/>
+        <location filename="../sync_screen.py" line="258"/>
         <source>ALERT: %1</source>
         <translation>CẢNH BÁO: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="269"/>
+        <location filename="../sync_screen.py" line="333"/>
+        <location filename="../sync_screen.py" line="435"/>
         <source>Failed: %1</source>
         <translation>Thất bại: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="276"/>
+        <location filename="../sync_screen.py" line="340"/>
         <source>Sending to the centre…</source>
         <translation>Đang gửi về trung tâm…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="290"/>
+        <location filename="../sync_screen.py" line="361"/>
         <source>%1 accepted, %2 already there, %3 refused; %4 still waiting.</source>
         <translation>%1 lượt được nhận, %2 lượt đã có sẵn, %3 lượt bị từ chối; còn %4 lượt chờ gửi.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="305"/>
+        <location filename="../sync_screen.py" line="367"/>
         <source>%1 older than the centre&apos;s retention cut (%2): not stored, not counted.</source>
         <translation>%1 lượt cũ hơn mốc lưu giữ của trung tâm (%2): không lưu, không tính.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="314"/>
+        <location filename="../sync_screen.py" line="371"/>
         <source>%1 older than the centre&apos;s retention cut: not stored, not counted.</source>
         <translation>%1 lượt cũ hơn mốc lưu giữ của trung tâm: không lưu, không tính.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="210"/>
+        <location filename="../sync_screen.py" line="252"/>
         <source>Past the centre&apos;s retention: %1</source>
         <translation>Quá mốc lưu giữ của trung tâm: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="295"/>
+        <location filename="../sync_screen.py" line="374"/>
         <source>Stopped: %1</source>
         <translation>Đã dừng: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="299"/>
+        <location filename="../sync_screen.py" line="378"/>
         <source>Done: </source>
         <translation>Xong: </translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="305"/>
+        <location filename="../sync_screen.py" line="384"/>
         <source>Export the backlog to a file</source>
         <translation>Xuất dữ liệu chờ gửi ra tệp</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="307"/>
+        <location filename="../sync_screen.py" line="386"/>
         <source>Backlog files (*.backlog)</source>
         <translation>Tệp dữ liệu chờ gửi (*.backlog)</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="317"/>
+        <location filename="../sync_screen.py" line="406"/>
         <source>Writing %1…</source>
         <translation>Đang ghi %1…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="334"/>
+        <location filename="../sync_screen.py" line="444"/>
         <source>%1 entries written to %2. They stay pending until the centre confirms it has imported them.</source>
         <translation>Đã ghi %1 lượt vào %2. Các lượt này vẫn chờ cho đến khi trung tâm xác nhận đã nhập.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="342"/>
+        <location filename="../sync_screen.py" line="457"/>
+        <source>Load the centre&apos;s answer</source>
+        <translation>Nạp trả lời của trung tâm</translation>
+    </message>
+    <message>
+        <location filename="../sync_screen.py" line="458"/>
+        <source>The centre&apos;s answers (*.refused)</source>
+        <translation>Tệp trả lời của trung tâm (*.refused)</translation>
+    </message>
+    <message>
+        <location filename="../sync_screen.py" line="469"/>
+        <source>Reading %1…</source>
+        <translation>Đang đọc %1…</translation>
+    </message>
+    <message>
+        <location filename="../sync_screen.py" line="486"/>
         <source>Queuing the refused entries again…</source>
         <translation>Đang đưa các lượt bị từ chối vào hàng chờ gửi lại…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../sync_screen.py" line="351"/>
+        <location filename="../sync_screen.py" line="495"/>
         <source>%n entries queued again.</source>
         <translation>
             <numerusform>Đã đưa %n lượt vào hàng chờ gửi lại.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="354"/>
+        <location filename="../sync_screen.py" line="498"/>
         <source>Sync with the centre</source>
         <translation>Đồng bộ với trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="355"/>
+        <location filename="../sync_screen.py" line="499"/>
         <source>Back</source>
         <translation>Quay lại</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="356"/>
+        <location filename="../sync_screen.py" line="500"/>
         <source>Waiting to be sent</source>
         <translation>Chờ gửi</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="357"/>
+        <location filename="../sync_screen.py" line="501"/>
         <source>Refused by the centre</source>
         <translation>Bị trung tâm từ chối</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="358"/>
+        <location filename="../sync_screen.py" line="502"/>
         <source>Confirmed by the centre</source>
         <translation>Trung tâm đã xác nhận</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="359"/>
+        <location filename="../sync_screen.py" line="503"/>
         <source>Sync now</source>
         <translation>Đồng bộ ngay</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="360"/>
+        <location filename="../sync_screen.py" line="504"/>
         <source>Export backlog to file…</source>
         <translation>Xuất dữ liệu ra tệp…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="361"/>
+        <location filename="../sync_screen.py" line="505"/>
+        <source>Load the centre&apos;s answer…</source>
+        <translation>Nạp trả lời của trung tâm…</translation>
+    </message>
+    <message>
+        <location filename="../sync_screen.py" line="506"/>
         <source>Retry refused entries</source>
         <translation>Gửi lại lượt bị từ chối</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="362"/>
+        <location filename="../sync_screen.py" line="507"/>
         <source>Refused entries and the centre&apos;s reasons</source>
         <translation>Các lượt bị từ chối và lý do của trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="364"/>
+        <location filename="../sync_screen.py" line="509"/>
         <source>Time</source>
         <translation>Giờ</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="364"/>
+        <location filename="../sync_screen.py" line="509"/>
         <source>Name</source>
         <translation>Họ tên</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="364"/>
+        <location filename="../sync_screen.py" line="509"/>
         <source>Document</source>
         <translation>Giấy tờ</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="364"/>
+        <location filename="../sync_screen.py" line="509"/>
         <source>Reason</source>
         <translation>Lý do</translation>
     </message>
@@ -861,142 +884,142 @@
 <context>
     <name>TechnicianScreen</name>
     <message>
-        <location filename="../technician.py" line="222"/>
+        <location filename="../technician.py" line="223"/>
         <source>Unsaved changes: press Back again to discard them, or Save and apply to keep them.</source>
         <translation>Có thay đổi chưa lưu: bấm Quay lại lần nữa để bỏ chúng, hoặc Lưu và áp dụng để giữ.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="212"/>
+        <location filename="../technician.py" line="250"/>
         <source>not running</source>
         <translation>không chạy</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="215"/>
+        <location filename="../technician.py" line="253"/>
         <source>typed into the window</source>
         <translation>gõ vào cửa sổ</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="274"/>
+        <location filename="../technician.py" line="314"/>
         <source>Not valid: %1</source>
         <translation>Không hợp lệ: %1</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="298"/>
+        <location filename="../technician.py" line="339"/>
         <source>Unsaved changes: the kiosk still runs the previous list until you save.</source>
         <translation>Có thay đổi chưa lưu: trạm vẫn chạy danh sách cũ cho đến khi bạn lưu.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="307"/>
+        <location filename="../technician.py" line="377"/>
         <source>Looking for devices…</source>
         <translation>Đang tìm thiết bị…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="319"/>
+        <location filename="../technician.py" line="385"/>
         <source>Discovery failed: %1</source>
         <translation>Không dò được thiết bị: %1</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="321"/>
+        <location filename="../technician.py" line="388"/>
         <source>No scanner or camera found.</source>
         <translation>Không tìm thấy máy quét hay camera nào.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="377"/>
+        <location filename="../technician.py" line="478"/>
         <source>Saving…</source>
         <translation>Đang lưu…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="384"/>
+        <location filename="../technician.py" line="485"/>
         <source>Saved. Restarting the devices…</source>
         <translation>Đã lưu. Đang khởi động lại các thiết bị…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="391"/>
+        <location filename="../technician.py" line="491"/>
         <source>Saved to %1 and applied.</source>
         <translation>Đã lưu vào %1 và áp dụng.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="397"/>
+        <location filename="../technician.py" line="506"/>
         <source>Not saved: %1</source>
         <translation>Chưa lưu: %1</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="400"/>
+        <location filename="../technician.py" line="509"/>
         <source>Technician — devices</source>
         <translation>Kỹ thuật — thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="401"/>
+        <location filename="../technician.py" line="510"/>
         <source>Back</source>
         <translation>Quay lại</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="402"/>
+        <location filename="../technician.py" line="511"/>
         <source>Save and apply</source>
         <translation>Lưu và áp dụng</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="403"/>
+        <location filename="../technician.py" line="512"/>
         <source>Add device</source>
         <translation>Thêm thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="404"/>
+        <location filename="../technician.py" line="513"/>
         <source>Remove device</source>
         <translation>Xoá thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="405"/>
+        <location filename="../technician.py" line="514"/>
         <source>Found on this machine (`kiosk devices`)</source>
         <translation>Tìm thấy trên máy này (`kiosk devices`)</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="406"/>
+        <location filename="../technician.py" line="515"/>
         <source>Look again</source>
         <translation>Tìm lại</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="407"/>
+        <location filename="../technician.py" line="516"/>
         <source>Add the selected one</source>
         <translation>Thêm thiết bị đã chọn</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="409"/>
+        <location filename="../technician.py" line="518"/>
         <source>State</source>
         <translation>Trạng thái</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="409"/>
+        <location filename="../technician.py" line="518"/>
         <source>Scans</source>
         <translation>Lượt quét</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="410"/>
+        <location filename="../technician.py" line="519"/>
         <source>Detail</source>
         <translation>Chi tiết</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="411"/>
+        <location filename="../technician.py" line="520"/>
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="412"/>
+        <location filename="../technician.py" line="521"/>
         <source>Watch</source>
         <translation>Theo dõi</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="413"/>
+        <location filename="../technician.py" line="522"/>
         <source>Camera</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="414"/>
+        <location filename="../technician.py" line="523"/>
         <source>Centre</source>
         <translation>Trung tâm</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="415"/>
+        <location filename="../technician.py" line="524"/>
         <source>Check</source>
         <translation>Kiểm tra</translation>
     </message>
@@ -1004,49 +1027,49 @@
 <context>
     <name>WatchPanel</name>
     <message>
-        <location filename="../watch.py" line="217"/>
+        <location filename="../watch.py" line="234"/>
         <source>cannot read the device: %1</source>
         <translation>không đọc được thiết bị: %1</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="218"/>
+        <location filename="../watch.py" line="235"/>
         <source>If the kiosk is using it, untick &quot;enabled&quot;, save, and watch again.</source>
         <translation>Nếu trạm đang dùng thiết bị này, bỏ chọn &quot;enabled&quot;, lưu lại rồi xem lại.</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="228"/>
+        <location filename="../watch.py" line="246"/>
         <source>scanner input: %1</source>
         <translation>máy quét gửi: %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../watch.py" line="256"/>
+        <location filename="../watch.py" line="284"/>
         <source>payload %n bytes: </source>
         <translation>
             <numerusform>dữ liệu %n byte: </numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../watch.py" line="268"/>
+        <location filename="../watch.py" line="296"/>
         <source>Select a device to watch what it sends.</source>
         <translation>Chọn một thiết bị để xem nó gửi gì.</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="270"/>
+        <location filename="../watch.py" line="298"/>
         <source>Watching %1: every scan&apos;s raw bytes and what they decode to.</source>
         <translation>Đang theo dõi %1: byte thô của từng lượt quét và kết quả giải mã.</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="272"/>
+        <location filename="../watch.py" line="300"/>
         <source>Click here and scan: each key is listed with the time since the previous one</source>
         <translation>Bấm vào đây rồi quét: mỗi phím hiện kèm thời gian kể từ phím trước</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="274"/>
+        <location filename="../watch.py" line="302"/>
         <source>Stop watching</source>
         <translation>Dừng theo dõi</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="275"/>
+        <location filename="../watch.py" line="303"/>
         <source>Watch raw input</source>
         <translation>Xem dữ liệu thô</translation>
     </message>
