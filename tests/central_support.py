@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from kiosk.central.schema import LATE_AFTER_REPORT_VERSION, MIGRATIONS
+from kiosk.central.schema import BATCHES_SEEN_VERSION, LATE_AFTER_REPORT_VERSION, MIGRATIONS
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
@@ -379,17 +379,25 @@ DISCLOSED_VERSION = next(n for n, statements in enumerate(MIGRATIONS, 1) if any(
 def set_schema_version(storage: Any, tx: Any, version: int) -> None:
     """Record in ``tx`` that ``storage``'s database is at schema ``version``, each engine in
     its own way, for a test that takes it back to an older version (it undoes the later
-    migrations' statements itself, but v38's (:func:`undo_late`) and v42's, undone here):
-    opened next, it is migrated from there."""
+    migrations' statements itself, but v38's (:func:`undo_late`), v42's and v43's
+    (:func:`undo_batches_seen`), undone here): opened next, it is migrated from there."""
     if version < LATE_AFTER_REPORT_VERSION:
         undo_late(storage, tx)
     if version < DISCLOSED_VERSION:  # v42: added again when migrated
         storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN disclosed")
+    if version < BATCHES_SEEN_VERSION:
+        undo_batches_seen(storage, tx)
     if storage.postgresql:
         storage._execute(tx, "UPDATE central_meta SET value = $1 WHERE key = 'schema_version'",
                          (str(version),))
     else:
         storage._execute(tx, f"PRAGMA user_version = {int(version)}")
+
+
+def undo_batches_seen(storage: Any, tx: Any) -> None:
+    """Undo schema v43 in ``tx``: the batches a report's making saw (its table, v40, is
+    kept: created only if missing)."""
+    storage._execute(tx, "ALTER TABLE daily_reports DROP COLUMN batches_seen")
 
 
 def undo_late(storage: Any, tx: Any) -> None:

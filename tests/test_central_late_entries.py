@@ -22,6 +22,7 @@ from report_support import GenKiosk, World, load, wire_entry
 
 from kiosk.central import cli, people, reports
 from kiosk.central.backends import open_storage
+from kiosk.central.localdays import parse_utc
 from kiosk.central.registry import Checkpoint
 from kiosk.sync import protocol
 
@@ -242,6 +243,57 @@ def test_after_a_zone_change_an_entry_that_arrived_after_its_days_report_stays_l
     with open_storage(db) as storage:
         assert storage._query("SELECT received_on, day, entries FROM late_arrivals") == [
             ("2026-11-21", "2026-11-20", 1)]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_after_a_zone_change_a_batch_that_waited_for_the_making_stays_late(
+        tmp_path: Path, engine: str) -> None:
+    """A batch takes its receive time as it reaches the centre, then waits while a report
+    is being made: received a second before the making time, it is stored after it, in no
+    file of its day, and listed late by the next report. The centre's zone is then set to
+    Asia/Bangkok (the same offset: no entry changes day) and every count recounted: the
+    entry stays late, a recount going by the batches the making saw, not by receive time."""
+    db = _centre(tmp_path, engine)
+    with open_storage(db) as storage:
+        day = storage.today() - dt.timedelta(days=2)  # its report due in the past
+        start = storage.calendar.start(day)
+    _arrives(db, start + dt.timedelta(hours=10), start + dt.timedelta(hours=10, seconds=1), 1)
+    with open_storage(db) as storage:
+        made = reports.made_daily(storage, day)
+    _arrives(db, start + dt.timedelta(hours=12),
+             parse_utc(made["made_at"]) - dt.timedelta(seconds=1), 2)
+    with open_storage(db) as storage:
+        assert made["summary"]["scans"] == 1
+        late = storage._query("SELECT received_on, day, entries FROM late_arrivals")
+        ((listed_on, of_day, entries),) = late
+        assert (of_day, entries) == (day.isoformat(), 1) and listed_on > of_day
+        storage.set_timezone("Asia/Bangkok")
+        assert storage._query("SELECT received_on, day, entries FROM late_arrivals") == late
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_batch_after_the_batch_log_is_past_retention_is_numbered_after_the_making(
+        tmp_path: Path, engine: str) -> None:
+    """A quiet centre: its one batch arrived 40 days ago when the report of the day before
+    yesterday is made. A 30-day purge takes that batch's entries but keeps its log record,
+    the latest, so that SQLite numbers the next batch after it: one of the reported day
+    arriving now is numbered after every batch the making saw, and stays late when a zone
+    change recounts it (numbered 1 again, it was taken for one the report had counted)."""
+    db = _centre(tmp_path, engine)
+    now = dt.datetime.now(dt.UTC)
+    _arrives(db, now - dt.timedelta(days=40, hours=1), now - dt.timedelta(days=40), 1)
+    with open_storage(db) as storage:
+        day = storage.today() - dt.timedelta(days=2)
+        reports.made_daily(storage, day)
+        cutoff = now.date() - dt.timedelta(days=30)
+        assert (storage.purge_entries(cutoff), storage.purge_batches(cutoff)) == (1, 0)
+        start = storage.calendar.start(day)
+    _arrives(db, start + dt.timedelta(hours=12), dt.datetime.now(dt.UTC), 2)
+    with open_storage(db) as storage:
+        storage.set_timezone("Asia/Bangkok")
+        ((listed_on, of_day, entries),) = storage._query(
+            "SELECT received_on, day, entries FROM late_arrivals")
+    assert (of_day, entries) == (day.isoformat(), 1) and listed_on > of_day
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])

@@ -20,6 +20,7 @@ from central_support import (
     central,
     database_url,
     steps_held_at_stays,
+    undo_batches_seen,
     undo_duplicates,
     undo_late,
 )
@@ -275,6 +276,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(db: str)
         with storage._transaction() as tx:
             storage._execute(tx, "DELETE FROM document_matches")  # lost by a v22 purge
             storage._execute(tx, "DROP TABLE forgotten_matches")
+            undo_batches_seen(storage, tx)  # v43
             undo_late(storage, tx)  # v38
             undo_duplicates(storage, tx)  # v31
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
@@ -290,7 +292,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(db: str)
                                  "WHERE key = 'schema_version'")
     with open_storage(db) as storage:
         assert storage._query("SELECT value FROM central_meta WHERE key = 'schema_version'"
-                              ) == [(str(len(MIGRATIONS)),)] == [("42",)]
+                              ) == [(str(len(MIGRATIONS)),)] == [("43",)]
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
             (scan["subject_key"], storage.calendar.day_of(NOW - dt.timedelta(days=1))
              .isoformat(), scan["match_key"])]

@@ -100,18 +100,23 @@ def write(storage: Storage, tx: Any, tally: Tally) -> None:
 
 
 def tally_rows(calendar: Calendar, rows: Iterable[Sequence[Any]],
-               made: dict[str, str]) -> Tally:
+               made: dict[str, tuple[str, int | None]]) -> Tally:
     """Tally stored rows of (checkpoint_id, direction, source, status, scanned_at,
-    clock_offset_seconds, received_at), placing each on its local day in ``calendar``;
-    ``made``: day → when its daily report was made (:func:`report_made`), which counted
-    the entries of the day received until then; one received after is late, as a batch
-    stored then found it (:func:`received_on`), also when ``calendar``'s 06:00 comes later
-    (a report made in a zone ahead of it: its making times are kept by day name)."""
+    clock_offset_seconds, received_at, batch_seq), placing each on its local day in
+    ``calendar``; ``made``: day → when its daily report was made and the highest batch
+    number its snapshot saw (:func:`report_made`). An entry is in that report when its
+    batch's number (``batch_seq``) is at most that, whenever it was received: a batch
+    takes its receive time before it waits for a report being made. A making recorded
+    before schema v43, or a batch whose log record is gone, is judged by the making time.
+    One not in it is late, as a batch stored then found it (:func:`received_on`), also
+    when ``calendar``'s 06:00 comes later (a report made in a zone ahead of it: its making
+    times are kept by day name)."""
     tally = Tally()
-    for checkpoint, direction, source, status, scanned_at, offset, received_at in rows:
+    for checkpoint, direction, source, status, scanned_at, offset, received_at, seq in rows:
         day, hour = calendar.place(scanned_at, offset)
-        made_at = made.get(day)
-        if made_at is not None and received_at < made_at:
+        made_at, seen = made.get(day, (None, None))
+        if made_at is not None and (seq <= seen if seen is not None and seq is not None
+                                    else received_at < made_at):
             received_on = day
         else:
             received_on = calendar.report_day_of(parse_utc(received_at))
@@ -141,7 +146,8 @@ def received_on(calendar: Calendar, received_at: dt.datetime, day: str, made: se
 def report_made(storage: Storage, tx: Any, day: dt.date, made_at: dt.datetime) -> None:
     """Record in ``tx`` that ``day``'s daily report was made at ``made_at``, at or after its
     06:00 (the timer starts up to a minute late, hours when catching up), its figures read
-    in ``tx`` (:meth:`~kiosk.central.storage.Storage._report_making`). The entries of
+    in ``tx`` (:meth:`~kiosk.central.storage.Storage._report_making`), with the highest
+    batch number it saw (what a recount goes by: :func:`tally_rows`). The entries of
     ``day`` received from 06:00 on that it read are in it, so they come off the late lists
     that counted them by the 06:00 rule when they were stored; those stored after see it
     made (:func:`received_on`): each entry is counted once. Only the first making is
@@ -152,8 +158,9 @@ def report_made(storage: Storage, tx: Any, day: dt.date, made_at: dt.datetime) -
         return
     d = day.isoformat()
     if not storage._execute(
-            tx, "INSERT INTO daily_reports (day, made_at) VALUES ($1, $2) "
-                "ON CONFLICT (day) DO NOTHING RETURNING day",
+            tx, "INSERT INTO daily_reports (day, made_at, batches_seen) SELECT $1, $2, "
+                "coalesce(max(seq), 0) FROM batches WHERE true ON CONFLICT (day) DO NOTHING "
+                "RETURNING day",
             (d, protocol.format_time(made_at))).fetchall():
         return
     counted = Counter(
@@ -176,9 +183,12 @@ def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
     Days whose raw entries were already purged keep their old counts (late entries too),
     and frozen days their people (:func:`people.recount`). Returns entries seen.
     """
-    rows = storage._execute(tx, "SELECT id, checkpoint_id, direction, source, status, "
-                                "scanned_at, clock_offset_seconds, received_at, local_day "
-                                "FROM entries").fetchall()
+    rows = storage._execute(
+        tx, "SELECT e.id, e.checkpoint_id, e.direction, e.source, e.status, e.scanned_at, "
+            "e.clock_offset_seconds, e.received_at, b.seq, e.local_day FROM entries e "
+            "LEFT JOIN (SELECT kiosk_id, batch_id, received_at, min(seq) AS seq FROM batches "
+            "GROUP BY kiosk_id, batch_id, received_at) b ON b.kiosk_id = e.kiosk_id "
+            "AND b.batch_id = e.batch_id AND b.received_at = e.received_at").fetchall()
     placed = []
     for row in rows:
         try:
@@ -186,16 +196,17 @@ def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
         except ValueError as exc:
             raise ValueError(f"entry {row[0]}: scanned_at {row[5]!r} is not a stored UTC time "
                              f"(YYYY-MM-DDTHH:MM:SS.ffffffZ); nothing was changed") from exc
-    days = sorted(set(placed) | {r[8] for r in rows if r[8] is not None})
+    days = sorted(set(placed) | {r[9] for r in rows if r[9] is not None})
     for table in ("checkpoint_days", "checkpoint_hours", "late_arrivals"):
         for day in days:
             storage._execute(tx, f"DELETE FROM {table} WHERE day = $1", (day,))
     for row, day in zip(rows, placed, strict=True):
-        if row[8] != day:
+        if row[9] != day:
             storage._execute(tx, "UPDATE entries SET local_day = $1 WHERE id = $2",
                              (day, row[0]))
-    made = dict(storage._execute(tx, "SELECT day, made_at FROM daily_reports").fetchall())
-    write(storage, tx, tally_rows(calendar, (r[1:8] for r in rows), made))
+    made = {day: (made_at, seen) for day, made_at, seen in storage._execute(
+        tx, "SELECT day, made_at, batches_seen FROM daily_reports").fetchall()}
+    write(storage, tx, tally_rows(calendar, (r[1:9] for r in rows), made))
     people.recount(storage, tx)
     return len(rows)
 

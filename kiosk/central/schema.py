@@ -905,11 +905,21 @@ MIGRATIONS: list[list[Statement]] = [
         # for the traces recorded before. No default: added without rewriting the log.
         "ALTER TABLE audit_log ADD COLUMN disclosed TEXT",
     ],
+    [
+        # v43: the highest batch log number (batches.seq) each making's snapshot saw: an
+        # entry is in its day's report when its batch's number is at most that, whenever it
+        # was received (a batch takes its receive time before it waits for a report being
+        # made). A making recorded before: NULL, judged by its making time.
+        "ALTER TABLE daily_reports ADD COLUMN batches_seen {bigint}",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38
 """The schema version from which an entry is late once its day's report was made: a
 database from before it has its late arrivals recounted when it reaches it."""
+BATCHES_SEEN_VERSION = 43
+"""The schema version from which a daily report's making records the batches its snapshot
+saw (``daily_reports.batches_seen``)."""
 DAY_SUBJECTS_VERSION = 14
 """The schema version that added the day sets: a database from before it is counted into them
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""

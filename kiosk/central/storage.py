@@ -89,7 +89,10 @@ its log record to go: its entries' ids are at most ENTRY_MAX_AHEAD + ID_SLACK af
 _PURGE_BATCHES_AT_ONCE = 5000
 _PURGE_BATCHES = (
     "DELETE FROM batches WHERE seq IN (SELECT seq FROM batches WHERE received_at < $1 "
-    "AND (sent_at IS NULL OR sent_at < $2) ORDER BY seq LIMIT $3)")
+    "AND (sent_at IS NULL OR sent_at < $2) AND seq < (SELECT max(seq) FROM batches) "
+    "ORDER BY seq LIMIT $3)")
+"""The latest record is kept: SQLite numbers the next one after it, so a batch's number is
+never below one a report's making saw (``daily_reports.batches_seen``)."""
 _FILED_BEFORE = (
     f"SELECT id, match_key, checkpoint_id FROM entries WHERE {SKEWED} "
     "AND local_day >= {first_day} AND local_day < {before} AND {id} >= {low} AND {id} < {high}")
@@ -730,8 +733,9 @@ class Storage(ABC):
         has removed: received before ``cutoff`` and sent by a kiosk clock more than
         :data:`BATCH_LOG_MARGIN` before it (an entry's id, made by that clock, is within a
         day of its ``scanned_at``, at most a day ahead of sending). The largest clock offset
-        (:data:`schema.LARGEST_CLOCK_OFFSET`) still covers every entry held. Small batches,
-        so that uploads writing the log keep flowing. The number of records removed."""
+        (:data:`schema.LARGEST_CLOCK_OFFSET`) still covers every entry held, and the
+        latest record stays (:data:`_PURGE_BATCHES`). Small batches, so that uploads
+        writing the log keep flowing. The number of records removed."""
         start = dt.datetime.combine(cutoff, dt.time(), dt.UTC)
         params = (protocol.format_time(start), protocol.format_time(start - BATCH_LOG_MARGIN),
                   _PURGE_BATCHES_AT_ONCE)
