@@ -73,7 +73,8 @@ def test_an_entry_is_late_once_its_days_0600_report_was_made_and_listed_once(
     (at 00:00:01, two seconds after it was scanned, or at 05:59) is in it, so it is not
     late; one received at 06:00 or after is listed late in the next report made, the 21st's
     (made at 06:00 on the 22nd), or the 22nd's if it came after that. An official adding
-    each late list to the 20th's file counts every entry of the 20th once."""
+    each late list to the 20th's file, made again or not, counts every entry of the 20th
+    once."""
     db = _centre(tmp_path)
     out = tmp_path / "reports"
 
@@ -94,8 +95,8 @@ def test_an_entry_is_late_once_its_days_0600_report_was_made_and_listed_once(
     assert made_20 == 2
     assert late_21 == [{"day": "2026-11-20", "entries": 2}]
     assert late_22 == [{"day": "2026-11-20", "entries": 1}]
-    now = daily("2026-11-20")["summary"]["scans"]  # made again: every entry held
-    assert now == made_20 + late_21[0]["entries"] + late_22[0]["entries"] == 5
+    again = daily("2026-11-20")["summary"]["scans"]  # made again: what its making counted
+    assert again + late_21[0]["entries"] + late_22[0]["entries"] == 5
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
@@ -222,6 +223,59 @@ def test_a_days_file_made_again_by_a_retry_is_its_making(
     d21 = json.loads((out / "bao-cao-ngay-2026-11-21.json").read_text())
     assert (d20["summary"]["scans"], d20["summary"]["people"]) == (3, 3)
     assert d21["completeness"]["late_entries"] == []
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_days_file_made_again_after_its_making_counts_what_the_making_counted(
+        tmp_path: Path, libfaketime: Path, engine: str) -> None:
+    """The timer makes the 20th's file at 06:00 on the 21st; an entry of the 20th arrives
+    at 08:00, late, listed by the 21st's report. Made again at 09:00 (a rerun of `report
+    daily --out-dir`), the 20th's file counts the entries its making counted, as then: the
+    late one is in the 21st's list only, so adding the lists to the file counts it once."""
+    db = _centre(tmp_path, engine)
+    out = tmp_path / "reports"
+    _arrives(db, "2026-11-20 10:00:00", "2026-11-20 10:00:01", 1)
+    daily = ("report", "daily", "--out-dir", str(out), "--format", "json")
+    _run_at("2026-11-21 06:00:00", libfaketime, db, *daily)
+    made = json.loads((out / "bao-cao-ngay-2026-11-20.json").read_text())
+    _arrives(db, "2026-11-20 12:00:00", "2026-11-21 08:00:00", 2)
+    _run_at("2026-11-21 09:00:00", libfaketime, db, *daily, "--date", "2026-11-20")
+    _run_at("2026-11-22 06:00:00", libfaketime, db, *daily)
+    d20 = json.loads((out / "bao-cao-ngay-2026-11-20.json").read_text())
+    d21 = json.loads((out / "bao-cao-ngay-2026-11-21.json").read_text())
+    assert d20["made_at"] == made["made_at"] and d20["summary"]["scans"] == 1
+    assert d20["by_hour"] == made["by_hour"] and d20["by_point"] == made["by_point"]
+    assert d21["completeness"]["late_entries"] == [{"day": "2026-11-20", "entries": 1}]
+
+
+def test_a_days_file_made_again_by_a_retry_after_its_making_counts_a_late_entry_once(
+        tmp_path: Path, libfaketime: Path) -> None:
+    """The timer makes the 20th's file at 06:00 on the 21st, one of its entries set aside
+    (a derivation error); an entry of the 20th arrives at 08:00, late. Mended at 09:00,
+    ``derivation --retry --out-dir`` makes the file again with the person it set aside,
+    and the scans its making counted: the late entry is in the 21st's list, not also in
+    the 20th's file."""
+    db = _centre(tmp_path)
+    out = tmp_path / "reports"
+    _arrives(db, "2026-11-20 10:00:00", "2026-11-20 10:00:01", 1)
+    refused = _arrives(db, "2026-11-20 11:00:00", "2026-11-20 11:00:01", 2)
+    with open_storage(db) as storage, storage._transaction() as tx:
+        storage._execute(tx, f"CREATE TRIGGER refuse_person BEFORE INSERT ON day_subjects "
+                             f"WHEN NEW.subject_key = (SELECT subject_key FROM entries WHERE "
+                             f"id = '{refused}') BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    _run_at("2026-11-21 06:00:00", libfaketime, db, "report", "daily", "--out-dir", str(out),
+            "--format", "json")
+    _arrives(db, "2026-11-20 12:00:00", "2026-11-21 08:00:00", 3)
+    with open_storage(db) as storage, storage._transaction() as tx:
+        storage._execute(tx, "DROP TRIGGER refuse_person")
+    _run_at("2026-11-21 09:00:00", libfaketime, db, "derivation", "--retry", "--out-dir",
+            str(out))
+    _run_at("2026-11-22 06:00:00", libfaketime, db, "report", "daily", "--out-dir", str(out),
+            "--format", "json")
+    d20 = json.loads((out / "bao-cao-ngay-2026-11-20.json").read_text())
+    d21 = json.loads((out / "bao-cao-ngay-2026-11-21.json").read_text())
+    assert d20["summary"]["scans"] == 2 and d20["not_derived"]["set_aside_entries"] == 0
+    assert d21["completeness"]["late_entries"] == [{"day": "2026-11-20", "entries": 1}]
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])

@@ -175,6 +175,30 @@ def report_made(storage: Storage, tx: Any, day: dt.date, made_at: dt.datetime) -
     storage._execute(tx, "DELETE FROM late_arrivals WHERE day = $1 AND entries <= 0", (d,))
 
 
+def stored_after(storage: Storage, tx: Any, day: str, made_at: str, seen: int | None
+                 ) -> Tally:
+    """What the entries of ``day`` stored after its report was made (at ``made_at``, its
+    snapshot seeing the batches numbered up to ``seen``: :func:`report_made`) add to its
+    counts, read in ``tx``: each is listed late, so a file of the day made again leaves
+    them out. A batch is known by its log record (kiosk, batch id, receive time); a making
+    recorded before schema v42 (``seen`` None) by receive time, as :func:`tally_rows`."""
+    columns = ("e.checkpoint_id, e.direction, e.source, e.status, e.scanned_at, "
+               "e.clock_offset_seconds, e.received_at")
+    rows = storage._execute(tx, (
+        f"SELECT {columns} FROM entries e WHERE e.local_day = $1 AND e.received_at >= $2"
+        if seen is None else
+        f"SELECT {columns} FROM entries e JOIN (SELECT kiosk_id, batch_id, received_at "
+        "FROM batches WHERE seq > $2 GROUP BY kiosk_id, batch_id, received_at) b "
+        "ON b.kiosk_id = e.kiosk_id AND b.batch_id = e.batch_id "
+        "AND b.received_at = e.received_at WHERE e.local_day = $1"),
+        (day, made_at if seen is None else seen)).fetchall()
+    tally = Tally()
+    for checkpoint, direction, source, status, scanned_at, offset, received_at in rows:
+        tally.add(checkpoint, day, storage.calendar.place(scanned_at, offset)[1], direction,
+                  source, status, day, received_at)
+    return tally
+
+
 def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
     """Recount every aggregate (and each entry's local day in ``calendar``) from the raw
     entries held, read and written in the caller's transaction ``tx``.

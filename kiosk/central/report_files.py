@@ -5,7 +5,8 @@ folder always holds whole files and a rerun replaces the same ones.
 A file counts what was derived when it was made. Entries set aside then (a derivation error,
 :mod:`kiosk.central.derivation`) are counted once retried: :func:`rewrite` makes again the
 files already written for the days (and months) they are filed under, a day's as the 06:00
-run makes it (:func:`reports.made_daily`, its making recorded if none was).
+run makes it (:func:`reports.made_daily`): its making recorded if none was, else the entries
+that making counted (those since are listed late) and its people as derived now.
 """
 
 from __future__ import annotations

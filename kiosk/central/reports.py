@@ -272,24 +272,35 @@ def made_daily(storage: Storage, day: dt.date | None = None) -> dict[str, Any]:
     files, its making recorded (:func:`aggregates.report_made`): every figure read in one
     snapshot, no batch stored meanwhile (:meth:`Storage._report_making`), and ``made_at``
     taken once every batch stored before is in it, so that each entry of the day is either
-    in it or listed late after it, never both nor neither. Entries acknowledged before are
-    derived first; those acknowledged meanwhile are said not derived."""
+    in it or listed late after it, never both nor neither. Made again after its making (a
+    rerun, a retry), it is that report: its making time, and the entries it counted (those
+    stored after are listed late), its people as derived now. Entries acknowledged before
+    are derived first; those acknowledged meanwhile are said not derived."""
     derivation.catch_up(storage)
     with storage._report_making() as tx:
         now = dt.datetime.now(dt.UTC)
+        day = day or storage.calendar.day_of(now) - dt.timedelta(days=1)
+        making = storage._execute(tx, "SELECT made_at, batches_seen FROM daily_reports "
+                                      "WHERE day = $1", (day.isoformat(),)).fetchall()
+        if making:  # made again (a rerun, a retry): the entries its making counted
+            (made_at, seen), = making
+            listed_late = aggregates.stored_after(storage, tx, day.isoformat(), made_at, seen)
+            return daily(storage, day, now=parse_utc(made_at), derive=False,
+                         listed_late=listed_late)
         report = daily(storage, day, now=now, derive=False)
-        aggregates.report_made(storage, tx, report_day(report["day"]), now)
+        aggregates.report_made(storage, tx, day, now)
     return report
 
 
 def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | None = None,
-          wait: float | None = derivation.READER_SECONDS, derive: bool = True
-          ) -> dict[str, Any]:
+          wait: float | None = derivation.READER_SECONDS, derive: bool = True,
+          listed_late: aggregates.Tally | None = None) -> dict[str, Any]:
     """The daily report for local ``day`` (default: yesterday) as of ``now``. Its people
     count every entry acknowledged until now that is derived after ``wait`` seconds at most
     (None: all but those set aside; ``derive=False``: none derived now, as in
     :func:`made_daily`'s transaction); ``not_derived`` says how many are not (of those set
-    aside, the day's own)."""
+    aside, the day's own). Its scans leave out ``listed_late``, the day's entries listed late
+    (:func:`aggregates.stored_after`)."""
     calendar = storage.calendar
     now = now or dt.datetime.now(dt.UTC)
     day = day or calendar.day_of(now) - dt.timedelta(days=1)
@@ -298,6 +309,15 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     week = (day - dt.timedelta(days=6)).isoformat()
     snap = Snapshot.read(storage, d)
     today = day_counts(storage, d, d).get(d, {})
+    hours = Counter(dict(storage._query(
+        "SELECT hour, CAST(sum(scans) AS BIGINT) FROM checkpoint_hours WHERE day = $1 "
+        "GROUP BY hour", (d,))))
+    if listed_late is not None:
+        for (_, checkpoint, measure), count in listed_late.days.items():
+            today[checkpoint][measure] -= count
+        for (_, _, hour), count in listed_late.hours.items():
+            hours[hour] -= count
+        today = {c: values for c, values in today.items() if any(values.values())}
     refused = refused_counts(storage, snap.kiosks, day, day).get(d, Counter())  # by point
     set_up_ids = snap.set_up(d)
     set_up = [snap.points[c] for c in sorted(set_up_ids)]
@@ -307,9 +327,6 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     total_refused = sum(refused.values())
     manual_share = ratio(totals["manual"], totals["scans"])
     refused_share = ratio(total_refused, totals["scans"] + total_refused)
-    hours = Counter(dict(storage._query(
-        "SELECT hour, CAST(sum(scans) AS BIGINT) FROM checkpoint_hours WHERE day = $1 "
-        "GROUP BY hour", (d,))))
     late = dict(storage._query("SELECT day, CAST(sum(entries) AS BIGINT) FROM late_arrivals "
                                "WHERE received_on = $1 GROUP BY day", (d,)))
     people_today = people.per_day(storage, d, d).get(d, 0)
