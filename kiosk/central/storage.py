@@ -476,6 +476,8 @@ class Storage(ABC):
             # status): each counted once, not each scan one by one (1 µs an entry)
             counted = Counter((_COUNTED(c.row), c.hour) for c in new)
             days = {key[1] for key, _ in counted}
+            # before the batch log record is numbered (_log_batch): every batch numbered
+            # after a making's snapshot is stored after it (daily_reports.batches_seen)
             made = self.reports_made_in(tx, min(days)) if days else set()
             listed_on = {day: aggregates.received_on(calendar, received_at, day, made)
                          for day in days}
