@@ -10,6 +10,7 @@ need it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import faulthandler
 import os
@@ -93,6 +94,16 @@ def certificate_words(result: ScanResult, language: str) -> str:
     return f"{headline} ({underneath})" if underneath else headline
 
 
+def register_stack_dump() -> None:
+    """A kiosk that does not stop or answer: `kill -USR1 PID` writes every thread's Python
+    stack to stderr (the journal), and the kiosk runs on (docs/technician.md). Only where
+    stderr is a real file: a kiosk started with stderr closed (`2>&-`) or replaced (no
+    fileno) has nowhere to write the stacks, and a debugging aid must never stop it."""
+    # no usable stderr (None, closed, or no fileno): the kiosk runs without the dump
+    with contextlib.suppress(RuntimeError, ValueError, OSError, AttributeError):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     if args.max_wait is not None and not args.until_done:  # the background sync waits any
         print(messages.both("cli.max_wait_needs_until_done"), file=sys.stderr)
@@ -100,9 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     for warning in config_warnings(config, args.config):
         print(warning, file=sys.stderr)
-    # a kiosk that does not stop or answer: `kill -USR1 PID` writes every thread's Python
-    # stack to stderr (the journal), and the kiosk runs on (docs/technician.md)
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    register_stack_dump()
     wants_ui = not args.headless and bool(
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if wants_ui:

@@ -116,3 +116,18 @@ def test_headless_run_prints_each_result_as_it_happens(tmp_path):
     assert [line.split()[1] for line in lines] == ["ACCEPTED", "ACCEPTED", "REJECTED"]
     assert "Nguyễn Văn An" in lines[0] and "IN" in lines[0] and "Citizen ID" in lines[0]
     assert "no such date" in lines[2]
+
+
+def test_a_kiosk_started_with_stderr_closed_still_records(tmp_path):
+    """A service manager may start the kiosk with stderr closed (`2>&-`): the stack dump on
+    SIGUSR1 then has nowhere to write, and the kiosk runs without it rather than exit 1."""
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m kiosk.cli run --headless --until-done --config "$1" 2>&-',
+         sys.executable, str(config)],
+        input=(CCCD_AN + "\n").encode(), stdout=subprocess.PIPE, cwd=tmp_path,
+        env={**os.environ, "DISPLAY": ""}, timeout=60)
+    assert proc.returncode == 0
+    assert " ACCEPTED " in proc.stdout.decode()
+    assert len(stored_ids(tmp_path)) == 1
