@@ -30,7 +30,7 @@ from kiosk.central.backends import open_storage
 from kiosk.messages import saved_text, saved_words
 from kiosk.store import Store
 from kiosk.sync.client import SyncClient
-from kiosk.sync.status import StatusBoard, SyncState
+from kiosk.sync.status import META_PREFIX, MetaKey, StatusBoard, SyncState, saved_time
 from kiosk.sync.uploader import Tally, Uploader
 from kiosk.sync.worker import PUSH_ATTEMPTS, SyncWorker
 from tests.central_support import free_port
@@ -263,7 +263,7 @@ def test_a_centre_back_after_a_long_outage_gets_the_backlog_within_about_an_inte
         with centre_on(port, centre):
             wait_until(lambda: sync_states(worker.store.path) == {"acknowledged": 5})
         later = fill_backlog(worker.store.path, 40, kiosk_id=kiosk_id)
-        wait_until(lambda: caplog.text.count("upload failed") >= 10, timeout=60)
+        wait_until(lambda: worker.scheduler.failures >= 10, timeout=60)
         centre.seen.clear()
         with centre_on(port, centre):
             wait_until(lambda: sync_states(worker.store.path) == {"acknowledged": 45},
@@ -272,6 +272,42 @@ def test_a_centre_back_after_a_long_outage_gets_the_backlog_within_about_an_inte
         worker.stop()
     assert sorted(id_ for batch in centre.batches for id_ in batch) == sorted(first + later)
     assert centre.seen[0] == "health" and "batch" in centre.seen
+
+
+def test_a_centre_down_for_long_is_logged_once_not_at_every_look(kiosk_id, tmp_path,
+                                                                 caplog):
+    """A centre down for hours is looked for every interval: the same refusal each time is
+    logged and saved (what ``kiosk sync status`` reads) once, and again only after
+    ``FAILURE_REPEAT_SECONDS`` — not one bilingual warning and one store write per look. The
+    screen's state still has each look's time."""
+    caplog.set_level(logging.WARNING, logger="kiosk.sync.worker")
+    worker = worker_for(tmp_path, kiosk_id, f"http://127.0.0.1:{free_port()}", "t",
+                        enabled=True, interval_seconds=1)
+    fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id)
+    worker.start()
+    try:
+        wait_until(lambda: worker.scheduler.failures >= 2)  # the first one said and saved
+        first = saved(worker.store.path)
+        # looks for the centre go on, each one failing; 2 s of them
+        wait_until(lambda: worker.board.state.last_error_at > first[1] + 2, timeout=30)
+    finally:
+        worker.stop()
+    assert worker.scheduler.failures >= 3
+    assert caplog.text.count("upload failed") == 1
+    assert saved(worker.store.path) == first  # the first look's, kept: later ones not saved
+    assert "nothing accepts connections" in saved_text(first[0], "en")
+
+
+def saved(store_path: Path) -> tuple[str, float]:
+    """The last error and its time as ``kiosk sync status`` reads them from the store."""
+    store = Store(store_path)
+    try:
+        status = store.meta(META_PREFIX)
+    finally:
+        store.close()
+    at = saved_time(status, MetaKey.LAST_ERROR_AT)
+    assert at is not None
+    return status[MetaKey.LAST_ERROR], at
 
 
 def test_a_proxys_error_page_is_said_in_words_on_one_line(central, proxy, kiosk_id,

@@ -64,10 +64,12 @@ class Unreachable(SyncError):
     batches halved then grow back.)"""
 
     not_connected = False
-    """No connection could be opened at all (refused, no route, DNS, connect timeout): the
-    centre or the network is down, not slow — the worker looks for it again every
-    ``interval_seconds`` instead of backing off up to ``max_backoff_seconds``
-    (:meth:`Scheduler.backoff_delay <kiosk.sync.scheduler.Scheduler.backoff_delay>`)."""
+    """No connection could be opened at all (refused, no route, DNS): the centre or the
+    network is down, not slow — the worker looks for it again every ``interval_seconds``
+    instead of backing off up to ``max_backoff_seconds``
+    (:meth:`Scheduler.backoff_delay <kiosk.sync.scheduler.Scheduler.backoff_delay>`). A
+    connect that timed out is not: an overloaded centre (its accept queue full) or a
+    firewall dropping the handshake looks just so, and a fleet must back off from it."""
 
 
 class ServerBusy(SyncError):
@@ -284,9 +286,11 @@ class SyncClient:
             failure = Unreachable("sync.transport", what=Words(_failure_kind(exc)),
                                   cause=_cause(exc))
             failure.unanswered = isinstance(exc, requests.ReadTimeout)
-            failure.not_connected = isinstance(exc, requests.ConnectTimeout) or any(
-                isinstance(cause, urllib3.exceptions.ConnectTimeoutError)  # and NewConnection-
-                for cause in _chain(exc))  # Error (refused, no route), NameResolutionError
+            # refused, no route, name not found: urllib3's NewConnectionError (a subclass of
+            # its ConnectTimeoutError) and NameResolutionError; a connect that timed out is not
+            failure.not_connected = not isinstance(exc, requests.ConnectTimeout) and any(
+                isinstance(cause, urllib3.exceptions.NewConnectionError)
+                for cause in _chain(exc))
             raise failure from None
         status = response.status_code
         if status in ok:

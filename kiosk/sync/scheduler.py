@@ -34,7 +34,7 @@ class Scheduler:
       ``max_backoff`` and randomised to 50–100 %, so a fleet of kiosks does not retry in
       step; a request the centre refuses as malformed waits ``max_backoff``. A connection
       that could not be opened at all (refused, no route, DNS) waits no longer than
-      ``interval`` (randomised likewise), the next cycle asking the centre's health first
+      ``interval`` (randomised to 0–100 %), the next cycle asking the centre's health first
       (:attr:`unreached`): the centre back, the backlog goes within about one interval,
       not after up to ``max_backoff`` of scans left unsent.
     * Paused (no token, 401/403): no background upload at all until an operator's push.
@@ -90,6 +90,12 @@ class Scheduler:
         """No background cycle is due at all: only an operator's push uploads now."""
         with self._cond:
             return math.isinf(self._due)
+
+    @property
+    def failures(self) -> int:
+        """Failures in a row since the last success or progress (1: a new run of them)."""
+        with self._cond:
+            return self._failures
 
     @property
     def unreached(self) -> bool:
@@ -195,7 +201,9 @@ class Scheduler:
         """Retry-After if the centre gave one, else base · 2^(n-1) capped, randomised 50–100 %;
         capped at ``interval`` too when no connection could be opened (nothing answered to
         ask for a slower pace: it is looked for again every interval, and found at once
-        when it is back — capped at ``max_backoff`` alone, scans went up to 5 min late).
+        when it is back — capped at ``max_backoff`` alone, scans went up to 5 min late),
+        and then randomised to 0–100 % (no less than ``base_backoff``), so that a fleet's
+        looks are spread over the whole interval, not its second half.
 
         A Retry-After shorter than ``base_backoff`` (``0``, an HTTP date already past: a
         centre's clock behind, a proxy's fixed header) is no wait at all: honoured, the
@@ -212,7 +220,9 @@ class Scheduler:
         doublings = min(max(0, failures - 1), 64)
         ceiling = min(self.max_backoff, self.base_backoff * 2 ** doublings)
         if isinstance(exc, Unreachable) and exc.not_connected:
+            # full jitter: a fleet whose centre comes back knocks spread over the interval
             ceiling = min(ceiling, self.interval)
+            return max(min(self.base_backoff, ceiling), ceiling * self.rng.random())
         return ceiling * (0.5 + 0.5 * self.rng.random())
 
     def asked_wait(self, exc: SyncError | None) -> float | None:

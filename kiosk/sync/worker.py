@@ -111,6 +111,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import random
 import threading
 import time
@@ -150,6 +151,11 @@ PUSH_ATTEMPTS = 5
 """push_now gives up after this many consecutive failures without progress."""
 HELD_NAMED = 5
 """Entries held back a push's error names (then "…")."""
+FAILURE_REPEAT_SECONDS = 300.0
+"""The same failure again and again (a centre down for hours, looked for every interval) is
+logged and saved once this often, not at every look: one line per look filled the journal
+and wrote the store each interval. A different failure, or the first after a success, at
+once."""
 
 
 @dataclass(frozen=True)
@@ -302,6 +308,8 @@ class SyncWorker:
         """Set once an upload ended with the store refusing writes: uploads stopped, the
         alert saying why (:meth:`_stop_for_store`); cleared if it takes writes again."""
         self._thread: threading.Thread | None = None
+        self._said: tuple[str, float] = ("", -math.inf)
+        """The failure last logged and saved, and when (monotonic): :meth:`_failed`."""
 
     @classmethod
     def from_config(cls, config: Config, store: Store | None = None,
@@ -693,7 +701,8 @@ class SyncWorker:
         self.board.update(lambda state: replace(state, online=online))
 
     def _failed(self, exc: SyncError, *, progressed: bool) -> None:
-        """Count the failure, publish it, and save it for other processes."""
+        """Count the failure, publish it, and log and save it for other processes — the same
+        failure again within :data:`FAILURE_REPEAT_SECONDS` only published."""
         self.scheduler.failed(exc, progressed=progressed)  # 401/403 pause uploads
         alert = None
         if isinstance(exc, AuthRefused):
@@ -702,9 +711,14 @@ class SyncWorker:
             alert = exc.words
         elif isinstance(exc, Refused):
             alert = messages.Words("sync.refused", {"detail": exc.words})
-        log.warning("%s", messages.both("sync.log.upload_failed", reason=exc))
+        error, now = exc.words.saved(), time.monotonic()
         state = self.board.update(lambda state: state.failed(
-            exc.words.saved(), at=time.time(), reached_server=exc.reached_server, alert=alert))
+            error, at=time.time(), reached_server=exc.reached_server, alert=alert))
+        if (self.scheduler.failures > 1 and error == self._said[0]
+                and now - self._said[1] < FAILURE_REPEAT_SECONDS):
+            return  # the same failure as last said, lately: the screen shows it anyway
+        self._said = (error, now)
+        log.warning("%s", messages.both("sync.log.upload_failed", reason=exc))
         self.board.save(self.store, state, FAILURE_KEYS)
 
     # -- operator actions -----------------------------------------------------------------
