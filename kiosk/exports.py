@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import logging
 import multiprocessing
 import os
@@ -59,6 +60,18 @@ _SCHEMA_BOUND = frozenset({"local_time", "direction", "status", "sync_state"})
 """Cells that cannot start a formula: computed here, or held to a few words by the store's
 CHECK constraints. Every other text cell is checked, the kiosk's own ids included."""
 _CHECKED = tuple(i for i, c in enumerate(EXPORT_COLUMNS) if c not in _SCHEMA_BOUND)
+_EXTRA = EXPORT_COLUMNS.index("extra")
+UNEXPORTED_EXTRA = ("sent_hex", "sent_as")
+"""``extra``'s keys an export leaves out, as it leaves out the payload: a serial frame's
+bytes in hex (the whole card code) and the code page they were read in
+(docs/privacy.md)."""
+
+
+def shareable_extra(extra: str) -> str | None:
+    """``extra`` (the store's JSON) without :data:`UNEXPORTED_EXTRA`; None when nothing else
+    is in it."""
+    kept = {k: v for k, v in json.loads(extra).items() if k not in UNEXPORTED_EXTRA}
+    return json.dumps(kept, ensure_ascii=False, sort_keys=True) if kept else None
 
 
 def export_rows(pages: Iterable[list[tuple[Any, ...]]], timezone: ZoneInfo,
@@ -74,6 +87,8 @@ def export_rows(pages: Iterable[list[tuple[Any, ...]]], timezone: ZoneInfo,
     for page in pages:
         for stored in page:
             row = [stored[0], stored[1], local(stored[1]), *stored[2:]]
+            if row[_EXTRA] and '"sent_hex"' in row[_EXTRA]:  # few: serial fallback frames
+                row[_EXTRA] = shareable_extra(row[_EXTRA])
             for i in checked:
                 cell = row[i]
                 if cell.__class__ is str and cell.startswith(risky):

@@ -12,13 +12,17 @@ UTF-8 or cp1258 — still passes.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import unicodedata
 from pathlib import Path
 
 import pytest
 from devices_support import Pty, wait_until
+from openpyxl import load_workbook
 
+from kiosk import exports
 from kiosk.config import validate_device
 from kiosk.devices.serial_framer import clean_frame
 from kiosk.devices.supervisor import CONNECTED, Supervisor
@@ -176,3 +180,24 @@ def test_a_frame_read_in_the_fallback_code_page_keeps_the_bytes_it_came_as(lane)
     assert [bytes.fromhex(extra["sent_hex"]) for extra in kept] == frames
     assert [extra["sent_as"] for extra in kept] == ["cp1258", "cp1258"]
     assert "sent_hex" not in json.loads(entries[utf8.entry_id]["extra"] or "{}")
+
+
+def test_the_bytes_a_frame_came_as_stay_out_of_the_kiosks_exports(lane, tmp_path) -> None:
+    """The frame's bytes in hex are the whole card code again, and an export (a CSV or XLSX
+    on a stick, handed round) leaves the payload out on purpose: ``sent_hex`` and
+    ``sent_as`` are left out of the ``extra`` column likewise; the rest of it stays."""
+    frame = cp1258("001099012345|123456789|Trần Thị Bình|01021990|Nữ|Phố Huế|10102021")
+    [result] = [lane.scan(frame)]
+    assert result.status is Status.ACCEPTED
+    store = lane.pipeline.store
+    csv_out, xlsx_out = io.BytesIO(), io.BytesIO()
+    assert exports.write_csv(store, None, None, csv_out, workers=1) == 1
+    exports.write_xlsx(store, None, None, xlsx_out)
+    header, row = [*csv.reader(io.StringIO(csv_out.getvalue().decode()))]
+    sheet = load_workbook(xlsx_out, read_only=True)["entries"]
+    cells = [list(r) for r in sheet.iter_rows(values_only=True)][1]
+    for exported in (dict(zip(header, row, strict=True)),
+                     dict(zip(header, cells, strict=True))):
+        assert exported["name"] == "Trần Thị Bình"
+        assert "sent_hex" not in (exported["extra"] or "") and frame.hex() not in str(exported)
+        assert "sent_as" not in (exported["extra"] or "")
