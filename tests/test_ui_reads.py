@@ -23,6 +23,7 @@ from ui_support import (  # noqa: F401
 
 import kiosk.ui.bridge
 from kiosk.app import Kiosk
+from kiosk.messages import Words
 from kiosk.scan import Scan
 from kiosk.store import StoreError
 from kiosk.ui.background import Background
@@ -32,6 +33,7 @@ from tests.conftest import make_config
 ENDLESS = ("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) "
            "SELECT count(*) FROM n")
 """A query that only ends when interrupted."""
+READ = Words("ui.job.read")
 
 
 def test_a_newer_request_replaces_the_one_waiting(qtbot):
@@ -48,10 +50,11 @@ def test_a_newer_request_replaces_the_one_waiting(qtbot):
         ran.append(number)
         return number
 
-    lane.submit_latest("screen", lambda: read(0), done=delivered.append)
+    lane.submit_latest("screen", lambda: read(0), what=READ, done=delivered.append)
     assert started.wait(10)
     for number in range(1, 6):
-        lane.submit_latest("screen", lambda n=number: read(n), done=delivered.append)
+        lane.submit_latest("screen", lambda n=number: read(n), what=READ,
+                           done=delivered.append)
     release.set()
     qtbot.waitUntil(lambda: delivered == [0, 5])
     assert ran == [0, 5]
@@ -62,7 +65,7 @@ def test_different_keys_do_not_replace_each_other(qtbot):
     lane = Background("db-test")
     delivered: list[str] = []
     for key in ("counts", "rejected", "counts"):
-        lane.submit_latest(key, lambda k=key: k, done=delivered.append)
+        lane.submit_latest(key, lambda k=key: k, what=READ, done=delivered.append)
     qtbot.waitUntil(lambda: sorted(delivered) in (["counts", "rejected"],
                                                   ["counts", "counts", "rejected"]))
     assert "rejected" in delivered
@@ -106,7 +109,7 @@ def drained(window) -> None:
     """Wait until the window's read lane has run everything queued so far (one thread: a
     marker submitted now runs after them)."""
     idle = threading.Event()
-    window.bridge.db.submit(idle.set)
+    window.bridge.db.submit(idle.set, what=READ)
     assert idle.wait(10)
 
 
@@ -176,7 +179,7 @@ def test_closing_waits_for_a_slow_action_only_so_long_and_says_what_still_runs(
     def push_to_a_silent_centre() -> None:
         release.wait(30)
 
-    window.bridge.run(push_to_a_silent_centre)
+    window.bridge.run(push_to_a_silent_centre, job="ui.job.push")
     result = window.kiosk.pipeline.submit(Scan(payload=CCCD_AN.encode(), device_id="cli"))
     before = time.monotonic()
     try:
@@ -186,12 +189,11 @@ def test_closing_waits_for_a_slow_action_only_so_long_and_says_what_still_runs(
         release.set()
     assert closed_after < 5
     warning = next(r.getMessage() for r in caplog.records if "still running" in r.getMessage())
-    assert warning == (
-        "đóng máy: việc nền io vẫn chạy sau 0.5 giây, không chờ nữa: test_closing_waits_for_a_"
-        "slow_action_only_so_long_and_says_what_still_runs.<locals>.push_to_a_silent_centre /"
-        " closing: background io still running after 0.5 s, no longer waited for: test_closing_"
-        "waits_for_a_slow_action_only_so_long_and_says_what_still_runs.<locals>.push_to_a_"
-        "silent_centre")
+    assert warning == (  # what it is in words, and that the process waits for it to end
+        "đóng máy: việc nền io vẫn chạy sau 0.5 giây: gửi dữ liệu lên trung tâm — cửa sổ đóng "
+        "và kho dữ liệu đã đóng, tiến trình kết thúc khi việc này xong / closing: background "
+        "io still running after 0.5 s: the push to the centre — the window and the store are "
+        "closed, the process ends when it does")
     assert [e["id"] for e in stored_entries(window.kiosk.config)] == [result.entry_id]
 
 

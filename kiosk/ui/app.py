@@ -284,7 +284,8 @@ class MainWindow(QMainWindow):
     def submit_scan(self, scan: Any) -> None:
         """A scan from the wedge input: recorded and shown on the card with its cue like any
         scan, also while a dialog is open over the card (its keys never reach the dialog)."""
-        self.bridge.record(lambda: self.kiosk.pipeline.submit(scan), done=self._scan_answered)
+        self.bridge.record(lambda: self.kiosk.pipeline.submit(scan), done=self._scan_answered,
+                           job="ui.job.scan")
 
     def _scan_answered(self, result: ScanResult) -> None:
         """The card behind shows the answer and its cue sounds. The PIN pad over it is closed
@@ -529,7 +530,7 @@ class MainWindow(QMainWindow):
                             failed=lambda error: log.warning("%s", both(
                                 "ui.log.language_not_saved", language=language, path=source,
                                 reason=os_words(error) if isinstance(error, OSError)
-                                else error)))
+                                else error)), job="ui.job.save_language")
 
     def retranslate(self) -> None:
         config = self.kiosk.config.kiosk

@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from kiosk.messages import both
+from kiosk.messages import Words, both
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +37,23 @@ class Background(QObject):
         self._closed = False
         self._latest: dict[Hashable, tuple[Callable[[], Any], Done | None, Failed | None]] = {}
         self._latest_lock = threading.RLock()  # a call done at once forgets itself in it
-        self._queued: dict[Future[Any], str] = {}
-        """Each call submitted and not yet done, by what it is (named in the log when a
-        close stops waiting for it); guarded by ``_latest_lock``."""
+        self._queued: dict[Future[Any], Words] = {}
+        """Each call submitted and not yet done, by what it is in words (named in the log
+        when a close stops waiting for it); guarded by ``_latest_lock``."""
         # Emitted from a worker thread, received by this GUI-thread object: a queued call.
         self._answer.connect(self._deliver)
 
-    def submit(self, fn: Callable[..., Any], *args: Any, done: Done | None = None,
+    def submit(self, fn: Callable[..., Any], *args: Any, what: Words, done: Done | None = None,
                failed: Failed | None = None) -> Future[Any] | None:
+        """Run ``fn(*args)`` in the lane; ``what`` it is, in words, for the log (a function's
+        own name is ``<lambda>`` at most call sites)."""
         with self._latest_lock:
             if self._closed:
                 return None
-            return self._queue(getattr(fn, "__qualname__", repr(fn)),
-                               self._run, fn, args, done, failed)
+            return self._queue(what, self._run, what, fn, args, done, failed)
 
-    def submit_latest(self, key: Hashable, fn: Callable[[], Any], *, done: Done | None = None,
-                      failed: Failed | None = None) -> None:
+    def submit_latest(self, key: Hashable, fn: Callable[[], Any], *, what: Words,
+                      done: Done | None = None, failed: Failed | None = None) -> None:
         """Coalesce: at most one call per ``key`` waits behind the running one, and a newer
         request replaces the waiting one (a burst of refreshes → one read of the latest)."""
         with self._latest_lock:
@@ -61,9 +62,9 @@ class Background(QObject):
             queued = key in self._latest
             self._latest[key] = (fn, done, failed)
             if not queued:
-                self._queue(repr(key), self._run_latest, key)
+                self._queue(what, self._run_latest, key, what)
 
-    def _queue(self, what: str, call: Callable[..., None], *args: Any) -> Future[Any]:
+    def _queue(self, what: Words, call: Callable[..., None], *args: Any) -> Future[Any]:
         """Submit ``call(*args)``, kept in ``_queued`` until done (``_latest_lock`` held)."""
         future = self._pool.submit(call, *args)
         self._queued[future] = what
@@ -74,21 +75,21 @@ class Background(QObject):
         with self._latest_lock:
             self._queued.pop(future, None)
 
-    def _run_latest(self, key: Hashable) -> None:
+    def _run_latest(self, key: Hashable, what: Words) -> None:
         with self._latest_lock:
             waiting = self._latest.pop(key, None)
         if waiting is not None:  # None: shut down meanwhile
             fn, done, failed = waiting
-            self._run(fn, (), done, failed)
+            self._run(what, fn, (), done, failed)
 
-    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], done: Done | None,
-             failed: Failed | None) -> None:
+    def _run(self, what: Words, fn: Callable[..., Any], args: tuple[Any, ...],
+             done: Done | None, failed: Failed | None) -> None:
         try:
             value = fn(*args)
         except Exception as exc:
             if failed is None:
                 log.exception("%s", both("ui.log.background_failed", name=self.name,
-                                         job=repr(fn)))
+                                         job=what))
             self._answer.emit(failed, exc)
         else:
             self._answer.emit(done, value)
@@ -98,11 +99,13 @@ class Background(QObject):
         if callback is not None and not self._closed:
             callback(value)
 
-    def shutdown(self, *, wait: float = 0.0) -> list[str]:
+    def shutdown(self, *, wait: float = 0.0) -> list[Words]:
         """Refuse new work and drop what waits; wait up to ``wait`` seconds for the calls
-        running. What still runs then is logged and returned, and no longer waited for: a
-        close waited with no limit (a push to a centre that holds the connection open
-        retries for minutes), the kiosk not stopping on SIGTERM."""
+        running. What still runs then is logged and returned: the window closes and the
+        store is closed without it (a close waited with no limit — a push to a centre that
+        holds the connection open retries for minutes), but the process ends only when it
+        does (the lane's threads are joined at exit: a file being written is finished or
+        removed by its own code, never cut mid-way by the kiosk)."""
         with self._latest_lock:
             self._closed = True
             self._latest.clear()
@@ -111,8 +114,9 @@ class Background(QObject):
             running = list(self._queued)
         concurrent.futures.wait(running, timeout=wait)
         with self._latest_lock:
-            left = sorted(self._queued.values())
-        if left and wait > 0:
-            log.warning("%s", both("ui.log.lane_still_running", name=self.name,
-                                   jobs=", ".join(left), seconds=f"{wait:g}"))
+            left = list(self._queued.values())
+        if wait > 0:
+            for what in left:
+                log.warning("%s", both("ui.log.lane_still_running", name=self.name, job=what,
+                                       seconds=f"{wait:g}"))
         return left

@@ -131,25 +131,29 @@ class KioskBridge(QObject):
              failed: Failed | None = None, *, key: str | None = None) -> None:
         """Run ``query(store)`` in the db lane; with ``key``, coalesced with other reads of
         that key (only the newest waiting one runs)."""
+        read = Words("ui.job.read")
         if key is None:
-            self.db.submit(lambda: query(self._store()), done=done, failed=failed)
+            self.db.submit(lambda: query(self._store()), what=read, done=done, failed=failed)
         else:
-            self.db.submit_latest(key, lambda: query(self._store()), done=done, failed=failed)
+            self.db.submit_latest(key, lambda: query(self._store()), what=read, done=done,
+                                  failed=failed)
 
     def record(self, call: Callable[[], Any], done: Done | None = None,
-               failed: Failed | None = None) -> None:
-        """A pipeline submission (manual entry, wedge scan): one lane, in arrival order."""
-        self.scans.submit(call, done=done, failed=failed)
+               failed: Failed | None = None, *, job: str) -> None:
+        """A pipeline submission (manual entry, wedge scan): one lane, in arrival order.
+        ``job``: the catalogue's words for it (``ui.job.…``), for the log."""
+        self.scans.submit(call, what=Words(job), done=done, failed=failed)
 
     def run(self, call: Callable[[], Any], done: Done | None = None,
-            failed: Failed | None = None) -> None:
-        """A slow non-database call (sync push, export, device restart, preview)."""
-        self.io.submit(call, done=done, failed=failed)
+            failed: Failed | None = None, *, job: str) -> None:
+        """A slow non-database call (sync push, export, device restart, preview). ``job``:
+        the catalogue's words for it (``ui.job.…``), for the log."""
+        self.io.submit(call, what=Words(job), done=done, failed=failed)
 
     def audit(self, action: str, detail: dict[str, Any]) -> None:
         """Written in the scans lane: waited for at shutdown, never dropped like a read."""
         actor = self.config.kiosk.operator or "officer"
-        self.record(lambda: self._store().audit(actor, action, detail))
+        self.record(lambda: self._store().audit(actor, action, detail), job="ui.job.audit")
 
     # -- sync -----------------------------------------------------------------------------
     def refresh_sync(self, *, totals: bool = False) -> None:
@@ -234,13 +238,14 @@ class KioskBridge(QObject):
             self.supervisor_replaced.emit(new)
             if done is not None:
                 done(new)
-        self.run(swap, done=announced, failed=failed)
+        self.run(swap, done=announced, failed=failed, job="ui.job.apply_config")
 
     # -- shutdown -------------------------------------------------------------------------
     def close(self) -> None:
         """Scans and slow actions are waited for, each lane up to ``CLOSE_WAIT_SECONDS`` (what
-        still runs then is logged); a running read is interrupted, not awaited (a helper
-        thread interrupts it until it lets go, then closes the connection)."""
+        still runs then is logged: the process ends when it does); a running read is
+        interrupted, not awaited (a helper thread interrupts it until it lets go, then
+        closes the connection)."""
         self._sync_timer.stop()
         self._unsubscribe()
         self._unsubscribe_begun()

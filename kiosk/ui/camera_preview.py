@@ -117,7 +117,7 @@ class CameraPreview(QWidget):
             return image, captured_at, (stats_lines(device.stats(), language, timezone,
                                                     earliest_day) if with_stats else [])
 
-        self.bridge.run(fetch, done=self._show, failed=self._failed)
+        self.bridge.run(fetch, done=self._show, failed=self._failed, job="ui.job.preview")
 
     def _show(self, answer: tuple[QImage | None, float, list[str] | DeviceStatus | None]
               ) -> None:

@@ -50,7 +50,7 @@ class ChecksPanel(Retranslating):
         self.run_button.setEnabled(False)
         self.summary.setText(self.tr("Checking…"))
         self.bridge.run(lambda: run_checks(Path(source)), done=self._show,
-                        failed=self._failed)
+                        failed=self._failed, job="ui.job.checks")
 
     def _show(self, checks: list) -> None:
         self.checks = checks

@@ -190,7 +190,8 @@ class EnrolPanel(Retranslating):
             return enrolling.exchange(code, keys)
 
         self.bridge.run(attempt, done=lambda answer: self._exchanged(code, config_path, answer),
-                        failed=lambda error: self._not_exchanged(code, error))
+                        failed=lambda error: self._not_exchanged(code, error),
+                        job="ui.job.enrol_exchange")
 
     def _not_exchanged(self, code: EnrolmentCode, error: BaseException) -> None:
         from kiosk.sync import enrolling
@@ -224,7 +225,7 @@ class EnrolPanel(Retranslating):
         running = self.bridge.kiosk.store.identity  # only this kiosk's own store file
         self.bridge.run(lambda: enrolling.install(code, answer, config_path, same_as=running),
                         done=lambda done: self._installed(code, answer, done),
-                        failed=self._not_saved)
+                        failed=self._not_saved, job="ui.job.enrol_install")
 
     def _not_saved(self, error: BaseException) -> None:
         """The exchange spent the code: it is not offered again, only a new one can help."""
@@ -267,7 +268,7 @@ class EnrolPanel(Retranslating):
             config, failed=not_applied,
             done=lambda _supervisor: self.bridge.run(
                 lambda: enrolling.link_problem(code.server_url, answer["token"]),
-                done=tested, failed=lambda error: tested(str(error))))
+                done=tested, failed=lambda error: tested(str(error)), job="ui.job.enrol_link"))
 
     # -- words ----------------------------------------------------------------------------
     def _say(self, tone: str, *sentences: tuple[str, dict[str, object]]) -> None:

@@ -183,7 +183,8 @@ class ManualEntryDialog(QDialog):
         self.submit.setEnabled(False)
         self.status.setText(self.tr("Recording…"))
         self.bridge.record(lambda: self.bridge.kiosk.pipeline.submit_manual(entry),
-                           done=self._recorded, failed=self._failed)
+                           done=self._recorded, failed=self._failed,
+                           job="ui.job.manual_entry")
 
     def show_scan(self, words: str) -> None:
         """A code scanned while the form is open was recorded as that person's scan (never

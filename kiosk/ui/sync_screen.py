@@ -343,7 +343,7 @@ class SyncScreen(Retranslating):
         self.bridge.run(lambda: sync.push_now(self._progress.emit,
                                               max_wait=PUSH_MAX_WAIT_SECONDS,
                                               waiting=self._waiting.emit),
-                        done=self._pushed, failed=self._failed)
+                        done=self._pushed, failed=self._failed, job="ui.job.push")
 
     def _show_progress(self, progress: Any) -> None:
         total = max(1, int(getattr(progress, "total", 0) or 0))
@@ -420,7 +420,8 @@ class SyncScreen(Retranslating):
             finally:
                 worker.stop()
 
-        self.bridge.run(export, done=self._exported, failed=self._export_failed)
+        self.bridge.run(export, done=self._exported, failed=self._export_failed,
+                        job="ui.job.export")
 
     def _export_failed(self, exc: BaseException) -> None:
         """A refused export in the screen's language, as ``kiosk sync export`` words it in
@@ -486,7 +487,8 @@ class SyncScreen(Retranslating):
         self._start(self.tr("Queuing the refused entries again…"))
         sync = self.bridge.sync
         if sync is not None:
-            self.bridge.run(sync.retry_rejected, done=self._retried, failed=self._failed)
+            self.bridge.run(sync.retry_rejected, done=self._retried, failed=self._failed,
+                            job="ui.job.retry_rejected")
         else:
             self.bridge.read(lambda store: store.retry_rejected("operator"),
                              done=self._retried, failed=self._failed)

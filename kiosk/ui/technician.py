@@ -359,7 +359,8 @@ class TechnicianScreen(Retranslating):
         self._found = None
         self._fill_candidates()
         self.bridge.run(module.discover, done=self._show_candidates,
-                        failed=lambda exc: self._show_candidates([], exc))
+                        failed=lambda exc: self._show_candidates([], exc),
+                        job="ui.job.discover")
 
     def _show_candidates(self, candidates: list[Any], error: BaseException | None = None
                          ) -> None:
@@ -477,7 +478,7 @@ class TechnicianScreen(Retranslating):
         self.save_button.setEnabled(False)
         self._say(lambda: self.tr("Saving…"))
         self.bridge.run(lambda: save_devices(Path(source), drafts), done=self._written,
-                        failed=self._save_failed)
+                        failed=self._save_failed, job="ui.job.save_devices")
 
     def _written(self, config: config_mod.Config) -> None:
         self.bridge.audit("config.devices.save", {"devices": [d.id for d in config.devices],

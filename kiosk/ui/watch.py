@@ -221,7 +221,7 @@ class WatchPanel(Retranslating):
         self.retranslate()
         self.bridge.run(lambda: watching.watch(target, self.sink, stop=stop),
                         done=lambda _d: self._raw_ended(stop, None),
-                        failed=lambda exc: self._raw_ended(stop, exc))
+                        failed=lambda exc: self._raw_ended(stop, exc), job="ui.job.watch")
 
     def stop_raw(self) -> None:
         if self._raw_stop is not None:
