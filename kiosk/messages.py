@@ -1680,6 +1680,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ui.job.watch": ("theo dõi thiết bị", "watching a device"),
     "ui.job.push": ("gửi dữ liệu lên trung tâm", "the push to the centre"),
     "ui.job.export": ("ghi tệp tồn đọng", "writing the backlog file"),
+    "ui.job.load_answer": ("nạp trả lời của trung tâm", "loading the centre's answer"),
     "ui.job.retry_rejected": ("gửi lại các lượt bị từ chối", "retrying the refused entries"),
     "ui.job.preview": ("ảnh xem trước của camera", "the camera's preview"),
     "ui.job.save_language": ("lưu ngôn ngữ", "saving the language"),

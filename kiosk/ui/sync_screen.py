@@ -471,7 +471,7 @@ class SyncScreen(Retranslating):
         store = self.bridge.sync.store if self.bridge.sync is not None else self.bridge.kiosk.store
         actor = self.bridge.config.kiosk.operator or "operator"
         self.bridge.run(lambda: load(store, path, actor), done=self._answer_loaded,
-                        failed=self._failed)
+                        failed=self._failed, job="ui.job.load_answer")
 
     def _answer_loaded(self, loaded: Loaded) -> None:
         """What the command prints, in the screen's language; in red when entries the
