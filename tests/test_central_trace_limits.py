@@ -8,6 +8,7 @@ shown my data?" has an answer (``kiosk-central audit list --disclosed``)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -118,8 +119,10 @@ def test_traces_sent_at_once_do_not_all_pass_the_limit(db: str) -> None:
 def test_a_name_matching_more_than_five_people_is_answered_with_their_number_only(
         db: str) -> None:
     """A name and birth year shared by six people names none of them: the answer says how
-    many and asks to narrow or confirm (``all_named``), and nothing is recorded, since
-    nobody was shown; confirmed, all six are traced and the record names each."""
+    many and asks to narrow or confirm (``all_named``). The count is an answer too: it is
+    recorded (``trace-refused``) and counted against the hourly limit, so that asking it
+    again and again over moving periods is neither free nor unseen; confirmed, all six are
+    traced and the record names each."""
     name = {"name": NAMES[0], "birth_year": "1960", "reason": "F0-1234"}
     with open_storage(db) as storage:
         unconfirmed, confirmed = api(storage, name, {**name, "all_named": True})
@@ -131,6 +134,18 @@ def test_a_name_matching_more_than_five_people_is_answered_with_their_number_onl
     assert len(confirmed.json()["person"]["found_as"]) == 6
     [record] = log(db, "--kind", "trace")
     assert len(record["disclosed"].split()) == 6  # the six found (each other's contacts)
+    [counted] = log(db, "--kind", "trace-refused")
+    assert counted["subject"].endswith(": 6 people, none shown")
+    assert (counted["actor"], counted["reason"]) == ("bs.lan", "F0-1234")
+
+
+def test_asking_a_common_names_count_again_and_again_meets_the_hourly_limit(db: str) -> None:
+    central("trace-limit", "3", "--db", db, "--reason", "test F0-1")
+    name = {"name": NAMES[0], "birth_year": "1960", "reason": "F0-1234"}
+    with open_storage(db) as storage:
+        answers = api(storage, *[name] * 5)
+    assert [a.status_code for a in answers] == [422, 422, 422, 429, 429]
+    assert len(log(db, "--kind", "trace-refused")) == 5  # each asking seen by the admins
 
 
 def test_the_log_names_whom_a_trace_showed_so_a_person_can_ask_who_saw_them(
@@ -155,6 +170,30 @@ def test_the_log_names_whom_a_trace_showed_so_a_person_can_ask_who_saw_them(
     assert log(db, "--disclosed", number(7)) == []
     asked = [r["subject"] for r in log(db, "--kind", "audit-log")]  # the asking recorded too
     assert f"kiosk-central audit list --limit 100 --disclosed {number(7)}" in asked
+    refused = central("audit", "list", "--db", db, "--disclosed", number(2), "--name",
+                      NAMES[2], check=False)  # the card's birth year forgotten
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        "--name và --birth-year phải đi cùng nhau, với --disclosed (tên và năm sinh trên thẻ: "
+        "thiếu một trong hai thì không tìm được ai) / --name and --birth-year go together, "
+        "with --disclosed (the card's name and birth year: one without the other finds no one)")
+
+
+def test_a_reader_of_the_log_cannot_turn_its_marks_back_into_numbers(db: str) -> None:
+    """The marks are keyed with a secret only the centre holds: knowing a contact's name
+    and birth year, a reader of the log who hashes the million last-six-digits (a second's
+    work) finds none of the numbers a trace showed; the centre still answers
+    ``--disclosed``."""
+    with open_storage(db) as storage:
+        [first] = api(storage, {"document": number(40), "reason": "F0-1234"})
+    [record] = log(db, "--kind", "trace")
+    marks = {bytes.fromhex(mark[2:]) for mark in record["disclosed"].split()}
+    assert len(marks) == 3  # the person and the two namesakes met at the bus station
+    tried = (f"m:{n:06d}|NGUYEN VAN AN|1960".encode() for n in range(10**6))
+    assert not any(hashlib.blake2b(key, digest_size=8).digest() in marks for key in tried)
+    assert not any(hashlib.blake2b(f"doc:{number(p)}".encode(), digest_size=8).digest()
+                   in marks for p in NAMESAKES)
+    assert [r["seq"] for r in log(db, "--disclosed", number(80))] == [first.json()["audit"]]
 
 
 @pytest.fixture(scope="module")

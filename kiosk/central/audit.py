@@ -39,6 +39,7 @@ import datetime as dt
 import getpass
 import hashlib
 import socket
+import sys
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -56,8 +57,10 @@ COLUMNS = ("seq", "at", "kind", "actor", "channel", "address", "subject", "reaso
            "second_contacts", "disclosed")
 TRACE = "trace"
 REFUSAL_KINDS = {
-    "trace-refused": "a trace refused, its user having reached the hourly trace limit (whom "
-                     "as asked, the reason; kiosk-central trace-limit)",
+    "trace-refused": "a trace refused: its user had reached the hourly trace limit "
+                     "(kiosk-central trace-limit), or a name matched more people than are "
+                     "shown unconfirmed (their number was answered); whom as asked, the "
+                     "reason",
 }
 VIEW_KINDS = {
     "audit-log": "the audit log itself (it names whom each trace was about)",
@@ -101,6 +104,10 @@ MIN_TRACE_REASON = 4
 """A trace's reason is at least this long and holds an ASCII digit: a case or ticket number
 (``F0-1234``, ``ca bệnh 17``), which the log is later read by; "abc" or "test" is refused."""
 MARK_CHARS = 16
+MARK_SECRET = "audit_mark_secret"
+"""The setting holding the key of the log's marks (:func:`person_mark`): in the database,
+like the dashboard's signing secret; a reader of the log's pages or ``audit list`` output
+does not see it."""
 """Hex digits of a :func:`person_mark`: 64 bits, no two of a province's people alike."""
 MAX_SUBJECT = 1000
 
@@ -178,14 +185,16 @@ def check_trace_reason(reason: str | None) -> str:
     return text
 
 
-def person_mark(key: str) -> str:
+def person_mark(key: str, secret: bytes) -> str:
     """How the log names a person a trace showed: a hash of the key tracing knows them by
-    (a match key ``m:<last 6 digits>|<folded name>|<birth year>``, a ``doc:`` number, …),
-    not the key. The log is kept forever, past the data's retention; the mark tells a
-    reader nothing, yet whoever holds a person's card can compute it
-    (:func:`marks_of_document`) and ask which traces showed them (``audit list
-    --disclosed``)."""
-    return "p:" + hashlib.blake2b(key.encode(), digest_size=MARK_CHARS // 2).hexdigest()
+    (a match key ``m:<last 6 digits>|<folded name>|<birth year>``, a ``doc:`` number, …)
+    keyed with the centre's :data:`MARK_SECRET`, not the key. The log is kept forever,
+    past the data's retention. Unkeyed, a reader of the log knowing a name and birth year
+    tried the million last-six-digits and had every contact's number back in a second;
+    keyed, only the centre computes marks (:func:`marks_of_document`, ``audit list
+    --disclosed``, itself recorded)."""
+    return "p:" + hashlib.blake2b(key.encode(), key=secret,
+                                  digest_size=MARK_CHARS // 2).hexdigest()
 
 
 def marks_of_document(storage: Storage, document: str, name: str | None = None,
@@ -200,7 +209,8 @@ def marks_of_document(storage: Storage, document: str, name: str | None = None,
     keys = {key, *StorageSource(storage, wait=0).document_codes(key)}
     if name and birth_year:
         keys.add(make_match_key(key[4:], name, birth_year) or key)
-    return {person_mark(k) for k in keys}
+    secret = storage.secret(MARK_SECRET)
+    return {person_mark(k, secret) for k in keys}
 
 
 def append_trace(storage: Storage, *, actor: str, channel: str, address: str | None,
@@ -208,7 +218,8 @@ def append_trace(storage: Storage, *, actor: str, channel: str, address: str | N
                  contacts: int, second_degree: int, second_contacts: int,
                  disclosed: Iterable[str]) -> int:
     """Record one trace and the keys of everyone it showed (as marks); its number."""
-    marks = " ".join(sorted({person_mark(k) for k in disclosed}))
+    secret = storage.secret(MARK_SECRET)
+    marks = " ".join(sorted({person_mark(k, secret) for k in disclosed}))
     return _append(storage, TRACE, actor, channel, address, subject,
                    check_trace_reason(reason), period_from, period_to, visits, contacts,
                    second_degree, second_contacts, marks)
@@ -223,11 +234,13 @@ def append_refused_trace(storage: Storage, *, actor: str, channel: str, address:
 
 
 def traces_since(storage: Storage, actor: str, since: dt.datetime) -> int:
-    """How many traces (exports included) ``actor`` was answered since ``since``."""
+    """How many traces (exports included) ``actor`` was answered or refused since
+    ``since``: a refusal answers something too (a common name's count of people)."""
     from kiosk.sync import protocol
 
     return storage._query(
-        "SELECT count(*) FROM audit_log WHERE kind = 'trace' AND actor = $1 AND at >= $2",
+        "SELECT count(*) FROM audit_log WHERE kind IN ('trace', 'trace-refused') AND "
+        "actor = $1 AND at >= $2",
         (actor, protocol.format_time(since)))[0][0]
 
 
@@ -302,6 +315,10 @@ def records(storage: Storage, *, limit: int = 100, actor: str | None = None,
 
 # -- kiosk-central audit list -------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> int:
+    if (args.name or args.birth_year) and not (args.disclosed and args.name and args.birth_year):
+        # either alone matched no mark, and "nobody was shown your data" was answered
+        print(both("central.audit.name_and_year"), file=sys.stderr)
+        return 2
     with open_central(args.db) as storage:
         # the log names whom each trace was about: reading it is itself a disclosure
         append_view(storage, "audit-log", actor=command_actor(), channel="cli",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import operator
+import secrets
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -264,6 +265,18 @@ class Storage(ABC):
             document_matches.rebuild(self, tx)
         if 2 <= previous_version < LATE_AFTER_REPORT_VERSION:  # before 2: rebuilt above
             aggregates.recount_late(self, tx, self.calendar)
+
+    def secret(self, name: str) -> bytes:
+        """The centre's secret called ``name`` (settings), made on first use and shared by
+        every process: what signs the dashboard's cookies, what keys the audit log's marks."""
+        query = "SELECT value FROM settings WHERE key = $1"
+        rows = self._query(query, (name,))
+        if not rows:
+            with self._transaction() as tx:
+                self._execute(tx, "INSERT INTO settings (key, value) VALUES ($1, $2) "
+                                  "ON CONFLICT (key) DO NOTHING", (name, secrets.token_hex(32)))
+            rows = self._query(query, (name,))
+        return bytes.fromhex(rows[0][0])
 
     def today(self) -> dt.date:
         """The local date now, in the centre's zone."""

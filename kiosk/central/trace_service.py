@@ -201,6 +201,10 @@ def _answer(storage: Storage, request: Request, *, actor: str, reason: str, chan
             start.timestamp(), end.timestamp(), request.policy), wait=wait)
         who = target(source, request, start, end)
         if who.weak == "name" and len(who.keys) > MAX_NAMED and not request.all_named:
+            # the count is an answer: recorded, and counted against the hourly limit
+            audit.append_refused_trace(
+                storage, actor=actor, channel=channel, address=address, reason=reason,
+                subject=f"{asked_for(request)}: {len(who.keys)} people, none shown")
             raise tracing.TraceError("trace.name_many", people=len(who.keys), max=MAX_NAMED)
         try:
             result = tracing.trace(source, who, start.timestamp(), end.timestamp(),

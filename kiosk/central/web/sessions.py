@@ -40,13 +40,7 @@ TOUCH_SECONDS = 60
 
 def secret(storage: Storage) -> bytes:
     """The centre's signing secret, made on first use and shared by every serve process."""
-    rows = storage._query("SELECT value FROM settings WHERE key = 'web_secret'")
-    if not rows:
-        with storage._transaction() as tx:
-            storage._execute(tx, "INSERT INTO settings (key, value) VALUES ('web_secret', $1) "
-                                 "ON CONFLICT (key) DO NOTHING", (secrets.token_hex(32),))
-        rows = storage._query("SELECT value FROM settings WHERE key = 'web_secret'")
-    return bytes.fromhex(rows[0][0])
+    return storage.secret("web_secret")
 
 
 @dataclass(frozen=True)
