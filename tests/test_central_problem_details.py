@@ -147,7 +147,7 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
 def problems_shown(page: str) -> dict[tuple[str, str], tuple[str, str]]:
     """The Today page's problem rows: {(problem's words, kiosk or point): detail}."""
     table = page.split('id="problems"', 1)[1].split("</table>", 1)[0]
-    rows = re.findall(r'<tr><td>(.*?)</td><td><a href="/checkpoints/([^"]+)">.*?</td>\s*'
+    rows = re.findall(r'<tr><td>(.*?)</td><td><a [^>]*href="/checkpoints/([^"]+)">.*?</td>\s*'
                       r'<td>.*?</td><td>(.*?)</td><td class="detail">(.*?)</td></tr>',
                       table, re.S)
     return {(html.unescape(words), kiosk or point): html.unescape(detail)
