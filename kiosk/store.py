@@ -1525,6 +1525,16 @@ class Store:
                 return quick_check(self.conn)
         self._check_file()
         try:
+            found = self._read_only_check()
+        except StoreError:  # the path lost since the look: said so, as a scan would say it
+            self._check_file()
+            raise
+        if found:  # a file or log gone from under the check fails as damage would: not kept
+            self._check_file()  # for damage while the path cannot be looked at
+        return found
+
+    def _read_only_check(self) -> str | None:
+        try:
             conn = sqlite3.connect(read_only_uri(self.path), uri=True,
                                    timeout=CHECK_BUSY_SECONDS)
         except sqlite3.Error as exc:
@@ -2939,9 +2949,11 @@ def quick_check(conn: sqlite3.Connection, path: object = "the store") -> str | N
     return "; ".join(str(r[0]) for r in rows if r[0] != "ok") or None
 
 
-_NO_VERDICT = {5, 6, 9}
-"""SQLITE_BUSY, SQLITE_LOCKED, SQLITE_INTERRUPT: another program held the file, or the
-check was stopped — nothing is known about the pages."""
+_NO_VERDICT = {5, 6, 9, 14}
+"""SQLITE_BUSY, SQLITE_LOCKED, SQLITE_INTERRUPT, SQLITE_CANTOPEN: another program held the
+file, the check was stopped, or the file or its log could not be opened (its folder replaced
+by a link loop in that instant, a network disk's hiccup) — nothing is known about the
+pages."""
 
 
 def _verdict(exc: sqlite3.Error, path: object) -> str:

@@ -727,3 +727,50 @@ def test_a_check_that_cannot_run_to_the_end_is_no_verdict_and_stops_nothing(
     result = pipeline.submit(Scan(payload=CCCD_BINH.encode(), device_id="d1", lane="in"))
     assert result.status is Status.ACCEPTED
     store.close()
+
+
+@pytest.mark.parametrize("lost_at", ["open", "check"])
+def test_a_folder_lost_in_the_instant_of_the_check_is_no_damage_and_recording_resumes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lost_at: str) -> None:
+    """The hourly check looks at the path, then opens the file (or reads its log): the
+    folder replaced by a link loop in between (a network disk's hiccup does the same) made
+    SQLite say "unable to open database file", once taken for damage — the kiosk then
+    refused every scan until a technician ran ``kiosk store recover`` on a sound file. It
+    is the path that cannot be looked at, said in the path's words; once the folder is
+    back the next scan is recorded. The loop is put in place at that exact instant."""
+    from kiosk import store as store_module
+    from tests.store_support import loop_in_place_of, swap
+
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(data / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert pipeline.submit(Scan(payload=CCCD_BINH.encode(), device_id="d1")).recorded
+    kept: list[Path] = []
+    if lost_at == "open":
+        real_uri = store_module.read_only_uri
+
+        def lost_before_open(path: Path) -> str:
+            kept.append(loop_in_place_of(data))
+            return real_uri(path)
+
+        monkeypatch.setattr(store_module, "read_only_uri", lost_before_open)
+    else:
+        real_check = store_module.quick_check
+
+        def lost_before_read(conn: sqlite3.Connection, path: object = "") -> str | None:
+            kept.append(loop_in_place_of(data))
+            return real_check(conn, path)
+
+        monkeypatch.setattr(store_module, "quick_check", lost_before_read)
+
+    with pytest.raises(StoreError) as said:
+        store.verify()
+
+    assert "links on the path loop back" in str(said.value)
+    assert store.refusing is not None and store.refusing.code != "store.damaged"
+    monkeypatch.undo()
+    swap(kept[0], data)
+    assert pipeline.submit(Scan(payload=CCCD_AN.encode(), device_id="d1")).recorded
+    assert store.verify() is None
+    store.close()
