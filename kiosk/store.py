@@ -2949,19 +2949,17 @@ def quick_check(conn: sqlite3.Connection, path: object = "the store") -> str | N
     return "; ".join(str(r[0]) for r in rows if r[0] != "ok") or None
 
 
-_NO_VERDICT = {5, 6, 9, 14}
-"""SQLITE_BUSY, SQLITE_LOCKED, SQLITE_INTERRUPT, SQLITE_CANTOPEN: another program held the
-file, the check was stopped, or the file or its log could not be opened (its folder replaced
-by a link loop in that instant, a network disk's hiccup) — nothing is known about the
-pages."""
-
-
 def _verdict(exc: sqlite3.Error, path: object) -> str:
-    """The damage an error while checking says, or StoreError when it says nothing about
-    the file (a busy file must not make the kiosk refuse every scan as if damaged)."""
-    if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _NO_VERDICT:
-        raise StoreError("store.check_failed", path=path, detail=failure_words(exc)) from exc
-    return str(exc)
+    """The damage an error while checking says (SQLITE_CORRUPT, SQLITE_NOTADB:
+    :func:`found_damage`, the rule a scan's write follows), or StoreError when it says
+    nothing about the pages: another program held the file, the check was stopped, the file
+    or its log could not be opened (its folder replaced by a link loop in that instant) or
+    read once (a disk I/O error: an SD card's or a network disk's hiccup), memory ran out.
+    Taken for damage, any of these had the kiosk refuse every scan on a sound file until a
+    technician ran ``kiosk store recover``; the check is owed still and runs again."""
+    if found_damage(exc):
+        return str(exc)
+    raise StoreError("store.check_failed", path=path, detail=failure_words(exc)) from exc
 
 
 def _search_rowid(bound: str | None) -> int | None:

@@ -729,6 +729,29 @@ def test_a_check_that_cannot_run_to_the_end_is_no_verdict_and_stops_nothing(
     store.close()
 
 
+def test_a_read_that_fails_once_in_the_check_is_no_damage_and_stops_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk I/O error while the hourly check reads (an SD card's or a network disk's
+    hiccup) says nothing about the pages: once taken for damage, the kiosk refused every
+    scan on a sound file until a technician ran ``kiosk store recover``. Only SQLite's own
+    "damaged" codes are a verdict, as for a scan's write. The failing read is a real one:
+    SQLite opening ``/proc/self/mem``, whose first page is never mapped (EIO)."""
+    from kiosk import store as store_module
+
+    store = Store(tmp_path / "kiosk.db")
+    monkeypatch.setattr(store_module, "read_only_uri",
+                        lambda path: "file:/proc/self/mem?mode=ro&immutable=1")
+
+    with pytest.raises(StoreError, match="could not run") as said:
+        store.verify()
+
+    assert "the disk reports a read or write error" in str(said.value)
+    assert store.refusing is None
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert pipeline.submit(Scan(payload=CCCD_BINH.encode(), device_id="d1")).recorded
+    store.close()
+
+
 @pytest.mark.parametrize("lost_at", ["open", "check"])
 def test_a_folder_lost_in_the_instant_of_the_check_is_no_damage_and_recording_resumes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lost_at: str) -> None:
