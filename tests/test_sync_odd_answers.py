@@ -100,6 +100,92 @@ def test_a_push_told_no_wait_still_waits_between_its_attempts(tmp_path):
     assert all(gap >= base * 2 ** n / 2 for n, gap in enumerate(gaps(centre.posts)))
 
 
+class BehindAPortal(TakingEveryBatch):
+    """A centre behind something on the way that refuses in its own page: the first
+    ``pages`` batches, and every heartbeat while ``beats_refused``, are answered ``status``
+    with a web page (nginx's deny page, a captive portal's) or a plain text, as a firewall's
+    burst rule or a proxy in maintenance answer; the batches after are taken.
+    ``heartbeats`` counts the heartbeats that came."""
+
+    pages = 1
+    beats_refused = False
+    heartbeats = 0
+    status = 403
+    body = (b"<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden"
+            b"</h1></center><hr><center>nginx</center></body></html>", "text/html")
+
+    def do_GET(self) -> None:
+        self._answer({"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
+                      "features": ["health"]})
+
+    def do_POST(self) -> None:
+        centre = type(self)
+        if self.path == protocol.HEARTBEAT_PATH:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            centre.heartbeats += 1
+            if centre.beats_refused:
+                self._page()
+            else:
+                self._answer({"status": "ok"})
+        elif centre.pages > 0:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            centre.pages -= 1
+            self._page()
+        else:
+            super().do_POST()
+
+    def _page(self) -> None:
+        data, kind = self.body
+        self.send_response(self.status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.mark.parametrize(("status", "body"), [
+    (403, BehindAPortal.body), (401, (b"Unauthorized: sign in to the hotspot", "text/plain"))])
+def test_a_refusal_page_on_the_way_is_backed_off_not_taken_for_the_token_refused(
+        tmp_path, status, body):
+    """Only the centre's own coded answer says the token is refused (and pauses uploads
+    until the operator acts: the real revocation, tests/test_sync_worker.py). A 401/403
+    page from a proxy, a firewall or a captive portal paused them for good, though the way
+    was open a second later: now it is a failure backed off like a busy centre's, the
+    scan sent at the next try and no alert raised."""
+    centre = type("Centre", (BehindAPortal,), {"batches": [], "status": status, "body": body})
+    with serving(centre) as url:
+        config = load(tmp_path, url, enabled=True, interval_seconds=3600)
+        fill_backlog(config.store_path, 1, kiosk_id=KIOSK)
+        worker = SyncWorker.from_config(config, base_backoff_seconds=0.2)
+        worker.start()
+        try:
+            wait_until(lambda: sync_states(config.store_path) == {"acknowledged": 1})
+        finally:
+            worker.stop()
+    assert centre.pages == 0 and len(centre.batches) == 1  # the page, then the batch taken
+    assert worker.state().alert is None and not worker.scheduler.paused
+
+
+def test_a_heartbeat_refused_by_a_page_on_the_way_does_not_pause_the_kiosk(tmp_path):
+    """The same rule for an idle kiosk's heartbeat: a portal's 403 page is logged as a
+    heartbeat that failed, the kiosk not paused (it went quiet for good before), so the
+    heartbeats go on and uploads start the moment there is something to send."""
+    centre = type("Centre", (BehindAPortal,), {"batches": [], "pages": 0,
+                                               "beats_refused": True, "heartbeats": 0})
+    with serving(centre) as url:
+        config = load(tmp_path, url, enabled=True)
+        worker = SyncWorker.from_config(config, interval_seconds=0.2)
+        worker.start()
+        try:
+            wait_until(lambda: centre.heartbeats >= 3)
+            assert worker.state().alert is None and not worker.scheduler.paused
+            fill_backlog(config.store_path, 1, kiosk_id=KIOSK)
+            worker.notify()
+            wait_until(lambda: sync_states(config.store_path) == {"acknowledged": 1})
+        finally:
+            worker.stop()
+
+
 class OddOffset(TakingEveryBatch):
     """Takes every batch, answering ``offset`` as its ``clock_offset_seconds``, written into
     the JSON text as is (``NaN``, ``1e999`` and ``10**400`` are what Python's json reads)."""

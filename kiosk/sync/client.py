@@ -73,7 +73,10 @@ class Unreachable(SyncError):
 
 
 class ServerBusy(SyncError):
-    """5xx, or 429/503 with an optional ``Retry-After`` (seconds)."""
+    """5xx, or 429/503 with an optional ``Retry-After`` (seconds); or a 401/403 not in the
+    centre's words (:func:`centre_said`): a proxy's, a firewall's or a captive portal's page,
+    retried with backoff — taken for the token refused, it paused uploads until an
+    operator's push or a restart, though the way was open again a second later."""
 
     canceled = False
     """The centre's database canceled storing the batch past its statement timeout
@@ -92,7 +95,8 @@ class TooLarge(SyncError):
 
 
 class AuthRefused(SyncError):
-    """401 (token unknown or revoked) or 403 (entries of another kiosk): needs the operator."""
+    """401 (token unknown or revoked) or 403 (entries of another kiosk), in the centre's own
+    words (:func:`centre_said`): needs the operator."""
 
     reached_server = True
 
@@ -297,7 +301,9 @@ class SyncClient:
             return response
         error = _answered(response)
         if status in (401, 403):
-            raise AuthRefused("sync.http", status, status=status, error=error)
+            if centre_said(error):
+                raise AuthRefused("sync.http", status, status=status, error=error)
+            raise ServerBusy("sync.http", status=status, error=error)
         if status == 413:
             raise TooLarge("sync.http", status=status, error=error)
         if status in (429, 503) or status >= 500:
@@ -405,6 +411,13 @@ def _unusable(exc: ValueError) -> Words | WordedError:
     say so, as a cause's (:func:`_cause`)."""
     return exc if isinstance(exc, WordedError) else Words("sync.cause.not_json",
                                                           {"tech": str(exc)})
+
+
+def centre_said(error: object) -> bool:
+    """Whether a refusal (:func:`_answered`) is in the centre's own words: a code this kiosk
+    knows. A web page or an uncoded text is something on the way (a proxy, a firewall, a
+    captive portal), which says nothing of the token or of the size the centre takes."""
+    return isinstance(error, Words) and error.code != "sync.web_page"
 
 
 def _answered(response: Answer) -> Words | str:

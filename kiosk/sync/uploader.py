@@ -43,6 +43,7 @@ from kiosk.sync.client import (
     SyncError,
     TooLarge,
     Unreachable,
+    centre_said,
 )
 from kiosk.sync.status import (
     ANSWER_KEYS,
@@ -566,9 +567,8 @@ class Uploader:
         centre: larger than the protocol lets a body be, or refused in the centre's own
         words (a code this kiosk knows). A proxy's page or an uncoded answer says only that
         something on the way refused that size (a body limit that may refuse every size)."""
-        error = exc.words.params.get("error")
-        return len(batch.body) > protocol.MAX_BODY_BYTES or (
-            isinstance(error, messages.Words) and error.code != "sync.web_page")
+        return len(batch.body) > protocol.MAX_BODY_BYTES or centre_said(
+            exc.words.params.get("error"))
 
     def _held_alone(self, entry: str, why: SyncError, run: Run,
                     tally: Tally) -> SyncError | None:

@@ -34,8 +34,10 @@ How it behaves
   it is stored: then it names another still held, if any) and sent again alone later, so it
   does not hold back the rest (no backoff for it; the heartbeat goes on while only held
   entries are pending); a centre slow for every entry backs off and holds none back
-  (:data:`~kiosk.sync.uploader.SLOW_IN_A_ROW`). 401/403 stop all uploads and raise ``alert``
-  until the operator pushes again (after fixing the token) or the kiosk restarts.
+  (:data:`~kiosk.sync.uploader.SLOW_IN_A_ROW`). 401/403 in the centre's words stop all
+  uploads and raise ``alert`` until the operator pushes again (after fixing the token) or the
+  kiosk restarts; a proxy's or a captive portal's 401/403 page is backed off as a busy
+  centre (:func:`~kiosk.sync.client.centre_said`).
 * A store that refuses every write (its file deleted or replaced under the running kiosk)
   keeps no answer, so the same entries would be sent at every cycle: the upload under way
   (or the next one) goes on to the end, each entry of the file still open reaching the
