@@ -1667,6 +1667,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "dữ liệu đã đóng, tiến trình kết thúc khi việc này xong",
         "closing: background {name} still running after {seconds} s: {job} — the window "
         "and the store are closed, the process ends when it does"),
+    "ui.log.lane_dropped": (
+        "đóng máy: {job} chờ trong việc nền {name} quá {seconds} giây, không được làm — "
+        "chưa được ghi, và chưa từng hiện là đã nhận",
+        "closing: {job} waited in background {name} past {seconds} s and was not done — "
+        "not recorded, and never shown as accepted"),
     "ui.job.read": ("đọc kho dữ liệu", "a read of the store"),
     "ui.job.scan": ("ghi một lượt quét", "recording a scan"),
     "ui.job.manual_entry": ("ghi một lượt nhập tay", "recording a manual entry"),

@@ -8,6 +8,7 @@ waits for a slow action only so long, and a stop signal closes it wherever it ar
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ import time
 
 from ui_support import (  # noqa: F401
     CCCD_AN,
+    CCCD_BINH,
     cccd_line,
     make_window_fixture,
     stored_entries,
@@ -195,6 +197,63 @@ def test_closing_waits_for_a_slow_action_only_so_long_and_says_what_still_runs(
         "io still running after 0.5 s: the push to the centre — the window and the store are "
         "closed, the process ends when it does")
     assert [e["id"] for e in stored_entries(window.kiosk.config)] == [result.entry_id]
+
+
+def another_program_holds_the_write_lock(config, seconds: float) -> threading.Timer:
+    """A second real connection (``sqlite3``, a backup, ``kiosk sync push``) holding the
+    store's write lock for ``seconds``; the timer that lets it go."""
+    other = sqlite3.connect(config.store_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    timer = threading.Timer(seconds, lambda: (other.execute("ROLLBACK"), other.close()))
+    timer.start()
+    return timer
+
+
+def wedge_scans_queued_behind_the_lock(window, qtbot) -> list[Scan]:
+    """Two wedge scans read a moment apart while the store's write lock is held: the first
+    waits for it in the scans lane, the second is queued behind it."""
+    scans = [Scan(payload=p.encode(), device_id="wedge", source="wedge")
+             for p in (CCCD_AN, CCCD_BINH)]
+    for scan in scans:
+        window.submit_scan(scan)  # the wedge's path, with the card's answer
+        qtbot.wait(50)
+    return scans
+
+
+def test_closing_records_the_wedge_scans_queued_behind_one_waiting_for_the_store(
+        make_window, qtbot):
+    """SIGTERM or the technician's exit while a wedge scan waits for the store's write lock
+    (another program holds it) and a second is queued behind it: the close dropped the
+    queued one, never recorded, though the lane promises its calls are waited for. Both are
+    on disk now, in the order read, the close having waited for them within its limit."""
+    window = make_window()
+    config = window.kiosk.config
+    another_program_holds_the_write_lock(config, 1.5)
+    wedge_scans_queued_behind_the_lock(window, qtbot)
+    window.close()
+    assert [e["name"] for e in stored_entries(config)] == ["Nguyễn Văn An", "Trần Thị Bình"]
+
+
+def test_a_queued_scan_the_close_limit_leaves_undone_is_named_and_never_shown_accepted(
+        make_window, qtbot, monkeypatch, caplog):
+    """When the limit ends first, the scan still queued is not begun: logged by name in both
+    languages as not recorded, and the officer never saw it accepted (its card answer never
+    came); the one already waiting for the lock is recorded once the lock is let go."""
+    monkeypatch.setattr(kiosk.ui.bridge, "CLOSE_WAIT_SECONDS", 0.5)
+    window = make_window()
+    config = window.kiosk.config
+    released = another_program_holds_the_write_lock(config, 2.0)
+    wedge_scans_queued_behind_the_lock(window, qtbot)
+    window.close()
+    assert window.officer.card.result is None  # neither answer shown
+    assert [r.getMessage() for r in caplog.records if "not recorded" in r.getMessage()] == [
+        "đóng máy: ghi một lượt quét chờ trong việc nền scan quá 0.5 giây, không được làm — "
+        "chưa được ghi, và chưa từng hiện là đã nhận / closing: recording a scan waited in "
+        "background scan past 0.5 s and was not done — not recorded, and never shown as "
+        "accepted"]
+    released.join()
+    qtbot.waitUntil(lambda: len(stored_entries(config)) == 1, timeout=10_000)
+    assert [e["name"] for e in stored_entries(config)] == ["Nguyễn Văn An"]
 
 
 SIGTERM_IN_A_LANE_LOCK = """

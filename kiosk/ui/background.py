@@ -26,13 +26,17 @@ Failed = Callable[[BaseException], None]
 
 
 class Background(QObject):
-    """One named lane of worker threads; ``workers=1`` keeps its calls in submission order."""
+    """One named lane of worker threads; ``workers=1`` keeps its calls in submission order.
+    ``finish_queued``: its calls are work promised (a scan to record), run at a close even
+    when they wait, not dropped like a read (:meth:`shutdown`)."""
 
     _answer = Signal(object, object)
 
-    def __init__(self, name: str, parent: QObject | None = None, *, workers: int = 1) -> None:
+    def __init__(self, name: str, parent: QObject | None = None, *, workers: int = 1,
+                 finish_queued: bool = False) -> None:
         super().__init__(parent)
         self.name = name
+        self.finish_queued = finish_queued
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"ui-{name}")
         self._closed = False
         self._latest: dict[Hashable, tuple[Callable[[], Any], Done | None, Failed | None]] = {}
@@ -100,23 +104,33 @@ class Background(QObject):
             callback(value)
 
     def shutdown(self, *, wait: float = 0.0) -> list[Words]:
-        """Refuse new work and drop what waits; wait up to ``wait`` seconds for the calls
-        running. What still runs then is logged and returned: the window closes and the
-        store is closed without it (a close waited with no limit — a push to a centre that
-        holds the connection open retries for minutes), but the process ends only when it
-        does (the lane's threads are joined at exit: a file being written is finished or
-        removed by its own code, never cut mid-way by the kiosk)."""
+        """Refuse new work and drop what waits — unless the lane finishes its queued calls:
+        they run then, in order (a wedge scan or a manual entry queued behind one waiting for
+        the store's write lock was dropped, never recorded); wait up to ``wait`` seconds in
+        all. A queued call not begun by then is dropped after all and logged by name: never
+        answered, it was never shown as accepted. What still runs then is logged too, and
+        all these are returned: the window closes and the store is closed without it (a
+        close waited with no limit — a push to a centre that holds the connection open
+        retries for minutes), but the process ends only when it does (the lane's threads are
+        joined at exit: a file being written is finished or removed by its own code, never
+        cut mid-way by the kiosk)."""
         with self._latest_lock:
             self._closed = True
             self._latest.clear()
-        self._pool.shutdown(wait=False, cancel_futures=True)  # the waiting ones: done now
+        self._pool.shutdown(wait=False, cancel_futures=not self.finish_queued)
         with self._latest_lock:
-            running = list(self._queued)
-        concurrent.futures.wait(running, timeout=wait)
+            submitted = list(self._queued)
+        concurrent.futures.wait(submitted, timeout=wait)
         with self._latest_lock:
-            left = list(self._queued.values())
+            left = list(self._queued.items())
+        dropped = [what for future, what in left if future.cancel()]  # not begun
+        running = [what for future, what in left if not future.cancelled()]
+        seconds = f"{wait:g}"
+        for what in dropped:
+            log.warning("%s", both("ui.log.lane_dropped", name=self.name, job=what,
+                                   seconds=seconds))
         if wait > 0:
-            for what in left:
+            for what in running:
                 log.warning("%s", both("ui.log.lane_still_running", name=self.name, job=what,
-                                       seconds=f"{wait:g}"))
-        return left
+                                       seconds=seconds))
+        return running + dropped

@@ -32,8 +32,9 @@ from kiosk.ui.background import Background, Done, Failed
 log = logging.getLogger(__name__)
 
 CLOSE_WAIT_SECONDS = 5.0
-"""How long a close waits for each lane's running calls (scans, then slow actions): a scan
-is answered only once committed, so one not awaited was never answered as recorded."""
+"""How long a close waits for each lane's calls (the scans, queued ones too, then the slow
+actions running): a scan is answered only once committed, so one not awaited was never
+answered as recorded."""
 SYNC_POLL_MS = 3000
 """The status strip's sync line: pending/rejected from the partial indexes (no full count)."""
 WORKER_FIELDS = ("online", "last_success", "last_error", "alert", "uploading", "elsewhere")
@@ -91,7 +92,7 @@ class KioskBridge(QObject):
         super().__init__(parent)
         self.kiosk = kiosk
         self.db = Background("db", self)
-        self.scans = Background("scan", self)
+        self.scans = Background("scan", self, finish_queued=True)
         self.io = Background("io", self, workers=2)
         self._reader: Store | None = None
         self._reader_lock = threading.Lock()
@@ -242,8 +243,9 @@ class KioskBridge(QObject):
 
     # -- shutdown -------------------------------------------------------------------------
     def close(self) -> None:
-        """Scans and slow actions are waited for, each lane up to ``CLOSE_WAIT_SECONDS`` (what
-        still runs then is logged: the process ends when it does); a running read is
+        """Scans (those queued too, in order) and running slow actions are waited for, each
+        lane up to ``CLOSE_WAIT_SECONDS`` (a scan not begun by then is logged as not
+        recorded; what still runs is logged: the process ends when it does); a running read is
         interrupted, not awaited (a helper thread interrupts it until it lets go, then
         closes the connection)."""
         self._sync_timer.stop()
