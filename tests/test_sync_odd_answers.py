@@ -6,7 +6,9 @@ to a real worker over a real store."""
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -184,6 +186,46 @@ def test_a_heartbeat_refused_by_a_page_on_the_way_does_not_pause_the_kiosk(tmp_p
             wait_until(lambda: sync_states(config.store_path) == {"acknowledged": 1})
         finally:
             worker.stop()
+
+
+class BusyForAMinute(TakingEveryBatch):
+    """A proxy in maintenance, as nginx or HAProxy answer: 503 with ``Retry-After`` an HTTP
+    date one minute ahead of its (right) clock, and its ``Date``."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        data = b"maintenance\n"
+        self.send_response(503)  # with Date: now
+        self.send_header("Retry-After", email.utils.formatdate(time.time() + 60, usegmt=True))
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+ASKED_WAIT = """
+import sys
+from kiosk.sync.client import ServerBusy, SyncClient
+try:
+    SyncClient(sys.argv[1], "t").post_batch(b"{}", "identity", [])
+except ServerBusy as busy:
+    print(busy.retry_after)
+"""
+
+
+def test_a_retry_after_date_is_counted_from_the_answers_date_not_the_kiosks_clock(
+        libfaketime):
+    """The proxy asks for a minute, as a date by its clock. A kiosk 3 h behind (a Pi without
+    RTC battery booted at its last shutdown time, NTP not yet through) counted it from its
+    own clock and waited 3 h and a minute, every scan of the morning unsent; counted from
+    the answer's ``Date`` it is the minute asked. A real client in a process of its own,
+    its clock moved by libfaketime; the server's is right."""
+    with serving(BusyForAMinute.anew()) as url:
+        asked = subprocess.run(
+            [sys.executable, "-c", ASKED_WAIT, url], capture_output=True, text=True,
+            timeout=60, check=True, env={**os.environ, "LD_PRELOAD": str(libfaketime),
+                                         "FAKETIME": "-3h"})
+    assert 58 <= float(asked.stdout) <= 61, asked
 
 
 class OddOffset(TakingEveryBatch):

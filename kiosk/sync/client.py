@@ -307,8 +307,9 @@ class SyncClient:
         if status == 413:
             raise TooLarge("sync.http", status=status, error=error)
         if status in (429, 503) or status >= 500:
-            busy = ServerBusy("sync.http", parse_retry_after(response.headers.get("Retry-After")),
-                              status=status, error=error)
+            busy = ServerBusy("sync.http", parse_retry_after(
+                response.headers.get("Retry-After"), http_date(response.headers.get("Date"))),
+                status=status, error=error)
             busy.reached_server = status in (429, 503)
             busy.canceled = isinstance(error, Words) and error.code == "storage.canceled"
             raise busy
@@ -374,8 +375,12 @@ def http_date(value: str | None) -> dt.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
-def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+def parse_retry_after(value: str | None, answered: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date). A date
+    is the answering clock's, so it is measured from when that clock says it answered (the
+    answer's ``Date``, RFC 9110 §10.2.3), from the kiosk's own clock only without one: a
+    kiosk 3 h behind (a Pi without RTC battery, NTP not yet through) waited 3 h and the
+    minute asked, every scan of the morning unsent."""
     if not value:
         return None
     value = value.strip()
@@ -384,7 +389,7 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     when = http_date(value)
     if when is None:
         return None
-    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+    return max(0.0, (when - (answered or dt.datetime.now(dt.UTC))).total_seconds())
 
 
 def _loaded(response: Answer) -> Any:
