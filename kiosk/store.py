@@ -1352,14 +1352,15 @@ class Store:
         file lost still to empty; None: writes go on. StoreError: refused, nothing to do."""
         if self.refusing is not None and self.refusing.code in _GONE:
             self._refuse_if_refusing()  # for good: not looked at again, nor logged each time
-        unconfirmed = self.refusing is not None and self.refusing.code == "store.unconfirmed"
+        read = self.refusing
+        unconfirmed = read is not None and read.code == "store.unconfirmed"
         try:
             if file_identity(self._file_path) != self.identity:
                 why = Words("store.gone", {"path": self.path})
             elif (self.read_only and not unconfirmed) or not self._log_files \
                     or self._log_files_now() == self._log_files:  # a reader writes no log;
                 # none known: migrate() commits before it, none open after close()
-                if unconfirmed:
+                if unconfirmed and self.refusing is read:  # not damage found meanwhile
                     self.refusing = self._refusing_before
                     self.failing = self._failing_before  # not the upkeep's failed meanwhile
                     log.warning("%s", both("store.log.looked_at_again", path=self.path))
@@ -1584,8 +1585,16 @@ class Store:
     def found_damaged(self) -> None:
         """The file was found damaged (:meth:`verify`, here or through another connection
         to the same file, such as the sync worker's): this Store refuses every write from
-        now on, saying so (``store.damaged``)."""
-        self.refusing = Words("store.damaged", {"path": self.path})
+        now on, saying so (``store.damaged``). Under :attr:`_check_lock`, and the refusal
+        standing before while the path cannot be looked at: landing inside a look at the
+        path (the sync worker's read, the screens' poll as the folder comes back), the
+        verdict was overwritten by the refusal restored, and scans went into the damaged
+        file."""
+        damaged = Words("store.damaged", {"path": self.path})
+        with self._check_lock:
+            if self.refusing is not None and self.refusing.code == "store.unconfirmed":
+                self._refusing_before = damaged
+            self.refusing = damaged
 
     def verified_recently(self, now: float | None = None) -> bool:
         """Whether a whole-file check found the file sound less than

@@ -11,6 +11,8 @@ import logging
 import sqlite3
 import subprocess
 import sys
+import threading
+import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -797,3 +799,59 @@ def test_a_folder_lost_in_the_instant_of_the_check_is_no_damage_and_recording_re
     assert pipeline.submit(Scan(payload=CCCD_AN.encode(), device_id="d1")).recorded
     assert store.verify() is None
     store.close()
+
+
+def test_damage_found_as_the_poll_sees_the_folder_back_stands(tmp_path: Path) -> None:
+    """The folder is lost for a moment (a network disk's hiccup): the screens' poll says the
+    path cannot be looked at. As the poll looks again, the folder back, the sync worker's
+    read meets damaged pages and the kiosk's Store is found damaged. The poll then put back
+    the refusal standing before the hiccup — none — over the verdict, and scans went into
+    the damaged file. The verdict waits for the look (or is kept for the path's return)
+    and stands: the next scan is refused. The poll is held as it is about to look (a trace
+    of its thread) while the worker's read runs; it goes on once the verdict is in, or
+    after 1 s if the verdict waits for it."""
+    from kiosk.upkeep import file_identity
+    from tests.store_support import loop_in_place_of, swap
+
+    data = tmp_path / "data"
+    data.mkdir()
+    db = store_with_entries(data)
+    kiosk_store = Store(db)
+    worker_store = Store(db, create=False, same_as=kiosk_store.identity)
+    pipeline = Pipeline(kiosk_store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    overwrite_pages(db, middle_leaves_of_entries)
+    kept = loop_in_place_of(data)
+    assert kiosk_store.refusal().code == "store.unconfirmed"
+    swap(kept, data)  # back: the next poll takes scans again
+    about_to_look, go_on = threading.Event(), threading.Event()
+
+    def held_as_it_looks(frame: types.FrameType, event: str, arg: object) -> None:
+        if event == "call" and frame.f_code is file_identity.__code__ and not go_on.is_set():
+            about_to_look.set()
+            go_on.wait()
+
+    def poll() -> None:
+        sys.settrace(held_as_it_looks)
+        kiosk_store.refusal()
+
+    def worker_reads() -> None:  # what SyncWorker._found_damaged and Kiosk.found_damaged do
+        with pytest.raises(sqlite3.DatabaseError):
+            worker_store.entries()
+        kiosk_store.found_damaged()
+        worker_store.found_damaged()
+
+    polling = threading.Thread(target=poll)
+    polling.start()
+    assert about_to_look.wait(timeout=30)
+    reading = threading.Thread(target=worker_reads)
+    reading.start()
+    reading.join(timeout=1)
+    go_on.set()
+    polling.join()
+    reading.join()
+    assert kiosk_store.refusal().code == "store.damaged"
+    refused = pipeline.submit(Scan(payload=CCCD_AN.encode(), device_id="d1"))
+    assert (refused.status, refused.reason_code, refused.recorded) == (
+        Status.REJECTED, "storage_error", False)
+    worker_store.close()
+    kiosk_store.close()
