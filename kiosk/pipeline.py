@@ -307,7 +307,7 @@ class Pipeline:
                 subject = self.store.subject_for_match(identity.match_key) or subject
             last = self.store.last_movement(subject, policy.checkpoint_id, self.boot_id)
             intended = self._intended_direction(scan)
-            since = _since(last, scan, self.suspended, self.store.newest_entry_time)
+            since = _since(last, scan, self.suspended)
             direction = _resolve(intended, last, since)
             duplicate = (
                 last is not None
@@ -358,26 +358,22 @@ class Pipeline:
         )
 
 
-def _since(last: LastMovement | None, scan: Scan, suspended: Callable[[], float | None],
-           newest: Callable[[], float | None]) -> float:
+def _since(last: LastMovement | None, scan: Scan,
+           suspended: Callable[[], float | None]) -> float:
     """Seconds from the person's last movement here to ``scan`` (0 without one). One of the
     running boot is timed by both clocks (:func:`elapsed`): a wall clock stepped an hour back
     between two reads of a card seconds apart must not make the second a new movement (auto:
     the person "out" while inside), nor one stepped forward; a night with the lid shut
-    still counts as the night. An earlier boot's has the wall clock alone — unless the clock
-    reads before it (a flat RTC battery's 1970, a clock set back): that negative interval
-    passed as recent, a person in a week ago recorded going out. It is then the least the
-    real one can be, up to ``newest()`` (the newest entry's time: the ``not_before`` the
-    store flags the scan with and counts it at), or unknown, never recent, without one
-    (read only then: a scan with the clock right costs nothing more)."""
+    still counts as the night. An earlier boot's has the wall clock alone; when that clock
+    reads before the movement (a flat RTC battery's 1970, a clock set back) the time since
+    is unknown — taken as recent, a person in a week ago was recorded going out, and a
+    real passage marked a double scan (refused under "block") — so it is neither: infinite.
+    A lower bound (the newest entry's time) would rule in as much as it rules out."""
     if last is None:
         return 0.0
     wall = scan.wall_time - last.scanned_at.timestamp()
     if last.monotonic_ns is None:
-        if wall >= 0:
-            return wall
-        least = (newest() or -math.inf) - last.scanned_at.timestamp()
-        return least if least >= 0 else math.inf
+        return wall if wall >= 0 else math.inf
     return elapsed(wall, (scan.monotonic_ns - last.monotonic_ns) / 1e9, suspended())
 
 

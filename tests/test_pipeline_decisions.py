@@ -18,13 +18,11 @@ stepped (a card read twice minutes apart across a step back of a day is the doub
 it is; someone back 15 minutes later across a step ahead of two days goes out) or one
 that follows such a scan of the same person; nothing else differed.
 
-Recorded again when an earlier boot's movement the wall clock reads before came to be timed
-from the newest entry's time, the least the real interval can be, instead of as recent
-(:func:`kiosk.pipeline._since`): 14 decisions of the 600 changed, each a scan after a
-restart with the clock behind the person's last movement, or one that follows such a scan
-of the same person. Under warn-86400 eight of them are now the double scans within the day
-that the steps' own gaps (the real time) make them; under warn-300 one scan 5,561 s after
-the last is now one too: the newest entry, the lower bound, lay within 300 s of that one.
+Recorded again when the time since an earlier boot's movement that the wall clock reads
+before came to be unknown — neither recent nor a double scan — instead of the negative
+interval taken as recent (:func:`kiosk.pipeline._since`): 6 decisions of the 600 changed,
+all under warn-86400 (a day's window, which the restarts with the clock set back fall in),
+each such a scan or one that follows it for the same person; nothing else differed.
 """
 
 from __future__ import annotations
