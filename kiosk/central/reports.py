@@ -11,7 +11,9 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
 - A point is *set up* on day D when ``set_up_on <= D`` and it had not closed by D, in the
   registry as it was on D: its district, province, commune and kind then, its periods set
   up (a point closed and reopened is not set up on the days between). A month puts each
-  day's scans of a point that changed district in the district of their day.
+  day's scans, manual entries and refusals of a point that changed district in the
+  district of their day, and lists the point once per district, with its days there: a
+  district's summary is its row, and its points' rows add up to it.
 - A scan belongs to the local day of its (clock-corrected) time, see
   :mod:`kiosk.central.localdays`. Scans at points not in the registry count in the totals
   and are listed per point, never as points set up.
@@ -201,6 +203,12 @@ class Snapshot:
         district = [d for f, d in self.moved[checkpoint_id] if f <= day][-1]
         return district or UNKNOWN
 
+    def order(self, checkpoint_id: str, district: str) -> tuple[str, str]:
+        """A point's place in a list by id, a point of :attr:`moved` with a row a district
+        in the order it was in them: by the first day read it was in ``district``."""
+        return checkpoint_id, min((f for f, d in self.moved.get(checkpoint_id, ())
+                                   if (d or UNKNOWN) == district), default="")
+
     def set_up(self, day: str) -> set[str]:
         """The points set up on ``day`` (Checkpoint.set_up over their periods, inlined:
         called per day of a month over tens of thousands of points)."""
@@ -345,10 +353,13 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
             g["ins"] += values["ins"]
             g["outs"] += values["outs"]
             g["duplicates"] += values["duplicates"]
+            g["manual"] += values["manual"]
+        for checkpoint, n in refused.items():
+            rows[snap.describe(checkpoint)[key]]["refused"] += n
         return [{key: name, **{f: g[f] for f in ("points_set_up", "points_scanned",
                                                  "points_active_7d")},
                  "adoption_ratio": ratio(g["points_active_7d"], g["points_set_up"]),
-                 **{m: g[m] for m in ("scans", "ins", "outs", "duplicates")}}
+                 **{m: g[m] for m in (*MEASURES, "refused")}}
                 for name, g in sorted(rows.items())]
 
     by_point = []
@@ -626,17 +637,26 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None,
             per_point.setdefault(checkpoint, {**ZERO, "refused": 0, "days_scanned": 0})
             per_point[checkpoint]["refused"] += n
     month_scanned = {c for c, v in per_point.items() if v["scans"] > 0} & month_set_up
+    measures = (*MEASURES, "refused")
+    # a point that changed district is one row a district, of its days there
+    points = {(c, snap.describe(c)["district"]): (v, c in month_set_up)
+              for c, v in per_point.items() if c not in snap.moved}
+    points.update({(c, district): (v, district in moved_set_up[c])
+                   for (c, district), v in _moved_points(storage, snap, refused,
+                                                         (first, last)).items()})
     districts: dict[str, Counter[str]] = defaultdict(Counter)
     for checkpoint in month_set_up.difference(snap.moved):
         g = districts[snap.describe(checkpoint)["district"]]
         g["points_set_up"] += 1
         g["points_scanned"] += checkpoint in month_scanned
-    for checkpoint, values in per_point.items():
-        if checkpoint not in snap.moved:
-            districts[snap.describe(checkpoint)["district"]].update(
-                {m: values[m] for m in (*MEASURES, "refused")})
-    _moved_districts(storage, snap, districts, moved_set_up, refused, (first, last))
-    measures = (*MEASURES, "refused")
+    for checkpoint, set_up_in in moved_set_up.items():  # set up, and scanning, in each
+        for district in set_up_in:
+            values, _ = points.get((checkpoint, district), (ZERO, True))
+            g = districts[district]
+            g["points_set_up"] += 1
+            g["points_scanned"] += values["scans"] > 0
+    for (_, district), (values, _) in points.items():
+        districts[district].update({m: values[m] for m in measures})
     return {
         "report": "monthly", "version": VERSION, "month": month, "timezone": calendar.name,
         "made_at": protocol.format_time(now),
@@ -651,9 +671,10 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None,
                          "scanning_ratio": ratio(g["points_scanned"], g["points_set_up"]),
                          **{m: g[m] for m in measures}}
                         for name, g in sorted(districts.items())],
-        "by_point": [{**snap.describe(c), "set_up": c in month_set_up,
+        "by_point": [{**snap.describe(c), "district": district, "set_up": set_up,
                       "days_scanned": v["days_scanned"], **{m: v[m] for m in measures}}
-                     for c, v in sorted(per_point.items())],
+                     for (c, district), (v, set_up) in sorted(points.items(),
+                                                              key=lambda i: snap.order(*i[0]))],
         "late_entries": late,
     }
 
@@ -668,29 +689,30 @@ def late_since(storage: Storage, month: str, made_at: str) -> bool:
         (days[0].isoformat(), days[-1].isoformat(), made_at)))
 
 
-def _moved_districts(storage: Storage, snap: Snapshot, districts: dict[str, Counter[str]],
-                     set_up: dict[str, set[str]], refused: dict[str, Counter[str]],
-                     days: tuple[str, str]) -> None:
-    """Add the month's points that changed district (:attr:`Snapshot.moved`, a few) to
-    ``districts`` day by day: each day's scans to the district the point was in that day,
-    the point as set up in each district it was set up in (``set_up``), and as scanning in
-    each it was set up in and had scans in."""
+def _moved_points(storage: Storage, snap: Snapshot, refused: dict[str, Counter[str]],
+                  days: tuple[str, str]) -> dict[tuple[str, str], dict[str, int]]:
+    """The month's points that changed district (:attr:`Snapshot.moved`, a few), cut by the
+    district of each day: (point, district) → its measures, refusals and days scanned on
+    its days there, for each district it has any on. A district officer's report is then
+    the point's days in their district, as the district's row counts them."""
+    cut: dict[tuple[str, str], dict[str, int]] = {}
     if not snap.moved:
-        return
+        return cut
+
+    def there(checkpoint: str, day: str) -> dict[str, int]:
+        return cut.setdefault((checkpoint, snap.district_on(checkpoint, day)),
+                              {**ZERO, "refused": 0, "days_scanned": 0})
+
     params = Params(days)
-    scanned_in: dict[str, set[str]] = defaultdict(set)
     for day, checkpoint, *values in storage._query(
             "SELECT day, checkpoint_id, scans, ins, outs, duplicates, manual FROM "
             "checkpoint_days WHERE day >= $1 AND day <= $2 AND checkpoint_id IN ("
             + ", ".join(params.add(c) for c in snap.moved) + ")", params):
-        district = snap.district_on(checkpoint, day)
-        districts[district].update(dict(zip(MEASURES, values, strict=True)))
-        if values[0] > 0:
-            scanned_in[checkpoint].add(district)
-    for checkpoint in snap.moved:
-        for day, by_point in refused.items():
-            if checkpoint in by_point:
-                districts[snap.district_on(checkpoint, day)]["refused"] += by_point[checkpoint]
-        for district in set_up.get(checkpoint, ()):
-            districts[district]["points_set_up"] += 1
-            districts[district]["points_scanned"] += district in scanned_in[checkpoint]
+        row = there(checkpoint, day)
+        for measure, value in zip(MEASURES, values, strict=True):
+            row[measure] += value
+        row["days_scanned"] += values[0] > 0
+    for day, by_point in refused.items():
+        for checkpoint in by_point.keys() & snap.moved.keys():
+            there(checkpoint, day)["refused"] += by_point[checkpoint]
+    return cut

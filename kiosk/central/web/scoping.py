@@ -45,10 +45,6 @@ def for_district(report: dict[str, Any], district: str | None) -> dict[str, Any]
                 row for row in report["completeness"]["kiosks_backlog_age_unknown"]
                 if row.get("district") == district]}
     row = scoped["by_district"][0] if scoped["by_district"] else {}
-    points = scoped["by_point"]
-    summary = {key: row.get(key, None if key in RATIOS else 0) for key in report["summary"]
-               if key in _DISTRICT_SUMMARY}
-    summary["manual"] = sum(p.get("manual", 0) for p in points)
-    summary["refused"] = sum(p.get("refused", 0) for p in points)
-    scoped["summary"] = summary
+    scoped["summary"] = {key: row.get(key, None if key in RATIOS else 0)
+                         for key in report["summary"] if key in _DISTRICT_SUMMARY}
     return scoped
