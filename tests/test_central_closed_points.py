@@ -11,6 +11,7 @@ import datetime as dt
 import html
 from pathlib import Path
 
+import httpx
 import pytest
 from central_support import ENGINES, CentralServer, batch, database_url, enrol, kiosk_entries
 from report_support import TESTS
@@ -20,6 +21,7 @@ from kiosk.central import registry
 from kiosk.central.backends import open_storage
 from kiosk.central.registry import Checkpoint
 from kiosk.messages import CATALOGUE
+from kiosk.sync import protocol
 
 DX, BL = "Đồng Xoài", "Bình Long"
 
@@ -74,3 +76,55 @@ def test_a_closed_point_still_scanning_is_a_problem_of_the_day_in_its_district_o
     assert f"3 scans, the point closed on {days_ago.isoformat()}" in page
     assert [(r["checkpoint_id"], r["district"]) for r in scoped["scanning_wrongly"]
             if r["problem"] == "closed_still_scanning"] == [("P-CLOSED", DX)]
+
+
+PAUSED = {"software_version": "0.1.0", "pending": 4, "oldest_pending_seconds": 60.0,
+          "rejected": 0, "devices": [], "free_disk_bytes": 12_500_000_000,
+          "refused_by_hour": {}, "uploads_paused": "store_unconfirmed"}
+"""A kiosk's health report: alive, its uploads paused (it cannot confirm its store)."""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_closed_points_silent_or_paused_kiosk_is_no_place_that_does_not_scan(
+        engine: str, tmp_path: Path) -> None:
+    """A point closed, its kiosk unplugged but not revoked: the reports stopped counting the
+    point as set up, yet listed its kiosk under "Nơi không quét" (not heard from, or its
+    uploads paused) every day, a place that does not scan though it is not meant to; and a
+    point not set up yet, its kiosk enrolled early. The points set up keep their kiosks'
+    problems listed."""
+    db = database_url(engine, tmp_path)
+    with open_storage(db) as storage:
+        today = storage.today()
+    month_ago = (today - dt.timedelta(days=30)).isoformat()
+    points = {  # point: (set up on, closed on, whether its kiosk reports its uploads paused)
+        "P-OPEN": (month_ago, None, False),
+        "P-OPEN-PAUSED": (month_ago, None, True),
+        "P-CLOSED": (month_ago, today - dt.timedelta(days=10), False),
+        "P-CLOSED-PAUSED": (month_ago, today - dt.timedelta(days=10), True),
+        "P-LATER": ((today + dt.timedelta(days=5)).isoformat(), None, False),
+    }
+    with open_storage(db) as storage:
+        registry.upsert(storage, [
+            Checkpoint(p, f"Điểm {p}", district=DX, set_up_on=set_up_on,
+                       closed_on=closed and closed.isoformat())
+            for p, (set_up_on, closed, _) in points.items()], today=today.isoformat(), by=TESTS)
+    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    kiosks = {p: enrol(db, f"k-{p.lower()}", p) for p in points}
+    server = CentralServer(db)
+    try:
+        for p, (_, _, paused) in points.items():
+            if paused:
+                answer = httpx.post(server.url + protocol.HEARTBEAT_PATH,
+                                    json=protocol.make_heartbeat(kiosks[p].kiosk_id, PAUSED),
+                                    headers=protocol.bearer(kiosks[p].token), timeout=30)
+                assert answer.status_code == 200, answer.text
+        with signed_in(server.url, "viewer1") as viewer:
+            report = viewer.get("/api/v1/reports/daily",
+                                params={"date": today.isoformat()}).json()
+    finally:
+        server.stop()
+    assert report["summary"]["points_set_up"] == 2
+    assert sorted((r["checkpoint_id"], r["problem"]) for r in report["not_scanning"]) == [
+        ("P-OPEN", "kiosk_silent_24h"), ("P-OPEN", "no_scan_7_days"),
+        ("P-OPEN-PAUSED", "no_scan_7_days"),
+        ("P-OPEN-PAUSED", "uploads_paused_store_unconfirmed")]

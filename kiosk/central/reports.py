@@ -37,7 +37,8 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
   active kiosks enrolled before D ended (as *completeness* lists them); a kiosk whose latest health
   report says its uploads are paused (alive, heartbeating, its store path not to be confirmed or its
   store refused for good: it records nothing) is listed under *not scanning* with that reason, as a
-  silent one is.
+  silent one is, both only at a point set up on D: a closed point's kiosk left enrolled,
+  unplugged, is no place that does not scan (it is ``closed_still_scanning`` if it scans).
 - *Late arrivals*: entries of earlier days that reached the centre after their day's report
   was made, and before D's: from 06:00 on D to 06:00 on D+1
   (:data:`~kiosk.central.localdays.REPORT_TIME`), so that each is listed once and none is
@@ -375,7 +376,9 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     not_scanning = [{**snap.describe(p.id), "problem": "no_scan_7_days",
                      "params": {"set_up_on": p.set_up_on}}
                     for p in set_up if p.id not in active]
-    not_scanning += silent
+    # places that do not scan: a kiosk silent or paused where no point is set up that day
+    # (closed, its kiosk unplugged but kept) is none; the Kiosks page still shows it silent
+    not_scanning += [row for row in silent if row["checkpoint_id"] in set_up_ids]
     wrong = _scanning_wrongly(snap, today, refused, set_up_ids, manual_share, refused_share)
     wrong += kiosks_wrong + _revoked_still_trying(snap, calendar.start(day))
     wrong += _replaced_token_in_use(storage, snap, calendar.start(day))
