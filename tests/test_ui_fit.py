@@ -19,6 +19,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QScrollArea, QStyle, QStyleOptionButton
 from ui_fit import fit_problems, lay_out, wrapped_lines
 from ui_support import (  # noqa: F401
+    list_shows_the_store,
     make_window_fixture,
     replay_device,
     settle,
@@ -457,8 +458,8 @@ def test_on_a_large_screen_the_answer_grows_to_fill_its_card(make_window, tmp_pa
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_the_recent_list_never_cuts_a_name_to_show_the_document_column(make_window, tmp_path,
-                                                                        language):
+def test_the_recent_list_never_cuts_a_name_to_show_the_document_column(make_window, qtbot,
+                                                                        tmp_path, language):
     """The recent list gives up the document and code columns before it shortens a name to
     "Phạm Thị Hồng …": at every size each name shows whole (up to 320 px: longer ones are
     cut on any screen)."""
@@ -469,7 +470,7 @@ def test_the_recent_list_never_cuts_a_name_to_show_the_document_column(make_wind
         window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="t", lane="in"))
     table = window.officer.table
     window.officer.refresh()
-    settle(300)
+    list_shows_the_store(window, qtbot)
     assert table.rowCount() == 3
     failures = []
     for size in SIZES:

@@ -18,8 +18,8 @@ from PySide6.QtGui import QFontMetrics
 from ui_fit import lay_out
 from ui_support import (  # noqa: F401
     CCCD_AN,
+    list_shows_the_store,
     make_window_fixture,
-    settle,
     translations_built_fixture,
     with_dpi,
     write_config,
@@ -44,7 +44,7 @@ def health_words() -> set[str]:
         messages.text("certificate.fact.detected", language) for language in messages.LANGUAGES}
 
 
-def queue_of_the_day(window, issuer) -> dict[str, str]:
+def queue_of_the_day(window, qtbot, issuer) -> dict[str, str]:
     """A positive test, a forged certificate and someone scanned twice, through the real
     pipeline into the store; {what: the name the list shows}."""
     forger = make_issuer()
@@ -62,7 +62,7 @@ def queue_of_the_day(window, issuer) -> dict[str, str]:
     assert shown["again"].status.value == "duplicate" and shown["again"].recorded
     window.officer.card.show_result(shown["positive"])
     window.officer.refresh()
-    settle(300)
+    list_shows_the_store(window, qtbot)
     return {"positive": "Trần Thị Bình", "forged": "Phạm Văn Long", "again": "Nguyễn Văn An"}
 
 
@@ -85,20 +85,20 @@ def kiosk_window(make_window, tmp_path, language: str, dpi: int = 0):
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_the_list_and_the_search_pair_no_name_with_a_health_verdict(make_window, tmp_path,
-                                                                     language):
+def test_the_list_and_the_search_pair_no_name_with_a_health_verdict(make_window, qtbot,
+                                                                     tmp_path, language):
     """A positive test is on the card for the officer, "XÉT NGHIỆM DƯƠNG TÍNH"; in the
     list, in its tooltips and in what a search for the name finds, the row reads exactly as
     a forged certificate's does (it said "XÉT NGHIỆM DƯƠNG TÍNH" beside the full name)."""
     window, issuer = kiosk_window(make_window, tmp_path, language)
-    names = queue_of_the_day(window, issuer)
+    names = queue_of_the_day(window, qtbot, issuer)
     officer, table = window.officer, window.officer.table
     positive_words = messages.certificate_verdict(verdicts.POSITIVE_TEST, language)
     assert officer.card.headline.text().startswith(positive_words)  # the officer's card
     check = {"vi": "KIỂM TRA", "en": "CHECK"}[language]
     for search in ("", "Bình", "tran thi binh"):  # the whole list, then what a search finds
         officer.search.setText(search)
-        settle(400)
+        list_shows_the_store(window, qtbot)
         rows = rows_by_name(table)
         assert names["positive"] in rows, (search, rows)
         shown = [(table.item(row, column).text(), table.item(row, column).toolTip())
@@ -122,7 +122,7 @@ def test_the_list_and_the_search_pair_no_name_with_a_health_verdict(make_window,
 
 @pytest.mark.parametrize("dpi", [0, 133])
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_time_direction_name_and_note_show_whole_at_every_size(make_window, tmp_path,
+def test_time_direction_name_and_note_show_whole_at_every_size(make_window, qtbot, tmp_path,
                                                                language, dpi):
     """At 800×480 and 480×800 the list hid its last two columns, and with them what said a
     row's certificate was forged (only a pale red row was left, and a touch screen opens no
@@ -130,7 +130,7 @@ def test_time_direction_name_and_note_show_whole_at_every_size(make_window, tmp_
     inside the list's width, none cut short ("…"); the kind of code, then the document, give
     way where there is no room for them (the document stays from 1280×800 up)."""
     window, issuer = kiosk_window(make_window, tmp_path, language, dpi)
-    names = queue_of_the_day(window, issuer)
+    names = queue_of_the_day(window, qtbot, issuer)
     table = window.officer.table
     header = table.horizontalHeader()
     failures = []
@@ -161,7 +161,7 @@ def test_time_direction_name_and_note_show_whole_at_every_size(make_window, tmp_
     assert not failures, "\n".join(failures)
 
 
-def test_a_name_with_line_breaks_is_one_line_in_the_list(make_window, tmp_path):
+def test_a_name_with_line_breaks_is_one_line_in_the_list(make_window, qtbot, tmp_path):
     """A certificate's name is whatever its signer wrote, line breaks included: in the list's
     one-line row it showed its first line only ("Nguyễn" of "Nguyễn⏎⏎…Văn An"). The breaks read
     as spaces there, as on the card, and the name fits its row's height."""
@@ -171,7 +171,7 @@ def test_a_name_with_line_breaks_is_one_line_in_the_list(make_window, tmp_path):
     code = forger.sign(certificate, issued=NOW - DAY, expires=NOW + DAY, kid=issuer.kid)
     window.kiosk.pipeline.submit(Scan(code.encode(), device_id="t", lane="in"))
     window.officer.refresh()
-    settle(300)
+    list_shows_the_store(window, qtbot)
     table = window.officer.table
     shown = table.item(0, NAME).text()
     assert shown == "Nguyễn Văn Văn Văn An"
