@@ -34,9 +34,15 @@ class Pty:
             view = view[written:]
 
     def unplug(self) -> None:
+        """Both ends closed, once: closed again (the ``with`` block's end after an unplug),
+        their numbers, taken meanwhile by whatever the process opened next (the kiosk's
+        store files), were closed under their new owner: its next write failed "disk I/O
+        error" — in this test or, through that owner's own close later, in another."""
         for fd in (self.master, self.slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.master = self.slave = -1  # writes fail as on a closed end: EBADF
 
     def __enter__(self) -> Pty:
         return self

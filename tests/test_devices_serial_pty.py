@@ -6,6 +6,8 @@ exactly as it opens /dev/ttyACM0 in the field.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
 import time
@@ -339,3 +341,23 @@ def test_a_thousand_back_to_back_scans_none_dropped_none_merged(tmp_path: Path,
     recorded = [bytes(r[0]) for r in rows]
     assert recorded == payloads, first_difference(recorded, payloads)
     assert {(r[1], r[2]) for r in rows} == {("accepted", "]Q1")}
+
+
+def test_a_pty_unplugged_then_left_closes_nothing_opened_since(tmp_path: Path) -> None:
+    """A test unplugs its scanner (both ends of the pty closed), then its ``with`` block
+    ends. The numbers of the two ends, taken meanwhile by a file the process opened (the
+    kiosk's store, in a UI test), stay open: they were closed again under it, and the
+    kiosk's retention purge failed "disk I/O error", its card reading NOT RECORDED
+    (test_ui_scanner_away, in a loaded run)."""
+    with open(tmp_path / "kiosk.db", "wb") as store, Pty() as pty:
+        numbers = (pty.master, pty.slave)
+        pty.unplug()
+        for number in numbers:  # what the process opens next takes the lowest free
+            os.dup2(store.fileno(), number)
+    try:
+        for number in numbers:
+            assert os.fstat(number).st_ino == (tmp_path / "kiosk.db").stat().st_ino
+    finally:
+        for number in numbers:
+            with contextlib.suppress(OSError):
+                os.close(number)
