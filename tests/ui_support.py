@@ -148,13 +148,14 @@ def scan_from_file(window: Any, qtbot: Any, state: str, timeout: int = 10000) ->
 
 def list_shows_the_store(window: Any, qtbot: Any, timeout: int = 10000) -> None:
     """Wait until the officer's recent list shows what the store holds for the search typed
-    (read through a connection of the test's own), then for its layout: the list is read in
-    the db lane, and a fixed wait after a refresh found it still empty on a loaded machine."""
+    (read through a read-only connection of the test's own), then for its layout: the list
+    is read in the db lane, and a fixed wait after a refresh found it still empty on a
+    loaded machine."""
     from kiosk.store import Store
     from kiosk.ui.officer import read_screen
 
     officer, config = window.officer, window.kiosk.config
-    store = Store(config.store_path, timezone=config.timezone)
+    store = Store(config.store_path, timezone=config.timezone, read_only=True)
     try:
         _stats, rows = read_screen(store, config.kiosk.checkpoint_id,
                                    officer.search.text().strip() or None, officer.clock())
