@@ -1415,6 +1415,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.log.request_not_stored": ("yêu cầu của một máy không được lưu: {reason}",
                                        "a kiosk's request was not stored: {reason}"),
     "central.log.storage_failure": ("lỗi bộ lưu trữ: {reason}", "storage failure: {reason}"),
+    "central.log.trace_refused_unrecorded": (
+        "truy vết của {actor} ({channel}, từ {address}) bị từ chối vì quá giới hạn mỗi giờ; "
+        "không ghi thêm vào nhật ký kiểm tra (đã ghi một lần trong phút này)",
+        "a trace by {actor} ({channel}, from {address}) refused over the hourly limit; not "
+        "recorded in the audit log again (one was this minute)"),
     "central.log.derivation_put_off": (
         "việc tổng hợp bị hoãn, {reason}; thử lại mỗi {seconds} giây",
         "derivation put off, {reason}; trying again every {seconds} s"),
@@ -3883,6 +3888,8 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "audit.kind.checkpoint": ("Thay đổi điểm quét trong danh mục", "Registry point changed"),
     "audit.kind.trace-refused": ("Truy vết bị từ chối (quá giới hạn mỗi giờ)",
                                  "Trace refused (hourly limit)"),
+    "audit.kind.trace-count": ("Trả lời số người trùng tên (không cho xem ai)",
+                               "A common name's count answered (no one shown)"),
     "audit.kind.trace-limit": ("Đổi giới hạn truy vết mỗi giờ", "Hourly trace limit changed"),
     "audit.where": ("Từ địa chỉ", "From address"),
     "audit.note": ("Mỗi lần truy vết, mỗi lần xem trang có họ tên hoặc số giấy tờ, mỗi thay "

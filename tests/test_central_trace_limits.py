@@ -24,6 +24,7 @@ from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_api import TRACE_PATH
+from kiosk.sync import protocol
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 HOUR = dt.timedelta(hours=1)
@@ -80,7 +81,8 @@ def test_a_user_is_answered_the_hourly_limit_of_traces_then_refused_and_recorded
         db: str) -> None:
     """A sweep of document numbers stops at the limit (``kiosk-central trace-limit``,
     default 30 an hour): the next trace is refused (429, worded) and recorded as
-    ``trace-refused`` for the admins, with whom it asked about; another user still traces,
+    ``trace-refused`` for the admins, with whom it asked about (once a minute: the next
+    refusals are only logged by the server); another user still traces,
     and the command on the server, whose account reads the database anyway, is not
     limited. Setting the limit is itself recorded, with its reason."""
     assert "30" in central("trace-limit", "--db", db).stdout
@@ -97,7 +99,7 @@ def test_a_user_is_answered_the_hourly_limit_of_traces_then_refused_and_recorded
     assert other[0].status_code == 200
     central("trace", "--db", db, "--document", number(1), "--reason", "F0-1234")
     assert [(r["actor"], r["subject"]) for r in log(db, "--kind", "trace-refused")] == [
-        ("bs.lan", f"document {number(104)}"), ("bs.lan", f"document {number(103)}")]
+        ("bs.lan", f"document {number(103)}")]
     assert [r["subject"] for r in log(db, "--kind", "trace-limit")] == ["traces_per_hour 30 → 3"]
     assert len(log(db, "--kind", "trace")) == 5  # 3 + the other user's + the command's
 
@@ -120,7 +122,7 @@ def test_a_name_matching_more_than_five_people_is_answered_with_their_number_onl
         db: str) -> None:
     """A name and birth year shared by six people names none of them: the answer says how
     many and asks to narrow or confirm (``all_named``). The count is an answer too: it is
-    recorded (``trace-refused``) and counted against the hourly limit, so that asking it
+    recorded (``trace-count``) and counted against the hourly limit, so that asking it
     again and again over moving periods is neither free nor unseen; confirmed, all six are
     traced and the record names each."""
     name = {"name": NAMES[0], "birth_year": "1960", "reason": "F0-1234"}
@@ -134,7 +136,7 @@ def test_a_name_matching_more_than_five_people_is_answered_with_their_number_onl
     assert len(confirmed.json()["person"]["found_as"]) == 6
     [record] = log(db, "--kind", "trace")
     assert len(record["disclosed"].split()) == 6  # the six found (each other's contacts)
-    [counted] = log(db, "--kind", "trace-refused")
+    [counted] = log(db, "--kind", "trace-count")
     assert counted["subject"].endswith(": 6 people, none shown")
     assert (counted["actor"], counted["reason"]) == ("bs.lan", "F0-1234")
 
@@ -145,7 +147,50 @@ def test_asking_a_common_names_count_again_and_again_meets_the_hourly_limit(db: 
     with open_storage(db) as storage:
         answers = api(storage, *[name] * 5)
     assert [a.status_code for a in answers] == [422, 422, 422, 429, 429]
-    assert len(log(db, "--kind", "trace-refused")) == 5  # each asking seen by the admins
+    assert len(log(db, "--kind", "trace-count")) == 3  # each answer seen by the admins
+    assert len(log(db, "--kind", "trace-refused")) == 1  # and the first refusal
+
+
+def test_a_tracer_retrying_on_429_is_answered_once_her_hour_of_answers_has_passed(
+        db: str) -> None:
+    """Only what was answered counts against the limit: traces and a common name's count,
+    not the refusals over it, which showed nothing. A tracer (or her script) answered 3
+    traces 61 minutes ago and retrying every few minutes since, refused each time, is
+    answered again now — before, her refusals of the last hour kept her refused for ever."""
+    central("trace-limit", "3", "--db", db, "--reason", "test F0-1")
+    with open_storage(db) as storage, storage._transaction() as tx:
+        answered = [(61, "trace")] * 3  # refused every 5 minutes since:
+        for minutes, kind in answered + [(m, "trace-refused") for m in range(55, 0, -5)]:
+            storage._execute(
+                tx, "INSERT INTO audit_log (at, kind, actor, channel, subject, reason) "
+                    "VALUES ($1, $2, 'bs.lan', 'api', $3, 'F0-1234')",
+                (protocol.format_time(NOW - dt.timedelta(minutes=minutes)),
+                 kind, f"document {number(200 + minutes)}"))
+    with open_storage(db) as storage:
+        answers = api(storage, *({"document": number(n), "reason": "F0-1234"}
+                                 for n in (1, 2, 3, 4)))
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+
+
+def test_a_script_hammering_over_the_limit_adds_one_record_a_minute(
+        db: str, caplog: pytest.LogCaptureFixture) -> None:
+    """The log is append-only: a client sending hundreds of traces over the limit must not
+    grow it without end. The first refusal of a minute is recorded (who, whom as asked, the
+    reason); the others are in the server's log, who and from where, in both languages."""
+    central("trace-limit", "1", "--db", db, "--reason", "test F0-1")
+    with open_storage(db) as storage, caplog.at_level("WARNING", logger="kiosk.central"):
+        answers = api(storage, *({"document": number(n), "reason": "F0-1234"}
+                                 for n in range(100, 141)))
+    assert [a.status_code for a in answers] == [200] + [429] * 40
+    [recorded] = log(db, "--kind", "trace-refused")
+    assert recorded["subject"] == f"document {number(101)}"
+    logged = [r.getMessage() for r in caplog.records if "hourly limit" in r.getMessage()]
+    assert len(logged) == 39
+    assert logged[0] == (
+        "truy vết của bs.lan (api, từ 127.0.0.1) bị từ chối vì quá giới hạn mỗi giờ; không ghi "
+        "thêm vào nhật ký kiểm tra (đã ghi một lần trong phút này) / a trace by bs.lan (api, "
+        "from 127.0.0.1) refused over the hourly limit; not recorded in the audit log again "
+        "(one was this minute)")
 
 
 def test_the_log_names_whom_a_trace_showed_so_a_person_can_ask_who_saw_them(

@@ -6,8 +6,10 @@ second degree since v29):
 
 - ``trace``: a contact trace (CLI, dashboard, API, or its export), written by
   :func:`kiosk.central.trace_service.run` with its reason, counts and whom it disclosed (since
-  v42: each person found and each contact by :func:`person_mark`); ``trace-refused``: one
-  refused because its user had reached the hourly limit (:data:`REFUSAL_KINDS`);
+  v42: each person found and each contact by :func:`person_mark`); ``trace-count``: a
+  common name's count of people answered, no one shown; ``trace-refused``: one refused
+  because its user had reached the hourly limit, at most one a user a minute
+  (:data:`REFUSAL_KINDS`);
 - a view (:data:`VIEW_KINDS`): a page, download or listing that shows names or document
   numbers, written by the dashboard's :func:`kiosk.central.web.disclosure.shows_personal_data`
   marker and by ``kiosk-central audit list`` itself;
@@ -38,6 +40,7 @@ import argparse
 import datetime as dt
 import getpass
 import hashlib
+import logging
 import socket
 import sys
 from collections.abc import Iterable
@@ -52,16 +55,26 @@ from kiosk.messages import WordedError, both
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
 
+log = logging.getLogger("kiosk.central")
+
 COLUMNS = ("seq", "at", "kind", "actor", "channel", "address", "subject", "reason",
            "period_from", "period_to", "visits", "contacts", "second_degree",
            "second_contacts", "disclosed")
 TRACE = "trace"
+NAME_COUNT = "trace-count"
+OVER_LIMIT = "trace-refused"
 REFUSAL_KINDS = {
-    "trace-refused": "a trace refused: its user had reached the hourly trace limit "
-                     "(kiosk-central trace-limit), or a name matched more people than are "
-                     "shown unconfirmed (their number was answered); whom as asked, the "
-                     "reason",
+    NAME_COUNT: "a name matched more people than are shown unconfirmed: their number was "
+                "answered, no one shown (counted against the hourly trace limit); whom as "
+                "asked, the reason",
+    OVER_LIMIT: "a trace refused: its user had reached the hourly trace limit (kiosk-central "
+                "trace-limit); whom as asked, the reason — at most one a user a minute, the "
+                "others in the server's log (before v44 also a name's count of people)",
 }
+REFUSAL_EVERY = dt.timedelta(minutes=1)
+"""A user's refusals over the hourly limit are recorded at most once in this time: a script
+hammering the API cannot grow the append-only log without end (60 rows an hour a user at
+most); the others are logged by the server (who, from where), not recorded."""
 VIEW_KINDS = {
     "audit-log": "the audit log itself (it names whom each trace was about)",
 }
@@ -225,23 +238,44 @@ def append_trace(storage: Storage, *, actor: str, channel: str, address: str | N
                    second_degree, second_contacts, marks)
 
 
-def append_refused_trace(storage: Storage, *, actor: str, channel: str, address: str | None,
-                         reason: str, subject: str) -> int:
-    """Record a trace refused by the hourly limit, so admins see who kept asking; its
-    number."""
-    return _append(storage, "trace-refused", actor, channel, address, subject[:MAX_SUBJECT],
+def append_name_count(storage: Storage, *, actor: str, channel: str, address: str | None,
+                      reason: str, subject: str) -> int:
+    """Record that a common name's count of people was answered (no one shown): an answer,
+    counted against the hourly limit; its number."""
+    return _append(storage, NAME_COUNT, actor, channel, address, subject[:MAX_SUBJECT],
                    check_trace_reason(reason), None, None, None, None, None, None, None)
 
 
+def append_refused_trace(storage: Storage, *, actor: str, channel: str, address: str | None,
+                         reason: str, subject: str) -> int | None:
+    """Record a trace refused by the hourly limit, so admins see who kept asking; its
+    number — or None, logged only, when one of ``actor``'s was recorded within
+    :data:`REFUSAL_EVERY`."""
+    from kiosk.sync import protocol
+
+    now = dt.datetime.now(dt.UTC)
+    with storage._transaction() as tx:  # SQLite's write lock: one refusal checked at a time
+        recent = storage._execute(
+            tx, "SELECT 1 FROM audit_log WHERE actor = $1 AND kind = $2 AND at >= $3 LIMIT 1",
+            (actor, OVER_LIMIT, protocol.format_time(now - REFUSAL_EVERY))).fetchone()
+        if recent is None:
+            return _append(storage, OVER_LIMIT, actor, channel, address,
+                           subject[:MAX_SUBJECT], check_trace_reason(reason), None, None,
+                           None, None, None, None, None, tx=tx)
+    log.warning("%s", both("central.log.trace_refused_unrecorded", actor=actor,
+                           channel=channel, address=address or "-"))
+    return None
+
+
 def traces_since(storage: Storage, actor: str, since: dt.datetime) -> int:
-    """How many traces (exports included) ``actor`` was answered or refused since
-    ``since``: a refusal answers something too (a common name's count of people)."""
+    """How many traces (exports included) ``actor`` was answered since ``since``: a common
+    name's count of people is an answer too; a refusal over the limit, which showed nothing,
+    is not (else a client retrying on 429 was refused for ever)."""
     from kiosk.sync import protocol
 
     return storage._query(
-        "SELECT count(*) FROM audit_log WHERE kind IN ('trace', 'trace-refused') AND "
-        "actor = $1 AND at >= $2",
-        (actor, protocol.format_time(since)))[0][0]
+        "SELECT count(*) FROM audit_log WHERE actor = $1 AND kind IN ($2, $3) AND at >= $4",
+        (actor, TRACE, NAME_COUNT, protocol.format_time(since)))[0][0]
 
 
 def append_view(storage: Storage, kind: str, *, actor: str, channel: str,

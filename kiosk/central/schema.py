@@ -912,6 +912,12 @@ MIGRATIONS: list[list[Statement]] = [
         # made). A making recorded before: NULL, judged by its making time.
         "ALTER TABLE daily_reports ADD COLUMN batches_seen {bigint}",
     ],
+    [
+        # v44: a user's records by time, read before each of their traces (the hourly
+        # limit counts their answers; a refusal is recorded once a minute at most): before,
+        # every trace ever recorded was read through the kind's index.
+        "CREATE INDEX IF NOT EXISTS audit_log_actor ON audit_log (actor, at)",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38

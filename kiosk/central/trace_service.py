@@ -94,8 +94,9 @@ _RUNNING_LOCK = threading.Lock()
 @contextmanager
 def within_limit(storage: Storage, request: Request, *, actor: str, reason: str,
                  channel: str, address: str | None) -> Iterator[None]:
-    """Runs the trace once ``actor``'s traces recorded in the last hour and being answered
-    are fewer than the hourly limit; else TraceError, recorded as ``trace-refused``."""
+    """Runs the trace once ``actor``'s traces answered in the last hour and being answered
+    are fewer than the hourly limit; else TraceError, recorded as ``trace-refused`` (at most
+    one a minute: :func:`kiosk.central.audit.append_refused_trace`)."""
     limit = traces_per_hour(storage)
     since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     with _RUNNING_LOCK:
@@ -202,7 +203,7 @@ def _answer(storage: Storage, request: Request, *, actor: str, reason: str, chan
         who = target(source, request, start, end)
         if who.weak == "name" and len(who.keys) > MAX_NAMED and not request.all_named:
             # the count is an answer: recorded, and counted against the hourly limit
-            audit.append_refused_trace(
+            audit.append_name_count(
                 storage, actor=actor, channel=channel, address=address, reason=reason,
                 subject=f"{asked_for(request)}: {len(who.keys)} people, none shown")
             raise tracing.TraceError("trace.name_many", people=len(who.keys), max=MAX_NAMED)
