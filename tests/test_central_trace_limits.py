@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from central_support import central, serving
+from central_support import ENGINES, CentralServer, central, database_url, serving
 from trace_support import NAMES, Visit, number, store_scans
-from web_support import Centre, csrf, signed_in, start_centre
+from web_support import Centre, add_users, csrf, signed_in, start_centre
 
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
@@ -115,6 +115,34 @@ def test_traces_sent_at_once_do_not_all_pass_the_limit(db: str) -> None:
                 base + TRACE_PATH, json={"document": number(n), "reason": "F0-1234"},
                 timeout=60), range(1, 13)))
     assert sorted(a.status_code for a in answers) == [200] * 3 + [429] * 9
+    assert len(log(db, "--kind", "trace")) == 3
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_traces_sent_at_once_to_several_serve_processes_do_not_all_pass_the_limit(
+        engine: str, tmp_path: Path) -> None:
+    """With ``serve --workers 4`` the requests of one burst reach different processes: each
+    trace being answered is claimed in the database, counted and claimed under the user's
+    lock, so the limit holds across them — of 16 sent at once with a limit of 3, 3 are
+    answered (before, each process counted only the traces it was answering)."""
+    db = database_url(engine, tmp_path)
+    add_users(tmp_path, db, {"tracer1": ("tracer", None)})
+    central("trace-limit", "3", "--db", db, "--reason", "test F0-1")
+    server = CentralServer(db, "--workers", "4")
+    try:
+        with signed_in(server.url, "tracer1") as tracer:
+            token, cookies = csrf(tracer.get("/tracing").text), tracer.cookies
+
+        def trace(n: int) -> int:
+            with httpx.Client(base_url=server.url, cookies=cookies, timeout=60) as client:
+                return client.post(TRACE_PATH, headers={"X-CSRF-Token": token}, json={
+                    "document": number(n), "reason": "F0-1234"}).status_code
+
+        with ThreadPoolExecutor(16) as pool:
+            answers = list(pool.map(trace, range(1, 17)))
+    finally:
+        server.stop()
+    assert sorted(answers) == [200] * 3 + [429] * 13
     assert len(log(db, "--kind", "trace")) == 3
 
 

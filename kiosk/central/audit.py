@@ -247,35 +247,35 @@ def append_name_count(storage: Storage, *, actor: str, channel: str, address: st
 
 
 def append_refused_trace(storage: Storage, *, actor: str, channel: str, address: str | None,
-                         reason: str, subject: str) -> int | None:
-    """Record a trace refused by the hourly limit, so admins see who kept asking; its
+                         reason: str, subject: str, tx: Any) -> int | None:
+    """Record, in ``tx`` (holding the user's lock: :func:`kiosk.central.trace_service.
+    within_limit`), a trace refused by the hourly limit, so admins see who kept asking; its
     number — or None, logged only, when one of ``actor``'s was recorded within
     :data:`REFUSAL_EVERY`."""
     from kiosk.sync import protocol
 
     now = dt.datetime.now(dt.UTC)
-    with storage._transaction() as tx:  # SQLite's write lock: one refusal checked at a time
-        recent = storage._execute(
-            tx, "SELECT 1 FROM audit_log WHERE actor = $1 AND kind = $2 AND at >= $3 LIMIT 1",
-            (actor, OVER_LIMIT, protocol.format_time(now - REFUSAL_EVERY))).fetchone()
-        if recent is None:
-            return _append(storage, OVER_LIMIT, actor, channel, address,
-                           subject[:MAX_SUBJECT], check_trace_reason(reason), None, None,
-                           None, None, None, None, None, tx=tx)
+    recent = storage._execute(
+        tx, "SELECT 1 FROM audit_log WHERE actor = $1 AND kind = $2 AND at >= $3 LIMIT 1",
+        (actor, OVER_LIMIT, protocol.format_time(now - REFUSAL_EVERY))).fetchone()
+    if recent is None:
+        return _append(storage, OVER_LIMIT, actor, channel, address, subject[:MAX_SUBJECT],
+                       check_trace_reason(reason), None, None, None, None, None, None, None,
+                       tx=tx)
     log.warning("%s", both("central.log.trace_refused_unrecorded", actor=actor,
                            channel=channel, address=address or "-"))
     return None
 
 
-def traces_since(storage: Storage, actor: str, since: dt.datetime) -> int:
-    """How many traces (exports included) ``actor`` was answered since ``since``: a common
-    name's count of people is an answer too; a refusal over the limit, which showed nothing,
-    is not (else a client retrying on 429 was refused for ever)."""
+def traces_since(storage: Storage, actor: str, since: dt.datetime, *, tx: Any) -> int:
+    """How many traces (exports included) ``actor`` was answered since ``since``, read in
+    ``tx``: a common name's count of people is an answer too; a refusal over the limit,
+    which showed nothing, is not (else a client retrying on 429 was refused for ever)."""
     from kiosk.sync import protocol
 
-    return storage._query(
-        "SELECT count(*) FROM audit_log WHERE actor = $1 AND kind IN ($2, $3) AND at >= $4",
-        (actor, TRACE, NAME_COUNT, protocol.format_time(since)))[0][0]
+    return storage._execute(
+        tx, "SELECT count(*) FROM audit_log WHERE actor = $1 AND kind IN ($2, $3) AND "
+            "at >= $4", (actor, TRACE, NAME_COUNT, protocol.format_time(since))).fetchone()[0]
 
 
 def append_view(storage: Storage, kind: str, *, actor: str, channel: str,

@@ -918,6 +918,19 @@ MIGRATIONS: list[list[Statement]] = [
         # every trace ever recorded was read through the kind's index.
         "CREATE INDEX IF NOT EXISTS audit_log_actor ON audit_log (actor, at)",
     ],
+    [
+        # v45: the traces being answered now, one row each until its audit record is
+        # written (kiosk.central.trace_service.within_limit): counted with those recorded
+        # against a user's hourly limit by every serve process. Before, each process
+        # counted its own, and a burst spread over --workers N passed it by up to N - 1.
+        """
+        CREATE TABLE IF NOT EXISTS trace_claims (
+            id TEXT PRIMARY KEY,
+            actor TEXT NOT NULL,
+            claimed_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS trace_claims_actor ON trace_claims (actor)",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38

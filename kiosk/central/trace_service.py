@@ -10,8 +10,7 @@ and for the record of everyone a trace showed.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import Counter
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from kiosk.central import audit, derivation, trace_formats, tracing
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import IdentitiesGone, StorageSource
 from kiosk.messages import WordedError
+from kiosk.sync import protocol
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 92
@@ -85,10 +85,13 @@ def asked_for(request: Request) -> str:
     return whom(request, tracing.Target(frozenset(), {}))
 
 
-_RUNNING: Counter[str] = Counter()
-"""Each user's traces being answered now by this process, not recorded yet: counted against
-the limit with those recorded, so that requests sent at once do not all pass it."""
-_RUNNING_LOCK = threading.Lock()
+CLAIM_LOCK = 0x6B696F73
+"""PostgreSQL advisory lock class (with the actor's hash): one count and claim of a user's
+traces at a time, whichever ``serve`` process answers them (SQLite: its write lock)."""
+CLAIM_EXPIRES = dt.timedelta(minutes=10)
+"""A claim this old is a process's that ended mid-trace (killed, its machine down): no
+longer counted, and removed. A trace takes seconds (its statements are cut at the server's
+``--statement-timeout``, 120 s by default)."""
 
 
 @contextmanager
@@ -96,24 +99,40 @@ def within_limit(storage: Storage, request: Request, *, actor: str, reason: str,
                  channel: str, address: str | None) -> Iterator[None]:
     """Runs the trace once ``actor``'s traces answered in the last hour and being answered
     are fewer than the hourly limit; else TraceError, recorded as ``trace-refused`` (at most
-    one a minute: :func:`kiosk.central.audit.append_refused_trace`)."""
+    one a minute: :func:`kiosk.central.audit.append_refused_trace`). A trace being answered
+    is a row of ``trace_claims`` (v45), counted and added in one transaction under a lock
+    of the user's: requests sent at once to several ``serve --workers`` processes do not
+    all pass the limit (before, each process counted its own)."""
     limit = traces_per_hour(storage)
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    with _RUNNING_LOCK:
-        over = bool(limit) and audit.traces_since(storage, actor, since) + _RUNNING[actor] >= limit
-        if not over:
-            _RUNNING[actor] += 1
+    if not limit:
+        yield
+        return
+    claim = uuid.uuid4().hex
+    now = dt.datetime.now(dt.UTC)
+    with storage._transaction() as tx:
+        if storage.postgresql:
+            storage._execute(tx, "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                             (CLAIM_LOCK, actor))
+        storage._execute(tx, "DELETE FROM trace_claims WHERE claimed_at < $1",
+                         (protocol.format_time(now - CLAIM_EXPIRES),))
+        running = storage._execute(tx, "SELECT count(*) FROM trace_claims WHERE actor = $1",
+                                   (actor,)).fetchone()[0]
+        answered = audit.traces_since(storage, actor, now - dt.timedelta(hours=1), tx=tx)
+        over = answered + running >= limit
+        if over:
+            audit.append_refused_trace(storage, actor=actor, channel=channel,
+                                       address=address, reason=reason,
+                                       subject=asked_for(request), tx=tx)
+        else:
+            storage._execute(tx, "INSERT INTO trace_claims (id, actor, claimed_at) "
+                                 "VALUES ($1, $2, $3)", (claim, actor, protocol.format_time(now)))
     if over:
-        audit.append_refused_trace(storage, actor=actor, channel=channel, address=address,
-                                   reason=reason, subject=asked_for(request))
         raise tracing.TraceError("trace.too_many", limit=limit)
     try:
         yield
-    finally:
-        with _RUNNING_LOCK:
-            _RUNNING[actor] -= 1
-            if not _RUNNING[actor]:
-                del _RUNNING[actor]
+    finally:  # its audit record, if answered, is written: it counts from now on
+        with storage._transaction() as tx:
+            storage._execute(tx, "DELETE FROM trace_claims WHERE id = $1", (claim,))
 
 
 def refusal_status(error: WordedError) -> int:
