@@ -57,6 +57,26 @@ def _arrives(db: str, scanned: str | dt.datetime, received: str | dt.datetime,
     return stored["id"]
 
 
+def _refuse_person(db: str, person: int | None) -> None:
+    """Deriving ``person``'s scans fails from now on (a trigger refusing their day's
+    subject, on either engine): they are set aside; None: mended."""
+    with open_storage(db) as storage, storage._transaction() as tx:
+        if person is None:
+            storage._execute(tx, "DROP TRIGGER refuse_person" + " ON day_subjects" * (
+                storage.postgresql))
+        elif storage.postgresql:
+            storage._execute(tx, f"CREATE FUNCTION refuse_person() RETURNS trigger AS $$ "
+                                 f"BEGIN IF NEW.subject_key = 'doc:00109900{person:04d}' THEN "
+                                 f"RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; "
+                                 f"END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
+            storage._execute(tx, "CREATE TRIGGER refuse_person BEFORE INSERT ON day_subjects "
+                                 "FOR EACH ROW EXECUTE FUNCTION refuse_person()")
+        else:
+            storage._execute(tx, f"CREATE TRIGGER refuse_person BEFORE INSERT ON day_subjects "
+                                 f"WHEN NEW.subject_key = 'doc:00109900{person:04d}' "
+                                 f"BEGIN SELECT RAISE(ABORT, 'refused'); END")
+
+
 def _run_at(local: str, libfaketime: Path, db: str, *args: str) -> str:
     """``kiosk-central ARGS`` run at local time ``local`` (the timer's runs); its output."""
     env = {**os.environ, "TZ": "UTC", "LD_PRELOAD": str(libfaketime),
@@ -417,6 +437,41 @@ def test_last_months_report_is_made_again_when_its_entries_arrive_late_the_first
     again = _run_at("2026-12-06 06:00:00", libfaketime, db, *monthly)
     assert "not made again" in again
     assert json.loads((out / "bao-cao-thang-2026-11.json").read_text()) == report
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_months_file_made_again_by_a_retry_is_a_new_report_the_first_kept(
+        tmp_path: Path, libfaketime: Path, engine: str) -> None:
+    """November's report, written at 06:00 on 1 December, lacks the person of a scan of
+    the 30th whose derivation failed (set aside: a provisional count). A scan of the 29th
+    arrives on 3 December, late. Mended on the 4th, ``derivation --retry --out-dir`` makes
+    November's files again as ``report monthly --if-due`` makes a month's report again: it
+    counts every entry held — the late one too, listed as late — names the report it
+    replaces, and keeps the first, which an official may have forwarded, under a name
+    saying when it was made (before, the retry overwrote it, and the new one named none)."""
+    db = _centre(tmp_path, engine)
+    out = tmp_path / "reports"
+    _arrives(db, "2026-11-10 08:00:00", "2026-11-10 08:01:00", 1)
+    _refuse_person(db, 2)
+    _arrives(db, "2026-11-30 21:00:00", "2026-11-30 21:01:00", 2)
+    monthly = ("report", "monthly", "--if-due", "--out-dir", str(out), "--format", "json")
+    _run_at("2026-12-01 06:00:00", libfaketime, db, *monthly)
+    first = json.loads((out / "bao-cao-thang-2026-11.json").read_text())
+    assert first["not_derived"]["set_aside_entries"] == 1
+    assert sum(day["people"] for day in first["by_day"]) == 1
+    _arrives(db, "2026-11-29 09:00:00", "2026-12-03 09:00:00", 3)
+    _refuse_person(db, None)
+    _run_at("2026-12-04 09:00:00", libfaketime, db, "derivation", "--retry", "--out-dir",
+            str(out))
+    report = json.loads((out / "bao-cao-thang-2026-11.json").read_text())
+    assert report["not_derived"]["set_aside_entries"] == 0
+    assert (report["summary"]["scans"], sum(day["people"] for day in report["by_day"])) == (3, 3)
+    assert report["late_entries"] == [{"received_on": "2026-12-03", "day": "2026-11-29",
+                                       "entries": 1}]
+    assert report["replaces"] == first["made_at"]
+    stamp = protocol.parse_time(first["made_at"]).astimezone(ZoneInfo(ZONE))
+    kept = out / f"bao-cao-thang-2026-11-lap-luc-{stamp:%Y%m%d-%H%M%S}.json"
+    assert json.loads(kept.read_text()) == first
 
 
 def test_a_months_report_made_before_it_was_due_is_made_again(

@@ -8,15 +8,10 @@ run again after a failure and the folder always holds whole files.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import json
-import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from kiosk.central import report_files, report_formats, reports, sheets
 from kiosk.central.derivation_commands import deriving_first, not_derived
@@ -33,7 +28,6 @@ from kiosk.commandline import (
 )
 from kiosk.messages import both
 from kiosk.private_files import OutputExists
-from kiosk.sync import protocol
 
 
 def _day(text: str) -> dt.date | None:
@@ -82,7 +76,7 @@ def cmd_daily(args: argparse.Namespace) -> int:
 def cmd_monthly(args: argparse.Namespace) -> int:
     central_output(args.output, args.db, force=args.force,  # before the database is opened
                    example=_example(args, "thang"))
-    earlier: Held | None = None
+    earlier: report_files.Held | None = None
     with open_central(args.db) as storage:
         refuse_empty_centre(storage)
         today = storage.today()
@@ -93,7 +87,8 @@ def cmd_monthly(args: argparse.Namespace) -> int:
                 print(both("central.report.not_first_day", day=today.isoformat(),
                            zone=storage.calendar.name))
                 return 0
-            earlier = _held(args, month)
+            earlier = report_files.held(Path(args.out_dir), month,
+                                        args.format or sheets.FORMATS)
             if earlier is not None:
                 made = _local(storage, earlier.made_at)
                 if not _short(storage, month, earlier.made_at):
@@ -109,50 +104,6 @@ def cmd_monthly(args: argparse.Namespace) -> int:
         for path in earlier.keep(storage.calendar.zone):
             print(f"{both('central.report.earlier_kept')} {path}")
     return _emit(report, args)
-
-
-@dataclass(frozen=True)
-class Held:
-    """A month's report files already in ``--out-dir``, and when that report was made."""
-
-    files: list[Path]
-    made_at: str
-    """A stored UTC time: the JSON file's ``made_at``, else (no JSON asked for, or not
-    readable) the files' earliest modification, a little after the report was made."""
-
-    def keep(self, zone: ZoneInfo) -> list[Path]:
-        """Link each file also under a name saying when, in ``zone``, it was made
-        (``bao-cao-thang-2026-11-lap-luc-20261201-060012.json``), so that the version an
-        official may have forwarded stays in the folder when the report is made again; the
-        names linked."""
-        stamp = parse_utc(self.made_at).astimezone(zone).strftime("%Y%m%d-%H%M%S")
-        kept = []
-        for path in self.files:
-            stem, fmt = path.name.rsplit(".", 1)
-            name = path.with_name(f"{stem}-lap-luc-{stamp}.{fmt}")
-            with contextlib.suppress(FileExistsError):  # kept by a run stopped half-way
-                os.link(path, name)
-            kept.append(name)
-        return kept
-
-
-def _held(args: argparse.Namespace, month: str) -> Held | None:
-    """``month``'s files in ``--out-dir`` in every format asked, or None if one is missing:
-    ``--if-due`` writes them on any day they are missing, so that a centre down all day on
-    the 1st writes last month's report at its next run."""
-    stub = {"report": "monthly", "month": month}
-    files = [Path(args.out_dir) / report_formats.file_name(stub, fmt)
-             for fmt in args.format or sheets.FORMATS]
-    if not all(path.exists() for path in files):
-        return None
-    for path in files:
-        if path.suffix == ".json":
-            with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
-                made_at = json.loads(path.read_bytes())["made_at"]
-                parse_utc(made_at)  # one this program wrote
-                return Held(files, made_at)
-    earliest = min(path.stat().st_mtime for path in files)
-    return Held(files, protocol.format_time(dt.datetime.fromtimestamp(earliest, dt.UTC)))
 
 
 def _short(storage: Storage, month: str, made_at: str) -> bool:
