@@ -57,6 +57,7 @@ def make_entries(count: int, kiosk_id: str, first: int = 0) -> list[dict[str, An
 
 
 def start_server(db: str) -> tuple[subprocess.Popen[str], str, int]:
+    subprocess.run([CENTRAL, "init", "--db", db], check=True, capture_output=True)
     # one kiosk's batches as fast as the centre takes them, not its hourly bound in service
     proc = subprocess.Popen([CENTRAL, "serve", "--db", db, "--port", "0", "--log-level",
                              "warning", "--kiosk-entries-per-hour", str(10**12)],

@@ -21,8 +21,10 @@
 #     no kiosk's backlog file could be opened). Stop the old server first; afterwards move
 #     DIR out of the way, so that nothing keeps writing a centre nobody reads;
 #   - installs kiosk-central.service and kiosk-central-report.{service,timer} and enables
-#     them: the server then starts the centre (a new database and backlog key the first
-#     time), and the report runs every day at 06:00.
+#     them: a new centre's database is made first (kiosk-central init, as kiosk-central),
+#     the server makes its backlog key, and the report runs every day at 06:00. With
+#     --no-enable nothing is made: the server refuses to start until a centre is there
+#     (--copy-from, or `runuser -u kiosk-central -- kiosk-central init --db ...`).
 # Every unit reads sqlite:////var/lib/kiosk-central/central.db: for PostgreSQL, set
 # KIOSK_CENTRAL_DB (and --backlog-key) with `systemctl edit` (docs/central.md).
 #
@@ -47,7 +49,7 @@ while (($#)); do
   case "$1" in
     --copy-from) COPY_FROM="${2:?--copy-from needs the folder holding central.db}"; shift 2 ;;
     --no-enable) ENABLE=0; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "install-central: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -140,13 +142,15 @@ if live; then
   if [ -d /run/systemd/system ]; then
     systemctl daemon-reload
     if ((ENABLE)); then
+      if [ ! -f "$DATA_DIR/$DB" ]; then
+        # a new centre, made as kiosk-central (made by a command run as root, it would be
+        # root's and the server could not write it); serve never makes one: at a mistyped
+        # --db it took the kiosks' uploads into an empty centre
+        runuser -u kiosk-central -- "$PREFIX/.venv/bin/kiosk-central" init \
+          --db "sqlite:///$DATA_DIR/$DB"
+      fi
       systemctl enable --quiet --now kiosk-central.service kiosk-central-report.timer
       say "enabled kiosk-central.service and kiosk-central-report.timer (06:00)"
-      # the server makes a new centre as kiosk-central: commands run as root before that
-      # would make it theirs, and the server could not write it
-      for _ in $(seq 50); do [ -f "$DATA_DIR/$DB" ] && break; sleep 0.2; done
-      [ -f "$DATA_DIR/$DB" ] || say "the server has not started the centre yet: see" \
-        "systemctl status kiosk-central before running kiosk-central commands"
     fi
     if ((RESTART && !ENABLE)); then
       systemctl start kiosk-central.service

@@ -90,6 +90,7 @@ class CentralServer:
 
     def __init__(self, db: str, *extra: str) -> None:
         self.db = db
+        central("init", "--db", db)  # serve never makes a centre (a mistyped --db)
         self.process = subprocess.Popen(
             [*CENTRAL, "serve", "--db", db, "--host", "127.0.0.1", "--port", "0", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -164,6 +164,7 @@ def test_serve_refuses_a_bad_database_url_and_a_busy_port(tmp_path: Path) -> Non
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
+        central("init", "--db", f"sqlite:///{tmp_path}/c.db")
         busy = central("serve", "--db", f"sqlite:///{tmp_path}/c.db", "--port", str(port),
                        check=False)
     assert busy.returncode == 2

@@ -3,9 +3,10 @@
 Staff following the guide ran `kiosk-central trace` with `KIOSK_CENTRAL_DB=sqlite:///data/
 central.db` from another folder: a new empty database was made there, and the trace
 answered "0 visits, 0 contacts", exit 0; the 06:00 report of a mistyped path wrote three
-files of zeros, exit 0. Now only the commands that start a centre (`serve`, `checkpoints
-import` and `add`, `kiosks add`, `users add`) make a database, and say so; every other
-command refuses one that is not there (or has none of the centre's tables), naming the
+files of zeros, exit 0; `serve` at a mistyped path took the kiosks' uploads into a new
+empty centre. Now only the commands that start a centre (`init`, `checkpoints import` and
+`add`, `kiosks add`, `users add`) make a database, and say so; every other command, `serve`
+too, refuses one that is not there (or has none of the centre's tables), naming the
 absolute path, making nothing. A report or trace of a centre that holds nothing at all (no
 checkpoint, no entry) fails too: a timer exiting 0 with zeros looks done in `systemctl
 status`.
@@ -37,6 +38,7 @@ READERS = [
     ("retention",),
     ("timezone",),
     ("certificates", "status"),
+    ("serve", "--port", "0"),
 ]
 
 
@@ -97,6 +99,23 @@ def test_a_postgresql_database_without_the_centres_tables_is_refused_and_left_em
         assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
                             ).fetchone()[0] == 0
     assert sorted(tmp_path.iterdir()) == []
+
+
+def test_init_starts_a_centre_once_and_serve_then_opens_it(tmp_path: Path) -> None:
+    """``serve`` refuses a database that is not there and names the command that starts
+    one; ``init`` makes it (saying so), and run again leaves it as it is."""
+    refused = run(tmp_path, "serve", "--port", "0")
+    made = tmp_path / "data" / "central.db"
+    assert refused.returncode == 3 and "only init, checkpoints import|add" in refused.stderr
+    assert "chỉ init, checkpoints import|add" in refused.stderr and not made.exists()
+    started = run(tmp_path, "init")
+    assert started.returncode == 0
+    assert f"Started a new, empty centre database at {made}" in started.stderr
+    again = run(tmp_path, "init")
+    assert again.returncode == 0 and "Started a new" not in again.stderr
+    assert again.stdout.strip() == (
+        f"Đã có cơ sở dữ liệu trung tâm tại {made}: không tạo gì / A centre database is "
+        f"already at {made}: nothing made")
 
 
 def test_the_commands_that_start_a_centre_say_they_did(tmp_path: Path) -> None:

@@ -184,7 +184,9 @@ def _open_for_serving(args: argparse.Namespace) -> tuple[Storage, Any] | None:
     saying why the key cannot be opened."""
     from kiosk.central.backlog_key import CentreKeyError, default_path, open_key
 
-    storage = open_central(args.db, create=True, busy_timeout=args.busy_timeout,
+    # never a new centre: a mistyped --db had kiosks upload to an empty one, and reports
+    # miss every earlier entry (kiosk-central init starts one)
+    storage = open_central(args.db, busy_timeout=args.busy_timeout,
                            pool_size=args.db_pool, statement_timeout=args.statement_timeout)
     path = Path(args.backlog_key) if args.backlog_key else default_path(args.db)
     try:
@@ -193,6 +195,16 @@ def _open_for_serving(args: argparse.Namespace) -> tuple[Storage, Any] | None:
         storage.close()
         print(f"{both('central.no_backlog_key')}: {exc}", file=sys.stderr)
         return None
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Start a new, empty centre at ``--db`` (saying so), or say one is there already."""
+    from kiosk.central.backends import database_place
+
+    with open_central(args.db, create=True) as storage:
+        if not storage.created:
+            print(both("central.init_already", where=database_place(args.db)))
+    return 0
 
 
 class _LastForwarded:
@@ -645,20 +657,32 @@ def _token_output_arguments(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser, common, sub = command_parser(
         "kiosk-central", "Central collection server for checkpoint kiosks",
-        ("kiosk-central serve --db sqlite:////var/lib/kiosk-central/central.db",
+        ("kiosk-central init --db sqlite:////var/lib/kiosk-central/central.db   # once",
+         "kiosk-central serve --db sqlite:////var/lib/kiosk-central/central.db",
          'kiosk-central kiosks add --checkpoint CP-QL1A --name "Chốt QL1A - làn 1"   '
          "# a point of the registry (checkpoints import)",
          "kiosk-central serve --help   # each command's help ends with examples"),
         option="--db", default=default_db(),
         help="database URL: sqlite:////absolute/path.db, sqlite:///path/from/here.db or "
              "postgresql://user@host/db (default: $KIOSK_CENTRAL_DB or sqlite:///central.db); "
-             "only serve, checkpoints import|add, kiosks add and users add make one that is "
+             "only init, checkpoints import|add, kiosks add and users add make one that is "
              "not there")
+
+    init = sub.add_parser(
+        "init", parents=[common],
+        help="start a new, empty centre: its database (tables), once, before the first serve",
+        description="Make the centre's database at --db (a SQLite file, or the tables in an "
+                    "empty PostgreSQL database). serve never makes one: given a database "
+                    "that is not there it refuses. A centre already there is left as it is.",
+        **examples("kiosk-central init --db sqlite:////var/lib/kiosk-central/central.db",
+                   "kiosk-central init --db postgresql://kiosk@db-host/central"))
+    init.set_defaults(func=cmd_init)
 
     serve = sub.add_parser(
         "serve", parents=[common], help="run the HTTP collection server",
         description="Run the HTTP server kiosks upload to; prints one line with the address "
-                    "once it listens.",
+                    "once it listens. The centre's database must be there (kiosk-central "
+                    "init starts a new one).",
         **examples("kiosk-central serve --db sqlite:////var/lib/kiosk-central/central.db",
                    "kiosk-central serve --host 0.0.0.0 --port 8765 "
                    "--db postgresql://kiosk@db-host/central",
