@@ -37,8 +37,11 @@ def moved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moved]:
     tmp = tmp_path_factory.mktemp("moved-point")
     db = f"sqlite:///{tmp}/central.db"
     with open_storage(db) as storage:
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=2)
-        today = storage.calendar.day_of(now)
+        real = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        today = storage.calendar.day_of(real)
+        # today's scan two minutes ago, or at midnight in the day's first two minutes (two
+        # minutes ago was then yesterday: the fixture failed from 00:00 to 00:02)
+        now = max(real - dt.timedelta(minutes=2), storage.calendar.start(today))
         day = today - dt.timedelta(days=3)
         kiosk = GenKiosk("k-a1", "CP-A1", 0.0, dt.datetime(2020, 1, 1, tzinfo=dt.UTC), None)
         world = World("Asia/Ho_Chi_Minh", [
@@ -49,10 +52,10 @@ def moved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moved]:
                                         False, i) for i in range(3)],
                      nine + dt.timedelta(minutes=5)),
             GenBatch(kiosk, [wire_entry(kiosk, "CP-A1", now, "in", False, 9)],
-                     now + dt.timedelta(seconds=30))]
+                     min(now + dt.timedelta(seconds=30), real))]
         load(storage, world)
-        assert storage.today() == today, "the day turned while the test set up"
     central("checkpoints", "edit", "CP-A1", "--district", Y, "--db", db)
+    assert storage.today() == today, "the day turned while the test set up"  # the move's day
     central("report", "daily", "--date", day.isoformat(), "--db", db)  # derives the hours
     add_users(tmp, db, OFFICERS)
     server = CentralServer(db)
@@ -76,9 +79,10 @@ def seen(url: str, who: str, path: str) -> tuple[int, int, int]:
 def test_the_old_districts_officer_keeps_the_points_earlier_days(moved: Moved) -> None:
     """The report of the earlier day lists the point under X, and its link opens for X's
     officer: that day's hours, and only the scans and uploads of the days the point was X's.
-    Today's page is Y's: X's officer is answered as for an unknown point."""
+    Today's page is Y's: X's officer is answered as for an unknown point. (Today's pages
+    are asked for by the day of the move, so that a run going past midnight asks for it.)"""
     assert seen(moved.url, "x.officer", f"/checkpoints/CP-A1?day={moved.day}") == (200, 3, 3)
-    assert seen(moved.url, "x.officer", "/checkpoints/CP-A1")[0] == 404
+    assert seen(moved.url, "x.officer", f"/checkpoints/CP-A1?day={moved.today}")[0] == 404
     assert seen(moved.url, "x.officer", "/batches/k-a1") == (200, 0, 1)
 
 
@@ -87,7 +91,7 @@ def test_the_new_districts_officer_sees_the_point_from_the_day_of_the_move_on(
     """Y's officer opens today's page, with today's scan only, and the uploads since the
     move; the earlier day answers as an unknown point."""
     assert seen(moved.url, "y.officer", f"/checkpoints/CP-A1?day={moved.day}")[0] == 404
-    assert seen(moved.url, "y.officer", "/checkpoints/CP-A1") == (200, 1, 1)
+    assert seen(moved.url, "y.officer", f"/checkpoints/CP-A1?day={moved.today}") == (200, 1, 1)
     assert seen(moved.url, "y.officer", "/batches/k-a1") == (200, 0, 1)
 
 
