@@ -73,8 +73,28 @@ def test_readers_waiting_for_a_step_leave_the_pool_to_uploads(
     their turn: they wait without a connection. (Each used to wait on the advisory lock
     holding one: the upload found the pool empty, and the readers gave up at the lock
     timeout, 503 both.) Once the step ends, the readers count the person acknowledged
-    before they asked, and the next report both."""
+    before they asked, and the next report both. The upload is sent once both readers wait
+    for their turn, and they wait however long it takes (a loaded machine started them
+    after a fixed half second: they counted the upload too)."""
     reached, release = hold_steps_at_stays(monkeypatch)
+    waiting = threading.Semaphore(0)
+    turn_of = derivation._turn
+
+    class Turn:
+        """The process's turn, telling when a step is about to wait for it."""
+
+        def __init__(self, lock: threading.Lock) -> None:
+            self.lock = lock
+
+        def acquire(self, timeout: float = -1) -> bool:
+            if self.lock.locked():
+                waiting.release()
+            return self.lock.acquire(timeout=timeout)
+
+        def release(self) -> None:
+            self.lock.release()
+
+    monkeypatch.setattr(derivation, "_turn", lambda storage: Turn(turn_of(storage)))
     with open_storage(database_url("postgresql", tmp_path), busy_timeout=2.0,
                       pool_size=3) as storage, \
             concurrent.futures.ThreadPoolExecutor(3) as pool:
@@ -82,9 +102,11 @@ def test_readers_waiting_for_a_step_leave_the_pool_to_uploads(
         upload(storage, 1)
         held = pool.submit(derivation.catch_up, storage)
         assert reached.wait(30), "the step never reached its stays"
-        readers = [pool.submit(reports.daily, storage, day, now=NOW) for _ in range(2)]
+        readers = [pool.submit(reports.daily, storage, day, now=NOW, wait=60)
+                   for _ in range(2)]
         try:
-            time.sleep(0.5)  # the readers are waiting for the step
+            for _ in readers:  # each has taken what it derives and waits for the step
+                assert waiting.acquire(timeout=30), "a reader never waited for the step"
             assert [r["status"] for r in upload(storage, 2)] == [protocol.ACCEPTED]
             assert not any(reader.done() for reader in readers), "a reader gave up waiting"
         finally:
