@@ -168,6 +168,29 @@ def test_a_refusal_page_on_the_way_is_backed_off_not_taken_for_the_token_refused
     assert worker.state().alert is None and not worker.scheduler.paused
 
 
+@pytest.mark.parametrize("refusal", [
+    {"error": "unknown token"},  # protocol 1's centre: its error alone
+    {"error": "token expired, re-enrol", "code": "api.token_expired",  # a newer centre's
+     "params": {"kiosk": KIOSK}}])  # code, unknown here
+def test_an_older_or_newer_centres_own_401_is_the_token_refused(tmp_path, refusal):
+    """The centre's own JSON refusal is its word though this kiosk does not know its code:
+    uploads pause and the operator is told (an alert), as for a known revocation. Taken for
+    a page on the way, it was backed off for ever, the operator never told."""
+    body = (json.dumps(refusal).encode(), "application/json")
+    centre = type("Centre", (BehindAPortal,), {"batches": [], "status": 401, "body": body})
+    with serving(centre) as url:
+        config = load(tmp_path, url, enabled=True, interval_seconds=3600)
+        fill_backlog(config.store_path, 1, kiosk_id=KIOSK)
+        worker = SyncWorker.from_config(config, base_backoff_seconds=0.2)
+        worker.start()
+        try:
+            wait_until(lambda: worker.scheduler.paused)
+        finally:
+            worker.stop()
+    assert worker.state().alert is not None and refusal["error"] in str(worker.state().alert)
+    assert sync_states(config.store_path) == {"pending": 1} and centre.batches == []
+
+
 def test_a_heartbeat_refused_by_a_page_on_the_way_does_not_pause_the_kiosk(tmp_path):
     """The same rule for an idle kiosk's heartbeat: a portal's 403 page is logged as a
     heartbeat that failed, the kiosk not paused (it went quiet for good before), so the

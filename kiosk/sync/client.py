@@ -418,17 +418,27 @@ def _unusable(exc: ValueError) -> Words | WordedError:
                                                           {"tech": str(exc)})
 
 
+class CentreText(str):
+    """The centre's refusal in its own JSON shape (``error``, ``code``) with a code this
+    kiosk does not know — an older centre's ``error`` alone, a newer one's new code: shown
+    as sent, and the centre's word all the same (:func:`centre_said`)."""
+
+
 def centre_said(error: object) -> bool:
-    """Whether a refusal (:func:`_answered`) is in the centre's own words: a code this kiosk
-    knows. A web page or an uncoded text is something on the way (a proxy, a firewall, a
-    captive portal), which says nothing of the token or of the size the centre takes."""
-    return isinstance(error, Words) and error.code != "sync.web_page"
+    """Whether a refusal (:func:`_answered`) is in the centre's own words: its JSON refusal,
+    worded here when the code is known. A web page or a plain text is something on the way
+    (a proxy, a firewall, a captive portal), which says nothing of the token or of the size
+    the centre takes. Any JSON refusal counts: taken for a page, an older or newer centre's
+    revocation was backed off for ever with no alert for the operator."""
+    return isinstance(error, CentreText) or (isinstance(error, Words)
+                                             and error.code != "sync.web_page")
 
 
 def _answered(response: Answer) -> Words | str:
     """Why the centre refused: its code and parameters, to word in the reader's language,
     when this kiosk knows the code (:func:`kiosk.messages.answered_words`); else its
-    ``error`` text as sent (an older or newer centre), else the body's start."""
+    ``error`` text (or ``code``) as sent (an older or newer centre: :class:`CentreText`),
+    else the body's start."""
     try:
         body = _loaded(response)
     except ValueError:  # a hostile or broken answer says nothing usable
@@ -437,8 +447,9 @@ def _answered(response: Answer) -> Words | str:
         words = answered_words(body)
         if words is not None:
             return words
-        if isinstance(body.get("error"), str) and body["error"]:
-            return body["error"]
+        for key in ("error", "code"):
+            if isinstance(body.get(key), str) and body[key]:
+                return CentreText(body[key])
     if _WEB_PAGE.search(response.content[:1024]) or response.headers.get(
             "Content-Type", "").startswith("text/html"):
         title = _TITLE.search(response.content[:4096])
