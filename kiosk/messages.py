@@ -1420,6 +1420,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "không ghi thêm vào nhật ký kiểm tra (đã ghi một lần trong phút này)",
         "a trace by {actor} ({channel}, from {address}) refused over the hourly limit; not "
         "recorded in the audit log again (one was this minute)"),
+    "central.log.trace_claim_kept": (
+        "truy vết của {actor} đã trả lời, nhưng chưa bỏ được lượt giữ chỗ của nó ({reason}): "
+        "nó còn được tính vào giới hạn mỗi giờ thêm tối đa {minutes} phút",
+        "a trace by {actor} was answered, but its claim could not be removed ({reason}): it "
+        "counts against the hourly limit for {minutes} minutes at most"),
     "central.log.derivation_put_off": (
         "việc tổng hợp bị hoãn, {reason}; thử lại mỗi {seconds} giây",
         "derivation put off, {reason}; trying again every {seconds} s"),

@@ -118,6 +118,28 @@ def test_traces_sent_at_once_do_not_all_pass_the_limit(db: str) -> None:
     assert len(log(db, "--kind", "trace")) == 3
 
 
+def test_a_claim_that_cannot_be_removed_leaves_the_answer_standing_and_expires(
+        db: str, caplog: pytest.LogCaptureFixture) -> None:
+    """The trace is answered and recorded; removing its claim then meets the database busy
+    (another program's write lock): the tracer still gets the answer, not a 503 for a trace
+    the log says she was shown, and the claim counts until it expires, said in the log."""
+    import sqlite3
+
+    from kiosk.central import trace_service
+
+    request = trace_service.Request(document=number(1))
+    with open_storage(db, busy_timeout=0.2) as storage:
+        with trace_service.within_limit(storage, request, actor="bs.lan", reason="F0-1234",
+                                        channel="api", address="127.0.0.1"):
+            other = sqlite3.connect(db.removeprefix("sqlite:///"))
+            other.execute("BEGIN IMMEDIATE")  # held past the claim's removal
+        other.rollback()
+        claims = storage._query("SELECT actor FROM trace_claims", ())
+    other.close()
+    assert claims == [("bs.lan",)]
+    assert "its claim could not be removed" in caplog.text
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_traces_sent_at_once_to_several_serve_processes_do_not_all_pass_the_limit(
         engine: str, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ and for the record of everyone a trace showed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +19,9 @@ from typing import Any
 
 from kiosk.central import audit, derivation, trace_formats, tracing
 from kiosk.central.storage import Storage
+from kiosk.central.storage_errors import StorageError
 from kiosk.central.trace_queries import IdentitiesGone, StorageSource
-from kiosk.messages import WordedError
+from kiosk.messages import WordedError, both
 from kiosk.sync import protocol
 
 DEFAULT_DAYS = 14
@@ -85,9 +87,12 @@ def asked_for(request: Request) -> str:
     return whom(request, tracing.Target(frozenset(), {}))
 
 
-CLAIM_LOCK = 0x6B696F73
+log = logging.getLogger(__name__)
+CLAIM_LOCK = 0x6B696F74
 """PostgreSQL advisory lock class (with the actor's hash): one count and claim of a user's
-traces at a time, whichever ``serve`` process answers them (SQLite: its write lock)."""
+traces at a time, whichever ``serve`` process answers them (SQLite: its write lock). Apart
+from the login throttle's class (``0x6B696F73``): a user named like an address would share
+its lock."""
 CLAIM_EXPIRES = dt.timedelta(minutes=10)
 """A claim this old is a process's that ended mid-trace (killed, its machine down): no
 longer counted, and removed. A trace takes seconds (its statements are cut at the server's
@@ -131,8 +136,13 @@ def within_limit(storage: Storage, request: Request, *, actor: str, reason: str,
     try:
         yield
     finally:  # its audit record, if answered, is written: it counts from now on
-        with storage._transaction() as tx:
-            storage._execute(tx, "DELETE FROM trace_claims WHERE id = $1", (claim,))
+        try:
+            with storage._transaction() as tx:
+                storage._execute(tx, "DELETE FROM trace_claims WHERE id = $1", (claim,))
+        except StorageError as exc:  # the answer stands (recorded): the claim expires
+            log.warning("%s", both("central.log.trace_claim_kept", actor=actor,
+                                   minutes=int(CLAIM_EXPIRES.total_seconds() // 60),
+                                   reason=exc.words))
 
 
 def refusal_status(error: WordedError) -> int:
