@@ -5,7 +5,10 @@ committed result (a queued signal, no database call in between). Counts, the per
 chart and the recent list are then re-read from the database in the db lane, at most a few
 times a second however fast people are scanned: the first result of a burst starts a short
 timer, later ones ride on it, and the read itself is coalesced (only the newest request
-waits behind a running one).
+waits behind a running one). The read's cost follows the day's volume: in a stream the
+next one waits :data:`READ_SHARE` times as long as the last took, so at the busiest gate
+the counts take a bounded share of the lane the scans' sync and screens share — always a
+whole read, a little later, never a number made up between reads.
 """
 
 from __future__ import annotations
@@ -58,6 +61,10 @@ from kiosk.ui.widgets import (
 RECENT_ROWS = 20
 REFRESH_DELAY_MS = 200
 """Results arriving closer together than this share one re-read of counts and list."""
+READ_SHARE = 10
+"""In a stream of scans, a re-read of counts and list starts at least this many times its
+last read's duration after that read ended: the counts take at most 1/11 of the db lane
+however many entries the day holds (12–50 ms a read at 60,000: docs/benchmarks.md)."""
 CLOCK_REFRESH_MS = 60_000
 CHART_MIN_SCREEN_HEIGHT = 700
 RECENT_ROWS_SHOWN = 3
@@ -112,6 +119,14 @@ def read_screen(store: Store, checkpoint_id: str, search: str | None,
             store.entries(search=search, since=since, limit=RECENT_ROWS, newest_first=True))
 
 
+def timed_read(store: Store, checkpoint_id: str, search: str | None, now: float
+               ) -> tuple[Stats, list[dict[str, Any]], float]:
+    """:func:`read_screen` and the seconds it took (the lane's time, not the queue's)."""
+    started = time.perf_counter()
+    stats, rows = read_screen(store, checkpoint_id, search, now)
+    return stats, rows, time.perf_counter() - started
+
+
 class OfficerScreen(Retranslating):
     manual_requested = Signal()
 
@@ -125,6 +140,10 @@ class OfficerScreen(Retranslating):
         self.narrow = False
         """Laid out for a 7" panel (see ``arrange``)."""
         self.stats: Stats | None = None
+        self.read_cost = 0.0
+        """Seconds the last re-read of counts and list took in the db lane."""
+        self._read_started = 0.0
+        """``time.monotonic()`` when the last re-read was asked for."""
         self.clock: Callable[[], float] = time.time
         """The wall clock today's counts are read by (a test's may read just before
         midnight)."""
@@ -205,7 +224,8 @@ class OfficerScreen(Retranslating):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
-        self.search.textChanged.connect(lambda _text: self._refresh_timer.start())
+        self.search.textChanged.connect(
+            lambda _text: self._refresh_timer.start(REFRESH_DELAY_MS))
         self._clock = QTimer(self)
         self._clock.setInterval(CLOCK_REFRESH_MS)  # hour bars and "inside" age with the clock
         self._clock.timeout.connect(self.refresh)
@@ -283,8 +303,16 @@ class OfficerScreen(Retranslating):
         if result.reason_code == "storage_error" or self.card.refusing is not None:
             self.bridge.refresh_sync()  # the disk failed, or took a write again: the card
             # after this answer's hold says so, not what the last 3 s poll found
-        if not self._refresh_timer.isActive():  # a steady stream still refreshes
-            self._refresh_timer.start()
+        self._schedule_refresh()
+
+    def _schedule_refresh(self) -> None:
+        """The first result of a burst starts the timer, later ones ride on it (a steady
+        stream still refreshes); the next read starts :data:`READ_SHARE` times the last
+        read's cost after the last one's end (counted from its start: one may still run)."""
+        if self._refresh_timer.isActive():
+            return
+        rest = (READ_SHARE + 1) * self.read_cost - (time.monotonic() - self._read_started)
+        self._refresh_timer.start(max(REFRESH_DELAY_MS, math.ceil(rest * 1000)))
 
     def show_sync(self, view: SyncView) -> None:
         """The bridge's poll (every 3 s, and after a scan the store failed or took while it
@@ -336,11 +364,12 @@ class OfficerScreen(Retranslating):
         checkpoint = self.bridge.config.kiosk.checkpoint_id
         search = self.search.text().strip() or None
         now = self.clock()
-        self.bridge.read(lambda store: read_screen(store, checkpoint, search, now),
+        self._read_started = time.monotonic()
+        self.bridge.read(lambda store: timed_read(store, checkpoint, search, now),
                          done=self._show_data, key="officer")
 
-    def _show_data(self, data: tuple[Stats, list[dict[str, Any]]]) -> None:
-        self.stats, self.rows = data
+    def _show_data(self, data: tuple[Stats, list[dict[str, Any]], float]) -> None:
+        self.stats, self.rows, self.read_cost = data
         self.tiles["in"].set_value(self.stats.entries_in)
         self.tiles["out"].set_value(self.stats.entries_out)
         self.tiles["inside"].set_value(self.stats.inside)
