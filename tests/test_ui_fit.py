@@ -16,6 +16,7 @@ import time
 import pytest
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QFontMetrics
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox, QScrollArea, QStyle, QStyleOptionButton
 from ui_fit import fit_problems, lay_out, wrapped_lines
 from ui_support import (  # noqa: F401
@@ -605,3 +606,42 @@ def test_a_name_too_long_for_a_7_inch_card_ends_in_an_ellipsis_not_a_smaller_ver
                                       and card.name.toolTip().startswith(shown[:-1])):
                     failures.append(f"{size} {kind}{again}: the name shows as {shown!r}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_sync_operator_sees_several_refused_entries_without_scrolling(
+        make_window, qtbot, tmp_path, language, size):
+    """The refused list is what the sync operator came for: at 800×480 it showed about one
+    row under the tiles, the four buttons and the connection's facts, and the whole screen
+    had to scroll to it. Now at least four refused entries and their reasons are in view,
+    the screen itself unscrolled: on a short or narrow screen the list has a tab of its
+    own, one tap away."""
+    window = make_window(write_config(tmp_path), language=language, start=False)
+    window.set_language(language)
+    store = window.kiosk.store
+    for number in range(6):
+        person = f"07930100456{number}|123456789|Trần Thị Bình|15071985|Nữ|Hà Nội|20052021"
+        window.kiosk.pipeline.submit(Scan(person.encode(), device_id="t", lane="in"))
+    with store.lock:
+        pending = store.pending(6)
+    reason = messages.refusal("too_old", {"field": "scanned_at", "days": 30,
+                                          "time": "2026-10-01T07:12:09Z"})
+    store.mark_synced([], {entry["id"]: reason for entry in pending})
+    window.fit_to(QSize(*size))
+    window._show_sync()
+    screen = window.sync_screen
+    qtbot.waitUntil(lambda: screen.table.rowCount() == 6, timeout=10000)
+    qtbot.waitUntil(lambda: screen.facts.text() != "", timeout=5000)
+    settle(100)
+    if screen.tabs.count():  # one tap on its tab: the list has the screen's height
+        bar = screen.tabs.tabBar()
+        QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+        settle(100)
+    assert screen.scroll.verticalScrollBar().value() == 0
+    table = screen.table
+    seen = table.viewport().visibleRegion().boundingRect()
+    whole = [row for row in range(table.rowCount())
+             if seen.contains(table.visualRect(table.model().index(row, 3)))]
+    assert len(whole) >= 4, (whole, seen, [table.rowHeight(r) for r in range(6)])
+

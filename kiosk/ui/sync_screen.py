@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -45,9 +46,11 @@ from kiosk.ui.bridge import KioskBridge, SyncView
 from kiosk.ui.i18n import screen_language
 from kiosk.ui.status_strip import age_text, local_time
 from kiosk.ui.widgets import (
+    NARROW_WIDTH,
     CountTile,
     Retranslating,
     ScanNotice,
+    TouchTargets,
     one_paragraph,
     pixel_font,
     scrolling,
@@ -59,6 +62,11 @@ if TYPE_CHECKING:
 REJECTED_ROWS = 200
 REASON_ROOM = 240
 """Pixels the centre's reason keeps before the document column makes way for it."""
+BUTTON_HEIGHT = 56
+TABBED_HEIGHT = 560
+"""Below this height (a 7" or 1024×600 panel), or on a narrow (portrait) screen, the
+refused list has a tab of its own: under the tiles, the buttons and the connection's facts
+it kept about one row, and the whole screen scrolled to it."""
 
 
 def removable_media_dir() -> str:
@@ -142,22 +150,30 @@ class SyncScreen(Retranslating):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.viewport().installEventFilter(self)  # its width decides the columns
 
+        self.refused_page = QWidget()
+        refused = QVBoxLayout(self.refused_page)
+        refused.setContentsMargins(0, 0, 0, 0)
+        refused.addWidget(self.rejected_title)
+        refused.addWidget(self.table, 1)
         body = QWidget()
-        column = QVBoxLayout(body)
+        column = self.column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(tiles)
         column.addLayout(self.actions)
         column.addWidget(self.progress)  # under the buttons: in view on a 7" screen too
         column.addWidget(self.message)
         column.addWidget(self.facts)
-        column.addWidget(self.rejected_title)
-        column.addWidget(self.table, 1)
-        layout = QVBoxLayout(self)
+        column.addWidget(self.refused_page, 1)
+        layout = self.screen_layout = QVBoxLayout(self)
         layout.addWidget(self.scan_notice)
         layout.addLayout(header)
-        self.scroll = scrolling(body)  # a 7" screen scrolls to the refused list
+        self.scroll = scrolling(body)  # a short screen scrolls to the facts' end
         layout.addWidget(self.scroll, 1)
         self.scroll.viewport().installEventFilter(self)  # its width decides the rows
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("sync_tabs")
+        self.tabs.hide()
+        layout.addWidget(self.tabs, 1)
 
         self._progress.connect(self._show_progress)
         self._waiting.connect(self._show_wait)
@@ -169,7 +185,7 @@ class SyncScreen(Retranslating):
     def _button(self, name: str, action: Any) -> QPushButton:
         button = QPushButton()
         button.setObjectName(name)
-        button.setMinimumHeight(56)
+        button.setMinimumHeight(BUTTON_HEIGHT)
         button.setFont(pixel_font(self, 18, bold=True))
         button.clicked.connect(action)
         return button
@@ -201,6 +217,41 @@ class SyncScreen(Retranslating):
                         for start in range(0, len(needs), columns)))), 1)
         if columns != self.columns:
             self._arrange_actions(columns)
+
+    def resizeEvent(self, event: Any) -> None:
+        """On a short or narrow screen the actions with the facts and the refused list
+        are two tabs (:data:`TABBED_HEIGHT`); else one column, the list at its foot."""
+        size = event.size()
+        self._tab(size.height() < TABBED_HEIGHT or size.width() < NARROW_WIDTH)
+        super().resizeEvent(event)
+
+    def _tab(self, tabbed: bool) -> None:
+        if tabbed == (self.tabs.count() > 0):
+            return
+        if tabbed:
+            self.screen_layout.removeWidget(self.scroll)
+            self.column.removeWidget(self.refused_page)
+            self.tabs.addTab(self.scroll, "")
+            self.tabs.addTab(self.refused_page, "")
+        else:
+            self.tabs.clear()
+            self.column.addWidget(self.refused_page, 1)
+            self.screen_layout.insertWidget(self.screen_layout.indexOf(self.tabs), self.scroll, 1)
+            self.scroll.show()  # the tabs had hidden the page not shown
+            self.refused_page.show()
+        self.tabs.setVisible(tabbed)
+        for tile in self.tiles.values():  # under the tab bar: the outcome under the buttons
+            tile.set_compact(tabbed)  # stays in view
+        for button in self.buttons:
+            floor = int(button.property(TouchTargets.PROPERTY) or 0)  # never below 9 mm
+            button.setMinimumHeight(max(48 if tabbed else BUTTON_HEIGHT, floor))
+        self.rejected_title.setVisible(not tabbed)  # the tab names the list
+        self._name_tabs()
+
+    def _name_tabs(self) -> None:
+        if self.tabs.count():
+            self.tabs.setTabText(0, self.tr("Sync"))
+            self.tabs.setTabText(1, self.tr("Refused entries"))
 
     def showEvent(self, event: Any) -> None:
         self.refresh()
@@ -507,6 +558,7 @@ class SyncScreen(Retranslating):
         self.answer_button.setText(self.tr("Load the centre's answer…"))
         self.retry_button.setText(self.tr("Retry refused entries"))
         self.rejected_title.setText(self.tr("Refused entries and the centre's reasons"))
+        self._name_tabs()
         self.table.setHorizontalHeaderLabels(
             [self.tr("Time"), self.tr("Name"), self.tr("Document"), self.tr("Reason")])
         self._fill_rejected()

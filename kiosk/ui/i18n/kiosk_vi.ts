@@ -117,17 +117,17 @@
 <context>
     <name>EnrolPanel</name>
     <message>
-        <location filename="../enrol_panel.py" line="298"/>
+        <location filename="../enrol_panel.py" line="299"/>
         <source>Scan the enrolment QR code made at the centre with any scanner or the camera while this screen is open, or type or paste it here (tap the box first for a keyboard scanner).</source>
         <translation>Quét mã QR đăng ký do trung tâm cấp bằng bất kỳ máy quét nào hoặc camera khi màn hình này đang mở, hoặc gõ hay dán mã vào đây (với máy quét kiểu bàn phím, chạm vào ô trước).</translation>
     </message>
     <message>
-        <location filename="../enrol_panel.py" line="301"/>
+        <location filename="../enrol_panel.py" line="302"/>
         <source>Enrol</source>
         <translation>Đăng ký</translation>
     </message>
     <message>
-        <location filename="../enrol_panel.py" line="306"/>
+        <location filename="../enrol_panel.py" line="307"/>
         <source>Switch to that centre</source>
         <translation>Chuyển sang trung tâm đó</translation>
     </message>
@@ -135,17 +135,17 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../app.py" line="316"/>
+        <location filename="../app.py" line="317"/>
         <source>Scanned while the technician screen is open: %1. Back shows the result card.</source>
         <translation>Vừa quét một mã khi màn hình kỹ thuật đang mở: %1. Bấm Quay lại để xem thẻ kết quả.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="320"/>
+        <location filename="../app.py" line="321"/>
         <source>Scanned while the sync screen is open: %1. Back shows the result card.</source>
         <translation>Vừa quét một mã khi màn hình đồng bộ đang mở: %1. Bấm Quay lại để xem thẻ kết quả.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="488"/>
+        <location filename="../app.py" line="489"/>
         <source>Unsaved changes were discarded: the screen was left %1 s without input.</source>
         <translation>Đã bỏ các thay đổi chưa lưu: màn hình bị để yên %1 giây không ai thao tác.</translation>
     </message>
@@ -155,52 +155,52 @@
         <translation>chưa cài hỗ trợ máy quét kiểu bàn phím</translation>
     </message>
     <message>
-        <location filename="../app.py" line="341"/>
+        <location filename="../app.py" line="342"/>
         <source>the kiosk window does not have the keyboard focus</source>
         <translation>cửa sổ trạm quét đang không nhận bàn phím</translation>
     </message>
     <message>
-        <location filename="../app.py" line="300"/>
+        <location filename="../app.py" line="301"/>
         <source>Scanned while this window is open: %1. The result card shows it.</source>
         <translation>Vừa quét một mã khi cửa sổ này đang mở: %1. Kết quả hiện trên thẻ kết quả.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="423"/>
+        <location filename="../app.py" line="424"/>
         <source>Enter the PIN to close the kiosk</source>
         <translation>Nhập mã PIN để đóng trạm quét</translation>
     </message>
     <message>
-        <location filename="../app.py" line="462"/>
+        <location filename="../app.py" line="463"/>
         <source>Enter the PIN to open the technician screen</source>
         <translation>Nhập mã PIN để mở màn hình kỹ thuật</translation>
     </message>
     <message>
-        <location filename="../app.py" line="493"/>
+        <location filename="../app.py" line="494"/>
         <source>Enter the PIN to open the sync screen</source>
         <translation>Nhập mã PIN để mở màn hình đồng bộ</translation>
     </message>
     <message>
-        <location filename="../app.py" line="536"/>
+        <location filename="../app.py" line="537"/>
         <source>Checkpoint kiosk — %1</source>
         <translation>Trạm quét mã — %1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="541"/>
+        <location filename="../app.py" line="542"/>
         <source>Technician</source>
         <translation>Kỹ thuật</translation>
     </message>
     <message>
-        <location filename="../app.py" line="542"/>
+        <location filename="../app.py" line="543"/>
         <source>Sync</source>
         <translation>Đồng bộ</translation>
     </message>
     <message>
-        <location filename="../app.py" line="543"/>
+        <location filename="../app.py" line="544"/>
         <source>Close</source>
         <translation>Đóng</translation>
     </message>
     <message>
-        <location filename="../app.py" line="568"/>
+        <location filename="../app.py" line="569"/>
         <source>⚠ CLOCK WRONG %1</source>
         <translation>⚠ ĐỒNG HỒ SAI %1</translation>
     </message>
@@ -238,77 +238,77 @@
         <translation>Đang ghi…</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="203"/>
+        <location filename="../manual_entry.py" line="204"/>
         <source>Not recorded: %1</source>
         <translation>Chưa ghi được: %1</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="206"/>
+        <location filename="../manual_entry.py" line="207"/>
         <source>Manual entry</source>
         <translation>Khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="207"/>
+        <location filename="../manual_entry.py" line="208"/>
         <source>Manual entry — person without a code</source>
         <translation>Khai báo thủ công — người không có mã</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="208"/>
+        <location filename="../manual_entry.py" line="209"/>
         <source>Name, and a document number or a phone number, are required. The direction is the one selected on the main screen.</source>
         <translation>Bắt buộc: họ tên, và số giấy tờ hoặc số điện thoại. Chiều vào/ra theo lựa chọn trên màn hình chính.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="212"/>
+        <location filename="../manual_entry.py" line="213"/>
         <source>Full name</source>
         <translation>Họ và tên</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="213"/>
+        <location filename="../manual_entry.py" line="214"/>
         <source>ID / passport number</source>
         <translation>Số CCCD / hộ chiếu</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="214"/>
+        <location filename="../manual_entry.py" line="215"/>
         <source>Phone</source>
         <translation>Số điện thoại</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="215"/>
+        <location filename="../manual_entry.py" line="216"/>
         <source>Address</source>
         <translation>Địa chỉ</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="216"/>
+        <location filename="../manual_entry.py" line="217"/>
         <source>Reason</source>
         <translation>Lý do</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="222"/>
+        <location filename="../manual_entry.py" line="223"/>
         <source>No phone with them</source>
         <translation>Không mang điện thoại</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="222"/>
+        <location filename="../manual_entry.py" line="223"/>
         <source>Phone out of battery</source>
         <translation>Điện thoại hết pin</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="223"/>
+        <location filename="../manual_entry.py" line="224"/>
         <source>Child</source>
         <translation>Trẻ em</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="223"/>
+        <location filename="../manual_entry.py" line="224"/>
         <source>Code does not scan</source>
         <translation>Mã không quét được</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="225"/>
+        <location filename="../manual_entry.py" line="226"/>
         <source>Cancel</source>
         <translation>Huỷ</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="226"/>
+        <location filename="../manual_entry.py" line="227"/>
         <source>Record</source>
         <translation>Ghi nhận</translation>
     </message>
@@ -316,112 +316,112 @@
 <context>
     <name>OfficerScreen</name>
     <message>
-        <location filename="../officer.py" line="377"/>
+        <location filename="../officer.py" line="406"/>
         <source>CHECK</source>
         <translation>KIỂM TRA</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="377"/>
+        <location filename="../officer.py" line="406"/>
         <source>AGAIN</source>
         <translation>QUÉT TRÙNG</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="381"/>
+        <location filename="../officer.py" line="410"/>
         <source>Needs a check: the result card said why when it was scanned</source>
         <translation>Cần kiểm tra: thẻ kết quả đã nói lý do lúc quét</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="382"/>
+        <location filename="../officer.py" line="411"/>
         <source>Scanned again within the duplicate window</source>
         <translation>Quét lại trong khoảng thời gian tính trùng</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="385"/>
+        <location filename="../officer.py" line="414"/>
         <source>IN</source>
         <translation>VÀO</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="385"/>
+        <location filename="../officer.py" line="414"/>
         <source>OUT</source>
         <translation>RA</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="385"/>
+        <location filename="../officer.py" line="414"/>
         <source>AUTO</source>
         <translation>TỰ ĐỘNG</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="388"/>
+        <location filename="../officer.py" line="417"/>
         <source>Recent scans</source>
         <translation>Lượt quét gần đây</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="389"/>
+        <location filename="../officer.py" line="418"/>
         <source>Search name or document number</source>
         <translation>Tìm theo tên hoặc số giấy tờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="391"/>
+        <location filename="../officer.py" line="420"/>
         <source>Time</source>
         <translation>Giờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="391"/>
+        <location filename="../officer.py" line="420"/>
         <source>Direction</source>
         <translation>Chiều</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="391"/>
+        <location filename="../officer.py" line="420"/>
         <source>Name</source>
         <translation>Họ tên</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="391"/>
+        <location filename="../officer.py" line="420"/>
         <source>Note</source>
         <translation>Lưu ý</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="392"/>
+        <location filename="../officer.py" line="421"/>
         <source>Document</source>
         <translation>Giấy tờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="392"/>
+        <location filename="../officer.py" line="421"/>
         <source>Code</source>
         <translation>Loại mã</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="394"/>
+        <location filename="../officer.py" line="423"/>
         <source>Direction for toggle-lane scanners and manual entries</source>
         <translation>Chiều cho máy quét dùng chung và khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="395"/>
+        <location filename="../officer.py" line="424"/>
         <source>Direction for manual entries</source>
         <translation>Chiều cho khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="399"/>
+        <location filename="../officer.py" line="428"/>
         <source>In today</source>
         <translation>Vào hôm nay</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="400"/>
+        <location filename="../officer.py" line="429"/>
         <source>Out today</source>
         <translation>Ra hôm nay</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="401"/>
+        <location filename="../officer.py" line="430"/>
         <source>Inside now</source>
         <translation>Đang ở trong</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="402"/>
+        <location filename="../officer.py" line="431"/>
         <source>Scans per hour</source>
         <translation>Lượt quét theo giờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="403"/>
+        <location filename="../officer.py" line="432"/>
         <source>Manual entry (no code)</source>
         <translation>Khai báo thủ công (không có mã)</translation>
     </message>
@@ -672,211 +672,221 @@
 <context>
     <name>SyncScreen</name>
     <message>
-        <location filename="../sync_screen.py" line="232"/>
+        <location filename="../sync_screen.py" line="276"/>
         <source>never</source>
         <translation>chưa lần nào</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="234"/>
+        <location filename="../sync_screen.py" line="278"/>
         <source>Sync is off in config.toml ([sync] enabled = false).</source>
         <translation>Đồng bộ đang tắt trong config.toml ([sync] enabled = false).</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="236"/>
+        <location filename="../sync_screen.py" line="280"/>
         <source>Not tried yet.</source>
         <translation>Chưa thử kết nối.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="238"/>
+        <location filename="../sync_screen.py" line="282"/>
         <source>Online: the centre answers.</source>
         <translation>Trực tuyến: máy chủ trung tâm đang trả lời.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="240"/>
+        <location filename="../sync_screen.py" line="284"/>
         <source>OFFLINE: the centre cannot be reached. Entries stay safe on this kiosk and are sent when it answers again.</source>
         <translation>MẤT KẾT NỐI: không liên lạc được với trung tâm. Dữ liệu vẫn được lưu an toàn trên trạm và sẽ được gửi khi có kết nối trở lại.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="244"/>
+        <location filename="../sync_screen.py" line="288"/>
         <source>Centre: %1</source>
         <translation>Trung tâm: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="245"/>
+        <location filename="../sync_screen.py" line="289"/>
         <source>Oldest entry waiting: %1</source>
         <translation>Lượt chờ lâu nhất: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="246"/>
+        <location filename="../sync_screen.py" line="290"/>
         <source>Last success: %1</source>
         <translation>Gửi thành công lần cuối: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="248"/>
+        <location filename="../sync_screen.py" line="292"/>
         <source>Last error: %1</source>
         <translation>Lỗi gần nhất: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="256"/>
-        <location filename="../sync_screen.py" line="258"/>
+        <location filename="../sync_screen.py" line="300"/>
+        <location filename="../sync_screen.py" line="302"/>
         <source>ALERT: %1</source>
         <translation>CẢNH BÁO: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="333"/>
-        <location filename="../sync_screen.py" line="435"/>
+        <location filename="../sync_screen.py" line="377"/>
+        <location filename="../sync_screen.py" line="480"/>
         <source>Failed: %1</source>
         <translation>Thất bại: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="340"/>
+        <location filename="../sync_screen.py" line="384"/>
         <source>Sending to the centre…</source>
         <translation>Đang gửi về trung tâm…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="361"/>
+        <location filename="../sync_screen.py" line="405"/>
         <source>%1 accepted, %2 already there, %3 refused; %4 still waiting.</source>
         <translation>%1 lượt được nhận, %2 lượt đã có sẵn, %3 lượt bị từ chối; còn %4 lượt chờ gửi.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="367"/>
+        <location filename="../sync_screen.py" line="411"/>
         <source>%1 older than the centre&apos;s retention cut (%2): not stored, not counted.</source>
         <translation>%1 lượt cũ hơn mốc lưu giữ của trung tâm (%2): không lưu, không tính.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="371"/>
+        <location filename="../sync_screen.py" line="415"/>
         <source>%1 older than the centre&apos;s retention cut: not stored, not counted.</source>
         <translation>%1 lượt cũ hơn mốc lưu giữ của trung tâm: không lưu, không tính.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="252"/>
+        <location filename="../sync_screen.py" line="296"/>
         <source>Past the centre&apos;s retention: %1</source>
         <translation>Quá mốc lưu giữ của trung tâm: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="374"/>
+        <location filename="../sync_screen.py" line="246"/>
+        <source>Sync</source>
+        <translation>Đồng bộ</translation>
+    </message>
+    <message>
+        <location filename="../sync_screen.py" line="247"/>
+        <source>Refused entries</source>
+        <translation>Các lượt bị từ chối</translation>
+    </message>
+    <message>
+        <location filename="../sync_screen.py" line="418"/>
         <source>Stopped: %1</source>
         <translation>Đã dừng: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="378"/>
+        <location filename="../sync_screen.py" line="422"/>
         <source>Done: </source>
         <translation>Xong: </translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="384"/>
+        <location filename="../sync_screen.py" line="428"/>
         <source>Export the backlog to a file</source>
         <translation>Xuất dữ liệu chờ gửi ra tệp</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="386"/>
+        <location filename="../sync_screen.py" line="430"/>
         <source>Backlog files (*.backlog)</source>
         <translation>Tệp dữ liệu chờ gửi (*.backlog)</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="406"/>
+        <location filename="../sync_screen.py" line="450"/>
         <source>Writing %1…</source>
         <translation>Đang ghi %1…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="444"/>
+        <location filename="../sync_screen.py" line="489"/>
         <source>%1 entries written to %2. They stay pending until the centre confirms it has imported them.</source>
         <translation>Đã ghi %1 lượt vào %2. Các lượt này vẫn chờ cho đến khi trung tâm xác nhận đã nhập.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="457"/>
+        <location filename="../sync_screen.py" line="502"/>
         <source>Load the centre&apos;s answer</source>
         <translation>Nạp trả lời của trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="458"/>
+        <location filename="../sync_screen.py" line="503"/>
         <source>The centre&apos;s answers (*.refused)</source>
         <translation>Tệp trả lời của trung tâm (*.refused)</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="469"/>
+        <location filename="../sync_screen.py" line="514"/>
         <source>Reading %1…</source>
         <translation>Đang đọc %1…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="486"/>
+        <location filename="../sync_screen.py" line="531"/>
         <source>Queuing the refused entries again…</source>
         <translation>Đang đưa các lượt bị từ chối vào hàng chờ gửi lại…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../sync_screen.py" line="495"/>
+        <location filename="../sync_screen.py" line="541"/>
         <source>%n entries queued again.</source>
         <translation>
             <numerusform>Đã đưa %n lượt vào hàng chờ gửi lại.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="498"/>
+        <location filename="../sync_screen.py" line="544"/>
         <source>Sync with the centre</source>
         <translation>Đồng bộ với trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="499"/>
+        <location filename="../sync_screen.py" line="545"/>
         <source>Back</source>
         <translation>Quay lại</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="500"/>
+        <location filename="../sync_screen.py" line="546"/>
         <source>Waiting to be sent</source>
         <translation>Chờ gửi</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="501"/>
+        <location filename="../sync_screen.py" line="547"/>
         <source>Refused by the centre</source>
         <translation>Bị trung tâm từ chối</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="502"/>
+        <location filename="../sync_screen.py" line="548"/>
         <source>Confirmed by the centre</source>
         <translation>Trung tâm đã xác nhận</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="503"/>
+        <location filename="../sync_screen.py" line="549"/>
         <source>Sync now</source>
         <translation>Đồng bộ ngay</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="504"/>
+        <location filename="../sync_screen.py" line="550"/>
         <source>Export backlog to file…</source>
         <translation>Xuất dữ liệu ra tệp…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="505"/>
+        <location filename="../sync_screen.py" line="551"/>
         <source>Load the centre&apos;s answer…</source>
         <translation>Nạp trả lời của trung tâm…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="506"/>
+        <location filename="../sync_screen.py" line="552"/>
         <source>Retry refused entries</source>
         <translation>Gửi lại lượt bị từ chối</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="507"/>
+        <location filename="../sync_screen.py" line="553"/>
         <source>Refused entries and the centre&apos;s reasons</source>
         <translation>Các lượt bị từ chối và lý do của trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="509"/>
+        <location filename="../sync_screen.py" line="556"/>
         <source>Time</source>
         <translation>Giờ</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="509"/>
+        <location filename="../sync_screen.py" line="556"/>
         <source>Name</source>
         <translation>Họ tên</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="509"/>
+        <location filename="../sync_screen.py" line="556"/>
         <source>Document</source>
         <translation>Giấy tờ</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="509"/>
+        <location filename="../sync_screen.py" line="556"/>
         <source>Reason</source>
         <translation>Lý do</translation>
     </message>
@@ -909,117 +919,117 @@
         <translation>Có thay đổi chưa lưu: trạm vẫn chạy danh sách cũ cho đến khi bạn lưu.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="377"/>
+        <location filename="../technician.py" line="378"/>
         <source>Looking for devices…</source>
         <translation>Đang tìm thiết bị…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="385"/>
+        <location filename="../technician.py" line="386"/>
         <source>Discovery failed: %1</source>
         <translation>Không dò được thiết bị: %1</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="388"/>
+        <location filename="../technician.py" line="389"/>
         <source>No scanner or camera found.</source>
         <translation>Không tìm thấy máy quét hay camera nào.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="478"/>
+        <location filename="../technician.py" line="479"/>
         <source>Saving…</source>
         <translation>Đang lưu…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="485"/>
+        <location filename="../technician.py" line="486"/>
         <source>Saved. Restarting the devices…</source>
         <translation>Đã lưu. Đang khởi động lại các thiết bị…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="491"/>
+        <location filename="../technician.py" line="492"/>
         <source>Saved to %1 and applied.</source>
         <translation>Đã lưu vào %1 và áp dụng.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="506"/>
+        <location filename="../technician.py" line="507"/>
         <source>Not saved: %1</source>
         <translation>Chưa lưu: %1</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="509"/>
+        <location filename="../technician.py" line="510"/>
         <source>Technician — devices</source>
         <translation>Kỹ thuật — thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="510"/>
+        <location filename="../technician.py" line="511"/>
         <source>Back</source>
         <translation>Quay lại</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="511"/>
+        <location filename="../technician.py" line="512"/>
         <source>Save and apply</source>
         <translation>Lưu và áp dụng</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="512"/>
+        <location filename="../technician.py" line="513"/>
         <source>Add device</source>
         <translation>Thêm thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="513"/>
+        <location filename="../technician.py" line="514"/>
         <source>Remove device</source>
         <translation>Xoá thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="514"/>
+        <location filename="../technician.py" line="515"/>
         <source>Found on this machine (`kiosk devices`)</source>
         <translation>Tìm thấy trên máy này (`kiosk devices`)</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="515"/>
+        <location filename="../technician.py" line="516"/>
         <source>Look again</source>
         <translation>Tìm lại</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="516"/>
+        <location filename="../technician.py" line="517"/>
         <source>Add the selected one</source>
         <translation>Thêm thiết bị đã chọn</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="518"/>
+        <location filename="../technician.py" line="519"/>
         <source>State</source>
         <translation>Trạng thái</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="518"/>
+        <location filename="../technician.py" line="519"/>
         <source>Scans</source>
         <translation>Lượt quét</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="519"/>
+        <location filename="../technician.py" line="520"/>
         <source>Detail</source>
         <translation>Chi tiết</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="520"/>
+        <location filename="../technician.py" line="521"/>
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="521"/>
+        <location filename="../technician.py" line="522"/>
         <source>Watch</source>
         <translation>Theo dõi</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="522"/>
+        <location filename="../technician.py" line="523"/>
         <source>Camera</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="523"/>
+        <location filename="../technician.py" line="524"/>
         <source>Centre</source>
         <translation>Trung tâm</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="524"/>
+        <location filename="../technician.py" line="525"/>
         <source>Check</source>
         <translation>Kiểm tra</translation>
     </message>
