@@ -645,3 +645,50 @@ def test_the_sync_operator_sees_several_refused_entries_without_scrolling(
              if seen.contains(table.visualRect(table.model().index(row, 3)))]
     assert len(whole) >= 4, (whole, seen, [table.rowHeight(r) for r in range(6)])
 
+
+def wholly_seen(widget, rect: QRect | None = None) -> bool:
+    """Whether ``rect`` (the whole widget by default) is on screen, nothing of it scrolled
+    or clipped away by the panes around it."""
+    return widget.isVisible() and widget.visibleRegion().boundingRect().contains(
+        rect if rect is not None else widget.rect())
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1024, 600)])
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_on_a_7_inch_panel_the_technician_reads_every_device_and_reaches_enrol(
+        make_window, tmp_path, language, size):
+    """At 800×480 the device list squeezed seven columns into 40 % of the width: a long id
+    and each device's state sat behind a sideways scroll bar; the Centre tab's Enrol button
+    was under its intro and the message line, below the fold. Now each device's id and
+    state are whole in view (the columns the Settings tab repeats make way), and Enrol
+    is in view as the Centre tab opens."""
+    devices = (replay_device("lan-vao-cong-chinh-2", tmp_path / "queue.txt", lane="in")
+               + '\n[[devices]]\nid = "quay-ban"\ntype = "wedge"\nlane = "toggle"\n')
+    window = make_window(with_dpi(write_config(tmp_path, devices), 133), language=language,
+                         start=False)
+    window.set_language(language)
+    window.fit_to(QSize(*size))
+    window._show_technician()
+    technician = window.technician
+    moved = messages.Words("config.store_moved", {
+        "old": "/var/lib/checkpoint-kiosk/kiosk.db",
+        "new": "/var/lib/checkpoint-kiosk/du-lieu-moi/kiosk.db"})
+    technician.message.setText(messages.text(
+        "config.not_applied", language, path="/etc/checkpoint-kiosk/config.toml",
+        detail=moved))
+    settle()
+    table = technician.table
+    failures = []
+    for row in range(table.rowCount()):
+        for column in (0, 4):  # id, state
+            item = table.item(row, column)
+            rect = table.visualRect(table.model().index(row, column))
+            needed = QFontMetrics(table.font()).horizontalAdvance(item.text())
+            if not wholly_seen(table.viewport(), rect) or rect.width() < needed:
+                failures.append(f"{item.text()!r}: {rect} of {needed} px, seen "
+                                f"{table.viewport().visibleRegion().boundingRect()}")
+    technician.tabs.setCurrentWidget(technician.enrol_tab)
+    settle()
+    if not wholly_seen(technician.enrol.enrol_button):
+        failures.append(f"Enrol out of view: {technician.enrol.enrol_button.geometry()}")
+    assert not failures, "\n".join(failures)

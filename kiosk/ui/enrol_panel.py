@@ -79,10 +79,10 @@ class EnrolPanel(Retranslating):
         row = QHBoxLayout()
         row.addWidget(self.code_box, 1)
         row.addWidget(self.enrol_button)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self)  # the box and Enrol first: in view on a 7" panel too,
+        layout.addLayout(row)  # where the intro under the message line pushed them below
         layout.addWidget(self.intro)
         layout.addWidget(self.link)
-        layout.addLayout(row)
         layout.addWidget(self.status)
         layout.addWidget(self.switch_button)
         layout.addStretch(1)
@@ -297,8 +297,8 @@ class EnrolPanel(Retranslating):
     def retranslate(self) -> None:
         self.intro.setText(self.tr(
             "Scan the enrolment QR code made at the centre with any scanner or the camera "
-            "while this screen is open, or type or paste it here (tap the box first for a "
-            "keyboard scanner)."))
+            "while this screen is open, or type or paste it into the box above (tap the box "
+            "first for a keyboard scanner)."))
         self.enrol_button.setText(self.tr("Enrol"))
         self.switch_button.setText(
             messages.text("enrol.leave_pending_button", screen_language(),

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
@@ -57,6 +57,9 @@ from kiosk.ui.widgets import (
 )
 
 COLUMNS = ("id", "type", "lane", "enabled", "state", "scans", "detail")
+GIVING_WAY = tuple(COLUMNS.index(name) for name in ("scans", "enabled", "type", "lane"))
+"""The list's columns that make way, first to last, where the id and the state would not
+show whole side by side (a 7" panel): the selected device's Settings tab says them."""
 RED = "#c62828"
 
 
@@ -127,6 +130,7 @@ class TechnicianScreen(Retranslating):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._selected)
+        self.table.viewport().installEventFilter(self)  # its width decides the columns
         self.add_button = QPushButton()
         self.add_button.setObjectName("technician_add")
         self.add_button.clicked.connect(lambda: self.add_device())
@@ -262,6 +266,7 @@ class TechnicianScreen(Retranslating):
         if selected is not None and selected < len(self.drafts):
             self.table.selectRow(selected)
         self._filling = False
+        self._fit_columns()
         self.save_button.setEnabled(self.bridge.config.source is not None)
 
     def current_row(self) -> int | None:
@@ -392,6 +397,26 @@ class TechnicianScreen(Retranslating):
         device = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         if isinstance(device, dict):
             self.add_device(device)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return False
+
+    def _fit_columns(self) -> None:
+        """GIVING_WAY's columns hidden, in turn, until the rest fits the list's width: each
+        device's id and state whole, not behind a sideways scroll bar."""
+        header = self.table.horizontalHeader()
+        for column in GIVING_WAY:  # a hidden column's title is measured as 0 px wide
+            self.table.setColumnHidden(column, False)
+        widths = [max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
+                  for column in range(self.table.columnCount())]
+        detail = COLUMNS.index("detail")  # stretches into what is left, may be cut
+        room = self.table.viewport().width() - sum(widths) + widths[detail]
+        for column in GIVING_WAY:
+            crowded = room < 0
+            self.table.setColumnHidden(column, crowded)
+            room += widths[column] if crowded else 0
 
     def resizeEvent(self, event: Any) -> None:
         """On a narrow or portrait screen the device list stands above the tabs; side by

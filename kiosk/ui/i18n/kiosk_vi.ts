@@ -118,8 +118,8 @@
     <name>EnrolPanel</name>
     <message>
         <location filename="../enrol_panel.py" line="299"/>
-        <source>Scan the enrolment QR code made at the centre with any scanner or the camera while this screen is open, or type or paste it here (tap the box first for a keyboard scanner).</source>
-        <translation>Quét mã QR đăng ký do trung tâm cấp bằng bất kỳ máy quét nào hoặc camera khi màn hình này đang mở, hoặc gõ hay dán mã vào đây (với máy quét kiểu bàn phím, chạm vào ô trước).</translation>
+        <source>Scan the enrolment QR code made at the centre with any scanner or the camera while this screen is open, or type or paste it into the box above (tap the box first for a keyboard scanner).</source>
+        <translation>Quét mã QR đăng ký do trung tâm cấp bằng bất kỳ máy quét nào hoặc camera khi màn hình này đang mở, hoặc gõ hay dán mã vào ô phía trên (với máy quét kiểu bàn phím, chạm vào ô trước).</translation>
     </message>
     <message>
         <location filename="../enrol_panel.py" line="302"/>
@@ -672,221 +672,221 @@
 <context>
     <name>SyncScreen</name>
     <message>
-        <location filename="../sync_screen.py" line="276"/>
+        <location filename="../sync_screen.py" line="283"/>
         <source>never</source>
         <translation>chưa lần nào</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="278"/>
+        <location filename="../sync_screen.py" line="285"/>
         <source>Sync is off in config.toml ([sync] enabled = false).</source>
         <translation>Đồng bộ đang tắt trong config.toml ([sync] enabled = false).</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="280"/>
+        <location filename="../sync_screen.py" line="287"/>
         <source>Not tried yet.</source>
         <translation>Chưa thử kết nối.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="282"/>
+        <location filename="../sync_screen.py" line="289"/>
         <source>Online: the centre answers.</source>
         <translation>Trực tuyến: máy chủ trung tâm đang trả lời.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="284"/>
+        <location filename="../sync_screen.py" line="291"/>
         <source>OFFLINE: the centre cannot be reached. Entries stay safe on this kiosk and are sent when it answers again.</source>
         <translation>MẤT KẾT NỐI: không liên lạc được với trung tâm. Dữ liệu vẫn được lưu an toàn trên trạm và sẽ được gửi khi có kết nối trở lại.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="288"/>
+        <location filename="../sync_screen.py" line="295"/>
         <source>Centre: %1</source>
         <translation>Trung tâm: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="289"/>
+        <location filename="../sync_screen.py" line="296"/>
         <source>Oldest entry waiting: %1</source>
         <translation>Lượt chờ lâu nhất: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="290"/>
+        <location filename="../sync_screen.py" line="297"/>
         <source>Last success: %1</source>
         <translation>Gửi thành công lần cuối: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="292"/>
+        <location filename="../sync_screen.py" line="299"/>
         <source>Last error: %1</source>
         <translation>Lỗi gần nhất: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="300"/>
-        <location filename="../sync_screen.py" line="302"/>
+        <location filename="../sync_screen.py" line="307"/>
+        <location filename="../sync_screen.py" line="309"/>
         <source>ALERT: %1</source>
         <translation>CẢNH BÁO: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="377"/>
-        <location filename="../sync_screen.py" line="480"/>
+        <location filename="../sync_screen.py" line="384"/>
+        <location filename="../sync_screen.py" line="487"/>
         <source>Failed: %1</source>
         <translation>Thất bại: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="384"/>
+        <location filename="../sync_screen.py" line="391"/>
         <source>Sending to the centre…</source>
         <translation>Đang gửi về trung tâm…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="405"/>
+        <location filename="../sync_screen.py" line="412"/>
         <source>%1 accepted, %2 already there, %3 refused; %4 still waiting.</source>
         <translation>%1 lượt được nhận, %2 lượt đã có sẵn, %3 lượt bị từ chối; còn %4 lượt chờ gửi.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="411"/>
+        <location filename="../sync_screen.py" line="418"/>
         <source>%1 older than the centre&apos;s retention cut (%2): not stored, not counted.</source>
         <translation>%1 lượt cũ hơn mốc lưu giữ của trung tâm (%2): không lưu, không tính.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="415"/>
+        <location filename="../sync_screen.py" line="422"/>
         <source>%1 older than the centre&apos;s retention cut: not stored, not counted.</source>
         <translation>%1 lượt cũ hơn mốc lưu giữ của trung tâm: không lưu, không tính.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="296"/>
+        <location filename="../sync_screen.py" line="303"/>
         <source>Past the centre&apos;s retention: %1</source>
         <translation>Quá mốc lưu giữ của trung tâm: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="246"/>
+        <location filename="../sync_screen.py" line="253"/>
         <source>Sync</source>
         <translation>Đồng bộ</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="247"/>
+        <location filename="../sync_screen.py" line="254"/>
         <source>Refused entries</source>
         <translation>Các lượt bị từ chối</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="418"/>
+        <location filename="../sync_screen.py" line="425"/>
         <source>Stopped: %1</source>
         <translation>Đã dừng: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="422"/>
+        <location filename="../sync_screen.py" line="429"/>
         <source>Done: </source>
         <translation>Xong: </translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="428"/>
+        <location filename="../sync_screen.py" line="435"/>
         <source>Export the backlog to a file</source>
         <translation>Xuất dữ liệu chờ gửi ra tệp</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="430"/>
+        <location filename="../sync_screen.py" line="437"/>
         <source>Backlog files (*.backlog)</source>
         <translation>Tệp dữ liệu chờ gửi (*.backlog)</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="450"/>
+        <location filename="../sync_screen.py" line="457"/>
         <source>Writing %1…</source>
         <translation>Đang ghi %1…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="489"/>
+        <location filename="../sync_screen.py" line="496"/>
         <source>%1 entries written to %2. They stay pending until the centre confirms it has imported them.</source>
         <translation>Đã ghi %1 lượt vào %2. Các lượt này vẫn chờ cho đến khi trung tâm xác nhận đã nhập.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="502"/>
+        <location filename="../sync_screen.py" line="509"/>
         <source>Load the centre&apos;s answer</source>
         <translation>Nạp trả lời của trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="503"/>
+        <location filename="../sync_screen.py" line="510"/>
         <source>The centre&apos;s answers (*.refused)</source>
         <translation>Tệp trả lời của trung tâm (*.refused)</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="514"/>
+        <location filename="../sync_screen.py" line="521"/>
         <source>Reading %1…</source>
         <translation>Đang đọc %1…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="531"/>
+        <location filename="../sync_screen.py" line="538"/>
         <source>Queuing the refused entries again…</source>
         <translation>Đang đưa các lượt bị từ chối vào hàng chờ gửi lại…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../sync_screen.py" line="541"/>
+        <location filename="../sync_screen.py" line="548"/>
         <source>%n entries queued again.</source>
         <translation>
             <numerusform>Đã đưa %n lượt vào hàng chờ gửi lại.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="544"/>
+        <location filename="../sync_screen.py" line="551"/>
         <source>Sync with the centre</source>
         <translation>Đồng bộ với trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="545"/>
+        <location filename="../sync_screen.py" line="552"/>
         <source>Back</source>
         <translation>Quay lại</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="546"/>
+        <location filename="../sync_screen.py" line="553"/>
         <source>Waiting to be sent</source>
         <translation>Chờ gửi</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="547"/>
+        <location filename="../sync_screen.py" line="554"/>
         <source>Refused by the centre</source>
         <translation>Bị trung tâm từ chối</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="548"/>
+        <location filename="../sync_screen.py" line="555"/>
         <source>Confirmed by the centre</source>
         <translation>Trung tâm đã xác nhận</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="549"/>
+        <location filename="../sync_screen.py" line="556"/>
         <source>Sync now</source>
         <translation>Đồng bộ ngay</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="550"/>
+        <location filename="../sync_screen.py" line="557"/>
         <source>Export backlog to file…</source>
         <translation>Xuất dữ liệu ra tệp…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="551"/>
+        <location filename="../sync_screen.py" line="558"/>
         <source>Load the centre&apos;s answer…</source>
         <translation>Nạp trả lời của trung tâm…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="552"/>
+        <location filename="../sync_screen.py" line="559"/>
         <source>Retry refused entries</source>
         <translation>Gửi lại lượt bị từ chối</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="553"/>
+        <location filename="../sync_screen.py" line="560"/>
         <source>Refused entries and the centre&apos;s reasons</source>
         <translation>Các lượt bị từ chối và lý do của trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="556"/>
+        <location filename="../sync_screen.py" line="563"/>
         <source>Time</source>
         <translation>Giờ</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="556"/>
+        <location filename="../sync_screen.py" line="563"/>
         <source>Name</source>
         <translation>Họ tên</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="556"/>
+        <location filename="../sync_screen.py" line="563"/>
         <source>Document</source>
         <translation>Giấy tờ</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="556"/>
+        <location filename="../sync_screen.py" line="563"/>
         <source>Reason</source>
         <translation>Lý do</translation>
     </message>
@@ -894,142 +894,142 @@
 <context>
     <name>TechnicianScreen</name>
     <message>
-        <location filename="../technician.py" line="223"/>
+        <location filename="../technician.py" line="227"/>
         <source>Unsaved changes: press Back again to discard them, or Save and apply to keep them.</source>
         <translation>Có thay đổi chưa lưu: bấm Quay lại lần nữa để bỏ chúng, hoặc Lưu và áp dụng để giữ.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="250"/>
+        <location filename="../technician.py" line="254"/>
         <source>not running</source>
         <translation>không chạy</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="253"/>
+        <location filename="../technician.py" line="257"/>
         <source>typed into the window</source>
         <translation>gõ vào cửa sổ</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="314"/>
+        <location filename="../technician.py" line="319"/>
         <source>Not valid: %1</source>
         <translation>Không hợp lệ: %1</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="339"/>
+        <location filename="../technician.py" line="344"/>
         <source>Unsaved changes: the kiosk still runs the previous list until you save.</source>
         <translation>Có thay đổi chưa lưu: trạm vẫn chạy danh sách cũ cho đến khi bạn lưu.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="378"/>
+        <location filename="../technician.py" line="383"/>
         <source>Looking for devices…</source>
         <translation>Đang tìm thiết bị…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="386"/>
+        <location filename="../technician.py" line="391"/>
         <source>Discovery failed: %1</source>
         <translation>Không dò được thiết bị: %1</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="389"/>
+        <location filename="../technician.py" line="394"/>
         <source>No scanner or camera found.</source>
         <translation>Không tìm thấy máy quét hay camera nào.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="479"/>
+        <location filename="../technician.py" line="504"/>
         <source>Saving…</source>
         <translation>Đang lưu…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="486"/>
+        <location filename="../technician.py" line="511"/>
         <source>Saved. Restarting the devices…</source>
         <translation>Đã lưu. Đang khởi động lại các thiết bị…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="492"/>
+        <location filename="../technician.py" line="517"/>
         <source>Saved to %1 and applied.</source>
         <translation>Đã lưu vào %1 và áp dụng.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="507"/>
+        <location filename="../technician.py" line="532"/>
         <source>Not saved: %1</source>
         <translation>Chưa lưu: %1</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="510"/>
+        <location filename="../technician.py" line="535"/>
         <source>Technician — devices</source>
         <translation>Kỹ thuật — thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="511"/>
+        <location filename="../technician.py" line="536"/>
         <source>Back</source>
         <translation>Quay lại</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="512"/>
+        <location filename="../technician.py" line="537"/>
         <source>Save and apply</source>
         <translation>Lưu và áp dụng</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="513"/>
+        <location filename="../technician.py" line="538"/>
         <source>Add device</source>
         <translation>Thêm thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="514"/>
+        <location filename="../technician.py" line="539"/>
         <source>Remove device</source>
         <translation>Xoá thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="515"/>
+        <location filename="../technician.py" line="540"/>
         <source>Found on this machine (`kiosk devices`)</source>
         <translation>Tìm thấy trên máy này (`kiosk devices`)</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="516"/>
+        <location filename="../technician.py" line="541"/>
         <source>Look again</source>
         <translation>Tìm lại</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="517"/>
+        <location filename="../technician.py" line="542"/>
         <source>Add the selected one</source>
         <translation>Thêm thiết bị đã chọn</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="519"/>
+        <location filename="../technician.py" line="544"/>
         <source>State</source>
         <translation>Trạng thái</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="519"/>
+        <location filename="../technician.py" line="544"/>
         <source>Scans</source>
         <translation>Lượt quét</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="520"/>
+        <location filename="../technician.py" line="545"/>
         <source>Detail</source>
         <translation>Chi tiết</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="521"/>
+        <location filename="../technician.py" line="546"/>
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="522"/>
+        <location filename="../technician.py" line="547"/>
         <source>Watch</source>
         <translation>Theo dõi</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="523"/>
+        <location filename="../technician.py" line="548"/>
         <source>Camera</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="524"/>
+        <location filename="../technician.py" line="549"/>
         <source>Centre</source>
         <translation>Trung tâm</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="525"/>
+        <location filename="../technician.py" line="550"/>
         <source>Check</source>
         <translation>Kiểm tra</translation>
     </message>
