@@ -14,6 +14,15 @@ offline state an officer actually meets. Run:
 
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 800x480x24" \
         .venv/bin/python scripts/screenshots.py --size 800x480 --out /tmp/shots
+
+``--kiosk-mode`` renders them as a kiosk shows them (``[kiosk] fullscreen``: no frame, the
+header's Close button), named ``NAME-kiosk-LANG.png``; on a real X server the window takes
+the whole screen as ``kiosk run`` does (its size is the server's):
+
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 800x480x24" \
+        .venv/bin/python scripts/screenshots.py --kiosk-mode --size 800x480 --out /tmp/shots
+
+The documentation's set has the officer's screen in kiosk mode at SIZE and at SMALL too.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, Qt, QTimer  # noqa: E402
+from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
@@ -158,7 +168,7 @@ def camera_video(path: Path) -> Path:
 
 
 def render_camera(language: str, out: Path, translations: Translations, size: tuple[int, int],
-                  tag: str) -> list[Path]:
+                  tag: str, kiosk_mode: bool = False) -> list[Path]:
     """The officer screen with a webcam lane, and the technician's camera tab."""
     with tempfile.TemporaryDirectory() as temporary:
         directory = Path(temporary)
@@ -174,8 +184,11 @@ loop = true
 """, encoding="utf-8")
         kiosk = Kiosk(config_mod.load(path))
         window = MainWindow(kiosk, translations, kiosk_mode=False)
-        window.fit_to(QSize(*size))
-        window.show()
+        if kiosk_mode:
+            show_kiosk_mode(window, size)
+        else:
+            window.fit_to(QSize(*size))
+            window.show()
         kiosk.start()
         settle(2500)
         shots = [save(window, out, f"officer-camera{tag}", language)]
@@ -269,13 +282,35 @@ def save(widget: QWidget, out: Path, name: str, language: str) -> Path:
     return path
 
 
+def refused_tab(window: MainWindow, out: Path, name: str, language: str) -> Path:
+    """The sync screen's refused list: its own tab on a short or narrow screen, else the
+    screen as it stands (the list at its foot)."""
+    tabs = window.sync_screen.tabs
+    tabs.setCurrentIndex(tabs.count() - 1)
+    shot = save(window, out, name, language)
+    tabs.setCurrentIndex(0)
+    return shot
+
+
+def show_kiosk_mode(window: MainWindow, size: tuple[int, int]) -> None:
+    """The window as ``kiosk run`` shows it full screen: on a real X server over the whole
+    screen (``show_for_mode``); offscreen, frameless at ``size`` (no screen to fill)."""
+    window.set_kiosk_mode(True)
+    if QGuiApplication.platformName() == "xcb":
+        window.show_for_mode()
+    else:
+        window.fit_to(QSize(*size))
+        window.show()
+
+
 def render(language: str, out: Path, translations: Translations,
-           size: tuple[int, int] | None = None) -> list[Path]:
-    """Every screen at ``size`` (named NAME-WxH-LANG); without one, the documentation's
-    set: every screen at SIZE, the refused card at each of DISPLAYS and the technician and
-    sync screens at SMALL too."""
+           size: tuple[int, int] | None = None, kiosk_mode: bool = False) -> list[Path]:
+    """Every screen at ``size`` (named NAME-WxH-LANG, NAME-kiosk-WxH-LANG in kiosk mode);
+    without one, the documentation's set: every screen at SIZE, the refused card at each
+    of DISPLAYS, the technician and sync screens at SMALL and the officer's screen in kiosk
+    mode at SIZE and SMALL too."""
     translations.set_language(language)
-    tag = "-{}x{}".format(*size) if size else ""
+    tag = ("-kiosk" if kiosk_mode else "") + ("-{}x{}".format(*size) if size else "")
     size = size or SIZE
     shots: list[Path] = []
     with tempfile.TemporaryDirectory() as temporary:
@@ -286,8 +321,11 @@ def render(language: str, out: Path, translations: Translations,
         kiosk = Kiosk(config)
         fill_morning(kiosk)
         window = MainWindow(kiosk, translations, kiosk_mode=False)
-        window.fit_to(QSize(*size))
-        window.show()
+        if kiosk_mode:
+            show_kiosk_mode(window, size)
+        else:
+            window.fit_to(QSize(*size))
+            window.show()
         kiosk.start()
         settle(2500)  # the sync worker has tried the centre and failed: offline
 
@@ -336,7 +374,13 @@ def render(language: str, out: Path, translations: Translations,
             for width, height in DISPLAYS:
                 window.fit_to(QSize(width, height))
                 shots.append(save(window, out, f"officer-refused-{width}x{height}", language))
+            for width, height in (SIZE, SMALL):  # what a kiosk shows: Close in the header
+                show_kiosk_mode(window, (width, height))
+                shots.append(save(window, out, f"officer-refused-kiosk-{width}x{height}",
+                                  language))
+            window.set_kiosk_mode(False)
             window.fit_to(QSize(*size))
+            window.show()
 
         dialog = window.open_manual_entry()
         dialog.fields["name"].setText("Ngô Thị Lan")
@@ -387,9 +431,14 @@ def render(language: str, out: Path, translations: Translations,
         sync_screen = window.sync_screen
         assert sync_screen is not None
         if not tag:
+            window.fit_to(QSize(*SMALL))  # the technician's shot left it so: the tabs again
             shots.append(save(window, out, "sync-{}x{}".format(*SMALL), language))
+            shots.append(refused_tab(window, out, "sync-refused-{}x{}".format(*SMALL),
+                                     language))
             window.fit_to(QSize(*size))
         shots.append(save(window, out, "sync" + tag, language))
+        if tag:
+            shots.append(refused_tab(window, out, "sync-refused" + tag, language))
         # a push under way: the frame the worker's progress callback draws mid-push
         sync_screen._start(QCoreApplication.translate("SyncScreen", "Sending to the centre…"))
         sync_screen.progress.show()
@@ -402,7 +451,7 @@ def render(language: str, out: Path, translations: Translations,
         kiosk.stop()
         window.deleteLater()
         settle(100)
-    return shots + render_camera(language, out, translations, size, tag)
+    return shots + render_camera(language, out, translations, size, tag, kiosk_mode)
 
 
 def main() -> int:
@@ -412,6 +461,9 @@ def main() -> int:
     parser.add_argument("--size", type=display_size, action="append", metavar="WxH",
                         help="render every screen at this size (repeatable), e.g. 800x480 "
                              "or portrait 480x800; default: the documentation's set")
+    parser.add_argument("--kiosk-mode", action="store_true",
+                        help="render every screen as kiosk mode shows it (frameless, with "
+                             "Close; full screen on a real X server)")
     args = parser.parse_args()
     if not catalog("vi").exists():
         print("build the translations first: scripts/build_translations.sh", file=sys.stderr)
@@ -421,10 +473,11 @@ def main() -> int:
     translations = Translations(create_application())  # one translator, switched per language
     sizes = args.size or [None]
     shots = [shot for language in languages for size in sizes
-             for shot in render(language, args.out, translations, size)]
+             for shot in render(language, args.out, translations, size, args.kiosk_mode)]
     # the documentation's set adds, at SMALL, the not-recorded card (alone, between two
-    # scans, tapped open) and the technician and sync screens
-    per_size = 19 if args.size else 19 + len(DISPLAYS) + 5
+    # scans, tapped open), the technician and sync screens and the sync screen's refused
+    # list, and kiosk mode at SIZE and SMALL
+    per_size = 20 if args.size or args.kiosk_mode else 20 + len(DISPLAYS) + 5 + 2
     return 0 if len(shots) == per_size * len(sizes) * len(languages) else 1
 
 
