@@ -125,3 +125,49 @@ def test_every_page_fits_the_screens_width_and_no_id_breaks_across_lines(centre:
             log_out(chrome)
     assert not failures, "\n".join(failures[:30])
 
+
+
+SQUEEZED = """
+const out = [];
+for (const box of document.querySelectorAll('.scroll')) {
+  if (box.scrollWidth > box.clientWidth + 1) {
+    out.push(`a box scrolls sideways: ${box.scrollWidth} px in ${box.clientWidth}`);
+  }
+}
+for (const row of document.querySelectorAll('table tr')) {
+  const first = row.querySelector('td');
+  if (!first || first.colSpan > 1) continue;
+  const tops = new Set();  // the lines the cell's words are set on
+  const walker = document.createTreeWalker(first, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const box of range.getClientRects()) tops.add(Math.round(box.top / 4));
+  }
+  const lines = first.querySelectorAll('br').length + 1;  // the kiosk's id, then its name
+  if (tops.size > lines) {
+    out.push(`"${first.textContent.trim().slice(0, 40)}" is set on ${tops.size} lines`);
+  }
+}
+return out;
+"""
+
+
+def test_on_a_phone_held_upright_the_users_and_kiosks_pages_are_read_down_not_across(
+        centre: Centre) -> None:
+    """At 480×800 the Users and Kiosks tables kept their columns side by side: names
+    squeezed to a word a line, and the actions (Unlock, Disable, a new password, Revoke)
+    in a box scrolled sideways. On a phone each row is now a block, a cell a line under its
+    column's name: nothing scrolls sideways and a name is a line, as the id is."""
+    failures = []
+    with browser(480, 800) as chrome:
+        for language in ("vi", "en"):
+            chrome.delete_all_cookies()
+            chrome.get(f"{centre.url}/lang/{language}?next=/login")
+            log_in(chrome, centre.url, "admin1")
+            for path in ("/users", "/kiosks", "/checkpoints/BP-DX-001"):
+                chrome.get(centre.url + path)
+                failures.extend(f"{language} {path}: {problem}" for problem in
+                                chrome.execute_script(SQUEEZED))
+            log_out(chrome)
+    assert not failures, "\n".join(failures[:30])
