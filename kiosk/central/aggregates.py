@@ -110,21 +110,35 @@ def tally_rows(calendar: Calendar, rows: Iterable[Sequence[Any]],
     before schema v43, or a batch whose log record is gone, is judged by the making time.
     One not in it is late, as a batch stored then found it (:func:`received_on`), also
     when ``calendar``'s 06:00 comes later (a report made in a zone ahead of it: its making
-    times are kept by day name)."""
+    times are kept by day name), and so is one a later day's report made before listed
+    late (:func:`listed_by_made`)."""
     tally = Tally()
     for checkpoint, direction, source, status, scanned_at, offset, received_at, seq in rows:
         day, hour = calendar.place(scanned_at, offset)
         made_at, seen = made.get(day, (None, None))
-        if made_at is not None and (seq <= seen if seen is not None and seq is not None
-                                    else received_at < made_at):
+        received_on = calendar.report_day_of(parse_utc(received_at))
+        listed = received_on > day and received_on in made and (
+            made_at is not None and made[received_on][0] < made_at)
+        if made_at is not None and not listed and (
+                seq <= seen if seen is not None and seq is not None
+                else received_at < made_at):
             received_on = day
-        else:
-            received_on = calendar.report_day_of(parse_utc(received_at))
-            if made_at is not None:
-                received_on = max(received_on, (dt.date.fromisoformat(day)
-                                                + dt.timedelta(days=1)).isoformat())
+        elif made_at is not None:
+            received_on = max(received_on, (dt.date.fromisoformat(day)
+                                            + dt.timedelta(days=1)).isoformat())
         tally.add(checkpoint, day, hour, direction, source, status, received_on, received_at)
     return tally
+
+
+def listed_by_made(storage: Storage, tx: Any, day: str, made_at: str) -> list[str]:
+    """The days after ``day`` whose report was made before ``day``'s was (at ``made_at``,
+    a stored UTC time), read in ``tx``: the entries of ``day`` each listed late (received
+    from its 06:00 on: :meth:`~kiosk.central.localdays.Calendar.report_day_of`) stay on
+    that list and out of ``day``'s report, made after the server missed its 06:00: each
+    entry counted once, and a file made before never changes."""
+    return [d for (d,) in storage._execute(
+        tx, "SELECT day FROM daily_reports WHERE day > $1 AND made_at < $2 ORDER BY day",
+        (day, made_at)).fetchall()]
 
 
 def received_on(calendar: Calendar, received_at: dt.datetime, day: str, made: set[str]
@@ -156,45 +170,57 @@ def report_made(storage: Storage, tx: Any, day: dt.date, made_at: dt.datetime) -
     due = calendar.report_time(day + dt.timedelta(days=1))
     if made_at < due:
         return
-    d = day.isoformat()
+    d, made = day.isoformat(), protocol.format_time(made_at)
     if not storage._execute(
             tx, "INSERT INTO daily_reports (day, made_at, batches_seen) SELECT $1, $2, "
                 "coalesce(max(seq), 0) FROM batches WHERE true ON CONFLICT (day) DO NOTHING "
-                "RETURNING day",
-            (d, protocol.format_time(made_at))).fetchall():
+                "RETURNING day", (d, made)).fetchall():
         return
+    listed = set(listed_by_made(storage, tx, d, made))
     counted = Counter(
         (calendar.report_day_of(parse_utc(received_at)), checkpoint)
         for checkpoint, received_at in storage._execute(
             tx, "SELECT checkpoint_id, received_at FROM entries WHERE local_day = $1 "
                 "AND received_at >= $2", (d, protocol.format_time(due))).fetchall())
     for (listed_on, checkpoint), count in sorted(counted.items()):
-        storage._execute(tx, "UPDATE late_arrivals SET entries = entries - $1 WHERE "
-                             "received_on = $2 AND day = $3 AND checkpoint_id = $4",
-                         (count, listed_on, d, checkpoint))
+        if listed_on not in listed:  # a made report's list never changes
+            storage._execute(tx, "UPDATE late_arrivals SET entries = entries - $1 WHERE "
+                                 "received_on = $2 AND day = $3 AND checkpoint_id = $4",
+                             (count, listed_on, d, checkpoint))
     storage._execute(tx, "DELETE FROM late_arrivals WHERE day = $1 AND entries <= 0", (d,))
 
 
 def stored_after(storage: Storage, tx: Any, day: str, made_at: str, seen: int | None
                  ) -> Tally:
-    """What the entries of ``day`` stored after its report was made (at ``made_at``, its
-    snapshot seeing the batches numbered up to ``seen``: :func:`report_made`) add to its
-    counts, read in ``tx``: each is listed late, so a file of the day made again leaves
-    them out. A batch is known by its log record (kiosk, batch id, receive time); a making
-    recorded before schema v42 (``seen`` None) by receive time, as :func:`tally_rows`."""
-    columns = ("e.checkpoint_id, e.direction, e.source, e.status, e.scanned_at, "
+    """What the entries of ``day`` listed late by another report add to its counts, read
+    in ``tx``: those stored after its report was made (at ``made_at``, its snapshot seeing
+    the batches numbered up to ``seen``: :func:`report_made`), and those a later day's
+    report made before it listed (:func:`listed_by_made`). Its making and a file of the day
+    made again leave them out. A batch is known by its log record (kiosk, batch id, receive
+    time); a making recorded before schema v42 (``seen`` None) by receive time, as
+    :func:`tally_rows`."""
+    columns = ("e.id, e.checkpoint_id, e.direction, e.source, e.status, e.scanned_at, "
                "e.clock_offset_seconds, e.received_at")
-    rows = storage._execute(tx, (
+    rows = list(storage._execute(tx, (
         f"SELECT {columns} FROM entries e WHERE e.local_day = $1 AND e.received_at >= $2"
         if seen is None else
         f"SELECT {columns} FROM entries e JOIN (SELECT kiosk_id, batch_id, received_at "
         "FROM batches WHERE seq > $2 GROUP BY kiosk_id, batch_id, received_at) b "
         "ON b.kiosk_id = e.kiosk_id AND b.batch_id = e.batch_id "
         "AND b.received_at = e.received_at WHERE e.local_day = $1"),
-        (day, made_at if seen is None else seen)).fetchall()
+        (day, made_at if seen is None else seen)).fetchall())
+    calendar = storage.calendar
+    for listed_on in listed_by_made(storage, tx, day, made_at):
+        on = dt.date.fromisoformat(listed_on)
+        rows += storage._execute(
+            tx, f"SELECT {columns} FROM entries e WHERE e.local_day = $1 "
+                "AND e.received_at >= $2 AND e.received_at < $3",
+            (day, *(protocol.format_time(calendar.report_time(d))
+                    for d in (on, on + dt.timedelta(days=1))))).fetchall()
     tally = Tally()
-    for checkpoint, direction, source, status, scanned_at, offset, received_at in rows:
-        tally.add(checkpoint, day, storage.calendar.place(scanned_at, offset)[1], direction,
+    for _, checkpoint, direction, source, status, scanned_at, offset, received_at in {
+            row[0]: row for row in rows}.values():
+        tally.add(checkpoint, day, calendar.place(scanned_at, offset)[1], direction,
                   source, status, day, received_at)
     return tally
 

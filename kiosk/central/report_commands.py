@@ -67,10 +67,12 @@ def cmd_daily(args: argparse.Namespace) -> int:
         day = args.date
         if day == dt.date.min:
             day = storage.today()
-        # a file: every entry it can count; the timer's run: its entries not listed late
-        report = (reports.made_daily(storage, day) if args.out_dir
-                  else reports.daily(storage, day, wait=None))
-    return _emit(report, args)
+        if not args.out_dir:  # every entry it can count
+            made = [reports.daily(storage, day, wait=None)]
+        else:  # the files: their entries not listed late; the timer's run, every day due
+            made = [reports.made_daily(storage, d)
+                    for d in ([day] if day is not None else reports.days_due(storage))]
+    return max(_emit(report, args) for report in made)
 
 
 def cmd_monthly(args: argparse.Namespace) -> int:
@@ -183,7 +185,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    "kiosk-central report daily --date 2026-11-28 -o bao-cao.xlsx --force",
                    "kiosk-central report daily --out-dir /var/lib/kiosk-central/reports"))
     daily.add_argument("--date", type=_day, metavar="YYYY-MM-DD",
-                       help="local day (default: yesterday; 'today' for today so far)")
+                       help="local day (default: yesterday; 'today' for today so far; "
+                            "with --out-dir, also each earlier day of the last 31 whose "
+                            "report was never made, and before 06:00 the day before "
+                            "yesterday instead: the 06:00 timer's run)")
     _outputs(daily)
     daily.set_defaults(func=cmd_daily)
     monthly = sub.add_parser(

@@ -276,6 +276,32 @@ def _hour_from(moment: dt.datetime) -> dt.datetime:
 
 
 # -- daily --------------------------------------------------------------------------------------
+CATCH_UP_DAYS = 31
+"""How far back the 06:00 run makes the days whose report was not made (the server down
+across their 06:00: the timer's catch-up runs once): a month, the monthly report's; an
+older day is made by ``--date``."""
+
+
+def days_due(storage: Storage) -> list[dt.date]:
+    """The days the 06:00 run makes, oldest first: the last day whose report is due
+    (yesterday from 06:00 on, else the day before), made again if it was made, and the
+    days before it within :data:`CATCH_UP_DAYS` whose report was not made, from the first
+    report made on (a new centre makes only the last)."""
+    calendar = storage.calendar
+    now = dt.datetime.now(dt.UTC)
+    today = calendar.day_of(now)
+    due = today - dt.timedelta(days=1 if now >= calendar.report_time(today) else 2)
+    first = (due - dt.timedelta(days=CATCH_UP_DAYS - 1)).isoformat()
+    made = {d for (d,) in storage._query("SELECT day FROM daily_reports WHERE day >= $1",
+                                         (first,))}
+    (earliest,), = storage._query("SELECT min(day) FROM daily_reports")
+    days = [due]
+    while earliest is not None and (days[0] - dt.timedelta(days=1)).isoformat() >= max(
+            first, earliest):
+        days.insert(0, days[0] - dt.timedelta(days=1))
+    return [d for d in days if d == due or d.isoformat() not in made]
+
+
 def made_daily(storage: Storage, day: dt.date | None = None) -> dict[str, Any]:
     """The daily report for local ``day`` (default: yesterday) that goes into the report
     files, its making recorded (:func:`aggregates.report_made`): every figure read in one
@@ -289,16 +315,16 @@ def made_daily(storage: Storage, day: dt.date | None = None) -> dict[str, Any]:
     with storage._report_making() as tx:
         now = dt.datetime.now(dt.UTC)
         day = day or storage.calendar.day_of(now) - dt.timedelta(days=1)
+        aggregates.report_made(storage, tx, day, now)
         making = storage._execute(tx, "SELECT made_at, batches_seen FROM daily_reports "
                                       "WHERE day = $1", (day.isoformat(),)).fetchall()
-        if making:  # made again (a rerun, a retry): the entries its making counted
-            (made_at, seen), = making
-            listed_late = aggregates.stored_after(storage, tx, day.isoformat(), made_at, seen)
-            return daily(storage, day, now=parse_utc(made_at), derive=False,
-                         listed_late=listed_late)
-        report = daily(storage, day, now=now, derive=False)
-        aggregates.report_made(storage, tx, day, now)
-    return report
+        if not making:  # made before its 06:00: not the report
+            return daily(storage, day, now=now, derive=False)
+        # made now or before (a rerun, a retry): the entries its making counted
+        (made_at, seen), = making
+        listed_late = aggregates.stored_after(storage, tx, day.isoformat(), made_at, seen)
+        return daily(storage, day, now=parse_utc(made_at), derive=False,
+                     listed_late=listed_late)
 
 
 def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | None = None,

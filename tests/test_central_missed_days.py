@@ -1,0 +1,163 @@
+"""Days whose 06:00 report the server missed (down across 06:00: the timer's Persistent=true
+catches up with one run), as the province office meets them in its report folder: the
+catch-up run makes every such day, oldest first, and each entry is counted exactly once
+across the files and their late lists, however late a day is made (`kiosk-central report
+daily --out-dir` run by the real command at the times the timer runs it, on SQLite and
+PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from central_support import CENTRAL, database_url
+from report_support import GenKiosk, World, load, wire_entry
+
+from kiosk.central.backends import open_storage
+from kiosk.central.registry import Checkpoint
+from kiosk.sync import protocol
+
+ZONE = "Asia/Ho_Chi_Minh"
+KIOSK = GenKiosk("k1", "P1", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
+
+
+def _utc(local: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(ZONE)).astimezone(dt.UTC)
+
+
+def _centre(tmp_path: Path, engine: str) -> str:
+    db = database_url(engine, tmp_path)
+    with open_storage(db) as storage:
+        load(storage, World(ZONE, [Checkpoint("P1", "Chợ Đồng Xoài", district="Đồng Xoài",
+                                              kind="market", set_up_on="2026-11-01")],
+                            [KIOSK]))
+    return db
+
+
+def _arrives(db: str, scanned: str, received: str, person: int) -> None:
+    """A scan made at local ``scanned`` reaches the centre at local ``received``."""
+    with open_storage(db) as storage:
+        storage.ingest_batch(
+            KIOSK.id, [wire_entry(KIOSK, "P1", _utc(scanned), "in", False, person)],
+            sent_at=protocol.format_time(_utc(received)), received_at=_utc(received),
+            batch_id=str(uuid.uuid4()))
+
+
+def _run_at(local: str, libfaketime: Path, db: str, *args: str) -> None:
+    """``kiosk-central ARGS`` run at local time ``local``."""
+    env = {**os.environ, "TZ": "UTC", "LD_PRELOAD": str(libfaketime),
+           "FAKETIME": "@" + _utc(local).strftime("%Y-%m-%d %H:%M:%S")}
+    result = subprocess.run([*CENTRAL, *args, "--db", db], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def _files(out: Path) -> dict[str, dict[str, Any]]:
+    return {p.name[len("bao-cao-ngay-"):-len(".json")]: json.loads(p.read_text())
+            for p in sorted(out.glob("bao-cao-ngay-*.json"))}
+
+
+def _counted(files: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Each day's entries as an official counts them: its file's scans plus every late
+    list's entries of it."""
+    counted = {day: f["summary"]["scans"] for day, f in files.items()}
+    for f in files.values():
+        for late in f["completeness"]["late_entries"]:
+            counted[late["day"]] = counted.get(late["day"], 0) + late["entries"]
+    return counted
+
+
+def _figures(report: dict[str, Any]) -> tuple[Any, ...]:
+    """A daily file's scans: what it counts and lists late."""
+    return (report["made_at"], {k: v for k, v in report["summary"].items() if k != "people"},
+            report["by_hour"], report["by_point"], report["completeness"]["late_entries"])
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_back_before_0600_the_catch_up_run_makes_the_day_whose_0600_was_missed(
+        tmp_path: Path, libfaketime: Path, engine: str) -> None:
+    """Down from 05:00 on the 21st to 01:00 on the 22nd: the 20th's 06:00 was missed, and
+    the catch-up run at 01:00 comes before the 21st's is due. It makes the 20th (the 21st
+    is still to come: made at 06:00), so no day is left without a file."""
+    db, out = _centre(tmp_path, engine), tmp_path / "reports"
+    _arrives(db, "2026-11-19 09:00:00", "2026-11-19 09:00:05", 1)
+    _run_at("2026-11-20 06:00:10", libfaketime, db, "report", "daily", "--out-dir", str(out))
+    _arrives(db, "2026-11-20 09:00:00", "2026-11-20 09:00:05", 2)
+    _run_at("2026-11-22 01:00:30", libfaketime, db, "report", "daily", "--out-dir", str(out))
+    assert list(_files(out)) == ["2026-11-19", "2026-11-20"]
+    _arrives(db, "2026-11-21 09:00:00", "2026-11-22 01:05:00", 3)
+    _run_at("2026-11-22 06:00:10", libfaketime, db, "report", "daily", "--out-dir", str(out))
+    files = _files(out)
+    assert list(files) == ["2026-11-19", "2026-11-20", "2026-11-21"]
+    assert _counted(files) == {"2026-11-19": 1, "2026-11-20": 1, "2026-11-21": 1}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_down_across_two_0600s_each_missed_day_is_made_and_each_entry_counted_once(
+        tmp_path: Path, libfaketime: Path, engine: str) -> None:
+    """Down from 05:00 on the 21st to 07:00 on the 23rd: the 21st's and 22nd's 06:00 runs
+    missed, the timer catches up once. That run makes both, oldest first; the entries the
+    kiosks held arrive after it and are listed late by the 23rd's report. Each file plus
+    the late lists counts every entry exactly once, and running the timer's command again
+    (or a day by hand) changes no file."""
+    db, out = _centre(tmp_path, engine), tmp_path / "reports"
+    _arrives(db, "2026-11-20 09:00:00", "2026-11-20 09:00:05", 1)
+    _run_at("2026-11-21 06:00:10", libfaketime, db, "report", "daily", "--out-dir", str(out))
+    _arrives(db, "2026-11-21 04:00:00", "2026-11-21 04:00:05", 2)
+    _run_at("2026-11-23 07:00:30", libfaketime, db, "report", "daily", "--out-dir", str(out))
+    assert list(_files(out)) == ["2026-11-20", "2026-11-21", "2026-11-22"]
+    for person in range(10, 13):
+        _arrives(db, "2026-11-21 10:00:00", "2026-11-23 07:05:00", person)
+    _arrives(db, "2026-11-22 10:00:00", "2026-11-23 07:05:00", 20)
+    _arrives(db, "2026-11-23 10:00:00", "2026-11-23 10:00:05", 30)
+    _run_at("2026-11-24 06:00:10", libfaketime, db, "report", "daily", "--out-dir", str(out))
+    files = _files(out)
+    assert files["2026-11-23"]["completeness"]["late_entries"] == [
+        {"day": "2026-11-21", "entries": 3}, {"day": "2026-11-22", "entries": 1}]
+    assert _counted(files) == {"2026-11-20": 1, "2026-11-21": 4, "2026-11-22": 1,
+                               "2026-11-23": 1}
+    _run_at("2026-11-24 09:00:00", libfaketime, db, "report", "daily", "--out-dir", str(out))
+    for day in files:
+        _run_at("2026-11-24 09:01:00", libfaketime, db, "report", "daily", "--date", day,
+                "--out-dir", str(out))
+    assert {day: _figures(f) for day, f in _files(out).items()} == {
+        day: _figures(f) for day, f in files.items()}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_day_made_after_a_later_days_report_listed_its_entries_leaves_them_there(
+        tmp_path: Path, libfaketime: Path, engine: str) -> None:
+    """The 21st has no file (the centre's first report made was the 23rd's, by hand, so
+    no run makes the days before it); its entries that arrived on the 23rd are listed late
+    by the 23rd's report. Made by hand on the 24th, the 21st's file leaves them out — they
+    are in the 23rd's list, which never changes — and counts those its own report would
+    have: each entry counted once, also after every count is made again (a zone change)."""
+    db, out = _centre(tmp_path, engine), tmp_path / "reports"
+    _arrives(db, "2026-11-21 09:00:00", "2026-11-21 09:00:05", 1)
+    _arrives(db, "2026-11-21 10:00:00", "2026-11-22 06:30:00", 2)  # late for the 21st
+    for person in range(10, 13):
+        _arrives(db, "2026-11-21 11:00:00", "2026-11-23 07:05:00", person)
+    _run_at("2026-11-24 06:00:10", libfaketime, db, "report", "daily", "--date",
+            "2026-11-23", "--out-dir", str(out))
+    made_23 = _files(out)["2026-11-23"]
+    assert made_23["completeness"]["late_entries"] == [{"day": "2026-11-21", "entries": 3}]
+    _run_at("2026-11-24 09:00:00", libfaketime, db, "report", "daily", "--date",
+            "2026-11-21", "--out-dir", str(out))
+    _run_at("2026-11-24 09:01:00", libfaketime, db, "report", "daily", "--date",
+            "2026-11-23", "--out-dir", str(out))
+    files = _files(out)
+    assert files["2026-11-21"]["summary"]["scans"] == 2
+    assert files["2026-11-23"] == made_23
+    assert _counted(files)["2026-11-21"] == 5
+    with open_storage(db) as storage:
+        late = storage._query("SELECT received_on, day, entries FROM late_arrivals")
+        assert late == [("2026-11-23", "2026-11-21", 3)]
+        storage.set_timezone("Asia/Bangkok")  # the same offset: every count made again
+        assert storage._query("SELECT received_on, day, entries FROM late_arrivals") == late
