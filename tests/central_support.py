@@ -27,7 +27,12 @@ from typing import Any
 
 import httpx
 
-from kiosk.central.schema import BATCHES_SEEN_VERSION, LATE_AFTER_REPORT_VERSION, MIGRATIONS
+from kiosk.central.schema import (
+    BATCHES_SEEN_VERSION,
+    LATE_AFTER_REPORT_VERSION,
+    MIGRATIONS,
+    REPORT_KEPT_VERSION,
+)
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
@@ -380,12 +385,15 @@ DISCLOSED_VERSION = next(n for n, statements in enumerate(MIGRATIONS, 1) if any(
 def set_schema_version(storage: Any, tx: Any, version: int) -> None:
     """Record in ``tx`` that ``storage``'s database is at schema ``version``, each engine in
     its own way, for a test that takes it back to an older version (it undoes the later
-    migrations' statements itself, but v38's (:func:`undo_late`), v42's and v43's
-    (:func:`undo_batches_seen`), undone here): opened next, it is migrated from there."""
+    migrations' statements itself, but v38's (:func:`undo_late`), v42's, v43's
+    (:func:`undo_batches_seen`) and v46's (:func:`undo_report_kept`), undone here): opened
+    next, it is migrated from there."""
     if version < LATE_AFTER_REPORT_VERSION:
         undo_late(storage, tx)
     if version < DISCLOSED_VERSION:  # v42: added again when migrated
         storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN disclosed")
+    if version < REPORT_KEPT_VERSION:
+        undo_report_kept(storage, tx)
     if version < BATCHES_SEEN_VERSION:
         undo_batches_seen(storage, tx)
     if storage.postgresql:
@@ -393,6 +401,11 @@ def set_schema_version(storage: Any, tx: Any, version: int) -> None:
                          (str(version),))
     else:
         storage._execute(tx, f"PRAGMA user_version = {int(version)}")
+
+
+def undo_report_kept(storage: Any, tx: Any) -> None:
+    """Undo schema v46 in ``tx``: the report a making made."""
+    storage._execute(tx, "ALTER TABLE daily_reports DROP COLUMN report")
 
 
 def undo_batches_seen(storage: Any, tx: Any) -> None:

@@ -72,6 +72,7 @@ def test_a_v20_sqlite_database_loses_the_day_and_person_index(tmp_path: Path) ->
         _store(storage, tmp_path, [5, 1])
         stored = storage.entries()
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:  # as v20 left it
+        conn.execute("ALTER TABLE daily_reports DROP COLUMN report")  # v46
         conn.execute("ALTER TABLE daily_reports DROP COLUMN batches_seen")  # v43
         conn.execute("ALTER TABLE late_arrivals DROP COLUMN last_received_at")  # v38
         conn.execute("ALTER TABLE checkpoint_days DROP COLUMN duplicates")  # v31

@@ -268,6 +268,27 @@ def test_a_days_file_made_again_after_its_making_counts_what_the_making_counted(
     assert d21["completeness"]["late_entries"] == [{"day": "2026-11-20", "entries": 1}]
 
 
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_days_file_made_again_is_its_making_activity_and_kiosks_as_they_were(
+        tmp_path: Path, libfaketime: Path, engine: str) -> None:
+    """At 06:00 on the 21st the 20th's file says P1 has not scanned for 7 days and its
+    kiosk is silent: its kiosk was offline. It comes back at 10:00 with a scan of the 20th,
+    late (the 21st's report lists it). Made again at 11:00, the 20th's file is the one
+    made at 06:00, every figure and list: not P1 active in 7 days, nor its kiosk heard
+    from — what an official forwarded at 06:00 does not change under them."""
+    db = _centre(tmp_path, engine)
+    out = tmp_path / "reports"
+    daily = ("report", "daily", "--out-dir", str(out), "--format", "json")
+    _run_at("2026-11-21 06:00:10", libfaketime, db, *daily)
+    made = json.loads((out / "bao-cao-ngay-2026-11-20.json").read_text())
+    assert made["summary"]["points_active_7d"] == 0
+    assert {p["problem"] for p in made["not_scanning"]} == {"no_scan_7_days",
+                                                             "kiosk_silent_24h"}
+    _arrives(db, "2026-11-20 15:00:00", "2026-11-21 10:00:00", 1)
+    _run_at("2026-11-21 11:00:00", libfaketime, db, *daily, "--date", "2026-11-20")
+    assert json.loads((out / "bao-cao-ngay-2026-11-20.json").read_text()) == made
+
+
 def test_a_days_file_made_again_by_a_retry_after_its_making_counts_a_late_entry_once(
         tmp_path: Path, libfaketime: Path) -> None:
     """The timer makes the 20th's file at 06:00 on the 21st, one of its entries set aside

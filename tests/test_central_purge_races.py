@@ -23,6 +23,7 @@ from central_support import (
     undo_batches_seen,
     undo_duplicates,
     undo_late,
+    undo_report_kept,
 )
 from trace_support import payload_identity, wire_entry
 
@@ -276,6 +277,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(db: str)
         with storage._transaction() as tx:
             storage._execute(tx, "DELETE FROM document_matches")  # lost by a v22 purge
             storage._execute(tx, "DROP TABLE forgotten_matches")
+            undo_report_kept(storage, tx)  # v46
             undo_batches_seen(storage, tx)  # v43
             undo_late(storage, tx)  # v38
             undo_duplicates(storage, tx)  # v31
@@ -292,7 +294,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(db: str)
                                  "WHERE key = 'schema_version'")
     with open_storage(db) as storage:
         assert storage._query("SELECT value FROM central_meta WHERE key = 'schema_version'"
-                              ) == [(str(len(MIGRATIONS)),)] == [("43",)]
+                              ) == [(str(len(MIGRATIONS)),)] == [("46",)]
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
             (scan["subject_key"], storage.calendar.day_of(NOW - dt.timedelta(days=1))
              .isoformat(), scan["match_key"])]

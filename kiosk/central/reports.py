@@ -56,6 +56,7 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -304,27 +305,56 @@ def days_due(storage: Storage) -> list[dt.date]:
 
 def made_daily(storage: Storage, day: dt.date | None = None) -> dict[str, Any]:
     """The daily report for local ``day`` (default: yesterday) that goes into the report
-    files, its making recorded (:func:`aggregates.report_made`): every figure read in one
-    snapshot, no batch stored meanwhile (:meth:`Storage._report_making`), and ``made_at``
-    taken once every batch stored before is in it, so that each entry of the day is either
-    in it or listed late after it, never both nor neither. Made again after its making (a
-    rerun, a retry), it is that report: its making time, and the entries it counted (those
-    stored after are listed late), its people as derived now. Entries acknowledged before
-    are derived first; those acknowledged meanwhile are said not derived."""
+    files, its making recorded (:func:`aggregates.report_made`) with the report itself:
+    every figure read in one snapshot, no batch stored meanwhile
+    (:meth:`Storage._report_making`), and ``made_at`` taken once every batch stored before
+    is in it, so that each entry of the day is either in it or listed late after it, never
+    both nor neither. Made again after its making (a rerun, a retry), it is that report
+    (:func:`_as_made`). Entries acknowledged before are derived first; those acknowledged
+    meanwhile are said not derived."""
     derivation.catch_up(storage)
     with storage._report_making() as tx:
         now = dt.datetime.now(dt.UTC)
         day = day or storage.calendar.day_of(now) - dt.timedelta(days=1)
-        aggregates.report_made(storage, tx, day, now)
-        making = storage._execute(tx, "SELECT made_at, batches_seen FROM daily_reports "
-                                      "WHERE day = $1", (day.isoformat(),)).fetchall()
-        if not making:  # made before its 06:00: not the report
+        recorded = aggregates.report_made(storage, tx, day, now)
+        report = _as_made(storage, tx, day)
+        if report is None:  # made before its 06:00: not the report
             return daily(storage, day, now=now, derive=False)
-        # made now or before (a rerun, a retry): the entries its making counted
-        (made_at, seen), = making
-        listed_late = aggregates.stored_after(storage, tx, day.isoformat(), made_at, seen)
+        if recorded:
+            storage._execute(tx, "UPDATE daily_reports SET report = $1 WHERE day = $2",
+                             (json.dumps(report, ensure_ascii=False), day.isoformat()))
+    return report
+
+
+def _as_made(storage: Storage, tx: Any, day: dt.date) -> dict[str, Any] | None:
+    """The report of ``day`` as its making made it, read in ``tx``; None if no making is
+    recorded. Kept whole since schema v46 (counts only, no person): its activity, the
+    points not scanning and the kiosks' problems as they were then, which nothing held
+    lets one compute again (a kiosk's health then). Only its people and ``not_derived``
+    are counted again when the making had entries not derived (a retry derives them: its
+    people, and anyone first seen in a late entry since). A making from before v46: its
+    entries (those listed late left out: :func:`aggregates.stored_after`), the rest as
+    now."""
+    d = day.isoformat()
+    making = storage._execute(tx, "SELECT made_at, batches_seen, report FROM daily_reports "
+                                  "WHERE day = $1", (d,)).fetchall()
+    if not making:
+        return None
+    (made_at, seen, kept), = making
+    if kept is None:
         return daily(storage, day, now=parse_utc(made_at), derive=False,
-                     listed_late=listed_late)
+                     listed_late=aggregates.stored_after(storage, tx, d, made_at, seen))
+    return _kept(storage, d, kept)
+
+
+def _kept(storage: Storage, day: str, kept: str) -> dict[str, Any]:
+    """The report of ``day`` a making kept (``daily_reports.report``), its people and
+    ``not_derived`` counted again if it had entries not derived (:func:`_as_made`)."""
+    report: dict[str, Any] = json.loads(kept)
+    if any(report["not_derived"].values()):
+        report["not_derived"] = derivation.backlog(storage, (day, day)).answer()
+        report["summary"]["people"] = people.per_day(storage, day, day).get(day, 0)
+    return report
 
 
 def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | None = None,

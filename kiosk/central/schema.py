@@ -931,6 +931,13 @@ MIGRATIONS: list[list[Statement]] = [
         )""",
         "CREATE INDEX IF NOT EXISTS trace_claims_actor ON trace_claims (actor)",
     ],
+    [
+        # v46: the report each making made, its JSON (counts, points and kiosks, no
+        # person): a day's file made again is that report, its activity and the kiosks'
+        # problems as they were then (kiosk.central.reports.made_daily). NULL for the
+        # makings before: made again from the entries they counted, the rest as now.
+        "ALTER TABLE daily_reports ADD COLUMN report TEXT",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38
@@ -939,6 +946,9 @@ database from before it has its late arrivals recounted when it reaches it."""
 BATCHES_SEEN_VERSION = 43
 """The schema version from which a daily report's making records the batches its snapshot
 saw (``daily_reports.batches_seen``)."""
+REPORT_KEPT_VERSION = 46
+"""The schema version from which a daily report's making keeps the report it made
+(``daily_reports.report``)."""
 DAY_SUBJECTS_VERSION = 14
 """The schema version that added the day sets: a database from before it is counted into them
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""
