@@ -16,11 +16,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from central_support import CENTRAL, database_url, set_schema_version
+from central_support import CENTRAL, database_url, serving, set_schema_version
 from openpyxl import load_workbook
 from report_support import GenKiosk, World, load, wire_entry
+from web_support import add_users, signed_in
 
-from kiosk.central import cli, people, reports
+from kiosk.central import cli, people, report_formats, reports
+from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.localdays import parse_utc
 from kiosk.central.registry import Checkpoint
@@ -287,6 +289,30 @@ def test_a_days_file_made_again_is_its_making_activity_and_kiosks_as_they_were(
     _arrives(db, "2026-11-20 15:00:00", "2026-11-21 10:00:00", 1)
     _run_at("2026-11-21 11:00:00", libfaketime, db, *daily, "--date", "2026-11-20")
     assert json.loads((out / "bao-cao-ngay-2026-11-20.json").read_text()) == made
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_the_dashboards_report_of_a_day_made_is_its_0600_file(
+        tmp_path: Path, engine: str) -> None:
+    """The day before yesterday's report was made; an entry of that day arrives after,
+    late, listed by the next report. The Reports page's JSON and its CSV download of the
+    day are the file the making wrote: the late entry is not also counted there."""
+    db = _centre(tmp_path, engine)
+    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    with open_storage(db) as storage:
+        day = storage.today() - dt.timedelta(days=2)  # its report due in the past
+        start = storage.calendar.start(day)
+    _arrives(db, start + dt.timedelta(hours=10), start + dt.timedelta(hours=10, seconds=1), 1)
+    with open_storage(db) as storage:
+        made = reports.made_daily(storage, day)
+    _arrives(db, start + dt.timedelta(hours=12), dt.datetime.now(dt.UTC), 2)
+    with open_storage(db) as storage, serving(create_app(storage)) as url, \
+            signed_in(url, "viewer1") as client:
+        shown = client.get(f"/api/v1/reports/daily?date={day}").json()
+        csv = client.get(f"/reports/download?format=csv&date={day}").content
+    assert made["summary"]["scans"] == 1
+    assert shown == json.loads(json.dumps(made))
+    assert csv == report_formats.render(made, "csv")
 
 
 def test_a_days_file_made_again_by_a_retry_after_its_making_counts_a_late_entry_once(

@@ -326,6 +326,22 @@ def made_daily(storage: Storage, day: dt.date | None = None) -> dict[str, Any]:
     return report
 
 
+def made_report(storage: Storage, day: dt.date) -> dict[str, Any] | None:
+    """The report of ``day`` its making made (:func:`made_daily`), None if none was
+    recorded: what the dashboard shows of a day made, so that its figures are its 06:00
+    file's, without recording a making. Read as kept, with no lock; a making from before
+    schema v46 reads its entries as :func:`made_daily` does, no batch stored meanwhile."""
+    d = day.isoformat()
+    making = storage._query("SELECT report FROM daily_reports WHERE day = $1", (d,))
+    if not making:
+        return None
+    (kept,), = making
+    if kept is not None:
+        return _kept(storage, d, kept)
+    with storage._report_making() as tx:
+        return _as_made(storage, tx, day)
+
+
 def _as_made(storage: Storage, tx: Any, day: dt.date) -> dict[str, Any] | None:
     """The report of ``day`` as its making made it, read in ``tx``; None if no making is
     recorded. Kept whole since schema v46 (counts only, no person): its activity, the

@@ -78,11 +78,13 @@ def shown(table: report_formats.Table, limit: int = ROWS_SHOWN) -> Section:
 
 def daily_report(site: Site, day: dt.date, district: str | None) -> dict[str, Any]:
     """The province's report of ``day`` (shared with whoever asks for it while it is being
-    built: :mod:`kiosk.central.web.shared_builds`), cut to ``district``."""
+    built: :mod:`kiosk.central.web.shared_builds`), cut to ``district``: once made, the
+    report its making made (:func:`reports.made_report`), the 06:00 file of the same name
+    (its late entries listed by the next report only), else as of now."""
     storage = site.storage
     return for_district(site.report_builds.get(
         ("daily", day.isoformat(), storage.calendar.name),
-        lambda: reports.daily(storage, day)), district)
+        lambda: reports.made_report(storage, day) or reports.daily(storage, day)), district)
 
 
 def monthly_report(site: Site, month: str, district: str | None) -> dict[str, Any]:
