@@ -154,3 +154,27 @@ def test_a_day_made_after_a_later_days_report_listed_its_entries_leaves_them_the
         assert late == [("2026-11-23", "2026-11-21", 3)]
         storage.set_timezone("Asia/Bangkok")  # the same offset: every count made again
         assert storage._query("SELECT received_on, day, entries FROM late_arrivals") == late
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_day_made_by_a_run_stopped_before_its_files_gets_them_at_the_next_run(
+        tmp_path: Path, libfaketime: Path, engine: str) -> None:
+    """A catch-up run stopped between a day's making and its files (a reboot, the folder
+    full): the 21st's making is recorded, its files are not in the folder. Judged by its
+    making alone it was never due again, a day with no file and nothing said. The next run
+    writes it — the making's report, made again — beside the day due."""
+    db, out, lost = _centre(tmp_path, engine), tmp_path / "reports", tmp_path / "lost"
+    _arrives(db, "2026-11-20 09:00:00", "2026-11-20 09:00:05", 1)
+    _run_at("2026-11-21 06:00:10", libfaketime, db, "report", "daily", "--out-dir", str(out))
+    _arrives(db, "2026-11-21 09:00:00", "2026-11-21 09:00:05", 2)
+    _run_at("2026-11-22 06:00:10", libfaketime, db, "report", "daily", "--date",  # made,
+            "2026-11-21", "--out-dir", str(lost))  # its files not in the reports folder
+    made = _files(lost)["2026-11-21"]
+    assert list(_files(out)) == ["2026-11-20"]
+
+    _run_at("2026-11-23 06:00:10", libfaketime, db, "report", "daily", "--out-dir", str(out))
+
+    files = _files(out)
+    assert list(files) == ["2026-11-20", "2026-11-21", "2026-11-22"]
+    assert files["2026-11-21"]["made_at"] == made["made_at"]
+    assert _counted(files) == {"2026-11-20": 1, "2026-11-21": 1, "2026-11-22": 0}

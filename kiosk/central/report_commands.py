@@ -68,11 +68,13 @@ def cmd_daily(args: argparse.Namespace) -> int:
         if day == dt.date.min:
             day = storage.today()
         if not args.out_dir:  # every entry it can count
-            made = [reports.daily(storage, day, wait=None)]
-        else:  # the files: their entries not listed late; the timer's run, every day due
-            made = [reports.made_daily(storage, d)
-                    for d in ([day] if day is not None else reports.days_due(storage))]
-    return max(_emit(report, args) for report in made)
+            return _emit(reports.daily(storage, day, wait=None), args)
+        folder, formats = Path(args.out_dir), args.format or list(sheets.FORMATS)
+        days = [day] if day is not None else reports.days_due(  # the timer's run
+            storage, lambda d: report_files.day_written(folder, d, formats))
+        # the files: their entries not listed late; each day's written once it is made, so
+        # that a run stopped part-way leaves no day made without its files
+        return max(_emit(reports.made_daily(storage, d), args) for d in days)
 
 
 def cmd_monthly(args: argparse.Namespace) -> int:

@@ -41,6 +41,12 @@ def write(report: dict[str, Any], folder: Path, formats: Sequence[str]) -> list[
     return paths
 
 
+def day_written(folder: Path, day: dt.date, formats: Sequence[str]) -> bool:
+    """Whether ``day``'s report is in ``folder`` in each of ``formats``."""
+    return all((folder / report_formats.file_name({"report": "daily", "day": day.isoformat()},
+                                                  fmt)).exists() for fmt in formats)
+
+
 def write_file(path: Path, data: bytes, *, force: bool = True) -> None:
     """Replace ``path`` whole (``force=False``: never a file already there, ``report -o``
     without ``--force``). Reports hold counts only (no person), and are read by the

@@ -58,7 +58,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -283,11 +283,13 @@ across their 06:00: the timer's catch-up runs once): a month, the monthly report
 older day is made by ``--date``."""
 
 
-def days_due(storage: Storage) -> list[dt.date]:
+def days_due(storage: Storage, written: Callable[[dt.date], bool]) -> list[dt.date]:
     """The days the 06:00 run makes, oldest first: the last day whose report is due
     (yesterday from 06:00 on, else the day before), made again if it was made, and the
-    days before it within :data:`CATCH_UP_DAYS` whose report was not made, from the first
-    report made on (a new centre makes only the last)."""
+    days before it within :data:`CATCH_UP_DAYS` whose report was not made or not
+    ``written`` (its files not in the folder: a run stopped between a day's making and its
+    files — made again, it is that making's report), from the first report made on (a new
+    centre makes only the last)."""
     calendar = storage.calendar
     now = dt.datetime.now(dt.UTC)
     today = calendar.day_of(now)
@@ -300,7 +302,7 @@ def days_due(storage: Storage) -> list[dt.date]:
     while earliest is not None and (days[0] - dt.timedelta(days=1)).isoformat() >= max(
             first, earliest):
         days.insert(0, days[0] - dt.timedelta(days=1))
-    return [d for d in days if d == due or d.isoformat() not in made]
+    return [d for d in days if d == due or d.isoformat() not in made or not written(d)]
 
 
 def made_daily(storage: Storage, day: dt.date | None = None) -> dict[str, Any]:
