@@ -7,56 +7,14 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import os
-import subprocess
-import uuid
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from central_support import CENTRAL, database_url
-from report_support import GenKiosk, World, load, wire_entry
 
 from kiosk.central.backends import open_storage
-from kiosk.central.registry import Checkpoint
-from kiosk.sync import protocol
-
-ZONE = "Asia/Ho_Chi_Minh"
-KIOSK = GenKiosk("k1", "P1", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
-
-
-def _utc(local: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(ZONE)).astimezone(dt.UTC)
-
-
-def _centre(tmp_path: Path, engine: str) -> str:
-    db = database_url(engine, tmp_path)
-    with open_storage(db) as storage:
-        load(storage, World(ZONE, [Checkpoint("P1", "Chợ Đồng Xoài", district="Đồng Xoài",
-                                              kind="market", set_up_on="2026-11-01")],
-                            [KIOSK]))
-    return db
-
-
-def _arrives(db: str, scanned: str, received: str, person: int) -> None:
-    """A scan made at local ``scanned`` reaches the centre at local ``received``."""
-    with open_storage(db) as storage:
-        storage.ingest_batch(
-            KIOSK.id, [wire_entry(KIOSK, "P1", _utc(scanned), "in", False, person)],
-            sent_at=protocol.format_time(_utc(received)), received_at=_utc(received),
-            batch_id=str(uuid.uuid4()))
-
-
-def _run_at(local: str, libfaketime: Path, db: str, *args: str) -> None:
-    """``kiosk-central ARGS`` run at local time ``local``."""
-    env = {**os.environ, "TZ": "UTC", "LD_PRELOAD": str(libfaketime),
-           "FAKETIME": "@" + _utc(local).strftime("%Y-%m-%d %H:%M:%S")}
-    result = subprocess.run([*CENTRAL, *args, "--db", db], env=env, capture_output=True,
-                            text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
+from tests.test_central_late_entries import _arrives, _centre, _run_at
 
 
 def _files(out: Path) -> dict[str, dict[str, Any]]:
