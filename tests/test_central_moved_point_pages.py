@@ -86,6 +86,17 @@ def test_the_old_districts_officer_keeps_the_points_earlier_days(moved: Moved) -
     assert seen(moved.url, "x.officer", "/batches/k-a1") == (200, 0, 1)
 
 
+def test_the_daily_reports_link_opens_the_points_page_of_that_day(moved: Moved) -> None:
+    """The earlier day's report, read by X's officer, links the point to its page of that
+    day: its hours then. Linked to today's page, X's officer was answered as for an
+    unknown point — the point is Y's today."""
+    with signed_in(moved.url, "x.officer") as client:
+        report = client.get(f"/reports?date={moved.day}").text
+    [link] = set(re.findall(r'href="(/checkpoints/CP-A1[^"]*)"', report))
+    assert link == f"/checkpoints/CP-A1?day={moved.day}"
+    assert seen(moved.url, "x.officer", link) == (200, 3, 3)
+
+
 def test_the_new_districts_officer_sees_the_point_from_the_day_of_the_move_on(
         moved: Moved) -> None:
     """Y's officer opens today's page, with today's scan only, and the uploads since the
