@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Compiles the screen translations kiosk/ui/i18n/*.ts → .qm (gitignored) with Qt's lrelease.
-# Run by scripts/bootstrap.sh and by the UI tests; safe to run again.
+# Compiles the screen translations kiosk/ui/i18n/*.ts → .qm (gitignored) with Qt's lrelease,
+# or those of the i18n folder given (scripts/install-kiosk.sh: the installed package's, as
+# pip copies no .qm from a checkout that has none). Run by scripts/bootstrap.sh and by the
+# UI tests; safe to run again.
 # To add new screen strings to the .ts files after changing kiosk/ui, run:
 #   .venv/bin/pyside6-lupdate kiosk/ui/*.py -ts kiosk/ui/i18n/kiosk_vi.ts
 set -euo pipefail
@@ -13,6 +15,7 @@ fi
 if [ -z "$LRELEASE" ]; then
   echo "build_translations: pyside6-lrelease not found (install the ui extra)" >&2; exit 1
 fi
-for ts in kiosk/ui/i18n/*.ts; do
+I18N="${1:-kiosk/ui/i18n}"
+for ts in "$I18N"/*.ts; do
   "$LRELEASE" -silent "$ts" -qm "${ts%.ts}.qm"
 done

@@ -72,9 +72,21 @@ say() { echo "install-kiosk: $*"; }
 
 # -- the software ------------------------------------------------------------------------
 if live; then
-  [ -x "$PREFIX/.venv/bin/python" ] || python3 -m venv "$PREFIX/.venv"
+  # a venv left without pip (a first run on a Debian without python3-venv) is made again
+  [ -x "$PREFIX/.venv/bin/pip" ] || python3 -m venv --clear "$PREFIX/.venv" || {
+    echo "install-kiosk: python3 -m venv failed: apt install python3-venv, then run this" \
+      "again / không tạo được môi trường Python: apt install python3-venv rồi chạy lại" >&2
+    exit 1; }
   "$PREFIX/.venv/bin/pip" install --quiet --upgrade "$SRC[all]"
-  "$SRC/scripts/build_translations.sh" >/dev/null 2>&1 || true
+  # the screens' Vietnamese (.qm, compiled from the .ts: not in git, so pip copied none)
+  # into the installed package; without it every screen is in English
+  i18n="$("$PREFIX/.venv/bin/python" -c 'import importlib.util as u
+print(u.find_spec("kiosk.ui").submodule_search_locations[0])')/i18n"
+  LRELEASE="$PREFIX/.venv/bin/pyside6-lrelease" "$SRC/scripts/build_translations.sh" \
+    "$i18n" || {
+    echo "install-kiosk: the screens' Vietnamese could not be compiled into $i18n / không" \
+      "biên dịch được tiếng Việt của màn hình vào $i18n" >&2
+    exit 1; }
   say "software installed in $PREFIX/.venv"
 fi
 

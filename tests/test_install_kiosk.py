@@ -184,3 +184,28 @@ def test_cage_without_xwayland_is_not_chosen_and_not_accepted(tmp_path):
     assert asked.returncode == 1
     assert "cage needs" in asked.stderr and "apt install xwayland" in asked.stderr
     assert not (tmp_path / "asked").exists()
+
+
+def test_the_screens_vietnamese_is_compiled_where_the_install_put_the_package(tmp_path):
+    """pip copies no ``.qm`` from a checkout (they are compiled, not in git): the install
+    compiled them into the checkout after pip, with an lrelease not on root's PATH, its
+    failure hidden — every screen of a kiosk installed as the docs say was in English. The
+    install now compiles the package's own ``.ts`` in its folder with the venv's lrelease,
+    and stops if it cannot. Here: a folder holding the ``.ts`` alone, PATH without lrelease."""
+    from PySide6.QtCore import QTranslator
+
+    i18n = tmp_path / "site-packages" / "kiosk" / "ui" / "i18n"
+    i18n.mkdir(parents=True)
+    shutil.copy(ROOT / "kiosk/ui/i18n/kiosk_vi.ts", i18n)
+    env = {**os.environ, "PATH": "/usr/bin:/bin",
+           "LRELEASE": str(Path(sys.executable).with_name("pyside6-lrelease"))}
+
+    subprocess.run([str(ROOT / "scripts/build_translations.sh"), str(i18n)], check=True,
+                   env=env, cwd=tmp_path, timeout=120)
+
+    translator = QTranslator()
+    assert translator.load(str(i18n / "kiosk_vi.qm"))
+    assert translator.translate("SyncScreen", "Refused entries") == "Các lượt bị từ chối"
+    script = (ROOT / "scripts/install-kiosk.sh").read_text()
+    assert '"$PREFIX/.venv/bin/pyside6-lrelease" "$SRC/scripts/build_translations.sh"' in script
+    assert "build_translations.sh\" >/dev/null 2>&1 || true" not in script
