@@ -95,7 +95,11 @@ if live && [ -d /run/systemd/system ] && systemctl is-active --quiet kiosk-centr
   RESTART=1
 fi
 if live; then
-  [ -x "$PREFIX/.venv/bin/python" ] || python3 -m venv "$PREFIX/.venv"
+  # a venv left without pip (a first run on a Debian without python3-venv) is made again
+  [ -x "$PREFIX/.venv/bin/pip" ] || python3 -m venv --clear "$PREFIX/.venv" || {
+    echo "install-central: python3 -m venv failed: apt install python3-venv, then run this" \
+      "again / không tạo được môi trường Python: apt install python3-venv rồi chạy lại" >&2
+    exit 1; }
   "$PREFIX/.venv/bin/pip" install --quiet --upgrade "$SRC[server]"
   say "software installed in $PREFIX/.venv"
 fi
