@@ -425,13 +425,20 @@ class CentreText(str):
 
 
 def centre_said(error: object) -> bool:
-    """Whether a refusal (:func:`_answered`) is in the centre's own words: its JSON refusal,
+    """Whether a 401/403 (:func:`_answered`) is in the centre's own words: its JSON refusal,
     worded here when the code is known. A web page or a plain text is something on the way
-    (a proxy, a firewall, a captive portal), which says nothing of the token or of the size
-    the centre takes. Any JSON refusal counts: taken for a page, an older or newer centre's
-    revocation was backed off for ever with no alert for the operator."""
-    return isinstance(error, CentreText) or (isinstance(error, Words)
-                                             and error.code != "sync.web_page")
+    (a proxy, a firewall, a captive portal), which says nothing of the token. Any JSON
+    refusal counts: taken for a page, an older or newer centre's revocation was backed off
+    for ever with no alert, where a pause tells the operator."""
+    return isinstance(error, CentreText) or centre_coded(error)
+
+
+def centre_coded(error: object) -> bool:
+    """Whether a refusal is in words this kiosk knows (a code of its catalogue): a 413 so
+    worded is the centre's own "too large" (the entry set aside as refused); any other
+    (a proxy's page, or JSON — a proxy or gateway may answer so) holds the entry back, the
+    safe side."""
+    return isinstance(error, Words) and error.code != "sync.web_page"
 
 
 def _answered(response: Answer) -> Words | str:

@@ -43,7 +43,7 @@ from kiosk.sync.client import (
     SyncError,
     TooLarge,
     Unreachable,
-    centre_said,
+    centre_coded,
 )
 from kiosk.sync.status import (
     ANSWER_KEYS,
@@ -567,7 +567,7 @@ class Uploader:
         centre: larger than the protocol lets a body be, or refused in the centre's own
         words (a code this kiosk knows). A proxy's page or an uncoded answer says only that
         something on the way refused that size (a body limit that may refuse every size)."""
-        return len(batch.body) > protocol.MAX_BODY_BYTES or centre_said(
+        return len(batch.body) > protocol.MAX_BODY_BYTES or centre_coded(
             exc.words.params.get("error"))
 
     def _held_alone(self, entry: str, why: SyncError, run: Run,
