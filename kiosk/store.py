@@ -1275,14 +1275,16 @@ class Store:
         words (:func:`write_failure`, remembered in :attr:`failing`), not SQLite's English
         inside an officer's Vietnamese sentence (its text is the error's cause, for a log);
         damage met refuses every write from then on (:attr:`refusing`), as the daily check's
-        finding does; anything else (a constraint: a program's error, not the disk's) keeps
-        SQLite's own text."""
+        finding does, through :meth:`found_damaged`: set here without its lock, the damage
+        stood behind the poll's ``store.unconfirmed`` and was lost when the path came back
+        (READY, scans into the damaged file); anything else (a constraint: a program's error,
+        not the disk's) keeps SQLite's own text."""
         why = write_failure(error, self.path)
         if why is None:
             return StoreError("store.sqlite", detail=error)
         if why.code == "store.damaged":  # as if the daily check had found it: every write
             log.info("%s: damage met by a write: %s", self.path, error)  # refused from
-            self.refusing = self.refusing or why  # now on, READY no more between scans
+            self.found_damaged()  # now on, READY no more between scans
             if self.damage_met is not None:
                 self.damage_met()
         elif why.code != "store.busy" or not getattr(_UPKEEP, "on", False):

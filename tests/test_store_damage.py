@@ -855,3 +855,57 @@ def test_damage_found_as_the_poll_sees_the_folder_back_stands(tmp_path: Path) ->
         Status.REJECTED, "storage_error", False)
     worker_store.close()
     kiosk_store.close()
+
+
+def test_damage_a_write_meets_while_the_path_cannot_be_looked_at_stands_once_it_is_back(
+        tmp_path: Path) -> None:
+    """A Store written without the kiosk's ``damage_met`` (the sync commands' own, the
+    worker run alone) meets damage in a scan's write just as the screens' poll finds the
+    path cannot be looked at (a network disk's hiccup): the poll's ``store.unconfirmed``
+    stood, the damage was dropped behind it, and once the folder was back the refusal
+    standing before the hiccup — none — was put back: READY, and scans whose pages are
+    whole went into the damaged file. The damage stands. The write is held as it is about to
+    read the person's ``presence`` row (a trace of its thread) while the poll looks."""
+    from tests.store_support import loop_in_place_of, swap
+
+    data = tmp_path / "data"
+    data.mkdir()
+    db = data / "kiosk.db"
+    store = Store(db)
+    policy = Policy(checkpoint_id="CP1", kiosk_id="k1", duplicate_policy="allow")
+    assert Pipeline(store, policy).submit(Scan(payload=CCCD_AN.encode(), device_id="d1")
+                                          ).recorded
+    store.close()
+    overwrite_pages(db, root_page_of("presence"))
+    store = Store(db)
+    pipeline = Pipeline(store, policy)
+    about_to_read, go_on = threading.Event(), threading.Event()
+    results: list[object] = []
+
+    def held_as_it_reads(frame: types.FrameType, event: str, arg: object) -> None:
+        if event == "call" and frame.f_code is Store.last_movement.__code__:
+            about_to_read.set()
+            go_on.wait()
+
+    def scan() -> None:
+        sys.settrace(held_as_it_reads)
+        results.append(pipeline.submit(Scan(payload=CCCD_BINH.encode(), device_id="d1")))
+
+    scanning = threading.Thread(target=scan)
+    scanning.start()
+    assert about_to_read.wait(timeout=30)
+    kept = loop_in_place_of(data)
+    polling = threading.Thread(target=store.refusal)  # waits for the scan's lock once it
+    polling.start()                                   # has said the path is unconfirmed
+    wait_until(lambda: store.refusing is not None
+               and store.refusing.code == "store.unconfirmed")
+    go_on.set()
+    scanning.join()
+    polling.join()
+    swap(kept, data)
+    try:
+        assert [(r.recorded, r.reason_code) for r in results] == [(False, "storage_error")]
+        assert store.refusal() == Words("store.damaged", {"path": db})
+        assert store.not_recording() == Words("store.damaged", {"path": db})
+    finally:
+        store.close()
