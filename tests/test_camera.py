@@ -31,7 +31,7 @@ from kiosk.devices.base import DeviceError
 from kiosk.devices.camera import CameraDevice
 from kiosk.devices.frames import FrameDecoder
 from kiosk.devices.kinds.camera import CameraOptions
-from kiosk.devices.supervisor import ERROR, Supervisor
+from kiosk.devices.supervisor import ERROR, DeviceStatus, Supervisor
 from kiosk.payloads import decode
 from kiosk.scan import Scan
 
@@ -427,3 +427,78 @@ def test_a_person_who_walks_away_and_returns_is_recorded_again(
     """A second visit is the pipeline's duplicate window's to judge (300 s by default), not
     hidden by the camera."""
     assert record(make_pipeline, walks_away_video, policy) == (statuses, statuses)
+
+
+class FreezingCapture:
+    """A USB camera whose read blocks for good after ``frames`` frames (a cheap UVC camera's
+    freeze: no timeout, no error), made of a real video file read at 30 fps; ``thaw``
+    lets every blocked read end, as unplugging it does. What the capture thread uses of a
+    cv2.VideoCapture: ``read`` and ``release``."""
+
+    def __init__(self, path: Path, frames: int, thaw: threading.Event) -> None:
+        self.capture = cv2.VideoCapture(str(path))
+        self.left = frames
+        self.thaw = thaw
+        self.released = threading.Event()
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        if self.left == 0:
+            self.thaw.wait()
+            return False, None
+        self.left -= 1
+        time.sleep(1 / 30)
+        ok, image = self.capture.read()
+        if not ok:  # a live view never ends: the recording again
+            self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, image = self.capture.read()
+        return ok, image
+
+    def release(self) -> None:
+        self.capture.release()
+        self.released.set()
+
+
+def test_a_usb_camera_whose_read_blocks_for_good_is_reported_reopened_and_closes_in_time(
+        tmp_path, caplog):
+    """The capture thread's read does not return (no stream's read timeout; OpenCV's V4L2
+    read gives up only after OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT, 10 s, a driver's never): the
+    decode thread's watchdog ends the run with the camera's bilingual "stopped sending"
+    while the read is still blocked, the supervisor shows it and opens the camera again —
+    scans come back; a stop while a read is blocked returns well within the window's close
+    wait, the blocked read left to end (and release the camera) when it can."""
+    from kiosk.ui.bridge import CLOSE_WAIT_SECONDS
+
+    path = tmp_path / "card.avi"
+    write_video(path, [Shot(30, qr_image(CCCD, scale=4))])
+    thaw = threading.Event()
+    captures: list[FreezingCapture] = []
+
+    class FreezingCamera(CameraDevice):
+        def _open(self) -> tuple[FreezingCapture, bool]:
+            captures.append(FreezingCapture(path, frames=20, thaw=thaw))
+            return captures[-1], False
+
+    scans: list[Scan] = []
+    statuses: list[DeviceStatus] = []
+    supervisor = Supervisor([camera_options(source="/dev/video0")], scans.append,
+                            backoff_initial=0.2, backoff_max=0.2, factory=FreezingCamera)
+    supervisor.subscribe(statuses.append)
+    supervisor.start()
+    try:
+        wait_until(lambda: len(captures) >= 2 and len(scans) >= 2, seconds=30)
+        failed = next(s for s in statuses if s.state == ERROR)
+        assert failed.reason_in(None) == ("camera ngừng gửi hình (bị rút ra?) / "
+                                          "camera stopped sending frames (unplugged?)")
+        assert not captures[0].released.is_set()  # its read still blocked: not released under it
+        wait_until(lambda: captures[-1].left == 0, seconds=10)  # the new one froze too
+        started = time.monotonic()
+        supervisor.stop()
+        took = time.monotonic() - started
+    finally:
+        thaw.set()
+        supervisor.stop()  # again, when a wait above timed out: a no-op otherwise
+    assert [s.payload for s in scans[:2]] == [CCCD.encode()] * 2
+    assert took < CLOSE_WAIT_SECONDS, took
+    assert "still reading" not in caplog.text  # the device thread ended, not given up on
+    assert [s.state for s in supervisor.status()] == ["stopped"]
+    wait_until(lambda: all(c.released.is_set() for c in captures), seconds=10)
