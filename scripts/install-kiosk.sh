@@ -16,7 +16,10 @@
 #   - installs /usr/local/bin/kiosk: `kiosk doctor`, `kiosk enrol`, `kiosk sync push`… from
 #     any shell run as the kiosk account with /etc/checkpoint-kiosk/config.toml (the store
 #     the service writes, not a checkout's sample);
-#   - installs the systemd units and enables the one for the chosen display.
+#   - installs checkpoint-kiosk.service and enables it, whatever the display: on Xorg with
+#     checkpoint-kiosk.service.d/x11.conf beside it (xinit), removed again for cage. An
+#     earlier release's checkpoint-kiosk-x11.service is stopped, disabled and removed (a
+#     kiosk it was running starts again as checkpoint-kiosk.service).
 # The store migrates itself forward on the next start, after copying itself to
 # kiosk.db.vN.bak (docs/technician.md, "Upgrading").
 #
@@ -39,15 +42,27 @@ while (($#)); do
   case "$1" in
     --display) DISPLAY_KIND="${2:?--display needs cage or x11}"; shift 2 ;;
     --no-enable) ENABLE=0; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "install-kiosk: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 XWAYLAND="${XWAYLAND:-/usr/bin/Xwayland}"
+# One unit whatever the display, so that every `systemctl … checkpoint-kiosk` of the docs acts
+# on the running kiosk; Xorg is its drop-in. OLD_UNIT: Xorg's own unit in earlier releases.
+UNIT=checkpoint-kiosk.service
+XORG="$UNIT.d/x11.conf"
+OLD_UNIT=checkpoint-kiosk-x11.service
 # Debian 12's cage (0.1.4) refuses to start without Xwayland, and its package does not pull
-# it in: a kiosk unit would fail at every boot. Chosen by default, cage needs both.
+# it in: a kiosk unit would fail at every boot. Chosen by default, cage needs both. A kiosk
+# installed on Xorg stays on it when run again without --display (an upgrade): its Xorg may
+# have been chosen because cage could not drive its screen.
 if [ -z "$DISPLAY_KIND" ]; then
-  if command -v cage >/dev/null && [ -x "$XWAYLAND" ]; then DISPLAY_KIND=cage
+  if [ -e "$DESTDIR$UNIT_DIR/$XORG" ] ||
+     [ -L "$DESTDIR$UNIT_DIR/graphical.target.wants/$OLD_UNIT" ]; then  # enabled
+    echo "install-kiosk: installed on Xorg: kept (--display cage to change) / trạm đang" \
+      "chạy Xorg: giữ nguyên (--display cage để đổi)" >&2
+    DISPLAY_KIND=x11
+  elif command -v cage >/dev/null && [ -x "$XWAYLAND" ]; then DISPLAY_KIND=cage
   else
     command -v cage >/dev/null && echo "install-kiosk: cage is installed but $XWAYLAND is not" \
       "(apt install xwayland): using Xorg / cage có nhưng thiếu Xwayland: dùng Xorg" >&2
@@ -59,8 +74,7 @@ elif [ "$DISPLAY_KIND" = cage ] && [ ! -x "$XWAYLAND" ]; then
   exit 1
 fi
 case "$DISPLAY_KIND" in
-  cage) UNIT=checkpoint-kiosk.service; OTHER=checkpoint-kiosk-x11.service ;;
-  x11) UNIT=checkpoint-kiosk-x11.service; OTHER=checkpoint-kiosk.service ;;
+  cage|x11) ;;
   *) echo "install-kiosk: --display must be cage or x11, not $DISPLAY_KIND" >&2; exit 2 ;;
 esac
 live() { [ -z "$DESTDIR" ]; }
@@ -148,15 +162,39 @@ chmod 0755 "$DESTDIR$BIN_DIR/kiosk.new"
 mv "$DESTDIR$BIN_DIR/kiosk.new" "$DESTDIR$BIN_DIR/kiosk"
 install -d -m 0755 "$DESTDIR$RULES_DIR" "$DESTDIR$UNIT_DIR"
 install -m 0644 "$SRC/scripts/udev/70-checkpoint-kiosk.rules" "$DESTDIR$RULES_DIR/"
-for unit in checkpoint-kiosk.service checkpoint-kiosk-x11.service; do
-  install -m 0644 "$SRC/scripts/systemd/$unit" "$DESTDIR$UNIT_DIR/"
-done
+systemd_runs() { live && [ -d /run/systemd/system ]; }
+# An earlier release's Xorg kiosk: stopped (the kiosk closes as at a shutdown, nothing lost),
+# disabled and removed, else both units would hold tty7 and neither be what the docs name.
+was_running=0
+if [ -e "$DESTDIR$UNIT_DIR/$OLD_UNIT" ]; then
+  if systemd_runs; then
+    systemctl is-active --quiet "$OLD_UNIT" && was_running=1
+    systemctl is-enabled --quiet "$OLD_UNIT" && ENABLE=1  # a kiosk started at boot stays so
+    systemctl disable --quiet --now "$OLD_UNIT"
+  fi
+  rm -f "$DESTDIR$UNIT_DIR/$OLD_UNIT" "$DESTDIR$UNIT_DIR"/*.wants/"$OLD_UNIT"
+  say "removed $OLD_UNIT: the kiosk is $UNIT on Xorg too / đã gỡ $OLD_UNIT: trạm chạy" \
+    "Xorg cũng là $UNIT"
+fi
+install -m 0644 "$SRC/scripts/systemd/$UNIT" "$DESTDIR$UNIT_DIR/"
+if [ "$DISPLAY_KIND" = x11 ]; then
+  install -d -m 0755 "$DESTDIR$UNIT_DIR/$UNIT.d"
+  install -m 0644 "$SRC/scripts/systemd/$XORG" "$DESTDIR$UNIT_DIR/$XORG"
+elif [ -e "$DESTDIR$UNIT_DIR/$XORG" ]; then
+  rm -f "$DESTDIR$UNIT_DIR/$XORG"
+  rmdir --ignore-fail-on-non-empty "$DESTDIR$UNIT_DIR/$UNIT.d"  # a technician's override stays
+  say "removed $UNIT_DIR/$XORG: the kiosk runs under cage from its next start / đã gỡ" \
+    "$UNIT_DIR/$XORG: trạm chạy bằng cage từ lần khởi động tới"
+fi
 
 if live; then
   udevadm control --reload-rules && udevadm trigger || say "udev not running: rule applies at next boot"
   if [ -d /run/systemd/system ]; then
     systemctl daemon-reload
-    systemctl disable --quiet "$OTHER" 2>/dev/null || true
+    if ((was_running)); then
+      systemctl start "$UNIT"
+      say "started $UNIT in place of $OLD_UNIT / đã chạy $UNIT thay cho $OLD_UNIT"
+    fi
     if ((ENABLE)); then
       systemctl enable --quiet "$UNIT"
       systemctl set-default graphical.target >/dev/null

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -24,41 +25,55 @@ from tests.camera_support import CCCD
 ROOT = Path(__file__).resolve().parents[1]
 UNITS = ROOT / "scripts" / "systemd"
 INSTALLED_VENV = "/opt/checkpoint-kiosk/.venv"
+XORG = "checkpoint-kiosk.service.d/x11.conf"
+SYSTEMD = "etc/systemd/system"
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None,
                     reason="systemd-analyze is not installed (Debian package systemd)")
 def test_every_unit_passes_systemd_analyze_verify(tmp_path):
     """Verified as installed, with this checkout's virtualenv standing in for
-    /opt/checkpoint-kiosk/.venv (verify checks that each command exists)."""
+    /opt/checkpoint-kiosk/.venv (verify checks that each command exists): the kiosk's unit
+    twice, as cage runs it and with the Xorg drop-in beside it, as xinit does."""
     venv = Path(sys.executable).parent.parent
     units = sorted(UNITS.glob("*.service")) + sorted(UNITS.glob("*.timer"))
-    assert {u.name for u in units} >= {"checkpoint-kiosk.service", "checkpoint-kiosk-x11.service",
-                                       "kiosk-central.service", "kiosk-central-report.service",
+    assert {u.name for u in units} == {"checkpoint-kiosk.service", "kiosk-central.service",
+                                       "kiosk-central-report.service",
                                        "kiosk-central-report.timer"}
-    for unit in units:
-        text = unit.read_text(encoding="utf-8").replace(INSTALLED_VENV, str(venv))
-        (tmp_path / unit.name).write_text(text, encoding="utf-8")
-    checked = subprocess.run(
-        ["systemd-analyze", "verify", "--man=no", *(str(tmp_path / u.name) for u in units)],
-        capture_output=True, text=True, timeout=60)
-    assert checked.returncode == 0, checked.stderr
-    assert checked.stderr == "", checked.stderr  # unknown keys are only warned about
+    for display in ("cage", "x11"):
+        folder = tmp_path / display
+        for unit in units + ([UNITS / XORG] if display == "x11" else []):
+            installed = folder / unit.relative_to(UNITS)
+            installed.parent.mkdir(parents=True, exist_ok=True)
+            installed.write_text(unit.read_text(encoding="utf-8").replace(
+                INSTALLED_VENV, str(venv)), encoding="utf-8")
+        checked = subprocess.run(
+            ["systemd-analyze", "verify", "--man=no", *(str(folder / u.name) for u in units)],
+            capture_output=True, text=True, timeout=60)
+        assert checked.returncode == 0, checked.stderr
+        assert checked.stderr == "", checked.stderr  # unknown keys are only warned about
 
 
-def test_the_kiosk_units_restart_on_crash_and_log_to_the_journal():
-    for name in ("checkpoint-kiosk.service", "checkpoint-kiosk-x11.service"):
-        text = (UNITS / name).read_text(encoding="utf-8")
-        assert "Restart=always" in text
-        assert "StandardOutput=journal" in text
-        assert "User=kiosk" in text
-        assert f"{INSTALLED_VENV}/bin/kiosk run --config /etc/checkpoint-kiosk/config.toml" in text
+def test_the_kiosk_unit_restarts_on_crash_and_logs_to_the_journal_on_either_display():
+    unit = (UNITS / "checkpoint-kiosk.service").read_text(encoding="utf-8")
+    assert "Restart=always" in unit
+    assert "StandardOutput=journal" in unit
+    assert "User=kiosk" in unit
+    command = f"{INSTALLED_VENV}/bin/kiosk run --config /etc/checkpoint-kiosk/config.toml"
+    assert f"ExecStart=/usr/bin/cage -s -- {command}\n" in unit
+    xorg = (UNITS / XORG).read_text(encoding="utf-8")
+    # the drop-in empties ExecStart before giving its own: two would be refused
+    assert f"ExecStart=\nExecStart=/usr/bin/xinit {command} -- :0 vt7 " in xorg
+    assert "Environment=QT_QPA_PLATFORM=xcb" in xorg
+    assert "SupplementaryGroups=tty" in xorg  # added to the unit's video input render audio
+    assert "Restart" not in xorg and "[Unit]" not in xorg  # the unit's own, whatever the display
 
 
 def install(root: Path, *args: str) -> str:
+    """The script's output; cage, when asked, with an Xwayland standing in for Debian's."""
     done = subprocess.run([str(ROOT / "scripts" / "install-kiosk.sh"), *args],
-                          env={**os.environ, "DESTDIR": str(root)}, capture_output=True,
-                          text=True, timeout=60)
+                          env={**os.environ, "DESTDIR": str(root), "XWAYLAND": "/bin/true"},
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -176,7 +191,7 @@ def test_cage_without_xwayland_is_not_chosen_and_not_accepted(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert chosen.returncode == 0, chosen.stderr
     assert "(apt install xwayland): using Xorg" in chosen.stderr
-    assert "done (x11). Logs: journalctl -u checkpoint-kiosk-x11.service" in chosen.stdout
+    assert "done (x11). Logs: journalctl -u checkpoint-kiosk.service" in chosen.stdout
 
     env["DESTDIR"] = str(tmp_path / "asked")
     asked = subprocess.run([str(ROOT / "scripts" / "install-kiosk.sh"), "--display", "cage"],
@@ -209,3 +224,103 @@ def test_the_screens_vietnamese_is_compiled_where_the_install_put_the_package(tm
     script = (ROOT / "scripts/install-kiosk.sh").read_text()
     assert '"$PREFIX/.venv/bin/pyside6-lrelease" "$SRC/scripts/build_translations.sh"' in script
     assert "build_translations.sh\" >/dev/null 2>&1 || true" not in script
+
+
+def units_installed(root: Path) -> list[str]:
+    systemd = root / SYSTEMD
+    return sorted(str(p.relative_to(systemd)) for p in systemd.rglob("*")
+                  if p.is_file() or p.is_symlink())
+
+
+def test_on_xorg_the_kiosk_is_the_same_one_unit_with_the_xorg_drop_in(tmp_path):
+    """Every `systemctl … checkpoint-kiosk` and `journalctl -u checkpoint-kiosk` of the docs
+    must act on the running kiosk. Xorg kiosks had a unit of their own: there `stop` stopped
+    nothing (and a backup was then moved in under the running kiosk), `start` stopped the
+    Xorg kiosk (Conflicts=) to run a missing cage every 2 s."""
+    done = install(tmp_path, "--display", "x11")
+    assert units_installed(tmp_path) == ["checkpoint-kiosk.service", XORG]
+    assert (tmp_path / SYSTEMD / XORG).read_bytes() == (UNITS / XORG).read_bytes()
+    assert (tmp_path / SYSTEMD / XORG).stat().st_mode & 0o777 == 0o644
+    assert "done (x11). Logs: journalctl -u checkpoint-kiosk.service" in done
+
+
+def test_installing_again_for_cage_removes_the_xorg_drop_in_and_keeps_a_technicians_own(
+        tmp_path):
+    install(tmp_path, "--display", "x11")
+    own = tmp_path / SYSTEMD / "checkpoint-kiosk.service.d/override.conf"  # systemctl edit
+    own.write_text("[Service]\nEnvironment=QT_SCALE_FACTOR=1.5\n", encoding="utf-8")
+
+    done = install(tmp_path, "--display", "cage")
+    assert units_installed(tmp_path) == ["checkpoint-kiosk.service",
+                                         "checkpoint-kiosk.service.d/override.conf"]
+    assert ("removed /etc/systemd/system/checkpoint-kiosk.service.d/x11.conf: the kiosk runs "
+            "under cage from its next start / đã gỡ") in done
+
+    own.unlink()
+    install(tmp_path, "--display", "x11")
+    install(tmp_path, "--display", "cage")
+    assert units_installed(tmp_path) == ["checkpoint-kiosk.service"]  # no empty folder left
+
+
+@pytest.mark.parametrize("display", ["cage", "x11"])
+def test_a_kiosk_of_an_earlier_release_ends_with_the_one_unit_on_its_own_display(
+        tmp_path, display):
+    """The earlier layout: both units installed, the display's enabled (its link in
+    graphical.target.wants), each Conflicts= with the other: either start stopped the other.
+    Run again as an upgrade (no --display), the install removes the Xorg unit and its link
+    (on a running system `systemctl disable --now`, then starts the one unit if the old one
+    was running), and a kiosk on Xorg stays on Xorg though cage could be chosen."""
+    root = tmp_path / "root"
+    systemd = root / SYSTEMD
+    (systemd / "graphical.target.wants").mkdir(parents=True)
+    (systemd / "checkpoint-kiosk-x11.service").write_text(
+        "[Unit]\nConflicts=getty@tty7.service checkpoint-kiosk.service\n[Service]\n"
+        "ExecStart=/usr/bin/xinit\n[Install]\nWantedBy=graphical.target\n", encoding="utf-8")
+    (systemd / "checkpoint-kiosk.service").write_text(
+        "[Unit]\nConflicts=getty@tty7.service checkpoint-kiosk-x11.service\n", encoding="utf-8")
+    enabled = "checkpoint-kiosk-x11.service" if display == "x11" else "checkpoint-kiosk.service"
+    (systemd / "graphical.target.wants" / enabled).symlink_to(f"/{SYSTEMD}/{enabled}")
+
+    done = subprocess.run([str(ROOT / "scripts" / "install-kiosk.sh")], capture_output=True,
+                          env={**os.environ, "DESTDIR": str(root), "XWAYLAND": "/bin/true",
+                               "PATH": f"{stand_in_cage(tmp_path)}:{os.environ['PATH']}"},
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"done ({display}). Logs: journalctl -u checkpoint-kiosk.service" in done.stdout
+    assert ("installed on Xorg: kept (--display cage to change)" in done.stderr) == (
+        display == "x11")
+    assert ("removed checkpoint-kiosk-x11.service: the kiosk is checkpoint-kiosk.service on "
+            "Xorg too / đã gỡ checkpoint-kiosk-x11.service") in done.stdout
+    assert units_installed(root) == ["checkpoint-kiosk.service"] + (
+        [XORG] if display == "x11" else ["graphical.target.wants/checkpoint-kiosk.service"])
+    assert (systemd / "checkpoint-kiosk.service").read_bytes() == (
+        UNITS / "checkpoint-kiosk.service").read_bytes()
+
+    script = (ROOT / "scripts/install-kiosk.sh").read_text(encoding="utf-8")
+    assert 'systemctl disable --quiet --now "$OLD_UNIT"' in script
+
+
+def stand_in_cage(root: Path) -> Path:
+    """A folder whose `cage` is there to be found: the install's choice, not its running."""
+    folder = root / "stand-in"
+    folder.mkdir()
+    (folder / "cage").symlink_to("/bin/true")
+    return folder
+
+
+def test_every_command_of_the_docs_names_the_one_kiosk_unit():
+    """docs/technician.md's stop before restoring a backup or recovering the store, its
+    start, restart and journal, and README's: the unit every kiosk runs, whatever its display.
+    The earlier Xorg unit's name is left only where the install removes it, and where the
+    guide says so."""
+    named = []
+    for doc in (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))):
+        text = doc.read_text(encoding="utf-8")
+        for old in re.finditer("checkpoint-kiosk-x11", text):
+            assert "earlier release" in text[old.start() - 80:old.start()], doc.name
+        named += re.findall(r"(?:systemctl (?:start|stop|restart|status|cat|edit)|journalctl -u)"
+                            r" (checkpoint-kiosk[\w.-]*)", text)
+    assert named and set(named) == {"checkpoint-kiosk"}
+    mentions = [p.name for p in [*ROOT.joinpath("scripts").rglob("*"), *UNITS.rglob("*")]
+                if p.is_file() and "checkpoint-kiosk-x11" in p.read_text(errors="replace")]
+    assert mentions == ["install-kiosk.sh"]
