@@ -109,6 +109,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(messages.both("cli.max_wait_needs_until_done"), file=sys.stderr)
         return EXIT_USAGE
     config = load_config(args.config)
+    if args.check_config:  # the kiosk's unit, before each start: refused above, exit 2
+        return 0
     for warning in config_warnings(config, args.config):
         print(warning, file=sys.stderr)
     register_stack_dump()
@@ -565,6 +567,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                    "kiosk run --headless --config /etc/checkpoint-kiosk/config.toml",
                    "kiosk run --headless --until-done   # play the replay devices, then stop"))
     run.add_argument("--headless", action="store_true", help="no window: print each result")
+    run.add_argument("--check-config", action="store_true",
+                     help="read the config as a start does and exit, starting nothing: exit 2 "
+                          "and the refusal when it cannot be read, else 0 and no output (the "
+                          "kiosk's systemd unit runs this first: cage and xinit exit 0 "
+                          "whatever the kiosk's exit code, so a refused config would be "
+                          "started again every 2 s for ever)")
     run.add_argument("--until-done", action="store_true",
                      help="exit when every device has finished (replay files)")
     run.add_argument("--max-wait", metavar="SECONDS", type=whole_number_argument("--max-wait"),
