@@ -173,8 +173,8 @@ if [ -e "$DESTDIR$UNIT_DIR/$OLD_UNIT" ]; then
     systemctl disable --quiet --now "$OLD_UNIT"
   fi
   rm -f "$DESTDIR$UNIT_DIR/$OLD_UNIT" "$DESTDIR$UNIT_DIR"/*.wants/"$OLD_UNIT"
-  say "removed $OLD_UNIT: the kiosk is $UNIT on Xorg too / đã gỡ $OLD_UNIT: trạm chạy" \
-    "Xorg cũng là $UNIT"
+  say "removed $OLD_UNIT: the kiosk is $UNIT on either display / đã gỡ $OLD_UNIT: trạm" \
+    "là $UNIT với cả hai kiểu màn hình"
 fi
 install -m 0644 "$SRC/scripts/systemd/$UNIT" "$DESTDIR$UNIT_DIR/"
 if [ "$DISPLAY_KIND" = x11 ]; then
