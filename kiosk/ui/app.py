@@ -188,7 +188,7 @@ class MainWindow(QMainWindow):
         self._scanners_away.timeout.connect(self._tell_scanners_away)
         self.bridge.sync_changed.connect(self.strip.set_sync)
         self.bridge.supervisor_replaced.connect(lambda _s: self.apply_devices())
-        self.bridge.result.connect(self._answer_over_pin_screen)
+        self.bridge.result.connect(self._scan_recorded)
         self.pin_screen_idle = QTimer(self)
         self.pin_screen_idle.setSingleShot(True)
         self.pin_screen_idle.timeout.connect(self.pin_screen_left_idle)
@@ -284,22 +284,27 @@ class MainWindow(QMainWindow):
     def submit_scan(self, scan: Any) -> None:
         """A scan from the wedge input: recorded and shown on the card with its cue like any
         scan, also while a dialog is open over the card (its keys never reach the dialog)."""
-        self.bridge.record(lambda: self.kiosk.pipeline.submit(scan), done=self._scan_answered,
-                           job="ui.job.scan")
+        self.bridge.record(lambda: self.kiosk.pipeline.submit(scan), job="ui.job.scan")
 
-    def _scan_answered(self, result: ScanResult) -> None:
-        """The card behind shows the answer and its cue sounds. The PIN pad over it is closed
-        (someone in the queue is scanning: the officer must see the card; a PIN half typed
-        is typed again); the manual-entry form, which holds a walk-in's details, stays and
-        says in one line that a code was scanned and its answer."""
+    def _scan_recorded(self, result: ScanResult) -> None:
+        """Any device's scan, answered (the pipeline's listeners: a serial, USB or camera
+        scanner's as a wedge's). The card behind shows it and its cue sounds; what covers the
+        card must not hide it. The PIN pad is closed (someone in the queue is scanning: the
+        officer must see the card; a PIN half typed is typed again); the manual-entry form,
+        which holds a walk-in's details and covers a 7" screen whole, stays and says in one
+        line, coloured as the card, this scan's answer (the last scan's only: a green line
+        left over a refusal sent a refused person through). The form's own entry is its
+        own answer. On the technician or sync screen it is answered on top of the screen
+        (:meth:`_answer_over_pin_screen`)."""
+        if result.scan.source == "manual":
+            return
         if self.gate.dialog is not None and self.gate.dialog.isVisible():
             self.gate.dialog.reject()
         if self.manual_dialog is not None and self.manual_dialog.isVisible():
-            name = result.identity.name if result.identity is not None else ""
-            answer = self.officer.card.in_short(result) + (f" — {name}" if name else "")
             self.manual_dialog.show_scan(self.tr(
                 "Scanned while this window is open: %1. The result card shows it.").replace(
-                "%1", answer))
+                "%1", self._short_answer(result)), self.officer.card.state_of(result))
+        self._answer_over_pin_screen(result)
 
     def _answer_over_pin_screen(self, result: ScanResult) -> None:
         """A scan recorded while the technician or sync screen is open (any device: the
@@ -322,9 +327,11 @@ class MainWindow(QMainWindow):
             notice = self.sync_screen.scan_notice
         else:
             return
+        notice.say(said.replace("%1", self._short_answer(result)))
+
+    def _short_answer(self, result: ScanResult) -> str:
         name = result.identity.name if result.identity is not None else ""
-        answer = self.officer.card.in_short(result) + (f" — {name}" if name else "")
-        notice.say(said.replace("%1", answer))
+        return self.officer.card.in_short(result) + (f" — {name}" if name else "")
 
     def _update_wedge_badges(self) -> None:
         """A wedge scanner can only type into the kiosk while the keyboard is on the officer

@@ -27,6 +27,7 @@ from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import ScanResult, Status
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.i18n import screen_language
+from kiosk.ui.result_card import COLOURS
 from kiosk.ui.widgets import NARROW_WIDTH, pixel_font, scrolling
 
 FIELDS = ("name", "document_number", "phone", "address", "reason")
@@ -95,7 +96,6 @@ class ManualEntryDialog(QDialog):
         layout.addWidget(self.status)
         self.scan_notice = QLabel()  # a code scanned meanwhile: show_scan
         self.scan_notice.setObjectName("scan_notice")
-        self.scan_notice.setStyleSheet("color: #1565c0; font-weight: bold;")
         self.scan_notice.setWordWrap(True)
         layout.addWidget(self.scan_notice)
         buttons = QHBoxLayout()
@@ -186,9 +186,13 @@ class ManualEntryDialog(QDialog):
                            done=self._recorded, failed=self._failed,
                            job="ui.job.manual_entry")
 
-    def show_scan(self, words: str) -> None:
-        """A code scanned while the form is open was recorded as that person's scan (never
-        typed into a field); the form is left as it was."""
+    def show_scan(self, words: str, state: str) -> None:
+        """A code scanned while the form is open was answered as that person's scan (never
+        typed into a field); the form is left as it was. The line replaces the last scan's,
+        in the colours of the card that answers it (``state``): a refusal reads red."""
+        background, foreground = COLOURS[state]
+        self.scan_notice.setStyleSheet(f"background: {background}; color: {foreground}; "
+                                       "font-weight: bold; padding: 4px;")
         self.scan_notice.setText(words)
 
     def _recorded(self, result: ScanResult) -> None:

@@ -623,6 +623,10 @@ class ResultCard(QFrame):
                                  direction=self._direction_word(result.direction))
         return headline
 
+    def state_of(self, result: ScanResult) -> str:
+        """The state (colour) of the card that answers ``result``."""
+        return self._answer(result)[0]
+
     def _answer(self, result: ScanResult) -> tuple[str, str, str, str, str]:
         """(state, headline, name, details, reason): the card that answers ``result``."""
         identity = result.identity
