@@ -273,6 +273,30 @@ def test_a_scan_while_the_pin_pad_is_open_is_recorded_and_closes_the_pad(make_wi
     assert window.stack.currentWidget() is window.technician
 
 
+def test_a_pin_typed_as_fast_as_a_scanner_opens_the_pad_and_is_no_entry(make_window, qtbot,
+                                                                         tmp_path):
+    """An officer who knows the PIN by heart types it and Enter keys 10 ms apart, as fast
+    as a scanner: it was a scan of "2468" — an entry counted IN and uploaded, the PIN in
+    it, and the pad still shut. A field that hides its text takes the burst it accepts
+    whole: the PIN opens the screen, a wrong one fast is a wrong PIN (the pad stays open
+    to say so: its Enter once pressed Cancel too), neither an entry."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    window.open_technician()
+    qtbot.waitUntil(lambda: focused() is window.gate.dialog.field)
+
+    scanner_sends("1357\r", gap_ms=10)
+
+    qtbot.waitUntil(lambda: window.gate.failures == 1, timeout=2000)
+    assert window.gate.dialog.error.text() == "Sai mã PIN."
+    scanner_sends("2468\r", gap_ms=10)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.technician, timeout=2000)
+    qtbot.wait(PERSON_GAP_MS)
+    assert stored_entries(load(path)) == []
+    assert window.officer.card.state == "idle"
+
+
 def test_a_scan_while_the_enrolment_box_has_the_keyboard_is_recorded_not_typed(
         make_window, qtbot, tmp_path):
     """The Centre tab puts the cursor in its code box; someone in the queue scans at the

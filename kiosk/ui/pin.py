@@ -73,6 +73,8 @@ class PinDialog(QDialog):
         self.cancel = QPushButton(self.tr("Cancel"))
         self.cancel.setObjectName("pin_cancel")
         self.cancel.setMinimumHeight(48)
+        self.cancel.setAutoDefault(False)  # else the dialog's default: Enter after a wrong PIN
+        # cancelled the pad, its "Wrong PIN." never read
         self.cancel.clicked.connect(self.reject)
         buttons.addWidget(self.cancel)
         layout.addLayout(buttons)
