@@ -38,3 +38,45 @@ def test_today_tiles_start_from_zero_at_midnight_not_a_minute_later(make_window,
     qtbot.waitUntil(lambda: in_today.text() == "0", timeout=3000)
     assert officer.clock() - midnight < 2.5  # within a second of midnight
     assert officer.tiles["inside"].value.text() == "1"  # still inside: no one left
+
+
+def test_a_clock_set_back_a_day_shows_that_days_counts_within_a_tick(make_window, qtbot):
+    """Network time sets the clock back across midnight (revofficer 33–36): "Vào hôm nay"
+    kept the other day's "1" for up to a minute, next to a clock reading the day before.
+    The header clock's 5 s tick sees the day change and re-reads the counts."""
+    window = make_window(start=False)
+    officer = window.officer
+    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="t", lane="in"))
+    in_today = officer.tiles["in"].value
+    qtbot.waitUntil(lambda: in_today.text() == "1", timeout=10000)
+
+    officer.clock = lambda: time.time() - 86400  # set back a day
+
+    qtbot.waitUntil(lambda: in_today.text() == "0", timeout=7000)  # within a tick
+    officer.clock = time.time  # and forward again
+    qtbot.waitUntil(lambda: in_today.text() == "1", timeout=7000)
+
+
+def test_a_clock_set_forward_to_just_before_midnight_starts_the_day_at_that_midnight(
+        make_window, qtbot):
+    """Set forward within the day, the date alike: the midnight timer counted to the old
+    clock's midnight, hours away, and the new day kept yesterday's counts for up to a
+    minute. The tick sees the wall clock jump against the monotonic one and moves it."""
+    window = make_window(start=False)
+    officer, timezone = window.officer, window.kiosk.config.timezone
+    started = time.time()
+    midnight = dt.datetime.combine(dt.datetime.fromtimestamp(started, timezone).date(),
+                                   dt.time(), timezone).timestamp()
+    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="t", lane="in",
+                                      wall_time=midnight - 3600))  # in at 23:00
+    officer.clock = lambda: time.time() - started + midnight - 3600  # 23:00, its own day
+    officer.arm_midnight()
+    officer.refresh()
+    in_today = officer.tiles["in"].value
+    qtbot.waitUntil(lambda: in_today.text() == "1", timeout=10000)
+
+    stepped = time.time()
+    officer.clock = lambda: time.time() - stepped + midnight - 8  # 23:59:52: set forward
+
+    qtbot.waitUntil(lambda: in_today.text() == "0", timeout=12000)
+    assert officer.clock() - midnight < 2.5  # at that midnight

@@ -553,6 +553,7 @@ class MainWindow(QMainWindow):
 
     def _tick(self) -> None:
         self.show_time(time.time())
+        self.officer.check_clock()
 
     def show_time(self, now: float) -> None:
         """The header clock reading ``now``: HH:MM, or, while the clock is surely wrong

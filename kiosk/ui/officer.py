@@ -66,6 +66,10 @@ READ_SHARE = 10
 last read's duration after that read ended: the counts take at most 1/11 of the db lane
 however many entries the day holds (12–50 ms a read at 60,000: docs/benchmarks.md)."""
 CLOCK_REFRESH_MS = 60_000
+CLOCK_STEP_SECONDS = 3.0
+"""The wall clock moved this much more (or less) than the monotonic one between two checks
+(:meth:`OfficerScreen.check_clock`) was set: network time, a technician. Timers' own lag
+and a busy GUI thread stay well under it."""
 CHART_MIN_SCREEN_HEIGHT = 700
 RECENT_ROWS_SHOWN = 3
 """The recent list never shrinks below this many whole rows (the card scales instead)."""
@@ -147,6 +151,10 @@ class OfficerScreen(Retranslating):
         self.clock: Callable[[], float] = time.time
         """The wall clock today's counts are read by (a test's may read just before
         midnight)."""
+        self._counts_day: dt.date | None = None
+        """The local day of the counts last asked for."""
+        self._clock_seen = (self.clock(), time.monotonic())
+        """(wall, monotonic) at the last :meth:`check_clock`."""
         timezone = bridge.config.timezone
 
         self.card = ResultCard(timezone)
@@ -354,6 +362,20 @@ class OfficerScreen(Retranslating):
         midnight = dt.datetime.combine(tomorrow, dt.time(), timezone).timestamp()
         self._midnight.start(max(0, math.ceil((midnight - now) * 1000)))
 
+    def check_clock(self) -> None:
+        """Called every few seconds (the header clock's tick). A wall clock set since the
+        last check, or a local day other than the counts', re-reads the counts and moves
+        the midnight now: after a step (network time) "today" showed the other day's
+        figures for up to :data:`CLOCK_REFRESH_MS`, and the midnight timer, counting in
+        monotonic time, still waited for the old clock's midnight."""
+        wall, steady = self.clock(), time.monotonic()
+        last_wall, last_steady = self._clock_seen
+        self._clock_seen = (wall, steady)
+        stepped = abs((wall - last_wall) - (steady - last_steady)) > CLOCK_STEP_SECONDS
+        day = dt.datetime.fromtimestamp(wall, self.bridge.config.timezone).date()
+        if stepped or day != self._counts_day:
+            self._new_day()
+
     def _new_day(self) -> None:
         """Re-armed from the wall clock, not a day's interval: a clock set meanwhile (network
         time) moves the midnight; a timer fired early by it fires again at midnight."""
@@ -364,6 +386,7 @@ class OfficerScreen(Retranslating):
         checkpoint = self.bridge.config.kiosk.checkpoint_id
         search = self.search.text().strip() or None
         now = self.clock()
+        self._counts_day = dt.datetime.fromtimestamp(now, self.bridge.config.timezone).date()
         self._read_started = time.monotonic()
         self.bridge.read(lambda store: timed_read(store, checkpoint, search, now),
                          done=self._show_data, key="officer")
