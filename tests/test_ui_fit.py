@@ -246,7 +246,7 @@ def test_a_long_checkpoint_name_and_an_offline_backlog_fit_every_display(make_wi
     failures = []
     for size in SIZES:
         failures += [f"{size}: {p}" for p in lay_out(window, size)]
-        shown = window.title.text()
+        shown = window.title.text().replace("\n", " ")  # its two lines: one name
         if shown != LONG_CHECKPOINT and not (
                 shown.endswith("…") and LONG_CHECKPOINT.startswith(shown[:-1])):
             failures.append(f"{size}: the name shows as {shown!r}")
@@ -332,6 +332,25 @@ def test_in_kiosk_mode_a_7_inch_panel_shows_the_checkpoints_name_whole(make_wind
     assert window.title.text() == "Chốt kiểm soát Cầu Giấy — làn 2"
     assert window.title.font().pixelSize() >= 18
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_7_inch_panel_shows_a_longer_checkpoint_name_whole_on_two_lines(
+        make_window, tmp_path, language):
+    """At 800×480 and 480×800 "Chốt kiểm soát Cầu Giấy số 3 — cổng phía Bắc" read "…số 3 —
+    c…" and "…cổng phía…" (revofficer 40, 46): at its smallest size it now breaks between
+    two words onto a second line, its words whole, the screen still fitting its glass."""
+    name = "Chốt kiểm soát Cầu Giấy số 3 — cổng phía Bắc"
+    path = write_config(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'checkpoint_name = "Chốt Cầu Giấy"', f'checkpoint_name = "{name}"'), encoding="utf-8")
+    window = make_window(path, language=language, start=False, kiosk_mode=True)
+    window.set_language(language)
+    for size in ((800, 480), (480, 800)):
+        problems = lay_out(window, size)
+        assert window.title.text().replace("\n", " ") == name, size
+        assert window.title.font().pixelSize() >= 18
+        assert not problems, "\n".join(problems)
 
 
 @pytest.mark.slow

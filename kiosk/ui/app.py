@@ -139,7 +139,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.officer)
 
-        self.title = ElidedLabel(smallest=18)
+        self.title = ElidedLabel(smallest=18, lines=2)
         self.title.setObjectName("checkpoint_name")
         self.title.setFont(pixel_font(self, 22, bold=True))
         self.clock = QLabel()

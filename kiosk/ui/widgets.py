@@ -165,12 +165,18 @@ class ElidedLabel(QLabel):
     """One line that ends in "…" when its room is too narrow, the whole text in its tooltip:
     a long checkpoint name shortens itself rather than squeeze the buttons beside it or
     push the screen down a line. With ``smallest`` (px), it first gives up size down to
-    that, keeping its words: a lane's name ("— làn 2") lost its end on a 7" panel."""
+    that, keeping its words: a lane's name ("— làn 2") lost its end on a 7" panel. With
+    ``lines=2``, at that size it then breaks between two words onto a second line (as
+    even as it can), and only that line ends in "…": a province's checkpoint name read
+    "Chốt kiểm soát Cầu Giấy số 3 — c…" at 800×480, where two lines take no more height
+    than the buttons beside them."""
 
-    def __init__(self, parent: QWidget | None = None, *, smallest: int = 0) -> None:
+    def __init__(self, parent: QWidget | None = None, *, smallest: int = 0,
+                 lines: int = 1) -> None:
         super().__init__(parent)
         self.full_text = ""
         self.smallest = smallest
+        self.lines = lines
         self.base_font = self.font()
         """The font set (:meth:`setFont`): the room it asks for is measured in it."""
 
@@ -217,9 +223,26 @@ class ElidedLabel(QLabel):
             font.setPixelSize(size)
         if font != self.font():
             super().setFont(font)
-        self.setText(self.full_text if self._width(self.full_text, font) <= room else
-                     QFontMetrics(font).elidedText(self.full_text,
-                                                  Qt.TextElideMode.ElideRight, room))
+        if self._width(self.full_text, font) <= room:
+            self.setText(self.full_text)
+        elif self.lines == 2 and " " in self.full_text.strip():
+            first, second = self._two_lines(font)
+            self.setText(first + "\n" + QFontMetrics(font).elidedText(
+                second, Qt.TextElideMode.ElideRight, room))
+        else:
+            self.setText(QFontMetrics(font).elidedText(self.full_text,
+                                                      Qt.TextElideMode.ElideRight, room))
+
+    def _two_lines(self, font: QFont) -> tuple[str, str]:
+        """The full text broken at the space that leaves its longer line shortest; the
+        first line always fits (else the break moves left)."""
+        room = self.contentsRect().width()
+        words = self.full_text.split(" ")
+        splits = [(" ".join(words[:cut]), " ".join(words[cut:]))
+                  for cut in range(1, len(words))]
+        fitting = [s for s in splits if self._width(s[0], font) <= room] or splits[:1]
+        return min(fitting, key=lambda s: max(self._width(s[0], font),
+                                              self._width(s[1], font)))
 
 
 class SnugButton(QPushButton):
