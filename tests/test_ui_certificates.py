@@ -129,7 +129,7 @@ def test_a_forged_certificate_refused_for_another_reason_keeps_its_verdict(make_
     scan_from_file(window, qtbot, "rejected")
     card = window.officer.card
     assert card.result.reason_code == "centre_rules" and card.mark.shape == "cross"
-    assert card.headline.text() == "KHÔNG HỢP LỆ"
+    assert card.headline.text() == "KHÔNG HỢP\u00a0LỆ"
     assert card.name.text().startswith("CHỮ KÝ KHÔNG HỢP LỆ — ")
     window.set_language("en", remember=False)
     assert card.name.text().startswith("SIGNATURE NOT VALID — ")

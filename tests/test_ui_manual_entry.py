@@ -65,7 +65,7 @@ def test_valid_entry_is_recorded_as_manual_through_the_pipeline_and_shown(make_w
     qtbot.waitUntil(lambda: window.manual_dialog is None)
     assert results[0].identity.kind == "manual"
     card = window.officer.card
-    assert card.headline.text() == "RA — HỢP LỆ"
+    assert card.headline.text() == "RA — HỢP\u00a0LỆ"
     assert card.name.text() == "Lê Thị Hoa"
     assert "••••••••4567" in card.details.text() and "Khai báo thủ công" in card.details.text()
     [row] = stored_entries(load(path))

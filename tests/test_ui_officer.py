@@ -49,7 +49,7 @@ def test_accepted_entry_is_green_with_name_masked_number_direction_and_entry_sou
     window.kiosk.start()
     scan_from_file(window, qtbot, "accepted")
     card = window.officer.card
-    assert card.headline.text() == "VÀO — HỢP LỆ"
+    assert card.headline.text() == "VÀO — HỢP\u00a0LỆ"  # never "HỢP / LỆ" on 2 lines
     assert card.name.text() == "Nguyễn Văn An"
     assert "••••••••2345" in card.details.text()
     assert "001099012345" not in card.details.text()
@@ -69,7 +69,7 @@ def test_exit_lane_shows_out_and_plays_the_exit_sound(make_window, qtbot, tmp_pa
     cues = played(window)
     window.kiosk.start()
     scan_from_file(window, qtbot, "accepted")
-    assert window.officer.card.headline.text() == "RA — HỢP LỆ"
+    assert window.officer.card.headline.text() == "RA — HỢP\u00a0LỆ"
     qtbot.waitUntil(lambda: cues == ["exit"])
     assert "gate-out → RA" in window.officer.lanes.text()
 
@@ -117,7 +117,7 @@ def test_refused_code_is_red_with_the_reason_in_plain_words_and_nothing_recorded
     window.kiosk.start()
     scan_from_file(window, qtbot, "rejected")
     card = window.officer.card
-    assert card.headline.text() == "KHÔNG HỢP LỆ"
+    assert card.headline.text() == "KHÔNG HỢP\u00a0LỆ"
     assert card.name.text().startswith("Mã CCCD này bị hỏng hoặc không phải mã thật.")
     assert "khai báo thủ công" in card.name.text()
     assert "31021990" in card.reason.text()
@@ -138,7 +138,7 @@ def test_direction_toggle_decides_what_a_toggle_lane_records(make_window, qtbot,
     assert window.kiosk.pipeline.operator_direction == "out"
     window.kiosk.start()
     scan_from_file(window, qtbot, "accepted")
-    assert window.officer.card.headline.text() == "RA — HỢP LỆ"
+    assert window.officer.card.headline.text() == "RA — HỢP\u00a0LỆ"
     assert [r["direction"] for r in stored_entries(load(path))] == ["out"]
 
 

@@ -70,8 +70,8 @@ def card_text(card) -> str:
 
 
 @pytest.mark.parametrize(("payload", "state", "headline", "english"), [
-    (CCCD_BAD_DATE, "rejected", "KHÔNG HỢP LỆ", "REFUSED"),
-    (CCCD_AN, "accepted", "VÀO — HỢP LỆ", "IN — ACCEPTED"),
+    (CCCD_BAD_DATE, "rejected", "KHÔNG HỢP\u00a0LỆ", "REFUSED"),
+    (CCCD_AN, "accepted", "VÀO — HỢP\u00a0LỆ", "IN — ACCEPTED"),
 ])
 def test_the_answer_stays_its_time_then_the_card_is_ready_naming_only_when(
         make_window, qtbot, tmp_path, payload, state, headline, english):
@@ -109,7 +109,7 @@ def test_a_new_answer_gets_its_own_full_time(make_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: card.state == "accepted", timeout=10_000)
     qtbot.waitUntil(lambda: card.state == "idle", timeout=10_000)
     assert time.monotonic_ns() - shown[1] >= HELD_NS
-    assert card.reason.text().endswith(": VÀO — HỢP LỆ")
+    assert card.reason.text().endswith(": VÀO — HỢP\u00a0LỆ")
 
 
 def health_words() -> set[str]:

@@ -42,14 +42,14 @@ def test_a_serial_scan_while_the_form_is_open_replaces_its_line_in_the_cards_col
         notice = dialog.scan_notice
 
         pty.send((CCCD_AN + "\r\n").encode())
-        qtbot.waitUntil(lambda: "HỢP LỆ" in notice.text(), timeout=5000)
-        assert notice.text() == ("Vừa quét một mã khi cửa sổ này đang mở: VÀO — HỢP LỆ — "
+        qtbot.waitUntil(lambda: "VÀO — HỢP\u00a0LỆ" in notice.text(), timeout=5000)
+        assert notice.text() == ("Vừa quét một mã khi cửa sổ này đang mở: VÀO — HỢP\u00a0LỆ — "
                                  "Nguyễn Văn An. Kết quả hiện trên thẻ kết quả.")
         assert f"background: {COLOURS['accepted'][0]}" in notice.styleSheet()
 
         pty.send((CCCD_BAD_DATE + "\r\n").encode())
-        qtbot.waitUntil(lambda: "KHÔNG HỢP LỆ" in notice.text(), timeout=5000)
-        assert notice.text() == ("Vừa quét một mã khi cửa sổ này đang mở: KHÔNG HỢP LỆ. "
+        qtbot.waitUntil(lambda: "KHÔNG HỢP\u00a0LỆ" in notice.text(), timeout=5000)
+        assert notice.text() == ("Vừa quét một mã khi cửa sổ này đang mở: KHÔNG HỢP\u00a0LỆ. "
                                  "Kết quả hiện trên thẻ kết quả.")
         assert f"background: {COLOURS['rejected'][0]}" in notice.styleSheet()
         assert dialog.isVisible() and dialog.fields["name"].text() == "Tran Thi Binh"

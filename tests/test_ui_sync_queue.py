@@ -88,7 +88,7 @@ def test_a_scan_while_the_sync_screen_is_open_is_answered_on_top_of_it(
 
     qtbot.waitUntil(lambda: screen.scan_notice.isVisible(), timeout=10000)
     assert screen.scan_notice.text() == (
-        "Vừa quét một mã khi màn hình đồng bộ đang mở: VÀO — HỢP LỆ — Nguyễn Văn An. "
+        "Vừa quét một mã khi màn hình đồng bộ đang mở: VÀO — HỢP\u00a0LỆ — Nguyễn Văn An. "
         "Bấm Quay lại để xem thẻ kết quả.")
     assert cues == ["entry"]
     assert len(stored_entries(load(path))) == 1

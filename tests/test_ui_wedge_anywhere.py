@@ -193,7 +193,7 @@ def test_a_scan_while_the_manual_entry_form_is_half_filled_is_recorded_and_the_f
     assert dialog.isVisible()
     qtbot.waitUntil(lambda: dialog.scan_notice.text() != "", timeout=5000)
     assert dialog.scan_notice.text() == (  # the card behind is covered: the form says it
-        "Vừa quét một mã khi cửa sổ này đang mở: VÀO — HỢP LỆ — NGUYEN VAN AN. "
+        "Vừa quét một mã khi cửa sổ này đang mở: VÀO — HỢP\u00a0LỆ — NGUYEN VAN AN. "
         "Kết quả hiện trên thẻ kết quả.")
     assert {name: field.text() for name, field in dialog.fields.items()} == {
         "name": "Tran Thi Binh", "document_number": "", "phone": "0987654321",
@@ -362,7 +362,7 @@ def test_a_scan_while_a_technician_field_has_the_keyboard_is_recorded_not_typed(
     qtbot.waitUntil(lambda: screen.scan_notice.isVisible(), timeout=5000)
     scanned_once(path)
     assert screen.scan_notice.text() == (
-        "Vừa quét một mã khi màn hình kỹ thuật đang mở: VÀO — HỢP LỆ — NGUYEN VAN AN. "
+        "Vừa quét một mã khi màn hình kỹ thuật đang mở: VÀO — HỢP\u00a0LỆ — NGUYEN VAN AN. "
         "Bấm Quay lại để xem thẻ kết quả.")
     assert port.text() == "/dev/ttyACM9" and not screen.dirty
     person_types(qtbot, "0")
@@ -634,7 +634,7 @@ def test_a_scan_while_the_sync_screens_back_button_has_the_keyboard_is_one_scan(
     qtbot.waitUntil(lambda: screen.scan_notice.isVisible(), timeout=5000)
     scanned_once(path)
     assert screen.scan_notice.text() == (
-        "Vừa quét một mã khi màn hình đồng bộ đang mở: VÀO — HỢP LỆ — NGUYEN VAN AN. "
+        "Vừa quét một mã khi màn hình đồng bộ đang mở: VÀO — HỢP\u00a0LỆ — NGUYEN VAN AN. "
         "Bấm Quay lại để xem thẻ kết quả.")
     assert window.stack.currentWidget() is screen
 

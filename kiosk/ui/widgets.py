@@ -3,6 +3,7 @@ badges and a camera frame view. Each knows how to re-translate itself and nothin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
@@ -59,12 +60,18 @@ STATE_COLOURS = {
 }
 
 
+_SPACES = re.compile("[^\\S\u00a0]+")
+"""A run of white space other than no-break spaces."""
+
+
 def one_paragraph(text: str) -> str:
     """``text`` as one paragraph that only wraps: its line breaks and runs of white space read
     as one space. A name is whatever a code's maker (a forger, say) wrote: a hundred line
     breaks would take the card's height (its fit would shrink "check documents" to a few
-    pixels to make room) or leave a list's cell showing one line of them."""
-    return " ".join(text.split())
+    pixels to make room) or leave a list's cell showing one line of them. A no-break space
+    stays one: the catalogue keeps "HỢP LỆ" together with one, never split over two lines
+    (480×800 read "VÀO — HỢP" over "LỆ")."""
+    return _SPACES.sub(" ", text).strip(" ")
 
 
 def headroom(metrics: QFontMetrics, text: str) -> int:

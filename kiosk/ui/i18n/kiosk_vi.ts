@@ -484,12 +484,12 @@
     <message>
         <location filename="../result_card.py" line="640"/>
         <source>OUT — ACCEPTED</source>
-        <translation>RA — HỢP LỆ</translation>
+        <translation>RA — HỢP LỆ</translation>
     </message>
     <message>
         <location filename="../result_card.py" line="641"/>
         <source>IN — ACCEPTED</source>
-        <translation>VÀO — HỢP LỆ</translation>
+        <translation>VÀO — HỢP LỆ</translation>
     </message>
     <message>
         <location filename="../result_card.py" line="642"/>
@@ -595,7 +595,7 @@
     <message>
         <location filename="../result_card.py" line="727"/>
         <source>REFUSED</source>
-        <translation>KHÔNG HỢP LỆ</translation>
+        <translation>KHÔNG HỢP LỆ</translation>
     </message>
     <message>
         <location filename="../result_card.py" line="724"/>
