@@ -6,6 +6,7 @@ window (offscreen) and checks what the officer sees and hears.
 
 from __future__ import annotations
 
+import re
 import time
 
 from PySide6.QtCore import Qt
@@ -96,6 +97,26 @@ def test_same_person_again_is_amber_already_scanned_n_minutes_ago(make_window, q
     newest = window.officer.table.item(0, 2)
     assert newest.text() == "Nguyễn Văn An"
     assert newest.background().color().name() == "#fff3c4"
+
+
+def test_a_repeat_the_policy_blocks_says_not_recorded_on_its_details_line(make_window, qtbot,
+                                                                          tmp_path):
+    """Blocked, the repeat's line read "••2345 · CCCD · VÀO · 13:51:04" like the record of
+    an entry made then (revofficer 03): it says there that nothing was recorded."""
+    (tmp_path / "scans.txt").write_text(f"{CCCD_AN}\n{CCCD_AN}\n", encoding="utf-8")
+    path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'duplicate_policy = "warn"', 'duplicate_policy = "block"'), encoding="utf-8")
+    window = make_window(path)
+    scan_from_file(window, qtbot, "duplicate")
+    card = window.officer.card
+    assert re.fullmatch(r"•+2345 · CCCD · VÀO · \d\d:\d\d:\d\d · không ghi",
+                        card.details.text())
+    assert card.reason.text() == "Không ghi thêm lượt nữa."
+    assert [r["kind"] for r in stored_entries(load(path))] == ["cccd"]
+    window.set_language("en")
+    assert re.fullmatch(r"•+2345 · .+ · IN · \d\d:\d\d:\d\d · not recorded",
+                        card.details.text())
 
 
 def test_scanning_twice_within_a_minute_says_under_a_minute(make_window, qtbot, tmp_path):

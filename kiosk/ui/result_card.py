@@ -647,6 +647,8 @@ class ResultCard(QFrame):
         if result.status is Status.DUPLICATE:
             again = (self.tr("Recorded again.") if result.recorded
                      else self.tr("Not recorded again."))
+            if not result.recorded:  # "VÀO · 13:51:04" alone reads as an entry made then
+                details = " · ".join((details, self.tr("not recorded")))
             if verdict is not None:
                 again += " " + messages.certificate_line(verdict.status, verdict.kind,
                                                          verdict.facts, self.language)

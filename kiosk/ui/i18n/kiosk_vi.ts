@@ -510,6 +510,11 @@
         <translation>Không ghi thêm lượt nữa.</translation>
     </message>
     <message>
+        <location filename="../result_card.py" line="647"/>
+        <source>not recorded</source>
+        <translation>không ghi</translation>
+    </message>
+    <message>
         <location filename="../result_card.py" line="706"/>
         <source>OUT</source>
         <translation>RA</translation>
