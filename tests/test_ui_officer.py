@@ -15,6 +15,7 @@ from ui_support import (  # noqa: F401
     CCCD_AN,
     CCCD_BAD_DATE,
     CCCD_BINH,
+    cccd_line,
     load,
     make_window_fixture,
     replay_device,
@@ -117,6 +118,25 @@ def test_a_repeat_the_policy_blocks_says_not_recorded_on_its_details_line(make_w
     window.set_language("en")
     assert re.fullmatch(r"•+2345 · .+ · IN · \d\d:\d\d:\d\d · not recorded",
                         card.details.text())
+
+
+def test_the_strip_counts_each_entry_to_send_as_it_is_recorded(make_window, qtbot):
+    """"N lượt chưa gửi" read one scan behind until the next poll (revofficer 04–10): with
+    the poll stopped, each entry recorded is counted at once, a refusal is not."""
+    window = make_window(start=False)
+    window.bridge._sync_timer.stop()  # only the scans themselves may update the line
+
+    def says() -> str:
+        return window.strip.sync.text().replace("\u00a0", " ")  # kept on one line
+
+    qtbot.waitUntil(lambda: says() == "Đồng bộ tắt", timeout=5000)
+    for number in (1, 2, 3):
+        window.kiosk.pipeline.submit(Scan(cccd_line(number).encode(), device_id="t"))
+        qtbot.waitUntil(lambda n=number: says() == f"Đồng bộ tắt · {n} lượt chưa gửi",
+                        timeout=1000)
+    window.kiosk.pipeline.submit(Scan(CCCD_BAD_DATE.encode(), device_id="t"))
+    qtbot.wait(300)
+    assert says() == "Đồng bộ tắt · 3 lượt chưa gửi"
 
 
 def test_scanning_twice_within_a_minute_says_under_a_minute(make_window, qtbot, tmp_path):

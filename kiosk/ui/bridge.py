@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.devices.supervisor import Supervisor
 from kiosk.messages import Words, both, failure_words
+from kiosk.scan import ScanResult
 from kiosk.store import Store
 from kiosk.sync.status import MetaKey, pending_age_seconds, saved_keys_alert
 from kiosk.ui.background import Background, Done, Failed
@@ -100,6 +101,7 @@ class KioskBridge(QObject):
         self._unsubscribe_begun = kiosk.pipeline.subscribe_begun(self.scan_begun.emit)
         self._watch_supervisor(kiosk.supervisor)
         self._sync_poked.connect(self.refresh_sync)
+        self.result.connect(self._count_recorded)
         self._watch_sync()
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(SYNC_POLL_MS)
@@ -162,6 +164,12 @@ class KioskBridge(QObject):
         for the sync screen, on demand)."""
         self.read(lambda store: self._sync_view(store, totals), done=self.sync_changed.emit,
                   failed=self._sync_unread, key="sync-totals" if totals else "sync")
+
+    def _count_recorded(self, result: ScanResult) -> None:
+        """An entry recorded is one more to send: the strip counts it now, not at the next
+        poll (it read one scan behind for up to :data:`SYNC_POLL_MS`)."""
+        if result.recorded:
+            self.refresh_sync()
 
     def _sync_unread(self, error: BaseException) -> None:
         """The screens' connection could not read the store. When the kiosk's own store
