@@ -26,6 +26,7 @@ from typing import Any
 
 from kiosk.clock import age_of, age_words
 from kiosk.commandline import EXIT_FAILED, examples
+from kiosk.devices.sysfs import SYSTEM, Roots
 from kiosk.messages import CATALOGUE, Words, both, os_words, text
 from kiosk.timestamps import parse_utc
 
@@ -284,18 +285,37 @@ def reader_check(config: Any, config_path: Path) -> Check | None:
     return _check("devices", False, "doctor.no_reader", why=why, config=config_path)
 
 
-def device_checks(config: Any) -> list[Check]:
-    """Each enabled device: its node present and permitted (when it has one), and what it
-    last sent and when, from the store (entries and refused scans; no personal data)."""
+def device_node(device: Any, roots: Roots = SYSTEM) -> tuple[str | None, Words | None]:
+    """The node ``device`` opens today and why it cannot be: (path, None) found and
+    permitted; (path, why) found, not permitted; (None, why) not found. Found as the running
+    kiosk finds it (its kind's ``resolve``): a scanner set by ``usb = "VID:PID"`` or
+    ``name = "*Barcode*"`` was never looked for, and passed while unplugged. A kind that
+    finds no node by itself (a camera, a replay): its ``/dev/`` path as configured, if any."""
     from kiosk.devices.access import access_words
+    from kiosk.devices.base import DeviceError
+    from kiosk.devices.registry import device_kind, load
 
+    kind = device_kind(device.type)
+    discovery = kind.discovery if kind is not None else None
+    if discovery is not None and discovery.resolve:
+        try:
+            path = load(discovery.resolve)(device, roots)
+        except DeviceError as exc:  # not there (DeviceMissing), or several match
+            return None, exc.words
+        return path, access_words(path, write=discovery.write)
+    path = next((str(getattr(device, key)) for key in DEVICE_PATH_KEYS
+                 if str(getattr(device, key, "")).startswith("/dev/")), None)
+    return path, access_words(path) if path is not None else None
+
+
+def device_checks(config: Any, roots: Roots = SYSTEM) -> list[Check]:
+    """Each enabled device: its node found and permitted (:func:`device_node`), and what it
+    last sent and when, from the store (entries and refused scans; no personal data)."""
     checks = []
     for device in config.devices:
         if not device.enabled:
             continue
-        path = next((str(getattr(device, key)) for key in DEVICE_PATH_KEYS
-                     if str(getattr(device, key, "")).startswith("/dev/")), None)
-        problem = access_words(path) if path is not None else None
+        path, problem = device_node(device, roots)
         where = f"{device.id} ({path})" if path else device.id
         last = last_input(config.store_path, device.id)
         if last is None and device.type == "replay":  # no test code would help
@@ -309,7 +329,8 @@ def device_checks(config: Any) -> list[Check]:
                 parse_utc(last[0]), _ago)})
         state = Words("doctor.ready") if problem is None else problem
         checks.append(_check(f"device:{device.id}", problem is None,
-                             "doctor.device" if path is None else "doctor.device_node",
+                             "doctor.device" if path is None and problem is None
+                             else "doctor.device_node",
                              warning=last is None, where=where, state=state, heard=heard))
     return checks
 

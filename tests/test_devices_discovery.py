@@ -92,9 +92,14 @@ def add_hidraw(tree: FakeTree, name: str, usb: Path, interface: int, descriptor:
 
 @pytest.fixture
 def tree(tmp_path: Path) -> FakeTree:
-    """A kiosk PC: a Honeywell on USB-COM and HID, a Zebra in keyboard mode, an FTDI cable,
-    a built-in UART, a UART nothing drives, a laptop keyboard, a mouse, a webcam."""
-    t = FakeTree(tmp_path)
+    return kiosk_pc(tmp_path)
+
+
+def kiosk_pc(root: Path) -> FakeTree:
+    """A kiosk PC's /sys and /dev under ``root``: a Honeywell on USB-COM and HID, a Zebra in
+    keyboard mode, an FTDI cable, a built-in UART, a UART nothing drives, a laptop keyboard,
+    a mouse, a webcam."""
+    t = FakeTree(root)
     honeywell = t.usb_device("1-2", "0c2e", "0b61", "SN1", "Honeywell", "1900 Scanner")
     t.tty_acm("ttyACM0", t.interface(honeywell, 0))
     (t.dev / "serial" / "by-id").mkdir(parents=True)

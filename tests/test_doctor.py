@@ -18,10 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.doctor import device_checks
 from kiosk.sync import protocol
 from tests.camera_support import CCCD
 from tests.central_support import CentralServer, central, enrol
+from tests.conftest import make_config
 from tests.sync_support import JsonAnswering, serving, write_config
+from tests.test_devices_discovery import kiosk_pc, roots
 
 TIMEDATECTL_SYNCHRONISED = "yes\n"
 """What `timedatectl show -p NTPSynchronized --value` prints on a synchronised machine."""
@@ -151,10 +154,37 @@ def test_an_unplugged_scanner_is_named_with_its_missing_node(centre, tmp_path):
     assert code == 1
     assert not found["device:lane1"]["ok"]
     assert found["device:lane1"]["en"].startswith(
-        "Device lane1 (/dev/ttyACM97): /dev/ttyACM97 does not exist; ")
+        "Device lane1: /dev/ttyACM97 not found — is the scanner plugged in?; ")
     assert found["device:lane1"]["vi"].startswith(  # each line in its own language
-        "Thiết bị lane1 (/dev/ttyACM97): /dev/ttyACM97 không tồn tại; ")
+        "Thiết bị lane1: chưa thấy /dev/ttyACM97 — đã cắm máy quét chưa?; ")
     assert all(c["ok"] for name, c in found.items() if name != "device:lane1")
+
+
+def test_a_scanner_set_by_usb_id_or_name_is_looked_for_as_the_kiosk_looks_for_it(tmp_path):
+    """A scanner set by ``usb = "VID:PID"`` or ``name = "*Barcode*"`` was never looked for:
+    the checks passed it ("ready") while it was unplugged and the device table said "not
+    connected". Each is found as the running kiosk finds it (discovery's resolve functions,
+    on a fake /sys and /dev tree here): the one plugged in by its node, the one not there
+    failing in the words the kiosk uses for it."""
+    config = make_config(tmp_path, devices=[
+        {"id": "lane1", "type": "evdev", "name": "*bar code*"},
+        {"id": "lane2", "type": "serial", "usb": "0c2e:0b61"},
+        {"id": "lane3", "type": "hidraw", "usb": "0c2e:0b61:SN1", "mode": "pos"},
+        {"id": "lane4", "type": "evdev", "name": "*Barcode*"},
+        {"id": "lane5", "type": "serial", "usb": "1eab:1d06"}])
+    tree = kiosk_pc(tmp_path / "pc")
+
+    found = {check.name: check for check in device_checks(config, roots(tree))}
+
+    for lane, node in (("lane1", "input/event4"), ("lane2", "ttyACM0"), ("lane3", "hidraw1")):
+        assert found[f"device:{lane}"].ok
+        assert found[f"device:{lane}"].en.startswith(f"Device {lane} ({tree.dev / node}): ready; ")
+    assert not found["device:lane4"].ok and found["device:lane4"].en.startswith(
+        'Device lane4: input device named "*Barcode*" not found — is the scanner plugged in?')
+    assert found["device:lane4"].vi.startswith(
+        'Thiết bị lane4: chưa thấy input device named "*Barcode*" — đã cắm máy quét chưa?')
+    assert not found["device:lane5"].ok and found["device:lane5"].en.startswith(
+        "Device lane5: serial port usb 1eab:1d06 not found — is the scanner plugged in?")
 
 
 @contextlib.contextmanager

@@ -120,6 +120,12 @@ class Discovery:
     """The option a node path goes in (port, path, source)."""
     write: bool = False
     """Opening needs write access too (serial ports: the scanner may be configured)."""
+    resolve: str = ""
+    """``"module:function"`` taking a device's options and ``Roots``, returning the node its
+    device opens today (a by-id link, a USB vendor:product, a name pattern followed), or
+    raising ``DeviceMissing`` when it is not there: the function its device finds its node
+    with at every connect, named here for ``kiosk doctor``, which must find the same node.
+    "": the kind finds no node by itself."""
 
 
 @dataclass(frozen=True, kw_only=True)

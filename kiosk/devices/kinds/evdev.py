@@ -58,6 +58,7 @@ KIND = kind.DeviceKind(
     watch="kiosk.devices.diagnostics:KeyDiagnostics",
     discovery=kind.Discovery("kiosk.devices.discovery:input_devices",
                              Words("device.section.evdev"), "input",
-                             ("/dev/input/*",), "path"),
+                             ("/dev/input/*",), "path",
+                             resolve="kiosk.devices.discovery:resolve_input"),
     advice=advice,
 )

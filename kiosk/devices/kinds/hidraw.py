@@ -46,6 +46,7 @@ KIND = kind.DeviceKind(
     watch="kiosk.devices.diagnostics:HidrawDiagnostics",
     discovery=kind.Discovery("kiosk.devices.discovery:hidraw_nodes",
                              Words("device.section.hidraw"), "hidraw",
-                             ("/dev/hidraw*",), "path"),
+                             ("/dev/hidraw*",), "path",
+                             resolve="kiosk.devices.discovery:resolve_hidraw"),
     advice=advice,
 )

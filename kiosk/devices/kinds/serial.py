@@ -103,6 +103,6 @@ KIND = kind.DeviceKind(
     discovery=kind.Discovery("kiosk.devices.discovery:serial_ports",
                              Words("device.section.serial"), "tty",
                              ("/dev/tty*", "/dev/serial/*", "/dev/rfcomm*", "/dev/pts/*"), "port",
-                             write=True),
+                             write=True, resolve="kiosk.devices.discovery:resolve_serial"),
     advice=advice,
 )
