@@ -3164,6 +3164,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "kiosk opened is unknown (its folder replaced, or a failing disk); no scan is "
         "recorded until it can be looked at again and is that same file, or the kiosk is "
         "restarted"),
+    "store.folder_missing": ("thư mục kho không còn", "the store folder is missing"),
     # -- why the operating system refused a file (os_words): its own words are English
     "os.loop": ("các liên kết trên đường dẫn tạo thành vòng lặp",
                 "the links on the path loop back on themselves"),

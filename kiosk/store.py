@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import functools
 import json
 import logging
@@ -205,6 +206,12 @@ opened (:meth:`Store._check_file`)."""
 _FILE_LOST = _GONE | {"store.unconfirmed"}
 """Why a Store refuses once its path no longer names the file it opened, or cannot be looked
 at (:meth:`Store._check_file`)."""
+
+
+class _FolderMissing(FileNotFoundError):
+    """The store's folder is not there (:meth:`Store._identity_now`): not a file deleted."""
+
+
 _LOG_FILES = ("-wal", "-shm")
 """What SQLite opens beside the store file, named after its path."""
 
@@ -1357,7 +1364,7 @@ class Store:
         read = self.refusing
         unconfirmed = read is not None and read.code == "store.unconfirmed"
         try:
-            if file_identity(self._file_path) != self.identity:
+            if self._identity_now() != self.identity:
                 why = Words("store.gone", {"path": self.path})
             elif (self.read_only and not unconfirmed) or not self._log_files \
                     or self._log_files_now() == self._log_files:  # a reader writes no log;
@@ -1367,8 +1374,8 @@ class Store:
                     self.failing = self._failing_before  # not the upkeep's failed meanwhile
                     log.warning("%s", both("store.log.looked_at_again", path=self.path))
                 return None
-            elif file_identity(self._file_path) != self.identity:  # `rm kiosk.db*` between
-                why = Words("store.gone", {"path": self.path})  # the two looks: the file first
+            elif self._identity_now() != self.identity:  # `rm kiosk.db*` between the two
+                why = Words("store.gone", {"path": self.path})  # looks: the file first
             else:
                 why = Words("store.log_gone", {"path": self.path})
                 log.error("%s", both("store.log.log_files_changed", path=self.path))
@@ -1377,7 +1384,8 @@ class Store:
                 self._refuse_if_refusing()  # still: logged once
             self._refusing_before = self.refusing
             self._failing_before = self.failing
-            why = Words("store.unconfirmed", {"path": self.path, "detail": os_words(exc)})
+            why = Words("store.unconfirmed", {"path": self.path, "detail": Words(
+                "store.folder_missing") if isinstance(exc, _FolderMissing) else os_words(exc)})
             log.error("%s", both(why.code, **why.params))  # the system's English: -v
             log.info("%s: the store file cannot be looked at: %s", self.path, exc)
         self.refusing = why
@@ -1385,6 +1393,25 @@ class Store:
             self._refuse_if_refusing()         # written since (else: tried again now)
         self._log_emptied = False  # a loss seen now: the caller empties its log
         return why
+
+    def _identity_now(self) -> FileIdentity | None:
+        """The identity of the file at the path now; None: no file there, its folder there
+        (deleted, or moved away alone). _FolderMissing: the folder itself is not there, or
+        is no folder (``mv data data.away``), which says nothing of the file: the same one
+        may come back with it, so it is looked at again as a link loop's is; only a file
+        missing from its folder is a store deleted for good. The folder is looked at only
+        when the file is not there: a scan's commit costs no look more."""
+        found = file_identity(self._file_path)
+        if found is None:
+            folder = os.path.dirname(self._file_path) or b"."
+            try:
+                is_folder = stat.S_ISDIR(os.stat(folder).st_mode)
+            except FileNotFoundError:
+                is_folder = False
+            if not is_folder:
+                raise _FolderMissing(errno.ENOENT, os.strerror(errno.ENOENT),  # its English
+                                     os.fsdecode(folder))  # for the log's -v line alone
+        return found
 
     def _log_files_now(self) -> tuple[FileIdentity | None, ...]:
         """The ``-wal`` and ``-shm`` at the path now (OSError: they cannot be looked at).

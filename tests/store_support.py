@@ -18,8 +18,8 @@ RENAME_EXCHANGE = 2
 
 def swap(a: Path, b: Path) -> None:
     """``a`` and ``b`` swap what they name, atomically: the kiosk's upkeep (its first purge
-    runs as the window opens) never sees the folder missing between two steps, which would
-    be a store deleted for good, not one that cannot be looked at for a while."""
+    runs as the window opens) never sees the path between two steps (a folder missing, or
+    one without the file), only what each test puts there."""
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.renameat2(-100, os.fsencode(a), -100, os.fsencode(b), RENAME_EXCHANGE) != 0:
         pytest.skip(f"renameat2(RENAME_EXCHANGE) refused here: {os.strerror(ctypes.get_errno())}")

@@ -200,6 +200,62 @@ def test_a_store_whose_folder_comes_back_whole_takes_scans_again(tmp_path, how):
     assert checked(data / "kiosk.db") == (["ok"], 2)
 
 
+def test_a_store_folder_moved_away_and_back_takes_scans_again_with_nothing_lost(tmp_path):
+    """``mv data data.away`` under the running kiosk, a scan, then ``mv data.away data``:
+    the store's path names nothing, but its folder is gone too, so the file may come back
+    with it — the same file did. Refused while the folder is away, saying the folder is
+    missing (not that the file was deleted and the kiosk must be restarted), and taking
+    scans again once it is back, the one accepted before and the one after in the file."""
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(data / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert pipeline.submit(person(0)).recorded
+    away = data.rename(tmp_path / "data.away")
+
+    refused = pipeline.submit(person(1))
+
+    path = data / "kiosk.db"
+    assert not refused.recorded and refused.reason_code == "storage_error"
+    assert refused.reason_in("en").startswith(
+        f"Storage error, scan NOT recorded: {path}: cannot be looked at (the store folder is "
+        "missing), so whether it is still the store file the kiosk opened is unknown")
+    assert refused.reason_in("vi").startswith(
+        f"Lỗi lưu trữ, lượt quét CHƯA được ghi: {path}: không truy cập được (thư mục kho "
+        "không còn), nên không biết còn là tệp kho dữ liệu trạm đã mở hay không")
+    assert store.refusal() == Words("store.unconfirmed", {
+        "path": path, "detail": Words("store.folder_missing")})
+
+    away.rename(data)
+
+    assert store.refusal() is None
+    assert pipeline.submit(person(2)).recorded
+    store.close()
+    assert checked(path) == (["ok"], 2)
+
+
+def test_a_store_file_missing_from_its_folder_is_refused_for_good(tmp_path):
+    """The folder there but the file not (``rm kiosk.db*``, moved elsewhere): the store was
+    deleted, not out of reach. Refused for good, as before: only a folder that went away is
+    waited for, not a file put back in one that stayed."""
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(data / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert pipeline.submit(person(0)).recorded
+    (tmp_path / "elsewhere").mkdir()
+    for name in ("kiosk.db", "kiosk.db-wal", "kiosk.db-shm"):
+        (data / name).rename(tmp_path / "elsewhere" / name)
+
+    assert store.refusal() == Words("store.gone", {"path": data / "kiosk.db"})
+
+    for name in ("kiosk.db", "kiosk.db-wal", "kiosk.db-shm"):
+        (tmp_path / "elsewhere" / name).rename(data / name)
+    assert store.refusal().code == "store.gone"
+    assert not pipeline.submit(person(1)).recorded
+    store.close()
+
+
 def test_a_headless_kiosk_records_the_first_scan_once_the_folder_is_back(tmp_path):
     """No screen polls the store (``kiosk run --headless``, the sync worker's own
     connection): the first write after the path names the file again looks at it once more

@@ -19,6 +19,7 @@ from ui_support import (  # noqa: F401
 from kiosk.scan import Scan
 from tests.store_support import loop_in_place_of, swap
 from tests.sync_support import TakingEveryBatch, serving
+from tests.test_ui_disk_failing import one_second_answers
 from tests.test_ui_not_recorded import NO_SCAN_ON_STRIP
 
 
@@ -70,6 +71,36 @@ def test_the_card_reads_ready_again_once_the_store_folder_comes_back(make_window
     qtbot.waitUntil(lambda: card.headline.text() == "SẴN SÀNG", timeout=10_000)
     assert card.state == "idle"
     assert window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="wedge")).recorded
+
+
+def test_a_store_folder_moved_away_and_back_reads_ready_again_by_itself(make_window, qtbot,
+                                                                        tmp_path):
+    """``mv data data.away``, a scan, ``mv data.away data``: the card said the store file was
+    deleted or replaced and the kiosk had to be restarted — untrue, the same file came back.
+    It says the store folder is missing, and reads READY by itself once the folder is back."""
+    data = tmp_path / "data"
+    data.mkdir()
+    path = one_second_answers(write_config(tmp_path), store="data/kiosk.db")
+    window = make_window(path)
+    config = load(path)
+    card = window.officer.card
+    away = data.rename(tmp_path / "data.away")
+
+    window.submit_scan(Scan(CCCD_AN.encode(), device_id="wedge", lane="in"))
+
+    qtbot.waitUntil(lambda: card.result is not None and not card.result.recorded,
+                    timeout=10_000)
+    words = (f"{config.store_path}: không truy cập được (thư mục kho không còn), nên không "
+             "biết còn là tệp kho dữ liệu trạm đã mở hay không (thư mục chứa nó bị thay, hoặc "
+             "ổ đĩa lỗi); không ghi được lượt quét nào cho đến khi truy cập lại được và vẫn là "
+             "đúng tệp đó, hoặc khởi động lại trạm")
+    qtbot.waitUntil(lambda: window.strip.sync.toolTip() == words, timeout=10_000)
+    assert card.headline.text() == "CHƯA GHI ĐƯỢC"
+
+    away.rename(data)
+
+    qtbot.waitUntil(lambda: card.headline.text() == "SẴN SÀNG", timeout=10_000)
+    assert window.kiosk.pipeline.submit(Scan(CCCD_BINH.encode(), device_id="wedge")).recorded
 
 
 def test_the_sync_screen_says_uploads_paused_then_counts_them_sent_once_the_folder_is_back(
