@@ -1476,6 +1476,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "store recover. SQLite thấy: {findings}",
         "store damaged, no scan is recorded any more; stop the kiosk and run kiosk store "
         "recover. SQLite found: {findings}"),
+    "store.log.room_back": (
+        "{path}: ổ đĩa đã có chỗ trống trở lại và ghi được vào kho dữ liệu; lượt quét được ghi "
+        "lại",
+        "{path}: the disk has room again and the store took a write; scans are recorded again"),
     "store.log.lock_released": (
         "{path}: chương trình kia đã nhả khoá ghi của kho dữ liệu",
         "{path}: the other program let go of the store's write lock"),
@@ -1686,6 +1690,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ui.job.scan": ("ghi một lượt quét", "recording a scan"),
     "ui.job.manual_entry": ("ghi một lượt nhập tay", "recording a manual entry"),
     "ui.job.audit": ("ghi nhật ký thao tác", "writing the audit log"),
+    "ui.job.room_again": ("thử ghi lại khi ổ đĩa đã có chỗ trống",
+                          "a write tried again, the disk having room"),
     "ui.job.apply_config": ("áp dụng cấu hình mới", "applying the new configuration"),
     "ui.job.checks": ("kiểm tra máy", "the kiosk's checks"),
     "ui.job.enrol_exchange": ("trao đổi ghi danh với trung tâm",

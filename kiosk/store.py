@@ -121,6 +121,13 @@ EXPIRED_BEFORE = "presence.expired_before"
 window)."""
 CHECKED_AT = "store.checked_at"
 """Meta key: UTC time of the last whole-file check that found the file sound."""
+ROOM_BACK_AT = "store.room_back_at"
+"""Meta key: UTC time the disk, full at the last write, last took a write again with no scan
+(:meth:`Store.write_on_room`)."""
+ROOM_AGAIN_BYTES = 64 * 1024
+"""Free space on the store's disk at which a write is tried again after the disk was full
+(:meth:`Store.room_again`): a scan appends a few pages (4 KiB each) to the log, whose index
+(``-shm``) may grow by 32 KiB."""
 RUNNING_SINCE = "kiosk.running_since"
 """Meta keys under this prefix: one per kiosk run on the file, ``kiosk.running_since.``
 and a token unique to the run, its value the run's UTC start time and pid
@@ -1241,6 +1248,39 @@ class Store:
         if look and self.failing is not None and self.failing.code == "store.busy":
             self._lock_let_go()
         return self.refusal() or self.failing
+
+    def room_again(self) -> bool:
+        """Whether the last write failed for a full disk (:attr:`failing`, the store refusing
+        nothing of its own) and the disk holding the file has room now: the screens' poll
+        then has :meth:`write_on_room` run. The officer, told to use the paper list, scans
+        no more, so no scan would find the room and the card read NOT RECORDED for good.
+        Free space alone (``statvfs``): no :attr:`lock`, nothing written."""
+        failing = self.failing
+        if self.refusing is not None or failing is None or failing.code != "store.disk_full":
+            return False
+        try:
+            disk = os.statvfs(self.path.parent)
+        except OSError:
+            return False
+        return disk.f_bavail * disk.f_frsize >= ROOM_AGAIN_BYTES
+
+    def write_on_room(self) -> bool:
+        """While the last write failed for a full disk, a small real write (the time, under
+        :data:`ROOM_BACK_AT`) through the scans' own write path: committed, it clears
+        :attr:`failing` as a scan's would, so READY is said only once a write went in;
+        refused, the failure stands (the disk full again: :meth:`_failed`). Whether it was
+        recorded; False also when a scan was recorded meanwhile (nothing to lift)."""
+        with self.lock:
+            failing = self.failing
+            if failing is None or failing.code != "store.disk_full":
+                return False
+            try:
+                with self.transaction() as conn:
+                    self._set_meta(conn, {ROOM_BACK_AT: utc_iso(time.time())})
+            except StoreError:
+                return False
+        log.warning("%s", both("store.log.room_back", path=self.path))
+        return True
 
     def _begin_while_held(self) -> None:
         """``BEGIN IMMEDIATE`` waiting :data:`BUSY_AGAIN_MS` at most for the write lock

@@ -27,7 +27,7 @@ from kiosk.ids import uuid7
 from kiosk.messages import Words, both
 from kiosk.pipeline import Pipeline
 from kiosk.scan import Scan
-from kiosk.store import Store, StoreError
+from kiosk.store import ROOM_BACK_AT, Store, StoreError
 from tests.conftest import make_config
 from tests.test_store_identity import folder_made_unreachable, folder_put_back
 from tests.ui_support import cccd_line
@@ -93,6 +93,35 @@ def test_a_full_disk_is_said_until_a_write_goes_in_again(tmp_path):
             filler.unlink()
             store.set_meta({"test.after": "1"})
             assert store.not_recording() is None
+        finally:
+            store.close()
+
+
+def test_a_full_disk_freed_is_found_by_its_free_space_and_lifted_by_a_small_write(
+        tmp_path, caplog):
+    """What the screens' poll does between scans (nobody scans while the card says to use
+    the paper list): while the disk is full there is no room to try a write in, and nothing
+    is written; once space is freed there is, and a small write (the time it went in)
+    commits and lifts the failure, saying so in the journal in both languages."""
+    caplog.set_level(logging.WARNING, logger="kiosk.store")
+    with small_disk(tmp_path / "disk") as disk:
+        store = Store(disk / "kiosk.db")
+        try:
+            assert not store.room_again()  # nothing failed
+            filler = fill(disk)
+            write_until_refused(store)
+            assert not store.room_again()
+            assert not store.write_on_room()
+            assert store.not_recording().code == "store.disk_full"
+
+            filler.unlink()
+
+            assert store.room_again()
+            assert store.write_on_room()
+            assert store.not_recording() is None and not store.room_again()
+            assert list(store.meta(ROOM_BACK_AT)) == [ROOM_BACK_AT]
+            assert [r.getMessage() for r in caplog.records if "room" in r.getMessage()] == [
+                both("store.log.room_back", path=disk / "kiosk.db")]
         finally:
             store.close()
 

@@ -213,11 +213,21 @@ class KioskBridge(QObject):
             # the db lane: never on the GUI thread)
             store_refusing=self.kiosk.store.not_recording(look=True),
         )
+        if view.store_refusing is not None and self.kiosk.store.room_again():
+            self.scans.submit_latest("room", self.kiosk.store.write_on_room,
+                                     what=Words("ui.job.room_again"), done=self._room_written)
         view = self._with_worker(view)
         if self.sync is None or not hasattr(self.sync, "state") or view.alert is not None:
             return view
         keys_alert = saved_keys_alert(store)  # as saved: an enrolment may have cleared it
         return view if keys_alert is None else dataclasses.replace(view, alert=keys_alert)
+
+    def _room_written(self, written: bool) -> None:
+        """The disk that was full took a write again (:meth:`kiosk.store.Store.write_on_room`,
+        run in the scans lane, in order with the scans and under the store's lock, as a scan
+        is): the strip and the card say so now, not at the next poll."""
+        if written:
+            self.refresh_sync()
 
     def _watch_sync(self) -> None:
         sync = self.sync
