@@ -407,8 +407,13 @@ def test_the_raw_view_takes_a_card_dated_up_to_the_kiosks_newest_entry(make_wind
 
 def test_the_check_tab_runs_kiosk_doctor_and_shows_each_verdict_in_the_screens_language(
         make_window, qtbot, tmp_path):
+    """Each device is looked for as the running kiosk looks for it: one set by a name
+    pattern no input device here has (a scanner in keyboard mode, unplugged) fails too —
+    it passed, "14/14 đạt", while the device list said it was not connected."""
     path = write_config(tmp_path, '\n[[devices]]\nid = "lane9"\ntype = "serial"\n'
-                                  'port = "/dev/ttyACM95"\n')
+                                  'port = "/dev/ttyACM95"\n'
+                                  '\n[[devices]]\nid = "lane8"\ntype = "evdev"\n'
+                                  'name = "*Barcode*"\n')
     window = make_window(path)
     screen = open_technician(window, qtbot)
 
@@ -419,8 +424,11 @@ def test_the_check_tab_runs_kiosk_doctor_and_shows_each_verdict_in_the_screens_l
     texts = [item.text() for item in lines]
     assert f"✓  Cấu hình hợp lệ ({path})" in texts
     device = next(item for item in lines if "lane9" in item.text())
-    assert device.text().startswith("✗  Thiết bị lane9 (/dev/ttyACM95): ")
+    assert device.text().startswith("✗  Thiết bị lane9: chưa thấy /dev/ttyACM95 — đã cắm máy quét "
+                                    "chưa?; ")
     assert device.foreground().color().name() == "#c62828"
+    assert any(text.startswith('✗  Thiết bị lane8: chưa thấy input device named "*Barcode*" — '
+                               "đã cắm máy quét chưa?; ") for text in texts), texts
     failed = sum(text.startswith("✗") for text in texts)
     assert screen.checks.summary.text().startswith(f"{len(texts) - failed}/{len(texts)} đạt")
 
