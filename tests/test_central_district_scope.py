@@ -12,10 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 from central_support import ENGINES, batch, central, database_url, enrol, kiosk_entries
-from web_support import Centre, add_users, signed_in, start_centre
+from web_support import Centre, add_users, signed_in, start_centre, today_page_day
 
 from kiosk.central import report_formats
 from kiosk.central.backends import open_storage
+from kiosk.sync import protocol
 
 OFFICERS = {"bl.officer": ("district", "Bình Long")}
 PROVINCE = ("admin1", "viewer1", "tracer1")
@@ -31,25 +32,31 @@ def centre(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
            ) -> Iterator[Centre]:
     """The web tests' centre (kiosk-dx1 in Đồng Xoài, kiosk-bl1 in Bình Long) with a Bình
     Long officer too, and kiosk-bl9 at Bình Long's BP-BL-001 whose second entry cannot be
-    derived (a constraint refuses its stay): set aside, so the province's reports of today
-    say 1 entry is not counted."""
+    derived (a constraint refuses its stay): set aside, so the province's reports of its day
+    (:func:`set_aside_day`) say 1 entry is not counted."""
     tmp = tmp_path_factory.mktemp("district-scope")
     running = start_centre(tmp, database_url(request.param, tmp))
     try:
         add_users(tmp, running.db, OFFICERS)
         kiosk = enrol(running.db, "kiosk-bl9", "BP-BL-001")
         entries = kiosk_entries(tmp, "kiosk-bl9", 3, "BP-BL-001", start=900)
-        with open_storage(running.db) as storage:
-            with storage._transaction() as tx:
-                storage._execute(tx, REFUSE_STAY[storage.postgresql].format(id=entries[1]["id"]))
-            today = storage.today().isoformat()
+        with open_storage(running.db) as storage, storage._transaction() as tx:
+            storage._execute(tx, REFUSE_STAY[storage.postgresql].format(id=entries[1]["id"]))
         answer = running.server.post(batch("kiosk-bl9", entries), token=kiosk.token)
         assert answer.status_code == 200, answer.text
         running.entries["kiosk-bl9"] = entries
-        central("report", "daily", "--date", today, "--db", running.db)  # derives it all
-        yield running
+        central("report", "daily", "--date", set_aside_day(running), "--db", running.db)
+        yield running  # (the report derives it all)
     finally:
         running.server.stop()
+
+
+def set_aside_day(centre: Centre) -> str:
+    """The local day of the entry set aside: the day whose reports say so, named (a run
+    may cross midnight after the module's centre was made)."""
+    with open_storage(centre.db) as storage:
+        return storage.calendar.day_of(protocol.parse_time(
+            centre.entries["kiosk-bl9"][1]["scanned_at"])).isoformat()
 
 
 def test_another_districts_point_answers_an_officer_as_an_unknown_one(
@@ -78,13 +85,13 @@ def test_an_officers_reports_carry_no_count_of_the_provinces_entries_not_derived
         centre: Centre) -> None:
     """The province's reports say 1 entry (Bình Long's) is set aside, not counted in their
     people. An officer's report counts no people and carried the province's count anyway, in
-    its JSON, its page, its files and Today: now it leaves it out, whichever district."""
-    with open_storage(centre.db) as storage:
-        today = storage.today().isoformat()
-    reports = (f"/api/v1/reports/daily?date={today}", "/api/v1/reports/monthly")
-    pages = (f"/reports?date={today}", "/reports?monthly=true", "/today")
-    files = (f"/reports/download?format=csv&date={today}",
-             "/reports/download?format=csv&monthly=true")
+    its JSON, its page, its files and Today (when of that day): now it leaves it out,
+    whichever district."""
+    day = set_aside_day(centre)
+    of_day = f"date={day}", f"monthly=true&month={day[:7]}"
+    reports = (f"/api/v1/reports/daily?{of_day[0]}", f"/api/v1/reports/monthly?month={day[:7]}")
+    pages = tuple(f"/reports?{query}" for query in of_day)
+    files = tuple(f"/reports/download?format=csv&{query}" for query in of_day)
     label = f"{report_formats.NOT_DERIVED['set_aside_entries']},1"
     for name in (*PROVINCE, "dx.officer", "bl.officer"):
         province = name in PROVINCE
@@ -101,6 +108,10 @@ def test_an_officers_reports_carry_no_count_of_the_provinces_entries_not_derived
             for url in files:
                 text = client.get(url).content.decode("utf-8-sig")
                 assert (label in text) == province, (name, url)
+            today = client.get("/today").text  # the province's report of its day, cut
+            shown = client.get(f"/api/v1/reports/daily?date={today_page_day(today)}").json()
+            assert ('id="not-derived"' in today) == (
+                province and any(shown.get("not_derived", {}).values())), name
 
 
 def test_a_district_typed_with_combining_accents_is_the_same_district(tmp_path) -> None:

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,9 +57,11 @@ def chrome(shared_browser, centre: Centre):
 
 def day_in_title(chrome) -> str:
     """The day the Today page's title names (day first, as the Vietnamese page writes it:
-    ``03/12/2026``), as the API and the report files name it (``2026-12-03``)."""
-    shown = chrome.find_element(By.TAG_NAME, "h1").text.split()[-1]
-    return dt.datetime.strptime(shown, "%d/%m/%Y").date().isoformat()
+    ``03/12/2026``; a district officer's ends with their district), as the API and the
+    report files name it (``2026-12-03``)."""
+    shown = re.search(r"\d\d/\d\d/\d{4}", chrome.find_element(By.TAG_NAME, "h1").text)
+    assert shown, chrome.find_element(By.TAG_NAME, "h1").text
+    return dt.datetime.strptime(shown.group(), "%d/%m/%Y").date().isoformat()
 
 
 def test_log_in_then_out_and_pages_need_a_session_again(centre: Centre, chrome) -> None:
@@ -83,16 +86,17 @@ def test_the_today_page_shows_the_numbers_of_the_report_api(centre: Centre, chro
     shown = {key: chrome.find_element(By.ID, key).text
              for key in ("scans", "points-scanned", "points-set-up", "adoption", "refused")}
     cookies = {c["name"]: c["value"] for c in chrome.get_cookies()}
-    today = day_in_title(chrome)
-    api = httpx.get(centre.url + "/api/v1/reports/daily", params={"date": today},
+    api = httpx.get(centre.url + "/api/v1/reports/daily", params={"date": day_in_title(chrome)},
                     cookies=cookies).json()["summary"]
-    uploaded = sum(len(entries) for entries in centre.entries.values())
-    assert api["scans"] == uploaded == 19
     assert shown == {"scans": str(api["scans"]), "points-scanned": str(api["points_scanned"]),
                      "points-set-up": str(api["points_set_up"]),
                      "adoption": f"{100 * api['adoption_ratio']:.1f} %".replace(".", ","),
                      "refused": str(api["refused"])}
-    assert (api["points_scanned"], api["points_set_up"]) == (2, 6)
+    uploads = httpx.get(centre.url + "/api/v1/reports/daily", params={"date": centre.day},
+                        cookies=cookies).json()["summary"]  # the page's day, unless it turned
+    uploaded = sum(len(entries) for entries in centre.entries.values())
+    assert uploads["scans"] == uploaded == 19
+    assert (uploads["points_scanned"], uploads["points_set_up"]) == (2, 6)
     signed_out = httpx.get(centre.url + "/api/v1/reports/daily")
     assert signed_out.status_code == 401 and signed_out.json() == {
         "error": "sign in to the dashboard first", "code": "api.sign_in", "params": {}}
@@ -101,7 +105,7 @@ def test_the_today_page_shows_the_numbers_of_the_report_api(centre: Centre, chro
 def test_a_report_downloaded_from_the_page_is_the_clis_report(centre: Centre, chrome,
                                                               tmp_path: Path) -> None:
     log_in(chrome, centre.url, "viewer1")
-    today = day_in_title(chrome)
+    today = centre.day
     chrome.get(f"{centre.url}/reports?date={today}")
     link = chrome.find_element(By.ID, "csv").get_attribute("href")
     cookies = {c["name"]: c["value"] for c in chrome.get_cookies()}
@@ -128,10 +132,14 @@ def test_a_district_officer_sees_only_their_district(centre: Centre, chrome) -> 
     chrome.get(centre.url + "/kiosks")
     assert "kiosk-dx1" in page_text(chrome) and "kiosk-bl1" not in page_text(chrome)
     chrome.get(centre.url + "/today")
-    assert chrome.find_element(By.ID, "scans").text == "12"  # Đồng Xoài's scans only
+    cookies = {c["name"]: c["value"] for c in chrome.get_cookies()}
+    scans = {day: httpx.get(centre.url + "/api/v1/reports/daily", params={"date": day},
+                            cookies=cookies).json()["summary"]["scans"]
+             for day in (day_in_title(chrome), centre.day)}
+    assert chrome.find_element(By.ID, "scans").text == str(scans[day_in_title(chrome)])
+    assert scans[centre.day] == 12  # Đồng Xoài's scans only
     assert "Bình Long" not in page_text(chrome)
     # the answer is a real 404, not a page that merely says so
-    cookies = {c["name"]: c["value"] for c in chrome.get_cookies()}
     assert httpx.get(centre.url + "/checkpoints/BP-BL-001", cookies=cookies).status_code == 404
     assert httpx.get(centre.url + "/checkpoints/BP-DX-001", cookies=cookies).status_code == 200
 

@@ -10,10 +10,8 @@ hyphens ("BP-" over "DX-" over "001") is not one.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -89,9 +87,10 @@ def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Centre]:
 
 
 def pages(centre: Centre) -> dict[str, str]:
-    today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
-    return {"today": "/today", "daily report": f"/reports?date={today}",
-            "monthly report": "/reports?monthly=true", "registry": "/checkpoints",
+    """Every page, the reports those of the uploads' day and month (full, whenever run)."""
+    return {"today": "/today", "daily report": f"/reports?date={centre.day}",
+            "monthly report": f"/reports?monthly=true&month={centre.day[:7]}",
+            "registry": "/checkpoints",
             "a point": "/checkpoints/BP-DX-001", "kiosks": "/kiosks", "batches": "/batches",
             "a kiosk's batches": "/batches/kiosk-dx1", "audit": "/audit", "users": "/users"}
 

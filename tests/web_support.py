@@ -23,6 +23,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 
+from kiosk.central.backends import open_storage
 from kiosk.sync import protocol
 
 SAMPLE = Path(__file__).resolve().parents[1] / "docs" / "checkpoints-sample.csv"
@@ -112,6 +113,9 @@ class Centre:
     db: str
     server: CentralServer
     entries: dict[str, list[dict]] = field(default_factory=dict)
+    day: str = ""
+    """The centre's local day of the uploads (ISO): the day a test asks about, named — a
+    run of a module may cross midnight, and "today" then is a day with no entries."""
 
     @property
     def url(self) -> str:
@@ -132,9 +136,17 @@ def start_centre(tmp: Path, db: str | None = None) -> Centre:
     add_users(tmp, db, USERS)
     server = CentralServer(db)
     centre = Centre(db, server)
-    for kiosk_id, checkpoint in KIOSKS.items():
-        entries = kiosk_entries(tmp, kiosk_id, ENTRIES_PER_KIOSK[kiosk_id], checkpoint,
-                                start=100 * len(centre.entries))
+    with open_storage(db) as storage:
+        while True:  # made again, all after it, when midnight passed while they were made
+            made = {kiosk_id: kiosk_entries(tmp, kiosk_id, ENTRIES_PER_KIOSK[kiosk_id],
+                                            checkpoint, start=100 * n)
+                    for n, (kiosk_id, checkpoint) in enumerate(KIOSKS.items())}
+            days = {storage.calendar.day_of(protocol.parse_time(e["scanned_at"])).isoformat()
+                    for entries in made.values() for e in entries}
+            if len(days) == 1:
+                break
+    centre.day = days.pop()
+    for kiosk_id, entries in made.items():
         answer = server.post(batch(kiosk_id, entries), token=tokens[kiosk_id])
         assert answer.status_code == 200, answer.text
         centre.entries[kiosk_id] = entries
@@ -188,6 +200,14 @@ def signed_in(base: str, name: str) -> Iterator[httpx.Client]:
                                              "password": PASSWORD, "next": "/today"})
         assert answer.status_code == 303, answer.text[:300]
         yield client
+
+
+def today_page_day(page: str) -> str:
+    """The day (ISO) a Today page's title names, day first (Vietnamese) or ISO (English)."""
+    title = re.search(r"<h1>([^<]*)</h1>", page).group(1)
+    if found := re.search(r"(\d\d)/(\d\d)/(\d{4})", title):
+        return f"{found[3]}-{found[2]}-{found[1]}"
+    return re.search(r"\d{4}-\d\d-\d\d", title).group()
 
 
 def csrf(page: str) -> str:
