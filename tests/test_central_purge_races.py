@@ -11,6 +11,7 @@ import concurrent.futures
 import datetime as dt
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -34,10 +35,27 @@ from kiosk.central.storage import Storage
 from kiosk.ids import uuid7
 from kiosk.sync import protocol
 
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
-EDGE = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
-"""The purge's cutoff with ``--days 30``: scans before it (by their ids) are dropped."""
 CHECKPOINT = "CP-CHO"
+
+
+@dataclass(frozen=True)
+class Moments:
+    """The test's times, from its now: `kiosk-central purge` cuts at the UTC day it runs on,
+    so the times it is checked with are taken as the test starts, not as the module was
+    collected (minutes before in a whole run: past 00:00 UTC, the cut a day later)."""
+
+    now: dt.datetime
+
+    @property
+    def edge(self) -> dt.datetime:
+        """The purge's cutoff with ``--days 30``: scans before it (by their ids) are
+        dropped."""
+        return dt.datetime.combine(self.now.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+
+
+@pytest.fixture
+def at() -> Moments:
+    return Moments(dt.datetime.now(dt.UTC).replace(microsecond=0))
 
 
 @pytest.fixture
@@ -102,12 +120,13 @@ def wait_until(other: psycopg.Connection, locktype: str, what: str,
         time.sleep(0.02)
 
 
-def first_scan(storage: Storage) -> dict:
-    """Person 1's card scanned just before the cutoff (dropped by the purge); the partition
-    of the day after is made now, so that no batch below waits for the purge to make it."""
+def first_scan(storage: Storage, edge: dt.datetime) -> dict:
+    """Person 1's card scanned just before the cutoff ``edge`` (dropped by the purge); the
+    partition of the day after is made now, so that no batch below waits for the purge to
+    make it."""
     with storage._connection() as conn:
-        storage.partitions.ensure(conn, [EDGE.date()])
-    return send(storage, 1, EDGE - dt.timedelta(minutes=10))
+        storage.partitions.ensure(conn, [edge.date()])
+    return send(storage, 1, edge - dt.timedelta(minutes=10))
 
 
 def left_by_a_dead_purge(storage: Storage) -> None:
@@ -125,7 +144,7 @@ def purge(db: str) -> str:
 
 
 def test_a_step_open_when_the_purge_starts_keeps_its_joins_and_leaves_nothing_dropped(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """A step deriving two batches is open when the purge starts. One batch stored person
     1's card scanned just after the cutoff, the same local day as their scan just before it
     (dropped): the document's join to the card stays, since an entry held says so. The
@@ -135,10 +154,10 @@ def test_a_step_open_when_the_purge_starts_keeps_its_joins_and_leaves_nothing_dr
     people, its stay and its tail."""
     with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
             concurrent.futures.ThreadPoolExecutor(3) as pool:
-        first_scan(storage)
-        held = send(storage, 1, EDGE + dt.timedelta(minutes=30), direction="out",
+        first_scan(storage, at.edge)
+        held = send(storage, 1, at.edge + dt.timedelta(minutes=30), direction="out",
                     derive=False)
-        send(storage, 2, EDGE - dt.timedelta(minutes=5), clock_behind=dt.timedelta(days=2),
+        send(storage, 2, at.edge - dt.timedelta(minutes=5), clock_behind=dt.timedelta(days=2),
              derive=False)
         with steps_held_at_stays(other):
             step = pool.submit(derivation.catch_up, storage)
@@ -154,12 +173,12 @@ def test_a_step_open_when_the_purge_starts_keeps_its_joins_and_leaves_nothing_dr
         assert "(1 partitions)" in purging.result(timeout=60)
         assert [e["id"] for e in storage.entries()] == [held["id"]]
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
-            (held["subject_key"], storage.calendar.day_of(EDGE).isoformat(), held["match_key"])]
+            (held["subject_key"], storage.calendar.day_of(at.edge).isoformat(), held["match_key"])]
         assert_nothing_astray(storage)
 
 
 def test_a_batch_storing_a_documents_scan_while_the_purge_forgets_keeps_its_join(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """The purge is forgetting the document matches of the day it drops (held here at
     person 1's, locked by another transaction) when a batch stores person 1's card scanned
     after the cutoff the same local day, and the step deriving it stays open past the
@@ -167,7 +186,7 @@ def test_a_batch_storing_a_documents_scan_while_the_purge_forgets_keeps_its_join
     so."""
     with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
             concurrent.futures.ThreadPoolExecutor(2) as pool:
-        first = first_scan(storage)
+        first = first_scan(storage, at.edge)
         with steps_held_at_stays(other):
             with other.transaction():
                 other.execute("SELECT 1 FROM document_matches WHERE subject_key = %s "
@@ -175,19 +194,19 @@ def test_a_batch_storing_a_documents_scan_while_the_purge_forgets_keeps_its_join
                 purging = pool.submit(purge, db)
                 wait_until(other, "transactionid", "the purge reached person 1's match",
                            purging)
-                kept = pool.submit(send, storage, 1, EDGE + dt.timedelta(minutes=30),
+                kept = pool.submit(send, storage, 1, at.edge + dt.timedelta(minutes=30),
                                    direction="out")
                 wait_until(other, "advisory", "the step reached its stays")
             wait_until(other, "relation", "the purge waited for the open step", purging)
         held = kept.result(timeout=30)
         assert "(1 partitions)" in purging.result(timeout=60)
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
-            (held["subject_key"], storage.calendar.day_of(EDGE).isoformat(), held["match_key"])]
+            (held["subject_key"], storage.calendar.day_of(at.edge).isoformat(), held["match_key"])]
         assert_nothing_astray(storage)
 
 
 def test_a_purge_killed_before_adding_back_the_matches_it_deleted_leaves_them_to_the_next(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """As above, a batch stores person 1's card scanned after the cutoff while the purge
     forgets person 1's match, and its step is still open when the deletion commits; this
     time the purge is killed (the machine goes down) while it waits for that step to end,
@@ -197,7 +216,7 @@ def test_a_purge_killed_before_adding_back_the_matches_it_deleted_leaves_them_to
     back, since an entry held stands for it. The next purge finishes the rest."""
     with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
             concurrent.futures.ThreadPoolExecutor(1) as pool:
-        first = first_scan(storage)
+        first = first_scan(storage, at.edge)
         with steps_held_at_stays(other):
             purging = subprocess.Popen([*CENTRAL, "purge", "--days", "30", "--reason",
                                         "test: purge beside uploads", "--db", db],
@@ -207,7 +226,7 @@ def test_a_purge_killed_before_adding_back_the_matches_it_deleted_leaves_them_to
                     other.execute("SELECT 1 FROM document_matches WHERE subject_key = %s "
                                   "FOR UPDATE", (first["subject_key"],))
                     wait_until(other, "transactionid", "the purge reached person 1's match")
-                    kept = pool.submit(send, storage, 1, EDGE + dt.timedelta(minutes=30),
+                    kept = pool.submit(send, storage, 1, at.edge + dt.timedelta(minutes=30),
                                        direction="out")
                     wait_until(other, "advisory", "the step reached its stays")
                 deadline = time.monotonic() + 30
@@ -224,7 +243,7 @@ def test_a_purge_killed_before_adding_back_the_matches_it_deleted_leaves_them_to
         held = kept.result(timeout=30)
         derivation.catch_up(storage)
         assert storage._query("SELECT 1 FROM document_matches") == []  # the moment it died
-    match = [(held["subject_key"], storage.calendar.day_of(EDGE).isoformat(),
+    match = [(held["subject_key"], storage.calendar.day_of(at.edge).isoformat(),
               held["match_key"])]
     with open_storage(db) as storage:
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches"
@@ -237,7 +256,7 @@ def test_a_purge_killed_before_adding_back_the_matches_it_deleted_leaves_them_to
 
 
 def test_a_match_a_dead_purge_left_is_not_added_back_for_a_scan_erased_meanwhile(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """A purge died after deleting person 1's match, which their scan kept (20 days old)
     stands for: the match waits in forgotten_matches. A storage opened now (serve started
     again) adds it back, but its statement reads the entries as they were when it began;
@@ -247,14 +266,14 @@ def test_a_match_a_dead_purge_left_is_not_added_back_for_a_scan_erased_meanwhile
     erasure for it."""
     with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
             concurrent.futures.ThreadPoolExecutor(2) as pool:
-        scan = send(storage, 1, NOW - dt.timedelta(days=20))
+        scan = send(storage, 1, at.now - dt.timedelta(days=20))
         left_by_a_dead_purge(storage)
         with other.transaction():  # the opening's addition stops at the row, having read
             other.execute("SELECT 1 FROM forgotten_matches FOR UPDATE")
             opening = pool.submit(lambda: open_storage(db).close())
             wait_until(other, "transactionid", "the opening reached the match", opening)
             erasing = pool.submit(erasure.erase_personal, storage,
-                                  NOW.date() - dt.timedelta(days=14))
+                                  at.now.date() - dt.timedelta(days=14))
             deadline = time.monotonic() + 30
             while not (erasing.done() or waiting(other, "advisory")):
                 assert time.monotonic() < deadline, "erasure neither ended nor waited"
@@ -268,12 +287,13 @@ def test_a_match_a_dead_purge_left_is_not_added_back_for_a_scan_erased_meanwhile
         assert_nothing_astray(storage)
 
 
-def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(db: str) -> None:
+def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(
+        db: str, at: Moments) -> None:
     """Before v23 a purge kept what it was to add back in its memory only: a v22 database
     may hold an entry whose document match such a purge lost. Migrating rebuilds the
     matches from the entries held, and keeps from then on what a purge is to add back."""
     with open_storage(db) as storage:
-        scan = send(storage, 1, NOW - dt.timedelta(days=1))
+        scan = send(storage, 1, at.now - dt.timedelta(days=1))
         with storage._transaction() as tx:
             storage._execute(tx, "DELETE FROM document_matches")  # lost by a v22 purge
             storage._execute(tx, "DROP TABLE forgotten_matches")
@@ -296,26 +316,27 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(db: str)
         assert storage._query("SELECT value FROM central_meta WHERE key = 'schema_version'"
                               ) == [(str(len(MIGRATIONS)),)] == [("46",)]
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
-            (scan["subject_key"], storage.calendar.day_of(NOW - dt.timedelta(days=1))
+            (scan["subject_key"], storage.calendar.day_of(at.now - dt.timedelta(days=1))
              .isoformat(), scan["match_key"])]
         assert storage._query("SELECT 1 FROM forgotten_matches") == []
         assert_nothing_astray(storage)
 
 
-def test_a_purge_interrupted_after_detaching_a_day_is_finished_by_the_next(db: str) -> None:
+def test_a_purge_interrupted_after_detaching_a_day_is_finished_by_the_next(
+        db: str, at: Moments) -> None:
     """A purge stopped after it detached a day's partition (the machine went down) leaves
     that table outside ``entries``, with its scans' document matches: the next purge
     forgets them and drops it, and a partition for that day made meanwhile for a late scan
     is dropped as well."""
     with open_storage(db) as storage:
-        first_scan(storage)
-    day = EDGE.date() - dt.timedelta(days=1)
+        first_scan(storage, at.edge)
+    day = at.edge.date() - dt.timedelta(days=1)
     with psycopg.connect(db, autocommit=True) as conn, conn.transaction():
         conn.execute(f"ALTER TABLE entries DETACH PARTITION entries_p{day:%Y%m%d}")
         conn.execute(f"ALTER TABLE entries_p{day:%Y%m%d} RENAME TO entries_gone_1")
     with open_storage(db) as storage:
         assert storage.entry_count() == 0
-        send(storage, 2, EDGE - dt.timedelta(minutes=5))  # late: its day's partition anew
+        send(storage, 2, at.edge - dt.timedelta(minutes=5))  # late: its day's partition anew
         assert len(storage._query("SELECT 1 FROM document_matches")) == 2
     assert "(2 partitions)" in purge(db)
     with open_storage(db) as storage:
@@ -325,20 +346,21 @@ def test_a_purge_interrupted_after_detaching_a_day_is_finished_by_the_next(db: s
         assert_nothing_astray(storage)
 
 
-def test_uploads_are_not_queued_behind_a_purge_waiting_for_a_long_report(db: str) -> None:
+def test_uploads_are_not_queued_behind_a_purge_waiting_for_a_long_report(
+        db: str, at: Moments) -> None:
     """A long report is reading ``entries`` when the purge comes to detach the oldest day,
     which needs ``entries`` to itself: the purge waits for a moment only, steps aside and
     tries again, so a batch arriving meanwhile is stored at once instead of queueing behind
     it until the report ends. When the report ends, the purge finishes."""
     with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
             concurrent.futures.ThreadPoolExecutor(2) as pool:
-        first_scan(storage)
+        first_scan(storage, at.edge)
         with other.transaction():
             other.execute("SELECT count(*) FROM entries")  # the report, still reading
             purging = pool.submit(purge, db)
             wait_until(other, "relation", "the purge waited for the report", purging)
             began = time.monotonic()
-            send(storage, 2, NOW)
+            send(storage, 2, at.now)
             # a brief wait of the purge's (0.5 s) at most, not the storage's lock timeout
             # (10 s) behind it: 6 s leaves room for a loaded machine
             assert time.monotonic() - began < 6, "the batch queued behind the purge"
@@ -348,7 +370,7 @@ def test_uploads_are_not_queued_behind_a_purge_waiting_for_a_long_report(db: str
 
 
 def test_the_scans_of_a_kiosk_clock_far_ahead_leave_nothing_behind_when_purged(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """A kiosk whose clock ran 50 days ahead scanned person 2 forty days ago: the scan's id
     lies past the partitions made ahead, so it is held in the default partition, which the
     purge empties by when rows were received. Its stay and tail go with it, and its
@@ -356,15 +378,15 @@ def test_the_scans_of_a_kiosk_clock_far_ahead_leave_nothing_behind_when_purged(
     keyed by an id 50 days ahead, until that day passed the cutoff."""
     ahead = dt.timedelta(days=50)
     with open_storage(db) as storage:
-        scan = send(storage, 2, NOW - dt.timedelta(days=40) + ahead, clock_behind=-ahead)
+        scan = send(storage, 2, at.now - dt.timedelta(days=40) + ahead, clock_behind=-ahead)
         assert storage._query("SELECT tableoid::regclass::text FROM entries") == [
             ("entries_default",)]
         assert storage._query("SELECT first_id FROM stays") == [(scan["id"],)]
         assert storage._query("SELECT document_number FROM identities") == [
             (scan["document_number"],)]
         # person 3's identity is held by the stay of a scan kept: it stays
-        send(storage, 3, NOW - dt.timedelta(days=40) + ahead, clock_behind=-ahead)
-        kept = send(storage, 3, NOW - dt.timedelta(days=1))
+        send(storage, 3, at.now - dt.timedelta(days=40) + ahead, clock_behind=-ahead)
+        kept = send(storage, 3, at.now - dt.timedelta(days=1))
     purge(db)
     with open_storage(db) as storage:
         assert [e["id"] for e in storage.entries()] == [kept["id"]]
@@ -374,7 +396,7 @@ def test_the_scans_of_a_kiosk_clock_far_ahead_leave_nothing_behind_when_purged(
 
 
 def test_a_storage_opened_while_another_adds_back_behind_a_long_step_waits_for_it(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """A purge died leaving person 1's match in forgotten_matches. A storage opening now
     (serve started again) adds it back and, holding the addition's turn, waits for a step
     deriving a kiosk's backlog that lasts longer than the busy timeout — an opening waits
@@ -384,12 +406,12 @@ def test_a_storage_opened_while_another_adds_back_behind_a_long_step_waits_for_i
     busy because the first held the turn past its busy timeout."""
     with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
             concurrent.futures.ThreadPoolExecutor(3) as pool:
-        scan = send(storage, 1, NOW - dt.timedelta(days=1))
+        scan = send(storage, 1, at.now - dt.timedelta(days=1))
         left_by_a_dead_purge(storage)
         (backlog,) = [wire_entry(payload_identity(2, "pccovid_masked"), checkpoint=CHECKPOINT,
-                                 kiosk="k1", direction="in", scanned_at=NOW)]
-        storage.ingest_batch("k1", [backlog], sent_at=protocol.format_time(NOW),
-                             received_at=NOW, batch_id=uuid7())
+                                 kiosk="k1", direction="in", scanned_at=at.now)]
+        storage.ingest_batch("k1", [backlog], sent_at=protocol.format_time(at.now),
+                             received_at=at.now, batch_id=uuid7())
 
         def opening() -> None:
             open_storage(db, busy_timeout=1.0).close()

@@ -9,6 +9,7 @@ scans or bring their names back a second time."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,11 +28,29 @@ from kiosk.central.backends import open_storage
 from kiosk.ids import uuid7
 from kiosk.sync import protocol
 
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
-SCANNED = (NOW - dt.timedelta(days=30)).replace(hour=5, minute=0, second=0)
-"""Noon in the centre's zone (UTC+7) 30 days ago: the 40 scans, a minute apart, fall on one
-local day whenever the test runs."""
-IMPORTED = NOW - dt.timedelta(days=29)
+
+@dataclass(frozen=True)
+class Moments:
+    """The test's times, from its now: `kiosk-central purge` cuts at the UTC day it runs on,
+    so the times it is checked with are taken as the test starts, not as the module was
+    collected (minutes before in a whole run: past 00:00 UTC, the cut a day later)."""
+
+    now: dt.datetime
+
+    @property
+    def scanned(self) -> dt.datetime:
+        """Noon in the centre's zone (UTC+7) 30 days ago: the 40 scans, a minute apart,
+        fall on one local day whenever the test runs."""
+        return (self.now - dt.timedelta(days=30)).replace(hour=5, minute=0, second=0)
+
+    @property
+    def imported(self) -> dt.datetime:
+        return self.now - dt.timedelta(days=29)
+
+
+@pytest.fixture
+def at() -> Moments:
+    return Moments(dt.datetime.now(dt.UTC).replace(microsecond=0))
 STORED_AT = {"sqlite": "SELECT rootpage FROM sqlite_master WHERE name = 'batches'",
              "postgresql": "SELECT pg_relation_filenode('batches')"}
 """Where each engine keeps the batch log's rows: a migration that rewrote the table would
@@ -57,12 +76,12 @@ def import_file(storage, entries: list[dict], received: dt.datetime) -> list[str
         checkpoint_id="CP-CHO", time_window=True)]
 
 
-def push(storage, entries: list[dict], **timing) -> list[str]:
-    """The statuses of ``entries`` pushed over the network now (``timing``: the kiosk's
+def push(storage, now: dt.datetime, entries: list[dict], **timing) -> list[str]:
+    """The statuses of ``entries`` pushed over the network ``now`` (``timing``: the kiosk's
     clock at sending, its monotonic clock and boot)."""
-    timing.setdefault("sent_at", protocol.format_time(NOW))
+    timing.setdefault("sent_at", protocol.format_time(now))
     return [r["status"] for r in storage.ingest_batch(
-        "k1", entries, received_at=NOW, batch_id=uuid7(), checkpoint_id="CP-CHO",
+        "k1", entries, received_at=now, batch_id=uuid7(), checkpoint_id="CP-CHO",
         time_window=True, **timing)]
 
 
@@ -79,11 +98,12 @@ def logged(batch: dict) -> tuple[int, int, int, int, int]:
             batch["rejected"])
 
 
-def test_entries_purged_and_sent_again_are_duplicate_and_not_counted_again(db: str) -> None:
-    entries = backlog(40, SCANNED)
+def test_entries_purged_and_sent_again_are_duplicate_and_not_counted_again(
+        db: str, at: Moments) -> None:
+    entries = backlog(40, at.scanned)
     with open_storage(db) as storage:
-        assert import_file(storage, entries, IMPORTED) == [protocol.ACCEPTED] * 40
-        day = storage.calendar.day_of(SCANNED)
+        assert import_file(storage, entries, at.imported) == [protocol.ACCEPTED] * 40
+        day = storage.calendar.day_of(at.scanned)
         assert scans_on(storage, day) == 40
 
     central("purge", "--days", "14", "--personal-days", "14",
@@ -92,12 +112,12 @@ def test_entries_purged_and_sent_again_are_duplicate_and_not_counted_again(db: s
     with open_storage(db) as storage:
         assert storage.entry_count() == 0
         # the same file imported again, then the kiosk's pending entries pushed
-        assert import_file(storage, entries, NOW) == [protocol.DUPLICATE] * 40
+        assert import_file(storage, entries, at.now) == [protocol.DUPLICATE] * 40
         assert {r.get(protocol.PAST_RETENTION) for r in storage.ingest_batch(
-            "k1", entries, sent_at=None, received_at=NOW, batch_id=uuid7(),
+            "k1", entries, sent_at=None, received_at=at.now, batch_id=uuid7(),
             checkpoint_id="CP-CHO", time_window=True)} == {
                 storage.optional_setting("entries_purged_before")}  # not held: said so
-        assert push(storage, entries) == [protocol.DUPLICATE] * 40
+        assert push(storage, at.now, entries) == [protocol.DUPLICATE] * 40
         assert scans_on(storage, day) == 40  # counted once, for good
         assert storage.entry_count() == 0  # no name past retention comes back
         # the batch log tells whoever reads it the same: none of the 40 is held
@@ -105,7 +125,7 @@ def test_entries_purged_and_sent_again_are_duplicate_and_not_counted_again(db: s
 
 
 def test_entries_never_held_past_the_cut_are_done_but_said_to_be_past_retention(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """A kiosk offline longer than the retention sends, after the purge, 25 scans the centre
     never held, of a day it already counted one scan of. It cannot tell them from purged
     ones, so they are neither stored nor counted, and still ``duplicate``: a kiosk marks
@@ -113,60 +133,62 @@ def test_entries_never_held_past_the_cut_are_done_but_said_to_be_past_retention(
     answer no longer lets them pass for "already at the centre": each carries the cut it
     fell before, and the kiosk and the import summary count them apart."""
     with open_storage(db) as storage:
-        assert import_file(storage, backlog(1, SCANNED), IMPORTED) == [protocol.ACCEPTED]
-        day = storage.calendar.day_of(SCANNED)
+        assert import_file(storage, backlog(1, at.scanned), at.imported) == [protocol.ACCEPTED]
+        day = storage.calendar.day_of(at.scanned)
     central("purge", "--days", "14", "--reason", "test: resend after a purge", "--db", db)
 
     never_sent = [wire_entry(payload_identity(person, "cccd"), checkpoint="CP-CHO",
                              kiosk="k1", direction="in",
-                             scanned_at=SCANNED + dt.timedelta(minutes=person))
+                             scanned_at=at.scanned + dt.timedelta(minutes=person))
                   for person in range(100, 125)]
     with open_storage(db) as storage:
         cut = storage.optional_setting("entries_purged_before")
-        answers = storage.ingest_batch("k1", never_sent, sent_at=protocol.format_time(NOW),
-                                       received_at=NOW, batch_id=uuid7(),
+        answers = storage.ingest_batch("k1", never_sent, sent_at=protocol.format_time(at.now),
+                                       received_at=at.now, batch_id=uuid7(),
                                        checkpoint_id="CP-CHO", time_window=True)
         assert answers == [{"id": e["id"], "status": protocol.DUPLICATE,
                             protocol.PAST_RETENTION: cut} for e in never_sent]
         assert protocol.validate_response({"results": answers}, [e["id"] for e in never_sent]
                                           ) == ([e["id"] for e in never_sent], {})
         assert scans_on(storage, day) == 1 and storage.entry_count() == 0
-        assert cut == (NOW - dt.timedelta(days=14)).date().isoformat()
+        assert cut == (at.now - dt.timedelta(days=14)).date().isoformat()
 
 
-def test_after_a_purge_scans_inside_retention_are_still_taken(db: str) -> None:
-    kept = backlog(2, NOW - dt.timedelta(days=10))  # received within retention: held
+def test_after_a_purge_scans_inside_retention_are_still_taken(
+        db: str, at: Moments) -> None:
+    kept = backlog(2, at.now - dt.timedelta(days=10))  # received within retention: held
     with open_storage(db) as storage:
-        assert import_file(storage, backlog(1, SCANNED), IMPORTED) == [protocol.ACCEPTED]
-        assert import_file(storage, kept, NOW - dt.timedelta(days=9)) == [protocol.ACCEPTED] * 2
+        assert import_file(storage, backlog(1, at.scanned), at.imported) == [protocol.ACCEPTED]
+        assert import_file(storage, kept, at.now - dt.timedelta(days=9)) == [protocol.ACCEPTED] * 2
 
     central("purge", "--days", "14", "--reason", "test: resend after a purge", "--db", db)
 
-    fresh = backlog(1, NOW - dt.timedelta(hours=2))
+    fresh = backlog(1, at.now - dt.timedelta(hours=2))
     # a kiosk whose clock lost power scanned at "1970" an hour ago: its id is of 1970, its
     # scan filed now by its age on the monotonic clock, inside retention
     unset = wire_entry(payload_identity(7, "cccd"), checkpoint="CP-CHO", kiosk="k1",
                        direction="in", scanned_at=dt.datetime(1970, 1, 1, 0, 5, tzinfo=dt.UTC))
     with open_storage(db) as storage:
         counted = scans_on(storage)
-        assert push(storage, fresh) == [protocol.ACCEPTED]
-        assert push(storage, [unset], sent_monotonic_ns=1 + 3600 * 10**9,
+        assert push(storage, at.now, fresh) == [protocol.ACCEPTED]
+        assert push(storage, at.now, [unset], sent_monotonic_ns=1 + 3600 * 10**9,
                     boot_id="boot-1") == [protocol.ACCEPTED]
-        assert push(storage, kept) == [protocol.DUPLICATE] * 2  # held, as before
+        assert push(storage, at.now, kept) == [protocol.DUPLICATE] * 2  # held, as before
         changed = dict(kept[0], direction="out")
         assert [r["status"] for r in storage.ingest_batch(
-            "k1", [changed], sent_at=protocol.format_time(NOW), received_at=NOW,
+            "k1", [changed], sent_at=protocol.format_time(at.now), received_at=at.now,
             batch_id=uuid7())] == [protocol.REJECTED]  # another entry under a held id
         assert scans_on(storage) == counted + 2 and storage.entry_count() == 4
 
 
-def test_in_a_zone_half_an_hour_off_utc_a_scan_after_the_cut_is_still_taken(db: str) -> None:
+def test_in_a_zone_half_an_hour_off_utc_a_scan_after_the_cut_is_still_taken(
+        db: str, at: Moments) -> None:
     """In Asia/Kolkata (UTC+5:30) the purge's cut, UTC midnight, is 05:30 local: the local
     hour 05:00-05:59 is half before it, half after. A scan of 05:40 there (00:10 UTC, its id
     of the cut's day: no purge removed it) reaching the centre for the first time after the
     purge is inside retention and must be stored and counted; one of 05:25 is past it.
     Before, every scan of that hour was answered past retention and never stored."""
-    cut = NOW.date() - dt.timedelta(days=14)
+    cut = at.now.date() - dt.timedelta(days=14)
     midnight = dt.datetime.combine(cut, dt.time(), dt.UTC)
     with open_storage(db) as storage:
         storage.set_timezone("Asia/Kolkata")
@@ -178,32 +200,32 @@ def test_in_a_zone_half_an_hour_off_utc_a_scan_after_the_cut_is_still_taken(db: 
     with open_storage(db) as storage:
         assert storage.calendar.local(midnight + dt.timedelta(minutes=10)) == (
             cut.isoformat(), 5)
-        assert push(storage, [before, after]) == [protocol.DUPLICATE, protocol.ACCEPTED]
+        assert push(storage, at.now, [before, after]) == [protocol.DUPLICATE, protocol.ACCEPTED]
         assert storage.entry_count() == 1 and scans_on(storage, cut) == 1
 
 
 def test_the_batch_log_counts_entries_past_retention_apart_from_the_duplicates_held(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """After a purge a kiosk pushes one batch of 10: 2 new scans, 3 it sent before that the
     centre holds, 4 scans of the purged day the centre never held, and 1 filed under
     another checkpoint. The 3 held and the 4 never held are all answered ``duplicate``; the
     batch log counts the 4 past retention apart, so that whoever reads it is not told they
     are held at the centre, and its counts add up to the entries sent."""
-    held = backlog(3, NOW - dt.timedelta(days=10))  # received within retention: kept
+    held = backlog(3, at.now - dt.timedelta(days=10))  # received within retention: kept
     with open_storage(db) as storage:
-        assert import_file(storage, backlog(1, SCANNED), IMPORTED) == [protocol.ACCEPTED]
-        assert import_file(storage, held, NOW - dt.timedelta(days=9)) == [protocol.ACCEPTED] * 3
+        assert import_file(storage, backlog(1, at.scanned), at.imported) == [protocol.ACCEPTED]
+        assert import_file(storage, held, at.now - dt.timedelta(days=9)) == [protocol.ACCEPTED] * 3
     central("purge", "--days", "14", "--reason", "test: resend after a purge", "--db", db)
 
     def scan(person: int, at: dt.datetime, checkpoint: str = "CP-CHO") -> dict:
         return wire_entry(payload_identity(person, "cccd"), checkpoint=checkpoint,
                           kiosk="k1", direction="in", scanned_at=at)
 
-    new = [scan(person, NOW - dt.timedelta(hours=person)) for person in (50, 51)]
-    past = [scan(person, SCANNED + dt.timedelta(minutes=person)) for person in range(100, 104)]
-    elsewhere = scan(60, NOW - dt.timedelta(hours=3), checkpoint="CP-KHAC")
+    new = [scan(person, at.now - dt.timedelta(hours=person)) for person in (50, 51)]
+    past = [scan(person, at.scanned + dt.timedelta(minutes=person)) for person in range(100, 104)]
+    elsewhere = scan(60, at.now - dt.timedelta(hours=3), checkpoint="CP-KHAC")
     with open_storage(db) as storage:
-        assert push(storage, [*new, *held, *past, elsewhere]) == [
+        assert push(storage, at.now, [*new, *held, *past, elsewhere]) == [
             *[protocol.ACCEPTED] * 2, *[protocol.DUPLICATE] * 7, protocol.REJECTED]
         record = storage.batches()[-1]
         assert logged(record) == (10, 2, 3, 4, 1)
@@ -211,19 +233,20 @@ def test_the_batch_log_counts_entries_past_retention_apart_from_the_duplicates_h
 
 
 def test_a_v25_batch_log_stays_as_it_was_and_later_batches_count_past_retention_apart(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """A v25 centre counted the entries past retention among a batch's duplicates, and
     kept neither them nor the cut of then: its records cannot be split after the fact, so
     v26 leaves them as they were (past retention 0). It adds the count to the batch log in
     place, without rewriting the table (a province logs ~50,000 batches a day); the batches
     that come after count those entries apart."""
-    entries = backlog(40, SCANNED)
+    entries = backlog(40, at.scanned)
     with open_storage(db) as storage:
-        assert import_file(storage, entries, IMPORTED) == [protocol.ACCEPTED] * 40
+        assert import_file(storage, entries, at.imported) == [protocol.ACCEPTED] * 40
     central("purge", "--days", "14", "--reason", "test: resend after a purge", "--db", db)
     with open_storage(db) as storage:
-        assert push(storage, entries) == [protocol.DUPLICATE] * 40
-        assert push(storage, backlog(2, NOW - dt.timedelta(days=1))) == [protocol.ACCEPTED] * 2
+        assert push(storage, at.now, entries) == [protocol.DUPLICATE] * 40
+        assert push(storage, at.now, backlog(2, at.now - dt.timedelta(days=1))) == [
+            protocol.ACCEPTED] * 2
         with storage._transaction() as tx:  # the log as v25 wrote it
             storage._execute(tx, "UPDATE batches SET duplicate = duplicate + past_retention")
             undo_report_kept(storage, tx)  # v46
@@ -251,5 +274,5 @@ def test_a_v25_batch_log_stays_as_it_was_and_later_batches_count_past_retention_
         assert [(b["batch_id"], *logged(b)) for b in storage.batches()] == [
             (batch_id, entries, accepted, duplicate, 0, rejected)
             for batch_id, entries, accepted, duplicate, rejected in v25]
-        assert push(storage, entries) == [protocol.DUPLICATE] * 40
+        assert push(storage, at.now, entries) == [protocol.DUPLICATE] * 40
         assert logged(storage.batches()[-1]) == (40, 0, 0, 40, 0)
