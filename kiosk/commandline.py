@@ -304,10 +304,10 @@ def open_central(url: str, *, create: bool = False, busy_timeout: float = 10.0,
                  pool_size: int = 8, statement_timeout: float | None = None) -> Storage:
     """The centre's storage at ``url``, or exit 3 with the reason.
 
-    Only ``create`` (the commands that start a centre: ``init``, ``checkpoints import`` and
-    ``add``, ``kiosks add``, ``users add``) makes a database that is not there, and says so
+    Only ``create`` (``kiosk-central init``) makes a database that is not there, and says so
     on stderr; any other command given a wrong address answered from a new empty one ("0
-    contacts", a report of zeros, exit 0) — ``serve`` too, and kiosks uploaded to it."""
+    contacts", a report of zeros, exit 0), ``serve`` had kiosks upload to it, and ``kiosks
+    add`` enrolled a kiosk (its token printed) into a centre no server read."""
     from kiosk.central.backends import database_place, open_storage
     from kiosk.central.storage import StorageError
 

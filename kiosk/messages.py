@@ -3075,15 +3075,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path}: schema v{version} is newer than this program (v{ours}); upgrade kiosk-central"),
     "storage.no_database": (
         "không có cơ sở dữ liệu trung tâm tại {where}: kiểm tra --db / KIOSK_CENTRAL_DB "
-        "(chỉ init, checkpoints import|add, kiosks add và users add mới tạo trung tâm mới)",
-        "no centre database at {where}: check --db / KIOSK_CENTRAL_DB (only init, "
-        "checkpoints import|add, kiosks add and users add start a new centre)"),
+        "(chỉ kiosk-central init mới tạo trung tâm mới)",
+        "no centre database at {where}: check --db / KIOSK_CENTRAL_DB (only kiosk-central "
+        "init starts a new centre)"),
     "storage.no_schema": (
         "{where} không chứa cơ sở dữ liệu trung tâm (chưa có bảng nào): kiểm tra --db / "
-        "KIOSK_CENTRAL_DB (chỉ init, checkpoints import|add, kiosks add và users add mới "
-        "tạo trung tâm mới)",
+        "KIOSK_CENTRAL_DB (chỉ kiosk-central init mới tạo trung tâm mới)",
         "{where} holds no centre database (no tables yet): check --db / KIOSK_CENTRAL_DB "
-        "(only init, checkpoints import|add, kiosks add and users add start a new centre)"),
+        "(only kiosk-central init starts a new centre)"),
     "storage.pool_full": ("bộ lưu trữ đang bận: mọi kết nối cơ sở dữ liệu đều đang được dùng",
                           "storage busy: all database connections in use"),
     "storage.writing": ("bộ lưu trữ đang bận: trung tâm đang ghi việc khác",

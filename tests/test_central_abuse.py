@@ -147,7 +147,7 @@ def test_one_kiosk_gets_429_beyond_two_batches_in_progress_and_two_waiting(
 
     The server runs in this process so that the test can wait until the centre itself counts
     the four uploads (its ``kiosk_slots``), not for a time that is long enough on most days."""
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     kiosk, other = (enrol(db, f"kiosk-{uuid.uuid4().hex[:8]}") for _ in range(2))
     entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, checkpoint=kiosk.checkpoint_id)
     others = kiosk_entries(tmp_path, other.kiosk_id, 1, checkpoint=other.checkpoint_id)

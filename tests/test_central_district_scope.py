@@ -128,7 +128,7 @@ def test_a_district_typed_with_combining_accents_is_the_same_district(tmp_path) 
     composed = "Đồng Xoài"
     combining = unicodedata.normalize("NFD", composed)
     assert combining != composed
-    url = f"sqlite:///{tmp_path}/central.db"
+    url = database_url("sqlite", tmp_path)
     for point, district in (("DX-1", composed), ("DX-2", combining)):
         central("checkpoints", "add", point, "--name", f"Chốt {point}", "--district", district,
                 "--kind", "market", "--set-up-on", "2026-11-01", "--db", url)

@@ -49,7 +49,7 @@ def test_a_page_the_locked_database_fails_says_why_in_the_readers_language(tmp_p
     saying in the reader's language that nothing is lost (the lock passes): not a bare
     "Internal Server Error" (it was), nor SQLite's "database is locked". Why (another program
     holds the store locked) is said to a signed-in administrator, not to a visitor."""
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     add_users(tmp_path, db, {"admin1": ("admin", None)})
     server = CentralServer(db, "--busy-timeout", "1", "--log-level", "debug")
     login = {"name": "admin1", "password": PASSWORD, "next": "/today"}
@@ -113,7 +113,7 @@ def test_a_full_disk_is_said_to_an_administrator_only_and_not_as_passing(tmp_pat
     both, and to deal with the cause; a kiosk's upload gets the code and why, without the
     path; serve's log has it all."""
     with small_disk(tmp_path / "disk", size_kib=8192) as disk:
-        db = f"sqlite:///{disk}/central.db"
+        db = database_url("sqlite", disk)
         central("checkpoints", "import", str(SAMPLE), "--db", db)
         add_users(tmp_path, db, {"admin1": ("admin", None), "viewer1": ("viewer", None)})
         kiosk = enrol(db, "kiosk-full", "BP-DX-001")
@@ -174,7 +174,7 @@ def test_a_trace_over_the_api_the_full_disk_fails_tells_a_tracer_no_path(tmp_pat
     routes; an administrator is told why. (Before, the route caught the failure itself and
     answered every tracer ``api.storage_unavailable`` with the path in it.)"""
     with small_disk(tmp_path / "disk", size_kib=8192) as disk:
-        db = f"sqlite:///{disk}/central.db"
+        db = database_url("sqlite", disk)
         central("checkpoints", "import", str(SAMPLE), "--db", db)
         add_users(tmp_path, db, {"admin1": ("admin", None), "tracer1": ("tracer", None)})
         server = CentralServer(db)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from central_support import central, engine_storages, set_schema_version
+from central_support import central, database_url, engine_storages, set_schema_version
 from report_support import TESTS, GenBatch, GenKiosk, World, load, wire_entry
 
 from kiosk.central import audit, registry, reports
@@ -189,7 +189,7 @@ def test_who_added_a_point_and_moved_it_is_in_the_audit_log(tmp_path: Path) -> N
     """A point's district decides which district officer sees its numbers: adding it and
     each change of what reports read of it are recorded, with who did it; a name corrected
     is not."""
-    url = f"sqlite:///{tmp_path}/central.db"
+    url = database_url("sqlite", tmp_path)
     central("checkpoints", "add", "B", "--name", "Bến xe", "--district", Y, "--set-up-on",
             "2026-10-01", "--db", url)
     central("checkpoints", "edit", "B", "--name", "Bến xe mới", "--db", url)

@@ -8,7 +8,7 @@ import io
 import json
 from pathlib import Path
 
-from central_support import central
+from central_support import central, database_url
 from openpyxl import load_workbook
 from report_support import DAY, GenBatch, GenKiosk, World, load, wire_entry
 
@@ -133,7 +133,7 @@ def test_csv_writes_ratios_and_shares_as_fractions_rounded_as_the_xlsx_shows_the
 
 
 def test_the_timer_command_writes_dated_files_and_can_run_again(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     central("checkpoints", "add", "P1", "--name", "Chợ", "--set-up-on", "2026-11-01",
             "--db", db)
     out = tmp_path / "reports"
@@ -167,7 +167,7 @@ def test_the_timer_command_writes_dated_files_and_can_run_again(tmp_path: Path) 
 
 def test_changing_the_time_zone_refiles_every_scan(tmp_path: Path) -> None:
     _report(tmp_path)  # scans at 07:30 and 23:59 in Hà Nội
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     assert central("timezone", "--db", db).stdout.strip() == "Asia/Ho_Chi_Minh"
     out = central("timezone", "Asia/Kolkata", "--db", db).stdout
     assert "2 entries refiled" in out

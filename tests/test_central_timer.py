@@ -11,7 +11,7 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from central_support import CENTRAL, central
+from central_support import CENTRAL, central, database_url
 
 from kiosk.central.localdays import DEFAULT_ZONE
 
@@ -46,7 +46,7 @@ def test_the_timer_fires_at_six_in_the_centres_zone() -> None:
 
 
 def test_the_service_commands_write_todays_files_and_can_run_again(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     central("checkpoints", "import", str(UNITS.parents[1] / "docs" / "checkpoints-sample.csv"),
             "--db", db)
     out = tmp_path / "reports"
@@ -99,7 +99,7 @@ def test_the_monthly_report_is_written_on_the_1st_of_the_centres_zone_on_a_utc_s
     is October, whose report it writes if missing; once the folder holds it, and no entry of
     the month has arrived since (tests/test_central_late_entries.py), a run on any day but
     the 1st writes nothing and succeeds, saying so."""
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     central("checkpoints", "import", str(UNITS.parents[1] / "docs" / "checkpoints-sample.csv"),
             "--db", db)
     monthly = _exec_lines((UNITS / "kiosk-central-report.service").read_text())[1]
@@ -130,7 +130,7 @@ def test_a_server_down_all_day_on_the_1st_writes_last_months_report_at_its_next_
     missing from the folder and writes it, with the service's line as installed now and
     with ``--if-first-day``, the option's former name, in units installed before. Without a
     folder to look in, it is written on the 1st only, as before."""
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     central("checkpoints", "import", str(UNITS.parents[1] / "docs" / "checkpoints-sample.csv"),
             "--db", db)
     monthly = _exec_lines((UNITS / "kiosk-central-report.service").read_text())[1]

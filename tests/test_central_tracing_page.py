@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from central_support import CentralServer, central, enrol
+from central_support import CentralServer, central, database_url, enrol
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from trace_support import Visit, after_a_sleep, store_scans
@@ -108,7 +108,7 @@ ESTIMATED_NOTE = {"vi": "Ước tính: thiếu lượt quét ra (hoặc vào), n
 @pytest.fixture(scope="module")
 def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp: Path = tmp_path_factory.mktemp("tracing-page")
-    db = f"sqlite:///{tmp}/central.db"
+    db = database_url("sqlite", tmp)
     central("checkpoints", "import", str(SAMPLE), "--db", db)
     for checkpoint, kiosk_id in KIOSKS.items():
         enrol(db, kiosk_id, checkpoint)

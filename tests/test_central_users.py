@@ -70,14 +70,14 @@ def test_there_is_no_user_until_one_is_added_and_no_password_is_stored(db: str) 
 ])
 def test_bad_users_are_refused_with_the_reason(args: tuple[str, ...], password: str,
                                               problem: str, tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     result = users("add", *args, password=password, db=db)
     assert result.returncode == 1 and problem in result.stderr
     assert listed(db) == {}
 
 
 def test_without_a_terminal_the_password_must_come_from_a_file(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     result = users("add", "an.nguyen", "--role", "admin", password=None, db=db)
     assert result.returncode == 1 and "--password-file" in result.stderr
     assert listed(db) == {}
@@ -243,7 +243,7 @@ def test_an_account_change_or_sign_in_whose_record_cannot_be_written_does_not_ha
 
 
 def test_a_forged_or_foreign_session_cookie_is_not_a_session(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     users("add", "an.nguyen", "--role", "admin", db=db)
     with serving(db) as server:
         with signed_in(server, "an.nguyen") as client:
@@ -292,7 +292,7 @@ def test_the_forms_that_change_users_and_kiosks_are_refused_to_anyone_but_an_adm
     """A district officer (who sees the kiosks page) and a viewer, each signed in and holding
     the form's CSRF token, post every administrator's form: add, disable or reset a user,
     enrol or revoke a kiosk. Each is refused 403 and nothing changes."""
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     users("add", "an.nguyen", "--role", "admin", db=db)
     users("add", "binh.tran", "--role", "district", "--district", "Đồng Xoài", db=db)
     users("add", "viewer1", "--role", "viewer", db=db)
@@ -318,7 +318,7 @@ def test_a_page_asks_who_is_asking_before_it_reads_its_address(tmp_path: Path) -
     FastAPI judged the typed ones (``page``, ``problems``, ``monthly``, a missing ``format``)
     first and answered anyone, a visitor not signed in too, 422 in its own English JSON. A
     user the page is for is told which parameter is wrong and what it must be (400)."""
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     users("add", "an.nguyen", "--role", "admin", db=db)
     users("add", "viewer1", "--role", "viewer", db=db)
     enrol(db, "k-1")
@@ -360,7 +360,7 @@ def test_a_download_link_with_an_unreadable_date_names_it_in_the_readers_languag
     """``/reports/download`` with a date or month that is not one (a hand-edited link) answers
     400 naming the parameter and what it must be, in the reader's language, as the pages do
     for their other parameters; before, it answered a bare 404 "not found" in English."""
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     users("add", "viewer1", "--role", "viewer", db=db)
     day = {"vi": "{name} phải là một ngày có thật dạng YYYY-MM-DD, nhận được {got}.",
            "en": "{name} must be a real day written YYYY-MM-DD, got {got}."}
@@ -383,7 +383,7 @@ def test_a_download_link_with_an_unreadable_date_names_it_in_the_readers_languag
 
 
 def test_the_trace_api_takes_a_signed_in_tracer_with_the_forms_token(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     users("add", "lan.pham", "--role", "tracer", db=db)
     users("add", "viewer1", "--role", "viewer", db=db)
     body = {"document": "001099000001", "reason": "ca bệnh F0-77"}
@@ -663,7 +663,7 @@ def test_a_form_over_its_bound_is_refused_413_before_it_is_parsed(tmp_path: Path
     from kiosk.central.web.site import FORM_MAX_BYTES
     from kiosk.central.web.users import MAX_PASSWORD
 
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     users("add", "an.nguyen", "--role", "admin", db=db)
     said = messages.text("web.too_large.form", "vi", limit=FORM_MAX_BYTES)
     with serving(db) as server, httpx.Client(base_url=server.url) as client:

@@ -4,12 +4,12 @@ Staff following the guide ran `kiosk-central trace` with `KIOSK_CENTRAL_DB=sqlit
 central.db` from another folder: a new empty database was made there, and the trace
 answered "0 visits, 0 contacts", exit 0; the 06:00 report of a mistyped path wrote three
 files of zeros, exit 0; `serve` at a mistyped path took the kiosks' uploads into a new
-empty centre. Now only the commands that start a centre (`init`, `checkpoints import` and
-`add`, `kiosks add`, `users add`) make a database, and say so; every other command, `serve`
-too, refuses one that is not there (or has none of the centre's tables), naming the
-absolute path, making nothing. A report or trace of a centre that holds nothing at all (no
-checkpoint, no entry) fails too: a timer exiting 0 with zeros looks done in `systemctl
-status`.
+empty centre; `kiosks add` enrolled a kiosk, its token printed, into a centre no server
+read. Now only `kiosk-central init` makes a database, and says so; every other command,
+`serve`, `checkpoints import|add`, `kiosks add` and `users add` too, refuses one that is not
+there (or has none of the centre's tables), naming the absolute path, making nothing. A
+report or trace of a centre that holds nothing at all (no checkpoint, no entry) fails too:
+a timer exiting 0 with zeros looks done in `systemctl status`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ READERS = [
     ("kiosks", "list"),
     ("checkpoints", "list"),
     ("checkpoints", "import", "--dry-run", "points.csv"),
+    ("checkpoints", "import", "points.csv"),
+    ("checkpoints", "add", "CP-CHO", "--name", "Chợ Đồng Xoài"),
+    ("kiosks", "add", "--checkpoint", "CP-CHO", "--name", "Làn 1"),
+    ("users", "add", "an.nguyen", "--role", "admin", "--password-file", "password.txt"),
     ("users", "list"),
     ("import", "ql1a-01.backlog"),
     ("purge",),
@@ -56,6 +60,7 @@ def test_a_command_reading_a_centre_refuses_a_database_that_is_not_there(
         tmp_path: Path, command: tuple[str, ...]) -> None:
     (tmp_path / "points.csv").write_text("id,name\nCP-1,Chợ\n", encoding="utf-8")
     (tmp_path / "ql1a-01.backlog").write_bytes(b"not opened")
+    (tmp_path / "password.txt").write_text("một mật khẩu dài đủ\n", encoding="utf-8")
     before = sorted(tmp_path.iterdir())
     refused = run(tmp_path, *command)
     assert refused.returncode == 3, refused.stdout + refused.stderr
@@ -106,8 +111,8 @@ def test_init_starts_a_centre_once_and_serve_then_opens_it(tmp_path: Path) -> No
     one; ``init`` makes it (saying so), and run again leaves it as it is."""
     refused = run(tmp_path, "serve", "--port", "0")
     made = tmp_path / "data" / "central.db"
-    assert refused.returncode == 3 and "only init, checkpoints import|add" in refused.stderr
-    assert "chỉ init, checkpoints import|add" in refused.stderr and not made.exists()
+    assert refused.returncode == 3 and "only kiosk-central init starts" in refused.stderr
+    assert "chỉ kiosk-central init mới tạo" in refused.stderr and not made.exists()
     started = run(tmp_path, "init")
     assert started.returncode == 0
     assert f"Started a new, empty centre database at {made}" in started.stderr
@@ -118,14 +123,15 @@ def test_init_starts_a_centre_once_and_serve_then_opens_it(tmp_path: Path) -> No
         f"already at {made}: nothing made")
 
 
-def test_the_commands_that_start_a_centre_say_they_did(tmp_path: Path) -> None:
-    added = run(tmp_path, "checkpoints", "add", "CP-CHO", "--name", "Chợ Đồng Xoài")
-    assert added.returncode == 0, added.stderr
+def test_init_says_it_started_a_centre_in_both_languages_and_the_registry_goes_there(
+        tmp_path: Path) -> None:
+    started = run(tmp_path, "init")
+    assert started.returncode == 0, started.stderr
     made = tmp_path / "data" / "central.db"
-    assert f"Started a new, empty centre database at {made}" in added.stderr
-    assert "Đã tạo cơ sở dữ liệu trung tâm mới" in added.stderr
-    again = run(tmp_path, "checkpoints", "add", "CP-QL1A", "--name", "Chốt QL1A")
-    assert again.returncode == 0 and "Started a new" not in again.stderr
+    assert f"Started a new, empty centre database at {made}" in started.stderr
+    assert "Đã tạo cơ sở dữ liệu trung tâm mới" in started.stderr
+    added = run(tmp_path, "checkpoints", "add", "CP-QL1A", "--name", "Chốt QL1A")
+    assert added.returncode == 0 and "Started a new" not in added.stderr
     assert "CP-QL1A" in run(tmp_path, "checkpoints", "list").stdout
 
 

@@ -362,10 +362,10 @@ def test_kiosk_enrol_refuses_a_config_the_kiosk_could_not_read_before_the_code_i
     """`kiosk enrol` edits config.toml with tomlkit, to keep its comments, and tomlkit takes
     ``"\\x02"``: the code was exchanged, then the config written, which the kiosk refused at
     its next start. Now the file is refused first, worded as `config check` words it."""
-    from central_support import central
+    from central_support import central, database_url
 
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    code = central("kiosks", "add", "--db", f"sqlite:///{tmp_path / 'central.db'}",
+    code = central("kiosks", "add", "--db", database_url("sqlite", tmp_path),
                    "--checkpoint", "CP-QR", "--name", "Làn 7", "--kiosk-id", "lane-7", "--qr",
                    str(tmp_path / "qr.png"), "--server-url", "http://127.0.0.1:9", "--json")
     path = tmp_path / "config.toml"

@@ -25,7 +25,7 @@ from kiosk.devices.sysfs import Roots
 from kiosk.devices.watching import WatchTarget, kind_of_path, watch
 from kiosk.enrolment import parse
 from kiosk.scan import Scan
-from tests.central_support import central
+from tests.central_support import central, database_url
 
 CCCD = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
 CAPTURES = Path(__file__).parent / "data" / "captures"
@@ -211,7 +211,7 @@ def test_a_code_read_late_live_is_one_scan_in_the_saved_capture_too(tmp_path: Pa
 @pytest.fixture
 def enrolment_code(tmp_path: Path) -> str:
     """A real enrolment code's text, as `kiosk-central kiosks add --qr` makes it."""
-    out = central("kiosks", "add", "--db", f"sqlite:///{tmp_path / 'central.db'}",
+    out = central("kiosks", "add", "--db", database_url("sqlite", tmp_path),
                   "--checkpoint", "CP-QR", "--name", "Máy 7", "--kiosk-id", "lane-7", "--qr",
                   str(tmp_path / "qr.png"), "--server-url", "http://127.0.0.1:8765", "--json")
     return json.loads(out.stdout)["code"]

@@ -155,7 +155,7 @@ def test_an_expired_code_is_refused_and_changes_nothing(centre, tmp_path):
 
 def test_a_kiosk_offline_at_first_says_so_and_enrols_once_the_centre_answers(tmp_path):
     port = free_port()
-    db = f"sqlite:///{tmp_path / 'central.db'}"
+    db = database_url("sqlite", tmp_path)
     added = add_with_qr(db, "lane-3", tmp_path / "enrol.png", f"http://127.0.0.1:{port}")
     config = kiosk_config(tmp_path)
     if os.geteuid() == 0:
@@ -322,7 +322,7 @@ def test_a_qr_file_neither_png_nor_svg_is_refused_and_no_kiosk_is_added(tmp_path
 
 
 def test_a_qr_pointing_at_this_machine_is_made_with_a_warning(tmp_path):
-    added = central("kiosks", "add", "--db", f"sqlite:///{tmp_path / 'central.db'}",
+    added = central("kiosks", "add", "--db", database_url("sqlite", tmp_path),
                     "--checkpoint", "CP-QR", "--name", "lane", "--qr", str(tmp_path / "qr.svg"),
                     "--server-url", "http://127.0.0.1:8765")
     assert "only a kiosk on this very machine reaches it" in added.stderr

@@ -165,8 +165,9 @@ RUN_WITHOUT = textwrap.dedent("""
     results["scan"] = run(cli.main, "scan", sys.argv[4], "--config", config)
     results["sync"] = run(cli.main, "sync", "status", "--config", config)
     results["central_help"] = run(central.main, "--help")
-    results["central_new"] = run(central.main, "checkpoints", "add", "CP1", "--name", "Cổng",
-                                 "--db", db)  # a centre started: no command reads one not there
+    results["central_new"] = run(central.main, "init", "--db", db)  # no command reads one not there
+    results["central_add"] = run(central.main, "checkpoints", "add", "CP1", "--name", "Cổng",
+                                 "--db", db)
     results["central_list"] = run(central.main, "kiosks", "list", "--db", db)
     results["central_serve"] = run(central.main, "serve", "--port", "0", "--db", "mysql://x")
     results["central_pg"] = run(central.main, "kiosks", "list", "--db",
@@ -196,7 +197,7 @@ def test_without_an_optional_package_every_entry_point_loads_and_the_core_comman
     assert results["check"][0] == 0 and "OK — kiosk k1" in results["check"][1]
     assert results["scan"][0] == 0 and "ACCEPTED" in results["scan"][1]
     assert results["central_help"][0] == 0
-    assert results["central_new"][0] == 0
+    assert results["central_new"][0] == results["central_add"][0] == 0
     assert results["central_list"][0] == 0 and "No kiosks enrolled" in results["central_list"][1]
     package, extra = EXTRAS[module]
     needed_by = {"requests": "sync", "fastapi": "central_serve", "uvicorn": "central_serve",

@@ -45,6 +45,7 @@ def a_centre(folder: Path, *, with_key: bool = True) -> str:
     """A centre as `make install` and the README left it in the checkout's data/: a
     registered checkpoint, and the backlog key `serve` made beside the database."""
     db = f"sqlite:///{folder}/central.db"
+    assert central("init", "--db", db).returncode == 0
     added = central("checkpoints", "add", "CP-QL1A", "--name", "Chốt QL1A", "--db", db)
     assert added.returncode == 0, added.stderr
     if with_key:

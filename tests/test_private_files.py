@@ -250,8 +250,10 @@ def test_a_camera_snapshot_is_created_for_the_owner_only(tmp_path: Path) -> None
 def test_an_enrolment_qr_is_created_for_the_owner_only(tmp_path: Path, name: str) -> None:
     """`kiosk-central kiosks add --qr` and `kiosks token --qr`: the QR carries a one-time
     secret that enrols a kiosk for 24 hours — a credential, as a token file is."""
+    from central_support import database_url
+
     central = str(Path(sys.executable).with_name("kiosk-central"))
-    db = f"sqlite:///{tmp_path / 'central.db'}"
+    db = database_url("sqlite", tmp_path)
     qr = tmp_path / name
     for command in (["kiosks", "add", "--checkpoint", "CP-QL1A", "--name", "Làn 2",
                      "--kiosk-id", "ql1a-02"],
@@ -273,10 +275,10 @@ def test_a_token_inline_in_a_config_others_can_read_is_warned_and_its_bak_kept_p
     fix; `kiosks add` itself suggests a token_file. `kiosk enrol` then moves the token out
     of the config, and the config.toml.bak it keeps, which still holds it, is 0600; one
     left readable by an earlier version is warned about."""
-    from central_support import CentralServer
+    from central_support import CentralServer, database_url
     from test_enrolment import kiosk_config
 
-    db = f"sqlite:///{tmp_path / 'central.db'}"
+    db = database_url("sqlite", tmp_path)
     central = str(Path(sys.executable).with_name("kiosk-central"))
     added = subprocess.run([central, "kiosks", "add", "--db", db, "--checkpoint", "CP-QL1A",
                             "--name", "Làn 1", "--kiosk-id", "ql1a-01"],

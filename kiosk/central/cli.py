@@ -342,7 +342,7 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         if _loopback(args.server_url):
             print(both("central.qr_loopback", url=args.server_url), file=sys.stderr)
-    with open_central(args.db, create=True) as storage:
+    with open_central(args.db) as storage:
         point = registry.checkpoint(storage, args.checkpoint)
         try:
             kiosk, token = enrol_kiosk(storage, checkpoint_id=args.checkpoint, name=args.name,
@@ -665,8 +665,7 @@ def build_parser() -> argparse.ArgumentParser:
         option="--db", default=default_db(),
         help="database URL: sqlite:////absolute/path.db, sqlite:///path/from/here.db or "
              "postgresql://user@host/db (default: $KIOSK_CENTRAL_DB or sqlite:///central.db); "
-             "only init, checkpoints import|add, kiosks add and users add make one that is "
-             "not there")
+             "only init makes one that is not there")
 
     init = sub.add_parser(
         "init", parents=[common],

@@ -24,7 +24,7 @@ PROBLEMS_SHOWN = 200
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    with open_central(args.db, create=not args.dry_run) as storage:
+    with open_central(args.db) as storage:
         try:
             points = registry.parse_rows(registry.read_table(args.file))
             if args.dry_run:
@@ -68,7 +68,7 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    with open_central(args.db, create=True) as storage:
+    with open_central(args.db) as storage:
         try:
             if registry.checkpoint(storage, args.id) is not None:
                 raise RegistryError("registry.exists", id=repr(args.id))

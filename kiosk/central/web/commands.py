@@ -52,7 +52,7 @@ def _by() -> audit.Actor:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    with open_central(args.db, create=True) as storage:
+    with open_central(args.db) as storage:
         try:
             user = users.add(storage, args.name, args.role, read_password(args), by=_by(),
                              district=args.district)
