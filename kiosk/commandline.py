@@ -38,6 +38,10 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 """Wrong config file, wrong arguments, or a package the command needs is not installed."""
 EXIT_STORE = 3
+EXIT_TEMPFAIL = 75
+"""``serve`` at a database it cannot reach yet (PostgreSQL still starting at boot): the one
+storage failure systemd restarts it after (sysexits' EX_TEMPFAIL); its 2 and 3 (a wrong
+address, no centre there, an upgrade it may not make) are not, or it restarted for ever."""
 EXIT_INTERRUPTED = 130
 """Stopped by Ctrl-C (SIGINT): 128 + its number, as a shell reports it."""
 EXIT_TERMINATED = 143
@@ -301,22 +305,25 @@ def _system_error(error: BaseException) -> BaseException | None:
 
 
 def open_central(url: str, *, create: bool = False, busy_timeout: float = 10.0,
-                 pool_size: int = 8, statement_timeout: float | None = None) -> Storage:
-    """The centre's storage at ``url``, or exit 3 with the reason.
+                 pool_size: int = 8, statement_timeout: float | None = None,
+                 busy_exit: int = EXIT_STORE) -> Storage:
+    """The centre's storage at ``url``, or exit 3 with the reason (``busy_exit`` when it is
+    only busy or not reachable yet).
 
     Only ``create`` (``kiosk-central init``) makes a database that is not there, and says so
     on stderr; any other command given a wrong address answered from a new empty one ("0
     contacts", a report of zeros, exit 0), ``serve`` had kiosks upload to it, and ``kiosks
     add`` enrolled a kiosk (its token printed) into a centre no server read."""
     from kiosk.central.backends import database_place, open_storage
-    from kiosk.central.storage import StorageError
+    from kiosk.central.storage import StorageBusy, StorageError
 
     try:
         storage = open_storage(url, busy_timeout=busy_timeout, pool_size=pool_size,
                                statement_timeout=statement_timeout, create=create)
     except (StorageError, OSError) as exc:
         log_cause(exc)
-        raise fail(f"{messages.both('cli.storage_error')}: {exc}", EXIT_STORE) from None
+        raise fail(f"{messages.both('cli.storage_error')}: {exc}",
+                   busy_exit if isinstance(exc, StorageBusy) else EXIT_STORE) from None
     if storage.created:
         print(messages.both("central.database_created", where=database_place(url)),
               file=sys.stderr, flush=True)

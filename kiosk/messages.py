@@ -1715,6 +1715,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "keyboard-wedge scanners unavailable: {reason}"),
     "central.log.enrolment_refused": ("từ chối đăng ký trạm: {reason}",
                                       "enrolment refused: {reason}"),
+    "storage.upgrade_needs_owner": (
+        "nâng cấp lược đồ v{old}→v{new} cần chủ sở hữu các bảng, tài khoản {role} không phải "
+        "({detail}): chạy kiosk-central init --db <URL của chủ sở hữu> bằng tài khoản chủ sở "
+        "hữu các bảng, rồi khởi động lại — chưa thay đổi gì",
+        "the schema upgrade v{old}→v{new} needs the tables' owner, which the account {role} "
+        "is not ({detail}): run kiosk-central init --db <owner URL> as the tables' owner, "
+        "then start again — nothing changed"),
     "storage.upgrade_lock_room": (
         "không nâng cấp được cơ sở dữ liệu: bảng khoá của PostgreSQL đầy (phải khoá cùng lúc "
         "{needed} bảng, phân vùng và chỉ mục; max_locks_per_transaction = {setting}); đặt "
@@ -2180,6 +2187,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.init_already": (
         "Đã có cơ sở dữ liệu trung tâm tại {where}: không tạo gì",
         "A centre database is already at {where}: nothing made"),
+    "central.init_upgraded": (
+        "Đã nâng cấp cơ sở dữ liệu trung tâm tại {where} từ lược đồ v{old} lên v{new}",
+        "Upgraded the centre database at {where} from schema v{old} to v{new}"),
     "central.database_created": (
         "Đã tạo cơ sở dữ liệu trung tâm mới, còn trống, tại {where}",
         "Started a new, empty centre database at {where}"),
@@ -3282,6 +3292,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "the data breaks a constraint of the database ({sqlstate})"),
     "postgres.denied": ("tài khoản cơ sở dữ liệu không có quyền này",
                         "the database account lacks this permission"),
+    "postgres.denied_on": ("tài khoản cơ sở dữ liệu không có quyền này (PostgreSQL: {detail})",
+                           "the database account lacks this permission (PostgreSQL: "
+                           "{detail})"),
     "postgres.refused_login": ("máy chủ cơ sở dữ liệu từ chối đăng nhập",
                                "the database server refused the login"),
     "postgres.no_database": ("không có cơ sở dữ liệu mang tên đó",
@@ -4222,8 +4235,11 @@ def failure_words(error: BaseException, path: object = None) -> Words:
         sqlstate = getattr(error, "sqlstate", None)
         if not sqlstate and type(error).__name__ not in ("OperationalError", "Error"):
             return _driver_words(error)  # psycopg refused the call itself: no connection lost
-        return _raised_words(getattr(getattr(error, "diag", None), "message_primary", None)
-                             if sqlstate == "P0001" else None) or postgres_words(sqlstate)
+        primary = getattr(getattr(error, "diag", None), "message_primary", None)
+        if sqlstate == "42501" and primary:  # which object: "must be owner of table audit_log"
+            return Words("postgres.denied_on", {"detail": primary})
+        return _raised_words(primary if sqlstate == "P0001" else None) or postgres_words(
+            sqlstate)
     if type(error).__module__ == "sqlite3" and not hasattr(error, "sqlite_errorcode"):
         return _driver_words(error)  # Python's sqlite3 refused the call, not SQLite
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF

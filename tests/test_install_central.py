@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +142,30 @@ def test_a_folder_without_a_database_is_refused_before_anything_is_written(tmp_p
     assert done.returncode == 1
     assert f"no central.db in {tmp_path}: nothing copied" in done.stderr
     assert not (tmp_path / "root").exists()
+
+
+def test_the_server_is_restarted_while_its_database_is_unreachable_not_at_a_wrong_one(
+        tmp_path):
+    """`Restart=on-failure` restarted a serve refused a database that is not there every 2 s
+    for ever (its 0.6 s refusals never reached the start limit); a PostgreSQL still starting
+    at boot must still be waited for."""
+    unit = (ROOT / "scripts/systemd/kiosk-central.service").read_text(encoding="utf-8")
+    assert re.search(r"^Restart=on-failure$", unit, re.M)
+    prevented = {int(code) for code in re.search(
+        r"^RestartPreventExitStatus=(.+)$", unit, re.M)[1].split()}
+    missing = central("serve", "--port", "0", "--db", f"sqlite:///{tmp_path}/central.db")
+    assert missing.returncode in prevented, missing.stderr
+    bad_key = tmp_path / "key"
+    bad_key.write_text("not a key", encoding="utf-8")
+    assert central("init", "--db", f"sqlite:///{tmp_path}/central.db").returncode == 0
+    wrong_key = central("serve", "--port", "0", "--db", f"sqlite:///{tmp_path}/central.db",
+                        "--backlog-key", str(bad_key))
+    assert wrong_key.returncode in prevented, wrong_key.stderr
+    with socket.socket() as nobody:
+        nobody.bind(("127.0.0.1", 0))  # bound, never listening: every connection refused
+        port = nobody.getsockname()[1]
+        unreachable = central("serve", "--port", "0", "--db",
+                              f"postgresql://kiosk@127.0.0.1:{port}/central")
+    assert unreachable.returncode == 75, unreachable.stderr
+    assert unreachable.returncode not in prevented
+    assert "cannot connect to postgresql://kiosk@127.0.0.1" in unreachable.stderr

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.central.shares import CPU_BURST_SECONDS, ENTRIES_PER_HOUR, CpuShares, EntryBudget
 from kiosk.commandline import (
     EXIT_STORE,
+    EXIT_TEMPFAIL,
     EXIT_USAGE,
     ArgumentRefused,
     add_command_groups,
@@ -187,7 +188,8 @@ def _open_for_serving(args: argparse.Namespace) -> tuple[Storage, Any] | None:
     # never a new centre: a mistyped --db had kiosks upload to an empty one, and reports
     # miss every earlier entry (kiosk-central init starts one)
     storage = open_central(args.db, busy_timeout=args.busy_timeout,
-                           pool_size=args.db_pool, statement_timeout=args.statement_timeout)
+                           pool_size=args.db_pool, statement_timeout=args.statement_timeout,
+                           busy_exit=EXIT_TEMPFAIL)
     path = Path(args.backlog_key) if args.backlog_key else default_path(args.db)
     try:
         return storage, open_key(storage, path, create=True) if path is not None else None
@@ -198,11 +200,16 @@ def _open_for_serving(args: argparse.Namespace) -> tuple[Storage, Any] | None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    """Start a new, empty centre at ``--db`` (saying so), or say one is there already."""
+    """Start a new, empty centre at ``--db`` (saying so), upgrade an older one's schema (as
+    its tables' owner, before the servers start on new software), or say one is there."""
     from kiosk.central.backends import database_place
+    from kiosk.central.schema import MIGRATIONS
 
     with open_central(args.db, create=True) as storage:
-        if not storage.created:
+        if storage.upgraded_from is not None:
+            print(both("central.init_upgraded", where=database_place(args.db),
+                       old=storage.upgraded_from, new=len(MIGRATIONS)))
+        elif not storage.created:
             print(both("central.init_already", where=database_place(args.db)))
     return 0
 
@@ -672,7 +679,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="start a new, empty centre: its database (tables), once, before the first serve",
         description="Make the centre's database at --db (a SQLite file, or the tables in an "
                     "empty PostgreSQL database). serve never makes one: given a database "
-                    "that is not there it refuses. A centre already there is left as it is.",
+                    "that is not there it refuses. A centre already there is upgraded to "
+                    "this version's schema (run it as the tables' owner), else left as it is.",
         **examples("kiosk-central init --db sqlite:////var/lib/kiosk-central/central.db",
                    "kiosk-central init --db postgresql://kiosk@db-host/central"))
     init.set_defaults(func=cmd_init)

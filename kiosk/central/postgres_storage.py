@@ -130,10 +130,12 @@ class PostgresStorage(Storage):
             conn.execute("SET LOCAL statement_timeout = 0")
             conn.execute("SELECT pg_advisory_xact_lock($1)", (_LOCK_KEY,))
             self._limits(conn, "LOCAL ")  # the usual limits for what follows
-        if not create and conn.execute("SELECT to_regclass('central_meta')").fetchone()[0] is None:
-            raise StorageError("storage.no_schema", where=without_password(self.url))
-        conn.execute("CREATE TABLE IF NOT EXISTS central_meta "
-                     "(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        # looked up first: CREATE … IF NOT EXISTS needs CREATE on the schema even when the
+        # table is there, which PostgreSQL 15 grants no role but the database's owner
+        if conn.execute("SELECT to_regclass('central_meta')").fetchone()[0] is None:
+            if not create:
+                raise StorageError("storage.no_schema", where=without_password(self.url))
+            conn.execute("CREATE TABLE central_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         row = conn.execute("SELECT value FROM central_meta WHERE key = 'schema_version'"
                            ).fetchone()
         version = int(row[0]) if row else 0
@@ -154,11 +156,19 @@ class PostgresStorage(Storage):
                 log.warning("%s", both("central.log.upgrade_waits_for_tables"))
                 conn.execute(lock)
             conn.execute("SET LOCAL work_mem = '256MB'")
-        for migration in MIGRATIONS[version:]:
-            for statement in statements(migration, _TYPES):
-                conn.execute(statement)
-        conn.execute("INSERT INTO central_meta VALUES ('schema_version', $1) ON CONFLICT "
-                     "(key) DO UPDATE SET value = excluded.value", (str(len(MIGRATIONS)),))
+        try:
+            for migration in MIGRATIONS[version:]:
+                for statement in statements(migration, _TYPES):
+                    conn.execute(statement)
+            conn.execute("INSERT INTO central_meta VALUES ('schema_version', $1) ON CONFLICT "
+                         "(key) DO UPDATE SET value = excluded.value", (str(len(MIGRATIONS)),))
+        except pg_errors.InsufficientPrivilege as exc:
+            if not version:
+                raise
+            # ALTER TABLE and CREATE INDEX need the tables' owner: a serve running as another
+            # role was told only "lacks this permission", and restarted for ever
+            raise StorageError("storage.upgrade_needs_owner", old=version, new=len(MIGRATIONS),
+                               role=conn.info.user, detail=failure_words(exc)) from exc
         self._migrated(conn, version)
 
     @staticmethod

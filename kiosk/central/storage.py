@@ -33,6 +33,7 @@ from kiosk.central.schema import (
     IDENTITY_DAYS_VERSION,
     LATE_AFTER_REPORT_VERSION,
     LEAST_CLOCK_OFFSET,
+    MIGRATIONS,
     PERSON_KEYS_VERSION,
     SKEWED,
 )
@@ -233,6 +234,9 @@ class Storage(ABC):
     created: bool
     """Whether opening it made the schema: a new, empty centre (said, in case the address
     was mistyped)."""
+    upgraded_from: int | None
+    """The schema version opening it upgraded from (None: made, or already current), which
+    ``kiosk-central init`` says: "nothing made" hid an upgrade done."""
     postgresql: ClassVar[bool]
     """Whether the engine is PostgreSQL: the few statements written differently ask this."""
     _JSON_ROWS: str
@@ -248,6 +252,7 @@ class Storage(ABC):
         midnight), so that a database is never left at the new schema with its counts
         missing — a failed recount undoes the migration too."""
         self.created = previous_version == 0
+        self.upgraded_from = previous_version if 0 < previous_version < len(MIGRATIONS) else None
         self.calendar = Calendar(self._execute(
             tx, "SELECT value FROM settings WHERE key = 'timezone'").fetchone()[0])
         if 0 < previous_version < 2:
