@@ -43,7 +43,7 @@ while (($#)); do
     --display) DISPLAY_KIND="${2:?--display needs cage or x11}"; shift 2 ;;
     --no-enable) ENABLE=0; shift ;;
     -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
-    *) echo "install-kiosk: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) echo "install-kiosk: unknown option $1 (see --help) / tuỳ chọn lạ $1 (xem --help)" >&2; exit 2 ;;
   esac
 done
 XWAYLAND="${XWAYLAND:-/usr/bin/Xwayland}"
@@ -75,11 +75,11 @@ elif [ "$DISPLAY_KIND" = cage ] && [ ! -x "$XWAYLAND" ]; then
 fi
 case "$DISPLAY_KIND" in
   cage|x11) ;;
-  *) echo "install-kiosk: --display must be cage or x11, not $DISPLAY_KIND" >&2; exit 2 ;;
+  *) echo "install-kiosk: --display must be cage or x11, not $DISPLAY_KIND / --display phải là cage hoặc x11" >&2; exit 2 ;;
 esac
 live() { [ -z "$DESTDIR" ]; }
 if live && [ "$(id -u)" -ne 0 ]; then
-  echo "install-kiosk: run as root (sudo $0)" >&2; exit 1
+  echo "install-kiosk: run as root (sudo $0) / chạy bằng quyền root (sudo $0)" >&2; exit 1
 fi
 
 say() { echo "install-kiosk: $*"; }
@@ -101,7 +101,7 @@ print(u.find_spec("kiosk.ui").submodule_search_locations[0])')/i18n"
     echo "install-kiosk: the screens' Vietnamese could not be compiled into $i18n / không" \
       "biên dịch được tiếng Việt của màn hình vào $i18n" >&2
     exit 1; }
-  say "software installed in $PREFIX/.venv"
+  say "software installed in $PREFIX/.venv / đã cài phần mềm vào $PREFIX/.venv"
 fi
 
 # -- the kiosk user --------------------------------------------------------------------
@@ -110,7 +110,7 @@ if live; then
   if ! id kiosk >/dev/null 2>&1; then
     useradd --system --gid kiosk --home-dir "$DATA_DIR" --no-create-home \
             --shell /usr/sbin/nologin --comment "Checkpoint kiosk" kiosk
-    say "created the kiosk system user"
+    say "created the kiosk system user / đã tạo tài khoản hệ thống kiosk"
   fi
   for group in video input render audio tty; do
     getent group "$group" >/dev/null && usermod -aG "$group" kiosk
@@ -132,9 +132,10 @@ if [ ! -e "$config" ]; then
   chmod 0640 "$config.new"
   mv "$config.new" "$config"
   owner kiosk:kiosk "$config"
-  say "wrote $CONF_DIR/config.toml: set [kiosk] id, checkpoint_id and the devices"
+  say "wrote $CONF_DIR/config.toml: set [kiosk] id, checkpoint_id and the devices / đã ghi" \
+    "$CONF_DIR/config.toml: điền [kiosk] id, checkpoint_id và các thiết bị"
 else
-  say "kept the existing $CONF_DIR/config.toml"
+  say "kept the existing $CONF_DIR/config.toml / giữ nguyên $CONF_DIR/config.toml đã có"
 fi
 # The technician's `kiosk`: the service's account and config whoever runs it. Only that
 # account may open the store (0700), so a shell of another account goes through runuser
@@ -188,7 +189,7 @@ elif [ -e "$DESTDIR$UNIT_DIR/$XORG" ]; then
 fi
 
 if live; then
-  udevadm control --reload-rules && udevadm trigger || say "udev not running: rule applies at next boot"
+  udevadm control --reload-rules && udevadm trigger || say "udev not running: rule applies at next boot / udev không chạy: quy tắc áp dụng từ lần khởi động sau"
   if [ -d /run/systemd/system ]; then
     systemctl daemon-reload
     if ((was_running)); then
@@ -198,10 +199,13 @@ if live; then
     if ((ENABLE)); then
       systemctl enable --quiet "$UNIT"
       systemctl set-default graphical.target >/dev/null
-      say "enabled $UNIT: the kiosk starts at boot (now: systemctl start $UNIT)"
+      say "enabled $UNIT: the kiosk starts at boot (now: systemctl start $UNIT) / đã bật" \
+        "$UNIT: trạm chạy khi khởi động máy (chạy ngay: systemctl start $UNIT)"
     fi
   else
-    say "systemd is not running here: enable $UNIT on the kiosk itself"
+    say "systemd is not running here: enable $UNIT on the kiosk itself / systemd không" \
+      "chạy ở đây: bật $UNIT trên chính máy trạm"
   fi
 fi
-say "done ($DISPLAY_KIND). Logs: journalctl -u $UNIT"
+say "done ($DISPLAY_KIND). Logs: journalctl -u $UNIT / xong ($DISPLAY_KIND). Nhật ký:" \
+  "journalctl -u $UNIT"

@@ -484,3 +484,34 @@ def test_every_warning_and_error_logged_is_worded_in_both_languages() -> None:
                 english += [(str(path.relative_to(ROOT)), node.lineno, literal)
                             for literal in logged_literals(node)]
     assert english == []
+
+
+INSTALL_SCRIPTS = ("install-central.sh", "install-kiosk.sh")
+SHOWN_BY_SCRIPT = re.compile(r"(?:^|[|&;{]|\bthen|\belse|\bdo)\s*(say|refuse|echo)\s+(\S.*)")
+"""Where an install script shows a line to the technician: a command at the start of a
+statement (``say``/``refuse`` are the scripts' own ``echo "install-…: $*"``)."""
+VIETNAMESE_LETTERS = set("ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữự"
+                         "ýỳỷỹỵ")
+
+
+def script_lines(script: Path) -> list[str]:
+    """A script's statements, each on one line (its ``\\``-continued lines joined)."""
+    return script.read_text(encoding="utf-8").replace("\\\n", " ").splitlines()
+
+
+def test_every_line_the_install_scripts_show_carries_both_languages() -> None:
+    """The technician installing a centre or a kiosk reads Vietnamese: every line the install
+    scripts print (their progress as well as their refusals) says it in Vietnamese and in
+    English, one after the other around " / "."""
+    english_only = []
+    for name in INSTALL_SCRIPTS:
+        for line in script_lines(ROOT / "scripts" / name):
+            if line.lstrip().startswith("#") or "() {" in line:
+                continue  # a comment, or the definition of say/refuse itself
+            for _, words in SHOWN_BY_SCRIPT.findall(line):
+                if words.startswith(('"$', "'$")) or '" and $KEY")' in words:
+                    continue  # a value handed on, not a sentence
+                said = " ".join(words.replace('"', " ").split())  # as echo joins its words
+                if " / " not in said or not VIETNAMESE_LETTERS & set(said.lower()):
+                    english_only.append(f"{name}: {said}")
+    assert english_only == []
