@@ -189,13 +189,25 @@ for unit in "${UNITS[@]}"; do
 done
 
 # -- the database the units read ---------------------------------------------------------
+unit_db() {  # the KIOSK_CENTRAL_DB unit $1 reads, drop-ins included; the shipped one if none
+  local setting url="sqlite:///$DATA_DIR/$DB"
+  for setting in $(systemctl show -p Environment --value "$1"); do
+    case "$setting" in KIOSK_CENTRAL_DB=*) url="${setting#KIOSK_CENTRAL_DB=}" ;; esac
+  done
+  echo "$url"
+}
 DB_URL="sqlite:///$DATA_DIR/$DB"
 if systemd_runs; then
   systemctl daemon-reload
-  for setting in $(systemctl show -p Environment --value kiosk-central.service); do
-    case "$setting" in KIOSK_CENTRAL_DB=*) DB_URL="${setting#KIOSK_CENTRAL_DB=}" ;; esac
-  done
+  DB_URL=$(unit_db kiosk-central.service)
+  if [ "$(unit_db kiosk-central-report.service)" != "$DB_URL" ]; then
+    say "CHÚ Ý: kiosk-central-report.service đọc một cơ sở dữ liệu khác với máy chủ: đặt cùng" \
+      "KIOSK_CENTRAL_DB cho cả hai (systemctl edit) / WARNING: kiosk-central-report.service" \
+      "reads another database than the server: set the same KIOSK_CENTRAL_DB in both" \
+      "(systemctl edit)"
+  fi
 fi
+SHOWN_URL=$(sed -E 's#^([a-z]+://[^:/@]*):[^@/]*@#\1:***@#' <<<"$DB_URL")  # no password
 
 if systemd_runs; then
   if ((ENABLE || RESTART || REPORT_TIMER)); then
@@ -204,10 +216,10 @@ if systemd_runs; then
     # PostgreSQL the role it signs in as owns the tables, which an upgrade needs); serve
     # never makes one: at a mistyped --db it took the kiosks' uploads into an empty centre
     runuser -u kiosk-central -- "$PREFIX/.venv/bin/kiosk-central" init --db "$DB_URL" || {
-      echo "install-central: kiosk-central init --db $DB_URL thất bại (xem trên); máy chủ và" \
+      echo "install-central: kiosk-central init --db $SHOWN_URL thất bại (xem trên); máy chủ và" \
         "báo cáo 06:00 chưa chạy lại: chạy kiosk-central init --db <URL của chủ sở hữu> bằng" \
         "tài khoản chủ sở hữu các bảng, rồi chạy lại lệnh này / kiosk-central init --db" \
-        "$DB_URL failed (above); the server and the 06:00 report are not started again: run" \
+        "$SHOWN_URL failed (above); the server and the 06:00 report are not started again: run" \
         "kiosk-central init --db <owner URL> as the tables' owner, then run this again" >&2
       exit 1; }
   fi
@@ -232,5 +244,5 @@ elif live; then
     "trên chính máy trung tâm / systemd is not running here: enable kiosk-central.service" \
     "and kiosk-central-report.timer on the centre itself"
 fi
-say "xong. Cơ sở dữ liệu: $DB_URL. Nhật ký: journalctl -u kiosk-central / done. Database:" \
-  "$DB_URL. Logs: journalctl -u kiosk-central"
+say "xong. Cơ sở dữ liệu: $SHOWN_URL. Nhật ký: journalctl -u kiosk-central / done." \
+  "Database: $SHOWN_URL. Logs: journalctl -u kiosk-central"

@@ -129,12 +129,13 @@ def test_the_postgresql_database_a_drop_in_names_is_the_one_made_and_said(centre
 
 
 def test_a_database_init_cannot_upgrade_starts_nothing_and_says_who_must(centre) -> None:
-    url = f"postgresql://kiosk-central@127.0.0.1:{free_port()}/central?connect_timeout=1"
-    centre.unit_environment(f"KIOSK_CENTRAL_DB={url}")
+    shown = f"postgresql://kiosk-central:***@127.0.0.1:{free_port()}/central?connect_timeout=1"
+    centre.unit_environment(f"KIOSK_CENTRAL_DB={shown.replace('***', 's3cret')}")
     centre.unit_state("kiosk-central.service", "active")
     refused = centre.run()
     assert refused.returncode == 1
-    assert f"kiosk-central init --db {url} failed (above); the server and the 06:00 report " \
+    assert "s3cret" not in refused.stdout + refused.stderr
+    assert f"kiosk-central init --db {shown} failed (above); the server and the 06:00 report " \
            f"are not started again: run kiosk-central init --db <owner URL> as the tables' " \
            f"owner, then run this again" in refused.stderr
     assert "chạy kiosk-central init --db <URL của chủ sở hữu>" in refused.stderr
