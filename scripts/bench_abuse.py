@@ -78,6 +78,7 @@ def peak_mib(pid: int) -> float:
 def run(seconds: float, hostile: bool) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{tmp}/central.db"
+        subprocess.run([CENTRAL, "init", "--db", db], check=True, capture_output=True)
         tokens = {f"honest-{i:02d}": enrol(db, f"honest-{i:02d}") for i in range(HONEST)}
         bad_token = enrol(db, "hostile")
         rounds = int(seconds) + 1

@@ -205,6 +205,7 @@ def main() -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-central-"))
     db = args.postgres or f"sqlite:///{workdir}/central.db"
+    subprocess.run([CENTRAL, "init", "--db", db], check=True, capture_output=True)
     enrolled = json.loads(subprocess.run(
         [CENTRAL, "kiosks", "add", "--db", db, "--checkpoint", "CP-BENCH", "--name", "bench",
          "--kiosk-id", f"bench-{uuid7()[-8:]}", "--json"],

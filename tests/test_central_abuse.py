@@ -400,7 +400,7 @@ def test_one_kiosk_claiming_a_billion_refused_scans_hides_no_other_points_refusa
     kiosk can read. That one number must not become the province's normal. If it did, the
     province's refused share would be about 100 %, no point could be twice it, and every
     other district's refusal problem would leave the list."""
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     central("checkpoints", "import",
             str(Path(__file__).resolve().parents[1] / "docs" / "checkpoints-sample.csv"),
             "--db", db)

@@ -149,6 +149,7 @@ def test_a_generated_kiosk_id_is_used_when_none_is_given(db: str) -> None:
 
 def test_the_database_comes_from_the_environment_when_not_given(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/from-env.db"
+    central("init", "--db", url)
     env = {**os.environ, "KIOSK_CENTRAL_DB": url}
     subprocess.run([*CENTRAL, "kiosks", "add", "--checkpoint", "CP", "--name", "x",
                     "--kiosk-id", "env-1"], env=env, check=True, capture_output=True)
@@ -220,6 +221,7 @@ def test_a_whole_number_option_takes_ascii_digits_only_and_names_itself_when_not
         assert (f"{option} {value!r}: cần một số nguyên viết bằng chữ số 0-9 / {option} "
                 f"{value!r}: expected a whole number in digits 0-9") in refused.stderr, option
     assert not (tmp_path / "c.db").exists()
+    central("init", "--db", db)
     central("checkpoints", "add", "CP-1", "--name", "Chợ", "--db", db)  # a centre to read
     assert central("audit", "list", "--limit", "5", "--db", db, "--json").returncode == 0
 
@@ -259,6 +261,7 @@ def test_a_seconds_or_hours_option_takes_a_decimal_above_zero_and_names_itself_w
                 f"có) sau một dấu '.' / {option} {value!r}: expected a number above 0 in digits "
                 "0-9, any fraction after one '.'") in refused.stderr, option
     assert not (tmp_path / "c.db").exists()
+    central("init", "--db", db)
     added = central(*add, "--valid-hours", str(1 / 3600), "--db", db, "--json")  # 0.000277…
     assert added.returncode == 0, added.stderr
 
@@ -281,6 +284,7 @@ def test_a_busy_timeout_or_a_codes_hours_past_their_limit_are_refused_naming_it(
         assert (f"{option} '{value}': cần một số lớn hơn 0, tối đa {most} / {option} "
                 f"'{value}': expected a number above 0, at most {most}") in refused.stderr
     assert not (tmp_path / "c.db").exists()
+    central("init", "--db", db)
     assert central(*add, "--valid-hours", "720", "--db", db).returncode == 0
 
 

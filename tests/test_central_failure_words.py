@@ -434,8 +434,8 @@ def test_a_caller_not_yet_authenticated_is_not_told_why_the_storage_failed(tmp_p
     the dashboard's generic words (tell the administrator; for a lock, nothing is lost), with
     Retry-After, not why (the loop, another program's lock: review 37 F3). An authenticated
     kiosk is still told why (it logs it for the technician); serve's log says it all."""
-    db = f"sqlite:///{tmp_path}/db/central.db"
     (tmp_path / "db").mkdir()
+    db = database_url("sqlite", tmp_path / "db")
     kiosk, revoked = enrol(db, "kiosk-ok", "BP-DX-001"), enrol(db, "kiosk-old", "BP-DX-001")
     central("kiosks", "revoke", revoked.kiosk_id, "--db", db)
     server = CentralServer(db, "--busy-timeout", "1")

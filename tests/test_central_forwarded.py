@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from central_support import CentralServer
+from central_support import CentralServer, database_url
 from web_support import PASSWORD, add_users, csrf
 
 from kiosk.central.web.login_throttle import LIMIT
@@ -26,7 +26,7 @@ BALANCER, STRANGER = "127.0.0.2", "127.0.0.3"
 def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """(url, database file) of a centre trusting the balancer only, with admin1."""
     tmp = tmp_path_factory.mktemp("forwarded")
-    db = f"sqlite:///{tmp}/central.db"
+    db = database_url("sqlite", tmp)
     add_users(tmp, db, {"admin1": ("admin", None)})
     server = CentralServer(db, "--forwarded-allow-ips", BALANCER)
     yield server.url, tmp / "central.db"
@@ -159,7 +159,7 @@ def test_under_star_the_client_is_the_address_the_balancer_appended(tmp_path: Pa
     balancer appended — its 5 wrong passwords do not lock the owner out of her computer
     (before, '*' believed the first address, the one the stranger wrote)."""
     owner, stranger = "192.0.2.44", "198.51.100.66"
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     add_users(tmp_path, db, {"admin1": ("admin", None)})
     server = CentralServer(db, "--forwarded-allow-ips", "*")
     try:

@@ -39,7 +39,7 @@ from kiosk.sync.heartbeat import centre_takes_health, health_report
 
 @pytest.fixture
 def centre(tmp_path: Path) -> Iterator[tuple[CentralServer, Enrolled]]:
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     kiosk = enrol(db, "k-hb", "CP-HB")
     server = CentralServer(db)
     try:

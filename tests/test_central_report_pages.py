@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from central_support import batch, central, enrol, kiosk_entries, serving
+from central_support import batch, central, database_url, enrol, kiosk_entries, serving
 from selenium.webdriver.common.by import By
 from web_support import add_users, browser, chromium_binaries, log_in, signed_in
 
@@ -51,7 +51,7 @@ def not_scanning_rows(driver: Any) -> list[Any]:
                     reason="chromium + chromium-driver not installed")
 def test_a_section_longer_than_the_page_shows_its_first_rows_the_count_and_the_download(
         tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     import_registry(tmp_path, db)
     add_users(tmp_path, db, {"viewer1": ("viewer", None),
                              "bd.officer": ("district", "Bù Đăng")})
@@ -101,7 +101,7 @@ def test_while_a_page_is_being_drawn_uploads_and_health_checks_are_answered(
         tmp_path: Path) -> None:
     """The Reports page is held in the middle of its drawing until a kiosk's upload and a
     health check have been answered: were it drawn on the request loop, neither could be."""
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     import_registry(tmp_path, db)
     add_users(tmp_path, db, {"viewer1": ("viewer", None)})
     kiosk = enrol(db, "kiosk-dx1", "BP-DX-001")
@@ -152,7 +152,7 @@ def test_viewers_asking_for_a_report_being_built_share_that_build(
     """Three asking for 29 November's report at once — a viewer's page, a district officer's
     page and the JSON — are answered from one build, each as their role sees it; the next to
     ask after it is done gets a build of their own (nothing is kept)."""
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     import_registry(tmp_path, db)
     add_users(tmp_path, db, {"viewer1": ("viewer", None),
                              "bd.officer": ("district", "Bù Đăng")})

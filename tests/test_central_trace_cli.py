@@ -414,7 +414,7 @@ def test_a_period_whose_reads_would_pass_the_calendar_is_refused_up_front(
     the API. It was an OverflowError once the reads were widened (a traceback; 500)."""
     from kiosk.central.app import create_app
 
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     central("checkpoints", "add", "CP-CHO", "--name", "Chợ", "--db", db)  # a centre to trace
     words = "period: must lie within the calendar (years 1 to 9999)"
     for start, end in (("0001-01-02T12:00", "0001-01-03T00:00"),  # local: UTC+7; the

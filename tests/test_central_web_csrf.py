@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from central_support import CentralServer, central
+from central_support import CentralServer, central, database_url
 from selenium.webdriver.support.wait import WebDriverWait
 from web_support import PASSWORD, add_users, browser, chromium_binaries, csrf, log_in, page_text
 
@@ -25,7 +25,7 @@ MALLORY = {"name": "mallory", "role": "admin", "password": "Attacker-pass-1"}
 def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(url, database) of a running centre with one administrator, admin1."""
     tmp = tmp_path_factory.mktemp("csrf")
-    db = f"sqlite:///{tmp}/central.db"
+    db = database_url("sqlite", tmp)
     add_users(tmp, db, {"admin1": ("admin", None)})
     server = CentralServer(db)
     yield server.url, db

@@ -1382,12 +1382,8 @@ def test_a_site_that_never_had_network_registers_its_key_by_hand(central, kiosk_
 # -- the same on both engines -------------------------------------------------------------
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/centre/central.db"
-    postgres = central_support.shared_postgres()
-    if postgres is None:
-        pytest.skip("PostgreSQL binaries not installed")
-    return postgres.create_database()
+    (tmp_path / "centre").mkdir()
+    return central_support.database_url(request.param, tmp_path / "centre")
 
 
 def test_each_engine_imports_a_genuine_file_once_and_refuses_forgeries_and_revoked_kiosks(

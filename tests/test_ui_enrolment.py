@@ -28,7 +28,7 @@ from ui_support import (  # noqa: F401
 from kiosk.enrolment import parse
 from kiosk.scan import Scan
 from kiosk.sync.protocol import TRUST_LIST_PATH
-from tests.central_support import CentralServer, central, free_port
+from tests.central_support import CentralServer, central, database_url, free_port
 from tests.sync_support import FaultyProxy
 
 
@@ -250,7 +250,7 @@ def test_a_link_test_cut_off_says_why_and_promises_no_retry_in_both_languages(
 def test_an_offline_kiosk_says_so_in_both_languages_and_enrols_once_the_centre_answers(
         make_window, qtbot, tmp_path):
     port = free_port()
-    db = f"sqlite:///{tmp_path / 'central.db'}"
+    db = database_url("sqlite", tmp_path)
     code = add_kiosk(db, "lane-8", f"http://127.0.0.1:{port}", tmp_path)
     window = make_window(write_config(tmp_path), language="vi")
     screen = open_technician(window, qtbot)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from central_support import CentralServer, batch, central, database_url, enrol, kiosk_entries
+from central_support import CentralServer, batch, central, enrol, kiosk_entries
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from selenium import webdriver
@@ -129,7 +129,8 @@ class Centre:
 
 def start_centre(tmp: Path, db: str | None = None) -> Centre:
     """The centre on ``db`` (default: a new SQLite file in ``tmp``)."""
-    db = db or database_url("sqlite", tmp)
+    db = db or f"sqlite:///{tmp}/central.db"
+    central("init", "--db", db)
     central("checkpoints", "import", str(SAMPLE), "--db", db)
     tokens = {kiosk_id: enrol(db, kiosk_id, checkpoint).token
               for kiosk_id, checkpoint in KIOSKS.items()}
