@@ -6,22 +6,31 @@ times the 06:00 timer runs it, on a real SQLite centre)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import subprocess
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
-from central_support import CENTRAL, database_url, serving, set_schema_version
+from central_support import (
+    CENTRAL,
+    database_url,
+    serving,
+    set_schema_version,
+    write_lock_held,
+)
 from openpyxl import load_workbook
 from report_support import GenKiosk, World, load, wire_entry
 from web_support import add_users, signed_in
 
-from kiosk.central import cli, people, report_formats, reports
+from kiosk.central import cli, derivation, people, report_formats, reports
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.localdays import parse_utc
@@ -315,34 +324,142 @@ def test_the_dashboards_report_of_a_day_made_is_its_0600_file(
     assert csv == report_formats.render(made, "csv")
 
 
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_a_days_file_made_again_by_a_retry_after_its_making_counts_a_late_entry_once(
-        tmp_path: Path, libfaketime: Path) -> None:
-    """The timer makes the 20th's file at 06:00 on the 21st, one of its entries set aside
-    (a derivation error); an entry of the 20th arrives at 08:00, late. Mended at 09:00,
-    ``derivation --retry --out-dir`` makes the file again with the person it set aside,
-    and the scans its making counted: the late entry is in the 21st's list, not also in
-    the 20th's file."""
-    db = _centre(tmp_path)
+        tmp_path: Path, libfaketime: Path, engine: str) -> None:
+    """The timer makes the 20th's file at 06:00 on the 21st, one of its two people's scans
+    set aside (a derivation error). A third person's scan of the 20th arrives at 08:00,
+    late. Mended at 09:00, ``derivation --retry --out-dir`` makes the file again with the
+    person it set aside, among the scans its making counted: 2 scans, 2 people — the late
+    scan and its person are the 21st's list's, not also the 20th's file's, which never
+    counts more people than scans. The Reports page's JSON of the 20th is that file."""
+    db = _centre(tmp_path, engine)
+    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
     out = tmp_path / "reports"
     _arrives(db, "2026-11-20 10:00:00", "2026-11-20 10:00:01", 1)
-    refused = _arrives(db, "2026-11-20 11:00:00", "2026-11-20 11:00:01", 2)
-    with open_storage(db) as storage, storage._transaction() as tx:
-        storage._execute(tx, f"CREATE TRIGGER refuse_person BEFORE INSERT ON day_subjects "
-                             f"WHEN NEW.subject_key = (SELECT subject_key FROM entries WHERE "
-                             f"id = '{refused}') BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    _refuse_person(db, 2)
+    _arrives(db, "2026-11-20 11:00:00", "2026-11-20 11:00:01", 2)
     _run_at("2026-11-21 06:00:00", libfaketime, db, "report", "daily", "--out-dir", str(out),
             "--format", "json")
+    made = json.loads((out / "bao-cao-ngay-2026-11-20.json").read_text())
+    assert (made["summary"]["people"], made["not_derived"]["set_aside_entries"]) == (1, 1)
     _arrives(db, "2026-11-20 12:00:00", "2026-11-21 08:00:00", 3)
-    with open_storage(db) as storage, storage._transaction() as tx:
-        storage._execute(tx, "DROP TRIGGER refuse_person")
+    _refuse_person(db, None)
     _run_at("2026-11-21 09:00:00", libfaketime, db, "derivation", "--retry", "--out-dir",
             str(out))
     _run_at("2026-11-22 06:00:00", libfaketime, db, "report", "daily", "--out-dir", str(out),
             "--format", "json")
     d20 = json.loads((out / "bao-cao-ngay-2026-11-20.json").read_text())
     d21 = json.loads((out / "bao-cao-ngay-2026-11-21.json").read_text())
-    assert d20["summary"]["scans"] == 2 and d20["not_derived"]["set_aside_entries"] == 0
+    assert (d20["summary"]["scans"], d20["summary"]["people"]) == (2, 2)
+    assert d20["not_derived"] == {"pending_entries": 0, "set_aside_entries": 0}
     assert d21["completeness"]["late_entries"] == [{"day": "2026-11-20", "entries": 1}]
+    with open_storage(db) as storage, serving(create_app(storage)) as url, \
+            signed_in(url, "viewer1") as client:
+        assert client.get("/api/v1/reports/daily?date=2026-11-20").json() == d20
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_made_days_people_are_those_of_its_scans_not_of_a_late_one(
+        tmp_path: Path, engine: str) -> None:
+    """The report of the day before yesterday was made with its one scan set aside (a
+    derivation error): 1 scan, nobody, 1 entry not derived. Someone else's scan of that
+    day arrives after, late (the next report lists it), and is derived. The Reports page
+    still counts nobody that day, whenever it is viewed: the late scan's person is not
+    this report's. Once the scan set aside is retried, its one person, as the day's file
+    made again says."""
+    db = _centre(tmp_path, engine)
+    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    with open_storage(db) as storage:
+        day = storage.today() - dt.timedelta(days=2)
+        start = storage.calendar.start(day)
+    _refuse_person(db, 1)
+    _arrives(db, start + dt.timedelta(hours=10), start + dt.timedelta(hours=10, seconds=1), 1)
+    with open_storage(db) as storage:
+        made = reports.made_daily(storage, day)
+    _refuse_person(db, None)
+    _arrives(db, start + dt.timedelta(hours=12), dt.datetime.now(dt.UTC), 2)
+    api = f"/api/v1/reports/daily?date={day}"
+    with open_storage(db) as storage, serving(create_app(storage)) as url, \
+            signed_in(url, "viewer1") as client:
+        derivation.catch_up(storage)
+        before = client.get(api).json()
+        derivation.retry(storage)
+        after = client.get(api).json()
+        again = reports.made_daily(storage, day)
+    assert (made["summary"]["scans"], made["summary"]["people"]) == (1, 0)
+    assert before == json.loads(json.dumps(made))
+    assert (after["summary"]["scans"], after["summary"]["people"]) == (1, 1)
+    assert after["not_derived"] == {"pending_entries": 0, "set_aside_entries": 0}
+    assert after == json.loads(json.dumps(again))
+
+
+def _made_before_reports_were_kept(tmp_path: Path, engine: str) -> tuple[str, dt.date]:
+    """A centre at schema v45, which kept no report of a making: the day before
+    yesterday's report made (1 scan), then a scan of that day arriving late. Opened next,
+    it is migrated to this version (the making's ``report`` NULL)."""
+    db = _centre(tmp_path, engine)
+    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    with open_storage(db) as storage:
+        day = storage.today() - dt.timedelta(days=2)
+        start = storage.calendar.start(day)
+    _arrives(db, start + dt.timedelta(hours=10), start + dt.timedelta(hours=10, seconds=1), 1)
+    with open_storage(db) as storage:
+        reports.made_daily(storage, day)
+        with storage._transaction() as tx:
+            set_schema_version(storage, tx, 45)
+    _arrives(db, start + dt.timedelta(hours=12), dt.datetime.now(dt.UTC), 2)
+    return db, day
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_day_made_before_reports_were_kept_is_shown_as_its_file_made_again(
+        tmp_path: Path, engine: str) -> None:
+    """A day made by a centre from before schema v46, a scan of it arriving late: its page
+    (JSON and CSV) is its file made again, the scan its making counted and its person
+    only; the late scan is the next report's late list's — counted once."""
+    db, day = _made_before_reports_were_kept(tmp_path, engine)
+    with open_storage(db) as storage:
+        assert storage._query("SELECT report FROM daily_reports") == [(None,)]
+        file = reports.made_daily(storage, day)
+        listed = reports.daily(storage, storage.today())["completeness"]["late_entries"]
+    with open_storage(db) as storage, serving(create_app(storage)) as url, \
+            signed_in(url, "viewer1") as client:
+        shown = client.get(f"/api/v1/reports/daily?date={day}").json()
+        csv = client.get(f"/reports/download?format=csv&date={day}").content
+    assert (file["summary"]["scans"], file["summary"]["people"]) == (1, 1)
+    assert shown == json.loads(json.dumps(file))
+    assert csv == report_formats.render(file, "csv")
+    assert listed == [{"day": day.isoformat(), "entries": 1}]
+
+
+@contextlib.contextmanager
+def _making_held(db: str) -> Iterator[None]:
+    """Another connection holds the lock a daily report's making takes (SQLite's write
+    lock; PostgreSQL's on ``daily_reports``), as a making under way does."""
+    if db.startswith("sqlite:///"):
+        with write_lock_held(db):
+            yield
+        return
+    with psycopg.connect(db) as conn:
+        conn.execute("LOCK TABLE daily_reports IN EXCLUSIVE MODE")
+        yield
+        conn.rollback()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_the_page_of_a_day_made_before_reports_were_kept_waits_for_no_making(
+        tmp_path: Path, engine: str) -> None:
+    """Viewed while a report is being made, a day made before schema v46 is shown at once
+    as its file: counted in a read snapshot, not under the making's lock, which every
+    kiosk's upload waits for too."""
+    db, day = _made_before_reports_were_kept(tmp_path, engine)
+    with open_storage(db) as storage:
+        file = reports.made_daily(storage, day)
+    with open_storage(db) as storage, serving(create_app(storage)) as url, \
+            signed_in(url, "viewer1") as client, _making_held(db):
+        shown = client.get(f"/api/v1/reports/daily?date={day}", timeout=10)
+    assert shown.status_code == 200 and shown.json() == json.loads(json.dumps(file))
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])

@@ -200,6 +200,25 @@ def stored_after(storage: Storage, tx: Any, day: str, made_at: str, seen: int | 
     made again leave them out. A batch is known by its log record (kiosk, batch id, receive
     time); a making recorded before schema v42 (``seen`` None) by receive time, as
     :func:`tally_rows`."""
+    calendar = storage.calendar
+    tally = Tally()
+    for _, checkpoint, direction, source, status, scanned_at, offset, received_at in (
+            _listed_late(storage, tx, day, made_at, seen).values()):
+        tally.add(checkpoint, day, calendar.place(scanned_at, offset)[1], direction,
+                  source, status, day, received_at)
+    return tally
+
+
+def listed_late_ids(storage: Storage, tx: Any, day: str, made_at: str, seen: int | None
+                    ) -> set[str]:
+    """The ids of the entries :func:`stored_after` counts: those of ``day`` its making did
+    not count, whose people are not its either."""
+    return set(_listed_late(storage, tx, day, made_at, seen))
+
+
+def _listed_late(storage: Storage, tx: Any, day: str, made_at: str, seen: int | None
+                 ) -> dict[str, Sequence[Any]]:
+    """{id: entry} of :func:`stored_after`'s entries, each once."""
     columns = ("e.id, e.checkpoint_id, e.direction, e.source, e.status, e.scanned_at, "
                "e.clock_offset_seconds, e.received_at")
     rows = list(storage._execute(tx, (
@@ -218,12 +237,7 @@ def stored_after(storage: Storage, tx: Any, day: str, made_at: str, seen: int | 
                 "AND e.received_at >= $2 AND e.received_at < $3",
             (day, *(protocol.format_time(calendar.report_time(d))
                     for d in (on, on + dt.timedelta(days=1))))).fetchall()
-    tally = Tally()
-    for _, checkpoint, direction, source, status, scanned_at, offset, received_at in {
-            row[0]: row for row in rows}.values():
-        tally.add(checkpoint, day, calendar.place(scanned_at, offset)[1], direction,
-                  source, status, day, received_at)
-    return tally
+    return {row[0]: row for row in rows}
 
 
 def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:

@@ -194,6 +194,22 @@ def set_aside_days(storage: Storage) -> Counter[str]:
         (param,))))
 
 
+def not_derived_of(storage: Storage, day: str) -> tuple[set[str], set[str]]:
+    """The ids of the entries filed under local ``day`` acknowledged and not derived:
+    (queued, set aside). For a made report counting again among the entries its making
+    counted only (:func:`kiosk.central.reports.made_report`), those stored after it left
+    out: :func:`backlog`'s queued entries of any day would count another day's."""
+    held = []
+    for table in (TABLE, SET_ASIDE):
+        ids = [i for (part,) in storage._query(f"SELECT entry_ids FROM {table}")
+               for i in msgspec.json.decode(part)]
+        among, param = _among(storage, ids)
+        held.append({i for (i,) in storage._query(
+            f"SELECT id FROM entries WHERE id {among} AND local_day = $2", (param, day))}
+            if ids else set())
+    return held[0], held[1]
+
+
 def set_aside(storage: Storage) -> list[dict[str, Any]]:
     """The parts set aside, oldest first: their kiosk, entries, first entry, error, when."""
     return [{"seq": seq, "kiosk_id": kiosk, "entries": entries,

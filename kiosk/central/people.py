@@ -128,6 +128,26 @@ def per_day(storage: Storage, first: str, last: str) -> dict[str, int]:
     return counted
 
 
+def among(storage: Storage, day: str, leaving_out: set[str]) -> int:
+    """The distinct people of local ``day`` in its entries held but those ``leaving_out``
+    (a made report's people: the entries it did not count left out), a person as
+    :func:`recount` says; with none to leave out, the day set's count; a frozen day's as
+    frozen (its set gone, its entries perhaps too)."""
+    if not leaving_out or storage._query("SELECT 1 FROM day_people WHERE day = $1", (day,)):
+        return per_day(storage, day, day).get(day, 0)
+    left = sorted(leaving_out)
+    kept, param = (("id <> ALL($2::text[])", "{" + ",".join(left) + "}") if storage.postgresql
+                   else ("id NOT IN (SELECT value FROM json_each($2))", json_rows(left)))
+    (count,), = storage._query(
+        f"WITH held AS (SELECT DISTINCT subject_key, match_key FROM entries WHERE "
+        f"local_day = $1 AND subject_key <> '{ERASED}' AND {kept}), linked AS (SELECT "
+        f"subject_key, min(match_key) AS match_key FROM held WHERE subject_key LIKE 'doc:%' "
+        f"AND match_key IS NOT NULL GROUP BY subject_key) SELECT count(DISTINCT "
+        f"coalesce(h.match_key, l.match_key, h.subject_key)) FROM held h LEFT JOIN linked l "
+        f"ON l.subject_key = h.subject_key", (day, param))
+    return int(count)
+
+
 def freeze(storage: Storage, tx: Any, before: dt.date) -> None:
     """Keep the count of every day before ``before`` as it is now and drop its set: for
     retention and erasure, which take away the raw entries or identities of those days.

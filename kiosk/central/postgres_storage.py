@@ -252,6 +252,17 @@ class PostgresStorage(Storage):
             finally:
                 self._local.reading = None
 
+    @contextmanager
+    def _reading(self) -> Iterator[psycopg.Connection]:
+        """REPEATABLE READ READ ONLY: one snapshot, no lock but the tables' shared one."""
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            self._local.reading = conn
+            try:
+                yield conn
+            finally:
+                self._local.reading = None
+
     def _execute(self, tx: psycopg.Connection, sql: str, params: Sequence[Any] = ()
                  ) -> psycopg.Cursor[Any]:
         return tx.execute(sql, params)

@@ -3,8 +3,9 @@
 Both are plain dicts (the JSON the API serves; :mod:`kiosk.central.report_formats` turns
 them into CSV and XLSX), computed from the registry, the kiosks' last contact and health, and
 the per-checkpoint per-day aggregates — so they keep working after raw entries are purged,
-and never read raw entries. Distinct people are counted at ingest (:mod:`kiosk.central.people`);
-a day whose raw entries or identities are gone shows the count frozen when they went.
+and read no raw entries but those of a made day counted again (:func:`_as_made`). Distinct
+people are counted at ingest (:mod:`kiosk.central.people`); a day whose raw entries or
+identities are gone shows the count frozen when they went.
 
 Rules (the same on every engine, and checked in tests against a brute-force computation):
 
@@ -319,7 +320,7 @@ def made_daily(storage: Storage, day: dt.date | None = None) -> dict[str, Any]:
         now = dt.datetime.now(dt.UTC)
         day = day or storage.calendar.day_of(now) - dt.timedelta(days=1)
         recorded = aggregates.report_made(storage, tx, day, now)
-        report = _as_made(storage, tx, day)
+        report = _as_made(storage, tx, day, made_now=recorded)
         if report is None:  # made before its 06:00: not the report
             return daily(storage, day, now=now, derive=False)
         if recorded:
@@ -331,26 +332,23 @@ def made_daily(storage: Storage, day: dt.date | None = None) -> dict[str, Any]:
 def made_report(storage: Storage, day: dt.date) -> dict[str, Any] | None:
     """The report of ``day`` its making made (:func:`made_daily`), None if none was
     recorded: what the dashboard shows of a day made, so that its figures are its 06:00
-    file's, without recording a making. Read as kept, with no lock. A making from before
-    schema v46 kept none: None too (the day shown live, as before), for making it again
-    needs the making's lock, every kiosk's upload waiting for each page view of the day
-    (1.5–4 s on a province)."""
-    d = day.isoformat()
-    making = storage._query("SELECT report FROM daily_reports WHERE day = $1", (d,))
-    if not making or making[0][0] is None:
-        return None
-    return _kept(storage, d, making[0][0])
+    file's, without recording a making. Read in one snapshot (:meth:`Storage._reading`),
+    never under the making's lock, which every kiosk's upload waits for: a making from
+    before schema v46 kept no report, and counting it again took 1.5–4 s on a province."""
+    with storage._reading() as tx:
+        return _as_made(storage, tx, day)
 
 
-def _as_made(storage: Storage, tx: Any, day: dt.date) -> dict[str, Any] | None:
+def _as_made(storage: Storage, tx: Any, day: dt.date, *, made_now: bool = False
+             ) -> dict[str, Any] | None:
     """The report of ``day`` as its making made it, read in ``tx``; None if no making is
     recorded. Kept whole since schema v46 (counts only, no person): its activity, the
     points not scanning and the kiosks' problems as they were then, which nothing held
-    lets one compute again (a kiosk's health then). Only its people and ``not_derived``
-    are counted again when the making had entries not derived (a retry derives them: its
-    people, and anyone first seen in a late entry since). A making from before v46: its
-    entries (those listed late left out: :func:`aggregates.stored_after`), the rest as
-    now."""
+    lets one compute again (a kiosk's health then); its people and ``not_derived``
+    counted again when the making had entries not derived (:func:`_counted_again`: a
+    retry derives them). A making from before v46, which kept none: its entries (those
+    listed late left out: :func:`aggregates.stored_after`) and their people, the rest as
+    now. ``made_now``: the making recorded in ``tx``, its report made now."""
     d = day.isoformat()
     making = storage._execute(tx, "SELECT made_at, batches_seen, report FROM daily_reports "
                                   "WHERE day = $1", (d,)).fetchall()
@@ -358,18 +356,28 @@ def _as_made(storage: Storage, tx: Any, day: dt.date) -> dict[str, Any] | None:
         return None
     (made_at, seen, kept), = making
     if kept is None:
-        return daily(storage, day, now=parse_utc(made_at), derive=False,
-                     listed_late=aggregates.stored_after(storage, tx, d, made_at, seen))
-    return _kept(storage, d, kept)
+        report = daily(storage, day, now=parse_utc(made_at), derive=False,
+                       listed_late=aggregates.stored_after(storage, tx, d, made_at, seen))
+        if made_now:
+            return report
+    else:
+        report = json.loads(kept)
+        if not any(report["not_derived"].values()):
+            return report
+    return _counted_again(storage, tx, report, made_at, seen)
 
 
-def _kept(storage: Storage, day: str, kept: str) -> dict[str, Any]:
-    """The report of ``day`` a making kept (``daily_reports.report``), its people and
-    ``not_derived`` counted again if it had entries not derived (:func:`_as_made`)."""
-    report: dict[str, Any] = json.loads(kept)
-    if any(report["not_derived"].values()):
-        report["not_derived"] = derivation.backlog(storage, (day, day)).answer()
-        report["summary"]["people"] = people.per_day(storage, day, day).get(day, 0)
+def _counted_again(storage: Storage, tx: Any, report: dict[str, Any], made_at: str,
+                   seen: int | None) -> dict[str, Any]:
+    """``report``'s people and ``not_derived`` as derived now, among the entries its making
+    counted only, as its scans (those listed late left out:
+    :func:`aggregates.listed_late_ids`): a late entry's person is not its, nor ever more
+    people than scans, and the figures change only as its own entries are derived."""
+    d = report["day"]
+    late = aggregates.listed_late_ids(storage, tx, d, made_at, seen)
+    queued, set_aside = (ids - late for ids in derivation.not_derived_of(storage, d))
+    report["not_derived"] = derivation.Backlog(len(queued), len(set_aside)).answer()
+    report["summary"]["people"] = people.among(storage, d, late | queued | set_aside)
     return report
 
 

@@ -152,6 +152,20 @@ class SqliteStorage(Storage):
         it, and no batch is stored until it ends."""
         return self._transaction()
 
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction on this thread's connection (WAL: its snapshot taken at its
+        first read, no write waiting for it); inside a write transaction, that one."""
+        conn = self._conn()
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
     def _failure(self, exc: sqlite3.Error, retry_after: int = 2) -> StorageError:
         """What SQLite's failure is said as, by its result code, never by its English
         message (the cause, for the log): another connection holding the lock is "storage

@@ -605,6 +605,12 @@ class Storage(ABC):
         meanwhile: each batch is either in the report's figures or stored after, seeing the
         report made (:meth:`reports_made_in`). Yields it, for the making's writes."""
 
+    @abstractmethod
+    def _reading(self) -> AbstractContextManager[Any]:
+        """One read-only snapshot, this thread's :meth:`_query` reading in it too, taking no
+        lock a writer waits for: a made report read whole (:func:`kiosk.central.reports.
+        made_report`) while batches are stored and reports made. Yields it."""
+
     def reports_made_in(self, tx: Any, since: str) -> set[str]:
         """The days from ``since`` on whose daily report was made (``daily_reports``), read in
         the batch's transaction ``tx`` after any report being made has committed
