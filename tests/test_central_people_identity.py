@@ -255,6 +255,30 @@ def test_a_days_people_are_the_recounts_whatever_order_and_batches_its_scans_cam
         assert (counted, people_of(storage, day)) == (expected, expected)
 
 
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(scans=st.lists(st.tuples(st.integers(1, 3), st.sampled_from((*FORMS, "renamed", "other")),
+                                st.booleans()), min_size=1, max_size=9))
+def test_a_made_days_people_are_those_tracing_tells_apart_in_the_scans_it_counted(
+        both_engines: list[Storage], scans: list[tuple[int, str, bool]]) -> None:
+    """A day's scans of up to three people in every form, some of them late (stored after
+    the day's report was made: the next report's). Counted again (a retry), the made
+    report's people are those tracing tells apart in the others: a late scan's person only
+    if a scan it counted is theirs, or is linked to theirs (a typed number and the card)."""
+    day_start = dt.datetime(2026, 6, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=next(DAYS))
+    expected = traced_people([identity_of(p, form) for p, form, late in scans if not late])
+    for storage in both_engines:
+        entries = [wire_entry(identity_of(p, form), checkpoint="A1", kiosk="k1",
+                              direction="in", scanned_at=day_start + dt.timedelta(seconds=i))
+                   for i, (p, form, _) in enumerate(scans)]
+        received = day_start + dt.timedelta(minutes=1)
+        results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(received),
+                                       received_at=received, batch_id=str(uuid.uuid4()))
+        derivation.catch_up(storage)
+        late = {r["id"] for r, (_, _, is_late) in zip(results, scans, strict=True) if is_late}
+        day = storage.calendar.day_of(day_start).isoformat()
+        assert people.among(storage, day, late, set()) == expected
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_typed_number_counted_before_v35_is_taken_out_when_the_card_comes_after(
         engine: str, tmp_path: Path) -> None:

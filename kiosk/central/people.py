@@ -37,7 +37,7 @@ Three tables hold it:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kiosk.central.placeholders import json_rows
@@ -128,24 +128,59 @@ def per_day(storage: Storage, first: str, last: str) -> dict[str, int]:
     return counted
 
 
-def among(storage: Storage, day: str, leaving_out: set[str]) -> int:
-    """The distinct people of local ``day`` in its entries held but those ``leaving_out``
-    (a made report's people: the entries it did not count left out), a person as
-    :func:`recount` says; with none to leave out, the day set's count; a frozen day's as
-    frozen (its set gone, its entries perhaps too)."""
-    if not leaving_out or storage._query("SELECT 1 FROM day_people WHERE day = $1", (day,)):
-        return per_day(storage, day, day).get(day, 0)
-    left = sorted(leaving_out)
-    kept, param = (("id <> ALL($2::text[])", "{" + ",".join(left) + "}") if storage.postgresql
-                   else ("id NOT IN (SELECT value FROM json_each($2))", json_rows(left)))
-    (count,), = storage._query(
-        f"WITH held AS (SELECT DISTINCT subject_key, match_key FROM entries WHERE "
-        f"local_day = $1 AND subject_key <> '{ERASED}' AND {kept}), linked AS (SELECT "
-        f"subject_key, min(match_key) AS match_key FROM held WHERE subject_key LIKE 'doc:%' "
-        f"AND match_key IS NOT NULL GROUP BY subject_key) SELECT count(DISTINCT "
-        f"coalesce(h.match_key, l.match_key, h.subject_key)) FROM held h LEFT JOIN linked l "
-        f"ON l.subject_key = h.subject_key", (day, param))
-    return int(count)
+def among(storage: Storage, day: str, late: set[str], not_derived: set[str]) -> int:
+    """The distinct people of local ``day`` in its entries derived but those ``late`` (a
+    made report's people: those of the entries it counted), a person as :func:`recount`
+    says. The day set's count (:func:`per_day`) less the people only the late entries
+    bring: a late entry's subject's entries of the day are read again with and without it
+    (by key, never the whole day: 5 M entries on a province), and a person of theirs is
+    still counted if another subject's entry of the day is them (their match key, or a
+    masked code's, whose subject key is its match key). A frozen day's count as frozen
+    (its set gone, its entries perhaps too)."""
+    counted = per_day(storage, day, day).get(day, 0)
+    left = sorted(late - not_derived)
+    if not left or storage._query("SELECT 1 FROM day_people WHERE day = $1", (day,)):
+        return counted
+    keys = {key for (key,) in storage._query(
+        f"SELECT DISTINCT subject_key FROM entries WHERE id {_among(storage, 1)} AND "
+        f"subject_key <> '{ERASED}'", (_param(storage, left),))}
+    theirs = [row for row in storage._query(  # every entry of the day of those subjects
+        f"SELECT id, subject_key, match_key FROM entries WHERE subject_key "
+        f"{_among(storage, 1)} AND local_day = $2", (_param(storage, sorted(keys)), day))
+        if row[0] not in not_derived]
+    before = _people(theirs)
+    after = _people([row for row in theirs if row[0] not in late])
+    elsewhere = {person for person in before | after if any(  # another entry's person too
+        subject not in keys and subject != ERASED and i not in not_derived
+        for i, subject in storage._query(
+            "SELECT id, subject_key FROM entries WHERE match_key = $1 AND local_day = $2 "
+            "UNION ALL SELECT id, subject_key FROM entries WHERE subject_key = $1 AND "
+            "match_key IS NULL AND local_day = $2", (person, day)))}
+    return counted - len(before - elsewhere) + len(after - elsewhere)
+
+
+def _people(rows: Iterable[Sequence[Any]]) -> set[str]:
+    """The people of the (id, subject_key, match_key) entries of one day, as
+    :func:`recount` says: a match key, else the smallest a document number came with,
+    else the subject key."""
+    rows = list(rows)
+    linked: dict[str, str] = {}
+    for _, subject, match in rows:
+        if match is not None and subject.startswith("doc:"):
+            linked[subject] = min(match, linked.get(subject, match))
+    return {match or linked.get(subject, subject) for _, subject, match in rows}
+
+
+def _among(storage: Storage, slot: int) -> str:
+    """``{column} IN`` the list of parameter ``$slot`` (:func:`_param`)."""
+    if storage.postgresql:
+        return f"= ANY(${slot}::text[])"
+    return f"IN (SELECT value FROM json_each(${slot}))"
+
+
+def _param(storage: Storage, values: Sequence[str]) -> str | list[str]:
+    """``values`` as :func:`_among`'s parameter (a few: no need of derivation's text)."""
+    return list(values) if storage.postgresql else json_rows(values)
 
 
 def freeze(storage: Storage, tx: Any, before: dt.date) -> None:

@@ -377,7 +377,7 @@ def _counted_again(storage: Storage, tx: Any, report: dict[str, Any], made_at: s
     late = aggregates.listed_late_ids(storage, tx, d, made_at, seen)
     queued, set_aside = (ids - late for ids in derivation.not_derived_of(storage, d))
     report["not_derived"] = derivation.Backlog(len(queued), len(set_aside)).answer()
-    report["summary"]["people"] = people.among(storage, d, late | queued | set_aside)
+    report["summary"]["people"] = people.among(storage, d, late, queued | set_aside)
     return report
 
 
