@@ -3721,6 +3721,10 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                           "Access token — shown only ONCE. Copy it into the kiosk's config.toml "
                           "([sync] token) now."),
     "kiosks.revoke": ("Thu hồi", "Revoke"),
+    "kiosks.point_closed": ("Điểm đã đóng từ {day}: không cần theo dõi máy này; thu hồi nếu "
+                            "không dùng nữa",
+                            "Point closed on {day}: nothing to chase on this kiosk; revoke it "
+                            "if it is no longer used"),
     "kiosks.revoked": ("Đã thu hồi máy {id}; mã truy cập của nó bị từ chối từ nay.",
                        "Kiosk {id} revoked; its token is refused from now on."),
     "kiosks.refused": ("Không đăng ký được: {reason}", "Cannot enrol: {reason}"),

@@ -128,3 +128,58 @@ def test_a_closed_points_silent_or_paused_kiosk_is_no_place_that_does_not_scan(
         ("P-OPEN", "kiosk_silent_24h"), ("P-OPEN", "no_scan_7_days"),
         ("P-OPEN-PAUSED", "no_scan_7_days"),
         ("P-OPEN-PAUSED", "uploads_paused_store_unconfirmed")]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_closed_points_kiosk_is_no_kiosk_to_chase_and_shows_as_closed(
+        engine: str, tmp_path: Path) -> None:
+    """A point closed ten days ago, its two kiosks left enrolled: one still heartbeating with
+    its clock ten minutes behind and a two-day-old backlog, one never heard from. The
+    reports (and the dashboard's Today page, which shows today's) listed their clock and
+    backlog under "Nơi quét sai" and both under "Máy chưa gửi đủ" every day, kiosks no one
+    is to chase; the Kiosks page showed them as problems. Now an open point's kiosks alike
+    are listed, the closed point's are not, and the Kiosks page shows them as its point's,
+    closed — out of "only kiosks with problems"."""
+    db = database_url(engine, tmp_path)
+    with open_storage(db) as storage:
+        today = storage.today()
+    closed_on = today - dt.timedelta(days=10)
+    points = {"P-OPEN": None, "P-CLOSED": closed_on}
+    with open_storage(db) as storage:
+        registry.upsert(storage, [
+            Checkpoint(p, f"Điểm {p}", district=DX,
+                       set_up_on=(today - dt.timedelta(days=30)).isoformat(),
+                       closed_on=closed and closed.isoformat())
+            for p, closed in points.items()], today=today.isoformat(), by=TESTS)
+    add_users(tmp_path, db, {"admin1": ("admin", None)})
+    wrong = {p: enrol(db, f"k-{p.lower()}-wrong", p) for p in points}
+    for p in points:
+        enrol(db, f"k-{p.lower()}-quiet", p)  # never heard from
+    behind = {**PAUSED, "uploads_paused": None, "oldest_pending_seconds": 2 * 86400.0}
+    server = CentralServer(db)
+    try:
+        for kiosk in wrong.values():
+            answer = httpx.post(server.url + protocol.HEARTBEAT_PATH, json=protocol.make_heartbeat(
+                kiosk.kiosk_id, behind, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)),
+                headers=protocol.bearer(kiosk.token), timeout=30)
+            assert answer.status_code == 200, answer.text
+        with signed_in(server.url, "admin1") as admin:
+            report = admin.get("/api/v1/reports/daily",
+                               params={"date": today.isoformat()}).json()
+            admin.get("/lang/en")
+            today_page = html.unescape(admin.get("/today").text)
+            kiosks_page = html.unescape(admin.get("/kiosks").text)
+            with_problems = admin.get("/kiosks", params={"problems": "true"}).text
+    finally:
+        server.stop()
+    assert sorted((r["kiosk_id"], r["problem"]) for r in report["scanning_wrongly"]) == [
+        ("k-p-open-wrong", "clock_off"), ("k-p-open-wrong", "old_backlog")]
+    assert sorted(r["kiosk_id"] for r in report["not_scanning"] if "kiosk_id" in r) == [
+        "k-p-open-quiet"]
+    assert sorted(r["kiosk_id"] for r in
+                  report["completeness"]["kiosks_not_heard_since_day_end"]) == [
+        "k-p-open-quiet", "k-p-open-wrong"]
+    assert "k-p-open-wrong" in today_page and "k-p-closed" not in today_page
+    closed_words = CATALOGUE["web.kiosks.point_closed"][1].format(day=closed_on.isoformat())
+    assert kiosks_page.count(closed_words) == 2
+    assert "k-p-open-wrong" in with_problems and "k-p-closed" not in with_problems

@@ -160,12 +160,13 @@ def brute_daily(world: World, day: dt.date) -> dict[str, Any]:
         last[batch.kiosk.id] = batch
     day_start = world.local_midnight(day)
     day_end = world.local_midnight(day + dt.timedelta(days=1))
-    active = [k for k in world.kiosks if k.revoked_tried_at is None and k.created_at < day_end]
+    # the kiosks to chase: active, enrolled before D ended, at a point set up on D
+    active = [k for k in world.kiosks if k.revoked_tried_at is None and k.created_at < day_end
+              and k.checkpoint_id in set_up]
     not_scanning = {(p, "no_scan_7_days", None) for p in set_up if p not in week}
     not_scanning |= {(k.checkpoint_id, "kiosk_silent_24h", k.id) for k in active
-                     if k.checkpoint_id in set_up and (
-                         k.id not in last
-                         or last[k.id].arrival < world.now - dt.timedelta(hours=24))}
+                     if k.id not in last
+                     or last[k.id].arrival < world.now - dt.timedelta(hours=24)}
     wrong = {(p, "one_direction", None) for p, c in per_point.items()
              if p in set_up and c["ins"] + c["outs"] >= 10 and (c["ins"] == 0 or c["outs"] == 0)}
     share = manual / scans if scans else 0.0

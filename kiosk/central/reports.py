@@ -35,11 +35,11 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
   still has scans on D (its kiosk not revoked: the scans are real and counted, but a point that no
   longer exists should not be scanning). A kiosk's own problems (silent, uploads paused, clock off,
   old backlog) are the dashboard's, by one rule (:mod:`kiosk.central.kiosk_rules`), listed for the
-  active kiosks enrolled before D ended (as *completeness* lists them); a kiosk whose latest health
-  report says its uploads are paused (alive, heartbeating, its store path not to be confirmed or its
-  store refused for good: it records nothing) is listed under *not scanning* with that reason, as a
-  silent one is, both only at a point set up on D: a closed point's kiosk left enrolled,
-  unplugged, is no place that does not scan (it is ``closed_still_scanning`` if it scans).
+  active kiosks enrolled before D ended at points set up on D (as *completeness* lists them): a
+  closed point's kiosk left enrolled, unplugged, is no kiosk to chase (it is
+  ``closed_still_scanning`` if it scans); a kiosk whose latest health report says its uploads are
+  paused (alive, heartbeating, its store path not to be confirmed or its store refused for good:
+  it records nothing) is listed under *not scanning* with that reason, as a silent one is.
 - *Late arrivals*: entries of earlier days that reached the centre after their day's report
   was made, and before D's: from 06:00 on D to 06:00 on D+1
   (:data:`~kiosk.central.localdays.REPORT_TIME`), so that each is listed once and none is
@@ -450,15 +450,16 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
                          **{m: values[m] for m in MEASURES}, "refused": refused[checkpoint]})
 
     day_end = calendar.end(day)
-    # the day's kiosks: a past day's report lists none enrolled after it ended
-    kiosks = [k for k in snap.kiosks if k.active and parse_utc(k.created_at) < day_end]
+    # the day's kiosks: a past day's report lists none enrolled after it ended, nor one
+    # where no point is set up that day (closed, its kiosk unplugged but kept): no place
+    # that does not scan, no clock nor backlog to chase; the Kiosks page shows it closed
+    kiosks = [k for k in snap.kiosks if k.active and parse_utc(k.created_at) < day_end
+              and k.checkpoint_id in set_up_ids]
     silent, kiosks_wrong, unknown_age = _kiosk_problems(snap, kiosks, now)
     not_scanning = [{**snap.describe(p.id), "problem": "no_scan_7_days",
                      "params": {"set_up_on": p.set_up_on}}
                     for p in set_up if p.id not in active]
-    # places that do not scan: a kiosk silent or paused where no point is set up that day
-    # (closed, its kiosk unplugged but kept) is none; the Kiosks page still shows it silent
-    not_scanning += [row for row in silent if row["checkpoint_id"] in set_up_ids]
+    not_scanning += silent
     wrong = _scanning_wrongly(snap, today, refused, set_up_ids, manual_share, refused_share)
     wrong += kiosks_wrong + _revoked_still_trying(snap, calendar.start(day))
     wrong += _replaced_token_in_use(storage, snap, calendar.start(day))

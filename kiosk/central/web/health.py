@@ -14,22 +14,24 @@ from kiosk.central.storage import Storage
 _SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
     "k.last_clock_offset, k.entries, c.district, c.name, h.software_version, h.pending, "
-    "h.oldest_pending_seconds, h.free_disk_bytes, h.devices, h.received_at, h.uploads_paused "
+    "h.oldest_pending_seconds, h.free_disk_bytes, h.devices, h.received_at, h.uploads_paused, "
+    "c.closed_on "
     "FROM kiosks k LEFT JOIN checkpoints c ON c.id = k.checkpoint_id "
     "LEFT JOIN kiosk_health h ON h.kiosk_id = k.id")
 _FIELDS = ("id", "checkpoint_id", "name", "created_at", "revoked_at", "last_seen_at",
            "clock_offset", "entries", "district", "checkpoint_name", "version", "pending",
            "oldest_pending_seconds", "free_disk_bytes", "devices", "heartbeat_at",
-           "uploads_paused")
+           "uploads_paused", "closed_on")
 
 
 def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
                district: str | None = None, now: dt.datetime | None = None
                ) -> list[dict[str, Any]]:
     """Kiosks (of one checkpoint, or of one district), each with ``problems`` (keys of
-    ``problem.*`` texts; none for a revoked kiosk), ``oldest_pending`` (how a backlog of
-    unknown age is worded, as in the daily report; else None) and ``devices`` as a list of
-    (name, state)."""
+    ``problem.*`` texts; none for a revoked kiosk, nor for one whose point is closed
+    today, ``point_closed``: nothing is expected of either, as the daily report chases
+    neither), ``oldest_pending`` (how a backlog of unknown age is worded, as in the daily
+    report; else None) and ``devices`` as a list of (name, state)."""
     sql, params = _SELECT, []
     if checkpoint_id is not None:
         sql += " WHERE k.checkpoint_id = $1"
@@ -38,6 +40,7 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
         sql += " WHERE c.district = $1"
         params.append(district)
     now = now or dt.datetime.now(dt.UTC)
+    today = storage.calendar.day_of(now).isoformat()
     rows = []
     for values in storage._query(sql + " ORDER BY k.checkpoint_id, k.id", params):
         row = dict(zip(_FIELDS, values, strict=True))
@@ -45,7 +48,9 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
         if isinstance(devices, str | bytes):
             devices = json.loads(devices)
         row["devices"] = _device_states(devices)
-        row["problems"] = [] if row["revoked_at"] is not None else kiosk_problems(
+        row["point_closed"] = row["closed_on"] is not None and row["closed_on"] <= today
+        chased = row["revoked_at"] is None and not row["point_closed"]
+        row["problems"] = [] if not chased else kiosk_problems(
             row["last_seen_at"], row["clock_offset"], row["oldest_pending_seconds"], now,
             row["uploads_paused"])
         row["oldest_pending"] = unknown_backlog_age(row["pending"],
