@@ -97,6 +97,20 @@ def test_the_daily_reports_link_opens_the_points_page_of_that_day(moved: Moved) 
     assert seen(moved.url, "x.officer", link) == (200, 3, 3)
 
 
+def test_the_monthly_reports_link_opens_the_points_page_of_the_month(moved: Moved) -> None:
+    """The earlier day's month, read by X's officer, links the point to its page of that
+    month: its last day there the point was X's, with the scans of X's days. Linked to
+    today's page, X's officer was answered as for an unknown point. Y's officer's month
+    (the move's) opens on today, the point Y's."""
+    for who, month, rows in (("x.officer", moved.day[:7], 3), ("y.officer", moved.today[:7], 1)):
+        with signed_in(moved.url, who) as client:
+            report = client.get("/reports", params={"monthly": "true", "month": month}).text
+        [link] = set(re.findall(r'href="(/checkpoints/CP-A1[^"]*)"', report))
+        assert link == f"/checkpoints/CP-A1?month={month}"
+        status, _, shown = seen(moved.url, who, link)
+        assert (status, shown) == (200, rows), who
+
+
 def test_the_new_districts_officer_sees_the_point_from_the_day_of_the_move_on(
         moved: Moved) -> None:
     """Y's officer opens today's page, with today's scan only, and the uploads since the

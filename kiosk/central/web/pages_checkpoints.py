@@ -89,16 +89,28 @@ def _list(storage: Storage, district: str, kind: str, state: str, q: str, page: 
 @router.get("/checkpoints/{checkpoint_id}")
 @not_personal("a point, its kiosks, scans per hour, the latest scans' time, direction "
               "and kind (no name, no document)")
-async def checkpoint_page(request: Request, checkpoint_id: str, day: str = "") -> Response:
+async def checkpoint_page(request: Request, checkpoint_id: str, day: str = "",
+                          month: str = "") -> Response:
+    """The point's page of ``day`` (default: today), or of ``month``'s last day the user
+    sees it on (a monthly report's link: :func:`_last_day_seen`)."""
     site = site_of(request)
     user = site.user(request, *ROLES_OF["/checkpoints"])
     point = await run_in_threadpool(registry.checkpoint, site.storage, checkpoint_id)
     if point is None:
         return await site.render(request, "notfound.html", status=404)
+    chosen: dt.date | None
     try:
-        chosen = reports.report_day(day) if day else site.storage.today()
+        if day:
+            chosen = reports.report_day(day)
+        elif month:
+            chosen = await run_in_threadpool(_last_day_seen, site.storage, point.id,
+                                             district_of(user), month)
+        else:
+            chosen = site.storage.today()
     except ValueError:
         chosen = site.storage.today()
+    if chosen is None:  # another district's point all that month
+        return await site.render(request, "notfound.html", status=404)
     days = await run_in_threadpool(_days_seen, site.storage, point.id, district_of(user),
                                    chosen)
     if days is None:  # another district's point that day is as one never set up
@@ -129,6 +141,21 @@ def _days_seen(storage: Storage, checkpoint_id: str, district: str | None, day: 
     return next(((first, until) for first, until
                  in registry.district_days(storage, checkpoint_id, district)
                  if first <= chosen and (until is None or chosen < until)), None)
+
+
+def _last_day_seen(storage: Storage, checkpoint_id: str, district: str | None, month: str
+                   ) -> dt.date | None:
+    """The last day of ``month`` (``YYYY-MM``; ValueError if it is not one), up to today,
+    that a user limited to ``district`` sees the point on (:func:`_days_seen`), None if
+    none: a monthly report's row of a point moved away mid-month opens on its last day in
+    the officer's district, not on today's page, another district's."""
+    today = storage.today()
+    days = [d for d in reports.month_days(month) if d <= today] or [today]
+    if district is None:
+        return days[-1]
+    stretches = registry.district_days(storage, checkpoint_id, district)
+    return next((d for d in reversed(days) for first, until in stretches
+                 if first <= d.isoformat() and (until is None or d.isoformat() < until)), None)
 
 
 def _detail(storage: Storage, checkpoint_id: str, day: dt.date, days: Days) -> dict[str, Any]:
