@@ -425,9 +425,10 @@ def test_a_points_latest_scans_are_those_made_last_whatever_a_kiosk_clock_said(
 
 def report_health(centre: Centre, tmp_path: Path, kiosk_id: str, *, scans: int,
                   clock_set_back: float) -> None:
-    """A kiosk at BP-BL-002 scans ``scans`` people into a real store, then is restarted
-    (the entries' age is not told by the monotonic clock of a boot since), its clock is set
-    back ``clock_set_back`` seconds and it sends its health report, timed by that clock."""
+    """A kiosk at BP-BL-001 (open: a closed point's kiosk is none to chase) scans ``scans``
+    people into a real store, then is restarted (the entries' age is not told by the
+    monotonic clock of a boot since), its clock is set back ``clock_set_back`` seconds and
+    it sends its health report, timed by that clock."""
     import datetime as dt
 
     from central_support import cccd
@@ -438,10 +439,10 @@ def report_health(centre: Centre, tmp_path: Path, kiosk_id: str, *, scans: int,
     from kiosk.sync import protocol
     from kiosk.sync.heartbeat import health_report
 
-    kiosk = enrol(centre.db, kiosk_id, "BP-BL-002")
+    kiosk = enrol(centre.db, kiosk_id, "BP-BL-001")
     store = Store(tmp_path / f"{kiosk_id}.db")
     try:
-        pipeline = Pipeline(store, Policy(checkpoint_id="BP-BL-002", kiosk_id=kiosk_id,
+        pipeline = Pipeline(store, Policy(checkpoint_id="BP-BL-001", kiosk_id=kiosk_id,
                                           duplicate_policy="allow"))
         pipeline.boot_id = "before-the-restart"
         for i in range(scans):
@@ -470,7 +471,7 @@ def test_a_backlog_of_unknown_age_reads_as_unknown_not_as_an_empty_outbox(
     log_in(chrome, centre.url, "admin1")
     oldest = {}
     for lang in ("vi", "en"):
-        chrome.get(f"{centre.url}/lang/{lang}?next=/checkpoints/BP-BL-002")
+        chrome.get(f"{centre.url}/lang/{lang}?next=/checkpoints/BP-BL-001")
         oldest[lang] = {kiosk: chrome.find_element(By.ID, f"kiosk-{kiosk}").find_elements(
             By.TAG_NAME, "td")[7].text for kiosk in
             ("kiosk-bl2-hour", "kiosk-bl2-minute", "kiosk-bl2-empty")}
@@ -514,18 +515,18 @@ def test_the_daily_report_names_a_backlog_of_unknown_age_in_the_kiosks_pages_wor
                                               f"//tr[td]")
         cells = [[td.text for td in row.find_elements(By.TAG_NAME, "td")] for row in rows]
         listed[lang] = {c[0]: (c[1], c[5], c[6]) for c in cells if c[0] in mine}
-        chrome.get(f"{centre.url}/checkpoints/BP-BL-002")
+        chrome.get(f"{centre.url}/checkpoints/BP-BL-001")
         kiosks_page[lang] = {kiosk: chrome.find_element(By.ID, f"kiosk-{kiosk}").find_elements(
             By.TAG_NAME, "td")[7].text for kiosk in mine}
     assert listed["vi"] == {
-        "kiosk-dr-hour": ("BP-BL-002", "2", "không rõ (đồng hồ máy đang hoặc đã từng sai: "
+        "kiosk-dr-hour": ("BP-BL-001", "2", "không rõ (đồng hồ máy đang hoặc đã từng sai: "
                                             "xem “Đồng hồ máy lệch quá 2 phút”)"),
-        "kiosk-dr-minute": ("BP-BL-002", "1", "không rõ (đồng hồ máy đang hoặc đã từng "
+        "kiosk-dr-minute": ("BP-BL-001", "1", "không rõ (đồng hồ máy đang hoặc đã từng "
                                               "sai)")}
     assert listed["en"] == {
-        "kiosk-dr-hour": ("BP-BL-002", "2", "unknown (the kiosk's clock is or was wrong: "
+        "kiosk-dr-hour": ("BP-BL-001", "2", "unknown (the kiosk's clock is or was wrong: "
                                             "see “Kiosk clock off by over 2 minutes”)"),
-        "kiosk-dr-minute": ("BP-BL-002", "1", "unknown (the kiosk's clock is or was "
+        "kiosk-dr-minute": ("BP-BL-001", "1", "unknown (the kiosk's clock is or was "
                                               "wrong)")}
     for lang in ("vi", "en"):
         assert {k: age for k, (_, _, age) in listed[lang].items()} == {
@@ -541,9 +542,9 @@ def test_the_daily_report_names_a_backlog_of_unknown_age_in_the_kiosks_pages_wor
         "clock_off"]  # the alert the hour's words name, and no second one
 
     sheet_words = [
-        ["kiosk-dr-hour", "BP-BL-002", "2", "không rõ (đồng hồ máy đang hoặc đã từng sai: "
+        ["kiosk-dr-hour", "BP-BL-001", "2", "không rõ (đồng hồ máy đang hoặc đã từng sai: "
                                             "xem “Đồng hồ máy lệch quá 2 phút”)"],
-        ["kiosk-dr-minute", "BP-BL-002", "1", "không rõ (đồng hồ máy đang hoặc đã từng "
+        ["kiosk-dr-minute", "BP-BL-001", "1", "không rõ (đồng hồ máy đang hoặc đã từng "
                                               "sai)"]]
     chrome.get(f"{centre.url}/reports?date={today}")
     downloaded = httpx.get(chrome.find_element(By.ID, "csv").get_attribute("href"),
