@@ -18,6 +18,12 @@ today, points active in 7 days), as an ad-hoc SQL dashboard would.
     .venv/bin/python scripts/bench_dashboard.py --engine sqlite --entries 1000000
     .venv/bin/python scripts/bench_dashboard.py --engine postgresql --entries 10000000
     .venv/bin/python scripts/bench_dashboard.py --engine sqlite --entries 1000000 --reports
+    .venv/bin/python scripts/bench_dashboard.py --engine sqlite --checkpoints 2000 \
+        --entries 200000 --days 8 --kept
+
+``--kept``: yesterday's report is made as the 06:00 run makes it (kept in
+``daily_reports.report``, schema v46), then its stored size, and the Reports page and
+``GET /api/v1/reports/daily`` of that day (read from what is kept) are timed.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import statistics
 import sys
 import threading
@@ -41,7 +48,7 @@ from bench_trace import load, percentile  # noqa: E402
 from benchsupport import PASSWORD, central_database, province, signed_in  # noqa: E402
 from central_support import CentralServer  # noqa: E402
 
-from kiosk.central import audit, people  # noqa: E402
+from kiosk.central import aggregates, audit, people, reports  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.central.storage import Storage  # noqa: E402
 from kiosk.central.web import users  # noqa: E402
@@ -155,6 +162,40 @@ def report_pages(url: str, day: dt.date, count: int, viewers: int) -> dict[str, 
     return figures
 
 
+def keep_yesterday(storage: Storage, today: dt.date) -> dict[str, Any]:
+    """Yesterday's report made and kept as the 06:00 run does; the kept report's size in
+    the database (PostgreSQL: as stored, TOAST's compression included) beside its JSON's,
+    reading it back in this process (:func:`reports.made_report`), median of 20, and the
+    processor time of decoding it from v46's text and from v47's compressed form, side by
+    side, with the load average."""
+    yesterday = today - dt.timedelta(days=1)
+    made = reports.made_daily(storage, yesterday)
+    size = ("SELECT pg_column_size(report) FROM daily_reports WHERE day = $1"
+            if storage.postgresql else
+            "SELECT length(CAST(report AS BLOB)) FROM daily_reports WHERE day = $1")
+    (stored,), = storage._query(size, (yesterday.isoformat(),))
+    reads = []
+    for _ in range(20):
+        started = time.perf_counter()
+        reports.made_report(storage, yesterday)
+        reads.append((time.perf_counter() - started) * 1000)
+    text = json.dumps(made, ensure_ascii=False)
+    packed = aggregates.pack_report(made)
+    decoded: dict[str, list[float]] = {"text": [], "packed": []}
+    for _ in range(50):  # interleaved, processor time: a loaded machine blurs both less
+        for form, decode in (("text", lambda: json.loads(text)),
+                             ("packed", lambda: aggregates.unpack_report(packed))):
+            started = time.process_time()
+            decode()
+            decoded[form].append((time.process_time() - started) * 1000)
+    return {"kept_report": {"points_with_scans": len(made["by_point"]),
+                            "json_bytes": len(text.encode()), "stored_bytes": stored,
+                            "packed_bytes": len(packed)},
+            "kept_read_in_process": summary(reads),
+            "decode_as_v46_text": summary(decoded["text"]),
+            "decode_packed": summary(decoded["packed"]), "load": os.getloadavg()[0]}
+
+
 def raw_today(storage: Storage, today: dt.date, count: int) -> list[float]:
     week = (today - dt.timedelta(days=6)).isoformat()
     times = []
@@ -182,6 +223,9 @@ def main() -> int:
     parser.add_argument("--reports", action="store_true",
                         help="also the Reports page (yesterday's and this month's): time, "
                              "size, and a health check's worst wait while 4 viewers load it")
+    parser.add_argument("--kept", action="store_true",
+                        help="yesterday's report made and kept first: its stored size, and "
+                             "its Reports page and JSON read from what is kept")
     args = parser.parse_args()
     now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     scans = province(entries=args.entries, checkpoints=args.checkpoints, days=args.days,
@@ -194,6 +238,7 @@ def main() -> int:
             fill_seconds = time.perf_counter() - started
             today = storage.today()
             raw = raw_today(storage, today, args.requests)
+            kept = keep_yesterday(storage, today) if args.kept else {}
         server = CentralServer(url)
         try:
             with signed_in(server.url, "bench.admin") as client:
@@ -203,6 +248,13 @@ def main() -> int:
                 checkpoints = timed(client, "/checkpoints", max(5, args.requests // 4))
             pages = (report_pages(server.url, today - dt.timedelta(days=1),
                                   max(3, args.requests // 4), 4) if args.reports else {})
+            if args.kept:
+                yesterday = today - dt.timedelta(days=1)
+                with signed_in(server.url, "bench.admin") as client:
+                    kept["kept_daily_api"] = summary(timed(
+                        client, f"/api/v1/reports/daily?date={yesterday}", args.requests))
+                    kept["kept_reports_page"] = summary(timed(
+                        client, f"/reports?date={yesterday}", args.requests))
         finally:
             server.stop()
     print(json.dumps({"engine": args.engine, "entries": total, "checkpoints": args.checkpoints,
@@ -210,7 +262,7 @@ def main() -> int:
                       "aggregates_seconds": round(fill_seconds),
                       "today_page": summary(page), "daily_report_api": summary(api),
                       "checkpoints_page": summary(checkpoints),
-                      "raw_sql_today_numbers": summary(raw), **pages}, indent=1))
+                      "raw_sql_today_numbers": summary(raw), **pages, **kept}, indent=1))
     return 0
 
 

@@ -27,11 +27,13 @@ from typing import Any
 
 import httpx
 
+from kiosk.central.aggregates import unpack_report
 from kiosk.central.schema import (
     BATCHES_SEEN_VERSION,
     LATE_AFTER_REPORT_VERSION,
     MIGRATIONS,
     REPORT_KEPT_VERSION,
+    REPORT_PACKED_VERSION,
 )
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
@@ -386,8 +388,10 @@ def set_schema_version(storage: Any, tx: Any, version: int) -> None:
     """Record in ``tx`` that ``storage``'s database is at schema ``version``, each engine in
     its own way, for a test that takes it back to an older version (it undoes the later
     migrations' statements itself, but v38's (:func:`undo_late`), v42's, v43's
-    (:func:`undo_batches_seen`) and v46's (:func:`undo_report_kept`), undone here): opened
-    next, it is migrated from there."""
+    (:func:`undo_batches_seen`), v46's (:func:`undo_report_kept`) and v47's
+    (:func:`undo_report_packed`), undone here): opened next, it is migrated from there."""
+    if version < REPORT_PACKED_VERSION:
+        undo_report_packed(storage, tx)
     if version < LATE_AFTER_REPORT_VERSION:
         undo_late(storage, tx)
     if version < DISCLOSED_VERSION:  # v42: added again when migrated
@@ -401,6 +405,18 @@ def set_schema_version(storage: Any, tx: Any, version: int) -> None:
                          (str(version),))
     else:
         storage._execute(tx, f"PRAGMA user_version = {int(version)}")
+
+
+def undo_report_packed(storage: Any, tx: Any) -> None:
+    """Undo schema v47 in ``tx``: the kept reports as JSON text again, as v46 kept them."""
+    kept = [(day, unpack_report(report)) for day, report in storage._execute(
+        tx, "SELECT day, report FROM daily_reports WHERE report IS NOT NULL").fetchall()]
+    if storage.postgresql:
+        storage._execute(tx, "ALTER TABLE daily_reports ALTER COLUMN report TYPE TEXT "
+                             "USING NULL")
+    for day, report in kept:
+        storage._execute(tx, "UPDATE daily_reports SET report = $1 WHERE day = $2",
+                         (json.dumps(report, ensure_ascii=False), day))
 
 
 def undo_report_kept(storage: Any, tx: Any) -> None:

@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -35,6 +36,8 @@ from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.localdays import parse_utc
 from kiosk.central.registry import Checkpoint
+from kiosk.central.schema import REPORT_PACKED_VERSION
+from kiosk.central.storage import Storage
 from kiosk.sync import protocol
 
 ZONE = "Asia/Ho_Chi_Minh"
@@ -322,6 +325,50 @@ def test_the_dashboards_report_of_a_day_made_is_its_0600_file(
     assert made["summary"]["scans"] == 1
     assert shown == json.loads(json.dumps(made))
     assert csv == report_formats.render(made, "csv")
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_kept_report_is_stored_compressed_and_a_v46_centres_are_compressed_on_upgrade(
+        tmp_path: Path, libfaketime: Path, engine: str) -> None:
+    """The 20th's and the 21st's reports are made at 06:00; each is kept as the making made
+    it, and kept for good: as JSON text it took ~370 KB a day at 2,000 points on SQLite.
+    Kept now in a third of its text or less (a twentieth on a province: docs/benchmarks.md);
+    a centre left at v46, its reports kept as text, has them compressed when it upgrades.
+    Either way the Reports page's JSON and the day's file made again are the report made
+    at 06:00."""
+    db = _centre(tmp_path, engine)
+    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    out = tmp_path / "reports"
+    daily = ("report", "daily", "--out-dir", str(out), "--format", "json")
+    _arrives(db, "2026-11-20 10:00:00", "2026-11-20 10:00:01", 1)
+    _run_at("2026-11-21 06:00:10", libfaketime, db, *daily)
+    _arrives(db, "2026-11-21 10:00:00", "2026-11-21 10:00:01", 2)
+    _run_at("2026-11-22 06:00:10", libfaketime, db, *daily)
+    made = {d: (out / f"bao-cao-ngay-{d}.json").read_text() for d in ("2026-11-20", "2026-11-21")}
+    as_text = {d: len(json.dumps(json.loads(text), ensure_ascii=False).encode())
+               for d, text in made.items()}  # as v46 kept it
+
+    def kept(storage: Storage, tx: Any) -> dict[str, int]:
+        return dict(storage._execute(tx, (
+            "SELECT day, octet_length(report) FROM daily_reports" if storage.postgresql
+            else "SELECT day, length(CAST(report AS BLOB)) FROM daily_reports")).fetchall())
+
+    def shown() -> dict[str, dict]:
+        with open_storage(db) as storage, serving(create_app(storage)) as url, \
+                signed_in(url, "viewer1") as client:
+            return {d: client.get(f"/api/v1/reports/daily?date={d}").json() for d in made}
+
+    assert shown() == {d: json.loads(text) for d, text in made.items()}
+    with open_storage(db) as storage, storage._transaction() as tx:
+        compressed = kept(storage, tx)
+        set_schema_version(storage, tx, REPORT_PACKED_VERSION - 1)  # v46's: JSON text
+        assert kept(storage, tx) == as_text
+    assert all(compressed[d] * 3 <= as_text[d] for d in made), (compressed, as_text)
+    with open_storage(db) as storage, storage._transaction() as tx:  # upgraded
+        assert kept(storage, tx) == compressed
+    assert shown() == {d: json.loads(text) for d, text in made.items()}
+    _run_at("2026-11-22 11:00:00", libfaketime, db, *daily, "--date", "2026-11-20")
+    assert (out / "bao-cao-ngay-2026-11-20.json").read_text() == made["2026-11-20"]
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])

@@ -9,6 +9,8 @@ deadlock on PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -155,6 +157,32 @@ def received_on(calendar: Calendar, received_at: dt.datetime, day: str, made: se
     while on in made:
         on = (dt.date.fromisoformat(on) + dt.timedelta(days=1)).isoformat()
     return on
+
+
+def pack_report(report: dict[str, Any]) -> bytes:
+    """A daily report as its making keeps it (``daily_reports.report``, schema v47): its
+    JSON without spaces, zlib-compressed — a twentieth of the text on a province
+    (docs/benchmarks.md)."""
+    text = json.dumps(report, ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(text.encode(), 6)
+
+
+def unpack_report(kept: bytes) -> dict[str, Any]:
+    """The report :func:`pack_report` kept."""
+    report: dict[str, Any] = json.loads(zlib.decompress(kept))
+    return report
+
+
+def pack_kept(storage: Storage, tx: Any) -> None:
+    """Compress in ``tx`` the reports kept as JSON text before schema v47 (by then bytes of
+    that text: the migration's own statement), one at a time: a year of a province's is a
+    gigabyte."""
+    for (day,) in storage._execute(tx, "SELECT day FROM daily_reports WHERE report IS NOT "
+                                       "NULL ORDER BY day").fetchall():
+        (text,), = storage._execute(tx, "SELECT report FROM daily_reports WHERE day = $1",
+                                    (day,)).fetchall()
+        storage._execute(tx, "UPDATE daily_reports SET report = $1 WHERE day = $2",
+                         (pack_report(json.loads(text)), day))
 
 
 def report_made(storage: Storage, tx: Any, day: dt.date, made_at: dt.datetime) -> bool:

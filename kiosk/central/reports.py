@@ -57,7 +57,6 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -325,7 +324,7 @@ def made_daily(storage: Storage, day: dt.date | None = None) -> dict[str, Any]:
             return daily(storage, day, now=now, derive=False)
         if recorded:
             storage._execute(tx, "UPDATE daily_reports SET report = $1 WHERE day = $2",
-                             (json.dumps(report, ensure_ascii=False), day.isoformat()))
+                             (aggregates.pack_report(report), day.isoformat()))
     return report
 
 
@@ -361,7 +360,7 @@ def _as_made(storage: Storage, tx: Any, day: dt.date, *, made_now: bool = False
         if made_now:
             return report
     else:
-        report = json.loads(kept)
+        report = aggregates.unpack_report(kept)
         if not any(report["not_derived"].values()):
             return report
     return _counted_again(storage, tx, report, made_at, seen)

@@ -938,6 +938,17 @@ MIGRATIONS: list[list[Statement]] = [
         # makings before: made again from the entries they counted, the rest as now.
         "ALTER TABLE daily_reports ADD COLUMN report TEXT",
     ],
+    [
+        # v47: the kept report zlib-compressed (kiosk.central.aggregates.pack_report): as
+        # text it took ~370 KB a day at 2,000 points on SQLite, ~1.1 GB a year at 20,000,
+        # kept as long as the counts (docs/central.md, "How long data stays"). The rows
+        # held are compressed when a database reaches it (Storage._migrated); SQLite keeps
+        # the column's declared TEXT, its values BLOBs (no table rebuilt for a type name).
+        {"postgresql": "ALTER TABLE daily_reports ALTER COLUMN report TYPE BYTEA "
+                       "USING convert_to(report, 'UTF8')",
+         "sqlite": "UPDATE daily_reports SET report = CAST(report AS BLOB) "
+                   "WHERE report IS NOT NULL"},
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38
@@ -949,6 +960,9 @@ saw (``daily_reports.batches_seen``)."""
 REPORT_KEPT_VERSION = 46
 """The schema version from which a daily report's making keeps the report it made
 (``daily_reports.report``)."""
+REPORT_PACKED_VERSION = 47
+"""The schema version from which a kept report is stored zlib-compressed: a database from
+before it has those it holds compressed when it reaches it."""
 DAY_SUBJECTS_VERSION = 14
 """The schema version that added the day sets: a database from before it is counted into them
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""

@@ -35,6 +35,8 @@ from kiosk.central.schema import (
     LEAST_CLOCK_OFFSET,
     MIGRATIONS,
     PERSON_KEYS_VERSION,
+    REPORT_KEPT_VERSION,
+    REPORT_PACKED_VERSION,
     SKEWED,
 )
 
@@ -249,8 +251,9 @@ class Storage(ABC):
         document matches; before v23 a PostgreSQL purge could lose some; before v24 a clock
         ahead dated identities a year on; before v32 the day sets lacked the match keys;
         before v37 what people are counted by; before v38 an entry was late from
-        midnight), so that a database is never left at the new schema with its counts
-        missing — a failed recount undoes the migration too."""
+        midnight; before v47 the kept reports were text), so that a database is never left
+        at the new schema with its counts missing — a failed recount undoes the migration
+        too."""
         self.created = previous_version == 0
         self.upgraded_from = previous_version if 0 < previous_version < len(MIGRATIONS) else None
         self.calendar = Calendar(self._execute(
@@ -270,6 +273,8 @@ class Storage(ABC):
             document_matches.rebuild(self, tx)
         if 2 <= previous_version < LATE_AFTER_REPORT_VERSION:  # before 2: rebuilt above
             aggregates.recount_late(self, tx, self.calendar)
+        if REPORT_KEPT_VERSION <= previous_version < REPORT_PACKED_VERSION:
+            aggregates.pack_kept(self, tx)
 
     def secret(self, name: str) -> bytes:
         """The centre's secret called ``name`` (settings), made on first use and shared by
