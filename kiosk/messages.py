@@ -247,11 +247,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "refusal.too_old": (
         "{field}: {time} sớm hơn {days} ngày trước khi tới trung tâm — kiểm tra đồng hồ trạm",
-        "{field}: {time} is more than {days} days before it reached the centre",
+        "{field}: {time} is more than {days} days before it reached the centre — check the "
+        "kiosk's clock",
     ),
     "refusal.too_new": (
         "{field}: {time} muộn hơn lúc tới trung tâm — kiểm tra đồng hồ trạm",
-        "{field}: {time} is later than it reached the centre",
+        "{field}: {time} is later than it reached the centre — check the kiosk's clock",
     ),
     "refusal.reserved": (
         "{field}: {got} là khoá của lượt đã bị trung tâm xoá danh tính, trạm không được gửi",
@@ -1915,7 +1916,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{name}: kiosk {kiosk}, {entries} entries — {accepted} accepted, {duplicate} "
         "duplicate, {rejected} rejected, {after} refused: taken at or after the kiosk's "
         "revocation ({at})"),
-    "central.import.rejected": ("bị từ chối", "rejected"),
+    "central.import.rejected": ("{count} lượt bị từ chối, như lượt đầu: {reason}",
+                                "{count} entries rejected, like the first: {reason}"),
+    "central.import.rejected_one": ("1 lượt bị từ chối: {reason}", "1 entry rejected: {reason}"),
+    "central.import.rejected_more": (
+        "… và lý do khác ({codes}): thêm {count} lượt bị từ chối, đủ cả trong tệp trả lời "
+        ".refused",
+        "… other reasons ({codes}): {count} more rejected, each in the .refused answer"),
     "central.import.retired_key": (
         "ký bằng khoá cũ {fingerprint} của trạm {kiosk}, thôi dùng lúc {at}: {after} lượt ghi "
         "từ lúc đó trở đi và {before} lượt ghi trước lúc khoá được đăng ký ({registered}) bị "

@@ -224,9 +224,9 @@ def test_scan_times_outside_a_sane_window_around_receive_time_are_rejected(
     assert response.status_code == 200
     assert [(r["status"], r.get("reason")) for r in response.json()["results"]] == [
         ("rejected", "scanned_at: 0001-01-01T00:00:00.000000Z is more than 400 days before "
-                     "it reached the centre"),
+                     "it reached the centre — check the kiosk's clock"),
         ("rejected", "scanned_at: 9999-12-31T23:59:59.999999Z is later than it reached the "
-                     "centre"),
+                     "centre — check the kiosk's clock"),
         ("accepted", None)]
 
 

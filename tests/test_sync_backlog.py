@@ -425,6 +425,51 @@ def test_an_import_that_refused_entries_exits_1_and_says_so(central, kiosk_id, t
     assert central.stored_ids(kiosk_id) == []
 
 
+def test_the_import_words_each_kind_of_refusal_once_in_both_languages_with_its_count(
+        central, kiosk_id, tmp_path):
+    """A file whose entries the centre refuses for several reasons: three scanned while the
+    kiosk's clock ran two days ahead, two filed under a checkpoint typed wrong, and one each
+    of four other kinds. The import printed the English reason of each entry, grouped by its
+    whole text: the three clock ones on three lines (each holds its own time) — and, five
+    lines at most, the other kinds unsaid. It now prints one line per kind of refusal, most
+    first (a kind: the refusal's code and the field it names), with its count and its first
+    entry's reason worded from the catalogue in Vietnamese and English, the clock advice in
+    both; past five kinds, which they are and how many entries."""
+    worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
+    try:
+        ahead = fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id,
+                             start=time.time() + 2 * 86400)
+        fill_backlog(worker.store.path, 2, kiosk_id=kiosk_id, checkpoint_id="CP-SYNK")
+        fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id, start=time.time() - 500 * 86400)
+        odd = fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id)
+        with worker.store.transaction() as conn:
+            conn.execute("UPDATE entries SET device_id = ? WHERE id = ?", ("d" * 5000, odd[0]))
+            conn.execute("UPDATE entries SET source = '' WHERE id = ?", (odd[1],))
+            conn.execute("UPDATE entries SET device_id = ? WHERE id = ?", ("lane\x00", odd[2]))
+        path = tmp_path / "usb" / "mixed.backlog"
+        assert worker.export(path).entries == 9
+    finally:
+        worker.stop()
+    proc = central_support.central("import", str(path), "--db", central.db, check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "9 entries — 0 accepted, 0 duplicate, 9 rejected" in proc.stdout
+    said = [line.strip() for line in proc.stdout.splitlines() if line.startswith("  ")]
+    with contextlib.closing(sqlite3.connect(worker.store.path)) as conn:
+        (ahead_at,), = conn.execute("SELECT scanned_at FROM entries WHERE id = ?", (ahead[0],))
+    assert said[:2] == [
+        f"3 lượt bị từ chối, như lượt đầu: scanned_at: {ahead_at} muộn hơn lúc tới trung tâm "
+        "— kiểm tra đồng hồ trạm / 3 entries rejected, like the first: scanned_at: "
+        f"{ahead_at} is later than it reached the centre — check the kiosk's clock",
+        f"2 lượt bị từ chối, như lượt đầu: checkpoint_id: trạm '{kiosk_id}' được đăng ký tại "
+        f"điểm 'CP-SYNC', không phải 'CP-SYNK' / 2 entries rejected, like the first: "
+        f"checkpoint_id: kiosk '{kiosk_id}' is enrolled at checkpoint 'CP-SYNC', not "
+        "'CP-SYNK'"]
+    assert len(said) == 6 and all(line.startswith("1 lượt bị từ chối: ") for line in said[2:5])
+    assert said[5] == ("… và lý do khác (nul_character device_id): thêm 1 lượt bị từ chối, đủ "
+                       "cả trong tệp trả lời .refused / … other reasons (nul_character "
+                       "device_id): 1 more rejected, each in the .refused answer")
+
+
 def test_refused_entries_go_back_on_the_stick_and_the_kiosk_marks_them_refused_offline(
         central, kiosk_id, tmp_path):
     """A site with no network, its entries filed under a checkpoint id typed wrong: the

@@ -47,6 +47,7 @@ from kiosk.commandline import (
     whole_number_argument,
 )
 from kiosk.messages import both, shown_name
+from kiosk.messages import refusal as refusal_words
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -86,7 +87,11 @@ class ImportResult:
     """Refused before the ingest: taken at or after that key was retired."""
     before_registration: int = 0
     """Refused before the ingest: taken before that key was registered (less the tolerance)."""
-    reasons: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """How many entries the ingest rejected, by the refusal's code and the field it names
+    (a key too long in two fields is two reasons)."""
+    first_refusals: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """The first answer of each of ``reasons``: the example its summary line words."""
     refused: list[dict[str, Any]] = field(default_factory=list)
     """The answers of the entries rejected or refused before the ingest, for the kiosk
     (:mod:`kiosk.sync.refusals`)."""
@@ -236,7 +241,11 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                         result.duplicate += 1
                     else:
                         result.rejected += 1
-                        result.reasons[answer.get("reason", "")] += 1
+                        params = answer.get("params")
+                        reason = (str(answer.get("code", "")), str(
+                            params.get("field", "") if isinstance(params, dict) else ""))
+                        result.reasons[reason] += 1
+                        result.first_refusals.setdefault(reason, answer)
                         result.refused.append(answer)
                 if progress:
                     progress(result.answered + result.after_revocation
@@ -410,14 +419,33 @@ def cmd_import(args: argparse.Namespace) -> int:
             if result.past_retention:  # "duplicate" to the ingest, yet not held
                 print("  " + both("sync.past_retention", count=f"{result.past_retention:,}",
                                   cutoff=result.retention_cut))
-            for reason, count in result.reasons.most_common(REASONS_SHOWN):
-                print(f"  {both('central.import.rejected')} ×{count}: {reason}")
+            report_reasons(result)
             if result.not_stored:
                 refused += 1
                 print(both("central.import.entries_refused",
                            count=f"{result.not_stored:,}"), file=sys.stderr)
             write_refusals(result, args.refusals_to)  # none refused: an earlier one replaced
     return EXIT_REFUSED if refused else 0
+
+
+def report_reasons(result: ImportResult) -> None:
+    """Why the ingest rejected entries, one line per refusal code and field, most first: its
+    count and its first entry's reason, worded from the code in both languages (the entries'
+    own times differ: a line each hid the other reasons); past :data:`REASONS_SHOWN`, the
+    rest named by code and field and summed."""
+    groups = result.reasons.most_common()
+    for reason_key, count in groups[:REASONS_SHOWN]:
+        answer = result.first_refusals[reason_key]
+        params = answer.get("params")
+        reason = (refusal_words(reason_key[0], params) if isinstance(params, dict) else None) \
+            or str(answer.get("reason", ""))
+        print("  " + both("central.import.rejected", count=f"{count:,}", reason=reason)
+              if count > 1 else "  " + both("central.import.rejected_one", reason=reason))
+    if len(groups) > REASONS_SHOWN:
+        rest = groups[REASONS_SHOWN:]
+        codes = ", ".join(f"{code} {name}".strip() for (code, name), _ in rest)
+        print("  " + both("central.import.rejected_more", codes=codes,
+                          count=f"{sum(count for _, count in rest):,}"))
 
 
 def write_refusals(result: ImportResult, folder: str | None) -> None:
