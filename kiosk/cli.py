@@ -197,12 +197,14 @@ def send_the_rest(sync: SyncWorker, stop: threading.Event, language: str,
     background sync or this push) are said apart: marked done, yet not held there."""
     import threading
 
-    from kiosk.sync.commands import PUSH_MAX_WAIT_SECONDS, say_wait
+    from kiosk.sync.commands import PUSH_MAX_WAIT_SECONDS, say_another_sending, say_wait
 
     outcome: list[PushSummary] = []
     pusher = threading.Thread(target=lambda: outcome.append(sync.push_now(
         max_wait=PUSH_MAX_WAIT_SECONDS if max_wait is None else max_wait,
-        waiting=lambda wait: say_wait(wait, language))), daemon=True, name="push-before-stop")
+        waiting=lambda wait: say_wait(wait, language),
+        another=lambda pid: say_another_sending(pid, language))),
+        daemon=True, name="push-before-stop")
     pusher.start()
     while pusher.is_alive() and not stop.wait(0.2):
         pass

@@ -3032,6 +3032,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.push_waiting": (
         "{waiting} — Ctrl-C để dừng; các lượt vẫn chờ gửi",
         "{waiting} — Ctrl-C to stop; the entries stay pending"),
+    "sync.push_another_sending": (
+        "một tiến trình khác (pid {pid}: một `kiosk sync push` khác, hoặc trạm đang chạy) "
+        "đang gửi các lượt chờ của trạm này: chờ nó xong rồi gửi phần còn lại, không gửi "
+        "trùng — Ctrl-C để dừng; các lượt vẫn chờ gửi",
+        "another process (pid {pid}: another `kiosk sync push`, or the running kiosk) is "
+        "sending this kiosk's pending entries: waiting for it to end, then sending what it "
+        "left, nothing twice — Ctrl-C to stop; the entries stay pending"),
     "sync.screen_waiting": (
         "Tạm dừng gửi — {waiting}; các lượt vẫn chờ gửi.",
         "Sending paused — {waiting}; the entries stay pending."),

@@ -38,6 +38,7 @@ from tests.sync_support import (
     pending_entries,
     serving,
     sync_states,
+    wait_until,
     write_config,
 )
 
@@ -738,3 +739,69 @@ def test_ctrl_c_during_a_wait_stops_the_push_in_words_with_the_entries_pending(t
     assert "Push stopped; 20 entries stay pending" in rest
     assert "Traceback" not in rest
     assert sync_states(tmp_path / "kiosk.db") == {"pending": 20}
+
+
+def test_a_second_push_waits_for_the_first_and_no_entry_reaches_the_centre_twice(central,
+                                                                                 tmp_path):
+    """Two pushes at once used to read the same pending entries and send both copies: the
+    centre answered ``duplicate`` but counted each against the kiosk's hourly allowance, so
+    a big backlog crawled on 429s. One sender at a time: the second push says who sends and
+    waits for it, then finds nothing left; every entry crosses the wire once."""
+    kiosk_id = f"k-{uuid.uuid4().hex[:10]}"
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+                          token=central.enrol(kiosk_id), batch_size=100)
+    ids = fill_backlog(tmp_path / "kiosk.db", 20_000, kiosk_id=kiosk_id)
+
+    def push() -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-m", "kiosk.cli", "sync", "push",
+                                 "--config", str(config)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+
+    first = push()
+    assert first.stdout.readline().startswith("push: ")  # it is sending
+    second = push()
+    second_out, second_err = second.communicate(timeout=120)
+    first_out, first_err = first.communicate(timeout=120)
+    assert first.returncode == second.returncode == 0, first_err + second_err
+    assert (f"another process (pid {first.pid}: another `kiosk sync push`, or the running "
+            "kiosk) is sending this kiosk's pending entries: waiting for it to end, then "
+            "sending what it left, nothing twice") in second_err
+    assert first_out.splitlines()[-1].endswith(": 20,000 new, 0 already at the centre, "
+                                               "0 rejected; 0 still pending")
+    said = second_out.splitlines()[-1]  # all sent by the first while it waited
+    assert said.startswith("Sent 0 entries in ") and said.endswith(
+        ": 0 new, 0 already at the centre, 0 rejected; 0 still pending")
+    batches = central.batches(kiosk_id)
+    assert sum(b["entries"] for b in batches) == 20_000  # none sent twice
+    assert sum(b["duplicate"] for b in batches) == 0
+    assert sorted(central.stored_ids(kiosk_id)) == ids
+
+
+def test_the_running_kiosks_worker_leaves_the_backlog_to_a_push_and_sends_none_twice(
+        central, tmp_path):
+    """A push while ``kiosk run`` uploads was "safe" only in that nothing was lost: both sent
+    the same entries. The kiosk's worker finding a push sending leaves the backlog to it
+    (checking in meanwhile), then sends what is recorded after it."""
+    kiosk_id = f"k-{uuid.uuid4().hex[:10]}"
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+                          token=central.enrol(kiosk_id), batch_size=100)
+    ids = fill_backlog(tmp_path / "kiosk.db", 20_000, kiosk_id=kiosk_id)
+    push = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "sync", "push", "--config",
+                             str(config)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True)
+    assert push.stdout.readline().startswith("push: ")  # it is sending
+    worker = SyncWorker.from_config(load_config(config), interval_seconds=0.2)
+    worker.start()
+    try:
+        out, err = push.communicate(timeout=120)
+        assert push.returncode == 0, err
+        assert out.splitlines()[-1].endswith(": 20,000 new, 0 already at the centre, "
+                                             "0 rejected; 0 still pending")
+        later = fill_backlog(tmp_path / "kiosk.db", 10, kiosk_id=kiosk_id, seed=2)
+        wait_until(lambda: len(central.stored_ids(kiosk_id)) == 20_010, timeout=30)
+    finally:
+        worker.stop()
+    batches = central.batches(kiosk_id)
+    assert sum(b["entries"] for b in batches) == 20_010  # none sent twice
+    assert sum(b["duplicate"] for b in batches) == 0
+    assert sorted(central.stored_ids(kiosk_id)) == sorted(ids + later)

@@ -359,9 +359,13 @@ def cmd_push(args: argparse.Namespace) -> int:
             bar.finish()  # the progress line ended, the wait said below it
             say_wait(wait, lang)
 
+        def another(pid: int) -> None:
+            bar.finish()
+            say_another_sending(pid, lang)
+
         try:
-            summary = worker.push_now(progress, elsewhere=others,
-                                      max_wait=args.max_wait, waiting=waiting)
+            summary = worker.push_now(progress, elsewhere=others, max_wait=args.max_wait,
+                                      waiting=waiting, another=another)
         except KeyboardInterrupt:  # Ctrl-C, as a wait's words offer: no traceback
             bar.finish()
             left = worker.store.outbox_summary().pending - sum(others.values())
@@ -388,6 +392,13 @@ def say_wait(wait: Wait, language: str) -> None:
     """A wait the centre asked for, on stderr, as ``kiosk sync push`` and ``kiosk run
     --until-done`` say it: else a push seems to hang for as long as the centre asks."""
     print(text("sync.push_waiting", language, waiting=wait.words()), file=sys.stderr,
+          flush=True)
+
+
+def say_another_sending(pid: int, language: str) -> None:
+    """Another process sends this store's backlog, the push waiting for it: said, as
+    ``kiosk sync push`` and ``kiosk run --until-done`` say it, else it seems to hang."""
+    print(text("sync.push_another_sending", language, pid=pid or "?"), file=sys.stderr,
           flush=True)
 
 

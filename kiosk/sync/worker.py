@@ -18,6 +18,9 @@ How it behaves
 * Nothing is marked before the answer arrived, and the centre is idempotent on entry ids,
   so a crash or kill at any moment costs at most the batches on the wire sent twice
   (answered ``duplicate``), never a loss.
+* One sender per store across processes (:mod:`kiosk.sync.sending`): a background cycle
+  finding a ``kiosk sync push`` sending leaves the backlog (its new scans too) to it and
+  only heartbeats; a push finding another sender waits for it to end.
 * Failures: timeouts, resets, truncated answers and 5xx are retried with exponential backoff
   (1 s doubling to ``max_backoff_seconds``, each wait randomised to 50–100 %); a connection
   that could not be opened at all (refused, no route, DNS) waits no longer than
@@ -139,6 +142,7 @@ from kiosk.sync.client import (
 )
 from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys, resolve_token
 from kiosk.sync.scheduler import Scheduler
+from kiosk.sync.sending import Sending
 from kiosk.sync.status import FAILURE_KEYS, MetaKey, StatusBoard, SyncState, saved_keys_alert
 from kiosk.sync.uploader import SEND_WINDOW, EverySizeRefused, Tally, Uploader, Yield, pending_rows
 
@@ -151,6 +155,8 @@ T = TypeVar("T")
 BASE_BACKOFF_SECONDS = 1.0
 PUSH_ATTEMPTS = 5
 """push_now gives up after this many consecutive failures without progress."""
+SENDING_POLL_SECONDS = 0.5
+"""A push waiting for another sender looks again this often."""
 HELD_NAMED = 5
 """Entries held back a push's error names (then "…")."""
 FAILURE_REPEAT_SECONDS = 300.0
@@ -280,6 +286,7 @@ class SyncWorker:
         self.store = store
         self.owns_store = owns_store
         self.keys = keys or KioskKeys(Path(store.path).parent)
+        self.sending = Sending(store.path)
         self.token = token
         self.kiosk_id = kiosk_id
         self.checkpoint_id = checkpoint_id
@@ -470,14 +477,21 @@ class SyncWorker:
         if not self._features_known:
             self._ask_centre()  # so that the batches carry the health report if it takes it
         tally = Tally()
-        try:
-            self.uploader.drain(tally, None, lambda: self.scheduler.must_yield(background=True))
-        except Yield:
-            return
-        except SyncError as exc:
-            self._failed(exc, progressed=tally.batches > 0)
-            self.scheduler.back_off(exc)
-            return
+        with self.sending.hold() as holder:
+            if holder is not None:  # a push sends the backlog, new scans too: alive meanwhile
+                if self.scheduler.health_due():
+                    self._check_in()
+                self.scheduler.idle()
+                return
+            try:
+                self.uploader.drain(tally, None,
+                                    lambda: self.scheduler.must_yield(background=True))
+            except Yield:
+                return
+            except SyncError as exc:
+                self._failed(exc, progressed=tally.batches > 0)
+                self.scheduler.back_off(exc)
+                return
         if (refusing := self._store_refuses()) is not None:  # every entry went once:
             self._stop_for_store(refusing)  # the last pass
             return
@@ -726,7 +740,8 @@ class SyncWorker:
     # -- operator actions -----------------------------------------------------------------
     def push_now(self, progress: Callable[[Progress], None] | None = None, *,
                  elsewhere: Mapping[str, int] | None = None, max_wait: float | None = None,
-                 waiting: Callable[[Wait], None] | None = None) -> PushSummary:
+                 waiting: Callable[[Wait], None] | None = None,
+                 another: Callable[[int], None] | None = None) -> PushSummary:
         """Send everything pending now, retrying transient failures. Damage its reads meet
         is damage found (:meth:`_meeting_damage`): the push answers why it stopped.
         ``elsewhere``: the pending entries of other kiosk ids, when the caller has counted
@@ -734,11 +749,13 @@ class SyncWorker:
         count, are the rest.
         ``max_wait``: a wait the centre asks for that is longer ends the push at once
         (``sync.push_wait_too_long``, the background worker still waiting it out); None
-        waits any. ``waiting(wait)`` is told each wait the centre asked for, before it."""
+        waits any. ``waiting(wait)`` is told each wait the centre asked for, before it;
+        ``another(pid)`` that another process is sending this store's backlog (pid 0: not
+        known yet), the push waiting for it to end."""
         tally = Tally()
         with self.scheduler.turn(push=True):
             def push() -> SyncError | None:
-                return self._push(tally, progress, elsewhere, max_wait, waiting)
+                return self._push(tally, progress, elsewhere, max_wait, waiting, another)
 
             failure = self._meeting_damage(push, push)
             if failure is None and (refusing := self._store_refuses()) is not None:
@@ -767,17 +784,39 @@ class SyncWorker:
 
     def _push(self, tally: Tally, progress: Callable[[Progress], None] | None,
               elsewhere: Mapping[str, int] | None, max_wait: float | None,
-              waiting: Callable[[Wait], None] | None) -> SyncError | None:
-        """Drain everything, retrying transient failures; the failure that ended it, if any."""
+              waiting: Callable[[Wait], None] | None,
+              another: Callable[[int], None] | None) -> SyncError | None:
+        """Drain everything, retrying transient failures; the failure that ended it, if any.
+        Another process sending this store's backlog (:mod:`kiosk.sync.sending`) is waited
+        for, ``another(pid)`` told: what it sends is not sent twice, and the push then sends
+        what it left — an exit instead would fail every push made while ``kiosk run``'s
+        worker happens to upload."""
         if self.uploader is not None and self._stopped_for_store():
             assert self._store_refused is not None
             return SyncError(self._store_refused.code, **self._store_refused.params)
         if (damage := self._store_damaged()) is not None:  # no token: nothing read either
             stopped = self._stop_for_store(damage)
             return SyncError(stopped.code, **stopped.params)
-        total = self._recount().pending
         if self.uploader is None:
+            self._recount()
             return SyncError("sync.no_token")
+        told = None
+        while True:
+            with self.sending.hold() as holder:
+                if holder is None:
+                    return self._push_sending(tally, progress, elsewhere, max_wait, waiting)
+            if another is not None and holder != told:
+                another(holder)
+            told = holder
+            if self.scheduler.sleep(SENDING_POLL_SECONDS):
+                return SyncError("sync.stopped")
+
+    def _push_sending(self, tally: Tally, progress: Callable[[Progress], None] | None,
+                      elsewhere: Mapping[str, int] | None, max_wait: float | None,
+                      waiting: Callable[[Wait], None] | None) -> SyncError | None:
+        """The push's drain, the store's sending lock held."""
+        assert self.uploader is not None
+        total = self._recount().pending  # after a wait: what the other sender left
         if total:  # what this token sends: not another kiosk id's
             others = self.store.pending_elsewhere(self.kiosk_id) if elsewhere is None \
                 else elsewhere

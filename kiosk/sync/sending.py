@@ -1,0 +1,59 @@
+"""Who sends a store's backlog: one sender at a time, across processes.
+
+Two ``kiosk sync push`` at once, or a push while ``kiosk run``'s worker uploads, each read
+the same pending entries and sent them: the centre answered the second copy ``duplicate``
+but counted it against the kiosk's hourly allowance, so a big backlog crawled on 429s
+(200,000 entries: 322,000 sent for 184,000 stored in 11 minutes; one push alone, 22 s).
+Whoever drains the backlog holds an advisory lock (``flock``) on a file beside the store,
+``STORE.sending``, its pid written in it for the others to name. The kernel drops the lock
+with its holder's last descriptor, so a sender killed (kill -9, power cut) holds nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from kiosk.private_files import hand_over
+
+SUFFIX = ".sending"
+
+
+class Sending:
+    """The lock of the store at ``store_path``; :meth:`hold` takes it."""
+
+    def __init__(self, store_path: str | Path) -> None:
+        self.path = Path(f"{store_path}{SUFFIX}")
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[int | None]:
+        """Try to take the lock: yields None once held (released when the block ends, on
+        any exit), else the holder's pid (0 when it has not written it yet). A lock file
+        that cannot be opened (a folder not writable: the store beside it could not take
+        answers either) does not stop the sending: it yields None, holding nothing."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                         0o600)
+        except OSError:
+            yield None
+            return
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield self._holder(fd)
+                return
+            hand_over(self.path)  # sudo's push: the kiosk account takes it afterwards
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+            yield None
+        finally:
+            os.close(fd)  # the lock goes with it
+
+    @staticmethod
+    def _holder(fd: int) -> int:
+        said = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        return int(said) if said.isdigit() else 0
