@@ -2915,6 +2915,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.refusals_unreadable": (
         "không đọc được tệp lượt bị từ chối {path}: {detail}; không thay đổi gì",
         "the refusals file {path} cannot be read: {detail}; nothing changed"),
+    "sync.refusals_missing": (
+        "không có tệp {path}; không thay đổi gì",
+        "{path} not found; nothing changed"),
+    "sync.refusals_is_backlog": (
+        "{path} là tệp tồn đọng trạm xuất ra, không phải câu trả lời của trung tâm: hãy nạp "
+        "tệp {answer} nằm cạnh nó (trung tâm ghi khi nhập); không thay đổi gì",
+        "{path} is a backlog file the kiosk exported, not the centre's answer: load "
+        "{answer} beside it (the centre writes it at import); nothing changed"),
+    "sync.refusals_cut_off": (
+        "tệp lượt bị từ chối {path} bị cắt cụt (chép chưa xong?): hãy chép lại từ máy "
+        "trung tâm; không thay đổi gì",
+        "the refusals file {path} is cut off (copied part-way?): copy it again from the "
+        "centre; nothing changed"),
     "sync.refusals_not_one": (
         "{path} không phải tệp lượt bị từ chối do `kiosk-central import` ghi (hoặc quá "
         "lớn); không thay đổi gì",

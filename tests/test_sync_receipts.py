@@ -397,3 +397,39 @@ def test_an_answer_that_cannot_be_deleted_is_loaded_all_the_same_and_said_so(
             "(loading it again changes nothing)") in loaded.stderr
     assert answer.exists()
     assert sync_states(folder / "kiosk.db") == {"acknowledged": 4, "rejected": 3}
+
+
+def test_a_file_that_is_no_whole_answer_says_why_in_the_readers_words_and_is_kept(
+        central, kiosk_id, tmp_path):
+    """The slips at the stick: the backlog file picked instead of its answer beside it, an
+    answer cut off on the way, a name typed wrong. Before, Python's English ('utf-8' codec
+    can't decode…, Unterminated string…) stood inside the Vietnamese sentence with no
+    advice. Now each says what it is and what to do, nothing changes, and ``--delete``
+    leaves the file where it is."""
+    folder = tmp_path / "kiosk"
+    stick = tmp_path / "usb" / "ql1a.backlog"
+    _, _, answer = export_and_import(central, folder, kiosk_id, stick)
+    cut = tmp_path / "usb" / "cut.refused"
+    cut.write_bytes(answer.read_bytes()[:500])
+    before = sync_states(folder / "kiosk.db")
+    said = {}
+    for path in (stick, cut, tmp_path / "usb" / "missing.refused"):
+        loaded = load(folder, path, "--delete")
+        assert loaded.returncode == 1 and loaded.stdout == "", loaded.stdout
+        said[path.name] = loaded.stderr.strip()
+    assert said == {
+        "ql1a.backlog": f"{stick} is a backlog file the kiosk exported, not the centre's "
+                        f"answer: load {answer} beside it (the centre writes it at import); "
+                        "nothing changed",
+        "cut.refused": f"the refusals file {cut} is cut off (copied part-way?): copy it "
+                       "again from the centre; nothing changed",
+        "missing.refused": f"{tmp_path / 'usb' / 'missing.refused'} not found; nothing "
+                           "changed"}
+    assert stick.exists() and cut.exists()
+    assert sync_states(folder / "kiosk.db") == before
+    config = folder / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'language = "en"', 'language = "vi"'), encoding="utf-8")
+    assert load(folder, stick).stderr.strip() == (
+        f"{stick} là tệp tồn đọng trạm xuất ra, không phải câu trả lời của trung tâm: hãy "
+        f"nạp tệp {answer} nằm cạnh nó (trung tâm ghi khi nhập); không thay đổi gì")

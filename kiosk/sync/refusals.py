@@ -69,8 +69,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from kiosk.messages import WordedError, Words, shown_name
+from kiosk.messages import WordedError, Words, os_words, shown_name
 from kiosk.private_files import open_fresh
+from kiosk.sync.backlog import FORMAT as BACKLOG_FORMAT
 from kiosk.sync.protocol import Refusal
 
 if TYPE_CHECKING:
@@ -94,8 +95,8 @@ _NONCE = 12
 class RefusalsError(WordedError):
     """A refusals file that cannot be read, is not one (or one of an older format, from a
     centre not yet upgraded), or does not answer a file this kiosk exported
-    (``sync.refusals_unreadable``, ``…_not_one``, ``…_old_format``, ``…_other_file``,
-    ``…_altered``)."""
+    (``sync.refusals_missing``, ``…_unreadable``, ``…_is_backlog``, ``…_cut_off``,
+    ``…_not_one``, ``…_old_format``, ``…_other_file``, ``…_altered``)."""
 
 
 def answers(entries_sha256: str) -> str:
@@ -205,15 +206,22 @@ def read(path: str | Path, exported: Collection[tuple[str, bytes | None]]) -> Re
     try:
         with open(path, "rb") as source:
             data = source.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise RefusalsError("sync.refusals_unreadable", path=name,
-                            detail=exc.strerror or exc) from exc
+    except FileNotFoundError as exc:
+        raise RefusalsError("sync.refusals_missing", path=name) from exc
+    except OSError as exc:  # the system's words are English: in the log, not the sentence
+        raise RefusalsError("sync.refusals_unreadable", path=name, detail=os_words(exc)) \
+            from exc
+    if data.startswith(BACKLOG_FORMAT.encode("ascii")):  # the slip: the file beside it
+        raise RefusalsError("sync.refusals_is_backlog", path=name,
+                            answer=shown_name(f"{path}{SUFFIX}"))
     if len(data) > MAX_BYTES:
         raise RefusalsError("sync.refusals_not_one", path=name)
     try:
         document = json.loads(data.decode("utf-8"))
-    except ValueError as exc:  # not UTF-8, not JSON
-        raise RefusalsError("sync.refusals_unreadable", path=name, detail=exc) from exc
+    except ValueError as exc:  # not UTF-8, not JSON: one begun as ours was cut off
+        if data.startswith(json.dumps({"format": FORMAT})[:-1].encode("ascii")):
+            raise RefusalsError("sync.refusals_cut_off", path=name) from exc
+        raise RefusalsError("sync.refusals_not_one", path=name) from exc
     if isinstance(document, dict) and document.get("format") == FORMAT and isinstance(
             version := document.get("version"), int) and 0 < version < VERSION:
         raise RefusalsError("sync.refusals_old_format", path=name, version=version)
