@@ -827,6 +827,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "centre to import (it may be the only copy of these entries). The store could not mark "
         "them exported ({why}), so they stay pending",
     ),
+    "sync.export_key_unknown": (
+        "Chú ý: ở đây không biết trung tâm có giữ khoá ký của máy này cho trạm {kiosk} hay "
+        "không (trạm này kết nối là {own}): nếu trung tâm từ chối tệp vì khoá, quản trị viên "
+        "chạy `kiosk-central kiosks signing-key {kiosk} --set={public} --reason …` (khoá ở "
+        "{key})",
+        "Note: whether the centre holds this machine's signing key for kiosk {kiosk} is not "
+        "known here (this kiosk connects as {own}): if the centre refuses the file for its "
+        "key, an administrator runs `kiosk-central kiosks signing-key {kiosk} "
+        "--set={public} --reason …` (key in {key})"),
     "sync.export_key_unconfirmed": (
         "Chú ý: trung tâm chưa xác nhận khoá ký của trạm này, nên sẽ từ chối tệp cho tới khi "
         "trạm kết nối một lần, hoặc quản trị viên chạy `kiosk-central kiosks signing-key "

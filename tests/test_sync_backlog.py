@@ -1106,6 +1106,14 @@ def test_entries_of_an_earlier_kiosk_id_hold_back_no_new_one_and_reach_the_centr
         assert nothing_of_ours.entries == 0
         summary = worker.export(tmp_path / "old.backlog", kiosk_id=old)
         assert (summary.entries, summary.first_id, summary.last_id) == (3, before[0], before[-1])
+        # the centre holds this machine's key for the old id: the kiosk cannot know, and
+        # says so instead of that the centre will refuse the file (it takes it, below)
+        assert summary.note is not None and summary.note("en") == (
+            f"Note: whether the centre holds this machine's signing key for kiosk {old} is "
+            f"not known here (this kiosk connects as {kiosk_id}): if the centre refuses the "
+            f"file for its key, an administrator runs `kiosk-central kiosks signing-key {old} "
+            f"--set={worker.keys.public_signing_key()} --reason …` (key in "
+            f"{worker.keys.signing_key_path})")
         with BacklogReader(tmp_path / "old.backlog", centre_key(central)) as reader:
             assert reader.manifest.kiosk_id == old
     finally:

@@ -256,8 +256,8 @@ class ExportSummary:
     and the administrator's step that lets it in."""
     note: messages.Words | None = None
     """Why the centre may refuse the file and what lets it in (the key conflict, else a
-    signing key it has not confirmed): one condition, said by ``kiosk sync export`` and
-    the sync screen alike."""
+    signing key it has not confirmed; another kiosk id's file: that its key is not known
+    here): one condition, said by ``kiosk sync export`` and the sync screen alike."""
     not_marked: messages.Words | None = None
     """The file is written and checked, but the store refused to mark its entries exported
     (replaced under the kiosk, a full disk): that the file is good to carry to the centre
@@ -931,15 +931,17 @@ class SyncWorker:
             not_marked = messages.Words("sync.export_not_marked", {
                 "entries": manifest.entries, "path": path, "why": exc.words})
         self._recount()
-        if whose != self.kiosk_id:  # what the centre said of this kiosk's keys, not that one's
-            conflict = None
         registered = whose == self.kiosk_id and \
             centre.registered_signing_key == manifest.signing_key
-        note = (messages.Words("sync.export_refused_at_centre", {"problem": conflict})
-                if conflict is not None else None if registered else
-                messages.Words("sync.export_key_unconfirmed", {
-                    "key": self.keys.signing_key_path, "kiosk": whose,
-                    "public": self.keys.public_signing_key()}))
+        key = {"key": self.keys.signing_key_path, "kiosk": whose,
+               "public": self.keys.public_signing_key()}
+        if whose != self.kiosk_id:  # the centre answered of this kiosk id's key, not that one's:
+            conflict = None  # a refusal is not known (it always said so, wrongly when held)
+            note = messages.Words("sync.export_key_unknown", {**key, "own": self.kiosk_id})
+        elif conflict is not None:
+            note = messages.Words("sync.export_refused_at_centre", {"problem": conflict})
+        else:
+            note = None if registered else messages.Words("sync.export_key_unconfirmed", key)
         return ExportSummary(Path(path), manifest.entries, written.size, manifest.first_id,
                              manifest.last_id, marked, registered, conflict, note, not_marked)
 
