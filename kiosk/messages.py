@@ -655,16 +655,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.auth_401": (
         "Máy chủ trung tâm từ chối mã đồng bộ của trạm ({detail}); đã ngừng tải lên. Trung tâm "
         "cấp mã mới cho chính trạm này bằng `kiosk-central kiosks token {kiosk} --reason …` "
-        "(hoặc --qr để trạm chạy `kiosk enrol`), cập nhật [sync] token rồi bấm Đồng bộ",
+        "(hoặc --qr để trạm chạy `kiosk enrol`), ghi mã mới vào {setting} rồi gửi lại (nút "
+        "Đồng bộ trên màn hình đồng bộ, hoặc `kiosk sync push`)",
         "The centre refused this kiosk's token ({detail}); uploads stopped. The centre issues "
         "this same kiosk a new one with `kiosk-central kiosks token {kiosk} --reason …` (or "
-        "--qr, for `kiosk enrol` here); update [sync] token, then push again",
+        "--qr, for `kiosk enrol` here); put it in {setting}, then send again (Sync now on the "
+        "sync screen, or `kiosk sync push`)",
     ),
     "sync.auth_403": (
         "Máy chủ trung tâm từ chối: dữ liệu không thuộc trạm được cấp mã này ({detail}); đã ngừng "
-        "tải lên. Kiểm tra [kiosk] id và [sync] token",
+        "tải lên. Kiểm tra [kiosk] id và {setting}",
         "The centre refused entries that are not this token's kiosk's ({detail}); uploads "
-        "stopped. Check [kiosk] id and [sync] token",
+        "stopped. Check [kiosk] id and {setting}",
     ),
     "sync.refused": (
         "Máy chủ trung tâm không nhận yêu cầu ({detail}); có thể phiên bản phần mềm không khớp. "

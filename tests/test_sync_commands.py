@@ -319,6 +319,32 @@ def test_push_without_a_reachable_centre_fails_and_status_shows_why(site, tmp_pa
     assert "http://127.0.0.1:9 — unreachable (connection failed: nothing accepts" in status
 
 
+def test_a_revoked_token_read_from_a_file_is_named_as_that_file_with_both_ways_to_send_again(
+        central, tmp_path):
+    """The 401 alert said "update [sync] token" to a kiosk whose token is in the file
+    ``token_file`` names (it has no ``token`` line), and "press Sync" in Vietnamese where the
+    English said "push again", on a terminal too. It names the file, and both languages give
+    both ways to send again: the sync screen's button and the command."""
+    kiosk_id = f"k-{uuid.uuid4().hex[:10]}"
+    token = tmp_path / "sync-token"
+    token.write_text(central.enrol(kiosk_id) + "\n", encoding="utf-8")
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+                          token="", token_file="sync-token")
+    fill_backlog(tmp_path / "kiosk.db", 3, kiosk_id=kiosk_id)
+    central.revoke(kiosk_id)
+    english = sync(config, "push", ok=False).stderr
+    assert english.rstrip().endswith(
+        f"The centre issues this same kiosk a new one with `kiosk-central kiosks token "
+        f"{kiosk_id} --reason …` (or --qr, for `kiosk enrol` here); put it in {token} "
+        "([sync] token_file), then send again (Sync now on the sync screen, or `kiosk sync "
+        "push`)")
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'language = "en"', 'language = "vi"'), encoding="utf-8")
+    vietnamese = sync(config, "status").stdout
+    assert (f"ghi mã mới vào {token} ([sync] token_file) rồi gửi lại (nút Đồng bộ trên màn "
+            "hình đồng bộ, hoặc `kiosk sync push`)") in vietnamese
+    assert "[sync] token " not in english + vietnamese
+
 def test_status_lists_rejected_entries_and_retry_rejected_queues_them_again(site):
     config, ids, _ = site
     store = Store(config.parent / "kiosk.db")

@@ -317,7 +317,7 @@ def _worker(args: argparse.Namespace, *, read_when_full: bool = False,
         store.note_configured(args.kiosk_id)  # its token in hand: a real id, never discarded
         first = store.pending(1, kiosk_id=args.kiosk_id)
         return SyncWorker.from_config(
-            config, store, kiosk_id=args.kiosk_id, token=token,
+            config, store, kiosk_id=args.kiosk_id, token=token, token_setting=args.token_file,
             checkpoint_id=first[0]["checkpoint_id"] if first else config.kiosk.checkpoint_id
         ), config.kiosk.language
     except BaseException:

@@ -69,6 +69,13 @@ def token_path(config: Config) -> Path | None:
     return base / token if not token.is_absolute() and base is not None else token
 
 
+def token_setting(config: Config) -> str:
+    """Where the token is set, as the operator must change it: ``[sync] token``, else the
+    file ``[sync] token_file`` names (a kiosk configured with one has no ``token`` line)."""
+    path = None if config.sync.token else token_path(config)
+    return "[sync] token" if path is None else f"{path} ([sync] token_file)"
+
+
 def resolve_token(config: Config) -> str:
     """``[sync] token``, else the text of ``token_file`` (:func:`token_path`); "" when
     neither gives one (a file that cannot be read is logged, naming why)."""

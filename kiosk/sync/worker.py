@@ -140,7 +140,7 @@ from kiosk.sync.client import (
     SyncError,
     Unreachable,
 )
-from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys, resolve_token
+from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys, resolve_token, token_setting
 from kiosk.sync.scheduler import Scheduler
 from kiosk.sync.sending import Sending
 from kiosk.sync.status import FAILURE_KEYS, MetaKey, StatusBoard, SyncState, saved_keys_alert
@@ -273,12 +273,15 @@ class SyncWorker:
                  language: str = "vi", encoding: str | None = None,
                  rng: random.Random | None = None,
                  devices: Callable[[], Iterable[DeviceStatus]] = tuple,
-                 keys: KioskKeys | None = None, owns_store: bool = True,
+                 keys: KioskKeys | None = None, token_setting: str = "[sync] token",
+                 owns_store: bool = True,
                  damage_found: Callable[[], None] | None = None) -> None:
         """``store`` should be this worker's own Store (connection); it is closed by stop(),
         unless ``owns_store`` is false (the kiosk's own, lent for one export: it records on).
         ``devices()`` gives the device statuses reported to the centre (``Kiosk`` passes its
         supervisor's). ``keys``: the backlog key files (by default beside the store).
+        ``token_setting``: where the token came from, as a refused token's alert names it
+        (the file of ``[sync] token_file``, not ``[sync] token``, when that is the one used).
         ``damage_found``: called (from the worker's thread) when a read of the store finds
         the file damaged, after this worker's Store is told (:meth:`Store.found_damaged`):
         ``Kiosk`` tells its own Store and every connection it lends, one path for damage
@@ -288,6 +291,7 @@ class SyncWorker:
         self.keys = keys or KioskKeys(Path(store.path).parent)
         self.sending = Sending(store.path)
         self.token = token
+        self.token_setting = token_setting
         self.kiosk_id = kiosk_id
         self.checkpoint_id = checkpoint_id
         self.language = language
@@ -328,7 +332,7 @@ class SyncWorker:
         arguments: dict[str, Any] = dict(
             keys=KioskKeys.for_config(config),
             server_url=sync.server_url,
-            token=resolve_token(config),
+            token=resolve_token(config), token_setting=token_setting(config),
             kiosk_id=config.kiosk.id, checkpoint_id=config.kiosk.checkpoint_id,
             batch_size=sync.batch_size, batch_max_bytes=sync.batch_max_bytes,
             interval_seconds=sync.interval_seconds, timeout_seconds=sync.timeout_seconds,
@@ -689,7 +693,8 @@ class SyncWorker:
         """A refused token or kiosk: the centre's words with the administrator's way back
         (``kiosks token`` for this same kiosk id)."""
         code = "auth_401" if exc.status == 401 else "auth_403"
-        return messages.Words(f"sync.{code}", {"detail": exc.words, "kiosk": self.kiosk_id})
+        return messages.Words(f"sync.{code}", {"detail": exc.words, "kiosk": self.kiosk_id,
+                                               "setting": self.token_setting})
 
     def _check_in(self) -> None:
         """An idle cycle: a heartbeat to a centre that takes it, else a health check."""
