@@ -829,6 +829,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "centre to import (it may be the only copy of these entries). The store could not mark "
         "them exported ({why}), so they stay pending",
     ),
+    "sync.export_unrecorded": (
+        "Đã ghi {entries} lượt vào {path}; tệp tốt: hãy mang tới trung tâm để nhập (có thể là "
+        "bản duy nhất của các lượt này). Nhưng tệp này đã được xuất mà bản ghi việc xuất bị "
+        "dở ({why}), nên không nạp được câu trả lời của trung tâm cho nó ở đây: khi kho ghi "
+        "được trở lại, hãy xuất lại; các lượt vẫn chờ gửi",
+        "{entries} entries written to {path}; the file is good: carry it to the centre to "
+        "import (it may be the only copy of these entries). But this file was exported, its "
+        "record was cut short ({why}), so the centre's answer to it cannot be loaded here: "
+        "once the store takes writes again, export again; the entries stay pending"),
     "sync.export_key_unknown": (
         "Chú ý: ở đây không biết trung tâm có giữ khoá ký của máy này cho trạm {kiosk} hay "
         "không (trạm này kết nối là {own}): nếu trung tâm từ chối tệp vì khoá, quản trị viên "

@@ -210,7 +210,7 @@ CLOSE_LOG_WAIT_MS = 3_000
 _GONE = frozenset({"store.gone", "store.log_gone"})
 """Why a Store refuses for good once its path, or the log beside it, is no longer what it
 opened (:meth:`Store._check_file`)."""
-_FILE_LOST = _GONE | {"store.unconfirmed"}
+FILE_LOST = _GONE | {"store.unconfirmed"}
 """Why a Store refuses once its path no longer names the file it opened, or cannot be looked
 at (:meth:`Store._check_file`)."""
 
@@ -1482,7 +1482,7 @@ class Store:
             try:
                 with contextlib.suppress(StoreError):
                     self._check_file()
-                if self.refusing is not None and self.refusing.code in _FILE_LOST \
+                if self.refusing is not None and self.refusing.code in FILE_LOST \
                         and not self._log_emptied:
                     self._empty_the_log(wait_ms=CLOSE_LOG_WAIT_MS)
             finally:

@@ -164,8 +164,8 @@ def test_sync_export_writes_the_backlog_file_on_a_full_disk(tmp_path, language):
         assert target.stat().st_size > 0
         assert proc.stderr.startswith(reading_note(store, language) + "\n")
         why = text("store.full_read_only", language, path=store, folder=store.parent)
-        assert text("sync.export_not_marked", language, entries=3, path=target,
-                    why=why) in proc.stderr
+        assert text("sync.export_unrecorded", language, entries=3, path=target,
+                    why=why) in proc.stderr  # its answer could not be loaded: said
 
         filler.unlink()
         with sqlite3.connect(store) as conn:

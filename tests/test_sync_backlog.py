@@ -108,7 +108,9 @@ def test_exporting_labels_entries_sent_but_keeps_them_pending(exported):
     assert sync_states(worker.store.path) == {"sent": 700}
     assert worker.state().pending == 700
     assert not path.with_name("ql1a.backlog.part").exists()
-    assert worker.store.audit_log()[-1]["action"] == "sync.export"
+    recorded, finished = worker.store.audit_log()[-2:]  # the record before the file's name
+    assert (recorded["action"], finished["action"]) == ("sync.export", "sync.export_marked")
+    assert json.loads(finished["detail"])["marked"] == 700
     assert path.stat().st_mode & 0o777 == 0o600
 
 
@@ -215,10 +217,12 @@ def test_an_export_the_store_cannot_mark_is_said_good_with_its_entries_still_pen
         assert (summary.entries, summary.marked_sent) == (30, 0)
         assert summary.not_marked is not None
         assert summary.not_marked.params["why"].code == "store.gone"
-        said = summary.not_marked("en")
-        assert said.startswith(f"30 entries written to {target}; the file is good: keep it")
-        assert f"could not mark them exported ({db}: the store file was deleted" in said
-        assert said.endswith("so they stay pending")
+        said = summary.not_marked("en")  # nor could it keep the export's record
+        assert said.startswith(f"30 entries written to {target}; the file is good: carry it")
+        assert f"its record was cut short ({db}: the store file was deleted" in said
+        assert said.endswith("the centre's answer to it cannot be loaded here: once the "
+                             "store takes writes again, export again; the entries stay "
+                             "pending")
         assert "vẫn chờ gửi" in summary.not_marked("vi")
         assert worker.store.outbox_summary().pending == 30
     finally:

@@ -433,3 +433,35 @@ def test_a_file_that_is_no_whole_answer_says_why_in_the_readers_words_and_is_kep
     assert load(folder, stick).stderr.strip() == (
         f"{stick} là tệp tồn đọng trạm xuất ra, không phải câu trả lời của trung tâm: hãy "
         f"nạp tệp {answer} nằm cạnh nó (trung tâm ghi khi nhập); không thay đổi gì")
+
+
+def test_an_export_killed_once_its_file_took_its_name_leaves_an_answer_the_kiosk_loads(
+        central, kiosk_id, tmp_path):
+    """A power cut or kill -9 after the file was whole on the stick under its name: the
+    export's record (the receipt key its answer is checked with) is kept before the file
+    takes its name. Before, it was written after every entry was marked exported, and the
+    answer to such a good file was refused for ever ("answers a backlog file this kiosk did
+    not export"), importing it again giving the same."""
+    import signal
+
+    folder = tmp_path / "kiosk"
+    connected_once(folder, central, kiosk_id).stop()
+    ids = fill_backlog(folder / "kiosk.db", 50_000, kiosk_id=kiosk_id)
+    stick = tmp_path / "usb" / "ql1a.backlog"
+    export = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "sync", "export", "--to",
+                               str(stick), "--config", str(folder / "config.toml")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              stdin=subprocess.DEVNULL)
+    while not stick.exists():
+        assert export.poll() is None, "the export ended before it was killed"
+        time.sleep(0.002)
+    export.send_signal(signal.SIGKILL)
+    export.wait(timeout=30)
+    central_support.central("import", str(stick), "--db", central.db)
+    assert sorted(central.stored_ids(kiosk_id)) == ids
+
+    loaded = load(folder, stick.with_name(stick.name + ".refused"))
+    assert loaded.returncode == 0, loaded.stderr
+    assert ("The centre confirms it holds 50,000 entries of the file: 50,000 left the "
+            "pending set") in loaded.stdout
+    assert sync_states(folder / "kiosk.db") == {"acknowledged": 50_000}

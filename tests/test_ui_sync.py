@@ -186,12 +186,12 @@ def test_an_export_after_a_backup_was_moved_over_the_store_writes_the_kiosks_own
 
 
 @pytest.mark.parametrize(("language", "good", "why", "other"), [
-    ("vi", "Đã ghi 12 lượt vào {target}; tệp tốt: hãy giữ tệp và mang tới trung tâm để nhập",
-     "Kho dữ liệu không đánh dấu được các lượt này là đã xuất ({store}: tệp kho dữ liệu đã bị "
+    ("vi", "Đã ghi 12 lượt vào {target}; tệp tốt: hãy mang tới trung tâm để nhập",
+     "tệp này đã được xuất mà bản ghi việc xuất bị dở ({store}: tệp kho dữ liệu đã bị "
      "xoá hoặc thay bằng tệp khác trong khi trạm chạy", "Thất bại"),
-    ("en", "12 entries written to {target}; the file is good: keep it and carry it to the "
-           "centre to import", "The store could not mark them exported ({store}: the store "
-                               "file was deleted or replaced while the kiosk runs", "Failed"),
+    ("en", "12 entries written to {target}; the file is good: carry it to the centre to "
+           "import", "this file was exported, its record was cut short ({store}: the store "
+                     "file was deleted or replaced while the kiosk runs", "Failed"),
 ])
 def test_an_export_the_store_cannot_mark_says_the_file_is_good_and_the_entries_stay_pending(
         make_window, qtbot, tmp_path, language, good, why, other):

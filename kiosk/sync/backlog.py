@@ -151,14 +151,19 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
                   signing_key: Ed25519PrivateKey, centre_key: X25519PublicKey,
                   kiosk_id: str, checkpoint_id: str,
                   progress: Callable[[int], None] | None = None,
-                  force: bool = True) -> Written:
+                  force: bool = True,
+                  recorded: Callable[[Written], None] | None = None) -> Written:
     """Write store rows (oldest first) to ``path`` atomically, signed with the kiosk's
     ``signing_key`` and sealed to the centre's ``centre_key``.
 
     The file appears under its name only once complete and flushed to disk (written as
     ``path.part``, fsynced, renamed; without ``force`` never over a file already there:
     :func:`kiosk.private_files.place`). Rows of another kiosk are refused: the centre would
-    refuse them, and the file is signed as this kiosk's.
+    refuse them, and the file is signed as this kiosk's. ``recorded(written)`` is called
+    once the file is whole on the disk, before it takes its name: the kiosk's record of the
+    export (its receipt key), so that no file is under its name without one — a kill
+    between the rename and a record written after left a good file whose answer the kiosk
+    refused for ever. What it raises ends the write, the ``.part`` deleted.
     """
     path = Path(path)
     refuse_special(path)  # renamed over, /dev/null would become a file
@@ -228,7 +233,10 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
             seal(out, signature + manifest_bytes, final=True)
             out.flush()
             os.fsync(out.fileno())
-            size = out.tell()
+            written = Written(manifest, whole.hexdigest(), out.tell(),
+                              _receipt_key(shared, header))
+        if recorded is not None:
+            recorded(written)
         place(partial, path, force=force)
         _fsync_dir(path.parent)
     except BaseException:
@@ -236,7 +244,7 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
         raise
     if progress:
         progress(count)
-    return Written(manifest, whole.hexdigest(), size, _receipt_key(shared, header))
+    return written
 
 
 def check_written(path: str | Path, written: Written) -> None:

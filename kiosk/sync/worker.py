@@ -129,7 +129,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from kiosk import messages
 from kiosk.config import Config
 from kiosk.scan import ScanResult
-from kiosk.store import OutboxSummary, Store, StoreError, found_damage, utc_iso
+from kiosk.store import FILE_LOST, OutboxSummary, Store, StoreError, found_damage, utc_iso
 from kiosk.sync import backlog, backlog_keys, heartbeat, protocol
 from kiosk.sync.client import (
     AuthRefused,
@@ -907,10 +907,32 @@ class SyncWorker:
                 written_ids.extend(uuid.UUID(row["id"]).bytes)
                 yield row
 
+        unrecorded: list[messages.Words] = []  # why the export's record was not kept
+
+        def record(written: backlog.Written) -> None:
+            """The ``sync.export`` record (the entries' SHA-256, the receipt key the
+            centre's answer is checked with), before the file takes its name. A store
+            refusing it does not stop the file: it may be the only copy of the entries."""
+            manifest = written.manifest
+            if self.store.read_only:  # audit() keeps nothing then (a disk too full)
+                unrecorded.append(self.store.refusing or messages.Words(
+                    "store.not_writable", {"path": self.store.path}))
+                return
+            try:
+                self.store.audit("operator", "sync.export", {
+                    "file": str(path), "kiosk_id": whose, "entries": manifest.entries,
+                    "first_id": manifest.first_id,
+                    "last_id": manifest.last_id, "sha256": manifest.entries_sha256,
+                    "signing_key": manifest.signing_key,
+                    "centre_key": backlog_keys.fingerprint(centre.centre_key),
+                    "receipt_key": written.receipt_key.hex()})
+            except StoreError as exc:
+                unrecorded.append(exc.words)
+
         first = self.store.pending(1, kiosk_id=whose)
         written = backlog.write_backlog(
             path, rows(), signing_key=signing_key, centre_key=centre.centre_key,
-            kiosk_id=whose, progress=progress, force=force,
+            kiosk_id=whose, progress=progress, force=force, recorded=record,
             checkpoint_id=first[0]["checkpoint_id"] if first and whose != self.kiosk_id else
             self.checkpoint_id)
         backlog.check_written(path, written)  # what is really on the stick
@@ -923,18 +945,19 @@ class SyncWorker:
                 chunk = written_ids[start:start + step]
                 marked += self.store.mark_sent([str(uuid.UUID(bytes=bytes(chunk[i:i + 16])))
                                                 for i in range(0, len(chunk), 16)])
-            self.store.audit("operator", "sync.export", {
-                "file": str(path), "kiosk_id": whose, "entries": manifest.entries,
-                "first_id": manifest.first_id,
-                "last_id": manifest.last_id, "sha256": manifest.entries_sha256,
-                "signing_key": manifest.signing_key,
-                "centre_key": backlog_keys.fingerprint(centre.centre_key),
-                "receipt_key": written.receipt_key.hex()})
+            if not unrecorded:  # the export finished: its entries marked
+                self.store.audit("operator", "sync.export_marked", {
+                    "file": str(path), "sha256": manifest.entries_sha256, "marked": marked})
         except StoreError as exc:  # the file is good: "failed" would have it thrown away
             log.error("%s", messages.both("sync.log.export_not_marked", path=path,
                                           entries=manifest.entries, reason=exc))
             not_marked = messages.Words("sync.export_not_marked", {
                 "entries": manifest.entries, "path": path, "why": exc.words})
+            if exc.words.code in FILE_LOST:  # the record went with the file its path lost
+                unrecorded.append(exc.words)
+        if unrecorded:  # its answer cannot be loaded here: said, whatever was marked
+            not_marked = messages.Words("sync.export_unrecorded", {
+                "entries": manifest.entries, "path": path, "why": unrecorded[0]})
         self._recount()
         registered = whose == self.kiosk_id and \
             centre.registered_signing_key == manifest.signing_key
