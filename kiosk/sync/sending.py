@@ -46,9 +46,10 @@ class Sending:
             except BlockingIOError:
                 yield self._holder(fd)
                 return
-            hand_over(self.path)  # sudo's push: the kiosk account takes it afterwards
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+            with contextlib.suppress(OSError):  # a full disk: held all the same, pid unsaid
+                hand_over(self.path)  # sudo's push: the kiosk account takes it afterwards
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
             yield None
         finally:
             os.close(fd)  # the lock goes with it
