@@ -1,4 +1,4 @@
-"""Who sends a store's backlog: one sender at a time, across processes.
+"""Who sends a store's backlog: one process at a time.
 
 Two ``kiosk sync push`` at once, or a push while ``kiosk run``'s worker uploads, each read
 the same pending entries and sent them: the centre answered the second copy ``duplicate``
@@ -7,6 +7,10 @@ but counted it against the kiosk's hourly allowance, so a big backlog crawled on
 Whoever drains the backlog holds an advisory lock (``flock``) on a file beside the store,
 ``STORE.sending``, its pid written in it for the others to name. The kernel drops the lock
 with its holder's last descriptor, so a sender killed (kill -9, power cut) holds nothing.
+
+Within one process the lock is shared: a worker's background and its pushes take turns
+already (:class:`~kiosk.sync.scheduler.Scheduler`), and a worker left behind by a re-link
+to another centre must not hold its successor back (it sends to the new centre).
 """
 
 from __future__ import annotations
@@ -14,12 +18,17 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from kiosk.private_files import hand_over
 
 SUFFIX = ".sending"
+
+_held: dict[Path, tuple[int, int]] = {}
+"""The locks this process holds: path -> (descriptor, holders)."""
+_held_lock = threading.Lock()
 
 
 class Sending:
@@ -31,30 +40,46 @@ class Sending:
     @contextlib.contextmanager
     def hold(self) -> Iterator[int | None]:
         """Try to take the lock: yields None once held (released when the block ends, on
-        any exit), else the holder's pid (0 when it has not written it yet). A lock file
-        that cannot be opened (a folder not writable: the store beside it could not take
-        answers either) does not stop the sending: it yields None, holding nothing."""
+        any exit), else the pid of the other process holding it (0 when it has not written
+        it yet). A lock file that cannot be opened (a folder not writable: the store beside
+        it could not take answers either) does not stop the sending: it yields None."""
+        with _held_lock:
+            holder = self._take()
+            held = holder is None and self.path in _held  # not when it could not be opened
+        try:
+            yield holder
+        finally:
+            if held:
+                with _held_lock:
+                    self._release()
+
+    def _take(self) -> int | None:
+        if self.path in _held:
+            fd, holders = _held[self.path]
+            _held[self.path] = (fd, holders + 1)
+            return None
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
                          0o600)
         except OSError:
-            yield None
-            return
+            return None
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield self._holder(fd)
-                return
-            with contextlib.suppress(OSError):  # a full disk: held all the same, pid unsaid
-                hand_over(self.path)  # sudo's push: the kiosk account takes it afterwards
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
-            yield None
-        finally:
-            os.close(fd)  # the lock goes with it
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            said = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            os.close(fd)
+            return int(said) if said.isdigit() else 0
+        with contextlib.suppress(OSError):  # a full disk: held all the same, pid unsaid
+            hand_over(self.path)  # sudo's push: the kiosk account takes it afterwards
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        _held[self.path] = (fd, 1)
+        return None
 
-    @staticmethod
-    def _holder(fd: int) -> int:
-        said = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        return int(said) if said.isdigit() else 0
+    def _release(self) -> None:
+        fd, holders = _held[self.path]
+        if holders > 1:
+            _held[self.path] = (fd, holders - 1)
+        else:
+            del _held[self.path]
+            os.close(fd)  # the lock goes with it
