@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import getpass
 import json
+import re
 import socket
 import subprocess
 import threading
@@ -23,6 +24,7 @@ from markupsafe import escape
 
 from kiosk.central.audit import Actor
 from kiosk.central.backends import open_storage
+from kiosk.sync import protocol
 
 PASSWORD = "a long enough secret"
 SETUP = Actor("root@centre", "cli")
@@ -240,6 +242,45 @@ def test_an_account_change_or_sign_in_whose_record_cannot_be_written_does_not_ha
     with serving(db) as server, httpx.Client(base_url=server.url) as client:
         assert log_in(client, "an.nguyen").status_code >= 500
         assert client.get("/checkpoints").status_code == 303  # to the login page
+
+
+def test_a_screen_left_on_today_is_signed_out_after_the_idle_hour_its_reloads_do_not_count(
+        tmp_path: Path) -> None:
+    """Today reloads itself every minute, and everyone lands there: were its reloads the
+    user's activity, a tracer's browser left on it would stay signed in for 12 hours. The
+    reload asks for a marked address, answered without counting; the user's own visits
+    count; an hour after the last of them the reload lands on the login page, and signing
+    in there leads to Today as the user would ask for it."""
+    db = f"sqlite:///{tmp_path}/central.db"
+    users("add", "tracer1", "--role", "tracer", db=db)
+
+    def last_seen(minutes_ago: float | None = None) -> dt.timedelta:
+        """How long ago the session was last active (first set to ``minutes_ago``)."""
+        with open_storage(db) as storage:
+            if minutes_ago is not None:
+                then = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes_ago)
+                with storage._transaction() as tx:
+                    storage._execute(tx, "UPDATE web_sessions SET last_seen_at = $1",
+                                     (protocol.format_time(then),))
+            (seen,), = storage._query("SELECT last_seen_at FROM web_sessions")
+        return dt.datetime.now(dt.UTC) - protocol.parse_time(seen)
+
+    with serving(db) as server, signed_in(server, "tracer1") as browser:
+        today = browser.get("/today")
+        seconds, reload = re.search(r'<meta http-equiv="refresh" content="(\d+); url=([^"]+)"',
+                                    today.text).groups()
+        assert (seconds, reload) == ("60", "/today?auto=1")
+        for minutes in (59, 59.5):
+            last_seen(minutes)
+            assert browser.get(reload).status_code == 200
+            assert last_seen() > dt.timedelta(minutes=58)  # the reload is not activity
+        assert browser.get("/today").status_code == 200  # the user's own visit is
+        assert last_seen() < dt.timedelta(minutes=1)
+        last_seen(61)
+        ended = browser.get(reload)
+        assert (ended.status_code, ended.headers["location"]) == (303, "/login?next=%2Ftoday")
+        assert browser.get("/tracing").status_code == 303
+        assert log_in(browser, "tracer1").status_code == 303
 
 
 def test_a_forged_or_foreign_session_cookie_is_not_a_session(tmp_path: Path) -> None:

@@ -3,8 +3,9 @@
 The session cookie holds a random id signed with the centre's secret (HttpOnly, SameSite=
 Strict, Secure when served over HTTPS); the database keeps only the id's SHA-256, so a copy of
 the database does not let anyone in. A session ends at logout, when the user is disabled or
-their password reset, after :data:`IDLE_MINUTES` without a request, and after
-:data:`MAX_HOURS` in any case.
+their password reset, after :data:`IDLE_MINUTES` without a request of the user's own, and
+after :data:`MAX_HOURS` in any case. A page's automatic reload (:data:`AUTOMATIC`) is not the
+user's: a screen left on Today, which reloads itself every minute, is signed out all the same.
 
 CSRF: a signed-in user's forms carry HMAC(secret, the session id's hash): a token only the
 server can make, for that session only, which ends with it. Before signing in, the login form
@@ -35,6 +36,9 @@ CSRF_FIELD = "csrf_token"
 IDLE_MINUTES = 60
 MAX_HOURS = 12
 TOUCH_SECONDS = 60
+AUTOMATIC = "auto"
+"""The query parameter (``?auto=1``) marking a page's own reload, not a user's request: it is
+answered without counting as activity (the session's last-seen time is left as it was)."""
 """A session's last-seen time is written at most this often (not on every page view)."""
 
 
@@ -68,9 +72,11 @@ class Sessions:
                                   (_hash(session_id), user.name, now, now))
         return self._signer.sign(session_id).decode()
 
-    def find(self, cookie: str | None, *, now: dt.datetime | None = None) -> Session | None:
+    def find(self, cookie: str | None, *, now: dt.datetime | None = None,
+             activity: bool = True) -> Session | None:
         """The live session behind a cookie value, or None (unsigned, ended, expired, or its
-        user disabled)."""
+        user disabled). Unless ``activity`` is False (a page's automatic reload), the request
+        counts as the user's: their idle time starts again."""
         if not cookie:
             return None
         try:
@@ -91,7 +97,7 @@ class Sessions:
                 or now - seen_at > dt.timedelta(minutes=IDLE_MINUTES)):
             self.end_hash(id_hash)
             return None
-        if (now - seen_at).total_seconds() > TOUCH_SECONDS:
+        if activity and (now - seen_at).total_seconds() > TOUCH_SECONDS:
             with self.storage._transaction() as tx:
                 self.storage._execute(tx, "UPDATE web_sessions SET last_seen_at = $1 "
                                           "WHERE id_hash = $2", (protocol.format_time(now),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -28,6 +28,7 @@ from kiosk.central.storage import Storage
 from kiosk.central.web import i18n
 from kiosk.central.web.login_throttle import LoginThrottle
 from kiosk.central.web.sessions import (
+    AUTOMATIC,
     CSRF_COOKIE,
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -154,7 +155,8 @@ class Site:
                 request.state.session = None  # the refusal page is drawn as a visitor's
                 raise Forbidden("forbidden.cookie_twice")
             request.state.session = self.sessions.find(
-                request.cookies.get(cookie_name(request, SESSION_COOKIE)))
+                request.cookies.get(cookie_name(request, SESSION_COOKIE)),
+                activity=AUTOMATIC not in request.query_params)
         return request.state.session
 
     def user(self, request: Request, *roles: str) -> User:
@@ -238,9 +240,7 @@ class Site:
             "local": lambda stored, clock=True: t.time(stored, self.storage.calendar.zone,
                                                        clock=clock),
             "nav": [(path, key) for path, key, roles in NAV if user and user.role in roles],
-            "path": request.url.path, "here": quote(str(request.url.path)
-                                                    + (f"?{request.url.query}"
-                                                       if request.url.query else "")),
+            "path": request.url.path, "here": quote(address(request)),
             **context}, status_code=status)
         if session is None and request.cookies.get(csrf_name) != csrf_cookie:
             set_cookie(request, response, csrf_name, csrf_cookie)
@@ -249,8 +249,8 @@ class Site:
 
     async def refuse(self, request: Request, exc: Exception) -> Response:
         if isinstance(exc, LoginRequired):
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+            return RedirectResponse(f"/login?next={quote(address(request), safe='')}",
+                                    status_code=303)
         if isinstance(exc, BadParameter):
             return await self.render(request, "bad_request.html", status=400,
                                reason=exc.reason_key, params=exc.params)
@@ -272,6 +272,15 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
             raise FormTooLarge()
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def address(request: Request) -> str:
+    """The page's path and query as the user would ask for it again — after signing in, in
+    the other language — without the mark of an automatic reload (:data:`AUTOMATIC`), which
+    would keep their own visits from counting as activity."""
+    query = urlencode([(name, value) for name, value in request.query_params.multi_items()
+                       if name != AUTOMATIC])
+    return request.url.path + (f"?{query}" if query else "")
 
 
 def site_of(request: Request) -> Site:
