@@ -204,7 +204,7 @@ def test_kiosk_pages_go_by_key_both_ways_and_stay_in_the_district(engine: str,
         registry.import_file(storage, SAMPLE, today="2026-01-01", by=TESTS)
         for n in range(45):
             enrol_kiosk(storage, checkpoint_id="BP-DX-001" if n % 3 else "BP-BL-001",
-                        name=f"Máy {n}", kiosk_id=f"k{n:03d}")
+                        name=f"Máy {n}", kiosk_id=f"k{n:03d}", by=TESTS)
         every = sorted(f"k{n:03d}" for n in range(45))
         for district, expected in ((None, every),
                                    ("Đồng Xoài", [k for k in every if int(k[1:]) % 3]),

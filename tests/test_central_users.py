@@ -96,9 +96,10 @@ def log_in(client: httpx.Client, name: str, password: str = PASSWORD) -> httpx.R
 
 
 @contextlib.contextmanager
-def serving(db: str) -> Iterator[CentralServer]:
-    """A real `kiosk-central serve` on ``db`` for the time of the block."""
-    server = CentralServer(db)
+def serving(db: str, *extra: str) -> Iterator[CentralServer]:
+    """A real `kiosk-central serve` on ``db`` (with ``extra`` options) for the time of the
+    block."""
+    server = CentralServer(db, *extra)
     try:
         yield server
     finally:

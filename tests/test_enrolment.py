@@ -231,11 +231,13 @@ def storage(request, tmp_path):
 def test_each_engine_exchanges_a_code_once_for_a_new_token_and_refuses_the_rest(storage):
     import datetime as dt
 
+    from kiosk.central.audit import Actor
     from kiosk.central.enrol import enrol_kiosk, enrolment_code, redeem
     from kiosk.central.storage import EnrolmentRefused
     from kiosk.sync.protocol import token_hash
 
-    kiosk, first_token = enrol_kiosk(storage, checkpoint_id="CP-E", name="lane", kiosk_id="e1")
+    kiosk, first_token = enrol_kiosk(storage, checkpoint_id="CP-E", name="lane", kiosk_id="e1",
+                                     by=Actor("root@centre", "cli"))
     code = enrolment_code(storage, kiosk, "http://centre.example")
     short = enrolment_code(storage, kiosk, "http://centre.example",
                            valid_for=dt.timedelta(milliseconds=1))

@@ -26,7 +26,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from kiosk.central import audit, derivation, enrol, heartbeat, trust_lists
-from kiosk.central.disclosure import not_personal
+from kiosk.central.disclosure import client_address, not_personal
 from kiosk.central.refused import RefusedAttempts
 from kiosk.central.shares import CpuShares, EntryBudget, FairSlots
 from kiosk.central.storage import (
@@ -243,8 +243,14 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
             return _failure(_Refusal(400, "api.keys_body", detail=exc))
         try:
             if key is not None:
-                registered = await run_in_threadpool(storage.register_signing_key, kiosk.id,
-                                                     backlog_keys.raw(key))
+                # the files this key signs are taken as the kiosk's from now on: recorded
+                by = audit.Actor(f"kiosk {kiosk.id}", "api", client_address(request))
+                subject = (f"kiosk {kiosk.id} backlog signing key "
+                           f"{backlog_keys.fingerprint(key)}")
+                registered = await run_in_threadpool(
+                    lambda: storage.register_signing_key(
+                        kiosk.id, backlog_keys.raw(key), record=lambda tx: audit.append_account(
+                            storage, "kiosk-key", by=by, subject=subject, tx=tx)))
                 if registered:
                     log.info("kiosk %s registered backlog signing key %s", kiosk.id,
                              backlog_keys.fingerprint(key))

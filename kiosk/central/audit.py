@@ -24,6 +24,10 @@ second degree since v29):
   every sign-in:
   an administrator who reset a tracer's password and traced as them shows as the reset, the
   sign-in from the administrator's address, then the trace;
+- the kiosks (:data:`KIOSK_KINDS`): one enrolled or revoked (by whom: a dashboard
+  administrator and their address, or the command's user@host), and a kiosk's first backlog
+  signing key registered over its token (the kiosk and its address) — from then on the files
+  that key signs are taken as the kiosk's;
 - the registry's points (:data:`REGISTRY_KINDS`): one added, or moved to another district
   (which moves its numbers, from that day, to other district officers), given another kind,
   closed or reopened — by whom, what it was and became.
@@ -105,13 +109,22 @@ ACCOUNT_KINDS = {
                    "failures forgotten (kiosk-central users unlock, the Users page)",
     "sign-in": "a dashboard account signed in (its right password accepted), from where",
 }
+KIOSK_KINDS = {
+    "kiosk-enrol": "a kiosk enrolled at a point, its token shown once or an enrolment code "
+                   "written (kiosk-central kiosks add, the Kiosks page)",
+    "kiosk-revoke": "a kiosk revoked: its token refused from now on (kiosk-central kiosks "
+                    "revoke, the Kiosks page)",
+    "kiosk-key": "a kiosk's first backlog signing key registered by the kiosk over its token: "
+                 "the files it signs are taken as the kiosk's from then on",
+}
 REGISTRY_KINDS = {
     "checkpoint": "a point of the registry added, or its district, province, commune, kind or "
                   "dates changed: what it was and became (kiosk-central checkpoints add, edit, "
                   "close, import); its district decides which district officers see its "
                   "numbers",
 }
-KINDS = (TRACE, *REFUSAL_KINDS, *VIEW_KINDS, *ACTION_KINDS, *ACCOUNT_KINDS, *REGISTRY_KINDS)
+KINDS = (TRACE, *REFUSAL_KINDS, *VIEW_KINDS, *ACTION_KINDS, *ACCOUNT_KINDS, *KIOSK_KINDS,
+         *REGISTRY_KINDS)
 MAX_REASON = 500
 MIN_TRACE_REASON = 4
 """A trace's reason is at least this long and holds an ASCII digit: a case or ticket number
@@ -303,10 +316,12 @@ def append_action(storage: Storage, kind: str, *, actor: str, channel: str,
 
 
 def append_account(storage: Storage, kind: str, *, by: Actor, subject: str, tx: Any) -> int:
-    """Record an account's change or sign-in (``kind`` of :data:`ACCOUNT_KINDS`) in the
-    act's own transaction ``tx``: there if and only if the act is; its number."""
-    if kind not in ACCOUNT_KINDS:
-        raise AuditError("audit.bad_kind", kind=repr(kind), known=", ".join(ACCOUNT_KINDS))
+    """Record an account's change or sign-in (``kind`` of :data:`ACCOUNT_KINDS`), or a
+    kiosk's enrolment, revocation or key (:data:`KIOSK_KINDS`), in the act's own
+    transaction ``tx``: there if and only if the act is; its number."""
+    if kind not in ACCOUNT_KINDS and kind not in KIOSK_KINDS:
+        raise AuditError("audit.bad_kind", kind=repr(kind),
+                         known=", ".join((*ACCOUNT_KINDS, *KIOSK_KINDS)))
     return _append(storage, kind, by.name, by.channel, by.address, subject[:MAX_SUBJECT],
                    None, None, None, None, None, None, None, None, tx=tx)
 
@@ -418,7 +433,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                      help="only this kind: trace (a contact trace or its export), "
                           + ", ".join(f"{k} ({v})" for k, v in
                                       {**VIEW_KINDS, **ACTION_KINDS, **ACCOUNT_KINDS,
-                                       **REGISTRY_KINDS}.items()))
+                                       **KIOSK_KINDS, **REGISTRY_KINDS}.items()))
     lst.add_argument("--disclosed", metavar="DOCUMENT",
                      help="only the traces that showed this document's holder, found or as "
                           "a contact (a person's request: who was shown my data?)")

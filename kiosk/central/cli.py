@@ -339,6 +339,7 @@ def _end_with(parent: int) -> None:
 # -- kiosks -------------------------------------------------------------------------------
 def cmd_kiosks_add(args: argparse.Namespace) -> int:
     from kiosk.central import registry
+    from kiosk.central.audit import Actor, command_actor
     from kiosk.central.enrol import enrol_kiosk, registry_in_use
     from kiosk.central.storage import EnrolmentError
 
@@ -353,6 +354,7 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
         point = registry.checkpoint(storage, args.checkpoint)
         try:
             kiosk, token = enrol_kiosk(storage, checkpoint_id=args.checkpoint, name=args.name,
+                                       by=Actor(command_actor(), "cli"),
                                        kiosk_id=args.kiosk_id,
                                        checkpoint_name=args.checkpoint_name,
                                        new_checkpoint=args.new_checkpoint)
@@ -508,11 +510,15 @@ def _offset(seconds: float | None) -> str:
 
 
 def cmd_kiosks_revoke(args: argparse.Namespace) -> int:
+    from kiosk.central.audit import Actor, command_actor
+    from kiosk.central.enrol import revoke_kiosk
+
     with open_central(args.db) as storage:
-        if storage.kiosk(args.kiosk_id) is None:
+        kiosk = storage.kiosk(args.kiosk_id)
+        if kiosk is None:
             print(both("central.unknown_kiosk", kiosk=args.kiosk_id), file=sys.stderr)
             return EXIT_USAGE
-        if not storage.revoke_kiosk(args.kiosk_id):
+        if not revoke_kiosk(storage, kiosk, by=Actor(command_actor(), "cli")):
             print(both("central.already_revoked", kiosk=args.kiosk_id))
             return 0
     print(f"{both('central.revoked')}: {args.kiosk_id} — "

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.central import audit
 from kiosk.central.storage import ID_RE, EnrolmentError, Kiosk, Storage
 from kiosk.enrolment import EnrolmentCode
 from kiosk.messages import Words
@@ -32,10 +33,12 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def enrol_kiosk(storage: Storage, *, checkpoint_id: str, name: str,
+def enrol_kiosk(storage: Storage, *, checkpoint_id: str, name: str, by: audit.Actor,
                 kiosk_id: str | None = None, checkpoint_name: str | None = None,
                 new_checkpoint: bool = False) -> tuple[Kiosk, str]:
-    """Create the checkpoint if needed and the kiosk; returns (kiosk, token to hand over).
+    """Create the checkpoint if needed and the kiosk, recorded in the audit log as enrolled
+    ``by`` whom (``kiosk-enrol``, in the kiosk's transaction: a token that uploads was
+    handed to someone); returns (kiosk, token to hand over).
 
     Once the province's points are in the registry (a point with a district), a checkpoint
     id it lacks is refused unless ``new_checkpoint``: a typo made a point of no district,
@@ -49,10 +52,23 @@ def enrol_kiosk(storage: Storage, *, checkpoint_id: str, name: str,
         raise EnrolmentError("enrolment.no_name")
     if not new_checkpoint:
         _check_registered(storage, checkpoint_id)
-    storage.add_checkpoint(checkpoint_id, checkpoint_name or checkpoint_id)
+    created = storage.add_checkpoint(checkpoint_id, checkpoint_name or checkpoint_id)
     token = new_token()
-    kiosk = storage.add_kiosk(kiosk_id, checkpoint_id, name.strip(), token_hash(token))
+    subject = (f"kiosk {kiosk_id} ({name.strip()}) at checkpoint {checkpoint_id}"
+               + (" (checkpoint created)" if created else ""))
+    kiosk = storage.add_kiosk(kiosk_id, checkpoint_id, name.strip(), token_hash(token),
+                              record=lambda tx: audit.append_account(
+                                  storage, "kiosk-enrol", by=by, subject=subject, tx=tx))
     return kiosk, token
+
+
+def revoke_kiosk(storage: Storage, kiosk: Kiosk, *, by: audit.Actor) -> bool:
+    """Refuse ``kiosk``'s token from now on, recorded as revoked ``by`` whom
+    (``kiosk-revoke``, in the revocation's transaction); False if already revoked."""
+    subject = (f"kiosk {kiosk.id} ({kiosk.name}) at checkpoint {kiosk.checkpoint_id}: "
+               f"token refused from now on")
+    return storage.revoke_kiosk(kiosk.id, record=lambda tx: audit.append_account(
+        storage, "kiosk-revoke", by=by, subject=subject, tx=tx))
 
 
 def registry_in_use(storage: Storage) -> bool:

@@ -852,9 +852,10 @@ class Storage(ABC):
                     "($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
                 (checkpoint_id, name, _now(), self.today().isoformat())).rowcount == 1
 
-    def add_kiosk(self, kiosk_id: str, checkpoint_id: str, name: str, token_hash: str
-                  ) -> Kiosk:
-        """Raises EnrolmentError if the id is taken (even by a revoked kiosk)."""
+    def add_kiosk(self, kiosk_id: str, checkpoint_id: str, name: str, token_hash: str, *,
+                  record: Callable[[Any], object] | None = None) -> Kiosk:
+        """Raises EnrolmentError if the id is taken (even by a revoked kiosk). ``record(tx)``
+        writes the audit record in the enrolment's transaction, standing or falling with it."""
         with self._transaction() as tx:
             if self._execute(tx, "SELECT 1 FROM kiosks WHERE id = $1", (kiosk_id,)).fetchone():
                 raise EnrolmentError("enrolment.kiosk_exists", kiosk=repr(kiosk_id))
@@ -864,6 +865,8 @@ class Storage(ABC):
             self._execute(tx, "INSERT INTO kiosks (id, checkpoint_id, name, token_hash, "
                               "created_at) VALUES ($1, $2, $3, $4, $5)",
                           (kiosk_id, checkpoint_id, name, token_hash, _now()))
+            if record is not None:
+                record(tx)
         kiosk = self.kiosk(kiosk_id)
         assert kiosk is not None
         return kiosk
@@ -919,13 +922,20 @@ class Storage(ABC):
                           "ORDER BY retired_at DESC, token_hash LIMIT $2)",
                       (kiosk_id, RETIRED_TOKENS_KEPT))
 
-    def revoke_kiosk(self, kiosk_id: str) -> bool:
+    def revoke_kiosk(self, kiosk_id: str, *, record: Callable[[Any], object] | None = None
+                     ) -> bool:
         """Refuse this kiosk's token from now on; False if unknown or already revoked. The
-        refused attempts counted start again: the report's are this revocation's."""
+        refused attempts counted start again: the report's are this revocation's.
+        ``record(tx)`` writes the audit record in the revocation's transaction (only when it
+        revokes)."""
         with self._transaction() as tx:
-            return self._execute(tx, "UPDATE kiosks SET revoked_at = $1, refused_attempts = 0, "
-                                     "last_refused_at = NULL WHERE id = $2 "
-                                     "AND revoked_at IS NULL", (_now(), kiosk_id)).rowcount == 1
+            if self._execute(tx, "UPDATE kiosks SET revoked_at = $1, refused_attempts = 0, "
+                                 "last_refused_at = NULL WHERE id = $2 AND revoked_at IS NULL",
+                             (_now(), kiosk_id)).rowcount != 1:
+                return False
+            if record is not None:
+                record(tx)
+            return True
 
     def _lock_kiosk(self, tx: Any, kiosk_id: str) -> Sequence[Any] | None:
         """The kiosk's ``(revoked_at,)``, its row locked until ``tx`` ends (None: unknown), so
@@ -1026,10 +1036,12 @@ class Storage(ABC):
                            "AND signing_key IS NOT NULL", (kiosk_id,))
         return (bytes(rows[0][0]), rows[0][1]) if rows else None
 
-    def register_signing_key(self, kiosk_id: str, key: bytes) -> bool:
+    def register_signing_key(self, kiosk_id: str, key: bytes, *,
+                             record: Callable[[Any], object] | None = None) -> bool:
         """Register the kiosk's first signing key: True if registered now, False if this
         very key already was. SigningKeyConflict if another key is registered: a key is
-        never replaced silently (see :meth:`replace_signing_key`)."""
+        never replaced silently (see :meth:`replace_signing_key`). ``record(tx)`` writes the
+        audit record in the registration's transaction (only when it registers)."""
         with self._transaction() as tx:
             held = self._execute(tx, "SELECT signing_key, signing_key_at FROM kiosks "
                                      "WHERE id = $1", (kiosk_id,)).fetchone()
@@ -1041,6 +1053,8 @@ class Storage(ABC):
                 raise SigningKeyConflict(kiosk_id, bytes(held[0]), held[1])
             self._execute(tx, "UPDATE kiosks SET signing_key = $1, signing_key_at = $2 "
                               "WHERE id = $3 AND signing_key IS NULL", (key, _now(), kiosk_id))
+            if record is not None:
+                record(tx)
             return True
 
     def replace_signing_key(self, kiosk_id: str, key: bytes | None, reason: str, *,

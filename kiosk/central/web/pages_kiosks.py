@@ -11,12 +11,13 @@ from fastapi.responses import Response
 
 from kiosk.central import registry
 from kiosk.central.disclosure import not_personal
-from kiosk.central.enrol import enrol_kiosk
+from kiosk.central.enrol import enrol_kiosk, revoke_kiosk
 from kiosk.central.storage import EnrolmentError
 from kiosk.central.web.health import kiosk_rows
 from kiosk.central.web.site import (
     ROLES_OF,
     Site,
+    admin_actor,
     district_of,
     flag_parameter,
     number_parameter,
@@ -63,10 +64,11 @@ async def kiosks(request: Request, problems: str = "", q: str = "", page: str = 
 async def enrol(request: Request) -> Response:
     site = site_of(request)
     form, t = await site.admin_post(request)
+    by = admin_actor(request, site)
     try:
         kiosk, token = await run_in_threadpool(
             lambda: enrol_kiosk(site.storage, checkpoint_id=str(form.get("checkpoint", "")),
-                                name=str(form.get("name", "")),
+                                name=str(form.get("name", "")), by=by,
                                 kiosk_id=str(form.get("kiosk_id", "")).strip() or None,
                                 new_checkpoint=form.get("new_checkpoint") == "true"))
     except EnrolmentError as exc:
@@ -82,7 +84,8 @@ async def enrol(request: Request) -> Response:
 async def revoke(request: Request, kiosk_id: str) -> Response:
     site = site_of(request)
     _, t = await site.admin_post(request)
-    if await run_in_threadpool(site.storage.kiosk, kiosk_id) is None:
+    kiosk = await run_in_threadpool(site.storage.kiosk, kiosk_id)
+    if kiosk is None:
         return await site.render(request, "notfound.html", status=404)
-    await run_in_threadpool(site.storage.revoke_kiosk, kiosk_id)
+    await run_in_threadpool(revoke_kiosk, site.storage, kiosk, by=admin_actor(request, site))
     return await _page(request, site, notice=t("kiosks.revoked", id=kiosk_id))

@@ -7,10 +7,9 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from kiosk.central.audit import Actor
-from kiosk.central.disclosure import client_address, not_personal
+from kiosk.central.disclosure import not_personal
 from kiosk.central.web import users
-from kiosk.central.web.site import Site, site_of
+from kiosk.central.web.site import Site, admin_actor, site_of
 from kiosk.central.web.users import UserError
 
 router = APIRouter()
@@ -31,17 +30,12 @@ async def user_list(request: Request) -> Response:
     return await _page(request, site_of(request))
 
 
-def _admin(request: Request, site: Site) -> Actor:
-    """The signed-in administrator acting, as the audit log records them."""
-    return Actor(site.user(request, "admin").name, "web", client_address(request))
-
-
 @router.post("/users/add")
 @not_personal(STAFF)
 async def add(request: Request) -> Response:
     site = site_of(request)
     form, t = await site.admin_post(request)
-    by = _admin(request, site)
+    by = admin_actor(request, site)
     try:
         user = await run_in_threadpool(
             lambda: users.add(site.storage, str(form.get("name", "")).strip(),
@@ -57,7 +51,7 @@ async def add(request: Request) -> Response:
 async def disable(request: Request, name: str) -> Response:
     site = site_of(request)
     _, t = await site.admin_post(request)
-    by = _admin(request, site)
+    by = admin_actor(request, site)
     try:
         await run_in_threadpool(lambda: users.disable(site.storage, name, by=by))
     except UserError as exc:
@@ -70,7 +64,7 @@ async def disable(request: Request, name: str) -> Response:
 async def reset_password(request: Request, name: str) -> Response:
     site = site_of(request)
     form, t = await site.admin_post(request)
-    by = _admin(request, site)
+    by = admin_actor(request, site)
     try:
         await run_in_threadpool(lambda: users.reset_password(
             site.storage, name, str(form.get("password", "")), by=by))
@@ -84,7 +78,7 @@ async def reset_password(request: Request, name: str) -> Response:
 async def unlock(request: Request, name: str) -> Response:
     site = site_of(request)
     _, t = await site.admin_post(request)
-    by = _admin(request, site)
+    by = admin_actor(request, site)
     try:
         await run_in_threadpool(lambda: users.unlock(site.storage, name, by=by))
     except UserError as exc:

@@ -24,6 +24,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
+from kiosk.central.audit import Actor
+from kiosk.central.disclosure import client_address
 from kiosk.central.storage import Storage
 from kiosk.central.web import i18n
 from kiosk.central.web.login_throttle import LoginThrottle
@@ -287,6 +289,11 @@ def site_of(request: Request) -> Site:
     """The dashboard's :class:`Site`, as :func:`kiosk.central.web.mount.mount` left it on the
     app: how every page reaches it."""
     return request.app.state.web
+
+
+def admin_actor(request: Request, site: Site) -> Actor:
+    """The signed-in administrator acting, as the audit log records them."""
+    return Actor(site.user(request, "admin").name, "web", client_address(request))
 
 
 def district_of(user: User) -> str | None:
