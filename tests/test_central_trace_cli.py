@@ -88,6 +88,25 @@ def test_a_trace_by_scanned_code_records_whom_it_resolved_to_never_the_code(db: 
         assert part not in log and json.dumps(part)[1:-1] not in log, part
 
 
+def test_a_code_is_read_from_standard_input_never_put_in_the_command_line(db: str) -> None:
+    """A CCCD's code holds its holder's name, birth date, address and issue date: typed after
+    ``--payload`` it is in /proc/PID/cmdline for every local user and in the shell's history.
+    ``--payload -`` reads it from standard input (as pasted: its line end dropped), and
+    traces whom it names — not a code "-"."""
+    card = payload_identity(1, "cccd").raw
+    for given in (card + b"\n", b"hex:" + card.hex().encode() + b"\r\n"):
+        answer = subprocess.run([*CENTRAL, "trace", "--db", db, "--payload", "-", "--reason",
+                                 "ca bệnh F0-1234"], input=given, capture_output=True,
+                                timeout=60)
+        assert answer.returncode == 0, answer.stderr.decode()
+        assert [v["checkpoint_id"] for v in json.loads(answer.stdout)["visits"]] == ["CP-CHO"]
+    assert [r["subject"] for r in traces(db)] == [f"payload cccd: document {number(1)}"] * 2
+    bad = subprocess.run([*CENTRAL, "trace", "--db", db, "--payload", "-", "--reason",
+                          "ca bệnh F0-1234"], input=b"hex:zz", capture_output=True, timeout=60)
+    assert bad.returncode == 2 and b"hex:zz" in bad.stderr and b"Traceback" not in bad.stderr
+    assert len(traces(db)) == 2
+
+
 def test_no_reason_no_trace_and_nothing_recorded(db: str) -> None:
     missing = trace(db, "--document", number(1), check=False)
     assert missing.returncode == 2 and "--reason" in missing.stderr

@@ -80,11 +80,12 @@ def cmd_trace(args: argparse.Namespace) -> int:
                                 second_degree=args.second_degree)
         if args.format == "xlsx" and not args.output:
             raise tracing.TraceError("trace.xlsx_needs_file")
+        payload = stdin_payload() if args.payload == b"-" else args.payload
         with open_central(args.db) as storage:
             refuse_empty_centre(storage)
             calendar = storage.calendar
             request = trace_service.Request(
-                document=args.document, payload=args.payload, name=args.name,
+                document=args.document, payload=payload, name=args.name,
                 birth_year=args.birth_year, start=_local(args.start, calendar.zone),
                 end=_local(args.end, calendar.zone), policy=policy,
                 all_named=args.all_named)
@@ -92,7 +93,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
             report = trace_service.run(storage, request, actor=audit.command_actor(),
                                        reason=args.reason, channel="cli", address=None,
                                        wait=None)
-    except (tracing.TraceError, audit.AuditError) as exc:
+    except (tracing.TraceError, audit.AuditError, ArgumentRefused) as exc:
         print(f"{both('central.refused')}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     not_derived(report)
@@ -111,6 +112,15 @@ def cmd_trace(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
     return 0
+
+
+def stdin_payload() -> bytes:
+    """``--payload -``: the code read from standard input, all of it but a final line end
+    (``hex:…`` as on the command line). A code in the command line — a CCCD's holds the
+    name, birth date, address and issue date — is readable by every local user
+    (/proc/PID/cmdline) and kept in the shell's history."""
+    text = sys.stdin.buffer.read().removesuffix(b"\n").removesuffix(b"\r")
+    return payload_argument(text.decode("utf-8", "surrogateescape"))
 
 
 def _shown(value: Any) -> Any:
@@ -143,8 +153,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                     "audit log (kiosk-central audit list).",
         **examples(
             "kiosk-central trace --document 079012345678 --reason 'ca bệnh F0-1234'",
-            "kiosk-central trace --payload '079012345678|123456789|Nguyễn Văn An|01021990|Nam"
-            "|Huế|10102021' --reason 'case F0-1234' --format xlsx -o F0-1234.xlsx",
+            "kiosk-central trace --payload - --reason 'case F0-1234' --format xlsx "
+            "-o F0-1234.xlsx   # the scanned code on standard input (paste, Enter, Ctrl-D)",
             "kiosk-central trace --name 'Nguyễn Văn An' --birth-year 1990 --from 2026-11-16 "
             "--to 2026-11-29 --margin 30m --reason 'case F0-1234' --format csv -o F0-1234.csv",
             "kiosk-central trace --document 079012345678 --second-degree 5 --reason 'F0-1234'",
@@ -153,7 +163,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     whom = trace.add_mutually_exclusive_group(required=True)
     whom.add_argument("--document", help="số giấy tờ / document number (CCCD, CMND, passport)")
     whom.add_argument("--payload", type=payload_argument,
-                      help="a scanned code as text, or hex:… (CCCD, PC-Covid, HC1, …)")
+                      help="a scanned code as text, or hex:… (CCCD, PC-Covid, HC1, …); - "
+                           "reads it from standard input, which other local users cannot "
+                           "see (a command line they can, and the shell's history keeps it)")
     whom.add_argument("--name", help="họ tên / name, with --birth-year (weaker match: manual "
                                      "entries carry no birth date)")
     trace.add_argument("--birth-year", help="năm sinh / birth year, with --name")
