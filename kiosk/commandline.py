@@ -489,6 +489,15 @@ def payload_argument(text: str) -> bytes:
         raise ArgumentRefused("cli.bad_hex", value=repr(text[:40]), reason=exc) from None
 
 
+def stdin_payload() -> bytes:
+    """A code given as ``-`` (``trace --payload -``, ``audit list --code -``): read from
+    standard input, all of it but a final line end (``hex:…`` as on the command line). A
+    code in the command line — a CCCD's holds the name, birth date, address and issue date
+    — is readable by every local user (/proc/PID/cmdline) and kept in the shell's history."""
+    text = sys.stdin.buffer.read().removesuffix(b"\n").removesuffix(b"\r")
+    return payload_argument(text.decode("utf-8", "surrogateescape"))
+
+
 def output_path_argument(text: str) -> str:
     """The argparse type of every option naming a file or folder a command writes (``--to``,
     ``-o``, ``--out-dir``, ``--save``, ``--token-file``): refused when empty, as an unset

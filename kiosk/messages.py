@@ -2658,9 +2658,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # -- the audit log's refusals (kiosk.central.audit) and enrolling kiosks at the centre
     "central.audit.name_and_year": (
         "--name và --birth-year phải đi cùng nhau, với --disclosed (tên và năm sinh trên thẻ: "
-        "thiếu một trong hai thì không tìm được ai)",
+        "thiếu một trong hai thì không tìm được ai); với --phone chỉ cần --name",
         "--name and --birth-year go together, with --disclosed (the card's name and birth "
-        "year: one without the other finds no one)"),
+        "year: one without the other finds no one); with --phone, --name alone"),
     "audit.reason_required": ("lý do: bắt buộc, ví dụ số ca bệnh 'ca bệnh F0-1234'",
                               "reason: required, e.g. the case number 'ca bệnh F0-1234'"),
     "audit.trace_reason": (

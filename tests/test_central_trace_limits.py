@@ -10,20 +10,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
-from central_support import ENGINES, CentralServer, central, database_url, serving
-from trace_support import NAMES, Visit, number, store_scans
+from central_support import CENTRAL, ENGINES, CentralServer, central, database_url, serving
+from trace_support import NAMES, Visit, number, payload_identity, store_scans
 from web_support import Centre, add_users, csrf, signed_in, start_centre
 
+from kiosk.central import audit
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_api import TRACE_PATH
+from kiosk.payloads.identity import payload_key
 from kiosk.sync import protocol
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -270,8 +273,44 @@ def test_the_log_names_whom_a_trace_showed_so_a_person_can_ask_who_saw_them(
     assert refused.returncode == 2
     assert refused.stderr.strip() == (
         "--name và --birth-year phải đi cùng nhau, với --disclosed (tên và năm sinh trên thẻ: "
-        "thiếu một trong hai thì không tìm được ai) / --name and --birth-year go together, "
-        "with --disclosed (the card's name and birth year: one without the other finds no one)")
+        "thiếu một trong hai thì không tìm được ai); với --phone chỉ cần --name / --name and "
+        "--birth-year go together, with --disclosed (the card's name and birth year: one "
+        "without the other finds no one); with --phone, --name alone")
+
+
+def test_a_person_entered_by_hand_or_known_by_a_code_can_ask_who_was_shown_their_data(
+        db: str) -> None:
+    """Phạm Thị Dung was entered by hand with a phone only, and a trace showed her name and
+    phone: she asks by her phone (marked on its own in every trace since), and a trace
+    recorded before that by her phone with her name as typed (the entry's key,
+    ``fold_name(name)|phone``). Lê Văn Cường, known by his masked PC-Covid code only, asks
+    with the code itself, on standard input: the asking is recorded, never the code."""
+    with open_storage(db) as storage:
+        [first] = api(storage, {"document": number(1), "reason": "F0-1234"})
+        old = audit.append_trace(  # as a trace recorded her before her phone had a mark
+            storage, actor="bs.lan", channel="api", address=None, reason="F0-0001",
+            subject=f"document {number(1)}", period_from="", period_to="", visits=1,
+            contacts=1, second_degree=0, second_contacts=0,
+            disclosed={payload_key(b"PHAM THI DUNG|0900000003")})
+    shown = first.json()
+    dung = shown["contacts"][0]
+    assert (dung["name"], dung["phone"]) == ("Phạm Thị Dung", "0900000003")
+    assert "0900000003" not in json.dumps(log(db, "--kind", "trace"))
+    assert [r["seq"] for r in log(db, "--phone", "0900000003")] == [shown["audit"]]
+    for written in ("0900000003", "+84 900 000 003", "090.000.0003"):
+        assert [r["seq"] for r in log(db, "--phone", written, "--name", "Phạm Thị Dung")] == [
+            old, shown["audit"]], written
+    assert log(db, "--phone", "0900000099", "--name", "Phạm Thị Dung") == []
+    masked = payload_identity(2, "pccovid_masked").raw
+    card = payload_identity(1, "cccd").raw
+    for code in (masked, card):
+        asked = subprocess.run([*CENTRAL, "audit", "list", "--db", db, "--json", "--code", "-"],
+                               input=code + b"\n", capture_output=True, timeout=60)
+        assert [r["seq"] for r in json.loads(asked.stdout)] == [shown["audit"]], code
+    asking = [r["subject"] for r in log(db, "--kind", "audit-log")]
+    assert "kiosk-central audit list --limit 100 --phone 0900000003" in asking
+    assert "kiosk-central audit list --limit 100 --code -" in asking
+    assert not any(b"LE VAN CUONG" in s.encode() or "Lê Lợi" in s for s in asking)
 
 
 def test_a_reader_of_the_log_cannot_turn_its_marks_back_into_numbers(db: str) -> None:

@@ -53,7 +53,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kiosk.central.placeholders import Params, slots
-from kiosk.commandline import examples, listed, open_central, terminal_text, whole_number_argument
+from kiosk.commandline import (
+    ArgumentRefused,
+    examples,
+    listed,
+    open_central,
+    payload_argument,
+    stdin_payload,
+    terminal_text,
+    whole_number_argument,
+)
 from kiosk.messages import WordedError, both
 
 if TYPE_CHECKING:
@@ -239,6 +248,40 @@ def marks_of_document(storage: Storage, document: str, name: str | None = None,
     return {person_mark(k, secret) for k in keys}
 
 
+def marks_of_phone(storage: Storage, phone: str, name: str | None = None) -> set[str]:
+    """The marks the holder of this phone, entered by hand without a document, may have been
+    shown under: the phone alone (traces recorded since the phone was marked on its own)
+    and — with the name as typed in the entry — the entry's key, ``fold_name(name)|phone``
+    (every trace since v42), the phone written ``0…`` or ``+84…``."""
+    from kiosk.payloads.identity import fold_name, payload_key
+    from kiosk.payloads.manual import normal_phone, phone_key
+
+    local = phone_key(phone).removeprefix("tel:")
+    keys = {phone_key(phone)}
+    if name:
+        keys |= {payload_key(f"{fold_name(name)}|{written}".encode())
+                 for written in {normal_phone(phone), local, "+84" + local[1:]}}
+    secret = storage.secret(MARK_SECRET)
+    return {person_mark(k, secret) for k in keys}
+
+
+def marks_of_code(storage: Storage, raw: bytes) -> set[str]:
+    """The marks the holder of a scanned code may have been shown under: the keys the kiosk
+    computes from it (:mod:`kiosk.payloads`: its subject and match key) and, for a code
+    carrying a full document number, every mark of that document
+    (:func:`marks_of_document`). AuditError for a code the kiosk would refuse."""
+    from kiosk.payloads import Rejection, decode
+
+    identity = decode(raw)
+    if isinstance(identity, Rejection):
+        raise AuditError("trace.payload_refused", detail=identity.detail)
+    secret = storage.secret(MARK_SECRET)
+    marks = {person_mark(k, secret) for k in (identity.subject_key, identity.match_key) if k}
+    if identity.subject_key.startswith("doc:"):
+        marks |= marks_of_document(storage, identity.subject_key.removeprefix("doc:"))
+    return marks
+
+
 def append_trace(storage: Storage, *, actor: str, channel: str, address: str | None,
                  reason: str, subject: str, period_from: str, period_to: str, visits: int,
                  contacts: int, second_degree: int, second_contacts: int,
@@ -364,16 +407,21 @@ def records(storage: Storage, *, limit: int = 100, actor: str | None = None,
 
 # -- kiosk-central audit list -------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> int:
-    if (args.name or args.birth_year) and not (args.disclosed and args.name and args.birth_year):
+    year_alone = bool(args.birth_year) and not (args.disclosed and args.name)
+    name_alone = bool(args.name) and not (args.phone or (args.disclosed and args.birth_year))
+    if year_alone or name_alone:
         # either alone matched no mark, and "nobody was shown your data" was answered
         print(both("central.audit.name_and_year"), file=sys.stderr)
         return 2
     with open_central(args.db) as storage:
+        try:
+            marks = _asked_marks(storage, args)
+        except (AuditError, ArgumentRefused) as exc:
+            print(f"{both('central.refused')}: {exc}", file=sys.stderr)
+            return 2
         # the log names whom each trace was about: reading it is itself a disclosure
         append_view(storage, "audit-log", actor=command_actor(), channel="cli",
                     address=None, subject=_listing(args))
-        marks = (marks_of_document(storage, args.disclosed, args.name, args.birth_year)
-                 if args.disclosed else ())
         found = records(storage, limit=args.limit, actor=args.actor, kind=args.kind,
                         marks=marks)
     if not listed(found, as_json=args.json, none="central.audit_empty"):
@@ -392,6 +440,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _asked_marks(storage: Storage, args: argparse.Namespace) -> Iterable[str]:
+    """The marks of the person ``audit list`` is asked about (none asked: every record)."""
+    if args.disclosed:
+        return marks_of_document(storage, args.disclosed, args.name, args.birth_year)
+    if args.phone:
+        return marks_of_phone(storage, args.phone, args.name)
+    if args.code is not None:
+        return marks_of_code(storage, stdin_payload() if args.code == b"-" else args.code)
+    return ()
+
+
 def _second_degree(record: Record) -> str:
     """A trace's second degree as the Audit log page words it (one catalogue sentence for
     both); nothing for a trace that traced no one onward or was recorded before v29."""
@@ -404,9 +463,10 @@ def _second_degree(record: Record) -> str:
 def _listing(args: argparse.Namespace) -> str:
     shown = " ".join(f"--{name} {value}" for name, value in
                      (("actor", args.actor), ("kind", args.kind), ("limit", args.limit),
-                      ("disclosed", args.disclosed), ("name", args.name),
-                      ("birth-year", args.birth_year))
-                     if value)
+                      ("disclosed", args.disclosed), ("phone", args.phone),
+                      ("code", None if args.code is None else "-" if args.code == b"-" else "…"),
+                      ("name", args.name), ("birth-year", args.birth_year))
+                     if value)  # a code is never recorded: a card's holds its address
     return f"kiosk-central audit list {shown}".strip()
 
 
@@ -424,7 +484,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    "kiosk-central audit list --kind audit-log --limit 20",
                    "kiosk-central audit list --kind purge-done   # what each purge removed",
                    "kiosk-central audit list --disclosed 079012345678 --name 'Nguyễn Văn An' "
-                   "--birth-year 1990   # who was shown this person"))
+                   "--birth-year 1990   # who was shown this person",
+                   "kiosk-central audit list --phone 0900000003 --name 'Phạm Thị Dung'   # "
+                   "entered by hand",
+                   "kiosk-central audit list --code -   # the person's code on standard input"))
     lst.add_argument("--limit", type=whole_number_argument("--limit"),
                      default=100, help="records shown (default 100)")
     lst.add_argument("--actor", help="only this user's records (a dashboard user, or "
@@ -434,11 +497,20 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                           + ", ".join(f"{k} ({v})" for k, v in
                                       {**VIEW_KINDS, **ACTION_KINDS, **ACCOUNT_KINDS,
                                        **KIOSK_KINDS, **REGISTRY_KINDS}.items()))
-    lst.add_argument("--disclosed", metavar="DOCUMENT",
-                     help="only the traces that showed this document's holder, found or as "
-                          "a contact (a person's request: who was shown my data?)")
+    whom = lst.add_mutually_exclusive_group()
+    whom.add_argument("--disclosed", metavar="DOCUMENT",
+                      help="only the traces that showed this document's holder, found or as "
+                           "a contact (a person's request: who was shown my data?)")
+    whom.add_argument("--phone",
+                      help="only the traces that showed this phone's holder (entered by hand "
+                           "without a document); with --name as typed in the entry, those "
+                           "recorded before the phone was marked on its own too")
+    whom.add_argument("--code", type=payload_argument, metavar="CODE|-",
+                      help="only the traces that showed this scanned code's holder (as "
+                           "trace --payload takes it; - reads it from standard input)")
     lst.add_argument("--name", help="with --disclosed: the name on the card, so that traces "
-                                    "are found after its scans were purged")
+                                    "are found after its scans were purged; with --phone: "
+                                    "the name typed in the entry")
     lst.add_argument("--birth-year", help="with --disclosed and --name: the card's birth year")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_list)

@@ -26,6 +26,7 @@ from kiosk.commandline import (
     output_path_argument,
     payload_argument,
     refuse_empty_centre,
+    stdin_payload,
     terminal_text,
     whole_number_argument,
 )
@@ -112,15 +113,6 @@ def cmd_trace(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
     return 0
-
-
-def stdin_payload() -> bytes:
-    """``--payload -``: the code read from standard input, all of it but a final line end
-    (``hex:…`` as on the command line). A code in the command line — a CCCD's holds the
-    name, birth date, address and issue date — is readable by every local user
-    (/proc/PID/cmdline) and kept in the shell's history."""
-    text = sys.stdin.buffer.read().removesuffix(b"\n").removesuffix(b"\r")
-    return payload_argument(text.decode("utf-8", "surrogateescape"))
 
 
 def _shown(value: Any) -> Any:

@@ -22,6 +22,7 @@ from kiosk.central.storage import Storage
 from kiosk.central.storage_errors import StorageError
 from kiosk.central.trace_queries import IdentitiesGone, StorageSource
 from kiosk.messages import WordedError, both
+from kiosk.payloads.manual import phone_key
 from kiosk.sync import protocol
 
 DEFAULT_DAYS = 14
@@ -201,10 +202,13 @@ def target(source: StorageSource, request: Request, start: dt.datetime, end: dt.
 
 def disclosed(report: dict[str, Any]) -> set[str]:
     """The keys of everyone a trace shows: the people found, its contacts, its second
-    degree's contacts."""
-    return {*report["person"]["keys"], *(c["person"] for c in report["contacts"]),
-            *(c["person"] for onward in report.get("second_degree", ())
-              for c in onward["contacts"])}
+    degree's contacts — and each phone shown on its own (:func:`phone_key`), so that a
+    person entered by hand can ask who was shown their data by their phone, whatever
+    name was typed with it."""
+    contacts = [*report["contacts"], *(c for onward in report.get("second_degree", ())
+                                       for c in onward["contacts"])]
+    return {*report["person"]["keys"], *(c["person"] for c in contacts),
+            *(phone_key(c["phone"]) for c in contacts if c.get("phone"))}
 
 
 def run(storage: Storage, request: Request, *, actor: str, reason: str, channel: str,

@@ -36,12 +36,24 @@ class ManualEntry:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True).encode()
 
 
+def normal_phone(phone: str) -> str:
+    """A phone as a manual entry keeps it: without spaces, dots or dashes."""
+    return re.sub(r"[\s.-]", "", phone)
+
+
+def phone_key(phone: str) -> str:
+    """The key a phone number is known by, however written (``+84 90…`` or ``090…``): the
+    audit log's mark of the phone alone (:func:`kiosk.central.trace_service.disclosed`)."""
+    number = normal_phone(phone)
+    return "tel:" + ("0" + number[3:] if number.startswith("+84") else number)
+
+
 def decode_manual(entry: ManualEntry) -> Identity | Rejection:
     if any(is_enrolment_code(value) for value in asdict(entry).values()):
         return Rejection("enrolment_code")  # a wedge scanner typed the QR into the form
     name = " ".join(entry.name.split())
     document = entry.document_number.replace(" ", "").upper()
-    phone = re.sub(r"[\s.-]", "", entry.phone)
+    phone = normal_phone(entry.phone)
     if len(name) < 2:
         return Rejection("manual_bad_field", "missing", field="name")
     if document and not _DOCUMENT.fullmatch(document):
