@@ -1879,6 +1879,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "name|role|district|state|created"),
     "central.users.already_disabled": ("{name} đã bị khoá từ trước",
                                        "{name} was already disabled"),
+    "central.users.role_set": (
+        "Đã đổi {name} thành {role}; các phiên của người này đã kết thúc",
+        "{name} is now {role}; their sessions ended"),
+    "central.users.role_kept": ("{name} đã là {role}: không có gì thay đổi",
+                                "{name} is already {role}: nothing changed"),
     "central.users.disabled": (
         "Đã khoá {name}: không đăng nhập được, các phiên đã kết thúc, các trình duyệt đã "
         "đăng nhập không còn được tin cậy",
@@ -3818,6 +3823,9 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                        "đã đăng nhập không còn được tin cậy.",
                        "{name} disabled; their sessions ended, the browsers they signed in on "
                        "no longer trusted."),
+    "users.set_role": ("Đổi vai trò", "Change role"),
+    "users.role_done": ("Đã đổi vai trò của {name}; các phiên của người này đã kết thúc.",
+                        "{name}'s role changed; their sessions ended."),
     "users.reset": ("Đặt lại mật khẩu", "Reset password"),
     "users.reset_done": ("Đã đặt lại mật khẩu của {name}; các trình duyệt đã đăng nhập không "
                          "còn được tin cậy.",
@@ -3960,6 +3968,8 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "audit.kind.purge-done": ("Kết quả xoá dữ liệu hết hạn", "Retention purge removed"),
     "audit.kind.user-add": ("Thêm tài khoản", "Account added"),
     "audit.kind.user-disable": ("Khoá tài khoản", "Account disabled"),
+    "audit.kind.user-role": ("Đổi vai trò hoặc huyện của tài khoản",
+                             "Account role or district changed"),
     "audit.kind.user-password": ("Đặt lại mật khẩu tài khoản", "Account password reset"),
     "audit.kind.user-unlock": ("Gỡ tạm khoá tài khoản", "Account unlocked"),
     "audit.kind.sign-in": ("Đăng nhập", "Signed in"),

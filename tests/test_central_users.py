@@ -214,6 +214,48 @@ def test_every_change_to_an_account_and_every_sign_in_is_in_the_audit_log(db: st
             f"reset): account tracer1 (tracer)") in listed
 
 
+def test_an_officer_moved_to_another_district_is_given_it_and_her_open_sessions_end(
+        db: str) -> None:
+    """A district officer moved to another district, or a tracer who is one no longer: a
+    disabled name could never be added again, so the account is given its new role and
+    district — with the command or on the Users page — and its open sessions end, so that
+    no page stays open under the old one. Each change is audited with what it was and
+    became; the last active administrator keeps her role."""
+    users("add", "an.nguyen", "--role", "admin", db=db)
+    users("add", "binh.tran", "--role", "district", "--district", "Lộc Ninh", db=db)
+    with serving(db) as server, signed_in(server, "binh.tran") as officer:
+        assert officer.get("/checkpoints").status_code == 200
+        moved = users("set-role", "binh.tran", "--role", "district", "--district", "Bù Đăng",
+                      password=None, db=db)
+        assert moved.returncode == 0, moved.stderr
+        assert "binh.tran is now district, Bù Đăng; their sessions ended" in moved.stdout
+        assert officer.get("/checkpoints").status_code == 303  # to the login page
+        assert listed(db)["binh.tran"]["district"] == "Bù Đăng"
+        again = users("set-role", "binh.tran", "--role", "district", "--district", "Bù Đăng",
+                      password=None, db=db)
+        assert again.returncode == 0 and "nothing changed" in again.stdout
+        with signed_in(server, "an.nguyen") as admin:
+            token = csrf(admin, "/users")
+            assert 'action="/users/binh.tran/role"' in admin.get("/users").text
+            assert admin.post("/users/binh.tran/role", data={
+                "csrf_token": token, "role": "viewer", "district": ""}).status_code == 200
+            refused = admin.post("/users/binh.tran/role", data={
+                "csrf_token": token, "role": "district", "district": ""})
+            assert refused.status_code == 422
+    assert (listed(db)["binh.tran"]["role"], listed(db)["binh.tran"]["district"]) == (
+        "viewer", None)
+    last = users("set-role", "an.nguyen", "--role", "viewer", password=None, db=db)
+    assert last.returncode != 0 and "last active administrator" in last.stderr
+    assert listed(db)["an.nguyen"]["role"] == "admin"
+    command = f"{getpass.getuser()}@{socket.gethostname()}"
+    assert [(r["actor"], r["channel"], r["subject"]) for r in audit_log(db)
+            if r["kind"] == "user-role"] == [
+        (command, "cli", "account binh.tran (district, district Lộc Ninh) → "
+                         "account binh.tran (district, district Bù Đăng)"),
+        ("an.nguyen", "web", "account binh.tran (district, district Bù Đăng) → "
+                             "account binh.tran (viewer)")]
+
+
 def test_an_account_change_or_sign_in_whose_record_cannot_be_written_does_not_happen(
         db: str) -> None:
     """No record, no change: the record is written in the change's transaction, so a log

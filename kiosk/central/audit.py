@@ -19,9 +19,9 @@ second degree since v29):
   giving a kiosk a new token (a revoked one restored), changing a retention period; and
   each retention purge run (``purge`` before it acts, ``purge-done`` with what it removed
   after);
-- the dashboard's accounts (:data:`ACCOUNT_KINDS`): one added, disabled, given a new
-  password or unlocked (by whom, whose, its role and district — never the password), and
-  every sign-in:
+- the dashboard's accounts (:data:`ACCOUNT_KINDS`): one added, disabled, given another
+  role or district, a new password or unlocked (by whom, whose, its role and district —
+  never the password), and every sign-in:
   an administrator who reset a tracer's password and traced as them shows as the reset, the
   sign-in from the administrator's address, then the trace;
 - the kiosks (:data:`KIOSK_KINDS`): one enrolled or revoked (by whom: a dashboard
@@ -112,6 +112,8 @@ ACCOUNT_KINDS = {
     "user-add": "a dashboard account added, with its role and district (kiosk-central users "
                 "add, the Users page)",
     "user-disable": "a dashboard account disabled, its sessions ended",
+    "user-role": "a dashboard account given another role or district, its sessions ended: "
+                 "what it was and became (kiosk-central users set-role, the Users page)",
     "user-password": "a dashboard account given a new password, its lock lifted and its "
                      "sessions ended (kiosk-central users reset-password, the Users page)",
     "user-unlock": "a dashboard account's locks and hold on wrong passwords lifted, its "

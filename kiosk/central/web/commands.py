@@ -26,6 +26,7 @@ EXAMPLES = examples(
     "kiosk-central users add viewer1 --role viewer --password-file /run/secrets/viewer1",
     "kiosk-central users list",
     "kiosk-central users disable binh.tran",
+    'kiosk-central users set-role binh.tran --role district --district "Bù Đăng"',
     "kiosk-central users reset-password binh.tran",
     "kiosk-central users unlock binh.tran")
 
@@ -92,6 +93,18 @@ def cmd_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_set_role(args: argparse.Namespace) -> int:
+    with open_central(args.db) as storage:
+        try:
+            changed = users.set_role(storage, args.name, args.role, args.district, by=_by())
+        except UserError as exc:
+            return _refused(exc)
+    where = f", {args.district}" if args.district else ""
+    print(both("central.users.role_set" if changed else "central.users.role_kept",
+               name=args.name, role=f"{args.role}{where}"))
+    return 0
+
+
 def cmd_reset_password(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         try:
@@ -121,8 +134,8 @@ def _refused(exc: Exception) -> int:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    group = sub.add_parser("users", help="dashboard users: add, list, disable, reset-password, "
-                                         "unlock",
+    group = sub.add_parser("users", help="dashboard users: add, list, disable, set-role, "
+                                         "reset-password, unlock",
                            **EXAMPLES)
     actions = group.add_subparsers(dest="action", required=True)
     password = argparse.ArgumentParser(add_help=False)
@@ -152,6 +165,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                                  **examples("kiosk-central users disable binh.tran"))
     disable.add_argument("name")
     disable.set_defaults(func=cmd_disable)
+
+    role = actions.add_parser(
+        "set-role", parents=[common],
+        help="give a user another role or district; ends their sessions",
+        **examples('kiosk-central users set-role binh.tran --role district --district "Bù Đăng"',
+                   "kiosk-central users set-role binh.tran --role viewer"))
+    role.add_argument("name")
+    role.add_argument("--role", required=True, choices=users.ROLES,
+                      help="the user's new role (as for users add)")
+    role.add_argument("--district", help="the district a 'district' user sees")
+    role.set_defaults(func=cmd_set_role)
 
     reset = actions.add_parser("reset-password", parents=[common, password],
                                help="set a new password; lifts a lock, ends sessions",

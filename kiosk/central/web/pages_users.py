@@ -1,5 +1,5 @@
-"""Users (admins only): list, add, disable, reset a password, unlock — the same rules as
-``kiosk-central users``."""
+"""Users (admins only): list, add, disable, change a role or district, reset a password,
+unlock — the same rules as ``kiosk-central users``."""
 
 from __future__ import annotations
 
@@ -57,6 +57,21 @@ async def disable(request: Request, name: str) -> Response:
     except UserError as exc:
         return await _page(request, site, status=422, error=t("users.refused", reason=exc))
     return await _page(request, site, notice=t("users.disabled", name=name))
+
+
+@router.post("/users/{name}/role")
+@not_personal(STAFF)
+async def set_role(request: Request, name: str) -> Response:
+    site = site_of(request)
+    form, t = await site.admin_post(request)
+    by = admin_actor(request, site)
+    try:
+        await run_in_threadpool(lambda: users.set_role(
+            site.storage, name, str(form.get("role", "")), str(form.get("district", "")),
+            by=by))
+    except UserError as exc:
+        return await _page(request, site, status=422, error=t("users.refused", reason=exc))
+    return await _page(request, site, notice=t("users.role_done", name=name))
 
 
 @router.post("/users/{name}/reset-password")

@@ -125,6 +125,19 @@ def _account(name: str, role: str, district: str | None) -> str:
     return f"account {name} ({role}{f', district {district}' if district else ''})"
 
 
+def _district_for(role: str, district: str | None) -> str | None:
+    """The district as stored for an account of ``role`` (UserError: an unknown role, a
+    district user without one or another role with one)."""
+    if role not in ROLES:
+        raise UserError("account.bad_role", role=repr(role), known=", ".join(ROLES))
+    # composed (NFC) as the registry stores it: the same letters typed with combining accents
+    # would scope the officer to no checkpoint
+    district = unicodedata.normalize("NFC", (district or "").strip()) or None
+    if (role == "district") != (district is not None):
+        raise UserError("account.district_role")
+    return district
+
+
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise UserError("account.password_short", min=MIN_PASSWORD)
@@ -137,13 +150,7 @@ def add(storage: Storage, name: str, role: str, password: str, *, by: audit.Acto
     """A new account, recorded in the audit log as added ``by`` whom (``user-add``)."""
     if not NAME_RE.fullmatch(name):
         raise UserError("account.bad_name", name=repr(name))
-    if role not in ROLES:
-        raise UserError("account.bad_role", role=repr(role), known=", ".join(ROLES))
-    # composed (NFC) as the registry stores it: the same letters typed with combining accents
-    # would scope the officer to no checkpoint
-    district = unicodedata.normalize("NFC", (district or "").strip()) or None
-    if (role == "district") != (district is not None):
-        raise UserError("account.district_role")
+    district = _district_for(role, district)
     check_password(password)
     with storage._transaction() as tx:
         if storage._execute(tx, "SELECT 1 FROM users WHERE name = $1", (name,)).fetchone():
@@ -198,6 +205,38 @@ def disable(storage: Storage, name: str, *, by: audit.Actor) -> bool:
         storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = $1", (name,))
         storage._execute(tx, _FORGET_BROWSERS, (name,))
     return disabled is not None
+
+
+def set_role(storage: Storage, name: str, role: str, district: str | None = None, *,
+             by: audit.Actor) -> bool:
+    """Give the account another role or district (an officer moved to another district,
+    a tracer who is one no longer); False if it already had them. Its sessions end: a page
+    open under the old role shows nothing more of it. Written to the audit log
+    (``user-role``: by whom, whose, what it was and became) with the change. Refused
+    (UserError) as :func:`add` refuses a role and district, for an unknown account, and
+    for the last active administrator given another role (as :func:`disable`)."""
+    district = _district_for(role, district)
+    with storage._transaction() as tx:
+        storage._execute(tx, "UPDATE users SET role = role WHERE role = 'admin' AND "
+                             "disabled_at IS NULL", ())
+        account = storage._execute(tx, "SELECT role, district, disabled_at FROM users "
+                                       "WHERE name = $1", (name,)).fetchone()
+        if account is None:
+            raise UserError("account.unknown", name=repr(name))
+        was_role, was_district, disabled_at = account
+        if (was_role, was_district) == (role, district):
+            return False
+        if (was_role == "admin" and disabled_at is None and role != "admin"
+                and storage._execute(tx, "SELECT 1 FROM users WHERE role = 'admin' AND "
+                                         "disabled_at IS NULL AND name <> $1 LIMIT 1",
+                                     (name,)).fetchone() is None):
+            raise UserError("account.last_admin", name=repr(name))
+        storage._execute(tx, "UPDATE users SET role = $1, district = $2 WHERE name = $3",
+                         (role, district, name))
+        audit.append_account(storage, "user-role", by=by, tx=tx, subject=(
+            f"{_account(name, was_role, was_district)} → {_account(name, role, district)}"))
+        storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = $1", (name,))
+    return True
 
 
 def reset_password(storage: Storage, name: str, password: str, *, by: audit.Actor) -> None:
