@@ -78,7 +78,7 @@ def test_an_enrolment_or_revocation_whose_record_cannot_be_written_does_not_happ
         tmp_path: Path) -> None:
     """No record, no change: a log refusing its record (a trigger standing in for a full
     disk) leaves no kiosk enrolled and a kiosk's token accepted."""
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     enrol(db, "k1", "CP-A")
     with open_storage(db) as storage, storage._transaction() as tx:
         storage._execute(tx, "CREATE TRIGGER log_full BEFORE INSERT ON audit_log "

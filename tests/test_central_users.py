@@ -294,7 +294,7 @@ def test_a_screen_left_on_today_is_signed_out_after_the_idle_hour_its_reloads_do
     reload asks for a marked address, answered without counting; the user's own visits
     count; an hour after the last of them the reload lands on the login page, and signing
     in there leads to Today as the user would ask for it."""
-    db = f"sqlite:///{tmp_path}/central.db"
+    db = database_url("sqlite", tmp_path)
     users("add", "tracer1", "--role", "tracer", db=db)
 
     def last_seen(minutes_ago: float | None = None) -> dt.timedelta:
