@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -31,10 +32,28 @@ from kiosk.ids import id_prefix, uuid7
 from kiosk.messages import CATALOGUE
 from kiosk.sync import protocol
 
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
-OLD = (NOW - dt.timedelta(days=40)).replace(hour=5, minute=0, second=0)
-"""Noon in the centre's zone (UTC+7) 40 days ago: the old scans, an hour apart, fall on one
-local day whenever the test runs (from OLD at 16:50 UTC they crossed local midnight)."""
+
+@dataclass(frozen=True)
+class Moments:
+    """The test's times, from its now: `kiosk-central purge` cuts at the UTC day it runs on,
+    so the times it is checked with are taken as the test starts, not as the module was
+    collected (minutes before in a whole run: past 00:00 UTC, the cut a day later)."""
+
+    now: dt.datetime
+
+    @property
+    def old(self) -> dt.datetime:
+        """Noon in the centre's zone (UTC+7) 40 days ago: the old scans, an hour apart, fall
+        on one local day whenever the test runs (from 16:50 UTC they crossed local
+        midnight)."""
+        return (self.now - dt.timedelta(days=40)).replace(hour=5, minute=0, second=0)
+
+
+@pytest.fixture
+def at() -> Moments:
+    return Moments(dt.datetime.now(dt.UTC).replace(microsecond=0))
+
+
 KEPT = ("id", "checkpoint_id", "kiosk_id", "direction", "status", "scanned_at", "kind",
         "local_day", "received_at")
 
@@ -48,8 +67,8 @@ def send(storage, scans: list[tuple[int, str, str, dt.datetime]], received: dt.d
          ) -> list[dict]:
     """(person, form, direction, when) scans from kiosk k1 at CP-CHO, as it sends them."""
     entries = [wire_entry(payload_identity(person, form), checkpoint="CP-CHO", kiosk="k1",
-                          direction=direction, scanned_at=at)
-               for person, form, direction, at in scans]
+                          direction=direction, scanned_at=when)
+               for person, form, direction, when in scans]
     results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(received),
                                    received_at=received, batch_id=uuid7())
     assert {r["status"] for r in results} == {protocol.ACCEPTED}, results
@@ -57,15 +76,15 @@ def send(storage, scans: list[tuple[int, str, str, dt.datetime]], received: dt.d
     return entries
 
 
-def trace(storage) -> dict:
+def trace(storage, at: Moments) -> dict:
     return trace_service.run(storage, trace_service.Request(
-        document=number(1), start=OLD.date() - dt.timedelta(days=1),
-        end=NOW.date() + dt.timedelta(days=1)),  # local today: UTC+7 is a day ahead after 17:00
+        document=number(1), start=at.old.date() - dt.timedelta(days=1),
+        end=at.now.date() + dt.timedelta(days=1)),  # local today: UTC+7 is a day ahead after 17:00
         actor="test@centre", reason="ca bệnh F0-1", channel="cli", address=None)
 
 
-def report(storage, day: dt.date) -> dict:
-    made = reports.daily(storage, day, now=NOW)
+def report(storage, day: dt.date, at: Moments) -> dict:
+    made = reports.daily(storage, day, now=at.now)
     return {key: value for key, value in made.items() if key != "made_at"}
 
 
@@ -80,16 +99,16 @@ def personal_values(entries: list[dict]) -> set[str]:
         (e["extra"] or {}).get("phone") for e in entries} - {None}
 
 
-def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str) -> None:
+def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str, at: Moments) -> None:
     with open_storage(db) as storage:
-        old = send(storage, [(1, "cccd", "in", OLD), (2, "cccd", "in", OLD + dt.timedelta(
-            minutes=5)), (2, "cccd", "out", OLD + dt.timedelta(hours=1)),
-            (3, "manual_phone", "in", OLD + dt.timedelta(minutes=10))], OLD)
-        recent = send(storage, [(1, "cccd", "in", NOW - dt.timedelta(hours=2))], NOW)
-        old_day = storage.calendar.day_of(OLD)
-        before = report(storage, old_day)
+        old = send(storage, [(1, "cccd", "in", at.old), (2, "cccd", "in", at.old + dt.timedelta(
+            minutes=5)), (2, "cccd", "out", at.old + dt.timedelta(hours=1)),
+            (3, "manual_phone", "in", at.old + dt.timedelta(minutes=10))], at.old)
+        recent = send(storage, [(1, "cccd", "in", at.now - dt.timedelta(hours=2))], at.now)
+        old_day = storage.calendar.day_of(at.old)
+        before = report(storage, old_day, at)
         assert before["summary"]["people"] == 3
-        traced = trace(storage)  # before: the old visit, with persons 2 and 3 near it
+        traced = trace(storage, at)  # before: the old visit, with persons 2 and 3 near it
         assert len(traced["visits"]) == 2 and len(traced["contacts"]) == 2
     secret = personal_values(old)
     assert number(1) in secret and "0900000003" in secret  # a CCCD and a manual phone
@@ -110,51 +129,51 @@ def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str) -> 
         dump = json.dumps(erased, default=str, ensure_ascii=False)
         assert not {value for value in secret if value in dump}
         assert kept[0]["name"] == recent[0]["name"] and kept[0]["subject_key"] != "erased"
-        assert report(storage, old_day) == before  # the same report, people included
+        assert report(storage, old_day, at) == before  # the same report, people included
         # the day's set of people went with the identities: only the recent scan's person
         assert {k for (k,) in storage._query("SELECT subject_key FROM day_subjects")} == {
             recent[0]["subject_key"], recent[0]["match_key"]}
 
         # a kiosk sending an erased entry again is told it is held
-        again = storage.ingest_batch("k1", old[:1], sent_at=protocol.format_time(NOW),
-                                     received_at=NOW, batch_id=uuid7())
+        again = storage.ingest_batch("k1", old[:1], sent_at=protocol.format_time(at.now),
+                                     received_at=at.now, batch_id=uuid7())
         assert [r["status"] for r in again] == [protocol.DUPLICATE]
 
         # nobody is found where identities are gone, and the answer says where data begins
-        answer = trace(storage)
+        answer = trace(storage, at)
         assert [v["entered_at"][:10] for v in answer["visits"]] == [
-            storage.calendar.day_of(NOW - dt.timedelta(hours=2)).isoformat()]
+            storage.calendar.day_of(at.now - dt.timedelta(hours=2)).isoformat()]
         assert answer["contacts"] == []
         # the first whole day: the cut, UTC midnight, is 07:00 local on the day before
-        assert answer["data_begins"] == (NOW.date() - dt.timedelta(days=29)).isoformat()
+        assert answer["data_begins"] == (at.now.date() - dt.timedelta(days=29)).isoformat()
 
         # a late arrival from the erased period is stored as the erasure left its period
         # (before, with its identity until the next run: a trace found it meanwhile); its
         # day's people stay as frozen when the identities went (a scan more, nobody more)
-        late = send(storage, [(4, "cccd", "in", OLD + dt.timedelta(minutes=20))], NOW)
+        late = send(storage, [(4, "cccd", "in", at.old + dt.timedelta(minutes=20))], at.now)
         (row,) = rows(storage, "id = $1", (late[0]["id"],))
         assert all(row[k] in (None, b"", "{}", {}, "erased") for k in PERSONAL_COLUMNS)
         assert (row["kind"], row["direction"], row["local_day"]) == (
             "cccd", "in", old_day.isoformat())
-        summary = report(storage, old_day)["summary"]
+        summary = report(storage, old_day, at)["summary"]
         assert (summary["scans"], summary["people"]) == (before["summary"]["scans"] + 1, 3)
         assert storage._query("SELECT count(*) FROM stays WHERE first_id = $1 OR last_id = $1",
                               (late[0]["id"],)) == [(0,)]
         # sent again, with its identity: held
-        again = storage.ingest_batch("k1", late, sent_at=protocol.format_time(NOW),
-                                     received_at=NOW, batch_id=uuid7())
+        again = storage.ingest_batch("k1", late, sent_at=protocol.format_time(at.now),
+                                     received_at=at.now, batch_id=uuid7())
         assert [r["status"] for r in again] == [protocol.DUPLICATE]
     assert "(0 entries)" in central("purge", "--personal-days", "30",
                                     "--reason", "test: a one-off period", "--db", db).stdout
 
 
 def test_a_trace_of_the_day_the_erasure_cut_through_says_it_starts_before_the_data(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """The erasure cuts at a UTC midnight, 07:00 in the centre's zone: the case's scan at
     03:00 local that day lost its identity, the rest of the day kept theirs. A trace of that
     day finds nobody in its first hours, and must say its period starts before the data
     (the first whole day is the next one). Before, it said the data began that very day."""
-    cut = NOW.date() - dt.timedelta(days=30)
+    cut = at.now.date() - dt.timedelta(days=30)
     night = dt.datetime.combine(cut, dt.time(), dt.UTC) - dt.timedelta(hours=4)
     with open_storage(db) as storage:
         send(storage, [(1, "cccd", "in", night)], night)
@@ -169,7 +188,7 @@ def test_a_trace_of_the_day_the_erasure_cut_through_says_it_starts_before_the_da
     assert answer["period_starts_before_data"] is True
 
 
-def test_the_retention_setting_is_checked_kept_and_applied_by_purge(db: str) -> None:
+def test_the_retention_setting_is_checked_kept_and_applied_by_purge(db: str, at: Moments) -> None:
     shown = central("retention", "--db", db).stdout
     assert "mãi mãi / forever" in shown and "Identities" in shown
     refused = central("retention", "--personal-days", "5", "--db", db, check=False)
@@ -179,38 +198,38 @@ def test_the_retention_setting_is_checked_kept_and_applied_by_purge(db: str) -> 
                    "decision 12", "--db", db).stdout
     assert "90 ngày / 90 days" in set_ and "30 ngày / 30 days" in set_
     with open_storage(db) as storage:
-        send(storage, [(1, "cccd", "in", OLD)], OLD)
+        send(storage, [(1, "cccd", "in", at.old)], at.old)
     out = central("purge", "--db", db).stdout
     assert "before" in out and "(1 entries)" in out  # identities: the setting's 30 days
     assert "Purged raw entries before" in out  # raw: the setting's 90 days (nothing that old)
 
 
-def test_an_erased_scan_is_nobodys_contact_at_the_edge_of_the_period(db: str) -> None:
-    edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+def test_an_erased_scan_is_nobodys_contact_at_the_edge_of_the_period(db: str, at: Moments) -> None:
+    edge = dt.datetime.combine(at.now.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
     with open_storage(db) as storage:
         send(storage, [(2, "cccd", "in", edge - dt.timedelta(minutes=10)),
                        (5, "cccd", "in", edge - dt.timedelta(minutes=5)),
                        (1, "cccd", "in", edge + dt.timedelta(minutes=5))], edge)
-        assert len(trace(storage)["contacts"]) == 2
+        assert len(trace(storage, at)["contacts"]) == 2
     central("purge", "--personal-days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
-        answer = trace(storage)
+        answer = trace(storage, at)
     assert len(answer["visits"]) == 1 and answer["contacts"] == []
 
 
 def test_a_stay_whose_entry_was_erased_is_a_lone_exit_to_a_trace_and_is_no_longer_kept(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """The stays kept at ingest go with the scans erased, and a trace near the cutoff reads
     the scans left: the exit after it, alone, is an estimated stay. Where a person's scans
     end (their tail) goes too when its scans are erased, and what their stays' scans said
     (their identities) when no scan left says it."""
-    edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+    edge = dt.datetime.combine(at.now.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
     with open_storage(db) as storage:
         send(storage, [(2, "cccd", "in", edge - dt.timedelta(minutes=10)),
                        (2, "cccd", "out", edge + dt.timedelta(minutes=30)),
                        (3, "cccd", "in", edge - dt.timedelta(hours=20)),
                        (1, "cccd", "in", edge + dt.timedelta(minutes=5))], edge)
-        (contact,) = trace(storage)["contacts"]  # estimated: the case's exit is assumed
+        (contact,) = trace(storage, at)["contacts"]  # estimated: the case's exit is assumed
         assert (contact["overlap_minutes"], contact["estimated"]) == (25, True)
         assert storage._query("SELECT count(*) FROM stays")[0][0] == 3
         assert storage._query("SELECT count(*) FROM stay_tails")[0][0] == 3
@@ -218,7 +237,7 @@ def test_a_stay_whose_entry_was_erased_is_a_lone_exit_to_a_trace_and_is_no_longe
         assert said == [(number(p),) for p in (1, 2, 3)]
     central("purge", "--personal-days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
-        (contact,) = trace(storage)["contacts"]
+        (contact,) = trace(storage, at)["contacts"]
         assert (contact["overlap_minutes"], contact["estimated"]) == (25, True)
         held = storage._query("SELECT person, estimated FROM stays ORDER BY first_at")
         tails = storage._query("SELECT person FROM stay_tails")
@@ -232,19 +251,19 @@ def test_a_stay_whose_entry_was_erased_is_a_lone_exit_to_a_trace_and_is_no_longe
 
 
 def test_the_erasure_walks_in_batches_to_the_last_old_entry(
-        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        db: str, monkeypatch: pytest.MonkeyPatch, at: Moments) -> None:
     from kiosk.central import erasure
 
     monkeypatch.setattr(erasure, "BATCH", 2)
     with open_storage(db) as storage:
-        send(storage, [(p, "cccd", "in", OLD + dt.timedelta(minutes=p)) for p in range(1, 6)],
-             OLD)
-        send(storage, [(6, "cccd", "in", NOW - dt.timedelta(hours=1))], NOW)
-        assert erasure.erase_personal(storage, NOW.date() - dt.timedelta(days=30)) == 5
+        send(storage, [(p, "cccd", "in", at.old + dt.timedelta(minutes=p)) for p in range(1, 6)],
+             at.old)
+        send(storage, [(6, "cccd", "in", at.now - dt.timedelta(hours=1))], at.now)
+        assert erasure.erase_personal(storage, at.now.date() - dt.timedelta(days=30)) == 5
         assert [r["subject_key"] == "erased" for r in rows(storage)] == [True] * 5 + [False]
 
 
-def test_an_entry_erased_early_takes_its_person_out_of_its_days_set(db: str) -> None:
+def test_an_entry_erased_early_takes_its_person_out_of_its_days_set(db: str, at: Moments) -> None:
     """A kiosk whose clock is 40 days behind: its scan of a minute ago bears an id of 40 days
     ago, so erasure takes its identity at once — and its person out of today's set of
     people, a day that is not frozen: both keys the card brought (its number and its match
@@ -253,13 +272,13 @@ def test_an_entry_erased_early_takes_its_person_out_of_its_days_set(db: str) -> 
     from kiosk.central import erasure
 
     behind = dt.timedelta(days=40)
-    minute_ago = NOW - dt.timedelta(minutes=1)
+    minute_ago = at.now - dt.timedelta(minutes=1)
     with open_storage(db) as storage:
-        (ontime,) = send(storage, [(1, "cccd", "in", minute_ago)], NOW)
+        (ontime,) = send(storage, [(1, "cccd", "in", minute_ago)], at.now)
         skewed = [wire_entry(payload_identity(2, "cccd"), checkpoint="CP-CHO", kiosk="k1",
                              direction="in", scanned_at=minute_ago - behind)]
-        results = storage.ingest_batch("k1", skewed, sent_at=protocol.format_time(NOW - behind),
-                                       received_at=NOW, batch_id=uuid7())
+        results = storage.ingest_batch("k1", skewed, sent_at=protocol.format_time(at.now - behind),
+                                       received_at=at.now, batch_id=uuid7())
         assert [r["status"] for r in results] == [protocol.ACCEPTED]
         derivation.catch_up(storage)  # as serve does in the background
         day = storage.calendar.day_of(minute_ago)
@@ -267,22 +286,22 @@ def test_an_entry_erased_early_takes_its_person_out_of_its_days_set(db: str) -> 
         assert {k for (k,) in storage._query(held, (day.isoformat(),))} == {
             ontime["subject_key"], ontime["match_key"],
             skewed[0]["subject_key"], skewed[0]["match_key"]}
-        assert report(storage, day)["summary"]["people"] == 2
+        assert report(storage, day, at)["summary"]["people"] == 2
 
-        assert erasure.erase_personal(storage, NOW.date() - dt.timedelta(days=30)) == 1
+        assert erasure.erase_personal(storage, at.now.date() - dt.timedelta(days=30)) == 1
         assert {k for (k,) in storage._query(held, (day.isoformat(),))} == {
             ontime["subject_key"], ontime["match_key"]}
-        assert report(storage, day)["summary"]["people"] == 2
+        assert report(storage, day, at)["summary"]["people"] == 2
 
 
 @pytest.mark.parametrize("option", ["--personal-days", "--days"])
 def test_a_document_is_joined_to_a_card_only_while_an_entry_held_says_so(
-        db: str, option: str) -> None:
+        db: str, option: str, at: Moments) -> None:
     """Tracing joins a manual entry's document number to the card scanned with it that day
     (``document_matches``, kept at ingest). Erasing identities or purging entries takes the
     join away with the last entry that made it, and not before: person 1's card was scanned
     on both sides of the cutoff on one local day, person 2's only before it."""
-    edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+    edge = dt.datetime.combine(at.now.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
     stored = ("SELECT subject_key, day, match_key FROM document_matches "
               "ORDER BY subject_key, day, match_key")
     held = ("SELECT DISTINCT subject_key, local_day, match_key FROM entries WHERE subject_key "
@@ -309,7 +328,7 @@ def test_a_document_is_joined_to_a_card_only_while_an_entry_held_says_so(
 
 
 def test_purge_takes_the_batch_log_of_purged_entries_and_keeps_every_held_entrys_offset(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """The batch log (who sent what when, the clock offset then) grows with every upload;
     purge removes the records of batches whose entries it removed. A kiosk whose clock ran
     20 days ahead sent a scan 40 days ago: the centre filed it 40 days back, and the raw
@@ -318,23 +337,23 @@ def test_purge_takes_the_batch_log_of_purged_entries_and_keeps_every_held_entrys
     sent by that clock within the period, it may still be an entry's, and tracing and the
     stays widen their windows by its offset (the batch log's largest)."""
     ahead = dt.timedelta(days=20)
-    recent = NOW - dt.timedelta(days=10)
+    recent = at.now - dt.timedelta(days=10)
     with open_storage(db) as storage:
-        send(storage, [(1, "cccd", "in", OLD - dt.timedelta(hours=1))], OLD)
+        send(storage, [(1, "cccd", "in", at.old - dt.timedelta(hours=1))], at.old)
         fast = [wire_entry(payload_identity(2, "cccd"), checkpoint="CP-CHO", kiosk="k1",
-                           direction="in", scanned_at=OLD + ahead - dt.timedelta(hours=1))]
-        storage.ingest_batch("k1", fast, sent_at=protocol.format_time(OLD + ahead),
-                             received_at=OLD, batch_id=uuid7())
+                           direction="in", scanned_at=at.old + ahead - dt.timedelta(hours=1))]
+        storage.ingest_batch("k1", fast, sent_at=protocol.format_time(at.old + ahead),
+                             received_at=at.old, batch_id=uuid7())
         send(storage, [(3, "cccd", "in", recent - dt.timedelta(hours=1))], recent)
         assert len(storage.batches()) == 3
     central("purge", "--days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         assert [(b["sent_at"], b["received_at"]) for b in storage.batches()] == [
-            (protocol.format_time(OLD + ahead), protocol.format_time(OLD)),
+            (protocol.format_time(at.old + ahead), protocol.format_time(at.old)),
             (protocol.format_time(recent), protocol.format_time(recent))]
         assert storage._query(LARGEST_CLOCK_OFFSET)[0][0] == ahead.total_seconds()
         assert rows(storage, "received_at < $1", (
-            protocol.format_time(NOW - dt.timedelta(days=30)),)) == []
+            protocol.format_time(at.now - dt.timedelta(days=30)),)) == []
         assert storage._query("SELECT count(*) FROM stays WHERE first_id = $1 OR last_id = $1",
                               (fast[0]["id"],)) == [(0,)]
 
@@ -428,7 +447,7 @@ def purges(db: str) -> list[tuple[str, str, str | None]]:
 
 
 def test_a_one_off_purge_shorter_than_the_setting_needs_a_reason_and_is_recorded_first(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """`purge --personal-days 21` under a 30-day setting erases identities the setting says
     to keep: refused without --reason, nothing erased nor recorded; with one, written to
     the audit log (periods beside the settings, cutoffs, reason) before the first name goes
@@ -437,7 +456,7 @@ def test_a_one_off_purge_shorter_than_the_setting_needs_a_reason_and_is_recorded
     central("retention", "--days", "90", "--personal-days", "30", "--reason", "decision 12",
             "--db", db)
     with open_storage(db) as storage:
-        send(storage, [(1, "cccd", "in", NOW - dt.timedelta(days=25))], NOW)
+        send(storage, [(1, "cccd", "in", at.now - dt.timedelta(days=25))], at.now)
         with storage._transaction() as tx:
             storage._execute(tx, "CREATE TABLE seen (purges INTEGER)")
     count = "INSERT INTO seen SELECT count(*) FROM audit_log WHERE kind = 'purge';"
@@ -457,7 +476,7 @@ def test_a_one_off_purge_shorter_than_the_setting_needs_a_reason_and_is_recorded
     with open_storage(db) as storage:
         assert storage._query("SELECT DISTINCT purges FROM seen") == [(1,)]
         seq = audit.records(storage, kind="purge")[0].seq
-    raw, personal = (NOW.date() - dt.timedelta(days=n) for n in (90, 21))
+    raw, personal = (at.now.date() - dt.timedelta(days=n) for n in (90, 21))
     unit = "entries" if db.startswith("sqlite") else "partitions"
     assert purges(db) == [
         ("purge", f"retention_days 90 (setting): before {raw}; personal_retention_days 21 "
@@ -471,7 +490,7 @@ def test_a_one_off_purge_shorter_than_the_setting_needs_a_reason_and_is_recorded
     (("--personal-days", "0"), ("--personal-days", "14")),
     (("--days", "0"), ("--days", "14"))], ids=["held-for-ever", "raw-under-personal"])
 def test_a_one_off_purge_undercutting_for_ever_or_the_personal_period_needs_a_reason(
-        db: str, settings: tuple[str, str], options: tuple[str, str]) -> None:
+        db: str, settings: tuple[str, str], options: tuple[str, str], at: Moments) -> None:
     """review41 P1: identities held for ever (`retention --personal-days 0 --reason "legal
     hold"`) were read as "none set", and `purge --personal-days 14` erased them with no
     reason. P2: with the raw setting 0 and identities kept 30 days, `purge --days 14`
@@ -482,7 +501,7 @@ def test_a_one_off_purge_undercutting_for_ever_or_the_personal_period_needs_a_re
     central("retention", "--personal-days", "30", "--reason", "decision 12", "--db", db)
     central("retention", *settings, "--reason", "legal hold case 17", "--db", db)
     with open_storage(db) as storage:
-        scanned = NOW - dt.timedelta(days=20)
+        scanned = at.now - dt.timedelta(days=20)
         send(storage, [(1, "cccd", "in", scanned)], scanned)
     before = held(db)
     refused = central("purge", *options, "--db", db, check=False)
@@ -496,19 +515,19 @@ def test_a_one_off_purge_undercutting_for_ever_or_the_personal_period_needs_a_re
     assert first[0] == "purge" and first[2] == "court order 5" and done[0] == "purge-done"
 
 
-def test_a_purge_by_the_settings_is_recorded_with_what_it_erased(db: str) -> None:
+def test_a_purge_by_the_settings_is_recorded_with_what_it_erased(db: str, at: Moments) -> None:
     """The daily run (`purge`, no option) needs no reason and still works; its periods go
     to the audit log first and its counts after. A one-off period where the raw setting is
     0 (for ever, here the default) keeps less than it: it needs a reason, recorded the same
     with it."""
     with open_storage(db) as storage:
-        send(storage, [(1, "cccd", "in", OLD), (2, "cccd", "in", OLD)], OLD)
+        send(storage, [(1, "cccd", "in", at.old), (2, "cccd", "in", at.old)], at.old)
     central("retention", "--personal-days", "30", "--reason", "decision 12", "--db", db)
     assert "(2 entries)" in central("purge", "--db", db).stdout
     assert held(db) and named(db) == []
     central("purge", "--days", "14", "--reason", "test: a one-off period", "--db", db)
     assert held(db) == []
-    cut, raw = (NOW.date() - dt.timedelta(days=n) for n in (30, 14))
+    cut, raw = (at.now.date() - dt.timedelta(days=n) for n in (30, 14))
     (first, erased, second, removed) = purges(db)
     assert [first, erased, second] == [
         ("purge", "retention_days 0 (setting): kept; personal_retention_days 30 "
@@ -526,14 +545,14 @@ def first_seq(db: str) -> int:
         return audit.records(storage, kind="purge")[-1].seq
 
 
-def test_a_purge_whose_audit_record_cannot_be_written_does_nothing(db: str) -> None:
+def test_a_purge_whose_audit_record_cannot_be_written_does_nothing(db: str, at: Moments) -> None:
     """The audit log refuses every new record (a trigger raising, as a full disk or a
     revoked grant would): the purge stops before removing or erasing anything, the daily
     run as a one-off one. Before, neither wrote to the log, and both acted."""
     central("retention", "--days", "30", "--personal-days", "30", "--reason", "decision 12",
             "--db", db)
     with open_storage(db) as storage:
-        send(storage, [(1, "cccd", "in", OLD)], OLD)
+        send(storage, [(1, "cccd", "in", at.old)], at.old)
     before = held(db)
     on_engine(db, "CREATE TRIGGER probe BEFORE INSERT ON audit_log BEGIN "
                   "SELECT RAISE(ABORT, 'audit log unwritable'); END",
@@ -546,7 +565,7 @@ def test_a_purge_whose_audit_record_cannot_be_written_does_nothing(db: str) -> N
         assert held(db) == before
 
 
-def test_a_purge_whose_erasure_fails_still_records_what_it_removed(db: str) -> None:
+def test_a_purge_whose_erasure_fails_still_records_what_it_removed(db: str, at: Moments) -> None:
     """review41 P4: the raw purge removed an entry, then the erasure failed (a trigger on
     the entries refusing every update, as a lost connection or a full disk would). No
     `purge-done` was written, and how much went was known only from stdout. Now it is
@@ -554,8 +573,8 @@ def test_a_purge_whose_erasure_fails_still_records_what_it_removed(db: str) -> N
     central("retention", "--days", "30", "--personal-days", "30", "--reason", "decision 12",
             "--db", db)
     with open_storage(db) as storage:
-        send(storage, [(1, "cccd", "in", OLD)], OLD)
-        young = NOW - dt.timedelta(days=20)
+        send(storage, [(1, "cccd", "in", at.old)], at.old)
+        young = at.now - dt.timedelta(days=20)
         send(storage, [(2, "cccd", "in", young)], young)
     on_engine(db, "CREATE TRIGGER probe BEFORE UPDATE ON entries BEGIN "
                   "SELECT RAISE(ABORT, 'entries unwritable'); END",
@@ -572,7 +591,8 @@ def test_a_purge_whose_erasure_fails_still_records_what_it_removed(db: str) -> N
     assert "personal_retention_days:" not in done[1] and "Traceback" not in failed.stderr
 
 
-def test_a_kiosk_clock_a_year_ahead_keeps_no_name_past_the_personal_period(db: str) -> None:
+def test_a_kiosk_clock_a_year_ahead_keeps_no_name_past_the_personal_period(
+        db: str, at: Moments) -> None:
     """Someone set the kiosk's clock a year ahead (the wrong year typed). Forty days ago it
     scanned person 1 and uploaded the scan at once. The centre measured the offset (−365
     days), filed the scan under its true day, 40 days back, and received it then. With a
@@ -582,14 +602,14 @@ def test_a_kiosk_clock_a_year_ahead_keeps_no_name_past_the_personal_period(db: s
     for every person this kiosk scanned while its clock was wrong."""
     ahead = dt.timedelta(days=365)
     entry = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
-                       direction="in", scanned_at=OLD + ahead)
+                       direction="in", scanned_at=at.old + ahead)
     with open_storage(db) as storage:
-        results = storage.ingest_batch("k1", [entry], sent_at=protocol.format_time(OLD + ahead),
-                                       received_at=OLD, batch_id=uuid7())
+        results = storage.ingest_batch("k1", [entry], sent_at=protocol.format_time(at.old + ahead),
+                                       received_at=at.old, batch_id=uuid7())
         assert [r["status"] for r in results] == [protocol.ACCEPTED]
         derivation.catch_up(storage)
         [held] = rows(storage)
-        assert held["local_day"] == storage.calendar.day_of(OLD).isoformat()
+        assert held["local_day"] == storage.calendar.day_of(at.old).isoformat()
     central("purge", "--personal-days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         [held] = rows(storage)
@@ -598,17 +618,17 @@ def test_a_kiosk_clock_a_year_ahead_keeps_no_name_past_the_personal_period(db: s
 
 
 def test_a_kiosk_clock_ahead_leaves_no_stay_or_identity_past_the_personal_period(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """What tracing keeps of a scan (its stay, and the name and document number the stay's
     scans said) goes with the scan's identity, by the day the scan is filed, whatever the
     id made by a clock a year ahead says; a scan of a right clock since stays whole."""
     ahead = dt.timedelta(days=365)
     entry = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
-                       direction="in", scanned_at=OLD + ahead)
+                       direction="in", scanned_at=at.old + ahead)
     with open_storage(db) as storage:
-        storage.ingest_batch("k1", [entry], sent_at=protocol.format_time(OLD + ahead),
-                             received_at=OLD, batch_id=uuid7())
-        send(storage, [(2, "cccd", "in", NOW - dt.timedelta(hours=1))], NOW)
+        storage.ingest_batch("k1", [entry], sent_at=protocol.format_time(at.old + ahead),
+                             received_at=at.old, batch_id=uuid7())
+        send(storage, [(2, "cccd", "in", at.now - dt.timedelta(hours=1))], at.now)
         said = storage._query("SELECT document_number FROM identities ORDER BY 1")
         assert said == [(number(1),), (number(2),)]
     central("purge", "--personal-days", "30", "--reason", "test: a one-off period", "--db", db)
@@ -620,7 +640,7 @@ def test_a_kiosk_clock_ahead_leaves_no_stay_or_identity_past_the_personal_period
 
 
 def test_a_kiosk_whose_clock_was_set_back_while_it_ran_keeps_no_name_past_the_periods(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """Forty days ago a kiosk whose clock had run a year ahead was set right while `kiosk
     run` kept running: the uuid7 of kiosks older than kiosk.ids.BACK_STEP_MS kept making
     ids a year ahead, its scans' times and its batch's offset right (so not among the
@@ -628,13 +648,13 @@ def test_a_kiosk_whose_clock_was_set_back_while_it_ran_keeps_no_name_past_the_pe
     same, and the raw period the entries. Before, the erasure (by id day) left them for
     eleven more months, and so did SQLite's purge."""
     entries = [wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
-                          direction=direction, scanned_at=OLD + dt.timedelta(hours=hour))
+                          direction=direction, scanned_at=at.old + dt.timedelta(hours=hour))
                for hour, direction in ((0, "in"), (1, "out"))]
     for hour, entry in enumerate(entries):  # made after the clock was set right
-        entry["id"] = uuid7_at(OLD + dt.timedelta(days=365, hours=hour))  # a year ahead
+        entry["id"] = uuid7_at(at.old + dt.timedelta(days=365, hours=hour))  # a year ahead
     with open_storage(db) as storage:
-        results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(OLD),
-                                       received_at=OLD, batch_id=uuid7())
+        results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(at.old),
+                                       received_at=at.old, batch_id=uuid7())
         assert [r["status"] for r in results] == [protocol.ACCEPTED] * 2
         derivation.catch_up(storage)
         assert storage._query("SELECT count(*) FROM stays") == [(1,)]
@@ -651,15 +671,16 @@ def test_a_kiosk_whose_clock_was_set_back_while_it_ran_keeps_no_name_past_the_pe
 
 
 def test_a_trace_the_nightly_erasure_overtakes_is_made_again_and_names_nobody_erased(
-        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        db: str, monkeypatch: pytest.MonkeyPatch, at: Moments) -> None:
     """A trace has read the stays kept near its visits when the 06:00 purge erases their
     scans, their stays and the identities those said. Before, reading what the scans said
     then raised KeyError (a 500 for the page, a traceback for the command); now the trace
     is made again as the erasure left the data: nobody erased is named."""
     with open_storage(db) as storage:
-        send(storage, [(1, "cccd", "in", OLD), (2, "cccd", "in", OLD + dt.timedelta(minutes=5)),
-                       (1, "cccd", "out", OLD + dt.timedelta(hours=1)),
-                       (2, "cccd", "out", OLD + dt.timedelta(hours=1, minutes=10))], OLD)
+        send(storage, [(1, "cccd", "in", at.old),
+                       (2, "cccd", "in", at.old + dt.timedelta(minutes=5)),
+                       (1, "cccd", "out", at.old + dt.timedelta(hours=1)),
+                       (2, "cccd", "out", at.old + dt.timedelta(hours=1, minutes=10))], at.old)
         read = StorageSource.kept_stays
         overtaken = []
 
@@ -670,34 +691,34 @@ def test_a_trace_the_nightly_erasure_overtakes_is_made_again_and_names_nobody_er
                                          "--reason", "test: a one-off period", "--db", db))
             return rows
         monkeypatch.setattr(StorageSource, "kept_stays", kept_stays_then_erased)
-        answer = trace(storage)
+        answer = trace(storage, at)
         assert overtaken and rows(storage)[0]["subject_key"] == "erased"
         assert (answer["visits"], answer["contacts"]) == ([], [])
-        assert answer["data_begins"] == (NOW.date() - dt.timedelta(days=29)).isoformat()
+        assert answer["data_begins"] == (at.now.date() - dt.timedelta(days=29)).isoformat()
 
 
 AHEAD = dt.timedelta(days=365)
 """How far k1's clock ran ahead in :func:`scanned_by_a_clock_ahead_and_by_one_right`."""
 
 
-def scanned_by_a_clock_ahead_and_by_one_right(storage) -> None:
+def scanned_by_a_clock_ahead_and_by_one_right(storage, at: Moments) -> None:
     """Person 1 scanned forty days ago at CP-CHO by k1, whose clock ran a year ahead (the
-    batch sent by that clock, received at OLD: offset measured, filed 40 days back), and at
+    batch sent by that clock, received at ``at.old``: offset measured, filed 40 days back), and at
     CP-B by k2, whose clock was right; both stored and derived."""
     fast = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
-                      direction="in", scanned_at=OLD + AHEAD)
+                      direction="in", scanned_at=at.old + AHEAD)
     right = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-B", kiosk="k2",
-                       direction="in", scanned_at=OLD)
-    storage.ingest_batch("k1", [fast], sent_at=protocol.format_time(OLD + AHEAD),
-                         received_at=OLD, batch_id=uuid7())
-    storage.ingest_batch("k2", [right], sent_at=protocol.format_time(OLD),
-                         received_at=OLD, batch_id=uuid7())
+                       direction="in", scanned_at=at.old)
+    storage.ingest_batch("k1", [fast], sent_at=protocol.format_time(at.old + AHEAD),
+                         received_at=at.old, batch_id=uuid7())
+    storage.ingest_batch("k2", [right], sent_at=protocol.format_time(at.old),
+                         received_at=at.old, batch_id=uuid7())
     derivation.catch_up(storage)
 
 
 @pytest.mark.parametrize("option", ["--personal-days", "--days"])
 def test_a_name_said_also_by_a_kiosk_clock_ahead_goes_with_the_period(
-        db: str, option: str) -> None:
+        db: str, option: str, at: Moments) -> None:
     """Forty days ago person 1 was scanned at CP-CHO by k1, whose clock ran a year ahead
     (offset measured, filed 40 days back), and at CP-B by k2, whose clock was right. Both
     scans said the same name and number: one row of ``identities``, its ``last_day`` the
@@ -708,7 +729,7 @@ def test_a_name_said_also_by_a_kiosk_clock_ahead_goes_with_the_period(
     before the cutoff: not this one. The name and document number stay in ``identities``,
     held by no stay, for eleven months."""
     with open_storage(db) as storage:
-        scanned_by_a_clock_ahead_and_by_one_right(storage)
+        scanned_by_a_clock_ahead_and_by_one_right(storage, at)
         assert storage._query("SELECT count(*) FROM stays") == [(2,)]
         assert storage._query("SELECT document_number FROM identities") == [(number(1),)]
     central("purge", option, "30", "--reason", "test: a one-off period", "--db", db)
@@ -719,16 +740,16 @@ def test_a_name_said_also_by_a_kiosk_clock_ahead_goes_with_the_period(
 
 @pytest.mark.parametrize("option", ["--personal-days", "--days"])
 def test_a_v23_database_lets_a_name_said_by_a_kiosk_clock_ahead_go_with_the_period(
-        db: str, option: str) -> None:
+        db: str, option: str, at: Moments) -> None:
     """The case above, stored by the release before identities went by the earlier of the
     id's day and the filed day (v23): that release wrote ``last_day`` as the UTC day of the
     newest scan's id, here k1's, a year ahead. Upgrading (to v24) must not keep that day:
     after the period the name and document number go, as for rows written since."""
     with open_storage(db) as storage:
-        scanned_by_a_clock_ahead_and_by_one_right(storage)
+        scanned_by_a_clock_ahead_and_by_one_right(storage, at)
         with storage._transaction() as tx:  # as v23 left it
             storage._execute(tx, "UPDATE identities SET last_day = $1",
-                             ((OLD + AHEAD).date().isoformat(),))  # the fast id's UTC day
+                             ((at.old + AHEAD).date().isoformat(),))  # the fast id's UTC day
             undo_report_kept(storage, tx)  # v46
             undo_batches_seen(storage, tx)  # v43
             undo_late(storage, tx)  # v38
@@ -759,7 +780,7 @@ EPOCH = dt.datetime(1970, 1, 1, 0, 5, tzinfo=dt.UTC)
 """Where a kiosk whose RTC lost power starts its clock."""
 
 
-def scanned_at_1970_ahead_and_today(storage) -> dict[str, dict]:
+def scanned_at_1970_ahead_and_today(storage, at: Moments) -> dict[str, dict]:
     """Three kiosks at CP-CHO. k1 booted at 1970 and scanned person 1 an hour before it sent
     the scan, its clock set by then (same boot: filed now by its age, offset +56 years). k2,
     its clock 15 days ahead, scanned person 2 forty days ago and sent at once (offset −15
@@ -767,16 +788,16 @@ def scanned_at_1970_ahead_and_today(storage) -> dict[str, dict]:
     (skewed, filed today)."""
     at_1970 = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
                          direction="in", scanned_at=EPOCH)
-    storage.ingest_batch("k1", [at_1970], sent_at=protocol.format_time(NOW), received_at=NOW,
+    storage.ingest_batch("k1", [at_1970], sent_at=protocol.format_time(at.now), received_at=at.now,
                          batch_id=uuid7(), sent_monotonic_ns=1 + 3600 * 10**9, boot_id="boot-1")
     fast = wire_entry(payload_identity(2, "cccd"), checkpoint="CP-CHO", kiosk="k2",
-                      direction="in", scanned_at=OLD + FIFTEEN_DAYS)
-    storage.ingest_batch("k2", [fast], sent_at=protocol.format_time(OLD + FIFTEEN_DAYS),
-                         received_at=OLD, batch_id=uuid7())
+                      direction="in", scanned_at=at.old + FIFTEEN_DAYS)
+    storage.ingest_batch("k2", [fast], sent_at=protocol.format_time(at.old + FIFTEEN_DAYS),
+                         received_at=at.old, batch_id=uuid7())
     today = wire_entry(payload_identity(3, "cccd"), checkpoint="CP-CHO", kiosk="k3",
-                       direction="in", scanned_at=NOW)
-    storage.ingest_batch("k3", [today], received_at=NOW, batch_id=uuid7(),
-                         sent_at=protocol.format_time(NOW + dt.timedelta(minutes=10)))
+                       direction="in", scanned_at=at.now)
+    storage.ingest_batch("k3", [today], received_at=at.now, batch_id=uuid7(),
+                         sent_at=protocol.format_time(at.now + dt.timedelta(minutes=10)))
     derivation.catch_up(storage)
     offsets = {row[0]: row[1] for row in storage._query(
         "SELECT id, clock_offset_seconds FROM entries")}
@@ -790,7 +811,7 @@ FIFTEEN_DAYS = dt.timedelta(days=15)
 
 @pytest.mark.parametrize("purge", [False, True])
 def test_a_scan_timed_at_1970_does_not_widen_what_purge_and_erasure_read_past_the_cutoff(
-        db: str, purge: bool) -> None:
+        db: str, purge: bool, at: Moments) -> None:
     """Only a clock ahead files a scan on a day before its id's: purge and erasure look past
     their cutoff as far as the clock furthest ahead ran (k2, 15 days), and two days more
     (an id is within a day of its scan, a local day ends up to a day after its UTC day).
@@ -798,8 +819,8 @@ def test_a_scan_timed_at_1970_does_not_widen_what_purge_and_erasure_read_past_th
     ids up to 56 years past the cutoff, days back to 1970 — on PostgreSQL every partition
     since the cutoff, today's too."""
     with open_storage(db) as storage:
-        scans = scanned_at_1970_ahead_and_today(storage)
-        cutoff = NOW.date() - dt.timedelta(days=30)
+        scans = scanned_at_1970_ahead_and_today(storage, at)
+        cutoff = at.now.date() - dt.timedelta(days=30)
         assert [row[0] for row in storage.filed_before(cutoff, purge=purge)] == [
             scans["fast"]["id"]]
         sql, params = storage._filed_before_read(cutoff, purge=purge)
@@ -812,7 +833,7 @@ def test_a_scan_timed_at_1970_does_not_widen_what_purge_and_erasure_read_past_th
             plan = "\n".join(row[0] for row in storage._query("EXPLAIN " + sql, params))
             fast_day = id_days.day_of_id(scans["fast"]["id"])
             assert f"entries_p{fast_day:%Y%m%d}" in plan, plan
-            assert f"entries_p{NOW:%Y%m%d}" not in plan, plan
+            assert f"entries_p{at.now:%Y%m%d}" not in plan, plan
     central("purge", "--days" if purge else "--personal-days", "30",
             "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
@@ -823,7 +844,7 @@ def test_a_scan_timed_at_1970_does_not_widen_what_purge_and_erasure_read_past_th
 
 @pytest.mark.parametrize("migrated", [False, True])
 def test_a_scan_ahead_sent_with_one_timed_at_1970_still_goes_with_the_period(
-        db: str, migrated: bool) -> None:
+        db: str, migrated: bool, at: Moments) -> None:
     """k1 booted at 1970 41 days ago and scanned person 1; then someone set its clock 15 days
     ahead and it scanned person 2 a day later; today, its clock right, it sent both in that
     boot. Both are timed by their age: person 2's scan is filed 40 days back (offset −15
@@ -835,11 +856,12 @@ def test_a_scan_ahead_sent_with_one_timed_at_1970_still_goes_with_the_period(
     at_1970 = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
                          direction="in", scanned_at=EPOCH)
     fast = wire_entry(payload_identity(2, "cccd"), checkpoint="CP-CHO", kiosk="k1",
-                      direction="in", scanned_at=NOW - boot + dt.timedelta(days=1) + FIFTEEN_DAYS)
+                      direction="in",
+                      scanned_at=at.now - boot + dt.timedelta(days=1) + FIFTEEN_DAYS)
     fast["monotonic_ns"] = 1 + 86400 * 10**9  # a day into the boot
     with open_storage(db) as storage:
         results = storage.ingest_batch(
-            "k1", [at_1970, fast], sent_at=protocol.format_time(NOW), received_at=NOW,
+            "k1", [at_1970, fast], sent_at=protocol.format_time(at.now), received_at=at.now,
             batch_id=uuid7(), sent_monotonic_ns=1 + int(boot.total_seconds()) * 10**9,
             boot_id="boot-1")
         assert [r["status"] for r in results] == [protocol.ACCEPTED] * 2
@@ -905,7 +927,7 @@ def erase_with_a_batch_open(storage, other, scan: tuple[int, str, str, dt.dateti
 
 
 def test_a_batch_storing_a_documents_scan_during_erasure_keeps_its_join(
-        tmp_path: Path) -> None:
+        tmp_path: Path, at: Moments) -> None:
     """PostgreSQL, where batches are stored while erasure runs: a batch stores a scan of
     person 1's card the same local day as one being erased, and the step deriving it is
     still open (held where it keeps stays) when erasure starts. Erasure
@@ -914,7 +936,7 @@ def test_a_batch_storing_a_documents_scan_during_erasure_keeps_its_join(
     import psycopg
 
     db = database_url("postgresql", tmp_path)
-    edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+    edge = dt.datetime.combine(at.now.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
     with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other:
         send(storage, [(1, "cccd", "in", edge - dt.timedelta(minutes=10))],
              edge - dt.timedelta(minutes=1))
@@ -929,7 +951,7 @@ def test_a_batch_storing_a_documents_scan_during_erasure_keeps_its_join(
 
 
 def test_a_late_scan_erased_while_it_was_being_stored_leaves_no_stay_or_pair(
-        tmp_path: Path) -> None:
+        tmp_path: Path, at: Moments) -> None:
     """PostgreSQL: a batch stores person 2's card scanned before the cutoff (late) as
     erasure starts, and the step deriving it is still open (held where it keeps
     stays); erasure waits for it and erases the scan. Its stay, its tail and its pair
@@ -940,13 +962,13 @@ def test_a_late_scan_erased_while_it_was_being_stored_leaves_no_stay_or_pair(
     from kiosk.central import stays
 
     db = database_url("postgresql", tmp_path)
-    edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+    edge = dt.datetime.combine(at.now.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
     with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other:
         send(storage, [(1, "cccd", "in", edge - dt.timedelta(minutes=20)),
                        (3, "cccd", "in", edge - dt.timedelta(minutes=5))],
              edge - dt.timedelta(minutes=1))
         _, erased = erase_with_a_batch_open(
-            storage, other, (2, "cccd", "in", edge - dt.timedelta(minutes=10)), NOW,
+            storage, other, (2, "cccd", "in", edge - dt.timedelta(minutes=10)), at.now,
             edge.date())
         assert erased == 3
         assert {e["subject_key"] for e in rows(storage)} == {"erased"}
@@ -955,7 +977,7 @@ def test_a_late_scan_erased_while_it_was_being_stored_leaves_no_stay_or_pair(
         assert storage._query("SELECT day, subject_key FROM day_subjects") == []
 
 
-def test_an_entry_claiming_to_be_erased_already_is_refused(db: str) -> None:
+def test_an_entry_claiming_to_be_erased_already_is_refused(db: str, at: Moments) -> None:
     """``erased`` is the subject key the centre gives an entry whose identity it erased: an
     entry sent with it (a kiosk token in the wrong hands, or a broken kiosk) is refused
     naming the field, alone in its batch. Stored, it carried a name and a document number
@@ -963,10 +985,10 @@ def test_an_entry_claiming_to_be_erased_already_is_refused(db: str) -> None:
     named to traces."""
     with open_storage(db) as storage:
         entries = [wire_entry(payload_identity(person, "cccd"), checkpoint="CP-CHO", kiosk="k1",
-                              direction="in", scanned_at=OLD) for person in (1, 2)]
+                              direction="in", scanned_at=at.old) for person in (1, 2)]
         entries[0] = {**entries[0], "subject_key": "erased"}
-        results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(OLD),
-                                       received_at=OLD, batch_id=uuid7())
+        results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(at.old),
+                                       received_at=at.old, batch_id=uuid7())
         assert [r["status"] for r in results] == [protocol.REJECTED, protocol.ACCEPTED]
         assert (results[0]["code"], results[0]["reason"]) == (
             "reserved", 'subject_key: "erased" is the key of an entry whose identity the '
@@ -997,7 +1019,7 @@ def test_a_retention_longer_than_the_calendar_is_refused_not_kept_to_fail_every_
 
 
 def test_a_step_reading_a_tail_as_erasure_forgets_it_leaves_no_stay_of_an_erased_scan(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at: Moments) -> None:
     """PostgreSQL: person 1 came in 10 minutes before the erasure's cutoff and went out 20
     minutes after it; the exit arrives after erasure's walk, and serve's step deriving it
     has read person 1's tail (the erased entry) when erasure forgets the stays and tails of
@@ -1009,7 +1031,7 @@ def test_a_step_reading_a_tail_as_erasure_forgets_it_leaves_no_stay_of_an_erased
     from kiosk.central import erasure, id_days, stays
 
     db = database_url("postgresql", tmp_path)
-    edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+    edge = dt.datetime.combine(at.now.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
     tails, forget = stays._tails, stays.forget_before
     read, release = threading.Event(), threading.Event()
 
@@ -1026,8 +1048,8 @@ def test_a_step_reading_a_tail_as_erasure_forgets_it_leaves_no_stay_of_an_erased
         def exit_arrives_as_erasure_forgets(storage, before: dt.date, exclude) -> int:
             exit_ = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
                                direction="out", scanned_at=edge + dt.timedelta(minutes=20))
-            serve.ingest_batch("k1", [exit_], sent_at=protocol.format_time(NOW),
-                               received_at=NOW, batch_id=uuid7())
+            serve.ingest_batch("k1", [exit_], sent_at=protocol.format_time(at.now),
+                               received_at=at.now, batch_id=uuid7())
             step = pool.submit(derivation.catch_up, serve)
             assert read.wait(30), "the step never read the tail"
             forgetting = pool.submit(forget, storage, before, exclude)
@@ -1050,7 +1072,7 @@ def test_a_step_reading_a_tail_as_erasure_forgets_it_leaves_no_stay_of_an_erased
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_scan_timed_at_1970_filed_today_arriving_after_an_erasure_is_counted_and_traced(
-        engine: str, tmp_path: Path) -> None:
+        engine: str, tmp_path: Path, at: Moments) -> None:
     """k1 booted at 1970 (a flat RTC battery) and scanned person 1 an hour before it sent
     the scan, its clock set by then: filed now by its age, its id of 1970, before any
     erasure's cut. Arriving after a nightly erasure it is counted in today's people and a
@@ -1062,28 +1084,28 @@ def test_a_scan_timed_at_1970_filed_today_arriving_after_an_erasure_is_counted_a
     for order in ("erasure first", "scan first"):
         (tmp_path / order).mkdir()
         with open_storage(database_url(engine, tmp_path / order)) as storage:
-            send(storage, [(2, "cccd", "in", OLD)], OLD)
+            send(storage, [(2, "cccd", "in", at.old)], at.old)
             if order == "erasure first":
-                erasure.erase_personal(storage, NOW.date() - dt.timedelta(days=30))
+                erasure.erase_personal(storage, at.now.date() - dt.timedelta(days=30))
                 assert storage.optional_setting("personal_erased_before") is not None
             at_1970 = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO",
                                  kiosk="k1", direction="in", scanned_at=EPOCH)
             results = storage.ingest_batch(
-                "k1", [at_1970], sent_at=protocol.format_time(NOW), received_at=NOW,
+                "k1", [at_1970], sent_at=protocol.format_time(at.now), received_at=at.now,
                 batch_id=uuid7(), sent_monotonic_ns=1 + 3600 * 10**9, boot_id="boot-1")
             assert [r["status"] for r in results] == [protocol.ACCEPTED]
             derivation.catch_up(storage)
             if order == "scan first":
-                erasure.erase_personal(storage, NOW.date() - dt.timedelta(days=30))
+                erasure.erase_personal(storage, at.now.date() - dt.timedelta(days=30))
             (row,) = rows(storage, "id = $1", (at_1970["id"],))
-            filed = storage.calendar.day_of(NOW - dt.timedelta(hours=1)).isoformat()
+            filed = storage.calendar.day_of(at.now - dt.timedelta(hours=1)).isoformat()
             assert row["local_day"] == filed
             counted[order] = people.per_day(storage, filed, filed)
             if order == "erasure first":
                 assert row["subject_key"] == payload_identity(1, "cccd").subject_key
-                assert [v["entered_at"][:10] for v in trace(storage)["visits"]] == [filed]
+                assert [v["entered_at"][:10] for v in trace(storage, at)["visits"]] == [filed]
                 # the next run takes it by its id's day, as it took the one sent before it
-                erasure.erase_personal(storage, NOW.date() - dt.timedelta(days=30))
+                erasure.erase_personal(storage, at.now.date() - dt.timedelta(days=30))
                 (row,) = rows(storage, "id = $1", (at_1970["id"],))
                 assert row["subject_key"] == "erased"
                 assert people.per_day(storage, filed, filed) == counted[order]
@@ -1091,7 +1113,7 @@ def test_a_scan_timed_at_1970_filed_today_arriving_after_an_erasure_is_counted_a
 
 
 def test_a_scan_filed_before_the_cut_by_a_clock_behind_is_kept_at_arrival_as_by_the_walk(
-        db: str) -> None:
+        db: str, at: Moments) -> None:
     """West of UTC (São Paulo, UTC−3) a local day ends after its UTC day: k1, its clock 10
     minutes behind, scanned person 1 at 00:30 UTC on the cut's day, 21:30 local the day
     before — filed before the cut, its id (00:20 by k1's clock) after it. The erasure's walk
@@ -1099,17 +1121,17 @@ def test_a_scan_filed_before_the_cut_by_a_clock_behind_is_kept_at_arrival_as_by_
     before it (Storage.filed_before): it keeps this one, on time like its neighbours of
     that evening. Arriving after the erasure it is kept too — it was stored without its
     identity (its offset was taken either way), which the next run would not have done."""
-    before = NOW.date() - dt.timedelta(days=30)
-    at = dt.datetime.combine(before, dt.time(0, 20), dt.UTC)  # by k1's clock
+    before = at.now.date() - dt.timedelta(days=30)
+    stamped = dt.datetime.combine(before, dt.time(0, 20), dt.UTC)  # by k1's clock
     behind = dt.timedelta(minutes=10)
     with open_storage(db) as storage:
         storage.set_timezone("America/Sao_Paulo")
-        send(storage, [(2, "cccd", "in", OLD)], OLD)
+        send(storage, [(2, "cccd", "in", at.old)], at.old)
         erasure.erase_personal(storage, before)
         scan = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
-                          direction="in", scanned_at=at)
-        results = storage.ingest_batch("k1", [scan], sent_at=protocol.format_time(NOW - behind),
-                                       received_at=NOW, batch_id=uuid7())
+                          direction="in", scanned_at=stamped)
+        results = storage.ingest_batch("k1", [scan], sent_at=protocol.format_time(at.now - behind),
+                                       received_at=at.now, batch_id=uuid7())
         assert [r["status"] for r in results] == [protocol.ACCEPTED]
         derivation.catch_up(storage)
         (row,) = rows(storage, "id = $1", (scan["id"],))
