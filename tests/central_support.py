@@ -8,6 +8,7 @@ directory (as the ``postgres`` user when the tests run as root, since initdb ref
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import pwd
@@ -52,6 +53,31 @@ def central(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         raise AssertionError(f"kiosk-central {' '.join(args)} failed ({result.returncode}):\n"
                              f"{result.stdout}\n{result.stderr}")
     return result
+
+
+@dataclass(frozen=True)
+class StartedAt:
+    """A test's times, from its now: `kiosk-central purge` and the erasure cut at the UTC day
+    they run on, so the times they are checked with are taken as the test starts, not as its
+    module was collected (minutes before in a whole run: past 00:00 UTC, the cut a day
+    later). Each module names the moments it needs from these."""
+
+    now: dt.datetime
+
+    @classmethod
+    def starting(cls) -> Any:
+        return cls(dt.datetime.now(dt.UTC).replace(microsecond=0))
+
+    def local_noon(self, days_ago: int) -> dt.datetime:
+        """Noon in the centre's zone (UTC+7) ``days_ago`` days ago: scans minutes or an hour
+        apart from it fall on one local day whenever the test runs (from 16:50 UTC they
+        crossed local midnight)."""
+        return (self.now - dt.timedelta(days=days_ago)).replace(hour=5, minute=0, second=0)
+
+    def purge_edge(self, days: int) -> dt.datetime:
+        """The cutoff of a purge with ``--days days``: scans before it (by their ids) are
+        dropped."""
+        return dt.datetime.combine(self.now.date() - dt.timedelta(days=days), dt.time(), dt.UTC)
 
 
 @dataclass

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from central_support import (
     ENGINES,
+    StartedAt,
     central,
     database_url,
     steps_held_at_stays,
@@ -33,25 +33,16 @@ from kiosk.messages import CATALOGUE
 from kiosk.sync import protocol
 
 
-@dataclass(frozen=True)
-class Moments:
-    """The test's times, from its now: `kiosk-central purge` cuts at the UTC day it runs on,
-    so the times it is checked with are taken as the test starts, not as the module was
-    collected (minutes before in a whole run: past 00:00 UTC, the cut a day later)."""
-
-    now: dt.datetime
-
+class Moments(StartedAt):
     @property
     def old(self) -> dt.datetime:
-        """Noon in the centre's zone (UTC+7) 40 days ago: the old scans, an hour apart, fall
-        on one local day whenever the test runs (from 16:50 UTC they crossed local
-        midnight)."""
-        return (self.now - dt.timedelta(days=40)).replace(hour=5, minute=0, second=0)
+        """The old scans' time, 40 days ago."""
+        return self.local_noon(40)
 
 
 @pytest.fixture
 def at() -> Moments:
-    return Moments(dt.datetime.now(dt.UTC).replace(microsecond=0))
+    return Moments.starting()
 
 
 KEPT = ("id", "checkpoint_id", "kiosk_id", "direction", "status", "scanned_at", "kind",

@@ -11,13 +11,13 @@ import concurrent.futures
 import datetime as dt
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 from central_support import (
     CENTRAL,
+    StartedAt,
     central,
     database_url,
     steps_held_at_stays,
@@ -38,24 +38,15 @@ from kiosk.sync import protocol
 CHECKPOINT = "CP-CHO"
 
 
-@dataclass(frozen=True)
-class Moments:
-    """The test's times, from its now: `kiosk-central purge` cuts at the UTC day it runs on,
-    so the times it is checked with are taken as the test starts, not as the module was
-    collected (minutes before in a whole run: past 00:00 UTC, the cut a day later)."""
-
-    now: dt.datetime
-
+class Moments(StartedAt):
     @property
     def edge(self) -> dt.datetime:
-        """The purge's cutoff with ``--days 30``: scans before it (by their ids) are
-        dropped."""
-        return dt.datetime.combine(self.now.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+        return self.purge_edge(30)
 
 
 @pytest.fixture
 def at() -> Moments:
-    return Moments(dt.datetime.now(dt.UTC).replace(microsecond=0))
+    return Moments.starting()
 
 
 @pytest.fixture

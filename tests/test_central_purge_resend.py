@@ -9,12 +9,12 @@ scans or bring their names back a second time."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from central_support import (
     ENGINES,
+    StartedAt,
     central,
     database_url,
     undo_batches_seen,
@@ -29,19 +29,11 @@ from kiosk.ids import uuid7
 from kiosk.sync import protocol
 
 
-@dataclass(frozen=True)
-class Moments:
-    """The test's times, from its now: `kiosk-central purge` cuts at the UTC day it runs on,
-    so the times it is checked with are taken as the test starts, not as the module was
-    collected (minutes before in a whole run: past 00:00 UTC, the cut a day later)."""
-
-    now: dt.datetime
-
+class Moments(StartedAt):
     @property
     def scanned(self) -> dt.datetime:
-        """Noon in the centre's zone (UTC+7) 30 days ago: the 40 scans, a minute apart,
-        fall on one local day whenever the test runs."""
-        return (self.now - dt.timedelta(days=30)).replace(hour=5, minute=0, second=0)
+        """The 40 scans' time, a minute apart, 30 days ago."""
+        return self.local_noon(30)
 
     @property
     def imported(self) -> dt.datetime:
@@ -50,7 +42,7 @@ class Moments:
 
 @pytest.fixture
 def at() -> Moments:
-    return Moments(dt.datetime.now(dt.UTC).replace(microsecond=0))
+    return Moments.starting()
 STORED_AT = {"sqlite": "SELECT rootpage FROM sqlite_master WHERE name = 'batches'",
              "postgresql": "SELECT pg_relation_filenode('batches')"}
 """Where each engine keeps the batch log's rows: a migration that rewrote the table would
