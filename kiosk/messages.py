@@ -3777,6 +3777,12 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                             "không dùng nữa",
                             "Point closed on {day}: nothing to chase on this kiosk; revoke it "
                             "if it is no longer used"),
+    "kiosks.point_closed_holding": ("Điểm đã đóng từ {day}: máy còn bản ghi chưa về trung "
+                                    "tâm — lấy về trước (để máy gửi, hoặc nhập tệp tồn đọng "
+                                    "của máy); chưa thu hồi máy trước khi đó",
+                                    "Point closed on {day}: this kiosk still holds entries "
+                                    "not at the centre — bring them in first (let it upload, "
+                                    "or import its backlog file); do not revoke it before"),
     "kiosks.revoked": ("Đã thu hồi máy {id}; mã truy cập của nó bị từ chối từ nay.",
                        "Kiosk {id} revoked; its token is refused from now on."),
     "kiosks.refused": ("Không đăng ký được: {reason}", "Cannot enrol: {reason}"),

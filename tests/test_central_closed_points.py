@@ -88,10 +88,10 @@ PAUSED = {"software_version": "0.1.0", "pending": 4, "oldest_pending_seconds": 6
 def test_a_closed_points_silent_or_paused_kiosk_is_no_place_that_does_not_scan(
         engine: str, tmp_path: Path) -> None:
     """A point closed, its kiosk unplugged but not revoked: the reports stopped counting the
-    point as set up, yet listed its kiosk under "Nơi không quét" (not heard from, or its
-    uploads paused) every day, a place that does not scan though it is not meant to; and a
-    point not set up yet, its kiosk enrolled early. The points set up keep their kiosks'
-    problems listed."""
+    point as set up, yet listed its kiosk under "Nơi không quét" (not heard from) every day,
+    a place that does not scan though it is not meant to; and a point not set up yet, its
+    kiosk enrolled early. The points set up keep their kiosks' problems listed, and so does
+    a closed point's kiosk whose uploads are paused: it holds entries it cannot send."""
     db = database_url(engine, tmp_path)
     with open_storage(db) as storage:
         today = storage.today()
@@ -125,6 +125,7 @@ def test_a_closed_points_silent_or_paused_kiosk_is_no_place_that_does_not_scan(
         server.stop()
     assert report["summary"]["points_set_up"] == 2
     assert sorted((r["checkpoint_id"], r["problem"]) for r in report["not_scanning"]) == [
+        ("P-CLOSED-PAUSED", "uploads_paused_store_unconfirmed"),
         ("P-OPEN", "kiosk_silent_24h"), ("P-OPEN", "no_scan_7_days"),
         ("P-OPEN-PAUSED", "no_scan_7_days"),
         ("P-OPEN-PAUSED", "uploads_paused_store_unconfirmed")]
@@ -133,13 +134,14 @@ def test_a_closed_points_silent_or_paused_kiosk_is_no_place_that_does_not_scan(
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_closed_points_kiosk_is_no_kiosk_to_chase_and_shows_as_closed(
         engine: str, tmp_path: Path) -> None:
-    """A point closed ten days ago, its two kiosks left enrolled: one still heartbeating with
-    its clock ten minutes behind and a two-day-old backlog, one never heard from. The
-    reports (and the dashboard's Today page, which shows today's) listed their clock and
-    backlog under "Nơi quét sai" and both under "Máy chưa gửi đủ" every day, kiosks no one
-    is to chase; the Kiosks page showed them as problems. Now an open point's kiosks alike
-    are listed, the closed point's are not, and the Kiosks page shows them as its point's,
-    closed — out of "only kiosks with problems"."""
+    """A point closed ten days ago, its two kiosks left enrolled, nothing pending on either:
+    one still heartbeating with its clock ten minutes behind, one never heard from. The
+    reports (and the dashboard's Today page, which shows today's) listed the clock under
+    "Nơi quét sai" and both under "Máy chưa gửi đủ" every day, kiosks no one is to chase;
+    the Kiosks page showed them as problems. Now an open point's kiosks alike (the one
+    heartbeating with a two-day-old backlog too) are listed, the closed point's are not,
+    and the Kiosks page shows them as its point's, closed, to revoke — out of "only kiosks
+    with problems"."""
     db = database_url(engine, tmp_path)
     with open_storage(db) as storage:
         today = storage.today()
@@ -155,12 +157,14 @@ def test_a_closed_points_kiosk_is_no_kiosk_to_chase_and_shows_as_closed(
     wrong = {p: enrol(db, f"k-{p.lower()}-wrong", p) for p in points}
     for p in points:
         enrol(db, f"k-{p.lower()}-quiet", p)  # never heard from
-    behind = {**PAUSED, "uploads_paused": None, "oldest_pending_seconds": 2 * 86400.0}
+    behind = {"P-OPEN": {**PAUSED, "uploads_paused": None, "oldest_pending_seconds": 2 * 86400.0},
+              "P-CLOSED": {**PAUSED, "uploads_paused": None, "pending": 0,
+                           "oldest_pending_seconds": None}}
     server = CentralServer(db)
     try:
-        for kiosk in wrong.values():
+        for p, kiosk in wrong.items():
             answer = httpx.post(server.url + protocol.HEARTBEAT_PATH, json=protocol.make_heartbeat(
-                kiosk.kiosk_id, behind, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)),
+                kiosk.kiosk_id, behind[p], dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)),
                 headers=protocol.bearer(kiosk.token), timeout=30)
             assert answer.status_code == 200, answer.text
         with signed_in(server.url, "admin1") as admin:
@@ -183,3 +187,58 @@ def test_a_closed_points_kiosk_is_no_kiosk_to_chase_and_shows_as_closed(
     closed_words = CATALOGUE["web.kiosks.point_closed"][1].format(day=closed_on.isoformat())
     assert kiosks_page.count(closed_words) == 2
     assert "k-p-open-wrong" in with_problems and "k-p-closed" not in with_problems
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_closed_points_kiosk_still_holding_entries_is_chased_until_they_are_in(
+        engine: str, tmp_path: Path) -> None:
+    """A point closed two days ago, its kiosks left enrolled: one still reports 1,200 entries
+    not sent, the oldest four days old, and its store damaged (uploads stopped for good);
+    one reports three entries of unknown age. Those entries exist nowhere else: the report,
+    Today and "only kiosks with problems" dropped the first as nothing to chase, and the
+    Kiosks page advised revoking both — which refuses their uploads, the entries lost. Now
+    they are chased as any kiosk's, and the page says to bring their entries in first."""
+    db = database_url(engine, tmp_path)
+    with open_storage(db) as storage:
+        today = storage.today()
+    closed_on = today - dt.timedelta(days=2)
+    with open_storage(db) as storage:
+        registry.upsert(storage, [Checkpoint(
+            "P-CLOSED", "Điểm đóng", district=DX,
+            set_up_on=(today - dt.timedelta(days=30)).isoformat(),
+            closed_on=closed_on.isoformat())], today=today.isoformat(), by=TESTS)
+    add_users(tmp_path, db, {"admin1": ("admin", None)})
+    health = {
+        "k-damaged": {**PAUSED, "pending": 1200, "oldest_pending_seconds": 4 * 86400.0,
+                      "uploads_paused": "store_damaged"},
+        "k-unknown-age": {**PAUSED, "pending": 3, "oldest_pending_seconds": None,
+                          "uploads_paused": None},
+    }
+    server = CentralServer(db)
+    try:
+        for kiosk_id, report in health.items():
+            kiosk = enrol(db, kiosk_id, "P-CLOSED")
+            answer = httpx.post(server.url + protocol.HEARTBEAT_PATH,
+                                json=protocol.make_heartbeat(kiosk_id, report),
+                                headers=protocol.bearer(kiosk.token), timeout=30)
+            assert answer.status_code == 200, answer.text
+        with signed_in(server.url, "admin1") as admin:
+            report = admin.get("/api/v1/reports/daily",
+                               params={"date": today.isoformat()}).json()
+            admin.get("/lang/en")
+            today_page = html.unescape(admin.get("/today").text)
+            kiosks_page = html.unescape(admin.get("/kiosks").text)
+            with_problems = admin.get("/kiosks", params={"problems": "true"}).text
+    finally:
+        server.stop()
+    assert [(r["kiosk_id"], r["problem"]) for r in report["not_scanning"]] == [
+        ("k-damaged", "uploads_paused_store_damaged")]
+    assert [(r["kiosk_id"], r["problem"]) for r in report["scanning_wrongly"]] == [
+        ("k-damaged", "old_backlog")]
+    assert [r["kiosk_id"] for r in report["completeness"]["kiosks_backlog_age_unknown"]] == [
+        "k-unknown-age"]
+    assert "k-damaged" in today_page
+    assert "k-damaged" in with_problems
+    holding = CATALOGUE["web.kiosks.point_closed_holding"][1].format(day=closed_on.isoformat())
+    assert kiosks_page.count(holding) == 2
+    assert "revoke it if it is no longer used" not in kiosks_page

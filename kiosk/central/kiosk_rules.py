@@ -72,6 +72,14 @@ def kiosk_problems(last_seen_at: str | None, clock_offset: float | None,
     return problems
 
 
+def has_entries_to_bring(pending: int | None, uploads_paused: str | None) -> bool:
+    """The kiosk's latest health report says it still holds entries not at the centre
+    (``pending`` above 0) or cannot send what it holds (uploads paused or stopped: its
+    count may not be all): a kiosk whose point is closed is chased for them until they
+    are in — revoking it then would refuse them."""
+    return bool(pending) or uploads_paused is not None
+
+
 def unknown_backlog_age(pending: int | None, oldest_pending_seconds: float | None,
                         problems: list[str]) -> str | None:
     """How a kiosk's backlog of unknown age is worded, as the key of a ``kiosks.oldest_*``

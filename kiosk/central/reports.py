@@ -37,9 +37,11 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
   old backlog) are the dashboard's, by one rule (:mod:`kiosk.central.kiosk_rules`), listed for the
   active kiosks enrolled before D ended at points set up on D (as *completeness* lists them): a
   closed point's kiosk left enrolled, unplugged, is no kiosk to chase (it is
-  ``closed_still_scanning`` if it scans); a kiosk whose latest health report says its uploads are
-  paused (alive, heartbeating, its store path not to be confirmed or its store refused for good:
-  it records nothing) is listed under *not scanning* with that reason, as a silent one is.
+  ``closed_still_scanning`` if it scans) — unless its latest health report says it still
+  holds entries or its uploads are paused: then it is chased as any kiosk until they are in
+  (they are nowhere else); a kiosk whose latest health report says its uploads are paused
+  (alive, heartbeating, its store path not to be confirmed or its store refused for good: it
+  records nothing) is listed under *not scanning* with that reason, as a silent one is.
 - *Late arrivals*: entries of earlier days that reached the centre after their day's report
   was made, and before D's: from 06:00 on D to 06:00 on D+1
   (:data:`~kiosk.central.localdays.REPORT_TIME`), so that each is listed once and none is
@@ -63,7 +65,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kiosk.central import aggregates, derivation, people, registry
-from kiosk.central.kiosk_rules import kiosk_problems, not_heard_since, unknown_backlog_age
+from kiosk.central.kiosk_rules import (
+    has_entries_to_bring,
+    kiosk_problems,
+    not_heard_since,
+    unknown_backlog_age,
+)
 from kiosk.central.localdays import parse_utc
 from kiosk.central.placeholders import Params
 from kiosk.central.registry import Checkpoint
@@ -450,10 +457,13 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
 
     day_end = calendar.end(day)
     # the day's kiosks: a past day's report lists none enrolled after it ended, nor one
-    # where no point is set up that day (closed, its kiosk unplugged but kept): no place
-    # that does not scan, no clock nor backlog to chase; the Kiosks page shows it closed
+    # where no point is set up that day (closed, its kiosk unplugged but kept) that has
+    # nothing to bring: no place that does not scan, no clock to chase; one still holding
+    # entries is chased for them as any kiosk (nothing lost), the Kiosks page shows both
+    bringing = {k for k, h in snap.health.items()
+                if has_entries_to_bring(h.get("pending"), h.get("uploads_paused"))}
     kiosks = [k for k in snap.kiosks if k.active and parse_utc(k.created_at) < day_end
-              and k.checkpoint_id in set_up_ids]
+              and (k.checkpoint_id in set_up_ids or k.id in bringing)]
     silent, kiosks_wrong, unknown_age = _kiosk_problems(snap, kiosks, now)
     not_scanning = [{**snap.describe(p.id), "problem": "no_scan_7_days",
                      "params": {"set_up_on": p.set_up_on}}

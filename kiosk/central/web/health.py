@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from kiosk.central.kiosk_rules import kiosk_problems, unknown_backlog_age
+from kiosk.central.kiosk_rules import has_entries_to_bring, kiosk_problems, unknown_backlog_age
 from kiosk.central.storage import Storage
 
 _SELECT = (
@@ -29,9 +29,10 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
                ) -> list[dict[str, Any]]:
     """Kiosks (of one checkpoint, or of one district), each with ``problems`` (keys of
     ``problem.*`` texts; none for a revoked kiosk, nor for one whose point is closed
-    today, ``point_closed``: nothing is expected of either, as the daily report chases
-    neither), ``oldest_pending`` (how a backlog of unknown age is worded, as in the daily
-    report; else None) and ``devices`` as a list of (name, state)."""
+    today, ``point_closed``, unless it ``holds_entries`` (its latest health report says
+    entries pending or uploads paused): nothing else is expected of either, as the daily
+    report chases neither), ``oldest_pending`` (how a backlog of unknown age is worded, as
+    in the daily report; else None) and ``devices`` as a list of (name, state)."""
     sql, params = _SELECT, []
     if checkpoint_id is not None:
         sql += " WHERE k.checkpoint_id = $1"
@@ -49,7 +50,9 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
             devices = json.loads(devices)
         row["devices"] = _device_states(devices)
         row["point_closed"] = row["closed_on"] is not None and row["closed_on"] <= today
-        chased = row["revoked_at"] is None and not row["point_closed"]
+        row["holds_entries"] = has_entries_to_bring(row["pending"], row["uploads_paused"])
+        chased = row["revoked_at"] is None and (not row["point_closed"]
+                                                or row["holds_entries"])
         row["problems"] = [] if not chased else kiosk_problems(
             row["last_seen_at"], row["clock_offset"], row["oldest_pending_seconds"], now,
             row["uploads_paused"])
