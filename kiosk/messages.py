@@ -3077,6 +3077,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "another process (pid {pid}: another `kiosk sync push`, or the running kiosk) is "
         "sending this kiosk's pending entries: waiting for it to end, then sending what it "
         "left, nothing twice — Ctrl-C to stop; the entries stay pending"),
+    "sync.push_another_still_sending": (
+        "một tiến trình khác (pid {pid}: một `kiosk sync push` khác, hoặc trạm đang chạy) "
+        "vẫn đang gửi các lượt chờ của trạm này sau {limit} giây chờ: lần gửi này dừng, các "
+        "lượt vẫn chờ gửi — gửi lại khi nó xong (nếu nó bị treo hay tạm dừng bằng Ctrl-Z, "
+        "hãy dừng nó)",
+        "another process (pid {pid}: another `kiosk sync push`, or the running kiosk) is "
+        "still sending this kiosk's pending entries after {limit} s of waiting: this push "
+        "stopped, the entries stay pending — send again once it has ended (stop it if it "
+        "hangs or was suspended with Ctrl-Z)"),
+    "sync.screen_another_sending": (
+        "Một tiến trình khác (pid {pid}) đang gửi các lượt chờ của trạm này: chờ nó xong (tối "
+        "đa {limit} giây) rồi gửi phần còn lại, không gửi trùng; các lượt vẫn chờ gửi.",
+        "Another process (pid {pid}) is sending this kiosk's pending entries: waiting for it "
+        "to end (at most {limit} s), then sending what it left, nothing twice; the entries "
+        "stay pending."),
     "sync.screen_waiting": (
         "Tạm dừng gửi — {waiting}; các lượt vẫn chờ gửi.",
         "Sending paused — {waiting}; the entries stay pending."),

@@ -25,7 +25,8 @@ from kiosk.store import Store
 from kiosk.ui.bridge import SyncView
 from kiosk.ui.status_strip import local_time
 from kiosk.ui.sync_screen import SyncScreen
-from tests.sync_support import BusyAtFirst, serving
+from tests.sync_support import BusyAtFirst, TakingEveryBatch, serving
+from tests.test_sync_sending import another_sender
 
 
 def sync_section(url: str, token: str, *, enabled: bool) -> str:
@@ -675,6 +676,30 @@ def test_a_wait_the_centre_asks_for_is_shown_while_the_push_waits(make_window, q
         assert screen.busy and not screen.push_button.isEnabled()
         qtbot.waitUntil(lambda: screen.message.text().startswith("Xong:"), timeout=30000)
     assert "3 lượt được nhận" in screen.message.text()
+
+
+def test_another_process_sending_is_named_while_the_push_waits_for_it(make_window, qtbot,
+                                                                   tmp_path):
+    """A ``kiosk sync push`` sending this kiosk's entries when the officer presses Sync now:
+    the screen said only "Sending to the centre…" for as long as it sent. It now names the
+    other process and how long the push waits for it, then sends what it left."""
+    centre = TakingEveryBatch.anew()
+    with serving(centre) as url:
+        path = write_config(tmp_path, extra=sync_section(url, "t0ken", enabled=True))
+        window = make_window(path, start=False)  # no background uploads: the button does it
+        record(window, 3)
+        screen = open_sync(window, qtbot)
+        qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "3", timeout=10000)
+        with another_sender(window.kiosk.store.path) as other:
+            qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: screen.message.text() == (
+                f"Một tiến trình khác (pid {other.pid}) đang gửi các lượt chờ của trạm này: "
+                "chờ nó xong (tối đa 300 giây) rồi gửi phần còn lại, không gửi trùng; các "
+                "lượt vẫn chờ gửi."), timeout=10000)
+            assert screen.busy and not screen.push_button.isEnabled()
+        qtbot.waitUntil(lambda: screen.message.text().startswith("Xong:"), timeout=30000)
+    assert "3 lượt được nhận" in screen.message.text()
+    assert len(centre.batches) == 1
 
 
 def test_a_wait_longer_than_a_push_sits_through_stops_it_saying_when_to_send_again(

@@ -72,8 +72,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                       type=whole_number_argument("--max-wait"),
                       help="the longest wait the centre may ask for (Retry-After) that this "
                            "push sits through, saying until when; a longer one stops it at "
-                           "once, saying when to try again (default: %(default)s; the "
-                           "running kiosk's own sync waits any)")
+                           "once, saying when to try again; also the longest it waits for "
+                           "another process sending this kiosk's entries (default: "
+                           "%(default)s; the running kiosk's own sync waits any)")
     push.add_argument("--kiosk-id", metavar="ID",
                       help="send the entries recorded under this other kiosk id (left by an "
                            "enrolment under a new id), as that kiosk, with --token-file: the "

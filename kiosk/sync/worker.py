@@ -114,6 +114,7 @@ API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import math
@@ -756,26 +757,65 @@ class SyncWorker:
         (``sync.push_wait_too_long``, the background worker still waiting it out); None
         waits any. ``waiting(wait)`` is told each wait the centre asked for, before it;
         ``another(pid)`` that another process is sending this store's backlog (pid 0: not
-        known yet), the push waiting for it to end."""
+        known yet), the push waiting for it to end — ``max_wait`` at most too
+        (``sync.push_another_still_sending``)."""
         tally = Tally()
-        with self.scheduler.turn(push=True):
-            def push() -> SyncError | None:
-                return self._push(tally, progress, elsewhere, max_wait, waiting, another)
-
-            failure = self._meeting_damage(push, push)
-            if failure is None and (refusing := self._store_refuses()) is not None:
-                error = self._stop_for_store(refusing)  # every entry pending went once
-            elif failure is None:
-                self.scheduler.succeeded()
-                error = self._held_back()
-            else:
-                self.scheduler.back_off(failure)
-                # a refused token: the way back too, as the screen's alert and the doctor say
-                error = (self._auth_words(failure) if isinstance(failure, AuthRefused)
-                         else failure.words)
+        with contextlib.ExitStack() as sending:
+            error = self._wait_for_sending(sending, max_wait, another)
+            if error is None:
+                error = self._push_in_turn(tally, progress, elsewhere, max_wait, waiting)
         return PushSummary(tally.accepted, tally.duplicate, tally.rejected, tally.batches,
                            time.monotonic() - tally.started, self.board.state.pending, error,
                            tally.past_retention, tally.retention_cut)
+
+    def _push_in_turn(self, tally: Tally, progress: Callable[[Progress], None] | None,
+                      elsewhere: Mapping[str, int] | None, max_wait: float | None,
+                      waiting: Callable[[Wait], None] | None) -> messages.Words | None:
+        """The push itself, holding the worker's turn; why it stopped, if it did."""
+        with self.scheduler.turn(push=True):
+            def push() -> SyncError | None:
+                return self._push(tally, progress, elsewhere, max_wait, waiting)
+
+            failure = self._meeting_damage(push, push)
+            if failure is None and (refusing := self._store_refuses()) is not None:
+                return self._stop_for_store(refusing)  # every entry pending went once
+            if failure is None:
+                self.scheduler.succeeded()
+                return self._held_back()
+            self.scheduler.back_off(failure)
+            # a refused token: the way back too, as the screen's alert and the doctor say
+            return (self._auth_words(failure) if isinstance(failure, AuthRefused)
+                    else failure.words)
+
+    def _wait_for_sending(self, sending: contextlib.ExitStack, max_wait: float | None,
+                          another: Callable[[int], None] | None) -> messages.Words | None:
+        """Take the store's sending lock (:mod:`kiosk.sync.sending`) into ``sending`` for the
+        push. Another process sending this store's backlog is waited for, ``another(pid)``
+        told: what it sends is not sent twice, and the push then sends what it left — an
+        exit at once would fail every push made while ``kiosk run``'s worker uploads. The
+        wait is outside the worker's turn, so that its background keeps checking in (a turn
+        held, the centre saw the kiosk silent for as long as the other sent: an hour's
+        Retry-After waited out, or for good behind a push stopped with Ctrl-Z), and lasts
+        ``max_wait`` at most (None: any), the words then naming the holder. No token:
+        nothing is sent, nothing waited for."""
+        if self.uploader is None:
+            return None
+        deadline = math.inf if max_wait is None else time.monotonic() + max_wait
+        told = None
+        while True:
+            with contextlib.ExitStack() as attempt:
+                if (holder := attempt.enter_context(self.sending.hold())) is None:
+                    sending.push(attempt.pop_all())  # held for the push
+                    return None
+            if another is not None and holder != told:
+                another(holder)
+            told = holder
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return messages.Words("sync.push_another_still_sending", {
+                    "pid": holder or "?", "limit": f"{max_wait:,.0f}"})
+            if self.scheduler.sleep(min(SENDING_POLL_SECONDS, left)):
+                return messages.Words("sync.stopped")
 
     def _held_back(self) -> messages.Words | None:
         """Why a push that ended normally did not send everything: entries held back, that
@@ -789,13 +829,9 @@ class SyncWorker:
 
     def _push(self, tally: Tally, progress: Callable[[Progress], None] | None,
               elsewhere: Mapping[str, int] | None, max_wait: float | None,
-              waiting: Callable[[Wait], None] | None,
-              another: Callable[[int], None] | None) -> SyncError | None:
+              waiting: Callable[[Wait], None] | None) -> SyncError | None:
         """Drain everything, retrying transient failures; the failure that ended it, if any.
-        Another process sending this store's backlog (:mod:`kiosk.sync.sending`) is waited
-        for, ``another(pid)`` told: what it sends is not sent twice, and the push then sends
-        what it left — an exit instead would fail every push made while ``kiosk run``'s
-        worker happens to upload."""
+        The store's sending lock is held (:meth:`_wait_for_sending`)."""
         if self.uploader is not None and self._stopped_for_store():
             assert self._store_refused is not None
             return SyncError(self._store_refused.code, **self._store_refused.params)
@@ -805,22 +841,6 @@ class SyncWorker:
         if self.uploader is None:
             self._recount()
             return SyncError("sync.no_token")
-        told = None
-        while True:
-            with self.sending.hold() as holder:
-                if holder is None:
-                    return self._push_sending(tally, progress, elsewhere, max_wait, waiting)
-            if another is not None and holder != told:
-                another(holder)
-            told = holder
-            if self.scheduler.sleep(SENDING_POLL_SECONDS):
-                return SyncError("sync.stopped")
-
-    def _push_sending(self, tally: Tally, progress: Callable[[Progress], None] | None,
-                      elsewhere: Mapping[str, int] | None, max_wait: float | None,
-                      waiting: Callable[[Wait], None] | None) -> SyncError | None:
-        """The push's drain, the store's sending lock held."""
-        assert self.uploader is not None
         total = self._recount().pending  # after a wait: what the other sender left
         if total:  # what this token sends: not another kiosk id's
             others = self.store.pending_elsewhere(self.kiosk_id) if elsewhere is None \

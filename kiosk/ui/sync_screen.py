@@ -84,6 +84,7 @@ class SyncScreen(Retranslating):
     closed = Signal()
     _progress = Signal(object)
     _waiting = Signal(object)
+    _another = Signal(int)
 
     def __init__(self, bridge: KioskBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -177,6 +178,7 @@ class SyncScreen(Retranslating):
 
         self._progress.connect(self._show_progress)
         self._waiting.connect(self._show_wait)
+        self._another.connect(self._show_another)
         bridge.sync_changed.connect(self.show_view)
         self.retranslate()
         self._update_buttons()
@@ -393,7 +395,8 @@ class SyncScreen(Retranslating):
         self.progress.show()
         self.bridge.run(lambda: sync.push_now(self._progress.emit,
                                               max_wait=PUSH_MAX_WAIT_SECONDS,
-                                              waiting=self._waiting.emit),
+                                              waiting=self._waiting.emit,
+                                              another=self._another.emit),
                         done=self._pushed, failed=self._failed, job="ui.job.push")
 
     def _show_progress(self, progress: Any) -> None:
@@ -407,6 +410,12 @@ class SyncScreen(Retranslating):
         """A wait the centre asked for: said, or the push seems to hang for minutes."""
         self.message.setText(messages.text("sync.screen_waiting", screen_language(),
                                            waiting=wait.words()))
+
+    def _show_another(self, pid: int) -> None:
+        """Another process sends the backlog, the push waiting for it: said, or the screen
+        shows only "Sending to the centre…" for as long as it sends."""
+        self.message.setText(messages.text("sync.screen_another_sending", screen_language(),
+                                           pid=pid or "?", limit=f"{PUSH_MAX_WAIT_SECONDS:,}"))
 
     def _pushed(self, summary: Any) -> None:
         counts = self.tr("%1 accepted, %2 already there, %3 refused; %4 still waiting.")
