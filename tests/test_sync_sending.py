@@ -1,14 +1,18 @@
 """One sender of a store's backlog at a time (:mod:`kiosk.sync.sending`), as a push meets it.
 
 A push finding another process sending the backlog waits for it without silencing its own
-worker's check-ins, and for ``max_wait`` at most, naming who holds it. Real parts: a
-``kiosk-central serve`` process on 127.0.0.1, another process holding the lock (``flock``),
-the kiosk's store file.
+worker's check-ins, and for ``max_wait`` at most, naming who holds it; a disk too full to
+take the holder's pid still lets the push send; two workers in one process (one left
+behind by a re-link) do not wait for each other. Real parts: a ``kiosk-central serve``
+process on 127.0.0.1, another process holding the lock (``flock``), the kiosk's store file,
+a small file system filled to its last byte (root).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,8 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kiosk.config import load as load_config
+from kiosk.store import Store
 from kiosk.sync.worker import PushSummary, SyncWorker
-from tests.sync_support import fill_backlog, wait_until, write_config
+from tests.sync_support import FaultyProxy, fill_backlog, sync_states, wait_until, write_config
+from tests.test_store_disk_failing import fill, small_disk
+from tests.test_sync_left_behind import linked, push_held
 
 HOLDING = """
 import fcntl, os, sys, time
@@ -103,3 +110,79 @@ def test_sync_now_waiting_for_another_sender_lets_the_kiosk_check_in_and_ends_at
     assert (summary.error, summary.accepted, summary.remaining) == (None, 5, 0)
     assert sorted(central.stored_ids(kiosk_id)) == ids
 
+
+def test_a_disk_too_full_to_take_the_senders_pid_still_lets_the_push_send(
+        central, kiosk_id, tmp_path):
+    """The lock file beside the store takes the holder's pid for others to name; on a disk
+    full to its last byte that write fails. The push failed with it ("No space left on
+    device"), though the store had room left in its log to mark what the centre stored.
+    The lock is held all the same: the push sends, and another sender meanwhile is told
+    the holder's pid is not known ("?") instead of sending the same entries."""
+    with small_disk(tmp_path / "disk", size_kib=8192) as disk:
+        config = write_config(disk / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+                              token=central.enrol(kiosk_id))
+        ids = fill_backlog(disk / "kiosk.db", 3, kiosk_id=kiosk_id)
+        store = Store(disk / "kiosk.db")  # open throughout: its log stays, with room in it
+        with contextlib.closing(sqlite3.connect(disk / "kiosk.db")) as db:  # log grown, freed
+            db.execute("CREATE TABLE room (b BLOB)")
+            db.execute("INSERT INTO room VALUES (zeroblob(2000000))")
+            db.commit()
+            db.execute("DROP TABLE room")
+            db.commit()
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        filler = fill(disk)
+        proxy = FaultyProxy(central.port)
+        proxy.add("hold")
+        worker = SyncWorker.from_config(load_config(config), store, server_url=proxy.url)
+        pushed: list[PushSummary] = []
+        pusher = threading.Thread(target=lambda: pushed.append(worker.push_now(max_wait=30)))
+        try:
+            pusher.start()
+            wait_until(lambda: proxy.holds)  # the batch through, its answer held
+            assert (disk / "kiosk.db.sending").read_bytes() == b""  # no room for the pid
+            said = subprocess.run(  # another push meanwhile
+                [sys.executable, "-m", "kiosk.cli", "sync", "push", "--max-wait", "1",
+                 "--config", str(config)], capture_output=True, text=True, timeout=60,
+                env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+            assert said.returncode == 1, said.stderr
+            assert ("another process (pid ?: another `kiosk sync push`, or the running kiosk) "
+                    "is still sending this kiosk's pending entries after 1 s of waiting"
+                    in said.stderr), said.stderr
+            proxy.release()
+            pusher.join(30)
+            (summary,) = pushed
+            assert (summary.error, summary.accepted, summary.remaining) == (None, 3, 0)
+        finally:
+            proxy.release()
+            pusher.join(30)
+            worker.stop()
+            proxy.close()
+            filler.unlink()
+    assert sorted(central.stored_ids(kiosk_id)) == ids
+    assert len(proxy.batch_events()) == 1  # the other push sent nothing
+
+
+def test_a_worker_left_behind_by_a_re_link_does_not_hold_back_its_successors_push(
+        central, kiosk_id, tmp_path):
+    """A re-link leaves the old worker behind while its push waits for an answer, holding
+    the store's sending lock. The new worker is in the same process: it used to find the
+    lock held (by its own pid) and wait for the old centre's answer, which may never come.
+    The lock is the process's: the successor's push sends at once."""
+    proxy = FaultyProxy(central.port)
+    token = central.enrol(kiosk_id)
+    try:
+        with push_held(proxy, tmp_path, kiosk_id, token) as push:
+            successor = SyncWorker.from_config(linked(tmp_path, kiosk_id, central.url, token))
+            told: list[int] = []
+            try:
+                summary = successor.push_now(max_wait=3, another=told.append)
+            finally:
+                successor.stop()
+            assert told == []
+            assert (summary.error, summary.remaining) == (None, 0)
+            assert sorted(central.stored_ids(kiosk_id)) == push.ids
+            proxy.release()
+            assert push.summary().error is None
+        assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 3}
+    finally:
+        proxy.close()
