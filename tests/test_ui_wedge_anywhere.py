@@ -273,28 +273,55 @@ def test_a_scan_while_the_pin_pad_is_open_is_recorded_and_closes_the_pad(make_wi
     assert window.stack.currentWidget() is window.technician
 
 
-def test_a_pin_typed_as_fast_as_a_scanner_opens_the_pad_and_is_no_entry(make_window, qtbot,
-                                                                         tmp_path):
+def test_the_pin_typed_as_fast_as_a_scanner_opens_the_screen_and_is_no_entry(make_window,
+                                                                            qtbot, tmp_path):
     """An officer who knows the PIN by heart types it and Enter keys 10 ms apart, as fast
     as a scanner: it was a scan of "2468" — an entry counted IN and uploaded, the PIN in
-    it, and the pad still shut. A field that hides its text takes the burst it accepts
-    whole: the PIN opens the screen, a wrong one fast is a wrong PIN (the pad stays open
-    to say so: its Enter once pressed Cancel too), neither an entry."""
+    it, and the pad still shut. A burst into the pad that is the PIN is the pad's: it opens
+    the screen, no entry. A wrong PIN typed that fast is a scan like any code (the next
+    test); typed at a person's pace it is a wrong PIN, and the pad stays open to say so
+    (its Enter once pressed Cancel too)."""
     path = write_config(tmp_path, WEDGE)
     window = make_window(path)
     active(window, qtbot)
     window.open_technician()
     qtbot.waitUntil(lambda: focused() is window.gate.dialog.field)
 
-    scanner_sends("1357\r", gap_ms=10)
+    person_types(qtbot, "1357\r")
 
-    qtbot.waitUntil(lambda: window.gate.failures == 1, timeout=2000)
+    assert window.gate.failures == 1
     assert window.gate.dialog.error.text() == "Sai mã PIN."
     scanner_sends("2468\r", gap_ms=10)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.technician, timeout=2000)
     qtbot.wait(PERSON_GAP_MS)
     assert stored_entries(load(path)) == []
     assert window.officer.card.state == "idle"
+
+
+@pytest.mark.parametrize("code", ["893456123456", "1357"], ids=["a 12-digit badge",
+                                                                "a wrong PIN typed fast"])
+def test_digits_scanned_into_the_pin_pad_are_an_entry_and_never_a_wrong_pin(
+        make_window, qtbot, tmp_path, code):
+    """Someone in the queue holds up a numeric badge (or a UPC-A: 12 digits) while the PIN
+    pad is open: all digits, as short as a PIN, it was typed into the pad as a wrong PIN —
+    no entry, no cue, the card idle, and five such scans locked the technician out for a
+    minute. A burst into the pad is the pad's only when it is the PIN: anything else,
+    a wrong PIN typed as fast as a scanner too, is a scan — recorded, shown on the card,
+    the pad closed — and counts as no wrong PIN."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    window.open_technician()
+    qtbot.waitUntil(lambda: focused() is window.gate.dialog.field)
+
+    scanner_types(code)
+
+    qtbot.waitUntil(lambda: window.officer.card.state == "accepted", timeout=5000)
+    [row] = stored_entries(load(path))
+    assert (row["source"], row["kind"], row["payload"]) == ("wedge", "other", code.encode())
+    qtbot.waitUntil(lambda: window.gate.dialog is None, timeout=5000)  # closed: the card
+    assert window.gate.failures == 0
+    assert window.stack.currentWidget() is window.officer
 
 
 def test_a_scan_while_the_enrolment_box_has_the_keyboard_is_recorded_not_typed(

@@ -30,12 +30,23 @@ MAX_ATTEMPTS = 5
 LOCKOUT_SECONDS = 60.0
 
 
+class PinField(QLineEdit):
+    """The pad's field. A burst typed into it as fast as a scanner types is its own only
+    when ``is_pin`` says it is the PIN (``kiosk.ui.wedge_input``): a badge or a UPC-A is
+    all digits too, and was taken as a wrong PIN — no entry, and five locked the pad."""
+
+    def __init__(self, is_pin: Callable[[str], bool]) -> None:
+        super().__init__()
+        self.is_pin = is_pin
+
+
 class PinDialog(QDialog):
     """A PIN field with a big on-screen keypad (kiosks often have only a touch screen)."""
 
     submitted = Signal(str)
 
-    def __init__(self, purpose: str, parent: QWidget | None = None) -> None:
+    def __init__(self, purpose: str, is_pin: Callable[[str], bool],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("PinDialog")
         self.setModal(True)
@@ -45,7 +56,7 @@ class PinDialog(QDialog):
         self.purpose.setFont(pixel_font(self, 20, bold=True))
         self.purpose.setWordWrap(True)
         layout.addWidget(self.purpose)
-        self.field = QLineEdit()
+        self.field = PinField(is_pin)
         self.field.setObjectName("pin")
         self.field.setEchoMode(QLineEdit.EchoMode.Password)
         self.field.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,12}")))
@@ -117,7 +128,7 @@ class PinGate(QObject):
             return None
         if self.dialog is not None:
             self.dialog.reject()
-        dialog = self.dialog = PinDialog(purpose, self._parent)
+        dialog = self.dialog = PinDialog(purpose, self.verify, self._parent)
         dialog.submitted.connect(lambda text: self._check(dialog, text, granted))
         dialog.finished.connect(lambda _code: self._closed(dialog))
         if self.locked_seconds():
@@ -133,11 +144,16 @@ class PinGate(QObject):
     def _lock_message(self) -> str:
         return self.tr("Too many wrong PINs. Try again in %n s.", "", self.locked_seconds())
 
+    def verify(self, text: str) -> bool:
+        """Whether ``text`` is the PIN, counting no failure: every burst typed as fast as a
+        scanner into the pad is asked (``kiosk.ui.wedge_input``), a badge scanned too."""
+        return hmac.compare_digest(text.encode(), self.pin.encode())
+
     def _check(self, dialog: PinDialog, text: str, granted: Callable[[], None]) -> None:
         if self.locked_seconds():
             dialog.refuse(self._lock_message(), locked=True)
             return
-        if hmac.compare_digest(text.encode(), self.pin.encode()):
+        if self.verify(text):
             self.failures = 0
             dialog.accept()
             granted()

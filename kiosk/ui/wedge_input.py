@@ -14,9 +14,9 @@ person types slower) and is held meanwhile:
   (``scanned``), recorded and shown on the card with its cue like any scan; its keys never
   reach the focused widget — a scan is never typed into a form, a search or a PIN, even while
   a dialog is open (the cue sounds; the PIN pad is closed so that the card shows the
-  result, the manual-entry form is told in a line: ``kiosk.ui.app``). But a burst that a
-  field hiding its text (the PIN pad) takes whole is a PIN typed fast: typed there, never
-  an entry (:func:`secret_typed`). A scanner's burst
+  result, the manual-entry form is told in a line: ``kiosk.ui.app``). But a burst into
+  the PIN pad that is the PIN is the PIN typed fast: typed there, never an entry
+  (:func:`pin_typed`); any other burst there is a scan, never a wrong PIN. A scanner's burst
   (``wedge.HOLD_MIN`` keys at its pace) that stops without its terminator is held (up to
   ``stream.CUT_WAIT``) for the rest; past that, or when the keys after its stall come at a
   person's pace (theirs: delivered), it is a Scan marked ``cut``, and so is the rest
@@ -47,7 +47,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QValidator
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -62,6 +62,7 @@ from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.kinds.wedge import WedgeOptions
 from kiosk.devices.stream import Decoded, to_scan
 from kiosk.messages import both
+from kiosk.ui.pin import PinField
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +224,7 @@ class WedgeInput(QObject):
             return
         typed = self.detector.take_typed()
         held, self._held = self._held, []
-        if held and any(secret_typed(held[0][1], decoded) for decoded in scans):
+        if held and any(pin_typed(held[0][1], decoded) for decoded in scans):
             self._deliver(held)  # a PIN typed fast: the pad's, never an entry
             return
         for decoded in scans:
@@ -248,21 +249,15 @@ class WedgeInput(QObject):
             self._delivering = False
 
 
-def secret_typed(sent_to: QWidget, decoded: Decoded) -> bool:
-    """Whether a burst at a scanner's pace, whole, sent to ``sent_to``, is a person typing a
-    secret: the field hides what is typed (the PIN pad) and takes the burst whole — its
-    validator (the pad's: up to 12 digits) and its length allow it. A PIN typed fast, 1234
-    and Enter 30 ms apart, was a scan: an entry of payload "1234", counted IN and uploaded.
-    Every code the kiosk reads (a CCCD's or PC-Covid's fields apart with "|", an HC1's
-    letters) is longer or not all digits, so it stays a scan that closes the pad; a cut
-    burst (refused "scan again") is a scanner's."""
-    if decoded.cut or not isinstance(sent_to, QLineEdit) \
-            or sent_to.echoMode() is QLineEdit.EchoMode.Normal:
-        return False
-    text = decoded.payload.decode("utf-8", "replace")
-    validator = sent_to.validator()
-    return len(text) <= sent_to.maxLength() and (
-        validator is None or validator.validate(text, 0)[0] is not QValidator.State.Invalid)
+def pin_typed(sent_to: QWidget, decoded: Decoded) -> bool:
+    """Whether a burst at a scanner's pace, whole, sent to ``sent_to``, is the PIN typed
+    fast into the PIN pad: 1234 and Enter 30 ms apart was a scan, an entry of payload
+    "1234" counted IN and uploaded. Only the PIN itself (asked without counting a failure):
+    a numeric badge or a UPC-A is all digits too, and taken as a wrong PIN it was no entry,
+    and five locked the pad; so any other burst is a scan that closes the pad. A cut burst
+    (refused "scan again") is a scanner's."""
+    return not decoded.cut and isinstance(sent_to, PinField) \
+        and sent_to.is_pin(decoded.payload.decode("utf-8", "replace"))
 
 
 def last_presses(held: list[tuple[QKeyEvent, QWidget]], count: int
