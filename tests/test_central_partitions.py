@@ -132,6 +132,7 @@ def test_two_serve_processes_on_one_database_store_each_entry_once(pg_url: str,
                                                                    tmp_path: Path) -> None:
     """Both store each entry once, and derive in the background what they acknowledged
     (day sets, stays), one step at a time, without any reader asking."""
+    central("init", "--db", pg_url)  # kiosks enrol at a centre made (only init makes one)
     kiosks = [enrol(pg_url, f"k{i}", f"CP-{i % 2}") for i in range(4)]
     servers = [CentralServer(pg_url), CentralServer(pg_url)]
     try:
@@ -197,6 +198,7 @@ def _six_kiosks_at_once(pg_url: str, tmp_path: Path, checkpoint: str, *serve_arg
     held while they were answered, and what the server wrote to stderr."""
     from central_support import kiosk_entries
 
+    central("init", "--db", pg_url)  # kiosks enrol at a centre made (only init makes one)
     kiosks = [enrol(pg_url, f"k{i}", checkpoint) for i in range(6)]
     bodies = {k.kiosk_id: batch(k.kiosk_id, kiosk_entries(tmp_path, k.kiosk_id, 300, checkpoint))
               for k in kiosks}
