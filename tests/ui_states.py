@@ -95,6 +95,8 @@ def refusing(window: Any, words: Words | None) -> None:
         holder = sqlite3.connect(window.kiosk.store.path, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
         _HOLDERS[id(window)] = holder
+    if words is not None and words.code == "store.disk_full":  # the state is set, not made:
+        window.kiosk.store.room_again = lambda: False  # the disk's real room would end it
     with window.kiosk.store.lock:  # as the store sets it: the screens' poll, looking
         window.kiosk.store.failing = words  # whether "store.busy" ended, clears it under
     window.bridge.refresh_sync()            # this lock (a new state set meanwhile was lost)
