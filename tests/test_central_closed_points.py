@@ -167,13 +167,7 @@ def test_a_closed_points_kiosk_is_no_kiosk_to_chase_and_shows_as_closed(
                 kiosk.kiosk_id, behind[p], dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)),
                 headers=protocol.bearer(kiosk.token), timeout=30)
             assert answer.status_code == 200, answer.text
-        with signed_in(server.url, "admin1") as admin:
-            report = admin.get("/api/v1/reports/daily",
-                               params={"date": today.isoformat()}).json()
-            admin.get("/lang/en")
-            today_page = html.unescape(admin.get("/today").text)
-            kiosks_page = html.unescape(admin.get("/kiosks").text)
-            with_problems = admin.get("/kiosks", params={"problems": "true"}).text
+        report, today_page, kiosks_page, with_problems = _admin_reads(server, today)
     finally:
         server.stop()
     assert sorted((r["kiosk_id"], r["problem"]) for r in report["scanning_wrongly"]) == [
@@ -187,6 +181,17 @@ def test_a_closed_points_kiosk_is_no_kiosk_to_chase_and_shows_as_closed(
     closed_words = CATALOGUE["web.kiosks.point_closed"][1].format(day=closed_on.isoformat())
     assert kiosks_page.count(closed_words) == 2
     assert "k-p-open-wrong" in with_problems and "k-p-closed" not in with_problems
+
+
+def _admin_reads(server: CentralServer, today: dt.date) -> tuple[dict, str, str, str]:
+    """What an administrator reads of the kiosks: today's report as JSON, then in English
+    the Today page, the Kiosks page and its "only kiosks with problems"."""
+    with signed_in(server.url, "admin1") as admin:
+        report = admin.get("/api/v1/reports/daily", params={"date": today.isoformat()}).json()
+        admin.get("/lang/en")
+        return (report, html.unescape(admin.get("/today").text),
+                html.unescape(admin.get("/kiosks").text),
+                admin.get("/kiosks", params={"problems": "true"}).text)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -222,13 +227,7 @@ def test_a_closed_points_kiosk_still_holding_entries_is_chased_until_they_are_in
                                 json=protocol.make_heartbeat(kiosk_id, report),
                                 headers=protocol.bearer(kiosk.token), timeout=30)
             assert answer.status_code == 200, answer.text
-        with signed_in(server.url, "admin1") as admin:
-            report = admin.get("/api/v1/reports/daily",
-                               params={"date": today.isoformat()}).json()
-            admin.get("/lang/en")
-            today_page = html.unescape(admin.get("/today").text)
-            kiosks_page = html.unescape(admin.get("/kiosks").text)
-            with_problems = admin.get("/kiosks", params={"problems": "true"}).text
+        report, today_page, kiosks_page, with_problems = _admin_reads(server, today)
     finally:
         server.stop()
     assert [(r["kiosk_id"], r["problem"]) for r in report["not_scanning"]] == [
