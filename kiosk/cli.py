@@ -78,10 +78,21 @@ def format_result(result: ScanResult, language: str, timezone: Any) -> str:
         terminal_text(result.display_document),
         certificate_words(result, language),
         result.reason_in(language) if result.status.value != "accepted" else "",
+        not_id_words(result, language),
         f"device={result.scan.device_id}",
         f"id={result.entry_id or '-'}",
     ]
     return "  ".join(p for p in parts if p)
+
+
+def not_id_words(result: ScanResult, language: str) -> str:
+    """What the officer's amber card says of a code that names nobody (a URL, a product
+    code): recorded, but ask for an ID — a console line saying ACCEPTED alone waved it on."""
+    if not result.names_nobody:
+        return ""
+    direction = messages.text(result.direction.value, language) if result.direction else ""
+    return (messages.text("card.not_id", language, direction=direction) + ": "
+            + messages.text("card.not_id_ask", language))
 
 
 def certificate_words(result: ScanResult, language: str) -> str:

@@ -86,6 +86,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Lượt quét này chưa được ghi. Chờ câu trả lời rồi mới cho người tiếp theo qua.",
         "This scan is not recorded yet. Wait for its answer before letting the next person "
         "through."),
+    "card.not_id": (  # kind "other": a URL, a product code, a venue's code — no person
+        "ĐÃ GHI {direction} — KHÔNG PHẢI MÃ ĐỊNH DANH",
+        "RECORDED {direction} — NOT AN ID CODE",
+    ),
+    "card.not_id_ask": (
+        "Mã này không cho biết là ai. Hỏi giấy tờ tùy thân (CCCD, hộ chiếu) hoặc khai báo "
+        "thủ công.",
+        "This code does not say who the person is. Ask for an ID document (citizen ID, "
+        "passport) or use manual entry.",
+    ),
     "certificate_check": (
         "CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA GIẤY TỜ",
         "CERTIFICATE NOT VALID — CHECK DOCUMENTS",

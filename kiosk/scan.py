@@ -84,6 +84,14 @@ class ScanResult:
         return self.words(language) if self.words is not None else ""
 
     @property
+    def names_nobody(self) -> bool:
+        """Recorded as new from a code that names no person (kind ``other``: a URL, a
+        product or venue code): the entry stands, but the officer must ask for an ID — the
+        card says so in amber, the console in the same words, never "accepted" alone."""
+        return (self.status is Status.ACCEPTED and self.identity is not None
+                and self.identity.kind == "other")
+
+    @property
     def display_document(self) -> str:
         """The document number as it may be shown on a screen anyone can read."""
         if self.identity is None:

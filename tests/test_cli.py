@@ -221,6 +221,17 @@ def test_a_payload_is_recorded_byte_for_byte_even_when_it_is_not_utf8(config_fil
     assert "ACCEPTED" in scanned and "Other code" in scanned
 
 
+def test_a_code_naming_nobody_is_recorded_and_said_to_be_no_id_code(config_file):
+    """A URL (kind "other") is recorded, but the console says what the officer's amber card
+    says — recorded, not an ID code, ask for one — not "ACCEPTED" alone, which waved it on."""
+    out = kiosk(config_file, "scan", "https://example.vn/menu", "--direction", "in").stdout
+    assert "ACCEPTED" in out and "id=" in out  # recorded: scripts still read the entry id
+    assert ("RECORDED IN — NOT AN ID CODE: This code does not say who the person is. Ask for "
+            "an ID document") in out
+    person = kiosk(config_file, "scan", CCCD_AN, "--direction", "in").stdout
+    assert "NOT AN ID CODE" not in person
+
+
 @pytest.mark.parametrize("value", ["٣", "+5", "5x", "-2"])
 def test_a_whole_number_option_takes_ascii_digits_only_and_names_itself_when_not(
         config_file: Path, tmp_path: Path, value: str) -> None:

@@ -71,7 +71,9 @@ def results(window, issuer) -> dict[str, ScanResult]:
     pipeline = window.kiosk.pipeline
     person = f"001099012345|123456789|{LONG_NAME}|01021990|Nữ|Số 1 Phố Huế, Hà Nội|10102021"
     shown = {"accepted": pipeline.submit(Scan(person.encode(), device_id="t", lane="in")),
-             "duplicate": pipeline.submit(Scan(person.encode(), device_id="t", lane="in"))}
+             "duplicate": pipeline.submit(Scan(person.encode(), device_id="t", lane="in")),
+             "not an ID code": pipeline.submit(Scan(  # the amber card's longest words
+                 b"https://example.vn/thuc-don?ban=12", device_id="t", lane="out"))}
     forger = make_issuer()
     given = "Thị Phương Thảo Ngọc Bảo Khánh"
     certificates = {  # three people: none of them a duplicate of another
@@ -116,6 +118,7 @@ def test_the_officer_screen_fits_every_display_in_every_state(make_window, tmp_p
     shown = results(window, issuer)
     assert shown["accepted"].status is Status.ACCEPTED
     assert shown["duplicate"].status is Status.DUPLICATE
+    assert shown["not an ID code"].names_nobody
     failures = []
     for state, result in shown.items():
         window.officer.card.show_result(result)

@@ -147,6 +147,30 @@ def test_scanning_twice_within_a_minute_says_under_a_minute(make_window, qtbot, 
     assert window.officer.card.headline.text() == "ĐÃ QUÉT DƯỚI 1 PHÚT TRƯỚC"
 
 
+def test_a_code_naming_nobody_is_recorded_amber_asking_for_an_id(make_window, qtbot, tmp_path):
+    """A URL or a product code (kind "other") is recorded, but it says nothing of who stands
+    there: amber with "!", the direction it was recorded in, "ask for an ID document", the
+    warning's two beeps — not green "HỢP LỆ", which sent the person through unknown."""
+    (tmp_path / "scans.txt").write_text("https://example.vn/menu?ban=12\n", encoding="utf-8")
+    path = write_config(tmp_path, replay_device("gate-out", tmp_path / "scans.txt", lane="out"))
+    window = make_window(path, start=False)
+    cues = played(window)
+    window.kiosk.start()
+    scan_from_file(window, qtbot, "not_id")
+    card = window.officer.card
+    assert card.headline.text().replace("\u00a0", " ") == \
+        "ĐÃ GHI RA — KHÔNG PHẢI MÃ ĐỊNH DANH"
+    assert card.name.text().startswith("Mã này không cho biết là ai. Hỏi giấy tờ tùy thân")
+    assert "Mã khác" in card.details.text() and "RA" in card.details.text()
+    assert card_colour(window) == QColor(COLOURS["duplicate"][0]).name()
+    assert card.mark.shape == "alert"
+    qtbot.waitUntil(lambda: cues == ["duplicate"])
+    [row] = stored_entries(load(path))
+    assert (row["kind"], row["direction"], row["status"]) == ("other", "out", "accepted")
+    window.set_language("en")
+    assert card.headline.text().replace("\u00a0", " ") == "RECORDED OUT — NOT AN ID CODE"
+
+
 def test_refused_code_is_red_with_the_reason_in_plain_words_and_nothing_recorded(
         make_window, qtbot, tmp_path):
     """A CCCD code with an impossible birth date is refused: red, what it means for the

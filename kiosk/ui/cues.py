@@ -23,13 +23,15 @@ CUES = ("entry", "exit", "duplicate", "error")
 
 
 def cue_for(result: ScanResult) -> str:
-    """Accepted entry and exit sound different; anything not recorded as new is a warning;
-    a recorded certificate that is not valid sounds like its card's colour (amber, or red:
-    the low buzz, even scanned again, as the officer must stop the person)."""
+    """Accepted entry and exit sound different; anything not recorded as new, or recorded
+    from a code that names nobody (amber: ask for an ID), is a warning; a recorded
+    certificate that is not valid sounds like its card's colour (amber, or red: the low
+    buzz, even scanned again, as the officer must stop the person)."""
     verdict = result.certificate
     if result.status is not Status.REJECTED and verdict is not None and verdict.severity == BAD:
         return "error"
-    if result.status is Status.ACCEPTED and verdict is not None and verdict.severity != GOOD:
+    if result.status is Status.ACCEPTED and (
+            (verdict is not None and verdict.severity != GOOD) or result.names_nobody):
         return "duplicate"
     if result.status is Status.ACCEPTED:
         return "exit" if result.direction is Direction.OUT else "entry"

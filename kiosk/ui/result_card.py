@@ -1,6 +1,7 @@
 """The big coloured card with the last result, readable from two metres.
 
 Green with a tick: accepted (direction first, then name, masked document, kind, time).
+Amber with "!": recorded from a code that names nobody (a URL, a product code): ask for an ID.
 Amber with "!": already scanned N minutes ago. Red with a cross: refused or not recorded,
 with the reason in plain words and what to do next. Colour, word and symbol each say it
 alone (an officer who cannot tell red from green reads the symbol). A vaccination
@@ -67,6 +68,9 @@ IDLE, ACCEPTED, DUPLICATE, REJECTED = "idle", "accepted", "duplicate", "rejected
 SAVING = "saving"
 NO_SCANNER = "no_scanner"
 """Between scans, no scanner able to take one (see :meth:`ResultCard.set_scanners_away`)."""
+NOT_ID = "not_id"
+"""Recorded, from a code that names no person (:attr:`ScanResult.names_nobody`): amber, so
+the officer asks for an ID rather than waving on a URL or a product code."""
 """A scan taken up whose answer has not come after :data:`SAVING_AFTER_MS`."""
 SAVING_AFTER_MS = 300
 """How long a scan's answer may take before the card says it is being saved: a scan is
@@ -125,7 +129,7 @@ COLOURS = {
     REJECTED: ("#c62828", "#ffffff"),
     SAVING: ("#1565c0", "#ffffff"),
 }
-COLOURS[NO_SCANNER] = COLOURS[DUPLICATE]
+COLOURS[NO_SCANNER] = COLOURS[NOT_ID] = COLOURS[DUPLICATE]
 COLOURS.update({CERTIFICATE_STATES[verdicts.GOOD]: COLOURS[ACCEPTED],
                 CERTIFICATE_STATES[verdicts.WARN]: COLOURS[DUPLICATE],
                 CERTIFICATE_STATES[verdicts.BAD]: COLOURS[REJECTED],
@@ -133,7 +137,7 @@ COLOURS.update({CERTIFICATE_STATES[verdicts.GOOD]: COLOURS[ACCEPTED],
 
 
 MARKS = {ACCEPTED: "tick", DUPLICATE: "alert", REJECTED: "cross", SAVING: "clock",
-         NO_SCANNER: "alert"}
+         NO_SCANNER: "alert", NOT_ID: "alert"}
 MARKS.update({CERTIFICATE_STATES[verdicts.GOOD]: "tick",
               CERTIFICATE_STATES[verdicts.WARN]: "alert",
               CERTIFICATE_STATES[verdicts.BAD]: "caution",
@@ -640,6 +644,9 @@ class ResultCard(QFrame):
                 result.reason_code in ("accepted", "certificate_not_valid")
                 or (result.status is Status.DUPLICATE and verdict.severity == verdicts.BAD)):
             return self._certificate(result, verdict, direction, when)
+        if result.names_nobody:
+            return (NOT_ID, messages.text("card.not_id", self.language, direction=direction),
+                    messages.text("card.not_id_ask", self.language), details, "")
         if result.status is Status.ACCEPTED:
             headline = (self.tr("OUT — ACCEPTED") if result.direction is Direction.OUT
                         else self.tr("IN — ACCEPTED"))
@@ -752,7 +759,7 @@ class ResultCard(QFrame):
         palette.setColor(QPalette.ColorRole.Window, QColor(background))
         palette.setColor(QPalette.ColorRole.WindowText, QColor(foreground))
         self.setPalette(palette)  # a palette, not a style sheet: no re-polish on every scan
-        self.name_elides = state not in (IDLE, REJECTED, SAVING, NO_SCANNER)  # plain words
+        self.name_elides = state not in (IDLE, REJECTED, SAVING, NO_SCANNER, NOT_ID)  # words
         self.path_first = bool(reason) and (
             (self.result is None and self.refusing is not None and state in (REJECTED, SAVING))
             or (self.result is not None and state == REJECTED
