@@ -147,12 +147,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{field} '{value}': expected digits",
     ),
     "detail.document_format": (
-        "{field} '{value}': phải có 9 hoặc 12 chữ số, hoặc số hộ chiếu",
-        "{field} '{value}': expected 9 or 12 digits, or a passport number",
+        "{field} '{value}': phải có 9 hoặc 12 chữ số, hoặc số hộ chiếu Việt Nam (1 chữ cái, "
+        "7–8 chữ số); giấy tờ của nước khác: chọn «Giấy tờ nước ngoài»",
+        "{field} '{value}': expected 9 or 12 digits, or a Vietnamese passport number (a "
+        "letter, 7–8 digits); another country's document: choose \"Foreign document\"",
+    ),
+    "detail.foreign_document_format": (
+        "{field} '{value}': giấy tờ nước ngoài cần 6 đến 20 chữ cái hoặc chữ số, có ít nhất "
+        "một chữ số",
+        "{field} '{value}': a foreign document needs 6 to 20 letters or digits, at least one "
+        "a digit",
+    ),
+    "detail.made_up": (
+        "{field} '{value}': không phải số thật (một chữ số lặp lại, hoặc dãy 1-2-3…) — hỏi "
+        "số trên giấy tờ của người này",
+        "{field} '{value}': not a real number (one digit repeated, or 1-2-3…) — ask for the "
+        "number on the person's document",
     ),
     "detail.phone_format": (
-        "{field} '{value}': không đúng dạng số điện thoại",
-        "{field} '{value}': not a phone number",
+        "{field} '{value}': không đúng dạng số điện thoại (0… hoặc +84…; số nước ngoài: "
+        "+mã nước rồi số, như +1 202 555 0143)",
+        "{field} '{value}': not a phone number (0… or +84…; a foreign one: + country code "
+        "and number, such as +1 202 555 0143)",
     ),
     "detail.document_or_phone": (
         "cần số giấy tờ hoặc số điện thoại",

@@ -109,8 +109,8 @@ class TestInvisibleCharactersInAReason:
     def test_a_typed_value_shows_its_tab_and_a_backslash_is_never_taken_for_an_escape(self):
         document = decode_manual(ManualEntry("Nguyễn Văn An", document_number="\t0010990\\x"))
         assert isinstance(document, Rejection)
-        assert document.describe("en").endswith("'\\x090010990\\\\X': expected 9 or 12 "
-                                                 "digits, or a passport number")
+        assert "'\\x090010990\\\\X': expected 9 or 12 digits, or a Vietnamese passport " \
+            "number" in document.describe("en")
 
     def test_visible_text_is_left_as_it_is(self):
         rejection = refused(CCCD_AN.replace("|Nam|", "|Nữ giới|"))
@@ -346,3 +346,73 @@ def test_names_fold_character_by_character_as_the_whole_name_folds(name):
 
     assert fold_name(name) == folded_whole(name)
     assert fold_name("Nguyễn Văn Đức") == "NGUYEN VAN DUC"
+
+
+class TestManualEntry:
+    """The form's rules (the pipeline's too): a foreigner is recorded by their own document and
+    phone; a Vietnamese document keeps its format; a number typed to get past the form is not
+    a person."""
+
+    @pytest.mark.parametrize("number", ["AB1234567", "C01X00T47", "ab 123 4567", "K7Q2P9",
+                                        "P4471982036615"])
+    def test_another_countrys_document_is_taken_as_typed_and_keyed_as_the_centre_traces_it(
+            self, number):
+        person = decode_manual(ManualEntry("John Smith", document_number=number, foreign=True))
+        assert isinstance(person, Identity), person
+        cleaned = number.replace(" ", "").upper()
+        assert (person.document_number, person.subject_key) == (cleaned, f"doc:{cleaned}")
+        assert json.loads(person.raw)["foreign"] is True  # the centre sees what was chosen
+
+    @pytest.mark.parametrize("number", ["AB1234567", "C01X00T47"])
+    def test_a_foreign_document_is_not_taken_as_a_vietnamese_one(self, number):
+        refused = decode_manual(ManualEntry("John Smith", document_number=number))
+        assert isinstance(refused, Rejection) and refused.problem == "document_format"
+        assert "Foreign document" in refused.describe("en")
+        assert "Giấy tờ nước ngoài" in refused.describe("vi")
+
+    @pytest.mark.parametrize("number", ["ABCDEFG", "A1234", "AB-1234567", "A" * 5 + "1" * 16])
+    def test_a_foreign_document_still_has_a_format(self, number):
+        refused = decode_manual(ManualEntry("John Smith", document_number=number, foreign=True))
+        assert isinstance(refused, Rejection)
+        assert (refused.field, refused.problem) == ("document_number", "foreign_document_format")
+
+    @pytest.mark.parametrize(("typed", "kept"), [("+1 202 555 0143", "+12025550143"),
+                                                 ("+86 138 0013 8000", "+8613800138000"),
+                                                 ("+856 20 5551 2345", "+8562055512345")])
+    def test_a_foreign_phone_in_e164_is_taken(self, typed, kept):
+        person = decode_manual(ManualEntry("Li Wei", phone=typed))
+        assert isinstance(person, Identity), person
+        assert person.extra["phone"] == kept
+
+    @pytest.mark.parametrize("phone", ["+84 12345", "+1 202", "+0 123456789",
+                                       "+1234567890123456", "1 202 555 0143"])
+    def test_a_phone_neither_vietnamese_nor_e164_is_refused(self, phone):
+        refused = decode_manual(ManualEntry("Li Wei", phone=phone))
+        assert isinstance(refused, Rejection) and refused.problem == "phone_format"
+
+    @pytest.mark.parametrize(("field", "value"), [
+        ("document_number", "000000000"), ("document_number", "123456789"),
+        ("document_number", "111111111111"), ("document_number", "987654321"),
+        ("document_number", "C0000000"), ("phone", "0000000000"), ("phone", "0123456789"),
+        ("phone", "+84 000 000 000"), ("phone", "+1 111 111 1111")])
+    def test_a_number_typed_to_get_past_the_form_is_refused_in_both_languages(self, field,
+                                                                              value):
+        refused = decode_manual(ManualEntry("Nguyễn Văn An", **{field: value}))
+        assert isinstance(refused, Rejection)
+        assert (refused.field, refused.problem) == (field, "made_up")
+        assert "not a real number (one digit repeated, or 1-2-3…)" in refused.describe("en")
+        assert "không phải số thật" in refused.describe("vi")
+
+    def test_a_foreign_placeholder_is_refused_too(self):
+        refused = decode_manual(ManualEntry("John Smith", document_number="X000000",
+                                            foreign=True))
+        assert isinstance(refused, Rejection) and refused.problem == "made_up"
+
+    @pytest.mark.parametrize(("field", "value"), [
+        ("document_number", "001099012345"), ("document_number", "079301004567"),
+        ("document_number", "B7654321"), ("phone", "0912345678"), ("phone", "0900000101"),
+        ("phone", "+84 912 345 678"), ("phone", "0999999999"), ("phone", "0987654321")])
+    def test_real_looking_numbers_pass(self, field, value):
+        """A mobile of one digit or a run is sold by the carriers (số đẹp): a real person's."""
+        assert isinstance(decode_manual(ManualEntry("Nguyễn Văn An", **{field: value})),
+                          Identity)

@@ -84,3 +84,74 @@ def test_cancel_records_nothing_and_gives_the_keyboard_back(make_window, qtbot, 
     qtbot.waitUntil(lambda: window.manual_dialog is None)
     assert stored_entries(load(path)) == []
     assert window.officer.card.state == "idle"
+
+
+def test_a_foreigner_is_recorded_by_their_own_passport_and_phone(make_window, qtbot, tmp_path):
+    """A border market's visitor: another country's passport (``C01X00T47``) and phone
+    (``+1 202 555 0143``). Without "Foreign document" ticked the number is still checked as a
+    Vietnamese one, and the line under it says what to do; ticked, it is recorded as typed."""
+    path = write_config(tmp_path)
+    window = make_window(path)
+    dialog = window.open_manual_entry()
+    fill(dialog, name="John Smith", document_number="C01X00T47", phone="+1 202 555 0143")
+    assert not dialog.validate()
+    assert dialog.errors["document_number"].text().endswith(
+        "Giấy tờ của người nước ngoài: đánh dấu «Giấy tờ nước ngoài».")
+    assert dialog.errors["phone"].text() == ""
+    assert dialog.foreign.text().startswith("Giấy tờ nước ngoài")
+    dialog.foreign.setChecked(True)
+    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.manual_dialog is None)
+    [row] = stored_entries(load(path))
+    assert (row["kind"], row["document_number"], row["subject_key"]) == (
+        "manual", "C01X00T47", "doc:C01X00T47")
+    assert '"phone": "+12025550143"' in row["extra"]
+    assert '"foreign": true' in row["payload"].decode()
+
+
+def test_a_number_typed_only_to_get_past_the_form_is_refused_in_words(make_window, qtbot,
+                                                                       tmp_path):
+    """``000000000`` and a phone ``0000000000`` were recorded as a person no one can trace
+    (and every officer typing them, the same person): each is pointed out, nothing recorded."""
+    path = write_config(tmp_path)
+    window = make_window(path)
+    dialog = window.open_manual_entry()
+    fill(dialog, name="Lê Thị Hoa", document_number="000000000", phone="0000000000")
+    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
+    made_up = ("Đây không phải số thật (một chữ số lặp lại, hoặc dãy 1-2-3…). Hỏi số trên "
+               "giấy tờ của người này.")
+    assert dialog.errors["document_number"].text() == made_up
+    assert dialog.errors["phone"].text() == made_up
+    fill(dialog, document_number="123456789", phone="0912345678")
+    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
+    assert dialog.errors["document_number"].text() == made_up
+    assert dialog.errors["phone"].text() == ""
+    window.set_language("en")
+    assert not dialog.validate()
+    assert dialog.errors["document_number"].text().startswith("This is not a real number")
+    assert dialog.isVisible()
+    assert stored_entries(load(path)) == []
+
+
+def test_the_form_shows_the_direction_it_records_and_the_officer_can_change_it(
+        make_window, qtbot, tmp_path):
+    """On a 7" screen the form covers the main screen's IN/OUT toggle: the form has its own,
+    set as the main one, and its button says what it records ("Ghi RA"); a change here is
+    the main screen's too, and the card answers "RA — HỢP LỆ"."""
+    path = write_config(tmp_path)
+    window = make_window(path)
+    dialog = window.open_manual_entry()
+    assert dialog.toggle.direction == "in" and dialog.submit.text() == "Ghi VÀO"
+    assert dialog.direction_label.text() == "Chiều"
+    qtbot.mouseClick(dialog.toggle.buttons["out"], Qt.MouseButton.LeftButton)
+    assert dialog.submit.text() == "Ghi RA"
+    assert window.officer.toggle.direction == "out"
+    assert window.kiosk.pipeline.operator_direction == "out"
+    fill(dialog, name="Lê Thị Hoa", phone="0912345678")
+    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.officer.card.state == "accepted", timeout=5000)
+    assert window.officer.card.headline.text() == "RA — HỢP\u00a0LỆ"
+    [row] = stored_entries(load(path))
+    assert row["direction"] == "out"
+    window.officer.set_direction("auto")
+    assert window.open_manual_entry().submit.text() == "Ghi (VÀO/RA tự động)"

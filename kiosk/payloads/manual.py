@@ -20,8 +20,17 @@ from kiosk.payloads.identity import (
 )
 
 _DOCUMENT = re.compile(r"[0-9]{9}|[0-9]{12}|[A-Z][0-9]{7,8}")
+"""A Vietnamese document: CCCD (12 digits), old CMND (9 or 12), passport (a letter, 7–8 digits)."""
+_FOREIGN_DOCUMENT = re.compile(r"(?=[A-Z]*[0-9])[A-Z0-9]{6,20}")
+"""Another country's passport or ID (``AB1234567``, ``C01X00T47``): 6 to 20 letters and digits,
+at least one digit — what the centre's trace takes as a document number
+(:func:`kiosk.central.tracing.target_for_document`), so the person is found by it."""
 _PHONE = re.compile(r"(\+84|0)[0-9]{9,10}")
 """[0-9], never \\d (any script's digits): a number is recorded as the centre matches it."""
+_FOREIGN_PHONE = re.compile(r"\+(?!84)[1-9][0-9]{6,14}")
+"""Another country's number in E.164 (``+1 202 555 0143``, ``+86 …``): a country code and at
+most 15 digits in all; a ``+84`` number keeps the Vietnamese rule."""
+_RUNS = "01234567890123456789", "98765432109876543210"
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,9 @@ class ManualEntry:
     phone: str = ""
     address: str = ""
     reason: str = ""
+    foreign: bool = False
+    """The document is another country's (a passport, an ID card): its number is checked as
+    one (:data:`_FOREIGN_DOCUMENT`), not as a Vietnamese document's."""
 
     def to_bytes(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True).encode()
@@ -48,18 +60,45 @@ def phone_key(phone: str) -> str:
     return "tel:" + ("0" + number[3:] if number.startswith("+84") else number)
 
 
+def made_up(number: str, *, phone: bool = False) -> bool:
+    """A number typed only to get past the form. A document: its digits one digit repeated
+    (``000000000``, ``111111111111``, ``C0000000``) or, digits alone, a run (``123456789``,
+    ``987654321``) — no province code or passport series is so. A phone (as kept:
+    :func:`normal_phone`): zeros after its ``0`` or ``+84`` (``0000000000``), the run
+    ``0123456789``, or another country's of one digit repeated (``+1 111 111 1111``); not
+    a Vietnamese mobile of one digit or a run (``0999999999``, ``0987654321``): carriers
+    sell such numbers. Recorded, it would be a person no one can trace — and everyone
+    entered with it, the same person."""
+    digits = "".join(c for c in number if "0" <= c <= "9")
+    if phone and number.startswith("+") and not number.startswith("+84"):
+        return len(set(digits)) == 1
+    if phone:
+        subscriber = digits[2:] if number.startswith("+84") else digits[1:]
+        return set(subscriber) <= {"0"} or subscriber == "123456789"
+    run = number.isdigit() and any(digits in run for run in _RUNS)
+    return len(digits) >= 6 and (len(set(digits)) == 1 or run)
+
+
 def decode_manual(entry: ManualEntry) -> Identity | Rejection:
-    if any(is_enrolment_code(value) for value in asdict(entry).values()):
+    if any(isinstance(value, str) and is_enrolment_code(value)
+           for value in asdict(entry).values()):
         return Rejection("enrolment_code")  # a wedge scanner typed the QR into the form
     name = " ".join(entry.name.split())
     document = entry.document_number.replace(" ", "").upper()
     phone = normal_phone(entry.phone)
     if len(name) < 2:
         return Rejection("manual_bad_field", "missing", field="name")
-    if document and not _DOCUMENT.fullmatch(document):
+    if entry.foreign and document and not _FOREIGN_DOCUMENT.fullmatch(document):
+        return Rejection("manual_bad_field", "foreign_document_format", document,
+                         "document_number")
+    if not entry.foreign and document and not _DOCUMENT.fullmatch(document):
         return Rejection("manual_bad_field", "document_format", document, "document_number")
-    if phone and not _PHONE.fullmatch(phone):
+    if document and made_up(document):
+        return Rejection("manual_bad_field", "made_up", document, "document_number")
+    if phone and not (_PHONE.fullmatch(phone) or _FOREIGN_PHONE.fullmatch(phone)):
         return Rejection("manual_bad_field", "phone_format", entry.phone, "phone")
+    if phone and made_up(phone, phone=True):
+        return Rejection("manual_bad_field", "made_up", entry.phone, "phone")
     if not document and not phone:
         return Rejection("manual_bad_field", "document_or_phone")
     raw = entry.to_bytes()

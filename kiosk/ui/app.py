@@ -511,6 +511,7 @@ class MainWindow(QMainWindow):
 
     def open_manual_entry(self) -> ManualEntryDialog:
         dialog = self.manual_dialog = ManualEntryDialog(self.bridge, self)
+        dialog.direction_chosen.connect(self.officer.set_direction)
         dialog.finished.connect(lambda _code: self._manual_closed(dialog))
         dialog.open()
         return dialog

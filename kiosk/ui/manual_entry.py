@@ -1,9 +1,11 @@
-"""Manual entry for a person without a code: name, document number, phone, address, reason.
+"""Manual entry for a person without a code: name, document number (Vietnamese, or another
+country's), phone, address, reason — and the direction it is recorded in, shown and chosen
+here: on a 7" screen the form covers the main screen's toggle.
 
 The form is checked by the same rules the pipeline applies (``decode_manual``), each problem
 shown next to its field in plain words; a valid form is recorded through
 ``pipeline.submit_manual`` off the GUI thread, so it is decided, stored and shown exactly like
-a scan (kind ``manual``, direction from the officer's toggle).
+a scan (kind ``manual``, direction from the officer's toggle, which this form's follows).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -28,7 +31,7 @@ from kiosk.scan import ScanResult, Status
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.i18n import screen_language
 from kiosk.ui.result_card import COLOURS
-from kiosk.ui.widgets import NARROW_WIDTH, pixel_font, scrolling
+from kiosk.ui.widgets import NARROW_WIDTH, DirectionToggle, pixel_font, scrolling
 
 FIELDS = ("name", "document_number", "phone", "address", "reason")
 CHECKED = ("name", "document_number", "phone")
@@ -40,6 +43,8 @@ WIDTH = 860
 class ManualEntryDialog(QDialog):
     recorded = Signal(object)
     """The ScanResult of the submitted entry."""
+    direction_chosen = Signal(str)
+    """The officer chose the direction here: the main screen's toggle follows."""
 
     def __init__(self, bridge: KioskBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +62,12 @@ class ManualEntryDialog(QDialog):
         fields = QWidget()
         form = self.form = QFormLayout(fields)
         form.setContentsMargins(0, 0, 0, 0)
+        self.direction_label = QLabel()
+        self.toggle = DirectionToggle()
+        self.toggle.set_compact(True)
+        self.toggle.set_direction(bridge.kiosk.pipeline.operator_direction)
+        self.toggle.chosen.connect(self._direction_chosen)
+        form.addRow(self.direction_label, self.toggle)
         self.fields: dict[str, QLineEdit] = {}
         self.labels: dict[str, QLabel] = {}
         self.errors: dict[str, QLabel] = {}
@@ -79,6 +90,11 @@ class ManualEntryDialog(QDialog):
             self.labels[name] = QLabel()
             column = QVBoxLayout()
             column.addWidget(widget)
+            if name == "document_number":  # another country's passport or ID card
+                self.foreign = QCheckBox()
+                self.foreign.setObjectName("manual_foreign")
+                self.foreign.setFont(pixel_font(self, 18))
+                column.addWidget(self.foreign)
             if name in CHECKED:
                 error = QLabel()
                 error.setObjectName(f"manual_{name}_error")
@@ -88,6 +104,8 @@ class ManualEntryDialog(QDialog):
                 self.errors[name] = error
                 column.addWidget(error)
             form.addRow(self.labels[name], column)
+        # Tab goes name, number, phone, address, reason as typed from a paper, then the tick
+        QWidget.setTabOrder(self.reason_box, self.foreign)
         self.scroll = scrolling(fields)
         layout.addWidget(self.scroll, 1)
         self.status = QLabel()
@@ -139,14 +157,28 @@ class ManualEntryDialog(QDialog):
         super().showEvent(event)
 
     def entry(self) -> ManualEntry:
-        return ManualEntry(**{name: self.fields[name].text().strip() for name in FIELDS})
+        return ManualEntry(**{name: self.fields[name].text().strip() for name in FIELDS},
+                           foreign=self.foreign.isChecked())
 
-    def _field_message(self, field: str) -> str:
+    def _direction_chosen(self, direction: str) -> None:
+        self.toggle.set_direction(direction)
+        self.direction_chosen.emit(direction)
+        self._word_submit()
+
+    def _field_message(self, field: str, problem: str) -> str:
+        if problem == "made_up":
+            return self.tr("This is not a real number (one digit repeated, or 1-2-3…). Ask "
+                           "for the number on the person's document.")
+        if field == "document_number" and self.foreign.isChecked():
+            return self.tr("Another country's document: 6 to 20 letters and digits, as "
+                           "printed.")
         return {
             "name": self.tr("Enter the full name (at least 2 letters)."),
-            "document_number": self.tr("9 or 12 digits, or a passport number: a letter and "
-                                       "7–8 digits."),
-            "phone": self.tr("A phone number starts with 0 or +84 and has 10–11 digits."),
+            "document_number": self.tr("9 or 12 digits, or a Vietnamese passport: a letter "
+                                       "and 7–8 digits. A foreigner's document: tick "
+                                       "\"Foreign document\"."),
+            "phone": self.tr("A phone number starts with 0 or +84 and has 10–11 digits; a "
+                             "foreign one starts with + and its country code."),
         }.get(field, "")
 
     def validate(self) -> bool:
@@ -161,12 +193,14 @@ class ManualEntryDialog(QDialog):
         probes = {"name": ManualEntry(name=entry.name, phone=STAND_IN_PHONE)}
         if entry.document_number:
             probes["document_number"] = ManualEntry(name=STAND_IN_NAME,
-                                                    document_number=entry.document_number)
+                                                    document_number=entry.document_number,
+                                                    foreign=entry.foreign)
         if entry.phone:
             probes["phone"] = ManualEntry(name=STAND_IN_NAME, phone=entry.phone)
         for field, probe in probes.items():
-            if isinstance(decode_manual(probe), Rejection):
-                self._show_error(field, self._field_message(field))
+            refused = decode_manual(probe)
+            if isinstance(refused, Rejection):
+                self._show_error(field, self._field_message(field, refused.problem))
         if not entry.document_number and not entry.phone:
             for field in ("document_number", "phone"):
                 self._show_error(field, self.tr("Enter a document number or a phone number."))
@@ -211,8 +245,7 @@ class ManualEntryDialog(QDialog):
         self.setWindowTitle(self.tr("Manual entry"))
         self.title.setText(self.tr("Manual entry — person without a code"))
         self.hint.setText(self.tr("Name, and a document number or a phone number, are "
-                                  "required. The direction is the one selected on the main "
-                                  "screen."))
+                                  "required."))
         captions = {
             "name": self.tr("Full name"),
             "document_number": self.tr("ID / passport number"),
@@ -227,8 +260,16 @@ class ManualEntryDialog(QDialog):
         self.reason_box.addItems(["", self.tr("No phone with them"), self.tr("Phone out of "
                                   "battery"), self.tr("Child"), self.tr("Code does not scan")])
         self.reason_box.setEditText(current)
+        self.direction_label.setText(self.tr("Direction"))
+        self.foreign.setText(self.tr("Foreign document (another country's passport or ID)"))
         self.cancel.setText(self.tr("Cancel"))
-        self.submit.setText(self.tr("Record"))
+        self._word_submit()
+
+    def _word_submit(self) -> None:
+        """The button says what it records: "Record IN" / "Record OUT", the direction the
+        card will show (AUTO: the kiosk decides, in or out, by who is inside)."""
+        self.submit.setText({"in": self.tr("Record IN"), "out": self.tr("Record OUT")}.get(
+            self.toggle.direction, self.tr("Record (IN/OUT automatic)")))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
