@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from devices_support import typed
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
 from ui_support import (  # noqa: F401
     CCCD_AN,
@@ -21,6 +21,7 @@ from ui_support import (  # noqa: F401
     make_window_fixture,
     read_toml,
     replay_device,
+    settle,
     translations_built_fixture,
     write_config,
 )
@@ -506,3 +507,47 @@ def test_found_devices_are_listed_in_the_screens_language_and_follow_a_switch(
                     timeout=10000)
     assert listed()[1] == "evdev: Symbol Bar Code Scanner ★ — /dev/input/event4"
     assert screen.discovered.item(0).data(Qt.ItemDataRole.UserRole) == builtin.device
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_device_list_names_its_columns_in_the_screens_language_and_keeps_them_in_view(
+        make_window, qtbot, tmp_path, language):
+    """The list's first titles were config.toml's keys in English (id, type, lane, enabled)
+    on a Vietnamese screen, and at 1024×600 its last column lay past the list's edge behind
+    a sideways scroll bar. Now every title is in the screen's language, and at every size
+    each column shown lies inside the list — the detail, a serial port's long "not found",
+    ends in "…" with all of it in the tooltip; the id and the state are never hidden."""
+    missing = tmp_path / "ttyUSB-may-quet-cua-vao-khu-cho-bien-gioi"
+    path = write_config(tmp_path, f'\n[[devices]]\nid = "lan-vao"\ntype = "serial"\n'
+                                  f'lane = "in"\nport = "{missing}"\n'
+                                  '\n[[devices]]\nid = "quay-ban"\ntype = "wedge"\n'
+                                  'lane = "toggle"\n')
+    window = make_window(path, language=language)
+    window.set_language(language, remember=False)
+    window._show_technician()  # past the PIN (the wedge would take the PIN typed fast)
+    screen = window.technician
+    table, header = screen.table, screen.table.horizontalHeader()
+    detail = COLUMNS.index("detail")
+    qtbot.waitUntil(lambda: table.item(0, detail) is not None
+                    and str(missing) in table.item(0, detail).text(), timeout=10000)
+    titles = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert titles == {"vi": ["Thiết bị", "Loại", "Làn", "Bật", "Trạng thái", "Lượt quét",
+                             "Chi tiết"],
+                      "en": ["Device", "Type", "Lane", "Enabled", "State", "Scans",
+                             "Detail"]}[language]
+    failures = []
+    for size in [(800, 480), (1024, 600), (1280, 800), (1920, 1080), (600, 1024)]:
+        window.fit_to(QSize(*size))
+        settle()
+        room = table.viewport().width()
+        for column in range(table.columnCount()):
+            if table.isColumnHidden(column):
+                if COLUMNS[column] in ("id", "state"):
+                    failures.append(f"{size}: {titles[column]} is hidden")
+                continue
+            left, width = header.sectionViewportPosition(column), header.sectionSize(column)
+            if left < 0 or left + width > room:
+                failures.append(f"{size}: {titles[column]} lies at {left}..{left + width} "
+                                f"of {room} px")
+    assert not failures, "\n".join(failures)
+    assert table.item(0, detail).toolTip() == table.item(0, detail).text()

@@ -128,7 +128,8 @@ class TechnicianScreen(Retranslating):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(  # what is left: never past the
+            COLUMNS.index("detail"), QHeaderView.ResizeMode.Stretch)  # edge ("…", tooltip)
         self.table.itemSelectionChanged.connect(self._selected)
         self.table.viewport().installEventFilter(self)  # its width decides the columns
         self.add_button = QPushButton()
@@ -405,14 +406,16 @@ class TechnicianScreen(Retranslating):
 
     def _fit_columns(self) -> None:
         """GIVING_WAY's columns hidden, in turn, until the rest fits the list's width: each
-        device's id and state whole, not behind a sideways scroll bar."""
+        device's id and state whole, not behind a sideways scroll bar, and the detail's
+        title beside them (its words, stretched into what is left, end in "…")."""
         header = self.table.horizontalHeader()
         for column in GIVING_WAY:  # a hidden column's title is measured as 0 px wide
             self.table.setColumnHidden(column, False)
         widths = [max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
                   for column in range(self.table.columnCount())]
         detail = COLUMNS.index("detail")  # stretches into what is left, may be cut
-        room = self.table.viewport().width() - sum(widths) + widths[detail]
+        room = self.table.viewport().width() - sum(widths) + widths[detail] \
+            - header.sectionSizeHint(detail)
         for column in GIVING_WAY:
             crowded = room < 0
             self.table.setColumnHidden(column, crowded)
@@ -540,9 +543,9 @@ class TechnicianScreen(Retranslating):
         self.discovered_title.setText(self.tr("Found on this machine (`kiosk devices`)"))
         self.rescan.setText(self.tr("Look again"))
         self.use_candidate.setText(self.tr("Add the selected one"))
-        self.table.setHorizontalHeaderLabels(
-            ["id", "type", "lane", "enabled", self.tr("State"), self.tr("Scans"),
-             self.tr("Detail")])
+        self.table.setHorizontalHeaderLabels(  # config.toml's keys: the Settings tab's
+            [self.tr("Device"), self.tr("Type"), self.tr("Lane"), self.tr("Enabled"),
+             self.tr("State"), self.tr("Scans"), self.tr("Detail")])
         self.tabs.setTabText(0, self.tr("Settings"))
         self.tabs.setTabText(1, self.tr("Watch"))
         self.tabs.setTabText(2, self.tr("Camera"))

@@ -293,52 +293,52 @@
         <translation>Huỷ</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="168"/>
+        <location filename="../manual_entry.py" line="170"/>
         <source>This is not a real number (one digit repeated, or 1-2-3…). Ask for the number on the person&apos;s document.</source>
         <translation>Đây không phải số thật (một chữ số lặp lại, hoặc dãy 1-2-3…). Hỏi số trên giấy tờ của người này.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="171"/>
+        <location filename="../manual_entry.py" line="173"/>
         <source>Another country&apos;s document: 6 to 20 letters and digits, as printed.</source>
         <translation>Giấy tờ nước ngoài: 6 đến 20 chữ cái và chữ số, đúng như in trên giấy tờ.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="175"/>
+        <location filename="../manual_entry.py" line="177"/>
         <source>9 or 12 digits, or a Vietnamese passport: a letter and 7–8 digits. A foreigner&apos;s document: tick &quot;Foreign document&quot;.</source>
         <translation>Số giấy tờ gồm 9 hoặc 12 chữ số, hoặc hộ chiếu Việt Nam: 1 chữ cái và 7–8 chữ số. Giấy tờ của người nước ngoài: đánh dấu «Giấy tờ nước ngoài».</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="178"/>
+        <location filename="../manual_entry.py" line="180"/>
         <source>A phone number starts with 0 or +84 and has 10–11 digits; a foreign one starts with + and its country code.</source>
         <translation>Số điện thoại bắt đầu bằng 0 hoặc +84, có 10–11 chữ số; số nước ngoài bắt đầu bằng + và mã nước.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="245"/>
+        <location filename="../manual_entry.py" line="247"/>
         <source>Name, and a document number or a phone number, are required.</source>
         <translation>Bắt buộc: họ tên, và số giấy tờ hoặc số điện thoại.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="261"/>
+        <location filename="../manual_entry.py" line="263"/>
         <source>Direction</source>
         <translation>Chiều</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="262"/>
+        <location filename="../manual_entry.py" line="264"/>
         <source>Foreign document (another country&apos;s passport or ID)</source>
         <translation>Giấy tờ nước ngoài (hộ chiếu, thẻ căn cước của nước khác)</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="269"/>
+        <location filename="../manual_entry.py" line="271"/>
         <source>Record IN</source>
         <translation>Ghi VÀO</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="269"/>
+        <location filename="../manual_entry.py" line="271"/>
         <source>Record OUT</source>
         <translation>Ghi RA</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="270"/>
+        <location filename="../manual_entry.py" line="272"/>
         <source>Record (IN/OUT automatic)</source>
         <translation>Ghi (VÀO/RA tự động)</translation>
     </message>
@@ -1067,6 +1067,26 @@
         <location filename="../technician.py" line="550"/>
         <source>Check</source>
         <translation>Kiểm tra</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="547"/>
+        <source>Device</source>
+        <translation>Thiết bị</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="547"/>
+        <source>Type</source>
+        <translation>Loại</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="547"/>
+        <source>Lane</source>
+        <translation>Làn</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="547"/>
+        <source>Enabled</source>
+        <translation>Bật</translation>
     </message>
 </context>
 <context>
