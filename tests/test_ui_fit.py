@@ -388,7 +388,8 @@ def test_the_cards_headline_and_the_officers_words_stay_readable_on_every_displa
     assert not failures, "\n".join(failures)
 
 
-MARKS = {"accepted": "tick", "duplicate": "alert", "certificate valid": "tick",
+MARKS = {"accepted": "tick", "duplicate": "alert", "not an ID code": "alert",
+         "certificate valid": "tick",
          "certificate expired": "alert", "certificate forged": "caution", "refused (vi)": "cross",
          "refused (en)": "cross", "cannot save": "cross"}
 

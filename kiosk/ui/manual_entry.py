@@ -65,6 +65,8 @@ class ManualEntryDialog(QDialog):
         self.direction_label = QLabel()
         self.toggle = DirectionToggle()
         self.toggle.set_compact(True)
+        for button in self.toggle.buttons.values():  # three in a portrait 7" form's width
+            button.setFont(pixel_font(self, 18, bold=True))
         self.toggle.set_direction(bridge.kiosk.pipeline.operator_direction)
         self.toggle.chosen.connect(self._direction_chosen)
         form.addRow(self.direction_label, self.toggle)
@@ -261,7 +263,8 @@ class ManualEntryDialog(QDialog):
                                   "battery"), self.tr("Child"), self.tr("Code does not scan")])
         self.reason_box.setEditText(current)
         self.direction_label.setText(self.tr("Direction"))
-        self.foreign.setText(self.tr("Foreign document (another country's passport or ID)"))
+        self.foreign.setText(self.tr("Foreign document"))  # a tick's words never wrap
+        self.foreign.setToolTip(self.tr("Another country's passport or ID card"))
         self.cancel.setText(self.tr("Cancel"))
         self._word_submit()
 

@@ -324,8 +324,13 @@
     </message>
     <message>
         <location filename="../manual_entry.py" line="264"/>
-        <source>Foreign document (another country&apos;s passport or ID)</source>
-        <translation>Giấy tờ nước ngoài (hộ chiếu, thẻ căn cước của nước khác)</translation>
+        <source>Foreign document</source>
+        <translation>Giấy tờ nước ngoài</translation>
+    </message>
+    <message>
+        <location filename="../manual_entry.py" line="264"/>
+        <source>Another country&apos;s passport or ID card</source>
+        <translation>Hộ chiếu hoặc thẻ căn cước của nước khác</translation>
     </message>
     <message>
         <location filename="../manual_entry.py" line="271"/>
