@@ -1670,6 +1670,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.log.centre_key_replaced": (
         "khoá tệp tồn đọng của trung tâm đã đổi từ {kept} sang {offered} theo mã đăng ký",
         "the centre's backlog key changed from {kept} to {offered} by enrolment"),
+    "sync.log.centre_id_changed": (
+        "trung tâm trả lời tại địa chỉ đồng bộ mang mã {offered}, không phải mã {kept} trạm "
+        "đã ghi nhớ (một cơ sở dữ liệu khác dùng cùng khoá tệp tồn đọng?): vẫn giữ mã {kept}, "
+        "câu trả lời cho tệp tồn đọng do trung tâm {offered} ghi sẽ bị từ chối. Nếu trạm đã "
+        "chuyển sang trung tâm đó, hãy đăng ký lại trạm bằng một mã đăng ký mới",
+        "the centre answering at the server address has id {offered}, not the id {kept} this "
+        "kiosk keeps (another database with the same backlog key?): {kept} is kept, and "
+        "answers to backlog files written by centre {offered} will be refused. If the kiosk "
+        "has moved to that centre, enrol it again with a new enrolment code"),
     "sync.log.status_not_saved": (
         "đồng bộ: chưa lưu trạng thái, kho dữ liệu không nhận ghi ({reason})",
         "sync: status not saved, the store refuses writes ({reason})"),
@@ -2245,6 +2254,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.init_already": (
         "Đã có cơ sở dữ liệu trung tâm tại {where}: không tạo gì",
         "A centre database is already at {where}: nothing made"),
+    "central.init_centre_id": (
+        "Mã trung tâm: {id} (các trạm ghi nhớ mã này và từ chối câu trả lời tệp tồn đọng "
+        "do trung tâm khác ghi)",
+        "Centre id: {id} (kiosks keep it, and refuse an answer to a backlog file another "
+        "centre wrote)"),
     "central.init_upgraded": (
         "Đã nâng cấp cơ sở dữ liệu trung tâm tại {where} từ lược đồ v{old} lên v{new}",
         "Upgraded the centre database at {where} from schema v{old} to v{new}"),
@@ -3005,6 +3019,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path} was altered after the centre wrote it, or not written by the centre for "
         "this kiosk's file; nothing changed. Import the backlog file at the centre again for "
         "a new .refused"),
+    "sync.refusals_other_centre": (
+        "{path} do trung tâm {theirs} ghi, không phải trung tâm của trạm này ({ours}): tệp "
+        "tồn đọng đã được nhập vào một cơ sở dữ liệu khác dùng cùng khoá (trung tâm thử "
+        "nghiệm, một bản sao?), nơi có thể không giữ các lượt nó xác nhận; không thay đổi "
+        "gì, các lượt vẫn chờ gửi. Hãy nhập tệp tồn đọng ở trung tâm {ours} "
+        "(`kiosk-central init` ở đó in mã trung tâm) rồi nạp tệp .refused mới",
+        "{path} was written by centre {theirs}, not by this kiosk's centre ({ours}): the "
+        "backlog file was imported into another database with the same key (a staging "
+        "centre, a copy?), which may not hold the entries it acknowledges; nothing changed, "
+        "the entries stay pending. Import the backlog file at centre {ours} "
+        "(`kiosk-central init` there prints its id) and load its new .refused"),
     "sync.refusals_loaded": (
         "Đã đánh dấu {count} trong {named} lượt tệp nêu (máy {kiosk}) là bị trung tâm từ "
         "chối (số còn lại đã được nhận, đã bị từ chối hoặc không có ở đây); xem lý do bằng "
@@ -3034,6 +3059,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "pending until the kiosk reaches the network. Export again (`kiosk sync export`), "
         "import that file at the centre and load its answer for them to leave the pending "
         "set"),
+    "sync.answer_no_centre": (
+        "Tệp này không nêu mã trung tâm (trung tâm chưa nâng cấp): không kiểm tra được "
+        "rằng trung tâm của trạm này đã ghi nó; đã nạp như trước",
+        "This file names no centre id (a centre not yet upgraded): that this kiosk's "
+        "centre wrote it could not be checked; loaded as before"),
+    "sync.answer_centre_learnt": (
+        "Trạm chưa ghi nhớ mã trung tâm nào: từ nay trạm coi trung tâm {centre}, nơi đã ghi "
+        "tệp này, là trung tâm của mình và từ chối câu trả lời do trung tâm khác ghi",
+        "This kiosk kept no centre id: from now on it takes centre {centre}, which wrote "
+        "this file, as its centre, and refuses answers another centre wrote"),
+    "sync.answer_centre_not_kept": (
+        "Không ghi nhớ được mã trung tâm {centre} vào {path}: {reason}; tệp vẫn được nạp",
+        "The centre id {centre} could not be kept in {path}: {reason}; the file was loaded"),
     "sync.answer_no_receipt": (
         "Tệp này không có xác nhận các lượt trung tâm đã có (trung tâm chưa nâng cấp): "
         "chúng vẫn chờ gửi đến khi trạm có mạng hoặc trung tâm nâng cấp và nhập lại tệp",

@@ -31,6 +31,7 @@ import httpx
 from kiosk.central.aggregates import unpack_report
 from kiosk.central.schema import (
     BATCHES_SEEN_VERSION,
+    CENTRE_ID_VERSION,
     LATE_AFTER_REPORT_VERSION,
     MIGRATIONS,
     REPORT_KEPT_VERSION,
@@ -415,7 +416,10 @@ def set_schema_version(storage: Any, tx: Any, version: int) -> None:
     its own way, for a test that takes it back to an older version (it undoes the later
     migrations' statements itself, but v38's (:func:`undo_late`), v42's, v43's
     (:func:`undo_batches_seen`), v46's (:func:`undo_report_kept`) and v47's
-    (:func:`undo_report_packed`), undone here): opened next, it is migrated from there."""
+    (:func:`undo_report_packed`) and v48's (the centre's id), undone here): opened next, it
+    is migrated from there."""
+    if version < CENTRE_ID_VERSION:
+        storage._execute(tx, "DELETE FROM settings WHERE key = 'centre_id'")
     if version < REPORT_PACKED_VERSION:
         undo_report_packed(storage, tx)
     if version < LATE_AFTER_REPORT_VERSION:

@@ -482,20 +482,23 @@ def test_a_token_path_that_is_no_file_is_refused_before_the_code_is_spent(
     assert stat.S_IMODE(token.stat().st_mode) == 0o600
 
 
-def test_an_enrolment_code_replaces_the_centre_key_the_kiosk_kept(centre, tmp_path):
-    """Over the sync link the kiosk keeps the first centre key it learnt (a server offering
-    another is not believed: docs/sync-operator.md); an enrolment code is the centre
-    administrator's word, so the key it brings replaces a kept one (a centre whose key file
-    was rebuilt, another centre), and the kiosk's files open at the centre again."""
+def test_an_enrolment_code_replaces_the_centre_key_and_id_the_kiosk_kept(centre, tmp_path):
+    """Over the sync link the kiosk keeps the first centre key and id it learnt (a server
+    offering others is not believed: docs/sync-operator.md); an enrolment code is the centre
+    administrator's word, so the key and id it brings replace kept ones (a centre whose key
+    file was rebuilt, another centre), the kiosk's files open at the centre again, and its
+    answers to them are the kiosk's centre's."""
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+    from kiosk.central.backends import open_storage
     from kiosk.sync.backlog_keys import encode
     from kiosk.sync.kiosk_keys import KioskKeys
 
     folder = tmp_path / "kiosk"
     config = kiosk_config(folder)
     keys = KioskKeys(folder)  # beside the token enrol writes (sync-token beside config)
-    keys.remember({"centre_key": encode(X25519PrivateKey.generate().public_key())})
+    keys.remember({"centre_key": encode(X25519PrivateKey.generate().public_key()),
+                   "centre_id": "another centre's"})
     old = keys.centre().centre_key
     code = add_with_qr(centre.db, "lane-12", tmp_path / "q.png", centre.url)["code"]
 
@@ -503,6 +506,8 @@ def test_an_enrolment_code_replaces_the_centre_key_the_kiosk_kept(centre, tmp_pa
 
     assert enrolled.returncode == 0, enrolled.stdout + enrolled.stderr
     assert encode(keys.centre().centre_key) != encode(old)
+    with open_storage(centre.db) as storage:
+        assert keys.centre().centre_id == storage.setting("centre_id")
     assert kiosk("scan", CCCD, "--config", str(config)).returncode == 0
     stick = tmp_path / "usb" / "lane-12.backlog"
     stick.parent.mkdir()

@@ -341,6 +341,7 @@ def test_entries_the_centre_answered_past_its_retention_leave_and_are_said_so(
     does the same. The centre's writer of the answer, with the receipt key of a real
     export, stands in for an import after such a purge."""
     from kiosk.sync import refusals
+    from kiosk.sync.kiosk_keys import KioskKeys
 
     folder = tmp_path / "kiosk"
     worker = connected_once(folder, central, kiosk_id)
@@ -353,7 +354,8 @@ def test_entries_the_centre_answered_past_its_retention_leave_and_are_said_so(
     answer = stick.with_name(stick.name + ".refused")
     refusals.write(answer, kiosk_id=kiosk_id, entries_sha256=record["sha256"], refused=[],
                    complete=True, held=ids, past_retention=ids[:2], retention_cut=cut,
-                   receipt_key=bytes.fromhex(record["receipt_key"]))
+                   receipt_key=bytes.fromhex(record["receipt_key"]),
+                   centre_id=KioskKeys(folder).centre().centre_id)  # the kiosk's centre
 
     loaded = load(folder, answer)
     assert loaded.returncode == 0, loaded.stderr

@@ -26,6 +26,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from kiosk.central import audit, derivation, enrol, heartbeat, trust_lists
+from kiosk.central.backlog_key import centre_id as centre_id_of
 from kiosk.central.disclosure import client_address, not_personal
 from kiosk.central.refused import RefusedAttempts
 from kiosk.central.shares import CpuShares, EntryBudget, FairSlots
@@ -126,6 +127,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     derivation.charge_to(storage, shares.charge)  # derivation is half an entry's cost
     inflight = FairSlots(max_inflight, shares)
     centre_key = backlog_keys.encode(backlog_key.public_key()) if backlog_key else None
+    centre_id = centre_id_of(storage) if backlog_key else None  # given with the key
     features = [f for f in protocol.FEATURES if centre_key or f != "backlog-keys"]
 
     @app.get(protocol.HEALTH_PATH, summary="Liveness and server clock",
@@ -213,7 +215,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                                      new=new, reason=exc))
         answer = {"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id, "token": token}
         if centre_key:
-            answer["backlog_key"] = centre_key
+            answer.update(backlog_key=centre_key, centre_id=centre_id)
         return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
     @app.post(protocol.BACKLOG_KEYS_PATH,
@@ -257,12 +259,13 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
             held = await run_in_threadpool(storage.signing_key, kiosk.id)
         except SigningKeyConflict as exc:  # the centre's key still goes with it: the
             log.warning("%s", exc)          # kiosk can export, and say why it is refused
-            return JSONResponse({**protocol.refusal_body(exc), "centre_key": centre_key},
+            return JSONResponse({**protocol.refusal_body(exc), "centre_key": centre_key,
+                                 "centre_id": centre_id},
                                 status_code=409, headers={"Cache-Control": "no-store"})
         except StorageError as exc:
             return _failure(exc)
         return JSONResponse({
-            "centre_key": centre_key,
+            "centre_key": centre_key, "centre_id": centre_id,
             "signing_key": backlog_keys.encode(held[0]) if held else None,
             "signing_key_registered_at": held[1] if held else None,
         }, headers={"Cache-Control": "no-store"})

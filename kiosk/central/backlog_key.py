@@ -29,6 +29,8 @@ from kiosk.sync.backlog_keys import (
 FILE_NAME = "central-backlog.key"
 ENVIRONMENT = "KIOSK_CENTRAL_BACKLOG_KEY"
 SETTING = "backlog_public_key"
+CENTRE_ID = "centre_id"
+"""The setting holding the centre's id, made random by schema v48 (and so by ``init``)."""
 
 
 class CentreKeyError(WordedError, RuntimeError):
@@ -75,6 +77,15 @@ def open_key(storage: Storage, path: Path, *, create: bool) -> X25519PrivateKey:
         raise CentreKeyError("centre_key.other", path=path,
                              held=fingerprint(key.public_key()), given=_fp(recorded))
     return key
+
+
+def centre_id(storage: Storage) -> str:
+    """This centre's id: kiosks keep it with the backlog key and refuse an answer to a
+    backlog file that names another (:mod:`kiosk.sync.refusals`). The key alone does not
+    tell centres apart: a second database may be given the same key file (a staging centre
+    made with production's, a second ``init --db``), and its answer, sealed under the same
+    receipt key, acknowledged entries the kiosk's own centre never received."""
+    return storage.setting(CENTRE_ID)
 
 
 def _fp(encoded: str) -> str:

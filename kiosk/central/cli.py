@@ -201,8 +201,10 @@ def _open_for_serving(args: argparse.Namespace) -> tuple[Storage, Any] | None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Start a new, empty centre at ``--db`` (saying so), upgrade an older one's schema (as
-    its tables' owner, before the servers start on new software), or say one is there."""
+    its tables' owner, before the servers start on new software), or say one is there; and
+    its id, which tells it apart from another database given the same backlog key."""
     from kiosk.central.backends import database_place
+    from kiosk.central.backlog_key import centre_id
     from kiosk.central.schema import MIGRATIONS
 
     with open_central(args.db, create=True) as storage:
@@ -211,6 +213,7 @@ def cmd_init(args: argparse.Namespace) -> int:
                        old=storage.upgraded_from, new=len(MIGRATIONS)))
         elif not storage.created:
             print(both("central.init_already", where=database_place(args.db)))
+        print(both("central.init_centre_id", id=centre_id(storage)))
     return 0
 
 

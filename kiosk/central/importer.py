@@ -106,6 +106,9 @@ class ImportResult:
     receipt_key: bytes = b""
     """The file's receipt key, once its signature was checked: the answer's acknowledgement
     is sealed under a key derived from it (:meth:`BacklogReader.receipt_key`)."""
+    centre_id: str = ""
+    """This centre's id (:func:`kiosk.central.backlog_key.centre_id`), named in the answer,
+    once the file's signature was checked: the kiosk refuses an answer of another centre's."""
     error: str | None = None
     storage_error: StorageError | None = None
     """The store failed part-way: what was answered before stands (a re-import completes
@@ -148,6 +151,7 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
     was held is stored: entries taken at or after the retirement are counted in
     ``after_retirement``, those before its registration in ``before_registration``.
     """
+    from kiosk.central.backlog_key import centre_id
     from kiosk.central.storage import StorageError
     from kiosk.sync import protocol
     from kiosk.sync.backlog import BacklogError, BacklogReader
@@ -169,6 +173,7 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
             if held is None or fingerprint(held[0]) != manifest.signing_key:
                 result.retired_key = storage.retired_signing_key(kiosk.id, manifest.signing_key)
             _verify(reader, kiosk.id, held[0] if held else None, result.retired_key)
+            result.centre_id = centre_id(storage)  # before the digest: what an answer needs
             result.entries, result.entries_sha256 = manifest.entries, manifest.entries_sha256
             result.receipt_key = reader.receipt_key()
             retired = registered = None
@@ -473,7 +478,8 @@ def write_refusals(result: ImportResult, folder: str | None) -> None:
         refusals.write(path, kiosk_id=result.kiosk_id, entries_sha256=result.entries_sha256,
                        refused=result.refused, complete=result.complete, held=result.held,
                        past_retention=result.past_retention_ids,
-                       retention_cut=result.retention_cut, receipt_key=result.receipt_key)
+                       retention_cut=result.retention_cut, receipt_key=result.receipt_key,
+                       centre_id=result.centre_id)
     except OSError as exc:
         print(both("central.import.refusals_unwritten", path=shown_name(str(path)),
                    reason=exc.strerror or exc), file=sys.stderr)

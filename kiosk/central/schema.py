@@ -949,6 +949,18 @@ MIGRATIONS: list[list[Statement]] = [
          "sqlite": "UPDATE daily_reports SET report = CAST(report AS BLOB) "
                    "WHERE report IS NOT NULL"},
     ],
+    [
+        # v48: the centre's id, random, made once (kiosk.central.backlog_key.centre_id): it
+        # is given to kiosks with the backlog key and sealed into every answer to a backlog
+        # file, so that a kiosk refuses the answer of another database holding the same key
+        # (a staging centre made with production's key file, a second `init --db`): before,
+        # that answer acknowledged entries its own centre never received.
+        {"postgresql": "INSERT INTO settings (key, value) VALUES "
+                       "('centre_id', replace(gen_random_uuid()::text, '-', '')) "
+                       "ON CONFLICT (key) DO NOTHING",
+         "sqlite": "INSERT INTO settings (key, value) VALUES "
+                   "('centre_id', lower(hex(randomblob(16)))) ON CONFLICT (key) DO NOTHING"},
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38
@@ -963,6 +975,8 @@ REPORT_KEPT_VERSION = 46
 REPORT_PACKED_VERSION = 47
 """The schema version from which a kept report is stored zlib-compressed: a database from
 before it has those it holds compressed when it reaches it."""
+CENTRE_ID_VERSION = 48
+"""The schema version from which a centre has its id (``settings.centre_id``)."""
 DAY_SUBJECTS_VERSION = 14
 """The schema version that added the day sets: a database from before it is counted into them
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""

@@ -117,11 +117,13 @@ class Refused(SyncError):
 
 class SigningKeyHeld(Refused):
     """409 to the backlog-keys request: the centre holds another signing key for this
-    kiosk. ``centre_key``: the centre's encryption key when its answer carries it."""
+    kiosk. ``centre_key``: the centre's encryption key when its answer carries it, and
+    ``centre_id`` its id."""
 
-    def __init__(self, code: str, /, centre_key: str | None, **params: object) -> None:
+    def __init__(self, code: str, /, centre_key: str | None, centre_id: str | None = None,
+                 **params: object) -> None:
         super().__init__(code, 409, **params)
-        self.centre_key = centre_key
+        self.centre_key, self.centre_id = centre_key, centre_id
 
 
 @dataclass(frozen=True)
@@ -234,16 +236,18 @@ class SyncClient:
 
     def backlog_keys(self, signing_key: str) -> dict:
         """POST this kiosk's public backlog signing key (base64); the centre's answer
-        ``{centre_key, signing_key, signing_key_registered_at}``. Raises like
+        ``{centre_key, centre_id, signing_key, signing_key_registered_at}``. Raises like
         :meth:`post_batch` (another key registered: :class:`SigningKeyHeld`)."""
         response = self._request("POST", protocol.BACKLOG_KEYS_PATH, ok=(200, 409),
                                  json={"signing_key": signing_key})
         if response.status_code == 409:
             try:
-                held = _loaded(response).get("centre_key")
+                said = _loaded(response)
+                held, centre_id = said.get("centre_key"), said.get("centre_id")
             except (ValueError, AttributeError):
-                held = None
+                held = centre_id = None
             raise SigningKeyHeld("sync.http", held if isinstance(held, str) else None,
+                                 centre_id if isinstance(centre_id, str) else None,
                                  status=409, error=_answered(response))
         answer = _json_object(response, "sync.unusable_keys")
         if not isinstance(answer.get("centre_key"), str):
@@ -254,9 +258,9 @@ class SyncClient:
     def enrol(self, secret: str, signing_key: str | None = None) -> dict:
         """POST a one-time enrolment secret (no token needed) with the kiosk's public
         backlog signing key; the centre's answer ``{kiosk_id, checkpoint_id, token}`` (and
-        ``backlog_key``, its encryption key, from a centre that has one). Raises like
-        :meth:`post_batch` (a used code is :class:`Refused` 409, an expired one 410, an
-        unknown one :class:`AuthRefused`)."""
+        ``backlog_key``, its encryption key, and ``centre_id``, from a centre that has
+        one). Raises like :meth:`post_batch` (a used code is :class:`Refused` 409, an
+        expired one 410, an unknown one :class:`AuthRefused`)."""
         from kiosk.enrolment import ENROL_PATH
 
         response = self._request("POST", ENROL_PATH, json={"secret": secret,

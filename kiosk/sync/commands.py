@@ -444,13 +444,15 @@ def cmd_load_refusals(args: argparse.Namespace) -> int:
     """Load the centre's answer to a backlog file: its refusals, and the entries it holds,
     which leave the pending set once the answer proved keyed with the export's receipt key
     (:func:`kiosk.sync.refusals.load`, the sync screen's too)."""
+    from kiosk.sync.kiosk_keys import KioskKeys
     from kiosk.sync.refusals import RefusalsError, load
 
     config = load_config(args.config)
     lang = config.kiosk.language
     store = open_store(config)
     try:
-        loaded = load(store, args.file, args.operator or config.kiosk.operator or "operator")
+        loaded = load(store, args.file, args.operator or config.kiosk.operator or "operator",
+                      KioskKeys.for_config(config))
     except RefusalsError as exc:
         print(exc.text(lang), file=sys.stderr)
         return EXIT_FAILED

@@ -210,10 +210,10 @@ def _settings(code: EnrolmentCode, kiosk_id: str, checkpoint_id: str,
 
 
 def exchange(code: EnrolmentCode, keys: KioskKeys | None) -> dict:
-    """One attempt: the centre's ``{kiosk_id, checkpoint_id, token, backlog_key}`` for the
-    code's secret, registering the public half of the kiosk's signing key in ``keys`` (made
-    now if it has none; BadKey/OSError if that fails). Raises one of :data:`TRY_AGAIN` (try
-    later) or else :data:`FINAL`."""
+    """One attempt: the centre's ``{kiosk_id, checkpoint_id, token, backlog_key, centre_id}``
+    for the code's secret, registering the public half of the kiosk's signing key in
+    ``keys`` (made now if it has none; BadKey/OSError if that fails). Raises one of
+    :data:`TRY_AGAIN` (try later) or else :data:`FINAL`."""
     signing_key = keys.public_signing_key() if keys is not None else None
     client = SyncClient(code.server_url, "")
     try:
@@ -273,6 +273,7 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
     try:  # the code is the administrator's word: it replaces a kept centre key
         if answer.get("backlog_key"):
             keys.remember({"centre_key": answer["backlog_key"],
+                           "centre_id": answer.get("centre_id"),
                            "signing_key": keys.public_signing_key()}, enrolment=True)
         else:
             keys.forget_centre()

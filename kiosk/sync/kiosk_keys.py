@@ -7,16 +7,19 @@ config file's when the token is written in the config):
     the kiosk's Ed25519 private key, PEM, 0600; made the first time it is needed
     (``kiosk enrol``, the first contact with a centre that takes it, or an export).
 ``centre-backlog.json``
-    what the centre said: its public encryption key, and the signing key it has registered
-    for this kiosk (so ``kiosk sync export`` can warn when the centre does not know this
-    kiosk's key yet).
+    what the centre said: its public encryption key, its id, and the signing key it has
+    registered for this kiosk (so ``kiosk sync export`` can warn when the centre does not
+    know this kiosk's key yet).
 
 The centre's encryption key is trusted on first use: once kept, a different key from
 whatever answers at ``server_url`` is neither saved nor used (:class:`CentreKeyChanged`).
 The link is not necessarily authenticated (``http://`` on a local network, a spoofed name
 or hotspot), and a file sealed to an impostor's key hands it the names and document
 numbers. Only an enrolment code, the centre administrator's word, replaces a kept key
-(:meth:`KioskKeys.remember` with ``enrolment=True``).
+(:meth:`KioskKeys.remember` with ``enrolment=True``). The centre's id is kept the same way
+(an answer to a backlog file naming another is refused: :func:`kiosk.sync.refusals.load`);
+a kiosk that kept none (enrolled before centres had ids, or at a centre older than them)
+takes the first one its centre's answer gives, or a sealed answer to a backlog file names.
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ class CentreKnowledge:
     registered_signing_key: str | None
     """Fingerprint of the signing key the centre holds for this kiosk, None if none."""
     checked_at: str
+    centre_id: str | None = None
+    """The centre's id (:func:`kiosk.central.backlog_key.centre_id`); None if none learnt."""
 
 
 def token_path(config: Config) -> Path | None:
@@ -191,8 +196,10 @@ class KioskKeys:
 
         try:
             saved = json_depth.loads(self.centre_path.read_bytes())
+            centre_id = saved.get("centre_id")
             return CentreKnowledge(backlog_keys.encryption_public(saved["centre_key"]),
-                                   saved.get("registered_signing_key"), saved["checked_at"])
+                                   saved.get("registered_signing_key"), saved["checked_at"],
+                                   centre_id if isinstance(centre_id, str) else None)
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -203,8 +210,9 @@ class KioskKeys:
             return None
 
     def summary(self) -> dict[str, object]:
-        """Fingerprints of the kiosk's signing key and of the centre's key, and whether the
-        centre said it holds the former; None where there is none yet (nothing is made)."""
+        """Fingerprints of the kiosk's signing key and of the centre's key, whether the
+        centre said it holds the former, and the centre's id; None where there is none yet
+        (nothing is made)."""
         from kiosk.sync import backlog_keys
 
         own = None
@@ -217,7 +225,8 @@ class KioskKeys:
         return {"signing_key": own,
                 "registered": centre is not None and own is not None
                 and centre.registered_signing_key == own,
-                "centre_key": backlog_keys.fingerprint(centre.centre_key) if centre else None}
+                "centre_key": backlog_keys.fingerprint(centre.centre_key) if centre else None,
+                "centre_id": centre.centre_id if centre else None}
 
     def forget_centre(self) -> None:
         """Drop the kept centre key (an enrolment whose centre gave none vouches for none)."""
@@ -227,7 +236,10 @@ class KioskKeys:
                  ) -> CentreKnowledge:
         """Keep the centre's answer (enrolment's ``backlog_key``, or the backlog-keys
         endpoint's); BadKey if it holds no usable key, CentreKeyChanged (nothing saved) if
-        its key is not the one kept, unless it came with an ``enrolment`` code."""
+        its key is not the one kept, unless it came with an ``enrolment`` code. Its
+        ``centre_id`` is kept when none was, or with an enrolment code; another than the one
+        kept is logged and not kept (an answer from a second database holding the same key:
+        the kept id is the kiosk's centre, whose answers to backlog files it takes)."""
         from kiosk.sync import backlog_keys
 
         centre_key = backlog_keys.encryption_public(
@@ -243,12 +255,34 @@ class KioskKeys:
                 raise CentreKeyChanged(kept, offered)
             log.warning("%s", both("sync.log.centre_key_replaced", kept=kept,
                                    offered=offered))
+        offered_id = answer.get("centre_id")
+        centre_id = offered_id if isinstance(offered_id, str) and offered_id else None
+        if not enrolment and previous is not None and previous.centre_id is not None:
+            if centre_id is not None and centre_id != previous.centre_id:
+                log.error("%s", both("sync.log.centre_id_changed", kept=previous.centre_id,
+                                     offered=centre_id))
+            centre_id = previous.centre_id
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        knowledge = CentreKnowledge(centre_key, registered, now)
+        return self._save(CentreKnowledge(centre_key, registered, now, centre_id))
+
+    def learn_centre_id(self, centre_id: str) -> None:
+        """Keep ``centre_id`` as the centre's, which kept none (trust on first use: a sealed
+        answer to a backlog file names it); OSError if the file cannot be written."""
+        from dataclasses import replace
+
+        known = self.centre()
+        if known is not None and known.centre_id is None:
+            self._save(replace(known, centre_id=centre_id))
+
+    def _save(self, knowledge: CentreKnowledge) -> CentreKnowledge:
+        from kiosk.sync import backlog_keys
+
         replace_file(self.centre_path, json.dumps({
-            "centre_key": backlog_keys.encode(centre_key),
-            "centre_key_fingerprint": backlog_keys.fingerprint(centre_key),
-            "registered_signing_key": registered, "checked_at": now}, indent=1).encode() + b"\n")
+            "centre_key": backlog_keys.encode(knowledge.centre_key),
+            "centre_key_fingerprint": backlog_keys.fingerprint(knowledge.centre_key),
+            "centre_id": knowledge.centre_id,
+            "registered_signing_key": knowledge.registered_signing_key,
+            "checked_at": knowledge.checked_at}, indent=1).encode() + b"\n")
         hand_over(self.centre_path)
         return knowledge
 

@@ -8,7 +8,8 @@ refused on the kiosk, so ``kiosk sync status`` lists them and ``kiosk sync retry
 works offline, and the entries it holds acknowledged, as an upload's answer would: they
 leave the pending set, are never exported again, and the purge removes them in their time.
 
-JSON: ``format``, ``version``, ``kiosk``, ``answers`` (which backlog file it answers),
+JSON: ``format``, ``version``, ``kiosk``, ``centre`` (the id of the centre that wrote it:
+:func:`kiosk.central.backlog_key.centre_id`), ``answers`` (which backlog file it answers),
 ``complete`` (false: the import was cut short, only the entries answered before the stop
 are in it), ``refused`` (per entry its id and the centre's answer — ``reason``, ``code``,
 ``params`` — as an upload's answer carries them, less any value of the entry,
@@ -49,6 +50,15 @@ to another file (a re-export of the same entries under the same name has another
 key) is refused whole. An export this kiosk kept no receipt key of (written before this
 release) cannot be acknowledged from a file: its refusals are loaded, its entries wait for
 the network.
+
+The receipt key proves the answer was written by a holder of the centre's backlog key, not
+by which database: a second one given the same key file (a staging centre made with
+production's, a second ``init --db``) would acknowledge entries the kiosk's own centre never
+received. So ``centre`` is covered by the ``mac`` and the seal, and :func:`load` refuses an
+answer naming another centre than the one the kiosk keeps (``centre-backlog.json``:
+:mod:`kiosk.sync.kiosk_keys`); a kiosk that kept none yet takes the first id a sealed
+answer names (trust on first use), and an answer naming none (a centre older than ids) is
+loaded, said so.
 """
 
 from __future__ import annotations
@@ -76,6 +86,7 @@ from kiosk.sync.protocol import Refusal
 
 if TYPE_CHECKING:
     from kiosk.store import Answered, Store
+    from kiosk.sync.kiosk_keys import KioskKeys
 
 FORMAT = "checkpoint-kiosk-refusals"
 VERSION = 2
@@ -96,7 +107,8 @@ class RefusalsError(WordedError):
     """A refusals file that cannot be read, is not one (or one of an older format, from a
     centre not yet upgraded), or does not answer a file this kiosk exported
     (``sync.refusals_missing``, ``…_unreadable``, ``…_is_backlog``, ``…_cut_off``,
-    ``…_not_one``, ``…_old_format``, ``…_other_file``, ``…_altered``)."""
+    ``…_not_one``, ``…_old_format``, ``…_other_file``, ``…_altered``), or was written by
+    another centre than this kiosk's (``sync.refusals_other_centre``)."""
 
 
 def answers(entries_sha256: str) -> str:
@@ -132,14 +144,15 @@ def _aead(receipt_key: bytes) -> ChaCha20Poly1305:
 
 def write(path: Path, *, kiosk_id: str, entries_sha256: str,
           refused: Iterable[dict[str, Any]], complete: bool, held: list[str],
-          past_retention: list[str], retention_cut: str | None, receipt_key: bytes) -> None:
+          past_retention: list[str], retention_cut: str | None, receipt_key: bytes,
+          centre_id: str) -> None:
     """Write the file whole under a temporary name, then give it ``path`` (replacing an
     earlier import's: the latest answer is the one to carry); the answers ``refused`` with
     no value of their entries, the ids ``held`` (``past_retention`` among them) sealed with
     a key derived from ``receipt_key`` (a random nonce: a re-import answers again under
-    the same key)."""
+    the same key), the writing centre's ``centre_id`` under the seal and the mac."""
     body: dict[str, Any] = {
-        "format": FORMAT, "version": VERSION, "kiosk": kiosk_id,
+        "format": FORMAT, "version": VERSION, "kiosk": kiosk_id, "centre": centre_id,
         "answers": answers(entries_sha256), "complete": complete,
         "refused": [{"id": answer.get("id"), **Refusal.from_answer(answer).unquoted().answer()}
                     for answer in refused],
@@ -181,6 +194,8 @@ class Receipt(Enum):
 
 class Refusals(NamedTuple):
     kiosk_id: str
+    centre_id: str | None
+    """The id of the centre that wrote the answer; None from a centre older than ids."""
     refused: dict[str, Words | str]
     """Each refused entry's id with its reason (as an upload's answer is kept:
     :meth:`Refusal.words`)."""
@@ -230,6 +245,7 @@ def read(path: str | Path, exported: Collection[tuple[str, bytes | None]]) -> Re
             and isinstance(document.get("answers"), str)
             and isinstance(document.get("complete"), bool)
             and isinstance(document.get("mac"), str)
+            and isinstance(document.get("centre", ""), str)
             and isinstance(document.get("refused"), list)
             and all(_answer(item) for item in document["refused"])):
         raise RefusalsError("sync.refusals_not_one", path=name)
@@ -239,8 +255,9 @@ def read(path: str | Path, exported: Collection[tuple[str, bytes | None]]) -> Re
     body = {key: value for key, value in document.items() if key != "mac"}
     if not hmac.compare_digest(_mac(digest, body), document["mac"]):
         raise RefusalsError("sync.refusals_altered", path=name)
-    refusals = Refusals(document["kiosk"], {item["id"]: Refusal.from_answer(item).words()
-                                            for item in document["refused"]},
+    refusals = Refusals(document["kiosk"], document.get("centre"),
+                        {item["id"]: Refusal.from_answer(item).words()
+                         for item in document["refused"]},
                         document["complete"], Receipt.NONE, [], [], None)
     if not any(key in document for key in _ACKNOWLEDGEMENT):
         return refusals
@@ -264,6 +281,9 @@ class Loaded(NamedTuple):
     marked: Answered
     cut: str | None
     """The retention cut the answer says, as shown (:func:`kiosk.sync.client.retention_cut`)."""
+    centre: Words | None
+    """What the check of the answer's centre has to say: none named (an older centre), or
+    its id taken as the kiosk's centre's (:func:`_centre_checked`)."""
 
     def words(self) -> list[Words]:
         """What the load did, a sentence each: ``kiosk sync load-refusals`` prints them, the
@@ -284,15 +304,17 @@ class Loaded(NamedTuple):
                               else "sync.answer_no_receipt"))
         if not answer.complete:
             said.append(Words("sync.refusals_cut_short"))
+        if self.centre is not None:
+            said.append(self.centre)
         return said
 
 
-def load(store: Store, path: str | Path, actor: str) -> Loaded:
+def load(store: Store, path: str | Path, actor: str, keys: KioskKeys) -> Loaded:
     """Apply the answer at ``path`` to ``store`` (:meth:`kiosk.store.Store.mark_answered`),
     its retention cut checked and saved as an upload's answer's is; one function for the
     command and the sync screen, so both trust and change the same. A file that does not
-    prove to answer an export of this store's raises :class:`RefusalsError`, nothing
-    changed."""
+    prove to answer an export of this store's, or that another centre than the one ``keys``
+    keep wrote, raises :class:`RefusalsError`, nothing changed."""
     import datetime as dt  # the centre's import reads files without these (no sync extra)
     import time
 
@@ -300,10 +322,36 @@ def load(store: Store, path: str | Path, actor: str) -> Loaded:
     from kiosk.sync.status import MetaKey, past_retention_added
 
     answer = read(path, store.exported_files())
+    centre = _centre_checked(answer, keys, shown_name(str(path)))
     cut = retention_cut(answer.retention_cut, dt.datetime.now(dt.UTC).date())
     added = {MetaKey.PAST_RETENTION: past_retention_added(cut, time.time())}
     return Loaded(answer, store.mark_answered(answer.kiosk_id, answer.refused, answer.held,
-                                              actor, answer.past_retention, added), cut)
+                                              actor, answer.past_retention, added), cut,
+                  centre)
+
+
+def _centre_checked(answer: Refusals, keys: KioskKeys, name: str) -> Words | None:
+    """RefusalsError when ``answer`` names another centre than the one ``keys`` keep: the
+    file was imported into another database holding the same backlog key, which may not
+    hold what it acknowledges. An answer naming none is taken, said so; one naming the first
+    centre a kiosk that kept none hears of, when sealed under the export's receipt key, makes
+    its id the kiosk's centre's (trust on first use), said so."""
+    if answer.centre_id is None:
+        return Words("sync.answer_no_centre")
+    known = keys.centre()
+    if known is not None and known.centre_id is not None:
+        if known.centre_id != answer.centre_id:
+            raise RefusalsError("sync.refusals_other_centre", path=name,
+                                theirs=answer.centre_id, ours=known.centre_id)
+        return None
+    if known is None or answer.receipt is not Receipt.CHECKED:  # nothing to keep it with,
+        return None  # or nothing proves the centre wrote it: its id is not learnt from it
+    try:
+        keys.learn_centre_id(answer.centre_id)
+    except OSError as exc:
+        return Words("sync.answer_centre_not_kept", {
+            "centre": answer.centre_id, "path": keys.centre_path, "reason": os_words(exc)})
+    return Words("sync.answer_centre_learnt", {"centre": answer.centre_id})
 
 
 def _opened(receipt_key: bytes, body: dict[str, Any]) -> dict[str, Any] | None:

@@ -652,7 +652,8 @@ class SyncWorker:
             except SigningKeyHeld as exc:  # its centre key is still worth keeping
                 log.error("%s", messages.both("sync.log.signing_key_held", reason=exc))
                 problem = self._signing_key_held(exc)
-                answer = {"centre_key": exc.centre_key} if exc.centre_key else None
+                answer = ({"centre_key": exc.centre_key, "centre_id": exc.centre_id}
+                          if exc.centre_key else None)
             if answer is not None:
                 self.keys.remember(answer)
         except CentreKeyChanged as exc:

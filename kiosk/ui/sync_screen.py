@@ -39,6 +39,7 @@ from kiosk.clock import age_words
 from kiosk.messages import WordedError, saved_text
 from kiosk.scan import mask_document
 from kiosk.sync.commands import PUSH_MAX_WAIT_SECONDS
+from kiosk.sync.kiosk_keys import KioskKeys
 from kiosk.sync.refusals import Loaded, Receipt, load
 from kiosk.sync.status import elsewhere_words, past_retention_text
 from kiosk.timestamps import parse_utc
@@ -530,7 +531,8 @@ class SyncScreen(Retranslating):
         self._start(self.tr("Reading %1…").replace("%1", path))
         store = self.bridge.sync.store if self.bridge.sync is not None else self.bridge.kiosk.store
         actor = self.bridge.config.kiosk.operator or "operator"
-        self.bridge.run(lambda: load(store, path, actor), done=self._answer_loaded,
+        keys = KioskKeys.for_config(self.bridge.config)
+        self.bridge.run(lambda: load(store, path, actor, keys), done=self._answer_loaded,
                         failed=self._failed, job="ui.job.load_answer")
 
     def _answer_loaded(self, loaded: Loaded) -> None:
