@@ -289,8 +289,9 @@ def device_node(device: Any, roots: Roots = SYSTEM) -> tuple[str | None, Words |
     """The node ``device`` opens today and why it cannot be: (path, None) found and
     permitted; (path, why) found, not permitted; (None, why) not found. Found as the running
     kiosk finds it (its kind's ``resolve``): a scanner set by ``usb = "VID:PID"`` or
-    ``name = "*Barcode*"`` was never looked for, and passed while unplugged. A kind that
-    finds no node by itself (a camera, a replay): its ``/dev/`` path as configured, if any."""
+    ``name = "*Barcode*"``, or a camera set by its index (``source = 0``), was never looked
+    for, and passed while unplugged. A kind that finds no node by itself (a replay): its
+    ``/dev/`` path as configured, if any."""
     from kiosk.devices.access import access_words
     from kiosk.devices.base import DeviceError
     from kiosk.devices.registry import device_kind, load
@@ -302,6 +303,8 @@ def device_node(device: Any, roots: Roots = SYSTEM) -> tuple[str | None, Words |
             path = load(discovery.resolve)(device, roots)
         except DeviceError as exc:  # not there (DeviceMissing), or several match
             return None, exc.words
+        if not path:  # a camera's stream or video file: no node to open
+            return None, None
         return path, access_words(path, write=discovery.write)
     path = next((str(getattr(device, key)) for key in DEVICE_PATH_KEYS
                  if str(getattr(device, key, "")).startswith("/dev/")), None)

@@ -894,6 +894,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "chưa thấy {what} — đã cắm máy quét chưa?",
         "{what} not found — is the scanner plugged in?",
     ),
+    "device.what.serial_usb": ("cổng nối tiếp USB {spec}", "serial port usb {spec}"),
+    "device.what.input_usb": ("thiết bị nhập USB {spec}", "input device usb {spec}"),
+    "device.what.input_name": ('thiết bị nhập tên "{pattern}"',
+                               'input device named "{pattern}"'),
+    "device.what.hidraw_usb": ("thiết bị HID USB {spec}", "hidraw usb {spec}"),
     "device.ambiguous": (
         "có {count} thiết bị khớp {what} ({paths}): ghi thêm số serial hoặc dùng đường dẫn by-id",
         "{count} devices match {what} ({paths}): add the serial number or use the by-id path",

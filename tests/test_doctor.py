@@ -181,10 +181,39 @@ def test_a_scanner_set_by_usb_id_or_name_is_looked_for_as_the_kiosk_looks_for_it
         assert found[f"device:{lane}"].en.startswith(f"Device {lane} ({tree.dev / node}): ready; ")
     assert not found["device:lane4"].ok and found["device:lane4"].en.startswith(
         'Device lane4: input device named "*Barcode*" not found — is the scanner plugged in?')
-    assert found["device:lane4"].vi.startswith(
-        'Thiết bị lane4: chưa thấy input device named "*Barcode*" — đã cắm máy quét chưa?')
+    assert found["device:lane4"].vi.startswith(  # what is missing, in the reader's words too
+        'Thiết bị lane4: chưa thấy thiết bị nhập tên "*Barcode*" — đã cắm máy quét chưa?')
     assert not found["device:lane5"].ok and found["device:lane5"].en.startswith(
         "Device lane5: serial port usb 1eab:1d06 not found — is the scanner plugged in?")
+    assert found["device:lane5"].vi.startswith(
+        "Thiết bị lane5: chưa thấy cổng nối tiếp USB 1eab:1d06 — đã cắm máy quét chưa?")
+
+
+def test_a_camera_set_by_its_index_is_looked_for_as_the_kiosk_opens_it(tmp_path):
+    """A camera set by ``source = 0`` (the sample config's way) was never looked for: the
+    doctor passed it with no camera plugged in. Its index is the node the kiosk opens,
+    /dev/videoN: the webcam there passes by its node, an index with no node fails in the
+    kiosk's own words, and a video file that is not there fails as the kiosk would."""
+    config = make_config(tmp_path, devices=[
+        {"id": "cam0", "type": "camera", "source": 0},
+        {"id": "cam1", "type": "camera", "source": "1"},
+        {"id": "cam7", "type": "camera", "source": 7},
+        {"id": "film", "type": "camera", "source": str(tmp_path / "gone.mp4")}])
+    tree = kiosk_pc(tmp_path / "pc")
+
+    found = {check.name: check for check in device_checks(config, roots(tree))}
+
+    for camera, node in (("cam0", "video0"), ("cam1", "video1")):
+        assert found[f"device:{camera}"].ok
+        assert found[f"device:{camera}"].en.startswith(
+            f"Device {camera} ({tree.dev / node}): ready; ")
+    assert not found["device:cam7"].ok
+    assert found["device:cam7"].en.startswith(f"Device cam7: no camera at {tree.dev / 'video7'}")
+    assert found["device:cam7"].vi.startswith(
+        f"Thiết bị cam7: không tìm thấy camera tại {tree.dev / 'video7'}")
+    assert not found["device:film"].ok
+    assert found["device:film"].en.startswith(
+        f"Device film: no video file at {tmp_path / 'gone.mp4'}")
 
 
 @contextlib.contextmanager

@@ -428,7 +428,7 @@ def test_the_check_tab_runs_kiosk_doctor_and_shows_each_verdict_in_the_screens_l
     assert device.text().startswith("✗  Thiết bị lane9: chưa thấy /dev/ttyACM95 — đã cắm máy quét "
                                     "chưa?; ")
     assert device.foreground().color().name() == "#c62828"
-    assert any(text.startswith('✗  Thiết bị lane8: chưa thấy input device named "*Barcode*" — '
+    assert any(text.startswith('✗  Thiết bị lane8: chưa thấy thiết bị nhập tên "*Barcode*" — '
                                "đã cắm máy quét chưa?; ") for text in texts), texts
     failed = sum(text.startswith("✗") for text in texts)
     assert screen.checks.summary.text().startswith(f"{len(texts) - failed}/{len(texts)} đạt")

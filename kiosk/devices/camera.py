@@ -49,6 +49,7 @@ from kiosk.commandline import (
     whole_number_argument,
 )
 from kiosk.devices.base import DeviceError, Emit
+from kiosk.devices.discovery import camera_node
 from kiosk.devices.frames import FrameDecoder, SightingFilter
 from kiosk.devices.kinds.camera import CameraOptions
 from kiosk.devices.qr_decoders import Outline, ZbarUnavailable
@@ -111,17 +112,11 @@ class _Frame:
 def open_capture(source: int | str) -> tuple[cv2.VideoCapture, bool]:
     """Open ``source`` (index, /dev/videoN, file, URL) → (capture, is_file). Raises
     DeviceError with a bilingual message when there is nothing to open."""
-    if isinstance(source, str) and source.strip().isascii() and source.strip().isdigit():
-        source = int(source)
-    if isinstance(source, int):
-        node = f"/dev/video{source}"
+    node = camera_node(source)
+    if node is not None:
         if not os.path.exists(node):
             raise DeviceError("camera.not_found", source=node)
-        capture, is_file = cv2.VideoCapture(source, cv2.CAP_V4L2), False
-    elif source.startswith("/dev/"):
-        if not os.path.exists(source):
-            raise DeviceError("camera.not_found", source=source)
-        capture, is_file = cv2.VideoCapture(source, cv2.CAP_V4L2), False
+        capture, is_file = cv2.VideoCapture(node, cv2.CAP_V4L2), False
     elif "://" in source:
         timeouts = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(OPEN_SECONDS * 1000),
                     cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(STALL_SECONDS * 1000)]

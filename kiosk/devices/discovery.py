@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 from kiosk.devices import keycodes as e
 from kiosk.devices.base import DeviceError, DeviceMissing
 from kiosk.devices.kind import Discovery
+from kiosk.devices.kinds.camera import CameraOptions
 from kiosk.devices.kinds.evdev import EvdevOptions
 from kiosk.devices.kinds.hidraw import HidrawOptions
 from kiosk.devices.kinds.serial import SerialOptions
@@ -303,8 +304,9 @@ def _usb_of(node: SerialPort | InputNode | HidrawNode) -> UsbInfo | None:
     return UsbInfo(node.vid, node.pid, node.uniq) if node.vid else None
 
 
-def _one(matches: Sequence[Node], what: str, prefer: Callable[[Node], bool]) -> str:
-    """The single node meant; several nodes of one physical USB device are one device."""
+def _one(matches: Sequence[Node], what: Words, prefer: Callable[[Node], bool]) -> str:
+    """The single node meant; several nodes of one physical USB device are one device.
+    ``what`` is looked for in the reader's words, as the not-found line names it."""
     if not matches:
         raise DeviceMissing("device.not_found", what=what)
     physical = {(n.usb.path if n.usb else n.path) for n in matches}
@@ -322,6 +324,30 @@ def _existing(path: str) -> str | None:
     raise DeviceMissing("device.not_found", what=path)
 
 
+def camera_node(source: int | str, roots: Roots = SYSTEM) -> str | None:
+    """The /dev node a camera's ``source`` opens: an index N (``0``, ``"0"``) is
+    ``/dev/videoN``, a /dev path itself; None for a video file or a stream's URL."""
+    if isinstance(source, str) and source.strip().isascii() and source.strip().isdigit():
+        source = int(source)
+    if isinstance(source, int):
+        return str(roots.dev / f"video{source}")
+    return source if source.startswith("/dev/") else None
+
+
+def resolve_camera(options: CameraOptions, roots: Roots = SYSTEM) -> str:
+    """The camera's node, as :func:`kiosk.devices.camera.open_capture` opens it; "" for a
+    stream (nothing to look for before it answers) or a video file that is there."""
+    node = camera_node(options.source, roots)
+    if node is not None:
+        if not os.path.exists(node):
+            raise DeviceMissing("camera.not_found", source=node)
+        return node
+    source = str(options.source)
+    if "://" not in source and not Path(source).is_file():
+        raise DeviceMissing("camera.no_file", source=source)
+    return ""
+
+
 def resolve_serial(options: SerialOptions, roots: Roots = SYSTEM) -> str:
     try:
         found = _existing(options.port)
@@ -333,7 +359,7 @@ def resolve_serial(options: SerialOptions, roots: Roots = SYSTEM) -> str:
         return found
     spec = options.usb
     matches = [p for p in serial_ports(roots) if p.usb and p.usb.matches(spec)]
-    return _one(matches, f"serial port usb {spec}", lambda p: True)
+    return _one(matches, Words("device.what.serial_usb", {"spec": spec}), lambda p: True)
 
 
 def resolve_input(options: EvdevOptions, roots: Roots = SYSTEM) -> str:
@@ -344,10 +370,12 @@ def resolve_input(options: EvdevOptions, roots: Roots = SYSTEM) -> str:
     if options.usb:
         spec = options.usb
         matches = [n for n in nodes if (usb := _usb_of(n)) and usb.matches(spec)]
-        return _one(matches, f"input device usb {spec}", lambda n: n.looks_like_scanner)
+        return _one(matches, Words("device.what.input_usb", {"spec": spec}),
+                    lambda n: n.looks_like_scanner)
     pattern = options.name
     matches = [n for n in nodes if fnmatch.fnmatch(n.name.lower(), pattern.lower())]
-    return _one(matches, f'input device named "{pattern}"', lambda n: n.looks_like_scanner)
+    return _one(matches, Words("device.what.input_name", {"pattern": pattern}),
+                lambda n: n.looks_like_scanner)
 
 
 def resolve_hidraw(options: HidrawOptions, roots: Roots = SYSTEM) -> str:
@@ -359,5 +387,5 @@ def resolve_hidraw(options: HidrawOptions, roots: Roots = SYSTEM) -> str:
         raise DeviceError("device.hidraw_needs_path")
     wanted_pos = options.mode == "pos"
     matches = [n for n in hidraw_nodes(roots) if (usb := _usb_of(n)) and usb.matches(spec)]
-    return _one(matches, f"hidraw usb {spec}",
+    return _one(matches, Words("device.what.hidraw_usb", {"spec": spec}),
                 lambda n: n.pos if wanted_pos else n.keyboard)

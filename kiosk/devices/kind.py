@@ -124,7 +124,8 @@ class Discovery:
     """``"module:function"`` taking a device's options and ``Roots``, returning the node its
     device opens today (a by-id link, a USB vendor:product, a name pattern followed), or
     raising ``DeviceMissing`` when it is not there: the function its device finds its node
-    with at every connect, named here for ``kiosk doctor``, which must find the same node.
+    with at every connect, named here for ``kiosk doctor``, which must find the same node;
+    it may return "" when the device opens no node (a camera's stream or video file).
     "": the kind finds no node by itself."""
 
 

@@ -31,6 +31,7 @@ KIND = DeviceKind(
     capture=None,  # a recorded video file is its capture: source = "file.mp4"
     watch=None,
     discovery=Discovery("kiosk.devices.discovery:cameras", Words("device.section.camera"),
-                        "video4linux", ("/dev/video*", "/dev/v4l/*"), "source", write=True),
+                        "video4linux", ("/dev/video*", "/dev/v4l/*"), "source", write=True,
+                        resolve="kiosk.devices.discovery:resolve_camera"),
     advice=None,
 )
