@@ -16,6 +16,7 @@ import faulthandler
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -52,11 +53,15 @@ if TYPE_CHECKING:
     import threading
 
     from kiosk.config import Config
+    from kiosk.messages import Words
     from kiosk.scan import ScanResult
     from kiosk.store import Store
     from kiosk.sync.worker import PushSummary, SyncWorker
 
 EXIT_CONFIG = EXIT_USAGE
+ROOM_POLL_SECONDS = 3.0
+"""How often a headless kiosk whose last scan was not recorded looks whether the store takes
+writes again, as the screens' poll does (``kiosk.ui.bridge.SYNC_POLL_MS``)."""
 CCCD_EXAMPLE = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
 
 
@@ -138,6 +143,42 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_headless(config, until_done=args.until_done, max_wait=args.max_wait)
 
 
+class ResultLines:
+    """A headless kiosk's console: one line per result, and one when the store takes writes
+    again after a scan it did not record. The last line read NOT RECORDED (a full disk, a
+    store folder away, another program's lock) and told the officer to use the paper list,
+    so nobody scans: :meth:`look`, every :data:`ROOM_POLL_SECONDS`, does what the screens'
+    poll does — looks whether the lock was let go, and on a disk full at the last write that
+    has room again has a small real write lift the failure
+    (:meth:`kiosk.store.Store.write_on_room`) — and says so once writes go in."""
+
+    def __init__(self, store: Store, language: str, timezone: Any, out: TextIO) -> None:
+        import threading
+
+        self.store, self.language, self.timezone, self.out = store, language, timezone, out
+        self.lock = threading.Lock()
+        self.not_recorded: Words | None = None
+        """Why the last line said a scan would not be recorded; None: it did not."""
+
+    def show(self, result: ScanResult) -> None:
+        with self.lock:
+            print(format_result(result, self.language, self.timezone), file=self.out,
+                  flush=True)
+            self.not_recorded = self.store.not_recording()
+
+    def look(self) -> None:
+        store = self.store
+        if store.not_recording(look=True) is not None and store.room_again():
+            store.write_on_room()
+        with self.lock:
+            if self.not_recorded is None or store.not_recording() is not None:
+                return
+            self.not_recorded = None
+            when = dt.datetime.now(self.timezone).strftime("%H:%M:%S")
+            print(messages.text("cli.recording_again", self.language, time=when),
+                  file=self.out, flush=True)
+
+
 def run_headless(config: Config, *, until_done: bool = False, max_wait: int | None = None,
                  out: TextIO | None = None) -> int:
     """``max_wait``: ``--until-done``'s, as ``kiosk sync push --max-wait`` (None: its
@@ -158,13 +199,8 @@ def run_headless(config: Config, *, until_done: bool = False, max_wait: int | No
     except (StoreError, OSError) as exc:
         print(store_failure(config.store_path, exc, config.kiosk.language), file=sys.stderr)
         return EXIT_STORE
-    print_lock = threading.Lock()
-
-    def show(result: ScanResult) -> None:
-        with print_lock:
-            print(format_result(result, language, config.timezone), file=out, flush=True)
-
-    kiosk.pipeline.subscribe(show)
+    lines = ResultLines(kiosk.store, language, config.timezone, out)
+    kiosk.pipeline.subscribe(lines.show)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -177,8 +213,12 @@ def run_headless(config: Config, *, until_done: bool = False, max_wait: int | No
                         checkpoint=config.kiosk.checkpoint_id, devices=names,
                         store=config.store_path), file=sys.stderr, flush=True)
     code = 0
+    looked_at = time.monotonic()
     try:
         while not stop.wait(0.2):  # done: the replay played and the start's check run
+            if time.monotonic() - looked_at >= ROOM_POLL_SECONDS:
+                looked_at = time.monotonic()
+                lines.look()
             if until_done and kiosk.supervisor.wait_finished(0) and \
                     kiosk.start_checked.is_set():
                 if kiosk.sync is not None:

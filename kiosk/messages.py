@@ -1373,6 +1373,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "cli.no_devices": ("không có", "none"),
     "cli.stopped": ("trạm đã dừng", "kiosk stopped"),
+    "cli.recording_again": (
+        "{time}  GHI ĐƯỢC LẠI  kho dữ liệu đã ghi được trở lại: lượt quét được ghi như thường",
+        "{time}  RECORDING  the store takes writes again: scans are recorded again"),
     "cli.config_error": ("lỗi cấu hình", "config error"),
     "cli.store_error": ("lỗi kho dữ liệu", "store error"),
     "cli.failed": ("lệnh không làm xong: {reason}", "the command did not finish: {reason}"),

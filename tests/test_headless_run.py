@@ -131,3 +131,55 @@ def test_a_kiosk_started_with_stderr_closed_still_records(tmp_path):
     assert proc.returncode == 0
     assert " ACCEPTED " in proc.stdout.decode()
     assert len(stored_ids(tmp_path)) == 1
+
+
+def test_a_headless_kiosk_whose_full_disk_is_freed_says_it_records_again_with_no_scan(
+        tmp_path):
+    """A headless kiosk's last line read NOT RECORDED (the disk full) until somebody scanned
+    again, though the line tells the officer to use the paper list, so nobody does: as the
+    screens' poll does, it looks at the free space, and with room a small real write lifts
+    the failure, and a line says scans are recorded again (the store's own upkeep may have
+    written first: the line comes once a write went in); the next scan is recorded."""
+    import queue
+
+    from tests.test_store_disk_failing import fill, small_disk
+
+    with small_disk(tmp_path / "disk") as disk:
+        config = tmp_path / "config.toml"
+        config.write_text(CONFIG.replace('path = "kiosk.db"', f'path = "{disk / "kiosk.db"}"'),
+                          encoding="utf-8")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk.cli", "run", "--headless", "--config", str(config)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=tmp_path, env={**os.environ, "DISPLAY": ""}, text=True)
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout],
+                         daemon=True).start()
+
+        def scan(number: int) -> str:
+            proc.stdin.write(f"CODE-{number:05d}\n")
+            proc.stdin.flush()
+            return lines.get(timeout=60)
+
+        reader = sqlite3.connect(disk / "kiosk.db")  # an export reading: the log cannot
+        try:                                         # start again from its beginning
+            assert " ACCEPTED " in scan(0)
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM entries").fetchone()
+            filler = fill(disk)
+            refused = next(line for line in map(scan, range(1, 3000))  # the log has room
+                           if " ACCEPTED " not in line)                 # for a few more
+            assert "Storage error, scan NOT recorded" in refused
+            assert "the disk is full" in refused
+
+            filler.unlink()  # the technician frees space; nobody scans
+
+            said = lines.get(timeout=60)
+            assert said.split("  ", 1)[1] == (
+                "RECORDING  the store takes writes again: scans are recorded again\n")
+            assert " ACCEPTED " in scan(5000)
+        finally:
+            reader.close()
+            proc.terminate()
+            proc.wait(timeout=60)
+    assert proc.returncode == 0

@@ -15,6 +15,7 @@ The lock is held by a real second process on the real store file.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import subprocess
 import sys
 import threading
@@ -325,3 +326,36 @@ def test_the_stores_own_upkeep_meeting_the_lock_does_not_leave_the_card_not_reco
 def unindexed(store: Store) -> list[tuple[int, str, str]]:
     with store.lock:
         return unindexed_names(store.conn)
+
+
+def test_a_headless_console_says_scans_are_recorded_again_once_the_program_let_go(tmp_path):
+    """``kiosk run --headless`` has no screen polling: its last line read NOT RECORDED
+    (another program's lock) until a scan committed. Its console's poll
+    (:meth:`kiosk.cli.ResultLines.look`) looks as the screens' does and, once the lock is
+    let go, says in one line that scans are recorded again; nothing while it is held."""
+    import io
+
+    from kiosk.cli import ResultLines
+
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, policy_from(make_config(tmp_path)))
+    console = io.StringIO()
+    lines = ResultLines(store, "en", dt.UTC, console)
+    pipeline.subscribe(lines.show)
+    try:
+        assert pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1")).recorded
+        wait_for_names_moved(store)
+        with held_by_another_program(path):
+            assert not pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1")).recorded
+            shown = console.getvalue()
+            assert busy_words(path, "en") in shown.splitlines()[-1]
+            lines.look()
+            assert console.getvalue() == shown  # still held: nothing said
+
+        lines.look()
+
+        assert console.getvalue()[len(shown):].split("  ", 1)[1] == (
+            "RECORDING  the store takes writes again: scans are recorded again\n")
+    finally:
+        store.close()

@@ -10,7 +10,9 @@ last byte, and on a file made immutable (chattr +i), as a read-only mount refuse
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
+import io
 import logging
 import os
 import re
@@ -123,6 +125,49 @@ def test_a_full_disk_freed_is_found_by_its_free_space_and_lifted_by_a_small_writ
             assert [r.getMessage() for r in caplog.records if "room" in r.getMessage()] == [
                 both("store.log.room_back", path=disk / "kiosk.db")]
         finally:
+            store.close()
+
+
+def test_a_headless_console_lifts_a_freed_full_disk_by_the_small_write_and_says_so(tmp_path):
+    """``kiosk run --headless``'s console (:class:`kiosk.cli.ResultLines`): its poll
+    writes nothing while the disk is full and says nothing; once space is freed the small
+    write goes in (:data:`ROOM_BACK_AT`) and one line says scans are recorded again, in the
+    kiosk's language. tests/test_headless_run.py runs the whole kiosk the same way."""
+    from kiosk.cli import ResultLines
+
+    with small_disk(tmp_path / "disk", size_kib=2048) as disk:
+        store = Store(disk / "kiosk.db")
+        pipeline = Pipeline(store, policy_from(make_config(tmp_path)))
+        console = io.StringIO()
+        lines = ResultLines(store, "vi", dt.UTC, console)
+        pipeline.subscribe(lines.show)
+        reader = sqlite3.connect(disk / "kiosk.db")  # an export reading: the log cannot
+        try:                                         # start again from its beginning
+            assert pipeline.submit(Scan(cccd_line(0).encode(), device_id="lane1")).recorded
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM entries").fetchone()
+            filler = fill(disk)
+            for number in range(1, 2000):  # the log may have room for a few more
+                if not pipeline.submit(Scan(cccd_line(number).encode(),
+                                            device_id="lane1")).recorded:
+                    break
+            reader.rollback()
+            shown = console.getvalue()
+            assert "ổ đĩa đầy" in shown.splitlines()[-1]
+
+            lines.look()  # the disk still full
+            assert console.getvalue() == shown
+            assert list(store.meta(ROOM_BACK_AT)) == []
+
+            filler.unlink()
+            lines.look()
+            lines.look()  # said once
+
+            assert console.getvalue()[len(shown):].split("  ", 1)[1] == (
+                "GHI ĐƯỢC LẠI  kho dữ liệu đã ghi được trở lại: lượt quét được ghi như thường\n")
+            assert list(store.meta(ROOM_BACK_AT)) == [ROOM_BACK_AT]
+        finally:
+            reader.close()
             store.close()
 
 
