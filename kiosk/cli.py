@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from kiosk import messages
 from kiosk.commandline import (
+    EXIT_BINDING,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_STORE,
@@ -126,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     config = load_config(args.config)
     if args.check_config:  # the kiosk's unit, before each start: refused above, exit 2
-        return 0
+        return 0 if args.headless else check_binding(config.kiosk.language)
     for warning in config_warnings(config, args.config):
         print(warning, file=sys.stderr)
     register_stack_dump()
@@ -177,6 +178,23 @@ class ResultLines:
             when = dt.datetime.now(self.timezone).strftime("%H:%M:%S")
             print(messages.text("cli.recording_again", self.language, time=when),
                   file=self.out, flush=True)
+
+
+def check_binding(language: str) -> int:
+    """``kiosk run --check-config`` (the unit's ``ExecCondition=``, before cage or xinit
+    gives it a display): the Qt binding the window would refuse, exit 4, said in the
+    journal; run under cage or xinit, which exit 0 whatever the kiosk's code, the refusal
+    was started again every 2 s for ever though only installing another PySide6 helps. 0
+    without Qt: ``kiosk run`` then runs without its window."""
+    try:
+        from kiosk.ui.binding import binding_refusal
+    except ImportError:
+        return 0
+    refused = binding_refusal(language)
+    if refused is None:
+        return 0
+    print(refused, file=sys.stderr)
+    return EXIT_BINDING
 
 
 def run_headless(config: Config, *, until_done: bool = False, max_wait: int | None = None,
@@ -622,10 +640,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     run.add_argument("--headless", action="store_true", help="no window: print each result")
     run.add_argument("--check-config", action="store_true",
                      help="read the config as a start does and exit, starting nothing: exit 2 "
-                          "and the refusal when it cannot be read, else 0 and no output (the "
-                          "kiosk's systemd unit runs this first: cage and xinit exit 0 "
-                          "whatever the kiosk's exit code, so a refused config would be "
-                          "started again every 2 s for ever)")
+                          "and the refusal when it cannot be read, exit 4 when the window "
+                          "would refuse the Qt binding (not with --headless), else 0 and no "
+                          "output (the kiosk's systemd unit runs this first: cage and xinit "
+                          "exit 0 whatever the kiosk's exit code, so a refused start would "
+                          "be started again every 2 s for ever)")
     run.add_argument("--until-done", action="store_true",
                      help="exit when every device has finished (replay files)")
     run.add_argument("--max-wait", metavar="SECONDS", type=whole_number_argument("--max-wait"),

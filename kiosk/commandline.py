@@ -38,6 +38,9 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 """Wrong config file, wrong arguments, or a package the command needs is not installed."""
 EXIT_STORE = 3
+EXIT_BINDING = 4
+"""``kiosk run``: a Qt binding that would abort the kiosk (:mod:`kiosk.ui.binding`); only
+installing another version helps, so the kiosk's unit does not start it again."""
 EXIT_TEMPFAIL = 75
 """``serve`` at a database it cannot reach yet (PostgreSQL still starting at boot): the one
 storage failure systemd restarts it after (sysexits' EX_TEMPFAIL); its 2 and 3 (a wrong

@@ -100,6 +100,65 @@ def test_a_config_the_kiosk_refuses_is_not_started_again_every_2_s(tmp_path):
     assert not (tmp_path / "data").exists()  # read only: no store, no device started
 
 
+LEAKING_BINDING = """\
+import ctypes
+
+import PySide6.QtCore
+
+
+class LeakingTimer(PySide6.QtCore.QTimer):
+    def setInterval(self, msec):
+        super().setInterval(msec)
+        ctypes.pythonapi.Py_DecRef(ctypes.py_object(None))  # as PySide6 6.12.0 on 3.11
+
+
+PySide6.QtCore.QTimer = LeakingTimer
+"""
+"""A sitecustomize making this PySide6 lose a reference to None at each call the startup
+check makes (:func:`kiosk.ui.binding.reference_leak`), as PySide6 6.12.0 on Python 3.11
+does at every call."""
+
+
+def test_what_a_restart_cannot_mend_is_not_started_again_every_2_s(tmp_path):
+    """`kiosk run` refuses a Qt binding that would abort it after hours with exit 4, before
+    any window: under cage or xinit (exit 0 whatever its code) the unit started it again
+    every 2 s for ever, the screen dark, though only installing another PySide6 helps. The
+    unit's check before each start (`--check-config`) refuses it too, exit 4 and why in the
+    journal: the start is skipped, not restarted; with `--headless` no window, no check. A
+    cage that passes its client's code on (0.2 and later) is told which codes not to restart
+    on: the config's (2) and the binding's (4), not a store that could not be opened (3: a
+    disk freed or mounted later mends it) nor a crash."""
+    from kiosk.commandline import EXIT_BINDING, EXIT_STORE, EXIT_USAGE
+
+    unit = (UNITS / "checkpoint-kiosk.service").read_text(encoding="utf-8")
+    check = re.search(r"^ExecCondition=(.+)$", unit, re.M)[1].split()
+    prevented = re.search(r"^RestartPreventExitStatus=(.+)$", unit, re.M)[1].split()
+    assert sorted(map(int, prevented)) == [EXIT_USAGE, EXIT_BINDING] == [2, 4]
+    assert str(EXIT_STORE) not in prevented and "Restart=always" in unit
+    leaking = tmp_path / "leaking"
+    leaking.mkdir()
+    (leaking / "sitecustomize.py").write_text(LEAKING_BINDING, encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text((ROOT / "config.toml").read_text(encoding="utf-8").replace(
+        'path = "data/kiosk.db"', f'path = "{tmp_path}/data/kiosk.db"'), encoding="utf-8")
+
+    def checked(*extra: str, binding: Path | None = None) -> subprocess.CompletedProcess[str]:
+        path = os.pathsep.join(str(p) for p in (binding, ROOT) if p is not None)
+        return subprocess.run([sys.executable, "-m", "kiosk.cli", *check[1:-1], str(config),
+                               *extra], capture_output=True, text=True, timeout=60,
+                              cwd=tmp_path, env={**os.environ, "PYTHONPATH": path})
+
+    refused = checked(binding=leaking)
+    assert refused.returncode == EXIT_BINDING, refused.stderr
+    assert refused.stderr.startswith("Không dùng giao diện Qt: PySide6 ")
+    assert "pip install 'PySide6>=6.6,<6.12'" in refused.stderr
+    headless = checked("--headless", binding=leaking)
+    assert (headless.returncode, headless.stderr) == (0, "")
+    sound = checked()
+    assert (sound.returncode, sound.stdout, sound.stderr) == (0, "", "")
+    assert not (tmp_path / "data").exists()  # read only: no store, no device started
+
+
 def free_display() -> str:
     taken = {p.name for p in Path("/tmp/.X11-unix").glob("X*")}
     return next(f":{n}" for n in range(211, 300) if f"X{n}" not in taken)

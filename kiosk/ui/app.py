@@ -38,12 +38,12 @@ from PySide6.QtWidgets import (
 
 from kiosk.app import Kiosk
 from kiosk.clock import WrongClock, local_minute
-from kiosk.commandline import EXIT_USAGE, refusal_in, store_failure
+from kiosk.commandline import EXIT_BINDING, EXIT_USAGE, refusal_in, store_failure
 from kiosk.config import Config, ConfigError
-from kiosk.messages import both, os_words, text
+from kiosk.messages import both, os_words
 from kiosk.scan import ScanResult
 from kiosk.store import StoreError
-from kiosk.ui.binding import reference_leak
+from kiosk.ui.binding import binding_refusal
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.config_writer import save_setting
 from kiosk.ui.cues import SoundBoard
@@ -74,7 +74,6 @@ HEADER_SLACK = 16
 """Room the header's own spacing between its widgets takes, beyond what they ask for."""
 EXIT_CONFIG = EXIT_USAGE
 EXIT_STORE = 3
-EXIT_BINDING = 4
 SCANNERS_AWAY_MS = 3000
 """How long every scanner may be away before the idle card says so: a scanner replugged or
 reconnecting, the keyboard passing to another window and back, is no cause for alarm."""
@@ -604,9 +603,9 @@ def create_application() -> QApplication:
 
 def run_ui(config: Config) -> int:
     """Start the kiosk with its window; returns the exit code when the window closes."""
-    problem = reference_leak()
-    if problem:
-        print(text("cli.qt_refused", config.kiosk.language, problem=problem), file=sys.stderr)
+    refused = binding_refusal(config.kiosk.language)
+    if refused is not None:
+        print(refused, file=sys.stderr)
         return EXIT_BINDING
     app = create_application()
     translations = Translations(app)

@@ -15,7 +15,17 @@ import sys
 import PySide6
 from PySide6.QtCore import QTimer
 
+from kiosk.messages import text
+
 PROBE_CALLS = 64
+
+
+def binding_refusal(language: str) -> str | None:
+    """Why ``kiosk run`` will not show its window with this binding, in ``language`` (exit
+    4, :data:`kiosk.commandline.EXIT_BINDING`), or None: said by the window's start and by
+    ``kiosk run --check-config``, the unit's check before each start."""
+    problem = reference_leak()
+    return None if problem is None else text("cli.qt_refused", language, problem=problem)
 
 
 def reference_leak() -> str | None:
