@@ -734,6 +734,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.oldest": ("Cũ nhất chờ gửi", "Oldest pending"),
     "sync.last_success": ("Gửi thành công lần cuối", "Last success"),
     "sync.last_error": ("Lỗi gần nhất", "Last error"),
+    "sync.error_resolved": ("{when}, đã hết (một lần gửi sau đó đã thành công): {error}",
+                            "{when}, resolved since (a later upload succeeded): {error}"),
     "sync.alert": ("CẢNH BÁO", "ALERT"),
     "sync.server": ("Máy chủ", "Server"),
     "sync.reachable": ("kết nối được", "reachable"),

@@ -373,6 +373,39 @@ def test_status_lists_rejected_entries_and_retry_rejected_queues_them_again(site
     assert Store(config.parent / "kiosk.db").audit_log()[-1]["actor"] == "sync-op"
 
 
+def test_a_last_error_an_upload_after_it_ended_is_shown_as_resolved_in_both_languages(
+        site, central, tmp_path):
+    """A sync operator fixing a refused token read "Last error … HTTP 401" in `kiosk sync
+    status` long after the right token had sent everything, as if it were still refused.
+    Once an upload after it succeeded the error is said to be over, with its time, in the
+    kiosk's language; `--json` says whether it stands (`last_error_current`)."""
+    config, _, kiosk_id = site
+    wrong = write_config(tmp_path / "wrong.toml", kiosk_id=kiosk_id, language="vi",
+                         server_url=central.url, token="not-a-token-it-issued")
+    sync(wrong, "push", ok=False)
+    standing = json.loads(sync(wrong, "status", "--json").stdout)
+    assert standing["last_error_current"] is True
+    assert next(line for line in sync(wrong, "status").stdout.splitlines()
+                if line.startswith("Lỗi gần nhất")).endswith(
+        " trước): HTTP 401: Authorization: mã đồng bộ không rõ")
+
+    sync(config, "push")  # the operator pushes with the right token
+
+    report = json.loads(sync(config, "status", "--json").stdout)
+    assert report["last_error_current"] is False and report["pending"] == 0
+    assert report["last_error_code"] == "sync.http"  # what it was, for scripts
+    for words, language, said in (
+            (config, "en", "resolved since (a later upload succeeded): HTTP 401: Authorization: "
+                           "unknown token"),
+            (wrong, "vi", "đã hết (một lần gửi sau đó đã thành công): HTTP 401: Authorization: "
+                          "mã đồng bộ không rõ")):
+        label = "Last error" if language == "en" else "Lỗi gần nhất"
+        line = next(line for line in sync(words, "status").stdout.splitlines()
+                    if line.startswith(label))
+        assert line.startswith(f"{label:24} {report['last_error_at'][:4]}-")
+        assert line.endswith(f"), {said}"), line
+
+
 def test_status_json_gives_a_refused_tokens_alert_as_words_and_as_its_code(
         site, central, tmp_path):
     """The centre refuses a token it never issued: the alert a person reads is worded in the

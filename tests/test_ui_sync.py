@@ -720,3 +720,43 @@ def test_a_wait_longer_than_a_push_sits_through_stops_it_saying_when_to_send_aga
     assert "lâu hơn mức một lần gửi ngay chờ (300 giây): đã dừng, các lượt vẫn chờ gửi — " \
         "gửi lại sau " in said
     assert screen.tiles["pending"].value.text() == "2"
+
+
+def test_a_401_an_upload_after_it_ended_is_shown_as_resolved_not_as_the_last_error(
+        make_window, qtbot, tmp_path, central):
+    """The sync operator mends a token the centre refused (HTTP 401) and pushes: everything
+    is sent, yet the screen went on saying "Last error: HTTP 401 …" as if the token still
+    were refused, and the strip's tooltip too. An error an upload after it ended is shown
+    with its time as resolved since, in the screen's language (after a switch too); the
+    strip's tooltip no longer gives it."""
+    token = central.enrol("kiosk-ui-401", "CP-UI")
+    path = write_config(tmp_path, extra=sync_section(central.url, "not-a-token-it-issued",
+                                                      enabled=True))
+    path.write_text(path.read_text().replace('id = "kiosk-ui"', 'id = "kiosk-ui-401"'))
+    window = make_window(path, start=False)
+    record(window, 2)
+    screen = open_sync(window, qtbot)
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "2", timeout=10000)
+    qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
+    refused = "Lỗi gần nhất: HTTP 401: Authorization: mã đồng bộ không rõ"
+    qtbot.waitUntil(lambda: refused in screen.facts.text().splitlines(), timeout=30000)
+    assert "HTTP 401" in window.strip.sync.toolTip()
+
+    path.write_text(path.read_text().replace("not-a-token-it-issued", token))
+    before = window.bridge.sync
+    window.bridge.apply_config(load(path))
+    qtbot.waitUntil(lambda: window.bridge.sync is not before, timeout=30000)
+    qtbot.waitUntil(lambda: screen.push_button.isEnabled(), timeout=30000)
+    qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.message.text().startswith("Xong:"), timeout=30000)
+    assert sorted(central.stored_ids("kiosk-ui-401")) and screen.view.pending == 0
+
+    said_at = local_time(window.bridge.sync.state().last_error_at, window.bridge.config.timezone)
+    qtbot.waitUntil(lambda: f"Lỗi gần nhất: {said_at}, đã hết (một lần gửi sau đó đã thành "
+                    "công): HTTP 401: Authorization: mã đồng bộ không rõ"
+                    in screen.facts.text().splitlines(), timeout=10000)
+    qtbot.waitUntil(lambda: "HTTP 401" not in window.strip.sync.toolTip(), timeout=10000)
+    window.set_language("en")
+    qtbot.waitUntil(lambda: f"Last error: {said_at}, resolved since (a later upload "
+                    "succeeded): HTTP 401: Authorization: unknown token"
+                    in screen.facts.text().splitlines(), timeout=10000)

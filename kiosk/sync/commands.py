@@ -173,6 +173,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         META_PREFIX,
         MetaKey,
         elsewhere_words,
+        error_current,
         past_retention_text,
         saved_clock_offset,
         saved_time,
@@ -220,6 +221,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         "last_success": saved_stamp(MetaKey.LAST_SUCCESS),
         **coded("last_error", meta.get(MetaKey.LAST_ERROR), lang),
         "last_error_at": saved_stamp(MetaKey.LAST_ERROR_AT),
+        "last_error_current": error_current(
+            meta.get(MetaKey.LAST_ERROR), saved_time(meta, MetaKey.LAST_ERROR_AT),
+            saved_time(meta, MetaKey.LAST_SUCCESS)) if meta.get(MetaKey.LAST_ERROR) else None,
         **coded("alert", meta.get(MetaKey.ALERT), lang),
         **coded("backlog_keys_alert", meta.get(MetaKey.KEYS_ALERT), lang),
         **coded("past_retention", meta.get(MetaKey.PAST_RETENTION), lang),
@@ -253,9 +257,12 @@ def cmd_status(args: argparse.Namespace) -> int:
                when(summary.oldest_pending) if summary.oldest_pending else
                text("sync.none", lang)))
     print(line(text("sync.last_success", lang), when(report["last_success"])))
-    if report["last_error"]:
+    if report["last_error"]:  # one an upload after it ended is said to be over
         print(line(text("sync.last_error", lang),
-                   f"{when(report['last_error_at'])}: {report['last_error']}"))
+                   f"{when(report['last_error_at'])}: {report['last_error']}"
+                   if report["last_error_current"] else text(
+                       "sync.error_resolved", lang, when=when(report["last_error_at"]),
+                       error=report["last_error"])))
     if report["past_retention"]:  # marked done, the centre holding none: said nowhere else
         print(line(text("sync.past_retention_title", lang),
                    past_retention_text(meta[MetaKey.PAST_RETENTION], lang, when)))

@@ -45,6 +45,21 @@ def elsewhere_words(elsewhere: Iterable[tuple[str, int]] | Mapping[str, int]) ->
         "kiosks": ", ".join(f"{kiosk} ({count:,})" for kiosk, count in counts.items())})
 
 
+def error_current(last_error: str | None, error_at: float | None,
+                  last_success: float | None) -> bool:
+    """Whether the last error still stands, to show it as the last error: no answer came
+    after it, or it names an entry still held back (``sync.held_back``: it stands while the
+    centre stores the rest, until :meth:`SyncState.resolved` clears it). An error followed by
+    an answer is over: "Last error 401" stood after the operator's new token had sent
+    everything, and a later failure took its place."""
+    if not last_error:
+        return False
+    if error_at is None or last_success is None or error_at >= last_success:
+        return True
+    words = saved_words(last_error)
+    return words is not None and words.code == "sync.held_back"
+
+
 def pending_age_seconds(oldest_pending: str | None) -> float | None:
     """The age of the oldest pending entry (store text, UTC) on the clock now; None when
     nothing is pending, or when it has no age (:func:`kiosk.clock.age_of`: later than the

@@ -27,7 +27,7 @@ from kiosk.devices.supervisor import Supervisor
 from kiosk.messages import Words, both, failure_words
 from kiosk.scan import ScanResult
 from kiosk.store import Store
-from kiosk.sync.status import MetaKey, pending_age_seconds, saved_keys_alert
+from kiosk.sync.status import MetaKey, error_current, pending_age_seconds, saved_keys_alert
 from kiosk.ui.background import Background, Done, Failed
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,8 @@ actions running): a scan is answered only once committed, so one not awaited was
 answered as recorded."""
 SYNC_POLL_MS = 3000
 """The status strip's sync line: pending/rejected from the partial indexes (no full count)."""
-WORKER_FIELDS = ("online", "last_success", "last_error", "alert", "uploading", "elsewhere")
+WORKER_FIELDS = ("online", "last_success", "last_error", "last_error_at", "alert", "uploading",
+                 "elsewhere")
 """What only the sync worker knows; counts are read from the store."""
 
 
@@ -59,6 +60,12 @@ class SyncView:
     online: bool | None = None
     last_success: Any = None
     last_error: str = ""
+    last_error_at: float | None = None
+
+    @property
+    def error_current(self) -> bool:
+        """The last error still stands (:func:`kiosk.sync.status.error_current`)."""
+        return error_current(self.last_error, self.last_error_at, self.last_success)
     alert: Words | None = None
     """Worded by the screen that shows it, in its language."""
     uploading: bool = False

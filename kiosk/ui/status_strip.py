@@ -167,7 +167,7 @@ class StatusStrip(Retranslating):
             colour = "#c62828" if colour != "#455a64" else "#b26a00"
         self.sync.setText(kept_together(text))
         self.sync.setStyleSheet(f"color: {colour};")
-        self.sync.setToolTip(saved_text(view.last_error, language) if view.last_error else
+        self.sync.setToolTip(saved_text(view.last_error, language) if view.error_current else
                              view.alert(language) if view.alert else "")
 
     def retranslate(self) -> None:

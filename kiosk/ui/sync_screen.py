@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from kiosk import messages, private_files
 from kiosk.clock import age_words
-from kiosk.messages import WordedError, saved_text
+from kiosk.messages import WordedError, Words, saved_text
 from kiosk.scan import mask_document
 from kiosk.sync.commands import PUSH_MAX_WAIT_SECONDS
 from kiosk.sync.kiosk_keys import KioskKeys
@@ -299,8 +299,7 @@ class SyncScreen(Retranslating):
             self.tr("Oldest entry waiting: %1").replace("%1", self._oldest(view)),
             self.tr("Last success: %1").replace(
                 "%1", local_time(view.last_success, timezone) or none),
-            self.tr("Last error: %1").replace(
-                "%1", saved_text(view.last_error, screen_language()) if view.last_error else "—"),
+            self.tr("Last error: %1").replace("%1", self._last_error(view)),
         ]
         if view.past_retention:
             lines.append(self.tr("Past the centre's retention: %1").replace(
@@ -311,6 +310,18 @@ class SyncScreen(Retranslating):
         if view.alert:
             lines.insert(0, self.tr("ALERT: %1").replace("%1", view.alert(screen_language())))
         self.facts.setText("\n".join(lines))
+
+    def _last_error(self, view: SyncView) -> str:
+        """As saved while it stands; one an upload after it ended, with its time and "resolved
+        since" (:func:`kiosk.sync.status.error_current`): "401" read as the state of the
+        token long after a new one had sent everything."""
+        if not view.last_error:
+            return "—"
+        said = saved_text(view.last_error, screen_language())
+        if view.error_current:
+            return said
+        return Words("sync.error_resolved", {"error": said, "when": local_time(
+            view.last_error_at, self.bridge.config.timezone)})(screen_language())
 
     def _oldest(self, view: SyncView) -> str:
         """Its time and age (:func:`kiosk.clock.age_words`), as ``kiosk sync status`` words
