@@ -760,3 +760,30 @@ def test_a_401_an_upload_after_it_ended_is_shown_as_resolved_not_as_the_last_err
     qtbot.waitUntil(lambda: f"Last error: {said_at}, resolved since (a later upload "
                     "succeeded): HTTP 401: Authorization: unknown token"
                     in screen.facts.text().splitlines(), timeout=10000)
+
+
+def test_a_revoked_token_is_an_alert_on_the_strip_not_just_sync_online(
+        make_window, qtbot, tmp_path, central):
+    """The centre revoked the kiosk's token: uploads stopped, the sync screen says so, yet
+    the strip at the foot of every screen read "Đồng bộ trực tuyến · 199943 lượt chờ gửi" —
+    the centre answers, but nothing is sent until someone acts. It adds the alert, red, and
+    its tooltip gives the alert's words (the way back)."""
+    token = central.enrol("kiosk-ui-rev", "CP-UI")
+    central.revoke("kiosk-ui-rev")
+    path = write_config(tmp_path, extra=sync_section(central.url, token, enabled=True))
+    path.write_text(path.read_text().replace('id = "kiosk-ui"', 'id = "kiosk-ui-rev"'))
+    window = make_window(path, start=False)
+    record(window, 2)
+    screen = open_sync(window, qtbot)
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "2", timeout=10000)
+    qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.facts.text().startswith("CẢNH BÁO: "), timeout=30000)
+
+    qtbot.waitUntil(lambda: window.strip.sync.text().replace("\u00a0", " ").endswith(
+        "2 lượt chờ gửi · CẢNH BÁO: xem màn hình đồng bộ"), timeout=10000)
+    assert "#c62828" in window.strip.sync.styleSheet()
+    assert window.strip.sync.toolTip().startswith(
+        "Máy chủ trung tâm từ chối mã đồng bộ của trạm (HTTP 401: ")
+    window.set_language("en")
+    qtbot.waitUntil(lambda: window.strip.sync.text().replace("\u00a0", " ").endswith(
+        "2 pending · ALERT: see the sync screen"), timeout=10000)

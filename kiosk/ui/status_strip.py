@@ -165,10 +165,14 @@ class StatusStrip(Retranslating):
         if view.rejected:
             text += self.tr(" · %n refused by the centre", "", view.rejected)
             colour = "#c62828" if colour != "#455a64" else "#b26a00"
+        if view.enabled and view.alert is not None:  # a revoked token read "Sync online"
+            text += self.tr(" · ALERT: see the sync screen")  # above uploads stopped
+            colour = "#c62828"
         self.sync.setText(kept_together(text))
         self.sync.setStyleSheet(f"color: {colour};")
-        self.sync.setToolTip(saved_text(view.last_error, language) if view.error_current else
-                             view.alert(language) if view.alert else "")
+        self.sync.setToolTip(view.alert(language) if view.alert else
+                             saved_text(view.last_error, language) if view.error_current
+                             else "")
 
     def retranslate(self) -> None:
         self.no_devices.setText(self.tr("No scanner configured"))

@@ -679,6 +679,11 @@
         <source> · oldest %1</source>
         <translation> · cũ nhất %1</translation>
     </message>
+    <message>
+        <location filename="../status_strip.py" line="169"/>
+        <source> · ALERT: see the sync screen</source>
+        <translation> · CẢNH BÁO: xem màn hình đồng bộ</translation>
+    </message>
     <message numerus="yes">
         <location filename="../status_strip.py" line="159"/>
         <source>Sync online · %n pending</source>
