@@ -741,6 +741,8 @@ def test_a_401_an_upload_after_it_ended_is_shown_as_resolved_not_as_the_last_err
     refused = "Lỗi gần nhất: HTTP 401: Authorization: mã đồng bộ không rõ"
     qtbot.waitUntil(lambda: refused in screen.facts.text().splitlines(), timeout=30000)
     assert "HTTP 401" in window.strip.sync.toolTip()
+    qtbot.waitUntil(lambda: bool(window.kiosk.store.meta("sync.last_error")),  # saved: the
+                    timeout=10000)                                    # next worker reads it
 
     path.write_text(path.read_text().replace("not-a-token-it-issued", token))
     before = window.bridge.sync
@@ -749,7 +751,8 @@ def test_a_401_an_upload_after_it_ended_is_shown_as_resolved_not_as_the_last_err
     qtbot.waitUntil(lambda: screen.push_button.isEnabled(), timeout=30000)
     qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: screen.message.text().startswith("Xong:"), timeout=30000)
-    assert sorted(central.stored_ids("kiosk-ui-401")) and screen.view.pending == 0
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "0", timeout=10000)
+    assert len(central.stored_ids("kiosk-ui-401")) == 2
 
     said_at = local_time(window.bridge.sync.state().last_error_at, window.bridge.config.timezone)
     qtbot.waitUntil(lambda: f"Lỗi gần nhất: {said_at}, đã hết (một lần gửi sau đó đã thành "
