@@ -3746,6 +3746,9 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "problem.closed_still_scanning": ("Điểm đã đóng vẫn quét", "Closed point still scanning"),
     "problem.time_uncertain": ("Giờ quét không chắc chắn (máy ngủ hoặc đồng hồ được chỉnh)",
                                "Scan times uncertain (kiosk slept, or its clock was set)"),
+    "problem.time_after_arrival": (
+        "Giờ quét sau lúc tới trung tâm (đồng hồ máy từng chạy nhanh)",
+        "Scans dated after they arrived (the kiosk's clock ran ahead)"),
     "problem.uploads_paused_store_unconfirmed": (
         "Máy vẫn chạy nhưng tạm ngừng ghi và gửi: không xác nhận được tệp dữ liệu của máy",
         "Kiosk alive but not recording or uploading: it cannot confirm its store file"),
@@ -3807,6 +3810,11 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                               "máy thì có thể đã quét sớm hơn tới {duration}",
                               "scans filed by the kiosk's running time: {scans}; by its clock "
                               "they may have been made up to {duration} earlier"),
+    "detail.time_after_arrival": (
+        "{scans} lượt quét được ghi vào lúc tới trung tâm; đồng hồ máy ghi giờ muộn hơn tới "
+        "{duration}, nên không biết đã quét lúc nào trước đó",
+        "scans filed when they arrived: {scans}; the kiosk's clock dated them up to "
+        "{duration} later, so when before that they were made is unknown"),
     "report.unknown": ("(không rõ)", "(unknown)"),  # kiosk.central.reports.UNKNOWN
     "duration.seconds": ("{seconds} giây", "{seconds} s"),
     "duration.minutes": ("{minutes} phút {seconds} giây", "{minutes} min {seconds} s"),

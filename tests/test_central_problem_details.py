@@ -81,9 +81,15 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
     storage.ingest_batch("k-oneway", [slept], sent_at=protocol.format_time(sent),
                          received_at=sent, batch_id=str(uuid.uuid4()),
                          sent_monotonic_ns=60 * 60 * 10**9, boot_id="boot-slept")
-    scans("k-manual", "P-MANUAL", 20, manual=16)  # 16 of the province's 54 scans typed
+    scans("k-manual", "P-MANUAL", 20, manual=16)  # 16 of the province's 55 scans typed
     scans("k-refuse", "P-REFUSE", 20)
     scans("k-closed", "P-CLOSED", 2)  # its kiosk not revoked when it closed
+    # its third dated 3 days after it arrived (its clock ran ahead in an earlier boot, set
+    # right since): filed at its arrival, when it was made unknown
+    ahead = wire_entry(GenKiosk("k-closed", "P-CLOSED", 0.0, midnight, None), "P-CLOSED",
+                       now + dt.timedelta(days=3), "in", False, 2)
+    storage.ingest_batch("k-closed", [ahead], sent_at=protocol.format_time(now),
+                         received_at=now, batch_id=str(uuid.uuid4()))
     health("k-refuse", now, refused_by_hour={now.strftime("%Y-%m-%dT%H"): 30})
     health("k-silent", now - dt.timedelta(days=3))
     health("k-paused", now, pending=4, uploads_paused="store_unconfirmed")
@@ -127,11 +133,16 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
             "hơn tới 5 phút 0 giây",
             "scans filed by the kiosk's running time: 1; by its clock they may have been made "
             "up to 5 min 0 s earlier"),
-        ("manual_share", "P-MANUAL"): ("80,0 % so với 29,6 % của cả tỉnh",
-                                       "80.0 % against 29.6 % province-wide"),
-        # 30 refused of 50 reads, the province 30 of 84: not twice it, but half or more
-        ("refused_share", "P-REFUSE"): ("60,0 %, từ 50,0 % trở lên (cả tỉnh 35,7 %)",
-                                        "60.0 %, 50.0 % or more (province-wide 35.7 %)"),
+        ("time_after_arrival", "k-closed"): (
+            "1 lượt quét được ghi vào lúc tới trung tâm; đồng hồ máy ghi giờ muộn hơn tới "
+            "3 ngày 0 giờ, nên không biết đã quét lúc nào trước đó",
+            "scans filed when they arrived: 1; the kiosk's clock dated them up to 3 d 0 h "
+            "later, so when before that they were made is unknown"),
+        ("manual_share", "P-MANUAL"): ("80,0 % so với 29,1 % của cả tỉnh",
+                                       "80.0 % against 29.1 % province-wide"),
+        # 30 refused of 50 reads, the province 30 of 85: not twice it, but half or more
+        ("refused_share", "P-REFUSE"): ("60,0 %, từ 50,0 % trở lên (cả tỉnh 35,3 %)",
+                                        "60.0 %, 50.0 % or more (province-wide 35.3 %)"),
         ("revoked_still_trying", "k-revoked"): (
             f"2 lần gửi bị từ chối, lần cuối lúc {at_vi}",
             f"2 refused attempts, the last at {at}"),
@@ -139,8 +150,8 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
             f"3 lần gửi bằng mã cũ bị từ chối, lần cuối lúc {at_vi}",
             f"3 refused attempts with the old token, the last at {at}"),
         ("closed_still_scanning", "P-CLOSED"): (
-            f"2 lượt quét, điểm đã đóng từ {closed_vi}",
-            f"2 scans, the point closed on {closed}"),
+            f"3 lượt quét, điểm đã đóng từ {closed_vi}",
+            f"3 scans, the point closed on {closed}"),
     }
 
 

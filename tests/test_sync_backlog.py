@@ -431,18 +431,19 @@ def test_an_import_that_refused_entries_exits_1_and_says_so(central, kiosk_id, t
 
 def test_the_import_words_each_kind_of_refusal_once_in_both_languages_with_its_count(
         central, kiosk_id, tmp_path):
-    """A file whose entries the centre refuses for several reasons: three scanned while the
-    kiosk's clock ran two days ahead, two filed under a checkpoint typed wrong, and one each
-    of four other kinds. The import printed the English reason of each entry, grouped by its
-    whole text: the three clock ones on three lines (each holds its own time) — and, five
-    lines at most, the other kinds unsaid. It now prints one line per kind of refusal, most
-    first (a kind: the refusal's code and the field it names), with its count and its first
-    entry's reason worded from the catalogue in Vietnamese and English, the clock advice in
-    both; past five kinds, which they are and how many entries."""
+    """A file whose entries the centre refuses for several reasons: three dated over a
+    century ahead (no clock set wrong by hand gives that; two days ahead is filed at its
+    arrival, below), two filed under a checkpoint typed wrong, and
+    one each of four other kinds. The import printed the English reason of each entry,
+    grouped by its whole text: the three clock ones on three lines (each holds its own
+    time) — and, five lines at most, the other kinds unsaid. It now prints one line per
+    kind of refusal, most first (a kind: the refusal's code and the field it names), with
+    its count and its first entry's reason worded from the catalogue in Vietnamese and
+    English, the clock advice in both; past five kinds, which they are and how many entries."""
     worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
     try:
         ahead = fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id,
-                             start=time.time() + 2 * 86400)
+                             start=time.time() + 101 * 365.25 * 86400)
         fill_backlog(worker.store.path, 2, kiosk_id=kiosk_id, checkpoint_id="CP-SYNK")
         fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id, start=time.time() - 500 * 86400)
         odd = fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id)
@@ -472,6 +473,31 @@ def test_the_import_words_each_kind_of_refusal_once_in_both_languages_with_its_c
     assert said[5] == ("… và lý do khác (nul_character device_id): thêm 1 lượt bị từ chối, đủ "
                        "cả trong tệp trả lời .refused / … other reasons (nul_character "
                        "device_id): 1 more rejected, each in the .refused answer")
+
+
+def test_a_file_of_scans_made_while_the_clock_ran_ahead_is_imported_at_arrival_uncertain(
+        central, kiosk_id, tmp_path):
+    """A site with no network whose kiosk's clock ran two days ahead: a file carries no send
+    time to correct the clock by, and the centre refused its scans for good (``scanned_at …
+    is later than it reached the centre``), though the officer saw each one ACCEPTED. They
+    cannot have been made after they reached the centre: each is stored, filed at the
+    import, of uncertain time (the daily report lists its kiosk), and the import exits 0."""
+    worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
+    try:
+        ahead = fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id,
+                             start=time.time() + 2 * 86400)
+        path = tmp_path / "usb" / "ahead.backlog"
+        assert worker.export(path).entries == 3
+    finally:
+        worker.stop()
+    proc = central_support.central("import", str(path), "--db", central.db)
+    assert "3 entries — 3 accepted, 0 duplicate, 0 rejected" in proc.stdout
+    for entry_id in ahead:
+        row = central.stored_entry(entry_id)
+        assert (dt.datetime.fromisoformat(row["scanned_at"])
+                + dt.timedelta(seconds=row["clock_offset_seconds"])
+                == dt.datetime.fromisoformat(row["received_at"]))
+    assert set(ahead) <= {r[0] for r in central._query("SELECT id FROM entries_time_uncertain")}
 
 
 def test_refused_entries_go_back_on_the_stick_and_the_kiosk_marks_them_refused_offline(

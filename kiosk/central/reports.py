@@ -113,6 +113,7 @@ PROBLEM_PARAMS = {
     "replaced_token_in_use": ("attempts", "last_attempt_at"),
     "closed_still_scanning": ("closed_on", "scans"),
     "time_uncertain": ("scans", "earlier_seconds"),
+    "time_after_arrival": ("scans", "later_seconds"),
 }
 """Each problem's ``params`` (``uploads_paused_*`` as ``uploads_paused``): a day
 ``YYYY-MM-DD`` (``set_up_on``, ``closed_on``); UTC times as the protocol writes them, or null
@@ -121,7 +122,9 @@ seconds (``clock_offset_seconds``: the centre's time minus the kiosk's, positive
 kiosk's clock is behind; ``oldest_pending_seconds``, by the kiosk's clock); counts; shares as
 fractions, ``bound`` the share at or above which a point is listed whatever the province's
 (null when listed as far above the province's); ``earlier_seconds``, how much earlier than
-filed one of a kiosk's uncertain scans may have been made, at most."""
+filed one of a kiosk's uncertain scans may have been made, at most; ``later_seconds``, how
+much later than it reached the centre its kiosk's clock dated one of its scans filed at
+arrival (:class:`protocol.Timing`), at most."""
 
 
 def far_above(share: float, province_share: float) -> bool:
@@ -628,18 +631,25 @@ def _closed_still_scanning(snap: Snapshot, today: dict[str, Counts], day: str
 
 def _time_uncertain(storage: Storage, snap: Snapshot, day: str) -> list[dict[str, Any]]:
     """Kiosks with scans filed on ``day`` whose time is uncertain (:data:`TIME_UNCERTAIN`):
-    filed by the kiosk's monotonic clock, as a kiosk whose clock was set forward between
-    scan and send made them, though its clock says they were made up to ``earlier_seconds``
-    earlier, as a kiosk that slept between them made them; the centre cannot tell which
-    (:class:`protocol.Timing`), so they are counted on ``day`` and listed."""
-    return [{**snap.describe(checkpoint), "kiosk_id": kiosk_id, "problem": "time_uncertain",
-             "params": {"scans": scans, "earlier_seconds": earlier}}
-            for kiosk_id, checkpoint, scans, earlier in storage._query(
-                "SELECT e.kiosk_id, e.checkpoint_id, count(*), max(coalesce("
-                "e.clock_offset_seconds, 0) - u.kiosk_clock_offset_seconds) "
-                f"FROM {TIME_UNCERTAIN} u "
-                "JOIN entries e ON e.id = u.id WHERE e.local_day = $1 "
-                "GROUP BY e.kiosk_id, e.checkpoint_id ORDER BY e.kiosk_id, e.checkpoint_id",
+    ``time_uncertain``, filed by the kiosk's monotonic clock, as a kiosk whose clock was set
+    forward between scan and send made them, though its clock says they were made up to
+    ``earlier_seconds`` earlier, as a kiosk that slept between them made them; the centre
+    cannot tell which (:class:`protocol.Timing`), so they are counted on ``day`` and listed.
+    ``time_after_arrival``, filed at their arrival though its clock dated them up to
+    ``later_seconds`` later (it ran ahead in an earlier boot, and was set right before the
+    send): made before they arrived, when is not known."""
+    return [{**snap.describe(checkpoint), "kiosk_id": kiosk_id,
+             "problem": "time_after_arrival" if after else "time_uncertain",
+             "params": {"scans": scans, ("later_seconds" if after else "earlier_seconds"):
+                        bound}}
+            for kiosk_id, checkpoint, after, scans, bound in storage._query(
+                "SELECT kiosk_id, checkpoint_id, after, count(*), max(abs(earlier)) FROM "
+                "(SELECT e.kiosk_id, e.checkpoint_id, coalesce(e.clock_offset_seconds, 0) "
+                "- u.kiosk_clock_offset_seconds AS earlier, CASE WHEN coalesce("
+                "e.clock_offset_seconds, 0) < u.kiosk_clock_offset_seconds THEN 1 ELSE 0 END "
+                f"AS after FROM {TIME_UNCERTAIN} u JOIN entries e ON e.id = u.id "
+                "WHERE e.local_day = $1) AS unsure "
+                "GROUP BY kiosk_id, checkpoint_id, after ORDER BY kiosk_id, checkpoint_id, after",
                 (day,))]
 
 

@@ -49,7 +49,7 @@ from kiosk.central.tracing import (
     instant,
 )
 from kiosk.ids import id_prefix
-from kiosk.sync.protocol import format_time
+from kiosk.sync.protocol import ENTRY_MAX_AGE, format_time
 
 assert identities.SCANNED.count(",") + 1 == len(DETAIL_COLUMNS)
 _COLUMNS = ", ".join([*(f"e.{name}" for name in ROW_COLUMNS), identities.SCANNED])
@@ -71,7 +71,18 @@ _OF_PEOPLE = (  # by the index entries_match_place (schema v11): person, checkpo
     f"AND {ON_TIME}")
 _EARLIER = "coalesce(e.clock_offset_seconds, 0) - u.kiosk_clock_offset_seconds"
 """How many seconds earlier than filed a scan of uncertain time was made by its kiosk's clock
-(what the daily report's ``time_uncertain`` says): the most it may be off, never later."""
+(what the daily report's ``time_uncertain`` says): the most it may be off, never later;
+below zero for a scan filed at its arrival, its clock dating it later (:func:`earlier`)."""
+UNKNOWN_EARLIER = ENTRY_MAX_AGE.total_seconds()
+"""How many seconds earlier than filed a scan filed at its arrival may have been made (its
+kiosk's clock ran ahead in an earlier boot, ``time_after_arrival``): when is not known, so
+as far back as the centre takes a scan."""
+
+
+def earlier(seconds: float) -> float:
+    """The most a scan of uncertain time may have been made earlier than filed, from its
+    :data:`_EARLIER`: a scan its clock dated after it arrived, any time the centre keeps."""
+    return seconds if seconds >= 0 else UNKNOWN_EARLIER
 ID_SLACK = stays.ID_SLACK
 _SUBJECT = ROW_COLUMNS.index("subject_key")
 
@@ -245,7 +256,7 @@ class StorageSource:
             return {}
         params = Params()
         found = params.add(self._list(sorted(hits)))
-        return {entry_id: (checkpoint, (offset or 0.0) - hits[entry_id])
+        return {entry_id: (checkpoint, earlier((offset or 0.0) - hits[entry_id]))
                 for entry_id, checkpoint, offset in self.storage._query(
                     "SELECT id, checkpoint_id, clock_offset_seconds FROM entries "
                     f"WHERE {self._in('id', found)}", params)}
@@ -262,8 +273,8 @@ class StorageSource:
         params = Params()
         span = self._span(lo, hi + self.id_slack(), params)
         wanted = params.add(self._list(sorted(keys)))
-        return [(entry_id, corrected(scanned_at, offset), earlier)
-                for entry_id, scanned_at, offset, earlier in self.storage._query(
+        return [(entry_id, corrected(scanned_at, offset), earlier(before))
+                for entry_id, scanned_at, offset, before in self.storage._query(
                     f"SELECT e.id, e.scanned_at, e.clock_offset_seconds, {_EARLIER} "
                     f"FROM entries e CROSS JOIN {TIME_UNCERTAIN} u WHERE u.id = e.id "
                     f"AND ({self._in('e.subject_key', wanted)} "

@@ -1038,7 +1038,15 @@ ENTRY_MAX_AGE = dt.timedelta(days=400)
 ENTRY_MAX_AHEAD = dt.timedelta(days=1)
 """An entry's ``scanned_at`` on the centre's clock (corrected by the batch's clock offset
 when it is known) must lie within [receive time − ENTRY_MAX_AGE, receive time +
-ENTRY_MAX_AHEAD]: year 1 or 9999 is a broken clock or a forgery, never a scan."""
+ENTRY_MAX_AHEAD] to be filed by it: year 1 is a broken clock or a forgery, never a scan.
+One later than that was read off a clock that ran ahead and has been set right since (a
+day typed wrong, 2030, offline): filed by its age where that is known, else at its
+arrival, of uncertain time (:class:`Timing`), up to :data:`ENTRY_FAR_AHEAD`."""
+ENTRY_FAR_AHEAD = dt.timedelta(days=36525)
+"""How far past its arrival an entry's ``scanned_at`` may be and the entry still be filed
+(by its age, or at its arrival): a century. A wrong year typed, a clock a few years ahead
+(2030 set by hand) are within it; year 9999 is a forgery, refused (``too_new``), and no
+offset a tracing read widens by passes the calendar's end."""
 
 
 def sent_at_problem(sent_at: dt.datetime, received_at: dt.datetime) -> ProtocolError | None:
@@ -1114,22 +1122,31 @@ class Timing:
     made by the kiosk's clock that much earlier, and listed as such.
 
     Its age is judged by the centre's window: more than ENTRY_MAX_AGE is ``too_old``, as a
-    lying kiosk's age would be. Its ``scanned_at`` may still not be more than
-    ENTRY_MAX_AHEAD past the kiosk's clock at sending (``too_new``), since the centre
-    purges entries, and the batch log, by ids made by that clock
-    (:data:`kiosk.central.storage.BATCH_LOG_MARGIN`), nor before :data:`UNIX_EPOCH`, where
-    an unset clock starts (year 1 is a forgery): the offset it is filed by bounds how far
-    tracing widens its reads, on a calendar that ends at year 1. An entry filed by its
-    kiosk clock is judged by :func:`scanned_at_window`, as every other entry is.
+    lying kiosk's age would be. Its ``scanned_at`` may be later than the kiosk's clock at
+    sending — the clock ran ahead when it was made (a day typed wrong, offline) and was set
+    right before the send: the entry is filed by its age all the same, its claimed
+    ``scanned_at`` kept and its own offset saying the correction. It is filed before it
+    arrived, so the purge that removes it by its receipt comes before its batch log
+    record's (:data:`kiosk.central.storage.BATCH_LOG_MARGIN`), whose least offset finds its
+    id past its filed day until then. Its ``scanned_at`` may not be before
+    :data:`UNIX_EPOCH`, where an unset clock starts (year 1 is a forgery), nor more than
+    :data:`ENTRY_FAR_AHEAD` past its arrival (year 9999): the offset it is filed by bounds
+    how far tracing widens its reads, on a calendar that ends at year 1 and 9999. An entry
+    filed by its kiosk clock is judged by :func:`scanned_at_window`, as every other entry is.
 
     Every other entry is corrected by the batch's clock offset ``offset_seconds`` (None: a
     backlog file, clock unknown) and judged by :func:`scanned_at_window`: an entry of
     another boot, a batch without ``sent_monotonic_ns`` (an older kiosk), and an entry whose
     ``monotonic_ns`` is after the send's — a monotonic clock never goes back within a boot,
     so that pair is broken or a lie, and buys nothing the batch's offset would not give.
+    One whose corrected time is after its arrival (``too_new``, up to
+    :data:`ENTRY_FAR_AHEAD`: its boot's clock ran ahead, and was set right before this
+    send) cannot have been made then: it is filed at its arrival, the latest it can have
+    been made, and its time is uncertain (:attr:`uncertain`: its kiosk clock's offset,
+    which files it later than that).
     """
 
-    __slots__ = ("boot_id", "largest", "least", "offset", "received_at", "sent_ns",
+    __slots__ = ("boot_id", "far", "largest", "least", "offset", "received_at", "sent_ns",
                  "suspended", "uncertain", "window")
 
     def __init__(self, received_at: dt.datetime, offset_seconds: float | None,
@@ -1139,6 +1156,7 @@ class Timing:
         self.sent_ns, self.boot_id = sent_monotonic_ns, boot_id
         self.suspended = None if sent_suspended_ns is None else sent_suspended_ns / 1e9
         self.window = scanned_at_window(received_at, offset_seconds)
+        self.far = format_time(received_at + ENTRY_FAR_AHEAD)
         self.largest: float | None = None
         """The entry offset of largest size of the entries timed by their age, for the
         batch log (the largest offset tracing widens its reads by)."""
@@ -1149,7 +1167,8 @@ class Timing:
         self.uncertain: float | None = None
         """Of the entry :meth:`entry` timed last: the offset its kiosk clock would file it
         by (the batch's), when it was filed by its monotonic age though that clock says it
-        was scanned earlier, and the kiosk did not say how long it had slept (see above);
+        was scanned earlier, and the kiosk did not say how long it had slept (see above),
+        or filed at its arrival though that clock says later (0.0 for a backlog file);
         None otherwise."""
 
     def entry(self, scanned_at: str, monotonic_ns: int, boot_id: str
@@ -1158,9 +1177,14 @@ class Timing:
         self.uncertain = None
         if (boot_id != self.boot_id or self.sent_ns is None or monotonic_ns > self.sent_ns
                 or self.offset is None):
-            return self.offset, scanned_at_problem(scanned_at, self.window)
-        if not UNIX_EPOCH <= scanned_at <= self.window[1]:
-            return self.offset, scanned_at_problem(scanned_at, (UNIX_EPOCH, self.window[1]))
+            problem = scanned_at_problem(scanned_at, self.window)
+            if problem is None or problem.code != "too_new" or scanned_at > self.far:
+                return self.offset, problem
+            self.uncertain = self.offset or 0.0  # its clock ran ahead: at arrival at latest
+            return self._filed((self.received_at - dt.datetime.fromisoformat(scanned_at))
+                               // _MICROSECOND), None
+        if not UNIX_EPOCH <= scanned_at <= self.far:
+            return self.offset, scanned_at_problem(scanned_at, (UNIX_EPOCH, self.far))
         # whole microseconds, as ints: a timedelta made of the age and round() cost 2.5 % of
         # the centre's ingest (docs/benchmarks.md, "Centre CPU per entry"); the offset is the
         # same float, n µs / 10**6 correctly rounded, as round(total_seconds(), 6) gave
@@ -1181,12 +1205,17 @@ class Timing:
             return self.offset, Refusal(
                 "too_old", field="monotonic_ns", days=ENTRY_MAX_AGE.days,
                 time=format_time(self.received_at - dt.timedelta(microseconds=age_us)))
-        offset = (before - age_us) / 1_000_000
-        if self.largest is None or abs(offset) > abs(self.largest):
-            self.largest = offset
-        if self.least is None or offset < self.least:
-            self.least = offset
-        return offset, None
+        return self._filed(before - age_us), None
+
+    def _filed(self, offset_us: int) -> float:
+        """An entry filed by its own offset (not the batch's), given in whole microseconds;
+        in seconds: the batch log's largest and least offsets take it in."""
+        seconds = offset_us / 1_000_000
+        if self.largest is None or abs(seconds) > abs(self.largest):
+            self.largest = seconds
+        if self.least is None or seconds < self.least:
+            self.least = seconds
+        return seconds
 
 
 def clock_offset_seconds(received_at: dt.datetime, sent_at: dt.datetime) -> float:

@@ -112,6 +112,9 @@ class Translator:
         if problem == "time_uncertain":
             return self("detail.time_uncertain", scans=self.num(params["scans"]),
                         duration=self.duration(params["earlier_seconds"]))
+        if problem == "time_after_arrival":
+            return self("detail.time_after_arrival", scans=self.num(params["scans"]),
+                        duration=self.duration(params["later_seconds"]))
         if problem == "closed_still_scanning":
             return self("detail.closed_still_scanning", scans=self.num(params["scans"]),
                         day=self.date(params["closed_on"]))

@@ -1,0 +1,168 @@
+"""A kiosk whose wall clock ran ahead while its network was down: a day typed wrong (+3 days),
+or 2030. The officer saw every scan ACCEPTED; the clock is set right, the network comes
+back, and ``kiosk sync push`` sends them. The centre used to refuse each one for good
+(``scanned_at … is later than it reached the centre``; ``retry-rejected`` changed nothing):
+scans never in the reports nor in a trace. Now each is filed when it can have been made:
+
+- a scan of the boot that sends it is timed by its age on the monotonic clock, which no step
+  of the wall clock moves: filed at arrival less that age, its claimed ``scanned_at`` kept
+  and its own clock offset (days back) saying the correction;
+- a scan of an earlier boot (the kiosk restarted since: its monotonic clock tells nothing)
+  cannot have been made after it arrived: filed at its arrival, of uncertain time
+  (``entries_time_uncertain``), and the daily report lists its kiosk;
+- a clock still at 2030 while sending gets the whole batch refused (422), every entry kept
+  pending; pushed again once the clock is right, they go as above.
+
+The real ``kiosk`` pipeline and store writing the scans, the real ``kiosk sync push``
+sending them to a real ``kiosk-central serve`` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kiosk.central import reports
+from kiosk.central.backends import open_storage
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import Store
+from kiosk.sync import protocol
+from tests.central_support import central as central_cli
+from tests.conftest import CCCD_AN, CCCD_BINH
+from tests.sync_support import write_config
+from tests.test_sync_commands import sync
+
+DAY = 86400.0
+CHECKPOINT = "CP-SYNC"
+
+
+def kiosk_site(central: Any, tmp_path: Path) -> tuple[Path, str]:
+    """An enrolled kiosk's config (English) and its id."""
+    kiosk_id = f"k-{uuid.uuid4().hex[:10]}"
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+                          token=central.enrol(kiosk_id))
+    return config, kiosk_id
+
+
+def scan_ahead(tmp_path: Path, kiosk_id: str, payload: str, ahead: float, *,
+               boot: str | None = None) -> str:
+    """One scan recorded by the kiosk's pipeline while its wall clock runs ``ahead`` seconds
+    ahead (its monotonic clock right, as a clock step leaves it); ``boot``: recorded in an
+    earlier boot of that name. Its entry id."""
+    store = Store(tmp_path / "kiosk.db", timezone=ZoneInfo("Asia/Ho_Chi_Minh"))
+    try:
+        pipeline = Pipeline(store, Policy(checkpoint_id=CHECKPOINT, kiosk_id=kiosk_id))
+        if boot is not None:
+            pipeline.boot_id = boot
+        result = pipeline.submit(Scan(payload.encode(), device_id="d1",
+                                      wall_time=time.time() + ahead))
+        assert result.recorded and result.entry_id is not None
+        return result.entry_id
+    finally:
+        store.close()
+
+
+def filed(central: Any, entry_id: str) -> tuple[dt.datetime, dict[str, Any]]:
+    """When the centre files an entry (its claimed time corrected by its own offset), and
+    its row."""
+    row = central.stored_entry(entry_id)
+    at = dt.datetime.fromisoformat(row["scanned_at"]) + dt.timedelta(
+        seconds=row["clock_offset_seconds"])
+    return at, row
+
+
+def uncertain(central: Any, entry_id: str) -> list[Any]:
+    return [tuple(r) for r in central._query(
+        "SELECT id FROM entries_time_uncertain WHERE id = ?", (entry_id,))]
+
+
+def test_a_scan_made_while_the_clock_ran_three_days_ahead_is_filed_when_it_was_made(
+        central, tmp_path):
+    """Same boot: the scan's age on the monotonic clock is a minute or so, so the centre
+    files it now, on today's report, not three days on nor never. Its claimed time is kept
+    as the kiosk recorded it; its offset (three days back) says it was corrected. Nothing
+    is left rejected on the kiosk."""
+    config, kiosk_id = kiosk_site(central, tmp_path)
+    entry_id = scan_ahead(tmp_path, kiosk_id, CCCD_AN, 3 * DAY)
+    out = sync(config, "push").stdout
+    assert out.splitlines()[-1].endswith(": 1 new, 0 already at the centre, 0 rejected; "
+                                         "0 still pending"), out
+    now = dt.datetime.now(dt.UTC)
+    at, row = filed(central, entry_id)
+    assert abs((at - now).total_seconds()) < 120
+    assert row["scanned_at"] > (now + dt.timedelta(days=2, hours=23)).isoformat()
+    assert -3 * DAY - 120 < row["clock_offset_seconds"] < -3 * DAY + 120
+    assert uncertain(central, entry_id) == []  # its age is known: not uncertain
+    with open_storage(central.db) as storage:
+        today = storage.calendar.day_of(now)
+        assert row["local_day"] == today.isoformat()
+        assert reports.daily(storage, today)["summary"]["scans"] >= 1
+    assert "Rejected                 0" in sync(config, "status").stdout
+
+
+def test_a_scan_of_an_earlier_boot_dated_after_it_arrived_is_kept_at_arrival_as_uncertain(
+        central, tmp_path):
+    """The kiosk restarted between the scan and the send: its monotonic clock tells nothing
+    of the scan's age. Dated three days after it arrived, the scan cannot have been made
+    then: it is filed at its arrival (the latest it can have been made), listed as of
+    uncertain time on the day's report, and acknowledged: it leaves the kiosk's backlog."""
+    config, kiosk_id = kiosk_site(central, tmp_path)
+    entry_id = scan_ahead(tmp_path, kiosk_id, CCCD_BINH, 3 * DAY, boot="an-earlier-boot")
+    out = sync(config, "push").stdout
+    assert out.splitlines()[-1].endswith(": 1 new, 0 already at the centre, 0 rejected; "
+                                         "0 still pending"), out
+    at, row = filed(central, entry_id)
+    assert at == dt.datetime.fromisoformat(row["received_at"])
+    assert uncertain(central, entry_id) == [(entry_id,)]
+    with open_storage(central.db) as storage:
+        today = storage.calendar.day_of(at)
+        report = reports.daily(storage, today)
+    [listed] = [p for p in report["scanning_wrongly"]
+                 if p.get("kiosk_id") == kiosk_id]
+    assert listed["problem"] == "time_after_arrival"
+    assert listed["params"]["scans"] == 1
+    assert 3 * DAY - 300 < listed["params"]["later_seconds"] < 3 * DAY + 60
+
+
+def test_a_trace_finds_a_scan_filed_at_arrival_and_its_contacts_as_possible(central, tmp_path):
+    """A tracer looking for Bình over the last days finds her scan of unknown time: a visit
+    whose time is uncertain, as far back as the centre keeps scans, and An, scanned at the
+    point in the period, a possible contact (ranked after any sure one), never left out."""
+    config, kiosk_id = kiosk_site(central, tmp_path)
+    scan_ahead(tmp_path, kiosk_id, CCCD_AN, -3600.0)  # an hour ago, the clock right
+    scan_ahead(tmp_path, kiosk_id, CCCD_BINH, 3 * DAY, boot="an-earlier-boot")
+    sync(config, "push")
+    answer = json.loads(central_cli(
+        "trace", "--db", central.db, "--document", "079301004567", "--reason", "ca bệnh F0-1234",
+        "--format", "json").stdout)
+    [visit] = answer["visits"]
+    assert visit["checkpoint_id"] == CHECKPOINT
+    assert visit["time_uncertain_minutes"] == protocol.ENTRY_MAX_AGE.total_seconds() / 60
+    [contact] = answer["contacts"]
+    assert contact["possible"] and contact["time_uncertain_minutes"]
+
+
+def test_scans_made_at_2030_go_once_the_clock_is_right_after_a_batch_refused_whole(
+        central, tmp_path, libfaketime):
+    """2030 while sending too: the centre refuses the batch whole (its ``sent_at`` is years
+    off), and the kiosk keeps the scan pending. The clock set right (same boot), the next
+    push delivers it, filed now by its age."""
+    config, kiosk_id = kiosk_site(central, tmp_path)
+    year_2030 = dt.datetime(2030, 6, 1, tzinfo=dt.UTC).timestamp()
+    entry_id = scan_ahead(tmp_path, kiosk_id, CCCD_AN, year_2030 - time.time())
+    wrong = sync(config, "push", ok=False, env={
+        "LD_PRELOAD": str(libfaketime), "FAKETIME": "@2030-06-01 00:05:00",
+        "DONT_FAKE_MONOTONIC": "1"})
+    assert wrong.returncode != 0
+    assert central.stored_ids(kiosk_id) == []
+    out = sync(config, "push").stdout
+    assert out.splitlines()[-1].endswith(": 1 new, 0 already at the centre, 0 rejected; "
+                                         "0 still pending"), out
+    at, row = filed(central, entry_id)
+    assert abs((at - dt.datetime.now(dt.UTC)).total_seconds()) < 120
+    assert row["scanned_at"].startswith("2030-06-01")
