@@ -763,6 +763,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Sent {done} entries in {seconds:.1f} s: {accepted} new, {duplicate} already at the "
         "centre, {rejected} rejected; {remaining} still pending",
     ),
+    "sync.filed_at_arrival": (
+        "{count} lượt có giờ quét muộn hơn lúc tới trung tâm (đồng hồ trạm từng chạy nhanh): "
+        "trung tâm đã nhận, ghi vào lúc tới, giờ quét không chắc chắn — cho đồng hồ trạm "
+        "theo NTP (`sudo timedatectl set-ntp true`)",
+        "{count} entries dated after they reached the centre (the kiosk's clock ran ahead): "
+        "the centre holds them, filed when they arrived, their scan time uncertain — set the "
+        "kiosk's clock to follow NTP (`sudo timedatectl set-ntp true`)"),
     "sync.past_retention": (  # also kiosk-central import's
         "{count} lượt cũ hơn mốc lưu giữ ({cutoff}): không lưu, không tính",
         "{count} entries older than the retention cut ({cutoff}): not stored, not counted"),

@@ -407,17 +407,17 @@ def test_the_import_command_names_the_refused_file_and_exits_non_zero(central, e
 
 
 def test_an_import_that_refused_entries_exits_1_and_says_so(central, kiosk_id, tmp_path):
-    """A kiosk whose clock ran two days ahead, at a site with no network: its file is
-    genuine, yet the centre refuses every entry (no ``sent_at`` in a file to correct the
-    clock by). The import said "0 accepted, … rejected" and exited 0, so a script — or an
-    operator reading only the last line — took the stick's entries for delivered; it now
-    exits 1, as ``kiosk sync push`` does when entries are refused, and says the entries are
+    """A kiosk at a site with no network, its checkpoint id typed wrong: its file is
+    genuine, yet the centre refuses every entry (a clock two days ahead, the example here
+    before, is now filed at its arrival, below). The import said "0 accepted, …
+    rejected" and exited 0, so a script — or an operator reading only the last line — took
+    the stick's entries for delivered; it now exits 1, as ``kiosk sync push`` does when
+    entries are refused, and says the entries are
     not at the centre."""
     worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
     try:
-        fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id,
-                             start=time.time() + 2 * 86400)
-        path = tmp_path / "usb" / "ahead.backlog"
+        fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id, checkpoint_id="CP-SYNK")
+        path = tmp_path / "usb" / "typo.backlog"
         assert worker.export(path).entries == 3
     finally:
         worker.stop()

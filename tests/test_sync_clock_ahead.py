@@ -110,12 +110,16 @@ def test_a_scan_of_an_earlier_boot_dated_after_it_arrived_is_kept_at_arrival_as_
     """The kiosk restarted between the scan and the send: its monotonic clock tells nothing
     of the scan's age. Dated three days after it arrived, the scan cannot have been made
     then: it is filed at its arrival (the latest it can have been made), listed as of
-    uncertain time on the day's report, and acknowledged: it leaves the kiosk's backlog."""
+    uncertain time on the day's report, and acknowledged: it leaves the kiosk's backlog,
+    the push telling the operator so."""
     config, kiosk_id = kiosk_site(central, tmp_path)
     entry_id = scan_ahead(tmp_path, kiosk_id, CCCD_BINH, 3 * DAY, boot="an-earlier-boot")
-    out = sync(config, "push").stdout
-    assert out.splitlines()[-1].endswith(": 1 new, 0 already at the centre, 0 rejected; "
-                                         "0 still pending"), out
+    summary, said = sync(config, "push").stdout.splitlines()[-2:]
+    assert summary.endswith(": 1 new, 0 already at the centre, 0 rejected; 0 still pending")
+    assert said == ("1 entries dated after they reached the centre (the kiosk's clock ran "
+                    "ahead): the centre holds them, filed when they arrived, their scan time "
+                    "uncertain — set the kiosk's clock to follow NTP (`sudo timedatectl "
+                    "set-ntp true`)")
     at, row = filed(central, entry_id)
     assert at == dt.datetime.fromisoformat(row["received_at"])
     assert uncertain(central, entry_id) == [(entry_id,)]

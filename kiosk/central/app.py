@@ -573,6 +573,11 @@ _RESULT_SCHEMA = {
                                 "(docs/protocol.md), for the kiosk to word in its language."},
         "params": {"type": "object",
                    "description": "Present when rejected: the code's parameters (field, got…)."},
+        protocol.FILED_AT_ARRIVAL: {
+            "type": "boolean",
+            "description": "Optional, on an accepted entry: true when its scanned_at was after "
+                           "it reached the centre (its kiosk's clock ran ahead): filed at its "
+                           "arrival, of uncertain time."},
         protocol.PAST_RETENTION: {
             "type": "string",
             "description": "Optional, on a duplicate: the entry was filed before the cutoff of "

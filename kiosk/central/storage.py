@@ -420,6 +420,7 @@ class Storage(ABC):
         ids_near = _IDS_NEAR
         ids_off: list[str] = []  # ids more than a day from their scanned_at
         uncertain: dict[str, float] = {}  # id → the offset its kiosk clock files it by
+        at_arrival: set[str] = set()  # of those, the ones its kiosk clock dates later
         entry_row = protocol.entry_row
         for index, entry in enumerate(entries):
             row, refusal = entry_row(entry)
@@ -449,6 +450,8 @@ class Storage(ABC):
                 late = problem if time_window else None
                 if timing.uncertain is not None:
                     uncertain[row[0]] = timing.uncertain
+                    if entry_offset is not None and entry_offset < timing.uncertain:
+                        at_arrival.add(row[0])  # its clock dates it after: filed at arrival
             if row is None:
                 refusal = over_bound or refusal
                 assert refusal is not None
@@ -522,6 +525,8 @@ class Storage(ABC):
             for entry_id, candidate in fresh.items():
                 if entry_id in inserted:
                     results[candidate.index] = {"id": entry_id, "status": protocol.ACCEPTED}
+                    if entry_id in at_arrival:
+                        results[candidate.index][protocol.FILED_AT_ARRIVAL] = True
                 else:
                     results[candidate.index] = _compare(candidate, held.get(entry_id))
             for candidate in repeats:

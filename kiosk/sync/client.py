@@ -147,6 +147,9 @@ class BatchAnswer:
     clock_offset_seconds: float | None
     """None when the answer holds none a centre can measure
     (:func:`protocol.answered_clock_offset`)."""
+    filed_at_arrival: int = 0
+    """Of ``accepted``, how many the centre filed at their arrival, their ``scanned_at``
+    after it (:data:`protocol.FILED_AT_ARRIVAL`): the kiosk's clock ran ahead."""
 
 
 def retention_cut(value: object, today: dt.date) -> str | None:
@@ -202,7 +205,10 @@ class SyncClient:
         return BatchAnswer(held, rejected, statuses[protocol.ACCEPTED],
                            statuses[protocol.DUPLICATE] - len(past), [r["id"] for r in past],
                            max(filter(None, cuts), default=None),
-                           protocol.answered_clock_offset(answer.get("clock_offset_seconds")))
+                           protocol.answered_clock_offset(answer.get("clock_offset_seconds")),
+                           sum(r["status"] == protocol.ACCEPTED
+                               and r.get(protocol.FILED_AT_ARRIVAL) is True
+                               for r in answer["results"]))
 
     def post_heartbeat(self, body: bytes, encoding: str) -> None:
         """POST an encoded heartbeat (:func:`protocol.make_heartbeat`); raises like

@@ -386,6 +386,8 @@ def cmd_push(args: argparse.Namespace) -> int:
     print(text("sync.push_done", lang, done=f"{summary.done:,}", seconds=summary.seconds,
                      accepted=f"{summary.accepted:,}", duplicate=f"{summary.duplicate:,}",
                      rejected=f"{summary.rejected:,}", remaining=f"{summary.remaining:,}"))
+    if summary.filed_at_arrival:  # held, but when they were made is not known
+        print(text("sync.filed_at_arrival", lang, count=f"{summary.filed_at_arrival:,}"))
     if summary.past_retention:  # marked done, yet not at the centre
         print(text("sync.past_retention", lang, count=f"{summary.past_retention:,}",
                    cutoff=summary.retention_cut or ""))  # not said: worded without

@@ -61,6 +61,11 @@ answers 404."""
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 """Per-entry answers. ``accepted`` and ``duplicate`` both mean "the centre holds it"."""
+FILED_AT_ARRIVAL = "filed_at_arrival"
+"""Optional member (``true``) of an ``accepted`` answer (docs/protocol.md): the entry's
+``scanned_at`` was after it reached the centre (its kiosk's clock ran ahead in an earlier
+boot), so the centre filed it at its arrival, of uncertain time (:class:`Timing`): held as
+any accepted entry, and the kiosk tells its operator so."""
 PAST_RETENTION = "past_retention"
 """Optional member of a ``duplicate`` answer (docs/protocol.md): the entry was filed before
 the cutoff of the centre's latest purge (its value, a UTC day), is not held and was neither

@@ -163,6 +163,8 @@ class Tally:
     """Done, yet not at the centre: older than its retention cut (:class:`BatchAnswer`)."""
     retention_cut: str | None = None
     rejected: int = 0
+    filed_at_arrival: int = 0
+    """Of ``accepted``, filed at their arrival (:attr:`BatchAnswer.filed_at_arrival`)."""
     batches: int = 0
     started: float = field(default_factory=time.monotonic)
     alone: set[str] = field(default_factory=set)
@@ -184,6 +186,7 @@ class Tally:
         self.retention_cut = max(filter(None, (self.retention_cut, answer.retention_cut)),
                                  default=None)
         self.rejected += len(answer.rejected)
+        self.filed_at_arrival += answer.filed_at_arrival
         self.batches += 1
 
 

@@ -235,6 +235,9 @@ class PushSummary:
     """Marked done though the centre does not hold them: older than its retention cut,
     ``retention_cut`` (:attr:`uploader.Tally.past_retention`)."""
     retention_cut: str | None = None
+    filed_at_arrival: int = 0
+    """Of ``accepted``, filed at their arrival: dated after it, the kiosk's clock having run
+    ahead (:attr:`uploader.Tally.filed_at_arrival`)."""
 
     @property
     def done(self) -> int:
@@ -767,7 +770,8 @@ class SyncWorker:
                 error = self._push_in_turn(tally, progress, elsewhere, max_wait, waiting)
         return PushSummary(tally.accepted, tally.duplicate, tally.rejected, tally.batches,
                            time.monotonic() - tally.started, self.board.state.pending, error,
-                           tally.past_retention, tally.retention_cut)
+                           tally.past_retention, tally.retention_cut,
+                           tally.filed_at_arrival)
 
     def _push_in_turn(self, tally: Tally, progress: Callable[[Progress], None] | None,
                       elsewhere: Mapping[str, int] | None, max_wait: float | None,
