@@ -1682,6 +1682,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.log.centre_key_unreadable": (
         "{path} không đọc được ({reason}): sẽ hỏi lại khoá của trung tâm",
         "{path} unreadable ({reason}): the centre's key will be asked for again"),
+    "sync.log.centre_key_damaged": (
+        "tệp hỏng: dấu vân tay của khoá trong tệp là {found}, tệp ghi {written}",
+        "damaged: the key in it has fingerprint {found}, the file says {written}"),
     "sync.log.not_centre_answer": ("không phải câu trả lời đã lưu của trung tâm",
                                    "not a saved answer of the centre"),
     "sync.log.centre_key_replaced": (
@@ -2371,6 +2374,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "hoặc đăng ký lại trạm (`kiosk enrol`); không xuất tệp không mã hoá",
         "The centre's encryption key is not known yet: connect to the centre once (`kiosk "
         "sync push`) or enrol again (`kiosk enrol`); no unencrypted file is written"),
+    "backlog.centre_key_damaged": (
+        "Tệp {file} giữ khoá của trung tâm bị hỏng hoặc không đọc được: không xuất tệp nào "
+        "(tệp mã hoá cho một khoá sai thì trung tâm không mở được). Lấy lại khoá: kết nối "
+        "trung tâm một lần (`kiosk sync push`) hoặc đăng ký lại trạm bằng mã QR mới (`kiosk "
+        "enrol`)",
+        "The file {file} keeping the centre's key is damaged or unreadable: no file is "
+        "exported (one sealed to a wrong key cannot be opened at the centre). Get the key "
+        "again: connect to the centre once (`kiosk sync push`) or enrol the kiosk again with "
+        "a new code (`kiosk enrol`)"),
     "backlog.centre_key_changed": (
         "máy chủ {server} trả lời bằng khoá mã hoá {offered}, không phải khoá {kept} của "
         "trung tâm mà trạm đang giữ: khoá lạ không được lưu và không được dùng, không xuất "

@@ -38,7 +38,7 @@ from kiosk.central.importer import import_file
 from kiosk.store import Store
 from kiosk.sync import backlog, protocol
 from kiosk.sync.backlog import BacklogError, BacklogReader
-from kiosk.sync.backlog_keys import encode, fingerprint, raw
+from kiosk.sync.backlog_keys import encode, encryption_public, fingerprint, raw
 from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys
 from kiosk.sync.worker import SyncWorker
 from tests import central_support
@@ -1818,6 +1818,45 @@ def test_a_kept_centre_key_file_that_cannot_be_read_is_said_in_words(
     assert f" / {keys.centre_path} unreadable ({en}" in said, said
     assert english not in said
     assert any(english in r.getMessage() for r in caplog.records if r.levelno == logging.INFO)
+
+
+def test_a_kept_centre_key_damaged_by_one_character_is_not_sealed_to_and_is_fetched_again(
+        central, kiosk_id, tmp_path, caplog):
+    """One base64 character of centre-backlog.json's key changed (a bad sector): the file is
+    still JSON and the key still a key, but not the centre's, and no longer the one whose
+    fingerprint the file carries. Offline, the export refuses, naming the file as damaged
+    and the way to get the key again, rather than writing a file the centre cannot open;
+    nothing is written or marked. Connected once, the kiosk fetches the key again and its
+    file is imported."""
+    folder = tmp_path / "kiosk"
+    worker = connected_once(folder, central, kiosk_id)
+    keys = KioskKeys(folder)
+    saved = json.loads(keys.centre_path.read_text())
+    saved["centre_key"] = ("r" if saved["centre_key"][0] != "r" else "s") + saved["centre_key"][1:]
+    keys.centre_path.write_text(json.dumps(saved), encoding="utf-8")
+    ids = fill_backlog(folder / "kiosk.db", 4, kiosk_id=kiosk_id)
+    stick = tmp_path / "usb" / "b.backlog"
+    caplog.set_level(logging.ERROR, logger="kiosk.sync.kiosk_keys")
+    with pytest.raises(BacklogError) as refused:
+        worker.export(stick)
+    worker.stop()
+    said = str(refused.value)
+    assert (f"The file {keys.centre_path} keeping the centre's key is damaged or unreadable: "
+            "no file is exported") in said
+    assert "connect to the centre once (`kiosk sync push`) or enrol the kiosk again" in said
+    assert f"Tệp {keys.centre_path} giữ khoá của trung tâm bị hỏng" in said
+    assert (f"{keys.centre_path} unreadable (damaged: the key in it has fingerprint "
+            f"{fingerprint(encryption_public(saved['centre_key']))}, the file says "
+            f"{saved['centre_key_fingerprint']})") in caplog.text
+    assert not stick.exists() and not stick.with_name("b.backlog.part").exists()
+    assert sync_states(folder / "kiosk.db") == {"pending": 4}
+
+    online = kiosk_worker(folder, kiosk_id, worker.token, central.url)
+    assert online.export(stick).entries == 4
+    online.stop()
+    assert KioskKeys(folder).centre().centre_key.public_bytes_raw() == raw(
+        centre_key(central).public_key())
+    assert importing(central, stick).accepted == len(ids)
 
 
 def test_a_key_registered_first_with_the_kiosks_token_is_named_with_the_reset_step(

@@ -191,14 +191,23 @@ class KioskKeys:
         return backlog_keys.encode(self.signing_key().public_key())
 
     def centre(self) -> CentreKnowledge | None:
-        """What the centre last said, None if it never did (or the file is unreadable)."""
+        """What the centre last said, None if it never did, or the file is unreadable or
+        damaged (its key no longer matches the fingerprint written beside it)."""
         from kiosk.sync import backlog_keys
 
         try:
             saved = json_depth.loads(self.centre_path.read_bytes())
+            centre_key = backlog_keys.encryption_public(saved["centre_key"])
+            written = saved.get("centre_key_fingerprint")
+            if (found := backlog_keys.fingerprint(centre_key)) != written:
+                # a changed character still decodes to a key, one no centre holds
+                log.error("%s", both("sync.log.centre_key_unreadable", path=self.centre_path,
+                                     reason=Words("sync.log.centre_key_damaged",
+                                                  {"found": found, "written": written})))
+                return None
             centre_id = saved.get("centre_id")
-            return CentreKnowledge(backlog_keys.encryption_public(saved["centre_key"]),
-                                   saved.get("registered_signing_key"), saved["checked_at"],
+            return CentreKnowledge(centre_key, saved.get("registered_signing_key"),
+                                   saved["checked_at"],
                                    centre_id if isinstance(centre_id, str) else None)
         except FileNotFoundError:
             return None

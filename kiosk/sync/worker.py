@@ -98,6 +98,7 @@ API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
     Blocking: writes the pending backlog to a backlog file signed with the kiosk's key and
     sealed to the centre's (:mod:`kiosk.sync.backlog`; raises ``BacklogError``/``OSError``,
     and ``BacklogError`` ``no_centre_key`` when the centre's key was never learnt,
+    ``centre_key_damaged`` when its kept file is unreadable or damaged,
     ``centre_key_changed`` when the server answers with another key than the one kept),
     reads it back from the disk to check it, and labels those entries ``sent``; they stay
     pending until the centre acknowledges them. ``keys_alert`` on the summary: the centre
@@ -924,6 +925,8 @@ class SyncWorker:
         if centre is None:
             if conflict is not None:
                 raise backlog.BacklogError("signing_key_conflict", **conflict.params)
+            if self.keys.centre_path.exists():  # kept but unusable (centre() logged why)
+                raise backlog.BacklogError("centre_key_damaged", file=self.keys.centre_path)
             raise backlog.BacklogError("no_centre_key")
         written_ids = bytearray()  # 16 bytes an entry: a million ids take 16 MB
 
