@@ -2648,6 +2648,10 @@ class Store:
         step counts what it removed in ``meta`` (:data:`PURGED_UNAUDITED`) in its own
         transaction, so the count outlives a restart or a killed process.
 
+        The audit log's rows older than the cutoff keep who looked, when and how many rows
+        they found, not whom they looked for: the names and document numbers asked
+        (:data:`LOOKED_UP_KEYS`) become null (:data:`_FORGET_LOOKED_UP`).
+
         What it removes is not left in the file for a stolen kiosk to give back: its transactions
         overwrite what they delete (:meth:`_overwriting`), the removed names' words leave the
         name index (:meth:`_forget_words`; ``meta`` keeps them until then, so a purge that
@@ -2702,7 +2706,9 @@ class Store:
             pruned = bool(self.meta(PURGED_WORD))  # this purge's, or an unfinished one's
             if pruned:
                 self._forget_words()
-            if ((removed or forgotten or pruned)  # their older page images out of the log
+            with self._overwriting(), self._briefly() as conn:
+                looked_up = conn.execute(_FORGET_LOOKED_UP, (cutoff,)).rowcount
+            if ((removed or forgotten or pruned or looked_up)  # older page images out of the log
                     and not checkpointer.empty(CHORE_BUSY_MS)):
                 log.warning("%s", both("purge.log_kept", path=self.path))
         finally:
@@ -3165,6 +3171,16 @@ _AFTER_MARK = "e.id > coalesce((SELECT value FROM meta WHERE key = ?), '')"
 """Those of them still after :data:`INDEXED_THROUGH`, read in the page's own statement: the
 upkeep thread may move them into the index between the match and a page (an entry comes
 from the index or from here, never from both)."""
+LOOKED_UP_KEYS = ("search", "subject")
+"""The keys of an audit row's detail naming a person looked up (``kiosk entries --search``,
+``--subject``): kept as long as the entries (``store.retention_days``), then nulled."""
+_FORGET_LOOKED_UP = (
+    "UPDATE audit_log SET detail = json_replace(detail, "
+    + ", ".join(f"'$.{key}', NULL" for key in LOOKED_UP_KEYS) + ") WHERE at < ? AND "
+    "json_valid(detail) AND (" + " OR ".join(
+        f"json_type(detail, '$.{key}') NOT IN ('null')" for key in LOOKED_UP_KEYS) + ")")
+"""Null the persons asked of audit rows older than the cutoff (``json_type`` is NULL for a
+key absent, so only rows still naming someone are rewritten)."""
 _FORGET_PRESENCE = (
     "DELETE FROM presence WHERE (checkpoint_id, inside, subject_key) IN (SELECT "
     "checkpoint_id, inside, subject_key FROM presence WHERE scanned_at < ? AND scanned_at < ? "

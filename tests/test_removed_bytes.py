@@ -7,7 +7,10 @@ readable. (Copies that page splits left when the rows were stored stay: ``VACUUM
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -197,3 +200,45 @@ def test_a_kiosk_purge_whose_log_a_reader_keeps_says_so_in_both_languages(
                     f"{store.path} was not emptied, a reader (another part of this program or "
                     "another program) is still in it: the old copies of the entries just "
                     "removed stay in it until the next checkpoint"]
+
+
+def test_whom_the_audit_log_says_was_looked_up_goes_with_the_retention(make_pipeline, tmp_path):
+    """``kiosk entries --search``/``--subject`` are audited with what was asked, a name or a
+    document number. Such a row is kept as long as the entries (``store.retention_days``),
+    then keeps who looked, when and how many rows they found, not whom: the purge nulls the
+    values asked, and leaves them in neither the store file nor its ``-wal``. Before, the
+    person outlived their entries in the audit log for ever."""
+    pipeline = make_pipeline(duplicate_policy="allow")
+    store = pipeline.store
+    running, pipeline.boot_id = pipeline.boot_id, "an-earlier-boot"
+    pipeline.submit(Scan(payload=GONE.encode(), **clocks(time.time() - 30 * 86400)))
+    pipeline.boot_id = running
+    store.mark_synced([r["id"] for r in store.entries(since="1970-01-01T00:00:00Z")], {})
+    config = tmp_path / "looking.toml"
+    config.write_text(f'[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
+                      f'[store]\npath = "{store.path}"\n', encoding="utf-8")
+    asked = (("--search", "Phạm Xuyếnthị Quỳnh"), ("--search", "038123987654"),
+             ("--subject", "038123987654"))
+    for option, value in asked:
+        looked = subprocess.run([sys.executable, "-m", "kiosk.cli", "entries", option, value,
+                                 "--all", "--operator", "inspector", "--config", str(config)],
+                                capture_output=True, text=True, timeout=60,
+                                stdin=subprocess.DEVNULL)
+        assert "Phạm Xuyếnthị Quỳnh" in looked.stdout, looked.stderr
+
+    def searches() -> list[tuple[str, dict[str, object]]]:
+        return [(row["actor"], json.loads(row["detail"])) for row in store.audit_log()
+                if row["action"] == "entries.search"]
+
+    # within the retention (this boot's purge, today): the entry's purge due, not the audit's
+    assert store.purge(retention_days=21, now_monotonic_ns=clocks()["monotonic_ns"]) == 1
+    assert [(d.get("search"), d.get("subject")) for _, d in searches()] == [
+        ("Phạm Xuyếnthị Quỳnh", None), ("038123987654", None), (None, "038123987654")]
+
+    later = time.time() + 30 * 86400  # the searches 30 days old
+    assert store.purge(retention_days=21, now=later,
+                       now_monotonic_ns=clocks(later)["monotonic_ns"]) == 0
+
+    assert [(actor, d["rows"], d[option.removeprefix("--")]) for (actor, d), (option, _)
+            in zip(searches(), asked, strict=True)] == [("inspector", 1, None)] * 3
+    assert readable(store.path, TRACES) == {"db": [], "-wal": []}
