@@ -1478,6 +1478,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                     "a page was not served: {reason}"),
     "central.log.request_not_stored": ("yêu cầu của một máy không được lưu: {reason}",
                                        "a kiosk's request was not stored: {reason}"),
+    "central.log.id_held_elsewhere": (
+        "trạm {kiosk} gửi {count} lượt có mã mà lượt của trạm khác đã giữ (đầu tiên: {first}, "
+        "của trạm {other}; mã truy cập của trạm {other} bị người khác dùng?): các lượt đó "
+        "được lưu với mã riêng",
+        "kiosk {kiosk} sent {count} entries whose ids another kiosk's entries hold (the "
+        "first: {first}, held by kiosk {other}; is kiosk {other}'s token used by someone "
+        "else?): they are kept under ids of their own"),
     "central.log.storage_failure": ("lỗi bộ lưu trữ: {reason}", "storage failure: {reason}"),
     "central.log.trace_refused_unrecorded": (
         "truy vết của {actor} ({channel}, từ {address}) bị từ chối vì quá giới hạn mỗi giờ; "

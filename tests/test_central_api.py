@@ -448,6 +448,42 @@ def test_an_id_already_stored_with_different_content_is_rejected_not_merged(
     assert stored(server, kiosk.kiosk_id)[0]["name"] == "Nguyễn Văn An"
 
 
+def test_another_kiosks_token_filing_an_entrys_id_first_does_not_keep_the_entry_out(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """Kiosk B's pending entry ids can be known (a ``.refused`` answer lists them); whoever
+    holds kiosk A's token files one of them first, as A's entry. B's own entry is still
+    stored, under an id of its own of the same time, answered by the id B sent: accepted,
+    then duplicate when B sends it again (its answer lost), never rejected for good. The
+    other stays A's; and one filed under A after B's is stored, leaving B's as it was."""
+    other = enrol(server.db, f"{kiosk.kiosk_id}-b", "CP-B")
+    genuine = kiosk_entries(tmp_path, other.kiosk_id, 3, other.checkpoint_id)
+
+    def as_a(entry: dict[str, Any]) -> dict[str, Any]:
+        return {**entry, "kiosk_id": kiosk.kiosk_id, "checkpoint_id": kiosk.checkpoint_id,
+                "name": "Thief Name"}
+
+    squat = server.post(batch(kiosk.kiosk_id, [as_a(genuine[0])]), token=kiosk.token)
+    assert statuses(squat) == ["accepted"]
+
+    sent = server.post(batch(other.kiosk_id, genuine), token=other.token).json()
+    again = server.post(batch(other.kiosk_id, genuine), token=other.token).json()
+    assert [(r["id"], r["status"]) for r in sent["results"]] == [
+        (e["id"], "accepted") for e in genuine]
+    assert [(r["id"], r["status"]) for r in again["results"]] == [
+        (e["id"], "duplicate") for e in genuine]
+    protocol.validate_response(again, [e["id"] for e in genuine])  # the kiosk's own check
+    theirs = stored(server, other.kiosk_id)
+    assert sorted(e["name"] for e in theirs) == ["Nguyễn Văn An"] * 3
+    own = next(e["id"] for e in theirs if e["id"] not in {g["id"] for g in genuine})
+    assert own[:14] == genuine[0]["id"][:14] and uuid.UUID(own).version == 7
+    assert [(e["id"], e["name"]) for e in stored(server, kiosk.kiosk_id)] == [
+        (genuine[0]["id"], "Thief Name")]
+
+    late = server.post(batch(kiosk.kiosk_id, [as_a(genuine[1])]), token=kiosk.token)
+    assert statuses(late) == ["accepted"]
+    assert stored(server, other.kiosk_id) == theirs
+
+
 def test_an_entry_an_older_centre_stored_with_a_key_over_todays_bound_is_a_duplicate_when_resent(
         server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
     """A centre older than the key bound (protocol.MAX_KEY_CHARS) stored entries with a

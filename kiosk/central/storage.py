@@ -11,9 +11,12 @@ reach the disk.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
+import logging
 import operator
 import secrets
+import uuid
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -44,9 +47,14 @@ from kiosk.central.schema import (
 from kiosk.central.storage_errors import StorageBusy as StorageBusy
 from kiosk.central.storage_errors import StorageError as StorageError
 from kiosk.ids import ENROLMENT_ID_RE, id_prefix
-from kiosk.messages import WordedError
+from kiosk.messages import WordedError, both
 from kiosk.sync import protocol
 
+_log = logging.getLogger(__name__)
+
+ENTRY_ID_SECRET = "entry_id_secret"
+"""The setting keying the ids of entries whose own id another kiosk's entry holds
+(:meth:`Storage._own_id`)."""
 ENTRY_COLUMNS = protocol.ROW_COLUMNS
 """An entry as stored: the wire fields, with ``extra`` as JSON and ``payload`` as bytes."""
 RECEIPT_COLUMNS = ("received_at", "clock_offset_seconds", "batch_id", "local_day")
@@ -241,6 +249,8 @@ class Storage(ABC):
     ``kiosk-central init`` says: "nothing made" hid an upgrade done."""
     postgresql: ClassVar[bool]
     """Whether the engine is PostgreSQL: the few statements written differently ask this."""
+    _entry_id_key: bytes | None = None
+    """The centre's secret behind :meth:`_own_id`, read once."""
     _JSON_ROWS: str
     """The engine's FROM item of one JSON array parameter (:func:`placeholders.json_rows`):
     ``{slot}`` the parameter, ``{alias}`` the name whose ``value`` is each element."""
@@ -492,10 +502,36 @@ class Storage(ABC):
                 fresh[entry_id] = candidate
         rows = [c.row for c in fresh.values()]
         self._prepare(rows)
+        if self._entry_id_key is None:  # made outside a write transaction (SQLite: one)
+            self._entry_id_key = self.secret(ENTRY_ID_SECRET)
         with self._transaction() as tx:
             if self.zone_in(tx).name != calendar.name:
                 raise _ZoneChanged
             inserted = self._insert(tx, rows)
+            held = self._fetch(tx, [i for i in fresh if i not in inserted]
+                               + [c.id for c, _ in if_held] + [c.id for c in past])
+            if elsewhere := {i: self._own_id(kiosk_id, i) for i, stored in held.items()
+                             if stored["kiosk_id"] != kiosk_id}:
+                # another kiosk's entry holds this one's id: filed first by a token used
+                # elsewhere (random UUIDv7s do not meet by chance). This kiosk's entry is
+                # kept under an id of its own, as are its resends; the other stays its own.
+                _log.warning("%s", both("central.log.id_held_elsewhere", kiosk=kiosk_id,
+                                        count=len(elsewhere), first=min(elsewhere),
+                                        other=held[min(elsewhere)]["kiosk_id"]))
+                wire = {alt: i for i, alt in elsewhere.items()}
+
+                def moved(candidate: Candidate) -> Candidate:
+                    alt = elsewhere.get(candidate.id)
+                    return candidate if alt is None else candidate._replace(
+                        row=(alt, *candidate.row[1:]))
+
+                fresh = {c.id: c for c in map(moved, fresh.values())}
+                repeats, past = [moved(c) for c in repeats], [moved(c) for c in past]
+                if_held = [(moved(c), refusal) for c, refusal in if_held]
+                ids_off = [elsewhere.get(i, i) for i in ids_off]
+                uncertain = {elsewhere.get(i, i): o for i, o in uncertain.items()}
+                inserted |= self._insert(tx, [fresh[alt].row for alt in wire if alt in fresh])
+                held.update(self._fetch(tx, [alt for alt in wire if alt not in inserted]))
             tally = aggregates.Tally()
             new = [c for c in fresh.values() if c.id in inserted]
             # a batch's scans fall in a few (checkpoint, day, hour, direction, source,
@@ -520,8 +556,6 @@ class Storage(ABC):
                                   f"SELECT p.value ->> 0, CAST(p.value ->> 1 AS DOUBLE "
                                   f"PRECISION) FROM {self._json_rows('$1', 'p')} WHERE true "
                                   f"ON CONFLICT DO NOTHING", (json_rows(unsure),))
-            held = self._fetch(tx, [i for i in fresh if i not in inserted]
-                               + [c.id for c, _ in if_held] + [c.id for c in past])
             for entry_id, candidate in fresh.items():
                 if entry_id in inserted:
                     results[candidate.index] = {"id": entry_id, "status": protocol.ACCEPTED}
@@ -548,6 +582,9 @@ class Storage(ABC):
                     {"id": candidate.id, "status": protocol.DUPLICATE}
                     if stored is not None and _same(candidate.row, stored)
                     else {"id": candidate.id, "status": protocol.REJECTED, **refusal.answer()})
+            if elsewhere:  # answered by the ids the kiosk sent
+                for result in results:
+                    result["id"] = wire.get(result["id"], result["id"])  # type: ignore[index]
             largest = timing.largest  # tracing's id bounds widen by the farthest of both
             if id_skew and (largest is None or abs(id_skew) > abs(largest)):
                 largest = -id_skew
@@ -564,6 +601,19 @@ class Storage(ABC):
             })
             derivation.queue(self, tx, [c.id for c in new], kiosk_id)
         return results  # type: ignore[return-value]
+
+    def _own_id(self, kiosk_id: str, entry_id: str) -> str:
+        """The id ``kiosk_id``'s entry ``entry_id`` is kept under when another kiosk's entry
+        holds that id: a UUIDv7 of the same time (so it is filed, partitioned and traced
+        as the id says), the rest from an HMAC keyed with the centre's secret, so no token
+        holder can compute it to take it first too. The same for every resend."""
+        assert self._entry_id_key is not None  # read before the batch's transaction
+        mac = hmac.digest(self._entry_id_key, f"{kiosk_id}\0{entry_id}".encode(), "sha256")
+        millis = int(entry_id[:8] + entry_id[9:13], 16)
+        rand_a = int.from_bytes(mac[:2]) & 0xFFF
+        rand_b = int.from_bytes(mac[2:10]) & ((1 << 62) - 1)
+        return str(uuid.UUID(int=(millis << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62)
+                             | rand_b))
 
     def _purged_through(self, cutoff: str | None, calendar: Calendar
                         ) -> tuple[str, int] | None:
