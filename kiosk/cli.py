@@ -571,6 +571,7 @@ def cmd_store_recover(args: argparse.Namespace) -> int:
 def cmd_config_check(args: argparse.Namespace) -> int:
     import json
 
+    from kiosk.config import plain_http_refusal
     from kiosk.sync.kiosk_keys import read_token
 
     config = load_config(args.config)
@@ -582,6 +583,11 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print(messages.text("cli.config_token_problem", config.kiosk.language,
                             problem=no_token, path=args.config), file=sys.stderr)
     failed = EXIT_CONFIG if no_token is not None and config.sync.enabled else 0
+    plain = plain_http_refusal(config.sync.server_url, config.sync.allow_plain_http)
+    if plain is not None:  # nothing would be sent: said before a centre is trusted with it
+        print(f"{messages.text('cli.config_error', config.kiosk.language)}: "
+              f"[sync] server_url: {plain(config.kiosk.language)}", file=sys.stderr)
+        failed = EXIT_CONFIG
     if args.json:  # only JSON on stdout, so it can be piped; the token never shown
         data = config.to_toml_data()
         if data["sync"].get("token"):
@@ -600,9 +606,10 @@ HIDDEN = "(set, hidden)"
 
 
 def config_warnings(config: Config, path: str) -> list[str]:
-    """:func:`kiosk.sync.kiosk_keys.exposures` and :func:`kiosk.config.device_warnings` (of
-    the file at ``path``, named as a refusal names it), in the config's language: said by
-    ``kiosk config check`` and at every start."""
+    """:func:`kiosk.sync.kiosk_keys.exposures`, :func:`kiosk.config.device_warnings` (of
+    the file at ``path``, named as a refusal names it) and a plain ``http://`` centre allowed
+    (:func:`kiosk.config.plain_http`), in the config's language: said by ``kiosk config
+    check`` and at every start."""
     from kiosk import config as config_mod
     from kiosk.sync.kiosk_keys import exposures
 
@@ -610,6 +617,9 @@ def config_warnings(config: Config, path: str) -> list[str]:
     found = exposures(config) + [
         messages.Words("config.in_file", {"file": name, "problem": warning})
         for warning in config_mod.device_warnings(config)]
+    if config.sync.allow_plain_http and config_mod.plain_http(config.sync.server_url):
+        found.append(messages.Words("sync.plain_http_allowed", {
+            "url": config.sync.server_url, "setting": "[sync] allow_plain_http = true"}))
     return [messages.text("cli.warning", config.kiosk.language, warning=warning)
             for warning in found]
 

@@ -107,6 +107,7 @@ class PolicySettings(Section):
 class SyncSettings(Section):
     enabled: bool = opt(False)
     server_url: str = opt("http://127.0.0.1:8765")
+    allow_plain_http: bool = opt(False)
     token: str = opt("")
     token_file: str = opt("")
     batch_size: int = opt(2000, minimum=1, maximum=10000)
@@ -141,6 +142,43 @@ def _usable_url(url: str) -> bool:
         return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
     except ValueError:
         return False
+
+
+def names_this_machine(url: str) -> bool:
+    """Whether ``url``'s host is this machine as the tests and a centre on the kiosk name
+    it: 127.0.0.0/8, ``::1`` or ``localhost`` — by the name written, not by what it
+    resolves to (a name's address can be spoofed)."""
+    import ipaddress
+
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.rstrip(".").lower() == "localhost"
+
+
+def plain_http(url: str) -> bool:
+    """Whether ``url`` is ``http://`` to another machine than this one
+    (:func:`names_this_machine`): the token, the enrolment secret and people's names and
+    document numbers would cross a network in clear, and whatever answers there is believed
+    (an "accepted" takes entries out of the pending set)."""
+    try:
+        scheme = urlsplit(url.strip()).scheme
+    except ValueError:
+        return False  # not a usable address at all: refused as such (config.bad_server_url)
+    return scheme.lower() == "http" and not names_this_machine(url)
+
+
+def plain_http_refusal(url: str, allowed: bool, setting: str = "[sync] allow_plain_http = true"
+                       ) -> Words | None:
+    """Why nothing may be sent to ``url`` (:func:`plain_http`), naming ``setting``, the
+    explicit way to allow it; None when it may (https, this machine, or ``allowed``)."""
+    if allowed or not plain_http(url):
+        return None
+    return Words("sync.plain_http", {"url": url, "setting": setting})
 
 
 def _home_found(key: str, text: str) -> None:

@@ -489,26 +489,39 @@ def _edid_size_cm(path: Path) -> tuple[int, int] | None:
 
 
 def centre_checks(config: Any) -> list[Check]:
-    """The centre reachable, its clock, this kiosk's token, and what the centre registered
-    the token's kiosk as compared with the config (its id and checkpoint: an entry filed
-    under another checkpoint is refused for good). A token that cannot be read is named
-    with its file and never sent: the centre's 401 to an empty token would read as a
-    verdict on the token on disk, and a new one would be asked for in vain."""
+    """A plain ``http://`` centre on another machine refused (never contacted) unless
+    allowed, then warned; the centre reachable, its clock, this kiosk's token, and what
+    the centre registered the token's kiosk as compared with the config (its id and
+    checkpoint: an entry filed under another checkpoint is refused for good). A token that
+    cannot be read is named with its file and never sent: the centre's 401 to an empty
+    token would read as a verdict on the token on disk, and a new one would be asked for
+    in vain."""
+    from kiosk.config import plain_http, plain_http_refusal
+
+    url = config.sync.server_url
+    refusal = plain_http_refusal(url, config.sync.allow_plain_http)
+    if refusal is not None:  # never contacted (the token goes with the first request);
+        # said with sync off too: `kiosk sync push` uses the address all the same
+        return [_check("centre", False, "doctor.centre_address", detail=refusal)]
     if not config.sync.enabled:
         return []
     from kiosk.sync.client import SyncClient, SyncError
     from kiosk.sync.kiosk_keys import read_token
     from kiosk.sync.protocol import parse_time
 
-    url = config.sync.server_url
+    allowed = ([_check("centre_address", True, "doctor.centre_address", warning=True,
+                       detail=Words("sync.plain_http_allowed", {
+                           "url": url, "setting": "[sync] allow_plain_http = true"}))]
+               if plain_http(url) else [])
     token, problem = read_token(config)
-    client = SyncClient(url, token, timeout=10)
+    client = SyncClient(url, token, timeout=10, allow_plain_http=config.sync.allow_plain_http)
     try:
         try:
             health = client.health()
         except SyncError as exc:
-            return [_check("centre", False, "doctor.centre_unreachable", url=url, detail=exc)]
-        checks = [_check("centre", True, "doctor.centre_ok", url=url)]
+            return [*allowed, _check("centre", False, "doctor.centre_unreachable", url=url,
+                                     detail=exc)]
+        checks = [*allowed, _check("centre", True, "doctor.centre_ok", url=url)]
         centre_time = parse_time(str(health.get("time", "")))
         if centre_time is not None:
             offset = (dt.datetime.now(dt.UTC) - centre_time).total_seconds()

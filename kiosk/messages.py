@@ -448,6 +448,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doctor.clock_right": (
         "Đồng hồ chỉ {now}: không trước ngày phát hành phiên bản này",
         "The clock reads {now}: not before this version's release"),
+    "doctor.centre_address": ("Địa chỉ trung tâm: {detail}", "Centre address: {detail}"),
     "doctor.centre_unreachable": ("Không kết nối được trung tâm {url}: {detail}",
                                   "Cannot reach the centre {url}: {detail}"),
     "doctor.centre_ok": ("Trung tâm {url} trả lời", "Centre {url} answers"),
@@ -1689,6 +1690,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.log.centre_key_unreadable": (
         "{path} không đọc được ({reason}): sẽ hỏi lại khoá của trung tâm",
         "{path} unreadable ({reason}): the centre's key will be asked for again"),
+    "sync.plain_http": (
+        "{url} là địa chỉ http:// không mã hoá tới một máy khác: mã truy cập, mã đăng ký và "
+        "tên, số giấy tờ của mọi người sẽ đi qua mạng ở dạng đọc được, và bất kỳ ai trên "
+        "đường truyền cũng có thể trả lời \"đã nhận\" cho các lượt mà họ không hề lưu. Không "
+        "gửi gì cả. Dùng địa chỉ https:// của trung tâm; chỉ trên mạng tin cậy từ đầu đến "
+        "cuối (phòng thử nghiệm, VPN) mới đặt {setting}",
+        "{url} is a plain http:// address of another machine: the token, the enrolment code "
+        "and people's names and document numbers would cross the network readable, and "
+        "anyone on the path could answer \"accepted\" for entries it never keeps. Nothing is "
+        "sent. Use the centre's https:// address; only on a network trusted end to end (a "
+        "lab, a VPN) set {setting}"),
+    "sync.plain_http_allowed": (
+        "{url} là http:// không mã hoá và {setting} đang bật: mã truy cập và dữ "
+        "liệu của mọi người đi qua mạng ở dạng đọc được — chỉ dùng trên mạng tin cậy từ đầu "
+        "đến cuối (phòng thử nghiệm, VPN)",
+        "{url} is plain http:// and {setting} is on: the token and people's data "
+        "cross the network readable — only on a network trusted end to end (a lab, a VPN)"),
     "sync.log.centre_key_damaged": (
         "tệp hỏng: dấu vân tay của khoá trong tệp là {found}, tệp ghi {written}",
         "damaged: the key in it has fingerprint {found}, the file says {written}"),
@@ -1876,6 +1894,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.qr_bad_suffix": (
         "--qr {path}: tệp mã QR phải có đuôi .png hoặc .svg",
         "--qr {path}: the QR file's name must end in .png or .svg"),
+    "central.qr_plain_http": (
+        "Mã QR sẽ trỏ trạm tới {url}, địa chỉ http:// không mã hoá của một máy khác: bí mật "
+        "của mã, mã truy cập và dữ liệu của mọi người sẽ đi qua mạng ở dạng đọc được, và bất "
+        "kỳ ai trên đường truyền cũng có thể giả làm trung tâm. Chưa tạo gì cả. Dùng địa chỉ "
+        "https:// của trung tâm; chỉ trên mạng tin cậy từ đầu đến cuối (phòng thử nghiệm, "
+        "VPN) mới thêm --allow-plain-http (trạm khi đó đăng ký bằng `kiosk enrol "
+        "--allow-plain-http`)",
+        "The QR would point the kiosk at {url}, a plain http:// address of another machine: "
+        "the code's secret, the token and people's data would cross the network readable, "
+        "and anyone on the path could pose as the centre. Nothing was made. Give the "
+        "centre's https:// address; only on a network trusted end to end (a lab, a VPN) add "
+        "--allow-plain-http (the kiosk then enrols with `kiosk enrol --allow-plain-http`)"),
+    "central.qr_plain_http_allowed": (
+        "CẢNH BÁO: mã QR trỏ tới {url}, http:// không mã hoá (--allow-plain-http): bí mật "
+        "của mã, mã truy cập và dữ liệu của mọi người sẽ đi qua mạng ở dạng đọc được",
+        "WARNING: the QR points at {url}, plain http:// (--allow-plain-http): the code's "
+        "secret, the token and people's data will cross the network readable"),
     "central.qr_loopback": (
         "Chú ý: mã QR trỏ tới {url}, chỉ một trạm chạy trên chính máy này mới tới được",
         "Warning: the QR points at {url}; only a kiosk on this very machine reaches it"),

@@ -274,7 +274,7 @@ def test_a_busy_timeout_or_a_codes_hours_past_their_limit_are_refused_naming_it(
     1e12 of either ended in a traceback (OverflowError: the lock's wait, the code's date)."""
     db = f"sqlite:///{tmp_path}/c.db"
     add = ("kiosks", "add", "--checkpoint", "CP", "--name", "x", "--server-url",
-           "http://centre.test:8765", "--qr", str(tmp_path / "code.svg"))
+           "https://centre.test:8765", "--qr", str(tmp_path / "code.svg"))
     for option, command, value, most in (
             ("--busy-timeout", ("serve", "--port", "0"), "1000000000000", 86400),
             ("--valid-hours", add, "1000000000000", 720),

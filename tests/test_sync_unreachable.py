@@ -69,7 +69,7 @@ def test_a_closed_port_says_the_centre_is_down_or_the_port_is_wrong() -> None:
 def test_a_host_name_that_does_not_resolve_points_to_dns_and_a_typo() -> None:
     """``.invalid`` never resolves (RFC 6761): a DNS server answers so at once, and a kiosk
     without network fails at once too (Temporary failure in name resolution, Errno -3)."""
-    unknown = failure("http://centre.invalid:8765")
+    unknown = failure("https://centre.invalid:8765")
     assert unknown.text("vi").startswith(
         "không kết nối được: không tìm được tên máy chủ trung tâm — kiểm tra mạng (DNS) của "
         "trạm, và tên máy trong server_url (mục [sync]) có viết sai không [Errno -"), \
@@ -82,7 +82,7 @@ def test_a_host_name_that_does_not_resolve_points_to_dns_and_a_typo() -> None:
 def test_no_route_to_the_centre_says_to_check_the_kiosks_network() -> None:
     """Linux will not route a TCP connection to a multicast address: ENETUNREACH, as on a
     kiosk whose cable is out and whose network has no route left."""
-    cut_off = failure("http://224.0.0.1:9")
+    cut_off = failure("https://224.0.0.1:9")
     assert cut_off.text("vi") == (
         "không kết nối được: trạm không có mạng hoặc không có đường tới trung tâm — kiểm tra "
         "dây mạng, Wi-Fi hoặc 4G của trạm [Errno 101]")

@@ -42,6 +42,7 @@ from kiosk.commandline import (
     run_command,
     whole_number_argument,
 )
+from kiosk.config import names_this_machine, plain_http
 from kiosk.messages import both
 from kiosk.sync import protocol
 
@@ -347,12 +348,11 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
     from kiosk.central.storage import EnrolmentError
 
     if args.qr:  # before the kiosk is added: a refused command changes nothing
-        problem = _qr_problem(args.qr, args.server_url)
+        problem = _qr_problem(args.qr, args.server_url, args.allow_plain_http)
         if problem:
             print(problem, file=sys.stderr)
             return EXIT_USAGE
-        if _loopback(args.server_url):
-            print(both("central.qr_loopback", url=args.server_url), file=sys.stderr)
+        _qr_address_warnings(args.server_url)
     with open_central(args.db) as storage:
         point = registry.checkpoint(storage, args.checkpoint)
         try:
@@ -407,20 +407,21 @@ QR_KINDS = (".png", ".svg")
 """What ``--qr`` writes, told by the file's suffix (segno's other kinds take no scale)."""
 
 
-def _qr_problem(path: str, url: str | None) -> str | None:
+def _qr_problem(path: str, url: str | None, allow_plain_http: bool) -> str | None:
     """Why ``--qr path`` with ``--server-url url`` cannot be written (None: it can), asked
     before anything changes: a file of another kind, or in a folder that is not there (a
-    stick not mounted), would fail only once the kiosk is added or its token replaced."""
+    stick not mounted), would fail only once the kiosk is added or its token replaced; a
+    plain ``http://`` address of another machine without ``--allow-plain-http``."""
     from kiosk.private_files import existing_output
 
     if Path(path).suffix.lower() not in QR_KINDS:
         return both("central.qr_bad_suffix", path=path)
     if (refusal := existing_output(path, force=True, example="kiosk.png")) is not None:
         return refusal.worded(None)
-    return _server_url_problem(url)
+    return _server_url_problem(url, allow_plain_http)
 
 
-def _server_url_problem(url: str | None) -> str | None:
+def _server_url_problem(url: str | None, allow_plain_http: bool) -> str | None:
     """Why ``url`` cannot go into an enrolment QR (None: it can). There is no default: a
     kiosk given the centre's own 127.0.0.1 would only ever reach itself."""
     from urllib.parse import urlsplit
@@ -430,18 +431,18 @@ def _server_url_problem(url: str | None) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return both("central.qr_bad_url", url=url)
+    if plain_http(url) and not allow_plain_http:
+        return both("central.qr_plain_http", url=url)
     return None
 
 
-def _loopback(url: str) -> bool:
-    import ipaddress
-    from urllib.parse import urlsplit
-
-    host = urlsplit(url).hostname or ""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
+def _qr_address_warnings(url: str) -> None:
+    """Said as the QR is made: an address only this machine reaches, or a plain
+    ``http://`` one of another machine allowed (``--allow-plain-http``), loudly."""
+    if names_this_machine(url):
+        print(both("central.qr_loopback", url=url), file=sys.stderr)
+    elif plain_http(url):
+        print(both("central.qr_plain_http_allowed", url=url), file=sys.stderr)
 
 
 def _enrolment_code(args: argparse.Namespace, storage: Storage, kiosk: Kiosk) -> int:
@@ -591,7 +592,7 @@ def cmd_kiosks_token(args: argparse.Namespace) -> int:
     from kiosk.central.enrol import prepare_reissue, reissue
 
     if args.qr:
-        problem = _qr_problem(args.qr, args.server_url)
+        problem = _qr_problem(args.qr, args.server_url, args.allow_plain_http)
         if problem:
             print(problem, file=sys.stderr)
             return EXIT_USAGE
@@ -605,8 +606,8 @@ def cmd_kiosks_token(args: argparse.Namespace) -> int:
         except audit.AuditError as exc:
             print(both("central.token_not_issued", detail=exc), file=sys.stderr)
             return EXIT_USAGE
-        if args.qr and _loopback(args.server_url):
-            print(both("central.qr_loopback", url=args.server_url), file=sys.stderr)
+        if args.qr:
+            _qr_address_warnings(args.server_url)
         prepared = prepare_reissue(kiosk, args.server_url if args.qr else None,
                                    valid_for=dt.timedelta(hours=args.valid_hours))
         code = prepared.code
@@ -664,6 +665,11 @@ def _token_output_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server-url",
                         help="the centre's address as the kiosk reaches it, put in the QR "
                              "(required with --qr)")
+    parser.add_argument("--allow-plain-http", action="store_true",
+                        help="allow a plain http:// --server-url of another machine (a lab, a "
+                             "VPN): the code's secret, the token and people's data then cross "
+                             "the network unencrypted (the kiosk must enrol with `kiosk enrol "
+                             "--allow-plain-http`)")
     parser.add_argument("--valid-hours", default=24.0,
                         type=decimal_number_argument("--valid-hours", most=MAX_CODE_HOURS),
                         help=f"hours the enrolment code may be used (at most "

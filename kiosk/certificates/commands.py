@@ -206,7 +206,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     client = SyncClient(config.sync.server_url, resolve_token(config),
-                        timeout=config.sync.timeout_seconds)
+                        timeout=config.sync.timeout_seconds,
+                        allow_plain_http=config.sync.allow_plain_http)
     try:
         result = refresh(client, config.trust_list_path)
     except (SyncError, trustlist.TrustListError) as exc:

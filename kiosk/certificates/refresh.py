@@ -172,7 +172,8 @@ def keep_fresh(config: Config, stopping: Stopping) -> None:
     from kiosk.sync.kiosk_keys import resolve_token
 
     client = SyncClient(config.sync.server_url, resolve_token(config),
-                        timeout=config.sync.timeout_seconds)
+                        timeout=config.sync.timeout_seconds,
+                        allow_plain_http=config.sync.allow_plain_http)
     try:
         while True:
             wait = REFRESH_SECONDS

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import errno
+import logging
 import re
 import socket
 import ssl
@@ -28,8 +29,11 @@ from requests.adapters import HTTPAdapter
 
 from kiosk import json_depth
 from kiosk.certificates import trustlist
-from kiosk.messages import WordedError, Words, answered_words
+from kiosk.config import plain_http, plain_http_refusal
+from kiosk.messages import WordedError, Words, answered_words, both
 from kiosk.sync import protocol
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = f"checkpoint-kiosk-sync (protocol {protocol.PROTOCOL_VERSION})"
 ANSWER_MAX_BYTES = protocol.MAX_DECODED_BYTES
@@ -86,6 +90,11 @@ class ServerBusy(SyncError):
                  **params: object) -> None:
         super().__init__(code, **params)
         self.retry_after = retry_after
+
+
+class PlainHttpRefused(SyncError):
+    """The address is plain ``http://`` to another machine and that is not allowed
+    (:func:`kiosk.config.plain_http_refusal`): nothing was sent, not even the token."""
 
 
 class TooLarge(SyncError):
@@ -175,8 +184,15 @@ class SyncClient:
     concurrent caller) and no hidden retries."""
 
     def __init__(self, server_url: str, token: str, *, timeout: float = 15.0,
-                 connections: int = 1) -> None:
+                 connections: int = 1, allow_plain_http: bool = False) -> None:
+        """``allow_plain_http``: ``[sync] allow_plain_http`` (or ``kiosk enrol
+        --allow-plain-http``); without it a plain ``http://`` address of another machine
+        gets no request at all (:class:`PlainHttpRefused`), with it each client warns."""
         self.base = server_url.rstrip("/")
+        self.refusal = plain_http_refusal(server_url, allow_plain_http)
+        if allow_plain_http and plain_http(server_url):
+            log.warning("%s", both("sync.plain_http_allowed", url=server_url,
+                                   setting="[sync] allow_plain_http = true"))
         self.timeout = (min(timeout, 5.0), timeout)  # (connect, read)
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=connections, pool_block=True,
@@ -291,6 +307,8 @@ class SyncClient:
                  timeout: float | None = None, max_bytes: int = ANSWER_MAX_BYTES,
                  **kwargs: object) -> Answer:
         timeout = timeout or self.timeout
+        if self.refusal is not None:  # before any connection: the token is in the headers
+            raise PlainHttpRefused(self.refusal.code, **self.refusal.params)
         try:
             with self.session.request(method, self.base + path, timeout=timeout,
                                       allow_redirects=False, stream=True, **kwargs) as raw:

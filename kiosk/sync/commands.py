@@ -201,7 +201,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         from kiosk.sync.client import SyncClient, SyncError
 
         client = SyncClient(config.sync.server_url, "",
-                            timeout=min(5.0, config.sync.timeout_seconds))
+                            timeout=min(5.0, config.sync.timeout_seconds),
+                            allow_plain_http=config.sync.allow_plain_http)
         try:
             client.health()
             reachable = True

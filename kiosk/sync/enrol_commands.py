@@ -67,6 +67,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                        help="enrol under another kiosk id although entries of the current one "
                             "are still pending (the new token cannot send them: they then "
                             "reach the centre only with `kiosk sync export --kiosk-id`)")
+    enrol.add_argument("--allow-plain-http", action="store_true",
+                       help="enrol at a plain http:// centre on another machine (a lab, a "
+                            "VPN): the code's secret, the token and people's data then cross "
+                            "the network unencrypted; sets [sync] allow_plain_http = true")
     enrol.set_defaults(func=cmd_enrol)
 
 
@@ -86,7 +90,8 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     token_path = Path(args.token_file) if args.token_file else None
     answer: dict | None = None
     try:
-        current = enrolling.preflight(config_path, code, token_path)
+        current = enrolling.preflight(config_path, code, token_path,
+                                      allow_plain_http=args.allow_plain_http)
         elsewhere = None if current is None else enrolling.linked_elsewhere(current.sync, code)
         if elsewhere is not None and not args.switch_centre:
             print(both("enrol.other_centre", server=code.server_url, current=elsewhere),
@@ -115,7 +120,8 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         except enrolling.FINAL as exc:
             print(both("enrol.refused", detail=exc), file=sys.stderr)
             return EXIT_FAILED
-        enrolled = enrolling.install(code, answer, config_path, token_path)
+        enrolled = enrolling.install(code, answer, config_path, token_path,
+                                     allow_plain_http=args.allow_plain_http)
     except ConfigError as exc:
         print(config_refusal(args.config, exc), file=sys.stderr)
         # before the exchange: fix the config and run again, the code still works; after
@@ -128,7 +134,8 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     enrolling.record_enrolment(enrolled.config, {
         "kiosk": answer["kiosk_id"], "checkpoint": answer["checkpoint_id"],
         "server": code.server_url, "file": str(enrolled.config.source)}, running_account())
-    problem = enrolling.link_problem(code.server_url, answer["token"])
+    problem = enrolling.link_problem(code.server_url, answer["token"],
+                                     allow_plain_http=args.allow_plain_http)
     if problem is not None:
         print(both("enrol.link_failed", detail=problem), file=sys.stderr)
         return EXIT_FAILED
@@ -144,7 +151,7 @@ def _exchange(code: EnrolmentCode, args: argparse.Namespace, keys: KioskKeys) ->
 
     for attempt in range(1, args.tries + 1):
         try:
-            return enrolling.exchange(code, keys)
+            return enrolling.exchange(code, keys, allow_plain_http=args.allow_plain_http)
         except enrolling.TRY_AGAIN as exc:
             if attempt == args.tries:
                 raise

@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 TOKEN_FILE = "sync-token"
 """Where the token goes, beside config.toml, unless told otherwise."""
+ENROL_ALLOWS_PLAIN_HTTP = "`kiosk enrol --allow-plain-http`"
+"""The explicit way to enrol at a plain ``http://`` centre on another machine (it then sets
+``[sync] allow_plain_http = true``)."""
 TRY_AGAIN = (Unreachable, ServerBusy)
 """Failures worth another attempt later (a kiosk often gets its network after its
 technician)."""
@@ -136,20 +139,27 @@ def record_enrolment(config: config_mod.Config, detail: dict[str, str], actor: s
         store.close()
 
 
-def preflight(config_path: Path, code: EnrolmentCode,
-              token_path: Path | None = None) -> config_mod.Config | None:
+def preflight(config_path: Path, code: EnrolmentCode, token_path: Path | None = None,
+              *, allow_plain_http: bool = False) -> config_mod.Config | None:
     """ConfigError for anything that would make :func:`install` refuse to save, asked
     before the exchange, which spends the one-time code: the same edit of config.toml
     checked as its write checks it (with the ids the code names, which the centre's answer
     carries), the folders the token and the config are written in, and the token's path
     (:func:`_token_target`). Returns the config
     as it reads now, for :func:`linked_elsewhere`: None when it is missing, or is valid only
-    once the enrolment completes it (its ids not set yet)."""
+    once the enrolment completes it (its ids not set yet). A code whose address is plain
+    ``http://`` to another machine is refused first, unless ``allow_plain_http`` (``kiosk
+    enrol --allow-plain-http``): its secret would cross the network readable."""
     from kiosk.ui.config_writer import check, check_writable, settings_text  # no Qt
+
+    refusal = config_mod.plain_http_refusal(code.server_url, allow_plain_http,
+                                            ENROL_ALLOWS_PLAIN_HTTP)
+    if refusal is not None:
+        raise config_mod.ConfigError(refusal.code, **refusal.params)
 
     config_path = Path(config_path)
     token_path = _token_path(config_path, token_path)
-    settings = _settings(code, code.kiosk_id, code.checkpoint_id, token_path)
+    settings = _settings(code, code.kiosk_id, code.checkpoint_id, token_path, allow_plain_http)
     # its read words its own failures
     text, edited = settings_text(config_path, settings, replays_off=True)
     try:
@@ -202,20 +212,23 @@ def _token_path(config_path: Path, token_path: Path | None) -> Path:
 
 
 def _settings(code: EnrolmentCode, kiosk_id: str, checkpoint_id: str,
-              token_path: Path) -> dict[str, dict[str, object]]:
-    """What an enrolment sets in config.toml."""
+              token_path: Path, allow_plain_http: bool = False) -> dict[str, dict[str, object]]:
+    """What an enrolment sets in config.toml (``allow_plain_http`` only when the enrolment
+    allowed it: a config allowing it already keeps it)."""
     return {"kiosk": {"id": kiosk_id, "checkpoint_id": checkpoint_id},
             "sync": {"enabled": True, "server_url": code.server_url, "token": "",
-                     "token_file": str(config_mod.resolved(token_path))}}
+                     "token_file": str(config_mod.resolved(token_path)),
+                     **({"allow_plain_http": True} if allow_plain_http else {})}}
 
 
-def exchange(code: EnrolmentCode, keys: KioskKeys | None) -> dict:
+def exchange(code: EnrolmentCode, keys: KioskKeys | None, *,
+             allow_plain_http: bool = False) -> dict:
     """One attempt: the centre's ``{kiosk_id, checkpoint_id, token, backlog_key, centre_id}``
     for the code's secret, registering the public half of the kiosk's signing key in
     ``keys`` (made now if it has none; BadKey/OSError if that fails). Raises one of
     :data:`TRY_AGAIN` (try later) or else :data:`FINAL`."""
     signing_key = keys.public_signing_key() if keys is not None else None
-    client = SyncClient(code.server_url, "")
+    client = SyncClient(code.server_url, "", allow_plain_http=allow_plain_http)
     try:
         return client.enrol(code.secret, signing_key)
     finally:
@@ -223,7 +236,8 @@ def exchange(code: EnrolmentCode, keys: KioskKeys | None) -> dict:
 
 
 def install(code: EnrolmentCode, answer: dict, config_path: Path,
-            token_path: Path | None = None, same_as: FileIdentity | None = None) -> Enrolled:
+            token_path: Path | None = None, same_as: FileIdentity | None = None, *,
+            allow_plain_http: bool = False) -> Enrolled:
     """Write the token (0600) and set ``[kiosk] id/checkpoint_id`` and ``[sync]`` in
     config.toml in one validated write that keeps its comments, turning every replay device
     off in it: they play a file's codes (the sample's ``demo``: made-up people), which an
@@ -245,7 +259,8 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
 
     config_path = Path(config_path)
     token_path = _token_path(config_path, token_path)
-    settings = _settings(code, answer["kiosk_id"], answer["checkpoint_id"], token_path)
+    settings = _settings(code, answer["kiosk_id"], answer["checkpoint_id"], token_path,
+                         allow_plain_http)
     by_hand = "; ".join(f"[{section}] " + ", ".join(
         f"{key} = {tomlkit.item(value).as_string()}" for key, value in pairs.items())
         for section, pairs in settings.items())
@@ -325,11 +340,12 @@ def _clear_keys_alert(config: config_mod.Config, same_as: FileIdentity | None) -
         store.close()
 
 
-def link_problem(server_url: str, token: str) -> Words | None:
+def link_problem(server_url: str, token: str, *, allow_plain_http: bool = False
+                 ) -> Words | None:
     """With the new token, ask for something only an enrolled kiosk may read (the trust
     list: 200, or 404 when the centre holds none, both mean the token is accepted); None
     when the link works, else what went wrong."""
-    client = SyncClient(server_url, token)
+    client = SyncClient(server_url, token, allow_plain_http=allow_plain_http)
     try:
         client.trust_list(None)
     except Refused as exc:

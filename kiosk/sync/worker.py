@@ -129,7 +129,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kiosk import messages
-from kiosk.config import Config
+from kiosk.config import Config, plain_http_refusal
 from kiosk.scan import ScanResult
 from kiosk.store import FILE_LOST, OutboxSummary, Store, StoreError, found_damage, utc_iso
 from kiosk.sync import backlog, backlog_keys, heartbeat, protocol
@@ -280,7 +280,8 @@ class SyncWorker:
                  devices: Callable[[], Iterable[DeviceStatus]] = tuple,
                  keys: KioskKeys | None = None, token_setting: str = "[sync] token",
                  owns_store: bool = True,
-                 damage_found: Callable[[], None] | None = None) -> None:
+                 damage_found: Callable[[], None] | None = None,
+                 allow_plain_http: bool = False) -> None:
         """``store`` should be this worker's own Store (connection); it is closed by stop(),
         unless ``owns_store`` is false (the kiosk's own, lent for one export: it records on).
         ``devices()`` gives the device statuses reported to the centre (``Kiosk`` passes its
@@ -290,7 +291,10 @@ class SyncWorker:
         ``damage_found``: called (from the worker's thread) when a read of the store finds
         the file damaged, after this worker's Store is told (:meth:`Store.found_damaged`):
         ``Kiosk`` tells its own Store and every connection it lends, one path for damage
-        found whichever connection finds it."""
+        found whichever connection finds it. ``allow_plain_http``: ``[sync]
+        allow_plain_http``; without it a plain ``http://`` centre on another machine is never
+        contacted (:func:`kiosk.config.plain_http_refusal`): uploads stop as without a token,
+        the alert saying why, and the entries stay pending (an export still works)."""
         self.store = store
         self.owns_store = owns_store
         self.keys = keys or KioskKeys(Path(store.path).parent)
@@ -300,13 +304,17 @@ class SyncWorker:
         self.kiosk_id = kiosk_id
         self.checkpoint_id = checkpoint_id
         self.language = language
+        self._unlinked = (plain_http_refusal(server_url, allow_plain_http) if token
+                          else messages.Words("sync.no_token"))
+        """Why nothing is sent (no token, a plain http:// centre not allowed); None: sent."""
         self.client = SyncClient(server_url, token, timeout=timeout_seconds,
-                                 connections=SEND_WINDOW) if token else None
+                                 connections=SEND_WINDOW, allow_plain_http=allow_plain_http
+                                 ) if self._unlinked is None else None
         self.scheduler = Scheduler(interval=interval_seconds, linger=linger_seconds,
                                    base_backoff=base_backoff_seconds,
-                                   max_backoff=max_backoff_seconds, rng=rng, paused=not token)
-        self.board = StatusBoard(SyncState.restore(
-            store, alert=None if token else messages.Words("sync.no_token")))
+                                   max_backoff=max_backoff_seconds, rng=rng,
+                                   paused=self.client is None)
+        self.board = StatusBoard(SyncState.restore(store, alert=self._unlinked))
         self.uploader = Uploader(
             store, self.client, self.board, kiosk_id=kiosk_id, batch_size=batch_size,
             batch_max_bytes=batch_max_bytes, encoding=encoding,
@@ -341,7 +349,8 @@ class SyncWorker:
             kiosk_id=config.kiosk.id, checkpoint_id=config.kiosk.checkpoint_id,
             batch_size=sync.batch_size, batch_max_bytes=sync.batch_max_bytes,
             interval_seconds=sync.interval_seconds, timeout_seconds=sync.timeout_seconds,
-            max_backoff_seconds=sync.max_backoff_seconds, language=config.kiosk.language)
+            max_backoff_seconds=sync.max_backoff_seconds, language=config.kiosk.language,
+            allow_plain_http=sync.allow_plain_http)
         return cls(store or Store(config.store_path, timezone=config.timezone),
                    **{**arguments, **overrides})
 
@@ -846,7 +855,8 @@ class SyncWorker:
             return SyncError(stopped.code, **stopped.params)
         if self.uploader is None:
             self._recount()
-            return SyncError("sync.no_token")
+            assert self._unlinked is not None
+            return SyncError(self._unlinked.code, **self._unlinked.params)
         total = self._recount().pending  # after a wait: what the other sender left
         if total:  # what this token sends: not another kiosk id's
             others = self.store.pending_elsewhere(self.kiosk_id) if elsewhere is None \
