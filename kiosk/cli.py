@@ -571,7 +571,7 @@ def cmd_store_recover(args: argparse.Namespace) -> int:
 def cmd_config_check(args: argparse.Namespace) -> int:
     import json
 
-    from kiosk.config import plain_http_refusal
+    from kiosk.config import ConfigError, plain_http_refusal
     from kiosk.sync.kiosk_keys import read_token
 
     config = load_config(args.config)
@@ -585,8 +585,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     failed = EXIT_CONFIG if no_token is not None and config.sync.enabled else 0
     plain = plain_http_refusal(config.sync.server_url, config.sync.allow_plain_http)
     if plain is not None:  # nothing would be sent: said before a centre is trusted with it
-        print(f"{messages.text('cli.config_error', config.kiosk.language)}: "
-              f"[sync] server_url: {plain(config.kiosk.language)}", file=sys.stderr)
+        print(refusal_in(config.kiosk.language, ConfigError(
+            "config.in_key", key="sync.server_url", problem=plain)), file=sys.stderr)
         failed = EXIT_CONFIG
     if args.json:  # only JSON on stdout, so it can be piped; the token never shown
         data = config.to_toml_data()

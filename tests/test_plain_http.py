@@ -79,13 +79,13 @@ def test_config_check_refuses_a_plain_http_centre_on_another_machine(tmp_path, u
     checked = kiosk("config", "check", "--config", str(config))
 
     assert checked.returncode == 2, checked.stderr
-    assert f"config error: [sync] server_url: {url} {REFUSED_EN}" in checked.stderr
+    assert f"config error: sync.server_url: {url} {REFUSED_EN}" in checked.stderr
     assert "Nothing is sent. Use the centre's https:// address; only on a network trusted " \
            "end to end (a lab, a VPN) set [sync] allow_plain_http = true" in checked.stderr
     assert "is correct" not in checked.stdout
     in_vietnamese = kiosk("config", "check", "--config", str(write_config(
         tmp_path / "vi.toml", kiosk_id="k1", server_url=url, token="t0ken", language="vi")))
-    assert f"lỗi cấu hình: [sync] server_url: {url} {REFUSED_VI}" in in_vietnamese.stderr
+    assert f"lỗi cấu hình: sync.server_url: {url} {REFUSED_VI}" in in_vietnamese.stderr
 
 
 def test_an_allowed_plain_http_centre_is_checked_correct_with_a_loud_warning(tmp_path):
