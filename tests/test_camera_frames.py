@@ -217,6 +217,24 @@ def test_second_passes_only_run_within_their_time_budget():
     assert payloads(unlimited.readings) == [CCCD.encode()]
 
 
+def test_a_code_zxing_reports_twice_at_one_place_gets_one_chain_of_second_passes():
+    """A finger over a third of a PC-Covid code: zxing-cpp finds it, fails its checksum and
+    reports it twice, outlines 3 px apart. One code, one chain of second passes (before: two,
+    each with its 18–30 ms flattening) and one "hold still" outline in the preview."""
+    code = qr_image(PCCOVID, scale=2)
+    height, width = code.shape
+    cv2.ellipse(code, (int(width * 0.55), height), (width // 4, int(height * 0.45)), 0, 0, 360,
+                90, -1)
+    frame = place(background(640, 480), code)
+    first = read_zxing(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+    assert first.readings == [] and len(first.candidates) == 2, "fixture: one code, twice"
+    decoder = FrameDecoder(rescue_ms_per_s=None)  # every pass runs, nothing cut short
+    result = decoder.decode(frame)
+    assert result.readings == ()
+    assert result.rescue_passes == len(decoder.region_passes)
+    assert result.candidates == (first.candidates[0].outline,)
+
+
 def test_the_budget_refills_with_time_and_holds_at_most_one_seconds_worth():
     now = [0.0]
     budget = RescueBudget(100.0, clock=lambda: now[0])
