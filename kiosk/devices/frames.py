@@ -11,8 +11,11 @@ sharpened copy and a twice-as-large sharpened copy (soft, washed-out or tiny cod
 their finder patterns). On a live camera they run until each has failed BLIND_TRIES times on
 the scene, and again only when the scene changes (``SceneGate``): a kiosk with nobody in
 front of it pays for the first pass only. All second passes draw on a time
-budget per second (``rescue_ms_per_s``), so neither an unreadable code in view nor an empty
-scene can drag the frame rate down: the first pass on every frame is never skipped.
+budget per second (``rescue_ms_per_s``) and start only while the frame has spent less than
+``FRAME_RESCUE_MS`` on them, so neither an unreadable code in view nor an empty scene can
+drag the frame rate down: the first pass on every frame is never skipped, and a frame costs
+at most the first pass, FRAME_RESCUE_MS and one more pass. A chain of region passes cut
+short goes on where it stopped in the next frame, so every pass still gets its turn.
 "zbar" reads the whole frame with zbar alone (slower; kept selectable and for comparison).
 
 ``SightingFilter`` turns "seen in this frame" into "one person, one scan".
@@ -56,6 +59,12 @@ BLIND_TRIES = 8
 30 fps) before it waits for a change: fresh sensor noise tips a borderline code now and then.
 Chosen on the synthetic set of scripts/bench_camera.py (seed 7, each still held for 30 noisy
 frames): 147, 148, 151, 151 of 168 read for 1, 4, 8, 15 tries; 151 without the gate."""
+FRAME_RESCUE_MS = 25.0
+"""No second pass starts once a frame has spent this long on them (a camera delivers a frame
+every 33 ms at 30 fps). Before, one frame could spend the whole second's 250 ms: review
+revcam saw 200–285 ms (wall time, busy machine) on one hard code at 640×480, a preview frozen
+for ~8 frames. Chosen on half of that review's set: 15, 25, 40 ms and no cap read the same
+(docs/benchmarks.md, "A frame's share of the second passes")."""
 SCENE_CELL = 16
 """The scene is compared as the means of cells this many pixels square: a camera's noise
 averages out in them, a card moved by a few pixels does not."""
@@ -79,13 +88,20 @@ class FrameResult:
 
 
 class RescueBudget:
-    """A token bucket of milliseconds: refills at ``ms_per_s``, holds at most one second's."""
+    """A token bucket of milliseconds: refills at ``ms_per_s``, holds at most one second's;
+    of it, one frame may start passes only while it has spent less than ``ms_per_frame``."""
 
-    def __init__(self, ms_per_s: float | None, clock: Callable[[], float] = time.perf_counter):
+    def __init__(self, ms_per_s: float | None, clock: Callable[[], float] = time.perf_counter,
+                 ms_per_frame: float = FRAME_RESCUE_MS):
         self.ms_per_s = ms_per_s
+        self.ms_per_frame = ms_per_frame
         self.clock = clock
         self.tokens = ms_per_s or 0.0
         self.last = clock()
+        self.frame_spent = 0.0
+
+    def new_frame(self) -> None:
+        self.frame_spent = 0.0
 
     def available(self) -> bool:
         if self.ms_per_s is None:
@@ -93,11 +109,12 @@ class RescueBudget:
         now = self.clock()
         self.tokens = min(self.ms_per_s, self.tokens + (now - self.last) * self.ms_per_s)
         self.last = now
-        return self.tokens > 0
+        return self.tokens > 0 and self.frame_spent < self.ms_per_frame
 
     def spend(self, ms: float) -> None:
         if self.ms_per_s is not None:
             self.tokens -= ms
+            self.frame_spent += ms
 
 
 def _region(gray: np.ndarray, candidate: Candidate) -> tuple[np.ndarray, Point, Candidate]:
@@ -205,20 +222,24 @@ class FrameDecoder:
     """One frame in, the codes it holds out (deduplicated by payload).
 
     ``rescue_ms_per_s`` bounds the time spent on second passes; None means no bound (still
-    images: every pass runs), 0 turns them off.
+    images: every pass runs), 0 turns them off. ``rescue_ms_per_frame``: no second pass
+    starts once the frame has spent this long on them.
     """
 
     def __init__(self, backend: str = "zxing", rescue_ms_per_s: float | None = 250.0,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+                 clock: Callable[[], float] = time.perf_counter,
+                 rescue_ms_per_frame: float = FRAME_RESCUE_MS) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"backend {backend!r}: expected one of {', '.join(BACKENDS)}")
         self.backend = backend
         self.clock = clock
-        self.budget = RescueBudget(rescue_ms_per_s, clock)
+        self.budget = RescueBudget(rescue_ms_per_s, clock, rescue_ms_per_frame)
         self.unbounded = rescue_ms_per_s is None
         self.region_passes: list[RegionPass] = []
         self.blind_passes: list[Pass] = []
         self._next_blind = 0
+        self._next_region = 0
+        """The region pass where the last chain was cut short: the next frame starts there."""
         self.scene_gate = SceneGate(len(BLIND_PASSES) * BLIND_TRIES)
         if backend == "zbar":
             read_zbar(np.full((8, 8), 255, np.uint8))  # fail now (ZbarUnavailable), not later
@@ -231,6 +252,7 @@ class FrameDecoder:
 
     def decode(self, frame: np.ndarray) -> FrameResult:
         gray = to_gray(frame)
+        self.budget.new_frame()
         if self.backend == "zbar":
             return FrameResult(tuple(_unique(_safely(read_zbar, gray))), ())
         first = read_zxing(gray)
@@ -263,9 +285,12 @@ class FrameDecoder:
         runs = 0
         for candidate in candidates:
             roi, origin, local = _region(gray, candidate)
-            passes = [partial(read, candidate=local) for read in self.region_passes]
-            found, tried = self._attempt(passes, roi)
+            start = self._next_region
+            order = self.region_passes[start:] + self.region_passes[:start]
+            found, tried = self._attempt([partial(read, candidate=local) for read in order], roi)
             runs += tried
+            cut = not found and tried < len(order)
+            self._next_region = (start + tried) % len(order) if cut else 0
             if found:
                 readings.extend(_moved(r, 1.0, origin) for r in found)
             else:
