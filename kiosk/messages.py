@@ -1864,6 +1864,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{last} theo đồng hồ của trạm ({count}, các giờ {earliest} đến {latest})",
         "kiosk {kiosk}: refused scans of {hours} hour(s) outside the hours {first} to {last} "
         "of its clock ignored ({count}, hours {earliest} to {latest})"),
+    "central.log.token_copied": (
+        "trạm {kiosk}: mã truy cập của trạm được dùng từ {machines} máy cùng lúc (mã khởi "
+        "động khác nhau), trong đó: mã khởi động {boot}, địa chỉ {address} — có thể mã đã "
+        "bị sao chép",
+        "kiosk {kiosk}: its token is used from {machines} machines at overlapping times "
+        "(different boot ids), among them: boot id {boot}, address {address} — the token "
+        "may have been copied"),
     "central.log.refused_hours_cut": (
         "trạm {kiosk}: số lượt bị từ chối của {hours} giờ vượt {most} mỗi giờ, đã cắt xuống "
         "{most} ({count} được khai, các giờ {earliest} đến {latest})",
@@ -3804,6 +3811,13 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "problem.revoked_still_trying": ("Máy đã thu hồi vẫn gửi", "Revoked kiosk still trying"),
     "problem.replaced_token_in_use": ("Mã truy cập cũ vẫn được dùng",
                                       "Replaced token still in use"),
+    "problem.token_copied": (
+        "Mã truy cập của máy đang được dùng từ nhiều máy cùng lúc (có thể đã bị sao chép). "
+        "Hỏi cán bộ tại điểm máy nào là máy thật, cấp mã mới cho máy đó (kiosk-central "
+        "kiosks token), rồi xem các bản ghi của máy kia",
+        "This kiosk's token is used from several machines at once (it may have been "
+        "copied). Ask the point which machine is the real one, give it a new token "
+        "(kiosk-central kiosks token), then review the other machine's entries"),
     "problem.closed_still_scanning": ("Điểm đã đóng vẫn quét", "Closed point still scanning"),
     "problem.time_uncertain": ("Giờ quét không chắc chắn (máy ngủ hoặc đồng hồ được chỉnh)",
                                "Scan times uncertain (kiosk slept, or its clock was set)"),
@@ -3854,6 +3868,11 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                            "the kiosk's clock is {duration} ahead of the centre's"),
     "detail.old_backlog": ("bản ghi cũ nhất đã chờ gửi {duration} (theo đồng hồ máy)",
                            "the oldest entry has waited {duration} (by the kiosk's clock)"),
+    "detail.token_copied": ("{machines} máy: {sources}", "{machines} machines: {sources}"),
+    "detail.token_source": ("mã khởi động {boot} từ {address}, {first} đến {last}, "
+                            "{pending} bản ghi chờ gửi",
+                            "boot id {boot} from {address}, {first} to {last}, "
+                            "{pending} entries pending"),
     "detail.one_direction": ("{ins} lượt vào, {outs} lượt ra", "{ins} in, {outs} out"),
     "detail.share": ("{share} so với {province} của cả tỉnh",
                      "{share} against {province} province-wide"),

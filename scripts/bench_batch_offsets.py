@@ -50,7 +50,7 @@ def log_rows(count: int, seed: int = 17) -> Iterator[tuple[object, ...]]:
         day, second = divmod(n * 86_400 * 30 // max(count, 1), 86_400)
         at = f"2026-10-{day + 1:02d}T{second // 3600:02d}:{second // 60 % 60:02d}:00Z"
         yield (uuid.UUID(int=rng.getrandbits(128)).hex, f"k-{n % 5000:04d}", at, at, offset,
-               20, 20, 0, 0, offset, offset, 0)  # (v24, v25) entries timed by their age: same
+               20, 20, 0, 0, offset, offset, 0, None, None)  # (v24, v25) timed by age: same
 
 
 def fill(storage: Storage, count: int) -> None:

@@ -26,7 +26,7 @@ def _log(storage, offsets: list[float | None], entry_offsets: list[float | None]
     their age on the kiosk's monotonic clock, the largest of theirs (None: none was), and the
     least of the two."""
     rows = [(f"b-{n}", f"k-{n % 7}", None, "2026-11-30T08:00:00Z", offset, 1, 1, 0, 0, by_age,
-             min((o for o in (offset, by_age) if o is not None), default=None), 0)
+             min((o for o in (offset, by_age) if o is not None), default=None), 0, None, None)
             for n, (offset, by_age) in enumerate(zip(
                 offsets, entry_offsets or [None] * len(offsets), strict=True))]
     with storage._transaction() as tx:

@@ -158,7 +158,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                     answer = await run_in_threadpool(
                         _charged, shares, kiosk.id, lambda: _ingest(
                             storage, kiosk, body, request.headers.get("content-encoding"),
-                            received_at, max_decoded, budget))
+                            received_at, max_decoded, budget, client_address(request)))
                 finally:
                     inflight.release()
         except (_Refusal, protocol.ProtocolError, StorageError) as exc:
@@ -311,7 +311,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
             body = await _read_body(request, HEARTBEAT_MAX_BYTES)
             answer = await run_in_threadpool(_heartbeat, storage, kiosk, body,
                                              request.headers.get("content-encoding"),
-                                             received_at, budget)
+                                             received_at, budget, client_address(request))
         except (_Refusal, protocol.ProtocolError, StorageError) as exc:
             return _failure(exc)
         return _json(answer, "")
@@ -394,7 +394,8 @@ def _charged(shares: CpuShares, kiosk_id: str, work: Callable[[], dict[str, Any]
 
 
 def _heartbeat(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
-               received_at: dt.datetime, budget: EntryBudget) -> dict[str, Any]:
+               received_at: dt.datetime, budget: EntryBudget, address: str | None
+               ) -> dict[str, Any]:
     raw = protocol.inflate(body, encoding, max_decoded=HEARTBEAT_MAX_BYTES * 8)
     beat = protocol.validate_heartbeat(protocol.parse_json(raw))
     if beat.kiosk_id != kiosk.id:
@@ -405,7 +406,8 @@ def _heartbeat(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None
     if problem:
         raise problem
     offset = protocol.clock_offset_seconds(received_at, sent_at)
-    heartbeat.record(storage, kiosk.id, beat.health, received_at, offset)
+    heartbeat.record(storage, kiosk.id, beat.health, received_at, offset,
+                     boot_id=beat.boot_id, address=address, beat=True)
     budget.charge(kiosk.id, 0, len(raw))  # a history row, kept 30 days
     return {"received_at": protocol.format_time(received_at), "clock_offset_seconds": offset}
 
@@ -480,8 +482,8 @@ async def _read_body(request: Request, limit: int, code: str = "api.too_large") 
 
 
 def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
-            received_at: dt.datetime, max_decoded: int, budget: EntryBudget
-            ) -> dict[str, Any]:
+            received_at: dt.datetime, max_decoded: int, budget: EntryBudget,
+            address: str | None) -> dict[str, Any]:
     started = time.perf_counter()
     raw = protocol.inflate(body, encoding, max_decoded=max_decoded)
     batch = protocol.batch_of(raw)
@@ -498,14 +500,17 @@ def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
                                    checkpoint_id=kiosk.checkpoint_id, time_window=True,
                                    sent_monotonic_ns=batch.get("sent_monotonic_ns"),
                                    boot_id=batch.get("boot_id"),
-                                   sent_suspended_ns=batch.get("sent_suspended_ns"))
+                                   sent_suspended_ns=batch.get("sent_suspended_ns"),
+                                   address=address)
     # stored: the batch log's row at least, and the entries accepted; "already at the centre"
     # and rejected ones cost their bytes only (a push after the stick route is all duplicates)
     budget.charge(kiosk.id, sum(r["status"] == protocol.ACCEPTED for r in results), len(raw))
     offset = protocol.clock_offset_seconds(received_at, protocol.parse_time(batch["sent_at"]))
     if batch.get("health") is not None:
         heartbeat.record(storage, kiosk.id, protocol.validate_health(batch["health"]),
-                         received_at, offset)
+                         received_at, offset, boot_id=batch.get("boot_id"), address=address)
+    else:
+        heartbeat.seen(storage, kiosk.id, batch.get("boot_id"), address, received_at)
     past = sum(protocol.PAST_RETENTION in r for r in results)  # answered duplicate, not held
     log.info("kiosk %s batch %s: %d entries, %d rejected%s, offset %.3f s, %.0f ms", kiosk.id,
              batch["batch_id"], len(results),

@@ -492,8 +492,11 @@ def _show_code(args: argparse.Namespace, kiosk: Kiosk, code: EnrolmentCode, qr: 
 
 
 def cmd_kiosks_list(args: argparse.Namespace) -> int:
+    from kiosk.central import heartbeat
+
     with open_central(args.db) as storage:
         kiosks = storage.kiosks()
+        copied = heartbeat.copied(storage)
     if not listed(kiosks, as_json=args.json, none="central.no_kiosks"):
         return 0
     print_table("central.columns.kiosks", "{:20} {:16} {:24} {:>9}  {:27} {:>14}  {}", (
@@ -503,6 +506,14 @@ def cmd_kiosks_list(args: argparse.Namespace) -> int:
     if any(k.last_clock_offset is not None and abs(k.last_clock_offset) > CLOCK_WARNING_SECONDS
            for k in kiosks):
         print(f"! {both('central.clock_warning', seconds=CLOCK_WARNING_SECONDS)}")
+    for kiosk in kiosks:
+        if kiosk.active and kiosk.id in copied:
+            print(f"! {kiosk.id}: {both('web.problem.token_copied')}")
+            for s in copied[kiosk.id]:
+                print("    " + both("web.detail.token_source", boot=s["boot_id"] or "-",
+                                    address=s["address"] or "-", first=s["first_seen_at"],
+                                    last=s["last_seen_at"],
+                                    pending="-" if s["pending"] is None else s["pending"]))
     return 0
 
 

@@ -12,6 +12,21 @@ keeps the larger of the stored and reported counts: kiosks before that rule coun
 mid-hour, and the last report reaching an hour would cut it to its last seconds. A count
 above :data:`REFUSED_PER_KIOSK_HOUR` is cut to it and logged. Hours on a kiosk clock further
 off than the tolerance are moved by the measured offset.
+
+Where each call came from (:func:`record`, :func:`seen`): a kiosk's token copied to a second
+machine (from a stolen laptop, a backup, a screenshot of its config) works beside the
+genuine kiosk, and the copy's report (nothing pending) replaced the genuine kiosk's stuck
+backlog. Each call's source — the token, the kiosk's boot id (a batch's, a heartbeat's:
+feature ``heartbeat-boot``; none from older kiosks and hand-made calls) and the client's
+address — is kept in ``kiosk_sources``, first and last heard, with that source's own
+backlog. One machine's boots follow one another; two sources of the token heard at
+overlapping times are two machines (:func:`machines`). The kiosk's health row then names
+them (``kiosk_health.sources``: the Kiosks page's ``token_copied``) and its backlog is the
+largest any of them last reported, so a copy saying nothing is pending hides nothing. A
+source without a boot id is compared only once the kiosk has sent a heartbeat with one:
+older kiosk software sends it in batches but not in heartbeats. ``kiosks token`` gives a
+new token, whose sources start afresh; a source unheard for :data:`HISTORY_DAYS` is
+forgotten (the batch log keeps each batch's boot id and address as long as the batch).
 """
 
 from __future__ import annotations
@@ -20,6 +35,7 @@ import datetime as dt
 import json
 import logging
 from collections import Counter
+from typing import Any
 
 import msgspec
 
@@ -42,8 +58,10 @@ _LARGER = ("CASE WHEN refused_hours.refused > excluded.refused THEN refused_hour
 
 
 def record(storage: Storage, kiosk_id: str, health: protocol.Health,
-           received_at: dt.datetime, clock_offset: float) -> None:
-    """Keep ``health`` as the kiosk's latest, in its history, and note the contact."""
+           received_at: dt.datetime, clock_offset: float, *, boot_id: str | None = None,
+           address: str | None = None, beat: bool = False) -> None:
+    """Keep ``health`` as the kiosk's latest, in its history, and note the contact from
+    ``boot_id`` at ``address`` (``beat``: a heartbeat, not a batch's report)."""
     at = protocol.format_time(received_at)
     report = msgspec.to_builtins(health)
     devices = json.dumps(report["devices"], ensure_ascii=False, sort_keys=True)
@@ -52,20 +70,27 @@ def record(storage: Storage, kiosk_id: str, health: protocol.Health,
     refused = _refused_hours(kiosk_id, health, received_at, clock_offset)
     cutoff = protocol.format_time(received_at - dt.timedelta(days=HISTORY_DAYS))
     with storage._transaction() as tx:
+        sources = _note_source(storage, tx, kiosk_id, boot_id, address, at, health, beat)
+        pending, oldest = health.pending, health.oldest_pending_seconds
+        for source in sources:  # two machines: the largest backlog either last reported
+            pending = max(pending, source["pending"] or 0)
+            if source["oldest_pending_seconds"] is not None:
+                oldest = max(oldest or 0.0, source["oldest_pending_seconds"])
         storage._execute(
             tx, "INSERT INTO kiosk_health (kiosk_id, received_at, clock_offset_seconds, "
                 "software_version, pending, oldest_pending_seconds, rejected, "
-                "free_disk_bytes, devices, uploads_paused) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                "free_disk_bytes, devices, uploads_paused, sources) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
                 "ON CONFLICT (kiosk_id) DO UPDATE SET received_at = excluded.received_at, "
                 "clock_offset_seconds = excluded.clock_offset_seconds, "
                 "software_version = excluded.software_version, pending = excluded.pending, "
                 "oldest_pending_seconds = excluded.oldest_pending_seconds, "
                 "rejected = excluded.rejected, free_disk_bytes = excluded.free_disk_bytes, "
-                "devices = excluded.devices, uploads_paused = excluded.uploads_paused",
-            (kiosk_id, at, clock_offset, health.software_version, health.pending,
-             health.oldest_pending_seconds, health.rejected, health.free_disk_bytes, devices,
-             health.uploads_paused))
+                "devices = excluded.devices, uploads_paused = excluded.uploads_paused, "
+                "sources = excluded.sources",
+            (kiosk_id, at, clock_offset, health.software_version, pending, oldest,
+             health.rejected, health.free_disk_bytes, devices, health.uploads_paused,
+             _sources_json(sources)))
         storage._execute(tx, "INSERT INTO kiosk_health_history (kiosk_id, received_at, report) "
                              "VALUES ($1, $2, $3)", (kiosk_id, at, history))
         storage._execute(tx, "DELETE FROM kiosk_health_history WHERE kiosk_id = $1 AND "
@@ -77,6 +102,89 @@ def record(storage: Storage, kiosk_id: str, health: protocol.Health,
                                  f"SET refused = {kept}", (kiosk_id, hour, count))
         storage._execute(tx, "UPDATE kiosks SET last_seen_at = $1, last_clock_offset = $2 "
                              "WHERE id = $3", (at, clock_offset, kiosk_id))
+
+
+def seen(storage: Storage, kiosk_id: str, boot_id: str | None, address: str | None,
+         received_at: dt.datetime) -> None:
+    """Note a batch without a health report as a contact from ``boot_id`` at ``address``
+    (the batch itself noted the kiosk's last contact)."""
+    with storage._transaction() as tx:
+        sources = _note_source(storage, tx, kiosk_id, boot_id, address,
+                               protocol.format_time(received_at), None, False)
+        storage._execute(tx, "UPDATE kiosk_health SET sources = $1 WHERE kiosk_id = $2",
+                         (_sources_json(sources), kiosk_id))
+
+
+_SOURCE = ("boot_id", "address", "first_seen_at", "last_seen_at", "heartbeats", "health_at",
+           "pending", "oldest_pending_seconds")
+
+
+def _note_source(storage: Storage, tx: Any, kiosk_id: str, boot_id: str | None,
+                 address: str | None, at: str, health: protocol.Health | None,
+                 beat: bool) -> list[dict[str, Any]]:
+    """In ``tx``: note the call at ``at`` as the kiosk's source (its token, ``boot_id``,
+    ``address``; with ``health``'s backlog), forget sources unheard for
+    :data:`HISTORY_DAYS`, and return the token's sources heard at overlapping times
+    (:func:`machines`; none when one machine), oldest first. Each newly among them is
+    logged."""
+    (token,), = storage._execute(tx, "SELECT token_hash FROM kiosks WHERE id = $1",
+                                 (kiosk_id,)).fetchall()
+    figures = ((at, health.pending, health.oldest_pending_seconds) if health is not None
+               else (None, None, None))
+    storage._execute(
+        tx, "INSERT INTO kiosk_sources (kiosk_id, token_hash, boot_id, address, "
+            "first_seen_at, last_seen_at, heartbeats, health_at, pending, "
+            "oldest_pending_seconds) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) "
+            "ON CONFLICT (kiosk_id, token_hash, boot_id) DO UPDATE SET "
+            "address = coalesce(excluded.address, kiosk_sources.address), "
+            "last_seen_at = excluded.last_seen_at, "
+            "heartbeats = kiosk_sources.heartbeats + excluded.heartbeats, "
+            "health_at = coalesce(excluded.health_at, kiosk_sources.health_at), "
+            "pending = CASE WHEN excluded.health_at IS NULL THEN kiosk_sources.pending "
+            "ELSE excluded.pending END, "
+            "oldest_pending_seconds = CASE WHEN excluded.health_at IS NULL "
+            "THEN kiosk_sources.oldest_pending_seconds "
+            "ELSE excluded.oldest_pending_seconds END",
+        (kiosk_id, token, boot_id or "", address, at, int(beat), *figures))
+    cutoff = protocol.format_time(dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
+                                  - dt.timedelta(days=HISTORY_DAYS))
+    storage._execute(tx, "DELETE FROM kiosk_sources WHERE kiosk_id = $1 AND last_seen_at < $2",
+                     (kiosk_id, cutoff))
+    rows = storage._execute(
+        tx, f"SELECT {', '.join(_SOURCE)} FROM kiosk_sources WHERE kiosk_id = $1 AND "
+            "token_hash = $2 ORDER BY first_seen_at, boot_id", (kiosk_id, token)).fetchall()
+    sources = machines([dict(zip(_SOURCE, row, strict=True)) for row in rows])
+    before = storage._execute(tx, "SELECT sources FROM kiosk_health WHERE kiosk_id = $1",
+                              (kiosk_id,)).fetchall()
+    shown = before[0][0] if before else None
+    known = {s["boot_id"] for s in (json.loads(shown) if isinstance(shown, str) else shown)
+             or ()}
+    for source in sources:
+        if source["boot_id"] not in known:
+            log.warning("%s", both("central.log.token_copied", kiosk=kiosk_id,
+                                   machines=len(sources), boot=source["boot_id"] or "-",
+                                   address=source["address"] or "-"))
+    return sources
+
+
+def machines(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of one token's ``sources`` (``kiosk_sources`` rows), those heard at times
+    overlapping another's, oldest first: two machines using the token (one machine's
+    boots follow one another). A source without a boot id (``""``) counts only once one
+    with a boot id sent a heartbeat (a kiosk new enough to send it there too)."""
+    beats_boot = any(s["boot_id"] and s["heartbeats"] for s in sources)
+    compared = [s for s in sources if s["boot_id"] or beats_boot]
+    return [s for s in compared if any(
+        o is not s and o["first_seen_at"] <= s["last_seen_at"]
+        and s["first_seen_at"] <= o["last_seen_at"] for o in compared)]
+
+
+def _sources_json(sources: list[dict[str, Any]]) -> str | None:
+    """``kiosk_health.sources``: what is shown of the machines (None: one)."""
+    if not sources:
+        return None
+    return json.dumps([{k: s[k] for k in _SOURCE if k != "heartbeats"} for s in sources],
+                      ensure_ascii=False)
 
 
 def _refused_hours(kiosk_id: str, health: protocol.Health, received_at: dt.datetime,
@@ -126,6 +234,14 @@ def latest(storage: Storage, kiosk_id: str) -> dict | None:
     if isinstance(out["devices"], str):  # SQLite keeps JSON text, PostgreSQL JSONB
         out["devices"] = json.loads(out["devices"])
     return out
+
+
+def copied(storage: Storage) -> dict[str, list[dict[str, Any]]]:
+    """The kiosks whose token was heard from two or more machines at overlapping times,
+    each with them (``kiosk_health.sources``), oldest first."""
+    return {kiosk: json.loads(s) if isinstance(s, str) else s for kiosk, s in storage._query(
+        "SELECT kiosk_id, sources FROM kiosk_health WHERE sources IS NOT NULL "
+        "ORDER BY kiosk_id")}
 
 
 def history(storage: Storage, kiosk_id: str) -> list[dict]:

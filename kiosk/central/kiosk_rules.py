@@ -49,8 +49,10 @@ def not_heard_since(last_seen_at: str | None, since: dt.datetime) -> bool:
 
 def kiosk_problems(last_seen_at: str | None, clock_offset: float | None,
                    oldest_pending_seconds: float | None, now: dt.datetime,
-                   uploads_paused: str | None = None) -> list[str]:
-    """An active kiosk's problems as of ``now``, in this order: ``kiosk_silent_24h`` (not
+                   uploads_paused: str | None = None, machines: int = 0) -> list[str]:
+    """An active kiosk's problems as of ``now``, in this order: ``token_copied`` (its
+    token heard from ``machines``, two or more, at overlapping times:
+    :func:`kiosk.central.heartbeat.machines`), ``kiosk_silent_24h`` (not
     heard from in :data:`SILENT_SECONDS`), ``uploads_paused_*`` (its latest health report
     says it is alive but sends no batches, and why: :func:`paused_problem`), ``clock_off``
     (its latest batch's clock offset beyond the tolerance its scans are corrected from),
@@ -60,7 +62,7 @@ def kiosk_problems(last_seen_at: str | None, clock_offset: float | None,
     1970, in an earlier boot) raises none: a clock behind by more than the tolerance is
     ``clock_off`` already, which the dashboard names beside that age rather than flagging
     the kiosk twice."""
-    problems = []
+    problems = ["token_copied"] if machines > 1 else []
     if not_heard_since(last_seen_at, now - dt.timedelta(seconds=SILENT_SECONDS)):
         problems.append("kiosk_silent_24h")
     if (paused := paused_problem(uploads_paused)) is not None:

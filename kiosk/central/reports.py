@@ -59,6 +59,7 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -106,6 +107,7 @@ PROBLEM_PARAMS = {
     "uploads_paused": ("reason", "pending", "reported_at"),
     "clock_off": ("clock_offset_seconds",),
     "old_backlog": ("oldest_pending_seconds",),
+    "token_copied": ("sources",),
     "one_direction": ("ins", "outs"),
     "refused_share": ("share", "province_share", "bound"),
     "manual_share": ("share", "province_share"),
@@ -158,10 +160,12 @@ class Snapshot:
         """The registry as it was on local ``day`` (and the districts points had from
         ``since`` to ``day``, for a month: :attr:`moved`)."""
         health = {row[0]: {"received_at": row[1], "oldest_pending_seconds": row[2],
-                           "pending": row[3], "uploads_paused": row[4]}
+                           "pending": row[3], "uploads_paused": row[4],
+                           "sources": (json.loads(row[5]) if isinstance(row[5], str)
+                                       else row[5]) or []}
                   for row in storage._query("SELECT kiosk_id, received_at, "
-                                            "oldest_pending_seconds, pending, uploads_paused "
-                                            "FROM kiosk_health")}
+                                            "oldest_pending_seconds, pending, uploads_paused, "
+                                            "sources FROM kiosk_health")}
         points = {p.id: p for p in registry.checkpoints(storage)}
         versions: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
         for checkpoint, from_day, *where in storage._query(
@@ -563,7 +567,9 @@ def _kiosk_problems(snap: Snapshot, active: list[Kiosk], now: dt.datetime
         health = snap.health.get(kiosk.id, {})
         backlog = health.get("oldest_pending_seconds")
         paused = health.get("uploads_paused")
-        problems = kiosk_problems(kiosk.last_seen_at, offset, backlog, now, paused)
+        sources = health.get("sources", [])
+        problems = kiosk_problems(kiosk.last_seen_at, offset, backlog, now, paused,
+                                  len(sources))
         age = unknown_backlog_age(health.get("pending"), backlog, problems)
         if age is not None:
             unknown_age.append({"kiosk_id": kiosk.id, **where, "pending": health["pending"],
@@ -576,6 +582,9 @@ def _kiosk_problems(snap: Snapshot, active: list[Kiosk], now: dt.datetime
                 silent.append({**where, "problem": problem, "kiosk_id": kiosk.id,
                                "params": {"reason": paused, "pending": health.get("pending"),
                                           "reported_at": health.get("received_at")}})
+            elif problem == "token_copied":
+                wrong.append({**where, "kiosk_id": kiosk.id, "problem": problem,
+                              "params": {"sources": sources}})
             else:
                 wrong.append({**where, "kiosk_id": kiosk.id, "problem": problem,
                               "params": {"clock_offset_seconds": offset}

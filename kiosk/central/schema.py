@@ -961,6 +961,33 @@ MIGRATIONS: list[list[Statement]] = [
          "sqlite": "INSERT INTO settings (key, value) VALUES "
                    "('centre_id', lower(hex(randomblob(16)))) ON CONFLICT (key) DO NOTHING"},
     ],
+    [
+        # v49: where a kiosk's calls come from. A token copied from a stolen laptop or a
+        # backup worked beside the genuine kiosk and the centre could not tell them apart:
+        # each batch now keeps the kiosk's boot id (as sent, feature send-clock) and the
+        # client's address, and ``kiosk_sources`` keeps each (token, boot id) the kiosk
+        # was heard from: from which address, first and last heard, and that boot's own
+        # health figures, so that two machines' reports never overwrite each other unseen
+        # (kiosk.central.heartbeat). ``kiosk_health.sources``: the sources heard at
+        # overlapping times under the kiosk's token (NULL: one), the Kiosks page's flag.
+        "ALTER TABLE batches ADD COLUMN boot_id TEXT",
+        "ALTER TABLE batches ADD COLUMN address TEXT",
+        "ALTER TABLE kiosk_health ADD COLUMN sources {json}",
+        """
+        CREATE TABLE kiosk_sources (
+            kiosk_id TEXT NOT NULL REFERENCES kiosks (id),
+            token_hash TEXT NOT NULL,
+            boot_id TEXT NOT NULL,
+            address TEXT,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            heartbeats {bigint} NOT NULL DEFAULT 0,
+            health_at TEXT,
+            pending {bigint},
+            oldest_pending_seconds {float},
+            PRIMARY KEY (kiosk_id, token_hash, boot_id)
+        )""",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38

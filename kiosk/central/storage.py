@@ -73,8 +73,11 @@ PERSONAL_COLUMNS = tuple(ERASED_VALUES)
 """Every column that says who an entry is about."""
 BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset_seconds",
                  "entries", "accepted", "duplicate", "rejected", "entry_offset_seconds",
-                 "least_offset_seconds", "past_retention")
-"""A batch log record: who sent it when, the clock offset then, and what became of it
+                 "least_offset_seconds", "past_retention", "boot_id", "address")
+"""A batch log record: who sent it when (``boot_id``, v49: the kiosk's boot as it sent it,
+None if it sends none; ``address``, the client's address, None for a backlog file or one
+the server cannot tell: a copied token used beside its kiosk is told apart by these), the
+clock offset then, and what became of it
 (``past_retention``, v26: answered ``duplicate`` yet not held, filed before the latest
 purge's cut; ``duplicate``, held; the four add up to ``entries``, but in a record from
 before v26 ``duplicate`` may include the former);
@@ -363,8 +366,8 @@ class Storage(ABC):
                 received_at: dt.datetime, batch_id: str,
                 checkpoint_id: str | None = None,
                 time_window: bool = False, sent_monotonic_ns: int | None = None,
-                boot_id: str | None = None, sent_suspended_ns: int | None = None
-                ) -> list[dict[str, Any]]:
+                boot_id: str | None = None, sent_suspended_ns: int | None = None,
+                address: str | None = None) -> list[dict[str, Any]]:
         """Store a batch of wire entries from ``kiosk_id``; one result per entry, in order.
 
         ``sent_at`` is the kiosk's clock when it sent the batch; None for entries that came
@@ -373,7 +376,8 @@ class Storage(ABC):
         ``sent_monotonic_ns`` and ``boot_id``, the kiosk's monotonic clock then (None: a
         kiosk that does not send it), and ``sent_suspended_ns``, how long that boot had
         slept by then (None: not sent): the entries of that boot are timed by their age,
-        the others corrected by the batch's offset (:class:`protocol.Timing`).
+        the others corrected by the batch's offset (:class:`protocol.Timing`). ``address``:
+        the client's, logged with the batch and ``boot_id`` (:data:`BATCH_COLUMNS`).
 
         ``checkpoint_id`` is the kiosk's checkpoint from its enrolment (the API and the
         file importer always give it): an entry filed under another checkpoint is rejected,
@@ -597,7 +601,8 @@ class Storage(ABC):
                 "entry_offset_seconds": largest, "least_offset_seconds": timing.least,
                 "entries": len(entries), "accepted": counts[protocol.ACCEPTED],
                 "duplicate": counts[protocol.DUPLICATE] - gone, "past_retention": gone,
-                "rejected": counts[protocol.REJECTED],
+                "rejected": counts[protocol.REJECTED], "boot_id": boot_id,
+                "address": address,
             })
             derivation.queue(self, tx, [c.id for c in new], kiosk_id)
         return results  # type: ignore[return-value]

@@ -773,14 +773,19 @@ class Heartbeat(msgspec.Struct, forbid_unknown_fields=True):
     kiosk_id: Text
     sent_at: UtcTime
     health: Health
+    boot_id: Text | None = None
+    """Feature ``heartbeat-boot``: the kiosk's boot id (:func:`kiosk.ids.boot_id`), as a
+    batch sends it, so that the centre tells two machines using one token apart."""
 
 
-FEATURES = ("health", "backlog-keys", "send-clock", "uploads-paused", "send-suspended")
+FEATURES = ("health", "backlog-keys", "send-clock", "uploads-paused", "send-suspended",
+            "heartbeat-boot")
 """What this centre understands beyond the first release of protocol 1 (in the health
 answer): ``health`` — the heartbeat endpoint and a batch's ``health`` member;
 ``backlog-keys`` — the backlog-keys endpoint (backlog file format 2); ``send-clock`` — a
 batch's ``sent_monotonic_ns`` and ``boot_id`` (:class:`Timing`); ``uploads-paused`` — a
-health report's ``uploads_paused``; ``send-suspended`` — a batch's ``sent_suspended_ns``."""
+health report's ``uploads_paused``; ``send-suspended`` — a batch's ``sent_suspended_ns``;
+``heartbeat-boot`` — a heartbeat's ``boot_id``."""
 
 
 def validate_health(obj: object) -> Health:
@@ -836,9 +841,15 @@ def _health_problem(health: Health) -> Refusal | None:
 
 
 def make_heartbeat(kiosk_id: str, health: dict[str, Any],
-                   sent_at: dt.datetime | None = None) -> dict[str, Any]:
-    return {"protocol": PROTOCOL_VERSION, "kiosk_id": kiosk_id,
+                   sent_at: dt.datetime | None = None, *, send_boot: bool = False
+                   ) -> dict[str, Any]:
+    """A heartbeat's body; ``send_boot`` (a centre listing ``heartbeat-boot``): with this
+    boot's id."""
+    beat = {"protocol": PROTOCOL_VERSION, "kiosk_id": kiosk_id,
             "sent_at": format_time(sent_at or dt.datetime.now(dt.UTC)), "health": health}
+    if send_boot:
+        beat["boot_id"] = ids.boot_id()
+    return beat
 
 
 # -- batches -----------------------------------------------------------------------------

@@ -68,7 +68,8 @@ Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
 class wires them together and runs the background thread; its own mutable state is that
 thread and the centre's features: ``_features_known`` (whether the centre was asked what it
 takes), what its answer sets on the uploader (``health``, ``send_clock``,
-``send_suspended``) and ``_tells_paused`` (it takes ``uploads_paused``), all unset together by
+``send_suspended``), ``_tells_paused`` (it takes ``uploads_paused``) and ``_beats_boot`` (a
+heartbeat's ``boot_id``), all unset together by
 ``_forget_features`` (the uploader calls it on a refused member), and ``_store_refused``
 (uploads stopped for a store that refuses writes: the alert saying so); owned like the
 uploader's state by whoever holds the scheduler's turn.
@@ -325,6 +326,8 @@ class SyncWorker:
         self._features_known = False
         self._tells_paused = False
         """The centre lists ``uploads-paused``: a heartbeat while paused says why."""
+        self._beats_boot = False
+        """The centre lists ``heartbeat-boot``: a heartbeat carries this boot's id."""
         self._keys_exchanged = False
         self._elsewhere_counted = False
         """The background's first cycle counted the other kiosk ids' pending entries: the
@@ -576,6 +579,7 @@ class SyncWorker:
             self.uploader.send_clock = "send-clock" in (answer.get("features") or ())
             self.uploader.send_suspended = "send-suspended" in (answer.get("features") or ())
             self._tells_paused = "uploads-paused" in (answer.get("features") or ())
+            self._beats_boot = "heartbeat-boot" in (answer.get("features") or ())
             if not self._keys_exchanged and "backlog-keys" in (answer.get("features") or ()):
                 self._exchange_keys()
         self.board.update(lambda state: replace(state, online=online))
@@ -648,7 +652,7 @@ class SyncWorker:
         assert self.uploader is not None
         self.uploader.health, self.uploader.send_clock = None, False
         self.uploader.send_suspended = False
-        self._features_known = self._tells_paused = False
+        self._features_known = self._tells_paused = self._beats_boot = False
 
     def _exchange_keys(self) -> messages.Words | None:
         """Register this kiosk's backlog signing key (made now if it has none) and learn the
@@ -720,7 +724,8 @@ class SyncWorker:
             return
         sent_at = dt.datetime.now(dt.UTC)
         body, encoding = protocol.encode_body(
-            protocol.make_heartbeat(self.kiosk_id, self._health_report(sent_at), sent_at),
+            protocol.make_heartbeat(self.kiosk_id, self._health_report(sent_at), sent_at,
+                                    send_boot=self._beats_boot),
             self.uploader.encoding)
         try:
             self.client.post_heartbeat(body, encoding)

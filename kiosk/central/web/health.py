@@ -15,13 +15,13 @@ _SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
     "k.last_clock_offset, k.entries, c.district, c.name, h.software_version, h.pending, "
     "h.oldest_pending_seconds, h.free_disk_bytes, h.devices, h.received_at, h.uploads_paused, "
-    "c.closed_on "
+    "c.closed_on, h.sources "
     "FROM kiosks k LEFT JOIN checkpoints c ON c.id = k.checkpoint_id "
     "LEFT JOIN kiosk_health h ON h.kiosk_id = k.id")
 _FIELDS = ("id", "checkpoint_id", "name", "created_at", "revoked_at", "last_seen_at",
            "clock_offset", "entries", "district", "checkpoint_name", "version", "pending",
            "oldest_pending_seconds", "free_disk_bytes", "devices", "heartbeat_at",
-           "uploads_paused", "closed_on")
+           "uploads_paused", "closed_on", "sources")
 
 
 def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
@@ -32,7 +32,9 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
     today, ``point_closed``, unless it ``holds_entries`` (its latest health report says
     entries pending or uploads paused): nothing else is expected of either, as the daily
     report chases neither), ``oldest_pending`` (how a backlog of unknown age is worded, as
-    in the daily report; else None) and ``devices`` as a list of (name, state)."""
+    in the daily report; else None), ``devices`` as a list of (name, state) and
+    ``sources``: the machines its token was heard from at overlapping times
+    (:func:`kiosk.central.heartbeat.machines`; empty: one)."""
     sql, params = _SELECT, []
     if checkpoint_id is not None:
         sql += " WHERE k.checkpoint_id = $1"
@@ -49,13 +51,16 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
         if isinstance(devices, str | bytes):
             devices = json.loads(devices)
         row["devices"] = _device_states(devices)
+        if isinstance(row["sources"], str | bytes):
+            row["sources"] = json.loads(row["sources"])
+        row["sources"] = row["sources"] or []
         row["point_closed"] = row["closed_on"] is not None and row["closed_on"] <= today
         row["holds_entries"] = has_entries_to_bring(row["pending"], row["uploads_paused"])
         chased = row["revoked_at"] is None and (not row["point_closed"]
                                                 or row["holds_entries"])
         row["problems"] = [] if not chased else kiosk_problems(
             row["last_seen_at"], row["clock_offset"], row["oldest_pending_seconds"], now,
-            row["uploads_paused"])
+            row["uploads_paused"], len(row["sources"]))
         row["oldest_pending"] = unknown_backlog_age(row["pending"],
                                                     row["oldest_pending_seconds"],
                                                     row["problems"])

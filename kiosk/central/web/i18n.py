@@ -92,6 +92,15 @@ class Translator:
         if problem == "old_backlog":
             return self("detail.old_backlog",
                         duration=self.duration(params["oldest_pending_seconds"]))
+        if problem == "token_copied":
+            return self("detail.token_copied", machines=self.num(len(params["sources"])),
+                        sources="; ".join(self("detail.token_source", boot=s["boot_id"] or "–",
+                                               address=s["address"] or "–",
+                                               first=self.time(s["first_seen_at"], zone),
+                                               last=self.time(s["last_seen_at"], zone),
+                                               pending=self.num(s["pending"])
+                                               if s["pending"] is not None else "–")
+                                          for s in params["sources"]))
         if problem == "one_direction":
             return self("detail.one_direction", ins=self.num(params["ins"]),
                         outs=self.num(params["outs"]))
