@@ -19,6 +19,7 @@ from central_support import (
     CentralServer,
     Enrolled,
     batch,
+    cccd,
     central,
     database_url,
     enrol,
@@ -26,12 +27,19 @@ from central_support import (
 )
 from web_support import add_users, signed_in
 
+from kiosk import config as config_mod
+from kiosk.app import Kiosk
 from kiosk.central import heartbeat, reports
 from kiosk.central.backends import open_storage
 from kiosk.central.web.health import kiosk_rows
 from kiosk.central.web.i18n import translator
+from kiosk.ids import boot_id
 from kiosk.messages import CATALOGUE, LANGUAGES
+from kiosk.scan import Scan
 from kiosk.sync import protocol
+from tests.devices_support import wait_until
+from tests.sync_support import CentralServer as SyncCentre
+from tests.sync_support import syncing, write_config
 
 THREE_DAYS = 3 * 86400.0
 
@@ -202,3 +210,34 @@ def test_two_machines_are_judged_by_their_times_heard(engine: str, tmp_path: Pat
         assert [s["boot_id"] for s in heartbeat.copied(storage)["k1"]] == ["b", "c"]
         beat("b", 31 * 24)  # c unheard for 30 days: forgotten, b alone
         assert heartbeat.copied(storage) == {}
+
+
+def test_a_real_kiosk_sends_its_boot_id_with_heartbeats_and_batches_and_is_one_machine(
+        tmp_path: Path) -> None:
+    """A kiosk syncing to a centre listing ``heartbeat-boot``: its scan's batch and its
+    idle heartbeats all carry this boot's id, from 127.0.0.1 — one machine, never flagged
+    (before, the heartbeat had no boot id: a copy's hand-made calls looked the same)."""
+    centre = SyncCentre(tmp_path)
+    try:
+        token = centre.enrol("k-real", "CP-SYNC")
+        path = write_config(tmp_path / "config.toml", kiosk_id="k-real", server_url=centre.url,
+                            token=token, enabled=True, interval_seconds=1,
+                            max_backoff_seconds=1)
+        kiosk = Kiosk(config_mod.load(path))
+        with syncing(kiosk):
+            assert kiosk.sync is not None
+            kiosk.pipeline.submit(Scan(payload=cccd(1), lane="in"))
+            wait_until(lambda: kiosk.sync.state().pending == 0, what="the scan at the centre")
+
+            def sources() -> list[tuple[str, str, int]]:
+                with open_storage(centre.db) as storage:
+                    return storage._query("SELECT boot_id, address, heartbeats FROM "
+                                          "kiosk_sources WHERE kiosk_id = 'k-real'")
+
+            wait_until(lambda: [tuple(s)[:2] for s in sources()] == [(boot_id(), "127.0.0.1")]
+                       and sources()[0][2] >= 1, timeout=30, what="a heartbeat with the boot id")
+        with open_storage(centre.db) as storage:
+            assert [b["boot_id"] for b in storage.batches("k-real")] == [boot_id()]
+            assert heartbeat.copied(storage) == {}
+    finally:
+        centre.stop()
