@@ -1956,6 +1956,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.columns.kiosks": (
         "máy|điểm|trạng thái|số lượt|liên lạc lần cuối|lệch đồng hồ|tên",
         "kiosk|checkpoint|state|entries|last seen|clock offset|name"),
+    "central.columns.sources": (
+        " |mã khởi động|địa chỉ|nghe lần đầu|nghe lần cuối|chờ gửi",
+        " |boot id|address|first heard|last heard|pending"),
+    "central.columns.source_batches": (
+        "mã khởi động|địa chỉ|số lô|bản ghi nhận|nhận lần đầu|nhận lần cuối",
+        "boot id|address|batches|accepted|first received|last received"),
     "central.state.active": ("hoạt động", "active"),
     "central.state.revoked": ("đã thu hồi", "revoked"),
     "central.state.disabled": ("đã khoá", "disabled"),
@@ -3814,10 +3820,12 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "problem.token_copied": (
         "Mã truy cập của máy đang được dùng từ nhiều máy cùng lúc (có thể đã bị sao chép). "
         "Hỏi cán bộ tại điểm máy nào là máy thật, cấp mã mới cho máy đó (kiosk-central "
-        "kiosks token), rồi xem các bản ghi của máy kia",
+        "kiosks token), rồi tìm các lô bản ghi của máy kia theo mã khởi động và địa chỉ "
+        "(kiosk-central kiosks sources)",
         "This kiosk's token is used from several machines at once (it may have been "
         "copied). Ask the point which machine is the real one, give it a new token "
-        "(kiosk-central kiosks token), then review the other machine's entries"),
+        "(kiosk-central kiosks token), then find the other machine's batches by boot id "
+        "and address (kiosk-central kiosks sources)"),
     "problem.closed_still_scanning": ("Điểm đã đóng vẫn quét", "Closed point still scanning"),
     "problem.time_uncertain": ("Giờ quét không chắc chắn (máy ngủ hoặc đồng hồ được chỉnh)",
                                "Scan times uncertain (kiosk slept, or its clock was set)"),

@@ -117,6 +117,13 @@ def test_a_copied_token_beside_the_kiosk_is_flagged_and_hides_none_of_its_backlo
     vi, en = CATALOGUE["web.problem.token_copied"]
     assert f"! ka: {vi} / {en}" in listed
     assert "boot id boot-genuine from 127.0.0.1" in listed and "boot id boot-copy" in listed
+    found = json.loads(central("kiosks", "sources", "ka", "--json", "--db", server.db).stdout)
+    assert [(s["boot_id"], s["current"]) for s in found["sources"]] == [
+        ("boot-genuine", True), ("boot-copy", True)]
+    assert [(b["boot_id"], b["address"], b["batches"], b["accepted"])
+            for b in found["batches"]] == [("boot-copy", "127.0.0.1", 1, 2)]
+    shown = central("kiosks", "sources", "ka", "--db", server.db).stdout
+    assert "mã khởi động" in shown and "boot id" in shown and "boot-copy" in shown
 
     with signed_in(server.url, "admin1") as admin:
         pages = {}
@@ -184,6 +191,9 @@ def test_a_new_token_starts_afresh_and_the_old_sources_stay_on_record(
     with open_storage(server.db) as storage:
         kept = storage._query("SELECT boot_id FROM kiosk_sources ORDER BY first_seen_at")
     assert [b for (b,) in kept] == ["boot-genuine", "boot-copy", "boot-genuine"]
+    found = json.loads(central("kiosks", "sources", "ka", "--json", "--db", server.db).stdout)
+    assert [(s["boot_id"], s["current"]) for s in found["sources"]] == [
+        ("boot-genuine", False), ("boot-copy", False), ("boot-genuine", True)]
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -517,6 +517,30 @@ def cmd_kiosks_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kiosks_sources(args: argparse.Namespace) -> int:
+    """Where a kiosk's calls came from: its machines (boot id, address, first and last
+    heard, backlog) and its batches by boot id and address — a copied token's included."""
+    from kiosk.central import heartbeat
+
+    with open_central(args.db) as storage:
+        if storage.kiosk(args.kiosk_id) is None:
+            print(both("central.unknown_kiosk", kiosk=args.kiosk_id), file=sys.stderr)
+            return EXIT_USAGE
+        found = heartbeat.calls(storage, args.kiosk_id)
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=1))
+        return 0
+    print_table("central.columns.sources", "{:1} {:38} {:39} {:24} {:24} {:>9}", (
+        ("*" if s["current"] else "", s["boot_id"] or "-", s["address"] or "-",
+         s["first_seen_at"], s["last_seen_at"], "-" if s["pending"] is None else s["pending"])
+        for s in found["sources"]))
+    print()
+    print_table("central.columns.source_batches", "{:38} {:39} {:>8} {:>9} {:24} {:24}", (
+        (b["boot_id"] or "-", b["address"] or "-", b["batches"], b["accepted"],
+         b["first_received_at"], b["last_received_at"]) for b in found["batches"]))
+    return 0
+
+
 def _offset(seconds: float | None) -> str:
     """A kiosk's last clock offset, flagged with ``!`` beyond the warning."""
     if seconds is None:
@@ -811,6 +835,19 @@ def build_parser() -> argparse.ArgumentParser:
         **examples("kiosk-central kiosks list", "kiosk-central kiosks list --json"))
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_kiosks_list)
+    sources = ksub.add_parser(
+        "sources", parents=[common],
+        help="where a kiosk's calls came from: boot ids, addresses, batches",
+        description="For a kiosk flagged as used from several machines (a copied token): "
+                    "each machine its token was heard from in the last 30 days (boot id, "
+                    "address, first and last heard, entries pending; * = its token now) and "
+                    "its batches by boot id and address (as long as the batch log keeps "
+                    "them), to tell the copy's entries from the kiosk's.",
+        **examples("kiosk-central kiosks sources ql1a-01",
+                   "kiosk-central kiosks sources ql1a-01 --json"))
+    sources.add_argument("kiosk_id")
+    sources.add_argument("--json", action="store_true")
+    sources.set_defaults(func=cmd_kiosks_sources)
     revoke = ksub.add_parser(
         "revoke", parents=[common], help="refuse a kiosk's token",
         **examples("kiosk-central kiosks revoke ql1a-01"))

@@ -244,6 +244,28 @@ def copied(storage: Storage) -> dict[str, list[dict[str, Any]]]:
         "ORDER BY kiosk_id")}
 
 
+def calls(storage: Storage, kiosk_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Where the kiosk's calls came from, to find a copy's (``kiosks sources``): its
+    ``sources`` kept (each with ``current``: of the token it holds now), oldest first, and
+    its ``batches`` logged, grouped by boot id and address: how many, the entries accepted
+    from them, first and last received."""
+    names = ("current", *_SOURCE)
+    sources = [dict(zip(names, row, strict=True)) for row in storage._query(
+        "SELECT s.token_hash = k.token_hash, " + ", ".join(f"s.{c}" for c in _SOURCE)
+        + " FROM kiosk_sources s JOIN kiosks k ON k.id = s.kiosk_id WHERE s.kiosk_id = $1 "
+        "ORDER BY s.first_seen_at, s.boot_id", (kiosk_id,))]
+    for source in sources:
+        source["current"] = bool(source["current"])
+    batches = [dict(zip(("boot_id", "address", "batches", "accepted", "first_received_at",
+                         "last_received_at"), row, strict=True)) for row in storage._query(
+        "SELECT boot_id, address, count(*), sum(accepted), min(received_at), max(received_at) "
+        "FROM batches WHERE kiosk_id = $1 GROUP BY boot_id, address "
+        "ORDER BY min(received_at)", (kiosk_id,))]
+    for group in batches:
+        group["accepted"] = int(group["accepted"] or 0)
+    return {"sources": sources, "batches": batches}
+
+
 def history(storage: Storage, kiosk_id: str) -> list[dict]:
     """The kiosk's reports of the last 30 days, oldest first."""
     rows = storage._query("SELECT received_at, report FROM kiosk_health_history WHERE "
