@@ -32,6 +32,7 @@ from kiosk.central.aggregates import unpack_report
 from kiosk.central.schema import (
     BATCHES_SEEN_VERSION,
     CENTRE_ID_VERSION,
+    KIOSK_SOURCES_VERSION,
     LATE_AFTER_REPORT_VERSION,
     MIGRATIONS,
     REPORT_KEPT_VERSION,
@@ -416,8 +417,10 @@ def set_schema_version(storage: Any, tx: Any, version: int) -> None:
     its own way, for a test that takes it back to an older version (it undoes the later
     migrations' statements itself, but v38's (:func:`undo_late`), v42's, v43's
     (:func:`undo_batches_seen`), v46's (:func:`undo_report_kept`) and v47's
-    (:func:`undo_report_packed`) and v48's (the centre's id), undone here): opened next, it
-    is migrated from there."""
+    (:func:`undo_report_packed`), v48's (the centre's id) and v49's (where kiosk calls
+    came from), undone here): opened next, it is migrated from there."""
+    if version < KIOSK_SOURCES_VERSION:
+        undo_kiosk_sources(storage, tx)
     if version < CENTRE_ID_VERSION:
         storage._execute(tx, "DELETE FROM settings WHERE key = 'centre_id'")
     if version < REPORT_PACKED_VERSION:
@@ -435,6 +438,14 @@ def set_schema_version(storage: Any, tx: Any, version: int) -> None:
                          (str(version),))
     else:
         storage._execute(tx, f"PRAGMA user_version = {int(version)}")
+
+
+def undo_kiosk_sources(storage: Any, tx: Any) -> None:
+    """Undo schema v49 in ``tx``: where kiosk calls came from."""
+    storage._execute(tx, "DROP TABLE kiosk_sources")
+    for table, column in (("batches", "boot_id"), ("batches", "address"),
+                          ("kiosk_health", "sources")):
+        storage._execute(tx, f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
 def undo_report_packed(storage: Any, tx: Any) -> None:

@@ -17,6 +17,7 @@ from central_support import (
     steps_held_at_stays,
     undo_batches_seen,
     undo_duplicates,
+    undo_kiosk_sources,
     undo_late,
     undo_report_kept,
 )
@@ -741,6 +742,7 @@ def test_a_v23_database_lets_a_name_said_by_a_kiosk_clock_ahead_go_with_the_peri
         with storage._transaction() as tx:  # as v23 left it
             storage._execute(tx, "UPDATE identities SET last_day = $1",
                              ((at.old + AHEAD).date().isoformat(),))  # the fast id's UTC day
+            undo_kiosk_sources(storage, tx)  # v49
             undo_report_kept(storage, tx)  # v46
             undo_batches_seen(storage, tx)  # v43
             undo_late(storage, tx)  # v38
@@ -861,6 +863,7 @@ def test_a_scan_ahead_sent_with_one_timed_at_1970_still_goes_with_the_period(
         assert log["entry_offset_seconds"] > 50 * 365 * 86400
         if migrated:  # as v24 left it
             with storage._transaction() as tx:
+                undo_kiosk_sources(storage, tx)  # v49
                 undo_report_kept(storage, tx)  # v46
                 undo_batches_seen(storage, tx)  # v43
                 undo_late(storage, tx)  # v38

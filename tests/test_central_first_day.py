@@ -72,6 +72,10 @@ def test_a_v20_sqlite_database_loses_the_day_and_person_index(tmp_path: Path) ->
         _store(storage, tmp_path, [5, 1])
         stored = storage.entries()
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:  # as v20 left it
+        conn.execute("DROP TABLE kiosk_sources")  # v49
+        for table, column in (("batches", "boot_id"), ("batches", "address"),
+                              ("kiosk_health", "sources")):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         conn.execute("ALTER TABLE daily_reports DROP COLUMN report")  # v46
         conn.execute("ALTER TABLE daily_reports DROP COLUMN batches_seen")  # v43
         conn.execute("ALTER TABLE late_arrivals DROP COLUMN last_received_at")  # v38

@@ -23,6 +23,7 @@ from central_support import (
     steps_held_at_stays,
     undo_batches_seen,
     undo_duplicates,
+    undo_kiosk_sources,
     undo_late,
     undo_report_kept,
 )
@@ -288,6 +289,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(
         with storage._transaction() as tx:
             storage._execute(tx, "DELETE FROM document_matches")  # lost by a v22 purge
             storage._execute(tx, "DROP TABLE forgotten_matches")
+            undo_kiosk_sources(storage, tx)  # v49
             undo_report_kept(storage, tx)  # v46
             undo_batches_seen(storage, tx)  # v43
             undo_late(storage, tx)  # v38
@@ -305,7 +307,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(
                                  "WHERE key = 'schema_version'")
     with open_storage(db) as storage:
         assert storage._query("SELECT value FROM central_meta WHERE key = 'schema_version'"
-                              ) == [(str(len(MIGRATIONS)),)] == [("48",)]
+                              ) == [(str(len(MIGRATIONS)),)] == [("49",)]
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
             (scan["subject_key"], storage.calendar.day_of(at.now - dt.timedelta(days=1))
              .isoformat(), scan["match_key"])]

@@ -1004,6 +1004,9 @@ REPORT_PACKED_VERSION = 47
 before it has those it holds compressed when it reaches it."""
 CENTRE_ID_VERSION = 48
 """The schema version from which a centre has its id (``settings.centre_id``)."""
+KIOSK_SOURCES_VERSION = 49
+"""The schema version from which batches and health reports record where they came from
+(``batches.boot_id``, ``batches.address``, ``kiosk_sources``, ``kiosk_health.sources``)."""
 DAY_SUBJECTS_VERSION = 14
 """The schema version that added the day sets: a database from before it is counted into them
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""
