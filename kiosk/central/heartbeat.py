@@ -39,7 +39,7 @@ from typing import Any
 
 import msgspec
 
-from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
+from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
 from kiosk.central.storage import Storage
 from kiosk.messages import both
 from kiosk.sync import protocol
@@ -146,8 +146,7 @@ def _note_source(storage: Storage, tx: Any, kiosk_id: str, boot_id: str | None,
             "THEN kiosk_sources.oldest_pending_seconds "
             "ELSE excluded.oldest_pending_seconds END",
         (kiosk_id, token, boot_id or "", address, at, int(beat), *figures))
-    cutoff = protocol.format_time(dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
-                                  - dt.timedelta(days=HISTORY_DAYS))
+    cutoff = protocol.format_time(parse_utc(at) - dt.timedelta(days=HISTORY_DAYS))
     storage._execute(tx, "DELETE FROM kiosk_sources WHERE kiosk_id = $1 AND last_seen_at < $2",
                      (kiosk_id, cutoff))
     rows = storage._execute(
