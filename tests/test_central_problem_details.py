@@ -54,7 +54,7 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
                          ("k-refuse", "P-REFUSE"), ("k-closed", "P-CLOSED")):
         storage.add_kiosk(kiosk, point, kiosk, uuid.uuid4().hex)
     for kiosk in ("k-never", "k-silent", "k-paused", "k-odd", "k-behind", "k-ahead",
-                  "k-backlog", "k-revoked", "k-replaced"):
+                  "k-backlog", "k-revoked", "k-replaced", "k-copied"):
         storage.add_kiosk(kiosk, "P-IDLE", kiosk, uuid.uuid4().hex)
 
     def scans(kiosk: str, point: str, count: int, *, one_way: bool = False,
@@ -67,9 +67,10 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
         storage.ingest_batch(kiosk, entries, sent_at=protocol.format_time(now),
                              received_at=now, batch_id=str(uuid.uuid4()))
 
-    def health(kiosk: str, at: dt.datetime, offset: float = 0.0, **values: object) -> None:
+    def health(kiosk: str, at: dt.datetime, offset: float = 0.0, boot: str | None = None,
+               address: str | None = None, **values: object) -> None:
         heartbeat.record(storage, kiosk, protocol.validate_health({**PLAIN, **values}), at,
-                         offset)
+                         offset, boot_id=boot, address=address, beat=True)
 
     scans("k-oneway", "P-ONEWAY", 11, one_way=True)
     # its twelfth sent an hour after it was made, by a kiosk of an earlier version (no
@@ -105,6 +106,11 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
     storage.reissue_token("k-replaced", uuid.uuid4().hex)
     health("k-replaced", now)
     storage.note_replaced_token_attempt(old, now, count=3)
+    # its token heard from a second machine between two reports of the first
+    two_min, one_min = now - dt.timedelta(minutes=2), now - dt.timedelta(minutes=1)
+    health("k-copied", two_min, boot="boot-a", address="10.0.0.1", pending=7)
+    health("k-copied", one_min, boot="boot-b", address="10.0.0.2")
+    health("k-copied", now, boot="boot-a", address="10.0.0.1", pending=7)
     at, seen = local(now), local(now - dt.timedelta(days=3))
     at_vi, seen_vi = local(now, "vi"), local(now - dt.timedelta(days=3), "vi")
     set_up_vi = dt.date.fromisoformat(set_up).strftime("%d/%m/%Y")
@@ -149,6 +155,13 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
         ("replaced_token_in_use", "k-replaced"): (
             f"3 lần gửi bằng mã cũ bị từ chối, lần cuối lúc {at_vi}",
             f"3 refused attempts with the old token, the last at {at}"),
+        ("token_copied", "k-copied"): (
+            f"2 máy: mã khởi động boot-a từ 10.0.0.1, {local(two_min, 'vi')} đến {at_vi}, "
+            f"7 bản ghi chờ gửi; mã khởi động boot-b từ 10.0.0.2, {local(one_min, 'vi')} đến "
+            f"{local(one_min, 'vi')}, 0 bản ghi chờ gửi",
+            f"2 machines: boot id boot-a from 10.0.0.1, {local(two_min)} to {at}, 7 entries "
+            f"pending; boot id boot-b from 10.0.0.2, {local(one_min)} to {local(one_min)}, "
+            "0 entries pending"),
         ("closed_still_scanning", "P-CLOSED"): (
             f"3 lượt quét, điểm đã đóng từ {closed_vi}",
             f"3 scans, the point closed on {closed}"),
