@@ -530,12 +530,12 @@ def cmd_kiosks_sources(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(found, ensure_ascii=False, indent=1))
         return 0
-    print_table("central.columns.sources", "{:1} {:38} {:39} {:24} {:24} {:>9}", (
+    print_table("central.columns.sources", "{:1} {:38} {:39} {:27} {:27} {:>9}", (
         ("*" if s["current"] else "", s["boot_id"] or "-", s["address"] or "-",
          s["first_seen_at"], s["last_seen_at"], "-" if s["pending"] is None else s["pending"])
         for s in found["sources"]))
     print()
-    print_table("central.columns.source_batches", "{:38} {:39} {:>8} {:>9} {:24} {:24}", (
+    print_table("central.columns.source_batches", "{:38} {:39} {:>8} {:>9} {:27} {:27}", (
         (b["boot_id"] or "-", b["address"] or "-", b["batches"], b["accepted"],
          b["first_received_at"], b["last_received_at"]) for b in found["batches"]))
     return 0
