@@ -59,11 +59,12 @@ def _centre(tmp_path: Path, engine: str = "sqlite") -> str:
 
 
 def _arrives(db: str, scanned: str | dt.datetime, received: str | dt.datetime,
-             person: int) -> str:
+             person: int, *, busy_timeout: float = 10.0) -> str:
     """A scan made at local ``scanned`` reaches the centre at local ``received`` (or at
-    those UTC times); its id."""
+    those UTC times), its upload waiting ``busy_timeout`` seconds at most for a lock
+    (refused "storage busy" after); its id."""
     scanned, received = (_utc(t) if isinstance(t, str) else t for t in (scanned, received))
-    with open_storage(db) as storage:
+    with open_storage(db, busy_timeout=busy_timeout) as storage:
         (stored,) = storage.ingest_batch(
             KIOSK.id, [wire_entry(KIOSK, "P1", scanned, "in", False, person)],
             sent_at=protocol.format_time(received), received_at=received,
@@ -227,6 +228,49 @@ def test_a_batch_stored_while_the_report_reads_is_in_it_or_listed_late_once(
             "AND received_on > $2", (of_day, day.isoformat()))
     assert in_file + listed_after == (1 if earlier else 2)
     assert listed_after == 1  # stored after the report was made: late
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_an_upload_while_the_0600_report_is_computed_is_stored_at_once_and_listed_late(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
+    """On a province the 06:00 making computes for half a minute while every kiosk
+    uploads. Only its recording (its snapshot and the batches it saw) waits for the
+    batches being stored; its figures are computed after, in that snapshot, so an upload
+    meanwhile is stored at once — here with a wait for locks of a second, which it ran out
+    of before (every kiosk was answered "storage busy" at 06:00) — and, stored after the
+    making, is listed late, not counted in the day's file. The making is held at its
+    reading of the day's counts until the upload is answered."""
+    db = _centre(tmp_path, engine)
+    with open_storage(db) as storage:
+        day = storage.today() - dt.timedelta(days=2)  # its report due in the past
+        start = storage.calendar.start(day)
+    _arrives(db, start + dt.timedelta(hours=10), start + dt.timedelta(hours=10, seconds=1), 1)
+    computing, answered = threading.Event(), threading.Event()
+    real = reports.day_counts
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        computing.set()
+        answered.wait(timeout=120)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "day_counts", held)
+    made: list[dict[str, Any]] = []
+    with open_storage(db) as storage:
+        making = threading.Thread(target=lambda: made.append(reports.made_daily(storage, day)))
+        making.start()
+        try:
+            assert computing.wait(timeout=120)
+            _arrives(db, start + dt.timedelta(hours=20), dt.datetime.now(dt.UTC), 2,
+                     busy_timeout=1.0)
+        finally:
+            answered.set()
+            making.join()
+        (listed_late,), = storage._query(
+            "SELECT CAST(coalesce(sum(entries), 0) AS BIGINT) FROM late_arrivals WHERE day = $1 "
+            "AND received_on > $1", (day.isoformat(),))
+        assert made[0]["summary"]["scans"] == 1
+        assert listed_late == 1
+        assert reports.made_report(storage, day) == made[0]  # the making kept what it made
 
 
 def test_a_days_file_made_again_by_a_retry_is_its_making(

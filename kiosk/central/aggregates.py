@@ -185,25 +185,28 @@ def pack_kept(storage: Storage, tx: Any) -> None:
                          (pack_report(json.loads(text)), day))
 
 
-def report_made(storage: Storage, tx: Any, day: dt.date, made_at: dt.datetime) -> bool:
+def report_made(storage: Storage, tx: Any, day: dt.date, made_at: dt.datetime
+                ) -> int | None:
     """Record in ``tx`` that ``day``'s daily report was made at ``made_at``, at or after its
     06:00 (the timer starts up to a minute late, hours when catching up), its figures read
-    in ``tx`` (:meth:`~kiosk.central.storage.Storage._report_making`), with the highest
-    batch number it saw (what a recount goes by: :func:`tally_rows`). The entries of
-    ``day`` received from 06:00 on that it read are in it, so they come off the late lists
-    that counted them by the 06:00 rule when they were stored; those stored after see it
-    made (:func:`received_on`): each entry is counted once. Only the first making is
-    recorded; one made before 06:00 is not the report. Whether this one was recorded."""
+    in the snapshot ``tx`` took (:meth:`~kiosk.central.storage.Storage._report_making`),
+    with the highest batch number it saw (what a recount goes by: :func:`tally_rows`). The
+    entries of ``day`` received from 06:00 on that it read are in it, so they come off the
+    late lists that counted them by the 06:00 rule when they were stored; those stored
+    after see it made (:func:`received_on`): each entry is counted once. Only the first
+    making is recorded; one made before 06:00 is not the report. That highest batch number
+    if this making was recorded, else None."""
     calendar = storage.calendar
     due = calendar.report_time(day + dt.timedelta(days=1))
     if made_at < due:
-        return False
+        return None
     d, made = day.isoformat(), protocol.format_time(made_at)
-    if not storage._execute(
-            tx, "INSERT INTO daily_reports (day, made_at, batches_seen) SELECT $1, $2, "
-                "coalesce(max(seq), 0) FROM batches WHERE true ON CONFLICT (day) DO NOTHING "
-                "RETURNING day", (d, made)).fetchall():
-        return False
+    recorded = storage._execute(
+        tx, "INSERT INTO daily_reports (day, made_at, batches_seen) SELECT $1, $2, "
+            "coalesce(max(seq), 0) FROM batches WHERE true ON CONFLICT (day) DO NOTHING "
+            "RETURNING batches_seen", (d, made)).fetchall()
+    if not recorded:
+        return None
     listed = set(listed_by_made(storage, tx, d, made))
     counted = Counter(
         (calendar.report_day_of(parse_utc(received_at)), checkpoint)
@@ -216,7 +219,8 @@ def report_made(storage: Storage, tx: Any, day: dt.date, made_at: dt.datetime) -
                                  "received_on = $2 AND day = $3 AND checkpoint_id = $4",
                              (count, listed_on, d, checkpoint))
     storage._execute(tx, "DELETE FROM late_arrivals WHERE day = $1 AND entries <= 0", (d,))
-    return True
+    seen: int = recorded[0][0]
+    return seen
 
 
 def stored_after(storage: Storage, tx: Any, day: str, made_at: str, seen: int | None

@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.sql import SQL, Literal
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from kiosk.central import derivation, document_matches
@@ -32,6 +33,7 @@ from kiosk.central.storage import (
     Storage,
     StorageBusy,
     StorageError,
+    T,
 )
 from kiosk.messages import both, failure_words
 
@@ -239,16 +241,25 @@ class PostgresStorage(Storage):
             yield conn
 
     @contextmanager
-    def _report_making(self) -> Iterator[psycopg.Connection]:
-        """REPEATABLE READ, its snapshot taken once ``daily_reports`` is locked against the
-        batches (:meth:`reports_made_in`): those being stored have committed, the next wait.
-        This thread's :meth:`_query` reads in it."""
-        with self._connection() as conn, conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            conn.execute("LOCK TABLE daily_reports IN EXCLUSIVE MODE")  # takes no snapshot
-            self._local.reading = conn
+    def _report_making(self, record: Callable[[psycopg.Connection], T]
+                       ) -> Iterator[tuple[T, psycopg.Connection]]:
+        """``record`` in a REPEATABLE READ transaction whose snapshot is taken once
+        ``daily_reports`` is locked against the batches (:meth:`reports_made_in`): those
+        being stored have committed, the next wait — until it commits, not until the report
+        is computed. The snapshot is exported to a READ ONLY transaction, which keeps it
+        after the lock is gone (PostgreSQL's ``pg_export_snapshot``: the same rows, not
+        ``record``'s writes), the one yielded."""
+        with self._connection() as reading, reading.transaction():
+            reading.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            with self._connection() as conn, conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                conn.execute("LOCK TABLE daily_reports IN EXCLUSIVE MODE")  # takes no snapshot
+                (snapshot,), = conn.execute("SELECT pg_export_snapshot()").fetchall()
+                reading.execute(SQL("SET TRANSACTION SNAPSHOT {}").format(Literal(snapshot)))
+                made = record(conn)
+            self._local.reading = reading
             try:
-                yield conn
+                yield made, reading
             finally:
                 self._local.reading = None
 

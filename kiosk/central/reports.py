@@ -321,24 +321,29 @@ def days_due(storage: Storage, written: Callable[[dt.date], bool]) -> list[dt.da
 
 def made_daily(storage: Storage, day: dt.date | None = None) -> dict[str, Any]:
     """The daily report for local ``day`` (default: yesterday) that goes into the report
-    files, its making recorded (:func:`aggregates.report_made`) with the report itself:
-    every figure read in one snapshot, no batch stored meanwhile
-    (:meth:`Storage._report_making`), and ``made_at`` taken once every batch stored before
-    is in it, so that each entry of the day is either in it or listed late after it, never
-    both nor neither. Made again after its making (a rerun, a retry), it is that report
-    (:func:`_as_made`). Entries acknowledged before are derived first; those acknowledged
-    meanwhile are said not derived."""
+    files, its making recorded (:func:`aggregates.report_made`) and then the report itself:
+    the making takes ``made_at`` and its snapshot once every batch stored before is in it,
+    so that each entry of the day is either in it or listed late after it, never both nor
+    neither, and every figure is read in that snapshot (:meth:`Storage._report_making`)
+    while batches are stored (those see the day made: late). Made again after its making (a
+    rerun, a retry), it is that report (:func:`_as_made`). Entries acknowledged before are
+    derived first; those acknowledged meanwhile are said not derived."""
     derivation.catch_up(storage)
-    with storage._report_making() as tx:
+
+    def record(tx: Any) -> tuple[dt.date, dt.datetime, int | None]:
         now = dt.datetime.now(dt.UTC)
-        day = day or storage.calendar.day_of(now) - dt.timedelta(days=1)
-        recorded = aggregates.report_made(storage, tx, day, now)
-        report = _as_made(storage, tx, day, made_now=recorded)
-        if report is None:  # made before its 06:00: not the report
-            return daily(storage, day, now=now, derive=False)
-        if recorded:
-            storage._execute(tx, "UPDATE daily_reports SET report = $1 WHERE day = $2",
-                             (aggregates.pack_report(report), day.isoformat()))
+        chosen = day or storage.calendar.day_of(now) - dt.timedelta(days=1)
+        return chosen, now, aggregates.report_made(storage, tx, chosen, now)
+
+    with storage._report_making(record) as ((made, now, seen), tx):
+        if seen is None:  # made before; or before its 06:00: not the report
+            return _as_made(storage, tx, made) or daily(storage, made, now=now, derive=False)
+        d = made.isoformat()
+        report = daily(storage, made, now=now, derive=False, listed_late=aggregates.stored_after(
+            storage, tx, d, protocol.format_time(now), seen))
+    with storage._transaction() as tx:
+        storage._execute(tx, "UPDATE daily_reports SET report = $1 WHERE day = $2",
+                         (aggregates.pack_report(report), d))
     return report
 
 
@@ -346,14 +351,13 @@ def made_report(storage: Storage, day: dt.date) -> dict[str, Any] | None:
     """The report of ``day`` its making made (:func:`made_daily`), None if none was
     recorded: what the dashboard shows of a day made, so that its figures are its 06:00
     file's, without recording a making. Read in one snapshot (:meth:`Storage._reading`),
-    never under the making's lock, which every kiosk's upload waits for: a making from
-    before schema v46 kept no report, and counting it again took 1.5–4 s on a province."""
+    taking no lock an upload waits for: a making from before schema v46 kept no report,
+    and counting it again took 1.5–4 s on a province."""
     with storage._reading() as tx:
         return _as_made(storage, tx, day)
 
 
-def _as_made(storage: Storage, tx: Any, day: dt.date, *, made_now: bool = False
-             ) -> dict[str, Any] | None:
+def _as_made(storage: Storage, tx: Any, day: dt.date) -> dict[str, Any] | None:
     """The report of ``day`` as its making made it, read in ``tx``; None if no making is
     recorded. Kept whole since schema v46 (counts only, no person): its activity, the
     points not scanning and the kiosks' problems as they were then, which nothing held
@@ -361,7 +365,7 @@ def _as_made(storage: Storage, tx: Any, day: dt.date, *, made_now: bool = False
     counted again when the making had entries not derived (:func:`_counted_again`: a
     retry derives them). A making from before v46, which kept none: its entries (those
     listed late left out: :func:`aggregates.stored_after`) and their people, the rest as
-    now. ``made_now``: the making recorded in ``tx``, its report made now."""
+    now."""
     d = day.isoformat()
     making = storage._execute(tx, "SELECT made_at, batches_seen, report FROM daily_reports "
                                   "WHERE day = $1", (d,)).fetchall()
@@ -371,8 +375,6 @@ def _as_made(storage: Storage, tx: Any, day: dt.date, *, made_now: bool = False
     if kept is None:
         report = daily(storage, day, now=parse_utc(made_at), derive=False,
                        listed_late=aggregates.stored_after(storage, tx, d, made_at, seen))
-        if made_now:
-            return report
     else:
         report = aggregates.unpack_report(kept)
         if not any(report["not_derived"].values()):

@@ -13,8 +13,8 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, closing, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from kiosk.central.storage import (
     Storage,
     StorageBusy,
     StorageError,
+    T,
 )
 from kiosk.messages import Words, failure_words
 from kiosk.private_files import create_private
@@ -92,7 +93,11 @@ class SqliteStorage(Storage):
     def _conn(self) -> sqlite3.Connection:
         """This thread's connection: the writer while this thread holds the write lock (so a
         read inside a transaction sees what it wrote), else a reading one of its own."""
-        conn = getattr(self._local, "writing", None) or getattr(self._local, "conn", None)
+        return getattr(self._local, "writing", None) or self._reading_conn()
+
+    def _reading_conn(self) -> sqlite3.Connection:
+        """This thread's reading connection (opened on first use), never the writer."""
+        conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._open()
         return conn
@@ -147,10 +152,27 @@ class SqliteStorage(Storage):
             self._local.writing = None
             self._write_lock.release()
 
-    def _report_making(self) -> AbstractContextManager[sqlite3.Connection]:
-        """A write transaction: this thread's reads go through the writing connection, in
-        it, and no batch is stored until it ends."""
-        return self._transaction()
+    @contextmanager
+    def _report_making(self, record: Callable[[sqlite3.Connection], T]
+                       ) -> Iterator[tuple[T, sqlite3.Connection]]:
+        """``record`` in a write transaction (no batch is stored until it commits), and
+        beside it a read transaction on this thread's reading connection begun before
+        ``record`` writes: WAL gives it the file as the last commit left it, and keeps that
+        snapshot for it after the write ends, while batches are stored (this thread's
+        :meth:`_query` reads in it: no write lock held)."""
+        reading = self._reading_conn()
+        with self._transaction() as tx:
+            reading.execute("BEGIN")
+            try:
+                reading.execute("SELECT count(*) FROM daily_reports").fetchall()  # snapshot now
+                made = record(tx)
+            except BaseException:
+                reading.execute("ROLLBACK")
+                raise
+        try:
+            yield made, reading
+        finally:
+            reading.execute("ROLLBACK")  # read only: nothing to keep
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:

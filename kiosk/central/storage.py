@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from kiosk.central import aggregates, derivation, document_matches, id_days, people, stays
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, Calendar, parse_utc
@@ -55,6 +55,8 @@ _log = logging.getLogger(__name__)
 ENTRY_ID_SECRET = "entry_id_secret"
 """The setting keying the ids of entries whose own id another kiosk's entry holds
 (:meth:`Storage._own_id`)."""
+
+T = TypeVar("T")
 ENTRY_COLUMNS = protocol.ROW_COLUMNS
 """An entry as stored: the wire fields, with ``extra`` as JSON and ``payload`` as bytes."""
 RECEIPT_COLUMNS = ("received_at", "clock_offset_seconds", "batch_id", "local_day")
@@ -660,15 +662,20 @@ class Storage(ABC):
 
     @abstractmethod
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
-        """The rows of one read outside any write transaction (inside :meth:`_report_making`,
-        in its transaction)."""
+        """The rows of one read outside any write transaction (inside :meth:`_report_making`
+        or :meth:`_reading`, in its snapshot)."""
 
     @abstractmethod
-    def _report_making(self) -> AbstractContextManager[Any]:
-        """One transaction in which a daily report reads every figure (this thread's
-        :meth:`_query` reads in it: one snapshot) and records its making, no batch stored
-        meanwhile: each batch is either in the report's figures or stored after, seeing the
-        report made (:meth:`reports_made_in`). Yields it, for the making's writes."""
+    def _report_making(self, record: Callable[[Any], T]
+                       ) -> AbstractContextManager[tuple[T, Any]]:
+        """A daily report's making: ``record(tx)`` run in a write transaction that no batch
+        is stored beside, committed, and then a read-only snapshot of the database as
+        ``record`` found it (before its own writes), in which this thread's :meth:`_query`
+        reads until the block ends; yields ``record``'s result and that snapshot's
+        transaction. A batch is either in the snapshot or stored after the making was
+        recorded, seeing it made (:meth:`reports_made_in`); the report's figures, computed
+        in the snapshot (half a minute on a province), hold back no batch: only the
+        recording did, and every kiosk's upload waited for the whole computation before."""
 
     @abstractmethod
     def _reading(self) -> AbstractContextManager[Any]:
@@ -679,8 +686,8 @@ class Storage(ABC):
     def reports_made_in(self, tx: Any, since: str) -> set[str]:
         """The days from ``since`` on whose daily report was made (``daily_reports``), read in
         the batch's transaction ``tx`` after any report being made has committed
-        (PostgreSQL: a lock :meth:`_report_making` takes exclusively; SQLite: one writer at
-        a time)."""
+        (PostgreSQL: a lock :meth:`_report_making` takes exclusively while it records;
+        SQLite: one writer at a time)."""
         if self.postgresql:
             self._execute(tx, "LOCK TABLE daily_reports IN ROW SHARE MODE")
         return {day for (day,) in self._execute(
