@@ -21,7 +21,7 @@ TESTS = Actor("tests@localhost", "cli")
 TABLES = ("entries", "batches", "kiosks", "checkpoint_versions", "checkpoint_periods",
           "checkpoints", "checkpoint_days", "checkpoint_hours", "late_arrivals", "refused_hours",
           "day_people", "day_subjects", "kiosk_health", "kiosk_health_history", "derive_queue",
-          "daily_reports")
+          "daily_reports", "monthly_reports")
 
 
 @dataclass

@@ -988,6 +988,20 @@ MIGRATIONS: list[list[Statement]] = [
             PRIMARY KEY (kiosk_id, token_hash, boot_id)
         )""",
     ],
+    [
+        # v50: a closed month's report as the dashboard built it once it was due
+        # (kiosk.central.reports.kept_monthly), compressed as a kept daily report: each
+        # view built it again, 8-11 s on a province. Built again when entries of the month
+        # arrive late (its late list is no longer the one kept).
+        """
+        CREATE TABLE IF NOT EXISTS monthly_reports (
+            month TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            made_at TEXT NOT NULL,
+            report {bytes} NOT NULL,
+            PRIMARY KEY (month, timezone)
+        )""",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38

@@ -333,6 +333,7 @@ class Storage(ABC):
                 self._execute(tx, "SELECT pg_advisory_xact_lock($1)", (ZONE_LOCK_KEY,))
             self._execute(tx, "UPDATE settings SET value = $1 WHERE key = 'timezone'", (name,))
             refiled = aggregates.rebuild(self, tx, calendar)
+            self._execute(tx, "DELETE FROM monthly_reports")  # counted by the old days
             document_matches.rebuild(self, tx)
         self.calendar = calendar
         return refiled

@@ -88,10 +88,13 @@ def daily_report(site: Site, day: dt.date, district: str | None) -> dict[str, An
 
 
 def monthly_report(site: Site, month: str, district: str | None) -> dict[str, Any]:
+    """The province's report of ``month`` (shared as :func:`daily_report`'s), cut to
+    ``district``: once due, the one built and kept until entries of it arrive late
+    (:func:`reports.kept_monthly`), else as of now."""
     storage = site.storage
     return for_district(site.report_builds.get(
         ("monthly", month, storage.calendar.name),
-        lambda: reports.monthly(storage, month)), district)
+        lambda: reports.kept_monthly(storage, month)), district)
 
 
 def _day(storage: Storage, text: str) -> dt.date | None:
