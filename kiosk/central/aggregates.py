@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.central import people
 from kiosk.central.localdays import parse_utc
+from kiosk.central.placeholders import json_rows
 from kiosk.sync import protocol
 
 if TYPE_CHECKING:
@@ -208,16 +209,20 @@ def report_made(storage: Storage, tx: Any, day: dt.date, made_at: dt.datetime
     if not recorded:
         return None
     listed = set(listed_by_made(storage, tx, d, made))
-    counted = Counter(
-        (calendar.report_day_of(parse_utc(received_at)), checkpoint)
-        for checkpoint, received_at in storage._execute(
-            tx, "SELECT checkpoint_id, received_at FROM entries WHERE local_day = $1 "
-                "AND received_at >= $2", (d, protocol.format_time(due))).fetchall())
-    for (listed_on, checkpoint), count in sorted(counted.items()):
-        if listed_on not in listed:  # a made report's list never changes
-            storage._execute(tx, "UPDATE late_arrivals SET entries = entries - $1 WHERE "
-                                 "received_on = $2 AND day = $3 AND checkpoint_id = $4",
-                             (count, listed_on, d, checkpoint))
+    counted: Counter[tuple[str, str]] = Counter()
+    for checkpoint, minute, count in storage._execute(  # by minute: a zone's offset is whole
+            tx, "SELECT checkpoint_id, substr(received_at, 1, 16), count(*) FROM entries "
+                "WHERE local_day = $1 AND received_at >= $2 GROUP BY checkpoint_id, "
+                "substr(received_at, 1, 16)", (d, protocol.format_time(due))).fetchall():
+        counted[calendar.report_day_of(dt.datetime.fromisoformat(minute).replace(
+            tzinfo=dt.UTC)), checkpoint] += count
+    taken = [[listed_on, checkpoint, count] for (listed_on, checkpoint), count
+             in sorted(counted.items()) if listed_on not in listed]  # a made list never changes
+    if taken:  # one statement: a statement a point held every upload back for seconds
+        storage._execute(tx, "UPDATE late_arrivals SET entries = entries - CAST(p.value ->> 2 "
+                             f"AS BIGINT) FROM {storage._json_rows('$1', 'p')} WHERE received_on "
+                             "= p.value ->> 0 AND day = $2 AND checkpoint_id = p.value ->> 1",
+                         (json_rows(taken), d))
     storage._execute(tx, "DELETE FROM late_arrivals WHERE day = $1 AND entries <= 0", (d,))
     seen: int = recorded[0][0]
     return seen

@@ -804,11 +804,11 @@ def _late_in(storage: Storage, first: str, last: str) -> list[dict[str, Any]]:
 def kept_monthly(storage: Storage, month: str) -> dict[str, Any]:
     """The month ``YYYY-MM`` as the dashboard shows it. Under way (before 06:00 on the 1st
     after, when its report is due), built at each view. Once due, built once in one
-    snapshot (:meth:`Storage._reading`, its late list that of its figures) and kept
-    (``monthly_reports``, schema v48), as long as its late list is the one kept: an entry
-    of the month arriving after it was due is late (listed by the daily report made next),
-    so its figures are stale, and it is built again. A build with entries not derived is
-    not kept (their people are still to come). Before, each view built it: 8-11 s on a
+    snapshot (:meth:`Storage._reading`) and kept (``monthly_reports``, schema v48) while
+    its late list and its people per day are those kept: an entry of the month arriving
+    after it was due is late (listed by the daily report made next), and one derived since
+    (queued or set aside then) adds its person; either makes it stale, and it is built
+    again. Its ``not_derived`` is the backlog now. Before, each view built it: 8-11 s on a
     province, every viewer's page, download and JSON."""
     calendar = storage.calendar
     now = dt.datetime.now(dt.UTC)
@@ -816,23 +816,25 @@ def kept_monthly(storage: Storage, month: str) -> dict[str, Any]:
     first, last = days[0].isoformat(), days[-1].isoformat()
     if now < calendar.report_time(days[-1] + dt.timedelta(days=1)):
         return monthly(storage, month, now=now)
+    left = _derived(storage, derivation.READER_SECONDS, (first, last))
     kept = storage._query("SELECT report FROM monthly_reports WHERE month = $1 "
                           "AND timezone = $2", (month, calendar.name))
     if kept:
         report = aggregates.unpack_report(kept[0][0])
-        if report["late_entries"] == _late_in(storage, first, last):
+        people_by_day = people.per_day(storage, first, last)
+        if (report["late_entries"] == _late_in(storage, first, last)
+                and [row["people"] for row in report["by_day"]]
+                == [people_by_day.get(row["day"], 0) for row in report["by_day"]]):
+            report["not_derived"] = left.answer()
             return report
-    _derived(storage, derivation.READER_SECONDS, (first, last))
     with storage._reading():
         report = monthly(storage, month, now=now, derive=False)
-    if not any(report["not_derived"].values()):
-        with storage._transaction() as tx:
-            storage._execute(tx, "INSERT INTO monthly_reports (month, timezone, made_at, "
-                                 "report) VALUES ($1, $2, $3, $4) ON CONFLICT (month, "
-                                 "timezone) DO UPDATE SET made_at = excluded.made_at, "
-                                 "report = excluded.report",
-                             (month, calendar.name, report["made_at"],
-                              aggregates.pack_report(report)))
+    with storage._transaction() as tx:
+        storage._execute(tx, "INSERT INTO monthly_reports (month, timezone, made_at, report) "
+                             "VALUES ($1, $2, $3, $4) ON CONFLICT (month, timezone) DO UPDATE "
+                             "SET made_at = excluded.made_at, report = excluded.report",
+                         (month, calendar.name, report["made_at"],
+                          aggregates.pack_report(report)))
     return report
 
 
