@@ -402,6 +402,38 @@ def test_last_months_report_on_the_dashboard_is_built_once_and_again_when_an_ent
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_last_months_kept_report_counts_a_person_once_their_scan_set_aside_is_retried(
+        tmp_path: Path, engine: str) -> None:
+    """Last month's only scan could not be derived (set aside) when its report was first
+    viewed and kept: 1 scan, no person on its day, 1 entry set aside. Retried, its person
+    is counted: the next view is built again, as a fresh build makes it — the kept one is
+    not shown with a person short."""
+    db = _centre(tmp_path, engine)
+    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    with open_storage(db) as storage:
+        last_day = storage.today().replace(day=1) - dt.timedelta(days=1)
+        start = storage.calendar.start(last_day)
+    path = f"/api/v1/reports/monthly?month={last_day:%Y-%m}"
+    _refuse_person(db, 1)
+    _arrives(db, start + dt.timedelta(hours=10), start + dt.timedelta(hours=10, seconds=1), 1)
+    with open_storage(db) as storage, serving(create_app(storage)) as url, \
+            signed_in(url, "viewer1") as client:
+        derivation.catch_up(storage)
+        before = client.get(path).json()
+        _refuse_person(db, None)
+        derivation.retry(storage)
+        after = client.get(path).json()
+        fresh = reports.monthly(storage, f"{last_day:%Y-%m}", now=parse_utc(after["made_at"]))
+    def scans_and_people(report: dict[str, Any]) -> tuple[int, int]:
+        return report["summary"]["scans"], sum(row["people"] for row in report["by_day"])
+
+    assert scans_and_people(before) == (1, 0)
+    assert before["not_derived"] == {"pending_entries": 0, "set_aside_entries": 1}
+    assert scans_and_people(after) == (1, 1)
+    assert after == json.loads(json.dumps(fresh))
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_a_kept_report_is_stored_compressed_and_a_v46_centres_are_compressed_on_upgrade(
         tmp_path: Path, libfaketime: Path, engine: str) -> None:
     """The 20th's and the 21st's reports are made at 06:00; each is kept as the making made
