@@ -804,7 +804,7 @@ def _late_in(storage: Storage, first: str, last: str) -> list[dict[str, Any]]:
 def kept_monthly(storage: Storage, month: str) -> dict[str, Any]:
     """The month ``YYYY-MM`` as the dashboard shows it. Under way (before 06:00 on the 1st
     after, when its report is due), built at each view. Once due, built once in one
-    snapshot (:meth:`Storage._reading`) and kept (``monthly_reports``, schema v48) while
+    snapshot (:meth:`Storage._reading`) and kept (``monthly_reports``, schema v50) while
     its late list and its people per day are those kept: an entry of the month arriving
     after it was due is late (listed by the daily report made next), and one derived since
     (queued or set aside then) adds its person; either makes it stale, and it is built
