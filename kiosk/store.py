@@ -26,6 +26,7 @@ import contextlib
 import datetime as dt
 import errno
 import functools
+import itertools
 import json
 import logging
 import operator
@@ -2298,35 +2299,67 @@ class Store:
                         "IS NOT NULL")]
 
     def mark_answered(self, kiosk_id: str, refused: dict[str, Words | str],
-                      held: list[str], actor: str = "operator",
+                      held: Sequence[str], actor: str = "operator",
                       past_retention: Collection[str] = (),
-                      added: dict[str, Callable[[int, str | None], str]] | None = None
-                      ) -> Answered:
-        """Apply the centre's answer to a backlog file (:mod:`kiosk.sync.refusals`) in one
-        transaction. Entries of ``kiosk_id`` it ``held`` are acknowledged as an upload's
-        answer acknowledges them (``past_retention`` and ``added`` as for
-        :meth:`mark_synced`): they leave the pending set. Those ``refused`` that still wait —
-        pending, or exported — are marked refused with the centre's reason, as an upload's
-        answer marks them; any other (acknowledged since, refused already, another kiosk
-        id's, unknown) is left as it is. One audit record (``sync.load_refusals``) says how
-        many, the first and last id refused and the counts acknowledged."""
+                      added: dict[str, Callable[[int, str | None], str]] | None = None,
+                      progress: Callable[[int, int], None] | None = None,
+                      chunk_rows: int = RETRY_CHUNK_ROWS) -> Answered:
+        """Apply the centre's answer to a backlog file (:mod:`kiosk.sync.refusals`). Entries
+        of ``kiosk_id`` it ``held`` are acknowledged as an upload's answer acknowledges them
+        (``past_retention`` and ``added`` as for :meth:`mark_synced`): they leave the
+        pending set. Those ``refused`` that still wait — pending, or exported — are marked
+        refused with the centre's reason, as an upload's answer marks them; any other
+        (acknowledged since, refused already, another kiosk id's, unknown) is left as it
+        is. One audit record (``sync.load_refusals``) says how many, the first and last id
+        refused and the counts acknowledged.
+
+        In transactions of ``chunk_rows`` ids at most, each followed by a pause at least as
+        long as it took (:meth:`retry_rejected`'s): in one, a million held ids held the
+        write lock 33–65 s beside the running kiosk, and 39 scans in a row were refused as
+        if another program held it. ``progress(done, total)`` is called in each pause, ids
+        applied of held and refused (never for an answer of one part). An answer loaded
+        again changes nothing more, so one cut short (killed, the power cut: no audit
+        record yet) is simply loaded again."""
         now = utc_iso(time.time())
+        late = set(past_retention)
+        reasons = list(refused.items())
+        total, done = len(held) + len(reasons), 0
+        states: dict[str, int] = {}
+        marked: list[str] = []
+        for start in range(0, len(held), chunk_rows):
+            started = time.perf_counter()
+            part = held[start:start + chunk_rows]
+            with self.transaction() as conn:
+                for state, count in conn.execute(
+                        "SELECT sync_state, count(*) FROM entries WHERE kiosk_id = ? AND id IN "
+                        "(SELECT value FROM json_each(?)) GROUP BY sync_state",
+                        (kiosk_id, json.dumps(part))):
+                    states[state] = states.get(state, 0) + count
+                self._acknowledge(conn, part, now, [i for i in part if i in late], added,
+                                  kiosk_id)
+            done += len(part)
+            if done < total:
+                self._pause_after(started, done, total, progress)
+        for start in range(0, len(reasons), chunk_rows):
+            started = time.perf_counter()
+            with self.transaction() as conn:
+                marked.extend(entry for entry, reason in reasons[start:start + chunk_rows]
+                              if conn.execute(
+                    "UPDATE entries SET sync_state = 'rejected', sync_error = ?, "
+                    "synced_at = ? WHERE id = ? AND kiosk_id = ? "
+                    "AND sync_state IN ('pending', 'sent')",
+                    (reason.saved() if isinstance(reason, Words) else reason, now, entry,
+                     kiosk_id)).rowcount)
+            done += len(reasons[start:start + chunk_rows])
+            if done < total:
+                self._pause_after(started, done, total, progress)
+        marked.sort()
+        already = states.pop("acknowledged", 0)
+        answered = Answered(len(marked), sum(states.values()), already,
+                            len(held) - already - sum(states.values()))
         with self.transaction() as conn:
-            states = dict(conn.execute(
-                "SELECT sync_state, count(*) FROM entries WHERE kiosk_id = ? AND id IN "
-                "(SELECT value FROM json_each(?)) GROUP BY sync_state",
-                (kiosk_id, json.dumps(held))).fetchall())
-            already = states.pop("acknowledged", 0)
-            self._acknowledge(conn, held, now, past_retention, added, kiosk_id)
-            marked = sorted(entry for entry, reason in refused.items() if conn.execute(
-                "UPDATE entries SET sync_state = 'rejected', sync_error = ?, synced_at = ? "
-                "WHERE id = ? AND kiosk_id = ? AND sync_state IN ('pending', 'sent')",
-                (reason.saved() if isinstance(reason, Words) else reason, now, entry,
-                 kiosk_id)).rowcount)
             self._pending_behind.clear()
             self._first_pending.clear()
-            answered = Answered(len(marked), sum(states.values()), already,
-                                len(held) - already - sum(states.values()))
             self._audit(conn, actor, "sync.load_refusals", {
                 "kiosk": kiosk_id, "named": len(refused), "count": len(marked),
                 "first_id": marked[0] if marked else None,
@@ -2334,6 +2367,18 @@ class Store:
                 "acknowledged": answered.acknowledged, "already": already,
                 "unknown": answered.unknown})
         return answered
+
+    @staticmethod
+    def _pause_after(started: float, done: int = 0, total: int = 0,
+                     progress: Callable[[int, int], None] | None = None) -> None:
+        """Between two transactions of a bulk write (an answer, an export's marks, a retry):
+        a pause at least as long as the last took, never under :data:`RETRY_PAUSE_SECONDS`,
+        so a scan waiting for the write lock meanwhile takes it (SQLite's busy handler
+        tries again at most that long after its last try); ``progress(done, total)`` is
+        told in it, no transaction open."""
+        if progress is not None:
+            progress(done, total)
+        time.sleep(max(time.perf_counter() - started, RETRY_PAUSE_SECONDS))
 
     def unenrolled(self, kiosk_id: str) -> Unenrolled:
         """What :meth:`discard_unenrolled` would remove: the entries recorded under
@@ -2485,7 +2530,7 @@ class Store:
                     **({"total": count, "done": True} if done else {})})
                 if done:
                     return count
-            time.sleep(max(time.perf_counter() - started, RETRY_PAUSE_SECONDS))
+            self._pause_after(started)
 
     def sync_counts(self) -> dict[str, int]:
         """Counts per sync state. ``acknowledged`` counts the whole table (tens of ms at a
@@ -2571,15 +2616,23 @@ class Store:
                 "SELECT count(*) FROM entries WHERE sync_state = 'rejected'").fetchone()[0]
             return OutboxSummary(pending, rejected, self.oldest_pending())
 
-    def mark_sent(self, ids: list[str]) -> int:
-        """Note that these pending entries left the kiosk (e.g. in a backlog file).
+    def mark_sent(self, ids: Iterable[str], chunk_rows: int = RETRY_CHUNK_ROWS) -> int:
+        """Note that these pending entries left the kiosk (e.g. in a backlog file); how many.
+        In transactions of ``chunk_rows`` at most, paused between (:meth:`_pause_after`):
+        an export of a million marked back to back kept the scans beside it waiting.
 
         They stay in the pending set until the centre acknowledges them.
         """
-        with self.transaction() as conn:
-            return conn.execute(
-                "UPDATE entries SET sync_state = 'sent' WHERE sync_state = 'pending' "
-                "AND id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)).rowcount
+        marked, left = 0, iter(ids)
+        while part := list(itertools.islice(left, chunk_rows)):
+            started = time.perf_counter()
+            with self.transaction() as conn:
+                marked += conn.execute(
+                    "UPDATE entries SET sync_state = 'sent' WHERE sync_state = 'pending' "
+                    "AND id IN (SELECT value FROM json_each(?))", (json.dumps(part),)).rowcount
+            if len(part) == chunk_rows:
+                self._pause_after(started)
+        return marked
 
     def rejected_entries(self, limit: int = 100) -> list[dict[str, Any]]:
         """Entries the centre refused (quarantine), oldest first, with the reason it gave

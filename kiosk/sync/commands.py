@@ -460,14 +460,23 @@ def cmd_load_refusals(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     lang = config.kiosk.language
     store = open_store(config)
+    bar: list[tuple[ProgressBar, int]] = []  # once it takes parts: a million ids, minutes
+
+    def progress(done: int, total: int) -> None:
+        bar[:] = bar or [(ProgressBar(shown_name(args.file), total, stream=sys.stderr), total)]
+        bar[0][0].update(done, total)
+
     try:
         loaded = load(store, args.file, args.operator or config.kiosk.operator or "operator",
-                      KioskKeys.for_config(config))
+                      KioskKeys.for_config(config), progress)
     except RefusalsError as exc:
         print(exc.text(lang), file=sys.stderr)
         return EXIT_FAILED
     finally:
         store.close()
+        for line, total in bar:
+            line.update(total, total)
+            line.finish()
     for words in loaded.words():
         print(words(lang))
     return _dispose_of_answer(args.file, args.delete, lang)

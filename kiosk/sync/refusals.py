@@ -69,7 +69,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -309,12 +309,14 @@ class Loaded(NamedTuple):
         return said
 
 
-def load(store: Store, path: str | Path, actor: str, keys: KioskKeys) -> Loaded:
-    """Apply the answer at ``path`` to ``store`` (:meth:`kiosk.store.Store.mark_answered`),
-    its retention cut checked and saved as an upload's answer's is; one function for the
-    command and the sync screen, so both trust and change the same. A file that does not
-    prove to answer an export of this store's, or that another centre than the one ``keys``
-    keep wrote, raises :class:`RefusalsError`, nothing changed."""
+def load(store: Store, path: str | Path, actor: str, keys: KioskKeys,
+         progress: Callable[[int, int], None] | None = None) -> Loaded:
+    """Apply the answer at ``path`` to ``store`` (:meth:`kiosk.store.Store.mark_answered`,
+    in parts: ``progress(done, total)`` between them), its retention cut checked and saved
+    as an upload's answer's is; one function for the command and the sync screen, so both
+    trust and change the same. A file that does not prove to answer an export of this
+    store's, or that another centre than the one ``keys`` keep wrote, raises
+    :class:`RefusalsError`, nothing changed."""
     import datetime as dt  # the centre's import reads files without these (no sync extra)
     import time
 
@@ -326,7 +328,8 @@ def load(store: Store, path: str | Path, actor: str, keys: KioskKeys) -> Loaded:
     cut = retention_cut(answer.retention_cut, dt.datetime.now(dt.UTC).date())
     added = {MetaKey.PAST_RETENTION: past_retention_added(cut, time.time())}
     return Loaded(answer, store.mark_answered(answer.kiosk_id, answer.refused, answer.held,
-                                              actor, answer.past_retention, added), cut,
+                                              actor, answer.past_retention, added,
+                                              progress), cut,
                   centre)
 
 

@@ -982,12 +982,9 @@ class SyncWorker:
         manifest = written.manifest
         marked = 0
         not_marked = None
-        step = 16 * 5000
         try:
-            for start in range(0, len(written_ids), step):
-                chunk = written_ids[start:start + step]
-                marked += self.store.mark_sent([str(uuid.UUID(bytes=bytes(chunk[i:i + 16])))
-                                                for i in range(0, len(chunk), 16)])
+            marked = self.store.mark_sent(str(uuid.UUID(bytes=bytes(written_ids[i:i + 16])))
+                                          for i in range(0, len(written_ids), 16))
             if not unrecorded:  # the export finished: its entries marked
                 self.store.audit("operator", "sync.export_marked", {
                     "file": str(path), "sha256": manifest.entries_sha256, "marked": marked})
