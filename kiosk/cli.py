@@ -527,17 +527,28 @@ def cmd_store(args: argparse.Namespace) -> int:
 
 def cmd_store_check(args: argparse.Namespace) -> int:
     """Read the whole file now (the check the kiosk runs at start and daily); a sound file
-    is stamped, so ``kiosk scan`` trusts it for a day. Exit 3 on damage, with the way out."""
+    is stamped, so ``kiosk scan`` trusts it for a day. Exit 3 on damage, with the way out.
+    The outbox's kept counts are compared with a count of the entries and, if they differ,
+    made again (:meth:`kiosk.store.Store.check_counts`), saying so."""
     import time
 
     config = load_config(args.config)
     store = open_store(config, reading=True)
     started = time.perf_counter()
     damage = store.verify()
-    store.close()
+    try:
+        wrong = {} if damage else store.check_counts(repair=not store.read_only)
+    finally:
+        store.close()
     if damage:
         print(store_failure(config.store_path, damage, config.kiosk.language), file=sys.stderr)
         return EXIT_STORE
+    if wrong:  # the outbox's counts (never the entries) made again from the entries
+        print(messages.text("cli.store_counts_wrong" if store.read_only else
+                            "cli.store_counts_repaired", config.kiosk.language,
+                            counts="; ".join(f"{kiosk} {state} {kept:,} → {counted:,}"
+                                             for (kiosk, state), (kept, counted)
+                                             in sorted(wrong.items()))), file=sys.stderr)
     size = config.store_path.stat().st_size
     print(messages.text("cli.store_sound", config.kiosk.language, path=config.store_path,
                         size=f"{size / 2**20:,.0f} MiB",

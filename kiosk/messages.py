@@ -1322,6 +1322,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The store {path} is read-only (no write permission or a read-only disk): showing "
         "what it holds, writing nothing, not even the audit log",
     ),
+    "cli.store_counts_repaired": (
+        "Số lượt đếm sẵn của hàng chờ gửi khác với số lượt thật trong kho (máy trạm, trạng "
+        "thái, đếm sẵn → thật): {counts}; đã đếm lại từ các lượt, không lượt nào bị đổi",
+        "The outbox's kept counts differed from the entries in the store (kiosk, state, "
+        "kept → counted): {counts}; made again from the entries, no entry changed",
+    ),
+    "cli.store_counts_wrong": (
+        "Số lượt đếm sẵn của hàng chờ gửi khác với số lượt thật trong kho (máy trạm, trạng "
+        "thái, đếm sẵn → thật): {counts}; kho chỉ đọc được nên chưa sửa: chạy lại lệnh này "
+        "với quyền ghi kho",
+        "The outbox's kept counts differ from the entries in the store (kiosk, state, "
+        "kept → counted): {counts}; not repaired, the store is read-only here: run this "
+        "again with the right to write it",
+    ),
     "cli.store_sound": (
         "Kho {path} nguyên vẹn: đã đọc hết {size} trong {seconds} giây",
         "The store {path} is sound: all {size} read in {seconds} s",

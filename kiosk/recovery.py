@@ -27,6 +27,7 @@ from kiosk.private_files import open_private
 from kiosk.store import (
     Store,
     failure_words,
+    fill_counts,
     fill_movements,
     fill_presence,
     fill_search,
@@ -74,7 +75,7 @@ class Recovery:
         return max(counted or 0, len(self.lost_ids))
 
 
-DERIVED_TABLES = ("presence", "entries_search", "search_words")
+DERIVED_TABLES = ("presence", "entries_search", "search_words", "entry_counts")
 """Rebuilt from the saved entries, never copied (a copy would count the lost entries)."""
 
 
@@ -133,6 +134,7 @@ def _recover(path: Path, fresh_path: Path) -> Recovery:
                 fill_movements(conn, boot_id())
                 fill_search(conn)
                 fill_search_words(conn)
+                fill_counts(conn)
             saved_ids = _keys(fresh.conn, "SELECT id FROM entries")
             pending = _one(fresh.conn, "SELECT count(*) FROM entries "
                                        "WHERE sync_state != 'acknowledged'") or 0

@@ -202,6 +202,10 @@ again behind it."""
 RETRY_CHUNK_ROWS = 5_000
 """How many refused entries :meth:`Store.retry_rejected` turns back to pending per
 transaction (as many as an export marks sent per transaction)."""
+ANSWER_CHUNK_ROWS = 2_000
+"""How many ids of the centre's answer :meth:`Store.mark_answered` applies per transaction:
+each id is read, acknowledged and counted (``entry_counts``), so 5,000 held the write lock
+up to 0.5 s at load 17 (a scan beside it waited as long); 2,000, a fifth of a second."""
 RETRY_PAUSE_SECONDS = 0.1
 """The least pause between two of those transactions: SQLite's busy handler, once a write
 has waited a while, tries the lock again every 100 ms, so a scan waiting on another
@@ -539,8 +543,59 @@ def _v12(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE refused_scans ADD COLUMN monotonic_ns INTEGER")
 
 
+_COUNT_TRIGGERS = (
+    "CREATE TRIGGER entries_counted_in AFTER INSERT ON entries BEGIN "
+    "INSERT INTO entry_counts VALUES (new.kiosk_id, new.sync_state, 1) "
+    "ON CONFLICT DO UPDATE SET entries = entries + 1; END",
+    "CREATE TRIGGER entries_counted_out AFTER DELETE ON entries BEGIN "
+    "UPDATE entry_counts SET entries = entries - 1 "
+    "WHERE kiosk_id = old.kiosk_id AND sync_state = old.sync_state; END",
+    "CREATE TRIGGER entries_counted_moved AFTER UPDATE OF kiosk_id, sync_state ON entries "
+    "WHEN new.kiosk_id != old.kiosk_id OR new.sync_state != old.sync_state BEGIN "
+    "UPDATE entry_counts SET entries = entries - 1 "
+    "WHERE kiosk_id = old.kiosk_id AND sync_state = old.sync_state; "
+    "INSERT INTO entry_counts VALUES (new.kiosk_id, new.sync_state, 1) "
+    "ON CONFLICT DO UPDATE SET entries = entries + 1; END")
+"""What keeps ``entry_counts`` (v13) right: every insert, delete and change of kiosk id or
+sync state of an entry, in the writer's own statement and transaction, whoever writes (the
+scan path, the sync tools, the purge, a recovery): a crash leaves both or neither."""
+
+_COUNTED = ("SELECT kiosk_id, sync_state, count(*) FROM entries NOT INDEXED "
+            "GROUP BY kiosk_id, sync_state")
+"""The counts :data:`_COUNT_TRIGGERS` keep, from a walk of every entry: what a migration
+and a recovery fill ``entry_counts`` with, and what ``kiosk store check`` compares it to."""
+
+
+def fill_counts(conn: sqlite3.Connection) -> None:
+    """``entry_counts`` made again from the entries (a migration, a recovered store)."""
+    conn.execute("DELETE FROM entry_counts")
+    conn.execute(f"INSERT INTO entry_counts {_COUNTED}")
+
+
+def _wrong_counts(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, int]]:
+    """:meth:`Store.check_counts`'s reads, in the transaction ``conn`` is in."""
+    kept = {(k, s): n for k, s, n in conn.execute(
+        "SELECT kiosk_id, sync_state, entries FROM entry_counts")}
+    counted = {(k, s): n for k, s, n in conn.execute(_COUNTED)}
+    return {key: (kept.get(key, 0), counted.get(key, 0))
+            for key in kept.keys() | counted.keys() if kept.get(key, 0) != counted.get(key, 0)}
+
+
+def _v13(conn: sqlite3.Connection) -> None:
+    """The outbox counted, not walked: ``entry_counts`` holds how many entries each kiosk
+    id has in each sync state, kept by triggers (:data:`_COUNT_TRIGGERS`). Counting a
+    million pending entries walked them all, 1.8–7.5 s, at each of the screens' 3 s polls,
+    after every recorded scan and in each upload cycle; the counts are now one page
+    (docs/benchmarks.md, "The outbox's counts")."""
+    conn.execute("CREATE TABLE entry_counts (kiosk_id TEXT NOT NULL, sync_state TEXT NOT NULL, "
+                 "entries INTEGER NOT NULL, PRIMARY KEY (kiosk_id, sync_state)) WITHOUT ROWID")
+    fill_counts(conn)
+    for trigger in _COUNT_TRIGGERS:
+        conn.execute(trigger)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12]
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 
@@ -2215,13 +2270,13 @@ class Store:
         """Pending entries recorded under another kiosk id than ``kiosk_id``, counted by
         that id: left by an enrolment under a new id (or ``[kiosk] id`` edited), which this
         kiosk's token cannot send. They go to the centre in a backlog file of their own
-        (``kiosk sync export --kiosk-id``). Reads every pending entry, as long as
-        :meth:`outbox_summary`'s count: 0.6 s a million (docs/benchmarks.md)."""
+        (``kiosk sync export --kiosk-id``). Read from ``entry_counts`` (v13), a page."""
         with self.lock:
             return dict(self.conn.execute(
-                "SELECT kiosk_id, count(*) FROM entries INDEXED BY entries_pending "
+                "SELECT kiosk_id, sum(entries) FROM entry_counts "
                 "WHERE sync_state IN ('pending', 'sent') AND kiosk_id != ? "
-                "GROUP BY kiosk_id ORDER BY kiosk_id", (kiosk_id,)).fetchall())
+                "GROUP BY kiosk_id HAVING sum(entries) > 0 ORDER BY kiosk_id",
+                (kiosk_id,)).fetchall())
 
     def still_pending(self, ids: list[str]) -> set[str]:
         """Those of ``ids`` still pending: what a process remembers of entries it left
@@ -2303,7 +2358,7 @@ class Store:
                       past_retention: Collection[str] = (),
                       added: dict[str, Callable[[int, str | None], str]] | None = None,
                       progress: Callable[[int, int], None] | None = None,
-                      chunk_rows: int = RETRY_CHUNK_ROWS) -> Answered:
+                      chunk_rows: int = ANSWER_CHUNK_ROWS) -> Answered:
         """Apply the centre's answer to a backlog file (:mod:`kiosk.sync.refusals`). Entries
         of ``kiosk_id`` it ``held`` are acknowledged as an upload's answer acknowledges them
         (``past_retention`` and ``added`` as for :meth:`mark_synced`): they leave the
@@ -2533,17 +2588,35 @@ class Store:
             self._pause_after(started)
 
     def sync_counts(self) -> dict[str, int]:
-        """Counts per sync state. ``acknowledged`` counts the whole table (tens of ms at a
-        million entries): for an operator's question, never for a screen's polling."""
+        """Counts per sync state, every kiosk id's, from ``entry_counts`` (v13): a page read
+        whatever the store holds."""
         with self.lock:
             counts = dict(self.conn.execute(
-                "SELECT sync_state, count(*) FROM entries WHERE sync_state IN ('pending', 'sent') "
-                "GROUP BY sync_state").fetchall())
-            counts[REJECTED] = self.conn.execute(
-                "SELECT count(*) FROM entries WHERE sync_state = 'rejected'").fetchone()[0]
-            total = self.conn.execute("SELECT count(*) FROM entries").fetchone()[0]
-        counts[ACKNOWLEDGED] = total - sum(counts.values())
+                "SELECT sync_state, sum(entries) FROM entry_counts GROUP BY sync_state"
+            ).fetchall())
         return {s: counts.get(s, 0) for s in (PENDING, SENT, ACKNOWLEDGED, REJECTED)}
+
+    def check_counts(self, repair: bool = False) -> dict[tuple[str, str], tuple[int, int]]:
+        """Where ``entry_counts`` differs from a count of the entries themselves: (kiosk id,
+        sync state) → (kept, counted); empty when right. Walks every entry (seconds at a
+        million: ``kiosk store check``, never a screen), in a read of its own: the scans go
+        on. ``repair``: each difference then added to the count, in a write of a few rows —
+        the writes since the read moved the count with its entries (the triggers), so the
+        difference the read found is still the difference."""
+        with self.lock:
+            self.conn.execute("SAVEPOINT check_counts")  # one snapshot for both reads
+            try:
+                wrong = _wrong_counts(self.conn)
+            finally:
+                self.conn.execute("RELEASE check_counts")
+        if wrong and repair:
+            with self.transaction() as conn:
+                conn.executemany(
+                    "INSERT INTO entry_counts VALUES (?, ?, ?) ON CONFLICT DO UPDATE "
+                    "SET entries = entries + excluded.entries",
+                    [(kiosk, state, counted - kept)
+                     for (kiosk, state), (kept, counted) in wrong.items()])
+        return wrong
 
     def oldest_pending(self) -> str | None:
         """``scanned_at`` of the oldest unacknowledged entry (:func:`oldest_pending_entry`):
@@ -2603,17 +2676,16 @@ class Store:
         return row[0] if row else None
 
     def outbox_summary(self) -> OutboxSummary:
-        """Pending/rejected counts and the oldest pending entry, from indexes only.
+        """Pending/rejected counts (``entry_counts``, v13: a page) and the oldest pending
+        entry (a step into an index from each end).
 
-        Cheap enough to call every second during an upload even with a million pending
-        entries, and for a screen to poll (``sync_counts`` counts the whole table).
+        Cheap enough for a screen's poll and after every recorded scan, whatever waits.
         """
         with self.lock:
-            pending = self.conn.execute(
-                "SELECT count(*) FROM entries WHERE sync_state IN ('pending', 'sent')"
-            ).fetchone()[0]
-            rejected = self.conn.execute(
-                "SELECT count(*) FROM entries WHERE sync_state = 'rejected'").fetchone()[0]
+            pending, rejected = self.conn.execute(
+                "SELECT coalesce(sum(entries) FILTER (WHERE sync_state IN ('pending', 'sent')), "
+                "0), coalesce(sum(entries) FILTER (WHERE sync_state = 'rejected'), 0) "
+                "FROM entry_counts").fetchone()
             return OutboxSummary(pending, rejected, self.oldest_pending())
 
     def mark_sent(self, ids: Iterable[str], chunk_rows: int = RETRY_CHUNK_ROWS) -> int:

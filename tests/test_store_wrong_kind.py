@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.store import Store, StoreError
+from kiosk.store import MIGRATIONS, Store, StoreError
 from tests.conftest import CCCD_AN
 from tests.test_cli_store_words import kiosk, recorded_store, write_config
 
@@ -143,10 +143,11 @@ def test_a_newer_kiosks_store_is_named_so_and_not_written(tmp_path: Path) -> Non
     stats = kiosk(config, "stats")
     assert stats.returncode == 3
     assert (f"lỗi kho dữ liệu: {store}: lược đồ cơ sở dữ liệu v99 mới hơn chương trình này "
-            "(v12); hãy cập nhật phần mềm trạm") in stats.stderr, stats.stderr
+            f"(v{len(MIGRATIONS)}); hãy cập nhật phần mềm trạm") in stats.stderr, stats.stderr
     doctor = kiosk(config, "doctor")
     assert (f"LỖI/FAIL  Không mở được kho {store}: kho của một phiên bản trạm mới hơn (lược đồ "
-            "v99, chương trình này v12); hãy cập nhật phần mềm trạm\n") in doctor.stdout, \
+            f"v99, chương trình này v{len(MIGRATIONS)}); hãy cập nhật phần mềm trạm\n") \
+        in doctor.stdout, \
         doctor.stdout
     assert "SQLITE" not in doctor.stdout
     assert store.read_bytes() == before

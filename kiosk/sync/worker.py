@@ -332,7 +332,7 @@ class SyncWorker:
         self._elsewhere_counted = False
         """The background's first cycle counted the other kiosk ids' pending entries: the
         health reports count this id's alone from its first batch on, not from the end of
-        its first whole upload (one read of every pending entry: 0.6 s a million)."""
+        its first whole upload."""
         self._store_refused: messages.Words | None = None
         """Set once an upload ended with the store refusing writes: uploads stopped, the
         alert saying why (:meth:`_stop_for_store`); cleared if it takes writes again."""
