@@ -113,7 +113,7 @@ def test_an_upgrade_waits_for_a_server_of_the_old_version_instead_of_deadlocking
 
 def test_a_command_started_during_an_upgrade_waits_for_it_beyond_the_usual_limits(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    db = database_url("postgresql", tmp_path)
+    db = _centre_before_people_keys(tmp_path)  # behind: the lock's holder is upgrading it
     caplog.set_level(logging.WARNING, "kiosk.central")
     with psycopg.connect(db) as upgrading:
         upgrading.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
@@ -124,6 +124,24 @@ def test_a_command_started_during_an_upgrade_waits_for_it_beyond_the_usual_limit
     report.join(60)
     assert outcome == {"version": str(len(MIGRATIONS))}
     assert "waiting for another process to finish upgrading the centre's database" in caplog.text
+
+
+def test_commands_started_together_on_an_up_to_date_centre_say_no_upgrade_is_awaited(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Six ``kiosks add`` at once: the one holding the upgrade's lock for its look at the
+    schema version made others print "waiting for another process to finish upgrading"
+    with no upgrade to wait for."""
+    db = database_url("postgresql", tmp_path)
+    open_storage(db).close()  # up to date
+    caplog.set_level(logging.WARNING, "kiosk.central")
+    with psycopg.connect(db) as other_command:
+        other_command.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        command, outcome = _open_in_thread(db)
+        _until(lambda: _waiting(db, "advisory"), "the command waits its turn at the lock")
+        other_command.commit()
+    command.join(60)
+    assert outcome == {"version": str(len(MIGRATIONS))}
+    assert "upgrading" not in caplog.text
 
 
 def test_an_upgrade_its_servers_lock_table_has_no_room_for_says_what_to_raise(

@@ -125,9 +125,13 @@ class PostgresStorage(Storage):
         the usual lock wait lost its day's file). An upgrade first takes every table of the
         centre for itself: a server still running the old code, holding a row of one table
         and wanting another the upgrade already changed, deadlocked it after minutes of
-        work; now the upgrade waits for it, or is refused before changing anything."""
+        work; now the upgrade waits for it, or is refused before changing anything. The
+        wait is said only when the schema is behind: processes starting together on an
+        up-to-date centre each hold the lock a moment, and "waiting for an upgrade" with none
+        happening sent an operator looking for it."""
         if not conn.execute("SELECT pg_try_advisory_xact_lock($1)", (_LOCK_KEY,)).fetchone()[0]:
-            log.warning("%s", both("central.log.upgrade_waits"))
+            if self._schema_version(conn) < len(MIGRATIONS):
+                log.warning("%s", both("central.log.upgrade_waits"))
             conn.execute("SET LOCAL lock_timeout = 0")
             conn.execute("SET LOCAL statement_timeout = 0")
             conn.execute("SELECT pg_advisory_xact_lock($1)", (_LOCK_KEY,))
@@ -138,9 +142,7 @@ class PostgresStorage(Storage):
             if not create:
                 raise StorageError("storage.no_schema", where=without_password(self.url))
             conn.execute("CREATE TABLE central_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        row = conn.execute("SELECT value FROM central_meta WHERE key = 'schema_version'"
-                           ).fetchone()
-        version = int(row[0]) if row else 0
+        version = self._schema_version(conn)
         if version > len(MIGRATIONS):
             raise StorageError("storage.schema_newer", version=version, ours=len(MIGRATIONS))
         if version < len(MIGRATIONS):  # waits for the tables, and may count every entry
@@ -172,6 +174,15 @@ class PostgresStorage(Storage):
             raise StorageError("storage.upgrade_needs_owner", old=version, new=len(MIGRATIONS),
                                role=conn.info.user, detail=failure_words(exc)) from exc
         self._migrated(conn, version)
+
+    @staticmethod
+    def _schema_version(conn: psycopg.Connection) -> int:
+        """The schema's version as committed (0: no centre's tables yet)."""
+        if conn.execute("SELECT to_regclass('central_meta')").fetchone()[0] is None:
+            return 0
+        row = conn.execute("SELECT value FROM central_meta WHERE key = 'schema_version'"
+                           ).fetchone()
+        return int(row[0]) if row else 0
 
     @staticmethod
     def _lock_room_words(conn: psycopg.Connection) -> StorageError:
