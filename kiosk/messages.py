@@ -2863,8 +2863,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "trace.bad_name_year": ("họ tên và năm sinh: cần một họ tên và năm sinh bốn chữ số",
                             "name and birth year: expected a name and a four-digit year"),
     "trace.whom": (
-        "truy vết ai: cho đúng một trong số giấy tờ, mã quét, hoặc họ tên kèm năm sinh",
-        "whom: give exactly one of a document number, a payload, or a name with a birth year"),
+        "truy vết ai: cho đúng một trong số giấy tờ, mã quét, số điện thoại, hoặc họ tên kèm "
+        "năm sinh",
+        "whom: give exactly one of a document number, a payload, a phone number, or a name "
+        "with a birth year"),
+    "trace.bad_phone": ("số điện thoại {phone}: cần 0… (Việt Nam) hoặc + mã nước và tối đa "
+                        "15 chữ số",
+                        "phone number {phone}: expected 0… (Vietnam) or + a country code, at "
+                        "most 15 digits in all"),
     "trace.too_many": (
         "đã đến giới hạn truy vết ({limit} lần mỗi giờ): hãy đợi, hoặc nhờ quản trị viên nâng "
         "giới hạn (kiosk-central trace-limit); lần bị từ chối này đã được ghi vào nhật ký",
@@ -4067,6 +4073,11 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "tracing.payload": ("hoặc nội dung mã QR", "or the QR code's content"),
     "tracing.name": ("hoặc họ tên (nhập tay)", "or a name (manual entries)"),
     "tracing.birth_year": ("và năm sinh", "and birth year"),
+    "tracing.phone": ("hoặc số điện thoại (nhập tay)", "or a phone number (manual entries)"),
+    "tracing.weak_phone": ("nhiều người được nhập tay với số điện thoại này (số của gia đình, "
+                           "số dùng chung): mỗi người là một ứng viên",
+                           "several people were entered by hand with this phone number (a "
+                           "family's, a shared one): each is a candidate"),
     "tracing.weak": ("khớp theo tên và năm sinh, hoặc theo mã PC-Covid che số chỉ trùng 6 số "
                      "cuối (số giấy tờ chưa từng được quét đầy đủ): có thể nhầm người",
                      "matched by name and birth year, or by masked PC-Covid codes sharing "

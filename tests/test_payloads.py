@@ -384,6 +384,18 @@ class TestManualEntry:
         assert isinstance(person, Identity), person
         assert person.extra["phone"] == kept
 
+    def test_a_phone_typed_either_way_is_one_person_and_anothers_keeps_its_country(self):
+        """The subject key goes by the phone in E.164: ``0912…`` at one point and
+        ``+84 912…`` at another were two people to a trace; a number of another country
+        with the same digits after its code is someone else."""
+        keys = {typed: decode_manual(ManualEntry("Lò Thị Mai", phone=typed)).subject_key
+                for typed in ("0912345678", "+84 912 345 678", "0912.345.678",
+                              "+1 912 345 678")}
+        assert len({keys["0912345678"], keys["+84 912 345 678"], keys["0912.345.678"]}) == 1
+        assert keys["+1 912 345 678"] != keys["0912345678"]
+        assert decode_manual(ManualEntry("LO THI MAI", phone="0912345678")).subject_key == keys[
+            "0912345678"]  # the name folded, as before
+
     @pytest.mark.parametrize("phone", ["+84 12345", "+1 202", "+0 123456789",
                                        "+1234567890123456", "1 202 555 0143"])
     def test_a_phone_neither_vietnamese_nor_e164_is_refused(self, phone):

@@ -252,17 +252,19 @@ def marks_of_document(storage: Storage, document: str, name: str | None = None,
 
 def marks_of_phone(storage: Storage, phone: str, name: str | None = None) -> set[str]:
     """The marks the holder of this phone, entered by hand without a document, may have been
-    shown under: the phone alone (traces recorded since the phone was marked on its own)
-    and — with the name as typed in the entry — the entry's key, ``fold_name(name)|phone``
-    (every trace since v42), the phone written ``0…`` or ``+84…``."""
+    shown under: the phone alone (traces recorded since the phone was marked on its own:
+    in E.164, and before v48 a Vietnamese one as ``tel:0…``) and — with the name as typed
+    in the entry — the entry's key (every trace since v42): ``fold_name(name)|`` the phone
+    in E.164 since v48, before it as typed, ``0…`` or ``+84…``."""
     from kiosk.payloads.identity import fold_name, payload_key
-    from kiosk.payloads.manual import normal_phone, phone_key
+    from kiosk.payloads.manual import e164, normal_phone, phone_key
 
-    local = phone_key(phone).removeprefix("tel:")
-    keys = {phone_key(phone)}
+    number = e164(phone)
+    local = "0" + number[3:] if number.startswith("+84") else number
+    keys = {phone_key(phone), "tel:" + local}
     if name:
-        keys |= {payload_key(f"{fold_name(name)}|{written}".encode())
-                 for written in {normal_phone(phone), local, "+84" + local[1:]}}
+        keys |= {payload_key(f"{fold_name(name)}|{written}".encode())  # E.164: v48's
+                 for written in {normal_phone(phone), local, number}}
     secret = storage.secret(MARK_SECRET)
     return {person_mark(k, secret) for k in keys}
 

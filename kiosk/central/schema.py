@@ -1002,6 +1002,12 @@ MIGRATIONS: list[list[Statement]] = [
             PRIMARY KEY (month, timezone)
         )""",
     ],
+    [
+        # v51: a manual entry without a document keyed by its phone in E.164 (+84…), not as
+        # typed (0… and +84… were two people). No table changes: the entries held, and the
+        # day sets, are keyed again when a database reaches it (Storage._migrated,
+        # kiosk.central.manual_keys.rekey_held).
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38
@@ -1021,6 +1027,9 @@ CENTRE_ID_VERSION = 48
 KIOSK_SOURCES_VERSION = 49
 """The schema version from which batches and health reports record where they came from
 (``batches.boot_id``, ``batches.address``, ``kiosk_sources``, ``kiosk_health.sources``)."""
+MANUAL_PHONE_KEYS_VERSION = 51
+"""The schema version from which a manual entry without a document is keyed by its phone
+in E.164: a database from before it has those it holds keyed again when it reaches it."""
 DAY_SUBJECTS_VERSION = 14
 """The schema version that added the day sets: a database from before it is counted into them
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""

@@ -24,7 +24,15 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
-from kiosk.central import aggregates, derivation, document_matches, id_days, people, stays
+from kiosk.central import (
+    aggregates,
+    derivation,
+    document_matches,
+    id_days,
+    manual_keys,
+    people,
+    stays,
+)
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, Calendar, parse_utc
 from kiosk.central.people import ERASED
 from kiosk.central.placeholders import Params, json_rows, slots
@@ -36,6 +44,7 @@ from kiosk.central.schema import (
     IDENTITY_DAYS_VERSION,
     LATE_AFTER_REPORT_VERSION,
     LEAST_CLOCK_OFFSET,
+    MANUAL_PHONE_KEYS_VERSION,
     MIGRATIONS,
     PERSON_KEYS_VERSION,
     REPORT_KEPT_VERSION,
@@ -95,6 +104,8 @@ batch's offset and those (how far its kiosk's clock ran ahead:
  _SUBJECT, _MATCH) = (STORED_COLUMNS.index(name) for name in (
     "kiosk_id", "checkpoint_id", "direction", "status", "source", "scanned_at",
     "monotonic_ns", "boot_id", "local_day", "subject_key", "match_key"))
+_KIND, _DOCUMENT, _NAME, _EXTRA = (STORED_COLUMNS.index(name) for name in (
+    "kind", "document_number", "name", "extra"))
 _COUNTED = operator.itemgetter(_CHECKPOINT, _DAY, _DIRECTION, _SOURCE, _STATUS)
 """What the per-checkpoint counts take of a stored row (:meth:`aggregates.Tally.add`)."""
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
@@ -266,7 +277,8 @@ class Storage(ABC):
         document matches; before v23 a PostgreSQL purge could lose some; before v24 a clock
         ahead dated identities a year on; before v32 the day sets lacked the match keys;
         before v37 what people are counted by; before v38 an entry was late from
-        midnight; before v47 the kept reports were text), so that a database is never left
+        midnight; before v47 the kept reports were text; before v48 a manual entry was keyed
+        by its phone as typed), so that a database is never left
         at the new schema with its counts missing — a failed recount undoes the migration
         too."""
         self.created = previous_version == 0
@@ -290,6 +302,8 @@ class Storage(ABC):
             aggregates.recount_late(self, tx, self.calendar)
         if REPORT_KEPT_VERSION <= previous_version < REPORT_PACKED_VERSION:
             aggregates.pack_kept(self, tx)
+        if 0 < previous_version < MANUAL_PHONE_KEYS_VERSION:
+            manual_keys.rekey_held(self, tx)
 
     def secret(self, name: str) -> bytes:
         """The centre's secret called ``name`` (settings), made on first use and shared by
@@ -462,6 +476,9 @@ class Storage(ABC):
             elif row is not None:
                 if row[_MATCH] == "":  # no match key, as null says: where every reader looks
                     row = (*row[:_MATCH], None, *row[_MATCH + 1:])
+                if row[_KIND] == manual_keys.MANUAL:  # a kiosk before v48's keys: as now
+                    row = manual_keys.keyed_again(row, _KIND, _SUBJECT, _DOCUMENT, _NAME,
+                                                  _EXTRA)
                 entry_offset, problem = timing.entry(row[_SCANNED_AT], row[_MONOTONIC],
                                                      row[_BOOT])
                 late = problem if time_window else None

@@ -38,7 +38,7 @@ def request_from(body: Any) -> trace_service.Request:
     """The JSON body as a trace request; TraceError naming the field otherwise."""
     if not isinstance(body, dict):
         raise tracing.TraceError("trace.not_object")
-    unknown = set(body) - {"document", "payload_b64", "name", "birth_year", "from", "to",
+    unknown = set(body) - {"document", "payload_b64", "phone", "name", "birth_year", "from", "to",
                            "reason", "all_named", *_SETTINGS}
     if unknown:
         raise tracing.TraceError("trace.unknown_field", field=sorted(unknown)[0])
@@ -69,7 +69,7 @@ def request_from(body: Any) -> trace_service.Request:
         if type(value) is not int:  # bool is an int to Python; 5.0 and "5" are not JSON's
             raise tracing.TraceError("trace.whole_number", name=key)
         settings[field] = value if unit is None else value * unit  # Policy judges the range
-    texts = {k: body.get(k) for k in ("document", "name", "birth_year")}
+    texts = {k: body.get(k) for k in ("document", "phone", "name", "birth_year")}
     if any(v is not None and not isinstance(v, str)  # the reason too: audit reads a text
            for v in (*texts.values(), body.get("reason"))):
         raise tracing.TraceError("trace.strings")

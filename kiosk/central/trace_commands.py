@@ -86,7 +86,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
             refuse_empty_centre(storage)
             calendar = storage.calendar
             request = trace_service.Request(
-                document=args.document, payload=payload, name=args.name,
+                document=args.document, payload=payload, phone=args.phone, name=args.name,
                 birth_year=args.birth_year, start=_local(args.start, calendar.zone),
                 end=_local(args.end, calendar.zone), policy=policy,
                 all_named=args.all_named)
@@ -150,6 +150,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
             "kiosk-central trace --name 'Nguyễn Văn An' --birth-year 1990 --from 2026-11-16 "
             "--to 2026-11-29 --margin 30m --reason 'case F0-1234' --format csv -o F0-1234.csv",
             "kiosk-central trace --document 079012345678 --second-degree 5 --reason 'F0-1234'",
+            "kiosk-central trace --phone '0912 345 678' --reason 'F0-1234'",
             "kiosk-central trace --document 079012345678 --reason 'F0-1234' --format xlsx "
             "-o F0-1234.xlsx --force   # replace an older file"))
     whom = trace.add_mutually_exclusive_group(required=True)
@@ -158,6 +159,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                       help="a scanned code as text, or hex:… (CCCD, PC-Covid, HC1, …); - "
                            "reads it from standard input, which other local users cannot "
                            "see (a command line they can, and the shell's history keeps it)")
+    whom.add_argument("--phone", help="số điện thoại / phone number of a person entered by "
+                                      "hand (0912 345 678, +84 912 345 678, +1 202 555 0143: "
+                                      "the same person however typed)")
     whom.add_argument("--name", help="họ tên / name, with --birth-year (weaker match: manual "
                                      "entries carry no birth date)")
     trace.add_argument("--birth-year", help="năm sinh / birth year, with --name")

@@ -398,6 +398,17 @@ class StorageSource:
             f"FROM entries e{unmatched} WHERE e.match_key IS NULL AND {span} "
             f"AND e.name IS NOT NULL", params)
 
+    def rows_phoned(self, lo: dt.datetime, hi: dt.datetime) -> list[Sequence[Any]]:
+        """The manual entries of the period, each (person, extra) once: none carries a
+        match key, so the partial index of those by day reads them, as :meth:`rows_named`
+        reads the names typed."""
+        params = Params()
+        span = self._span(lo, hi, params)
+        unmatched = "" if self.postgresql else " INDEXED BY entries_unmatched_day"
+        return self.storage._query(
+            f"SELECT DISTINCT e.subject_key, e.match_key, e.extra FROM entries e{unmatched} "
+            f"WHERE e.match_key IS NULL AND {span} AND e.kind = 'manual'", params)
+
     def data_begins(self) -> str | None:
         """The first local day of the scans held that still say who (older ones are purged,
         or their identities erased), whole: purge and erasure cut at a UTC midnight, which

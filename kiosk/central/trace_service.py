@@ -43,10 +43,13 @@ each of them would be disclosed, with their document number and contacts."""
 
 @dataclass(frozen=True)
 class Request:
-    """Exactly one of document, payload, or name + birth_year; local days or instants."""
+    """Exactly one of document, payload, phone, or name + birth_year; local days or
+    instants."""
 
     document: str | None = None
     payload: bytes | None = None
+    phone: str | None = None
+    """Of a person entered by hand, as any officer may have typed it (:func:`e164`)."""
     name: str | None = None
     birth_year: str | None = None
     start: dt.date | dt.datetime | None = None
@@ -66,6 +69,8 @@ def whom(request: Request, found: tracing.Target) -> str:
     issue date, which the log would keep past any retention (docs/privacy.md)."""
     if request.document is not None:
         return f"document {request.document}"
+    if request.phone is not None:
+        return f"phone {found.query.get('phone') or request.phone}"
     if request.payload is None:
         return f"name {request.name} born {request.birth_year}"
     kind = f"payload {found.query['payload_kind']}"
@@ -188,11 +193,14 @@ def period(storage: Storage, request: Request) -> tuple[dt.datetime, dt.datetime
 def target(source: StorageSource, request: Request, start: dt.datetime, end: dt.datetime
            ) -> tracing.Target:
     given = [request.document is not None, request.payload is not None,
+             request.phone is not None,
              request.name is not None or request.birth_year is not None]
     if sum(given) != 1:
         raise tracing.TraceError("trace.whom")
     if request.document is not None:
         return tracing.target_for_document(source, request.document, start, end)
+    if request.phone is not None:
+        return tracing.target_for_phone(source, request.phone, start, end)
     if request.payload is not None:
         return tracing.target_for_payload(source, request.payload,
                                           source.calendar.day_of(end))
@@ -202,13 +210,15 @@ def target(source: StorageSource, request: Request, start: dt.datetime, end: dt.
 
 def disclosed(report: dict[str, Any]) -> set[str]:
     """The keys of everyone a trace shows: the people found, its contacts, its second
-    degree's contacts — and each phone shown on its own (:func:`phone_key`), so that a
-    person entered by hand can ask who was shown their data by their phone, whatever
-    name was typed with it."""
+    degree's contacts — and each phone shown on its own (:func:`phone_key`: a contact's,
+    and the one traced), so that a person entered by hand can ask who was shown their
+    data by their phone, whatever name was typed with it."""
     contacts = [*report["contacts"], *(c for onward in report.get("second_degree", ())
                                        for c in onward["contacts"])]
+    traced = report["person"]["query"].get("phone")
     return {*report["person"]["keys"], *(c["person"] for c in contacts),
-            *(phone_key(c["phone"]) for c in contacts if c.get("phone"))}
+            *(phone_key(c["phone"]) for c in contacts if c.get("phone")),
+            *((phone_key(traced),) if traced else ())}
 
 
 def run(storage: Storage, request: Request, *, actor: str, reason: str, channel: str,

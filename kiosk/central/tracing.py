@@ -55,6 +55,7 @@ from typing import Any, NamedTuple, Protocol
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
 from kiosk.messages import WordedError
 from kiosk.payloads.identity import digits, document_key, fold_name
+from kiosk.payloads.manual import E164, e164
 from kiosk.sync.protocol import whole_number
 
 MINUTE = 60.0
@@ -194,6 +195,10 @@ class Source(Protocol):
                    hi: dt.datetime) -> list[Sequence[Any]]:
         """(subject_key, match_key, name, birth_date) of scans that may carry this name and
         birth year in [lo, hi] (a superset; filtered here)."""
+
+    def rows_phoned(self, lo: dt.datetime, hi: dt.datetime) -> list[Sequence[Any]]:
+        """(subject_key, match_key, extra) of the manual entries in [lo, hi], each once:
+        those carrying a phone are filtered here (:func:`target_for_phone`)."""
 
     def kept_from(self) -> float | None:
         """From when (corrected UTC seconds) the stays kept at ingest are whole: a window
@@ -908,3 +913,18 @@ def target_for_name(source: Source, name: str, birth_year: str, lo: dt.datetime,
     aliases = source.aliases(s for s, m in found if not m and s.startswith("doc:"))
     keys = {canonical(subject, match, aliases) for subject, match in found}
     return Target(frozenset(keys), {"name": folded, "birth_year": birth_year}, weak="name")
+
+
+def target_for_phone(source: Source, phone: str, lo: dt.datetime, hi: dt.datetime) -> Target:
+    """Everyone entered by hand with this phone in [lo, hi], however it was typed there
+    (``0912…``, ``+84 912…``, another country's ``+1 202…``: compared in E.164): with a
+    document, as that document's holder; without one, by name and phone. Several people
+    (a family's phone, a shared one) make the match weak: each is a candidate."""
+    number = e164(phone)
+    if not E164.fullmatch(number):
+        raise TraceError("trace.bad_phone", phone=repr(phone))
+    found = {(subject, match) for subject, match, extra in source.rows_phoned(lo, hi)
+             if (typed := phone_of("manual", extra)) and e164(typed) == number}
+    aliases = source.aliases(s for s, m in found if not m and s.startswith("doc:"))
+    keys = frozenset(canonical(subject, match, aliases) for subject, match in found)
+    return Target(keys, {"phone": number}, weak="phone" if len(keys) > 1 else None)

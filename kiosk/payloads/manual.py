@@ -30,6 +30,8 @@ _PHONE = re.compile(r"(\+84|0)[0-9]{9,10}")
 _FOREIGN_PHONE = re.compile(r"\+(?!84)[1-9][0-9]{6,14}")
 """Another country's number in E.164 (``+1 202 555 0143``, ``+86 …``): a country code and at
 most 15 digits in all; a ``+84`` number keeps the Vietnamese rule."""
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+"""A phone in E.164 (:func:`e164`): a country code and at most 15 digits in all."""
 _RUNS = "01234567890123456789", "98765432109876543210"
 
 
@@ -53,11 +55,27 @@ def normal_phone(phone: str) -> str:
     return re.sub(r"[\s.-]", "", phone)
 
 
-def phone_key(phone: str) -> str:
-    """The key a phone number is known by, however written (``+84 90…`` or ``090…``): the
-    audit log's mark of the phone alone (:func:`kiosk.central.trace_service.disclosed`)."""
+def e164(phone: str) -> str:
+    """A phone in E.164 (``+84912345678``, ``+12025550143``), however written: a number
+    the form takes starts with ``+`` and its country code, or ``0`` for a Vietnamese one
+    (:data:`_PHONE`), so only that ``0`` becomes ``+84``; any other country's is kept."""
     number = normal_phone(phone)
-    return "tel:" + ("0" + number[3:] if number.startswith("+84") else number)
+    return "+84" + number[1:] if number.startswith("0") else number
+
+
+def phone_key(phone: str) -> str:
+    """The key a phone number is known by, however written (``+84 90…`` or ``090…``,
+    ``+1 202…``): the audit log's mark of the phone alone
+    (:func:`kiosk.central.trace_service.disclosed`)."""
+    return "tel:" + e164(phone)
+
+
+def phone_subject(name: str, phone: str) -> str:
+    """The subject key of a person entered by hand with a phone and no document: their name
+    folded and the phone in E.164. Before, the phone as typed: ``0912345678`` at one point
+    and ``+84 912 345 678`` at another were two people to a trace; the centre keys the
+    entries of kiosks from before again (:mod:`kiosk.central.manual_keys`)."""
+    return payload_key(f"{fold_name(name)}|{e164(phone)}".encode())
 
 
 def made_up(number: str, *, phone: bool = False) -> bool:
@@ -102,8 +120,7 @@ def decode_manual(entry: ManualEntry) -> Identity | Rejection:
     if not document and not phone:
         return Rejection("manual_bad_field", "document_or_phone")
     raw = entry.to_bytes()
-    subject = document_key(document) if document else payload_key(
-        f"{fold_name(name)}|{phone}".encode())
+    subject = document_key(document) if document else phone_subject(name, phone)
     extra = {k: v for k, v in (("phone", phone), ("reason", entry.reason.strip())) if v}
     return Identity(
         kind="manual",

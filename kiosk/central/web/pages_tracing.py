@@ -20,8 +20,8 @@ from kiosk.sync.protocol import whole_number
 
 router = APIRouter()
 ROLES = ROLES_OF["/tracing"]
-FIELDS = ("document", "payload", "name", "birth_year", "start", "end", "margin", "reason",
-          "all_named")
+FIELDS = ("document", "payload", "phone", "name", "birth_year", "start", "end", "margin",
+          "reason", "all_named")
 DOWNLOADS = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -42,6 +42,7 @@ def asked(form: FormData) -> trace_service.Request:
     return trace_service.Request(
         document=values["document"] or None,
         payload=values["payload"].encode() if values["payload"] else None,
+        phone=values["phone"] or None,
         name=values["name"] or None, birth_year=values["birth_year"] or None,
         start=days.get("start"), end=days.get("end"),
         policy=tracing.Policy(margin=minutes * 60), all_named=values["all_named"] == "yes")

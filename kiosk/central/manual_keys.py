@@ -1,0 +1,88 @@
+"""Manual entries keyed by the phone in E.164, however the officer typed it.
+
+A person entered by hand with a phone and no document is known by their name and phone
+(:func:`kiosk.payloads.manual.phone_subject`). Kiosks before schema v48 keyed them by the
+phone as typed: ``0912345678`` at one point and ``+84 912 345 678`` at another were two
+people, to a trace and to the day's people count. The centre keys such entries again as they
+arrive from those kiosks (:func:`keyed_again`, at ingest: their resends then match what is
+held) and, once, those it held when it reached v48 (:func:`rekey_held`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from kiosk.central import people
+from kiosk.central.placeholders import json_rows
+from kiosk.payloads.manual import phone_subject
+
+if TYPE_CHECKING:
+    from kiosk.central.storage import Storage
+
+MANUAL = "manual"
+CHUNK = 10_000
+"""Key pairs written to the migration's table in one statement."""
+_HELD = ("SELECT DISTINCT subject_key, name, extra FROM entries WHERE kind = 'manual' "
+         "AND subject_key LIKE 'raw:%' AND document_number IS NULL AND name IS NOT NULL")
+"""The keys of the manual entries held without a document, each with what it is made of."""
+
+
+def subject_of(name: str | None, extra: Any) -> str | None:
+    """The subject key of a manual entry without a document, from its stored name and
+    ``extra`` (a dict, or its JSON text); None when it carries no phone to key it by."""
+    if isinstance(extra, str | bytes):
+        try:
+            extra = json.loads(extra)
+        except ValueError:
+            return None
+    phone = extra.get("phone") if isinstance(extra, dict) else None
+    if not name or not isinstance(phone, str) or not phone:
+        return None
+    return phone_subject(name, phone)
+
+
+def keyed_again(row: tuple[Any, ...], kind: int, subject: int, document: int, name: int,
+                extra: int) -> tuple[Any, ...]:
+    """An entry row (its columns at these indexes) with a manual entry's subject key made
+    from the phone in E.164; any other row as it is."""
+    if row[kind] != MANUAL or row[document] is not None or not row[subject].startswith("raw:"):
+        return row
+    key = subject_of(row[name], row[extra])
+    if key is None or key == row[subject]:
+        return row
+    return (*row[:subject], key, *row[subject + 1:])
+
+
+def rekey_held(storage: Storage, tx: Any) -> int:
+    """In a migration to v48, in ``tx``: every manual entry held without a document keyed by
+    its phone in E.164, and the day sets with it. A day with one person under two keys
+    (typed both ways) counted them twice: then every day's people are counted again
+    (:func:`people.recount`); otherwise the keys are renamed where they stand. Returns the
+    keys changed."""
+    changed = {old: new for old, name, extra in storage._execute(tx, _HELD).fetchall()
+               if (new := subject_of(name, extra)) is not None and new != old}
+    if not changed:
+        return 0
+    storage._execute(tx, "CREATE TEMP TABLE rekeyed (old TEXT PRIMARY KEY, new TEXT NOT NULL)")
+    pairs = sorted(changed.items())
+    for start in range(0, len(pairs), CHUNK):
+        storage._execute(tx, f"INSERT INTO rekeyed (old, new) SELECT p.value ->> 0, "
+                             f"p.value ->> 1 FROM {storage._json_rows('$1', 'p')}",
+                         (json_rows(pairs[start:start + CHUNK]),))
+    storage._execute(tx, "UPDATE entries SET subject_key = (SELECT r.new FROM rekeyed r WHERE "
+                         "r.old = entries.subject_key) WHERE kind = 'manual' AND subject_key "
+                         "IN (SELECT old FROM rekeyed)")
+    merged = storage._execute(
+        tx, "SELECT 1 FROM day_subjects d JOIN rekeyed r ON r.old = d.subject_key "
+            "WHERE EXISTS (SELECT 1 FROM day_subjects o WHERE o.day = d.day AND "
+            "(o.subject_key = r.new OR o.subject_key IN (SELECT old FROM rekeyed x WHERE "
+            "x.new = r.new AND x.old <> r.old))) LIMIT 1").fetchone()
+    if merged:
+        people.recount(storage, tx)
+    else:
+        storage._execute(tx, "UPDATE day_subjects SET subject_key = (SELECT r.new FROM rekeyed r "
+                             "WHERE r.old = day_subjects.subject_key) WHERE subject_key IN "
+                             "(SELECT old FROM rekeyed)")
+    storage._execute(tx, "DROP TABLE rekeyed")
+    return len(changed)
