@@ -69,11 +69,14 @@ def test_a_new_route_without_a_mark_is_caught(tmp_path: Path) -> None:
         assert unmarked(app) == ["['GET'] /people"]
 
 
-def test_the_static_folder_holds_only_styles_and_pictures() -> None:
+def test_the_static_folder_holds_only_styles_pictures_and_the_point_boxs_script() -> None:
+    """Served to anyone, signed in or not: nothing in it is data. The one script asks the
+    signed-in centre for the points matching what an admin types in the enrol form."""
     from kiosk.central.web.site import HERE
 
     files = [p for p in (HERE / "static").rglob("*") if p.is_file()]
-    assert files and {p.suffix for p in files} <= {".css", ".svg", ".png"}
+    assert files and {p.suffix for p in files} <= {".css", ".svg", ".png", ".js"}
+    assert [p.name for p in files if p.suffix == ".js"] == ["points.js"]
 
 
 # -- as each role, against a running centre ----------------------------------------------

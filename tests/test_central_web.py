@@ -17,6 +17,7 @@ import pytest
 from central_support import batch, central, enrol, kiosk_entries
 from openpyxl import load_workbook
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 from web_support import (
     PASSWORD,
     Centre,
@@ -297,14 +298,17 @@ def test_an_admin_enrols_a_kiosk_at_a_point_the_registry_lacks_only_when_ticked_
     """The registry holds points with districts, so an id it lacks is refused as a likely
     typo (a point of no district: its scans outside every district's report) — unless the
     admin ticks "new point", as ``kiosks add --new-checkpoint`` does; the form offers the
-    registry's ids to pick from."""
+    registry's ids to pick from as the admin types."""
     log_in(chrome, centre.url, "admin1")
     chrome.get(centre.url + "/kiosks")
     form = chrome.find_element(By.ID, "enrol")
-    offered = [option.get_attribute("value") for option in
-               chrome.find_elements(By.CSS_SELECTOR, "datalist#points option")]
-    assert {"BP-DX-001", "BP-BL-001"} <= set(offered)
     assert form.find_element(By.NAME, "checkpoint").get_attribute("list") == "points"
+    form.find_element(By.NAME, "checkpoint").send_keys("BP-")
+    offered = WebDriverWait(chrome, 30).until(lambda c: [
+        option.get_attribute("value")
+        for option in c.find_elements(By.CSS_SELECTOR, "datalist#points option")])
+    assert {"BP-DX-001", "BP-BL-001"} <= set(offered)
+    form.find_element(By.NAME, "checkpoint").clear()
 
     def enrol_at(checkpoint: str, new: bool) -> None:
         form = chrome.find_element(By.ID, "enrol")

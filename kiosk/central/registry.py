@@ -354,6 +354,21 @@ def checkpoints(storage: Storage) -> list[Checkpoint]:
             storage._query(f"SELECT {_COLUMNS} FROM checkpoints ORDER BY id")]
 
 
+def named(point: Checkpoint, folded: str) -> bool:
+    """Whether ``folded`` (:func:`fold`) is in the point's id or name, as a person searching
+    types either, without accents."""
+    return folded in fold(f"{point.id} {point.name}")
+
+
+def looked_up(storage: Storage, q: str, *, district: str | None, limit: int
+              ) -> list[Checkpoint]:
+    """The first ``limit`` points (by id) whose id or name holds ``q`` (:func:`named`), of
+    ``district`` only when given: what a box naming a point offers as its user types."""
+    folded = fold(q)
+    return [p for p in checkpoints(storage)
+            if (district is None or p.district == district) and named(p, folded)][:limit]
+
+
 def checkpoint(storage: Storage, checkpoint_id: str) -> Checkpoint | None:
     rows = storage._query(f"SELECT {_COLUMNS} FROM checkpoints WHERE id = $1", (checkpoint_id,))
     return Checkpoint(*rows[0]) if rows else None

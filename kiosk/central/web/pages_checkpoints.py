@@ -74,7 +74,7 @@ def _list(storage: Storage, district: str, kind: str, state: str, q: str, page: 
             return False
         if state == "inactive7" and scans_7d[p.id]:
             return False
-        return not folded or folded in registry.fold(f"{p.id} {p.name}")
+        return not folded or registry.named(p, folded)
 
     chosen = [p for p in points if keep(p)]
     shown = chosen[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]

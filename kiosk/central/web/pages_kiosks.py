@@ -1,13 +1,15 @@
 """Kiosks: health for admins and district officers; enrolment (the token shown once) and
-revocation for admins. The enrol form offers the registry's points and, as
-``kiosk-central kiosks add --new-checkpoint`` does, a box for a point the registry lacks:
-once it holds a point with a district any other id is refused as a likely typo."""
+revocation for admins. The enrol form's point box offers the registry's points as the admin
+types (:func:`points`, asked by ``static/points.js``: a province's 20,000 points in the page
+were 909 KB of its 1.0 MB, on every view) and, as ``kiosk-central kiosks add
+--new-checkpoint`` does, a box for a point the registry lacks: once it holds a point with a
+district any other id is refused when the form is posted, as a likely typo."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from kiosk.central import registry
 from kiosk.central.disclosure import not_personal
@@ -27,6 +29,8 @@ from kiosk.central.web.site import (
 router = APIRouter()
 PAGE_SIZE = 100
 HEALTH = "kiosks, their checkpoints and health"
+SUGGESTED = 20
+"""Points the enrol form's box offers at once: enough to pick from, few enough to read."""
 
 
 async def _page(request: Request, site: Site, *, status: int = 200, problems: bool = False,
@@ -41,12 +45,10 @@ async def _page(request: Request, site: Site, *, status: int = 200, problems: bo
                                                  f"{row['name']}".lower()]
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    can_manage = user.role == "admin"
-    points = await run_in_threadpool(registry.checkpoints, site.storage) if can_manage else []
     return await site.render(request, "kiosks.html", status=status,
                        kiosks=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], total=len(rows),
                        page=page, pages=pages, problems=problems, q=q,
-                       can_manage=can_manage, points=points, **context)
+                       can_manage=user.role == "admin", **context)
 
 
 @router.get("/kiosks")
@@ -57,6 +59,18 @@ async def kiosks(request: Request, problems: str = "", q: str = "", page: str = 
     site.user(request, *ROLES_OF["/kiosks"])  # who asks, before what they asked is read
     return await _page(request, site, problems=flag_parameter("problems", problems), q=q,
                        page=number_parameter("page", page, 1))
+
+
+@router.get("/kiosks/points")
+@not_personal("the registry's points: id and name")
+async def points(request: Request, q: str = "") -> JSONResponse:
+    """The first :data:`SUGGESTED` points whose id or name holds ``q`` (any case, accents
+    or not), of the user's district for a district officer: ``[{"id", "name"}]``."""
+    site = site_of(request)
+    user = site.user(request, *ROLES_OF["/kiosks"])
+    found = await run_in_threadpool(registry.looked_up, site.storage, q,
+                                    district=district_of(user), limit=SUGGESTED)
+    return JSONResponse([{"id": p.id, "name": p.name} for p in found])
 
 
 @router.post("/kiosks/enrol")
