@@ -7,7 +7,7 @@ Tracing page had no phone field: such a person was found only by name, with any 
 point and ``+84 912 345 678`` at another made two subject keys, so a trace by name listed two
 people. Now the phone is compared in E.164 (another country's number keeps its own code),
 a manual entry's key is made from it — at the kiosk, and at the centre for the entries of
-kiosks from before and those it held (schema v48) — and the trace marks the phone in the
+kiosks from before and those it held (schema v51) — and the trace marks the phone in the
 audit log, so ``audit list --phone`` finds it.
 
 Real centres (SQLite files and a real PostgreSQL), the real ``kiosk-central`` CLI, and
@@ -46,15 +46,15 @@ CONTACT_AT = {"CP-A": 7, "CP-B": 8}
 """Who scanned their card two minutes after her at each point (trace_support's people)."""
 
 
-def store_visits(db: str, *, before_v48: bool) -> None:
+def store_visits(db: str, *, before_v51: bool) -> None:
     """Lò Thị Mai at CP-A 30 h ago (phone typed 0…) and at CP-B 5 h ago (+84 …), a card
-    holder right after her each time; ``before_v48``: both kiosks key her as typed."""
+    holder right after her each time; ``before_v51``: both kiosks key her as typed."""
     with open_storage(db) as storage:
         for n, (point, phone) in enumerate(AS_TYPED.items()):
             kiosk, at = f"k{n + 1}", NOW - dt.timedelta(hours=(30, 5)[n])
             entry = wire_entry(decode_manual(ManualEntry(name=MAI, phone=phone)),
                                checkpoint=point, kiosk=kiosk, direction="in", scanned_at=at)
-            if before_v48:  # keyed by the phone as typed
+            if before_v51:  # keyed by the phone as typed
                 entry["subject_key"] = payload_key(
                     f"{fold_name(MAI)}|{phone.replace(' ', '')}".encode())
             card = wire_entry(payload_identity(CONTACT_AT[point], "cccd"), checkpoint=point,
@@ -77,13 +77,13 @@ def trace(db: str, *args: str) -> dict:
     return json.loads(central("trace", "--db", db, *args, "--reason", "CASE-2026-001").stdout)
 
 
-@pytest.mark.parametrize("kiosks", ["before v48", "now"])
+@pytest.mark.parametrize("kiosks", ["before v51", "now"])
 def test_a_trace_by_phone_finds_both_visits_however_the_phone_was_typed(
         tmp_path: Path, kiosks: str) -> None:
     """Kiosks of today key her as one person; the centre keys again, as they arrive, the
     entries of kiosks from before, which keyed her by the phone as typed."""
     db = centre(tmp_path)
-    store_visits(db, before_v48=kiosks == "before v48")
+    store_visits(db, before_v51=kiosks == "before v51")
     for typed in ("0912 345 678", "+84912345678", "+84 91 234 5678"):
         answer = trace(db, "--phone", typed)
         assert answer["person"]["query"] == {"phone": "+84912345678"}
@@ -99,7 +99,7 @@ def test_a_trace_by_phone_finds_both_visits_however_the_phone_was_typed(
 def test_a_phone_trace_is_audited_and_found_by_the_phone_however_written(
         tmp_path: Path) -> None:
     db = centre(tmp_path)
-    store_visits(db, before_v48=False)
+    store_visits(db, before_v51=False)
     seq = trace(db, "--phone", "0912345678")["audit"]
     for written in ("+84 912 345 678", "0912345678"):
         log = json.loads(central("audit", "list", "--db", db, "--phone", written,
@@ -125,15 +125,15 @@ def test_another_countrys_phone_is_traced_by_its_own_country_code(tmp_path: Path
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
-def test_a_centre_reaching_v48_keys_its_manual_entries_by_the_phone_and_counts_one_person(
+def test_a_centre_reaching_v51_keys_its_manual_entries_by_the_phone_and_counts_one_person(
         tmp_path: Path, engine: str) -> None:
     """A centre that held her two spellings as two people (on one day: counted twice in
     the day's people) upgraded: one person, in a trace by name and in the count."""
     db = centre(tmp_path, engine)
-    store_visits(db, before_v48=False)
+    store_visits(db, before_v51=False)
     old = {phone: payload_key(f"{fold_name(MAI)}|{phone.replace(' ', '')}".encode())
            for phone in AS_TYPED.values()}
-    with open_storage(db) as storage, storage._transaction() as tx:  # as v47 held them
+    with open_storage(db) as storage, storage._transaction() as tx:  # as v50 held them
         for phone, key in old.items():
             storage._execute(tx, "UPDATE entries SET subject_key = $1, local_day = $2 "
                                  "WHERE kind = 'manual' AND CAST(extra AS TEXT) LIKE $3",
@@ -155,7 +155,7 @@ def test_a_centre_reaching_v48_keys_its_manual_entries_by_the_phone_and_counts_o
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_the_tracing_page_traces_by_phone(tmp_path: Path, lang: str) -> None:
     db = centre(tmp_path)
-    store_visits(db, before_v48=True)
+    store_visits(db, before_v51=True)
     with open_storage(db) as storage:  # her husband, entered with the same phone
         husband = decode_manual(ManualEntry(name="Vàng A Páo", phone="0912 345 678"))
         storage.ingest_batch("k1", [wire_entry(husband, checkpoint="CP-A", kiosk="k1",

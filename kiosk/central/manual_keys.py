@@ -1,11 +1,11 @@
 """Manual entries keyed by the phone in E.164, however the officer typed it.
 
 A person entered by hand with a phone and no document is known by their name and phone
-(:func:`kiosk.payloads.manual.phone_subject`). Kiosks before schema v48 keyed them by the
+(:func:`kiosk.payloads.manual.phone_subject`). Kiosks before schema v51 keyed them by the
 phone as typed: ``0912345678`` at one point and ``+84 912 345 678`` at another were two
 people, to a trace and to the day's people count. The centre keys such entries again as they
 arrive from those kiosks (:func:`keyed_again`, at ingest: their resends then match what is
-held) and, once, those it held when it reached v48 (:func:`rekey_held`).
+held) and, once, those it held when it reached v51 (:func:`rekey_held`).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def keyed_again(row: tuple[Any, ...], kind: int, subject: int, document: int, na
 
 
 def rekey_held(storage: Storage, tx: Any) -> int:
-    """In a migration to v48, in ``tx``: every manual entry held without a document keyed by
+    """In a migration to v51, in ``tx``: every manual entry held without a document keyed by
     its phone in E.164, and the day sets with it. A day with one person under two keys
     (typed both ways) counted them twice: then every day's people are counted again
     (:func:`people.recount`); otherwise the keys are renamed where they stand. Returns the

@@ -277,7 +277,7 @@ class Storage(ABC):
         document matches; before v23 a PostgreSQL purge could lose some; before v24 a clock
         ahead dated identities a year on; before v32 the day sets lacked the match keys;
         before v37 what people are counted by; before v38 an entry was late from
-        midnight; before v47 the kept reports were text; before v48 a manual entry was keyed
+        midnight; before v47 the kept reports were text; before v51 a manual entry was keyed
         by its phone as typed), so that a database is never left
         at the new schema with its counts missing — a failed recount undoes the migration
         too."""
@@ -476,7 +476,7 @@ class Storage(ABC):
             elif row is not None:
                 if row[_MATCH] == "":  # no match key, as null says: where every reader looks
                     row = (*row[:_MATCH], None, *row[_MATCH + 1:])
-                if row[_KIND] == manual_keys.MANUAL:  # a kiosk before v48's keys: as now
+                if row[_KIND] == manual_keys.MANUAL:  # a kiosk before v51's keys: as now
                     row = manual_keys.keyed_again(row, _KIND, _SUBJECT, _DOCUMENT, _NAME,
                                                   _EXTRA)
                 entry_offset, problem = timing.entry(row[_SCANNED_AT], row[_MONOTONIC],
