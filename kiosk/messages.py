@@ -3134,6 +3134,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "centre, a copy?), which may not hold the entries it acknowledges; nothing changed, "
         "the entries stay pending. Import the backlog file at centre {ours} "
         "(`kiosk-central init` there prints its id) and load its new .refused"),
+    "sync.refusals_no_centre": (
+        "{path} không nêu mã trung tâm, mà trung tâm của trạm này ({ours}) luôn nêu mã của "
+        "mình: tệp tồn đọng đã được nhập vào một cơ sở dữ liệu khác dùng cùng khoá, chạy "
+        "phiên bản cũ (trung tâm thử nghiệm, một bản sao?), nơi có thể không giữ các lượt nó "
+        "xác nhận; không thay đổi gì, các lượt vẫn chờ gửi. Hãy nhập tệp tồn đọng ở trung "
+        "tâm {ours} (`kiosk-central init` ở đó in mã trung tâm) rồi nạp tệp .refused mới",
+        "{path} names no centre, and this kiosk's centre ({ours}) names itself in its "
+        "answers: the backlog file was imported into another database with the same key, "
+        "on an earlier release (a staging centre, a copy?), which may not hold the entries "
+        "it acknowledges; nothing changed, the entries stay pending. Import the backlog "
+        "file at centre {ours} (`kiosk-central init` there prints its id) and load its new "
+        ".refused"),
     "sync.refusals_loaded": (
         "Đã đánh dấu {count} trong {named} lượt tệp nêu (máy {kiosk}) là bị trung tâm từ "
         "chối (số còn lại đã được nhận, đã bị từ chối hoặc không có ở đây); xem lý do bằng "
@@ -3168,14 +3180,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "rằng trung tâm của trạm này đã ghi nó; đã nạp như trước",
         "This file names no centre id (a centre not yet upgraded): that this kiosk's "
         "centre wrote it could not be checked; loaded as before"),
-    "sync.answer_centre_learnt": (
-        "Trạm chưa ghi nhớ mã trung tâm nào: từ nay trạm coi trung tâm {centre}, nơi đã ghi "
-        "tệp này, là trung tâm của mình và từ chối câu trả lời do trung tâm khác ghi",
-        "This kiosk kept no centre id: from now on it takes centre {centre}, which wrote "
-        "this file, as its centre, and refuses answers another centre wrote"),
-    "sync.answer_centre_not_kept": (
-        "Không ghi nhớ được mã trung tâm {centre} vào {path}: {reason}; tệp vẫn được nạp",
-        "The centre id {centre} could not be kept in {path}: {reason}; the file was loaded"),
+    "sync.answer_centre_unknown": (
+        "Tệp này do trung tâm {centre} ghi, nhưng trạm chưa biết mã trung tâm của mình (trạm "
+        "chỉ học mã từ trung tâm tại địa chỉ đồng bộ): các lượt trung tâm nói đã có chưa "
+        "được xác nhận, vẫn chờ gửi và sẽ có trong lần xuất sau; không mất gì. Hãy cho trạm "
+        "kết nối với trung tâm một lần (`kiosk sync push`) hoặc đăng ký lại bằng mã đăng ký "
+        "của trung tâm, rồi nạp lại tệp này",
+        "This file was written by centre {centre}, but this kiosk does not know its centre's "
+        "id yet (it learns it only from its centre at the server address): the entries the "
+        "centre says it holds are not acknowledged, they stay pending and go in the next "
+        "export; nothing is lost. Connect the kiosk to its centre once (`kiosk sync push`) "
+        "or enrol it again with a code from its centre, then load this file again"),
     "sync.answer_no_receipt": (
         "Tệp này không có xác nhận các lượt trung tâm đã có (trung tâm chưa nâng cấp): "
         "chúng vẫn chờ gửi đến khi trạm có mạng hoặc trung tâm nâng cấp và nhập lại tệp",

@@ -7,9 +7,11 @@ same key, opens the kiosk's file too, and seals an answer the kiosk's receipt ke
 Loaded, that answer took out of the pending set entries the kiosk's own centre never
 received: lost to it for good. So each centre has a random id (schema v48, printed by
 ``init``), given to kiosks with its backlog key and named, under the seal, in every answer;
-``kiosk sync load-refusals`` refuses an answer naming another centre than the kiosk's,
-nothing acknowledged. An answer from a centre older than ids is loaded, said so; a kiosk
-that never learnt an id takes the first one a sealed answer names.
+``kiosk sync load-refusals`` refuses an answer naming another centre than the kiosk's, or
+naming none (a staging centre on an earlier release), nothing acknowledged. A kiosk learns
+the id only from its centre at ``server_url``: one that never learnt it takes no
+acknowledgement from a file naming an id (a staging centre's would have stuck), and loads
+a file naming none (its centre may be older than ids) as before, said so.
 
 Real parts: the module's centre serving on 127.0.0.1, a second centre database made by
 ``kiosk-central init`` and given the same key file, the ``kiosk-central import`` and
@@ -143,20 +145,59 @@ def test_the_kiosk_keeps_its_centres_id_and_the_centres_answer_names_it(
     assert "centre id" not in loaded.stdout
 
 
-def test_an_answer_of_a_centre_older_than_ids_is_loaded_and_said_to_be_unchecked(
-        central, kiosk_id, tmp_path):
-    """A centre not yet upgraded names no centre: its answer is loaded as before (refusing
-    it would keep entries waiting that the centre holds), and the load says that which
-    centre wrote it could not be checked."""
-    folder, stick = tmp_path / "kiosk", tmp_path / "usb" / "ql1a.backlog"
-    ids = exported(central, folder, kiosk_id, stick, 4)
-    answer = import_at(central, central.db, stick, tmp_path / "answers")
+def older_than_ids(folder: Path, answer: Path, ids: list[str]) -> None:
+    """Rewrite ``answer`` as a centre older than ids writes it: no ``centre`` member, sealed
+    and mac'd as that centre would (it holds the receipt key too)."""
     record = exports(folder / "kiosk.db")[0]
     older = {key: value for key, value in json.loads(answer.read_text(encoding="utf-8")
                                                      ).items() if key != "centre"}
     answer.write_text(json.dumps(with_mac(sealed_with(
         bytes.fromhex(record["receipt_key"]), older, ids), record["sha256"])),
         encoding="utf-8")
+
+
+def forget_centre_id(folder: Path) -> None:
+    """centre-backlog.json as a release before centre ids kept it: the key, no id."""
+    kept = folder / "centre-backlog.json"
+    before_ids = {key: value for key, value in json.loads(kept.read_text(encoding="utf-8")
+                                                          ).items() if key != "centre_id"}
+    kept.write_text(json.dumps(before_ids), encoding="utf-8")
+
+
+def test_an_answer_naming_no_centre_is_refused_by_a_kiosk_that_keeps_its_centres_id(
+        central, kiosk_id, tmp_path):
+    """The kiosk's centre names itself in its answers; one naming no centre was written by
+    another database holding the same key on an earlier release (a staging centre left
+    un-upgraded, given production's key file). Loaded, it is refused whole, naming the
+    kiosk's centre: nothing acknowledged, nothing refused, the entries
+    wait for the answer of the kiosk's centre."""
+    folder, stick = tmp_path / "kiosk", tmp_path / "usb" / "ql1a.backlog"
+    ids = exported(central, folder, kiosk_id, stick, 5)
+    ours = centre_id(central.db)
+    staging = staging_centre(central, folder, kiosk_id, tmp_path / "staging")
+    answer = import_at(central, staging, stick, tmp_path / "staging-answers")
+    older_than_ids(folder, answer, ids)
+
+    refused = load(folder, answer)
+    assert refused.returncode == 1, refused.stdout
+    assert sync_states(folder / "kiosk.db") == {"sent": 5}
+    assert central.stored_ids(kiosk_id) == []
+    assert (f"{answer} names no centre, and this kiosk's centre ({ours}) names itself in its "
+            "answers: the backlog file was imported into another database with the same "
+            "key, on an earlier release") in refused.stderr
+    assert "nothing changed, the entries stay pending" in refused.stderr
+
+
+def test_an_answer_of_a_centre_older_than_ids_is_loaded_by_a_kiosk_that_kept_none(
+        central, kiosk_id, tmp_path):
+    """A kiosk that never learnt an id (its centre not yet upgraded, giving none) loads an
+    answer naming none as before — refusing it would keep entries waiting that the centre
+    holds — and the load says which centre wrote it could not be checked."""
+    folder, stick = tmp_path / "kiosk", tmp_path / "usb" / "ql1a.backlog"
+    ids = exported(central, folder, kiosk_id, stick, 4)
+    forget_centre_id(folder)
+    answer = import_at(central, central.db, stick, tmp_path / "answers")
+    older_than_ids(folder, answer, ids)
 
     loaded = load(folder, answer)
     assert loaded.returncode == 0, loaded.stderr
@@ -165,34 +206,48 @@ def test_an_answer_of_a_centre_older_than_ids_is_loaded_and_said_to_be_unchecked
             "centre wrote it could not be checked; loaded as before") in loaded.stdout
 
 
-def test_a_kiosk_that_kept_no_centre_id_takes_the_first_sealed_answers_and_refuses_others(
+def test_a_kiosk_that_kept_no_centre_id_learns_it_from_its_centre_never_from_a_file(
         central, kiosk_id, tmp_path):
     """Enrolled before centres had ids and offline since, the kiosk knows its centre's key
-    only: the first answer sealed under an export's receipt key gives it the centre's id
-    (trust on first use, said when loaded), and the next answer from another database
-    holding the same key is refused."""
+    only. Its stick goes first to a staging centre holding production's key: the answer
+    names the staging id, and is loaded without its acknowledgement — the entries stay
+    pending, the load says why and what to do — and the staging id is not kept. Once the
+    kiosk reaches its centre at server_url it keeps the real id: the staging answer is
+    refused, naming the real centre, and the real centre's answer acknowledges."""
     folder, stick = tmp_path / "kiosk", tmp_path / "usb" / "ql1a.backlog"
-    exported(central, folder, kiosk_id, stick, 2)
-    kept = folder / "centre-backlog.json"
-    before_ids = {key: value for key, value in json.loads(kept.read_text(encoding="utf-8")
-                                                          ).items() if key != "centre_id"}
-    kept.write_text(json.dumps(before_ids), encoding="utf-8")  # as an earlier release kept it
+    ids = exported(central, folder, kiosk_id, stick, 3)
+    forget_centre_id(folder)
+    staging = staging_centre(central, folder, kiosk_id, tmp_path / "staging")
+    wrong = import_at(central, staging, stick, tmp_path / "staging-answers")
 
-    loaded = load(folder, import_at(central, central.db, stick, tmp_path / "answers"))
+    loaded = load(folder, wrong)
     assert loaded.returncode == 0, loaded.stderr
-    ours = centre_id(central.db)
-    assert (f"This kiosk kept no centre id: from now on it takes centre {ours}, which wrote "
-            "this file, as its centre") in loaded.stdout
-    assert json.loads(kept.read_text(encoding="utf-8"))["centre_id"] == ours
+    assert sync_states(folder / "kiosk.db") == {"sent": 3}  # none acknowledged
+    theirs, ours = centre_id(staging), centre_id(central.db)
+    assert (f"This file was written by centre {theirs}, but this kiosk does not know its "
+            "centre's id yet (it learns it only from its centre at the server address): the "
+            "entries the centre says it holds are not acknowledged, they stay pending and go "
+            "in the next export; nothing is lost. Connect the kiosk to its centre once "
+            "(`kiosk sync push`) or enrol it again with a code from its centre") in loaded.stdout
+    assert KioskKeys(folder).centre().centre_id is None
+
+    online = kiosk_worker(folder, kiosk_id, connected_token(folder), central.url)
+    try:
+        assert online.push_now().error is None  # the entries reach the real centre
+    finally:
+        online.stop()
+    assert KioskKeys(folder).centre().centre_id == ours
+    assert sorted(central.stored_ids(kiosk_id)) == ids
 
     second = tmp_path / "usb" / "ql1a-2.backlog"
-    exported(central, folder, kiosk_id, second, 2)  # offline: no centre asked
-    assert sync_states(folder / "kiosk.db") == {"acknowledged": 2, "sent": 2}
-    staging = staging_centre(central, folder, kiosk_id, tmp_path / "staging")
-    refused = load(folder, import_at(central, staging, second, tmp_path / "staging-answers"))
+    more = exported(central, folder, kiosk_id, second, 2)  # offline again
+    refused = load(folder, import_at(central, staging, second, tmp_path / "staging-2"))
     assert refused.returncode == 1
     assert f"not by this kiosk's centre ({ours})" in refused.stderr
-    assert sync_states(folder / "kiosk.db") == {"acknowledged": 2, "sent": 2}
+    right = load(folder, import_at(central, central.db, second, tmp_path / "answers"))
+    assert right.returncode == 0, right.stderr
+    assert sync_states(folder / "kiosk.db") == {"acknowledged": 5}
+    assert sorted(central.stored_ids(kiosk_id)) == sorted(ids + more)
 
 
 def test_another_id_from_the_centres_address_is_logged_and_the_kept_one_stays(tmp_path,

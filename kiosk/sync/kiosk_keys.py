@@ -17,9 +17,11 @@ The link is not necessarily authenticated (``http://`` on a local network, a spo
 or hotspot), and a file sealed to an impostor's key hands it the names and document
 numbers. Only an enrolment code, the centre administrator's word, replaces a kept key
 (:meth:`KioskKeys.remember` with ``enrolment=True``). The centre's id is kept the same way
-(an answer to a backlog file naming another is refused: :func:`kiosk.sync.refusals.load`);
-a kiosk that kept none (enrolled before centres had ids, or at a centre older than them)
-takes the first one its centre's answer gives, or a sealed answer to a backlog file names.
+(an answer to a backlog file naming another, or none, is refused:
+:func:`kiosk.sync.refusals.load`); a kiosk that kept none (enrolled before centres had
+ids, or at a centre older than them) takes the first one its centre gives at
+``server_url`` — never one a backlog file's answer names, which may come from a staging
+centre holding production's key.
 """
 
 from __future__ import annotations
@@ -273,15 +275,6 @@ class KioskKeys:
             centre_id = previous.centre_id
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return self._save(CentreKnowledge(centre_key, registered, now, centre_id))
-
-    def learn_centre_id(self, centre_id: str) -> None:
-        """Keep ``centre_id`` as the centre's, which kept none (trust on first use: a sealed
-        answer to a backlog file names it); OSError if the file cannot be written."""
-        from dataclasses import replace
-
-        known = self.centre()
-        if known is not None and known.centre_id is None:
-            self._save(replace(known, centre_id=centre_id))
 
     def _save(self, knowledge: CentreKnowledge) -> CentreKnowledge:
         from kiosk.sync import backlog_keys

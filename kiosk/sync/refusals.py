@@ -56,9 +56,15 @@ by which database: a second one given the same key file (a staging centre made w
 production's, a second ``init --db``) would acknowledge entries the kiosk's own centre never
 received. So ``centre`` is covered by the ``mac`` and the seal, and :func:`load` refuses an
 answer naming another centre than the one the kiosk keeps (``centre-backlog.json``:
-:mod:`kiosk.sync.kiosk_keys`); a kiosk that kept none yet takes the first id a sealed
-answer names (trust on first use), and an answer naming none (a centre older than ids) is
-loaded, said so.
+:mod:`kiosk.sync.kiosk_keys`), and one naming none: the kiosk's centre names itself, so an
+answer naming none came from another database (a staging centre on an earlier release
+given production's key). The kiosk learns its centre's id only from its centre at
+``server_url`` (enrolment, the backlog-keys answer), never from a file: one learnt from a
+staging centre's answer would have acknowledged what the real centre never got, then
+refused the real centre's answers. A kiosk that kept none yet loads an answer naming an id
+without its acknowledgement (its refusals only, :attr:`Receipt.CENTRE_UNKNOWN`: the entries
+wait, nothing lost) until it has reached its centre once; an answer naming none, to such a
+kiosk, is loaded as before (its centre may be older than ids), said so.
 """
 
 from __future__ import annotations
@@ -108,7 +114,8 @@ class RefusalsError(WordedError):
     centre not yet upgraded), or does not answer a file this kiosk exported
     (``sync.refusals_missing``, ``…_unreadable``, ``…_is_backlog``, ``…_cut_off``,
     ``…_not_one``, ``…_old_format``, ``…_other_file``, ``…_altered``), or was written by
-    another centre than this kiosk's (``sync.refusals_other_centre``)."""
+    another centre than this kiosk's (``sync.refusals_other_centre``), or by a centre that
+    names none when this kiosk keeps its centre's id (``sync.refusals_no_centre``)."""
 
 
 def answers(entries_sha256: str) -> str:
@@ -190,6 +197,9 @@ class Receipt(Enum):
     UNCHECKABLE = "uncheckable"
     """This kiosk kept no receipt key of an export of those entries (written before this
     release)."""
+    CENTRE_UNKNOWN = "centre_unknown"
+    """Sealed for an export of this kiosk by a centre naming its id, which this kiosk does
+    not know yet (it learns it from its centre at ``server_url``): ``held`` not taken."""
 
 
 class Refusals(NamedTuple):
@@ -281,9 +291,6 @@ class Loaded(NamedTuple):
     marked: Answered
     cut: str | None
     """The retention cut the answer says, as shown (:func:`kiosk.sync.client.retention_cut`)."""
-    centre: Words | None
-    """What the check of the answer's centre has to say: none named (an older centre), or
-    its id taken as the kiosk's centre's (:func:`_centre_checked`)."""
 
     def words(self) -> list[Words]:
         """What the load did, a sentence each: ``kiosk sync load-refusals`` prints them, the
@@ -299,13 +306,15 @@ class Loaded(NamedTuple):
             if answer.past_retention:  # done, yet not at the centre
                 said.append(Words("sync.past_retention", {
                     "count": f"{len(answer.past_retention):,}", "cutoff": self.cut or ""}))
+        elif answer.receipt is Receipt.CENTRE_UNKNOWN:
+            said.append(Words("sync.answer_centre_unknown", {"centre": answer.centre_id}))
         else:
             said.append(Words("sync.answer_uncheckable" if answer.receipt is Receipt.UNCHECKABLE
                               else "sync.answer_no_receipt"))
         if not answer.complete:
             said.append(Words("sync.refusals_cut_short"))
-        if self.centre is not None:
-            said.append(self.centre)
+        if answer.centre_id is None:
+            said.append(Words("sync.answer_no_centre"))
         return said
 
 
@@ -323,38 +332,35 @@ def load(store: Store, path: str | Path, actor: str, keys: KioskKeys,
     from kiosk.sync.client import retention_cut
     from kiosk.sync.status import MetaKey, past_retention_added
 
-    answer = read(path, store.exported_files())
-    centre = _centre_checked(answer, keys, shown_name(str(path)))
+    answer = _centre_checked(read(path, store.exported_files()), keys, shown_name(str(path)))
     cut = retention_cut(answer.retention_cut, dt.datetime.now(dt.UTC).date())
     added = {MetaKey.PAST_RETENTION: past_retention_added(cut, time.time())}
     return Loaded(answer, store.mark_answered(answer.kiosk_id, answer.refused, answer.held,
                                               actor, answer.past_retention, added,
-                                              progress), cut,
-                  centre)
+                                              progress), cut)
 
 
-def _centre_checked(answer: Refusals, keys: KioskKeys, name: str) -> Words | None:
-    """RefusalsError when ``answer`` names another centre than the one ``keys`` keep: the
-    file was imported into another database holding the same backlog key, which may not
-    hold what it acknowledges. An answer naming none is taken, said so; one naming the first
-    centre a kiosk that kept none hears of, when sealed under the export's receipt key, makes
-    its id the kiosk's centre's (trust on first use), said so."""
-    if answer.centre_id is None:
-        return Words("sync.answer_no_centre")
+def _centre_checked(answer: Refusals, keys: KioskKeys, name: str) -> Refusals:
+    """``answer`` as far as its centre lets it count. RefusalsError when ``keys`` keep the
+    centre's id and the answer names another, or none (the kiosk's centre names itself):
+    the file was imported into another database holding the same backlog key, which may not
+    hold what it acknowledges. A kiosk that kept no id takes an answer naming one without
+    its acknowledgement (:attr:`Receipt.CENTRE_UNKNOWN`): who wrote it is not known until
+    the kiosk reaches its centre at ``server_url``, and the id is never learnt from a file
+    (a staging centre's would stick). One naming none, to such a kiosk, counts as before."""
     known = keys.centre()
-    if known is not None and known.centre_id is not None:
-        if known.centre_id != answer.centre_id:
+    ours = known.centre_id if known is not None else None
+    if ours is not None:
+        if answer.centre_id is None:
+            raise RefusalsError("sync.refusals_no_centre", path=name, ours=ours)
+        if answer.centre_id != ours:
             raise RefusalsError("sync.refusals_other_centre", path=name,
-                                theirs=answer.centre_id, ours=known.centre_id)
-        return None
-    if known is None or answer.receipt is not Receipt.CHECKED:  # nothing to keep it with,
-        return None  # or nothing proves the centre wrote it: its id is not learnt from it
-    try:
-        keys.learn_centre_id(answer.centre_id)
-    except OSError as exc:
-        return Words("sync.answer_centre_not_kept", {
-            "centre": answer.centre_id, "path": keys.centre_path, "reason": os_words(exc)})
-    return Words("sync.answer_centre_learnt", {"centre": answer.centre_id})
+                                theirs=answer.centre_id, ours=ours)
+        return answer
+    if answer.centre_id is not None and answer.receipt is Receipt.CHECKED:
+        return answer._replace(receipt=Receipt.CENTRE_UNKNOWN, held=[], past_retention=[],
+                               retention_cut=None)
+    return answer
 
 
 def _opened(receipt_key: bytes, body: dict[str, Any]) -> dict[str, Any] | None:
