@@ -152,6 +152,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{field} '{value}': expected 9 or 12 digits, or a Vietnamese passport number (a "
         "letter, 7–8 digits); another country's document: choose \"Foreign document\"",
     ),
+    "detail.document_digits": (
+        "{field} '{value}': chỉ có chữ số mà không phải 9 hay 12 chữ số (CCCD có 12, CMND "
+        "có 9) — thiếu hay thừa một chữ số? Đọc lại từng chữ số trên giấy tờ",
+        "{field} '{value}': digits only, yet not 9 or 12 of them (a CCCD has 12, a CMND 9) "
+        "— a digit lost or doubled? Read the number on the document again, digit by digit",
+    ),
     "detail.foreign_document_format": (
         "{field} '{value}': giấy tờ nước ngoài cần 6 đến 20 chữ cái hoặc chữ số, có ít nhất "
         "một chữ số",

@@ -370,6 +370,35 @@ class TestManualEntry:
         assert "Foreign document" in refused.describe("en")
         assert "Giấy tờ nước ngoài" in refused.describe("vi")
 
+    @pytest.mark.parametrize("number", ["07930100456", "0793010045678", "0793010045",
+                                        "12345670"])
+    @pytest.mark.parametrize("foreign", [False, True])
+    def test_digits_alone_near_a_vietnamese_length_are_refused_tick_or_not(self, number,
+                                                                           foreign):
+        """A CCCD (12 digits) or CMND (9) with a digit lost or doubled: recorded as another
+        country's document it was keyed ``doc:07930100456``, and a trace of the real CCCD
+        never found the person. Refused either way, in words that send the officer back to
+        the document, never to the foreign tick."""
+        refused = decode_manual(ManualEntry("Trần Thị Bình", document_number=number,
+                                            foreign=foreign))
+        assert isinstance(refused, Rejection)
+        assert (refused.field, refused.problem) == ("document_number", "document_digits")
+        assert refused.describe("en") == (
+            f"document number '{number}': digits only, yet not 9 or 12 of them (a CCCD has 12, "
+            "a CMND 9) — a digit lost or doubled? Read the number on the document again, "
+            "digit by digit")
+        assert "Giấy tờ nước ngoài" not in refused.describe("vi")
+
+    @pytest.mark.parametrize("number", ["079301004567", "110105194912310021", "4471982"])
+    def test_digits_alone_the_tick_takes_key_as_a_trace_of_the_same_number_finds_them(
+            self, number):
+        """9 or 12 digits ticked key as the Vietnamese document would (``doc:<number>``: one
+        person either way); far from those lengths (an 18-digit Chinese ID), the foreign
+        format takes them."""
+        person = decode_manual(ManualEntry("Li Wei", document_number=number, foreign=True))
+        assert isinstance(person, Identity), person
+        assert person.subject_key == f"doc:{number}"
+
     @pytest.mark.parametrize("number", ["ABCDEFG", "A1234", "AB-1234567", "A" * 5 + "1" * 16])
     def test_a_foreign_document_still_has_a_format(self, number):
         refused = decode_manual(ManualEntry("John Smith", document_number=number, foreign=True))

@@ -109,6 +109,39 @@ def test_a_foreigner_is_recorded_by_their_own_passport_and_phone(make_window, qt
     assert '"foreign": true' in row["payload"].decode()
 
 
+def test_a_cccd_typed_a_digit_short_is_refused_and_the_foreign_tick_does_not_let_it_in(
+        make_window, qtbot, tmp_path):
+    """``07930100456``: Bình's CCCD 079301004567 with its last digit lost. The line under it
+    asks to read the number again and never points to "Giấy tờ nước ngoài" (it did, and
+    ticked, the number was recorded as a foreign document, ``doc:07930100456``, which a trace
+    of her CCCD never finds); ticked anyway, it is still refused; typed right, she is
+    recorded by her CCCD."""
+    path = write_config(tmp_path)
+    window = make_window(path)
+    dialog = window.open_manual_entry()
+    fill(dialog, name="Trần Thị Bình", document_number="07930100456")
+    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
+    read_again = ("Chỉ có chữ số mà không phải 9 hay 12 chữ số (CCCD có 12, CMND có 9): "
+                  "thiếu hay thừa một chữ số? Đọc lại từng chữ số trên giấy tờ.")
+    assert dialog.errors["document_number"].text() == read_again
+    dialog.foreign.setChecked(True)
+    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
+    assert dialog.errors["document_number"].text() == read_again
+    assert dialog.isVisible()
+    assert stored_entries(load(path)) == []
+    window.set_language("en")
+    assert not dialog.validate()
+    assert dialog.errors["document_number"].text().startswith(
+        "Digits only, yet not 9 or 12 of them (a CCCD has 12, a CMND 9)")
+
+    dialog.foreign.setChecked(False)
+    fill(dialog, document_number="079301004567")
+    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.manual_dialog is None)
+    [row] = stored_entries(load(path))
+    assert row["subject_key"] == "doc:079301004567"
+
+
 def test_a_number_typed_only_to_get_past_the_form_is_refused_in_words(make_window, qtbot,
                                                                        tmp_path):
     """``000000000`` and a phone ``0000000000`` were recorded as a person no one can trace

@@ -25,6 +25,12 @@ _FOREIGN_DOCUMENT = re.compile(r"(?=[A-Z]*[0-9])[A-Z0-9]{6,20}")
 """Another country's passport or ID (``AB1234567``, ``C01X00T47``): 6 to 20 letters and digits,
 at least one digit — what the centre's trace takes as a document number
 (:func:`kiosk.central.tracing.target_for_document`), so the person is found by it."""
+_NEAR_VIETNAMESE = range(8, 14)
+"""How many digits a number of digits alone has when it may be a Vietnamese one with a digit
+lost or doubled (CCCD 12, CMND 9): 8 to 13 — refused with the foreign tick too unless 9 or
+12 (``07930100456`` recorded as another country's document is keyed ``doc:07930100456``,
+and a trace of the real CCCD never finds its holder); and the refusal of digits alone never
+suggests the tick (it did, and the officer ticked it)."""
 _PHONE = re.compile(r"(\+84|0)[0-9]{9,10}")
 """[0-9], never \\d (any script's digits): a number is recorded as the centre matches it."""
 _FOREIGN_PHONE = re.compile(r"\+(?!84)[1-9][0-9]{6,14}")
@@ -106,6 +112,9 @@ def decode_manual(entry: ManualEntry) -> Identity | Rejection:
     phone = normal_phone(entry.phone)
     if len(name) < 2:
         return Rejection("manual_bad_field", "missing", field="name")
+    if document.isdigit() and not _DOCUMENT.fullmatch(document) \
+            and (len(document) in _NEAR_VIETNAMESE or not entry.foreign):
+        return Rejection("manual_bad_field", "document_digits", document, "document_number")
     if entry.foreign and document and not _FOREIGN_DOCUMENT.fullmatch(document):
         return Rejection("manual_bad_field", "foreign_document_format", document,
                          "document_number")

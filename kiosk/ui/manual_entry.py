@@ -171,6 +171,9 @@ class ManualEntryDialog(QDialog):
         if problem == "made_up":
             return self.tr("This is not a real number (one digit repeated, or 1-2-3…). Ask "
                            "for the number on the person's document.")
+        if problem == "document_digits":  # never the foreign tick: that is how it got in
+            return self.tr("Digits only, yet not 9 or 12 of them (a CCCD has 12, a CMND 9): "
+                           "a digit lost or doubled? Read the number on the document again.")
         if field == "document_number" and self.foreign.isChecked():
             return self.tr("Another country's document: 6 to 20 letters and digits, as "
                            "printed.")

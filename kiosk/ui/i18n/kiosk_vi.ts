@@ -298,6 +298,11 @@
         <translation>Đây không phải số thật (một chữ số lặp lại, hoặc dãy 1-2-3…). Hỏi số trên giấy tờ của người này.</translation>
     </message>
     <message>
+        <location filename="../manual_entry.py" line="175"/>
+        <source>Digits only, yet not 9 or 12 of them (a CCCD has 12, a CMND 9): a digit lost or doubled? Read the number on the document again.</source>
+        <translation>Chỉ có chữ số mà không phải 9 hay 12 chữ số (CCCD có 12, CMND có 9): thiếu hay thừa một chữ số? Đọc lại từng chữ số trên giấy tờ.</translation>
+    </message>
+    <message>
         <location filename="../manual_entry.py" line="173"/>
         <source>Another country&apos;s document: 6 to 20 letters and digits, as printed.</source>
         <translation>Giấy tờ nước ngoài: 6 đến 20 chữ cái và chữ số, đúng như in trên giấy tờ.</translation>
