@@ -170,3 +170,37 @@ def test_scans_made_at_2030_go_once_the_clock_is_right_after_a_batch_refused_who
     at, row = filed(central, entry_id)
     assert abs((at - dt.datetime.now(dt.UTC)).total_seconds()) < 120
     assert row["scanned_at"].startswith("2030-06-01")
+
+
+def test_a_failure_after_the_clock_was_set_back_is_shown_as_the_last_error(
+        central, tmp_path, libfaketime):
+    """The kiosk uploaded fine while its clock ran 3 days ahead; the clock is set right,
+    and the centre cannot be reached. That failure is the last error and stands: it was
+    read as "resolved since (a later upload succeeded)" for 3 days, the success's time on
+    the wrong clock being later than the failure's on the right one. Which came last is
+    what was written last."""
+    config, kiosk_id = kiosk_site(central, tmp_path)
+    scan_ahead(tmp_path, kiosk_id, CCCD_AN, 3 * DAY)
+    ahead = {"LD_PRELOAD": str(libfaketime), "FAKETIME": "+3d", "DONT_FAKE_MONOTONIC": "1"}
+    sync(config, "push", env=ahead)
+    sent = json.loads(sync(config, "status", "--offline", "--json").stdout)
+    assert sent["pending"] == 0 and sent["last_error"] is None
+    write_config(config, kiosk_id=kiosk_id, server_url="http://127.0.0.1:9",
+                 token=central_token(config))
+    scan_ahead(tmp_path, kiosk_id, CCCD_BINH, -5.0)  # the clock right now
+
+    assert sync(config, "push", ok=False).returncode != 0  # nothing accepts at port 9
+
+    report = json.loads(sync(config, "status", "--offline", "--json").stdout)
+    assert report["last_error_current"] is True
+    assert report["last_error_code"] == "sync.transport"
+    line = next(line for line in sync(config, "status", "--offline").stdout.splitlines()
+                if line.startswith("Last error"))
+    assert "resolved since" not in line and "connection failed" in line
+
+
+def central_token(config: Path) -> str:
+    """The ``[sync] token`` written in ``config``."""
+    from kiosk import config as config_mod
+
+    return config_mod.load(config).sync.token

@@ -223,8 +223,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         **coded("last_error", meta.get(MetaKey.LAST_ERROR), lang),
         "last_error_at": saved_stamp(MetaKey.LAST_ERROR_AT),
         "last_error_current": error_current(
-            meta.get(MetaKey.LAST_ERROR), saved_time(meta, MetaKey.LAST_ERROR_AT),
-            saved_time(meta, MetaKey.LAST_SUCCESS)) if meta.get(MetaKey.LAST_ERROR) else None,
+            meta.get(MetaKey.LAST_ERROR), meta.get(MetaKey.LAST_ERROR_OVER) == "1")
+        if meta.get(MetaKey.LAST_ERROR) else None,
         **coded("alert", meta.get(MetaKey.ALERT), lang),
         **coded("backlog_keys_alert", meta.get(MetaKey.KEYS_ALERT), lang),
         **coded("past_retention", meta.get(MetaKey.PAST_RETENTION), lang),

@@ -45,16 +45,17 @@ def elsewhere_words(elsewhere: Iterable[tuple[str, int]] | Mapping[str, int]) ->
         "kiosks": ", ".join(f"{kiosk} ({count:,})" for kiosk, count in counts.items())})
 
 
-def error_current(last_error: str | None, error_at: float | None,
-                  last_success: float | None) -> bool:
+def error_current(last_error: str | None, over: bool) -> bool:
     """Whether the last error still stands, to show it as the last error: no answer came
-    after it, or it names an entry still held back (``sync.held_back``: it stands while the
-    centre stores the rest, until :meth:`SyncState.resolved` clears it). An error followed by
-    an answer is over: "Last error 401" stood after the operator's new token had sent
-    everything, and a later failure took its place."""
+    after it (``over``: :attr:`SyncState.last_error_over`), or it names an entry still held
+    back (``sync.held_back``: it stands while the centre stores the rest, until
+    :meth:`SyncState.resolved` clears it). An error followed by an answer is over: "Last
+    error 401" stood after the operator's new token had sent everything, and a later failure
+    took its place. Which came last is what was written last, never their clock times: a
+    clock that ran ahead, then set right, made a new failure read as over."""
     if not last_error:
         return False
-    if error_at is None or last_success is None or error_at >= last_success:
+    if not over:
         return True
     words = saved_words(last_error)
     return words is not None and words.code == "sync.held_back"
@@ -80,6 +81,9 @@ class MetaKey(StrEnum):
     LAST_SUCCESS = "sync.last_success"
     LAST_ERROR = "sync.last_error"
     LAST_ERROR_AT = "sync.last_error_at"
+    LAST_ERROR_OVER = "sync.last_error_over"
+    """"1": an answer came after the last error, written with that answer; "0" with each
+    failure (:func:`error_current`)."""
     ALERT = "sync.alert"
     CLOCK_OFFSET = "sync.clock_offset_seconds"
     KEYS_ALERT = "sync.backlog_keys_alert"
@@ -93,9 +97,11 @@ class MetaKey(StrEnum):
     PAST_RETENTION = "sync.past_retention"
 
 
-ANSWER_KEYS = (MetaKey.LAST_SUCCESS, MetaKey.ONLINE, MetaKey.ALERT, MetaKey.CLOCK_OFFSET)
+ANSWER_KEYS = (MetaKey.LAST_SUCCESS, MetaKey.ONLINE, MetaKey.ALERT, MetaKey.CLOCK_OFFSET,
+               MetaKey.LAST_ERROR_OVER)
 """What an acknowledged answer changes."""
-FAILURE_KEYS = (MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT, MetaKey.ONLINE, MetaKey.ALERT)
+FAILURE_KEYS = (MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT, MetaKey.ONLINE, MetaKey.ALERT,
+                MetaKey.LAST_ERROR_OVER)
 """What a failed request changes."""
 
 
@@ -121,6 +127,10 @@ class SyncState:
     last_error: str | None = None
     """Saved Words (:meth:`kiosk.messages.Words.saved`): worded by whoever shows it."""
     last_error_at: float | None = None
+    last_error_over: bool = False
+    """An answer came after ``last_error``: set by each answer, unset by each failure, so
+    the order they came in decides, not their times on a clock that may have been wrong
+    (:func:`error_current`)."""
     alert: Words | None = None
     """For the operator (token refused, another kiosk's entries, no token, the centre
     refusing our requests as malformed), worded by whoever shows it; else None."""
@@ -183,7 +193,7 @@ class SyncState:
         """The centre's answer for a batch was written to the store."""
         done = held + rejected
         return replace(
-            self, online=True, last_success=at,
+            self, online=True, last_success=at, last_error_over=True,
             pending=max(0, self.pending - done), rejected=self.rejected + rejected,
             in_flight=max(0, self.in_flight - done), oldest_pending=oldest_pending,
             alert=None if clear_alert else self.alert,
@@ -220,7 +230,7 @@ class SyncState:
                alert: Words | None) -> SyncState:
         """A request failed; ``alert`` None keeps the standing one."""
         return replace(self, online=reached_server, last_error=error, last_error_at=at,
-                       alert=self.alert if alert is None else alert)
+                       last_error_over=False, alert=self.alert if alert is None else alert)
 
     # -- saving -----------------------------------------------------------------------------
     def meta(self, keys: Iterable[MetaKey]) -> dict[str, str | None]:
@@ -230,6 +240,7 @@ class SyncState:
             MetaKey.LAST_SUCCESS: _iso(self.last_success),
             MetaKey.LAST_ERROR: self.last_error,
             MetaKey.LAST_ERROR_AT: _iso(self.last_error_at),
+            MetaKey.LAST_ERROR_OVER: "1" if self.last_error_over else "0",
             MetaKey.ALERT: self.alert.saved() if self.alert else None,
             MetaKey.CLOCK_OFFSET: None if self.clock_offset_seconds is None
             else repr(self.clock_offset_seconds),
@@ -247,6 +258,7 @@ class SyncState:
         return cls(last_success=saved_time(meta, MetaKey.LAST_SUCCESS),
                    last_error=meta.get(MetaKey.LAST_ERROR),
                    last_error_at=saved_time(meta, MetaKey.LAST_ERROR_AT),
+                   last_error_over=meta.get(MetaKey.LAST_ERROR_OVER) == "1",
                    clock_offset_seconds=saved_clock_offset(meta),
                    past_retention=saved_words(meta[MetaKey.PAST_RETENTION])
                    if meta.get(MetaKey.PAST_RETENTION) else None,

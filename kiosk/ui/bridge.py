@@ -38,8 +38,8 @@ actions running): a scan is answered only once committed, so one not awaited was
 answered as recorded."""
 SYNC_POLL_MS = 3000
 """The status strip's sync line: pending/rejected from the partial indexes (no full count)."""
-WORKER_FIELDS = ("online", "last_success", "last_error", "last_error_at", "alert", "uploading",
-                 "elsewhere")
+WORKER_FIELDS = ("online", "last_success", "last_error", "last_error_at", "last_error_over",
+                 "alert", "uploading", "elsewhere")
 """What only the sync worker knows; counts are read from the store."""
 
 
@@ -61,11 +61,12 @@ class SyncView:
     last_success: Any = None
     last_error: str = ""
     last_error_at: float | None = None
+    last_error_over: bool = False
 
     @property
     def error_current(self) -> bool:
         """The last error still stands (:func:`kiosk.sync.status.error_current`)."""
-        return error_current(self.last_error, self.last_error_at, self.last_success)
+        return error_current(self.last_error, self.last_error_over)
     alert: Words | None = None
     """Worded by the screen that shows it, in its language."""
     uploading: bool = False
