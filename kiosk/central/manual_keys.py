@@ -10,11 +10,11 @@ held) and, once, those it held when it reached v51 (:func:`rekey_held`).
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from kiosk.central import people
 from kiosk.central.placeholders import json_rows
+from kiosk.central.tracing import phone_of
 from kiosk.payloads.manual import phone_subject
 
 if TYPE_CHECKING:
@@ -31,15 +31,8 @@ _HELD = ("SELECT DISTINCT subject_key, name, extra FROM entries WHERE kind = 'ma
 def subject_of(name: str | None, extra: Any) -> str | None:
     """The subject key of a manual entry without a document, from its stored name and
     ``extra`` (a dict, or its JSON text); None when it carries no phone to key it by."""
-    if isinstance(extra, str | bytes):
-        try:
-            extra = json.loads(extra)
-        except ValueError:
-            return None
-    phone = extra.get("phone") if isinstance(extra, dict) else None
-    if not name or not isinstance(phone, str) or not phone:
-        return None
-    return phone_subject(name, phone)
+    phone = phone_of(MANUAL, extra)
+    return phone_subject(name, phone) if name and phone else None
 
 
 def keyed_again(row: tuple[Any, ...], kind: int, subject: int, document: int, name: int,
