@@ -201,7 +201,8 @@ def test_an_erased_scan_is_nobodys_contact_at_the_edge_of_the_period(db: str, at
     with open_storage(db) as storage:
         send(storage, [(2, "cccd", "in", edge - dt.timedelta(minutes=10)),
                        (5, "cccd", "in", edge - dt.timedelta(minutes=5)),
-                       (1, "cccd", "in", edge + dt.timedelta(minutes=5))], edge)
+                       (1, "cccd", "in", edge + dt.timedelta(minutes=5))],
+             edge + dt.timedelta(hours=1))  # received after its last scan
         assert len(trace(storage, at)["contacts"]) == 2
     central("purge", "--personal-days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
@@ -220,7 +221,8 @@ def test_a_stay_whose_entry_was_erased_is_a_lone_exit_to_a_trace_and_is_no_longe
         send(storage, [(2, "cccd", "in", edge - dt.timedelta(minutes=10)),
                        (2, "cccd", "out", edge + dt.timedelta(minutes=30)),
                        (3, "cccd", "in", edge - dt.timedelta(hours=20)),
-                       (1, "cccd", "in", edge + dt.timedelta(minutes=5))], edge)
+                       (1, "cccd", "in", edge + dt.timedelta(minutes=5))],
+             edge + dt.timedelta(hours=1))  # received after its last scan
         (contact,) = trace(storage, at)["contacts"]  # estimated: the case's exit is assumed
         assert (contact["overlap_minutes"], contact["estimated"]) == (25, True)
         assert storage._query("SELECT count(*) FROM stays")[0][0] == 3
@@ -672,7 +674,8 @@ def test_a_trace_the_nightly_erasure_overtakes_is_made_again_and_names_nobody_er
         send(storage, [(1, "cccd", "in", at.old),
                        (2, "cccd", "in", at.old + dt.timedelta(minutes=5)),
                        (1, "cccd", "out", at.old + dt.timedelta(hours=1)),
-                       (2, "cccd", "out", at.old + dt.timedelta(hours=1, minutes=10))], at.old)
+                       (2, "cccd", "out", at.old + dt.timedelta(hours=1, minutes=10))],
+             at.old + dt.timedelta(hours=2))  # received after its last scan
         read = StorageSource.kept_stays
         overtaken = []
 

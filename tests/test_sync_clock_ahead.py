@@ -133,6 +133,42 @@ def test_a_scan_of_an_earlier_boot_dated_after_it_arrived_is_kept_at_arrival_as_
     assert 3 * DAY - 300 < listed["params"]["later_seconds"] < 3 * DAY + 60
 
 
+def test_a_scan_of_an_earlier_boot_hours_ahead_is_filed_at_arrival_as_one_days_ahead_is(
+        central, tmp_path):
+    """Seven hours ahead (the hardware clock kept in local time and read as UTC, as happens
+    at UTC+7), the kiosk restarted before the send: the scan is no more filed seven hours
+    after it reached the centre, on tomorrow's page and out of a trace run "up to now", than
+    one three days ahead is — one rule: past its arrival, filed at its arrival, of uncertain
+    time, the push saying so. A trace of the last days finds the visit."""
+    config, kiosk_id = kiosk_site(central, tmp_path)
+    entry_id = scan_ahead(tmp_path, kiosk_id, CCCD_BINH, 7 * 3600.0, boot="an-earlier-boot")
+    said = sync(config, "push").stdout.splitlines()[-1]
+    assert said.startswith("1 entries dated after they reached the centre"), said
+    at, row = filed(central, entry_id)
+    assert at == dt.datetime.fromisoformat(row["received_at"])
+    assert uncertain(central, entry_id) == [(entry_id,)]
+    with open_storage(central.db) as storage:
+        assert row["local_day"] == storage.calendar.day_of(at).isoformat()
+    answer = json.loads(central_cli(
+        "trace", "--db", central.db, "--document", "079301004567", "--reason", "ca bệnh F0-1",
+        "--format", "json").stdout)
+    [visit] = answer["visits"]
+    assert visit["time_uncertain_minutes"]
+
+
+def test_a_scan_within_two_minutes_of_its_arrival_is_filed_by_its_own_time(central, tmp_path):
+    """A clock a minute ahead of the centre's is one taken as right (within the two minutes
+    a batch's offset is mostly transit time): its scan of an earlier boot is filed at the
+    time it says, not at its arrival, and its time is not called uncertain."""
+    config, kiosk_id = kiosk_site(central, tmp_path)
+    entry_id = scan_ahead(tmp_path, kiosk_id, CCCD_BINH, 60.0, boot="an-earlier-boot")
+    sync(config, "push")
+    at, row = filed(central, entry_id)
+    after_arrival = at - dt.datetime.fromisoformat(row["received_at"])
+    assert dt.timedelta(0) < after_arrival <= dt.timedelta(minutes=1)
+    assert uncertain(central, entry_id) == []
+
+
 def test_a_trace_finds_a_scan_filed_at_arrival_and_its_contacts_as_possible(central, tmp_path):
     """A tracer looking for Bình over the last days finds her scan of unknown time: a visit
     whose time is uncertain, as far back as the centre keeps scans, and An, scanned at the

@@ -1051,13 +1051,26 @@ MAX_CLOCK_ERROR = dt.timedelta(days=400)
 gets 422 (the kiosk keeps its entries pending until its clock is set), since every entry's
 time is corrected by that offset."""
 ENTRY_MAX_AGE = dt.timedelta(days=400)
-ENTRY_MAX_AHEAD = dt.timedelta(days=1)
+CLOCK_TOLERANCE_SECONDS = 120.0
+"""A kiosk clock further off the centre's than this is corrected, and flagged in the daily
+report (:mod:`kiosk.central.localdays`); within it the batch's offset is mostly transit
+time, and the kiosk's clock is taken as right (:class:`Timing`)."""
+ARRIVAL_TOLERANCE = dt.timedelta(seconds=CLOCK_TOLERANCE_SECONDS)
 """An entry's ``scanned_at`` on the centre's clock (corrected by the batch's clock offset
 when it is known) must lie within [receive time − ENTRY_MAX_AGE, receive time +
-ENTRY_MAX_AHEAD] to be filed by it: year 1 is a broken clock or a forgery, never a scan.
-One later than that was read off a clock that ran ahead and has been set right since (a
-day typed wrong, 2030, offline): filed by its age where that is known, else at its
-arrival, of uncertain time (:class:`Timing`), up to :data:`ENTRY_FAR_AHEAD`."""
+ARRIVAL_TOLERANCE] to be filed by it: year 1 is a broken clock or a forgery, never a scan.
+Corrected by a batch's offset, a scan made before the send is never after its arrival,
+whatever the transit (the offset holds it), unless the kiosk's clock went back between the
+two; a backlog file's time is its kiosk's clock against the centre's. So past its arrival
+by more than two clocks taken as right may differ, it was read off a clock that ran ahead
+and has been set right since (RTC in local time read as UTC: 7 h at UTC+7; a day typed
+wrong, 2030, offline): filed by its age where that is known, else at its arrival, of
+uncertain time (:class:`Timing`), up to :data:`ENTRY_FAR_AHEAD` — one rule however far."""
+ENTRY_MAX_AHEAD = dt.timedelta(days=1)
+"""Room readers leave past an entry's receipt for its ids and times filed by its own clock
+(at most :data:`ARRIVAL_TOLERANCE` after it; an id a day from its ``scanned_at`` is listed
+apart): the batch log's purge margin, the checkpoint page's latest scans, the identities'
+days."""
 ENTRY_FAR_AHEAD = dt.timedelta(days=36525)
 """How far past its arrival an entry's ``scanned_at`` may be and the entry still be filed
 (by its age, or at its arrival): a century. A wrong year typed, a clock a few years ahead
@@ -1080,7 +1093,7 @@ def scanned_at_window(received_at: dt.datetime, offset_seconds: float | None
     kiosk whose clock is ``offset_seconds`` behind may carry, as wire times: these compare
     as text (fixed width, UTC), so a batch's entries are checked against two strings."""
     kiosk_now = received_at - dt.timedelta(seconds=offset_seconds or 0.0)  # its clock
-    return format_time(kiosk_now - ENTRY_MAX_AGE), format_time(kiosk_now + ENTRY_MAX_AHEAD)
+    return format_time(kiosk_now - ENTRY_MAX_AGE), format_time(kiosk_now + ARRIVAL_TOLERANCE)
 
 
 def scanned_at_problem(scanned_at: str, window: tuple[str, str]) -> Refusal | None:
@@ -1093,10 +1106,6 @@ def scanned_at_problem(scanned_at: str, window: tuple[str, str]) -> Refusal | No
     return None
 
 
-CLOCK_TOLERANCE_SECONDS = 120.0
-"""A kiosk clock further off the centre's than this is corrected, and flagged in the daily
-report (:mod:`kiosk.central.localdays`); within it the batch's offset is mostly transit
-time, and the kiosk's clock is taken as right (:class:`Timing`)."""
 UNIX_EPOCH = "1970-01-01T00:00:00.000000Z"
 """The earliest ``scanned_at`` an entry timed by its age may carry (:class:`Timing`)."""
 _MICROSECOND = dt.timedelta(microseconds=1)
@@ -1155,11 +1164,11 @@ class Timing:
     another boot, a batch without ``sent_monotonic_ns`` (an older kiosk), and an entry whose
     ``monotonic_ns`` is after the send's — a monotonic clock never goes back within a boot,
     so that pair is broken or a lie, and buys nothing the batch's offset would not give.
-    One whose corrected time is after its arrival (``too_new``, up to
-    :data:`ENTRY_FAR_AHEAD`: its boot's clock ran ahead, and was set right before this
-    send) cannot have been made then: it is filed at its arrival, the latest it can have
-    been made, and its time is uncertain (:attr:`uncertain`: its kiosk clock's offset,
-    which files it later than that).
+    One whose corrected time is after its arrival by more than :data:`ARRIVAL_TOLERANCE`
+    (hours or years, up to :data:`ENTRY_FAR_AHEAD`: its boot's clock ran ahead, and was set
+    right before this send) cannot have been made then: it is filed at its arrival, the
+    latest it can have been made, and its time is uncertain (:attr:`uncertain`: its kiosk
+    clock's offset, which files it later than that).
     """
 
     __slots__ = ("boot_id", "far", "largest", "least", "offset", "received_at", "sent_ns",
