@@ -46,10 +46,10 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]
 
 
 def trace(storage: Storage, start: dt.datetime, end: dt.datetime,
-          policy: tracing.Policy = tracing.KEPT) -> tracing.Trace:
+          policy: tracing.Policy = tracing.KEPT, *, person: int = 1) -> tracing.Trace:
     source = StorageSource(storage, tracing.alias_window(start.timestamp(), end.timestamp(),
                                                          policy))
-    target = tracing.target_for_document(source, number(1), start, end)
+    target = tracing.target_for_document(source, number(person), start, end)
     return tracing.trace(source, target, start.timestamp(), end.timestamp(), policy)
 
 
@@ -75,6 +75,73 @@ def market_and_station(storage: Storage) -> None:
         Visit(1, "cccd", "CP-GA", "in", at(18)), Visit(1, "cccd", "CP-GA", "out", at(18, 30)),
         Visit(4, "cccd", "CP-GA", "in", at(18, 10)), Visit(4, "cccd", "CP-GA", "out", at(18, 40)),
     ], {"k1": 0.0})
+
+
+def clock_ahead_at_the_market(storage: Storage) -> None:
+    """Kiosk k-ahead, enrolled at the market (CP-CHO) on 1 September 2026, its clock three
+    days ahead in an earlier boot: person 1's entry, dated 4 December, reached the centre on
+    1 December 07:00 (in a backlog file: no age tells when it was made) and is filed then, of
+    uncertain time — made at any time since the kiosk's enrolment, 91 days. Person 2 was at
+    the market on 15 October 10:00-11:00, person 3 on 15 August (another kiosk, before
+    k-ahead was enrolled)."""
+    storage.add_checkpoint("CP-CHO", "Chợ")
+    storage.add_kiosk("k-ahead", "CP-CHO", "Chợ 1", "token-hash-of-k-ahead")
+    with storage._transaction() as tx:  # as `kiosk-central kiosks add` on 1 September
+        storage._execute(tx, "UPDATE kiosks SET created_at = $1 WHERE id = $2",
+                         ("2026-09-01T00:00:00.000000Z", "k-ahead"))
+    store_scans(storage, [
+        Visit(1, "cccd", "CP-CHO", "in", dt.datetime(2026, 12, 4, 10, tzinfo=ZONE),
+              kiosk="k-ahead"),
+        Visit(2, "cccd", "CP-CHO", "in", dt.datetime(2026, 10, 15, 10, tzinfo=ZONE)),
+        Visit(2, "cccd", "CP-CHO", "out", dt.datetime(2026, 10, 15, 11, tzinfo=ZONE)),
+        Visit(3, "cccd", "CP-CHO", "in", dt.datetime(2026, 8, 15, 10, tzinfo=ZONE)),
+        Visit(3, "cccd", "CP-CHO", "out", dt.datetime(2026, 8, 15, 11, tzinfo=ZONE)),
+    ], {"k1": 0.0, "k-ahead": None})
+
+
+def on(month: int, day: int, hour: int) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, tzinfo=ZONE)
+
+
+SINCE_ENROLMENT = 91 * 24 * 60.0
+"""How many minutes before it arrived person 1's market scan may have been made: back to
+its kiosk's enrolment, 1 September 00:00 UTC to 1 December 00:00 UTC."""
+
+
+def test_a_scan_filed_at_arrival_reaches_back_to_its_kiosks_enrolment_not_400_days(
+        storage: Storage) -> None:
+    """Its kiosk was enrolled on 1 September, so person 1's scan filed on 1 December was
+    made since then: traced on 15 October, the visit is kept (it may have been then), the
+    time uncertain by 91 days, and person 2, there that morning, a possible contact. Traced
+    on 15 August, before the kiosk existed, person 1 has no visit and no contact."""
+    clock_ahead_at_the_market(storage)
+    october = report(trace(storage, on(10, 15, 9), on(10, 15, 12)))
+    assert [(v["checkpoint_id"], v["entered_at"][:16], v["time_uncertain_minutes"])
+            for v in october["visits"]] == [("CP-CHO", "2026-12-01T07:00", SINCE_ENROLMENT)]
+    assert [(c["name"], c["overlap_minutes"], c["possible"], c["time_uncertain_minutes"])
+            for c in october["contacts"]] == [(NAMES[2], 60.0, True, SINCE_ENROLMENT)]
+    august = report(trace(storage, on(8, 15, 9), on(8, 15, 12)))
+    assert (august["visits"], august["contacts"]) == ([], [])
+
+
+def test_a_contact_filed_later_at_an_uncertain_time_is_found_from_either_side(
+        storage: Storage) -> None:
+    """Traced, person 2 finds person 1 as person 1's trace finds person 2: at the market on
+    30 November 17:05-17:50, person 1's entry filed at 01:00 the next night (a kiosk that
+    slept up to 8 hours) may have been made at 17:00 — a possible contact, 45 minutes at
+    most; and on 15 October, person 1's scan filed at its arrival on 1 December may have
+    been made then — a possible contact. Person 3, there on 15 August before person 1's
+    kiosk was enrolled, has none."""
+    market_and_station(storage)
+    evening = report(trace(storage, at(16), at(20), person=2))
+    assert [(c["name"], c["overlap_minutes"], c["possible"], c["time_uncertain_minutes"])
+            for c in evening["contacts"]] == [(NAMES[1], 45.0, True, 480.0)]
+    clock_ahead_at_the_market(storage)
+    october = report(trace(storage, on(10, 15, 9), on(10, 15, 12), person=2))
+    assert [(c["name"], c["overlap_minutes"], c["possible"], c["time_uncertain_minutes"])
+            for c in october["contacts"]] == [(NAMES[1], 60.0, True, SINCE_ENROLMENT)]
+    august = report(trace(storage, on(8, 15, 9), on(8, 15, 12), person=3))
+    assert august["contacts"] == []
 
 
 def test_a_visit_filed_after_the_period_that_may_have_been_in_it_is_kept_and_says_by_how_much(

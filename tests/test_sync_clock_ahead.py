@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import time
 import uuid
 from pathlib import Path
@@ -39,6 +40,11 @@ from tests.test_sync_commands import sync
 
 DAY = 86400.0
 CHECKPOINT = "CP-SYNC"
+CCCD_CUONG = "001088009999||Lê Văn Cường|02031988|Nam|Hà Nội|01012021"
+CCCD_DUNG = "079185001234||Phạm Thị Dung|11111985|Nữ|TP Hồ Chí Minh|01012021"
+CCCD_EM = "001090005555||Hoàng Văn Em|05051990|Nam|Hà Nội|01012021"
+"""People each scanned by one test only: the tests of this module share one centre, and a
+trace of a person scanned by two would find both tests' visits."""
 
 
 def kiosk_site(central: Any, tmp_path: Path) -> tuple[Path, str]:
@@ -141,7 +147,8 @@ def test_a_scan_of_an_earlier_boot_hours_ahead_is_filed_at_arrival_as_one_days_a
     one three days ahead is — one rule: past its arrival, filed at its arrival, of uncertain
     time, the push saying so. A trace of the last days finds the visit."""
     config, kiosk_id = kiosk_site(central, tmp_path)
-    entry_id = scan_ahead(tmp_path, kiosk_id, CCCD_BINH, 7 * 3600.0, boot="an-earlier-boot")
+    enrolled_days_ago(central, kiosk_id, 30)
+    entry_id = scan_ahead(tmp_path, kiosk_id, CCCD_EM, 7 * 3600.0, boot="an-earlier-boot")
     said = sync(config, "push").stdout.splitlines()[-1]
     assert said.startswith("1 entries dated after they reached the centre"), said
     at, row = filed(central, entry_id)
@@ -150,10 +157,11 @@ def test_a_scan_of_an_earlier_boot_hours_ahead_is_filed_at_arrival_as_one_days_a
     with open_storage(central.db) as storage:
         assert row["local_day"] == storage.calendar.day_of(at).isoformat()
     answer = json.loads(central_cli(
-        "trace", "--db", central.db, "--document", "079301004567", "--reason", "ca bệnh F0-1",
+        "trace", "--db", central.db, "--document", "001090005555", "--reason", "ca bệnh F0-1",
         "--format", "json").stdout)
-    [visit] = answer["visits"]
-    assert visit["time_uncertain_minutes"]
+    [visit] = answer["visits"]  # at its arrival, made then or since its kiosk's enrolment
+    assert dt.datetime.fromisoformat(visit["entered_at"]) == at.replace(microsecond=0)
+    assert abs(visit["time_uncertain_minutes"] - 30 * 24 * 60) < 10
 
 
 def test_a_scan_within_two_minutes_of_its_arrival_is_filed_by_its_own_time(central, tmp_path):
@@ -169,22 +177,49 @@ def test_a_scan_within_two_minutes_of_its_arrival_is_filed_by_its_own_time(centr
     assert uncertain(central, entry_id) == []
 
 
-def test_a_trace_finds_a_scan_filed_at_arrival_and_its_contacts_as_possible(central, tmp_path):
-    """A tracer looking for Bình over the last days finds her scan of unknown time: a visit
-    whose time is uncertain, as far back as the centre keeps scans, and An, scanned at the
-    point in the period, a possible contact (ranked after any sure one), never left out."""
-    config, kiosk_id = kiosk_site(central, tmp_path)
-    scan_ahead(tmp_path, kiosk_id, CCCD_AN, -3600.0)  # an hour ago, the clock right
-    scan_ahead(tmp_path, kiosk_id, CCCD_BINH, 3 * DAY, boot="an-earlier-boot")
-    sync(config, "push")
-    answer = json.loads(central_cli(
-        "trace", "--db", central.db, "--document", "079301004567", "--reason", "ca bệnh F0-1234",
+def enrolled_days_ago(central: Any, kiosk_id: str, days: int) -> None:
+    """The kiosk as if `kiosk-central kiosks add` had enrolled it ``days`` days ago."""
+    with sqlite3.connect(central.db_path) as conn:
+        conn.execute("UPDATE kiosks SET created_at = ? WHERE id = ?", (protocol.format_time(
+            dt.datetime.now(dt.UTC) - dt.timedelta(days=days)), kiosk_id))
+    conn.close()
+
+
+def trace_days(central: Any, document: str, days_ago_from: int, days_ago_to: int
+               ) -> dict[str, Any]:
+    """``kiosk-central trace`` of a document over those local days, as JSON."""
+    today = dt.date.today()
+    return json.loads(central_cli(
+        "trace", "--db", central.db, "--document", document, "--reason", "ca bệnh F0-1234",
+        "--from", (today - dt.timedelta(days=days_ago_from)).isoformat(),
+        "--to", (today - dt.timedelta(days=days_ago_to)).isoformat(),
         "--format", "json").stdout)
-    [visit] = answer["visits"]
+
+
+
+
+def test_a_trace_finds_a_scan_filed_at_arrival_as_far_back_as_its_kiosks_enrolment(
+        central, tmp_path):
+    """Dung's scan, filed at its arrival today (dated three days on), was made at some time
+    since her kiosk was enrolled, 100 days ago — not at any time in the 400 days the centre
+    keeps. Traced two months ago, when Cường was scanned there, she has a visit of uncertain
+    time (by 100 days) and Cường is a possible contact; Cường's own trace finds her the
+    same way. Traced seven months ago, before the kiosk was enrolled, she has neither."""
+    config, kiosk_id = kiosk_site(central, tmp_path)
+    enrolled_days_ago(central, kiosk_id, 100)
+    scan_ahead(tmp_path, kiosk_id, CCCD_CUONG, -60 * DAY, boot="boot-60-days-ago")
+    scan_ahead(tmp_path, kiosk_id, CCCD_DUNG, 3 * DAY, boot="an-earlier-boot")
+    sync(config, "push")
+    dung = trace_days(central, "079185001234", 61, 59)
+    [visit] = dung["visits"]
     assert visit["checkpoint_id"] == CHECKPOINT
-    assert visit["time_uncertain_minutes"] == protocol.ENTRY_MAX_AGE.total_seconds() / 60
-    [contact] = answer["contacts"]
-    assert contact["possible"] and contact["time_uncertain_minutes"]
+    assert abs(visit["time_uncertain_minutes"] - 100 * 24 * 60) < 10
+    assert [(c["name"], c["possible"]) for c in dung["contacts"]] == [("Lê Văn Cường", True)]
+    cuong = trace_days(central, "001088009999", 61, 59)
+    assert [(c["name"], c["possible"]) for c in cuong["contacts"]] == [("Phạm Thị Dung", True)]
+    assert abs(cuong["contacts"][0]["time_uncertain_minutes"] - 100 * 24 * 60) < 10
+    before = trace_days(central, "079185001234", 210, 190)
+    assert (before["visits"], before["contacts"]) == ([], [])
 
 
 def test_scans_made_at_2030_go_once_the_clock_is_right_after_a_batch_refused_whole(

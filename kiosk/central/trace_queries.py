@@ -21,8 +21,10 @@ joined to ``entries``. Every read is an index range (schema v1 and v3):
 - a name and birth year: the match keys that hold them (``substr(match_key, 10)``) and the
   scans without a match key, both by day (v33);
 - the scans of uncertain time (v35), only when ``entries_time_uncertain`` holds any (none
-  where every kiosk says how long it slept): the person's scans by key, and the ids of the
-  stays found, each probing its primary key — never a join added to the reads above.
+  where every kiosk says how long it slept): the person's scans by key, the ids of the
+  stays found, each probing its primary key, and those at the checkpoints visited, driven
+  from that table — never a join added to the reads above; with each, its kiosk's
+  enrolment (``kiosks.created_at``), which bounds how early one filed at its arrival was made.
 
 The redundant ``local_day`` bounds, and on PostgreSQL the id bounds (of the whole read, and
 of each window for run-time pruning), let PostgreSQL skip whole day partitions.
@@ -37,6 +39,7 @@ from typing import Any
 
 from kiosk.central import derivation, identities, stays
 from kiosk.central.erasure import identities_begin
+from kiosk.central.localdays import parse_utc
 from kiosk.central.placeholders import Params
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET, ON_TIME, SKEWED
 from kiosk.central.storage import ERASED, PURGED_BEFORE, TIME_UNCERTAIN, Storage
@@ -74,15 +77,29 @@ _EARLIER = "coalesce(e.clock_offset_seconds, 0) - u.kiosk_clock_offset_seconds"
 (what the daily report's ``time_uncertain`` says): the most it may be off, never later;
 below zero for a scan filed at its arrival, its clock dating it later (:func:`earlier`)."""
 UNKNOWN_EARLIER = ENTRY_MAX_AGE.total_seconds()
-"""How many seconds earlier than filed a scan filed at its arrival may have been made (its
-kiosk's clock ran ahead in an earlier boot, ``time_after_arrival``): when is not known, so
-as far back as the centre takes a scan."""
+"""How many seconds earlier than filed a scan filed at its arrival may have been made at
+most (its kiosk's clock ran ahead in an earlier boot, ``time_after_arrival``): as far back
+as the centre takes a scan, when its kiosk's enrolment does not bound it closer."""
+_UNSURE_COLUMNS = f"e.scanned_at, e.clock_offset_seconds, {_EARLIER}, k.created_at"
+"""What :func:`earlier` takes of a scan of uncertain time, read with it."""
+_ENROLMENT = "LEFT JOIN kiosks k ON k.id = e.kiosk_id"
 
 
-def earlier(seconds: float) -> float:
-    """The most a scan of uncertain time may have been made earlier than filed, from its
-    :data:`_EARLIER`: a scan its clock dated after it arrived, any time the centre keeps."""
-    return seconds if seconds >= 0 else UNKNOWN_EARLIER
+def earlier(scanned_at: str, offset: float | None, before: float, enrolled: str | None
+            ) -> float:
+    """The most a scan of uncertain time (its :data:`_UNSURE_COLUMNS`) may have been made
+    earlier than filed: :data:`_EARLIER`, or for a scan its clock dated after it arrived,
+    back to its kiosk's enrolment — the scan carries the kiosk's id, which a kiosk takes at
+    its enrolment and no other ever holds (a kiosk's id is never enrolled twice) — and at
+    most :data:`UNKNOWN_EARLIER`. (Not to the kiosk's previous batch: it sends its pending
+    by id, made by the clock that ran ahead, so later scans go first; nor to its point's
+    set-up: a kiosk may scan before its point is set up.)"""
+    if before >= 0:
+        return before
+    if enrolled is None:  # a kiosk the centre does not know (not through the API)
+        return UNKNOWN_EARLIER
+    since = corrected(scanned_at, offset) - parse_utc(enrolled).timestamp()
+    return min(UNKNOWN_EARLIER, max(since, 0.0))
 ID_SLACK = stays.ID_SLACK
 _SUBJECT = ROW_COLUMNS.index("subject_key")
 
@@ -252,14 +269,23 @@ class StorageSource:
         hits = dict(self.storage._query(
             f"SELECT id, kiosk_clock_offset_seconds FROM {TIME_UNCERTAIN} "
             f"WHERE {self._in('id', wanted)}", params))
+        return {entry_id: (checkpoint, before)
+                for entry_id, checkpoint, _, before in self._looked_up(hits, "", Params())}
+
+    def _looked_up(self, hits: dict[str, float], where: str, params: Params
+                   ) -> list[tuple[str, str, float, float]]:
+        """(id, checkpoint, corrected time, how many seconds earlier at most) of the scans
+        of uncertain time ``hits`` ({id: its kiosk clock's offset}) that meet ``where`` (SQL
+        on ``entries e`` after AND, its values in ``params``), each probing the primary key."""
         if not hits:
-            return {}
-        params = Params()
+            return []
         found = params.add(self._list(sorted(hits)))
-        return {entry_id: (checkpoint, earlier((offset or 0.0) - hits[entry_id]))
-                for entry_id, checkpoint, offset in self.storage._query(
-                    "SELECT id, checkpoint_id, clock_offset_seconds FROM entries "
-                    f"WHERE {self._in('id', found)}", params)}
+        return [(entry_id, checkpoint, corrected(scanned_at, offset),
+                 earlier(scanned_at, offset, (offset or 0.0) - hits[entry_id], enrolled))
+                for entry_id, checkpoint, scanned_at, offset, enrolled in self.storage._query(
+                    "SELECT e.id, e.checkpoint_id, e.scanned_at, e.clock_offset_seconds, "
+                    f"k.created_at FROM entries e {_ENROLMENT} "
+                    f"WHERE {self._in('e.id', found)}{where}", params)]
 
     def uncertain_of(self, keys: Iterable[str], lo: dt.datetime, hi: dt.datetime
                      ) -> list[tuple[str, float, float]]:
@@ -271,14 +297,42 @@ class StorageSource:
         if not self._any_uncertain():
             return []
         params = Params()
-        span = self._span(lo, hi + self.id_slack(), params)
+        span = self._span(lo, self._filed_by(hi), params)
         wanted = params.add(self._list(sorted(keys)))
-        return [(entry_id, corrected(scanned_at, offset), earlier(before))
-                for entry_id, scanned_at, offset, before in self.storage._query(
-                    f"SELECT e.id, e.scanned_at, e.clock_offset_seconds, {_EARLIER} "
-                    f"FROM entries e CROSS JOIN {TIME_UNCERTAIN} u WHERE u.id = e.id "
+        return [(entry_id, corrected(scanned_at, offset), earlier(scanned_at, offset, *rest))
+                for entry_id, scanned_at, offset, *rest in self.storage._query(
+                    f"SELECT e.id, {_UNSURE_COLUMNS} "
+                    f"FROM entries e CROSS JOIN {TIME_UNCERTAIN} u {_ENROLMENT} WHERE u.id = e.id "
                     f"AND ({self._in('e.subject_key', wanted)} "
                     f"OR {self._in('e.match_key', wanted)}) AND {span}", params)]
+
+    def uncertain_at(self, checkpoints: Iterable[str], lo: dt.datetime, hi: dt.datetime
+                     ) -> list[tuple[str, str, float, float]]:
+        """(The ids of :data:`TIME_UNCERTAIN` from ``lo`` less the id slack — a scan's id is
+        within that of its ``scanned_at``, filed at or after it less its own offset, which
+        the slack holds — then those hits looked up in ``entries`` by id, at the checkpoints
+        and within the days and ids of [lo, :meth:`_filed_by` hi]. Read by checkpoint, it
+        would be every scan there in those days; joined, SQLite filtered ``entries`` whole
+        for the probes, 100 ms a trace: docs/benchmarks.md.)"""
+        if not self._any_uncertain():
+            return []
+        hits = dict(self.storage._query(
+            f"SELECT id, kiosk_clock_offset_seconds FROM {TIME_UNCERTAIN} WHERE id >= $1",
+            (id_prefix(stays.shifted(lo, -self.id_slack())),)))
+        params = Params()
+        span = self._span(lo, self._filed_by(hi), params)
+        places = params.add(self._list(sorted(set(checkpoints))))
+        return self._looked_up(hits, f" AND {self._in('e.checkpoint_id', places)} AND {span}",
+                               params)
+
+    def _filed_by(self, hi: dt.datetime) -> dt.datetime:
+        """The latest a scan of uncertain time made by ``hi`` may be filed: within the
+        largest offset after it, as its id is (a sleep the monotonic clock missed), or at
+        its arrival — up to :data:`UNKNOWN_EARLIER` later, and not after now — when its
+        clock dated it after it arrived."""
+        arrived = min(stays.shifted(hi, dt.timedelta(seconds=UNKNOWN_EARLIER)),
+                      dt.datetime.now(dt.UTC))
+        return stays.shifted(max(hi, arrived), self.id_slack())
 
     def kept_from(self) -> float | None:
         return stays.kept_from(self.storage, self.id_slack())

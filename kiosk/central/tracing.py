@@ -33,8 +33,10 @@ The rules, in the order they apply:
   pair that has an uncertain scan on either side is *uncertain*; a contact whose every pair
   is uncertain is a *possible* contact, ranked after every sure one (so second degree traces
   the sure contacts first, possible ones only when fewer sure ones than asked). A
-  contact's stays are found by their times filed: one whose own uncertain scan is filed
-  after a visit's window is not sought (one-sided; docs/central.md).
+  contact's stay filed after a visit's window whose uncertain scan may have been made in it
+  is found too, taken where it may have been (:func:`_late_exposures`): as the contact's
+  trace finds the person, the person's finds the contact. A scan filed at its arrival (its
+  clock dated it later) may have been made at any time since its kiosk's enrolment.
 
 Every decision about a stay depends only on scans at most ``max_stay + repeat_window``
 before it and ``max_stay`` after it, which is why a source only ever fetches bounded time
@@ -214,6 +216,12 @@ class Source(Protocol):
         """(id, corrected time, how many seconds earlier at most) of the scans of uncertain
         time whose subject_key or match_key is one of ``keys``, corrected from ``lo`` on,
         that may have been made by ``hi``: at least those (more is fine)."""
+
+    def uncertain_at(self, checkpoints: Iterable[str], lo: dt.datetime, hi: dt.datetime
+                     ) -> list[tuple[str, str, float, float]]:
+        """(id, checkpoint, corrected time, how many seconds earlier at most) of the scans
+        of uncertain time at ``checkpoints``, corrected from ``lo`` on, that may have been
+        made by ``hi``: at least those (more is fine)."""
 
     def kept_stays(self, visits: Sequence[tuple[int, Window]], default_stay: float
                    ) -> list[Sequence[Any]]:
@@ -574,6 +582,8 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
                                 policy, skip, mixed, shared)
     for checkpoint, indexes in sorted(by_checkpoint.items()):
         exposures.extend(_exposures(visits, indexes, stays.get(checkpoint, ()), policy, shared))
+    exposures.extend(_late_exposures(source, visits, by_checkpoint, policy, skip, exposures,
+                                     shared))
     exposures.sort(key=lambda e: (visits[e["visit"]].checkpoint_id, e["visit"], e["person"]))
     for exposure in exposures:  # a visit of uncertain time shares at most its own length
         if exposure["visit"] in unsure:
@@ -609,11 +619,62 @@ def mark_uncertain(source: Source, visits: Sequence[Stay], unsure: Mapping[int, 
         return
     for exposure in exposures:
         index, person = exposure["visit"], exposure["person"]
-        earlier = max([unsure.get(index, 0.0)] + [
+        earlier = max([exposure.get("uncertain", 0.0), unsure.get(index, 0.0)] + [
             e for began, e in theirs.get((person, visits[index].checkpoint_id), ())
             if exposure["start"] <= began <= exposure["end"]])
         if earlier:
             exposure["uncertain"] = earlier
+
+
+def _late_exposures(source: Source, visits: Sequence[Stay],
+                    by_checkpoint: Mapping[str, Sequence[int]], policy: Policy,
+                    skip: frozenset[str], exposures: Iterable[dict[str, Any]],
+                    shared: dict[str, dict[str, tuple[float, int]]]) -> list[dict[str, Any]]:
+    """The other side of :func:`find_visits`'s reach: (visit, contact) pairs whose contact's
+    stay is filed after the visit's window (widened by the margin) but holds a scan of
+    uncertain time that may have been made in it — as the contact's own trace finds this
+    person, this trace finds the contact, *possible*, ``uncertain`` saying by how much. The
+    stay is taken where it may have been while in the window (:func:`possible_in`), sharing
+    at most its own length; a pair already found by the times filed is left as found."""
+    margin = policy.margin
+    spans = {n: (visits[n].start - margin, visits[n].end + margin)
+             for indexes in by_checkpoint.values() for n in indexes}
+    if not spans:
+        return []
+    late = {scan_id: (checkpoint, at, earlier) for scan_id, checkpoint, at, earlier
+            in source.uncertain_at(by_checkpoint, instant(min(lo for lo, _ in spans.values())),
+                                   instant(max(hi for _, hi in spans.values())))
+            if any(at > spans[n][1] >= at - earlier for n in by_checkpoint.get(checkpoint, ()))}
+    if not late:
+        return []
+    filed_at: dict[str, list[Stay]] = defaultdict(list)
+    for checkpoint, at, _ in late.values():
+        filed_at[checkpoint].append(Stay("", checkpoint, at, at))
+    unsure = {scan_id: (at, earlier) for scan_id, (_, at, earlier) in late.items()}
+    met = {(e["visit"], e["person"]) for e in exposures}
+    theirs: dict[tuple[int, str], list[tuple[Stay, Stay, float]]] = defaultdict(list)
+    for checkpoint, scans in sorted(_scans_near(source, filed_at, policy).items()):
+        for stay in stays_of((s for s in scans if s.person not in skip), policy):
+            reach = uncertain_reach(stay, unsure)
+            for n in by_checkpoint[checkpoint] if reach else ():
+                lo, hi = spans[n]
+                if stay.start > hi >= stay.start - reach and (n, stay.person) not in met:
+                    theirs[n, stay.person].append((stay, possible_in(stay, reach, lo, hi), reach))
+    out = []
+    for (n, person), found in sorted(theirs.items()):
+        visit = visits[n]
+        for stay, _, _ in found:
+            for k, scan_id in enumerate(stay.ids):
+                shared[person][scan_id] = (stay.start, k)
+        moved = [m for _, m, _ in found]
+        out.append({"visit": n, "person": person,
+                    "seconds": min(shared_seconds(visit.start, visit.end, moved),
+                                   sum(s.end - s.start for s, _, _ in found)),
+                    "start": min(m.start for m in moved), "end": max(m.end for m in moved),
+                    "estimated": visit.estimated is not None
+                                 or any(s.estimated for s, _, _ in found),
+                    "uncertain": max(r for _, _, r in found)})
+    return out
 
 
 def describe_stays(source: Source, shared: Mapping[str, Mapping[str, tuple[float, int]]]
