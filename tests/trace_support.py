@@ -82,6 +82,10 @@ def wire_entry(identity: Identity, *, checkpoint: str, kiosk: str, direction: st
     })
 
 
+RECEIVED = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+"""When :func:`store_scans` and :func:`after_a_sleep` have batches reach the centre."""
+
+
 @dataclass(frozen=True)
 class Visit:
     """One scan to make: who, with which code, where, which way, at what true time."""
@@ -107,8 +111,11 @@ def store_scans(storage: Storage, scans: list[Visit], offsets: dict[str, float |
     by_kiosk: dict[tuple[int, str], list[Visit]] = defaultdict(list)
     for n, scan in enumerate(scans):
         by_kiosk[n * parts // len(scans) if runs else n % parts, scan.kiosk].append(scan)
-    received = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     for n, ((_, kiosk), mine) in enumerate(sorted(by_kiosk.items()), start=1):
+        # at 1 December 2026 00:00 UTC, or a minute after the batch's last scan if later:
+        # a batch never reaches the centre before its scans were made (one dated after
+        # its arrival is filed at it, of uncertain time: docs/protocol.md, "Times")
+        received = max(RECEIVED, max(s.at for s in mine) + dt.timedelta(minutes=1))
         offset = offsets.get(kiosk, 0.0)
         skew = dt.timedelta(seconds=offset or 0.0)
         entries = [wire_entry(payload_identity(s.person, s.form), checkpoint=s.checkpoint,
@@ -127,7 +134,7 @@ def after_a_sleep(storage: Storage, kiosk: str, visits: list[Visit], slept: floa
     boot they were made in, at 1 December 2026 00:00 UTC (as :func:`store_scans`), having
     slept ``slept`` seconds since: each is filed ``slept`` later than made, of uncertain
     time (schema v35)."""
-    received = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)  # as store_scans
+    received = RECEIVED  # as store_scans
     sent_ns = 10**15
     entries = []
     for v in visits:
