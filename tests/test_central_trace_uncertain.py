@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from central_support import ENGINES, central, database_url
 from openpyxl import load_workbook
-from trace_support import NAMES, Visit, after_a_sleep, number, store_scans
+from trace_support import NAMES, RECEIVED, Visit, after_a_sleep, number, store_scans
 
 from kiosk.central import trace_formats, tracing
 from kiosk.central.backends import open_storage
@@ -96,7 +96,7 @@ def clock_ahead_at_the_market(storage: Storage) -> None:
         Visit(2, "cccd", "CP-CHO", "out", dt.datetime(2026, 10, 15, 11, tzinfo=ZONE)),
         Visit(3, "cccd", "CP-CHO", "in", dt.datetime(2026, 8, 15, 10, tzinfo=ZONE)),
         Visit(3, "cccd", "CP-CHO", "out", dt.datetime(2026, 8, 15, 11, tzinfo=ZONE)),
-    ], {"k1": 0.0, "k-ahead": None})
+    ], {"k1": 0.0, "k-ahead": None}, received=RECEIVED)  # k-ahead's entry: before its date
 
 
 def on(month: int, day: int, hour: int) -> dt.datetime:

@@ -100,29 +100,30 @@ class Visit:
 
 
 def store_scans(storage: Storage, scans: list[Visit], offsets: dict[str, float | None],
-                parts: int = 1, *, runs: bool = False, derive_every: int = 1) -> None:
+                parts: int = 1, *, runs: bool = False, derive_every: int = 1,
+                received: dt.datetime | None = None) -> None:
     """Send each kiosk's scans in ``parts`` batches (every ``parts``-th scan of the list in
     each, in list order: a scan may arrive before an earlier one; ``runs``: consecutive runs
     of the list instead, as a kiosk sends what it scanned); a kiosk's clock is
     ``offsets[kiosk]`` seconds behind the centre (None: the batch came in a backlog file,
     offset unknown). What is derived from them (stays, document matches) is derived after
     every ``derive_every``-th batch, several batches in one step (0: only by a reader,
-    :func:`kiosk.central.derivation.catch_up`)."""
+    :func:`kiosk.central.derivation.catch_up`). Each batch reaches the centre at
+    ``received``, by default at :data:`RECEIVED` or a minute after its last scan if later."""
     by_kiosk: dict[tuple[int, str], list[Visit]] = defaultdict(list)
     for n, scan in enumerate(scans):
         by_kiosk[n * parts // len(scans) if runs else n % parts, scan.kiosk].append(scan)
     for n, ((_, kiosk), mine) in enumerate(sorted(by_kiosk.items()), start=1):
-        # at 1 December 2026 00:00 UTC, or a minute after the batch's last scan if later:
-        # a batch never reaches the centre before its scans were made (one dated after
-        # its arrival is filed at it, of uncertain time: docs/protocol.md, "Times")
-        received = max(RECEIVED, max(s.at for s in mine) + dt.timedelta(minutes=1))
+        # a batch never reaches the centre before its scans were made (one dated after its
+        # arrival is filed at it, of uncertain time: docs/protocol.md, "Times")
+        arrived = received or max(RECEIVED, max(s.at for s in mine) + dt.timedelta(minutes=1))
         offset = offsets.get(kiosk, 0.0)
         skew = dt.timedelta(seconds=offset or 0.0)
         entries = [wire_entry(payload_identity(s.person, s.form), checkpoint=s.checkpoint,
                               kiosk=kiosk, direction=s.direction, scanned_at=s.at - skew,
                               repeat=s.repeat) for s in mine]
-        sent = None if offset is None else protocol.format_time(received - skew)
-        results = storage.ingest_batch(kiosk, entries, sent_at=sent, received_at=received,
+        sent = None if offset is None else protocol.format_time(arrived - skew)
+        results = storage.ingest_batch(kiosk, entries, sent_at=sent, received_at=arrived,
                                        batch_id=uuid7())
         assert all(r["status"] == protocol.ACCEPTED for r in results), results
         if derive_every and n % derive_every == 0:
