@@ -87,12 +87,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This scan is not recorded yet. Wait for its answer before letting the next person "
         "through."),
     "card.not_id": (  # kind "other": a URL, a product code, a venue's code — no person
-        "ĐÃ GHI {direction} — KHÔNG PHẢI MÃ ĐỊNH DANH",
-        "RECORDED {direction} — NOT AN ID CODE",
+        "{direction} — KHÔNG PHẢI MÃ ĐỊNH DANH",
+        "{direction} — NOT AN ID CODE",
     ),
     "card.not_id_ask": (
-        "Mã này không cho biết là ai. Hỏi giấy tờ tùy thân (CCCD, hộ chiếu) hoặc khai báo "
-        "thủ công.",
+        "Mã không cho biết là ai: hỏi CCCD, hộ chiếu hoặc khai báo thủ công.",
         "This code does not say who the person is. Ask for an ID document (citizen ID, "
         "passport) or use manual entry.",
     ),

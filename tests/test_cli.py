@@ -226,7 +226,7 @@ def test_a_code_naming_nobody_is_recorded_and_said_to_be_no_id_code(config_file)
     says — recorded, not an ID code, ask for one — not "ACCEPTED" alone, which waved it on."""
     out = kiosk(config_file, "scan", "https://example.vn/menu", "--direction", "in").stdout
     assert "ACCEPTED" in out and "id=" in out  # recorded: scripts still read the entry id
-    assert ("RECORDED IN — NOT AN ID CODE: This code does not say who the person is. Ask for "
+    assert ("IN — NOT AN ID CODE: This code does not say who the person is. Ask for "
             "an ID document") in out
     person = kiosk(config_file, "scan", CCCD_AN, "--direction", "in").stdout
     assert "NOT AN ID CODE" not in person
