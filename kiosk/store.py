@@ -1046,8 +1046,8 @@ class _Transaction:
             try:
                 store._check_file()
                 store._writes.execute("COMMIT")
-                if store.conn.total_changes != store._changes_at_begin:  # on the disk: it
-                    store.failing = None                                 # takes writes
+                if store.conn.total_changes != store._changes_at_begin:  # on the disk
+                    store._went_in()
                 store._known_words |= store._new_words
                 store._newest = store._next_newest
                 if store._upkeep is not None:
@@ -1372,6 +1372,18 @@ class Store:
             log.warning("%s", both("store.log.lock_released", path=self.path))
         finally:
             self.lock.release()
+
+    def _went_in(self) -> None:
+        """A write committed: the disk takes writes, :attr:`failing` is lifted. Not by the
+        store's own upkeep while the disk was full (:func:`_upkeep_writes`): its few pages
+        (the names' move into the index) fit in the log's room the refused scan had taken
+        and given back, where a scan's do not, and the card read READY on a disk still full
+        of nothing but the refused scan's leftovers; the screens' poll lifts it once the
+        disk has room (:meth:`room_again`, :meth:`write_on_room`)."""
+        if self.failing is not None and self.failing.code == "store.disk_full" \
+                and getattr(_UPKEEP, "on", False):
+            return
+        self.failing = None
 
     def _failed(self, error: sqlite3.Error) -> StoreError:
         """Why a write failed, to raise: the disk's failure or another program's lock in

@@ -29,7 +29,7 @@ from kiosk.ids import uuid7
 from kiosk.messages import Words, both
 from kiosk.pipeline import Pipeline
 from kiosk.scan import Scan
-from kiosk.store import ROOM_BACK_AT, Store, StoreError
+from kiosk.store import ROOM_BACK_AT, Store, StoreError, unindexed_names
 from tests.conftest import make_config
 from tests.test_store_identity import folder_made_unreachable, folder_put_back
 from tests.ui_support import cccd_line
@@ -125,6 +125,42 @@ def test_a_full_disk_freed_is_found_by_its_free_space_and_lifted_by_a_small_writ
             assert [r.getMessage() for r in caplog.records if "room" in r.getMessage()] == [
                 both("store.log.room_back", path=disk / "kiosk.db")]
         finally:
+            store.close()
+
+
+def test_the_stores_own_upkeep_fitting_in_the_room_a_refused_scan_left_does_not_lift_a_full_disk(
+        tmp_path):
+    """The card read READY on a disk still full: after the refused scan the upkeep moved the
+    latest names into the index, a few pages that fit in the log's room the refused scan
+    had taken and given back (or in a few kilobytes freed), and its commit lifted the
+    failure. The store's own upkeep says nothing of the room a scan needs; the poll lifts
+    it once the disk has room (:meth:`Store.room_again`), by its small write."""
+    with small_disk(tmp_path / "disk", size_kib=2048) as disk:
+        store = Store(disk / "kiosk.db")
+        pipeline = Pipeline(store, policy_from(make_config(tmp_path)))
+        reader = sqlite3.connect(disk / "kiosk.db")  # an export reading: the log cannot
+        try:                                         # start again from its beginning
+            assert pipeline.submit(Scan(cccd_line(0).encode(), device_id="lane1")).recorded
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM entries").fetchone()
+            filler = fill(disk)
+            for number in range(1, 2000):  # the log may have room for a few more
+                if not pipeline.submit(Scan(cccd_line(number).encode(),
+                                            device_id="lane1")).recorded:
+                    break
+            assert store.not_recording().code == "store.disk_full"
+            os.truncate(filler, filler.stat().st_size - 32 * 1024)  # under ROOM_AGAIN_BYTES
+
+            store._chore(quiet=True)  # the upkeep thread's turn, run here to be sure of it
+            assert unindexed_names(store.conn) == []  # the upkeep's names went in
+
+            assert store.not_recording().code == "store.disk_full"
+            assert not store.room_again()
+            filler.unlink()
+            assert store.room_again() and store.write_on_room()
+            assert store.not_recording() is None
+        finally:
+            reader.close()
             store.close()
 
 
