@@ -90,6 +90,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{direction} — KHÔNG PHẢI MÃ ĐỊNH DANH",
         "{direction} — NOT AN ID CODE",
     ),
+    "recent.not_id": (  # the officer's recent list: the name column of such a code's row
+        "Mã không định danh: {clip}",
+        "Not an ID code: {clip}",
+    ),
     "card.not_id_ask": (
         "Mã không cho biết là ai: hỏi CCCD, hộ chiếu hoặc khai báo thủ công.",
         "This code does not say who the person is. Ask for an ID document (citizen ID, "
@@ -4591,6 +4595,16 @@ def postgres_words(sqlstate: str | None) -> Words:
     if sqlstate[:2] in _POSTGRES_CLASSES:
         return Words(_POSTGRES_CLASSES[sqlstate[:2]], {"sqlstate": sqlstate})
     return Words("postgres.other", {"sqlstate": sqlstate})
+
+
+def number(value: float, language: str, digits: int = 0) -> str:
+    """``value`` grouped as ``language`` writes it, for a screen or a page read by people
+    (1.234.567 / 1,234,567; 80,5 / 80.5): a Vietnamese reader takes "1,234" for one and a
+    bit, and a long backlog without groups for any number of digits."""
+    text = f"{value:,.{digits}f}"
+    if language == "vi":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
 
 
 def both(code: str, **params: object) -> str:

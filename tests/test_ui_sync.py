@@ -790,3 +790,25 @@ def test_a_revoked_token_is_an_alert_on_the_strip_not_just_sync_online(
     window.set_language("en")
     qtbot.waitUntil(lambda: window.strip.sync.text().replace("\u00a0", " ").endswith(
         "2 pending · ALERT: see the sync screen"), timeout=10000)
+
+
+def test_a_backlog_of_a_million_reads_grouped_as_each_language_writes_numbers(
+        make_window, qtbot, tmp_path):
+    """A week offline at a busy post: 1234567 waiting reads 1.234.567 in Vietnamese (whose
+    "1,234" is one and a bit) and 1,234,567 in English, on the sync screen's tiles and the
+    status strip, and again after the officer switches language."""
+    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken", enabled=False))
+    window = make_window(path, start=False)
+    screen = open_sync(window, qtbot)
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "0", timeout=10000)
+    window.bridge.sync_changed.disconnect(screen.show_view)
+    view = SyncView(enabled=True, pending=1234567, rejected=2345, acknowledged=10000,
+                    oldest_pending_age_seconds=None)
+    screen.show_view(view)
+    shown = {key: tile.value.text() for key, tile in screen.tiles.items()}
+    assert shown == {"pending": "1.234.567", "rejected": "2.345", "acknowledged": "10.000"}
+    assert "1.234.567 " in strip_showing_offline(window, view)
+    window.set_language("en")
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "1,234,567", timeout=10000)
+    assert screen.tiles["rejected"].value.text() == "2,345"
+    assert "OFFLINE · 1,234,567 waiting" in window.strip.sync.text().replace("\u00a0", " ")

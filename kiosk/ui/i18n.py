@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QTranslator, Signal
 
-from kiosk.messages import WordedError
+from kiosk.messages import WordedError, number
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,18 @@ def screen_language() -> str:
 
 def catalog(language: str, suffix: str = ".qm") -> Path:
     return I18N_DIR / f"kiosk_{language}{suffix}"
+
+
+def counted(value: int) -> str:
+    """A count as the screen's language groups it (1.234.567 / 1,234,567): a backlog of a
+    million read as one long number, or as "1,234" — one and a bit — by a Vietnamese eye."""
+    return number(value, screen_language())
+
+
+def counted_n(translated: str, value: int) -> str:
+    """``self.tr("… %n …", "", value)`` with its number grouped (:func:`counted`): Qt's
+    ``%n`` picks the plural form and writes the digits ungrouped."""
+    return translated.replace(str(value), counted(value), 1) if abs(value) >= 1000 else translated
 
 
 class MissingCatalog(WordedError, RuntimeError):

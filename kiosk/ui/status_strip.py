@@ -20,7 +20,7 @@ from kiosk.devices.supervisor import DeviceStatus
 from kiosk.messages import saved_text
 from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import SyncView
-from kiosk.ui.i18n import screen_language
+from kiosk.ui.i18n import counted_n, screen_language
 from kiosk.ui.widgets import (
     NARROW_WIDTH,
     DeviceBadge,
@@ -146,24 +146,27 @@ class StatusStrip(Retranslating):
             return
         colour = "#1b5e20"
         if not view.enabled:
-            text = (self.tr("Sync off · %n not sent", "", view.pending) if view.pending
+            text = (counted_n(self.tr("Sync off · %n not sent", "", view.pending), view.pending)
+                    if view.pending
                     else self.tr("Sync off"))
             colour = "#455a64"
         elif view.online is False:
-            text = self.tr("OFFLINE · %n waiting, safe on this kiosk", "", view.pending)
+            text = counted_n(self.tr("OFFLINE · %n waiting, safe on this kiosk", "", view.pending),
+                             view.pending)
             if view.oldest_pending_age_seconds is not None:
                 text += self.tr(" · oldest %1").replace(
                     "%1", age_text(view.oldest_pending_age_seconds))
             colour = "#c62828"
         else:
-            text = self.tr("Sync online · %n pending", "", view.pending)
+            text = counted_n(self.tr("Sync online · %n pending", "", view.pending), view.pending)
             if view.uploading:
                 text += self.tr(" · sending…")
         last = local_time(view.last_success, self.timezone)
         if view.enabled and last:
             text += self.tr(" · last sent %1").replace("%1", last)
         if view.rejected:
-            text += self.tr(" · %n refused by the centre", "", view.rejected)
+            text += counted_n(self.tr(" · %n refused by the centre", "", view.rejected),
+                             view.rejected)
             colour = "#c62828" if colour != "#455a64" else "#b26a00"
         if view.enabled and view.alert is not None:  # a revoked token read "Sync online"
             text += self.tr(" · ALERT: see the sync screen")  # above uploads stopped

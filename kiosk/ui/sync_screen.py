@@ -44,7 +44,7 @@ from kiosk.sync.refusals import Loaded, Receipt, load
 from kiosk.sync.status import elsewhere_words, past_retention_text
 from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import KioskBridge, SyncView
-from kiosk.ui.i18n import screen_language
+from kiosk.ui.i18n import counted, counted_n, screen_language
 from kiosk.ui.status_strip import age_text, local_time
 from kiosk.ui.widgets import (
     NARROW_WIDTH,
@@ -433,15 +433,15 @@ class SyncScreen(Retranslating):
         counts = self.tr("%1 accepted, %2 already there, %3 refused; %4 still waiting.")
         for key, value in (("%1", summary.accepted), ("%2", summary.duplicate),
                            ("%3", summary.rejected), ("%4", summary.remaining)):
-            counts = counts.replace(key, str(value))
+            counts = counts.replace(key, counted(value))
         if summary.past_retention and summary.retention_cut:  # done, the centre holding none
             counts += " " + self.tr(
                 "%1 older than the centre's retention cut (%2): not stored, not counted."
-            ).replace("%1", str(summary.past_retention)).replace("%2", summary.retention_cut)
+            ).replace("%1", counted(summary.past_retention)).replace("%2", summary.retention_cut)
         elif summary.past_retention:  # a cut the centre did not say (or not as a day)
             counts += " " + self.tr(
                 "%1 older than the centre's retention cut: not stored, not counted."
-            ).replace("%1", str(summary.past_retention))
+            ).replace("%1", counted(summary.past_retention))
         if summary.error:
             self._finish(self.tr("Stopped: %1").replace("%1", summary.error(screen_language()))
                          + " " + counts,
@@ -516,7 +516,7 @@ class SyncScreen(Retranslating):
         exported is said good, with why (in red): it may be the only copy."""
         written = (self.tr("%1 entries written to %2. They stay pending until the centre "
                            "confirms it has imported them.")
-                   .replace("%1", str(summary.entries)).replace("%2", str(summary.path)))
+                   .replace("%1", counted(summary.entries)).replace("%2", str(summary.path)))
         said = [written if summary.not_marked is None  # else a good file, maybe the only
                 else summary.not_marked(screen_language())]  # copy, the store refusing: red
         if summary.note is not None:
@@ -567,7 +567,7 @@ class SyncScreen(Retranslating):
                              done=self._retried, failed=self._failed)
 
     def _retried(self, count: int) -> None:
-        self._finish(self.tr("%n entries queued again.", "", count))
+        self._finish(counted_n(self.tr("%n entries queued again.", "", count), count))
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Sync with the centre"))

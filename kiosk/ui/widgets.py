@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.messages import Words, worded
-from kiosk.ui.i18n import screen_language
+from kiosk.ui.i18n import counted, screen_language
 
 OUTLINE_READ, OUTLINE_UNREAD = "#00e676", "#ffab00"
 STATE_COLOURS = {
@@ -341,9 +341,18 @@ class CountTile(QFrame):
         self.caption.setWordWrap(True)  # "Đang ở trong" on a narrow 7" column
         layout.addWidget(self.value)
         layout.addWidget(self.caption)
+        self.number = 0
 
     def set_value(self, value: int) -> None:
-        self.value.setText(str(value))
+        """Shown grouped as the screen's language writes it (:func:`counted`), again when
+        the language changes."""
+        self.number = value
+        self.value.setText(counted(value))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.value.setText(counted(self.number))
+        super().changeEvent(event)
 
     def set_compact(self, compact: bool) -> None:
         """Smaller type for a short screen (the number stays the biggest thing on the tile)."""

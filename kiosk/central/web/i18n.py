@@ -182,10 +182,7 @@ class Translator:
     def num(self, value: float | int | None, digits: int = 0) -> str:
         if value is None:
             return "–"
-        text = f"{value:,.{digits}f}"
-        if self.lang == "vi":
-            text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-        return text
+        return messages.number(value, self.lang, digits)
 
     def pct(self, ratio: float | None) -> str:
         return "–" if ratio is None else self.num(100 * ratio, 1) + " %"
