@@ -26,7 +26,7 @@ from ui_support import (  # noqa: F401
 )
 
 from kiosk.scan import Scan
-from kiosk.ui.officer import DOCUMENT
+from kiosk.ui.officer import DOCUMENT, NAME
 from kiosk.ui.result_card import COLOURS
 
 
@@ -169,6 +169,26 @@ def test_a_code_naming_nobody_is_recorded_amber_asking_for_an_id(make_window, qt
     assert (row["kind"], row["direction"], row["status"]) == ("other", "out", "accepted")
     window.set_language("en")
     assert card.headline.text().replace("\u00a0", " ") == "OUT — NOT AN ID CODE"
+
+
+def test_a_code_naming_nobody_reads_in_the_recent_list_as_what_it_is(make_window, qtbot,
+                                                                      tmp_path):
+    """Its row's name column was empty: the officer could not tell the URL scanned a minute
+    ago from a scan that lost its name. It says "not an ID code" and the code's start, in
+    the screen's language; a person's row keeps the name."""
+    (tmp_path / "scans.txt").write_text(
+        f"https://example.vn/menu?ban=12&khu=B\n{CCCD_AN}\n", encoding="utf-8")
+    path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
+    window = make_window(path)
+    officer = window.officer
+    qtbot.waitUntil(lambda: officer.table.rowCount() == 2, timeout=10000)
+
+    def names() -> list[str]:
+        return [officer.table.item(row, NAME).text() for row in range(2)]
+
+    assert names() == ["Nguyễn Văn An", "Mã không định danh: https://example.vn/menu…"]
+    window.set_language("en")
+    assert names() == ["Nguyễn Văn An", "Not an ID code: https://example.vn/menu…"]
 
 
 def test_refused_code_is_red_with_the_reason_in_plain_words_and_nothing_recorded(

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from kiosk import messages
 from kiosk.certificates import verdicts
 from kiosk.devices.kind import DeviceOptions
+from kiosk.messages import visible
 from kiosk.scan import ScanResult, mask_document
 from kiosk.store import Stats, Store
 from kiosk.timestamps import parse_utc, utc_iso
@@ -86,6 +87,24 @@ GIVING_WAY = (CODE, DOCUMENT)
 """The columns a narrow list hides, first to last: what an officer reads least."""
 SEARCH_DAYS = 7
 """How far back the search box looks (the CLI's ``kiosk entries --all`` looks further)."""
+
+
+NOT_ID_CLIP = 24
+"""Characters of a code that names nobody its recent row shows (``https://example.vn/m…``)."""
+
+
+def name_cell(row: dict[str, Any], language: str) -> str:
+    """A recent row's name column: the person's name; for a code that names nobody (kind
+    ``other``: a URL, a product code — the amber card's), what it is in words and the start
+    of the code, printable (:func:`messages.visible`), not a blank the officer cannot place."""
+    if row["name"] or row["kind"] != "other":
+        return one_paragraph(row["name"] or "")
+    try:
+        code = visible(one_paragraph(bytes(row["payload"]).decode("utf-8")))
+    except UnicodeDecodeError:  # a binary code: its bytes say nothing to an officer
+        code = ""
+    clip = code if len(code) <= NOT_ID_CLIP else code[:NOT_ID_CLIP - 1] + "…"
+    return messages.text("recent.not_id", language, clip=clip)
 
 
 CHECK, AGAIN = "check", "again"
@@ -412,7 +431,7 @@ class OfficerScreen(Retranslating):
                 if when.date() == today
                 else when.strftime("%d/%m %H:%M"),
                 DIRECTION: self._lane_word(row["direction"]),
-                NAME: one_paragraph(row["name"] or ""),
+                NAME: name_cell(row, self.language),
                 NOTE: self._note_word(note),
                 DOCUMENT: mask_document(row["document_number"]),
                 CODE: messages.kind_name(row["kind"], self.language),
