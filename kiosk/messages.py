@@ -750,6 +750,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.server": ("Máy chủ", "Server"),
     "sync.reachable": ("kết nối được", "reachable"),
     "sync.unreachable": ("không kết nối được", "unreachable"),
+    "sync.not_contacted": ("không liên lạc (cấu hình chặn): {reason}",
+                           "not contacted (the config forbids it): {reason}"),
     "sync.clock": ("Lệch đồng hồ trạm", "Kiosk clock offset"),
     "sync.backlog_keys": ("Khoá tệp tồn đọng", "Backlog file keys"),
     "sync.backlog_keys_state": ("trạm {own} ({registered}), trung tâm {centre}",

@@ -133,7 +133,30 @@ def test_a_kiosk_sends_nothing_to_a_plain_http_centre_and_its_entries_stay_pendi
     assert f"{address} {REFUSED_EN}" in pushed.stderr + pushed.stdout
     assert doctor.returncode != 0
     assert f"Centre address: {address} {REFUSED_EN}" in doctor.stdout
-    assert f"{address} — unreachable ({address} {REFUSED_EN}" in status.stdout
+    assert (f"{address} — not contacted (the config forbids it): {address} {REFUSED_EN}"
+            in status.stdout)
+    assert "unreachable" not in status.stdout  # the network is fine: the config says no
+
+
+def test_sync_status_says_why_a_plain_http_centre_is_not_contacted_in_the_kiosks_language(
+        tmp_path):
+    """"unreachable" sent the sync operator to check a network that works: the status says
+    the config forbids it, why and the setting, as ``kiosk config check`` does — in
+    Vietnamese for a Vietnamese kiosk, and in its JSON."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k1", server_url=REMOTE,
+                          token="t0ken", language="vi")
+    fill_backlog(tmp_path / "kiosk.db", 1, kiosk_id="k1", checkpoint_id="CP-SYNC")
+
+    status = kiosk("sync", "status", "--config", str(config))
+    report = json.loads(kiosk("sync", "status", "--json", "--config", str(config)).stdout)
+
+    assert status.returncode == 0, status.stderr
+    assert (f"{REMOTE} — không liên lạc (cấu hình chặn): {REMOTE} {REFUSED_VI}"
+            in status.stdout)
+    assert "[sync] allow_plain_http = true" in status.stdout
+    assert "không kết nối được" not in status.stdout
+    assert report["server_reachable"] is None
+    assert report["server_not_contacted"].startswith(f"{REMOTE} {REFUSED_VI}")
 
 
 def test_kiosks_add_refuses_a_qr_for_a_plain_http_centre_unless_allowed(tmp_path):

@@ -167,6 +167,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from kiosk.clock import age_words, clock_wrong_now
+    from kiosk.config import plain_http_refusal
     from kiosk.sync.enrolling import never_enrolled
     from kiosk.sync.kiosk_keys import KioskKeys
     from kiosk.sync.status import (
@@ -197,7 +198,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     wrong = clock_wrong_now(config.timezone)
     reachable: bool | None = None
     server_error = ""
-    if not args.offline:
+    # a plain http:// centre of another machine is never contacted: "unreachable" sent the
+    # operator to check a network that works; the reason and its fix are config check's
+    refused = plain_http_refusal(config.sync.server_url, config.sync.allow_plain_http)
+    if not args.offline and refused is None:
         from kiosk.sync.client import SyncClient, SyncError
 
         client = SyncClient(config.sync.server_url, "",
@@ -232,6 +236,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "clock_wrong": None if wrong is None else {
             "now": utc_iso(wrong.now), "released": utc_iso(wrong.released)},
         "server_url": config.sync.server_url, "server_reachable": reachable,
+        "server_not_contacted": None if refused is None else refused(lang),
         "background_sync": config.sync.enabled,
         "backlog_keys": KioskKeys.for_config(config).summary(),
         "rejected_entries": rejected,
@@ -272,8 +277,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     if wrong is not None:
         print(f"{text('sync.alert', lang)}: "
               f"{text('clock.wrong', lang, **wrong.times(config.timezone))}")
-    state = ("?" if reachable is None else text("sync.reachable", lang) if reachable else
-             f"{text('sync.unreachable', lang)} ({server_error})")
+    state = (text("sync.not_contacted", lang, reason=refused) if refused is not None
+             else "?" if reachable is None else text("sync.reachable", lang) if reachable
+             else f"{text('sync.unreachable', lang)} ({server_error})")
     print(line(text("sync.server", lang), f"{config.sync.server_url} — {state}"))
     keys = report["backlog_keys"]
     print(line(text("sync.backlog_keys", lang), text(
