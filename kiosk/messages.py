@@ -568,6 +568,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Không kết nối được trung tâm sau {tries} lần; chưa đăng ký. Thử lại khi có mạng",
         "Could not reach the centre after {tries} tries; not enrolled. Try again once online",
     ),
+    "enrol.plain_http_screen": (  # the Technician screen: no tick for it, the command
+        "{url} là địa chỉ http:// không mã hoá tới một máy khác: mã đăng ký, mã truy cập và "
+        "dữ liệu của mọi người sẽ đi qua mạng ở dạng đọc được. Màn hình này không đăng ký "
+        "với địa chỉ như vậy; chưa gửi gì, mã vẫn dùng được. Dùng mã có địa chỉ https:// của "
+        "trung tâm; chỉ trên mạng tin cậy từ đầu đến cuối (phòng thử nghiệm, VPN): mở cửa sổ "
+        "dòng lệnh trên trạm, chạy {command} rồi quét hoặc dán mã vào đó",
+        "{url} is a plain http:// address of another machine: the enrolment code, the token "
+        "and people's data would cross the network readable. This screen does not enrol at "
+        "such an address; nothing was sent, the code still works. Use a code with the "
+        "centre's https:// address; only on a network trusted end to end (a lab, a VPN): "
+        "open a terminal on the kiosk, run {command} and scan or paste the code into it",
+    ),
     "enrol.contacting": ("Đang liên hệ trung tâm {server}…", "Contacting the centre {server}…"),
     "enrol.no_config": ("Trạm chạy không có tệp cấu hình: không lưu được việc đăng ký",
                         "The kiosk runs without a config file: the enrolment cannot be saved"),

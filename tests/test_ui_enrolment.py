@@ -503,3 +503,35 @@ def test_a_token_path_the_kiosk_cannot_follow_is_a_local_problem_not_the_centres
 
     qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
     assert load(config_path).kiosk.id == "lane-15"
+
+
+def test_a_code_for_a_plain_http_centre_names_the_command_that_enrols_there(
+        make_window, qtbot, tmp_path):
+    """The screen has no tick for a plain http:// centre of another machine (a lab, a VPN):
+    it says why not, that nothing was sent, and the exact command — with this kiosk's
+    config — that enrols there and sets [sync] allow_plain_http, in the screen's language.
+    Before, it read "... set `kiosk enrol --allow-plain-http`", a command without its
+    config, and the technician's guide alone said a terminal was needed."""
+    db = database_url("sqlite", tmp_path)
+    code = add_kiosk(db, "lab-01", "http://10.8.0.1:8765", tmp_path, "--allow-plain-http")
+    path = write_config(tmp_path)
+    window = make_window(path, language="en")
+    screen = open_technician(window, qtbot)
+    screen.tabs.setCurrentWidget(screen.enrol_tab)
+    qtbot.keyClicks(screen.enrol.code_box, code)
+
+    screen.enrol.enrol_button.click()
+
+    qtbot.waitUntil(lambda: screen.enrol.status.text() != "", timeout=10000)
+    said = screen.enrol.status.text()
+    assert said.startswith("http://10.8.0.1:8765 is a plain http:// address of another "
+                           "machine")
+    assert "nothing was sent, the code still works" in said
+    assert said.endswith(f"run kiosk enrol --allow-plain-http --config {path} --code - and "
+                         "scan or paste the code into it")
+    assert screen.enrol.code is None and not screen.enrol.busy
+    assert "[sync]" not in path.read_text(encoding="utf-8")  # nothing enrolled
+    window.set_language("vi")
+    qtbot.waitUntil(lambda: screen.enrol.status.text().endswith(
+        f"chạy kiosk enrol --allow-plain-http --config {path} --code - rồi quét hoặc dán mã "
+        "vào đó"), timeout=5000)

@@ -177,6 +177,12 @@ def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window,
         "config": "/etc/checkpoint-kiosk/config.toml"}), ("enrol.not_applied", {"detail": moved}))
     failures += [f"{size} technician, centre tab, not applied: {p}" for size in SIZES
                  for p in lay_out(window, size)]
+    technician.enrol._say("error", ("enrol.plain_http_screen", {  # the command to run instead
+        "url": "http://10.8.0.1:8765",
+        "command": "kiosk enrol --allow-plain-http --config /etc/checkpoint-kiosk/config.toml "
+                   "--code -"}))
+    failures += [f"{size} technician, centre tab, plain http: {p}" for size in SIZES
+                 for p in lay_out(window, size)]
     technician.tabs.setCurrentWidget(technician.checks_tab)  # runs `kiosk doctor`
     qtbot.waitUntil(lambda: technician.checks.lines.count() > 0, timeout=30000)
     failures += [f"{size} technician, check tab: {p}" for size in SIZES

@@ -15,6 +15,7 @@ held up by anyone would otherwise hand its unsent entries to whoever made it.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from kiosk import messages
-from kiosk.config import ConfigError
+from kiosk.config import ConfigError, plain_http
 from kiosk.enrolment import EnrolmentCode, EnrolmentCodeError, parse
 from kiosk.store import ENROL_ACTION
 from kiosk.sync.status import elsewhere_words
@@ -180,6 +181,10 @@ class EnrolPanel(Retranslating):
             self._stop(("enrol.no_config", {}))
             return
         config_path = Path(source)
+        if plain_http(code.server_url):
+            self._stop(("enrol.plain_http_screen", {
+                "url": code.server_url, "command": plain_http_command(config_path)}))
+            return
         self.busy = True
         self.tries += 1
         self._say("busy", ("enrol.contacting", {"server": code.server_url}))
@@ -306,6 +311,15 @@ class EnrolPanel(Retranslating):
             if self.confirming == "leave" and self.waiting is not None else
             self.tr("Switch to that centre"))
         self._show_status()
+
+
+def plain_http_command(config_path: Path) -> str:
+    """The command that enrols this kiosk at a plain ``http://`` centre of another machine,
+    with its config: the screen has no tick for it — a tap on a PIN-guarded screen is too
+    light a way to send the secret and everyone's data readable — so it names the command,
+    which warns, and sets ``[sync] allow_plain_http``, as the technician's guide says."""
+    return ("kiosk enrol --allow-plain-http --config "
+            f"{shlex.quote(str(config_path))} --code -")
 
 
 def _said(error: ConfigError) -> tuple[str, dict[str, object]]:
