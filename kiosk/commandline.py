@@ -270,6 +270,7 @@ def store_failure(path: Path, problem: BaseException | str, language: str) -> st
 
 
 _WRITE_REFUSED = {"store.disk_full": "os.disk_full", "store.busy": "sqlite.busy",
+                  "store.busy_kiosk": "sqlite.busy",
                   "store.disk_read_only": "sqlite.read_only", "store.disk_error": "os.io"}
 """A write the store refused (:func:`kiosk.store.write_failure`: the officer's sentence,
 "scans are not saved; each next scan is tried again…") → the reason as a command's reader

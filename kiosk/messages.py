@@ -3604,6 +3604,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path}: another program holds the database (sqlite3 left open, a backup tool…), so "
         "scans are not saved; each next scan is tried again. Close that program, or call the "
         "technician"),
+    "store.busy_kiosk": (  # kiosk.store.kiosk_command_using: the kiosk's own command named
+        "{path}: lệnh {command} của chính trạm (pid {pid}) đang dùng cơ sở dữ liệu nên lượt "
+        "quét không được lưu; mỗi lượt quét sau vẫn được thử ghi lại. Chờ lệnh đó chạy "
+        "xong, hoặc dừng nó (Ctrl+C trong cửa sổ của nó, hoặc kill {pid}); không rõ thì "
+        "gọi kỹ thuật viên",
+        "{path}: the kiosk's own command {command} (pid {pid}) is using the database, so "
+        "scans are not saved; each next scan is tried again. Let it finish, or stop it "
+        "(Ctrl+C in its terminal, or kill {pid}); if unsure, call the technician"),
     "store.disk_full": (
         "{path}: ổ đĩa đầy nên lượt quét không được lưu; mỗi lượt quét sau vẫn được thử ghi "
         "lại. Gọi kỹ thuật viên để giải phóng chỗ trống",

@@ -822,6 +822,56 @@ def _raised_with(error: BaseException, code: Callable[[int], bool]) -> bool:
     return False
 
 
+BUSY = frozenset({"store.busy", "store.busy_kiosk"})
+"""The codes of a write refused for another program's write lock (:func:`write_failure`):
+unknown, or one of the kiosk's own commands named."""
+
+
+def kiosk_command_using(path: Path) -> tuple[int, str] | None:
+    """(pid, ``kiosk sync load-refusals``): the first other process of the kiosk's own
+    commands (``kiosk …`` or ``python -m kiosk …``) with the store at ``path`` open, as
+    /proc tells of the processes this account may look into; None if none is. A scan
+    refused for the write lock read "another program (sqlite3 left open, a backup tool…)"
+    while the technician's own ``kiosk sync load-refusals`` held it: the officer could not
+    say what to wait for. Looked up only when a write was refused for it."""
+    target = os.path.realpath(path)
+    for entry in sorted(Path("/proc").glob("[0-9]*"), key=lambda p: int(p.name)):
+        pid = int(entry.name)
+        if pid == os.getpid():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().decode("utf-8", "replace").split("\0")
+            command = _kiosk_command(argv)
+            if command is None:
+                continue
+            if any(os.readlink(fd) == target for fd in (entry / "fd").iterdir()):
+                return pid, command
+        except OSError:  # gone meanwhile, or another account's
+            continue
+    return None
+
+
+def _kiosk_command(argv: list[str]) -> str | None:
+    """``kiosk`` and its subcommand words from a process's arguments (``.venv/bin/kiosk
+    sync load-refusals --config …``, ``python -m kiosk.cli store check``); None for
+    another program (``kiosk-central`` too)."""
+    for at, arg in enumerate(argv[:3]):
+        if os.path.basename(arg) == "kiosk":
+            rest = argv[at + 1:]
+            break
+        if arg == "-m" and at + 1 < len(argv) and argv[at + 1] in ("kiosk", "kiosk.cli"):
+            rest = argv[at + 2:]
+            break
+    else:
+        return None
+    words = []
+    for arg in rest:
+        if not arg or arg.startswith("-") or "/" in arg or len(words) == 2:
+            break
+        words.append(arg)
+    return " ".join(["kiosk", *words])
+
+
 def write_failure(error: sqlite3.Error, path: Path) -> Words | None:
     """Why a write failed, in words an officer can pass on, when the disk failed it: full,
     refusing writes (a read-only mount, a file made immutable: SQLite says only "disk I/O
@@ -837,6 +887,10 @@ def write_failure(error: sqlite3.Error, path: Path) -> Words | None:
         # error for SQLite, a full disk for the officer
         return Words("store.disk_full", {"path": path})
     if code == sqlite3.SQLITE_BUSY:
+        command = kiosk_command_using(path)
+        if command is not None:
+            return Words("store.busy_kiosk", {"path": path, "command": command[1],
+                                              "pid": command[0]})
         return Words("store.busy", {"path": path})
     if code not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR):
         return None
@@ -1023,7 +1077,7 @@ class _Transaction:
                     store._check_file()  # back? no screen may be polling (headless, a command)
                 store._refuse_if_refusing()
             try:
-                if store.failing is None or store.failing.code != "store.busy" or \
+                if store.failing is None or store.failing.code not in BUSY or \
                         time.monotonic() - store._busy_refused_at > BUSY_QUEUE_SECONDS:
                     store._writes.execute("BEGIN IMMEDIATE")
                 else:
@@ -1301,7 +1355,7 @@ class Store:
         ``look`` (the screens' poll, off the GUI thread): while another program is known to
         hold the write lock, try whether it let go (:meth:`_lock_let_go`), so the card reads
         READY again once that program is closed, not only after the next scan committed."""
-        if look and self.failing is not None and self.failing.code == "store.busy":
+        if look and self.failing is not None and self.failing.code in BUSY:
             self._lock_let_go()
         return self.refusal() or self.failing
 
@@ -1358,7 +1412,7 @@ class Store:
             return
         try:
             if self.conn.in_transaction or self.failing is None \
-                    or self.failing.code != "store.busy":
+                    or self.failing.code not in BUSY:
                 return
             self.conn.execute("PRAGMA busy_timeout=0")
             try:
@@ -1402,9 +1456,9 @@ class Store:
             self.found_damaged()  # now on, READY no more between scans
             if self.damage_met is not None:
                 self.damage_met()
-        elif why.code != "store.busy" or not getattr(_UPKEEP, "on", False):
+        elif why.code not in BUSY or not getattr(_UPKEEP, "on", False):
             self.failing = why
-            if why.code == "store.busy":
+            if why.code in BUSY:
                 self._busy_refused_at = time.monotonic()
         return StoreError(why.code, **why.params)
 
@@ -1974,7 +2028,7 @@ class Store:
         try:
             self.index_names()
         except StoreError as exc:
-            if exc.words.code != "store.busy":
+            if exc.words.code not in BUSY:
                 raise
             log.warning("%s", both("store.log.names_not_indexed", path=self.path))
 

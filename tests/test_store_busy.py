@@ -48,12 +48,18 @@ conn.execute("COMMIT")
 
 
 @contextlib.contextmanager
-def another_program(store: Path) -> Iterator[Callable[[], None]]:
+def another_program(store: Path, argv: tuple[str, ...] = ()) -> Iterator[Callable[[], None]]:
     """Another process with the store open; what this yields makes it take the write lock
     at once (``BEGIN IMMEDIATE``, as a technician's ``sqlite3 kiosk.db`` would), held until
-    the block ends, when it commits and exits."""
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(store)], text=True,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    the block ends, when it commits and exits. ``argv``: its program file and arguments as
+    /proc shows them (the holder's script saved as that file), for a program named so."""
+    command = [sys.executable, "-c", _HOLD, str(store)]
+    if argv:
+        script = store.parent / "bin" / argv[0]
+        script.parent.mkdir(exist_ok=True)
+        script.write_text(_HOLD.replace("sys.argv[1]", repr(str(store))), encoding="utf-8")
+        command = [sys.executable, str(script), *argv[1:]]
+    holder = subprocess.Popen(command, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert holder.stdin is not None and holder.stdout is not None
 
     def take() -> None:
@@ -135,6 +141,58 @@ def test_a_scan_waits_a_few_seconds_is_refused_in_words_and_the_store_says_why(t
         assert {e["id"] for e in reader.entries()} == {first.entry_id, again.entry_id}
     finally:
         reader.close()
+
+
+def test_a_scan_refused_while_a_kiosk_command_holds_the_store_names_that_command(tmp_path):
+    """The technician's ``kiosk sync load-refusals`` holding the write lock read "another
+    program (sqlite3 left open, a backup tool…)" on the officer's card: nothing to wait
+    for, nothing to tell the technician. The command is named, with its pid and what to do,
+    in both languages, and the store still knows it as a lock held (the queue behind it is
+    answered at once). The holder is a process whose arguments read as that command's
+    (``…/kiosk sync load-refusals --config …``), as /proc shows a real one."""
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, policy_from(make_config(tmp_path)))
+    command = ("kiosk", "sync", "load-refusals", "--config", str(tmp_path / "config.toml"),
+               str(tmp_path / "answer.refused"))
+    try:
+        pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1"))
+        wait_for_names_moved(store)
+        with another_program(path, command) as take:
+            take()
+            refused = pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1"))
+            said = store.not_recording()
+            started = time.monotonic()
+            queued = pipeline.submit(Scan(cccd_line(1).encode(), device_id="lane1"))
+            queue_waited = time.monotonic() - started
+        assert not refused.recorded and said is not None and said.code == "store.busy_kiosk"
+        pid = said.params["pid"]
+        assert refused.reason_in("en") == (
+            f"Storage error, scan NOT recorded: {path}: the kiosk's own command kiosk sync "
+            f"load-refusals (pid {pid}) is using the database, so scans are not saved; each "
+            f"next scan is tried again. Let it finish, or stop it (Ctrl+C in its terminal, or "
+            f"kill {pid}); if unsure, call the technician")
+        assert refused.reason_in("vi").endswith(
+            f"lệnh kiosk sync load-refusals của chính trạm (pid {pid}) đang dùng cơ sở dữ liệu "
+            f"nên lượt quét không được lưu; mỗi lượt quét sau vẫn được thử ghi lại. Chờ lệnh "
+            f"đó chạy xong, hoặc dừng nó (Ctrl+C trong cửa sổ của nó, hoặc kill {pid}); không "
+            f"rõ thì gọi kỹ thuật viên")
+        assert not queued.recorded and queue_waited < BUSY_TIMEOUT_MS / 1000 - 1  # at once
+        assert pipeline.submit(Scan(cccd_line(2).encode(), device_id="lane1")).recorded
+    finally:
+        store.close()
+
+
+def test_the_kiosks_own_commands_are_told_from_other_programs_by_their_arguments():
+    assert store_module._kiosk_command(
+        ["/srv/kiosk/.venv/bin/python", "/srv/kiosk/.venv/bin/kiosk", "export", "--from",
+         "2026-12-01", "day.csv"]) == "kiosk export"
+    assert store_module._kiosk_command(
+        ["python3", "-m", "kiosk.cli", "store", "check", "--config", "c.toml"]) == \
+        "kiosk store check"
+    assert store_module._kiosk_command(["/usr/bin/sqlite3", "kiosk.db"]) is None
+    assert store_module._kiosk_command(
+        ["/srv/kiosk/.venv/bin/python", "/srv/kiosk/.venv/bin/kiosk-central", "serve"]) is None
 
 
 def test_once_a_scan_was_refused_the_next_in_the_queue_is_answered_at_once(tmp_path):
