@@ -4176,23 +4176,28 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "tracing.yes": ("có", "yes"),
     "tracing.possible": ("có thể tiếp xúc — giờ không chắc chắn",
                          "possible contact — time uncertain"),
-    "tracing.uncertain_by": ("máy quét có thể đã ngủ trước khi gửi: giờ thật có thể sớm hơn "
-                             "tới {duration}, không muộn hơn",
-                             "the kiosk may have slept before sending: the real time may be up "
-                             "to {duration} earlier, never later"),
+    "tracing.uncertain_by": (  # either cause: a sleep, or a clock ahead filed at its arrival
+        "máy quét có thể đã ngủ trước khi gửi, hoặc đồng hồ máy chạy nhanh (lượt được ghi "
+        "theo lúc đến trung tâm): giờ thật có thể sớm hơn tới {duration}, không muộn hơn",
+        "the kiosk may have slept before sending, or its clock ran ahead (the scan filed at "
+        "its arrival): the real time may be up to {duration} earlier, never later"),
     "tracing.uncertain_note": (
         "Giờ quét không chắc chắn: lượt quét của máy quét đời cũ được tính theo thời gian máy "
         "chạy, còn đồng hồ của máy nói nó được quét sớm hơn. Trung tâm không phân biệt được máy "
         "đã ngủ giữa lúc quét và lúc gửi (giờ thật sớm hơn) với đồng hồ máy được chỉnh lại, ví "
         "dụ sau khi tắt nguồn lâu (giờ ghi ở đây là đúng): giờ thật là giờ ghi ở đây hoặc sớm "
-        "hơn, không muộn hơn. Lượt có mặt như vậy được giữ nếu có thể đã nằm trong khoảng truy "
+        "hơn, không muộn hơn. Lượt quét mà đồng hồ máy ghi muộn hơn lúc nó đến trung tâm (đồng "
+        "hồ chạy nhanh) được ghi theo lúc đến: giờ thật là bất kỳ lúc nào từ khi máy được đăng "
+        "ký tới lúc đó. Lượt có mặt như vậy được giữ nếu có thể đã nằm trong khoảng truy "
         "vết, và người tiếp xúc chỉ được tìm ở những giờ nó có thể đã diễn ra trong khoảng đó. "
         "Có thể tiếp xúc: mọi lần gặp người này đều dựa vào giờ không chắc chắn — cần hỏi lại "
         "người đó; họ được xếp sau những người tiếp xúc chắc chắn.",
         "Scan time uncertain: an older kiosk's scan is filed by its running time, while the "
         "kiosk's clock says it was made earlier. The centre cannot tell a sleep between scan "
         "and send (the real time earlier) from a clock set right, e.g. after a long power-off "
-        "(the time shown right): the real time is the one shown or earlier, never later. Such a "
+        "(the time shown right): the real time is the one shown or earlier, never later. A scan "
+        "its kiosk's clock dated after it reached the centre (the clock ran ahead) is filed at "
+        "its arrival: the real time is any time from the kiosk's enrolment up to then. Such a "
         "visit is kept when it may have been within the period, and contacts are sought only "
         "at the times it may have had while within it. Possible contact: every meeting with "
         "this person rests on an uncertain time — ask them; they are listed after the sure "

@@ -233,15 +233,23 @@ def test_a_contact_met_once_surely_and_once_at_an_uncertain_time_is_a_contact(
         2, False, 480.0)
 
 
+UNCERTAIN_8_HOURS = (
+    "máy quét có thể đã ngủ trước khi gửi, hoặc đồng hồ máy chạy nhanh (lượt được ghi theo lúc "
+    "đến trung tâm): giờ thật có thể sớm hơn tới 8 giờ 0 phút, không muộn hơn / the kiosk may "
+    "have slept before sending, or its clock ran ahead (the scan filed at its arrival): the "
+    "real time may be up to 8 h 0 min earlier, never later")
+"""A time of uncertain scans in a tracer's file, naming either cause (a visit's time may rest
+on scans of both): "may have slept" alone was wrong for a scan filed at its arrival, its
+kiosk's clock having run ahead."""
+
+
 def test_the_files_a_tracer_gets_say_it_in_vietnamese_and_english(storage: Storage) -> None:
     """The CSV (and XLSX, the same tables) says which times are uncertain, by how much, and
     which contacts are only possible, in words."""
     market_and_station(storage)
     text = trace_formats.render(report(trace(storage, at(16), at(20))), "csv").decode()
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    words = ("máy quét có thể đã ngủ trước khi gửi: giờ thật có thể sớm hơn tới 8 giờ 0 phút, "
-             "không muộn hơn / the kiosk may have slept before sending: the real time may be "
-             "up to 8 h 0 min earlier, never later")
+    words = UNCERTAIN_8_HOURS
     header = next(r for r in rows if "Giờ quét không chắc chắn" in r and "Lượt" in r)
     market = next(r for r in rows if "CP-CHO" in r and len(r) == len(header))
     assert market[header.index("Giờ quét không chắc chắn")] == words
@@ -269,9 +277,7 @@ def test_kiosk_central_trace_writes_it_into_the_health_authoritys_xlsx(
     column = visits[0].index("Giờ quét không chắc chắn")
     assert [(v[1], v[column]) for v in visits[1:]] == [
         ("CP-GA", None),
-        ("CP-CHO", "máy quét có thể đã ngủ trước khi gửi: giờ thật có thể sớm hơn tới 8 giờ "
-                   "0 phút, không muộn hơn / the kiosk may have slept before sending: the real "
-                   "time may be up to 8 h 0 min earlier, never later")]
+        ("CP-CHO", UNCERTAIN_8_HOURS)]
     contacts = list(book["Người tiếp xúc"].iter_rows(values_only=True))
     possible = contacts[0].index("Có thể tiếp xúc")
     assert [(c[1], bool(c[possible])) for c in contacts[1:]] == [
