@@ -3080,15 +3080,16 @@ def enrolment_evidence(conn: sqlite3.Connection, kiosk_id: str) -> str | None:
     enrolment, or its use with a token, in the audit log), ``"exported"`` (a backlog file
     of it written: that needs the centre's key) or ``"answered"`` (an entry of it the
     centre acknowledged or refused, a refusals file of it loaded: the centre knew the id);
-    reads the entries, not an index: about a second a million. None when this store knows
+    their states read from ``entry_counts`` (v13: a page; the entries themselves took about
+    a second a million). None when this store knows
     of nothing: the config's own id with a token is the caller's to add (a store opened
     before this record existed holds none of it)."""
     row = conn.execute(_AUDITED_ID, (ENROL_ACTION, CONFIGURED_ACTION, kiosk_id)).fetchone()
     if row:
         return {"sync.export": "exported", "sync.load_refusals": "answered"}.get(
             row[0], "audited")
-    row = conn.execute("SELECT sync_state FROM entries WHERE kiosk_id = ? AND "
-                       "sync_state != 'pending' LIMIT 1", (kiosk_id,)).fetchone()
+    row = conn.execute("SELECT sync_state FROM entry_counts WHERE kiosk_id = ? AND "
+                       "sync_state != 'pending' AND entries > 0 LIMIT 1", (kiosk_id,)).fetchone()
     if row:
         return "exported" if row[0] == "sent" else "answered"
     return None
