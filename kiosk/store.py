@@ -2232,16 +2232,28 @@ class Store:
         """A day's counts from that day's range of ``entries_time`` (covering: no row is read)
         and "inside": now (from ``presence``) while the day lasts, and at the end of the day
         once it is over (a past day's last 24 hours of entries), so a past day shows what it
-        ended with, not what is true today. The cost follows the day's volume."""
-        day = day or today(self.timezone, now)
+        ended with, not what is true today. The cost follows the day's volume.
+
+        A scan dated later than the clock reads now (recorded while the clock ran ahead, set
+        right since) was made by now: it counts at now — today, in the current hour — as the
+        centre files such a scan at its arrival. By its date it was tomorrow's (a clock 7 h
+        ahead: each evening's scans), and today's counts missed what the officer saw."""
+        moment = time.time() if now is None else now
+        day = day or today(self.timezone, moment)
         since, until = day_bounds(day, self.timezone)
+        now_text = utc_iso(moment)
         per_hour: dict[int, int] = {}
         entries_in = entries_out = duplicates = 0
         with self.lock:
             for hour, start, end in local_hours(day, self.timezone):
                 # One pass over the day's range, an hour at a time: no sorting, no reading
                 # of each row's time, and the day's totals are the hours' sums (a second
-                # pass over the day for them doubled the read).
+                # pass over the day for them doubled the read). The hour of now takes the
+                # scans dated after it; the hours after it have none.
+                if start > now_text:
+                    break
+                if end > now_text:
+                    end = _LAST_TIME
                 count, hour_in, hour_out, hour_duplicates = self.conn.execute(
                     _DAY_COUNTS, (start, end, checkpoint_id)).fetchone()
                 if count:
@@ -2249,10 +2261,10 @@ class Store:
                     entries_in += hour_in
                     entries_out += hour_out
                     duplicates += hour_duplicates
-            refused = self.conn.execute(
+            refused = 0 if since > now_text else self.conn.execute(
                 "SELECT count(*) FROM refused_scans WHERE scanned_at >= ? AND scanned_at < ?",
-                (since, until)).fetchone()[0]
-            day_over = parse_utc(until).timestamp() <= (time.time() if now is None else now)
+                (since, until if until <= now_text else _LAST_TIME)).fetchone()[0]
+            day_over = parse_utc(until).timestamp() <= moment
             inside = self.inside_before(checkpoint_id, until) if day_over else \
                 self.inside_count(checkpoint_id, now)
         return Stats(entries_in=int(entries_in), entries_out=int(entries_out), inside=inside,

@@ -2,10 +2,12 @@
 scan of history — and they always equal the plain definition computed row by row.
 
 The brute force here is the definition itself: a day is a local calendar day at the
-checkpoint; a person is inside when their last movement here (latest ``scanned_at``, the
-later entry on a tie) within the last 24 hours was "in" — "inside now" while the day lasts,
-and for a day that is over, inside at its end (its last movements before the next local
-midnight, within the 24 hours before it): a past day shows what it ended with.
+checkpoint, a scan on the day of its time, or of now when dated later than now (recorded while
+the clock ran ahead: made by now, as the centre files it at its arrival); a person is inside
+when their last movement here (latest ``scanned_at``, the later entry on a tie) within the last
+24 hours was "in" — "inside now" while the day lasts, and for a day that is over, inside at its
+end (its last movements before the next local midnight, within the 24 hours before it): a past
+day shows what it ended with.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ def brute_force(store: Store, checkpoint: str, day: dt.date, now: float) -> dict
         "SELECT id, checkpoint_id, subject_key, direction, status, scanned_at, "
         "json_extract(extra, '$.clock_behind.not_before') FROM entries ORDER BY id").fetchall()
     local = [(r, parse_utc(r[5]).astimezone(ZONE)) for r in rows if r[1] == checkpoint]
-    today = [(r, when) for r, when in local if when.date() == day]
+    at_latest_now = dt.datetime.fromtimestamp(now, ZONE)
+    today = [(r, min(when, at_latest_now)) for r, when in local
+             if min(when, at_latest_now).date() == day]
     # Inside now while the day lasts, an entry written while the clock was behind counting
     # at the time it really happened (``not_before``); once the day is over, inside just
     # before its end, by the times as recorded.
@@ -54,7 +58,7 @@ def brute_force(store: Store, checkpoint: str, day: dt.date, now: float) -> dict
             last[r[2]] = (at, r)
     horizon = utc_iso(moment - INSIDE_WINDOW.total_seconds())
     refused = [t for (t,) in store.conn.execute("SELECT scanned_at FROM refused_scans")
-               if parse_utc(t).astimezone(ZONE).date() == day]
+               if min(parse_utc(t).astimezone(ZONE), at_latest_now).date() == day]
     return {
         "in": sum(r[4] == "accepted" and r[3] == "in" for r, _ in today),
         "out": sum(r[4] == "accepted" and r[3] == "out" for r, _ in today),
@@ -122,6 +126,30 @@ def test_a_day_crossing_midnight_counts_each_scan_on_its_own_local_day(tmp_path)
     assert (second.entries_in, second.entries_out, second.per_hour) == (0, 1, {0: 1})
     assert (first.day_over, first.inside) == (True, 1)  # the 19th ended with them inside
     assert (second.day_over, second.inside) == (False, 0)  # and now they have left
+    store.close()
+
+
+def test_scans_dated_ahead_by_a_clock_set_right_since_count_today_in_the_current_hour(
+        tmp_path):
+    """The RTC kept local time read as UTC: 7 h ahead at UTC+7. The evening's scans, dated
+    after midnight, were tomorrow's — today's counts (the tiles, the chart, ``kiosk stats``)
+    missed what the officer saw, and tomorrow's had them. Once the clock is set right, a
+    scan dated later than it reads was made by now: it counts today, in the current hour,
+    as the centre files it at its arrival; tomorrow asked today has none of them."""
+    store = Store(tmp_path / "k.db", timezone=ZONE)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k"))
+    evening = MIDNIGHT + 20 * 3600  # 20:00 on the 20th, read as 03:00 on the 21st
+    pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in", wall_time=evening + 7 * 3600))
+    pipeline.submit(Scan(payload=CCCD_BINH.encode(), lane="out",
+                         wall_time=evening + 7 * 3600 + 60))
+    pipeline.submit(Scan(payload=b"", wall_time=evening + 7 * 3600 + 90))  # refused: empty
+    pipeline.submit(Scan(payload=CCCD_BINH.encode(), lane="in", wall_time=MIDNIGHT + 9 * 3600))
+    now = evening + 1800  # 20:30, the clock set right
+    today = store.stats("CP", now=now)
+    assert (today.entries_in, today.entries_out, today.refused) == (2, 1, 1)
+    assert today.per_hour == {9: 1, 20: 2}
+    tomorrow = store.stats("CP", dt.date(2026, 11, 21), now=now)
+    assert (tomorrow.entries_in, tomorrow.entries_out, tomorrow.per_hour) == (0, 0, {})
     store.close()
 
 
