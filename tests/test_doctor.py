@@ -743,19 +743,17 @@ def test_entries_refused_for_the_checkpoint_fail_the_doctor_among_more_refused_o
 
     from kiosk.doctor import refused_check, refused_entries
     from kiosk.messages import Words
+    from tests.sync_support import fill_backlog
 
     checkpoint = Words("refusal.other_checkpoint", {
         "field": "checkpoint_id", "kiosk": "ql1a-01", "enrolled": "CP-QL1A",
         "checkpoint": "CP-QL1B"}).saved()
-    with sqlite3.connect(tmp_path / "kiosk.db") as conn:
-        conn.execute("CREATE TABLE entries (id TEXT PRIMARY KEY, sync_state TEXT, "
-                     "sync_error TEXT)")
-        conn.execute("CREATE INDEX entries_rejected ON entries (id) "
-                     "WHERE sync_state = 'rejected'")
-        conn.executemany("INSERT INTO entries VALUES (?, 'rejected', ?)",
-                         [(f"a{i:03}", checkpoint) for i in range(100)]
-                         + [(f"b{i:03}", "name: longer than 200 characters")
-                            for i in range(101)])
+    ids = fill_backlog(tmp_path / "kiosk.db", 201, kiosk_id="ql1a-01")
+    with contextlib.closing(sqlite3.connect(tmp_path / "kiosk.db")) as conn:
+        with conn:  # refused as the centre's answers leave them (the outbox counts them too)
+            conn.executemany("UPDATE entries SET sync_state = 'rejected', sync_error = ? "
+                             "WHERE id = ?", [(checkpoint, i) for i in ids[:100]]
+                             + [("name: longer than 200 characters", i) for i in ids[100:]])
         found = refused_check(*refused_entries(conn))
     assert not found.ok
     assert found.en.startswith("201 entries refused by the centre sit in the store, not "
