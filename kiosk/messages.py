@@ -1988,6 +1988,34 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                            "One-time enrolment QR, expires {expires}"),
     "central.or_type": ("Hoặc gõ trên máy kiosk", "Or type on the kiosk"),
     "central.unknown_kiosk": ("không có máy '{kiosk}'", "unknown kiosk '{kiosk}'"),
+    "central.set_aside": (
+        "Đã để riêng {entries} bản ghi của máy {kiosk} gửi từ mã khởi động {boot} (ngày "
+        "{days}): không còn tính vào số liệu, báo cáo và truy vết, vẫn được lưu giữ",
+        "Set aside {entries} entries of kiosk {kiosk} sent from boot id {boot} (days {days}): "
+        "out of counts, reports and traces, kept"),
+    "central.set_aside_revoke": (
+        "Máy sao chép có thể vẫn đang gửi: cấp mã mới cho máy thật (kiosk-central kiosks "
+        "token {kiosk} --reason …) để mã bị sao chép bị từ chối. Các lô gửi sau từ mã khởi "
+        "động này được để riêng ngay khi nhận. Đưa lại: kiosk-central kiosks bring-back "
+        "{kiosk} --source {boot} --reason …",
+        "The copy may still be sending: give the genuine kiosk a new token (kiosk-central "
+        "kiosks token {kiosk} --reason …) so that the copied one is refused. Batches arriving "
+        "later from this boot id are set aside as they arrive. To undo: kiosk-central kiosks "
+        "bring-back {kiosk} --source {boot} --reason …"),
+    "central.brought_back": (
+        "Đã đưa lại {entries} bản ghi của máy {kiosk} từ mã khởi động {boot} (ngày {days}): "
+        "được tính và truy vết trở lại",
+        "Brought back {entries} entries of kiosk {kiosk} from boot id {boot} (days {days}): "
+        "counted and traced again"),
+    "central.unknown_source": (
+        "máy {kiosk} không có lô nào gửi từ mã khởi động '{boot}' (xem kiosk-central kiosks "
+        "sources {kiosk}); không thay đổi gì",
+        "kiosk {kiosk} sent no batch from boot id '{boot}' (see kiosk-central kiosks sources "
+        "{kiosk}); nothing changed"),
+    "central.not_set_aside": (
+        "không có gì được để riêng của máy {kiosk} từ mã khởi động '{boot}'; không thay đổi gì",
+        "nothing of kiosk {kiosk} is set aside from boot id '{boot}'; nothing changed"),
+    "central.set_aside_refused": ("Không thực hiện: {detail}", "Not done: {detail}"),
     "central.already_revoked": ("máy {kiosk} đã bị thu hồi từ trước",
                                 "kiosk {kiosk} was already revoked"),
     "central.columns.kiosks": (
@@ -3947,6 +3975,8 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                             "{pending} bản ghi chờ gửi",
                             "boot id {boot} from {address}, {first} to {last}, "
                             "{pending} entries pending"),
+    "detail.set_aside": ("đã để riêng {entries} bản ghi từ mã khởi động {boot}",
+                         "{entries} entries from boot id {boot} set aside"),
     "detail.one_direction": ("{ins} lượt vào, {outs} lượt ra", "{ins} in, {outs} out"),
     "detail.share": ("{share} so với {province} của cả tỉnh",
                      "{share} against {province} province-wide"),
@@ -4024,6 +4054,10 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                           "Access token — shown only ONCE. Copy it into the kiosk's config.toml "
                           "([sync] token) now."),
     "kiosks.revoke": ("Thu hồi", "Revoke"),
+    "kiosks.set_aside": ("Đã để riêng {entries} bản ghi từ mã khởi động {boot} (không tính "
+                         "vào số liệu và truy vết; {at}, {by}: {reason})",
+                         "{entries} entries from boot id {boot} set aside (out of counts and "
+                         "traces; {at}, {by}: {reason})"),
     "kiosks.point_closed": ("Điểm đã đóng từ {day}: không cần theo dõi máy này; thu hồi nếu "
                             "không dùng nữa",
                             "Point closed on {day}: nothing to chase on this kiosk; revoke it "

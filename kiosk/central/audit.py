@@ -100,6 +100,11 @@ ACTION_KINDS = {
                           "outside the key's time refused)",
     "kiosk-token": "a kiosk given a new token or enrolment code under its own id, a revoked "
                    "one restored (kiosk-central kiosks token)",
+    "kiosk-set-aside": "a kiosk's entries from one source (the boot id its batches came "
+                       "from: a copied token) set aside, out of counts, reports and traces, "
+                       "kept (kiosk-central kiosks set-aside)",
+    "kiosk-bring-back": "a kiosk's entries set aside from one source brought back, counted "
+                        "and traced again (kiosk-central kiosks bring-back)",
     "retention": "how long raw entries or identities are kept, changed (kiosk-central "
                  "retention; a longer period needs a reason)",
     "purge": "a retention purge about to run: its periods and cutoffs (kiosk-central purge; "

@@ -492,11 +492,12 @@ def _show_code(args: argparse.Namespace, kiosk: Kiosk, code: EnrolmentCode, qr: 
 
 
 def cmd_kiosks_list(args: argparse.Namespace) -> int:
-    from kiosk.central import heartbeat
+    from kiosk.central import copied_sources, heartbeat
 
     with open_central(args.db) as storage:
         kiosks = storage.kiosks()
         copied = heartbeat.copied(storage)
+        set_aside = copied_sources.held(storage)
     if not listed(kiosks, as_json=args.json, none="central.no_kiosks"):
         return 0
     print_table("central.columns.kiosks", "{:20} {:16} {:24} {:>9}  {:27} {:>14}  {}", (
@@ -514,6 +515,9 @@ def cmd_kiosks_list(args: argparse.Namespace) -> int:
                                     address=s["address"] or "-", first=s["first_seen_at"],
                                     last=s["last_seen_at"],
                                     pending="-" if s["pending"] is None else s["pending"]))
+        for s in set_aside.get(kiosk.id, []):
+            print(f"- {kiosk.id}: " + both("web.detail.set_aside", boot=s["boot_id"],
+                                           entries=s["entries"]))
     return 0
 
 
@@ -538,6 +542,39 @@ def cmd_kiosks_sources(args: argparse.Namespace) -> int:
     print_table("central.columns.source_batches", "{:38} {:39} {:>8} {:>9} {:27} {:27}", (
         (b["boot_id"] or "-", b["address"] or "-", b["batches"], b["accepted"],
          b["first_received_at"], b["last_received_at"]) for b in found["batches"]))
+    return 0
+
+
+def cmd_kiosks_set_aside(args: argparse.Namespace) -> int:
+    """Set aside (``--undo``: bring back) the entries of a kiosk's batches sent from one
+    boot id — a copied token's — out of counts, reports and traces, kept; audited. Refused
+    (exit 2, nothing changed): an unknown kiosk or source, no reason."""
+    from kiosk.central import audit, copied_sources
+
+    undo = args.undo
+    act = copied_sources.bring_back if undo else copied_sources.set_aside
+    with open_central(args.db) as storage:
+        if storage.kiosk(args.kiosk_id) is None:
+            print(both("central.unknown_kiosk", kiosk=args.kiosk_id), file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            moved = act(storage, args.kiosk_id, args.source, reason=args.reason,
+                        by=audit.Actor(audit.command_actor(), "cli"))
+        except audit.AuditError as exc:
+            print(both("central.set_aside_refused", detail=exc), file=sys.stderr)
+            return EXIT_USAGE
+        except copied_sources.UnknownSource:
+            print(both("central.not_set_aside" if undo else "central.unknown_source",
+                       kiosk=args.kiosk_id, boot=args.source), file=sys.stderr)
+            return EXIT_USAGE
+    if args.json:
+        print(json.dumps({"kiosk_id": args.kiosk_id, "boot_id": args.source,
+                          "set_aside": not undo, **moved.answer()}))
+        return 0
+    print(both("central.brought_back" if undo else "central.set_aside", kiosk=args.kiosk_id,
+               boot=args.source, entries=moved.entries, days=", ".join(moved.days) or "-"))
+    if not undo:
+        print(f"! {both('central.set_aside_revoke', kiosk=args.kiosk_id, boot=args.source)}")
     return 0
 
 
@@ -848,6 +885,41 @@ def build_parser() -> argparse.ArgumentParser:
     sources.add_argument("kiosk_id")
     sources.add_argument("--json", action="store_true")
     sources.set_defaults(func=cmd_kiosks_sources)
+    for name in ("set-aside", "bring-back"):
+        back = name == "bring-back"
+        aside = ksub.add_parser(
+            name, parents=[common],
+            help=("bring back a copied token's entries set aside (audited)" if back else
+                  "set aside a copied token's entries: out of counts, reports and traces, "
+                  "kept (audited)"),
+            description=(
+                "Undo `kiosks set-aside`: the source's entries set aside come back as they "
+                "were stored, counted and traced again; its later batches are stored as any."
+                if back else
+                "For a kiosk whose token was copied (flagged token_copied): every entry the "
+                "centre stored from the kiosk's batches sent from boot id SOURCE (the copy's, "
+                "as `kiosks sources` lists them) is taken out of the counts, day sets, "
+                "people, document matches, stays, traces and reports, and kept (never "
+                "deleted); a kept monthly report of their months is built again. Batches "
+                "from that boot arriving later are set aside as they are stored, answered "
+                "as any. Give the genuine kiosk a new token too (`kiosks token`). Needs "
+                "--reason; written to the audit log. Idempotent; undone by `kiosks "
+                "bring-back` (or --undo)."),
+            **examples(*((f"kiosk-central kiosks {name} ql1a-01 --source 3f0c9d2e-… "
+                          "--reason 'mã bị sao chép, biên bản 12/2026'",
+                          f"kiosk-central kiosks {name} ql1a-01 --source 3f0c9d2e-… "
+                          "--reason '…' --json")
+                         + (() if back else ("kiosk-central kiosks set-aside ql1a-01 --source "
+                                             "3f0c9d2e-… --undo --reason 'nhầm máy'",)))))
+        aside.add_argument("kiosk_id")
+        aside.add_argument("--source", required=True, metavar="BOOT_ID",
+                           help="the boot id the copy's batches came from (kiosks sources)")
+        aside.add_argument("--reason", required=True,
+                           help="why (a case number or similar), for the audit log")
+        aside.add_argument("--json", action="store_true")
+        if not back:
+            aside.add_argument("--undo", action="store_true", help="as `kiosks bring-back`")
+        aside.set_defaults(func=cmd_kiosks_set_aside, undo=back)
     revoke = ksub.add_parser(
         "revoke", parents=[common], help="refuse a kiosk's token",
         **examples("kiosk-central kiosks revoke ql1a-01"))

@@ -208,9 +208,12 @@ again that same day by an entry still held may then be counted again: a rare ove
 preferred to keeping a key longer than its entry)."""
 
 
-def recount(storage: Storage, tx: Any, *, adopt_kept: bool = False) -> None:
+def recount(storage: Storage, tx: Any, *, adopt_kept: bool = False,
+            days: Sequence[str] | None = None) -> None:
     """Rebuild every day's set and people count from the raw entries held (set-based), in
-    the caller's transaction ``tx``; frozen days keep their counts.
+    the caller's transaction ``tx``; frozen days keep their counts. ``days``: only those
+    local days (``YYYY-MM-DD``), e.g. those a copied token's entries set aside leave
+    (:mod:`kiosk.central.copied_sources`).
 
     For a zone change (the entries' local days are refiled first), a migration, and
     databases generated in bulk. ``adopt_kept``: the database comes from before the sets
@@ -222,9 +225,14 @@ def recount(storage: Storage, tx: Any, *, adopt_kept: bool = False) -> None:
     # into their days' distinct keys; a person is then who tracing says, within the day: the
     # match key, else the one a typed document number was scanned with that day (the
     # smallest), else the subject key
+    if days is not None and not days:
+        return
+    among = "" if days is None else " AND day IN ({})".format(  # dates: no parameters here
+        ", ".join(f"'{dt.date.fromisoformat(d).isoformat()}'" for d in days))
     storage._execute(tx, f"CREATE TEMP TABLE held_keys AS SELECT local_day AS day, subject_key, "
                          f"match_key, min(checkpoint_id) AS checkpoint_id FROM entries WHERE "
                          f"subject_key <> '{ERASED}' AND local_day IS NOT NULL "
+                         f"{among.replace(' day ', ' local_day ')} "
                          f"GROUP BY local_day, subject_key, match_key")
     person = "coalesce(h.match_key, a.match_key, h.subject_key)"
     storage._execute(tx, f"CREATE TEMP TABLE first_seen AS SELECT h.day, {person} AS person, "
@@ -248,8 +256,8 @@ def recount(storage: Storage, tx: Any, *, adopt_kept: bool = False) -> None:
                              "WHERE r.day = day_people.day) WHERE people < (SELECT r.people "
                              "FROM day_recount r WHERE r.day = day_people.day)")
         storage._execute(tx, "DROP TABLE day_recount")
-    storage._execute(tx, "DELETE FROM day_subjects")
-    storage._execute(tx, "UPDATE checkpoint_days SET people = 0 WHERE people <> 0")
+    storage._execute(tx, f"DELETE FROM day_subjects WHERE true{among}")
+    storage._execute(tx, f"UPDATE checkpoint_days SET people = 0 WHERE people <> 0{among}")
     # the keys count_new adds: match keys, document numbers (lone: with no match key that
     # day, under the checkpoint first_seen counts them at), other subject keys without one
     storage._execute(tx, "INSERT INTO day_subjects (day, subject_key, lone_checkpoint) "

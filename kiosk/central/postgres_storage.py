@@ -405,9 +405,10 @@ class PostgresStorage(Storage):
                         f"ON CONFLICT (id) DO NOTHING RETURNING id")
             return {r[0] for r in cur.fetchall()}
 
-    def _fetch(self, tx: psycopg.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    def _fetch(self, tx: psycopg.Connection, ids: list[str], table: str = "entries"
+               ) -> dict[str, dict[str, Any]]:
         if not ids:
             return {}
-        cursor = tx.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries "
+        cursor = tx.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {table} "
                             f"WHERE id = ANY($1)", (ids,))
         return {row[0]: dict(zip(ENTRY_COLUMNS, row, strict=True)) for row in cursor}

@@ -65,7 +65,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kiosk.central import aggregates, derivation, people, registry
+from kiosk.central import aggregates, copied_sources, derivation, people, registry
 from kiosk.central.kiosk_rules import (
     has_entries_to_bring,
     kiosk_problems,
@@ -107,7 +107,7 @@ PROBLEM_PARAMS = {
     "uploads_paused": ("reason", "pending", "reported_at"),
     "clock_off": ("clock_offset_seconds",),
     "old_backlog": ("oldest_pending_seconds",),
-    "token_copied": ("sources",),
+    "token_copied": ("sources", "set_aside"),
     "one_direction": ("ins", "outs"),
     "refused_share": ("share", "province_share", "bound"),
     "manual_share": ("share", "province_share"),
@@ -150,6 +150,8 @@ class Snapshot:
     health: dict[str, dict[str, Any]]
     periods: list[tuple[str, str, str | None]]
     """Every point's periods set up: (id, set up on, closed on or None)."""
+    set_aside: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Each kiosk's sources whose entries are set aside (:func:`copied_sources.held`)."""
     moved: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """The points whose district changed in the days read: (from day, district) in order,
     the first the one in force on the first day."""
@@ -199,7 +201,8 @@ class Snapshot:
                 if len({d for _, d in earlier + month}) > 1:
                     moved[checkpoint] = earlier + month
         return cls(points, storage.kiosks(), health,
-                   [(c, s, e) for c, held in periods.items() for s, e in held], moved)
+                   [(c, s, e) for c, held in periods.items() for s, e in held],
+                   copied_sources.held(storage), moved)
 
     def describe(self, checkpoint_id: str) -> dict[str, Any]:
         """Id, name, district and kind of a point (the same dict each time: copy it to add
@@ -586,7 +589,9 @@ def _kiosk_problems(snap: Snapshot, active: list[Kiosk], now: dt.datetime
                                           "reported_at": health.get("received_at")}})
             elif problem == "token_copied":
                 wrong.append({**where, "kiosk_id": kiosk.id, "problem": problem,
-                              "params": {"sources": sources}})
+                              "params": {"sources": sources, "set_aside": [
+                                  {"boot_id": s["boot_id"], "entries": s["entries"]}
+                                  for s in snap.set_aside.get(kiosk.id, [])]}})
             else:
                 wrong.append({**where, "kiosk_id": kiosk.id, "problem": problem,
                               "params": {"clock_offset_seconds": offset}

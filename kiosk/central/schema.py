@@ -1008,6 +1008,33 @@ MIGRATIONS: list[list[Statement]] = [
         # day sets, are keyed again when a database reaches it (Storage._migrated,
         # kiosk.central.manual_keys.rekey_held).
     ],
+    [
+        # v52: a copied token's entries set aside (kiosk.central.copied_sources). An admin
+        # names a source the batch log shows (the kiosk and the boot id its batches came
+        # from: kiosks sources); its entries move, whole, to ``entries_set_aside`` — out of
+        # every count, day set, match, stay and trace, kept as evidence with the boot they
+        # were set aside under — and back on ``kiosks bring-back``. ``set_aside_sources``
+        # holds the sources set aside now (who, when, why: the audit log keeps each act),
+        # so that a batch of one arriving later is set aside as it is stored. The copy of
+        # entries takes their columns as they are now: a migration adding a column to
+        # entries adds it here too (tests/test_central_set_aside.py compares them).
+        """
+        CREATE TABLE set_aside_sources (
+            kiosk_id TEXT NOT NULL REFERENCES kiosks (id),
+            boot_id TEXT NOT NULL,
+            set_at TEXT NOT NULL,
+            set_by TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (kiosk_id, boot_id)
+        )""",
+        {"sqlite": "CREATE TABLE entries_set_aside AS SELECT *, CAST(NULL AS TEXT) AS "
+                   "set_aside_boot FROM entries WHERE 0",
+         "postgresql": "CREATE TABLE entries_set_aside (LIKE entries INCLUDING DEFAULTS)"},
+        {"sqlite": None,
+         "postgresql": "ALTER TABLE entries_set_aside ADD COLUMN set_aside_boot TEXT"},
+        "CREATE UNIQUE INDEX entries_set_aside_id ON entries_set_aside (id)",
+        "CREATE INDEX entries_set_aside_source ON entries_set_aside (kiosk_id, set_aside_boot)",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 LATE_AFTER_REPORT_VERSION = 38

@@ -336,11 +336,12 @@ class SqliteStorage(Storage):
         tx.executemany(_INSERT, new)
         return {row[0] for row in new}
 
-    def _fetch(self, tx: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    def _fetch(self, tx: sqlite3.Connection, ids: list[str], table: str = "entries"
+               ) -> dict[str, dict[str, Any]]:
         if not ids:
             return {}
         cursor = self._execute(
-            tx, f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries "
+            tx, f"SELECT {', '.join(ENTRY_COLUMNS)} FROM {table} "
                 f"WHERE id IN (SELECT value FROM json_each($1))", (json.dumps(ids),))
         return {row[0]: dict(zip(ENTRY_COLUMNS, row, strict=True)) for row in cursor}
 

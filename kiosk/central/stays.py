@@ -492,6 +492,32 @@ def forget_scans(storage: Storage, tx: Any, scans: Sequence[Sequence[str]]) -> N
                           f"t.person, t.checkpoint_id FROM {gone} JOIN {TAILS} t ON "
                           f"t.person = g.k AND t.checkpoint_id = g.c "
                           f"AND g.i IN (t.last_id, t.kept_id))", rows)
+    _forget_identities(storage, tx, held)
+
+
+def forget_groups(storage: Storage, tx: Any, groups: Sequence[tuple[str, str]]) -> None:
+    """In ``tx``, holding the derivation lock: delete every stay and the tail of each
+    (person, checkpoint) of ``groups``, and the identities no stay left holds — for scans
+    taken out from among theirs (:mod:`kiosk.central.copied_sources`), whose stays the
+    caller has derived again from the scans left (queued: with no tail, a step builds
+    them from those alone)."""
+    if not groups:
+        return
+    gone = (f"(SELECT p.value ->> 0 AS k, p.value ->> 1 AS c "
+            f"FROM {storage._json_rows('$1', 'p')}) g")
+    rows = (json_rows(sorted(map(list, groups))),)
+    held = _execute(storage, tx, (
+        f"DELETE FROM stays WHERE seq IN (SELECT s.seq FROM {gone} JOIN stays s ON "
+        f"s.person = g.k AND s.checkpoint_id = g.c) RETURNING first_identity, last_identity"),
+        rows).fetchall()
+    _execute(storage, tx, f"DELETE FROM {TAILS} WHERE (person, checkpoint_id) IN (SELECT "
+                          f"g.k, g.c FROM {gone})", rows)
+    _forget_identities(storage, tx, held)
+
+
+def _forget_identities(storage: Storage, tx: Any, held: Sequence[Sequence[Any]]) -> None:
+    """Delete the identities of the stays deleted (``held``: their first and last
+    identities) that no stay left holds."""
     keys = sorted({key for row in held for key in row if key is not None})
     if keys:  # (a scan of the stays: only after a clock far ahead)
         table = identities.TABLE

@@ -26,6 +26,7 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from kiosk.central import (
     aggregates,
+    copied_sources,
     derivation,
     document_matches,
     id_days,
@@ -556,8 +557,14 @@ class Storage(ABC):
                 uncertain = {elsewhere.get(i, i): o for i, o in uncertain.items()}
                 inserted |= self._insert(tx, [fresh[alt].row for alt in wire if alt in fresh])
                 held.update(self._fetch(tx, [alt for alt in wire if alt not in inserted]))
+            # a source set aside (a copied token): its entries go aside, neither counted nor
+            # queued, answered as any; a resend of one set aside is a duplicate
+            aside, again = copied_sources.on_arrival(self, tx, kiosk_id, boot_id, inserted)
+            if again:
+                inserted -= again
+                held.update(self._fetch(tx, sorted(again), copied_sources.ASIDE))
             tally = aggregates.Tally()
-            new = [c for c in fresh.values() if c.id in inserted]
+            new = [c for c in fresh.values() if c.id in inserted and c.id not in aside]
             # a batch's scans fall in a few (checkpoint, day, hour, direction, source,
             # status): each counted once, not each scan one by one (1 µs an entry)
             counted = Counter((_COUNTED(c.row), c.hour) for c in new)
@@ -910,8 +917,10 @@ class Storage(ABC):
             (json_rows(rows),))]
 
     @abstractmethod
-    def _fetch(self, tx: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
-        """{id: ENTRY_COLUMNS as stored} for those of ``ids`` that are stored."""
+    def _fetch(self, tx: Any, ids: list[str], table: str = "entries"
+               ) -> dict[str, dict[str, Any]]:
+        """{id: ENTRY_COLUMNS as stored} for those of ``ids`` that are stored (in ``table``:
+        ``entries``, or those set aside, :data:`copied_sources.ASIDE`)."""
 
     @abstractmethod
     def close(self) -> None: ...

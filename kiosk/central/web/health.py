@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from kiosk.central import copied_sources
 from kiosk.central.kiosk_rules import has_entries_to_bring, kiosk_problems, unknown_backlog_age
 from kiosk.central.storage import Storage
 
@@ -34,7 +35,9 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
     report chases neither), ``oldest_pending`` (how a backlog of unknown age is worded, as
     in the daily report; else None), ``devices`` as a list of (name, state) and
     ``sources``: the machines its token was heard from at overlapping times
-    (:func:`kiosk.central.heartbeat.machines`; empty: one)."""
+    (:func:`kiosk.central.heartbeat.machines`; empty: one); ``set_aside``: its sources
+    whose entries are set aside (:func:`kiosk.central.copied_sources.held`)."""
+    set_aside = copied_sources.held(storage)
     sql, params = _SELECT, []
     if checkpoint_id is not None:
         sql += " WHERE k.checkpoint_id = $1"
@@ -54,6 +57,7 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
         if isinstance(row["sources"], str | bytes):
             row["sources"] = json.loads(row["sources"])
         row["sources"] = row["sources"] or []
+        row["set_aside"] = set_aside.get(row["id"], [])
         row["point_closed"] = row["closed_on"] is not None and row["closed_on"] <= today
         row["holds_entries"] = has_entries_to_bring(row["pending"], row["uploads_paused"])
         chased = row["revoked_at"] is None and (not row["point_closed"]

@@ -100,7 +100,10 @@ class Translator:
                                                last=self.time(s["last_seen_at"], zone),
                                                pending=self.num(s["pending"])
                                                if s["pending"] is not None else "–")
-                                          for s in params["sources"]))
+                                          for s in params["sources"])
+                        + "".join("; " + self("detail.set_aside", boot=s["boot_id"],
+                                              entries=self.num(s["entries"]))
+                                  for s in params.get("set_aside", ())))
         if problem == "one_direction":
             return self("detail.one_direction", ins=self.num(params["ins"]),
                         outs=self.num(params["outs"]))

@@ -1,0 +1,253 @@
+"""A copied token's entries set aside: out of everything counted and traced, kept as evidence.
+
+Why: a kiosk's token copied to another machine (a stolen laptop, a restored backup) files
+entries under the kiosk's id beside the genuine kiosk's (schema v49 lets the centre see it:
+``token_copied``, ``kiosks sources``). Forged or duplicated entries counted as the point's
+were in its counts, day sets, people, document matches, stays, traces and reports, and no
+admin could take them out.
+
+What a source is: a kiosk and the boot id its batches came from — what ``kiosks sources``
+lists for each batch, the one thing that tells the copy's uploads from the genuine kiosk's
+(an address changes with the network; a boot id is the machine's until it restarts).
+:func:`set_aside` takes every entry the centre stored from that source's batches out of
+``entries`` into ``entries_set_aside`` (schema v52), whole, with the boot it was set aside
+under, never deleting one; in the same transaction it takes them out of what was counted or
+derived from them: the scan counts of the upload path (the tally :func:`aggregates.tally_rows`
+makes of them, subtracted), their days' sets and people (counted again from the entries
+left: :func:`people.recount`), their document matches no other entry stands for, the stays
+of their people at their points (dropped and derived again from the scans left), and the
+kept monthly reports of their months (built again when next shown). Traces read entries
+and stays: they no longer find them. :func:`bring_back` puts them back exactly as they were
+stored and adds their counts again; their derived rows are derived again as any entry's.
+
+Why not the derivation's own set-aside: the scan counts are made as a batch is stored, not
+derived, and ``kiosk-central derivation --retry`` queues every part it holds again. Entries
+moved out of ``entries`` are found by no step and no reader, so a retry derives nothing of
+them (a queued id whose entry is not held derives nothing).
+
+A batch of a source set aside arriving later (the copy still running; its token should be
+replaced: ``kiosks token``) is stored as any and its new entries set aside in the batch's
+own transaction (:func:`on_arrival`): answered ``accepted``, or ``duplicate`` for one set
+aside already, as if nothing had changed. Why not refuse it: a refusal tells the copy's
+holder that it was found, and a kiosk retries a batch it was refused (or keeps the entries
+pending and resends them for ever); its entries are evidence, and nobody reads them but an
+admin. An entry set aside that reaches the centre from another source — the genuine kiosk
+sending a scan the copy, restored from its backup, sent first — comes back: that source's
+batch stores it as any other, and its set-aside copy goes.
+
+Every act is in the audit log, with its reason (kinds ``kiosk-set-aside``,
+``kiosk-bring-back``), in its own transaction. Retention covers the entries set aside as the
+entries held: erased and purged by the same cutoffs (:func:`erase_before`, :func:`purge_before`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kiosk.central import aggregates, audit, derivation, document_matches, people, stays
+from kiosk.central.placeholders import json_rows
+
+if TYPE_CHECKING:
+    from kiosk.central.storage import Storage
+
+ASIDE = "entries_set_aside"
+"""The entries set aside (schema v52): the columns of ``entries``, then ``set_aside_boot``."""
+SOURCES = "set_aside_sources"
+"""The sources set aside now: (kiosk, boot id), who, when and why."""
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What an act moved: how many entries, of which local days and points."""
+
+    entries: int
+    days: tuple[str, ...]
+    checkpoints: tuple[str, ...]
+
+    def answer(self) -> dict[str, Any]:
+        return {"entries": self.entries, "days": list(self.days),
+                "checkpoints": list(self.checkpoints)}
+
+
+class UnknownSource(ValueError):
+    """The kiosk sent no batch from that boot id (or sent none naming one)."""
+
+
+def _columns(storage: Storage, tx: Any) -> list[str]:
+    """The columns of ``entries`` as the database holds them now (the copy has the same)."""
+    cursor = storage._execute(tx, "SELECT * FROM entries WHERE false")
+    return [column[0] for column in cursor.description]
+
+
+def _chosen(storage: Storage, column: str = "id") -> str:
+    """``column`` among the ids given in ``$1`` (:func:`_ids`)."""
+    return f"{column} IN (SELECT p.value ->> 0 FROM {storage._json_rows('$1', 'p')})"
+
+
+def _ids(ids: list[str]) -> str:
+    return json_rows([[i] for i in sorted(ids)])
+
+
+def set_aside(storage: Storage, kiosk_id: str, boot_id: str, *, reason: str,
+              by: audit.Actor) -> Moved:
+    """Set aside the entries of ``kiosk_id``'s batches sent from boot ``boot_id`` (see the
+    module doc), and those of its batches from that boot arriving later; idempotent: a source
+    set aside again moves what arrived since (nothing). The act is audited in its own
+    transaction (:func:`audit.check_reason`: a reason is required).
+    Raises :class:`UnknownSource` when no batch of the kiosk came from that boot."""
+    reason = audit.check_reason(reason)
+    if not boot_id or not storage._query(
+            "SELECT 1 FROM batches WHERE kiosk_id = $1 AND boot_id = $2 LIMIT 1",
+            (kiosk_id, boot_id)):
+        raise UnknownSource(boot_id)
+    derivation.catch_up(storage)  # what was derived from them is what is taken out
+    with storage._transaction() as tx:
+        derivation.exclude(storage, tx)  # no step derives from an entry moving now
+        storage._execute(
+            tx, f"INSERT INTO {SOURCES} (kiosk_id, boot_id, set_at, set_by, reason) "
+                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kiosk_id, boot_id) DO NOTHING",
+            (kiosk_id, boot_id, _now(), by.name, reason))
+        ids = [i for (i,) in storage._execute(
+            tx, "SELECT e.id FROM entries e WHERE e.kiosk_id = $1 AND EXISTS (SELECT 1 FROM "
+                "batches b WHERE b.kiosk_id = e.kiosk_id AND b.batch_id = e.batch_id "
+                "AND b.received_at = e.received_at AND b.boot_id = $2)",
+            (kiosk_id, boot_id)).fetchall()]
+        moved = _take_out(storage, tx, ids, boot_id)
+        audit.append_action(storage, "kiosk-set-aside", actor=by.name, channel=by.channel,
+                            address=by.address, reason=reason,
+                            subject=f"{kiosk_id} boot {boot_id}: {moved.entries} entries",
+                            tx=tx)
+    return moved
+
+
+def bring_back(storage: Storage, kiosk_id: str, boot_id: str, *, reason: str,
+               by: audit.Actor) -> Moved:
+    """Undo :func:`set_aside`: the source's entries set aside back among those held as they
+    were stored, counted again and queued to derive; its later batches stored as any.
+    Idempotent (nothing set aside: nothing moves). Audited in its own transaction.
+    Raises :class:`UnknownSource` when that source is not set aside and holds nothing."""
+    reason = audit.check_reason(reason)
+    with storage._transaction() as tx:
+        derivation.exclude(storage, tx)
+        dropped = storage._execute(tx, f"DELETE FROM {SOURCES} WHERE kiosk_id = $1 AND "
+                                       "boot_id = $2", (kiosk_id, boot_id)).rowcount
+        columns = ", ".join(_columns(storage, tx))
+        back = [i for (i,) in storage._execute(
+            tx, f"INSERT INTO entries ({columns}) SELECT {columns} FROM {ASIDE} WHERE "
+                "kiosk_id = $1 AND set_aside_boot = $2 ORDER BY id ON CONFLICT (id) DO NOTHING "
+                "RETURNING id", (kiosk_id, boot_id)).fetchall()]
+        if not dropped and not back:
+            raise UnknownSource(boot_id)
+        storage._execute(tx, f"DELETE FROM {ASIDE} WHERE kiosk_id = $1 AND set_aside_boot = $2",
+                         (kiosk_id, boot_id))
+        moved = _counted(storage, tx, back, +1)
+        derivation.queue(storage, tx, sorted(back), kiosk_id)
+        audit.append_action(storage, "kiosk-bring-back", actor=by.name, channel=by.channel,
+                            address=by.address, reason=reason,
+                            subject=f"{kiosk_id} boot {boot_id}: {moved.entries} entries",
+                            tx=tx)
+    return moved
+
+
+def on_arrival(storage: Storage, tx: Any, kiosk_id: str, boot_id: str | None,
+               inserted: set[str]) -> tuple[set[str], set[str]]:
+    """In a batch's transaction ``tx``, its entries ``inserted`` just stored: from a source
+    set aside, move them aside (before anything is counted or queued) and return (the ids
+    new to it, the ids it held already: a resend, a duplicate); from another source of a
+    kiosk with one set aside, drop the set-aside copy of any of them (the entry came
+    from a source not set aside). ``(set(), set())`` when nothing was set aside."""
+    sources = [b for (b,) in storage._execute(
+        tx, f"SELECT boot_id FROM {SOURCES} WHERE kiosk_id = $1", (kiosk_id,)).fetchall()]
+    if not sources or not inserted:
+        return set(), set()
+    chosen = _ids(list(inserted))
+    if boot_id not in sources:
+        storage._execute(tx, f"DELETE FROM {ASIDE} WHERE {_chosen(storage)}", (chosen,))
+        return set(), set()
+    columns = ", ".join(_columns(storage, tx))
+    new = {i for (i,) in storage._execute(
+        tx, f"INSERT INTO {ASIDE} ({columns}, set_aside_boot) SELECT {columns}, $2 FROM entries "
+            f"WHERE {_chosen(storage)} ORDER BY id ON CONFLICT (id) DO NOTHING RETURNING id",
+        (chosen, boot_id)).fetchall()}
+    storage._execute(tx, f"DELETE FROM entries WHERE {_chosen(storage)}", (chosen,))
+    return new, inserted - new
+
+
+def _take_out(storage: Storage, tx: Any, ids: list[str], boot_id: str) -> Moved:
+    """In ``tx`` (holding the derivation back): move the entries ``ids`` aside and take them
+    out of everything counted or derived from them (the module doc)."""
+    if not ids:
+        return Moved(0, (), ())
+    chosen = _ids(ids)
+    groups = sorted({(k, c) for k, c in storage._execute(
+        tx, f"SELECT match_key, checkpoint_id FROM entries WHERE {_chosen(storage)} AND "
+            "match_key IS NOT NULL", (chosen,)).fetchall()})
+    storage._execute(tx, document_matches.FORGET.format(
+        entries="entries", where=_chosen(storage), kept=f"NOT {_chosen(storage, 'e.id')}"),
+        (chosen,))
+    moved = _counted(storage, tx, ids, -1)
+    columns = ", ".join(_columns(storage, tx))
+    storage._execute(tx, f"INSERT INTO {ASIDE} ({columns}, set_aside_boot) SELECT {columns}, "
+                         f"$2 FROM entries WHERE {_chosen(storage)} ORDER BY id "
+                         "ON CONFLICT (id) DO NOTHING", (chosen, boot_id))
+    storage._execute(tx, f"DELETE FROM entries WHERE {_chosen(storage)}", (chosen,))
+    people.recount(storage, tx, days=moved.days)
+    stays.forget_groups(storage, tx, groups)
+    if groups:  # their stays are derived again from the scans left
+        left = [i for (i,) in storage._execute(
+            tx, f"SELECT e.id FROM (SELECT p.value ->> 0 AS k, p.value ->> 1 AS c FROM "
+                f"{storage._json_rows('$1', 'p')}) g JOIN entries e ON e.match_key = g.k "
+                "AND e.checkpoint_id = g.c ORDER BY e.id", (json_rows(groups),)).fetchall()]
+        derivation.queue(storage, tx, left, None)
+    return moved
+
+
+def _counted(storage: Storage, tx: Any, ids: list[str], sign: int) -> Moved:
+    """Add (``sign`` +1) or take away (-1) the scan counts of the held entries ``ids``, as a
+    recount counts them (:func:`aggregates.tally_rows`), and drop the kept monthly
+    reports of their months; what they are."""
+    if not ids:
+        return Moved(0, (), ())
+    rows = storage._execute(
+        tx, "SELECT e.checkpoint_id, e.direction, e.source, e.status, e.scanned_at, "
+            "e.clock_offset_seconds, e.received_at, b.seq FROM entries e "
+            "LEFT JOIN (SELECT kiosk_id, batch_id, received_at, min(seq) AS seq FROM batches "
+            "GROUP BY kiosk_id, batch_id, received_at) b ON b.kiosk_id = e.kiosk_id "
+            "AND b.batch_id = e.batch_id AND b.received_at = e.received_at "
+            f"WHERE {_chosen(storage, 'e.id')}", (_ids(ids),)).fetchall()
+    made = {day: (made_at, seen) for day, made_at, seen in storage._execute(
+        tx, "SELECT day, made_at, batches_seen FROM daily_reports").fetchall()}
+    tally = aggregates.tally_rows(storage.calendar, rows, made)
+    for counter in (tally.days, tally.hours, tally.late):
+        for key in counter:
+            counter[key] *= sign
+    aggregates.write(storage, tx, tally)
+    days = tuple(sorted({day for day, _, _ in tally.days}))
+    checkpoints = tuple(sorted({checkpoint for _, checkpoint, _ in tally.days}))
+    for day in days:
+        storage._execute(tx, "DELETE FROM late_arrivals WHERE day = $1 AND entries <= 0", (day,))
+        storage._execute(tx, "DELETE FROM checkpoint_hours WHERE day = $1 AND scans <= 0", (day,))
+    for month in sorted({day[:7] for day in days}):  # built again when next shown
+        storage._execute(tx, "DELETE FROM monthly_reports WHERE month = $1", (month,))
+    return Moved(len(rows), days, checkpoints)
+
+
+def held(storage: Storage) -> dict[str, list[dict[str, Any]]]:
+    """Each kiosk's sources set aside now, oldest first: boot id, when, by whom, why, and
+    how many of its entries are set aside."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for kiosk, boot, at, by, reason, entries in storage._query(
+            f"SELECT s.kiosk_id, s.boot_id, s.set_at, s.set_by, s.reason, (SELECT count(*) "
+            f"FROM {ASIDE} a WHERE a.kiosk_id = s.kiosk_id AND a.set_aside_boot = s.boot_id) "
+            f"FROM {SOURCES} s ORDER BY s.kiosk_id, s.set_at, s.boot_id"):
+        found.setdefault(kiosk, []).append({"boot_id": boot, "set_at": at, "set_by": by,
+                                            "reason": reason, "entries": int(entries)})
+    return found
+
+
+def _now() -> str:
+    from kiosk.sync import protocol
+
+    return protocol.format_time(dt.datetime.now(dt.UTC))

@@ -1,0 +1,202 @@
+"""A copied token's entries set aside at the centre (``kiosk-central kiosks set-aside``): a
+kiosk's token used from a second machine filed entries under the kiosk's id; an admin names
+that machine's boot id (``kiosks sources``) and its entries leave the counts, the people,
+the traces and the reports — kept, audited, and brought back exactly by ``kiosks
+bring-back``. A batch of that boot arriving later is set aside as it is stored, and
+answered as any. Both engines; a real ``kiosk-central serve`` on 127.0.0.1 and the real
+command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from central_support import (
+    ENGINES,
+    CentralServer,
+    Enrolled,
+    batch,
+    central,
+    database_url,
+    enrol,
+    kiosk_entries,
+)
+from trace_support import payload_identity, wire_entry
+
+from kiosk.central import copied_sources, reports
+from kiosk.central.audit import Actor
+from kiosk.central.backends import open_storage
+from kiosk.central.web.health import kiosk_rows
+from kiosk.ids import uuid7
+from kiosk.messages import CATALOGUE
+from kiosk.sync import protocol
+
+REASON = "mã bị sao chép — biên bản 12/2026"
+
+
+@pytest.fixture(params=ENGINES)
+def centre(request: pytest.FixtureRequest, tmp_path: Path
+           ) -> Iterator[tuple[CentralServer, Enrolled]]:
+    db = database_url(request.param, tmp_path)
+    kiosk = enrol(db, "ka", "CP-A")
+    server = CentralServer(db)
+    try:
+        yield server, kiosk
+    finally:
+        server.stop()
+
+
+def _number(person: int) -> str:
+    return f"0010990{person:05d}"  # central_support.cccd's document number
+
+
+def _today(db: str) -> tuple[int, int, int, int]:
+    """Today's scans, entries in, scans by hour and people as the daily report counts them."""
+    with open_storage(db) as storage:
+        report = reports.daily(storage, storage.today(), wait=None)
+    summary = report["summary"]
+    return (summary["scans"], summary["ins"], sum(h["scans"] for h in report["by_hour"]),
+            summary["people"])
+
+
+def _trace(db: str, person: int) -> tuple[list[str], list[str]]:
+    """The points a trace of ``person`` finds them at, and their contacts' document numbers."""
+    answer = json.loads(central("trace", "--db", db, "--document", _number(person),
+                                "--reason", "ca bệnh F0-1234").stdout)
+    return ([v["checkpoint_id"] for v in answer["visits"]],
+            sorted(c["document_number"] for c in answer["contacts"]))
+
+
+def _post(server: CentralServer, kiosk: Enrolled, entries: list[dict[str, Any]], boot: str
+          ) -> list[str]:
+    answer = server.post(batch("ka", entries, boot_id=boot), token=kiosk.token)
+    assert answer.status_code == 200, answer.text
+    return [r["status"] for r in answer.json()["results"]]
+
+
+def test_a_copys_entries_leave_counts_and_traces_stay_out_when_it_sends_again_and_come_back(
+        centre: tuple[CentralServer, Enrolled], tmp_path: Path) -> None:
+    """The genuine kiosk (boot-genuine) scans people 0-2 at CP-A; a copy of its token
+    (boot-copy) files people 10-11 there too. Before, they were the point's: counted,
+    people of the day, contacts of person 0. Set aside, they are gone from the counts and
+    the traces, kept; the copy sending again is answered as before (accepted, duplicate)
+    and counts nothing; a derivation retry brings nothing back; setting aside again moves
+    nothing. Brought back, everything is as before, the late batch's entry with it."""
+    server, kiosk = centre
+    db = server.db
+    assert _post(server, kiosk, kiosk_entries(tmp_path, "ka", 3, "CP-A"), "boot-genuine") == [
+        "accepted"] * 3
+    assert _post(server, kiosk, kiosk_entries(tmp_path, "ka", 2, "CP-A", start=10),
+                 "boot-copy") == ["accepted"] * 2
+    assert _today(db) == (5, 5, 5, 5)
+    assert _trace(db, 0) == (["CP-A"], sorted(map(_number, (1, 2, 10, 11))))
+
+    done = central("kiosks", "set-aside", "ka", "--source", "boot-copy", "--reason", REASON,
+                   "--db", db)
+    vi, en = (CATALOGUE["central.set_aside"][n].split("{")[0] for n in (0, 1))
+    assert vi in done.stdout and en in done.stdout and "2" in done.stdout
+    assert "kiosk-central kiosks token ka" in done.stdout  # revoke the copy too
+
+    assert _today(db) == (3, 3, 3, 3)
+    assert _trace(db, 0) == (["CP-A"], sorted(map(_number, (1, 2))))
+    assert _trace(db, 10) == ([], [])
+    with open_storage(db) as storage:
+        assert storage.entry_count("ka") == 3
+        assert [s["entries"] for s in copied_sources.held(storage)["ka"]] == [2]
+        kept = storage._query(f"SELECT count(*) FROM {copied_sources.ASIDE}")[0][0]
+    assert kept == 2  # evidence, not deleted
+
+    # the copy still running: a new scan and its first batch again, answered as any
+    late = kiosk_entries(tmp_path, "ka", 1, "CP-A", start=12)
+    assert _post(server, kiosk, late, "boot-copy") == ["accepted"]
+    assert _post(server, kiosk, late, "boot-copy") == ["duplicate"]
+    assert _today(db) == (3, 3, 3, 3)
+    assert _trace(db, 12) == ([], [])
+    central("derivation", "--retry", "--db", db)
+    again = json.loads(central("kiosks", "set-aside", "ka", "--source", "boot-copy",
+                               "--reason", REASON, "--json", "--db", db).stdout)
+    assert again["entries"] == 0
+    assert _today(db) == (3, 3, 3, 3)
+    with open_storage(db) as storage:
+        assert [s["entries"] for s in copied_sources.held(storage)["ka"]] == [3]
+        assert kiosk_rows(storage)[0]["set_aside"][0]["boot_id"] == "boot-copy"
+
+    back = central("kiosks", "bring-back", "ka", "--source", "boot-copy", "--reason",
+                   "nhầm máy", "--db", db)
+    assert CATALOGUE["central.brought_back"][1].split("{")[0] in back.stdout
+    assert _today(db) == (6, 6, 6, 6)
+    assert _trace(db, 0) == (["CP-A"], sorted(map(_number, (1, 2, 10, 11, 12))))
+    with open_storage(db) as storage:
+        assert storage.entry_count("ka") == 6
+        assert copied_sources.held(storage) == {}
+    log = json.loads(central("audit", "list", "--db", db, "--json").stdout)
+    acts = [(r["kind"], r["reason"]) for r in reversed(log)
+            if r["kind"].startswith("kiosk-") and r["kind"] != "kiosk-enrol"]
+    assert acts == [("kiosk-set-aside", REASON), ("kiosk-set-aside", REASON),
+                    ("kiosk-bring-back", "nhầm máy")]
+
+
+def test_a_source_unknown_or_no_reason_is_refused_and_changes_nothing(
+        centre: tuple[CentralServer, Enrolled], tmp_path: Path) -> None:
+    server, kiosk = centre
+    _post(server, kiosk, kiosk_entries(tmp_path, "ka", 1, "CP-A"), "boot-copy")
+    unknown = central("kiosks", "set-aside", "ka", "--source", "boot-nowhere", "--reason",
+                      REASON, "--db", server.db, check=False)
+    assert unknown.returncode == 2 and "boot-nowhere" in unknown.stderr
+    assert "kiosks sources ka" in unknown.stderr
+    short = central("kiosks", "set-aside", "ka", "--source", "boot-copy", "--reason", "x",
+                    "--db", server.db, check=False)
+    assert short.returncode == 2 and "Traceback" not in short.stderr
+    nothing = central("kiosks", "bring-back", "ka", "--source", "boot-copy", "--reason",
+                      REASON, "--db", server.db, check=False)
+    assert nothing.returncode == 2 and "nothing of kiosk ka is set aside" in nothing.stderr
+    assert _today(server.db)[0] == 1
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_kept_monthly_report_of_a_month_with_entries_set_aside_is_built_again(
+        engine: str, tmp_path: Path) -> None:
+    """November's report, kept once due, counted the copy's scans (people 2 and 3 again: a
+    restored backup's duplicates, the day's people the same); set aside, the report shown
+    is November without them; brought back, with them again."""
+    db = database_url(engine, tmp_path)
+    enrol(db, "ka", "CP-A")
+    at = dt.datetime(2026, 11, 10, 3, tzinfo=dt.UTC)
+    with open_storage(db) as storage:
+        for boot, people, later in (("boot-genuine", (1, 2, 3), 0), ("boot-copy", (2, 3), 30)):
+            entries = [wire_entry(payload_identity(p, "cccd"), checkpoint="CP-A", kiosk="ka",
+                                  direction="in", scanned_at=at + dt.timedelta(minutes=p + later))
+                       for p in people]
+            storage.ingest_batch("ka", entries, sent_at=protocol.format_time(at),
+                                 received_at=at + dt.timedelta(hours=1), batch_id=uuid7(),
+                                 boot_id=boot)
+        assert _month(storage) == (5, 3)
+        copied_sources.set_aside(storage, "ka", "boot-copy", reason=REASON,
+                                 by=Actor("admin@centre", "cli"))
+        assert _month(storage) == (3, 3)
+        copied_sources.bring_back(storage, "ka", "boot-copy", reason=REASON,
+                                  by=Actor("admin@centre", "cli"))
+        assert _month(storage) == (5, 3)
+
+
+def _month(storage: Any) -> tuple[int, int]:
+    """November's scans and its 10th's people, as its kept report shows them."""
+    month = reports.kept_monthly(storage, "2026-11")
+    day = next(d for d in month["by_day"] if d["day"] == "2026-11-10")
+    return month["summary"]["scans"], day["people"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_copy_of_entries_has_every_column_of_entries(engine: str, tmp_path: Path) -> None:
+    """A migration adding a column to entries adds it to entries_set_aside too: an entry
+    set aside comes back whole."""
+    with open_storage(database_url(engine, tmp_path)) as storage, storage._transaction() as tx:
+        entries = [c[0] for c in storage._execute(tx, "SELECT * FROM entries WHERE false"
+                                                  ).description]
+        aside = [c[0] for c in storage._execute(
+            tx, f"SELECT * FROM {copied_sources.ASIDE} WHERE false").description]
+    assert aside == [*entries, "set_aside_boot"]
