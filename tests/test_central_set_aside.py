@@ -27,7 +27,7 @@ from central_support import (
 )
 from trace_support import payload_identity, wire_entry
 
-from kiosk.central import copied_sources, reports
+from kiosk.central import copied_sources, erasure, reports
 from kiosk.central.audit import Actor
 from kiosk.central.backends import open_storage
 from kiosk.central.web.health import kiosk_rows
@@ -200,3 +200,28 @@ def test_the_copy_of_entries_has_every_column_of_entries(engine: str, tmp_path: 
         aside = [c[0] for c in storage._execute(
             tx, f"SELECT * FROM {copied_sources.ASIDE} WHERE false").description]
     assert aside == [*entries, "set_aside_boot"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_entries_set_aside_are_erased_and_purged_as_the_entries_held(
+        engine: str, tmp_path: Path) -> None:
+    """Kept as evidence, not for ever: the identities of the copy's October entries go with
+    the erasure of October, and the entries with its purge, as any entry's."""
+    db = database_url(engine, tmp_path)
+    enrol(db, "ka", "CP-A")
+    at = dt.datetime(2026, 10, 5, 3, tzinfo=dt.UTC)
+    with open_storage(db) as storage:
+        entries = [wire_entry(payload_identity(p, "cccd"), checkpoint="CP-A", kiosk="ka",
+                              direction="in", scanned_at=at + dt.timedelta(minutes=p))
+                   for p in (7, 8)]
+        storage.ingest_batch("ka", entries, sent_at=protocol.format_time(at),
+                             received_at=at + dt.timedelta(hours=1), batch_id=uuid7(),
+                             boot_id="boot-copy")
+        copied_sources.set_aside(storage, "ka", "boot-copy", reason=REASON,
+                                 by=Actor("admin@centre", "cli"))
+        kept = f"SELECT subject_key, document_number FROM {copied_sources.ASIDE} ORDER BY id"
+        assert [key for key, _ in storage._query(kept)] != ["erased", "erased"]
+        erasure.erase_personal(storage, dt.date(2026, 11, 1))
+        assert storage._query(kept) == [("erased", None), ("erased", None)]
+        storage.purge_entries(dt.date(2026, 11, 1))
+        assert storage._query(kept) == []

@@ -38,7 +38,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from kiosk.central import derivation, document_matches, id_days, people, stays
+from kiosk.central import copied_sources, derivation, document_matches, id_days, people, stays
 from kiosk.central.storage import ERASED, ERASED_BEFORE, ERASED_VALUES
 
 if TYPE_CHECKING:
@@ -56,9 +56,10 @@ GIVEN = tuple(value for value in ERASED_VALUES.values() if isinstance(value, byt
 (no literal of bytes is common to both engines)."""
 
 
-def erasing(where: str, first: int) -> str:
+def erasing(where: str, first: int, table: str = "entries") -> str:
     """The UPDATE leaving the entries ``where`` chooses (those not erased yet) as
-    :data:`ERASED_VALUES` says, its :data:`GIVEN` in the slots from ``$first`` on."""
+    :data:`ERASED_VALUES` says, its :data:`GIVEN` in the slots from ``$first`` on (of
+    ``table``: a copied token's entries set aside too, :mod:`kiosk.central.copied_sources`)."""
     values, slot = [], first
     for column, value in ERASED_VALUES.items():
         if isinstance(value, bytes):
@@ -66,7 +67,7 @@ def erasing(where: str, first: int) -> str:
         else:
             written = "NULL" if value is None else "'" + value.replace("'", "''") + "'"
         values.append(f"{column} = {written}")
-    return (f"UPDATE entries SET {', '.join(values)} "
+    return (f"UPDATE {table} SET {', '.join(values)} "
             f"WHERE {where} AND subject_key <> '{ERASED}'")
 
 
@@ -81,10 +82,13 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
     (:meth:`Storage.filed_before`); how many were erased by this run (entries erased earlier
     are skipped)."""
     cutoff = id_days.bounds(before)[0]
+    with storage._transaction() as tx:  # a copied token's entries set aside: by id day
+        aside = storage._execute(tx, erasing("id < $1", 2, copied_sources.ASIDE),
+                                 (cutoff, *GIVEN)).rowcount
     ahead = storage.filed_before(before)
     if not ahead and not storage._query("SELECT 1 FROM entries WHERE id < $1 LIMIT 1",
                                         (cutoff,)):
-        return 0
+        return aside
     derivation.catch_up(storage)  # every day counted as it stands before it freezes
     stays.read_raw_before(storage, before)  # traces read those days raw from now on
     frozen = before + dt.timedelta(days=1)  # a local day can end after its UTC day
@@ -92,7 +96,7 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
         derivation.exclude(storage, tx)
         derivation.count_set_aside_people(storage, tx, frozen)
         people.freeze(storage, tx, frozen)
-    erased, after, erase = 0, "", erasing("id >= $1 AND id <= $2", 3)
+    erased, after, erase = aside, "", erasing("id >= $1 AND id <= $2", 3)
     while True:
         ids = [row[0] for row in storage._query(
             "SELECT id FROM entries WHERE id > $1 AND id < $2 ORDER BY id LIMIT $3",

@@ -762,9 +762,15 @@ class Storage(ABC):
             people.freeze(self, tx, unfrozen)
         stays.forget_before(self, cutoff, derivation.exclude)
         with self._transaction() as tx:  # the ids listed of entries gone (a few)
+            # a copied token's entries set aside go by the same rule (no index of them: few)
+            self._execute(tx, f"DELETE FROM {copied_sources.ASIDE} WHERE id < $1 AND "
+                              "received_at < $2", (id_days.bounds(cutoff)[0],
+                                                   f"{cutoff.isoformat()}T00:00:00.000000Z"))
             for listed in (ID_OFF, TIME_UNCERTAIN):
                 self._execute(tx, f"DELETE FROM {listed} WHERE NOT EXISTS (SELECT 1 FROM "
-                                  f"entries e WHERE e.id = {listed}.id)")
+                                  f"entries e WHERE e.id = {listed}.id) AND NOT EXISTS "
+                                  f"(SELECT 1 FROM {copied_sources.ASIDE} a "
+                                  f"WHERE a.id = {listed}.id)")
         return removed
 
     def filed_before(self, before: dt.date, *, purge: bool = False) -> list[Sequence[str]]:
