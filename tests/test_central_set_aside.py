@@ -9,11 +9,13 @@ command."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from central_support import (
     ENGINES,
@@ -26,13 +28,14 @@ from central_support import (
     kiosk_entries,
 )
 from trace_support import payload_identity, wire_entry
+from web_support import add_users, signed_in
 
 from kiosk.central import copied_sources, erasure, reports
 from kiosk.central.audit import Actor
 from kiosk.central.backends import open_storage
-from kiosk.central.web.health import kiosk_rows
+from kiosk.central.web.i18n import translator
 from kiosk.ids import uuid7
-from kiosk.messages import CATALOGUE
+from kiosk.messages import CATALOGUE, LANGUAGES
 from kiosk.sync import protocol
 
 REASON = "mã bị sao chép — biên bản 12/2026"
@@ -43,6 +46,7 @@ def centre(request: pytest.FixtureRequest, tmp_path: Path
            ) -> Iterator[tuple[CentralServer, Enrolled]]:
     db = database_url(request.param, tmp_path)
     kiosk = enrol(db, "ka", "CP-A")
+    add_users(tmp_path, db, {"admin1": ("admin", None)})
     server = CentralServer(db)
     try:
         yield server, kiosk
@@ -121,9 +125,31 @@ def test_a_copys_entries_leave_counts_and_traces_stay_out_when_it_sends_again_an
                                "--reason", REASON, "--json", "--db", db).stdout)
     assert again["entries"] == 0
     assert _today(db) == (3, 3, 3, 3)
+    # the genuine kiosk heard again: flagged, and the flag names the source set aside
+    body = protocol.make_heartbeat("ka", {
+        "software_version": "0.1.0", "pending": 0, "oldest_pending_seconds": None,
+        "rejected": 0, "devices": [], "free_disk_bytes": 10**10, "refused_by_hour": {}})
+    beat = httpx.post(server.url + protocol.HEARTBEAT_PATH, timeout=30,
+                      json={**body, "boot_id": "boot-genuine"},
+                      headers=protocol.bearer(kiosk.token))
+    assert beat.status_code == 200, beat.text
     with open_storage(db) as storage:
         assert [s["entries"] for s in copied_sources.held(storage)["ka"]] == [3]
-        assert kiosk_rows(storage)[0]["set_aside"][0]["boot_id"] == "boot-copy"
+        report = reports.daily(storage, storage.today())
+    flagged, = (r for r in report["scanning_wrongly"] if r["problem"] == "token_copied")
+    assert flagged["params"]["set_aside"] == [{"boot_id": "boot-copy", "entries": 3}]
+    assert translator("vi").detail(flagged, "UTC").endswith(
+        "đã để riêng 3 bản ghi từ mã khởi động boot-copy")
+    assert translator("en").detail(flagged, "UTC").endswith(
+        "3 entries from boot id boot-copy set aside")
+    with signed_in(server.url, "admin1") as admin:
+        for n, lang in enumerate(LANGUAGES):
+            admin.get(f"/lang/{lang}")
+            page = html.unescape(admin.get("/kiosks").text)
+            assert CATALOGUE["web.kiosks.set_aside"][n].split("{")[0] in page
+            assert "boot-copy" in page and REASON in page
+    listed = central("kiosks", "list", "--db", db).stdout
+    assert "- ka: đã để riêng 3 bản ghi từ mã khởi động boot-copy" in listed
 
     back = central("kiosks", "bring-back", "ka", "--source", "boot-copy", "--reason",
                    "nhầm máy", "--db", db)
