@@ -28,7 +28,10 @@ them (a queued id whose entry is not held derives nothing).
 A batch of a source set aside arriving later (the copy still running; its token should be
 replaced: ``kiosks token``) is stored as any and its new entries set aside in the batch's
 own transaction (:func:`on_arrival`): answered ``accepted``, or ``duplicate`` for one set
-aside already, as if nothing had changed. Why not refuse it: a refusal tells the copy's
+aside already, as if nothing had changed. The act and a batch of the kiosk take turns on
+the kiosk's row (PostgreSQL: ``FOR UPDATE``; SQLite writes one at a time), so a batch of
+the copy storing as its source is set aside is either among those moved or set aside on
+arrival, never counted in between. Why not refuse it: a refusal tells the copy's
 holder that it was found, and a kiosk retries a batch it was refused (or keeps the entries
 pending and resends them for ever); its entries are evidence, and nobody reads them but an
 admin. An entry set aside that reaches the centre from another source — the genuine kiosk
@@ -105,6 +108,7 @@ def set_aside(storage: Storage, kiosk_id: str, boot_id: str, *, reason: str,
     derivation.catch_up(storage)  # what was derived from them is what is taken out
     with storage._transaction() as tx:
         derivation.exclude(storage, tx)  # no step derives from an entry moving now
+        storage._lock_kiosk(tx, kiosk_id)  # a batch of the kiosk storing now has ended
         storage._execute(
             tx, f"INSERT INTO {SOURCES} (kiosk_id, boot_id, set_at, set_by, reason) "
                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kiosk_id, boot_id) DO NOTHING",
@@ -131,6 +135,7 @@ def bring_back(storage: Storage, kiosk_id: str, boot_id: str, *, reason: str,
     reason = audit.check_reason(reason)
     with storage._transaction() as tx:
         derivation.exclude(storage, tx)
+        storage._lock_kiosk(tx, kiosk_id)
         dropped = storage._execute(tx, f"DELETE FROM {SOURCES} WHERE kiosk_id = $1 AND "
                                        "boot_id = $2", (kiosk_id, boot_id)).rowcount
         columns = ", ".join(_columns(storage, tx))
@@ -158,6 +163,9 @@ def on_arrival(storage: Storage, tx: Any, kiosk_id: str, boot_id: str | None,
     new to it, the ids it held already: a resend, a duplicate); from another source of a
     kiosk with one set aside, drop the set-aside copy of any of them (the entry came
     from a source not set aside). ``(set(), set())`` when nothing was set aside."""
+    # the kiosk's row first (PostgreSQL: locked, as the batch log's update would), then
+    # its sources in a statement of its own: a set-aside committing meanwhile is seen
+    storage._lock_kiosk(tx, kiosk_id)
     sources = [b for (b,) in storage._execute(
         tx, f"SELECT boot_id FROM {SOURCES} WHERE kiosk_id = $1", (kiosk_id,)).fetchall()]
     if not sources or not inserted:

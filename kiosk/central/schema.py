@@ -1019,7 +1019,7 @@ MIGRATIONS: list[list[Statement]] = [
         # entries takes their columns as they are now: a migration adding a column to
         # entries adds it here too (tests/test_central_set_aside.py compares them).
         """
-        CREATE TABLE set_aside_sources (
+        CREATE TABLE IF NOT EXISTS set_aside_sources (
             kiosk_id TEXT NOT NULL REFERENCES kiosks (id),
             boot_id TEXT NOT NULL,
             set_at TEXT NOT NULL,
@@ -1027,13 +1027,16 @@ MIGRATIONS: list[list[Statement]] = [
             reason TEXT NOT NULL,
             PRIMARY KEY (kiosk_id, boot_id)
         )""",
-        {"sqlite": "CREATE TABLE entries_set_aside AS SELECT *, CAST(NULL AS TEXT) AS "
-                   "set_aside_boot FROM entries WHERE 0",
-         "postgresql": "CREATE TABLE entries_set_aside (LIKE entries INCLUDING DEFAULTS)"},
+        {"sqlite": "CREATE TABLE IF NOT EXISTS entries_set_aside AS SELECT *, "
+                   "CAST(NULL AS TEXT) AS set_aside_boot FROM entries WHERE 0",
+         "postgresql": "CREATE TABLE IF NOT EXISTS entries_set_aside "
+                       "(LIKE entries INCLUDING DEFAULTS)"},
         {"sqlite": None,
-         "postgresql": "ALTER TABLE entries_set_aside ADD COLUMN set_aside_boot TEXT"},
-        "CREATE UNIQUE INDEX entries_set_aside_id ON entries_set_aside (id)",
-        "CREATE INDEX entries_set_aside_source ON entries_set_aside (kiosk_id, set_aside_boot)",
+         "postgresql": "ALTER TABLE entries_set_aside ADD COLUMN IF NOT EXISTS set_aside_boot "
+                       "TEXT"},
+        "CREATE UNIQUE INDEX IF NOT EXISTS entries_set_aside_id ON entries_set_aside (id)",
+        "CREATE INDEX IF NOT EXISTS entries_set_aside_source ON entries_set_aside "
+        "(kiosk_id, set_aside_boot)",
     ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
