@@ -202,6 +202,9 @@ def _take_out(storage: Storage, tx: Any, ids: list[str], boot_id: str) -> Moved:
                          "ON CONFLICT (id) DO NOTHING", (chosen, boot_id))
     storage._execute(tx, f"DELETE FROM entries WHERE {_chosen(storage)}", (chosen,))
     people.recount(storage, tx, days=moved.days)
+    for day in moved.days:  # a point only the copy scanned at has no row that day
+        storage._execute(tx, "DELETE FROM checkpoint_days WHERE day = $1 AND scans <= 0 "
+                             "AND people <= 0", (day,))
     stays.forget_groups(storage, tx, groups)
     if groups:  # their stays are derived again from the scans left
         left = [i for (i,) in storage._execute(
