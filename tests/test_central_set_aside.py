@@ -30,7 +30,7 @@ from central_support import (
 from trace_support import payload_identity, wire_entry
 from web_support import add_users, signed_in
 
-from kiosk.central import copied_sources, erasure, reports
+from kiosk.central import copied_sources, derivation, erasure, people, reports, stays
 from kiosk.central.audit import Actor
 from kiosk.central.backends import open_storage
 from kiosk.central.web.i18n import translator
@@ -188,25 +188,43 @@ def test_the_kept_monthly_report_of_a_month_with_entries_set_aside_is_built_agai
         engine: str, tmp_path: Path) -> None:
     """November's report, kept once due, counted the copy's scans (people 2 and 3 again: a
     restored backup's duplicates, the day's people the same); set aside, the report shown
-    is November without them; brought back, with them again."""
+    is November without them, and the stays, day sets and people are those the entries
+    left make; brought back, all is as it was."""
     db = database_url(engine, tmp_path)
     enrol(db, "ka", "CP-A")
     at = dt.datetime(2026, 11, 10, 3, tzinfo=dt.UTC)
     with open_storage(db) as storage:
-        for boot, people, later in (("boot-genuine", (1, 2, 3), 0), ("boot-copy", (2, 3), 30)):
+        for boot, persons, later in (("boot-genuine", (1, 2, 3), 0), ("boot-copy", (2, 3), 30)):
             entries = [wire_entry(payload_identity(p, "cccd"), checkpoint="CP-A", kiosk="ka",
                                   direction="in", scanned_at=at + dt.timedelta(minutes=p + later))
-                       for p in people]
+                       for p in persons]
             storage.ingest_batch("ka", entries, sent_at=protocol.format_time(at),
                                  received_at=at + dt.timedelta(hours=1), batch_id=uuid7(),
                                  boot_id=boot)
         assert _month(storage) == (5, 3)
+        stays_before = _derived(storage)
         copied_sources.set_aside(storage, "ka", "boot-copy", reason=REASON,
                                  by=Actor("admin@centre", "cli"))
         assert _month(storage) == (3, 3)
+        aside = _derived(storage)
+        assert aside != stays_before  # the copy's scans gone from them
+        with storage._transaction() as tx:  # as if the copy had never sent them
+            stays.rebuild_all(storage, tx)
+            people.recount(storage, tx)
+        assert _derived(storage) == aside
         copied_sources.bring_back(storage, "ka", "boot-copy", reason=REASON,
                                   by=Actor("admin@centre", "cli"))
         assert _month(storage) == (5, 3)
+        assert _derived(storage) == stays_before
+
+
+def _derived(storage: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    """Stays, day sets and people per point and day, once every entry held is derived."""
+    derivation.catch_up(storage)
+    return tuple(sorted(map(tuple, storage._query(sql))) for sql in (
+        "SELECT person, checkpoint_id, first_at, last_at, first_id, last_id FROM stays",
+        "SELECT day, subject_key FROM day_subjects",
+        "SELECT day, checkpoint_id, scans, people FROM checkpoint_days"))
 
 
 def _month(storage: Any) -> tuple[int, int]:
