@@ -75,7 +75,8 @@ class Recovery:
         return max(counted or 0, len(self.lost_ids))
 
 
-DERIVED_TABLES = ("presence", "entries_search", "search_words", "entry_counts")
+DERIVED_TABLES = ("presence", "entries_search", "search_words", "entry_counts",
+                  "entry_counts_mark")
 """Rebuilt from the saved entries, never copied (a copy would count the lost entries)."""
 
 

@@ -566,19 +566,11 @@ _COUNTED = ("SELECT kiosk_id, sync_state, count(*) FROM entries NOT INDEXED "
 and a recovery fill ``entry_counts`` with, and what ``kiosk store check`` compares it to."""
 
 
-def fill_counts(conn: sqlite3.Connection) -> None:
-    """``entry_counts`` made again from the entries (a migration, a recovered store)."""
+def _count_all(conn: sqlite3.Connection) -> None:
+    """``entry_counts`` made again from every entry (v13's filling; from v14 on with its
+    mark: :func:`fill_counts`)."""
     conn.execute("DELETE FROM entry_counts")
     conn.execute(f"INSERT INTO entry_counts {_COUNTED}")
-
-
-def _wrong_counts(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, int]]:
-    """:meth:`Store.check_counts`'s reads, in the transaction ``conn`` is in."""
-    kept = {(k, s): n for k, s, n in conn.execute(
-        "SELECT kiosk_id, sync_state, entries FROM entry_counts")}
-    counted = {(k, s): n for k, s, n in conn.execute(_COUNTED)}
-    return {key: (kept.get(key, 0), counted.get(key, 0))
-            for key in kept.keys() | counted.keys() if kept.get(key, 0) != counted.get(key, 0)}
 
 
 def _v13(conn: sqlite3.Connection) -> None:
@@ -589,13 +581,100 @@ def _v13(conn: sqlite3.Connection) -> None:
     (docs/benchmarks.md, "The outbox's counts")."""
     conn.execute("CREATE TABLE entry_counts (kiosk_id TEXT NOT NULL, sync_state TEXT NOT NULL, "
                  "entries INTEGER NOT NULL, PRIMARY KEY (kiosk_id, sync_state)) WITHOUT ROWID")
-    fill_counts(conn)
+    _count_all(conn)
     for trigger in _COUNT_TRIGGERS:
         conn.execute(trigger)
 
 
+_THROUGH = "(SELECT through FROM entry_counts_mark)"
+"""The counts' mark (v14): ``entry_counts`` counts the entries whose id is at or under it."""
+_MARKED_COUNT_TRIGGERS = (
+    "CREATE TRIGGER entries_counted_in AFTER INSERT ON entries "
+    f"WHEN new.id <= {_THROUGH} BEGIN "
+    "INSERT INTO entry_counts VALUES (new.kiosk_id, new.sync_state, 1) "
+    "ON CONFLICT DO UPDATE SET entries = entries + 1; END",
+    "CREATE TRIGGER entries_counted_out AFTER DELETE ON entries "
+    f"WHEN old.id <= {_THROUGH} BEGIN "
+    "UPDATE entry_counts SET entries = entries - 1 "
+    "WHERE kiosk_id = old.kiosk_id AND sync_state = old.sync_state; END",
+    "CREATE TRIGGER entries_counted_moved AFTER UPDATE OF kiosk_id, sync_state ON entries "
+    "WHEN (new.kiosk_id != old.kiosk_id OR new.sync_state != old.sync_state) "
+    f"AND old.id <= {_THROUGH} BEGIN "
+    "UPDATE entry_counts SET entries = entries - 1 "
+    "WHERE kiosk_id = old.kiosk_id AND sync_state = old.sync_state; "
+    "INSERT INTO entry_counts VALUES (new.kiosk_id, new.sync_state, 1) "
+    "ON CONFLICT DO UPDATE SET entries = entries + 1; END")
+"""v14's :data:`_COUNT_TRIGGERS`: the same writes, for the entries at or under the mark
+only. A scan's id is above it (ids grow), so its insert writes no count: the counts' row
+was a page and a log frame in every scan's commit. An id at or under it (a clock set back
+more than :data:`kiosk.ids.BACK_STEP_MS`, a restart with the clock behind) is counted as
+before, in its own transaction."""
+_NEWER = ("SELECT kiosk_id, sync_state, count(*) FROM entries "
+          f"WHERE id > {_THROUGH} GROUP BY kiosk_id, sync_state")
+"""The entries the counts do not hold yet, counted: a range of the table's key from the
+mark, a few rows while the upkeep folds them in (:func:`fold_counts`)."""
+_KEPT_AND_NEWER = f"(SELECT kiosk_id, sync_state, entries FROM entry_counts UNION ALL {_NEWER})"
+"""Every entry's (kiosk id, sync state, how many): what the outbox's counts read."""
+_FOLD_COUNTS = (
+    "INSERT INTO entry_counts SELECT kiosk_id, sync_state, count(*) FROM entries "
+    "WHERE id > ?1 AND id <= ?2 GROUP BY kiosk_id, sync_state "
+    "ON CONFLICT DO UPDATE SET entries = entries + excluded.entries")
+
+
+def fill_counts(conn: sqlite3.Connection) -> None:
+    """``entry_counts`` made again from the entries (a recovered store), its mark at the
+    newest id."""
+    _count_all(conn)
+    conn.execute("DELETE FROM entry_counts_mark")
+    conn.execute("INSERT INTO entry_counts_mark VALUES (coalesce((SELECT id FROM entries "
+                 "ORDER BY id DESC LIMIT 1), ''))")
+
+
+def fold_counts(conn: sqlite3.Connection) -> bool:
+    """The entries above the counts' mark added to ``entry_counts`` and the mark moved to
+    the newest id, in the caller's write transaction (the upkeep's, with the names' move
+    into the index: :meth:`Store.index_names`); whether there were any."""
+    (through,) = conn.execute("SELECT through FROM entry_counts_mark").fetchone()
+    newest = conn.execute("SELECT id FROM entries ORDER BY id DESC LIMIT 1").fetchone()
+    if newest is None or newest[0] <= through:
+        return False
+    conn.execute(_FOLD_COUNTS, (through, newest[0]))
+    conn.execute("UPDATE entry_counts_mark SET through = ?", newest)
+    return True
+
+
+def _wrong_counts(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, int]]:
+    """:meth:`Store.check_counts`'s reads, in the transaction ``conn`` is in: the counts as
+    the screens read them (kept, and counted above the mark) against a walk of every
+    entry."""
+    kept = {(k, s): n for k, s, n in conn.execute(
+        f"SELECT kiosk_id, sync_state, sum(entries) FROM {_KEPT_AND_NEWER} "
+        "GROUP BY kiosk_id, sync_state")}
+    counted = {(k, s): n for k, s, n in conn.execute(_COUNTED)}
+    return {key: (kept.get(key, 0), counted.get(key, 0))
+            for key in kept.keys() | counted.keys() if kept.get(key, 0) != counted.get(key, 0)}
+
+
+def _v14(conn: sqlite3.Connection) -> None:
+    """The counts as of a mark: ``entry_counts`` counts the entries whose id is at or under
+    ``entry_counts_mark.through`` (kept by :data:`_MARKED_COUNT_TRIGGERS`); those above it,
+    a scan's, are counted when read (:data:`_NEWER`: a few rows) and folded in by the
+    upkeep's short write (:func:`fold_counts`). Each scan's insert wrote the counts' page:
+    a row update and a log frame in every commit (docs/benchmarks.md, "The scan path
+    without the counts' write"). v13's counts hold every entry: the mark starts at the
+    newest."""
+    conn.execute("CREATE TABLE entry_counts_mark (through TEXT NOT NULL)")
+    conn.execute("INSERT INTO entry_counts_mark VALUES (coalesce((SELECT id FROM entries "
+                 "ORDER BY id DESC LIMIT 1), ''))")
+    for name in ("entries_counted_in", "entries_counted_out", "entries_counted_moved"):
+        conn.execute(f"DROP TRIGGER {name}")
+    for trigger in _MARKED_COUNT_TRIGGERS:
+        conn.execute(trigger)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13]
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13,
+    _v14]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 
@@ -1981,14 +2060,17 @@ class Store:
     def index_names(self) -> int:
         """Move the names of the entries written since the last move into ``entries_search``
         (one FTS5 segment for them all) and advance :data:`INDEXED_THROUGH`; how many names.
+        The outbox's counts are folded in the same write (:func:`fold_counts`): the scans'
+        inserts write none.
         Its commit is not fsync'd: lost in a power cut, the move is simply made again. Never
         needed for a search (the names not moved yet are matched from the entries), so it
         waits for another program's write lock only :data:`CHORE_BUSY_MS` (:meth:`_briefly`):
         at open, every command waited the whole :data:`BUSY_TIMEOUT_MS` (``kiosk stats``
         5.1 s instead of 0.1 s), and the upkeep's chore held up the next scan's own wait."""
         with self.lock:
-            if self.conn.execute("SELECT 1 FROM entries WHERE id > ? LIMIT 1",
-                                 (_indexed_through(self.conn),)).fetchone() is None:
+            (counted,) = self.conn.execute("SELECT through FROM entry_counts_mark").fetchone()
+            if self.conn.execute("SELECT 1 FROM entries WHERE id > ? LIMIT 1", (min(
+                    _indexed_through(self.conn), counted),)).fetchone() is None:
                 self._unindexed = 0
                 return 0  # nothing to write (a store opened only to be read, say)
             synchronous = self.conn.execute("PRAGMA synchronous").fetchone()[0]
@@ -1998,6 +2080,7 @@ class Store:
                     names = unindexed_names(conn)
                     conn.executemany(_INSERT_SEARCH, names)
                     mark_indexed(conn)
+                    fold_counts(conn)
             finally:
                 self.conn.execute(f"PRAGMA synchronous={int(synchronous)}")
             self._unindexed = 0
@@ -2348,10 +2431,11 @@ class Store:
         """Pending entries recorded under another kiosk id than ``kiosk_id``, counted by
         that id: left by an enrolment under a new id (or ``[kiosk] id`` edited), which this
         kiosk's token cannot send. They go to the centre in a backlog file of their own
-        (``kiosk sync export --kiosk-id``). Read from ``entry_counts`` (v13), a page."""
+        (``kiosk sync export --kiosk-id``). Read from ``entry_counts`` (v13), a page, and
+        the few entries above its mark (v14)."""
         with self.lock:
             return dict(self.conn.execute(
-                "SELECT kiosk_id, sum(entries) FROM entry_counts "
+                f"SELECT kiosk_id, sum(entries) FROM {_KEPT_AND_NEWER} "
                 "WHERE sync_state IN ('pending', 'sent') AND kiosk_id != ? "
                 "GROUP BY kiosk_id HAVING sum(entries) > 0 ORDER BY kiosk_id",
                 (kiosk_id,)).fetchall())
@@ -2667,20 +2751,22 @@ class Store:
 
     def sync_counts(self) -> dict[str, int]:
         """Counts per sync state, every kiosk id's, from ``entry_counts`` (v13): a page read
-        whatever the store holds."""
+        whatever the store holds, and the few entries above its mark (v14)."""
         with self.lock:
             counts = dict(self.conn.execute(
-                "SELECT sync_state, sum(entries) FROM entry_counts GROUP BY sync_state"
+                f"SELECT sync_state, sum(entries) FROM {_KEPT_AND_NEWER} GROUP BY sync_state"
             ).fetchall())
         return {s: counts.get(s, 0) for s in (PENDING, SENT, ACKNOWLEDGED, REJECTED)}
 
     def check_counts(self, repair: bool = False) -> dict[tuple[str, str], tuple[int, int]]:
-        """Where ``entry_counts`` differs from a count of the entries themselves: (kiosk id,
-        sync state) → (kept, counted); empty when right. Walks every entry (seconds at a
+        """Where the outbox's counts (``entry_counts`` and the entries above its mark)
+        differ from a count of the entries themselves: (kiosk id, sync state) → (kept,
+        counted); empty when right. Walks every entry (seconds at a
         million: ``kiosk store check``, never a screen), in a read of its own: the scans go
         on. ``repair``: each difference then added to the count, in a write of a few rows —
         the writes since the read moved the count with its entries (the triggers), so the
-        difference the read found is still the difference."""
+        difference the read found is still the difference (a fold of the entries above the
+        mark moves them from one part of the count to the other)."""
         with self.lock:
             self.conn.execute("SAVEPOINT check_counts")  # one snapshot for both reads
             try:
@@ -2754,8 +2840,8 @@ class Store:
         return row[0] if row else None
 
     def outbox_summary(self) -> OutboxSummary:
-        """Pending/rejected counts (``entry_counts``, v13: a page) and the oldest pending
-        entry (a step into an index from each end).
+        """Pending/rejected counts (``entry_counts``, v13: a page; and the few entries above
+        its mark, v14) and the oldest pending entry (a step into an index from each end).
 
         Cheap enough for a screen's poll and after every recorded scan, whatever waits.
         """
@@ -2763,7 +2849,7 @@ class Store:
             pending, rejected = self.conn.execute(
                 "SELECT coalesce(sum(entries) FILTER (WHERE sync_state IN ('pending', 'sent')), "
                 "0), coalesce(sum(entries) FILTER (WHERE sync_state = 'rejected'), 0) "
-                "FROM entry_counts").fetchone()
+                f"FROM {_KEPT_AND_NEWER}").fetchone()
             return OutboxSummary(pending, rejected, self.oldest_pending())
 
     def mark_sent(self, ids: Iterable[str], chunk_rows: int = RETRY_CHUNK_ROWS) -> int:

@@ -209,6 +209,7 @@ def test_an_older_store_is_counted_as_it_is_migrated(tmp_path, monkeypatch):
     try:
         assert store.schema_version == len(MIGRATIONS)
         assert counted(store) == {"pending": 10, "acknowledged": 10, "rejected": 10}
+        assert kept(store)[1] == "e029"  # v14: the counts hold every entry, the mark the last
         assert store.pending_elsewhere("k1") == {"k0": 2}
     finally:
         store.close()
@@ -226,6 +227,7 @@ def test_store_check_makes_counts_that_differ_from_the_entries_again(tmp_path):
                       '[store]\npath = "kiosk.db"\n', encoding="utf-8")
     kiosk(config, "scan", CCCD_AN)
     kiosk(config, "scan", CCCD_BINH)
+    Store(tmp_path / "kiosk.db").close()  # its open folds both scans into the kept counts
     conn = sqlite3.connect(tmp_path / "kiosk.db")
     with conn:
         conn.execute("UPDATE entry_counts SET entries = 12 WHERE sync_state = 'pending'")
@@ -270,3 +272,82 @@ def test_a_recovered_store_counts_the_entries_it_saved(tmp_path):
         assert counted(recovered) == {"pending": 3, "acknowledged": 2}
     finally:
         recovered.close()
+
+
+def kept(store: Store) -> tuple[dict[tuple[str, str], int], str]:
+    """``entry_counts`` as stored, and its mark: the counts hold the entries at or under
+    it."""
+    rows = store.conn.execute("SELECT kiosk_id, sync_state, entries FROM entry_counts")
+    (through,) = store.conn.execute("SELECT through FROM entry_counts_mark").fetchone()
+    return {(k, s): n for k, s, n in rows if n}, through
+
+
+def test_a_scan_writes_no_count_and_the_upkeep_folds_it_in(make_pipeline):
+    """Each scan's commit wrote the counts' row too (an insert trigger: a page and a log
+    frame a scan, and the person's presence row read twice, the trigger's write taken for
+    another's). Now a scan writes no count: its entry, above the counts' mark, is counted
+    when the counts are read, and the upkeep's short write (with the names' move into the
+    index) adds it to the kept counts and moves the mark to it. The counts read the same
+    before and after; the scan read the person's presence row once."""
+    pipeline = make_pipeline()
+    store = pipeline.store
+    assert pipeline.submit(Scan(payload=CCCD_AN.encode(), **clocks())).recorded
+    store.index_names()
+    kiosk_id = store.entries()[0]["kiosk_id"]
+    folded = kept(store)
+    assert folded == ({(kiosk_id, "pending"): 1}, store.entries()[0]["id"])
+
+    presence_reads: list[str] = []
+    with store.lock:  # the upkeep thread waits: nothing folds meanwhile
+        store.conn.set_trace_callback(
+            lambda sql: "FROM presence" in sql and presence_reads.append(sql))
+        try:
+            assert pipeline.submit(Scan(payload=CCCD_BINH.encode(), **clocks())).recorded
+        finally:
+            store.conn.set_trace_callback(None)
+        assert kept(store) == folded  # no count written by the scan
+        assert store.outbox_summary().pending == 2
+        assert store.sync_counts()["pending"] == 2
+        assert counted(store) == {"pending": 2}
+    assert len(presence_reads) == 1
+
+    store.index_names()
+    newest = max(row["id"] for row in store.entries())
+    assert kept(store) == ({(kiosk_id, "pending"): 2}, newest)
+    assert counted(store) == {"pending": 2}
+
+
+def test_entries_on_either_side_of_the_mark_are_counted_through_every_write(make_pipeline):
+    """The mark splits the entries: at or under it, kept by triggers in each write's own
+    transaction; above it, counted when read. An entry written with an id under the mark (a
+    clock set back more than a second, across a restart) is kept at once; entries above it
+    acknowledged, refused, retried or purged before the fold change no kept count, and the
+    fold then adds them as they are. A walk of every entry agrees after each write."""
+    pipeline = make_pipeline(duplicate_policy="allow")
+    store = pipeline.store
+    old = clocks(time.time() - 40 * 86400)
+    for i in range(4):
+        assert pipeline.submit(Scan(payload=f"person-{i}".encode(), **old)).recorded
+    store.index_names()
+    through = kept(store)[1]
+    under = other_kiosks(store.path, 2, "kiosk-demo")  # ids far under the mark
+    assert all(i < through for i in under)
+    assert kept(store)[0][("kiosk-demo", "pending")] == 2  # kept at once, by the trigger
+    assert counted(store) == {"pending": 6}
+    with store.lock:  # the upkeep thread waits: these stay above the mark
+        for i in range(4, 8):
+            assert pipeline.submit(Scan(payload=f"person-{i}".encode(), **old)).recorded
+        above = [row["id"] for row in store.pending(20) if row["id"] > through]
+        assert len(above) == 4 and kept(store)[1] == through
+        store.mark_synced(above[:2], {above[2]: "refused"})
+        assert counted(store) == {"pending": 7, "acknowledged": 2, "rejected": 1}
+        assert store.purge(retention_days=21, now_monotonic_ns=clocks()["monotonic_ns"]) == 2
+        assert counted(store) == {"pending": 7, "rejected": 1}
+        assert store.retry_rejected("op") == 1
+        assert counted(store) == {"pending": 8}
+        assert store.discard_unenrolled("kiosk-demo", "technician", "demo scans").count == 2
+        assert counted(store) == {"pending": 6}
+    store.index_names()
+    assert kept(store)[1] == above[-1]
+    assert counted(store) == {"pending": 6}
+    assert store.pending_elsewhere(store.entries()[0]["kiosk_id"]) == {}
