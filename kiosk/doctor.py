@@ -130,6 +130,7 @@ def store_checks(path: Path, config: Any) -> list[Check]:
             foreign,
             oldest_pending,
             open_reading,
+            outbox_counts,
             quick_check,
         )
 
@@ -147,8 +148,8 @@ def store_checks(path: Path, config: Any) -> list[Check]:
                 return [*checks, _check("store", False, "doctor.store_unreadable", path=path,
                                         detail=other)]
             damage = quick_check(conn, path)
-            entries = conn.execute(  # counted, not walked (v13): a page at a million
-                "SELECT coalesce(sum(entries), 0) FROM entry_counts").fetchone()[0]
+            entries = conn.execute(  # counted, not walked: a page at a million
+                f"SELECT coalesce(sum(entries), 0) FROM {outbox_counts(conn)}").fetchone()[0]
             since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H")
             last_day = conn.execute("SELECT count(*) FROM entries WHERE scanned_at >= ?",
                                     (since,)).fetchone()[0]
@@ -194,15 +195,16 @@ def unenrolled_pending(conn: Any, config: Any) -> dict[str, int]:
     (:func:`kiosk.sync.enrolling.never_enrolled`'s rule, on the doctor's own connection):
     test scans, which only ``kiosk sync discard-unenrolled`` takes out of the queue, or a
     real id whose records are gone (a store older than ``kiosk.configured``), which its
-    token sends: the doctor names both ways. Counted by ``entry_counts`` (v13), as the
-    screens count: walking a backlog of a million took seconds."""
-    from kiosk.store import enrolment_evidence
+    token sends: the doctor names both ways. Counted by the outbox's counts
+    (:func:`kiosk.store.outbox_counts`), as the screens count: walking a backlog of a
+    million took seconds."""
+    from kiosk.store import enrolment_evidence, outbox_counts
 
     sync = config.sync
     configured = config.kiosk.id if sync.enabled or sync.token or sync.token_file else None
     waiting = conn.execute(
-        "SELECT kiosk_id, sum(entries) FROM entry_counts WHERE sync_state IN ('pending', "
-        "'sent') GROUP BY kiosk_id HAVING sum(entries) > 0 ORDER BY kiosk_id")
+        f"SELECT kiosk_id, sum(entries) FROM {outbox_counts(conn)} WHERE sync_state IN "
+        "('pending', 'sent') GROUP BY kiosk_id HAVING sum(entries) > 0 ORDER BY kiosk_id")
     return {kiosk: count for kiosk, count in waiting.fetchall()
             if kiosk != configured and enrolment_evidence(conn, kiosk) is None}
 
@@ -213,7 +215,9 @@ def refused_entries(conn: Any) -> tuple[int, int, str | None]:
     this kiosk at whenever any was refused for it (:func:`refused_check` fails on it, a
     minority among others too), else the most common; read from the rejected entries' index
     alone."""
-    count = conn.execute("SELECT coalesce(sum(entries), 0) FROM entry_counts "
+    from kiosk.store import outbox_counts
+
+    count = conn.execute(f"SELECT coalesce(sum(entries), 0) FROM {outbox_counts(conn)} "
                          "WHERE sync_state = 'rejected'").fetchone()[0]
     if not count:
         return 0, 0, None

@@ -560,7 +560,7 @@ _COUNT_TRIGGERS = (
 sync state of an entry, in the writer's own statement and transaction, whoever writes (the
 scan path, the sync tools, the purge, a recovery): a crash leaves both or neither."""
 
-_COUNTED = ("SELECT kiosk_id, sync_state, count(*) FROM entries NOT INDEXED "
+_COUNTED = ("SELECT kiosk_id, sync_state, count(*) AS entries FROM entries NOT INDEXED "
             "GROUP BY kiosk_id, sync_state")
 """The counts :data:`_COUNT_TRIGGERS` keep, from a walk of every entry: what a migration
 and a recovery fill ``entry_counts`` with, and what ``kiosk store check`` compares it to."""
@@ -615,6 +615,17 @@ _NEWER = ("SELECT kiosk_id, sync_state, count(*) FROM entries "
 mark, a few rows while the upkeep folds them in (:func:`fold_counts`)."""
 _KEPT_AND_NEWER = f"(SELECT kiosk_id, sync_state, entries FROM entry_counts UNION ALL {_NEWER})"
 """Every entry's (kiosk id, sync state, how many): what the outbox's counts read."""
+def outbox_counts(conn: sqlite3.Connection) -> str:
+    """A subquery of (kiosk id, sync state, how many) for a read of the store on ``conn``
+    by a tool that does not migrate it (``kiosk doctor``): :data:`_KEPT_AND_NEWER` on this
+    version's store; on an older one, read before the kiosk's next start migrates it, what
+    it keeps (v13's ``entry_counts``, every entry) or a walk (:data:`_COUNTED`)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version >= 14:
+        return _KEPT_AND_NEWER
+    return "entry_counts" if version == 13 else f"({_COUNTED})"
+
+
 _FOLD_COUNTS = (
     "INSERT INTO entry_counts SELECT kiosk_id, sync_state, count(*) FROM entries "
     "WHERE id > ?1 AND id <= ?2 GROUP BY kiosk_id, sync_state "
@@ -3178,16 +3189,17 @@ def enrolment_evidence(conn: sqlite3.Connection, kiosk_id: str) -> str | None:
     enrolment, or its use with a token, in the audit log), ``"exported"`` (a backlog file
     of it written: that needs the centre's key) or ``"answered"`` (an entry of it the
     centre acknowledged or refused, a refusals file of it loaded: the centre knew the id);
-    their states read from ``entry_counts`` (v13: a page; the entries themselves took about
-    a second a million). None when this store knows
+    their states read from the outbox's counts (:func:`outbox_counts`: a page; the entries
+    themselves took about a second a million). None when this store knows
     of nothing: the config's own id with a token is the caller's to add (a store opened
     before this record existed holds none of it)."""
     row = conn.execute(_AUDITED_ID, (ENROL_ACTION, CONFIGURED_ACTION, kiosk_id)).fetchone()
     if row:
         return {"sync.export": "exported", "sync.load_refusals": "answered"}.get(
             row[0], "audited")
-    row = conn.execute("SELECT sync_state FROM entry_counts WHERE kiosk_id = ? AND "
-                       "sync_state != 'pending' AND entries > 0 LIMIT 1", (kiosk_id,)).fetchone()
+    row = conn.execute(f"SELECT sync_state FROM {outbox_counts(conn)} WHERE kiosk_id = ? "
+                       "AND sync_state != 'pending' AND entries > 0 LIMIT 1",
+                       (kiosk_id,)).fetchone()
     if row:
         return "exported" if row[0] == "sent" else "answered"
     return None

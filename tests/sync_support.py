@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from kiosk.ids import boot_id, id_prefix, uuid7
 from kiosk.payloads import decode
-from kiosk.store import ENTRY_COLUMNS, Store, mark_indexed
+from kiosk.store import ENTRY_COLUMNS, Store, fold_counts, mark_indexed
 from kiosk.sync import protocol
 from kiosk.timestamps import utc_iso
 from tests import central_support
@@ -501,6 +501,7 @@ def fill_backlog(store_path: Path, n: int, **kwargs: Any) -> list[str]:
             with store.transaction() as conn:
                 conn.executemany(sql, [[r[c] for c in ENTRY_COLUMNS] for r in chunk])
                 mark_indexed(conn)  # no search is meant to find them: not moved at next open
+                fold_counts(conn)  # counted, as the kiosk's upkeep leaves them
             ids += [r["id"] for r in chunk]
     finally:
         store.close()

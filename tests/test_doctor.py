@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import pty
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -785,3 +786,55 @@ def test_the_doctor_counts_a_backlog_from_the_outbox_counters_not_entry_by_entry
     finally:
         conn.close()
     assert len(thousands) < 3, f"{len(thousands)} thousand steps: the entries were walked"
+
+
+def test_the_doctor_counts_the_scans_not_folded_into_the_counters_yet(tmp_path):
+    """The counters hold the entries up to their mark (store v14); the scans after it are
+    counted when read until the kiosk's upkeep folds them in. The doctor, reading beside a
+    running kiosk, counts them too: reading the counters alone, it missed every scan since
+    the last fold."""
+    from kiosk.config import load as load_config
+    from kiosk.doctor import unenrolled_pending
+    from kiosk.store import open_reading
+    from tests.sync_support import backlog_rows, fill_backlog
+
+    config = load_config(write_config(tmp_path / "config.toml", kiosk_id="cp1-01",
+                                      server_url="http://127.0.0.1:9", token="t0ken"))
+    fill_backlog(tmp_path / "kiosk.db", 100, kiosk_id="test-01")
+    with sqlite3.connect(tmp_path / "kiosk.db") as conn:  # three scans since the fold
+        for number, row in enumerate(backlog_rows(3, kiosk_id="test-01")):
+            row["id"] = f"ffffffff-ffff-7fff-8fff-{number:012x}"  # above the mark
+            conn.execute(f"INSERT INTO entries ({', '.join(row)}) "
+                         f"VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+    conn, _ = open_reading(tmp_path / "kiosk.db", timeout=5)
+    try:
+        assert unenrolled_pending(conn, config) == {"test-01": 103}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("version", [12, 13])
+def test_the_doctor_counts_a_store_the_kiosk_has_not_migrated_yet(tmp_path, monkeypatch, version):
+    """Run after the software was upgraded and before the kiosk started again, the doctor
+    reads a store of the release before (it migrates nothing): its pending entries are
+    counted from what that store keeps — v13's counters, or the entries themselves before
+    them — not refused as unreadable for a table it does not have yet."""
+    from kiosk.config import load as load_config
+    from kiosk.doctor import unenrolled_pending
+    from kiosk.store import open_reading
+    from tests.sync_support import backlog_rows
+    from tests.test_store_upgrade import old_database
+
+    config = load_config(write_config(tmp_path / "config.toml", kiosk_id="cp1-01",
+                                      server_url="http://127.0.0.1:9", token="t0ken"))
+    old_database(tmp_path / "kiosk.db", monkeypatch, version=version)
+    with sqlite3.connect(tmp_path / "kiosk.db") as conn:  # its scans
+        for row in backlog_rows(40, kiosk_id="test-01"):
+            conn.execute(f"INSERT INTO entries ({', '.join(row)}) "
+                         f"VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+    conn, _ = open_reading(tmp_path / "kiosk.db", timeout=5)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version
+        assert unenrolled_pending(conn, config) == {"test-01": 40}
+    finally:
+        conn.close()
