@@ -2933,6 +2933,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "this name and birth year match {people} people (more than {max}): none is shown; "
         "narrow it with a document number or a shorter period, or confirm tracing them all"),
     "trace.all_named_bool": ("all_named: cần true hoặc false", "all_named: expected true or false"),
+    "trace.foreign_bool": ("foreign: cần true hoặc false", "foreign: expected true or false"),
+    "trace.foreign_needs_document": (
+        "giấy tờ nước ngoài: chỉ đi kèm số giấy tờ",
+        "foreign document: only with a document number"),
     "trace.tracer_needed": ("cần một người dùng đã đăng nhập có vai trò truy vết",
                             "a signed-in user with the tracer role is needed"),
     "trace.not_json": ("nội dung: không phải JSON", "body: not JSON"),
@@ -4150,6 +4154,7 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     # tracing
     "tracing.title": ("Truy vết tiếp xúc", "Contact tracing"),
     "tracing.document": ("Số giấy tờ (CCCD…)", "Document number (CCCD…)"),
+    "tracing.foreign": ("Giấy tờ nước ngoài", "Foreign document"),
     "tracing.payload": ("hoặc nội dung mã QR", "or the QR code's content"),
     "tracing.name": ("hoặc họ tên (nhập tay)", "or a name (manual entries)"),
     "tracing.birth_year": ("và năm sinh", "and birth year"),

@@ -241,14 +241,16 @@ def person_mark(key: str, secret: bytes) -> str:
 
 def marks_of_document(storage: Storage, document: str, name: str | None = None,
                       birth_year: str | None = None) -> set[str]:
-    """The marks a holder of this document may have been shown under: its ``doc:`` key,
-    every match key stored with it while its scans are held, and — with the name and birth
-    year on the card — the match key its codes carry, which outlives the scans."""
+    """The marks a holder of this document may have been shown under: its ``doc:`` key and,
+    typed by hand as another country's, its ``fdoc:`` key (whose it is, the log cannot
+    tell), every match key stored with it while its scans are held, and — with the name and
+    birth year on the card — the match key its codes carry, which outlives the scans."""
     from kiosk.central.trace_queries import StorageSource
-    from kiosk.payloads.identity import document_key, make_match_key
+    from kiosk.payloads.identity import document_key, foreign_document_key, make_match_key
 
     key = document_key(document)
-    keys = {key, *StorageSource(storage, wait=0).document_codes(key)}
+    keys = {key, foreign_document_key(document),
+            *StorageSource(storage, wait=0).document_codes(key)}
     if name and birth_year:
         keys.add(make_match_key(key[4:], name, birth_year) or key)
     secret = storage.secret(MARK_SECRET)

@@ -1,4 +1,5 @@
-"""Manual entries keyed by the phone in E.164, however the officer typed it.
+"""Manual entries keyed by the phone in E.164, however the officer typed it, and foreign
+documents keyed apart from Vietnamese ones.
 
 A person entered by hand with a phone and no document is known by their name and phone
 (:func:`kiosk.payloads.manual.phone_subject`). Kiosks before schema v51 keyed them by the
@@ -6,16 +7,27 @@ phone as typed: ``0912345678`` at one point and ``+84 912 345 678`` at another w
 people, to a trace and to the day's people count. The centre keys such entries again as they
 arrive from those kiosks (:func:`keyed_again`, at ingest: their resends then match what is
 held) and, once, those it held when it reached v51 (:func:`rekey_held`).
+
+A foreigner's document typed by hand («Giấy tờ nước ngoài» / *Foreign document* ticked) was
+keyed ``doc:<number>`` before v53, as a Vietnamese document of that number is: a passport
+numbered ``123456789`` was the holder of CMND ``123456789`` to a trace (each found the other)
+and to the day's people count. Now it is ``fdoc:<number>``
+(:func:`kiosk.payloads.identity.foreign_document_key`); the centre keys so, as they arrive
+and once when it reaches v53 (:func:`rekey_foreign_held`), the entries of kiosks from before
+whose form was ticked (its raw payload, the form as JSON, says ``"foreign": true``) or whose
+number cannot be a Vietnamese document's. No nationality is recorded: the form has none.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from kiosk.central import people
 from kiosk.central.placeholders import json_rows
 from kiosk.central.tracing import phone_of
-from kiosk.payloads.manual import phone_subject
+from kiosk.payloads.identity import foreign_document_key
+from kiosk.payloads.manual import phone_subject, vietnamese_document
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
@@ -35,13 +47,40 @@ def subject_of(name: str | None, extra: Any) -> str | None:
     return phone_subject(name, phone) if name and phone else None
 
 
+def ticked_foreign(payload: bytes | memoryview | None) -> bool:
+    """Whether a manual entry's raw payload (its form as JSON) says the document is another
+    country's."""
+    try:
+        form = json.loads(bytes(payload or b""))
+    except (ValueError, TypeError):
+        return False
+    return isinstance(form, dict) and form.get("foreign") is True
+
+
+def foreign_key(subject: str, document: str | None, payload: bytes | memoryview | None
+                ) -> str | None:
+    """The ``fdoc:`` key of a manual entry that a kiosk before v53 keyed ``doc:`` though its
+    document is another country's; None for any other."""
+    if document is None or not subject.startswith("doc:"):
+        return None
+    if vietnamese_document(document) and not ticked_foreign(payload):
+        return None
+    return foreign_document_key(document)
+
+
 def keyed_again(row: tuple[Any, ...], kind: int, subject: int, document: int, name: int,
-                extra: int) -> tuple[Any, ...]:
+                extra: int, payload: int) -> tuple[Any, ...]:
     """An entry row (its columns at these indexes) with a manual entry's subject key made
-    from the phone in E.164; any other row as it is."""
-    if row[kind] != MANUAL or row[document] is not None or not row[subject].startswith("raw:"):
+    from the phone in E.164, or its foreign document's (:func:`foreign_key`); any other row
+    as it is."""
+    if row[kind] != MANUAL:
         return row
-    key = subject_of(row[name], row[extra])
+    if row[document] is not None:
+        key = foreign_key(row[subject], row[document], row[payload])
+    elif row[subject].startswith("raw:"):
+        key = subject_of(row[name], row[extra])
+    else:
+        key = None
     if key is None or key == row[subject]:
         return row
     return (*row[:subject], key, *row[subject + 1:])
@@ -78,4 +117,32 @@ def rekey_held(storage: Storage, tx: Any) -> int:
                              "WHERE r.old = day_subjects.subject_key) WHERE subject_key IN "
                              "(SELECT old FROM rekeyed)")
     storage._execute(tx, "DROP TABLE rekeyed")
+    return len(changed)
+
+
+_FOREIGN_HELD = ("SELECT id, subject_key, document_number, payload FROM entries WHERE "
+                 "kind = 'manual' AND subject_key LIKE 'doc:%' AND document_number IS NOT NULL")
+"""The manual entries held with a document keyed as a Vietnamese one, and what tells."""
+
+
+def rekey_foreign_held(storage: Storage, tx: Any) -> int:
+    """In a migration to v53, in ``tx``: every manual entry held whose document is another
+    country's (:func:`foreign_key`) keyed ``fdoc:``, and every day's people counted again
+    (:func:`people.recount`: a foreigner and the Vietnamese holder of the number, one person
+    on a day until now, are two). Returns the entries keyed again."""
+    changed = [(entry, new) for entry, old, document, payload
+               in storage._execute(tx, _FOREIGN_HELD).fetchall()
+               if (new := foreign_key(old, document, payload)) is not None]
+    if not changed:
+        return 0
+    storage._execute(tx, "CREATE TEMP TABLE rekeyed (id TEXT PRIMARY KEY, new TEXT NOT NULL)")
+    for start in range(0, len(changed), CHUNK):
+        storage._execute(tx, f"INSERT INTO rekeyed (id, new) SELECT p.value ->> 0, "
+                             f"p.value ->> 1 FROM {storage._json_rows('$1', 'p')}",
+                         (json_rows(changed[start:start + CHUNK]),))
+    storage._execute(tx, "UPDATE entries SET subject_key = (SELECT r.new FROM rekeyed r WHERE "
+                         "r.id = entries.id) WHERE kind = 'manual' AND id IN "
+                         "(SELECT id FROM rekeyed)")
+    storage._execute(tx, "DROP TABLE rekeyed")
+    people.recount(storage, tx)
     return len(changed)

@@ -1038,8 +1038,17 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE INDEX IF NOT EXISTS entries_set_aside_source ON entries_set_aside "
         "(kiosk_id, set_aside_boot)",
     ],
+    [
+        # v53: a manual entry of another country's document keyed fdoc:<number>, apart from
+        # the Vietnamese document of that number (doc:). No table changes: the entries held
+        # are keyed again, and the days' people counted again, when a database reaches it
+        # (Storage._migrated, kiosk.central.manual_keys.rekey_foreign_held).
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
+FOREIGN_DOCUMENT_KEYS_VERSION = 53
+"""The schema version from which a manual entry of another country's document is keyed
+``fdoc:``: a database from before it has those it holds keyed again when it reaches it."""
 LATE_AFTER_REPORT_VERSION = 38
 """The schema version from which an entry is late once its day's report was made: a
 database from before it has its late arrivals recounted when it reaches it."""

@@ -40,6 +40,7 @@ from kiosk.central.placeholders import Params, json_rows, slots
 from kiosk.central.schema import (
     DAY_SUBJECTS_VERSION,
     DOCUMENT_MATCHES_VERSION,
+    FOREIGN_DOCUMENT_KEYS_VERSION,
     FORGOTTEN_MATCHES_VERSION,
     IDENTITIES_VERSION,
     IDENTITY_DAYS_VERSION,
@@ -105,8 +106,8 @@ batch's offset and those (how far its kiosk's clock ran ahead:
  _SUBJECT, _MATCH) = (STORED_COLUMNS.index(name) for name in (
     "kiosk_id", "checkpoint_id", "direction", "status", "source", "scanned_at",
     "monotonic_ns", "boot_id", "local_day", "subject_key", "match_key"))
-_KIND, _DOCUMENT, _NAME, _EXTRA = (STORED_COLUMNS.index(name) for name in (
-    "kind", "document_number", "name", "extra"))
+_KIND, _DOCUMENT, _NAME, _EXTRA, _PAYLOAD = (STORED_COLUMNS.index(name) for name in (
+    "kind", "document_number", "name", "extra", "payload"))
 _COUNTED = operator.itemgetter(_CHECKPOINT, _DAY, _DIRECTION, _SOURCE, _STATUS)
 """What the per-checkpoint counts take of a stored row (:meth:`aggregates.Tally.add`)."""
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
@@ -279,9 +280,9 @@ class Storage(ABC):
         ahead dated identities a year on; before v32 the day sets lacked the match keys;
         before v37 what people are counted by; before v38 an entry was late from
         midnight; before v47 the kept reports were text; before v51 a manual entry was keyed
-        by its phone as typed), so that a database is never left
-        at the new schema with its counts missing — a failed recount undoes the migration
-        too."""
+        by its phone as typed; before v53 a foreign document as a Vietnamese one), so that a
+        database is never left at the new schema with its counts missing — a failed recount
+        undoes the migration too."""
         self.created = previous_version == 0
         self.upgraded_from = previous_version if 0 < previous_version < len(MIGRATIONS) else None
         self.calendar = Calendar(self._execute(
@@ -305,6 +306,8 @@ class Storage(ABC):
             aggregates.pack_kept(self, tx)
         if 0 < previous_version < MANUAL_PHONE_KEYS_VERSION:
             manual_keys.rekey_held(self, tx)
+        if 0 < previous_version < FOREIGN_DOCUMENT_KEYS_VERSION:
+            manual_keys.rekey_foreign_held(self, tx)
 
     def secret(self, name: str) -> bytes:
         """The centre's secret called ``name`` (settings), made on first use and shared by
@@ -477,9 +480,9 @@ class Storage(ABC):
             elif row is not None:
                 if row[_MATCH] == "":  # no match key, as null says: where every reader looks
                     row = (*row[:_MATCH], None, *row[_MATCH + 1:])
-                if row[_KIND] == manual_keys.MANUAL:  # a kiosk before v51's keys: as now
+                if row[_KIND] == manual_keys.MANUAL:  # a kiosk before v51/v52's keys: as now
                     row = manual_keys.keyed_again(row, _KIND, _SUBJECT, _DOCUMENT, _NAME,
-                                                  _EXTRA)
+                                                  _EXTRA, _PAYLOAD)
                 entry_offset, problem = timing.entry(row[_SCANNED_AT], row[_MONOTONIC],
                                                      row[_BOOT])
                 late = problem if time_window else None

@@ -89,7 +89,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
                 document=args.document, payload=payload, phone=args.phone, name=args.name,
                 birth_year=args.birth_year, start=_local(args.start, calendar.zone),
                 end=_local(args.end, calendar.zone), policy=policy,
-                all_named=args.all_named)
+                all_named=args.all_named, foreign=args.foreign)
             deriving_first(storage)  # a file handed on: every entry it can count
             report = trace_service.run(storage, request, actor=audit.command_actor(),
                                        reason=args.reason, channel="cli", address=None,
@@ -155,6 +155,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
             "-o F0-1234.xlsx --force   # replace an older file"))
     whom = trace.add_mutually_exclusive_group(required=True)
     whom.add_argument("--document", help="số giấy tờ / document number (CCCD, CMND, passport)")
+    trace.add_argument("--foreign", action="store_true",
+                       help="with --document: giấy tờ nước ngoài / another country's document, "
+                            "entered by hand with that box ticked (a passport numbered like a "
+                            "CMND is not the CMND's holder)")
     whom.add_argument("--payload", type=payload_argument,
                       help="a scanned code as text, or hex:… (CCCD, PC-Covid, HC1, …); - "
                            "reads it from standard input, which other local users cannot "

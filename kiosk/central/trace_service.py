@@ -47,6 +47,10 @@ class Request:
     instants."""
 
     document: str | None = None
+    foreign: bool = False
+    """The document is another country's (typed by hand with «Giấy tờ nước ngoài» ticked):
+    traced apart from the Vietnamese document of that number
+    (:func:`tracing.target_for_document`)."""
     payload: bytes | None = None
     phone: str | None = None
     """Of a person entered by hand, as any officer may have typed it (:func:`e164`)."""
@@ -68,7 +72,7 @@ def whom(request: Request, found: tracing.Target) -> str:
     its kind. Never the code itself: a CCCD's carries its holder's address, birth date and
     issue date, which the log would keep past any retention (docs/privacy.md)."""
     if request.document is not None:
-        return f"document {request.document}"
+        return f"{'foreign ' if request.foreign else ''}document {request.document}"
     if request.phone is not None:
         return f"phone {found.query.get('phone') or request.phone}"
     if request.payload is None:
@@ -197,8 +201,11 @@ def target(source: StorageSource, request: Request, start: dt.datetime, end: dt.
              request.name is not None or request.birth_year is not None]
     if sum(given) != 1:
         raise tracing.TraceError("trace.whom")
+    if request.foreign and request.document is None:
+        raise tracing.TraceError("trace.foreign_needs_document")
     if request.document is not None:
-        return tracing.target_for_document(source, request.document, start, end)
+        return tracing.target_for_document(source, request.document, start, end,
+                                           foreign=request.foreign)
     if request.phone is not None:
         return tracing.target_for_phone(source, request.phone, start, end)
     if request.payload is not None:

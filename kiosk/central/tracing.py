@@ -56,8 +56,8 @@ from typing import Any, NamedTuple, Protocol
 
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
 from kiosk.messages import WordedError
-from kiosk.payloads.identity import digits, document_key, fold_name
-from kiosk.payloads.manual import E164, e164
+from kiosk.payloads.identity import digits, document_key, fold_name, foreign_document_key
+from kiosk.payloads.manual import E164, e164, vietnamese_document
 from kiosk.sync.protocol import whole_number
 
 MINUTE = 60.0
@@ -911,8 +911,8 @@ def holder(document: str, codes: set[str], names: set[str]) -> dict[str, Any]:
             "others": others, "weak": "conflicting_holders" if others else None}
 
 
-def target_for_document(source: Source, number: str, lo: dt.datetime, hi: dt.datetime
-                        ) -> Target:
+def target_for_document(source: Source, number: str, lo: dt.datetime, hi: dt.datetime,
+                        *, foreign: bool = False) -> Target:
     """A document number (CCCD, old ID, passport) as typed, for a trace of [lo, hi]: the
     holder under the number and every match key stored with it under the holder's name —
     their card's, else the name most of its codes hold — on any day held (a scan carrying
@@ -920,19 +920,28 @@ def target_for_document(source: Source, number: str, lo: dt.datetime, hi: dt.dat
     someone else's, left out, and the match is weak). A number no scan links to a code is
     weak: its masked PC-Covid codes, which show only the last digits, may be anyone's with
     those digits, so every such code scanned in the period that no scan ties to another
-    number is a candidate."""
+    number is a candidate.
+
+    Another country's document typed by hand is keyed apart (``fdoc:``): ``foreign`` traces
+    that one alone (a passport numbered as a CMND is not the CMND's holder), and a number
+    no Vietnamese document has (``C01X00T47``) finds it without being told."""
     cleaned = number.replace(" ", "").upper()
     if not (cleaned.isascii() and cleaned.isalnum()) or not 6 <= len(cleaned) <= 20:
         raise TraceError("trace.bad_document", number=repr(number))
+    if foreign and vietnamese_document(cleaned):
+        return Target(frozenset({foreign_document_key(cleaned)}),
+                      {"document": cleaned, "foreign": "yes"})
     key = document_key(cleaned)
     query = {"document": cleaned}
+    typed = set() if vietnamese_document(cleaned) else {foreign_document_key(cleaned)}
     codes = source.document_codes(key)
     if codes:
-        return Target(query=query, **holder(
-            key, codes, {name_part(k) for k in source.card_codes(key)}))
+        found = holder(key, codes, {name_part(k) for k in source.card_codes(key)})
+        return Target(query=query, **{**found, "codes": found["codes"] | typed})
     masked = source.masked_codes(cleaned[-6:], lo, hi) if digits(cleaned[-6:]) else set()
     masked -= source.documented(masked)
-    return Target(frozenset({key, *masked}), query, weak="masked_code" if masked else None)
+    return Target(frozenset({key, *typed, *masked}), query,
+                  weak="masked_code" if masked else None)
 
 
 def target_for_payload(source: Source, raw: bytes, today: dt.date) -> Target:

@@ -69,6 +69,13 @@ def document_key(number: str) -> str:
     return "doc:" + number.strip().upper()
 
 
+def foreign_document_key(number: str) -> str:
+    """The key of another country's document, typed by hand with «Giấy tờ nước ngoài» /
+    *Foreign document* ticked: apart from :func:`document_key`, so a passport numbered like a
+    CMND (9 digits) is not that CMND's holder to a trace, nor counted as them."""
+    return "fdoc:" + number.strip().upper()
+
+
 def payload_key(raw: bytes) -> str:
     return "raw:" + hashlib.sha256(raw).hexdigest()[:32]
 

@@ -16,21 +16,20 @@ from kiosk.payloads.identity import (
     Rejection,
     document_key,
     fold_name,
+    foreign_document_key,
     payload_key,
 )
 
 _DOCUMENT = re.compile(r"[0-9]{9}|[0-9]{12}|[A-Z][0-9]{7,8}")
-"""A Vietnamese document: CCCD (12 digits), old CMND (9 or 12), passport (a letter, 7–8 digits)."""
+"""A Vietnamese document: CCCD (12 digits), old CMND (9 or 12), passport (a letter, 7–8 digits).
+Digits alone of another length, unticked, are refused in words that send the officer back to
+the document (a digit lost or doubled), never to the foreign tick."""
 _FOREIGN_DOCUMENT = re.compile(r"(?=[A-Z]*[0-9])[A-Z0-9]{6,20}")
 """Another country's passport or ID (``AB1234567``, ``C01X00T47``): 6 to 20 letters and digits,
-at least one digit — what the centre's trace takes as a document number
-(:func:`kiosk.central.tracing.target_for_document`), so the person is found by it."""
-_NEAR_VIETNAMESE = range(8, 14)
-"""How many digits a number of digits alone has when it may be a Vietnamese one with a digit
-lost or doubled (CCCD 12, CMND 9): 8 to 13 — refused with the foreign tick too unless 9 or
-12 (``07930100456`` recorded as another country's document is keyed ``doc:07930100456``,
-and a trace of the real CCCD never finds its holder); and the refusal of digits alone never
-suggests the tick (it did, and the officer ticked it)."""
+at least one digit, digits alone of any such length too (a Thai ID card's 13, a Chinese
+one's 18) — what the centre's trace takes as a document number
+(:func:`kiosk.central.tracing.target_for_document`), so the person is found by it. Keyed
+``fdoc:`` (:func:`foreign_document_key`), never as the Vietnamese document of that number."""
 _PHONE = re.compile(r"(\+84|0)[0-9]{9,10}")
 """[0-9], never \\d (any script's digits): a number is recorded as the centre matches it."""
 _FOREIGN_PHONE = re.compile(r"\+(?!84)[1-9][0-9]{6,14}")
@@ -84,6 +83,13 @@ def phone_subject(name: str, phone: str) -> str:
     return payload_key(f"{fold_name(name)}|{e164(phone)}".encode())
 
 
+def vietnamese_document(number: str) -> bool:
+    """Whether a document number as a manual entry keeps it (no spaces, upper case) may be a
+    Vietnamese document's (:data:`_DOCUMENT`); one that may not was typed as another
+    country's, whatever the entry says (the centre keys it so: :mod:`kiosk.central.manual_keys`)."""
+    return _DOCUMENT.fullmatch(number) is not None
+
+
 def made_up(number: str, *, phone: bool = False) -> bool:
     """A number typed only to get past the form. A document: its digits one digit repeated
     (``000000000``, ``111111111111``, ``C0000000``) or, digits alone, a run (``123456789``,
@@ -112,8 +118,7 @@ def decode_manual(entry: ManualEntry) -> Identity | Rejection:
     phone = normal_phone(entry.phone)
     if len(name) < 2:
         return Rejection("manual_bad_field", "missing", field="name")
-    if document.isdigit() and not _DOCUMENT.fullmatch(document) \
-            and (len(document) in _NEAR_VIETNAMESE or not entry.foreign):
+    if document.isdigit() and not entry.foreign and not _DOCUMENT.fullmatch(document):
         return Rejection("manual_bad_field", "document_digits", document, "document_number")
     if entry.foreign and document and not _FOREIGN_DOCUMENT.fullmatch(document):
         return Rejection("manual_bad_field", "foreign_document_format", document,
@@ -129,7 +134,10 @@ def decode_manual(entry: ManualEntry) -> Identity | Rejection:
     if not document and not phone:
         return Rejection("manual_bad_field", "document_or_phone")
     raw = entry.to_bytes()
-    subject = document_key(document) if document else phone_subject(name, phone)
+    if document:
+        subject = (foreign_document_key if entry.foreign else document_key)(document)
+    else:
+        subject = phone_subject(name, phone)
     extra = {k: v for k, v in (("phone", phone), ("reason", entry.reason.strip())) if v}
     return Identity(
         kind="manual",

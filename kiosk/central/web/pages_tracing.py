@@ -20,8 +20,8 @@ from kiosk.sync.protocol import whole_number
 
 router = APIRouter()
 ROLES = ROLES_OF["/tracing"]
-FIELDS = ("document", "payload", "phone", "name", "birth_year", "start", "end", "margin",
-          "reason", "all_named")
+FIELDS = ("document", "foreign", "payload", "phone", "name", "birth_year", "start", "end",
+          "margin", "reason", "all_named")
 DOWNLOADS = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -40,7 +40,7 @@ def asked(form: FormData) -> trace_service.Request:
     if minutes is None:
         raise tracing.TraceError("trace.margin_minutes")
     return trace_service.Request(
-        document=values["document"] or None,
+        document=values["document"] or None, foreign=values["foreign"] == "yes",
         payload=values["payload"].encode() if values["payload"] else None,
         phone=values["phone"] or None,
         name=values["name"] or None, birth_year=values["birth_year"] or None,
