@@ -791,6 +791,36 @@ def test_a_months_file_made_again_by_a_retry_is_a_new_report_the_first_kept(
     assert json.loads(kept.read_text()) == first
 
 
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_last_months_files_are_made_again_once_a_person_set_aside_is_counted(
+        tmp_path: Path, libfaketime: Path, engine: str) -> None:
+    """November's files, written at 06:00 on 1 December, lack the person of a scan of the
+    30th whose derivation failed (set aside). Mended on the 3rd and retried without
+    ``--out-dir`` (``kiosk-central derivation --retry``), the person is counted: the next
+    run of ``report monthly --if-due`` makes November's report again, as the dashboard's
+    kept month is (a person derived since makes it stale). Before, it judged by receive
+    time alone — no entry arrived late — and left the files a person short for good."""
+    db = _centre(tmp_path, engine)
+    out = tmp_path / "reports"
+    _arrives(db, "2026-11-10 08:00:00", "2026-11-10 08:01:00", 1)
+    _refuse_person(db, 2)
+    _arrives(db, "2026-11-30 21:00:00", "2026-11-30 21:01:00", 2)
+    monthly = ("report", "monthly", "--if-due", "--out-dir", str(out))
+    _run_at("2026-12-01 06:00:00", libfaketime, db, *monthly)
+    first = json.loads((out / "bao-cao-thang-2026-11.json").read_text())
+    assert sum(day["people"] for day in first["by_day"]) == 1
+    _refuse_person(db, None)
+    _run_at("2026-12-03 09:00:00", libfaketime, db, "derivation", "--retry")
+    remade = _run_at("2026-12-04 06:00:00", libfaketime, db, *monthly)
+    assert "may lack entries" in remade
+    report = json.loads((out / "bao-cao-thang-2026-11.json").read_text())
+    assert (report["summary"]["scans"], sum(day["people"] for day in report["by_day"])) == (2, 2)
+    assert report["not_derived"]["set_aside_entries"] == 0
+    assert report["replaces"] == first["made_at"]
+    again = _run_at("2026-12-05 06:00:00", libfaketime, db, *monthly)
+    assert "not made again" in again
+
+
 def test_a_months_report_made_before_it_was_due_is_made_again(
         tmp_path: Path, libfaketime: Path) -> None:
     """Made by hand into the reports folder on 30 November, before the month ended, and the

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.central import report_files, report_formats, reports, sheets
+from kiosk.central import derivation, report_files, report_formats, reports, sheets
 from kiosk.central.derivation_commands import deriving_first, not_derived
 from kiosk.central.localdays import parse_utc
 from kiosk.central.storage import Storage
@@ -95,7 +95,9 @@ def cmd_monthly(args: argparse.Namespace) -> int:
                                         args.format or sheets.FORMATS)
             if earlier is not None:
                 made = _local(storage, earlier.made_at)
-                if not _short(storage, month, earlier.made_at):
+                deriving_first(storage)  # the people of entries derived since: counted
+                derivation.catch_up(storage)
+                if not _short(storage, month, earlier):
                     print(both("central.report.month_held", month=month, path=args.out_dir,
                                made_at=made))
                     return 0
@@ -110,13 +112,19 @@ def cmd_monthly(args: argparse.Namespace) -> int:
     return _emit(report, args)
 
 
-def _short(storage: Storage, month: str, made_at: str) -> bool:
-    """Whether a report of ``month`` made at ``made_at`` may lack some of its entries: made
+def _short(storage: Storage, month: str, earlier: report_files.Held) -> bool:
+    """Whether the report of ``month`` held in files may lack some of its entries: made
     before it was due (06:00 on the 1st after, when the entries that were not late had
-    arrived), or entries of the month reached the centre since (late ones, held by the day
-    they arrived and the latest time)."""
+    arrived), or, as the dashboard's kept month (:func:`reports.stale`), entries of the
+    month arrived late since or people were derived since (entries set aside then, retried
+    without ``--out-dir``: before, judged by receive time alone, such files stayed a person
+    short). Without a JSON file, by receive time alone (late entries since it was made)."""
     due = storage.calendar.report_time(reports.month_days(month)[-1] + dt.timedelta(days=1))
-    return parse_utc(made_at) < due or reports.late_since(storage, month, made_at)
+    if parse_utc(earlier.made_at) < due:
+        return True
+    if earlier.report is None:
+        return reports.late_since(storage, month, earlier.made_at)
+    return reports.stale(storage, earlier.report)
 
 
 def _local(storage: Storage, made_at: str) -> str:

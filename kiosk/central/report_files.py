@@ -62,6 +62,8 @@ class Held:
     made_at: str
     """A stored UTC time: the JSON file's ``made_at``, else (no JSON asked for, or not
     readable) the files' earliest modification, a little after the report was made."""
+    report: dict[str, Any] | None = None
+    """The JSON file's report, what it counted (:func:`reports.stale`); None without one."""
 
     def keep(self, zone: ZoneInfo) -> list[Path]:
         """Link each file also under a name saying when, in ``zone``, it was made
@@ -90,9 +92,10 @@ def held(folder: Path, month: str, formats: Sequence[str]) -> Held | None:
     for path in files:
         if path.suffix == ".json":
             with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
-                made_at = json.loads(path.read_bytes())["made_at"]
+                report = json.loads(path.read_bytes())
+                made_at = report["made_at"]
                 parse_utc(made_at)  # one this program wrote
-                return Held(files, made_at)
+                return Held(files, made_at, report)
     earliest = min(path.stat().st_mtime for path in files)
     return Held(files, protocol.format_time(dt.datetime.fromtimestamp(earliest, dt.UTC)))
 

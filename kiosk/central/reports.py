@@ -806,6 +806,24 @@ def _late_in(storage: Storage, first: str, last: str) -> list[dict[str, Any]]:
                 "GROUP BY received_on, day ORDER BY received_on, day", (first, last))]
 
 
+def stale(storage: Storage, report: dict[str, Any]) -> bool:
+    """Whether a month's report made earlier, once due, counts less than the derived tables
+    do now: an entry of the month arrived late since (its late list differs) or an entry
+    derived since (queued or set aside then) added a person (its people per day differ).
+    Derive first. A report without those lists (not one this program made) is stale."""
+    try:
+        days = [row["day"] for row in report["by_day"]]
+        counted = [row["people"] for row in report["by_day"]]
+        late = report["late_entries"]
+    except (KeyError, TypeError):
+        return True
+    if not days:
+        return True
+    people_by_day = people.per_day(storage, days[0], days[-1])
+    return (late != _late_in(storage, days[0], days[-1])
+            or counted != [people_by_day.get(d, 0) for d in days])
+
+
 def kept_monthly(storage: Storage, month: str) -> dict[str, Any]:
     """The month ``YYYY-MM`` as the dashboard shows it. Under way (before 06:00 on the 1st
     after, when its report is due), built at each view. Once due, built once in one
@@ -826,10 +844,7 @@ def kept_monthly(storage: Storage, month: str) -> dict[str, Any]:
                           "AND timezone = $2", (month, calendar.name))
     if kept:
         report = aggregates.unpack_report(kept[0][0])
-        people_by_day = people.per_day(storage, first, last)
-        if (report["late_entries"] == _late_in(storage, first, last)
-                and [row["people"] for row in report["by_day"]]
-                == [people_by_day.get(row["day"], 0) for row in report["by_day"]]):
+        if not stale(storage, report):
             report["not_derived"] = left.answer()
             return report
     with storage._reading():
