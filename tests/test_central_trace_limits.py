@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -141,6 +142,61 @@ def test_a_claim_that_cannot_be_removed_leaves_the_answer_standing_and_expires(
     other.close()
     assert claims == [("bs.lan",)]
     assert "its claim could not be removed" in caplog.text
+
+
+def test_a_trace_being_recorded_counts_once_not_as_answered_and_as_running(
+        tmp_path: Path) -> None:
+    """With a limit of 2, a tracer's first trace is answered and its audit record written;
+    at that moment its claim was still held (removed in a transaction after), so it counted
+    twice — answered and being answered — and her second trace, asked just then, was
+    refused (429, a ``trace-refused`` record) with one trace answered. The record and the
+    claim's removal are now one transaction. The moment is held open on a real PostgreSQL:
+    a trigger makes the claim's removal wait for a lock the test holds."""
+    import psycopg
+
+    from kiosk.central import trace_service
+
+    db = database_url("postgresql", tmp_path)
+    with open_storage(db) as storage:
+        store_scans(storage, [Visit(n, "cccd", "CP-CHO", "in", SEEN + n * HOUR)
+                              for n in (1, 2)], {})
+        with storage._transaction() as tx:
+            storage._execute(tx, "CREATE FUNCTION gate() RETURNS trigger AS $$ BEGIN "
+                                 "PERFORM pg_advisory_lock(4242); "
+                                 "PERFORM pg_advisory_unlock(4242); RETURN OLD; END $$ "
+                                 "LANGUAGE plpgsql")
+            storage._execute(tx, "CREATE TRIGGER gate BEFORE DELETE ON trace_claims "
+                                 "FOR EACH ROW EXECUTE FUNCTION gate()")
+    central("trace-limit", "2", "--db", db, "--reason", "test F0-1")
+
+    def trace(person: int) -> str:
+        with open_storage(db) as storage:
+            try:
+                trace_service.run(storage, trace_service.Request(document=number(person)),
+                                  actor="bs.lan", reason="F0-1234", channel="api",
+                                  address="127.0.0.1")
+            except trace_service.tracing.TraceError as exc:
+                return exc.words.code
+            return "answered"
+
+    def waiting(gate: psycopg.Connection) -> int:
+        return gate.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                            "AND NOT granted").fetchone()[0]
+
+    with psycopg.connect(db, autocommit=True) as gate, ThreadPoolExecutor(2) as pool:
+        gate.execute("SELECT pg_advisory_lock(4242)")
+        first = pool.submit(trace, 1)
+        while not waiting(gate):  # the first trace is removing its claim
+            assert not first.done(), first.result()
+            time.sleep(0.01)
+        second = pool.submit(trace, 2)
+        while not second.done() and waiting(gate) < 2:  # refused, or removing its claim
+            time.sleep(0.01)
+        gate.execute("SELECT pg_advisory_unlock(4242)")
+        answers = [first.result(), second.result()]
+    assert answers == ["answered", "answered"]
+    assert len(log(db, "--kind", "trace")) == 2
+    assert log(db, "--kind", "trace-refused") == []
 
 
 @pytest.mark.parametrize("engine", ENGINES)

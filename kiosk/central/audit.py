@@ -47,7 +47,7 @@ import hashlib
 import logging
 import socket
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -296,13 +296,19 @@ def marks_of_code(storage: Storage, raw: bytes) -> set[str]:
 def append_trace(storage: Storage, *, actor: str, channel: str, address: str | None,
                  reason: str, subject: str, period_from: str, period_to: str, visits: int,
                  contacts: int, second_degree: int, second_contacts: int,
-                 disclosed: Iterable[str]) -> int:
-    """Record one trace and the keys of everyone it showed (as marks); its number."""
-    secret = storage.secret(MARK_SECRET)
+                 disclosed: Iterable[str], also: Callable[[Any], None] | None = None) -> int:
+    """Record one trace and the keys of everyone it showed (as marks); its number. ``also``
+    writes in the record's transaction (the trace's claim removed:
+    :class:`kiosk.central.trace_service.Claim`)."""
+    secret = storage.secret(MARK_SECRET)  # made on first use: in a transaction of its own
     marks = " ".join(sorted({person_mark(k, secret) for k in disclosed}))
-    return _append(storage, TRACE, actor, channel, address, subject,
-                   check_trace_reason(reason), period_from, period_to, visits, contacts,
-                   second_degree, second_contacts, marks)
+    with storage._transaction() as tx:
+        seq = _append(storage, TRACE, actor, channel, address, subject,
+                      check_trace_reason(reason), period_from, period_to, visits, contacts,
+                      second_degree, second_contacts, marks, tx=tx)
+        if also is not None:
+            also(tx)
+    return seq
 
 
 def append_name_count(storage: Storage, *, actor: str, channel: str, address: str | None,

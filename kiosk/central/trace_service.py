@@ -109,9 +109,25 @@ longer counted, and removed. A trace takes seconds (its statements are cut at th
 ``--statement-timeout``, 120 s by default)."""
 
 
+@dataclass
+class Claim:
+    """A trace being answered: its row of ``trace_claims`` (None: no limit, no row), removed
+    in the transaction that records its answer (:meth:`release`), so that it counts as
+    running or as answered, never both — the moment between, its second trace asked then
+    was refused with one answered."""
+
+    id: str | None
+    released: bool = False
+    """The transaction that removed it has committed."""
+
+    def release(self, storage: Storage, tx: Any) -> None:
+        if self.id is not None:
+            storage._execute(tx, "DELETE FROM trace_claims WHERE id = $1", (self.id,))
+
+
 @contextmanager
 def within_limit(storage: Storage, request: Request, *, actor: str, reason: str,
-                 channel: str, address: str | None) -> Iterator[None]:
+                 channel: str, address: str | None) -> Iterator[Claim]:
     """Runs the trace once ``actor``'s traces answered in the last hour and being answered
     are fewer than the hourly limit; else TraceError, recorded as ``trace-refused`` (at most
     one a minute: :func:`kiosk.central.audit.append_refused_trace`). A trace being answered
@@ -120,9 +136,9 @@ def within_limit(storage: Storage, request: Request, *, actor: str, reason: str,
     all pass the limit (before, each process counted its own)."""
     limit = traces_per_hour(storage)
     if not limit:
-        yield
+        yield Claim(None)
         return
-    claim = uuid.uuid4().hex
+    claim = Claim(uuid.uuid4().hex)
     now = dt.datetime.now(dt.UTC)
     with storage._transaction() as tx:
         if storage.postgresql:
@@ -140,15 +156,17 @@ def within_limit(storage: Storage, request: Request, *, actor: str, reason: str,
                                        subject=asked_for(request), tx=tx)
         else:
             storage._execute(tx, "INSERT INTO trace_claims (id, actor, claimed_at) "
-                                 "VALUES ($1, $2, $3)", (claim, actor, protocol.format_time(now)))
+                                 "VALUES ($1, $2, $3)",
+                                 (claim.id, actor, protocol.format_time(now)))
     if over:
         raise tracing.TraceError("trace.too_many", limit=limit)
     try:
-        yield
-    finally:  # its audit record, if answered, is written: it counts from now on
+        yield claim
+    finally:  # not answered (refused, failed), or its removal with the record failed
         try:
-            with storage._transaction() as tx:
-                storage._execute(tx, "DELETE FROM trace_claims WHERE id = $1", (claim,))
+            if not claim.released:
+                with storage._transaction() as tx:
+                    claim.release(storage, tx)
         except StorageError as exc:  # the answer stands (recorded): the claim expires
             log.warning("%s", both("central.log.trace_claim_kept", actor=actor,
                                    minutes=int(CLAIM_EXPIRES.total_seconds() // 60),
@@ -238,14 +256,15 @@ def run(storage: Storage, request: Request, *, actor: str, reason: str, channel:
         return _answer(storage, request, actor=actor, reason=reason, channel=channel,
                        address=address, wait=wait)
     with within_limit(storage, request, actor=actor, reason=reason, channel=channel,
-                      address=address):
+                      address=address) as claim:
         return _answer(storage, request, actor=actor, reason=reason, channel=channel,
-                       address=address, wait=wait)
+                       address=address, wait=wait, claim=claim)
 
 
 def _answer(storage: Storage, request: Request, *, actor: str, reason: str, channel: str,
-            address: str | None, wait: float | None) -> dict[str, Any]:
-    """:func:`run` once the trace may be run."""
+            address: str | None, wait: float | None, claim: Claim | None = None
+            ) -> dict[str, Any]:
+    """:func:`run` once the trace may be run; its ``claim`` removed as it is recorded."""
     start, end = period(storage, request)
     for again in (False, True):
         source = StorageSource(storage, tracing.alias_window(
@@ -275,7 +294,10 @@ def _answer(storage: Storage, request: Request, *, actor: str, reason: str, chan
         contacts=len(report["contacts"]),
         second_degree=len(report.get("second_degree", ())),  # traced onward, not asked for
         second_contacts=trace_formats.second_degree_people(report),
-        disclosed=disclosed(report))
+        disclosed=disclosed(report),  # answered from now on, no longer running: counted once
+        also=None if claim is None else lambda tx: claim.release(storage, tx))
+    if claim is not None:
+        claim.released = True
     report["reason"] = reason
     report["not_derived"] = source.not_derived.answer()  # stays it may be missing
     return report
