@@ -2933,6 +2933,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "this name and birth year match {people} people (more than {max}): none is shown; "
         "narrow it with a document number or a shorter period, or confirm tracing them all"),
     "trace.all_named_bool": ("all_named: cần true hoặc false", "all_named: expected true or false"),
+    "xlsx.cut": ("… [cắt bớt {cut} ký tự: Excel giữ tối đa 32.767 ký tự một ô]",
+                 "… [{cut} characters cut: Excel holds at most 32,767 a cell]"),
     "trace.foreign_bool": ("foreign: cần true hoặc false", "foreign: expected true or false"),
     "trace.foreign_needs_document": (
         "giấy tờ nước ngoài: chỉ đi kèm số giấy tờ",

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
+from kiosk.messages import both
+
 SHEET_ROWS = 1_048_576
 """Rows a sheet holds, its header included: Excel's limit; past it Excel drops the rest
 ("file not loaded completely")."""
@@ -33,7 +35,8 @@ TITLE_CHARS = 31
 """Excel's limit on a sheet's name."""
 CELL_CHARS = 32_767
 """Excel's limit on a cell's text, in UTF-16 code units: past it Excel reports the workbook
-as damaged and cuts the text when repairing it. A longer text is cut to it here."""
+as damaged and cuts the text when repairing it. A longer text is cut to it here, ending in
+a mark that says so and how much was cut (:func:`_cut`)."""
 _NOT_IN_TITLE = re.compile(r"[\[\]:*?/\\]")
 """Characters Excel refuses in a sheet's name."""
 
@@ -213,14 +216,23 @@ def _row(number: int, values: Sequence[Any], letters: list[str], percent: frozen
 
 
 def _cut(text: str) -> str:
-    """``text`` cut to :data:`CELL_CHARS` UTF-16 code units, as Excel counts a cell's text
-    (a character outside the BMP is two; one would not be split), characters XML cannot
-    carry not counted."""
+    """``text`` in :data:`CELL_CHARS` UTF-16 code units, as Excel counts a cell's text (a
+    character outside the BMP is two; one would not be split), characters XML cannot carry
+    not counted: a longer one cut, ending in both languages' mark of how many characters
+    were cut (``… [1,234 characters cut: Excel holds at most 32,767 a cell]``) — cut
+    silently, a reader took a cell's end for the whole text."""
     text = _NOT_IN_XML.sub("", text)
     units = text.encode("utf-16-le", "surrogatepass")
     if len(units) <= 2 * CELL_CHARS:
         return text
-    return units[:2 * CELL_CHARS].decode("utf-16-le", "ignore")
+    widest = _cut_mark(len(text))  # the mark of the most that can be cut, at least as long
+    room = CELL_CHARS - len(widest.encode("utf-16-le")) // 2
+    kept = units[:2 * room].decode("utf-16-le", "ignore")
+    return kept + _cut_mark(len(text) - len(kept))
+
+
+def _cut_mark(cut: int) -> str:
+    return " " + both("xlsx.cut", cut=f"{cut:,}")
 
 
 _HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

@@ -47,15 +47,26 @@ def test_a_number_excel_cannot_hold_is_an_empty_cell_not_a_damaged_sheet() -> No
         assert text is None or re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", text)
 
 
-def test_a_text_longer_than_an_excel_cell_is_cut_to_its_32767_characters() -> None:
+def test_a_text_longer_than_an_excel_cell_is_cut_to_its_32767_characters_and_says_so(
+        ) -> None:
     """Past Excel's 32,767 characters a cell is damage Excel repairs by cutting it: cut here,
-    counted as Excel counts them (UTF-16: a character outside the BMP is two)."""
+    counted as Excel counts them (UTF-16: a character outside the BMP is two), and ending in
+    a mark in both languages saying how many characters were cut — cut silently before, a
+    reader took the cell's end for the whole text."""
     sheet = parts([xlsx.Table("t", ["a", "b", "c"], [
         ["x" * 40_000, "𝄞" * 20_000, "&" * 32_767]])])["xl/worksheets/sheet1.xml"]
     texts = {ref: "".join(cell.itertext()) for ref, cell in cells(sheet).items()}
-    assert texts["A2"] == "x" * 32_767
-    assert texts["B2"] == "𝄞" * 16_383
-    assert texts["C2"] == "&" * 32_767
+    for ref in ("A2", "B2"):
+        assert len(texts[ref].encode("utf-16-le")) // 2 <= 32_767
+    kept, mark = texts["A2"].split(" … [", 1)
+    assert set(kept) == {"x"}
+    assert mark == (f"cắt bớt {40_000 - len(kept):,} ký tự: Excel giữ tối đa 32.767 ký tự "
+                    f"một ô] / … [{40_000 - len(kept):,} characters cut: Excel holds at "
+                    f"most 32,767 a cell]")
+    kept, mark = texts["B2"].split(" … [", 1)
+    assert kept == "𝄞" * len(kept) and len(kept) > 16_000
+    assert f"{20_000 - len(kept):,} characters cut" in mark
+    assert texts["C2"] == "&" * 32_767  # just fits: whole, no mark
 
 
 def test_a_frozen_header_is_written_as_excel_writes_it() -> None:
