@@ -205,3 +205,22 @@ def test_a_number_of_other_scripts_digits_is_refused_worded(centre: Centre) -> N
     assert answer.status_code == 422, (answer.status_code, answer.text[:300])
     assert str(escape("document number '079000²²²²²²'")) in answer.text
     assert len(traces(centre.db)) == logged
+
+
+def test_the_foreign_document_box_traces_the_foreign_document_and_stays_ticked(
+        centre: Centre) -> None:
+    """«Giấy tờ nước ngoài» / "Foreign document" beside the number: a passport numbered like
+    a CMND is traced as the foreign document it is (recorded so in the audit log), and the
+    answer's form keeps the box ticked for the exports it offers."""
+    with signed_in(centre.url, "tracer1") as tracer:
+        tracer.get("/lang/en")
+        form = tracer.get("/tracing").text
+        assert re.search(r'<input type="checkbox" name="foreign" id="foreign" value="yes">'
+                         r' Foreign document</label>', form)
+        answer = tracer.post("/tracing", data={
+            "csrf_token": csrf(form), "document": "272845913", "foreign": "yes",
+            "reason": "ca bệnh F0-9002"})
+    assert answer.status_code == 200
+    assert 'id="foreign" value="yes" checked>' in answer.text
+    assert '<input type="hidden" name="foreign" value="yes">' in answer.text
+    assert traces(centre.db)[0]["subject"] == "foreign document 272845913"
