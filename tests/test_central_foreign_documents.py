@@ -52,12 +52,13 @@ def centre(tmp_path: Path, engine: str = "sqlite") -> str:
     return db
 
 
-def store_visits(db: str, *, before_v52: bool) -> None:
-    """Bình (CMND) at CP-A at noon and Smith (passport, ticked) at CP-B at one, a card
-    holder right after each; ``before_v52``: Smith's kiosk keyed him ``doc:``."""
+def store_visits(db: str, *, before_v52: bool, days_apart: int = 0) -> None:
+    """Bình (CMND) at CP-A at noon (``days_apart`` days earlier) and Smith (passport,
+    ticked) at CP-B at one, a card holder right after each; ``before_v52``: Smith's kiosk
+    keyed him ``doc:``."""
     with open_storage(db) as storage:
         for n, (point, form) in enumerate(zip(CONTACT_AT, (BINH, SMITH), strict=True)):
-            kiosk, at = f"k{n + 1}", NOON + dt.timedelta(hours=n)
+            kiosk, at = f"k{n + 1}", NOON + dt.timedelta(hours=n, days=(n - 1) * days_apart)
             entry = wire_entry(decode_manual(form), checkpoint=point, kiosk=kiosk,
                                direction="in", scanned_at=at)
             if before_v52:
@@ -106,24 +107,35 @@ def test_a_passport_numbered_like_a_cmnd_is_traced_apart_from_the_cmnds_holder(
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("binh", ["the same day", "another day"])
 def test_a_centre_reaching_v52_keys_the_foreign_documents_it_holds_and_counts_again(
-        tmp_path: Path, engine: str) -> None:
+        tmp_path: Path, engine: str, binh: str) -> None:
     """A centre that held Smith under the CMND's key (on the same day as Bình: one person,
-    three in all) upgraded: two people, each traced alone."""
+    three in all; on another day, his own key's name changes, not the count) upgraded:
+    two people, each traced alone."""
     db = centre(tmp_path, engine)
-    store_visits(db, before_v52=False)
+    store_visits(db, before_v52=False, days_apart=int(binh == "another day"))
     with open_storage(db) as storage, storage._transaction() as tx:  # as v51 held them
         storage._execute(tx, "UPDATE entries SET subject_key = $1 WHERE subject_key = $2",
                          (f"doc:{NUMBER}", f"fdoc:{NUMBER}"))
-        storage._execute(tx, "DELETE FROM day_subjects WHERE subject_key = $1",
-                         (f"fdoc:{NUMBER}",))
-        storage._execute(tx, "UPDATE checkpoint_days SET people = people - 1 "
-                             "WHERE checkpoint_id = 'CP-B'")
+        if binh == "the same day":  # one person, counted at CP-A
+            storage._execute(tx, "DELETE FROM day_subjects WHERE subject_key = $1",
+                             (f"fdoc:{NUMBER}",))
+            storage._execute(tx, "UPDATE checkpoint_days SET people = people - 1 "
+                                 "WHERE checkpoint_id = 'CP-B'")
+        else:  # the number's only holder that day: a lone document number
+            storage._execute(tx, "UPDATE day_subjects SET subject_key = $1, lone_checkpoint "
+                                 "= 'CP-B' WHERE subject_key = $2",
+                             (f"doc:{NUMBER}", f"fdoc:{NUMBER}"))
         set_schema_version(storage, tx, FOREIGN_DOCUMENT_KEYS_VERSION - 1)
     with open_storage(db) as storage:  # the upgrade
         keys = storage._query("SELECT name, subject_key FROM entries WHERE kind = 'manual' "
                               "ORDER BY name")
     assert keys == [("John Smith", f"fdoc:{NUMBER}"), ("Trần Văn Bình", f"doc:{NUMBER}")]
+    with open_storage(db) as storage:
+        held = storage._query("SELECT subject_key, lone_checkpoint FROM day_subjects WHERE "
+                              "subject_key LIKE '%' || $1 ORDER BY 1", (NUMBER,))
+    assert held == [(f"doc:{NUMBER}", "CP-A"), (f"fdoc:{NUMBER}", None)]
     assert_apart(db)
 
 

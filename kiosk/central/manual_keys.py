@@ -127,22 +127,39 @@ _FOREIGN_HELD = ("SELECT id, subject_key, document_number, payload FROM entries 
 
 def rekey_foreign_held(storage: Storage, tx: Any) -> int:
     """In a migration to v53, in ``tx``: every manual entry held whose document is another
-    country's (:func:`foreign_key`) keyed ``fdoc:``, and every day's people counted again
-    (:func:`people.recount`: a foreigner and the Vietnamese holder of the number, one person
-    on a day until now, are two). Returns the entries keyed again."""
-    changed = [(entry, new) for entry, old, document, payload
+    country's (:func:`foreign_key`) keyed ``fdoc:``, and the day sets with it. A day on
+    which another entry keeps the ``doc:`` key (the Vietnamese holder of the number, one
+    person with the foreigner until now) or that already holds the ``fdoc:`` key (a kiosk
+    of today's, counted twice) is counted wrong: then every day's people are counted again
+    (:func:`people.recount`, minutes on a province); otherwise the keys are renamed where
+    they stand. Returns the entries keyed again."""
+    changed = [(entry, old, new) for entry, old, document, payload
                in storage._execute(tx, _FOREIGN_HELD).fetchall()
                if (new := foreign_key(old, document, payload)) is not None]
     if not changed:
         return 0
-    storage._execute(tx, "CREATE TEMP TABLE rekeyed (id TEXT PRIMARY KEY, new TEXT NOT NULL)")
+    storage._execute(tx, "CREATE TEMP TABLE rekeyed (id TEXT PRIMARY KEY, old TEXT NOT NULL, "
+                         "new TEXT NOT NULL)")
     for start in range(0, len(changed), CHUNK):
-        storage._execute(tx, f"INSERT INTO rekeyed (id, new) SELECT p.value ->> 0, "
-                             f"p.value ->> 1 FROM {storage._json_rows('$1', 'p')}",
+        storage._execute(tx, f"INSERT INTO rekeyed (id, old, new) SELECT p.value ->> 0, "
+                             f"p.value ->> 1, p.value ->> 2 FROM "
+                             f"{storage._json_rows('$1', 'p')}",
                          (json_rows(changed[start:start + CHUNK]),))
     storage._execute(tx, "UPDATE entries SET subject_key = (SELECT r.new FROM rekeyed r WHERE "
                          "r.id = entries.id) WHERE kind = 'manual' AND id IN "
                          "(SELECT id FROM rekeyed)")
+    miscounted = storage._execute(
+        tx, "SELECT 1 FROM rekeyed r JOIN entries e ON e.id = r.id WHERE EXISTS (SELECT 1 "
+            "FROM entries o WHERE o.local_day = e.local_day AND o.subject_key = r.old) OR "
+            "EXISTS (SELECT 1 FROM day_subjects d WHERE d.day = e.local_day AND "
+            "d.subject_key = r.new) LIMIT 1").fetchone()
+    if miscounted:
+        people.recount(storage, tx)
+    else:  # on the foreigners' days, one person under another name: no count changes
+        storage._execute(tx, "UPDATE day_subjects SET lone_checkpoint = NULL, subject_key = "
+                             "(SELECT min(r.new) FROM rekeyed r WHERE r.old = "
+                             "day_subjects.subject_key) WHERE (day, subject_key) IN "
+                             "(SELECT e.local_day, r.old FROM rekeyed r JOIN entries e "
+                             "ON e.id = r.id)")
     storage._execute(tx, "DROP TABLE rekeyed")
-    people.recount(storage, tx)
     return len(changed)

@@ -1041,7 +1041,7 @@ MIGRATIONS: list[list[Statement]] = [
     [
         # v53: a manual entry of another country's document keyed fdoc:<number>, apart from
         # the Vietnamese document of that number (doc:). No table changes: the entries held
-        # are keyed again, and the days' people counted again, when a database reaches it
+        # are keyed again, and their day sets with them, when a database reaches it
         # (Storage._migrated, kiosk.central.manual_keys.rekey_foreign_held).
     ],
 ]
