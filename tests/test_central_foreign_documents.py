@@ -6,7 +6,7 @@ keyed it ``doc:272845913``, as the CMND of that number: a trace of the CMND's ho
 the foreigner's visits as theirs (and the foreigner's contacts as their contacts), and the
 two were one person in the day's count. Now a foreign document is keyed ``fdoc:`` — by the
 kiosk, again by the centre for the entries of kiosks from before (their form, kept as the raw
-payload, says it was ticked) and for those it held when it reached schema v52 — and traced
+payload, says it was ticked) and for those it held when it reached schema v53 — and traced
 with ``--foreign`` (a number no Vietnamese document has is found without it).
 
 Real centres (SQLite files and a real PostgreSQL) and the real ``kiosk-central`` CLI.
@@ -52,16 +52,16 @@ def centre(tmp_path: Path, engine: str = "sqlite") -> str:
     return db
 
 
-def store_visits(db: str, *, before_v52: bool, days_apart: int = 0) -> None:
+def store_visits(db: str, *, before_v53: bool, days_apart: int = 0) -> None:
     """Bình (CMND) at CP-A at noon (``days_apart`` days earlier) and Smith (passport,
-    ticked) at CP-B at one, a card holder right after each; ``before_v52``: Smith's kiosk
+    ticked) at CP-B at one, a card holder right after each; ``before_v53``: Smith's kiosk
     keyed him ``doc:``."""
     with open_storage(db) as storage:
         for n, (point, form) in enumerate(zip(CONTACT_AT, (BINH, SMITH), strict=True)):
             kiosk, at = f"k{n + 1}", NOON + dt.timedelta(hours=n, days=(n - 1) * days_apart)
             entry = wire_entry(decode_manual(form), checkpoint=point, kiosk=kiosk,
                                direction="in", scanned_at=at)
-            if before_v52:
+            if before_v53:
                 entry["subject_key"] = f"doc:{NUMBER}"
             card = wire_entry(payload_identity(CONTACT_AT[point], "cccd"), checkpoint=point,
                               kiosk=kiosk, direction="in",
@@ -96,25 +96,25 @@ def assert_apart(db: str) -> None:
     assert people_held(db) == 4  # Bình, Smith and the two card holders
 
 
-@pytest.mark.parametrize("kiosks", ["before v52", "now"])
+@pytest.mark.parametrize("kiosks", ["before v53", "now"])
 def test_a_passport_numbered_like_a_cmnd_is_traced_apart_from_the_cmnds_holder(
         tmp_path: Path, kiosks: str) -> None:
     """Kiosks of today key the passport ``fdoc:``; the centre keys again, as they arrive,
     the entries of kiosks from before, whose form says the box was ticked."""
     db = centre(tmp_path)
-    store_visits(db, before_v52=kiosks == "before v52")
+    store_visits(db, before_v53=kiosks == "before v53")
     assert_apart(db)
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 @pytest.mark.parametrize("binh", ["the same day", "another day"])
-def test_a_centre_reaching_v52_keys_the_foreign_documents_it_holds_and_counts_again(
+def test_a_centre_reaching_v53_keys_the_foreign_documents_it_holds_and_counts_again(
         tmp_path: Path, engine: str, binh: str) -> None:
     """A centre that held Smith under the CMND's key (on the same day as Bình: one person,
     three in all; on another day, his own key's name changes, not the count) upgraded:
     two people, each traced alone."""
     db = centre(tmp_path, engine)
-    store_visits(db, before_v52=False, days_apart=int(binh == "another day"))
+    store_visits(db, before_v53=False, days_apart=int(binh == "another day"))
     with open_storage(db) as storage, storage._transaction() as tx:  # as v51 held them
         storage._execute(tx, "UPDATE entries SET subject_key = $1 WHERE subject_key = $2",
                          (f"doc:{NUMBER}", f"fdoc:{NUMBER}"))
