@@ -109,30 +109,12 @@ def test_a_foreigner_is_recorded_by_their_own_passport_and_phone(make_window, qt
     assert '"foreign": true' in row["payload"].decode()
 
 
-def test_a_thai_id_card_of_13_digits_is_recorded_with_the_foreign_tick(make_window, qtbot,
-                                                                       tmp_path):
-    """A Thai visitor's ID card, 13 digits: refused unticked (no Vietnamese document has 13),
-    recorded ticked — refused either way before, and the officer was sent to ask for a
-    passport or a phone the visitor might not carry."""
-    path = write_config(tmp_path)
-    window = make_window(path)
-    dialog = window.open_manual_entry()
-    fill(dialog, name="Somchai Jaidee", document_number="1103700123457")
-    assert not dialog.validate()
-    dialog.foreign.setChecked(True)
-    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.manual_dialog is None)
-    [row] = stored_entries(load(path))
-    assert (row["document_number"], row["subject_key"]) == ("1103700123457",
-                                                            "fdoc:1103700123457")
-
-
-def test_a_cccd_typed_a_digit_short_is_refused_in_words_that_send_back_to_the_card(
+def test_a_cccd_typed_a_digit_short_is_refused_and_the_foreign_tick_does_not_let_it_in(
         make_window, qtbot, tmp_path):
     """``07930100456``: Bình's CCCD 079301004567 with its last digit lost. The line under it
     asks to read the number again and never points to "Giấy tờ nước ngoài" (it did, and
     ticked, the number was recorded as a foreign document, which a trace of her CCCD never
-    finds); typed right, she is recorded by her CCCD."""
+    finds); ticked anyway, it is still refused; typed right, she is recorded by her CCCD."""
     path = write_config(tmp_path)
     window = make_window(path)
     dialog = window.open_manual_entry()
@@ -140,6 +122,9 @@ def test_a_cccd_typed_a_digit_short_is_refused_in_words_that_send_back_to_the_ca
     qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
     read_again = ("Chỉ có chữ số mà không phải 9 hay 12 chữ số (CCCD có 12, CMND có 9): "
                   "thiếu hay thừa một chữ số? Đọc lại từng chữ số trên giấy tờ.")
+    assert dialog.errors["document_number"].text() == read_again
+    dialog.foreign.setChecked(True)
+    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
     assert dialog.errors["document_number"].text() == read_again
     assert dialog.isVisible()
     assert stored_entries(load(path)) == []

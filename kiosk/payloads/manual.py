@@ -26,10 +26,17 @@ Digits alone of another length, unticked, are refused in words that send the off
 the document (a digit lost or doubled), never to the foreign tick."""
 _FOREIGN_DOCUMENT = re.compile(r"(?=[A-Z]*[0-9])[A-Z0-9]{6,20}")
 """Another country's passport or ID (``AB1234567``, ``C01X00T47``): 6 to 20 letters and digits,
-at least one digit, digits alone of any such length too (a Thai ID card's 13, a Chinese
-one's 18) — what the centre's trace takes as a document number
+at least one digit, digits alone too but for :data:`_NEAR_VIETNAMESE` (a Chinese ID
+card's 18) — what the centre's trace takes as a document number
 (:func:`kiosk.central.tracing.target_for_document`), so the person is found by it. Keyed
 ``fdoc:`` (:func:`foreign_document_key`), never as the Vietnamese document of that number."""
+_NEAR_VIETNAMESE = range(8, 14)
+"""How many digits a number of digits alone has when it may be a Vietnamese one with a digit
+lost or doubled (CCCD 12, CMND 9): 8 to 13 — refused with the foreign tick too unless 9 or
+12. ``07930100456`` recorded as another country's document (``fdoc:07930100456``) is a
+person a trace of the real CCCD never finds, and the officer who ticked it is not asked to
+read the card again; a visitor whose own ID card has such a length (a Thai card's 13) is
+recorded by their passport or phone."""
 _PHONE = re.compile(r"(\+84|0)[0-9]{9,10}")
 """[0-9], never \\d (any script's digits): a number is recorded as the centre matches it."""
 _FOREIGN_PHONE = re.compile(r"\+(?!84)[1-9][0-9]{6,14}")
@@ -118,7 +125,8 @@ def decode_manual(entry: ManualEntry) -> Identity | Rejection:
     phone = normal_phone(entry.phone)
     if len(name) < 2:
         return Rejection("manual_bad_field", "missing", field="name")
-    if document.isdigit() and not entry.foreign and not _DOCUMENT.fullmatch(document):
+    if document.isdigit() and not _DOCUMENT.fullmatch(document) \
+            and (len(document) in _NEAR_VIETNAMESE or not entry.foreign):
         return Rejection("manual_bad_field", "document_digits", document, "document_number")
     if entry.foreign and document and not _FOREIGN_DOCUMENT.fullmatch(document):
         return Rejection("manual_bad_field", "foreign_document_format", document,
