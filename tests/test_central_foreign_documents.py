@@ -141,17 +141,17 @@ def test_a_centre_reaching_v53_keys_the_foreign_documents_it_holds_and_counts_ag
 
 def test_a_number_no_vietnamese_document_has_is_found_without_the_tick(
         tmp_path: Path) -> None:
-    """A Thai ID card's 13 digits: taken ticked, and traced by them as typed."""
+    """A Chinese ID card's 18 digits: taken ticked, and traced by them as typed."""
     db = centre(tmp_path)
-    thai = decode_manual(ManualEntry("Somchai Jaidee", document_number="1103700123457",
-                                     foreign=True))
+    visitor = decode_manual(ManualEntry("Li Wei", document_number="110105194912310021",
+                                        foreign=True))
     with open_storage(db) as storage:
-        entry = wire_entry(thai, checkpoint="CP-A", kiosk="k1", direction="in",
+        entry = wire_entry(visitor, checkpoint="CP-A", kiosk="k1", direction="in",
                            scanned_at=NOW - dt.timedelta(hours=2))
         storage.ingest_batch("k1", [entry], sent_at=protocol.format_time(NOW),
                              received_at=NOW, batch_id=uuid7())
     for asked in ((), ("--foreign",)):
-        answer = trace(db, "--document", "1103 7001 23457", *asked)
+        answer = trace(db, "--document", "110105 19491231 0021", *asked)
         assert [v["checkpoint_id"] for v in answer["visits"]] == ["CP-A"]
 
 
