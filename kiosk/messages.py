@@ -4143,6 +4143,8 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "reports.summary": ("Tổng hợp", "Summary"),
     "reports.by_day": ("Theo ngày", "By day"),
     "not_derived": CATALOGUE["central.not_derived"],
+    "reports.as_of": ("Báo cáo ngày này chưa được lập: số liệu tính đến {time} ({zone}).",
+                      "This day's report is not made yet: figures as of {time} ({zone})."),
     "reports.no_scans_day": ("Không có lượt quét nào ngày {day}.", "No scans on {day}."),
     "reports.no_scans_month": ("Không có lượt quét nào trong tháng {month}.",
                                "No scans in {month}."),

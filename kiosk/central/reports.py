@@ -350,6 +350,29 @@ def made_daily(storage: Storage, day: dt.date | None = None) -> dict[str, Any]:
     return report
 
 
+def made(storage: Storage, day: dt.date) -> bool:
+    """Whether the making of local ``day``'s report is recorded: its figures are then its
+    06:00 file's, else as of a time the page says."""
+    return bool(storage._query("SELECT 1 FROM daily_reports WHERE day = $1",
+                               (day.isoformat(),)))
+
+
+def day_state(storage: Storage, day: dt.date) -> tuple[Any, ...]:
+    """What entries arriving change in the report of local ``day`` as of now, read in a few
+    milliseconds: the day's points and their scans (every entry stored counts at once, a
+    late one too) and people (each entry derived adds its person; a frozen day's count),
+    the late entries received on it, and the points with a row in its week (its 7-day
+    activity). A report of a day not made, kept, is the day's report while this is as it
+    was (:class:`kiosk.central.web.today_report.DaysNotMade`)."""
+    d, week = day.isoformat(), (day - dt.timedelta(days=6)).isoformat()
+    return tuple(storage._query(
+        "SELECT count(*), coalesce(sum(scans), 0), coalesce(sum(people), 0), "
+        "(SELECT coalesce(max(people), -1) FROM day_people WHERE day = $1), "
+        "(SELECT coalesce(sum(entries), 0) FROM late_arrivals WHERE received_on = $1), "
+        "(SELECT count(*) FROM checkpoint_days WHERE day >= $2 AND day <= $1) "
+        "FROM checkpoint_days WHERE day = $1", (d, week))[0])
+
+
 def made_report(storage: Storage, day: dt.date) -> dict[str, Any] | None:
     """The report of ``day`` its making made (:func:`made_daily`), None if none was
     recorded: what the dashboard shows of a day made, so that its figures are its 06:00

@@ -80,11 +80,19 @@ def daily_report(site: Site, day: dt.date, district: str | None) -> dict[str, An
     """The province's report of ``day`` (shared with whoever asks for it while it is being
     built: :mod:`kiosk.central.web.shared_builds`), cut to ``district``: once made, the
     report its making made (:func:`reports.made_report`), the 06:00 file of the same name
-    (its late entries listed by the next report only), else as of now."""
+    (its late entries listed by the next report only), else as of when it was built: today's
+    the Today page's (at most a minute old), another day's kept until entries of it arrive
+    (:mod:`kiosk.central.web.today_report`)."""
     storage = site.storage
+
+    def build() -> dict[str, Any]:
+        made = reports.made_report(storage, day)
+        if made is not None:
+            return made
+        return site.today.get() if day == storage.today() else site.days_not_made.get(day)
+
     return for_district(site.report_builds.get(
-        ("daily", day.isoformat(), storage.calendar.name),
-        lambda: reports.made_report(storage, day) or reports.daily(storage, day)), district)
+        ("daily", day.isoformat(), storage.calendar.name), build), district)
 
 
 def monthly_report(site: Site, month: str, district: str | None) -> dict[str, Any]:
@@ -137,8 +145,10 @@ async def report_page(request: Request, date: str = "", month: str = "",
     else:
         report = await run_in_threadpool(daily_report, site, day, district_of(user))
     sections = [shown(table) for table in report_formats.tables(report)[1:] if table.rows]
+    as_of = not is_monthly and not await run_in_threadpool(reports.made, storage, day)
     return await site.render(request, "reports.html", report=report, sections=sections,
-                       date=day.isoformat(), month=chosen_month, monthly=is_monthly, error=None)
+                       date=day.isoformat(), month=chosen_month, monthly=is_monthly, error=None,
+                       as_of=as_of)
 
 
 @router.get("/reports/download")

@@ -39,7 +39,7 @@ from kiosk.central.web.sessions import (
     new_csrf_cookie,
 )
 from kiosk.central.web.shared_builds import SharedBuilds
-from kiosk.central.web.today_report import TodayReport
+from kiosk.central.web.today_report import DaysNotMade, TodayReport
 from kiosk.central.web.users import User
 from kiosk.sync.protocol import whole_number
 
@@ -146,6 +146,7 @@ class Site:
         self.throttle = LoginThrottle(storage)
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.today = TodayReport(storage)
+        self.days_not_made = DaysNotMade(storage)
         self.report_builds = SharedBuilds()
 
     # -- who is asking --------------------------------------------------------------------
