@@ -160,6 +160,28 @@ def catch_up(storage: Storage, seconds: float | None = None) -> int:
     return done
 
 
+def catch_up_day(storage: Storage, day: str) -> int:
+    """Derive the batches queued before this call that hold entries filed under local
+    ``day`` (their other entries too), in steps of at most :data:`STEP_ENTRIES`; the
+    number of entries read. What a day's making needs (:func:`kiosk.central.reports
+    .made_daily`): its people are its own entries'. At 06:00 under uploads the queue holds
+    up to :data:`YIELD_SECONDS` of them (serve gives way meanwhile), nearly all of the new
+    day: deriving them all took the making 38-45 s on a province, every upload meanwhile
+    2-10x slower (docs/benchmarks.md), and those arriving meanwhile were said "not counted
+    yet" in a file they are not of. Finding the day's costs a look-up a queued entry."""
+    queued = {i: seq for seq, held in storage._query(f"SELECT seq, entry_ids FROM {TABLE}")
+              for i in msgspec.json.decode(held)}
+    if not queued:
+        return 0
+    among, param = _among(storage, list(queued))
+    rows = sorted({queued[i] for (i,) in storage._query(
+        f"SELECT id FROM entries WHERE id {among} AND local_day = $2", (param, day))})
+    done = 0
+    while rows and (read := step(storage, only=rows)) is not None:
+        done += read
+    return done
+
+
 def for_reader(storage: Storage, seconds: float | None = READER_SECONDS,
                days: tuple[str, str] | None = None) -> Backlog:
     """Derive first, as a reader of derived tables must, for at most about ``seconds`` (a
@@ -283,8 +305,9 @@ def charge_to(storage: Storage, charge: Callable[[str, float], None]) -> None:
 
 
 def step(storage: Storage, through: int | None = None, *, wait: bool = True,
-         deadline: float | None = None) -> int | None:
-    """One step: derive the oldest queued batches (those numbered ``through`` or less),
+         deadline: float | None = None, only: Sequence[int] | None = None) -> int | None:
+    """One step: derive the oldest queued batches (those numbered ``through`` or less; or
+    among the rows numbered ``only``, those still queued),
     together at most :data:`STEP_ENTRIES` entries, at least one queued row; the number of entries
     read, None if there was nothing to do (or, without ``wait``, another process's step was
     running, or this process's still was after :data:`BACKGROUND_SECONDS`; or, until
@@ -302,7 +325,7 @@ def step(storage: Storage, through: int | None = None, *, wait: bool = True,
         return None
     started = time.thread_time()
     try:
-        done = _step(storage, through, wait=wait, deadline=deadline)
+        done = _step(storage, through, wait=wait, deadline=deadline, only=only)
     except _OutOfTime:  # rolled back: the step stays queued, whole, for one with time
         done = None
     finally:
@@ -320,7 +343,8 @@ def step(storage: Storage, through: int | None = None, *, wait: bool = True,
     return read
 
 
-def _step(storage: Storage, through: int | None, *, wait: bool, deadline: float | None
+def _step(storage: Storage, through: int | None, *, wait: bool, deadline: float | None,
+          only: Sequence[int] | None = None
           ) -> tuple[Counter[str | None], Counter[str | None]] | None:
     """:func:`step`, this process's turn taken; the entries read of each kiosk, and the
     processor time its parts took (:func:`_derive_parts`)."""
@@ -343,19 +367,26 @@ def _step(storage: Storage, through: int | None, *, wait: bool, deadline: float 
         else:
             exclude(storage, tx)
         storage.zone_in(tx)  # derived by the zone the entries are filed in now
-        last, total = None, 0
+        if only is None:
+            which, param = "seq <= $1", through if through is not None else _NO_LIMIT
+        else:
+            which, param = _rows(storage, only)
+        taken: list[int] = []
+        total = 0
         for seq, entries in storage._execute(
-                tx, f"SELECT seq, entries FROM {TABLE} WHERE seq <= $1 ORDER BY seq LIMIT 1000",
-                (through if through is not None else _NO_LIMIT,)):
-            if last is not None and total + entries > STEP_ENTRIES:
+                tx, f"SELECT seq, entries FROM {TABLE} WHERE {which} ORDER BY seq LIMIT 1000",
+                (param,)):
+            if taken and total + entries > STEP_ENTRIES:
                 break
-            last, total = seq, total + entries
-        if last is None:
+            taken.append(seq)
+            total += entries
+        if not taken:
             return None
         # every row numbered up to the last one taken: one that took its number earlier and
-        # committed since is visible now, and so are its entries
+        # committed since is visible now, and so are its entries (of rows ``only``: those)
+        which, param = ("seq <= $1", taken[-1]) if only is None else _rows(storage, taken)
         ids = [(i, kiosk) for held, kiosk in storage._execute(
-            tx, f"DELETE FROM {TABLE} WHERE seq <= $1 RETURNING entry_ids, kiosk_id", (last,))
+            tx, f"DELETE FROM {TABLE} WHERE {which} RETURNING entry_ids, kiosk_id", (param,))
             for i in msgspec.json.decode(held)]
         spent: Counter[str | None] = Counter()
         failed = _derive_parts(storage, tx, ids, time.monotonic() + ISOLATE_SECONDS, spent,
@@ -461,6 +492,13 @@ def _among(storage: Storage, ids: list[str]) -> tuple[str, str]:
     if storage.postgresql:
         return "= ANY($1::text[])", "{" + ",".join(ids) + "}"
     return "IN (SELECT value FROM json_each($1))", json_rows(ids)
+
+
+def _rows(storage: Storage, seqs: Sequence[int]) -> tuple[str, str]:
+    """``{which}`` over the queue's rows numbered ``seqs``, and its parameter ``$1``."""
+    if storage.postgresql:
+        return "seq = ANY($1::bigint[])", "{" + ",".join(map(str, seqs)) + "}"
+    return "seq IN (SELECT value FROM json_each($1))", json_rows(list(seqs))
 
 
 def derive(storage: Storage, tx: Any, rows: Sequence[Sequence[Any]]) -> None:

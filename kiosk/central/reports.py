@@ -330,8 +330,10 @@ def made_daily(storage: Storage, day: dt.date | None = None) -> dict[str, Any]:
     neither, and every figure is read in that snapshot (:meth:`Storage._report_making`)
     while batches are stored (those see the day made: late). Made again after its making (a
     rerun, a retry), it is that report (:func:`_as_made`). Entries acknowledged before are
-    derived first; those acknowledged meanwhile are said not derived."""
-    derivation.catch_up(storage)
+    derived first, those of the day only (:func:`derivation.catch_up_day`: serve derives the
+    others); those acknowledged meanwhile are said not derived."""
+    derivation.catch_up_day(storage, (day or storage.calendar.day_of(
+        dt.datetime.now(dt.UTC)) - dt.timedelta(days=1)).isoformat())
 
     def record(tx: Any) -> tuple[dt.date, dt.datetime, int | None]:
         now = dt.datetime.now(dt.UTC)
@@ -429,13 +431,15 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     count every entry acknowledged until now that is derived after ``wait`` seconds at most
     (None: all but those set aside; ``derive=False``: none derived now, as in
     :func:`made_daily`'s transaction); ``not_derived`` says how many are not (of those set
-    aside, the day's own). Its scans leave out ``listed_late``, the day's entries listed late
-    (:func:`aggregates.stored_after`)."""
+    aside, the day's own; with ``derive=False``, of those queued too: a making's file says
+    what its day lacks, not the new day's entries still queued at 06:00). Its scans leave
+    out ``listed_late``, the day's entries listed late (:func:`aggregates.stored_after`)."""
     calendar = storage.calendar
     now = now or dt.datetime.now(dt.UTC)
     day = day or calendar.day_of(now) - dt.timedelta(days=1)
     d = day.isoformat()
-    left = _derived(storage, wait, (d, d)) if derive else derivation.backlog(storage, (d, d))
+    left = (_derived(storage, wait, (d, d)) if derive
+            else derivation.Backlog(*map(len, derivation.not_derived_of(storage, d))))
     week = (day - dt.timedelta(days=6)).isoformat()
     snap = Snapshot.read(storage, d)
     today = day_counts(storage, d, d).get(d, {})
