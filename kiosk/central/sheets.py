@@ -17,10 +17,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from kiosk import xlsx
 from kiosk.xlsx import xml_text
@@ -46,9 +47,12 @@ PERCENT_DIGITS = 3
 
 def render(document: dict[str, Any], fmt: str,
            sheets: Callable[[dict[str, Any]], list[Sheet]]) -> bytes:
-    """The document as JSON, or its ``sheets`` as CSV or XLSX."""
+    """The document as JSON, or its ``sheets`` as CSV or XLSX. The JSON by msgspec, as
+    ``json.dumps(ensure_ascii=False, indent=1)`` wrote it (but a float's exponent, 1e-05
+    written 0.00001): that, with its indent, was Python's own encoder, 16 s of a busy
+    person's 91 MB trace on a province (326,540 exposures), msgspec's 1.4 s."""
     if fmt == "json":
-        return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+        return msgspec.json.format(msgspec.json.encode(document), indent=1)
     if fmt == "csv":
         return to_csv(sheets(document))
     if fmt == "xlsx":
