@@ -78,14 +78,16 @@ class DaysNotMade:
         """The report of ``day``, kept or built now; its ``not_derived`` is as of now."""
         d = day.isoformat()
         key = (d, self.storage.calendar.name)
-        left = derivation.for_reader(self.storage, days=(d, d))  # derive first, as a reader
-        # read before the build: an entry stored while it runs has the next view build again
+        # a kept view derives nothing (a reader's 3 s behind serve's deferred uploads): an
+        # entry of the day stored or derived since changes its state
         state = reports.day_state(self.storage, day)
         with self._lock:
             held = self._kept.get(key)
         if held is not None and held[0] == state and time.monotonic() - held[1] < STALE_SECONDS:
-            return {**held[2], "not_derived": left.answer()}
-        built = time.monotonic()
+            return {**held[2], "not_derived": derivation.backlog(self.storage, (d, d)).answer()}
+        derivation.for_reader(self.storage, days=(d, d))  # derive first, as a reader
+        # read before the build: an entry stored while it runs has the next view build again
+        state, built = reports.day_state(self.storage, day), time.monotonic()
         report = reports.daily(self.storage, day)
         with self._lock:
             self._kept.pop(key, None)
