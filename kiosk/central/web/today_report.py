@@ -22,9 +22,10 @@ from kiosk.central.storage import Storage
 
 REFRESH_SECONDS = 60.0
 STALE_SECONDS = 300.0
-KEPT_DAYS = 31
-"""The most days not made kept at once (a month's, the 06:00 run's catch-up): a report is
-~1 MB of a province's rows; the one built longest ago goes first."""
+KEPT_DAYS = 3
+"""The most days not made kept at once (yesterday before 06:00, a day or two the server was
+down at its 06:00): a province's report holds a row per point (2.5 MB of JSON, tens of MB in
+memory); the one built longest ago goes first."""
 
 
 class TodayReport:
