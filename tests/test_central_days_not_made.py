@@ -82,10 +82,11 @@ def test_a_day_not_made_is_kept_until_an_entry_of_it_arrives_and_says_as_of_when
             assert viewer.get(api).json()["made_at"] == made["made_at"]
 
 
-def test_todays_reports_page_is_the_today_pages_report(
+def test_todays_reports_page_is_kept_until_an_entry_of_today_arrives(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Today's report is never made: its Reports page and the Today page are one report,
-    built once (the Today page's, remade at most once a minute), its time on the page."""
+    """Today is a day not made: its Reports page and JSON are one build while nothing
+    arrives, with its time on the page; an entry of today has the next view build again
+    (not the Today page's report, held a minute whatever arrives)."""
     db = database_url("sqlite", tmp_path)
     add_users(tmp_path, db, {"viewer1": ("viewer", None)})
     builds: list[str] = []
@@ -97,10 +98,19 @@ def test_todays_reports_page_is_the_today_pages_report(
 
     monkeypatch.setattr(reports, "daily", counted_build)
     with open_storage(db) as storage:
+        load(storage, World("Asia/Ho_Chi_Minh", [Checkpoint(
+            "P1", "Chợ Đồng Xoài", district="Đồng Xoài", kind="market",
+            set_up_on="2026-10-01")], [KIOSK]))
         today = storage.today()
         with serving(create_app(storage)) as url, signed_in(url, "viewer1") as viewer:
-            assert viewer.get("/today").status_code == 200
             shown = viewer.get(f"/reports?date={today}")
-            assert viewer.get(f"/api/v1/reports/daily?date={today}").status_code == 200
-    assert builds == [today.isoformat()]
-    assert AS_OF in shown.text
+            assert viewer.get(f"/api/v1/reports/daily?date={today}").json()[
+                "summary"]["scans"] == 0
+            assert builds == [today.isoformat()]
+            assert AS_OF in shown.text
+
+            _arrives(storage, max(storage.calendar.start(today),
+                                  dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)), 1)
+            assert viewer.get(f"/api/v1/reports/daily?date={today}").json()[
+                "summary"]["scans"] == 1
+            assert builds == [today.isoformat()] * 2

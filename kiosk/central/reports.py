@@ -363,15 +363,18 @@ def day_state(storage: Storage, day: dt.date) -> tuple[Any, ...]:
     """What entries arriving change in the report of local ``day`` as of now, read in a few
     milliseconds: the day's points and their scans (every entry stored counts at once, a
     late one too) and people (each entry derived adds its person; a frozen day's count),
-    the late entries received on it, and the points with a row in its week (its 7-day
-    activity). A report of a day not made, kept, is the day's report while this is as it
-    was (:class:`kiosk.central.web.today_report.DaysNotMade`)."""
+    the late entries received on it, the points with a row in its week (its 7-day
+    activity), and the kiosks enrolled and not revoked (the kiosks it lists). A report of a
+    day not made, kept, is the day's report while this is as it was
+    (:class:`kiosk.central.web.today_report.DaysNotMade`); not the kiosks' health reports,
+    which a province's kiosks send every few minutes: their problems are as of its time."""
     d, week = day.isoformat(), (day - dt.timedelta(days=6)).isoformat()
     return tuple(storage._query(
         "SELECT count(*), coalesce(sum(scans), 0), coalesce(sum(people), 0), "
         "(SELECT coalesce(max(people), -1) FROM day_people WHERE day = $1), "
         "(SELECT coalesce(sum(entries), 0) FROM late_arrivals WHERE received_on = $1), "
-        "(SELECT count(*) FROM checkpoint_days WHERE day >= $2 AND day <= $1) "
+        "(SELECT count(*) FROM checkpoint_days WHERE day >= $2 AND day <= $1), "
+        "(SELECT count(*) FROM kiosks), (SELECT count(*) FROM kiosks WHERE revoked_at IS NULL) "
         "FROM checkpoint_days WHERE day = $1", (d, week))[0])
 
 

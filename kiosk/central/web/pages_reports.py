@@ -80,16 +80,12 @@ def daily_report(site: Site, day: dt.date, district: str | None) -> dict[str, An
     """The province's report of ``day`` (shared with whoever asks for it while it is being
     built: :mod:`kiosk.central.web.shared_builds`), cut to ``district``: once made, the
     report its making made (:func:`reports.made_report`), the 06:00 file of the same name
-    (its late entries listed by the next report only), else as of when it was built: today's
-    the Today page's (at most a minute old), another day's kept until entries of it arrive
-    (:mod:`kiosk.central.web.today_report`)."""
+    (its late entries listed by the next report only), else as of when it was built, kept
+    until entries of the day arrive (:class:`kiosk.central.web.today_report.DaysNotMade`)."""
     storage = site.storage
 
     def build() -> dict[str, Any]:
-        made = reports.made_report(storage, day)
-        if made is not None:
-            return made
-        return site.today.get() if day == storage.today() else site.days_not_made.get(day)
+        return reports.made_report(storage, day) or site.days_not_made.get(day)
 
     return for_district(site.report_builds.get(
         ("daily", day.isoformat(), storage.calendar.name), build), district)

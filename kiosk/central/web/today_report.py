@@ -5,9 +5,11 @@ held is older than that, the next view starts a new one in the background and is
 the one held (its time is on the page); a report older than :data:`STALE_SECONDS`, or of
 another day or zone (``kiosk-central timezone``), is remade before answering.
 
-A past day whose report is not made yet (before its 06:00, or never: the server down then)
-is kept too (:class:`DaysNotMade`), while nothing its figures count changed: built at every
-view, it cost the Reports page ~3 s a view on a province.
+On the Reports page, a day whose report is not made yet (today, yesterday before 06:00, a day
+the server was down at its 06:00) is kept (:class:`DaysNotMade`) while nothing its figures
+count changed: built at every view, it cost ~3 s a view on a province. Not the Today page's
+report, held a minute whatever arrives: a Reports page of today is built again once an entry
+of it arrives.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from kiosk.central.storage import Storage
 REFRESH_SECONDS = 60.0
 STALE_SECONDS = 300.0
 KEPT_DAYS = 3
-"""The most days not made kept at once (yesterday before 06:00, a day or two the server was
+"""The most days not made kept at once (today, yesterday before 06:00, a day the server was
 down at its 06:00): a province's report holds a row per point (2.5 MB of JSON, tens of MB in
 memory); the one built longest ago goes first."""
 
@@ -64,7 +66,7 @@ class TodayReport:
 
 
 class DaysNotMade:
-    """The reports of past days not made yet, as of when each was built (its ``made_at``,
+    """The reports of days not made yet, as of when each was built (its ``made_at``,
     on the page), each kept while :func:`reports.day_state` of its day is as it was before
     it was built and it is younger than :data:`STALE_SECONDS` (its kiosks' problems are as
     of then): an entry of the day arriving, or one derived, has the next view build it
