@@ -2830,6 +2830,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "account.district_role": (
         "huyện (--district) bắt buộc với vai trò district, và chỉ với vai trò đó",
         "--district is required for the district role, and only for it"),
+    "account.unknown_district": (
+        "huyện {district} không có trong danh sách điểm kiểm soát; gần nhất: {near}",
+        "district {district} is not in the checkpoint registry; nearest: {near}"),
     "account.exists": ("người dùng {name} đã có", "user {name} already exists"),
     "account.unknown": ("không có người dùng {name}", "unknown user {name}"),
     "account.not_yourself": (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import functools
 import io
 import re
@@ -367,6 +368,22 @@ def looked_up(storage: Storage, q: str, *, district: str | None, limit: int
     folded = fold(q)
     return [p for p in checkpoints(storage)
             if (district is None or p.district == district) and named(p, folded)][:limit]
+
+
+def districts(storage: Storage) -> list[str]:
+    """The districts the registry's points are in, sorted (none before the import)."""
+    return [row[0] for row in storage._query(
+        "SELECT DISTINCT district FROM checkpoints WHERE district <> '' ORDER BY district")]
+
+
+def nearest(text: str, known: list[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``known`` nearest ``text``, compared :func:`fold`-ed (no accents, one
+    space): what a mistyped name most likely meant, the same letters first."""
+    folded = {name: fold(name) for name in known}
+    same = [name for name, f in folded.items() if f == fold(text)]
+    close = difflib.get_close_matches(fold(text), list(folded.values()), n=n, cutoff=0.6)
+    return list(dict.fromkeys(same + [name for f in close for name in known
+                                      if folded[name] == f]))[:n]
 
 
 def checkpoint(storage: Storage, checkpoint_id: str) -> Checkpoint | None:

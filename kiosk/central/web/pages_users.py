@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from kiosk.central import registry
 from kiosk.central.disclosure import not_personal
 from kiosk.central.web import users
 from kiosk.central.web.site import Site, admin_actor, site_of
@@ -20,8 +21,9 @@ async def _page(request: Request, site: Site, *, status: int = 200, **context: o
                 ) -> Response:
     site.user(request, "admin")
     people = await run_in_threadpool(users.all_users, site.storage)
-    return await site.render(request, "users.html", status=status, people=people, roles=users.ROLES,
-                       **context)
+    districts = await run_in_threadpool(registry.districts, site.storage)
+    return await site.render(request, "users.html", status=status, people=people,
+                             roles=users.ROLES, districts=districts, **context)
 
 
 @router.get("/users")

@@ -57,7 +57,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.central import audit
+from kiosk.central import audit, registry
 from kiosk.central.storage import Storage
 from kiosk.messages import WordedError
 from kiosk.sync import protocol
@@ -125,9 +125,11 @@ def _account(name: str, role: str, district: str | None) -> str:
     return f"account {name} ({role}{f', district {district}' if district else ''})"
 
 
-def _district_for(role: str, district: str | None) -> str | None:
+def _district_for(storage: Storage, role: str, district: str | None) -> str | None:
     """The district as stored for an account of ``role`` (UserError: an unknown role, a
-    district user without one or another role with one)."""
+    district user without one or another role with one, or — once the registry is imported
+    — a district none of its points is in, naming the nearest it has: a mistyped "Dong Xoai"
+    gave its officer an empty dashboard reading "no problems")."""
     if role not in ROLES:
         raise UserError("account.bad_role", role=repr(role), known=", ".join(ROLES))
     # composed (NFC) as the registry stores it: the same letters typed with combining accents
@@ -135,6 +137,10 @@ def _district_for(role: str, district: str | None) -> str | None:
     district = unicodedata.normalize("NFC", (district or "").strip()) or None
     if (role == "district") != (district is not None):
         raise UserError("account.district_role")
+    known = registry.districts(storage)
+    if district is not None and known and district not in known:
+        raise UserError("account.unknown_district", district=repr(district),
+                        near=", ".join(registry.nearest(district, known)) or "—")
     return district
 
 
@@ -150,7 +156,7 @@ def add(storage: Storage, name: str, role: str, password: str, *, by: audit.Acto
     """A new account, recorded in the audit log as added ``by`` whom (``user-add``)."""
     if not NAME_RE.fullmatch(name):
         raise UserError("account.bad_name", name=repr(name))
-    district = _district_for(role, district)
+    district = _district_for(storage, role, district)
     check_password(password)
     with storage._transaction() as tx:
         if storage._execute(tx, "SELECT 1 FROM users WHERE name = $1", (name,)).fetchone():
@@ -215,7 +221,7 @@ def set_role(storage: Storage, name: str, role: str, district: str | None = None
     (``user-role``: by whom, whose, what it was and became) with the change. Refused
     (UserError) as :func:`add` refuses a role and district, for an unknown account, and
     for the last active administrator given another role (as :func:`disable`)."""
-    district = _district_for(role, district)
+    district = _district_for(storage, role, district)
     with storage._transaction() as tx:
         storage._execute(tx, "UPDATE users SET role = role WHERE role = 'admin' AND "
                              "disabled_at IS NULL", ())
