@@ -2079,6 +2079,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "đăng nhập không còn được tin cậy",
         "{name} was not locked; its wrong passwords forgotten, the browsers it signed in on "
         "no longer trusted"),
+    "central.users.enabled": ("Đã mở lại {name}: đăng nhập được bằng mật khẩu của mình",
+                              "Enabled {name}: it signs in with its password again"),
+    "central.users.not_disabled": ("{name} không bị khoá: không có gì thay đổi",
+                                   "{name} was not disabled: nothing changed"),
+    "central.users.still_disabled": (
+        "{name} vẫn đang bị khoá: chưa đăng nhập được cho đến khi mở lại "
+        "(kiosk-central users enable {name})",
+        "{name} is still disabled: its logins are refused until it is enabled "
+        "(kiosk-central users enable {name})"),
     "central.users.password": ("Mật khẩu", "Password"),
     "central.users.again": ("Nhập lại", "Again"),
     "central.visits": ("lượt có mặt", "visits"),
@@ -2834,6 +2843,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "huyện {district} không có trong danh sách điểm kiểm soát; gần nhất: {near}",
         "district {district} is not in the checkpoint registry; nearest: {near}"),
     "account.exists": ("người dùng {name} đã có", "user {name} already exists"),
+    "account.exists_disabled": (
+        "người dùng {name} đã có và đang bị khoá: mở lại bằng nút «Mở khoá» ở trang Người dùng "
+        "hoặc kiosk-central users enable {login}",
+        "user {name} already exists, disabled: enable it with the Users page's “Enable” or "
+        "kiosk-central users enable {login}"),
     "account.unknown": ("không có người dùng {name}", "unknown user {name}"),
     "account.not_yourself": (
         "không thể tự khoá tài khoản của chính mình: nhờ một quản trị viên khác",
@@ -4123,6 +4137,24 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                        "đã đăng nhập không còn được tin cậy.",
                        "{name} disabled; their sessions ended, the browsers they signed in on "
                        "no longer trusted."),
+    "users.disable_ask": ("Khoá {name}?", "Disable {name}?"),
+    "users.disable_means": (
+        "Người này sẽ không đăng nhập được nữa, các phiên đang mở sẽ kết thúc. Có thể mở lại "
+        "sau bằng nút «Mở khoá».",
+        "They will no longer be able to sign in, and their open sessions end. You can enable "
+        "the account again later (“Enable”)."),
+    "users.disable_yes": ("Khoá {name}", "Disable {name}"),
+    "users.cancel": ("Huỷ, quay lại", "Cancel, go back"),
+    "users.enable": ("Mở khoá", "Enable"),
+    "users.enabled": ("Đã mở lại {name}: người này đăng nhập được bằng mật khẩu của mình.",
+                      "{name} enabled: they sign in with their password again."),
+    "users.not_disabled": ("{name} không bị khoá: không có gì thay đổi.",
+                           "{name} was not disabled: nothing changed."),
+    "users.reset_still_disabled": (
+        "Đã đặt mật khẩu mới cho {name}, nhưng tài khoản vẫn đang bị khoá: bấm «Mở khoá» để "
+        "người này đăng nhập được.",
+        "{name} has a new password, but the account is still disabled: press “Enable” for "
+        "them to sign in."),
     "users.set_role": ("Đổi vai trò", "Change role"),
     "users.role_done": ("Đã đổi vai trò của {name}; các phiên của người này đã kết thúc.",
                         "{name}'s role changed; their sessions ended."),
@@ -4285,6 +4317,7 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "audit.kind.purge-done": ("Kết quả xoá dữ liệu hết hạn", "Retention purge removed"),
     "audit.kind.user-add": ("Thêm tài khoản", "Account added"),
     "audit.kind.user-disable": ("Khoá tài khoản", "Account disabled"),
+    "audit.kind.user-enable": ("Mở lại tài khoản", "Account enabled"),
     "audit.kind.user-role": ("Đổi vai trò hoặc huyện của tài khoản",
                              "Account role or district changed"),
     "audit.kind.user-password": ("Đặt lại mật khẩu tài khoản", "Account password reset"),

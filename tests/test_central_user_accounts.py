@@ -95,3 +95,66 @@ def test_the_users_page_offers_the_registrys_districts_and_refuses_another(
     added = post(admin, "/users/add", name="dx.officer", role="district",
                  district="Đồng Xoài", password=PASSWORD)
     assert added.status_code == 200 and "dx.officer added." in added.text
+
+
+# -- disabling asks first, and can be undone ---------------------------------------------------
+def log_in(server: CentralServer, name: str, password: str = PASSWORD) -> int:
+    """The login's status in a fresh browser: 303 signed in, 401 refused."""
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        return client.post("/login", data={"csrf_token": csrf(client.get("/login").text),
+                                           "name": name, "password": password}).status_code
+
+
+def audit_kinds(db: str, name: str) -> list[str]:
+    """The kinds of the audit records about account ``name``, oldest first."""
+    records = json.loads(central("audit", "list", "--db", db, "--json").stdout)
+    return [r["kind"] for r in reversed(records)
+            if r["subject"].startswith(f"account {name} ")]
+
+
+def test_disable_on_the_users_page_asks_first_and_an_enable_takes_it_back(
+        admin: httpx.Client, server: CentralServer, db: str) -> None:
+    assert users(db, "add", "tracer1", "--role", "tracer").returncode == 0
+    page = admin.get("/users").text
+    # the row's "Disable" opens a question; it is no form that disables at a tap
+    assert '<a href="/users/tracer1/disable" class="danger" id="disable-tracer1">' in page
+    assert 'action="/users/tracer1/disable"' not in page
+    question = admin.get("/users/tracer1/disable")
+    assert question.status_code == 200 and "Disable tracer1?" in question.text
+    assert '<a href="/users/tracer1/disable"' not in question.text
+    # a post without the question's answer only asks it
+    asked = admin.post("/users/tracer1/disable", data={"csrf_token": csrf(question.text)})
+    assert asked.status_code == 200 and "Disable tracer1?" in asked.text
+    assert log_in(server, "tracer1") == 303
+    done = admin.post("/users/tracer1/disable",
+                      data={"csrf_token": csrf(question.text), "confirm": "yes"})
+    assert "tracer1 disabled" in done.text
+    assert log_in(server, "tracer1") == 401
+    # the name is not free again: the refusal says how to take the account back
+    again = post(admin, "/users/add", name="tracer1", role="tracer", password=PASSWORD)
+    assert again.status_code == 422
+    assert escape("user 'tracer1' already exists, disabled: enable it with the Users page's "
+                  "“Enable” or kiosk-central users enable tracer1") in again.text
+    assert 'action="/users/tracer1/enable"' in again.text
+    enabled = post(admin, "/users/tracer1/enable")
+    assert "tracer1 enabled: they sign in with their password again." in enabled.text
+    assert log_in(server, "tracer1") == 303
+    assert audit_kinds(db, "tracer1") == ["user-add", "sign-in", "user-disable",
+                                          "user-enable", "sign-in"]
+
+
+def test_a_password_reset_of_a_disabled_account_says_it_is_still_disabled(
+        server: CentralServer, db: str) -> None:
+    assert users(db, "add", "tracer1", "--role", "tracer").returncode == 0
+    assert users(db, "disable", "tracer1", password=None).returncode == 0
+    reset = users(db, "reset-password", "tracer1", password="another long secret")
+    assert reset.returncode == 0
+    assert ("tracer1 is still disabled: its logins are refused until it is enabled "
+            "(kiosk-central users enable tracer1)") in reset.stdout
+    assert log_in(server, "tracer1", "another long secret") == 401
+    enabled = users(db, "enable", "tracer1", password=None)
+    assert enabled.returncode == 0 and "Enabled tracer1" in enabled.stdout
+    assert "was not disabled" in users(db, "enable", "tracer1", password=None).stdout
+    assert log_in(server, "tracer1", "another long secret") == 303
+    assert audit_kinds(db, "tracer1") == ["user-add", "user-disable", "user-password",
+                                          "user-enable", "sign-in"]

@@ -140,13 +140,14 @@ def test_the_centre_always_keeps_an_active_administrator(db: str) -> None:
     users("add", "binh.tran", "--role", "admin", db=db)
     with serving(db) as server, signed_in(server, "an.nguyen") as admin:
         token = csrf(admin, "/users")
-        refused = admin.post("/users/an.nguyen/disable", data={"csrf_token": token})
+        refused = admin.post("/users/an.nguyen/disable",
+                             data={"csrf_token": token, "confirm": "yes"})
         assert refused.status_code == 422
         assert "không thể tự khoá tài khoản của chính mình" in refused.text
         assert listed(db)["an.nguyen"]["disabled_at"] is None
         assert admin.get("/users").status_code == 200  # still signed in
         assert admin.post("/users/binh.tran/disable",
-                          data={"csrf_token": token}).status_code == 200
+                          data={"csrf_token": token, "confirm": "yes"}).status_code == 200
         assert listed(db)["binh.tran"]["disabled_at"] is not None
     last = users("disable", "an.nguyen", password=None, db=db)
     assert last.returncode != 0
@@ -184,7 +185,7 @@ def test_every_change_to_an_account_and_every_sign_in_is_in_the_audit_log(db: st
         with httpx.Client(base_url=server.url) as impostor:
             assert log_in(impostor, "tracer1", admin_password).status_code == 303
         assert admin.post("/users/binh.tran/disable",
-                          data={"csrf_token": token}).status_code == 200
+                          data={"csrf_token": token, "confirm": "yes"}).status_code == 200
         page = admin.get("/audit?kind=user-password").text
     assert users("reset-password", "tracer1", password=tracer_password, db=db).returncode == 0
     assert users("add", "chi.le", "--role", "district", "--district", "Đồng Xoài",
@@ -389,8 +390,8 @@ def test_the_forms_that_change_users_and_kiosks_are_refused_to_anyone_but_an_adm
                         "role": "admin", "password": PASSWORD, "checkpoint": "CP-T",
                         "kiosk_id": "k-forged"}
                 for path in ("/users/add", "/users/an.nguyen/disable",
-                             "/users/an.nguyen/reset-password", "/kiosks/enrol",
-                             "/kiosks/k-1/revoke"):
+                             "/users/an.nguyen/enable", "/users/an.nguyen/reset-password",
+                             "/kiosks/enrol", "/kiosks/k-1/revoke"):
                     assert client.post(path, data=form).status_code == 403, (name, path)
     assert listed(db) == people
     assert central("kiosks", "list", "--db", db, "--json").stdout == kiosks

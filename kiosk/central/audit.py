@@ -117,6 +117,8 @@ ACCOUNT_KINDS = {
     "user-add": "a dashboard account added, with its role and district (kiosk-central users "
                 "add, the Users page)",
     "user-disable": "a dashboard account disabled, its sessions ended",
+    "user-enable": "a disabled dashboard account taken back into use (kiosk-central users "
+                   "enable, the Users page)",
     "user-role": "a dashboard account given another role or district, its sessions ended: "
                  "what it was and became (kiosk-central users set-role, the Users page)",
     "user-password": "a dashboard account given a new password, its lock lifted and its "

@@ -26,6 +26,7 @@ EXAMPLES = examples(
     "kiosk-central users add viewer1 --role viewer --password-file /run/secrets/viewer1",
     "kiosk-central users list",
     "kiosk-central users disable binh.tran",
+    "kiosk-central users enable binh.tran",
     'kiosk-central users set-role binh.tran --role district --district "Bù Đăng"',
     "kiosk-central users reset-password binh.tran",
     "kiosk-central users unlock binh.tran")
@@ -110,10 +111,23 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
         try:
             if users.get(storage, args.name) is None:
                 raise UserError("account.unknown", name=repr(args.name))
-            users.reset_password(storage, args.name, read_password(args), by=_by())
+            active = users.reset_password(storage, args.name, read_password(args), by=_by())
         except (UserError, OSError) as exc:
             return _refused(exc)
     print(both("central.users.password_reset", name=args.name))
+    if not active:  # its logins are refused still: "lock lifted" alone said otherwise
+        print(both("central.users.still_disabled", name=args.name))
+    return 0
+
+
+def cmd_enable(args: argparse.Namespace) -> int:
+    with open_central(args.db) as storage:
+        try:
+            enabled = users.enable(storage, args.name, by=_by())
+        except UserError as exc:
+            return _refused(exc)
+    print(both("central.users.enabled" if enabled else "central.users.not_disabled",
+               name=args.name))
     return 0
 
 
@@ -134,8 +148,8 @@ def _refused(exc: Exception) -> int:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    group = sub.add_parser("users", help="dashboard users: add, list, disable, set-role, "
-                                         "reset-password, unlock",
+    group = sub.add_parser("users", help="dashboard users: add, list, disable, enable, "
+                                         "set-role, reset-password, unlock",
                            **EXAMPLES)
     actions = group.add_subparsers(dest="action", required=True)
     password = argparse.ArgumentParser(add_help=False)
@@ -165,6 +179,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                                  **examples("kiosk-central users disable binh.tran"))
     disable.add_argument("name")
     disable.set_defaults(func=cmd_disable)
+
+    enable = actions.add_parser("enable", parents=[common],
+                                help="take a disabled user back into use (same password)",
+                                **examples("kiosk-central users enable binh.tran"))
+    enable.add_argument("name")
+    enable.set_defaults(func=cmd_enable)
 
     role = actions.add_parser(
         "set-role", parents=[common],

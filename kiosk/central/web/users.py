@@ -39,7 +39,7 @@ name, known or not, so that a lock tells nothing of which names exist:
   new password, a disabling or an unlock end: a copied cookie gives a guesser
   DEVICE_FAILURES passwords, not an uncapped count past the locks.
 
-Each change to an account (added, disabled, a new password, unlocked) and each sign-in is
+Each change to an account (added, disabled, enabled, a new password, unlocked) and each sign-in is
 written to the audit log in the change's own transaction, with who did it
 (:class:`kiosk.central.audit.Actor`): an administrator who resets a tracer's password to trace
 as them leaves the reset, and the sign-in from their address, before the trace.
@@ -159,8 +159,11 @@ def add(storage: Storage, name: str, role: str, password: str, *, by: audit.Acto
     district = _district_for(storage, role, district)
     check_password(password)
     with storage._transaction() as tx:
-        if storage._execute(tx, "SELECT 1 FROM users WHERE name = $1", (name,)).fetchone():
-            raise UserError("account.exists", name=repr(name))
+        existing = storage._execute(tx, "SELECT disabled_at FROM users WHERE name = $1",
+                                    (name,)).fetchone()
+        if existing is not None:
+            raise UserError("account.exists" if existing[0] is None else
+                            "account.exists_disabled", name=repr(name), login=name)
         storage._execute(tx, "INSERT INTO users (name, role, district, password_hash, "
                              "created_at) VALUES ($1, $2, $3, $4, $5)",
                          (name, role, district, _argon2()[0].hash(password), _now()))
@@ -213,6 +216,24 @@ def disable(storage: Storage, name: str, *, by: audit.Actor) -> bool:
     return disabled is not None
 
 
+def enable(storage: Storage, name: str, *, by: audit.Actor) -> bool:
+    """Take a disabled account back into use (an officer back from leave, a disabling by
+    mistake): its logins accepted again with its password as it was; False if it was not
+    disabled. Written to the audit log (``user-enable``) with the change. A name is never
+    added twice, so this is the only way back for a disabled one."""
+    with storage._transaction() as tx:
+        account = storage._execute(tx, "SELECT role, district, disabled_at FROM users "
+                                       "WHERE name = $1", (name,)).fetchone()
+        if account is None:
+            raise UserError("account.unknown", name=repr(name))
+        if account[2] is None:
+            return False
+        storage._execute(tx, "UPDATE users SET disabled_at = NULL WHERE name = $1", (name,))
+        audit.append_account(storage, "user-enable", by=by,
+                             subject=_account(name, account[0], account[1]), tx=tx)
+    return True
+
+
 def set_role(storage: Storage, name: str, role: str, district: str | None = None, *,
              by: audit.Actor) -> bool:
     """Give the account another role or district (an officer moved to another district,
@@ -245,22 +266,24 @@ def set_role(storage: Storage, name: str, role: str, district: str | None = None
     return True
 
 
-def reset_password(storage: Storage, name: str, password: str, *, by: audit.Actor) -> None:
+def reset_password(storage: Storage, name: str, password: str, *, by: audit.Actor) -> bool:
     """New password, locks lifted and device cookies revoked (:func:`unlock`), every session
     of the user ended; written
     to the audit log (``user-password``: by whom, whose — never the password) with the
-    change."""
+    change. Whether the account is active: a disabled one keeps refusing its logins until
+    :func:`enable`, which the one resetting must be told."""
     check_password(password)
     with storage._transaction() as tx:
         account = storage._execute(tx, "UPDATE users SET password_hash = $1 WHERE name = $2 "
-                                       "RETURNING role, district",
+                                       "RETURNING role, district, disabled_at",
                                    (_argon2()[0].hash(password), name)).fetchone()
         if account is None:
             raise UserError("account.unknown", name=repr(name))
         _forget_failures(storage, tx, name)
         audit.append_account(storage, "user-password", by=by,
-                             subject=_account(name, *account), tx=tx)
+                             subject=_account(name, account[0], account[1]), tx=tx)
         storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = $1", (name,))
+    return account[2] is None
 
 
 def unlock(storage: Storage, name: str, *, by: audit.Actor) -> bool:
