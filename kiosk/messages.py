@@ -2866,6 +2866,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "no terminal to ask for the password: use --password-file FILE (or - for standard "
         "input)"),
     "account.passwords_differ": ("hai mật khẩu không khớp", "the two passwords differ"),
+    "account.password_common": (
+        "mật khẩu: quá phổ biến hoặc dễ đoán (như 1234567890, abcdefghij): chọn một câu vài từ",
+        "password: too common or easy to guess (like 1234567890, abcdefghij): choose a "
+        "phrase of a few words"),
+    "account.password_name": ("mật khẩu: không được chứa tên đăng nhập",
+                              "password: must not contain the login name"),
+    "account.password_repeated": (
+        "mật khẩu: lặp lại một ký tự hoặc một đoạn (như aaaaaaaaaa, abcabcabca)",
+        "password: repeats a character or a piece (like aaaaaaaaaa, abcabcabca)"),
+    "account.password_same": ("mật khẩu mới phải khác mật khẩu hiện tại",
+                              "the new password must differ from the current one"),
+    "account.wrong_current": ("mật khẩu hiện tại không đúng", "the current password is wrong"),
     # -- the audit log's refusals (kiosk.central.audit) and enrolling kiosks at the centre
     "central.audit.name_and_year": (
         "--name và --birth-year phải đi cùng nhau, với --disclosed (tên và năm sinh trên thẻ: "
@@ -3791,6 +3803,22 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "login.throttled": ("Quá nhiều lần thử từ máy này; đợi một phút rồi thử lại.",
                         "Too many attempts from this address; wait a minute and try again."),
     "login.wrong": ("Sai tên hoặc mật khẩu.", "Wrong name or password."),
+    "password.title": ("Đổi mật khẩu", "Change password"),
+    "password.must": ("Mật khẩu này do quản trị viên đặt: hãy đổi sang mật khẩu của riêng "
+                      "bạn trước khi tiếp tục.",
+                      "This password was set by an administrator: change it to one of your "
+                      "own before going on."),
+    "password.current": ("Mật khẩu hiện tại", "Current password"),
+    "password.new": ("Mật khẩu mới", "New password"),
+    "password.again": ("Nhập lại mật khẩu mới", "New password again"),
+    "password.hint": ("Ít nhất {min} ký tự; một câu vài từ dễ nhớ hơn. Không dùng tên đăng "
+                      "nhập, mật khẩu phổ biến hay ký tự lặp lại.",
+                      "At least {min} characters; a phrase of a few words is easier to "
+                      "remember. Not your login name, a common password or repeated "
+                      "characters."),
+    "password.done": ("Đã đổi mật khẩu; các phiên khác của bạn đã kết thúc.",
+                      "Password changed; your other sessions ended."),
+    "password.refused": ("Chưa đổi được: {reason}", "Not changed: {reason}"),
     "login.locked": ("Tên đăng nhập này tạm khoá từ địa chỉ này sau nhiều lần sai mật khẩu, "
                      "đến {until}; thử lại sau giờ đó, từ máy bạn vẫn dùng, hoặc nhờ quản trị "
                      "viên gỡ tạm khoá.",

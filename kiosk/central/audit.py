@@ -122,7 +122,8 @@ ACCOUNT_KINDS = {
     "user-role": "a dashboard account given another role or district, its sessions ended: "
                  "what it was and became (kiosk-central users set-role, the Users page)",
     "user-password": "a dashboard account given a new password, its lock lifted and its "
-                     "sessions ended (kiosk-central users reset-password, the Users page)",
+                     "sessions ended (kiosk-central users reset-password, the Users page), "
+                     "or by its owner (Change password: her other sessions ended)",
     "user-unlock": "a dashboard account's locks and hold on wrong passwords lifted, its "
                    "failures forgotten (kiosk-central users unlock, the Users page)",
     "sign-in": "a dashboard account signed in (its right password accepted), from where",

@@ -1044,6 +1044,12 @@ MIGRATIONS: list[list[Statement]] = [
         # are keyed again, and their day sets with them, when a database reaches it
         # (Storage._migrated, kiosk.central.manual_keys.rekey_foreign_held).
     ],
+    [
+        # v54: a password an administrator set for someone else (the Users page, users
+        # reset-password) is changed by its owner at the next sign-in
+        # (kiosk.central.web.users): the administrator no longer knows it for good.
+        "ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 FOREIGN_DOCUMENT_KEYS_VERSION = 53

@@ -10,7 +10,14 @@ from fastapi.staticfiles import StaticFiles
 
 from kiosk.central.disclosure import not_personal
 from kiosk.central.storage import Storage, StorageBusy, StorageError
-from kiosk.central.web.site import HERE, BadParameter, Forbidden, LoginRequired, Site
+from kiosk.central.web.site import (
+    HERE,
+    BadParameter,
+    Forbidden,
+    LoginRequired,
+    PasswordChangeRequired,
+    Site,
+)
 from kiosk.messages import WordedError, both
 from kiosk.sync.protocol import refusal_body
 
@@ -48,6 +55,7 @@ def mount(app: FastAPI, storage: Storage) -> Site:
         return await site.refuse(request, exc)
 
     app.add_exception_handler(LoginRequired, refused)
+    app.add_exception_handler(PasswordChangeRequired, refused)
     app.add_exception_handler(Forbidden, refused)
     app.add_exception_handler(BadParameter, refused)
 

@@ -1,11 +1,14 @@
-"""Logging in and out, and choosing the language."""
+"""Logging in and out, changing one's own password, and choosing the language."""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from kiosk.central.audit import Actor
 from kiosk.central.disclosure import client_address, not_personal
 from kiosk.central.web import i18n, users
 from kiosk.central.web.sessions import CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE
@@ -54,6 +57,8 @@ async def login(request: Request) -> Response:
     cookie = await run_in_threadpool(site.sessions.start, user)
     browser = await run_in_threadpool(lambda: users.remember_browser(
         site.storage, user.name, replacing=shown))
+    if user.must_change:  # a password an administrator set: changed before any page
+        target = f"/account/password?next={quote(target, safe='')}"
     response = RedirectResponse(target, status_code=303)
     set_cookie(request, response, cookie_name(request, SESSION_COOKIE), cookie)
     set_cookie(request, response, device, site.sessions.device_cookie(browser),
@@ -61,6 +66,41 @@ async def login(request: Request) -> Response:
     # signed in, forms carry the session's token: the login form's cookie is done with
     delete_cookie(request, response, cookie_name(request, CSRF_COOKIE))
     return response
+
+
+@router.get("/account/password")
+@not_personal("the signed-in user's own password form")
+async def password_page(request: Request, next: str = "/today") -> Response:
+    site = site_of(request)
+    site.user(request, *users.ROLES)
+    return await site.render(request, "account_password.html", next=safe_next(next),
+                             min=users.MIN_PASSWORD)
+
+
+@router.post("/account/password")
+@not_personal("the signed-in user's own password form, or a redirect once changed")
+async def change_password(request: Request) -> Response:
+    """Every signed-in user's own new password, given the current one: before, only an
+    administrator could set one, and knew it for good."""
+    site = site_of(request)
+    user = site.user(request, *users.ROLES)
+    form = await site.form(request)
+    t = i18n.translator(site.lang(request))
+    target = safe_next(str(form.get("next", "")))
+    session = site.session(request)
+    assert session is not None  # site.user found it
+    try:
+        if form.get("new") != form.get("again"):
+            raise UserError("account.passwords_differ")
+        await run_in_threadpool(lambda: users.change_password(
+            site.storage, user.name, str(form.get("current", "")), str(form.get("new", "")),
+            by=Actor(user.name, "web", client_address(request)),
+            session_hash=session.id_hash))
+    except UserError as exc:
+        return await site.render(request, "account_password.html", status=422,
+                                 next=target, min=users.MIN_PASSWORD,
+                                 error=t("password.refused", reason=exc))
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")

@@ -42,7 +42,8 @@ async def add(request: Request) -> Response:
         user = await run_in_threadpool(
             lambda: users.add(site.storage, str(form.get("name", "")).strip(),
                               str(form.get("role", "")), str(form.get("password", "")),
-                              by=by, district=str(form.get("district", ""))))
+                              by=by, district=str(form.get("district", "")),
+                              must_change=True))
     except UserError as exc:
         return await _page(request, site, status=422, error=t("users.refused", reason=exc))
     return await _page(request, site, notice=t("users.added", name=user.name))

@@ -71,6 +71,16 @@ Tracing form's 500-character reason, a user's 1024-character password, each at 1
 character percent-encoded); Starlette alone would hold 1000 fields of 1 MiB each."""
 
 
+PASSWORD_PAGE = "/account/password"
+"""Where a user changes her own password: the one page open to her while an administrator's
+password is still hers."""
+
+
+class PasswordChangeRequired(Exception):
+    """A live session whose password an administrator set (``users.must_change``): sent to
+    :data:`PASSWORD_PAGE` first, back to the page asked for once it is changed."""
+
+
 class LoginRequired(Exception):
     """No live session: the visitor is sent to the login page."""
 
@@ -168,6 +178,8 @@ class Site:
         session = self.session(request)
         if session is None:
             raise LoginRequired()
+        if session.user.must_change and request.url.path != PASSWORD_PAGE:
+            raise PasswordChangeRequired()
         if session.user.role not in roles:
             raise Forbidden("forbidden.role")
         for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
@@ -184,7 +196,8 @@ class Site:
         if cookie_sent_twice(request) or not same_origin(request):
             return None
         session = self.session(request)
-        if session is None or session.user.role not in ROLES_OF["/tracing"]:
+        if (session is None or session.user.must_change
+                or session.user.role not in ROLES_OF["/tracing"]):
             return None
         if not self.sessions.csrf_valid(session, None, request.headers.get("x-csrf-token")):
             return None
@@ -253,6 +266,9 @@ class Site:
     async def refuse(self, request: Request, exc: Exception) -> Response:
         if isinstance(exc, LoginRequired):
             return RedirectResponse(f"/login?next={quote(address(request), safe='')}",
+                                    status_code=303)
+        if isinstance(exc, PasswordChangeRequired):
+            return RedirectResponse(f"{PASSWORD_PAGE}?next={quote(address(request), safe='')}",
                                     status_code=303)
         if isinstance(exc, BadParameter):
             return await self.render(request, "bad_request.html", status=400,

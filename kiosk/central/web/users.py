@@ -51,6 +51,7 @@ import datetime as dt
 import functools
 import hashlib
 import ipaddress
+import itertools
 import re
 import secrets
 import unicodedata
@@ -98,7 +99,8 @@ def _argon2() -> tuple[Any, str]:
 
 
 _COLUMNS = ("name, role, district, created_at, disabled_at, (SELECT max(locked_until) FROM "
-            "login_failures f WHERE f.name = users.name AND f.locked_until > $1)")
+            "login_failures f WHERE f.name = users.name AND f.locked_until > $1), "
+            "must_change_password")
 
 
 class UserError(WordedError, ValueError):
@@ -114,6 +116,9 @@ class User:
     disabled_at: str | None = None
     locked_until: str | None = None
     """The end of the latest lock of the name from an address, or of its hold (None: none)."""
+    must_change: int = 0
+    """Whether its password was set by an administrator (the Users page, ``users
+    reset-password``) and is to be changed by its owner before any page (schema v52)."""
 
     @property
     def active(self) -> bool:
@@ -144,20 +149,47 @@ def _district_for(storage: Storage, role: str, district: str | None) -> str | No
     return district
 
 
-def check_password(password: str) -> None:
+COMMON_PASSWORDS = frozenset({
+    "0123456789", "1234567890", "0987654321", "9876543210", "12345678910", "123456789a",
+    "a123456789", "1234567890a", "123456789@", "1q2w3e4r5t", "1qaz2wsx3edc", "qwertyuiop",
+    "qwerty1234", "asdfghjkl;", "zxcvbnm123", "password12", "password123", "password1234",
+    "passw0rd123", "matkhau123", "matkhau1234", "admin12345", "admin123456", "administrator",
+    "iloveyou12", "anhyeuem123", "anhyeuem1234", "vietnam123", "vietnam1234", "abc1234567",
+    "abcd123456", "abcd1234567", "abcdefghij", "changeme123", "welcome123", "letmein123",
+    "kiosk12345", "centre12345", "center12345", "trungtam123"})
+"""Passwords of at least MIN_PASSWORD characters that lists of leaked passwords put first
+(and the project's own words): the first a guesser tries, whatever the lock-out allows."""
+
+
+def check_password(password: str, name: str = "") -> None:
+    """Refuse (UserError) a password too short or long, a common one (or a run such as
+    ``abcdefghij``), one holding the login ``name``, or one repeating a character or a piece
+    (``aaaaaaaaaa``, ``weak2weak2``): length alone let all of these through."""
     if len(password) < MIN_PASSWORD:
         raise UserError("account.password_short", min=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
         raise UserError("account.password_long", max=MAX_PASSWORD)
+    folded = password.casefold()
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(folded)}
+    if folded in COMMON_PASSWORDS or steps in ({1}, {-1}):
+        raise UserError("account.password_common")
+    if len(name) >= 4 and name.casefold() in folded:
+        raise UserError("account.password_name")
+    if len(set(folded)) < 4 or any(folded[p:] == folded[:-p]
+                                   for p in range(1, len(folded) // 2 + 1)):
+        raise UserError("account.password_repeated")
 
 
 def add(storage: Storage, name: str, role: str, password: str, *, by: audit.Actor,
-        district: str | None = None) -> User:
-    """A new account, recorded in the audit log as added ``by`` whom (``user-add``)."""
+        district: str | None = None, must_change: bool = False) -> User:
+    """A new account, recorded in the audit log as added ``by`` whom (``user-add``);
+    ``must_change``: its owner changes the password at the first sign-in (an administrator
+    on the Users page gives one out; the server's own ``users add`` makes the first
+    administrator)."""
     if not NAME_RE.fullmatch(name):
         raise UserError("account.bad_name", name=repr(name))
     district = _district_for(storage, role, district)
-    check_password(password)
+    check_password(password, name)
     with storage._transaction() as tx:
         existing = storage._execute(tx, "SELECT disabled_at FROM users WHERE name = $1",
                                     (name,)).fetchone()
@@ -165,8 +197,9 @@ def add(storage: Storage, name: str, role: str, password: str, *, by: audit.Acto
             raise UserError("account.exists" if existing[0] is None else
                             "account.exists_disabled", name=repr(name), login=name)
         storage._execute(tx, "INSERT INTO users (name, role, district, password_hash, "
-                             "created_at) VALUES ($1, $2, $3, $4, $5)",
-                         (name, role, district, _argon2()[0].hash(password), _now()))
+                             "created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, "
+                             "$6)", (name, role, district, _argon2()[0].hash(password), _now(),
+                                     int(must_change)))
         audit.append_account(storage, "user-add", by=by, subject=_account(name, role, district),
                              tx=tx)
     user = get(storage, name)
@@ -270,11 +303,13 @@ def reset_password(storage: Storage, name: str, password: str, *, by: audit.Acto
     """New password, locks lifted and device cookies revoked (:func:`unlock`), every session
     of the user ended; written
     to the audit log (``user-password``: by whom, whose — never the password) with the
-    change. Whether the account is active: a disabled one keeps refusing its logins until
-    :func:`enable`, which the one resetting must be told."""
-    check_password(password)
+    change. The owner changes it at the next sign-in (:func:`change_password`): the one
+    who set it does not know it for good. Whether the account is active: a disabled one
+    keeps refusing its logins until :func:`enable`, which the one resetting must be told."""
+    check_password(password, name)
     with storage._transaction() as tx:
-        account = storage._execute(tx, "UPDATE users SET password_hash = $1 WHERE name = $2 "
+        account = storage._execute(tx, "UPDATE users SET password_hash = $1, "
+                                       "must_change_password = 1 WHERE name = $2 "
                                        "RETURNING role, district, disabled_at",
                                    (_argon2()[0].hash(password), name)).fetchone()
         if account is None:
@@ -284,6 +319,33 @@ def reset_password(storage: Storage, name: str, password: str, *, by: audit.Acto
                              subject=_account(name, account[0], account[1]), tx=tx)
         storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = $1", (name,))
     return account[2] is None
+
+
+def change_password(storage: Storage, name: str, current: str, new: str, *,
+                    by: audit.Actor, session_hash: str) -> None:
+    """The signed-in owner's own new password, given the current one (UserError if it is
+    wrong, or the new one is refused as :func:`check_password` refuses or is the same):
+    the one an administrator set stops working, the owner's other sessions end and her
+    browsers' device cookies are revoked (this session, ``session_hash``, goes on).
+    Written to the audit log (``user-password``, by the owner herself) with the change."""
+    row = storage._query("SELECT password_hash FROM users WHERE name = $1", (name,))
+    if not row or not _verify(row[0][0], current):
+        raise UserError("account.wrong_current")
+    check_password(new, name)
+    if new == current:
+        raise UserError("account.password_same")
+    with storage._transaction() as tx:
+        account = storage._execute(tx, "UPDATE users SET password_hash = $1, "
+                                       "must_change_password = 0 WHERE name = $2 "
+                                       "RETURNING role, district",
+                                   (_argon2()[0].hash(new), name)).fetchone()
+        if account is None:
+            raise UserError("account.unknown", name=repr(name))
+        audit.append_account(storage, "user-password", by=by,
+                             subject=_account(name, *account), tx=tx)
+        storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = $1 AND "
+                             "id_hash <> $2", (name, session_hash))
+        storage._execute(tx, _FORGET_BROWSERS, (name,))
 
 
 def unlock(storage: Storage, name: str, *, by: audit.Actor) -> bool:
