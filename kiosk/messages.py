@@ -3861,6 +3861,14 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
         "The form sent is larger than {limit} bytes, more than any form here needs; nothing "
         "was recorded. Shorten what was typed and submit again."),
     "notfound": ("Không tìm thấy.", "Not found."),
+    "notfound.title": ("Không có trang này", "No such page"),
+    "notfound.home": ("Về trang Hôm nay", "Go to Today"),
+    "notallowed.title": ("Trang này không mở được theo cách này",
+                         "This page cannot be opened this way"),
+    "notallowed": ("Địa chỉ này chỉ dùng cho một nút trên trang (như nút tải tệp), không mở "
+                   "trực tiếp được. Hãy quay lại trang trước và bấm lại.",
+                   "This address is for a button on a page (such as a download), not to be "
+                   "opened directly. Go back to the page and press it again."),
     "bad_request.number": (
         "Địa chỉ trang không dùng được: {name} phải là một số nguyên (chữ số 0-9), nhận được "
         "{got}.",

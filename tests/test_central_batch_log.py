@@ -194,7 +194,8 @@ def test_an_officer_reads_a_kiosks_batches_page_by_page_in_chromium(centre: Cent
         assert heads == ["Received", "Sent (kiosk clock)", "Clock offset", "Entries", "New",
                          "Already held", "Past retention", "Refused", "Batch"]
         chrome.get(centre.url + "/batches/kiosk-bl1")  # another district's: as unknown
-        assert chrome.find_element(By.TAG_NAME, "main").text == "404\nNot found."
+        assert chrome.find_element(By.TAG_NAME, "main").text == (
+            "404 · No such page\nNot found.\nGo to Today")
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk.central.disclosure import not_personal
 from kiosk.central.storage import Storage, StorageBusy, StorageError
@@ -85,6 +87,22 @@ def mount(app: FastAPI, storage: Storage) -> Site:
         return response
 
     app.add_exception_handler(StorageError, storage_failed)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """An unknown address (404) or a method it does not take (405): a page in the
+        reader's language for a browser — it showed ``{"detail":"Not Found"}`` in English
+        JSON — and the JSON as before for the API and any client not asking for HTML."""
+        assert isinstance(exc, StarletteHTTPException)
+        if (request.url.path.startswith("/api/")
+                or "text/html" not in request.headers.get("accept", "")
+                or exc.status_code not in (404, 405)):
+            return await http_exception_handler(request, exc)
+        response = await site.render(request, "notfound.html", status=exc.status_code,
+                                     code=exc.status_code)
+        response.headers.update(exc.headers or {})
+        return response
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
 
     @app.get("/", include_in_schema=False)
     @not_personal("a redirect to /today")

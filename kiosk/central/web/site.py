@@ -23,6 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
+from starlette.routing import Match
 
 from kiosk.central.audit import Actor
 from kiosk.central.disclosure import client_address
@@ -265,10 +266,10 @@ class Site:
 
     async def refuse(self, request: Request, exc: Exception) -> Response:
         if isinstance(exc, LoginRequired):
-            return RedirectResponse(f"/login?next={quote(address(request), safe='')}",
+            return RedirectResponse(f"/login?next={quote(page_of(request), safe='')}",
                                     status_code=303)
         if isinstance(exc, PasswordChangeRequired):
-            return RedirectResponse(f"{PASSWORD_PAGE}?next={quote(address(request), safe='')}",
+            return RedirectResponse(f"{PASSWORD_PAGE}?next={quote(page_of(request), safe='')}",
                                     status_code=303)
         if isinstance(exc, BadParameter):
             return await self.render(request, "bad_request.html", status=400,
@@ -300,6 +301,22 @@ def address(request: Request) -> str:
     query = urlencode([(name, value) for name, value in request.query_params.multi_items()
                        if name != AUTOMATIC])
     return request.url.path + (f"?{query}" if query else "")
+
+
+def page_of(request: Request) -> str:
+    """Where to come back to after signing in: the page asked for (:func:`address`) — for a
+    form sent (a POST: an export, a change), the page it was sent from, the nearest address
+    above it that a GET serves. A sign-in then asked the browser to GET an address only a
+    POST is for: ``/tracing/export`` answered ``{"detail":"Method Not Allowed"}``."""
+    if request.method in ("GET", "HEAD"):
+        return address(request)
+    path = request.url.path.rstrip("/")
+    while path:
+        scope = {"type": "http", "path": path, "method": "GET"}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.routes):
+            return path
+        path = path.rpartition("/")[0]
+    return "/today"
 
 
 def site_of(request: Request) -> Site:
