@@ -16,6 +16,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -49,9 +50,16 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 Progress = Callable[[int], None]
 
 
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+"""A phone number in E.164 (``+12025550143``): a spreadsheet opening a CSV takes it for a
+number at worst, never a formula that runs — left as it is, not shown as ``'+1202…``."""
+
+
 def neutralise(cell: Any) -> Any:
-    """Defuse spreadsheet formulas (CSV injection): prefix risky cells with a quote."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+    """Defuse spreadsheet formulas in a CSV cell (CSV injection): a text starting ``= + - @``,
+    a tab or a carriage return gets a leading quote, a phone in E.164 (:data:`E164`) not.
+    An XLSX text cell needs none: it is text, never a formula (kiosk.xlsx)."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START) and not E164.fullmatch(cell):
         return "'" + cell
     return cell
 

@@ -54,8 +54,8 @@ def test_xlsx_has_vietnamese_headers_typed_cells_and_no_formulas(tmp_path: Path)
                                             "Đã triển khai", "Lượt quét", "Lượt vào",
                                             "Lượt ra", "Quét trùng", "Nhập tay", "Quét lỗi"]
     row = [c.value for c in points[2]]
-    assert row == ["P1", "'" + HOSTILE, "'+Đồng Xoài", "Chợ / siêu thị", "có", 2, 2, 0, 0, 0,
-                   0]
+    # text cells (none is a formula, above), shown as they are: no leading quote to read past
+    assert row == ["P1", HOSTILE, "+Đồng Xoài", "Chợ / siêu thị", "có", 2, 2, 0, 0, 0, 0]
     assert isinstance(points["F2"].value, int)
     assert points.column_dimensions["B"].width > len("Tên điểm")
     hours = book["Theo giờ"]
@@ -110,6 +110,22 @@ def test_every_centre_workbook_holds_its_text_minus_what_xml_cannot_carry() -> N
                          [["P1", "Chợ\x01 Đồng Xoài\x1f", 2]])
     book = load_workbook(io.BytesIO(sheets.to_xlsx([table])))
     assert [c.value for c in book["Theo điểm"][2]] == ["P1", "Chợ Đồng Xoài", 2]
+
+
+def test_a_workbooks_text_is_shown_as_it_is_and_a_csv_neutralises_all_but_a_phone() -> None:
+    """An XLSX text cell is text, never a formula (openpyxl reads it back as text, data
+    type "s"): a phone in E.164 or a name starting with "-" or "@" is shown as it is — they
+    read "'+12025550143" and "'-Nguyễn". A CSV cell has no type, so there a text a
+    spreadsheet could run is still neutralised, but not a phone in E.164 (at worst a
+    number)."""
+    cells = ["+12025550143", "-Nguyễn Văn An", "@An", HOSTILE, "+84 912", "+0123456789"]
+    table = sheets.Sheet("Người tiếp xúc", ["Ô"], [[cell] for cell in cells])
+    book = load_workbook(io.BytesIO(sheets.to_xlsx([table])))
+    read = [row[0] for row in book["Người tiếp xúc"].iter_rows(min_row=2)]
+    assert [(c.value, c.data_type) for c in read] == [(cell, "s") for cell in cells]
+    lines = sheets.to_csv([table]).decode("utf-8-sig").splitlines()[2:]
+    assert lines == ["+12025550143", "'-Nguyễn Văn An", "'@An",
+                     '"\'' + HOSTILE.replace('"', '""') + '"', "'+84 912", "'+0123456789"]
 
 
 def test_csv_is_excel_friendly_and_neutralised(tmp_path: Path) -> None:

@@ -2,10 +2,11 @@
 
 Each section is a table with Vietnamese headers. In XLSX every section is its own sheet with
 a frozen header row and fitted column widths; numbers are numbers, days are dates, times are
-local date-times, and every text cell that a spreadsheet could take for a formula
-(``= + - @``, tab, carriage return) is neutralised with a leading apostrophe — a checkpoint
-named ``=HYPERLINK(…)`` in an imported list must not become a live formula in the
-province office. CSV carries the same tables one after another, each under its title.
+local date-times, and every text cell is text — a checkpoint named ``=HYPERLINK(…)`` in an
+imported list is shown as such, never a live formula in the province office. CSV carries the
+same tables one after another, each under its title, a text a spreadsheet could take for a
+formula (``= + - @``, tab, carriage return) neutralised with a leading apostrophe
+(:mod:`kiosk.central.sheets`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from kiosk.central.localdays import parse_utc
 from kiosk.central.registry import KIND_LABELS
 from kiosk.central.reports import RATIOS
 from kiosk.central.web.i18n import Translator
-from kiosk.exports import neutralise
 from kiosk.messages import text
 
 LABELS = {
@@ -123,7 +123,7 @@ def _sheets(report: dict[str, Any]) -> list[sheets.Sheet]:
     return [sheets.Sheet(
         table.title, [LABELS[c] for c in table.columns],
         [[_cell(c, row.get(c), zone) if c != "detail"
-          else neutralise(VIETNAMESE.detail(row, report["timezone"])) for c in table.columns]
+          else VIETNAMESE.detail(row, report["timezone"]) for c in table.columns]
          for row in table.rows],
         frozenset(i for i, c in enumerate(table.columns) if c in RATIOS or c == "value"))
         for table in tables(report)]
@@ -132,7 +132,7 @@ def _sheets(report: dict[str, Any]) -> list[sheets.Sheet]:
 def _cell(key: str, value: Any, zone: ZoneInfo) -> Any:
     """A value as a spreadsheet cell: numbers stay numbers, days become dates, UTC times
     local date-times, codes their Vietnamese label (an unknown backlog age the dashboard's
-    words, naming the clock alert as the problems column does), other text neutralised."""
+    words, naming the clock alert as the problems column does), other text as it is."""
     if value is None:
         return None
     if key == "set_up":
@@ -148,5 +148,5 @@ def _cell(key: str, value: Any, zone: ZoneInfo) -> Any:
     elif key == "oldest_pending":
         value = text(f"web.kiosks.oldest_{value}", alert=text("web.problem.clock_off"))
     if isinstance(value, bool | str):
-        return neutralise(str(value))
+        return str(value)  # neutralised in CSV only (kiosk.central.sheets)
     return value

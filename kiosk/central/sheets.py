@@ -2,12 +2,14 @@
 reports (:mod:`kiosk.central.report_formats`) and traces (:mod:`kiosk.central.trace_formats`).
 
 A document is a list of :class:`Sheet` whose cells are already what a spreadsheet should
-show: text (neutralised by the caller: :func:`kiosk.exports.neutralise`), numbers, dates,
-local date-times or None. CSV carries the sheets one after another, each under
-``# title``, UTF-8 with a BOM so Excel reads it as such, fractions rounded as XLSX shows
-them. XLSX gives each its own sheet with a bold frozen header and fitted column widths;
+show: text, numbers, dates, local date-times or None. CSV carries the sheets one after
+another, each under ``# title``, UTF-8 with a BOM so Excel reads it as such, fractions
+rounded as XLSX shows them, and each text a spreadsheet could run as a formula neutralised
+here (:func:`kiosk.exports.neutralise`; a phone in E.164 excepted). XLSX gives each its
+own sheet with a bold frozen header and fitted column widths;
 numbers stay numbers, dates and times get Vietnamese formats, and every text cell is
-stored as text — never a formula, whatever it says — minus the characters XML 1.0 cannot
+stored as text — never a formula, whatever it says, so shown as it is (no leading
+quote: ``+12025550143``, ``-Nguyễn``) — minus the characters XML 1.0 cannot
 carry (:func:`kiosk.xlsx.xml_text`, the one rule of every workbook written: a name a kiosk
 sent with a control character in it would otherwise damage the whole workbook).
 """
@@ -24,6 +26,7 @@ from typing import Any
 import msgspec
 
 from kiosk import xlsx
+from kiosk.exports import neutralise
 from kiosk.xlsx import xml_text
 
 FORMATS = ("json", "csv", "xlsx")
@@ -78,6 +81,8 @@ def to_csv(sheets: list[Sheet]) -> bytes:
 def _csv_text(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return neutralise(value)
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):

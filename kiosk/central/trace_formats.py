@@ -4,7 +4,7 @@ The JSON document is the one shape; CSV and XLSX are its tables — contacts ran
 second-degree trace their own contacts, the person's visits, every (visit, contact) exposure,
 and a summary — with Vietnamese headers,
 local times, numbers as numbers, document and phone numbers as text (leading zeros kept),
-and every text cell that a spreadsheet could run as a formula neutralised.
+and every text cell text, never a formula (in CSV, one a spreadsheet could run neutralised).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from kiosk import messages
 from kiosk.central import sheets, tracing
 from kiosk.central.web.i18n import Translator
-from kiosk.exports import neutralise
 
 
 def _headers(keys: dict[str, str]) -> dict[str, str]:
@@ -226,7 +225,7 @@ def _cell(key: str, value: Any) -> Any:
     if isinstance(value, bool):
         return "có" if value else ""
     if isinstance(value, str) or key in TEXTS:
-        return neutralise(str(value))
+        return str(value)  # neutralised in CSV only (kiosk.central.sheets)
     return value
 
 
