@@ -64,6 +64,12 @@ class Translator:
             return self(f"{key}.{value}")
         return str(value)
 
+    def device_state(self, state: str) -> str:
+        """A kiosk device's state from its heartbeat (``running``…) in this language; one
+        the catalogue does not know as the kiosk sent it."""
+        code = f"web.device.state.{state}"
+        return messages.text(code, self.lang) if code in messages.CATALOGUE else state
+
     def detail(self, row: Mapping[str, Any], zone: str) -> str:
         """A report's problem (its ``problem`` code and ``params``,
         :data:`kiosk.central.reports.PROBLEM_PARAMS`) in this language: numbers and shares as

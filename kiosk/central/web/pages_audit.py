@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from kiosk.central import audit
 from kiosk.central.disclosure import audited
+from kiosk.central.web import audit_words
 from kiosk.central.web.site import ROLES_OF, site_of
 
 router = APIRouter()
@@ -25,4 +26,4 @@ async def audit_log(request: Request, actor: str = "", kind: str = "") -> Respon
     records = await run_in_threadpool(audit.records, site.storage, limit=SHOWN,
                                       actor=actor.strip() or None, kind=kind or None)
     return await site.render(request, "audit.html", records=records, actor=actor, kind=kind,
-                       kinds=audit.KINDS)
+                             kinds=audit.KINDS, subject=audit_words.subject)

@@ -1,0 +1,80 @@
+"""The Audit log page and the kiosk list in the reader's language: the log keeps each record's
+subject as the centre wrote it, in plain English (``… kind 'market', closed_on None``,
+``name … born 1990: 19 people, none shown``), and the page showed that text — Python's
+``None`` included — to Vietnamese-speaking staff, with kiosk devices ``serial-1: running``.
+A real `kiosk-central serve` (the sample registry imported, two kiosks enrolled and heard
+from, a user of each role), read over HTTP by its administrator; and each shape the centre
+writes, worded in both languages."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+
+import pytest
+from web_support import Centre, signed_in, start_centre
+
+from kiosk.central.web.audit_words import subject
+from kiosk.central.web.i18n import translator
+
+
+@pytest.fixture(scope="module")
+def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Centre]:
+    centre = start_centre(tmp_path_factory.mktemp("audit-words"))
+    yield centre
+    centre.server.stop()
+
+
+def subjects(page: str) -> list[str]:
+    """The Audit log table's subject cells (the 7th column), as text."""
+    rows = page.split('id="audit"', 1)[1].split("</table>", 1)[0].split("<tr class=")[1:]
+    return [html.unescape(re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[6]) for row in rows]
+
+
+def test_the_audit_log_page_words_its_subjects_in_the_readers_language(
+        centre: Centre) -> None:
+    with signed_in(centre.url, "admin1") as admin:
+        shown = subjects(admin.get("/audit").text)
+        assert "tài khoản dx.officer (Cán bộ huyện, huyện Đồng Xoài)" in shown
+        assert any(s.startswith("BP-DX-001: thêm mới — tỉnh Bình Phước, huyện Đồng Xoài")
+                   and s.endswith("đóng từ —") for s in shown)
+        assert any(s.startswith("máy kiosk-dx1 (") and s.endswith(") tại điểm BP-DX-001")
+                   for s in shown)
+        assert not [s for s in shown if re.search(r"None|closed_on|set_up_on|account |"
+                                                  r" at checkpoint", s)]
+        admin.cookies.set("kc_lang", "en")
+        english = subjects(admin.get("/audit").text)
+        assert "account dx.officer (District officer, district Đồng Xoài)" in english
+
+
+def test_a_kiosks_devices_are_listed_with_their_state_in_the_readers_language(
+        centre: Centre) -> None:
+    with signed_in(centre.url, "admin1") as admin:
+        page = admin.get("/kiosks").text
+        assert "serial-1: đang chạy" in page and "camera-1: đang chạy" in page
+        assert ": running" not in page
+        admin.cookies.set("kc_lang", "en")
+        assert "serial-1: running" in admin.get("/kiosks").text
+
+
+@pytest.mark.parametrize(("kind", "written", "vi", "en"), [
+    ("trace-count", "name Nguyễn Văn An born 1990: 19 people, none shown",
+     "tên Nguyễn Văn An, sinh năm 1990: 19 người, không hiện ai",
+     "name Nguyễn Văn An, born 1990: 19 people, none shown"),
+    ("trace", "payload cccd: document 001099000001", "mã quét loại cccd: giấy tờ số 001099000001",
+     "scanned code (cccd): document 001099000001"),
+    ("checkpoint", "B: district 'X' → 'Y', closed_on None → '2026-12-01'",
+     "B: huyện X → Y, đóng từ — → 2026-12-01", "B: district X → Y, closed on — → 2026-12-01"),
+    ("user-role", "account binh.tran (district, district Lộc Ninh) → account binh.tran (viewer)",
+     "tài khoản binh.tran (Cán bộ huyện, huyện Lộc Ninh) → tài khoản binh.tran (Xem số liệu)",
+     "account binh.tran (District officer, district Lộc Ninh) → account binh.tran (Viewer)"),
+    ("kiosk-revoke", "kiosk k-1 (Máy 1) at checkpoint CP-A: token refused from now on",
+     "máy k-1 (Máy 1) tại điểm CP-A: từ nay từ chối mã truy cập",
+     "kiosk k-1 (Máy 1) at CP-A: its token refused from now on"),
+    ("retention", "raw 30 → 60", "raw 30 → 60", "raw 30 → 60"),  # no known shape: as it is
+])
+def test_each_shape_of_subject_the_centre_writes_is_worded_in_both_languages(
+        kind: str, written: str, vi: str, en: str) -> None:
+    assert subject(translator("vi"), kind, written) == vi
+    assert subject(translator("en"), kind, written) == en
