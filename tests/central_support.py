@@ -412,13 +412,22 @@ DISCLOSED_VERSION = next(n for n, statements in enumerate(MIGRATIONS, 1) if any(
 """The schema version from which a trace's audit record names whom it showed (v42)."""
 
 
+MUST_CHANGE_VERSION = next(n for n, statements in enumerate(MIGRATIONS, 1) if any(
+    "ADD COLUMN must_change_password" in str(statement) for statement in statements))
+"""The schema version from which a password an administrator set is changed by its owner
+(v52: users.must_change_password)."""
+
+
 def set_schema_version(storage: Any, tx: Any, version: int) -> None:
     """Record in ``tx`` that ``storage``'s database is at schema ``version``, each engine in
     its own way, for a test that takes it back to an older version (it undoes the later
     migrations' statements itself, but v38's (:func:`undo_late`), v42's, v43's
     (:func:`undo_batches_seen`), v46's (:func:`undo_report_kept`) and v47's
-    (:func:`undo_report_packed`), v48's (the centre's id) and v49's (where kiosk calls
-    came from), undone here): opened next, it is migrated from there."""
+    (:func:`undo_report_packed`), v48's (the centre's id), v49's (where kiosk calls
+    came from) and v52's (must_change_password), undone here): opened next, it is migrated
+    from there."""
+    if version < MUST_CHANGE_VERSION:  # v52: added again when migrated
+        storage._execute(tx, "ALTER TABLE users DROP COLUMN must_change_password")
     if version < KIOSK_SOURCES_VERSION:
         undo_kiosk_sources(storage, tx)
     if version < CENTRE_ID_VERSION:

@@ -193,9 +193,10 @@ def add(storage: Storage, name: str, role: str, password: str, *, by: audit.Acto
     with storage._transaction() as tx:
         existing = storage._execute(tx, "SELECT disabled_at FROM users WHERE name = $1",
                                     (name,)).fetchone()
+        if existing is not None and existing[0] is not None:  # disabled: enable it
+            raise UserError("account.exists_disabled", name=repr(name), login=name)
         if existing is not None:
-            raise UserError("account.exists" if existing[0] is None else
-                            "account.exists_disabled", name=repr(name), login=name)
+            raise UserError("account.exists", name=repr(name))
         storage._execute(tx, "INSERT INTO users (name, role, district, password_hash, "
                              "created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, "
                              "$6)", (name, role, district, _argon2()[0].hash(password), _now(),
