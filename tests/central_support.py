@@ -415,7 +415,7 @@ DISCLOSED_VERSION = next(n for n, statements in enumerate(MIGRATIONS, 1) if any(
 MUST_CHANGE_VERSION = next(n for n, statements in enumerate(MIGRATIONS, 1) if any(
     "ADD COLUMN must_change_password" in str(statement) for statement in statements))
 """The schema version from which a password an administrator set is changed by its owner
-(v52: users.must_change_password)."""
+(v54: users.must_change_password)."""
 
 
 def set_schema_version(storage: Any, tx: Any, version: int) -> None:
@@ -424,9 +424,9 @@ def set_schema_version(storage: Any, tx: Any, version: int) -> None:
     migrations' statements itself, but v38's (:func:`undo_late`), v42's, v43's
     (:func:`undo_batches_seen`), v46's (:func:`undo_report_kept`) and v47's
     (:func:`undo_report_packed`), v48's (the centre's id), v49's (where kiosk calls
-    came from) and v52's (must_change_password), undone here): opened next, it is migrated
+    came from) and v54's (must_change_password), undone here): opened next, it is migrated
     from there."""
-    if version < MUST_CHANGE_VERSION:  # v52: added again when migrated
+    if version < MUST_CHANGE_VERSION:  # v54: added again when migrated
         storage._execute(tx, "ALTER TABLE users DROP COLUMN must_change_password")
     if version < KIOSK_SOURCES_VERSION:
         undo_kiosk_sources(storage, tx)

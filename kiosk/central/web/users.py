@@ -118,7 +118,7 @@ class User:
     """The end of the latest lock of the name from an address, or of its hold (None: none)."""
     must_change: int = 0
     """Whether its password was set by an administrator (the Users page, ``users
-    reset-password``) and is to be changed by its owner before any page (schema v52)."""
+    reset-password``) and is to be changed by its owner before any page (schema v54)."""
 
     @property
     def active(self) -> bool:
