@@ -2277,15 +2277,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "tháng",
         "Today {day} (the centre's time zone, {zone}) is not the 1st: no monthly report made"),
     "central.report.month_held": (
-        "Báo cáo tháng {month} đã có trong {path} (lập lúc {made_at}), không có bản ghi nào "
-        "của tháng đến trung tâm sau đó: không lập lại",
-        "The {month} monthly report is already in {path} (made at {made_at}) and no entry of "
-        "the month has reached the centre since: not made again"),
+        "Báo cáo tháng {month} đã có trong {path} (lập lúc {made_at}), từ đó không có bản ghi "
+        "hay số quét lỗi nào của tháng đến trung tâm, danh mục điểm không sửa: không lập lại",
+        "The {month} monthly report is already in {path} (made at {made_at}) and no entry or "
+        "refusal count of the month has reached the centre since, nor was the registry "
+        "corrected: not made again"),
     "central.report.month_remade": (
-        "Báo cáo tháng {month} trong {path} lập lúc {made_at} có thể thiếu bản ghi của tháng "
-        "đến trung tâm sau lúc đó: lập lại",
-        "The {month} monthly report in {path}, made at {made_at}, may lack entries of the "
-        "month that reached the centre since: made again"),
+        "Báo cáo tháng {month} trong {path} lập lúc {made_at} có thể thiếu bản ghi hay số quét "
+        "lỗi của tháng đến trung tâm sau lúc đó, hoặc chưa theo danh mục điểm đã sửa: lập lại",
+        "The {month} monthly report in {path}, made at {made_at}, may lack entries or refusal "
+        "counts of the month that reached the centre since, or a registry correction: "
+        "made again"),
     "central.report.earlier_kept": ("Giữ bản trước tại", "Earlier version kept as"),
     "central.report.xlsx_binary": ("XLSX là tệp nhị phân: dùng -o TỆP hoặc --out-dir THƯ_MỤC",
                                    "XLSX is binary: use -o FILE or --out-dir DIR"),

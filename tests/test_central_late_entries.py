@@ -12,16 +12,19 @@ import json
 import os
 import subprocess
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import psycopg
 import pytest
 from central_support import (
     CENTRAL,
+    CentralServer,
     database_url,
     serving,
     set_schema_version,
@@ -754,6 +757,118 @@ def test_last_months_report_is_made_again_when_its_entries_arrive_late_the_first
     again = _run_at("2026-12-06 06:00:00", libfaketime, db, *monthly)
     assert "not made again" in again
     assert json.loads((out / "bao-cao-thang-2026-11.json").read_text()) == report
+
+
+TOKEN = "k1-token-" + "x" * 30
+
+
+@contextlib.contextmanager
+def _served_at(local: str, libfaketime: Path, db: str, tmp: Path
+               ) -> Iterator[tuple[str, httpx.Client, Callable[[], dt.datetime]]]:
+    """``kiosk-central serve`` started at local time ``local``, its clock running on from
+    there: its URL, a viewer signed in, and the server's time now. Kiosk k1 uploads with
+    :data:`TOKEN`."""
+    with open_storage(db) as storage, storage._transaction() as tx:
+        storage._execute(tx, "UPDATE kiosks SET token_hash = $1 WHERE id = 'k1'",
+                         (protocol.token_hash(TOKEN),))
+    add_users(tmp, db, {"viewer1": ("viewer", None)})
+    started, monotonic = _utc(local), time.monotonic()
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in {"TZ": "UTC", "LD_PRELOAD": str(libfaketime),
+                            "FAKETIME": "@" + started.strftime("%Y-%m-%d %H:%M:%S")}.items():
+            env.setenv(name, value)
+        server = CentralServer(db)
+    try:
+        with signed_in(server.url, "viewer1") as client:
+            yield server.url, client, lambda: started + dt.timedelta(
+                seconds=time.monotonic() - monotonic)
+    finally:
+        server.stop()
+
+
+def _month_refused(report: dict[str, Any]) -> tuple[int, int]:
+    """A monthly report's refusals: the month's and its 31 December's."""
+    return report["summary"]["refused"], next(
+        row["refused"] for row in report["by_day"] if row["day"] == "2026-12-31")
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_refusals_of_a_months_last_evening_reported_after_it_was_due_are_in_its_report(
+        tmp_path: Path, libfaketime: Path, engine: str) -> None:
+    """Kiosk k1 went offline on 31 December at 20:00 and came back at 06:50 on 1 January,
+    after December's report was due (06:00) and written; its heartbeat reports 120 scans
+    refused from 20:00 to midnight. They are December's: the dashboard's kept copy is built
+    again and counts them, and the next morning's ``report monthly --if-due`` makes the
+    file again, naming the one it replaces (before, both kept 0 refused while
+    ``report monthly --month 2026-12`` by hand said 120)."""
+    db = _centre(tmp_path, engine)
+    out = tmp_path / "reports"
+    monthly = ("report", "monthly", "--if-due", "--out-dir", str(out), "--format", "json")
+    _arrives(db, "2026-12-31 19:00:00", "2026-12-31 19:00:05", 1)
+    _run_at("2027-01-01 06:00:30", libfaketime, db, *monthly)
+    first = json.loads((out / "bao-cao-thang-2026-12.json").read_text())
+    with _served_at("2027-01-01 06:50:00", libfaketime, db, tmp_path) as (url, viewer, now):
+        path = "/api/v1/reports/monthly?month=2026-12"
+        before = viewer.get(path).json()
+        evening = {f"2026-12-31T{hour}": 30 for hour in range(13, 17)}  # 20:00-23:59 local
+        answer = httpx.post(url + protocol.HEARTBEAT_PATH, headers=protocol.bearer(TOKEN),
+                            json={"protocol": 1, "kiosk_id": "k1",
+                                  "sent_at": protocol.format_time(now()),
+                                  "health": {"software_version": "0.1.0", "pending": 0,
+                                             "oldest_pending_seconds": None, "rejected": 0,
+                                             "devices": [], "free_disk_bytes": 10**10,
+                                             "refused_by_hour": evening}}, timeout=30)
+        assert answer.status_code in (200, 204), answer.text
+        after = viewer.get(path).json()
+    with open_storage(db) as storage:
+        fresh = reports.monthly(storage, "2026-12", now=parse_utc(after["made_at"]))
+    assert _month_refused(first) == _month_refused(before) == (0, 0)
+    assert _month_refused(after) == (120, 120)
+    assert after == json.loads(json.dumps(fresh))
+    remade = _run_at("2027-01-02 06:00:30", libfaketime, db, *monthly)
+    assert "made at 2027-01-01 06:00:3" in remade and "made again" in remade
+    report = json.loads((out / "bao-cao-thang-2026-12.json").read_text())
+    assert _month_refused(report) == (120, 120) and report["replaces"] == first["made_at"]
+    assert "not made again" in _run_at("2027-01-03 06:00:30", libfaketime, db, *monthly)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_registry_correction_after_a_months_report_was_due_is_in_its_report(
+        tmp_path: Path, libfaketime: Path, engine: str) -> None:
+    """November's report is written at 06:00 on 1 December and viewed on the dashboard
+    (kept): 1 point set up, scanning. At 07:00 the province registers P9, set up since
+    3 November in Huyện B but entered late: docs/central.md says a correction applies to
+    past reports, so the dashboard's copy is built again (2 points set up, 1 scanning,
+    Huyện B's row) and the next morning's ``report monthly --if-due`` makes the file again
+    (before, both kept 1 point while ``report monthly`` by hand said 2)."""
+    db = _centre(tmp_path, engine)
+    out = tmp_path / "reports"
+    monthly = ("report", "monthly", "--if-due", "--out-dir", str(out), "--format", "json")
+    _arrives(db, "2026-11-20 10:00:00", "2026-11-20 10:00:05", 1)
+    _run_at("2026-12-01 06:00:30", libfaketime, db, *monthly)
+    first = json.loads((out / "bao-cao-thang-2026-11.json").read_text())
+
+    def set_up(report: dict[str, Any]) -> tuple[int, int, list[str]]:
+        summary = report["summary"]
+        return (summary["points_set_up"], summary["points_scanned"],
+                [row["district"] for row in report["by_district"]])
+
+    with _served_at("2026-12-01 06:50:00", libfaketime, db, tmp_path) as (_, viewer, _):
+        path = "/api/v1/reports/monthly?month=2026-11"
+        before = viewer.get(path).json()
+        _run_at("2026-12-01 07:00:00", libfaketime, db, "checkpoints", "add", "P9", "--name",
+                "Trạm 9", "--district", "Huyện B", "--kind", "office", "--set-up-on",
+                "2026-11-03")
+        after = viewer.get(path).json()
+    with open_storage(db) as storage:
+        fresh = reports.monthly(storage, "2026-11", now=parse_utc(after["made_at"]))
+    assert set_up(first) == set_up(before) == (1, 1, ["Đồng Xoài"])
+    assert set_up(after) == (2, 1, ["Huyện B", "Đồng Xoài"])
+    assert after == json.loads(json.dumps(fresh))
+    remade = _run_at("2026-12-02 06:00:30", libfaketime, db, *monthly)
+    assert "made again" in remade
+    report = json.loads((out / "bao-cao-thang-2026-11.json").read_text())
+    assert set_up(report) == set_up(after) and report["replaces"] == first["made_at"]
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])

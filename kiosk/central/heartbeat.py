@@ -95,11 +95,14 @@ def record(storage: Storage, kiosk_id: str, health: protocol.Health,
                              "VALUES ($1, $2, $3)", (kiosk_id, at, history))
         storage._execute(tx, "DELETE FROM kiosk_health_history WHERE kiosk_id = $1 AND "
                              "received_at < $2", (kiosk_id, cutoff))
-        for hour, count, oldest in refused:
+        for hour, count, oldest in refused:  # changed_at: a report kept before is stale
             kept = _LARGER if oldest else "excluded.refused"
-            storage._execute(tx, "INSERT INTO refused_hours (kiosk_id, hour, refused) "
-                                 "VALUES ($1, $2, $3) ON CONFLICT (kiosk_id, hour) DO UPDATE "
-                                 f"SET refused = {kept}", (kiosk_id, hour, count))
+            storage._execute(tx, "INSERT INTO refused_hours (kiosk_id, hour, refused, "
+                                 "changed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (kiosk_id, "
+                                 f"hour) DO UPDATE SET refused = {kept}, changed_at = CASE "
+                                 f"WHEN {kept} = refused_hours.refused THEN "
+                                 "refused_hours.changed_at ELSE excluded.changed_at END",
+                             (kiosk_id, hour, count, at))
         storage._execute(tx, "UPDATE kiosks SET last_seen_at = $1, last_clock_offset = $2 "
                              "WHERE id = $3", (at, clock_offset, kiosk_id))
 

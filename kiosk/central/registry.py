@@ -448,7 +448,17 @@ def upsert(storage: Storage, points: Iterable[Checkpoint], *, today: str, by: Ac
             _record_history(storage, tx, old, point, today)
             if (change := _change(old, point)) is not None:
                 append_checkpoint(storage, by=by, subject=f"{point.id}: {change}", tx=tx)
+        if added or changed:
+            storage._execute(tx, "INSERT INTO settings (key, value) VALUES ($1, $2) "
+                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             (CHANGED_AT, now))
     return ImportOutcome(added, changed, unchanged)
+
+
+CHANGED_AT = "registry_changed_at"
+"""The setting holding when the registry was last changed (a stored UTC time): reports read
+past days as the registry has them now (a correction applies to them), so a report kept or
+written before is stale (:func:`kiosk.central.reports.changed_since`)."""
 
 
 def _change(old: Checkpoint | None, new: Checkpoint) -> str | None:

@@ -115,16 +115,18 @@ def cmd_monthly(args: argparse.Namespace) -> int:
 def _short(storage: Storage, month: str, earlier: report_files.Held) -> bool:
     """Whether the report of ``month`` held in files may lack some of its entries: made
     before it was due (06:00 on the 1st after, when the entries that were not late had
-    arrived), or, as the dashboard's kept month (:func:`reports.stale`), entries of the
-    month arrived late since or people were derived since (entries set aside then, retried
-    without ``--out-dir``: before, judged by receive time alone, such files stayed a person
-    short). Without a JSON file, by receive time alone (late entries since it was made)."""
-    due = storage.calendar.report_time(reports.month_days(month)[-1] + dt.timedelta(days=1))
+    arrived), or, as the dashboard's kept month (:func:`reports.stale`), what it counts
+    changed since (:func:`reports.changed_since`: late entries, refusal counts, a registry
+    correction) or people were derived since (entries set aside then, retried without
+    ``--out-dir``: before, such files stayed a person short). Without a JSON file, by what
+    changed since alone."""
+    days = reports.month_days(month)
+    due = storage.calendar.report_time(days[-1] + dt.timedelta(days=1))
     if parse_utc(earlier.made_at) < due:
         return True
     if earlier.report is None:
-        return reports.late_since(storage, month, earlier.made_at)
-    return reports.stale(storage, earlier.report)
+        return reports.changed_since(storage, days[0], days[-1], earlier.made_at)
+    return reports.stale(storage, earlier.report, earlier.made_at)
 
 
 def _local(storage: Storage, made_at: str) -> str:

@@ -836,11 +836,13 @@ def _late_in(storage: Storage, first: str, last: str) -> list[dict[str, Any]]:
                 "GROUP BY received_on, day ORDER BY received_on, day", (first, last))]
 
 
-def stale(storage: Storage, report: dict[str, Any]) -> bool:
-    """Whether a month's report made earlier, once due, counts less than the derived tables
-    do now: an entry of the month arrived late since (its late list differs) or an entry
-    derived since (queued or set aside then) added a person (its people per day differ).
-    Derive first. A report without those lists (not one this program made) is stale."""
+def stale(storage: Storage, report: dict[str, Any], made_at: str) -> bool:
+    """Whether a month's report made at ``made_at``, once due, counts less than the centre
+    does now: what it counts changed since (:func:`changed_since`: entries of the month
+    arrived late, refusal counts of its days stored late, a registry correction), or an
+    entry derived since (queued or set aside then) added a person (its people per day
+    differ), or its late list differs. Derive first. A report without those lists (not one
+    this program made) is stale."""
     try:
         days = [row["day"] for row in report["by_day"]]
         counted = [row["people"] for row in report["by_day"]]
@@ -848,6 +850,9 @@ def stale(storage: Storage, report: dict[str, Any]) -> bool:
     except (KeyError, TypeError):
         return True
     if not days:
+        return True
+    if changed_since(storage, dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[-1]),
+                     made_at):
         return True
     people_by_day = people.per_day(storage, days[0], days[-1])
     return (late != _late_in(storage, days[0], days[-1])
@@ -858,11 +863,11 @@ def kept_monthly(storage: Storage, month: str) -> dict[str, Any]:
     """The month ``YYYY-MM`` as the dashboard shows it. Under way (before 06:00 on the 1st
     after, when its report is due), built at each view. Once due, built once in one
     snapshot (:meth:`Storage._reading`) and kept (``monthly_reports``, schema v50) while
-    its late list and its people per day are those kept: an entry of the month arriving
-    after it was due is late (listed by the daily report made next), and one derived since
-    (queued or set aside then) adds its person; either makes it stale, and it is built
-    again. Its ``not_derived`` is the backlog now. Before, each view built it: 8-11 s on a
-    province, every viewer's page, download and JSON."""
+    nothing it counts changed since (:func:`changed_since`: entries of the month arriving
+    late, refusal counts of its days stored late, a registry correction) and its people per
+    day are those kept (one derived since, queued or set aside then, adds its person);
+    else it is built again. Its ``not_derived`` is the backlog now. Before, each view built
+    it: 8-11 s on a province, every viewer's page, download and JSON."""
     calendar = storage.calendar
     now = dt.datetime.now(dt.UTC)
     days = month_days(month)
@@ -874,7 +879,7 @@ def kept_monthly(storage: Storage, month: str) -> dict[str, Any]:
                           "AND timezone = $2", (month, calendar.name))
     if kept:
         report = aggregates.unpack_report(kept[0][0])
-        if not stale(storage, report):
+        if not stale(storage, report, report["made_at"]):
             report["not_derived"] = left.answer()
             return report
     with storage._reading():
@@ -888,14 +893,23 @@ def kept_monthly(storage: Storage, month: str) -> dict[str, Any]:
     return report
 
 
-def late_since(storage: Storage, month: str, made_at: str) -> bool:
-    """Whether entries of ``month`` reached the centre after its report was due and after
-    ``made_at`` (a stored UTC time): a report of it made then is short of them."""
-    days = month_days(month)
+def changed_since(storage: Storage, first: dt.date, last: dt.date, made_at: str) -> bool:
+    """Whether a report of local days ``first``..``last`` made at ``made_at`` (a stored UTC
+    time) is stale: the one rule for a report kept or written, whose copy is built again
+    when true. Since then, entries of those days arrived late (``late_arrivals``), a
+    kiosk's refusal count of their hours was stored or changed (``refused_hours.changed_at``,
+    v52: a kiosk offline at a month's end reports the last evening's when it is back), or
+    the registry was corrected (:data:`registry.CHANGED_AT`: reports read past days as the
+    registry has them now). A few index lookups."""
+    calendar = storage.calendar
     return bool(storage._query(
-        "SELECT 1 FROM late_arrivals WHERE day >= $1 AND day <= $2 AND received_on > $2 "
-        "AND last_received_at > $3 LIMIT 1",
-        (days[0].isoformat(), days[-1].isoformat(), made_at)))
+        "SELECT 1 FROM late_arrivals WHERE day >= $1 AND day <= $2 AND last_received_at > $3 "
+        "UNION ALL SELECT 1 FROM refused_hours WHERE hour >= $4 AND hour < $5 "
+        "AND changed_at > $3 UNION ALL SELECT 1 FROM settings WHERE key = $6 AND value > $3 "
+        "LIMIT 1",
+        (first.isoformat(), last.isoformat(), made_at,
+         _hour_from(calendar.start(first)).strftime("%Y-%m-%dT%H"),
+         _hour_from(calendar.end(last)).strftime("%Y-%m-%dT%H"), registry.CHANGED_AT)))
 
 
 def _moved_points(storage: Storage, snap: Snapshot, refused: dict[str, Counter[str]],

@@ -1050,6 +1050,16 @@ MIGRATIONS: list[list[Statement]] = [
         # (kiosk.central.web.users): the administrator no longer knows it for good.
         "ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0",
     ],
+    [
+        # v55: when each kiosk-hour's refused count was stored or last changed
+        # (refused_hours.changed_at; NULL: before this version): a kiosk offline at a month's
+        # end reports its refusals of the last evening when it is back, after the month's
+        # report was due, and the report kept or written then is stale
+        # (kiosk.central.reports.changed_since). The months kept are built again once: they
+        # were kept without this rule, nor the registry's (settings.registry_changed_at).
+        "ALTER TABLE refused_hours ADD COLUMN changed_at TEXT",
+        "DELETE FROM monthly_reports",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 FOREIGN_DOCUMENT_KEYS_VERSION = 53
