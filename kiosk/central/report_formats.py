@@ -54,7 +54,9 @@ DATES = {"day", "received_on"}
 TIMES = {"last_seen_at", "made_at", "replaces"}
 _PLACE = ("checkpoint_id", "name", "district", "kind")
 _GROUP = ("points_set_up", "points_scanned", "points_active_7d", "adoption_ratio", "scans",
-          "ins", "outs", "duplicates")
+          "ins", "outs", "duplicates", "manual", "refused")
+"""A daily report's columns per district and per kind: every figure its JSON rows carry,
+as its summary and its points' rows have them."""
 
 
 @dataclass(frozen=True)
