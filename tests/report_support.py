@@ -20,8 +20,8 @@ TESTS = Actor("tests@localhost", "cli")
 """Who changes the registry in a test that stores points itself (the audit log records it)."""
 TABLES = ("entries", "batches", "kiosks", "checkpoint_versions", "checkpoint_periods",
           "checkpoints", "checkpoint_days", "checkpoint_hours", "late_arrivals", "refused_hours",
-          "day_people", "day_subjects", "kiosk_health", "kiosk_health_history", "derive_queue",
-          "daily_reports", "monthly_reports")
+          "refused_changes", "day_people", "day_subjects", "kiosk_health",
+          "kiosk_health_history", "derive_queue", "daily_reports", "monthly_reports")
 
 
 @dataclass

@@ -34,7 +34,7 @@ from openpyxl import load_workbook
 from report_support import GenKiosk, World, load, wire_entry
 from web_support import add_users, signed_in
 
-from kiosk.central import cli, derivation, people, report_formats, reports
+from kiosk.central import cli, derivation, people, registry, report_formats, reports
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.localdays import parse_utc
@@ -53,11 +53,15 @@ def _utc(local: str) -> dt.datetime:
 
 
 def _centre(tmp_path: Path, engine: str = "sqlite") -> str:
+    """A centre whose registry (P1, kiosk k1) was entered on 1 November: the timer's runs
+    below are at times of their own, and a registry changed after a report was made would
+    have it made again (:func:`reports.changed_since`)."""
     db = database_url(engine, tmp_path)
     with open_storage(db) as storage:
         load(storage, World(ZONE, [Checkpoint("P1", "Chợ Đồng Xoài", district="Đồng Xoài",
                                               kind="market", set_up_on="2026-11-01")],
                             [KIOSK]))
+        storage.set_setting(registry.CHANGED_AT, protocol.format_time(_utc("2026-11-01 08:00")))
     return db
 
 

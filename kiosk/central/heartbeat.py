@@ -95,14 +95,17 @@ def record(storage: Storage, kiosk_id: str, health: protocol.Health,
                              "VALUES ($1, $2, $3)", (kiosk_id, at, history))
         storage._execute(tx, "DELETE FROM kiosk_health_history WHERE kiosk_id = $1 AND "
                              "received_at < $2", (kiosk_id, cutoff))
-        for hour, count, oldest in refused:  # changed_at: a report kept before is stale
+        for hour, count, oldest in refused:
             kept = _LARGER if oldest else "excluded.refused"
-            storage._execute(tx, "INSERT INTO refused_hours (kiosk_id, hour, refused, "
-                                 "changed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (kiosk_id, "
-                                 f"hour) DO UPDATE SET refused = {kept}, changed_at = CASE "
-                                 f"WHEN {kept} = refused_hours.refused THEN "
-                                 "refused_hours.changed_at ELSE excluded.changed_at END",
-                             (kiosk_id, hour, count, at))
+            changed = storage._execute(
+                tx, "INSERT INTO refused_hours (kiosk_id, hour, refused) VALUES ($1, $2, $3) "
+                    f"ON CONFLICT (kiosk_id, hour) DO UPDATE SET refused = {kept} "
+                    f"WHERE refused_hours.refused <> {kept} RETURNING hour",
+                (kiosk_id, hour, count)).fetchall()
+            if changed:  # a report kept or written before, counting this hour, is stale
+                storage._execute(tx, "INSERT INTO refused_changes (hour, changed_at) VALUES "
+                                     "($1, $2) ON CONFLICT (hour) DO UPDATE SET changed_at = "
+                                     "excluded.changed_at", (hour, at))
         storage._execute(tx, "UPDATE kiosks SET last_seen_at = $1, last_clock_offset = $2 "
                              "WHERE id = $3", (at, clock_offset, kiosk_id))
 

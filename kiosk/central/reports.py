@@ -897,14 +897,14 @@ def changed_since(storage: Storage, first: dt.date, last: dt.date, made_at: str)
     """Whether a report of local days ``first``..``last`` made at ``made_at`` (a stored UTC
     time) is stale: the one rule for a report kept or written, whose copy is built again
     when true. Since then, entries of those days arrived late (``late_arrivals``), a
-    kiosk's refusal count of their hours was stored or changed (``refused_hours.changed_at``,
-    v52: a kiosk offline at a month's end reports the last evening's when it is back), or
+    kiosk's refusal count of their hours was stored or changed (``refused_changes``, v52:
+    a kiosk offline at a month's end reports the last evening's when it is back), or
     the registry was corrected (:data:`registry.CHANGED_AT`: reports read past days as the
     registry has them now). A few index lookups."""
     calendar = storage.calendar
     return bool(storage._query(
         "SELECT 1 FROM late_arrivals WHERE day >= $1 AND day <= $2 AND last_received_at > $3 "
-        "UNION ALL SELECT 1 FROM refused_hours WHERE hour >= $4 AND hour < $5 "
+        "UNION ALL SELECT 1 FROM refused_changes WHERE hour >= $4 AND hour < $5 "
         "AND changed_at > $3 UNION ALL SELECT 1 FROM settings WHERE key = $6 AND value > $3 "
         "LIMIT 1",
         (first.isoformat(), last.isoformat(), made_at,

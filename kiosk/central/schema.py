@@ -1051,13 +1051,18 @@ MIGRATIONS: list[list[Statement]] = [
         "ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0",
     ],
     [
-        # v55: when each kiosk-hour's refused count was stored or last changed
-        # (refused_hours.changed_at; NULL: before this version): a kiosk offline at a month's
-        # end reports its refusals of the last evening when it is back, after the month's
-        # report was due, and the report kept or written then is stale
-        # (kiosk.central.reports.changed_since). The months kept are built again once: they
-        # were kept without this rule, nor the registry's (settings.registry_changed_at).
-        "ALTER TABLE refused_hours ADD COLUMN changed_at TEXT",
+        # v55: when a kiosk's refused count of each UTC hour was last stored or changed
+        # (none: before this version): a kiosk offline at a month's end reports its refusals
+        # of the last evening when it is back, after the month's report was due, and the
+        # report kept or written then is stale (kiosk.central.reports.changed_since). The
+        # months kept are built again once: they were kept without this rule, nor the
+        # registry's (settings.registry_changed_at). (IF NOT EXISTS: a test taking a
+        # database back to an older version keeps the table.)
+        """
+        CREATE TABLE IF NOT EXISTS refused_changes (
+            hour TEXT PRIMARY KEY,
+            changed_at TEXT NOT NULL
+        )""",
         "DELETE FROM monthly_reports",
     ],
 ]
