@@ -4018,6 +4018,9 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     # already written as the reader writes them
     "detail.no_scan_7_days": ("triển khai từ {day}", "set up on {day}"),
     "detail.kiosk_silent_24h": ("liên lạc lần cuối lúc {time}", "last heard from at {time}"),
+    "detail.kiosk_silent_24h_pending": (
+        "liên lạc lần cuối lúc {time}, khi đó còn {pending} bản ghi chờ gửi",
+        "last heard from at {time}, then holding {pending} entries waiting"),
     "detail.kiosk_silent_24h_never": ("chưa liên lạc lần nào", "never heard from"),
     "detail.uploads_paused": ("{pending} bản ghi chờ gửi; máy báo lúc {time}",
                               "{pending} entries waiting; reported at {time}"),
@@ -4029,8 +4032,10 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                             "the kiosk's clock is {duration} behind the centre's"),
     "detail.clock_ahead": ("đồng hồ máy nhanh {duration} so với trung tâm",
                            "the kiosk's clock is {duration} ahead of the centre's"),
-    "detail.old_backlog": ("bản ghi cũ nhất đã chờ gửi {duration} (theo đồng hồ máy)",
-                           "the oldest entry has waited {duration} (by the kiosk's clock)"),
+    "detail.old_backlog": ("bản ghi cũ nhất đã chờ gửi {duration} (theo đồng hồ máy lúc máy "
+                           "báo lần cuối, cộng thời gian từ đó)",
+                           "the oldest entry has waited {duration} (by the kiosk's clock when "
+                           "it last reported, and the time since)"),
     "detail.token_copied": ("{machines} máy: {sources}", "{machines} machines: {sources}"),
     "detail.token_source": ("mã khởi động {boot} từ {address}, {first} đến {last}, "
                             "{pending} bản ghi chờ gửi",

@@ -22,10 +22,12 @@ from central_support import (
     set_schema_version,
     undo_duplicates,
 )
+from report_support import GenKiosk, World, load
 
 from kiosk import messages
 from kiosk.central import heartbeat, reports
 from kiosk.central.backends import open_storage
+from kiosk.central.registry import Checkpoint
 from kiosk.central.web.health import kiosk_rows
 from kiosk.central.web.i18n import translator
 from kiosk.devices.supervisor import DeviceStatus
@@ -191,8 +193,48 @@ def test_history_keeps_thirty_days_and_old_backlogs_are_reported(tmp_path: Path)
         assert [(r["problem"], r["params"]) for r in wrong] == [
             ("old_backlog", {"oldest_pending_seconds": 90000.0})]
         assert [translator(lang).detail(wrong[0], "Asia/Ho_Chi_Minh") for lang in LANGUAGES] == [
-            "bản ghi cũ nhất đã chờ gửi 1 ngày 1 giờ (theo đồng hồ máy)",
-            "the oldest entry has waited 1 d 1 h (by the kiosk's clock)"]
+            "bản ghi cũ nhất đã chờ gửi 1 ngày 1 giờ (theo đồng hồ máy lúc máy báo lần cuối, "
+            "cộng thời gian từ đó)",
+            "the oldest entry has waited 1 d 1 h (by the kiosk's clock when it last reported, "
+            "and the time since)"]
+
+
+def test_a_silent_kiosks_backlog_keeps_ageing_and_its_waiting_entries_are_listed(
+        tmp_path: Path) -> None:
+    """Kiosk k7 reported 40 entries waiting, the oldest 20 h old, at 19:00 on 2 December,
+    then fell silent (a dead modem): they are still on it. The report of 5 December, made
+    at 06:00 on the 6th, lists it silent with the 40 entries it holds, and its backlog as
+    old as it is now — 20 h then and the 3 days 11 h since — so over 24 h: old backlog;
+    the Kiosks page flags it the same (before, both judged the 20 h of its last report:
+    no old backlog, and no word of the entries stuck on it)."""
+    world = World("Asia/Ho_Chi_Minh", [Checkpoint("P7", "Bến xe 7", district="Huyện B",
+                                                  kind="station", set_up_on="2026-11-01")],
+                  [GenKiosk("k7", "P7", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)])
+    heard = dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC)  # 19:00 local
+    made = dt.datetime(2026, 12, 5, 23, tzinfo=dt.UTC)  # 06:00 on 6 December
+    with open_storage(f"sqlite:///{tmp_path}/central.db") as storage:
+        load(storage, world)
+        heartbeat.record(storage, "k7", protocol.validate_health({
+            "software_version": "0.1.0", "pending": 40, "oldest_pending_seconds": 20 * 3600.0,
+            "rejected": 0, "devices": [], "free_disk_bytes": None}), heard, 0.0)
+        report = reports.daily(storage, dt.date(2026, 12, 5), now=made)
+        (row,) = kiosk_rows(storage, now=made)
+    aged = 20 * 3600.0 + (made - heard).total_seconds()
+    silent = [r for r in report["not_scanning"] if r["problem"] == "kiosk_silent_24h"]
+    backlog = [r for r in report["scanning_wrongly"] if r["problem"] == "old_backlog"]
+    assert [r["params"] for r in silent] == [{"last_seen_at": protocol.format_time(heard),
+                                              "pending": 40}]
+    assert [r["params"] for r in backlog] == [{"oldest_pending_seconds": aged}]
+    assert (row["problems"], row["oldest_pending_seconds"]) == (
+        ["kiosk_silent_24h", "old_backlog"], aged)
+    assert [translator(lang).detail(r, "Asia/Ho_Chi_Minh") for r in (*silent, *backlog)
+            for lang in LANGUAGES] == [
+        "liên lạc lần cuối lúc 02/12/2026 19:00, khi đó còn 40 bản ghi chờ gửi",
+        "last heard from at 2026-12-02 19:00, then holding 40 entries waiting",
+        "bản ghi cũ nhất đã chờ gửi 4 ngày 7 giờ (theo đồng hồ máy lúc máy báo lần cuối, "
+        "cộng thời gian từ đó)",
+        "the oldest entry has waited 4 d 7 h (by the kiosk's clock when it last reported, "
+        "and the time since)"]
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])

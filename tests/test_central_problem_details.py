@@ -131,8 +131,10 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
         ("clock_off", "k-ahead"): ("đồng hồ máy nhanh 2 giờ 1 phút so với trung tâm",
                                    "the kiosk's clock is 2 h 1 min ahead of the centre's"),
         ("old_backlog", "k-backlog"): (
-            "bản ghi cũ nhất đã chờ gửi 1 ngày 1 giờ (theo đồng hồ máy)",
-            "the oldest entry has waited 1 d 1 h (by the kiosk's clock)"),
+            "bản ghi cũ nhất đã chờ gửi 1 ngày 1 giờ (theo đồng hồ máy lúc máy báo lần cuối, "
+            "cộng thời gian từ đó)",
+            "the oldest entry has waited 1 d 1 h (by the kiosk's clock when it last reported, "
+            "and the time since)"),
         ("one_direction", "P-ONEWAY"): ("12 lượt vào, 0 lượt ra", "12 in, 0 out"),
         ("time_uncertain", "k-oneway"): (
             "1 lượt quét tính theo thời gian máy chạy; theo đồng hồ máy thì có thể đã quét sớm "
@@ -232,9 +234,9 @@ def test_every_problem_reads_in_the_readers_language_on_the_pages_and_in_the_fil
     assert {(r["problem"], r.get("kiosk_id")): r["params"] for r in rows
             if r["problem"] in ("kiosk_silent_24h", "revoked_still_trying",
                                 "replaced_token_in_use")} == {
-        ("kiosk_silent_24h", "k-never"): {"last_seen_at": None},
+        ("kiosk_silent_24h", "k-never"): {"last_seen_at": None, "pending": None},
         ("kiosk_silent_24h", "k-silent"): {
-            "last_seen_at": protocol.format_time(now - dt.timedelta(days=3))},
+            "last_seen_at": protocol.format_time(now - dt.timedelta(days=3)), "pending": 0},
         ("revoked_still_trying", "k-revoked"): {
             "refused_attempts": 2, "last_refused_at": protocol.format_time(now)},
         ("replaced_token_in_use", "k-replaced"): {

@@ -74,6 +74,18 @@ def kiosk_problems(last_seen_at: str | None, clock_offset: float | None,
     return problems
 
 
+def backlog_age(oldest_pending_seconds: float | None, reported_at: str | None,
+                now: dt.datetime) -> float | None:
+    """The age at ``now`` of the oldest entry a kiosk's latest health report (received at
+    ``reported_at``, UTC text) said it held: its age then, by the kiosk's clock, and the time
+    since on the centre's. A kiosk silent since holds it still (its next report would say),
+    so its backlog is judged as it is now, not as when it was last heard: one that reported
+    20 h on the 2nd is over 24 h by the 3rd. None stays None (none pending, or age unknown)."""
+    if oldest_pending_seconds is None or reported_at is None:
+        return oldest_pending_seconds
+    return oldest_pending_seconds + max(0.0, (now - parse_utc(reported_at)).total_seconds())
+
+
 def has_entries_to_bring(pending: int | None, uploads_paused: str | None) -> bool:
     """The kiosk's latest health report says it still holds entries not at the centre
     (``pending`` above 0) or cannot send what it holds (uploads paused or stopped: its

@@ -67,6 +67,7 @@ from typing import Any
 
 from kiosk.central import aggregates, copied_sources, derivation, people, registry
 from kiosk.central.kiosk_rules import (
+    backlog_age,
     has_entries_to_bring,
     kiosk_problems,
     not_heard_since,
@@ -103,7 +104,7 @@ reader of an older version's key finds none rather than a figure that means some
 else."""
 PROBLEM_PARAMS = {
     "no_scan_7_days": ("set_up_on",),
-    "kiosk_silent_24h": ("last_seen_at",),
+    "kiosk_silent_24h": ("last_seen_at", "pending"),
     "uploads_paused": ("reason", "pending", "reported_at"),
     "clock_off": ("clock_offset_seconds",),
     "old_backlog": ("oldest_pending_seconds",),
@@ -121,7 +122,9 @@ PROBLEM_PARAMS = {
 ``YYYY-MM-DD`` (``set_up_on``, ``closed_on``); UTC times as the protocol writes them, or null
 for never (``last_seen_at``, ``reported_at``, ``last_refused_at``, ``last_attempt_at``);
 seconds (``clock_offset_seconds``: the centre's time minus the kiosk's, positive when the
-kiosk's clock is behind; ``oldest_pending_seconds``, by the kiosk's clock); counts; shares as
+kiosk's clock is behind; ``oldest_pending_seconds``, by the kiosk's clock when it last
+reported and the centre's since: :func:`backlog_age`); counts (``pending`` of a
+silent kiosk: what it last said it held, null if it never said); shares as
 fractions, ``bound`` the share at or above which a point is listed whatever the province's
 (null when listed as far above the province's); ``earlier_seconds``, how much earlier than
 filed one of a kiosk's uncertain scans may have been made, at most; ``later_seconds``, how
@@ -600,7 +603,8 @@ def _kiosk_problems(snap: Snapshot, active: list[Kiosk], now: dt.datetime
         where = snap.describe(kiosk.checkpoint_id)
         offset = kiosk.last_clock_offset
         health = snap.health.get(kiosk.id, {})
-        backlog = health.get("oldest_pending_seconds")
+        backlog = backlog_age(health.get("oldest_pending_seconds"), health.get("received_at"),
+                              now)
         paused = health.get("uploads_paused")
         sources = health.get("sources", [])
         problems = kiosk_problems(kiosk.last_seen_at, offset, backlog, now, paused,
@@ -612,7 +616,8 @@ def _kiosk_problems(snap: Snapshot, active: list[Kiosk], now: dt.datetime
         for problem in problems:
             if problem == "kiosk_silent_24h":
                 silent.append({**where, "problem": problem, "kiosk_id": kiosk.id,
-                               "params": {"last_seen_at": kiosk.last_seen_at}})
+                               "params": {"last_seen_at": kiosk.last_seen_at,
+                                          "pending": health.get("pending")}})
             elif problem.startswith("uploads_paused"):  # alive, but recording nothing
                 silent.append({**where, "problem": problem, "kiosk_id": kiosk.id,
                                "params": {"reason": paused, "pending": health.get("pending"),
@@ -897,7 +902,7 @@ def changed_since(storage: Storage, first: dt.date, last: dt.date, made_at: str)
     """Whether a report of local days ``first``..``last`` made at ``made_at`` (a stored UTC
     time) is stale: the one rule for a report kept or written, whose copy is built again
     when true. Since then, entries of those days arrived late (``late_arrivals``), a
-    kiosk's refusal count of their hours was stored or changed (``refused_changes``, v52:
+    kiosk's refusal count of their hours was stored or changed (``refused_changes``, v55:
     a kiosk offline at a month's end reports the last evening's when it is back), or
     the registry was corrected (:data:`registry.CHANGED_AT`: reports read past days as the
     registry has them now). A few index lookups."""

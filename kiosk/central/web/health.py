@@ -9,7 +9,12 @@ import json
 from typing import Any
 
 from kiosk.central import copied_sources
-from kiosk.central.kiosk_rules import has_entries_to_bring, kiosk_problems, unknown_backlog_age
+from kiosk.central.kiosk_rules import (
+    backlog_age,
+    has_entries_to_bring,
+    kiosk_problems,
+    unknown_backlog_age,
+)
 from kiosk.central.storage import Storage
 
 _SELECT = (
@@ -32,7 +37,8 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
     ``problem.*`` texts; none for a revoked kiosk, nor for one whose point is closed
     today, ``point_closed``, unless it ``holds_entries`` (its latest health report says
     entries pending or uploads paused): nothing else is expected of either, as the daily
-    report chases neither), ``oldest_pending`` (how a backlog of unknown age is worded, as
+    report chases neither), ``oldest_pending_seconds`` as of ``now`` (:func:`backlog_age`),
+    ``oldest_pending`` (how a backlog of unknown age is worded, as
     in the daily report; else None), ``devices`` as a list of (name, state) and
     ``sources``: the machines its token was heard from at overlapping times
     (:func:`kiosk.central.heartbeat.machines`; empty: one); ``set_aside``: its sources
@@ -62,6 +68,8 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
         row["holds_entries"] = has_entries_to_bring(row["pending"], row["uploads_paused"])
         chased = row["revoked_at"] is None and (not row["point_closed"]
                                                 or row["holds_entries"])
+        row["oldest_pending_seconds"] = backlog_age(row["oldest_pending_seconds"],
+                                                    row["heartbeat_at"], now)
         row["problems"] = [] if not chased else kiosk_problems(
             row["last_seen_at"], row["clock_offset"], row["oldest_pending_seconds"], now,
             row["uploads_paused"], len(row["sources"]))

@@ -82,9 +82,12 @@ class Translator:
         if problem == "no_scan_7_days":
             return self("detail.no_scan_7_days", day=self.date(params["set_up_on"]))
         if problem == "kiosk_silent_24h":
-            seen = params["last_seen_at"]
-            return (self("detail.kiosk_silent_24h", time=self.time(seen, zone)) if seen
-                    else self("detail.kiosk_silent_24h_never"))
+            seen, pending = params["last_seen_at"], params.get("pending")
+            if not seen:
+                return self("detail.kiosk_silent_24h_never")
+            return (self("detail.kiosk_silent_24h_pending", time=self.time(seen, zone),
+                         pending=self.num(pending)) if pending
+                    else self("detail.kiosk_silent_24h", time=self.time(seen, zone)))
         if problem.startswith("uploads_paused"):
             values = {"pending": self.num(params["pending"]),
                       "time": self.time(params["reported_at"], zone)}
