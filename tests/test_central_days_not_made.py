@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from central_support import database_url, serving
-from report_support import GenKiosk, World, load, wire_entry
+from report_support import TESTS, GenKiosk, World, load, wire_entry
 from web_support import add_users, signed_in
 
-from kiosk.central import reports
+from kiosk.central import registry, reports
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.registry import Checkpoint
@@ -80,6 +80,42 @@ def test_a_day_not_made_is_kept_until_an_entry_of_it_arrives_and_says_as_of_when
             shown = viewer.get(page)
             assert AS_OF not in shown.text
             assert viewer.get(api).json()["made_at"] == made["made_at"]
+
+
+
+def test_a_day_not_made_kept_is_built_again_after_a_registry_correction(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A point registered late (set up before the day, added after its view was kept)
+    is in the next view: reports read past days as the registry has them now, and the kept
+    copy follows the one rule of kept reports (:func:`reports.changed_since`), not only
+    the day's entries."""
+    db = database_url("sqlite", tmp_path)
+    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    builds: list[str] = []
+    build = reports.daily
+
+    def counted_build(storage: Any, day: Any = None, **kwargs: Any) -> Any:
+        builds.append(day.isoformat())
+        return build(storage, day, **kwargs)
+
+    monkeypatch.setattr(reports, "daily", counted_build)
+    with open_storage(db) as storage:
+        load(storage, World("Asia/Ho_Chi_Minh", [Checkpoint(
+            "P1", "Chợ Đồng Xoài", district="Đồng Xoài", kind="market",
+            set_up_on="2026-10-01")], [KIOSK]))
+        day = storage.today() - dt.timedelta(days=2)
+        api = f"/api/v1/reports/daily?date={day}"
+        with serving(create_app(storage)) as url, signed_in(url, "viewer1") as viewer:
+            assert viewer.get(api).json()["summary"]["points_set_up"] == 1
+            assert viewer.get(api).json()["summary"]["points_set_up"] == 1
+            assert builds == [day.isoformat()]
+
+            registry.upsert(storage, [Checkpoint(
+                "P2", "Trường Tiểu học Tân Phú", district="Đồng Xoài", kind="school",
+                set_up_on="2026-10-01")], today=storage.today().isoformat(), by=TESTS)
+
+            assert viewer.get(api).json()["summary"]["points_set_up"] == 2
+            assert builds == [day.isoformat()] * 2
 
 
 def test_todays_reports_page_is_kept_until_an_entry_of_today_arrives(

@@ -68,9 +68,10 @@ class TodayReport:
 class DaysNotMade:
     """The reports of days not made yet, as of when each was built (its ``made_at``,
     on the page), each kept while :func:`reports.day_state` of its day is as it was before
-    it was built and it is younger than :data:`STALE_SECONDS` (its kiosks' problems are as
-    of then): an entry of the day arriving, or one derived, has the next view build it
-    again."""
+    it was built, nothing else it counts changed since (:func:`reports.changed_since`: a
+    refusal count of its hours, a registry correction) and it is younger than
+    :data:`STALE_SECONDS` (its kiosks' problems are as of then): an entry of the day
+    arriving, or one derived, has the next view build it again."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
@@ -86,7 +87,8 @@ class DaysNotMade:
         state = reports.day_state(self.storage, day)
         with self._lock:
             held = self._kept.get(key)
-        if held is not None and held[0] == state and time.monotonic() - held[1] < STALE_SECONDS:
+        if held is not None and held[0] == state and time.monotonic() - held[1] < STALE_SECONDS \
+                and not reports.changed_since(self.storage, day, day, held[2]["made_at"]):
             return {**held[2], "not_derived": derivation.backlog(self.storage, (d, d)).answer()}
         derivation.for_reader(self.storage, days=(d, d))  # derive first, as a reader
         # read before the build: an entry stored while it runs has the next view build again
