@@ -522,7 +522,12 @@ def on_disk(file: str | int) -> bool:
 
 
 def cmd_store(args: argparse.Namespace) -> int:
-    return cmd_store_check(args) if args.action == "check" else cmd_store_recover(args)
+    if (args.action == "restore") != (args.backup is not None):
+        language = load_config(args.config).kiosk.language
+        raise fail(messages.text("cli.store_backup_argument", language, action=args.action,
+                                 backup=args.backup or "—"), EXIT_USAGE)
+    return {"check": cmd_store_check, "recover": cmd_store_recover,
+            "restore": cmd_store_restore}[args.action](args)
 
 
 def cmd_store_check(args: argparse.Namespace) -> int:
@@ -576,6 +581,30 @@ def cmd_store_recover(args: argparse.Namespace) -> int:
     if done.lost_unknown:
         print(messages.text("cli.recovered_lost_unknown", config.kiosk.language,
                             unknown=f"{done.lost_unknown:,}"))
+    return 0
+
+
+def cmd_store_restore(args: argparse.Namespace) -> int:
+    """Put a backup (``kiosk.db.vN.bak``: going back after an upgrade) in the store's place,
+    the replaced file and its log kept aside (:func:`kiosk.recovery.restore`)."""
+    from pathlib import Path
+
+    from kiosk.recovery import RecoveryError, restore
+    from kiosk.store import MIGRATIONS
+
+    config = load_config(args.config)
+    language = config.kiosk.language
+    try:
+        done = restore(config.store_path, Path(args.backup))
+    except RecoveryError as exc:
+        print(store_failure(config.store_path, exc, language), file=sys.stderr)
+        return EXIT_STORE
+    print(messages.text("cli.restored", language, path=config.store_path, backup=args.backup,
+                        version=done.version, entries=f"{done.entries:,}",
+                        kept=done.kept or "-"))
+    if done.version < len(MIGRATIONS):
+        print(messages.text("cli.restored_older", language, version=done.version,
+                            ours=len(MIGRATIONS)))
     return 0
 
 
@@ -756,16 +785,22 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_config_check)
 
     store = sub.add_parser(
-        "store", parents=[common], help="check the store file, or recover a damaged one",
+        "store", parents=[common],
+        help="check the store file, recover a damaged one, or restore a backup",
         description="check: read the whole file now and say whether it is sound (the kiosk "
                     "does this when it starts and daily; `kiosk scan` trusts a check of the "
                     "last day); exit code 3 when it is damaged. recover: rebuild a damaged "
                     "store from the rows SQLite can still read, table by table. The damaged "
                     "file is kept beside it; the report says how many entries were saved "
-                    "and lost. Stop the kiosk first. Exit code 3 when recovery cannot run.",
+                    "and lost. restore BACKUP: put a backup (kiosk.db.vN.bak: going back "
+                    "after an upgrade) in the store's place, checked first; the replaced "
+                    "file and its -wal/-shm are kept beside it. Stop the kiosk first. Exit "
+                    "code 3 when recovery or restore cannot run.",
         **examples("kiosk store check",
-                   "kiosk store recover --config /etc/checkpoint-kiosk/config.toml"))
-    store.add_argument("action", choices=("check", "recover"))
+                   "kiosk store recover --config /etc/checkpoint-kiosk/config.toml",
+                   "kiosk store restore /var/lib/checkpoint-kiosk/kiosk.db.v5.bak"))
+    store.add_argument("action", choices=("check", "recover", "restore"))
+    store.add_argument("backup", nargs="?", help="restore: the backup file to put back")
     store.set_defaults(func=cmd_store)
 
     if command not in OWN_COMMANDS:

@@ -1379,6 +1379,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "một số không rõ (tệp hỏng không còn đếm được lượt của nó)",
         "an unknown number (the damaged file can no longer count its entries)",
     ),
+    "cli.store_backup_argument": (
+        "kiosk store {action}: chỉ `restore` nhận một tệp sao lưu, và phải có tệp đó "
+        "(được: {backup}), ví dụ: kiosk store restore /var/lib/checkpoint-kiosk/kiosk.db.v5.bak",
+        "kiosk store {action}: only `restore` takes a backup file, and needs one (given: "
+        "{backup}), e.g. kiosk store restore /var/lib/checkpoint-kiosk/kiosk.db.v5.bak"),
+    "cli.restored": (
+        "Đã khôi phục {path} từ {backup} (lược đồ v{version}, {entries} lượt); tệp bị thay "
+        "(cùng -wal/-shm nếu có) giữ tại {kept}",
+        "Restored {path} from {backup} (schema v{version}, {entries} entries); the file it "
+        "replaced (with its -wal/-shm if any) is kept as {kept}"),
+    "cli.restored_older": (
+        "Bản này ở lược đồ cũ v{version}: cài lại phiên bản cũ đã ghi nó trước khi khởi động "
+        "trạm — phiên bản này (v{ours}) sẽ nâng cấp nó lần nữa",
+        "This copy is at the older schema v{version}: reinstall the old release that wrote "
+        "it before starting the kiosk — this release (v{ours}) would upgrade it again"),
     "cli.recovered": (
         "Đã cứu {saved} lượt ({pending} chưa gửi, vẫn sẽ gửi); mất {lost}. Tệp hỏng giữ tại "
         "{damaged}",
@@ -3774,6 +3789,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "enrolment.bad_secret": ("mã bí mật trong mã đăng ký sai dạng",
                              "the enrolment secret is malformed"),
     "recovery.no_store": ("{path}: không có tệp kho dữ liệu này", "{path}: no such store file"),
+    "recovery.no_backup": ("{path}: không có tệp sao lưu này", "{path}: no such backup file"),
+    "recovery.backup_is_store": (
+        "{path} là chính kho dữ liệu đang dùng, không phải bản sao lưu của nó",
+        "{path} is the store itself, not a backup of it"),
+    "recovery.backup_unreadable": (
+        "{path}: không chép được bản sao lưu ({detail}); kho dữ liệu giữ nguyên",
+        "{path}: the backup could not be copied ({detail}); the store is left as it was"),
+    "recovery.no_entries_table": ("không có bảng lượt ra vào của trạm",
+                                  "no kiosk entries table"),
+    "recovery.backup_unsound": (
+        "{path} không phải bản sao lưu còn tốt của kho trạm ({detail}); kho dữ liệu giữ "
+        "nguyên. Chọn bản sao lưu khác",
+        "{path} is not a sound kiosk store backup ({detail}); the store is left as it was. "
+        "Pick another backup"),
+    "recovery.store_open": (
+        "{path} đang được mở (trạm đang chạy, hoặc một lệnh kiosk, trình xem cơ sở dữ liệu); "
+        "chưa thay đổi gì. Dừng trạm (sudo systemctl stop checkpoint-kiosk) rồi chạy lại",
+        "{path} is open (the kiosk is running, or a kiosk command, a database browser); "
+        "nothing was changed. Stop the kiosk (sudo systemctl stop checkpoint-kiosk) and run "
+        "this again"),
     "camera.no_zbar": ("không có zbar ({detail}); hãy cài libzbar0",
                        "zbar is not available ({detail}); install libzbar0"),
     "camera.old_zbar": ("bản libzbar này không trả được byte gốc (cần zbar ≥ 0.23)",

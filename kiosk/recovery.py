@@ -1,4 +1,5 @@
-"""``kiosk store recover``: save what a damaged store still holds, keep the damaged file.
+"""``kiosk store recover``: save what a damaged store still holds, keep the damaged file;
+``kiosk store restore``: put a backup back in the store's place, keeping the file it replaces.
 
 A fresh store is made beside the damaged one and every row that can still be read is copied
 over: each table's keys are gathered from the table itself (from both ends) and from each
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import logging
 import os
 import sqlite3
@@ -22,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.ids import boot_id, uuid7_time_ms
-from kiosk.messages import WordedError
-from kiosk.private_files import open_private
+from kiosk.messages import WordedError, Words
+from kiosk.private_files import STORE_SIDE_FILES, create_private, hand_over, open_private
 from kiosk.store import (
     Store,
     failure_words,
@@ -32,6 +34,7 @@ from kiosk.store import (
     fill_presence,
     fill_search,
     fill_search_words,
+    quick_check,
     read_only_uri,
     shm_not_grown,
 )
@@ -261,3 +264,105 @@ def _one(conn: sqlite3.Connection, sql: str) -> int | None:
         return int(conn.execute(sql).fetchone()[0])
     except sqlite3.DatabaseError:
         return None
+
+
+@dataclass(frozen=True)
+class Restored:
+    version: int
+    """The restored copy's schema version (older than this program's: going back)."""
+    entries: int
+    kept: Path | None
+    """Where the file it replaced now is, with its ``-wal``/``-shm`` (None: there was none)."""
+
+
+def restore(path: Path, backup: Path) -> Restored:
+    """Put ``backup`` in the place of the store at ``path`` (going back after an upgrade:
+    ``kiosk.db.vN.bak``). The backup is copied through SQLite (with its own log, if any)
+    to ``<name>.restoring`` and checked (``quick_check``) before anything is touched; the
+    backup itself stays. The store is then renamed, never deleted, with its ``-wal`` and
+    ``-shm``, to ``<name>.before-restore-<UTC time>``: a log of the newer store left beside
+    the restored copy (a crash, a power cut) would be replayed onto it by the old program
+    and damage it. Refused while another program has the store open (a running kiosk),
+    and for a file that is not a sound kiosk store; the store is then left as it was."""
+    if not backup.is_file():
+        raise RecoveryError("recovery.no_backup", path=backup)
+    if path.exists() and path.samefile(backup):
+        raise RecoveryError("recovery.backup_is_store", path=backup)
+    fresh = path.with_name(path.name + ".restoring")
+    _remove_store_files(fresh)  # left by a restore stopped half-way
+    try:
+        create_private(fresh)
+        with contextlib.closing(sqlite3.connect(_backup_uri(backup), uri=True)) as source, \
+                contextlib.closing(sqlite3.connect(fresh)) as copy:
+            source.backup(copy)
+            damage = quick_check(copy, backup)
+            version = copy.execute("PRAGMA user_version").fetchone()[0]
+            entries = _count(copy, "entries") if damage is None else None
+    except (OSError, sqlite3.Error) as exc:  # a full disk, not a database at all
+        _remove_store_files(fresh)
+        raise RecoveryError("recovery.backup_unreadable", path=backup,
+                            detail=failure_words(exc, backup)) from exc
+    except BaseException:
+        _remove_store_files(fresh)
+        raise
+    if damage is not None or entries is None or version <= 0:
+        _remove_store_files(fresh)
+        raise RecoveryError("recovery.backup_unsound", path=backup,
+                            detail=damage or Words("recovery.no_entries_table"))
+    kept = None
+    if path.exists():
+        try:
+            _nobody_has(path)
+        except BaseException:
+            _remove_store_files(fresh)
+            raise
+        kept = path.with_name(
+            f"{path.name}.before-restore-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}")
+        for suffix in ("-wal", "-shm"):
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                os.replace(side, kept.with_name(kept.name + suffix))
+        os.replace(path, kept)
+    hand_over(fresh)  # run as root: the kiosk's account must still open it
+    os.replace(fresh, path)
+    log.info("%s restored from %s (schema v%d, %d entries); replaced file kept as %s",
+                path, backup, version, entries, kept)
+    return Restored(version, entries, kept)
+
+
+def _nobody_has(path: Path) -> None:
+    """RecoveryError unless no other program has the store open: a running kiosk holds its
+    connection while idle (and may write a scan any moment) and would go on recording into
+    the file set aside. Every SQLite connection in WAL mode holds a shared lock on byte 128
+    of the ``-shm`` file (its "DMS" lock) while open, and one in a transaction or in
+    exclusive locking mode holds the file's own lock bytes (from 2**30): a write lock on
+    either is refused while another process holds it. Nothing is opened through SQLite: a
+    crashed store's log is set aside as it is."""
+    import fcntl
+
+    for name, start, length in ((f"{path.name}-shm", 128, 1), (path.name, 2**30, 512)):
+        try:
+            with open(path.with_name(name), "r+b") as file:
+                fcntl.lockf(file, fcntl.LOCK_EX | fcntl.LOCK_NB, length, start)
+                fcntl.lockf(file, fcntl.LOCK_UN, length, start)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EAGAIN):
+                raise RecoveryError("recovery.store_open", path=path) from exc
+            raise RecoveryError("store.failed", path=path,
+                                detail=failure_words(exc, path)) from exc
+
+
+def _backup_uri(backup: Path) -> str:
+    """``backup`` read as it is: with its log if one lies beside it (a copy of a live
+    store), else ``immutable``: a copy made by the upgrade is in WAL mode, and a reader would
+    leave an empty ``-wal`` and ``-shm`` beside it."""
+    wal = backup.with_name(backup.name + "-wal")
+    uri = read_only_uri(backup)
+    return uri if wal.exists() or "immutable=1" in uri else uri + "&immutable=1"
+
+
+def _remove_store_files(path: Path) -> None:
+    for suffix in STORE_SIDE_FILES:
+        path.with_name(path.name + suffix).unlink(missing_ok=True)

@@ -4,6 +4,7 @@ a copy that cannot be written stops the start before anything is changed."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
@@ -21,13 +22,13 @@ def old_database(path, monkeypatch, version: int = 2) -> None:
     with monkeypatch.context() as patch:
         patch.setattr(store_mod, "MIGRATIONS", MIGRATIONS[:version])
         Store(path).close()
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("CREATE TABLE marker (note TEXT)")
         conn.execute("INSERT INTO marker VALUES ('written by the old program')")
 
 
 def user_version(path) -> int:
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn:  # closed: no lock left held
         return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
