@@ -3483,6 +3483,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "({detail}); chưa thay đổi gì",
         "{path}: no backup before migrating from schema v{version} ({detail}); nothing was "
         "changed"),
+    "store.no_backup_room": (
+        "{path}: không đủ chỗ cho bản sao lưu trước khi nâng cấp từ lược đồ v{version}: cần "
+        "{need} trống cạnh kho dữ liệu, còn {free}; chưa thay đổi gì. Giải phóng chỗ trống rồi "
+        "khởi động lại",
+        "{path}: no room for the backup before migrating from schema v{version}: it needs "
+        "{need} free beside the store, {free} is free; nothing was changed. Free some space "
+        "and start again"),
     "store.migration_failed": (
         "{path}: không nâng cấp được từ lược đồ v{version} lên v{target} ({detail}); tệp vẫn "
         "ở v{version}, việc nâng cấp không thay đổi gì trong tệp (bản sao lưu: {backup}); "

@@ -32,6 +32,7 @@ import logging
 import operator
 import os
 import re
+import shutil
 import sqlite3
 import stat
 import threading
@@ -49,7 +50,7 @@ from kiosk import ids
 from kiosk.messages import WordedError, Words, both, os_words
 from kiosk.messages import failure_words as shared_failure_words
 from kiosk.payloads.identity import fold_name
-from kiosk.private_files import create_private
+from kiosk.private_files import STORE_SIDE_FILES, create_private
 from kiosk.timestamps import (
     day_bounds,
     epoch_ms,
@@ -137,6 +138,11 @@ and a token unique to the run, its value the run's UTC start time and pid
 run before was cut short (a power cut, a kill, a crash), stopped before a whole-file check
 it owed had ended, or another kiosk runs on the file now — checked before the first scan
 (``Kiosk.__init__``)."""
+UPGRADE_BACKUP = "store.upgrade_backup"
+"""``meta``: the schema version of the copy (``NAME.vN.bak``) a migration run made at its
+start, written with its first step and cleared by its last: a run stopped half-way (a full
+disk) goes on at the next start with that copy (:func:`earlier_backup`) — the one the old
+release opens — instead of a second whole copy of the half-migrated file."""
 PURGED_UNAUDITED = "store.purged_unaudited"
 """``meta``: entries the purge removed whose ``retention.purge`` audit row is not written
 yet, counted in each purge step's own transaction (a purge refused half-way, or killed,
@@ -1080,11 +1086,13 @@ def _exclusive_reader(path: Path, timeout: float) -> sqlite3.Connection:
 def backup_before_migrating(conn: sqlite3.Connection, path: Path, version: int) -> Path:
     """Copy the database as it is at schema ``version`` to ``NAME.vVERSION.bak`` beside it
     (0600) before a newer program migrates it: an upgrade gone wrong is undone by putting
-    the copy back under the old program. SQLite's backup API copies a consistent state, WAL
-    included. A copy that cannot be written (full disk) stops the start: nothing migrated."""
+    the copy back under the old program (``kiosk store restore``). SQLite's backup API
+    copies a consistent state, WAL included. A copy that cannot be written (full disk)
+    stops the start: nothing migrated, the half-written copy and its journal removed, and
+    on a full disk the room it needs said beside the room there is."""
     target = path.with_name(f"{path.name}.v{version}.bak")
     try:
-        target.unlink(missing_ok=True)  # a copy left by a start that failed half-way
+        _remove_copy(target)  # a copy left by a start that failed half-way
         create_private(target)
         copy = sqlite3.connect(str(target))
         try:
@@ -1093,9 +1101,43 @@ def backup_before_migrating(conn: sqlite3.Connection, path: Path, version: int) 
             copy.close()
     except (OSError, sqlite3.Error) as exc:
         with contextlib.suppress(OSError):
-            target.unlink(missing_ok=True)
+            _remove_copy(target)
+        if getattr(exc, "errno", None) == errno.ENOSPC or \
+                getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL:
+            need = conn.execute("PRAGMA page_count").fetchone()[0] * \
+                conn.execute("PRAGMA page_size").fetchone()[0]
+            raise StoreError("store.no_backup_room", path=path, version=version,
+                             need=_mib(need), free=_mib(shutil.disk_usage(path.parent).free)
+                             ) from exc
         raise StoreError("store.no_backup", path=path, version=version, detail=exc) from exc
     return target
+
+
+def _remove_copy(target: Path) -> None:
+    for side in STORE_SIDE_FILES:
+        target.with_name(target.name + side).unlink(missing_ok=True)
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:,.0f} MiB" if size >= 2**20 else f"{size / 1024:,.0f} KiB"
+
+
+def earlier_backup(path: Path, version: int) -> Path | None:
+    """The complete copy ``NAME.vVERSION.bak`` a migration run stopped half-way (a full
+    disk) made at its start, if still there: the one the old release opens, so the run
+    goes on without a second copy of the half-migrated file (:data:`UPGRADE_BACKUP`).
+    None when it is gone, or not whole (a journal beside it, another schema in it)."""
+    kept = path.with_name(f"{path.name}.v{version}.bak")
+    if not kept.is_file() or kept.with_name(kept.name + "-journal").exists():
+        return None
+    uri = f"file:{urllib.parse.quote(str(kept.absolute()))}?mode=ro&immutable=1"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as copy:
+            if copy.execute("PRAGMA user_version").fetchone()[0] != version:
+                return None
+    except sqlite3.Error:
+        return None
+    return kept
 
 
 _UPKEEP = threading.local()
@@ -1402,6 +1444,10 @@ class Store:
                 raise StoreError("store.schema_newer", path=self.path, version=version,
                                  ours=len(MIGRATIONS))
             backup = None
+            if 0 < version < len(MIGRATIONS):  # a run stopped half-way: its copy
+                row = self.conn.execute("SELECT value FROM meta WHERE key = ?",
+                                        (UPGRADE_BACKUP,)).fetchone()
+                backup = None if row is None else earlier_backup(self.path, int(row[0]))
             for target, step in enumerate(MIGRATIONS[version:], start=version + 1):
                 try:
                     with self.transaction() as conn:  # another program starting at once
@@ -1415,8 +1461,12 @@ class Store:
                             with contextlib.closing(sqlite3.connect(
                                     read_only_uri(self.path), uri=True)) as source:
                                 backup = backup_before_migrating(source, self.path, now_at)
+                            conn.execute("INSERT OR REPLACE INTO meta (key, value) "
+                                         "VALUES (?, ?)", (UPGRADE_BACKUP, str(now_at)))
                         step(conn)
                         conn.execute(f"PRAGMA user_version={target}")
+                        if target == len(MIGRATIONS):
+                            conn.execute("DELETE FROM meta WHERE key = ?", (UPGRADE_BACKUP,))
                 except StoreError as exc:  # a full disk: the step rolled back whole
                     if backup is None:
                         raise

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -106,6 +108,88 @@ def test_a_disk_that_fills_during_the_migration_leaves_the_store_as_it_was_and_s
     assert user_version(path) == len(MIGRATIONS)
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM presence").fetchone() == (3000,)
+
+
+def with_presence(path, rows: int = 3000) -> None:
+    """``rows`` people inside, in an old store's ``presence``: a migration step rewriting
+    that table needs room."""
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.executemany(
+            "INSERT INTO presence (checkpoint_id, subject_key, entry_id, scanned_at, direction) "
+            "VALUES ('CP', ?, ?, '2026-11-30T01:02:03.000000Z', 'in')",
+            [(f"cccd:{i:012d}", f"id-{i}") for i in range(rows)])
+
+
+def test_a_migration_a_full_disk_stopped_half_way_goes_on_with_the_copy_it_made_first(
+        tmp_path, monkeypatch):
+    """v5 → v8 done, then v9 refused (from that step on the process may grow no file past
+    64 KiB: a real limit of the file system's). The next start, with room, goes on from v8
+    with ``kiosk.db.v5.bak`` — the copy the old release opens — and makes no second whole
+    copy of the half-migrated file (on a kiosk that filled its disk, that second copy did
+    not fit: the kiosk would not start however much room the migration itself had)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "kiosk.db"
+    old_database(path, monkeypatch, version=5)
+    with_presence(path)
+    script = (
+        "import resource, signal, sys\n"
+        "from kiosk import store\n"
+        "v9 = store.MIGRATIONS[8]\n"
+        "def full_from_v9(conn):\n"
+        "    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "    resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))\n"
+        "    v9(conn)\n"
+        "store.MIGRATIONS[8] = full_from_v9\n"
+        "try:\n"
+        "    store.Store(sys.argv[1])\n"
+        "except store.StoreError as exc:\n"
+        "    print(exc.text('en'))\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.stdout.startswith(
+        f"{path}: could not migrate from schema v8 to v9 ("), (proc.stdout, proc.stderr)
+    assert f"(backup: {path}.v5.bak)" in proc.stdout
+    assert user_version(path) == 8
+
+    Store(path).close()  # room again
+
+    assert user_version(path) == len(MIGRATIONS)
+    assert sorted(p.name for p in tmp_path.iterdir() if ".bak" in p.name) == ["kiosk.db.v5.bak"]
+    assert user_version(tmp_path / "kiosk.db.v5.bak") == 5
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("SELECT count(*) FROM presence").fetchone() == (3000,)
+        assert conn.execute("SELECT count(*) FROM meta WHERE key = 'store.upgrade_backup'"
+                            ).fetchone() == (0,)
+
+
+def test_no_room_for_the_backup_says_how_much_it_needs_and_leaves_no_half_copy(
+        tmp_path, monkeypatch):
+    """A disk with room for the migration but not for the copy: the start is refused
+    naming the room the copy needs and the room there is; the half-written copy and its
+    journal are gone (they took the room the next try needs); the store stays at v5."""
+    from tests.test_store_disk_failing import fill, small_disk
+
+    with small_disk(tmp_path / "disk", size_kib=2048) as disk:
+        path = disk / "kiosk.db"
+        old_database(path, monkeypatch, version=5)
+        with_presence(path, rows=6000)
+        size = path.stat().st_size
+        filler = fill(disk)
+        os.truncate(filler, filler.stat().st_size - size // 2)  # half the copy's room
+
+        with pytest.raises(StoreError) as refused:
+            Store(path)
+
+        said = re.fullmatch(
+            f"{path}: no room for the backup before migrating from schema v5: it needs "
+            f"{size // 1024:,} KiB free beside the store, ([0-9,]+) KiB is free; nothing was "
+            "changed. Free some space and start again", refused.value.text("en"))
+        assert said, refused.value.text("en")
+        assert 0 < int(said[1].replace(",", "")) < size // 1024
+        assert sorted(p.name for p in disk.iterdir() if ".bak" in p.name) == []
+        assert user_version(path) == 5
 
 
 # -- stores recorded by earlier programs --------------------------------------------------
