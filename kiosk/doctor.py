@@ -14,6 +14,7 @@ check passes, 1 otherwise; ``--json`` for scripts.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import errno
 import importlib.util
@@ -187,7 +188,24 @@ def store_checks(path: Path, config: Any) -> list[Check]:
                              if tests else "doctor.oldest_pending", oldest=oldest,
                              age=age_words(parse_utc(oldest), _hours), **unsendable))
     checks.append(refused_check(*refused))
+    checks += upgrade_copy_checks(path, config.store.retention_days)
     return checks
+
+
+def upgrade_copy_checks(path: Path, retention_days: int) -> list[Check]:
+    """A note for each copy made before an upgrade (``kiosk.db.vN.bak``): it holds the
+    personal data of every entry as it was then, outside the store's purge, until the purge
+    deletes it (:meth:`kiosk.store.Store._drop_upgrade_copies`); kept meanwhile only to go
+    back (``kiosk store restore``)."""
+    from kiosk.store import upgrade_copies
+
+    notes = []
+    for copy in upgrade_copies(path):
+        with contextlib.suppress(OSError):
+            made = dt.datetime.fromtimestamp(copy.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+            notes.append(_check("upgrade_copy", True, "doctor.upgrade_copy", warning=True,
+                                path=copy, made=made, days=retention_days))
+    return notes
 
 
 def unenrolled_pending(conn: Any, config: Any) -> dict[str, int]:

@@ -383,6 +383,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The disk holding {folder} is full: the kiosk cannot open the store {path} to record "
         "scans (it can still be read and exported). Free some space on that disk (see: df -h "
         "{folder})"),
+    "doctor.upgrade_copy": (
+        "{path}: bản sao kho trước nâng cấp ({made}), chứa dữ liệu cá nhân của mọi lượt lúc đó; "
+        "chỉ để quay lại phiên bản cũ (kiosk store restore). Tự xoá khi cũ hơn {days} ngày "
+        "(thời hạn lưu) và kho đã được kiểm tra là tốt",
+        "{path}: a copy of the store made before an upgrade ({made}), holding the personal "
+        "data of every entry then; kept only to go back (kiosk store restore). Deleted by the "
+        "purge once older than {days} days (the retention) and the store checked sound"),
     "doctor.integrity": ("Kho {path}: kiểm tra toàn vẹn đạt",
                          "Store {path}: integrity check passed"),
     "doctor.integrity_damaged": (
@@ -3483,6 +3490,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "({detail}); chưa thay đổi gì",
         "{path}: no backup before migrating from schema v{version} ({detail}); nothing was "
         "changed"),
+    "store.upgrade_copy_deleted": (
+        "{path}: đã xoá bản sao trước nâng cấp — cũ hơn thời hạn lưu {days} ngày, và kho "
+        "dữ liệu đã được kiểm tra là tốt sau nâng cấp",
+        "{path}: the copy made before the upgrade was deleted — older than the {days}-day "
+        "retention, and the upgraded store was checked sound since"),
     "store.no_backup_room": (
         "{path}: không đủ chỗ cho bản sao lưu trước khi nâng cấp từ lược đồ v{version}: cần "
         "{need} trống cạnh kho dữ liệu, còn {free}; chưa thay đổi gì. Giải phóng chỗ trống rồi "

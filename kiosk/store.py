@@ -1122,6 +1122,17 @@ def _mib(size: int) -> str:
     return f"{size / 2**20:,.0f} MiB" if size >= 2**20 else f"{size / 1024:,.0f} KiB"
 
 
+def upgrade_copies(path: Path) -> list[Path]:
+    """The copies made before upgrades beside the store at ``path``: ``NAME.vN.bak``."""
+    if str(path) == ":memory:":
+        return []
+    pattern = re.compile(rf"{re.escape(path.name)}\.v\d+\.bak")
+    try:
+        return sorted(p for p in path.parent.iterdir() if pattern.fullmatch(p.name))
+    except OSError:
+        return []
+
+
 def earlier_backup(path: Path, version: int) -> Path | None:
     """The complete copy ``NAME.vVERSION.bak`` a migration run stopped half-way (a full
     disk) made at its start, if still there: the one the old release opens, so the run
@@ -3073,7 +3084,31 @@ class Store:
                     self._audit(conn, "system", "retention.purge",
                                 {"removed": unaudited[0], "before": cutoff})
                 self._set_meta(conn, {PURGED_UNAUDITED: None})
+        self._drop_upgrade_copies(wall, retention_days)
         return removed
+
+    def _drop_upgrade_copies(self, wall: float, retention_days: int) -> None:
+        """Delete the copies made before upgrades (:func:`upgrade_copies`) once older than
+        the retention *and* once a whole-file check has found the upgraded store sound after
+        the copy was made (:data:`CHECKED_AT`): each holds every entry as it was then
+        (names, document numbers, addresses), which the purge removes from the store. Going
+        back to the old release (``kiosk store restore``) is possible for that window: the
+        retention at least, longer while the upgraded store has not been found sound."""
+        stamp = self.meta(CHECKED_AT).get(CHECKED_AT)
+        try:
+            checked = parse_utc(stamp or "").timestamp()
+        except ValueError:
+            return
+        for copy in upgrade_copies(self.path):
+            try:
+                made = copy.stat().st_mtime
+                if wall - made < retention_days * 86400 or checked < made:
+                    continue
+                _remove_copy(copy)
+            except OSError as exc:  # tried again at the next purge
+                log.warning("%s: not deleted: %s", copy, exc)
+                continue
+            log.warning("%s", both("store.upgrade_copy_deleted", path=copy, days=retention_days))
 
     @contextlib.contextmanager
     def _overwriting(self) -> Iterator[None]:

@@ -192,6 +192,57 @@ def test_no_room_for_the_backup_says_how_much_it_needs_and_leaves_no_half_copy(
         assert user_version(path) == 5
 
 
+def test_the_copy_made_before_the_upgrade_goes_once_past_the_retention_and_checked_sound(
+        tmp_path, monkeypatch):
+    """The copy holds every entry as it was (names, documents, addresses), which the purge
+    removes from the store after ``retention_days``: it is deleted by the purge once older
+    than the retention and once a whole-file check found the upgraded store sound after
+    it was made — until then a technician can still go back with it. Other files beside
+    the store that merely look like it stay."""
+    path = tmp_path / "kiosk.db"
+    old_database(path, monkeypatch, version=5)
+    Store(path).close()
+    copy = tmp_path / "kiosk.db.v5.bak"
+    kept_by_hand = tmp_path / "kiosk.db.v5.bak.keep"
+    kept_by_hand.write_bytes(copy.read_bytes())
+    made = copy.stat().st_mtime
+    store = Store(path)
+    try:
+        store.verify(now=made + 60)  # the upgraded store found sound
+        store.purge(2, now=made + 86400)  # a day on: within the retention
+        assert copy.exists()
+
+        store.verify(now=made - 60)  # the last sound check before the copy was made
+        store.purge(2, now=made + 3 * 86400)
+        assert copy.exists()
+
+        store.verify(now=made + 2 * 86400)
+        store.purge(2, now=made + 3 * 86400)
+        assert not copy.exists()
+    finally:
+        store.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if ".bak" in p.name) == [
+        "kiosk.db.v5.bak.keep"]
+
+
+def test_the_doctor_names_the_copy_made_before_the_upgrade(tmp_path, monkeypatch):
+    from kiosk.doctor import upgrade_copy_checks
+
+    path = tmp_path / "kiosk.db"
+    old_database(path, monkeypatch, version=5)
+    assert upgrade_copy_checks(path, 21) == []
+    Store(path).close()
+
+    [note] = upgrade_copy_checks(path, 21)
+
+    assert note.ok and note.warning
+    assert note.en.startswith(f"{path}.v5.bak: a copy of the store made before an upgrade (")
+    assert note.en.endswith("holding the personal data of every entry then; kept only to go "
+                            "back (kiosk store restore). Deleted by the purge once older than "
+                            "21 days (the retention) and the store checked sound")
+    assert "chứa dữ liệu cá nhân của mọi lượt lúc đó" in note.vi
+
+
 # -- stores recorded by earlier programs --------------------------------------------------
 START = 1_790_000_000.0
 PEOPLE = [f"0010990123{i:02d}|123456789|Người {i}|01021990|Nam|Huế|10102021".encode()
