@@ -3495,6 +3495,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "dữ liệu đã được kiểm tra là tốt sau nâng cấp",
         "{path}: the copy made before the upgrade was deleted — older than the {days}-day "
         "retention, and the upgraded store was checked sound since"),
+    "store.upgrade_copy_kept": (
+        "{path}: không xoá được bản sao trước nâng cấp (đã quá thời hạn lưu); sẽ thử lại lần "
+        "xoá dữ liệu cũ sau. Xem quyền của tệp và thư mục",
+        "{path}: the copy made before the upgrade (past the retention) could not be deleted; "
+        "tried again at the next purge. Look at the file's and folder's owner and mode"),
     "store.no_backup_room": (
         "{path}: không đủ chỗ cho bản sao lưu trước khi nâng cấp từ lược đồ v{version}: cần "
         "{need} trống cạnh kho dữ liệu, còn {free}; chưa thay đổi gì. Giải phóng chỗ trống rồi "

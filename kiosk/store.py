@@ -3106,7 +3106,8 @@ class Store:
                     continue
                 _remove_copy(copy)
             except OSError as exc:  # tried again at the next purge
-                log.warning("%s: not deleted: %s", copy, exc)
+                log.info("%s: %s", copy, exc)  # the system's English, for -v
+                log.warning("%s", both("store.upgrade_copy_kept", path=copy))
                 continue
             log.warning("%s", both("store.upgrade_copy_deleted", path=copy, days=retention_days))
 
