@@ -2435,6 +2435,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.init_upgraded": (
         "Đã nâng cấp cơ sở dữ liệu trung tâm tại {where} từ lược đồ v{old} lên v{new}",
         "Upgraded the centre database at {where} from schema v{old} to v{new}"),
+    "central.init_upgrade_backup": (
+        "Cơ sở dữ liệu như trước khi nâng cấp được giữ tại {path} (lược đồ v{old}): để quay "
+        "lại phiên bản cũ, dừng máy chủ và đặt lại tệp đó (docs/central.md, \"Upgrading\"); "
+        "xoá nó khi phiên bản mới đã chạy tốt — nó chứa danh tính",
+        "The database as it was before the upgrade is kept at {path} (schema v{old}): to go "
+        "back to the old release, stop the server and put it back (docs/central.md, "
+        "\"Upgrading\"); delete it once the new release runs well — it holds identities"),
     "central.database_created": (
         "Đã tạo cơ sở dữ liệu trung tâm mới, còn trống, tại {where}",
         "Started a new, empty centre database at {where}"),

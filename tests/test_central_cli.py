@@ -310,3 +310,44 @@ def test_an_unreachable_postgresql_is_reported_not_crashed(tmp_path: Path) -> No
     assert result.returncode == 3
     assert "database unavailable" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_init_upgrading_a_sqlite_centre_keeps_the_database_as_it_was_and_says_where(
+        tmp_path: Path) -> None:
+    """``kiosk-central init`` on a centre of an older release (schema v8, a trace logged)
+    copies the file, as it was, to ``central.db.v8.bak`` (0600: identities) before the
+    upgrade and says where: going back is putting it back under the old release."""
+    import sqlite3
+    from contextlib import closing
+
+    from kiosk.central.schema import MIGRATIONS, statements
+    from kiosk.central.sqlite_storage import _TYPES
+
+    path = tmp_path / "central.db"
+    with closing(sqlite3.connect(path)) as conn:
+        for migration in MIGRATIONS[:8]:
+            for statement in statements(migration, _TYPES):
+                conn.execute(statement)
+        conn.execute("INSERT INTO trace_audit (seq, at, tracer, channel, reason, whom, "
+                     "period_from, period_to, visits, contacts) VALUES (1, "
+                     "'2026-11-01T00:00:00Z', 'an', 'cli', 'F0', 'cccd:001090012345', "
+                     "'2026-10-20', '2026-11-01', 3, 2)")
+        conn.execute("PRAGMA user_version=8")
+        conn.commit()
+
+    done = central("init", "--db", f"sqlite:///{path}")
+
+    backup = tmp_path / "central.db.v8.bak"
+    assert f"Upgraded the centre database at {path} from schema v8 to v{len(MIGRATIONS)}" \
+        in done.stdout
+    assert f"The database as it was before the upgrade is kept at {backup} (schema v8): to " \
+        "go back to the old release, stop the server and put it back" in done.stdout
+    assert "được giữ tại" in done.stdout
+    assert backup.stat().st_mode & 0o777 == 0o600
+    with closing(sqlite3.connect(f"file:{backup}?mode=ro&immutable=1", uri=True)) as copy:
+        assert copy.execute("PRAGMA user_version").fetchone() == (8,)
+        assert copy.execute("SELECT whom FROM trace_audit").fetchall() == [
+            ("cccd:001090012345",)]
+    again = central("init", "--db", f"sqlite:///{path}")  # up to date: no copy made
+    assert "kept at" not in again.stdout
+    assert sorted(p.name for p in tmp_path.iterdir() if ".bak" in p.name) == [backup.name]

@@ -212,6 +212,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         if storage.upgraded_from is not None:
             print(both("central.init_upgraded", where=database_place(args.db),
                        old=storage.upgraded_from, new=len(MIGRATIONS)))
+            if storage.upgrade_backup is not None:
+                print(both("central.init_upgrade_backup", path=storage.upgrade_backup,
+                           old=storage.upgraded_from))
         elif not storage.created:
             print(both("central.init_already", where=database_place(args.db)))
         print(both("central.init_centre_id", id=centre_id(storage)))

@@ -229,11 +229,28 @@ class SqliteStorage(Storage):
             if version > len(MIGRATIONS):
                 raise StorageError("storage.file_schema_newer", path=self.path, version=version,
                                    ours=len(MIGRATIONS))
+            if 0 < version < len(MIGRATIONS):
+                self.upgrade_backup = self._backup(version)
             for target, migration in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in statements(migration, _TYPES):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version={target}")
             self._migrated(conn, version)
+
+    def _backup(self, version: int) -> Path:
+        """The database as it is, copied to ``NAME.vVERSION.bak`` beside it before the
+        migration changes it, as a kiosk's store is (:func:`kiosk.store.backup_before_migrating`:
+        0600, WAL included, the room it needs said when short, nothing migrated then): read
+        on a connection of its own beside the migration's write lock (WAL). Going back is
+        putting it back under the old release (docs/central.md, "Upgrading")."""
+        from kiosk.store import StoreError, backup_before_migrating
+
+        uri = f"{self.path.absolute().as_uri()}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True)) as source:
+            try:
+                return backup_before_migrating(source, self.path, version)
+            except StoreError as exc:
+                raise StorageError(exc.words.code, **exc.words.params) from exc
 
     def _execute(self, tx: sqlite3.Connection, sql: str, params: Sequence[Any] = ()
                  ) -> sqlite3.Cursor:

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from kiosk.central import (
@@ -265,6 +266,9 @@ class Storage(ABC):
     upgraded_from: int | None
     """The schema version opening it upgraded from (None: made, or already current), which
     ``kiosk-central init`` says: "nothing made" hid an upgrade done."""
+    upgrade_backup: Path | None = None
+    """Where opening it copied an older schema's database before upgrading it (SQLite:
+    ``central.db.vN.bak``; PostgreSQL keeps none: ``pg_dump`` first, docs/central.md)."""
     postgresql: ClassVar[bool]
     """Whether the engine is PostgreSQL: the few statements written differently ask this."""
     _entry_id_key: bytes | None = None
