@@ -2534,6 +2534,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "hoặc đăng ký lại trạm (`kiosk enrol`); không xuất tệp không mã hoá",
         "The centre's encryption key is not known yet: connect to the centre once (`kiosk "
         "sync push`) or enrol again (`kiosk enrol`); no unencrypted file is written"),
+    "backlog.centre_too_old": (
+        "Trung tâm {server} chạy phiên bản cũ, chưa trao đổi khoá mã hoá (trả lời 404): nâng "
+        "cấp trung tâm trước, rồi kết nối lại (`kiosk sync push`) để xuất tệp; các lượt vẫn "
+        "được giữ trên trạm",
+        "The centre {server} runs an older version without the key exchange (it answered "
+        "404): upgrade the centre first, then connect again (`kiosk sync push`) to export a "
+        "file; the entries stay on the kiosk"),
     "backlog.centre_key_damaged": (
         "Tệp {file} giữ khoá của trung tâm bị hỏng hoặc không đọc được: không xuất tệp nào "
         "(tệp mã hoá cho một khoá sai thì trung tâm không mở được). Lấy lại khoá: kết nối "

@@ -40,9 +40,11 @@ from kiosk.sync import backlog, protocol
 from kiosk.sync.backlog import BacklogError, BacklogReader
 from kiosk.sync.backlog_keys import encode, encryption_public, fingerprint, raw
 from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys
+from kiosk.sync.status import saved_keys_alert
 from kiosk.sync.worker import SyncWorker
 from tests import central_support
 from tests.sync_support import (
+    JsonAnswering,
     TakingBacklogKeys,
     backlog_rows,
     centre_holding_another_signing_key,
@@ -1162,6 +1164,38 @@ def test_a_kiosk_that_never_reached_the_centre_writes_no_unencrypted_file(tmp_pa
     with pytest.raises(BacklogError, match="encryption key is not known yet"):
         worker.export(tmp_path / "b.backlog")
     worker.stop()
+    assert not (tmp_path / "b.backlog").exists()
+    assert sync_states(tmp_path / "kiosk.db") == {"pending": 3}
+
+
+class CentreBeforeKeyExchange(JsonAnswering):
+    """A centre of a release before the backlog key exchange: that path is not found."""
+
+    def do_POST(self) -> None:
+        self._answer({"detail": "Not Found"}, status=404)
+
+
+def test_a_kiosk_upgraded_before_its_centre_says_to_upgrade_the_centre_first(tmp_path):
+    """During a rollout an upgraded kiosk whose centre is still the old release cannot
+    learn the centre's key (404): the export says to upgrade the centre first, in both
+    languages, and so does the sync status; nothing is written, every entry stays pending."""
+    with serving(CentreBeforeKeyExchange) as url:
+        worker = kiosk_worker(tmp_path, "k-rollout", "some-token", url)
+        fill_backlog(worker.store.path, 3, kiosk_id="k-rollout")
+        try:
+            with pytest.raises(BacklogError) as refused:
+                worker.export(tmp_path / "b.backlog")
+        finally:
+            worker.stop()
+    assert refused.value.words("en") == (
+        f"The centre {url} runs an older version without the key exchange (it answered 404): "
+        "upgrade the centre first, then connect again (`kiosk sync push`) to export a file; "
+        "the entries stay on the kiosk")
+    assert refused.value.words("vi").startswith(
+        f"Trung tâm {url} chạy phiên bản cũ, chưa trao đổi khoá mã hoá (trả lời 404): nâng "
+        "cấp trung tâm trước")
+    with contextlib.closing(Store(tmp_path / "kiosk.db")) as store:
+        assert saved_keys_alert(store).code == "backlog.centre_too_old"
     assert not (tmp_path / "b.backlog").exists()
     assert sync_states(tmp_path / "kiosk.db") == {"pending": 3}
 

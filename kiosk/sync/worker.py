@@ -680,6 +680,11 @@ class SyncWorker:
             problem = messages.Words("backlog.centre_key_changed", {
                 "server": self.client.base, "kept": exc.kept, "offered": exc.offered})
         except Refused as exc:  # not an answer about the keys: ask again later
+            if exc.status == 404:  # a centre of a release before the key exchange
+                problem = messages.Words("backlog.centre_too_old", {"server": self.client.base})
+                log.warning("%s", messages.both(problem.code, **problem.params))
+                self.board.save_meta(self.store, {MetaKey.KEYS_ALERT: problem.saved()})
+                return problem
             log.warning("%s", messages.both("sync.log.keys_not_exchanged", reason=exc))
             return None
         except SyncError as exc:  # offline, as a site exporting a file often is
@@ -940,6 +945,8 @@ class SyncWorker:
         if centre is None:
             if conflict is not None:
                 raise backlog.BacklogError("signing_key_conflict", **conflict.params)
+            if standing is not None and standing.code == "backlog.centre_too_old":
+                raise backlog.BacklogError("centre_too_old", **standing.params)
             if self.keys.centre_path.exists():  # kept but unusable (centre() logged why)
                 raise backlog.BacklogError("centre_key_damaged", file=self.keys.centre_path)
             raise backlog.BacklogError("no_centre_key")
