@@ -57,6 +57,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "cccd_bad_field": ("Mã CCCD sai: {detail}", "Invalid CCCD code: {detail}"),
     "pccovid_bad_field": ("Mã PC-Covid sai: {detail}", "Invalid PC-Covid code: {detail}"),
+    "scanner_code_page": (  # payloads.names.mis_decoded: the scanner's setting, not the card
+        "Máy quét đọc mã sai bảng mã, không ghi: {detail}",
+        "The scanner read the code in the wrong code page, not recorded: {detail}",
+    ),
     "manual_bad_field": (
         "Khai báo thủ công thiếu hoặc sai: {detail}",
         "Manual entry incomplete or wrong: {detail}",
@@ -188,6 +192,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "UTF-8, rồi quét lại hoặc nhập tay",
         "{field} holds byte {value}, which is not UTF-8 text: check that the scanner is set "
         "to UTF-8, then scan again or enter it by hand",
+    ),
+    "detail.mis_decoded": (
+        "{field} '{value}' có ký tự không có trong tên tiếng Việt: máy quét đọc mã theo bảng "
+        "mã khác (Latin-1, cp1252, cp1258), thẻ không có lỗi. Gọi kỹ thuật viên: đặt bảng mã "
+        "QR / đầu ra của máy quét là UTF-8 (xem `kiosk devices watch`); tạm thời nhập tay",
+        "{field} '{value}' holds characters no Vietnamese name has: the scanner read the code "
+        "in another code page (Latin-1, cp1252, cp1258), the card is fine. Call the "
+        "technician: set the scanner's QR code page / output to UTF-8 (see `kiosk devices "
+        "watch`); meanwhile use manual entry",
+    ),
+    "card.scanner_code_page": (
+        "Máy quét đọc sai chữ của mã này; thẻ không có lỗi. Gọi kỹ thuật viên.",
+        "The scanner misread this code's letters; the card is fine. Call the technician.",
     ),
     "detail.field_count": (
         "có {value} trường, mã CCCD có 6, 7 hoặc 11 trường",

@@ -18,6 +18,7 @@ import datetime as dt
 import re
 
 from kiosk.payloads.identity import Identity, Rejection, document_key, make_match_key
+from kiosk.payloads.names import mis_decoded
 
 GENDERS = {"Nam": "male", "Nữ": "female"}
 # [0-9], never \d: \d (and int()) take any script's digits, e.g. Arabic-Indic or full-width,
@@ -116,6 +117,10 @@ def decode_cccd(fields: list[str], raw: bytes, *, today: dt.date) -> Identity | 
         return Rejection("cccd_bad_field", "old_id_digits", old_id, "old_id")
     if not full_name:
         return Rejection("cccd_bad_field", "missing", field="name")
+    if mis_decoded(full_name):
+        return Rejection("scanner_code_page", "mis_decoded", full_name, "name")
+    if sex not in GENDERS and mis_decoded(sex):  # "Nữ" read in another code page
+        return Rejection("scanner_code_page", "mis_decoded", sex, "gender")
     if sex not in GENDERS:
         return Rejection("cccd_bad_field", "gender", gender, "gender")
     birth = parse_date(dob, "birth_date", today=today)

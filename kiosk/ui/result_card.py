@@ -743,6 +743,7 @@ class ResultCard(QFrame):
                 "too_large": self.tr("This is not a QR code the kiosk can read."),
                 "cccd_bad_field": self.tr("This citizen ID code is damaged or not genuine."),
                 "pccovid_bad_field": self.tr("This PC-Covid code is damaged or not genuine."),
+                "scanner_code_page": messages.text("card.scanner_code_page", self.language),
                 "manual_bad_field": self.tr("The manual entry is incomplete."),
             }.get(code, self.tr("This code cannot be accepted.")) + " " + self.tr(
                 "Ask for another code, or use manual entry.")

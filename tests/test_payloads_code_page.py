@@ -1,0 +1,125 @@
+"""A scanner set to the wrong code page sends a CCCD laid out right with a name no card
+prints: it is refused naming the scanner's code page, never recorded, never blamed on the
+card — and no real Vietnamese name, however written (NFC, NFD, upper case, minority names),
+is ever refused for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import unicodedata
+
+import pytest
+
+from kiosk import messages
+from kiosk.payloads import Identity, Rejection, decode
+from kiosk.payloads.names import double_encoded, mis_decoded
+
+TODAY = dt.date(2026, 6, 1)
+ONSETS = ("", "b", "c", "ch", "d", "đ", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng",
+          "ngh", "nh", "p", "ph", "qu", "r", "s", "t", "th", "tr", "v", "x")
+RHYMES = ("a", "ai", "ao", "au", "ay", "am", "an", "ang", "anh", "ac", "ach", "at", "ap", "ăm",
+          "ăn", "ăng", "ăc", "ăt", "ăp", "âm", "ân", "âng", "âc", "ât", "âp", "âu", "ây", "e",
+          "eo", "em", "en", "eng", "ec", "et", "ep", "ê", "êu", "êm", "ên", "ênh", "êch", "êt",
+          "i", "ia", "iu", "im", "in", "inh", "ich", "it", "iêm", "iên", "iêng", "iêc", "iêt",
+          "iêu", "o", "oa", "oai", "oan", "oang", "oanh", "oac", "oat", "oăn", "oe", "oi", "om",
+          "on", "ong", "oc", "ot", "op", "ô", "ôi", "ôm", "ôn", "ông", "ôc", "ôt", "ơ", "ơi",
+          "ơm", "ơn", "ơt", "u", "ua", "uân", "uât", "uê", "uy", "uyên", "uyêt", "uynh", "ui",
+          "um", "un", "ung", "uc", "ut", "uôi", "uôm", "uôn", "uông", "uôc", "uôt", "ư", "ưa",
+          "ưi", "ưu", "ưng", "ưc", "ươi", "ươu", "ươm", "ươn", "ương", "ươc", "ươt", "y", "yêu",
+          "yên")
+TONES = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+VOWELS = set("aăâeêioôơuưy")
+
+
+def syllables() -> list[str]:
+    """Every onset and rhyme above with every tone, the tone on each of the rhyme's vowels
+    in turn (old and new placement, and more): NFC, lower case."""
+    out = []
+    for onset, rhyme, tone in itertools.product(ONSETS, RHYMES, TONES):
+        places = [i for i, char in enumerate(rhyme) if char in VOWELS] if tone else [0]
+        for place in places:
+            toned = rhyme[:place + 1] + tone + rhyme[place + 1:] if tone else rhyme
+            out.append(unicodedata.normalize("NFC", onset + toned))
+    return out
+
+
+SYLLABLES = syllables()
+NAMES = ("Nguyễn Thị Ngọc Huyền", "Đặng Thùy Trâm", "Trương Mỹ Lan", "Huỳnh Tấn Phát",
+         "Lê Thị Hồng Gấm", "Phó Đức Phương", "Ksor H'Yơn", "Y Ngông Niê Kdăm", "Rơ Châm Jim",
+         "H’Hen Niê", "Ưng Hoàng Phúc", "Quách Thị Quỳnh", "Lò Văn Giàng", "Dương Quá")
+
+
+def cccd(name: str, gender: str = "Nữ") -> bytes:
+    return f"079188004512|241337019|{name}|17041988|{gender}|Tổ 3, Ấp Mỹ Hòa|05052022".encode()
+
+
+def test_no_vietnamese_syllable_in_any_form_is_taken_for_a_mis_decoded_name() -> None:
+    assert len(SYLLABLES) > 20_000
+    forms = {"NFC": SYLLABLES, "NFD": [unicodedata.normalize("NFD", s) for s in SYLLABLES]}
+    forms["upper"] = [s.upper() for s in SYLLABLES]
+    forms["upper NFD"] = [unicodedata.normalize("NFD", s) for s in forms["upper"]]
+    forms["title"] = [s.title() for s in SYLLABLES]
+    # a precomposed base with a combining tone, as cp1258 writes it ("ê" + U+0301)
+    forms["cp1258-style"] = [unicodedata.normalize("NFC", unicodedata.normalize("NFD", s)[:1]) +
+                             unicodedata.normalize("NFD", s)[1:] for s in SYLLABLES]
+    for form, written in forms.items():
+        refused = [s for s in written if mis_decoded(s)]
+        assert refused == [], form
+    pairs = [a + " " + b.upper() for a, b in zip(SYLLABLES, reversed(SYLLABLES), strict=True)]
+    assert [p for p in pairs if mis_decoded(p)] == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+def test_a_card_with_a_real_name_in_either_normal_form_is_accepted(name: str, form: str) -> None:
+    written = unicodedata.normalize(form, name)
+    identity = decode(cccd(written), today=TODAY)
+    assert isinstance(identity, Identity)
+    assert identity.name == written
+
+
+def scanner_re_sent(name: str, page: str) -> str:
+    """What a scanner that read the code's UTF-8 bytes as ``page`` sends on as UTF-8."""
+    return name.encode().decode(page, "replace")
+
+
+@pytest.mark.parametrize("page", ["latin-1", "cp1252"])
+@pytest.mark.parametrize("name", [n for n in NAMES if not n.isascii()])
+def test_a_name_read_in_latin1_or_cp1252_and_re_sent_as_utf8_is_refused_naming_the_scanner(
+        name: str, page: str) -> None:
+    sent = scanner_re_sent(name, page)
+    assert double_encoded(sent)
+    refusal = decode(cccd(sent, "Nam"), today=TODAY)
+    assert isinstance(refusal, Rejection)
+    assert (refusal.code, refusal.field) == ("scanner_code_page", "name")
+    for language in messages.LANGUAGES:
+        said = messages.text(refusal.code, language, detail=refusal.describe(language))
+        assert "UTF-8" in said and "CCCD" not in said
+    assert "the card is fine" in refusal.describe("en")
+    assert "thẻ không có lỗi" in refusal.describe("vi")
+
+
+def test_a_woman_whose_card_has_an_ascii_name_is_refused_for_the_scanner_not_her_gender() -> None:
+    refusal = decode(cccd("Vo Thi Sau", scanner_re_sent("Nữ", "cp1252")), today=TODAY)
+    assert isinstance(refusal, Rejection)
+    assert (refusal.code, refusal.field) == ("scanner_code_page", "gender")
+
+
+@pytest.mark.parametrize("sent", [
+    "Đ\x15111ỗ Văn Bình",  # Ctrl+Shift+U the kiosk did not take: a control character stays
+    "Tr\ufffdn Văn Bình",  # a byte no code page had
+    "Ðôò Vãn Biình",  # cp1258 bytes read as cp1252 (Alt codes on a cp1252 kiosk)
+    "Müller Anna",  # a letter no Vietnamese name has
+])
+def test_a_name_with_controls_replacement_or_foreign_letters_is_refused(sent: str) -> None:
+    refusal = decode(cccd(sent), today=TODAY)
+    assert isinstance(refusal, Rejection) and refusal.code == "scanner_code_page"
+
+
+def test_a_pccovid_name_read_in_another_code_page_is_refused_too() -> None:
+    code = f"******188004|{scanner_re_sent('ĐỖ', 'cp1252')} VAN BINH|1988-**-**|0|1|".encode()
+    refusal = decode(code, today=TODAY)
+    assert isinstance(refusal, Rejection) and refusal.code == "scanner_code_page"
+    assert isinstance(decode(b"******188004|DO VAN BINH|1988-**-**|0|1|", today=TODAY),
+                      Identity)
