@@ -194,10 +194,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "to UTF-8, then scan again or enter it by hand",
     ),
     "detail.mis_decoded": (
-        "{field} '{value}' có ký tự không có trong tên tiếng Việt: máy quét đọc mã theo bảng "
+        "{field} '{value}' có ký tự chữ tiếng Việt không có: máy quét đọc mã theo bảng "
         "mã khác (Latin-1, cp1252, cp1258), thẻ không có lỗi. Gọi kỹ thuật viên: đặt bảng mã "
         "QR / đầu ra của máy quét là UTF-8 (xem `kiosk devices watch`); tạm thời nhập tay",
-        "{field} '{value}' holds characters no Vietnamese name has: the scanner read the code "
+        "{field} '{value}' holds characters no Vietnamese text has: the scanner read the code "
         "in another code page (Latin-1, cp1252, cp1258), the card is fine. Call the "
         "technician: set the scanner's QR code page / output to UTF-8 (see `kiosk devices "
         "watch`); meanwhile use manual entry",
@@ -1158,6 +1158,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "advice.encoding": (
         "Dữ liệu không phải UTF-8: đặt máy quét xuất UTF-8 nếu được",
         "The bytes are not UTF-8: set the scanner to UTF-8 output if it can",
+    ),
+    "advice.double_encoded": (  # payloads.names.double_encoded
+        "Chữ tiếng Việt bị mã hoá hai lần (máy quét đọc mã QR theo Latin-1/cp1252 rồi gửi lại "
+        "dạng UTF-8: \"Ä\" thay cho \"Đ\"): đặt bảng mã QR / đầu ra của máy quét là UTF-8 "
+        "(xem sách hướng dẫn: \"QR code page\", \"Character encoding\")",
+        "Vietnamese letters are encoded twice (the scanner reads the QR code as "
+        "Latin-1/cp1252 and re-sends it as UTF-8: \"Ä\" for \"Đ\"): set the scanner's QR code "
+        "page / output to UTF-8 (see its manual: \"QR code page\", \"Character encoding\")",
+    ),
+    "advice.ansi_codepage": (
+        "Máy quét gõ Alt+số theo bảng mã {page}: đặt ansi_codepage = \"{page}\" (chữ tiếng "
+        "Việt đi qua được với cp1258)",
+        "The scanner types Alt codes in the {page} code page: set ansi_codepage = \"{page}\" "
+        "(Vietnamese letters pass with cp1258)",
+    ),
+    "advice.unicode_entry": (
+        "Máy quét gõ ký tự Unicode bằng Ctrl+Shift+U (kiểu Linux), trạm không nhận được: "
+        "đặt máy quét gõ Alt+số kiểu Windows với ansi_codepage = \"cp1258\", hoặc tốt hơn "
+        "chuyển sang USB-COM (serial) hoặc HID POS",
+        "The scanner types Unicode letters as Ctrl+Shift+U (the Linux way), which the kiosk "
+        "does not take: set it to Windows Alt codes with ansi_codepage = \"cp1258\", or "
+        "better switch it to USB-COM (serial) or HID POS",
     ),
     "advice.baud": (  # serial_framer.line_noise: the port's rate is not the scanner's
         "Dữ liệu là nhiễu đường truyền (NUL, ký tự điều khiển, byte không có trong bảng mã), "

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +41,7 @@ from kiosk.devices.stream import Chunk, Decoded, InputEvent
 from kiosk.enrolment import is_enrolment_code, masked
 from kiosk.messages import LANGUAGES, Words, both, kind_name, text
 from kiosk.payloads import Identity, Rejection, decode
+from kiosk.payloads.names import double_encoded
 from kiosk.scan import mask_document
 from kiosk.timestamps import DEFAULT_TIMEZONE, card_day
 
@@ -218,6 +220,8 @@ class Diagnostics:
             self._advise("lost_letters", "lost_letters")
         if any(f.startswith("fallback:") or f == "not_utf8" for f in flags):
             self._advise("encoding", "encoding")
+        if double_encoded(scan.payload.decode("utf-8", "replace")):
+            self._advise("encoding", "double_encoded")
         if "events_dropped" in flags:
             self._advise("dropped", "dropped")
         if "incomplete" in flags:
@@ -373,8 +377,11 @@ class KeyDiagnostics(Diagnostics):
     def _learn_kind(self, scan: Decoded, events: list[InputEvent]) -> None:
         self._advise_terminator_key(scan)
         self._advise_hex(scan)
+        if _UNICODE_ENTRY.search(scan.payload):
+            self._advise("unicode_entry", "unicode_entry")
         if events:
             self._advise_layout(scan, events)
+            self._advise_codepage(scan, events)
 
     def _advise_terminator_key(self, scan: Decoded) -> None:
         configured = self.options.terminator
@@ -414,6 +421,26 @@ class KeyDiagnostics(Diagnostics):
             if any(self._kind(d.payload) in KNOWN_KINDS for d in decoded):
                 self._advise("layout", "layout", name=name)
                 return
+
+
+    def _advise_codepage(self, scan: Decoded, events: list[InputEvent]) -> None:
+        """Alt codes the configured ``ansi_codepage`` reads as junk (a name no card has, a
+        gender neither Nam nor Nữ) and the other reads as a known code: the scanner types
+        in that code page, which carries Vietnamese (cp1258) — so that is the setting, not
+        "Vietnamese cannot pass"."""
+        if "alt_codes" not in scan.flags or self._kind(scan.payload) in KNOWN_KINDS:
+            return
+        other = "cp1258" if self.options.ansi_codepage == "cp1252" else "cp1252"
+        decoder = KeyDecoder(self.options.layout, self.options.terminator, 0, other,
+                             self.options.hex_mode)
+        decoded = [d for ev in events for d in decoder.feed(ev)] + decoder.finish()
+        if any(self._kind(d.payload) in KNOWN_KINDS for d in decoded):
+            self._advise("alt_codes", "ansi_codepage", page=other)
+
+
+_UNICODE_ENTRY = re.compile(rb"\x15[0-9a-fA-F]{2,6}")
+"""Ctrl+U and a code point's hex digits: a scanner typing Ctrl+Shift+U Unicode entry (as
+IBus/GTK take it), which a kiosk reading the keys itself gets as NAK and digits."""
 
 
 class HidrawDiagnostics(KeyDiagnostics):
