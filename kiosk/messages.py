@@ -218,6 +218,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "mã bắt đầu như mã PC-Covid nhưng chỉ có {value} trường (PC-Covid có 6)",
         "it starts like a PC-Covid code but has only {value} fields (PC-Covid has 6)",
     ),
+    "detail.cut_hc1": (
+        "mã bắt đầu như chứng nhận (HC1:) nhưng dữ liệu dừng trước khi hết",
+        "it starts like a certificate (HC1:) but its data stops before the end",
+    ),
     "detail.cut_end": (
         "máy quét bị ngắt khi đang gửi mã",
         "the scanner was disconnected while sending the code",

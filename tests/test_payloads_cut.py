@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import messages
 from kiosk.payloads import Identity, Rejection, decode
+from kiosk.payloads.hc1 import PREFIX
 from kiosk.store import Store
+from tests.certificate_support import make_issuer, vaccination
 from tests.conftest import CCCD_AN
 
 TODAY = dt.date(2026, 11, 22)
@@ -107,3 +110,23 @@ def test_kiosk_scan_of_a_truncated_cccd_is_refused_with_its_reason(tmp_path: Pat
             ("code_cut",)]
     finally:
         store.close()
+
+
+def test_a_certificate_cut_off_anywhere_is_refused_scan_again_not_recorded_unreadable() -> None:
+    """A scanner that stops at 256 characters, a code read in part: whatever length the
+    ``HC1:`` text is cut to, the certificate's data ends too soon — refused "not read whole
+    — scan again" as a cut CCCD is, never recorded as an unreadable certificate."""
+    whole = make_issuer().sign(vaccination(name=("Trịnh", "Công Sơn")), issued=0,
+                               expires=2**31)
+    assert isinstance(decode(whole.encode()), Identity)
+    for length in range(len(PREFIX) + 1, len(whole)):
+        cut = decode(whole[:length].encode())
+        assert isinstance(cut, Rejection), length
+        assert (cut.code, cut.problem) == ("code_cut", "cut_hc1"), length
+    assert "scan again" in messages.text("code_cut", "en", detail=cut.describe("en"))
+
+
+def test_a_certificate_garbled_not_cut_is_still_kept_as_hc1() -> None:
+    whole = make_issuer().sign(vaccination(), issued=0, expires=2**31)
+    garbled = decode((whole[:40] + "~" + whole[41:]).encode())
+    assert isinstance(garbled, Identity) and garbled.kind == "hc1"

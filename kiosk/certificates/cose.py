@@ -91,6 +91,29 @@ def unpack(text: str) -> Sign1:
     return parse_sign1(message)
 
 
+def cut_short(text: str) -> bool:
+    """Whether ``HC1:…`` text that does not unpack is a certificate whose end is missing (a
+    scanner that stopped at 256 characters, a code read in part): Base45 characters only,
+    and up to its last whole group of three, the start of a zlib stream that has not ended
+    (or not begun).
+    A cut may leave one or two characters of a group, or end a stream mid-block (a
+    garbled last byte): not a damaged code, one read in part."""
+    body = text[len(PREFIX):]
+    if not text.startswith(PREFIX) or not set(body) <= set(base45.ALPHABET):
+        return False
+    try:
+        data = base45.decode(body[:len(body) - len(body) % 3],
+                             max_chars=MAX_QR_CHARS - len(PREFIX))
+    except base45.Base45Error:
+        return False
+    inflater = zlib.decompressobj()
+    try:
+        inflater.decompress(data, MAX_SIGNED_BYTES + 1)
+    except zlib.error:
+        return False
+    return data[:1] in (b"", b"\x78") and not inflater.eof
+
+
 def inflate(data: bytes, limit: int = MAX_SIGNED_BYTES) -> bytes:
     """zlib → bytes, stopping as soon as the output would pass ``limit``."""
     inflater = zlib.decompressobj()
