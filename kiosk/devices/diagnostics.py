@@ -36,8 +36,8 @@ from kiosk.devices.keydecoder import KeyDecoder
 from kiosk.devices.keymaps import LAYOUTS, layout
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import device_kind, load
-from kiosk.devices.serial_framer import AIM, parse_bytes
-from kiosk.devices.stream import Chunk, Decoded, InputEvent
+from kiosk.devices.serial_framer import parse_bytes
+from kiosk.devices.stream import AIM, Chunk, Decoded, InputEvent
 from kiosk.enrolment import is_enrolment_code, masked
 from kiosk.messages import LANGUAGES, Words, both, kind_name, text
 from kiosk.payloads import Identity, Rejection, decode
@@ -273,7 +273,7 @@ class SerialDiagnostics(Diagnostics):
         if not self._burst or (t is not None and self._last_t is not None
                                and t - self._last_t <= BURST_GAP):
             return
-        burst = bytes(self._burst)
+        burst = bytes(self._burst).rstrip(b"\0")  # NUL padding after the terminator
         self._burst.clear()
         self._endings[next((name for end, name in ENDINGS if burst.endswith(end)), "none")] += 1
 

@@ -19,7 +19,9 @@ device, so two scanners never share Shift/Alt/CapsLock state. What it understand
   again" (the same rule as ``serial_framer``; a scanner whose Enter never comes has every
   scan refused, naming the setting, and ``kiosk devices watch`` advises it);
 - ``hex_mode``: the scanner types the payload as hex digits, decoded back to exact bytes —
-  the one way raw UTF-8 survives keyboard mode.
+  the one way raw UTF-8 survives keyboard mode;
+- an AIM symbology id the scanner types first (``]Q1``) is removed and recorded as the
+  symbology (``stream.split_aim``, as serial's ``strip_aim``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,15 @@ import unicodedata
 
 from kiosk.devices import keycodes as e
 from kiosk.devices.keymaps import COMBINING, KEYPAD_DIGITS, layout
-from kiosk.devices.stream import CUT_WAIT, Chunk, Decoded, InputEvent, after_cut
+from kiosk.devices.stream import (
+    CUT_WAIT,
+    Chunk,
+    Decoded,
+    InputEvent,
+    after_cut,
+    split_aim,
+    trailing_junk,
+)
 
 TERMINATOR_KEYS = {
     "enter": frozenset({e.KEY_ENTER, e.KEY_KPENTER}),
@@ -58,6 +68,8 @@ class KeyDecoder:
         self.cut_at: float | None = None
         """The last key's time of the scan just cut by the gap (the next may be its tail)."""
         self.tail = False
+        self.ended_t: float | None = None
+        """The last key's time of the scan its terminator key just ended, else None."""
         self.ansi_codepage = ansi_codepage
         self.hex_mode = hex_mode
         self.alt_keys = {e.KEY_LEFTALT} if self.layout.has_altgr else {
@@ -105,6 +117,8 @@ class KeyDecoder:
     def idle(self, t: float) -> list[Decoded]:
         if (self._pending() and self.gap and self.last_t is not None
                 and t - self.last_t > self.cut_wait):
+            if self._trailing():
+                return []
             last_t = self.last_t
             out = self._end("gap")
             if self.terminators:
@@ -113,7 +127,17 @@ class KeyDecoder:
         return []
 
     def finish(self) -> list[Decoded]:
-        return self._end("end") if self._pending() else []
+        return self._end("end") if self._pending() and not self._trailing() else []
+
+    def _trailing(self) -> bool:
+        """Drop what the scanner typed after the last terminator key (``stream.trailing_junk``:
+        Ctrl+J, the LF of a CR+LF suffix); True if it did."""
+        if self.alt_digits or self.dead_key or not trailing_junk(
+                "".join(self.chars).encode(), self.first_t, self.ended_t, self.cut_wait):
+            return False
+        self.tail = False
+        self._reset()
+        return True
 
     def pending(self) -> bytes:
         return "".join(self.chars).encode("utf-8", "replace")
@@ -225,11 +249,14 @@ class KeyDecoder:
                 flags.add("bad_hex")
         else:
             payload = unicodedata.normalize("NFC", text).encode("utf-8")
+        symbology, payload = split_aim(payload)
         cut = ended_by if self.terminators and ended_by in ("gap", "end") else ""
-        decoded = Decoded(payload=payload, ended_by=ended_by, first_t=self.first_t or 0.0,
+        decoded = Decoded(payload=payload, symbology=symbology, ended_by=ended_by,
+                          first_t=self.first_t or 0.0,
                           last_t=self.last_t or self.first_t or 0.0, max_gap=self.max_gap,
                           flags=frozenset(flags), cut=cut or ("tail" if self.tail else ""))
         self.tail = False
+        self.ended_t = decoded.last_t if ended_by == "terminator" else None
         self._reset()
         return [decoded] if payload else []
 

@@ -50,16 +50,22 @@ its bytes kept in the refused log, and the technician's watch says to check the 
 from __future__ import annotations
 
 import codecs
-import re
 import unicodedata
 
-from kiosk.devices.stream import CUT_WAIT, Chunk, Decoded, InputEvent, after_cut
+from kiosk.devices.stream import (
+    CUT_WAIT,
+    Chunk,
+    Decoded,
+    InputEvent,
+    after_cut,
+    split_aim,
+    trailing_junk,
+)
 from kiosk.messages import Words
 from kiosk.schema import ConfigError
 
 TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n", "none": b""}
 LINE_ENDINGS = (b"\r", b"\n", b"\r\n")
-AIM = re.compile(rb"\][A-Za-z][0-9A-Za-z]")
 BOM = b"\xef\xbb\xbf"
 CONTROLS = bytes(range(0x20))
 TEXT_CONTROLS = b"\t\r\n"
@@ -114,6 +120,8 @@ class SerialFramer:
         tail), else None."""
         self.tail = False
         """The frame being read began right after a cut: the rest of that code."""
+        self.ended_t: float | None = None
+        """The last byte's time of the frame its terminator just ended, else None."""
 
     def feed(self, item: InputEvent | Chunk) -> list[Decoded]:
         if not isinstance(item, Chunk):
@@ -143,6 +151,8 @@ class SerialFramer:
         if not self.buffer or not self.gap:
             return []
         quiet = t - self.last_t
+        if quiet > self.gap and self._trailing():
+            return []
         if quiet > self.gap and (not self.terminator or self._terminator_part(self.buffer)):
             return self.finish("gap")
         if quiet > self.cut_wait:  # its terminator never came: cut (see the docstring)
@@ -156,9 +166,21 @@ class SerialFramer:
         return bytes(self.buffer)
 
     def finish(self, ended_by: str = "end") -> list[Decoded]:
+        if self._trailing():
+            return []
         frame = bytes(self.buffer)
         self.buffer.clear()
         return self._frame(frame, ended_by) if frame else []
+
+    def _trailing(self) -> bool:
+        """Drop what the scanner sent after the last terminator (``stream.trailing_junk``:
+        NUL padding after CRLF); True if it did."""
+        if not trailing_junk(bytes(self.buffer), self.first_t, self.ended_t, self.cut_wait):
+            return False
+        self.buffer.clear()
+        self.max_gap = 0.0
+        self.tail = False
+        return True
 
     def _terminator_part(self, frame: bytes | bytearray) -> int:
         """How many bytes at ``frame``'s end are a non-empty part of the terminator (0: none):
@@ -195,6 +217,7 @@ class SerialFramer:
                           sent_as=self.fallback if recoded else "")
         self.max_gap = 0.0
         self.first_t = self.last_t
+        self.ended_t = self.last_t if ended_by == "terminator" else None
         return [decoded] if payload else []
 
 
@@ -212,8 +235,8 @@ def clean_frame(frame: bytes, prefix: bytes = b"", suffix: bytes = b"", strip_ai
         frame = frame[:-len(suffix)]
         flags.add("suffix")
     symbology = ""
-    if strip_aim and AIM.match(frame):
-        symbology, frame = frame[:3].decode("ascii"), frame[3:]
+    if strip_aim:
+        symbology, frame = split_aim(frame)
     if frame.startswith(BOM):
         frame = frame[len(BOM):]
         flags.add("bom")

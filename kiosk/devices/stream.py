@@ -18,6 +18,7 @@ terminator) marks it ``cut``, and so is the scan right after such a cut when it 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -98,6 +99,36 @@ between two people's scans (half a second and more: a scanner sending no termina
 gets one answer per code, each refused naming the setting). With terminator "none"
 ``idle_gap_ms`` alone ends a scan. A scanner sending only part of a line-ending terminator
 (CR or LF for CRLF) is whole after ``idle_gap_ms`` (``serial_framer``)."""
+
+
+AIM = re.compile(rb"\][A-Za-z][0-9A-Za-z]")
+"""An AIM symbology identifier (ISO/IEC 15424: "]Q1" a QR code), which a scanner so set
+sends before each code."""
+
+
+def split_aim(payload: bytes) -> tuple[str, bytes]:
+    """(the AIM identifier ``payload`` starts with, the code after it); ("", payload) when
+    none. Every scanner's path uses it — serial (``strip_aim``), keyboard mode (evdev,
+    hidraw keyboard, wedge) — so "]Q1001099012345|…" is the CCCD it carries, not a code
+    refused "expected 12 digits"."""
+    if AIM.match(payload):
+        return payload[:3].decode("ascii"), payload[3:]
+    return "", payload
+
+
+TRAILING = bytes(range(0x21)) + b"\x7f"
+"""What some scanners send after their terminator: LF after CR (keyboard mode: Enter, then
+Ctrl+J), NUL padding, blanks."""
+
+
+def trailing_junk(pending: bytes, first_t: float | None, ended_t: float | None,
+                  wait: float) -> bool:
+    """Whether ``pending`` (not ended yet, begun at ``first_t``) is only control bytes, NULs
+    or blanks that came within ``wait`` of a scan's terminator (at ``ended_t``): the end of
+    that scan, which its decoder drops — not the head of a code cut off, refused "scan
+    again" after every good scan."""
+    return (ended_t is not None and first_t is not None and first_t - ended_t <= wait
+            and not pending.strip(TRAILING))
 
 
 def after_cut(cut_at: float | None, first_t: float, wait: float) -> bool:

@@ -41,7 +41,7 @@ as PC-Covid, free text missing its head is recorded as "other".
 
 from __future__ import annotations
 
-from kiosk.devices.stream import CUT_WAIT, Decoded, after_cut
+from kiosk.devices.stream import CUT_WAIT, Decoded, after_cut, split_aim
 
 ENTER_KEYS = frozenset({"enter", "return", "\r", "\n"})
 TAB_KEYS = frozenset({"tab", "\t"})
@@ -140,7 +140,8 @@ class WedgeDetector:
 
     def _end(self, text: str, ended_by: str) -> Decoded:
         cut = "gap" if self.terminator_keys and ended_by == "gap" else ""
-        decoded = Decoded(payload=text.encode("utf-8"), ended_by=ended_by,
+        symbology, payload = split_aim(text.encode("utf-8"))
+        decoded = Decoded(payload=payload, symbology=symbology, ended_by=ended_by,
                           first_t=self._first_t, last_t=self._last_t or self._first_t,
                           cut=cut or ("tail" if self._tail else ""))
         self._burst = []
