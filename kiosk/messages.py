@@ -1236,6 +1236,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The scanner sends no terminator: set terminator = \"none\" (the idle gap ends a "
         "scan) or enable a CR/LF suffix on the scanner",
     ),
+    "advice.etx": (  # diagnostics: each burst ends with ETX, no CR/LF after it
+        "Mỗi mã kết thúc bằng ETX (0x03), không có CR/LF: đặt terminator = \"{terminator}\""
+        "{prefix}",
+        "Each code ends with ETX (0x03) and no CR/LF: set terminator = \"{terminator}\"{prefix}",
+    ),
+    "advice.etx_prefix": (
+        " và prefix = \"{prefix}\" (mỗi mã bắt đầu bằng STX, 0x02)",
+        " and prefix = \"{prefix}\" (each code starts with STX, 0x02)",
+    ),
     "advice.terminator": ("Ký tự kết thúc có vẻ là {ending}: đặt terminator = \"{ending}\"",
                           "Terminator looks like {ending}: set terminator = \"{ending}\""),
     "advice.hex_off": ("Mã không phải dạng hex: đặt hex_mode = false",

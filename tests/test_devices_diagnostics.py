@@ -150,6 +150,26 @@ def test_the_suggested_prefix_and_suffix_pasted_into_the_config_read_the_card() 
     assert configured.suggestions() == []
 
 
+def test_stx_etx_framing_without_a_line_ending_is_advised_as_terminator_and_prefix() -> None:
+    """A scanner framing each code STX … ETX with no CR/LF, on a kiosk left on CRLF: every
+    scan is cut (its terminator never came); the watch names the terminator and the prefix
+    that read it — not "the scanner sends no terminator" — and, pasted in, they read the
+    card with nothing left to suggest."""
+    scans = [STX + CCCD_PLAIN.encode() + ETX] * 2
+    diag = diagnostics_for(serial())
+    send(diag, scans)
+    [advice] = diag.suggestions("en")
+    assert advice.startswith("Each code ends with ETX (0x03) and no CR/LF")
+    assert "no terminator" not in advice
+    settings = ["terminator = " + advice.split("terminator = ", 1)[1].split(" and ", 1)[0],
+                "prefix = " + advice.split("prefix = ", 1)[1].split(" (", 1)[0]]
+    configured = diagnostics_for(serial(**tomllib.loads("\n".join(settings))))
+    text = "\n".join(send(configured, scans))
+    assert text.count("→ cccd: Nguyen Van C ••••••••2347") == 2
+    assert configured.suggestions() == []
+    assert "và prefix" in diag.suggestions("vi")[0]
+
+
 def test_a_configured_prefix_the_scanner_adds_stx_after_is_suggested_whole() -> None:
     diag = diagnostics_for(serial(prefix="L1:"))
     send(diag, [b"L1:" + STX + CCCD_PLAIN.encode() + b"\r\n"])

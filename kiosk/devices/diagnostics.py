@@ -51,6 +51,7 @@ last read) belong to different bursts (what the scanner sent at once). A read th
 came late is no quiet line (see ``serial_framer``)."""
 KNOWN_KINDS = ("cccd", "pccovid", "hc1")
 ENDINGS = ((b"\r\n", "CRLF"), (b"\r", "CR"), (b"\n", "LF"))
+STX, ETX = b"\x02", b"\x03"
 CONTROL_NAMES = ("NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT",
                  "FF", "CR", "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB",
                  "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US")
@@ -275,7 +276,10 @@ class SerialDiagnostics(Diagnostics):
             return
         burst = bytes(self._burst).rstrip(b"\0")  # NUL padding after the terminator
         self._burst.clear()
-        self._endings[next((name for end, name in ENDINGS if burst.endswith(end)), "none")] += 1
+        ending = next((name for end, name in ENDINGS if burst.endswith(end)), "none")
+        if ending == "none" and burst.endswith(ETX):
+            ending = "STX…ETX" if burst.startswith(STX) else "ETX"
+        self._endings[ending] += 1
 
     def _learn_kind(self, scan: Decoded, events: list[InputEvent]) -> None:
         if "noise" in scan.flags:
@@ -338,6 +342,12 @@ class SerialDiagnostics(Diagnostics):
             wanted = parse_bytes(self.options.terminator)
         except ValueError:
             wanted = b""
+        if ending in ("ETX", "STX…ETX"):  # framed, with no line ending after it
+            if not wanted.endswith(ETX):
+                self._advise("terminator", "etx", terminator=_setting(ETX), prefix=Words(
+                    "advice.etx_prefix", {"prefix": _setting(STX)}) if ending == "STX…ETX"
+                    else "")
+            return
         if ending == "none" and wanted not in (b"\r", b"\n", b"\r\n") and wanted:
             return  # a custom terminator (e.g. ETX) is not a line ending
         if (dict(ENDINGS).get(wanted) or "none") == ending and count == sum(
