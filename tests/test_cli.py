@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.certificate_support import make_issuer, vaccination
 from tests.conftest import CCCD_AN, CCCD_BINH
 
 
@@ -52,12 +53,16 @@ def test_a_name_holding_terminal_controls_prints_as_escapes_on_one_line(config_f
     """A code's name is whatever its maker wrote (a printed CCCD layout, a forged
     certificate): an escape sequence in it (here one that retitles the terminal, one that
     clears it) or a line break must not reach the technician's terminal from ``kiosk scan``
-    or ``kiosk entries``; each result stays one line, the controls shown as escapes."""
+    or ``kiosk entries``; each result stays one line, the controls shown as escapes. (A
+    CCCD so named is refused — no Vietnamese name has controls — its refusal one line too;
+    a certificate's name is any country's, so recorded.)"""
     name = "Nguyễn \x1b]0;pwned\x07Văn\x1b[2J\nAn"
     payload = f"001099012345|123456789|{name}|01021990|Nam|Huế|10102021"
-    scanned = kiosk(config_file, "scan", payload, "--direction", "in").stdout
+    refused = kiosk(config_file, "scan", payload, "--direction", "in", ok=False).stdout
+    certificate = make_issuer().sign(vaccination(name=(name, "")), issued=0, expires=2**31)
+    scanned = kiosk(config_file, "scan", certificate, "--direction", "in").stdout
     listing = kiosk(config_file, "entries").stdout
-    for out in (scanned, listing):
+    for out in (refused, scanned, listing):
         assert "\x1b" not in out and "\x07" not in out
         [line] = out.splitlines()
         assert r"Nguyễn \x1b]0;pwned\x07Văn\x1b[2J\x0aAn" in line
@@ -141,11 +146,12 @@ def test_every_formula_prefix_is_defused(cell):
 
 
 def test_xlsx_export_holds_a_name_minus_its_control_character(config_file, tmp_path):
-    """A code whose name holds U+0001: the kiosk's XLSX export holds the name without it
-    (before, U+FFFD stood in its place: one rule now, the centre's)."""
+    """A code whose name holds U+0001 (a certificate's: a CCCD so named is refused): the
+    kiosk's XLSX export holds the name without it (before, U+FFFD stood in its place: one
+    rule now, the centre's)."""
     from openpyxl import load_workbook
-    kiosk(config_file, "scan", "001099012345|123456789|Nguyen\x01Van A|01021990|Nam|Huế|"
-          "10102021")
+    kiosk(config_file, "scan", make_issuer().sign(vaccination(name=("Nguyen\x01Van A", "")),
+                                                  issued=0, expires=2**31))
     target = tmp_path / "export.xlsx"
     kiosk(config_file, "export", "--from", "2000-01-01", "--format", "xlsx", "-o", str(target))
     header, row = load_workbook(target)["entries"].iter_rows(values_only=True)

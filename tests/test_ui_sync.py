@@ -25,6 +25,7 @@ from kiosk.store import Store
 from kiosk.ui.bridge import SyncView
 from kiosk.ui.status_strip import local_time
 from kiosk.ui.sync_screen import SyncScreen
+from tests.certificate_support import make_issuer, vaccination
 from tests.sync_support import BusyAtFirst, TakingEveryBatch, serving
 from tests.test_sync_sending import another_sender
 
@@ -515,7 +516,8 @@ def test_a_refused_entry_whose_name_has_line_breaks_is_one_line_in_the_list(
     one-line row (as on the card and in the recent list), where it showed its first line."""
     path = write_config(tmp_path)
     window = make_window(path, start=False)
-    payload = "001099012345|123456789|Nguyễn\n\nVăn\u2028An\r\n|01021990|Nam|Huế|10102021"
+    payload = make_issuer().sign(vaccination(name=("Nguyễn\n\nVăn\u2028An\r\n", "")),
+                                 issued=0, expires=2**31)  # a certificate's name: any text
     result = window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="lane1"))
     assert result.recorded
     config = load(path)
