@@ -89,6 +89,25 @@ def test_after_switching_the_refusal_reason_comes_in_the_new_language(make_windo
     assert card.reason.text().startswith("Invalid CCCD code: birth date")
 
 
+def test_a_name_the_scanner_misread_is_refused_saying_the_card_is_fine(make_window, qtbot,
+                                                                        tmp_path):
+    """A scanner on the wrong code page ("Ä" for "Đ"): the officer reads that the card is
+    fine and to call the technician, not that the card is damaged or forged."""
+    window = make_window(write_config(tmp_path))
+    misread = "Đinh Thị Hà".encode().decode("cp1252", "replace")
+    code = f"036190001122|036190001|{misread}|05061990|Nữ|Nam Định|01022022"
+    card = window.officer.card
+    for language, words in (("en", "The scanner misread this code's letters; the card is "
+                                   "fine. Call the technician."),
+                            ("vi", "Máy quét đọc sai chữ của mã này; thẻ không có lỗi. Gọi "
+                                   "kỹ thuật viên.")):
+        window.set_language(language)
+        window.kiosk.pipeline.submit(Scan(code.encode(), device_id="t"))
+        qtbot.waitUntil(lambda said=words: card.state == "rejected"
+                        and card.name.text().startswith(said))
+        assert "UTF-8" in card.reason.text()
+
+
 def test_a_card_already_shown_is_reworded_when_the_language_switches(make_window, qtbot,
                                                                      tmp_path):
     """The result carries its reason as a code and parameters: the card words it in the
