@@ -109,3 +109,24 @@ def test_a_serial_scanners_nul_padding_gets_no_terminator_advice() -> None:
 def test_a_serial_head_after_a_terminator_is_still_cut() -> None:
     scans, _ = serial_scans([(1.0, CCCD.encode() + b"\r\n045187")])
     assert [s.cut for s in scans] == ["", "gap"]
+
+
+def test_a_serial_code_split_by_a_slow_read_gets_no_advice_to_set_the_terminator_it_has(
+        ) -> None:
+    """Of three codes, one in two reads 60 ms apart (the line quiet between), each ending
+    CRLF: the configured terminator is right — the watch says nothing of it (before, it
+    said to set terminator = "CRLF", as it was; the gap advice speaks of the pause)."""
+    options = validate_device(0, {"id": "s", "type": "serial", "port": "/dev/ttyACM0",
+                                  "idle_gap_ms": 200})
+    diag = diagnostics_for(options)
+    for n, code in enumerate((CCCD, PCCOVID, CCCD)):
+        data = code.encode() + b"\r\n"
+        if n == 1:
+            diag.observe(Chunk(1.0 + n, data[:30]))
+            diag.idle(1.06 + n)
+            data = data[30:]
+        diag.observe(Chunk(1.061 + n, data))
+        diag.idle(1.5 + n)
+    diag.finish()
+    assert [s.payload for s in diag.scans] == [CCCD.encode(), PCCOVID.encode(), CCCD.encode()]
+    assert not any("terminator" in s for s in diag.suggestions("en"))

@@ -337,7 +337,7 @@ class SerialDiagnostics(Diagnostics):
             return
         if not self._endings:
             return
-        ending, count = self._endings.most_common(1)[0]
+        ending = self._endings.most_common(1)[0][0]
         try:
             wanted = parse_bytes(self.options.terminator)
         except ValueError:
@@ -350,9 +350,8 @@ class SerialDiagnostics(Diagnostics):
             return
         if ending == "none" and wanted not in (b"\r", b"\n", b"\r\n") and wanted:
             return  # a custom terminator (e.g. ETX) is not a line ending
-        if (dict(ENDINGS).get(wanted) or "none") == ending and count == sum(
-                self._endings.values()):
-            return
+        if (dict(ENDINGS).get(wanted) or "none") == ending:
+            return  # most end as configured: a burst split mid-code is the gap advice's
         if ending == "none":
             self._advise("terminator", "no_terminator")
         else:
