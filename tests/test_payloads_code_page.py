@@ -123,3 +123,12 @@ def test_a_pccovid_name_read_in_another_code_page_is_refused_too() -> None:
     assert isinstance(refusal, Rejection) and refusal.code == "scanner_code_page"
     assert isinstance(decode(b"******188004|DO VAN BINH|1988-**-**|0|1|", today=TODAY),
                       Identity)
+
+
+@pytest.mark.parametrize("name", ["MÜLLER ANNA", "JOSÉ NUÑEZ", "FRANÇOIS DUPONT"])
+def test_a_foreigners_pccovid_name_is_taken_with_its_own_letters(name: str) -> None:
+    """PC-Covid codes were issued to foreigners too (a passport number in place of the
+    document): their names hold letters no Vietnamese name has, which a CCCD's may not."""
+    person = decode(f"C1234567|{name}|1988-**-**|0|1|".encode(), today=TODAY)
+    assert isinstance(person, Identity), person
+    assert person.name == name

@@ -35,12 +35,22 @@ _ALSO = frozenset("\u2019\u02bc")
 
 
 def mis_decoded(name: str) -> bool:
-    """Whether ``name`` holds what no Vietnamese name is written with: a control character,
-    U+FFFD, or a non-ASCII character that is no Vietnamese letter (after NFC); or is UTF-8
-    read as Latin-1/cp1252 (:func:`double_encoded`: "Ã’" for "Ò", both signs allowed)."""
-    return double_encoded(name) or any(
+    """Whether ``name``, a Vietnamese citizen's (a CCCD's), holds what no Vietnamese name is
+    written with: :func:`garbled`, or a non-ASCII character that is no Vietnamese letter
+    (after NFC)."""
+    return garbled(name) or any(
         not (" " <= char <= "~" or char in LETTERS or char in _ALSO)
         for char in unicodedata.normalize("NFC", name))
+
+
+def garbled(name: str) -> bool:
+    """Whether ``name``, anyone's (a PC-Covid code's: a foreigner's too, "MÜLLER", "NUÑEZ"),
+    holds what no name is written with: a control character, U+FFFD, or UTF-8 read as
+    Latin-1/cp1252 (:func:`double_encoded`: "Ã’" for "Ò"). Another code page's letters
+    alone (cp1258 Alt codes on a cp1252 kiosk) are another language's letters here: the
+    devices watch names that setting."""
+    return double_encoded(name) or any(
+        unicodedata.category(char) == "Cc" or char == "\ufffd" for char in name)
 
 
 def double_encoded(text: str) -> bool:

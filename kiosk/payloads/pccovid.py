@@ -23,7 +23,7 @@ from kiosk.payloads.identity import (
     make_match_key,
     payload_key,
 )
-from kiosk.payloads.names import mis_decoded
+from kiosk.payloads.names import garbled
 
 _DOB = re.compile(r"\d{4}-[\d*]{2}-[\d*]{2}")
 """A birth date's shape in any script's digits: a code so laid out is a PC-Covid code, and one
@@ -67,7 +67,7 @@ def decode_pccovid(fields: list[str], raw: bytes) -> Identity | Rejection:
         return Rejection("pccovid_bad_field", "document_format", doc, "document_number")
     if not name:
         return Rejection("pccovid_bad_field", "missing", field="name")
-    if mis_decoded(name):
+    if garbled(name):
         return Rejection("scanner_code_page", "mis_decoded", name, "name")
     if not _ASCII_DOB.fullmatch(dob):
         return Rejection("pccovid_bad_field", "digits", dob, "birth_date")
