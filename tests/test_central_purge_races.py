@@ -289,6 +289,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(
         with storage._transaction() as tx:
             storage._execute(tx, "DELETE FROM document_matches")  # lost by a v22 purge
             storage._execute(tx, "DROP TABLE forgotten_matches")
+            storage._execute(tx, "ALTER TABLE users DROP COLUMN must_change_password")  # v54
             undo_kiosk_sources(storage, tx)  # v49
             undo_report_kept(storage, tx)  # v46
             undo_batches_seen(storage, tx)  # v43
