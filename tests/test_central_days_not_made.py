@@ -36,6 +36,19 @@ def _arrives(storage: Storage, scanned: dt.datetime, person: int) -> None:
                          batch_id=str(uuid.uuid4()))
 
 
+def days_built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The days whose daily report is built from now on, one item a build."""
+    builds: list[str] = []
+    build = reports.daily
+
+    def counted_build(storage: Any, day: Any = None, **kwargs: Any) -> Any:
+        builds.append(day.isoformat())
+        return build(storage, day, **kwargs)
+
+    monkeypatch.setattr(reports, "daily", counted_build)
+    return builds
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_a_day_not_made_is_kept_until_an_entry_of_it_arrives_and_says_as_of_when(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
@@ -45,14 +58,7 @@ def test_a_day_not_made_is_kept_until_an_entry_of_it_arrives_and_says_as_of_when
     is made, its page is the made report, with no "as of"."""
     db = database_url(engine, tmp_path)
     add_users(tmp_path, db, {"viewer1": ("viewer", None)})
-    builds: list[str] = []
-    build = reports.daily
-
-    def counted_build(storage: Any, day: Any = None, **kwargs: Any) -> Any:
-        builds.append(day.isoformat())
-        return build(storage, day, **kwargs)
-
-    monkeypatch.setattr(reports, "daily", counted_build)
+    builds = days_built(monkeypatch)
     with open_storage(db) as storage:
         load(storage, World("Asia/Ho_Chi_Minh", [Checkpoint(
             "P1", "Chợ Đồng Xoài", district="Đồng Xoài", kind="market",
@@ -91,14 +97,7 @@ def test_a_day_not_made_kept_is_built_again_after_a_registry_correction(
     the day's entries."""
     db = database_url("sqlite", tmp_path)
     add_users(tmp_path, db, {"viewer1": ("viewer", None)})
-    builds: list[str] = []
-    build = reports.daily
-
-    def counted_build(storage: Any, day: Any = None, **kwargs: Any) -> Any:
-        builds.append(day.isoformat())
-        return build(storage, day, **kwargs)
-
-    monkeypatch.setattr(reports, "daily", counted_build)
+    builds = days_built(monkeypatch)
     with open_storage(db) as storage:
         load(storage, World("Asia/Ho_Chi_Minh", [Checkpoint(
             "P1", "Chợ Đồng Xoài", district="Đồng Xoài", kind="market",
@@ -125,14 +124,7 @@ def test_todays_reports_page_is_kept_until_an_entry_of_today_arrives(
     (not the Today page's report, held a minute whatever arrives)."""
     db = database_url("sqlite", tmp_path)
     add_users(tmp_path, db, {"viewer1": ("viewer", None)})
-    builds: list[str] = []
-    build = reports.daily
-
-    def counted_build(storage: Any, day: Any = None, **kwargs: Any) -> Any:
-        builds.append(day.isoformat())
-        return build(storage, day, **kwargs)
-
-    monkeypatch.setattr(reports, "daily", counted_build)
+    builds = days_built(monkeypatch)
     with open_storage(db) as storage:
         load(storage, World("Asia/Ho_Chi_Minh", [Checkpoint(
             "P1", "Chợ Đồng Xoài", district="Đồng Xoài", kind="market",

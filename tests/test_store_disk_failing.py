@@ -63,6 +63,26 @@ def fill(disk: Path) -> Path:
     return filler
 
 
+@contextlib.contextmanager
+def refused_by_a_full_disk(pipeline: Pipeline, disk: Path
+                           ) -> Iterator[tuple[sqlite3.Connection, Path]]:
+    """A scan recorded, another program reading (an export: the log cannot start again from
+    its beginning under it), the disk filled to its last byte and scans until one is refused
+    (the log may have room for a few more): the reader and the file filling the disk."""
+    reader = sqlite3.connect(disk / "kiosk.db")
+    try:
+        assert pipeline.submit(Scan(cccd_line(0).encode(), device_id="lane1")).recorded
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM entries").fetchone()
+        filler = fill(disk)
+        for number in range(1, 2000):
+            if not pipeline.submit(Scan(cccd_line(number).encode(), device_id="lane1")).recorded:
+                break
+        yield reader, filler
+    finally:
+        reader.close()
+
+
 def write_until_refused(store: Store, limit: int = 5000) -> StoreError:
     """Writes (a kilobyte each) until the disk refuses one: the log may have room left
     (SQLite reuses it after a checkpoint), so the first few may still go in."""
@@ -138,29 +158,20 @@ def test_the_stores_own_upkeep_fitting_in_the_room_a_refused_scan_left_does_not_
     with small_disk(tmp_path / "disk", size_kib=2048) as disk:
         store = Store(disk / "kiosk.db")
         pipeline = Pipeline(store, policy_from(make_config(tmp_path)))
-        reader = sqlite3.connect(disk / "kiosk.db")  # an export reading: the log cannot
-        try:                                         # start again from its beginning
-            assert pipeline.submit(Scan(cccd_line(0).encode(), device_id="lane1")).recorded
-            reader.execute("BEGIN")
-            reader.execute("SELECT count(*) FROM entries").fetchone()
-            filler = fill(disk)
-            for number in range(1, 2000):  # the log may have room for a few more
-                if not pipeline.submit(Scan(cccd_line(number).encode(),
-                                            device_id="lane1")).recorded:
-                    break
-            assert store.not_recording().code == "store.disk_full"
-            os.truncate(filler, filler.stat().st_size - 32 * 1024)  # under ROOM_AGAIN_BYTES
+        try:
+            with refused_by_a_full_disk(pipeline, disk) as (_, filler):
+                assert store.not_recording().code == "store.disk_full"
+                os.truncate(filler, filler.stat().st_size - 32 * 1024)  # under ROOM_AGAIN_BYTES
 
-            store._chore(quiet=True)  # the upkeep thread's turn, run here to be sure of it
-            assert unindexed_names(store.conn) == []  # the upkeep's names went in
+                store._chore(quiet=True)  # the upkeep thread's turn, run here to be sure of it
+                assert unindexed_names(store.conn) == []  # the upkeep's names went in
 
-            assert store.not_recording().code == "store.disk_full"
-            assert not store.room_again()
-            filler.unlink()
-            assert store.room_again() and store.write_on_room()
-            assert store.not_recording() is None
+                assert store.not_recording().code == "store.disk_full"
+                assert not store.room_again()
+                filler.unlink()
+                assert store.room_again() and store.write_on_room()
+                assert store.not_recording() is None
         finally:
-            reader.close()
             store.close()
 
 
@@ -177,33 +188,25 @@ def test_a_headless_console_lifts_a_freed_full_disk_by_the_small_write_and_says_
         console = io.StringIO()
         lines = ResultLines(store, "vi", dt.UTC, console)
         pipeline.subscribe(lines.show)
-        reader = sqlite3.connect(disk / "kiosk.db")  # an export reading: the log cannot
-        try:                                         # start again from its beginning
-            assert pipeline.submit(Scan(cccd_line(0).encode(), device_id="lane1")).recorded
-            reader.execute("BEGIN")
-            reader.execute("SELECT count(*) FROM entries").fetchone()
-            filler = fill(disk)
-            for number in range(1, 2000):  # the log may have room for a few more
-                if not pipeline.submit(Scan(cccd_line(number).encode(),
-                                            device_id="lane1")).recorded:
-                    break
-            reader.rollback()
-            shown = console.getvalue()
-            assert "ổ đĩa đầy" in shown.splitlines()[-1]
+        try:
+            with refused_by_a_full_disk(pipeline, disk) as (reader, filler):
+                reader.rollback()
+                shown = console.getvalue()
+                assert "ổ đĩa đầy" in shown.splitlines()[-1]
 
-            lines.look()  # the disk still full
-            assert console.getvalue() == shown
-            assert list(store.meta(ROOM_BACK_AT)) == []
+                lines.look()  # the disk still full
+                assert console.getvalue() == shown
+                assert list(store.meta(ROOM_BACK_AT)) == []
 
-            filler.unlink()
-            lines.look()
-            lines.look()  # said once
+                filler.unlink()
+                lines.look()
+                lines.look()  # said once
 
-            assert console.getvalue()[len(shown):].split("  ", 1)[1] == (
-                "GHI ĐƯỢC LẠI  kho dữ liệu đã ghi được trở lại: lượt quét được ghi như thường\n")
-            assert list(store.meta(ROOM_BACK_AT)) == [ROOM_BACK_AT]
+                assert console.getvalue()[len(shown):].split("  ", 1)[1] == (
+                    "GHI ĐƯỢC LẠI  kho dữ liệu đã ghi được trở lại: lượt quét được ghi như "
+                    "thường\n")
+                assert list(store.meta(ROOM_BACK_AT)) == [ROOM_BACK_AT]
         finally:
-            reader.close()
             store.close()
 
 
