@@ -3055,6 +3055,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "xlsx.cut": ("… [cắt bớt {cut} ký tự: Excel giữ tối đa 32.767 ký tự một ô]",
                  "… [{cut} characters cut: Excel holds at most 32,767 a cell]"),
     "trace.foreign_bool": ("foreign: cần true hoặc false", "foreign: expected true or false"),
+    "trace.all_exposures_bool": ("all_exposures: cần true hoặc false",
+                                 "all_exposures: expected true or false"),
     "trace.foreign_needs_document": (
         "giấy tờ nước ngoài: chỉ đi kèm số giấy tờ",
         "foreign document: only with a document number"),

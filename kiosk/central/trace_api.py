@@ -39,7 +39,7 @@ def request_from(body: Any) -> trace_service.Request:
     if not isinstance(body, dict):
         raise tracing.TraceError("trace.not_object")
     unknown = set(body) - {"document", "payload_b64", "phone", "name", "birth_year", "from", "to",
-                           "reason", "all_named", "foreign", *_SETTINGS}
+                           "reason", "all_named", "foreign", "all_exposures", *_SETTINGS}
     if unknown:
         raise tracing.TraceError("trace.unknown_field", field=sorted(unknown)[0])
     payload, encoded = None, body.get("payload_b64")
@@ -79,9 +79,13 @@ def request_from(body: Any) -> trace_service.Request:
     foreign = body.get("foreign", False)
     if type(foreign) is not bool:
         raise tracing.TraceError("trace.foreign_bool")
+    all_exposures = body.get("all_exposures", False)
+    if type(all_exposures) is not bool:
+        raise tracing.TraceError("trace.all_exposures_bool")
     return trace_service.Request(payload=payload, start=times.get("from"),
                                  end=times.get("to"), policy=tracing.Policy(**settings),
-                                 all_named=all_named, foreign=foreign, **texts)
+                                 all_named=all_named, foreign=foreign,
+                                 all_exposures=all_exposures, **texts)
 
 
 def add_trace_route(app: FastAPI, storage: Storage, tracer_of: TracerOf) -> None:

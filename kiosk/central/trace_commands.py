@@ -15,6 +15,7 @@ from typing import Any
 
 from kiosk.central.derivation_commands import deriving_first, not_derived
 from kiosk.central.sheets import FORMATS
+from kiosk.central.trace_formats import EXPOSED_CONTACTS
 from kiosk.central.trace_service import MAX_NAMED, TRACES_PER_HOUR
 from kiosk.commandline import (
     EXIT_USAGE,
@@ -89,7 +90,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
                 document=args.document, payload=payload, phone=args.phone, name=args.name,
                 birth_year=args.birth_year, start=_local(args.start, calendar.zone),
                 end=_local(args.end, calendar.zone), policy=policy,
-                all_named=args.all_named, foreign=args.foreign)
+                all_named=args.all_named, foreign=args.foreign,
+                all_exposures=args.all_exposures)
             deriving_first(storage)  # a file handed on: every entry it can count
             report = trace_service.run(storage, request, actor=audit.command_actor(),
                                        reason=args.reason, channel="cli", address=None,
@@ -172,6 +174,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     trace.add_argument("--all-named", action="store_true",
                        help="with --name: trace everyone it matches even when more than "
                             f"{MAX_NAMED} people (otherwise only their number is said)")
+    trace.add_argument("--all-exposures", action="store_true",
+                       help="list every (visit, contact) exposure, not only those of the "
+                            f"top {EXPOSED_CONTACTS} contacts (each contact's row sums "
+                            "them; a busy person's are tens of MB)")
     trace.add_argument("--from", dest="start", type=moment_argument, metavar="DAY|TIME",
                        help="first local day (YYYY-MM-DD) or time (default: 14 days back)")
     trace.add_argument("--to", dest="end", type=moment_argument, metavar="DAY|TIME",

@@ -1,7 +1,8 @@
 """A trace as JSON (the API's answer), CSV and XLSX (for the health authority).
 
 The JSON document is the one shape; CSV and XLSX are its tables — contacts ranked, for a
-second-degree trace their own contacts, the person's visits, every (visit, contact) exposure,
+second-degree trace their own contacts, the person's visits, the (visit, contact) exposures
+of the top contacts (all, when asked: :data:`EXPOSED_CONTACTS`),
 and a summary — with Vietnamese headers,
 local times, numbers as numbers, document and phone numbers as text (leading zeros kept),
 and every text cell text, never a formula (in CSV, one a spreadsheet could run neutralised).
@@ -64,13 +65,21 @@ NOT_DERIVED = {
     "set_aside_entries": "Bản ghi lỗi chưa xử lý (kiosk-central derivation): lượt có mặt, "
                          "người tiếp xúc có thể thiếu / entries set aside after an error: "
                          "visits and contacts may be missing"}
+EXPOSED_CONTACTS = 50
+"""Contacts whose (visit, contact) exposures a trace lists, the highest ranked, unless all are
+asked for: the contacts' rows already sum them (places, first and last time, minutes). A
+commuter's 14 days on a province's data shared 326,540 stays with 6,549 people: every one
+listed made a 91 MB answer no browser draws, most of it formatted to be skipped
+(docs/benchmarks.md, "contact tracing of a busy person")."""
 TIMES = {"entered_at", "left_at", "first_seen", "last_seen", "their_entry", "their_exit"}
 TEXTS = {"document_number", "phone", "birth_year"}
 
 
 def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tuple[str, ...]],
-            data_begins: str | None) -> dict[str, Any]:
-    """The trace as plain data: local ISO times, minutes to 0.1."""
+            data_begins: str | None, exposed: int | None = EXPOSED_CONTACTS) -> dict[str, Any]:
+    """The trace as plain data: local ISO times, minutes to 0.1; the exposures of the
+    ``exposed`` highest ranked contacts only (None: all), ``exposures_listed`` saying how
+    many of how many."""
     def local(seconds: float) -> str:
         return tracing.instant(seconds).astimezone(zone).isoformat(timespec="seconds")
 
@@ -80,6 +89,8 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
     per_visit: dict[int, int] = {}
     for exposure in result.exposures:
         per_visit[exposure["visit"]] = per_visit.get(exposure["visit"], 0) + 1
+    listed = (result.exposures if exposed is None or exposed >= len(contacts) else
+              [e for e in result.exposures if rank[e["person"]] <= exposed])
     begins_after = (data_begins is not None and tracing.instant(result.start).astimezone(zone)
                     .date().isoformat() < data_begins)
     out: dict[str, Any] = {
@@ -122,13 +133,16 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
             "overlap_minutes": round(e["seconds"] / 60, 1),
             "their_entry": local(e["start"]), "their_exit": local(e["end"]),
             "estimated": e["estimated"],
-            "time_uncertain_minutes": _minutes(e.get("uncertain"))} for e in result.exposures],
+            "time_uncertain_minutes": _minutes(e.get("uncertain"))} for e in listed],
+        "exposures_listed": {
+            "contacts": len(contacts) if exposed is None else min(exposed, len(contacts)),
+            "exposures": len(listed), "all_exposures": len(result.exposures)},
     }
     if result.second_degree:
         out["second_degree"] = [{
             "via": key, "via_rank": rank[key],
             "contacts": to_dict(nested, zone=zone, checkpoints=checkpoints,
-                                data_begins=data_begins)["contacts"]}
+                                data_begins=data_begins, exposed=0)["contacts"]}
             for key, nested in result.second_degree.items()]
     return out
 
@@ -184,6 +198,10 @@ def tables(report: dict[str, Any]) -> list[tuple[str, dict[str, str], list[dict[
         {"item": "Người tiếp xúc / contacts", "value": len(report["contacts"])},
         *([{"item": "Người tiếp xúc bậc 2 (chưa có ở trên) / second-degree contacts (new)",
             "value": second_degree_people(report)}] if onward else []),
+        {"item": "Chi tiết tiếp xúc của số người tiếp xúc đầu / exposures listed for the top "
+                 "contacts", "value": report["exposures_listed"]["contacts"]},
+        {"item": "Chi tiết tiếp xúc liệt kê / exposures listed", "value": "{exposures} / "
+         "{all_exposures}".format(**report["exposures_listed"])},
         *({"item": f"{key} / settings", "value": value}
           for key, value in report["settings"].items()),
         *({"item": NOT_DERIVED[key], "value": count}

@@ -63,6 +63,10 @@ class Request:
     all_named: bool = False
     """Trace everyone a name matches even when more than :data:`MAX_NAMED` (the tracer
     confirmed it); the audit record names each of them."""
+    all_exposures: bool = False
+    """List every (visit, contact) exposure, not only those of the
+    :data:`trace_formats.EXPOSED_CONTACTS` highest ranked contacts: a file for the health
+    authority, not a page (a busy person's is tens of MB)."""
 
 
 def whom(request: Request, found: tracing.Target) -> str:
@@ -286,7 +290,9 @@ def _answer(storage: Storage, request: Request, *, actor: str, reason: str, chan
     visited = {v.checkpoint_id for v in result.visits}
     report = trace_formats.to_dict(result, zone=storage.calendar.zone,
                                    checkpoints=source.checkpoint_names(visited),
-                                   data_begins=source.data_begins())
+                                   data_begins=source.data_begins(),
+                                   exposed=None if request.all_exposures
+                                   else trace_formats.EXPOSED_CONTACTS)
     report["audit"] = audit.append_trace(
         storage, actor=actor, channel=channel, address=address, reason=reason,
         subject=whom(request, who), period_from=report["period"]["from"],
