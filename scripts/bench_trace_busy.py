@@ -1,0 +1,106 @@
+"""A busy person's trace on a kept SQLite province: how many contacts and exposures, the trace,
+and its answer's dict and JSON with the top contacts' exposures listed and with all.
+
+The province is bench_trace's (``--entries`` scans at ``--checkpoints`` points, 30 days to
+2026-12-06T14:00 UTC) with the centre around it (bench_dashboard's registry, kiosks, admin);
+at its busiest point, ``--workers`` people work weekdays (in 07:30, out 11:30, in 13:00, out
+17:00 local, ±20 min) and the person traced, document 079099000000, passes 4 times a day
+for 2.5 h (06:30, 09:30, 12:30, 15:30) for 14 days — as a province's commuters share most
+of a busy person's visits. Every scan added goes through ``Storage.ingest_batch`` and the
+derivation, as a kiosk's. Then time the CLI on a copy of the file with any tree:
+
+    PYTHONPATH=.:scripts:tests python scripts/bench_trace_busy.py --db /tmp/busy.db \\
+        --entries 800000 --checkpoints 100 --workers 1500
+    time kiosk-central trace --db sqlite:////tmp/busy.db --document 079099000000 \\
+        --reason 'ca bệnh F0-1234' -o busy.json [--all-exposures]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+import time
+
+from bench_dashboard import fill_centre
+from bench_trace import load
+from benchsupport import province
+from trace_support import Visit, store_scans
+
+from kiosk.central import trace_formats, trace_service, tracing
+from kiosk.central.backends import open_storage
+from kiosk.central.trace_queries import StorageSource
+
+END = dt.datetime(2026, 12, 6, 14, tzinfo=dt.UTC)
+PERSON = 99_000_000
+"""trace_support's person number: document 079099000000."""
+
+
+def at_the_busiest(checkpoint: str, kiosk: str, workers: int) -> list[Visit]:
+    """The person's 4 passes a day for 14 days and the workers' weekdays there."""
+    rng = random.Random(5)
+    scans = []
+    for day in range(14, 0, -1):
+        morning = dt.datetime(2026, 12, 6, tzinfo=dt.UTC) - dt.timedelta(days=day)  # 07:00
+        for hour in (-0.5, 2.5, 5.5, 8.5):
+            at = morning + dt.timedelta(hours=hour)
+            scans += [Visit(PERSON, "cccd", checkpoint, "in", at, kiosk=kiosk),
+                      Visit(PERSON, "cccd", checkpoint, "out", at + dt.timedelta(hours=2.5),
+                            kiosk=kiosk)]
+        if (morning + dt.timedelta(hours=7)).weekday() >= 5:
+            continue
+        for person in range(PERSON + 1, PERSON + 1 + workers):
+            for hour, direction in ((0.5, "in"), (4.5, "out"), (6.0, "in"), (10.0, "out")):
+                at = morning + dt.timedelta(hours=hour, minutes=rng.randint(-20, 20))
+                scans.append(Visit(person, "cccd", checkpoint, direction, at, kiosk=kiosk))
+    return sorted(scans, key=lambda s: s.at)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="SQLite file to make (must not exist)")
+    parser.add_argument("--entries", type=int, default=800_000)
+    parser.add_argument("--checkpoints", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=1500)
+    args = parser.parse_args()
+    url = f"sqlite:///{args.db}"
+    with open_storage(url) as storage:
+        total, seconds = load(storage, province(entries=args.entries,
+                                                checkpoints=args.checkpoints, days=30,
+                                                end=END), "sqlite")
+        print(f"{total:,} entries loaded in {seconds:.0f} s", file=sys.stderr)
+        fill_centre(storage, args.checkpoints, "sqlite", END)
+        (checkpoint, kiosk), = storage._query(
+            "SELECT e.checkpoint_id, k.id FROM entries e JOIN kiosks k ON "
+            "k.checkpoint_id = e.checkpoint_id GROUP BY e.checkpoint_id, k.id "
+            "ORDER BY count(*) DESC LIMIT 1")
+        scans = at_the_busiest(checkpoint, kiosk, args.workers)
+        for n in range(0, len(scans), 5000):
+            store_scans(storage, scans[n:n + 5000], {}, received=END - dt.timedelta(hours=1))
+        request = trace_service.Request(document=f"0790{PERSON:08d}")
+        start, end = trace_service.period(storage, request)
+        began = time.perf_counter()
+        source = StorageSource(storage, tracing.alias_window(
+            start.timestamp(), end.timestamp(), request.policy), wait=None)
+        result = tracing.trace(source, trace_service.target(source, request, start, end),
+                               start.timestamp(), end.timestamp(), request.policy)
+        traced = time.perf_counter() - began
+        print(f"{checkpoint}: {len(result.visits)} visits, {len(result.contacts()):,} contacts, "
+              f"{len(result.exposures):,} exposures; the trace {traced:.2f} s")
+        names = source.checkpoint_names({v.checkpoint_id for v in result.visits})
+        for exposed in (trace_formats.EXPOSED_CONTACTS, None):
+            began = time.perf_counter()
+            report = trace_formats.to_dict(result, zone=storage.calendar.zone,
+                                           checkpoints=names, data_begins=None,
+                                           exposed=exposed)
+            made = time.perf_counter()
+            body = trace_formats.render(report, "json")
+            print(f"exposures of {exposed or 'all'} contacts: {len(report['exposures']):,} "
+                  f"listed, dict {made - began:.2f} s, JSON {time.perf_counter() - made:.2f} s, "
+                  f"{len(body) / 1e6:.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
