@@ -13,11 +13,15 @@ derivation, as a kiosk's. Then time the CLI on a copy of the file with any tree:
         --entries 800000 --checkpoints 100 --workers 1500
     time kiosk-central trace --db sqlite:////tmp/busy.db --document 079099000000 \\
         --reason 'ca bệnh F0-1234' -o busy.json [--all-exposures]
+
+``--engine postgresql`` loads it into a throw-away cluster instead (no ``--db``) and prints
+the same in-process figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import random
 import sys
@@ -25,7 +29,7 @@ import time
 
 from bench_dashboard import fill_centre
 from bench_trace import load
-from benchsupport import province
+from benchsupport import central_database, province
 from trace_support import Visit, store_scans
 
 from kiosk.central import trace_formats, trace_service, tracing
@@ -59,18 +63,20 @@ def at_the_busiest(checkpoint: str, kiosk: str, workers: int) -> list[Visit]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True, help="SQLite file to make (must not exist)")
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--db", help="SQLite file to make (must not exist)")
     parser.add_argument("--entries", type=int, default=800_000)
     parser.add_argument("--checkpoints", type=int, default=100)
     parser.add_argument("--workers", type=int, default=1500)
     args = parser.parse_args()
-    url = f"sqlite:///{args.db}"
-    with open_storage(url) as storage:
+    database = (central_database("postgresql") if args.engine == "postgresql"
+                else contextlib.nullcontext(f"sqlite:///{args.db}"))
+    with database as url, open_storage(url) as storage:
         total, seconds = load(storage, province(entries=args.entries,
                                                 checkpoints=args.checkpoints, days=30,
-                                                end=END), "sqlite")
+                                                end=END), args.engine)
         print(f"{total:,} entries loaded in {seconds:.0f} s", file=sys.stderr)
-        fill_centre(storage, args.checkpoints, "sqlite", END)
+        fill_centre(storage, args.checkpoints, args.engine, END)
         (checkpoint, kiosk), = storage._query(
             "SELECT e.checkpoint_id, k.id FROM entries e JOIN kiosks k ON "
             "k.checkpoint_id = e.checkpoint_id GROUP BY e.checkpoint_id, k.id "
