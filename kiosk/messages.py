@@ -2067,6 +2067,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{days}): không còn tính vào số liệu, báo cáo và truy vết, vẫn được lưu giữ",
         "Set aside {entries} entries of kiosk {kiosk} sent from boot id {boot} (days {days}): "
         "out of counts, reports and traces, kept"),
+    "central.set_aside_kept": (
+        "Giữ nguyên {kept} bản ghi của nguồn này vì máy {kiosk} cũng đã gửi chúng từ mã khởi "
+        "động khác (máy thật gửi sau bản sao nên được trả lời trùng): đó cũng là bản ghi của "
+        "máy thật",
+        "Kept {kept} of this source's entries in place: kiosk {kiosk} sent them from another "
+        "boot id too (the genuine kiosk, sending after the copy, was answered duplicate): "
+        "they are the genuine kiosk's entries as well"),
     "central.set_aside_revoke": (
         "Máy sao chép có thể vẫn đang gửi: cấp mã mới cho máy thật (kiosk-central kiosks "
         "token {kiosk} --reason …) để mã bị sao chép bị từ chối. Các lô gửi sau từ mã khởi "

@@ -166,6 +166,43 @@ def test_a_copys_entries_leave_counts_and_traces_stay_out_when_it_sends_again_an
                     ("kiosk-bring-back", "nhầm máy")]
 
 
+def test_the_genuine_kiosks_scans_its_restored_copy_sent_first_stay_when_the_copy_is_set_aside(
+        centre: tuple[CentralServer, Enrolled], tmp_path: Path) -> None:
+    """A backup of the kiosk's store restored on another machine (boot-copy) uploads the
+    outbox it holds first: people 0-2, scanned by the genuine kiosk, accepted from the copy.
+    The genuine kiosk (boot-genuine) sends the same entries, is answered duplicate and
+    forgets them, acknowledged. Setting aside the copy keeps them counted and traced — they
+    are the genuine kiosk's scans, sent by no one again — and says so, in the command's
+    words and the audit log; the copy's own scan goes."""
+    server, kiosk = centre
+    db = server.db
+    genuine = kiosk_entries(tmp_path, "ka", 3, "CP-A")
+    assert _post(server, kiosk, genuine, "boot-copy") == ["accepted"] * 3
+    assert _post(server, kiosk, genuine, "boot-genuine") == ["duplicate"] * 3
+    assert _post(server, kiosk, genuine, "boot-copy") == ["duplicate"] * 3  # a resend: its own
+    copys_own = kiosk_entries(tmp_path, "ka", 1, "CP-A", start=10)
+    assert _post(server, kiosk, copys_own, "boot-copy") == ["accepted"]
+    assert _today(db) == (4, 4, 4, 4)
+
+    done = central("kiosks", "set-aside", "ka", "--source", "boot-copy", "--reason", REASON,
+                   "--db", db)
+    assert "Set aside 1 entries" in done.stdout
+    assert "Kept 3 of this source's entries in place" in done.stdout
+    assert "Giữ nguyên 3 bản ghi của nguồn này" in done.stdout
+    assert _today(db) == (3, 3, 3, 3)
+    assert _trace(db, 0) == (["CP-A"], sorted(map(_number, (1, 2))))
+    assert _trace(db, 10) == ([], [])
+    log = json.loads(central("audit", "list", "--db", db, "--json").stdout)
+    act, = (r for r in log if r["kind"] == "kiosk-set-aside")
+    assert act["subject"] == "ka boot boot-copy: 1 entries, 3 kept (sent by another boot too)"
+    again = json.loads(central("kiosks", "set-aside", "ka", "--source", "boot-copy",
+                               "--reason", REASON, "--json", "--db", db).stdout)
+    assert (again["entries"], again["kept"]) == (0, 3)
+    central("kiosks", "bring-back", "ka", "--source", "boot-copy", "--reason", "nhầm máy",
+            "--db", db)
+    assert _today(db) == (4, 4, 4, 4)
+
+
 def test_a_source_unknown_or_no_reason_is_refused_and_changes_nothing(
         centre: tuple[CentralServer, Enrolled], tmp_path: Path) -> None:
     server, kiosk = centre

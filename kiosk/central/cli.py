@@ -576,6 +576,8 @@ def cmd_kiosks_set_aside(args: argparse.Namespace) -> int:
         return 0
     print(both("central.brought_back" if undo else "central.set_aside", kiosk=args.kiosk_id,
                boot=args.source, entries=moved.entries, days=", ".join(moved.days) or "-"))
+    if moved.kept:
+        print(both("central.set_aside_kept", kiosk=args.kiosk_id, kept=moved.kept))
     if not undo:
         print(f"! {both('central.set_aside_revoke', kiosk=args.kiosk_id, boot=args.source)}")
     return 0

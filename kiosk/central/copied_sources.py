@@ -36,7 +36,11 @@ holder that it was found, and a kiosk retries a batch it was refused (or keeps t
 pending and resends them for ever); its entries are evidence, and nobody reads them but an
 admin. An entry set aside that reaches the centre from another source — the genuine kiosk
 sending a scan the copy, restored from its backup, sent first — comes back: that source's
-batch stores it as any other, and its set-aside copy goes.
+batch stores it as any other, and its set-aside copy goes. One that source sent before the
+set-aside was answered ``duplicate`` then, acknowledged and never sent again: each batch
+notes the entries it was answered duplicate for that a batch of another boot of the kiosk
+stored (:func:`note_sent_again`, schema v56), and :func:`set_aside` keeps those in place
+(:attr:`Moved.kept`) — they are the other boot's scans as well, unless it is set aside too.
 
 Every act is in the audit log, with its reason (kinds ``kiosk-set-aside``,
 ``kiosk-bring-back``), in its own transaction. Retention covers the entries set aside as the
@@ -59,19 +63,24 @@ ASIDE = "entries_set_aside"
 """The entries set aside (schema v52): the columns of ``entries``, then ``set_aside_boot``."""
 SOURCES = "set_aside_sources"
 """The sources set aside now: (kiosk, boot id), who, when and why."""
+SENT_AGAIN = "entries_sent_again"
+"""(id, boot id): an entry held that a batch of another boot of its kiosk sent too (schema
+v56; boot '' for a batch naming none)."""
 
 
 @dataclass(frozen=True)
 class Moved:
-    """What an act moved: how many entries, of which local days and points."""
+    """What an act moved: how many entries, of which local days and points; ``kept``: how
+    many of the source's entries a set-aside left in place, sent by another boot too."""
 
     entries: int
     days: tuple[str, ...]
     checkpoints: tuple[str, ...]
+    kept: int = 0
 
     def answer(self) -> dict[str, Any]:
         return {"entries": self.entries, "days": list(self.days),
-                "checkpoints": list(self.checkpoints)}
+                "checkpoints": list(self.checkpoints), "kept": self.kept}
 
 
 class UnknownSource(ValueError):
@@ -113,15 +122,22 @@ def set_aside(storage: Storage, kiosk_id: str, boot_id: str, *, reason: str,
             tx, f"INSERT INTO {SOURCES} (kiosk_id, boot_id, set_at, set_by, reason) "
                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kiosk_id, boot_id) DO NOTHING",
             (kiosk_id, boot_id, _now(), by.name, reason))
-        ids = [i for (i,) in storage._execute(
-            tx, "SELECT e.id FROM entries e WHERE e.kiosk_id = $1 AND EXISTS (SELECT 1 FROM "
-                "batches b WHERE b.kiosk_id = e.kiosk_id AND b.batch_id = e.batch_id "
-                "AND b.received_at = e.received_at AND b.boot_id = $2)",
-            (kiosk_id, boot_id)).fetchall()]
-        moved = _take_out(storage, tx, ids, boot_id)
+        # an entry another boot not set aside sent too stays: that boot's scan as well
+        found = storage._execute(
+            tx, "SELECT e.id, EXISTS (SELECT 1 FROM " + SENT_AGAIN + " a WHERE a.id = e.id "
+                "AND NOT EXISTS (SELECT 1 FROM " + SOURCES + " s WHERE s.kiosk_id = "
+                "e.kiosk_id AND s.boot_id = a.boot_id)) FROM entries e WHERE e.kiosk_id = $1 "
+                "AND EXISTS (SELECT 1 FROM batches b WHERE b.kiosk_id = e.kiosk_id AND "
+                "b.batch_id = e.batch_id AND b.received_at = e.received_at AND b.boot_id = $2)",
+            (kiosk_id, boot_id)).fetchall()
+        kept = sum(1 for _, other in found if other)
+        moved = _take_out(storage, tx, [i for i, other in found if not other], boot_id)
+        moved = Moved(moved.entries, moved.days, moved.checkpoints, kept)
         audit.append_action(storage, "kiosk-set-aside", actor=by.name, channel=by.channel,
                             address=by.address, reason=reason,
-                            subject=f"{kiosk_id} boot {boot_id}: {moved.entries} entries",
+                            subject=f"{kiosk_id} boot {boot_id}: {moved.entries} entries"
+                                    + (f", {kept} kept (sent by another boot too)"
+                                       if kept else ""),
                             tx=tx)
     return moved
 
@@ -181,6 +197,21 @@ def on_arrival(storage: Storage, tx: Any, kiosk_id: str, boot_id: str | None,
         (chosen, boot_id)).fetchall()}
     storage._execute(tx, f"DELETE FROM entries WHERE {_chosen(storage)}", (chosen,))
     return new, inserted - new
+
+
+def note_sent_again(storage: Storage, tx: Any, boot_id: str | None, ids: list[str]) -> None:
+    """In a batch's transaction ``tx``, from boot ``boot_id``: note which of ``ids``, the
+    entries it was answered duplicate for, a batch of another boot stored (:data:`SENT_AGAIN`)
+    — the scans of a backup restored elsewhere were sent first by the copy, yet are this
+    boot's too (:func:`set_aside` keeps them). A resend from the boot that stored them (a
+    lost acknowledgement) notes nothing."""
+    if ids:
+        storage._execute(
+            tx, f"INSERT INTO {SENT_AGAIN} (id, boot_id) SELECT e.id, $2 FROM entries e "
+                "JOIN batches b ON b.kiosk_id = e.kiosk_id AND b.batch_id = e.batch_id AND "
+                f"b.received_at = e.received_at WHERE {_chosen(storage, 'e.id')} AND "
+                "COALESCE(b.boot_id, '') <> $2 ON CONFLICT DO NOTHING",
+            (_ids(ids), boot_id or ""))
 
 
 def _take_out(storage: Storage, tx: Any, ids: list[str], boot_id: str) -> Moved:

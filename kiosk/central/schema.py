@@ -1065,6 +1065,18 @@ MIGRATIONS: list[list[Statement]] = [
         )""",
         "DELETE FROM monthly_reports",
     ],
+    [
+        # v56: an entry held that a batch of another boot of its kiosk sent too (answered
+        # duplicate), with that boot ('' for a batch naming none): a backup of the kiosk's
+        # store restored elsewhere sends the outbox it holds first, and the genuine kiosk's
+        # own send of those scans is acknowledged, never made again. Setting aside the boot
+        # that stored such an entry keeps it in place: it is the other boot's as well
+        # (kiosk.central.copied_sources). Ids only; purged with the entries.
+        {"sqlite": "CREATE TABLE IF NOT EXISTS entries_sent_again (id TEXT NOT NULL, "
+                   "boot_id TEXT NOT NULL, PRIMARY KEY (id, boot_id))",
+         "postgresql": 'CREATE TABLE IF NOT EXISTS entries_sent_again (id TEXT COLLATE "C" '
+                       "NOT NULL, boot_id TEXT NOT NULL, PRIMARY KEY (id, boot_id))"},
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 FOREIGN_DOCUMENT_KEYS_VERSION = 53

@@ -620,6 +620,11 @@ class Storage(ABC):
                     {"id": candidate.id, "status": protocol.DUPLICATE}
                     if stored is not None and _same(candidate.row, stored)
                     else {"id": candidate.id, "status": protocol.REJECTED, **refusal.answer()})
+            # held, stored by another boot's batch? (a restored copy sent it first)
+            copied_sources.note_sent_again(self, tx, boot_id, [
+                r["id"] for r in results  # type: ignore[index]
+                if r["status"] == protocol.DUPLICATE  # type: ignore[index]
+                and held.get(r["id"], {}).get("kiosk_id") == kiosk_id])  # type: ignore[index]
             if elsewhere:  # answered by the ids the kiosk sent
                 for result in results:
                     result["id"] = wire.get(result["id"], result["id"])  # type: ignore[index]
@@ -773,7 +778,7 @@ class Storage(ABC):
             self._execute(tx, f"DELETE FROM {copied_sources.ASIDE} WHERE id < $1 AND "
                               "received_at < $2", (id_days.bounds(cutoff)[0],
                                                    f"{cutoff.isoformat()}T00:00:00.000000Z"))
-            for listed in (ID_OFF, TIME_UNCERTAIN):
+            for listed in (ID_OFF, TIME_UNCERTAIN, copied_sources.SENT_AGAIN):
                 self._execute(tx, f"DELETE FROM {listed} WHERE NOT EXISTS (SELECT 1 FROM "
                                   f"entries e WHERE e.id = {listed}.id) AND NOT EXISTS "
                                   f"(SELECT 1 FROM {copied_sources.ASIDE} a "
