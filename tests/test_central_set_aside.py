@@ -255,6 +255,38 @@ def test_the_kept_monthly_report_of_a_month_with_entries_set_aside_is_built_agai
         assert _derived(storage) == stays_before
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_entries_brought_back_after_their_days_report_was_made_are_listed_late(
+        engine: str, tmp_path: Path) -> None:
+    """Yesterday the genuine kiosk scanned people 1-3, the copy 4-5; the copy set aside
+    before the 06:00 report, the report counts 3. Brought back after it, the copy's two are
+    in neither that report nor the day's late list unless listed late, received now: each
+    entry of the day either in its report or listed late after it, never neither."""
+    db = database_url(engine, tmp_path)
+    enrol(db, "ka", "CP-A")
+    by = Actor("admin@centre", "cli")
+    with open_storage(db) as storage:
+        yesterday = storage.today() - dt.timedelta(days=1)
+        at = storage.calendar.report_time(yesterday) + dt.timedelta(hours=4)  # 10:00
+        for boot, persons in (("boot-genuine", (1, 2, 3)), ("boot-copy", (4, 5))):
+            entries = [wire_entry(payload_identity(p, "cccd"), checkpoint="CP-A", kiosk="ka",
+                                  direction="in", scanned_at=at + dt.timedelta(minutes=p))
+                       for p in persons]
+            storage.ingest_batch("ka", entries, sent_at=protocol.format_time(at),
+                                 received_at=at + dt.timedelta(minutes=10), batch_id=uuid7(),
+                                 boot_id=boot)
+        copied_sources.set_aside(storage, "ka", "boot-copy", reason=REASON, by=by)
+        made = reports.made_daily(storage, yesterday)  # the 06:00 run
+        copied_sources.bring_back(storage, "ka", "boot-copy", reason=REASON, by=by)
+        late = storage._query("SELECT day, received_on, entries FROM late_arrivals")
+        month = reports.monthly(storage, yesterday.strftime("%Y-%m"), wait=None)
+        day = next(d for d in month["by_day"] if d["day"] == yesterday.isoformat())
+        today = storage.calendar.report_day_of(dt.datetime.now(dt.UTC))
+    assert made["summary"]["scans"] == 3
+    assert [tuple(row) for row in late] == [(yesterday.isoformat(), today, 2)]
+    assert day["scans"] == 5
+
+
 def _derived(storage: Any) -> tuple[list[Any], list[Any], list[Any]]:
     """Stays, day sets and people per point and day, once every entry held is derived."""
     derivation.catch_up(storage)

@@ -18,7 +18,9 @@ left: :func:`people.recount`), their document matches no other entry stands for,
 of their people at their points (dropped and derived again from the scans left), and the
 kept monthly reports of their months (built again when next shown). Traces read entries
 and stays: they no longer find them. :func:`bring_back` puts them back exactly as they were
-stored and adds their counts again; their derived rows are derived again as any entry's.
+stored and adds their counts again (one of a day whose daily report was made while it was
+aside: listed late, received now, as that report never had it); their derived rows are
+derived again as any entry's.
 
 Why not the derivation's own set-aside: the scan counts are made as a batch is stored, not
 derived, and ``kiosk-central derivation --retry`` queues every part it holds again. Entries
@@ -152,6 +154,8 @@ def bring_back(storage: Storage, kiosk_id: str, boot_id: str, *, reason: str,
     with storage._transaction() as tx:
         derivation.exclude(storage, tx)
         storage._lock_kiosk(tx, kiosk_id)
+        since = storage._execute(tx, f"SELECT set_at FROM {SOURCES} WHERE kiosk_id = $1 AND "
+                                     "boot_id = $2", (kiosk_id, boot_id)).fetchone()
         dropped = storage._execute(tx, f"DELETE FROM {SOURCES} WHERE kiosk_id = $1 AND "
                                        "boot_id = $2", (kiosk_id, boot_id)).rowcount
         columns = ", ".join(_columns(storage, tx))
@@ -163,7 +167,7 @@ def bring_back(storage: Storage, kiosk_id: str, boot_id: str, *, reason: str,
             raise UnknownSource(boot_id)
         storage._execute(tx, f"DELETE FROM {ASIDE} WHERE kiosk_id = $1 AND set_aside_boot = $2",
                          (kiosk_id, boot_id))
-        moved = _counted(storage, tx, back, +1)
+        moved = _counted(storage, tx, back, +1, aside_since=since[0] if since else None)
         derivation.queue(storage, tx, sorted(back), kiosk_id)
         audit.append_action(storage, "kiosk-bring-back", actor=by.name, channel=by.channel,
                             address=by.address, reason=reason,
@@ -246,10 +250,14 @@ def _take_out(storage: Storage, tx: Any, ids: list[str], boot_id: str) -> Moved:
     return moved
 
 
-def _counted(storage: Storage, tx: Any, ids: list[str], sign: int) -> Moved:
+def _counted(storage: Storage, tx: Any, ids: list[str], sign: int, *,
+             aside_since: str | None = None) -> Moved:
     """Add (``sign`` +1) or take away (-1) the scan counts of the held entries ``ids``, as a
     recount counts them (:func:`aggregates.tally_rows`), and drop the kept monthly
-    reports of their months; what they are."""
+    reports of their months; what they are. ``aside_since``: brought back, set aside then
+    (a stored UTC time): one of a day whose report was made since is in neither that report
+    nor its late list, so it is late, received now — each entry of the day either in its
+    report or listed late after it (:func:`reports.made_daily`)."""
     if not ids:
         return Moved(0, (), ())
     rows = storage._execute(
@@ -261,6 +269,10 @@ def _counted(storage: Storage, tx: Any, ids: list[str], sign: int) -> Moved:
             f"WHERE {_chosen(storage, 'e.id')}", (_ids(ids),)).fetchall()
     made = {day: (made_at, seen) for day, made_at, seen in storage._execute(
         tx, "SELECT day, made_at, batches_seen FROM daily_reports").fetchall()}
+    if aside_since is not None:
+        now, place = _now(), storage.calendar.place
+        rows = [(*row[:6], now, None) if made.get(place(row[4], row[5])[0], ("",))[0]
+                > aside_since else row for row in rows]
     tally = aggregates.tally_rows(storage.calendar, rows, made)
     for counter in (tally.days, tally.hours, tally.late):
         for key in counter:
