@@ -287,6 +287,45 @@ def test_entries_brought_back_after_their_days_report_was_made_are_listed_late(
     assert day["scans"] == 5
 
 
+def test_a_months_files_are_made_again_after_a_set_aside_and_a_bring_back(
+        tmp_path: Path) -> None:
+    """November's files made by the timer's 'report monthly --if-due --out-dir' count the
+    copy's scans (people 2 and 3 again: the day's people the same). Set aside after, the
+    next run makes them again without those, and again with them once brought back —
+    it judged the files by their late list and people alone, and kept 5 scans for good."""
+    db = database_url("sqlite", tmp_path)
+    enrol(db, "ka", "CP-A")
+    by = Actor("admin@centre", "cli")
+    at = dt.datetime(2026, 11, 10, 3, tzinfo=dt.UTC)
+    with open_storage(db) as storage:
+        for boot, persons, later in (("boot-genuine", (1, 2, 3), 0), ("boot-copy", (2, 3), 30)):
+            entries = [wire_entry(payload_identity(p, "cccd"), checkpoint="CP-A", kiosk="ka",
+                                  direction="in", scanned_at=at + dt.timedelta(minutes=p + later))
+                       for p in persons]
+            storage.ingest_batch("ka", entries, sent_at=protocol.format_time(at),
+                                 received_at=at + dt.timedelta(hours=1), batch_id=uuid7(),
+                                 boot_id=boot)
+    out = tmp_path / "reports"
+
+    def filed() -> tuple[int, str]:
+        """The scans of November's file, and what the timer's run said."""
+        said = central("report", "monthly", "--month", "2026-11", "--if-due", "--out-dir",
+                       str(out), "--db", db).stdout
+        path = max(out.glob("*2026-11*.json"), key=lambda p: p.stat().st_mtime_ns)
+        return json.loads(path.read_text(encoding="utf-8"))["summary"]["scans"], said
+
+    assert filed()[0] == 5
+    scans, said = filed()
+    assert scans == 5 and "not made again" in said  # nothing changed since
+    with open_storage(db) as storage:
+        copied_sources.set_aside(storage, "ka", "boot-copy", reason=REASON, by=by)
+    scans, said = filed()
+    assert scans == 3 and "made again" in said
+    with open_storage(db) as storage:
+        copied_sources.bring_back(storage, "ka", "boot-copy", reason=REASON, by=by)
+    assert filed()[0] == 5
+
+
 def _derived(storage: Any) -> tuple[list[Any], list[Any], list[Any]]:
     """Stays, day sets and people per point and day, once every entry held is derived."""
     derivation.catch_up(storage)

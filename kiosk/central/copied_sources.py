@@ -16,8 +16,8 @@ derived from them: the scan counts of the upload path (the tally :func:`aggregat
 makes of them, subtracted), their days' sets and people (counted again from the entries
 left: :func:`people.recount`), their document matches no other entry stands for, the stays
 of their people at their points (dropped and derived again from the scans left), and the
-kept monthly reports of their months (built again when next shown). Traces read entries
-and stays: they no longer find them. :func:`bring_back` puts them back exactly as they were
+monthly reports of their months kept or written before (made again:
+:func:`kiosk.central.reports.changed_since`). Traces read entries and stays: they no longer find them. :func:`bring_back` puts them back exactly as they were
 stored and adds their counts again (one of a day whose daily report was made while it was
 aside: listed late, received now, as that report never had it); their derived rows are
 derived again as any entry's.
@@ -65,6 +65,10 @@ ASIDE = "entries_set_aside"
 """The entries set aside (schema v52): the columns of ``entries``, then ``set_aside_boot``."""
 SOURCES = "set_aside_sources"
 """The sources set aside now: (kiosk, boot id), who, when and why."""
+MOVED_AT = "entries_moved_at"
+"""The setting holding when a set-aside or bring-back last moved entries (a stored UTC
+time): a month's report kept or written before counts what they changed, and is made again
+(:func:`kiosk.central.reports.changed_since`)."""
 SENT_AGAIN = "entries_sent_again"
 """(id, boot id): an entry held that a batch of another boot of its kiosk sent too (schema
 v56; boot '' for a batch naming none)."""
@@ -253,8 +257,8 @@ def _take_out(storage: Storage, tx: Any, ids: list[str], boot_id: str) -> Moved:
 def _counted(storage: Storage, tx: Any, ids: list[str], sign: int, *,
              aside_since: str | None = None) -> Moved:
     """Add (``sign`` +1) or take away (-1) the scan counts of the held entries ``ids``, as a
-    recount counts them (:func:`aggregates.tally_rows`), and drop the kept monthly
-    reports of their months; what they are. ``aside_since``: brought back, set aside then
+    recount counts them (:func:`aggregates.tally_rows`), and note when (:data:`MOVED_AT`:
+    the reports of their months made before are stale); what they are. ``aside_since``: brought back, set aside then
     (a stored UTC time): one of a day whose report was made since is in neither that report
     nor its late list, so it is late, received now — each entry of the day either in its
     report or listed late after it (:func:`reports.made_daily`)."""
@@ -283,8 +287,8 @@ def _counted(storage: Storage, tx: Any, ids: list[str], sign: int, *,
     for day in days:
         storage._execute(tx, "DELETE FROM late_arrivals WHERE day = $1 AND entries <= 0", (day,))
         storage._execute(tx, "DELETE FROM checkpoint_hours WHERE day = $1 AND scans <= 0", (day,))
-    for month in sorted({day[:7] for day in days}):  # built again when next shown
-        storage._execute(tx, "DELETE FROM monthly_reports WHERE month = $1", (month,))
+    storage._execute(tx, "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) "
+                         "DO UPDATE SET value = excluded.value", (MOVED_AT, _now()))
     return Moved(len(rows), days, checkpoints)
 
 

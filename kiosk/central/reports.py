@@ -844,14 +844,15 @@ def _late_in(storage: Storage, first: str, last: str) -> list[dict[str, Any]]:
 def stale(storage: Storage, report: dict[str, Any], made_at: str) -> bool:
     """Whether a month's report made at ``made_at``, once due, counts less than the centre
     does now: what it counts changed since (:func:`changed_since`: entries of the month
-    arrived late, refusal counts of its days stored late, a registry correction), or an
+    arrived late, refusal counts of its days stored late, a registry correction, a copy's
+    entries set aside or brought back), or an
     entry derived since (queued or set aside then) added a person (its people per day
     differ), or its late list differs. Derive first. A report without those lists (not one
     this program made) is stale."""
     try:
         days = [row["day"] for row in report["by_day"]]
         counted = [row["people"] for row in report["by_day"]]
-        late = report["late_entries"]
+        late, made_at = report["late_entries"], report["made_at"]
     except (KeyError, TypeError):
         return True
     if not days:
@@ -903,18 +904,22 @@ def changed_since(storage: Storage, first: dt.date, last: dt.date, made_at: str)
     time) is stale: the one rule for a report kept or written, whose copy is built again
     when true. Since then, entries of those days arrived late (``late_arrivals``), a
     kiosk's refusal count of their hours was stored or changed (``refused_changes``, v55:
-    a kiosk offline at a month's end reports the last evening's when it is back), or
-    the registry was corrected (:data:`registry.CHANGED_AT`: reports read past days as the
-    registry has them now). A few index lookups."""
+    a kiosk offline at a month's end reports the last evening's when it is back), the
+    registry was corrected (:data:`registry.CHANGED_AT`: reports read past days as the
+    registry has them now), or a copy's entries were set aside or brought back
+    (:data:`copied_sources.MOVED_AT`: their scans change, their people need not). A few
+    index lookups."""
     calendar = storage.calendar
     return bool(storage._query(
         "SELECT 1 FROM late_arrivals WHERE day >= $1 AND day <= $2 AND last_received_at > $3 "
         "UNION ALL SELECT 1 FROM refused_changes WHERE hour >= $4 AND hour < $5 "
-        "AND changed_at > $3 UNION ALL SELECT 1 FROM settings WHERE key = $6 AND value > $3 "
+        "AND changed_at > $3 UNION ALL SELECT 1 FROM settings WHERE key IN ($6, $7) "
+        "AND value > $3 "
         "LIMIT 1",
         (first.isoformat(), last.isoformat(), made_at,
          _hour_from(calendar.start(first)).strftime("%Y-%m-%dT%H"),
-         _hour_from(calendar.end(last)).strftime("%Y-%m-%dT%H"), registry.CHANGED_AT)))
+         _hour_from(calendar.end(last)).strftime("%Y-%m-%dT%H"), registry.CHANGED_AT,
+         copied_sources.MOVED_AT)))
 
 
 def _moved_points(storage: Storage, snap: Snapshot, refused: dict[str, Counter[str]],
