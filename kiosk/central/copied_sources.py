@@ -17,10 +17,10 @@ makes of them, subtracted), their days' sets and people (counted again from the 
 left: :func:`people.recount`), their document matches no other entry stands for, the stays
 of their people at their points (dropped and derived again from the scans left), and the
 monthly reports of their months kept or written before (made again:
-:func:`kiosk.central.reports.changed_since`). Traces read entries and stays: they no longer find them. :func:`bring_back` puts them back exactly as they were
-stored and adds their counts again (one of a day whose daily report was made while it was
-aside: listed late, received now, as that report never had it); their derived rows are
-derived again as any entry's.
+:func:`kiosk.central.reports.changed_since`). Traces read entries and stays: they no longer find them. :func:`bring_back` puts them back
+exactly as they were stored and adds their counts again (one of a day whose daily report was
+made while it was aside: listed late, received now, as that report never had it); their
+derived rows are derived again as any entry's.
 
 Why not the derivation's own set-aside: the scan counts are made as a batch is stored, not
 derived, and ``kiosk-central derivation --retry`` queues every part it holds again. Entries
@@ -258,10 +258,10 @@ def _counted(storage: Storage, tx: Any, ids: list[str], sign: int, *,
              aside_since: str | None = None) -> Moved:
     """Add (``sign`` +1) or take away (-1) the scan counts of the held entries ``ids``, as a
     recount counts them (:func:`aggregates.tally_rows`), and note when (:data:`MOVED_AT`:
-    the reports of their months made before are stale); what they are. ``aside_since``: brought back, set aside then
-    (a stored UTC time): one of a day whose report was made since is in neither that report
-    nor its late list, so it is late, received now — each entry of the day either in its
-    report or listed late after it (:func:`reports.made_daily`)."""
+    the reports of their months made before are stale); what they are. ``aside_since``:
+    brought back, set aside then (a stored UTC time): one of a day whose report was made
+    since is in neither that report nor its late list, so it is late, received now — each
+    entry of the day either in its report or listed late after it (:func:`reports.made_daily`)."""
     if not ids:
         return Moved(0, (), ())
     rows = storage._execute(
