@@ -924,26 +924,81 @@ unknown, or one of the kiosk's own commands named."""
 
 
 def kiosk_command_using(path: Path) -> tuple[int, str] | None:
-    """(pid, ``kiosk sync load-refusals``): the first other process of the kiosk's own
-    commands (``kiosk …`` or ``python -m kiosk …``) with the store at ``path`` open, as
-    /proc tells of the processes this account may look into; None if none is. A scan
+    """(pid, ``kiosk sync load-refusals``): the other process of the kiosk's own commands
+    (``kiosk …`` or ``python -m kiosk …``) holding the write lock of the store at ``path``,
+    as /proc tells of the processes this account may look into (:func:`lock_holder`); when
+    /proc/locks names no holder, the one other process with the store open if it is such a
+    command; None otherwise — another program holds it, or which one is not known. A scan
     refused for the write lock read "another program (sqlite3 left open, a backup tool…)"
     while the technician's own ``kiosk sync load-refusals`` held it: the officer could not
-    say what to wait for. Looked up only when a write was refused for it."""
+    say what to wait for; and a command only reading the store (``kiosk export``) must not
+    be named, and killed, for sqlite3's lock. Looked up only when a write was refused."""
+    holder = lock_holder(path)
+    if holder is not None:  # this process (its own chore), or one named by its arguments
+        command = None if holder == os.getpid() else _kiosk_command(_arguments(holder))
+        return None if command is None else (holder, command)
     target = os.path.realpath(path)
-    for entry in sorted(Path("/proc").glob("[0-9]*"), key=lambda p: int(p.name)):
+    found: list[tuple[int, str | None]] = []
+    for entry in Path("/proc").glob("[0-9]*"):
         pid = int(entry.name)
-        if pid == os.getpid():
-            continue
         try:
-            argv = (entry / "cmdline").read_bytes().decode("utf-8", "replace").split("\0")
-            command = _kiosk_command(argv)
-            if command is None:
-                continue
-            if any(os.readlink(fd) == target for fd in (entry / "fd").iterdir()):
-                return pid, command
+            if pid != os.getpid() and any(
+                    os.readlink(fd) == target for fd in (entry / "fd").iterdir()):
+                found.append((pid, _kiosk_command(_arguments(pid))))
         except OSError:  # gone meanwhile, or another account's
             continue
+    if len(found) == 1 and (command := found[0][1]) is not None:
+        return found[0][0], command
+    return None
+
+
+def _arguments(pid: int) -> list[str]:
+    """The arguments of process ``pid`` as /proc shows them ([] once it is gone)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return cmdline.decode("utf-8", "replace").split("\0")
+
+
+_PENDING_BYTE = 0x40000000
+"""SQLite's lock bytes in the database file (os_unix.c): PENDING, RESERVED after it, then
+510 SHARED bytes; a writer of a rollback journal, or a store in exclusive locking mode,
+holds a write lock on some of them."""
+_WAL_WRITE_LOCK = 120
+"""The byte of the -shm file whose write lock is WAL's writer's (``WALINDEX_LOCK_OFFSET``,
+lock 0: ``BEGIN IMMEDIATE`` takes it, and a scan's write waits for it)."""
+
+
+def lock_holder(path: Path) -> int | None:
+    """The pid of the process holding the write lock of the store at ``path``, from
+    /proc/locks (POSIX locks: SQLite's, by fcntl): a write lock on the -shm's byte
+    :data:`_WAL_WRITE_LOCK`, or on the database's lock bytes (:data:`_PENDING_BYTE`). None
+    when none is listed, or /proc/locks is not there to read."""
+    files: dict[tuple[str, int], tuple[int, int]] = {}
+    for name, first in ((path.name + "-shm", _WAL_WRITE_LOCK), (path.name, _PENDING_BYTE)):
+        try:
+            st = os.stat(path.with_name(name))
+        except OSError:
+            continue
+        device = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}"
+        last = first if name.endswith("-shm") else first + 511
+        files[device, st.st_ino] = first, last
+    try:
+        lines = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()  # "1: POSIX ADVISORY WRITE 1234 fe:00:5678 120 120"
+        if len(fields) != 8 or fields[1] != "POSIX" or fields[3] != "WRITE":
+            continue  # another kind, or "->" a process waiting for it
+        device, _, inode = fields[5].rpartition(":")
+        span = files.get((device, int(inode))) if inode.isdigit() else None
+        if span is None or not fields[4].isdigit():
+            continue
+        start, end = int(fields[6]), (None if fields[7] == "EOF" else int(fields[7]))
+        if start <= span[1] and (end is None or end >= span[0]):
+            return int(fields[4])
     return None
 
 

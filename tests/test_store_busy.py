@@ -183,6 +183,29 @@ def test_a_scan_refused_while_a_kiosk_command_holds_the_store_names_that_command
         store.close()
 
 
+def test_a_kiosk_command_only_reading_the_store_is_not_named_for_another_programs_lock(
+        tmp_path):
+    """The technician's ``kiosk export`` has the store open, reading, while sqlite3 (or a
+    backup tool) holds the write lock: the card named the export ("… (pid N) is using the
+    database … kill N") — the first kiosk command with the store open, not the holder. The
+    holder is read from the locks the kernel lists: another program's, so the card says so."""
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, policy_from(make_config(tmp_path)))
+    try:
+        pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1"))
+        wait_for_names_moved(store)
+        with another_program(path, ("kiosk", "export", "--from", "2026-12-01", "day.csv")):
+            with held_by_another_program(path):
+                refused = pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1"))
+                said = store.not_recording()
+        assert not refused.recorded and said is not None
+        assert said.code == "store.busy"
+        assert refused.reason_in("en").endswith(busy_words(path, "en"))
+    finally:
+        store.close()
+
+
 def test_the_kiosks_own_commands_are_told_from_other_programs_by_their_arguments():
     assert store_module._kiosk_command(
         ["/srv/kiosk/.venv/bin/python", "/srv/kiosk/.venv/bin/kiosk", "export", "--from",
