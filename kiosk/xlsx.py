@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
-from kiosk.messages import both
+from kiosk.messages import LANGUAGES, number, text
 
 SHEET_ROWS = 1_048_576
 """Rows a sheet holds, its header included: Excel's limit; past it Excel drops the rest
@@ -232,7 +232,10 @@ def _cut(text: str) -> str:
 
 
 def _cut_mark(cut: int) -> str:
-    return " " + both("xlsx.cut", cut=f"{cut:,}")
+    """How many characters were cut, in both languages, each grouping it its own way
+    (2.308 / 2,308: "cắt bớt 2,308 ký tự" reads as two and a bit)."""
+    return " " + " / ".join(text("xlsx.cut", language, cut=number(cut, language))
+                            for language in LANGUAGES)
 
 
 _HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

@@ -195,10 +195,10 @@ def test_a_kiosk_command_only_reading_the_store_is_not_named_for_another_program
     try:
         pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1"))
         wait_for_names_moved(store)
-        with another_program(path, ("kiosk", "export", "--from", "2026-12-01", "day.csv")):
-            with held_by_another_program(path):
-                refused = pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1"))
-                said = store.not_recording()
+        with (another_program(path, ("kiosk", "export", "--from", "2026-12-01", "day.csv")),
+              held_by_another_program(path)):
+            refused = pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1"))
+            said = store.not_recording()
         assert not refused.recorded and said is not None
         assert said.code == "store.busy"
         assert refused.reason_in("en").endswith(busy_words(path, "en"))
