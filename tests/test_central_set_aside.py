@@ -30,7 +30,7 @@ from central_support import (
 from trace_support import payload_identity, wire_entry
 from web_support import add_users, signed_in
 
-from kiosk.central import copied_sources, derivation, erasure, people, reports, stays
+from kiosk.central import aggregates, copied_sources, derivation, erasure, people, reports, stays
 from kiosk.central.audit import Actor
 from kiosk.central.backends import open_storage
 from kiosk.central.web.i18n import translator
@@ -285,6 +285,44 @@ def test_entries_brought_back_after_their_days_report_was_made_are_listed_late(
     assert made["summary"]["scans"] == 3
     assert [tuple(row) for row in late] == [(yesterday.isoformat(), today, 2)]
     assert day["scans"] == 5
+
+
+def test_late_entries_brought_back_after_the_report_listing_them_was_made_are_listed_again(
+        tmp_path: Path) -> None:
+    """The copy's scans of day D reached the centre after D's report, on D+1: listed late
+    by D+1's report. Set aside before that report was made, brought back after it: they are
+    on no list unless listed again, received now — not on D+1's, made without them."""
+    db = database_url("sqlite", tmp_path)
+    enrol(db, "ka", "CP-A")
+    by = Actor("admin@centre", "cli")
+    with open_storage(db) as storage:
+        calendar = storage.calendar
+        day = storage.today() - dt.timedelta(days=3)
+        next_day = day + dt.timedelta(days=1)
+        at = calendar.report_time(day) + dt.timedelta(hours=4)  # 10:00 on D
+        for boot, persons, received in (
+                ("boot-genuine", (1, 2, 3), at + dt.timedelta(minutes=10)),
+                ("boot-copy", (4, 5), at + dt.timedelta(days=1))):  # 10:00 on D+1
+            if boot == "boot-copy":
+                with storage._transaction() as tx:  # D's report, at 06:30 on D+1
+                    aggregates.report_made(storage, tx, day, calendar.report_time(
+                        next_day) + dt.timedelta(minutes=30))
+            entries = [wire_entry(payload_identity(p, "cccd"), checkpoint="CP-A", kiosk="ka",
+                                  direction="in", scanned_at=at + dt.timedelta(minutes=p))
+                       for p in persons]
+            storage.ingest_batch("ka", entries, sent_at=protocol.format_time(received),
+                                 received_at=received, batch_id=uuid7(), boot_id=boot)
+        listed = "SELECT day, received_on, entries FROM late_arrivals"
+        assert [tuple(r) for r in storage._query(listed)] == [
+            (day.isoformat(), next_day.isoformat(), 2)]
+        copied_sources.set_aside(storage, "ka", "boot-copy", reason=REASON, by=by)
+        with storage._transaction() as tx:  # D+1's report, made while they were aside
+            aggregates.report_made(storage, tx, next_day,
+                                   dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+        copied_sources.bring_back(storage, "ka", "boot-copy", reason=REASON, by=by)
+        received_on = calendar.report_day_of(dt.datetime.now(dt.UTC))
+        assert [tuple(r) for r in storage._query(listed)] == [
+            (day.isoformat(), received_on, 2)]
 
 
 def test_a_months_files_are_made_again_after_a_set_aside_and_a_bring_back(

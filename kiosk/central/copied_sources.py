@@ -274,9 +274,9 @@ def _counted(storage: Storage, tx: Any, ids: list[str], sign: int, *,
     made = {day: (made_at, seen) for day, made_at, seen in storage._execute(
         tx, "SELECT day, made_at, batches_seen FROM daily_reports").fetchall()}
     if aside_since is not None:
-        now, place = _now(), storage.calendar.place
-        rows = [(*row[:6], now, None) if made.get(place(row[4], row[5])[0], ("",))[0]
-                > aside_since else row for row in rows]
+        now = _now()
+        rows = [(*row[:6], now, None) if _missed(storage, row, made, aside_since) else row
+                for row in rows]
     tally = aggregates.tally_rows(storage.calendar, rows, made)
     for counter in (tally.days, tally.hours, tally.late):
         for key in counter:
@@ -290,6 +290,16 @@ def _counted(storage: Storage, tx: Any, ids: list[str], sign: int, *,
     storage._execute(tx, "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) "
                          "DO UPDATE SET value = excluded.value", (MOVED_AT, _now()))
     return Moved(len(rows), days, checkpoints)
+
+
+def _missed(storage: Storage, row: Any, made: dict[str, tuple[str, int | None]],
+            aside_since: str) -> bool:
+    """Whether the report that would hold the stored entry ``row`` (its day's, or the one
+    listing it late: :func:`aggregates.tally_rows`) was made after ``aside_since``, while
+    the entry was set aside: it is in neither."""
+    tally = aggregates.tally_rows(storage.calendar, [row], made)
+    holding = {on for on, _, _ in tally.late} or {day for day, _, _ in tally.days}
+    return any(made.get(day, ("",))[0] > aside_since for day in holding)
 
 
 def held(storage: Storage) -> dict[str, list[dict[str, Any]]]:
