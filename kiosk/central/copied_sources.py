@@ -17,10 +17,11 @@ makes of them, subtracted), their days' sets and people (counted again from the 
 left: :func:`people.recount`), their document matches no other entry stands for, the stays
 of their people at their points (dropped and derived again from the scans left), and the
 monthly reports of their months kept or written before (made again:
-:func:`kiosk.central.reports.changed_since`). Traces read entries and stays: they no longer find them. :func:`bring_back` puts them back
-exactly as they were stored and adds their counts again (one of a day whose daily report was
-made while it was aside: listed late, received now, as that report never had it); their
-derived rows are derived again as any entry's.
+:func:`kiosk.central.reports.changed_since`). Traces read entries and stays: they no longer
+find them. :func:`bring_back` puts them back exactly as they were stored and adds their
+counts again (one of a day whose daily report was made while it was aside: listed late,
+received now, as that report never had it); their derived rows are derived again as any
+entry's.
 
 Why not the derivation's own set-aside: the scan counts are made as a batch is stored, not
 derived, and ``kiosk-central derivation --retry`` queues every part it holds again. Entries
