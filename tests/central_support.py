@@ -449,6 +449,14 @@ def set_schema_version(storage: Any, tx: Any, version: int) -> None:
         storage._execute(tx, f"PRAGMA user_version = {int(version)}")
 
 
+def undo_after_v48(storage: Any, tx: Any) -> None:
+    """Undo in ``tx`` the migrations after v48 whose statements cannot run twice (the
+    others create IF NOT EXISTS, or change rows only): v54's users.must_change_password,
+    v49's kiosk call sources. For a test that takes a database back by hand."""
+    storage._execute(tx, "ALTER TABLE users DROP COLUMN must_change_password")
+    undo_kiosk_sources(storage, tx)
+
+
 def undo_kiosk_sources(storage: Any, tx: Any) -> None:
     """Undo schema v49 in ``tx``: where kiosk calls came from."""
     storage._execute(tx, "DROP TABLE kiosk_sources")

@@ -15,9 +15,9 @@ from central_support import (
     central,
     database_url,
     steps_held_at_stays,
+    undo_after_v48,
     undo_batches_seen,
     undo_duplicates,
-    undo_kiosk_sources,
     undo_late,
     undo_report_kept,
 )
@@ -745,7 +745,7 @@ def test_a_v23_database_lets_a_name_said_by_a_kiosk_clock_ahead_go_with_the_peri
         with storage._transaction() as tx:  # as v23 left it
             storage._execute(tx, "UPDATE identities SET last_day = $1",
                              ((at.old + AHEAD).date().isoformat(),))  # the fast id's UTC day
-            undo_kiosk_sources(storage, tx)  # v49
+            undo_after_v48(storage, tx)  # v54, v49
             undo_report_kept(storage, tx)  # v46
             undo_batches_seen(storage, tx)  # v43
             undo_late(storage, tx)  # v38
@@ -866,7 +866,7 @@ def test_a_scan_ahead_sent_with_one_timed_at_1970_still_goes_with_the_period(
         assert log["entry_offset_seconds"] > 50 * 365 * 86400
         if migrated:  # as v24 left it
             with storage._transaction() as tx:
-                undo_kiosk_sources(storage, tx)  # v49
+                undo_after_v48(storage, tx)  # v54, v49
                 undo_report_kept(storage, tx)  # v46
                 undo_batches_seen(storage, tx)  # v43
                 undo_late(storage, tx)  # v38

@@ -21,9 +21,9 @@ from central_support import (
     central,
     database_url,
     steps_held_at_stays,
+    undo_after_v48,
     undo_batches_seen,
     undo_duplicates,
-    undo_kiosk_sources,
     undo_late,
     undo_report_kept,
 )
@@ -289,8 +289,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(
         with storage._transaction() as tx:
             storage._execute(tx, "DELETE FROM document_matches")  # lost by a v22 purge
             storage._execute(tx, "DROP TABLE forgotten_matches")
-            storage._execute(tx, "ALTER TABLE users DROP COLUMN must_change_password")  # v54
-            undo_kiosk_sources(storage, tx)  # v49
+            undo_after_v48(storage, tx)  # v54, v49
             undo_report_kept(storage, tx)  # v46
             undo_batches_seen(storage, tx)  # v43
             undo_late(storage, tx)  # v38

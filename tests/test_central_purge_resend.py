@@ -17,9 +17,9 @@ from central_support import (
     StartedAt,
     central,
     database_url,
+    undo_after_v48,
     undo_batches_seen,
     undo_duplicates,
-    undo_kiosk_sources,
     undo_late,
     undo_report_kept,
 )
@@ -242,7 +242,7 @@ def test_a_v25_batch_log_stays_as_it_was_and_later_batches_count_past_retention_
             protocol.ACCEPTED] * 2
         with storage._transaction() as tx:  # the log as v25 wrote it
             storage._execute(tx, "UPDATE batches SET duplicate = duplicate + past_retention")
-            undo_kiosk_sources(storage, tx)  # v49
+            undo_after_v48(storage, tx)  # v54, v49
             undo_report_kept(storage, tx)  # v46
             undo_batches_seen(storage, tx)  # v43
             undo_late(storage, tx)  # v38
