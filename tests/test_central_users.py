@@ -209,7 +209,7 @@ def test_every_change_to_an_account_and_every_sign_in_is_in_the_audit_log(db: st
          "account chi.le (district, district Đồng Xoài)")]
     assert not any(secret in json.dumps(log) for secret in (
         PASSWORD, admin_password, tracer_password, officer_password))
-    assert "Đặt lại mật khẩu tài khoản" in page and "account tracer1 (tracer)" in page
+    assert "Đặt lại mật khẩu tài khoản" in page and "tài khoản tracer1 (Truy vết)" in page
     listed = central("audit", "list", "--kind", "user-password", "--db", db).stdout
     assert (f"{command} (cli) user-password (Đặt lại mật khẩu tài khoản / Account password "
             f"reset): account tracer1 (tracer)") in listed

@@ -36,6 +36,7 @@ from kiosk.scan import Scan, Status
 from kiosk.ui.config_writer import DeviceDraft, save_devices, save_setting
 from kiosk.ui.device_form import DeviceForm
 from kiosk.ui.technician import COLUMNS
+from tests.certificate_support import make_issuer, vaccination
 
 
 # -- writing config.toml --------------------------------------------------------------------
@@ -446,12 +447,15 @@ def test_the_watch_log_shows_a_name_with_line_breaks_as_one_line(make_window, qt
     panel = screen.watch
     panel.watch(window.bridge.config.devices[0])
     name = "Nguyễn Văn An\n12:00:00    → accepted: CCCD · Trần Thị Bình"
-    window.submit_scan(Scan(CCCD_AN.replace("Nguyễn Văn An", name).encode(), device_id="lane1"))
+    payload = make_issuer().sign(vaccination(name=(name, "")), issued=0,
+                                 expires=2**31)  # a certificate's name: any text (a CCCD's
+    window.submit_scan(Scan(payload.encode(), device_id="lane1"))  # is refused so named)
     qtbot.waitUntil(lambda: "→" in panel.output.toPlainText(), timeout=10000)
     decoded = [line for line in panel.output.toPlainText().splitlines()
                if line.split(maxsplit=1)[-1].startswith("→")]
     assert len(decoded) == 1 and decoded[0].endswith(
-        "→ accepted: CCCD · Nguyễn Văn An 12:00:00 → accepted: CCCD · Trần Thị Bình")
+        "→ accepted: Chứng nhận tiêm chủng · Nguyễn Văn An 12:00:00 → accepted: CCCD · "
+        "Trần Thị Bình")
 
 
 def test_a_devices_reason_is_said_in_the_screens_language_and_follows_a_switch(
