@@ -126,7 +126,7 @@ def _short(storage: Storage, month: str, earlier: report_files.Held) -> bool:
         return True
     if earlier.report is None:
         return reports.changed_since(storage, days[0], days[-1], earlier.made_at)
-    return reports.stale(storage, earlier.report, earlier.made_at)
+    return reports.stale(storage, earlier.report)
 
 
 def _local(storage: Storage, made_at: str) -> str:

@@ -841,14 +841,13 @@ def _late_in(storage: Storage, first: str, last: str) -> list[dict[str, Any]]:
                 "GROUP BY received_on, day ORDER BY received_on, day", (first, last))]
 
 
-def stale(storage: Storage, report: dict[str, Any], made_at: str) -> bool:
-    """Whether a month's report made at ``made_at``, once due, counts less than the centre
-    does now: what it counts changed since (:func:`changed_since`: entries of the month
+def stale(storage: Storage, report: dict[str, Any]) -> bool:
+    """Whether a month's report, once due, counts less than the centre does now: what it
+    counts changed since its ``made_at`` (:func:`changed_since`: entries of the month
     arrived late, refusal counts of its days stored late, a registry correction, a copy's
-    entries set aside or brought back), or an
-    entry derived since (queued or set aside then) added a person (its people per day
-    differ), or its late list differs. Derive first. A report without those lists (not one
-    this program made) is stale."""
+    entries set aside or brought back), or an entry derived since (queued or set aside
+    then) added a person (its people per day differ), or its late list differs. Derive
+    first. A report without those lists (not one this program made) is stale."""
     try:
         days = [row["day"] for row in report["by_day"]]
         counted = [row["people"] for row in report["by_day"]]
@@ -885,7 +884,7 @@ def kept_monthly(storage: Storage, month: str) -> dict[str, Any]:
                           "AND timezone = $2", (month, calendar.name))
     if kept:
         report = aggregates.unpack_report(kept[0][0])
-        if not stale(storage, report, report["made_at"]):
+        if not stale(storage, report):
             report["not_derived"] = left.answer()
             return report
     with storage._reading():
