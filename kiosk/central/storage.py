@@ -484,7 +484,7 @@ class Storage(ABC):
             elif row is not None:
                 if row[_MATCH] == "":  # no match key, as null says: where every reader looks
                     row = (*row[:_MATCH], None, *row[_MATCH + 1:])
-                if row[_KIND] == manual_keys.MANUAL:  # a kiosk before v51/v52's keys: as now
+                if row[_KIND] == manual_keys.MANUAL:  # a kiosk before v51/v53's keys: as now
                     row = manual_keys.keyed_again(row, _KIND, _SUBJECT, _DOCUMENT, _NAME,
                                                   _EXTRA, _PAYLOAD)
                 entry_offset, problem = timing.entry(row[_SCANNED_AT], row[_MONOTONIC],
