@@ -30,7 +30,16 @@ from central_support import (
 from trace_support import payload_identity, wire_entry
 from web_support import add_users, signed_in
 
-from kiosk.central import aggregates, copied_sources, derivation, erasure, people, reports, stays
+from kiosk.central import (
+    aggregates,
+    copied_sources,
+    derivation,
+    erasure,
+    people,
+    reports,
+    set_aside_rows,
+    stays,
+)
 from kiosk.central.audit import Actor
 from kiosk.central.backends import open_storage
 from kiosk.central.web.i18n import translator
@@ -110,8 +119,8 @@ def test_a_copys_entries_leave_counts_and_traces_stay_out_when_it_sends_again_an
     assert _trace(db, 10) == ([], [])
     with open_storage(db) as storage:
         assert storage.entry_count("ka") == 3
-        assert [s["entries"] for s in copied_sources.held(storage)["ka"]] == [2]
-        kept = storage._query(f"SELECT count(*) FROM {copied_sources.ASIDE}")[0][0]
+        assert [s["entries"] for s in set_aside_rows.held(storage)["ka"]] == [2]
+        kept = storage._query(f"SELECT count(*) FROM {set_aside_rows.ASIDE}")[0][0]
     assert kept == 2  # evidence, not deleted
 
     # the copy still running: a new scan and its first batch again, answered as any
@@ -134,7 +143,7 @@ def test_a_copys_entries_leave_counts_and_traces_stay_out_when_it_sends_again_an
                       headers=protocol.bearer(kiosk.token))
     assert beat.status_code == 200, beat.text
     with open_storage(db) as storage:
-        assert [s["entries"] for s in copied_sources.held(storage)["ka"]] == [3]
+        assert [s["entries"] for s in set_aside_rows.held(storage)["ka"]] == [3]
         report = reports.daily(storage, storage.today())
     flagged, = (r for r in report["scanning_wrongly"] if r["problem"] == "token_copied")
     assert flagged["params"]["set_aside"] == [{"boot_id": "boot-copy", "entries": 3}]
@@ -158,7 +167,7 @@ def test_a_copys_entries_leave_counts_and_traces_stay_out_when_it_sends_again_an
     assert _trace(db, 0) == (["CP-A"], sorted(map(_number, (1, 2, 10, 11, 12))))
     with open_storage(db) as storage:
         assert storage.entry_count("ka") == 6
-        assert copied_sources.held(storage) == {}
+        assert set_aside_rows.held(storage) == {}
     log = json.loads(central("audit", "list", "--db", db, "--json").stdout)
     acts = [(r["kind"], r["reason"]) for r in reversed(log)
             if r["kind"].startswith("kiosk-") and r["kind"] != "kiosk-enrol"]
@@ -388,7 +397,7 @@ def test_the_copy_of_entries_has_every_column_of_entries(engine: str, tmp_path: 
         entries = [c[0] for c in storage._execute(tx, "SELECT * FROM entries WHERE false"
                                                   ).description]
         aside = [c[0] for c in storage._execute(
-            tx, f"SELECT * FROM {copied_sources.ASIDE} WHERE false").description]
+            tx, f"SELECT * FROM {set_aside_rows.ASIDE} WHERE false").description]
     assert aside == [*entries, "set_aside_boot"]
 
 
@@ -409,7 +418,7 @@ def test_entries_set_aside_are_erased_and_purged_as_the_entries_held(
                              boot_id="boot-copy")
         copied_sources.set_aside(storage, "ka", "boot-copy", reason=REASON,
                                  by=Actor("admin@centre", "cli"))
-        kept = f"SELECT subject_key, document_number FROM {copied_sources.ASIDE} ORDER BY id"
+        kept = f"SELECT subject_key, document_number FROM {set_aside_rows.ASIDE} ORDER BY id"
         assert [key for key, _ in storage._query(kept)] != ["erased", "erased"]
         erasure.erase_personal(storage, dt.date(2026, 11, 1))
         assert storage._query(kept) == [("erased", None), ("erased", None)]

@@ -495,12 +495,12 @@ def _show_code(args: argparse.Namespace, kiosk: Kiosk, code: EnrolmentCode, qr: 
 
 
 def cmd_kiosks_list(args: argparse.Namespace) -> int:
-    from kiosk.central import copied_sources, heartbeat
+    from kiosk.central import heartbeat, set_aside_rows
 
     with open_central(args.db) as storage:
         kiosks = storage.kiosks()
         copied = heartbeat.copied(storage)
-        set_aside = copied_sources.held(storage)
+        set_aside = set_aside_rows.held(storage)
     if not listed(kiosks, as_json=args.json, none="central.no_kiosks"):
         return 0
     print_table("central.columns.kiosks", "{:20} {:16} {:24} {:>9}  {:27} {:>14}  {}", (

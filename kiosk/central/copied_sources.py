@@ -30,20 +30,21 @@ them (a queued id whose entry is not held derives nothing).
 
 A batch of a source set aside arriving later (the copy still running; its token should be
 replaced: ``kiosks token``) is stored as any and its new entries set aside in the batch's
-own transaction (:func:`on_arrival`): answered ``accepted``, or ``duplicate`` for one set
-aside already, as if nothing had changed. The act and a batch of the kiosk take turns on
-the kiosk's row (PostgreSQL: ``FOR UPDATE``; SQLite writes one at a time), so a batch of
-the copy storing as its source is set aside is either among those moved or set aside on
-arrival, never counted in between. Why not refuse it: a refusal tells the copy's
-holder that it was found, and a kiosk retries a batch it was refused (or keeps the entries
-pending and resends them for ever); its entries are evidence, and nobody reads them but an
-admin. An entry set aside that reaches the centre from another source — the genuine kiosk
-sending a scan the copy, restored from its backup, sent first — comes back: that source's
-batch stores it as any other, and its set-aside copy goes. One that source sent before the
-set-aside was answered ``duplicate`` then, acknowledged and never sent again: each batch
-notes the entries it was answered duplicate for that a batch of another boot of the kiosk
-stored (:func:`note_sent_again`, schema v56), and :func:`set_aside` keeps those in place
-(:attr:`Moved.kept`) — they are the other boot's scans as well, unless it is set aside too.
+own transaction (:func:`kiosk.central.set_aside_rows.on_arrival`): answered ``accepted``, or
+``duplicate`` for one set aside already, as if nothing had changed. The act and a batch of
+the kiosk take turns on the kiosk's row (PostgreSQL: ``FOR UPDATE``; SQLite writes one at a
+time), so a batch of the copy storing as its source is set aside is either among those moved
+or set aside on arrival, never counted in between. Why not refuse it: a refusal tells the
+copy's holder that it was found, and a kiosk retries a batch it was refused (or keeps the
+entries pending and resends them for ever); its entries are evidence, and nobody reads them
+but an admin. An entry set aside that reaches the centre from another source — the genuine
+kiosk sending a scan the copy, restored from its backup, sent first — comes back: that
+source's batch stores it as any other, and its set-aside copy goes. One that source sent
+before the set-aside was answered ``duplicate`` then, acknowledged and never sent again:
+each batch notes the entries it was answered duplicate for that a batch of another boot of
+the kiosk stored (:func:`kiosk.central.set_aside_rows.note_sent_again`, schema v56), and
+:func:`set_aside` keeps those in place (:attr:`Moved.kept`) — they are the other boot's
+scans as well, unless it is set aside too.
 
 Every act is in the audit log, with its reason (kinds ``kiosk-set-aside``,
 ``kiosk-bring-back``), in its own transaction. Retention covers the entries set aside as the
@@ -58,22 +59,18 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.central import aggregates, audit, derivation, document_matches, people, stays
 from kiosk.central.placeholders import json_rows
+from kiosk.central.set_aside_rows import (
+    ASIDE,
+    MOVED_AT,
+    SENT_AGAIN,
+    SOURCES,
+    entry_columns,
+    id_list,
+    ids_given,
+)
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
-
-ASIDE = "entries_set_aside"
-"""The entries set aside (schema v52): the columns of ``entries``, then ``set_aside_boot``."""
-SOURCES = "set_aside_sources"
-"""The sources set aside now: (kiosk, boot id), who, when and why."""
-MOVED_AT = "entries_moved_at"
-"""The setting holding when a set-aside or bring-back last moved entries (a stored UTC
-time): a month's report kept or written before counts what they changed, and is made again
-(:func:`kiosk.central.reports.changed_since`)."""
-SENT_AGAIN = "entries_sent_again"
-"""(id, boot id): an entry held that a batch of another boot of its kiosk sent too (schema
-v56; boot '' for a batch naming none)."""
-
 
 @dataclass(frozen=True)
 class Moved:
@@ -92,21 +89,6 @@ class Moved:
 
 class UnknownSource(ValueError):
     """The kiosk sent no batch from that boot id (or sent none naming one)."""
-
-
-def _columns(storage: Storage, tx: Any) -> list[str]:
-    """The columns of ``entries`` as the database holds them now (the copy has the same)."""
-    cursor = storage._execute(tx, "SELECT * FROM entries WHERE false")
-    return [column[0] for column in cursor.description]
-
-
-def _chosen(storage: Storage, column: str = "id") -> str:
-    """``column`` among the ids given in ``$1`` (:func:`_ids`)."""
-    return f"{column} IN (SELECT p.value ->> 0 FROM {storage._json_rows('$1', 'p')})"
-
-
-def _ids(ids: list[str]) -> str:
-    return json_rows([[i] for i in sorted(ids)])
 
 
 def set_aside(storage: Storage, kiosk_id: str, boot_id: str, *, reason: str,
@@ -163,7 +145,7 @@ def bring_back(storage: Storage, kiosk_id: str, boot_id: str, *, reason: str,
                                      "boot_id = $2", (kiosk_id, boot_id)).fetchone()
         dropped = storage._execute(tx, f"DELETE FROM {SOURCES} WHERE kiosk_id = $1 AND "
                                        "boot_id = $2", (kiosk_id, boot_id)).rowcount
-        columns = ", ".join(_columns(storage, tx))
+        columns = ", ".join(entry_columns(storage, tx))
         back = [i for (i,) in storage._execute(
             tx, f"INSERT INTO entries ({columns}) SELECT {columns} FROM {ASIDE} WHERE "
                 "kiosk_id = $1 AND set_aside_boot = $2 ORDER BY id ON CONFLICT (id) DO NOTHING "
@@ -181,66 +163,24 @@ def bring_back(storage: Storage, kiosk_id: str, boot_id: str, *, reason: str,
     return moved
 
 
-def on_arrival(storage: Storage, tx: Any, kiosk_id: str, boot_id: str | None,
-               inserted: set[str]) -> tuple[set[str], set[str]]:
-    """In a batch's transaction ``tx``, its entries ``inserted`` just stored: from a source
-    set aside, move them aside (before anything is counted or queued) and return (the ids
-    new to it, the ids it held already: a resend, a duplicate); from another source of a
-    kiosk with one set aside, drop the set-aside copy of any of them (the entry came
-    from a source not set aside). ``(set(), set())`` when nothing was set aside."""
-    # the kiosk's row first (PostgreSQL: locked, as the batch log's update would), then
-    # its sources in a statement of its own: a set-aside committing meanwhile is seen
-    storage._lock_kiosk(tx, kiosk_id)
-    sources = [b for (b,) in storage._execute(
-        tx, f"SELECT boot_id FROM {SOURCES} WHERE kiosk_id = $1", (kiosk_id,)).fetchall()]
-    if not sources or not inserted:
-        return set(), set()
-    chosen = _ids(list(inserted))
-    if boot_id not in sources:
-        storage._execute(tx, f"DELETE FROM {ASIDE} WHERE {_chosen(storage)}", (chosen,))
-        return set(), set()
-    columns = ", ".join(_columns(storage, tx))
-    new = {i for (i,) in storage._execute(
-        tx, f"INSERT INTO {ASIDE} ({columns}, set_aside_boot) SELECT {columns}, $2 FROM entries "
-            f"WHERE {_chosen(storage)} ORDER BY id ON CONFLICT (id) DO NOTHING RETURNING id",
-        (chosen, boot_id)).fetchall()}
-    storage._execute(tx, f"DELETE FROM entries WHERE {_chosen(storage)}", (chosen,))
-    return new, inserted - new
-
-
-def note_sent_again(storage: Storage, tx: Any, boot_id: str | None, ids: list[str]) -> None:
-    """In a batch's transaction ``tx``, from boot ``boot_id``: note which of ``ids``, the
-    entries it was answered duplicate for, a batch of another boot stored (:data:`SENT_AGAIN`)
-    — the scans of a backup restored elsewhere were sent first by the copy, yet are this
-    boot's too (:func:`set_aside` keeps them). A resend from the boot that stored them (a
-    lost acknowledgement) notes nothing."""
-    if ids:
-        storage._execute(
-            tx, f"INSERT INTO {SENT_AGAIN} (id, boot_id) SELECT e.id, $2 FROM entries e "
-                "JOIN batches b ON b.kiosk_id = e.kiosk_id AND b.batch_id = e.batch_id AND "
-                f"b.received_at = e.received_at WHERE {_chosen(storage, 'e.id')} AND "
-                "COALESCE(b.boot_id, '') <> $2 ON CONFLICT DO NOTHING",
-            (_ids(ids), boot_id or ""))
-
-
 def _take_out(storage: Storage, tx: Any, ids: list[str], boot_id: str) -> Moved:
     """In ``tx`` (holding the derivation back): move the entries ``ids`` aside and take them
     out of everything counted or derived from them (the module doc)."""
     if not ids:
         return Moved(0, (), ())
-    chosen = _ids(ids)
+    chosen = id_list(ids)
     groups = sorted({(k, c) for k, c in storage._execute(
-        tx, f"SELECT match_key, checkpoint_id FROM entries WHERE {_chosen(storage)} AND "
+        tx, f"SELECT match_key, checkpoint_id FROM entries WHERE {ids_given(storage)} AND "
             "match_key IS NOT NULL", (chosen,)).fetchall()})
     storage._execute(tx, document_matches.FORGET.format(
-        entries="entries", where=_chosen(storage), kept=f"NOT {_chosen(storage, 'e.id')}"),
+        entries="entries", where=ids_given(storage), kept=f"NOT {ids_given(storage, 'e.id')}"),
         (chosen,))
     moved = _counted(storage, tx, ids, -1)
-    columns = ", ".join(_columns(storage, tx))
+    columns = ", ".join(entry_columns(storage, tx))
     storage._execute(tx, f"INSERT INTO {ASIDE} ({columns}, set_aside_boot) SELECT {columns}, "
-                         f"$2 FROM entries WHERE {_chosen(storage)} ORDER BY id "
+                         f"$2 FROM entries WHERE {ids_given(storage)} ORDER BY id "
                          "ON CONFLICT (id) DO NOTHING", (chosen, boot_id))
-    storage._execute(tx, f"DELETE FROM entries WHERE {_chosen(storage)}", (chosen,))
+    storage._execute(tx, f"DELETE FROM entries WHERE {ids_given(storage)}", (chosen,))
     people.recount(storage, tx, days=moved.days)
     for day in moved.days:  # a point only the copy scanned at has no row that day
         storage._execute(tx, "DELETE FROM checkpoint_days WHERE day = $1 AND scans <= 0 "
@@ -271,7 +211,7 @@ def _counted(storage: Storage, tx: Any, ids: list[str], sign: int, *,
             "LEFT JOIN (SELECT kiosk_id, batch_id, received_at, min(seq) AS seq FROM batches "
             "GROUP BY kiosk_id, batch_id, received_at) b ON b.kiosk_id = e.kiosk_id "
             "AND b.batch_id = e.batch_id AND b.received_at = e.received_at "
-            f"WHERE {_chosen(storage, 'e.id')}", (_ids(ids),)).fetchall()
+            f"WHERE {ids_given(storage, 'e.id')}", (id_list(ids),)).fetchall()
     made = {day: (made_at, seen) for day, made_at, seen in storage._execute(
         tx, "SELECT day, made_at, batches_seen FROM daily_reports").fetchall()}
     if aside_since is not None:
@@ -301,19 +241,6 @@ def _missed(storage: Storage, row: Any, made: dict[str, tuple[str, int | None]],
     tally = aggregates.tally_rows(storage.calendar, [row], made)
     holding = {on for on, _, _ in tally.late} or {day for day, _, _ in tally.days}
     return any(made.get(day, ("",))[0] > aside_since for day in holding)
-
-
-def held(storage: Storage) -> dict[str, list[dict[str, Any]]]:
-    """Each kiosk's sources set aside now, oldest first: boot id, when, by whom, why, and
-    how many of its entries are set aside."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    for kiosk, boot, at, by, reason, entries in storage._query(
-            f"SELECT s.kiosk_id, s.boot_id, s.set_at, s.set_by, s.reason, (SELECT count(*) "
-            f"FROM {ASIDE} a WHERE a.kiosk_id = s.kiosk_id AND a.set_aside_boot = s.boot_id) "
-            f"FROM {SOURCES} s ORDER BY s.kiosk_id, s.set_at, s.boot_id"):
-        found.setdefault(kiosk, []).append({"boot_id": boot, "set_at": at, "set_by": by,
-                                            "reason": reason, "entries": int(entries)})
-    return found
 
 
 def _now() -> str:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from kiosk.central import copied_sources, derivation, document_matches, id_days, people, stays
+from kiosk.central import derivation, document_matches, id_days, people, set_aside_rows, stays
 from kiosk.central.storage import ERASED, ERASED_BEFORE, ERASED_VALUES
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
     are skipped)."""
     cutoff = id_days.bounds(before)[0]
     with storage._transaction() as tx:  # a copied token's entries set aside: by id day
-        aside = storage._execute(tx, erasing("id < $1", 2, copied_sources.ASIDE),
+        aside = storage._execute(tx, erasing("id < $1", 2, set_aside_rows.ASIDE),
                                  (cutoff, *GIVEN)).rowcount
     ahead = storage.filed_before(before)
     if not ahead and not storage._query("SELECT 1 FROM entries WHERE id < $1 LIMIT 1",

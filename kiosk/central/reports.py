@@ -65,7 +65,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kiosk.central import aggregates, copied_sources, derivation, people, registry
+from kiosk.central import aggregates, derivation, people, registry, set_aside_rows
 from kiosk.central.kiosk_rules import (
     backlog_age,
     has_entries_to_bring,
@@ -154,7 +154,7 @@ class Snapshot:
     periods: list[tuple[str, str, str | None]]
     """Every point's periods set up: (id, set up on, closed on or None)."""
     set_aside: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    """Each kiosk's sources whose entries are set aside (:func:`copied_sources.held`)."""
+    """Each kiosk's sources whose entries are set aside (:func:`set_aside_rows.held`)."""
     moved: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """The points whose district changed in the days read: (from day, district) in order,
     the first the one in force on the first day."""
@@ -205,7 +205,7 @@ class Snapshot:
                     moved[checkpoint] = earlier + month
         return cls(points, storage.kiosks(), health,
                    [(c, s, e) for c, held in periods.items() for s, e in held],
-                   copied_sources.held(storage), moved)
+                   set_aside_rows.held(storage), moved)
 
     def describe(self, checkpoint_id: str) -> dict[str, Any]:
         """Id, name, district and kind of a point (the same dict each time: copy it to add
@@ -906,7 +906,7 @@ def changed_since(storage: Storage, first: dt.date, last: dt.date, made_at: str)
     a kiosk offline at a month's end reports the last evening's when it is back), the
     registry was corrected (:data:`registry.CHANGED_AT`: reports read past days as the
     registry has them now), or a copy's entries were set aside or brought back
-    (:data:`copied_sources.MOVED_AT`: their scans change, their people need not). A few
+    (:data:`set_aside_rows.MOVED_AT`: their scans change, their people need not). A few
     index lookups."""
     calendar = storage.calendar
     return bool(storage._query(
@@ -918,7 +918,7 @@ def changed_since(storage: Storage, first: dt.date, last: dt.date, made_at: str)
         (first.isoformat(), last.isoformat(), made_at,
          _hour_from(calendar.start(first)).strftime("%Y-%m-%dT%H"),
          _hour_from(calendar.end(last)).strftime("%Y-%m-%dT%H"), registry.CHANGED_AT,
-         copied_sources.MOVED_AT)))
+         set_aside_rows.MOVED_AT)))
 
 
 def _moved_points(storage: Storage, snap: Snapshot, refused: dict[str, Counter[str]],

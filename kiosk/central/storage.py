@@ -27,12 +27,12 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from kiosk.central import (
     aggregates,
-    copied_sources,
     derivation,
     document_matches,
     id_days,
     manual_keys,
     people,
+    set_aside_rows,
     stays,
 )
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, Calendar, parse_utc
@@ -566,10 +566,10 @@ class Storage(ABC):
                 held.update(self._fetch(tx, [alt for alt in wire if alt not in inserted]))
             # a source set aside (a copied token): its entries go aside, neither counted nor
             # queued, answered as any; a resend of one set aside is a duplicate
-            aside, again = copied_sources.on_arrival(self, tx, kiosk_id, boot_id, inserted)
+            aside, again = set_aside_rows.on_arrival(self, tx, kiosk_id, boot_id, inserted)
             if again:
                 inserted -= again
-                held.update(self._fetch(tx, sorted(again), copied_sources.ASIDE))
+                held.update(self._fetch(tx, sorted(again), set_aside_rows.ASIDE))
             tally = aggregates.Tally()
             new = [c for c in fresh.values() if c.id in inserted and c.id not in aside]
             # a batch's scans fall in a few (checkpoint, day, hour, direction, source,
@@ -621,7 +621,7 @@ class Storage(ABC):
                     if stored is not None and _same(candidate.row, stored)
                     else {"id": candidate.id, "status": protocol.REJECTED, **refusal.answer()})
             # held, stored by another boot's batch? (a restored copy sent it first)
-            copied_sources.note_sent_again(self, tx, boot_id, [
+            set_aside_rows.note_sent_again(self, tx, boot_id, [
                 r["id"] for r in results  # type: ignore[index]
                 if r["status"] == protocol.DUPLICATE  # type: ignore[index]
                 and held.get(r["id"], {}).get("kiosk_id") == kiosk_id])  # type: ignore[index]
@@ -775,13 +775,13 @@ class Storage(ABC):
         stays.forget_before(self, cutoff, derivation.exclude)
         with self._transaction() as tx:  # the ids listed of entries gone (a few)
             # a copied token's entries set aside go by the same rule (no index of them: few)
-            self._execute(tx, f"DELETE FROM {copied_sources.ASIDE} WHERE id < $1 AND "
+            self._execute(tx, f"DELETE FROM {set_aside_rows.ASIDE} WHERE id < $1 AND "
                               "received_at < $2", (id_days.bounds(cutoff)[0],
                                                    f"{cutoff.isoformat()}T00:00:00.000000Z"))
-            for listed in (ID_OFF, TIME_UNCERTAIN, copied_sources.SENT_AGAIN):
+            for listed in (ID_OFF, TIME_UNCERTAIN, set_aside_rows.SENT_AGAIN):
                 self._execute(tx, f"DELETE FROM {listed} WHERE NOT EXISTS (SELECT 1 FROM "
                                   f"entries e WHERE e.id = {listed}.id) AND NOT EXISTS "
-                                  f"(SELECT 1 FROM {copied_sources.ASIDE} a "
+                                  f"(SELECT 1 FROM {set_aside_rows.ASIDE} a "
                                   f"WHERE a.id = {listed}.id)")
         return removed
 
@@ -938,7 +938,7 @@ class Storage(ABC):
     def _fetch(self, tx: Any, ids: list[str], table: str = "entries"
                ) -> dict[str, dict[str, Any]]:
         """{id: ENTRY_COLUMNS as stored} for those of ``ids`` that are stored (in ``table``:
-        ``entries``, or those set aside, :data:`copied_sources.ASIDE`)."""
+        ``entries``, or those set aside, :data:`set_aside_rows.ASIDE`)."""
 
     @abstractmethod
     def close(self) -> None: ...

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from kiosk.central import copied_sources
+from kiosk.central import set_aside_rows
 from kiosk.central.kiosk_rules import (
     backlog_age,
     has_entries_to_bring,
@@ -42,8 +42,8 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
     in the daily report; else None), ``devices`` as a list of (name, state) and
     ``sources``: the machines its token was heard from at overlapping times
     (:func:`kiosk.central.heartbeat.machines`; empty: one); ``set_aside``: its sources
-    whose entries are set aside (:func:`kiosk.central.copied_sources.held`)."""
-    set_aside = copied_sources.held(storage)
+    whose entries are set aside (:func:`kiosk.central.set_aside_rows.held`)."""
+    set_aside = set_aside_rows.held(storage)
     sql, params = _SELECT, []
     if checkpoint_id is not None:
         sql += " WHERE k.checkpoint_id = $1"
