@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from central_support import (
     kiosk_entries,
 )
 from trace_support import payload_identity, wire_entry
-from web_support import add_users, signed_in
+from web_support import signed_in
 
 from kiosk.central import (
     aggregates,
@@ -46,21 +45,9 @@ from kiosk.central.web.i18n import translator
 from kiosk.ids import uuid7
 from kiosk.messages import CATALOGUE, LANGUAGES
 from kiosk.sync import protocol
+from tests.test_central_token_copy import centre_fixture  # noqa: F401
 
 REASON = "mã bị sao chép — biên bản 12/2026"
-
-
-@pytest.fixture(params=ENGINES)
-def centre(request: pytest.FixtureRequest, tmp_path: Path
-           ) -> Iterator[tuple[CentralServer, Enrolled]]:
-    db = database_url(request.param, tmp_path)
-    kiosk = enrol(db, "ka", "CP-A")
-    add_users(tmp_path, db, {"admin1": ("admin", None)})
-    server = CentralServer(db)
-    try:
-        yield server, kiosk
-    finally:
-        server.stop()
 
 
 def _number(person: int) -> str:

@@ -44,9 +44,11 @@ from tests.sync_support import syncing, write_config
 THREE_DAYS = 3 * 86400.0
 
 
-@pytest.fixture(params=ENGINES)
-def centre(request: pytest.FixtureRequest, tmp_path: Path
-           ) -> Iterator[tuple[CentralServer, Enrolled]]:
+@pytest.fixture(params=ENGINES, name="centre")
+def centre_fixture(request: pytest.FixtureRequest, tmp_path: Path
+                   ) -> Iterator[tuple[CentralServer, Enrolled]]:
+    """A centre on each engine, served on 127.0.0.1, with kiosk ``ka`` enrolled at CP-A and
+    an admin ``admin1``."""
     db = database_url(request.param, tmp_path)
     kiosk = enrol(db, "ka", "CP-A")
     add_users(tmp_path, db, {"admin1": ("admin", None)})
