@@ -371,9 +371,12 @@ def looked_up(storage: Storage, q: str, *, district: str | None, limit: int
 
 
 def districts(storage: Storage) -> list[str]:
-    """The districts the registry's points are in, sorted (none before the import)."""
+    """The districts the registry's points are in or were in (a point moved: the district it
+    left keeps its officer, who reads the point's earlier days), sorted (none before the
+    import)."""
     return [row[0] for row in storage._query(
-        "SELECT DISTINCT district FROM checkpoints WHERE district <> '' ORDER BY district")]
+        "SELECT district FROM checkpoints WHERE district <> '' UNION "
+        "SELECT district FROM checkpoint_versions WHERE district <> '' ORDER BY 1")]
 
 
 def nearest(text: str, known: list[str], n: int = 3) -> list[str]:
