@@ -582,7 +582,9 @@ def test_a_day_made_before_reports_were_kept_is_shown_as_its_file_made_again(
     with open_storage(db) as storage:
         assert storage._query("SELECT report FROM daily_reports") == [(None,)]
         file = reports.made_daily(storage, day)
-        listed = reports.daily(storage, storage.today())["completeness"]["late_entries"]
+        # the next report made: before 06:00, the day before today's
+        next_report = dt.date.fromisoformat(storage.calendar.report_day_of(dt.datetime.now(dt.UTC)))
+        listed = reports.daily(storage, next_report)["completeness"]["late_entries"]
     with open_storage(db) as storage, serving(create_app(storage)) as url, \
             signed_in(url, "viewer1") as client:
         shown = client.get(f"/api/v1/reports/daily?date={day}").json()

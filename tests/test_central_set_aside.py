@@ -262,7 +262,9 @@ def test_entries_brought_back_after_their_days_report_was_made_are_listed_late(
     enrol(db, "ka", "CP-A")
     by = Actor("admin@centre", "cli")
     with open_storage(db) as storage:
-        yesterday = storage.today() - dt.timedelta(days=1)
+        # the last day whose 06:00 report is due: yesterday, or before 06:00 the day before
+        today = storage.calendar.report_day_of(dt.datetime.now(dt.UTC))
+        yesterday = dt.date.fromisoformat(today) - dt.timedelta(days=1)
         at = storage.calendar.report_time(yesterday) + dt.timedelta(hours=4)  # 10:00
         for boot, persons in (("boot-genuine", (1, 2, 3)), ("boot-copy", (4, 5))):
             entries = [wire_entry(payload_identity(p, "cccd"), checkpoint="CP-A", kiosk="ka",
@@ -277,7 +279,6 @@ def test_entries_brought_back_after_their_days_report_was_made_are_listed_late(
         late = storage._query("SELECT day, received_on, entries FROM late_arrivals")
         month = reports.monthly(storage, yesterday.strftime("%Y-%m"), wait=None)
         day = next(d for d in month["by_day"] if d["day"] == yesterday.isoformat())
-        today = storage.calendar.report_day_of(dt.datetime.now(dt.UTC))
     assert made["summary"]["scans"] == 3
     assert [tuple(row) for row in late] == [(yesterday.isoformat(), today, 2)]
     assert day["scans"] == 5
