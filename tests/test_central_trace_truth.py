@@ -461,6 +461,21 @@ def test_the_contacts_are_the_truth(answer: dict[str, Any]) -> None:
         assert folded(nobody) not in contacts
 
 
+def test_the_exposures_are_listed_visit_by_visit_each_by_rank(centre: Centre,
+                                                             answer: dict[str, Any]) -> None:
+    """The JSON's exposures and the CSV's *Chi tiết tiếp xúc* sheet, which a tracer reads
+    beside the visits: visit 1's contacts by rank, then visit 2's… Before, they came in the
+    order the trace found them, by point and person key (visits 4, 4, 9, 2, 2, 2, 7…)."""
+    order = [(e["visit"], e["rank"]) for e in answer["exposures"]]
+    assert order == sorted(order) and len(order) == answer["exposures_listed"]["exposures"]
+    assert len({visit for visit, _ in order}) > 5  # enough visits for an order to show
+    sheet = central("trace", "--document", CASE, *PERIOD, "--format", "csv", "--reason",
+                    "ca bệnh F0-1234", "--db", centre.url).stdout
+    # the sheet's rows under its header
+    rows = sheet.split("# Chi tiết tiếp xúc")[1].split("\n\n")[0].strip().splitlines()[1:]
+    assert [tuple(map(int, row.split(",")[:2])) for row in rows] == order
+
+
 @pytest.mark.xfail(strict=True, reason="revtrace F1: a contact is keyed by match key only, "
                    "so a birth year mis-declared on a PC-Covid code splits her in two")
 def test_a_contact_under_two_codes_of_one_number_is_one_person(answer: dict[str, Any]
