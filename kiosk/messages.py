@@ -884,6 +884,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Nothing changed: --checkpoint {given} is not [kiosk] checkpoint_id = '{configured}' "
         "in {config}. Fix checkpoint_id first (the checkpoint the centre registered the "
         "kiosk at, see `kiosk doctor`), then run this again"),
+    "sync.resent": (
+        "{count} bản ghi trung tâm đã xác nhận từ {since} đã được đưa lại vào hàng chờ gửi: "
+        "lần gửi tới (`kiosk sync push`) gửi lại chúng; bản ghi trung tâm còn giữ được báo "
+        "\"đã có ở trung tâm\", bản ghi trung tâm đã mất được lưu lại",
+        "{count} entries the centre acknowledged since {since} are pending again: the next "
+        "push (`kiosk sync push`) sends them again; those the centre still holds come back "
+        "\"already at the centre\", those it lost are stored again"),
     "sync.still_refused": (
         "{count} bản ghi vẫn bị từ chối: xem `kiosk sync status`",
         "{count} entries are still refused: see `kiosk sync status`"),

@@ -2853,6 +2853,37 @@ class Store:
 
         return self._retry_in_parts("sync.retry_checkpoint", actor, chunk_rows, step)
 
+    def resend_acknowledged(self, since: str, actor: str = "operator",
+                            chunk_rows: int = RETRY_CHUNK_ROWS) -> int:
+        """Every entry still in the store that the centre acknowledged at or after ``since``
+        (UTC, this kiosk's clock: ``synced_at``) back to pending, to be sent again; how many.
+
+        Why: a centre restored from a backup no longer holds what it acknowledged after the
+        backup was taken, and those entries had left the pending set here — nothing would
+        ever send them again. Resent, the ones the centre still holds come back
+        ``duplicate`` and leave the pending set again; the lost ones are stored (docs/
+        central.md, "Restoring the centre from a backup"). Entries acknowledged before
+        ``since`` and those the purge removed are not touched.
+
+        Walked by id in :meth:`retry_rejected`'s chunks and pauses, each transaction with
+        its audit record (``sync.resend``: ``since``, ``first_id``, ``last_id``; ``total``
+        and ``done`` on the last): one interrupted says what it put back, and running it
+        again puts back the rest."""
+        after = ""
+
+        def step(conn: sqlite3.Connection) -> tuple[int, dict[str, object]]:
+            nonlocal after
+            moved = sorted(row[0] for row in conn.execute(
+                "UPDATE entries SET sync_state = 'pending', sync_error = NULL WHERE id IN ("
+                "SELECT id FROM entries WHERE id > ? AND sync_state = 'acknowledged' "
+                "AND synced_at >= ? ORDER BY id LIMIT ?) RETURNING id",
+                (after, since, chunk_rows)))
+            after = moved[-1] if moved else after
+            return len(moved), {"since": since, "first_id": moved[0] if moved else None,
+                                "last_id": moved[-1] if moved else None}
+
+        return self._retry_in_parts("sync.resend", actor, chunk_rows, step)
+
     def _retry_in_parts(self, action: str, actor: str, chunk_rows: int,
                         step: Callable[[sqlite3.Connection], tuple[int, dict[str, object]]]
                         ) -> int:

@@ -9,6 +9,7 @@ harmless (the loser's entries come back ``duplicate``).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ from kiosk.commandline import (
     examples,
     format_duration,
     load_config,
+    moment_argument,
     open_store,
     output_path_argument,
     stop_on_term,
@@ -96,6 +98,26 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                        help="the checkpoint the centre registered this kiosk at: the entries "
                             "it refused as filed under another are filed under this one")
     retry.set_defaults(func=cmd_retry_rejected)
+
+    resend = sub.add_parser(
+        "resend", parents=[common],
+        help="send again what the centre acknowledged since a time (a centre restored "
+             "from a backup)",
+        description="Put the entries the centre acknowledged at or after --since (this "
+                    "kiosk's clock) back in the pending set, for the next push to send "
+                    "again: after the centre's database was restored from a backup, it no "
+                    "longer holds what it received since the backup was taken. The centre "
+                    "answers those it still holds 'already at the centre'; the others it "
+                    "stores. Only entries still in the store (acknowledged within "
+                    "[store] retention_days) can be sent again. Written to the audit log.",
+        **examples('kiosk sync resend --since 2026-12-05T22:00 --operator "Trần Văn Bảo"',
+                   "kiosk sync resend --since 2026-12-05T15:00+00:00   # then: kiosk sync push"))
+    resend.add_argument("--since", required=True, type=moment_argument, metavar="DAY|TIME",
+                        help="acknowledged from this local day (YYYY-MM-DD) or time "
+                             "(YYYY-MM-DDTHH:MM) on: the backup's time, with a margin for "
+                             "this kiosk's clock")
+    resend.add_argument("--operator", default="", help="who asks (written to the audit log)")
+    resend.set_defaults(func=cmd_resend)
 
     load = sub.add_parser(
         "load-refusals", parents=[common],
@@ -453,6 +475,30 @@ def cmd_retry_rejected(args: argparse.Namespace) -> int:
         print(text("sync.retried_checkpoint", lang, count=count, checkpoint=args.checkpoint))
     if left:
         print(text("sync.still_refused", lang, count=f"{left:,}"))
+    return 0
+
+
+def cmd_resend(args: argparse.Namespace) -> int:
+    """``kiosk sync resend --since``: :meth:`Store.resend_acknowledged` from a local day or
+    time; the count said, and what the next push does with them."""
+    from kiosk.timestamps import parse_utc, utc_iso
+
+    config = load_config(args.config)
+    lang = config.kiosk.language
+    store = open_store(config)
+    try:
+        if isinstance(args.since, dt.datetime):
+            moment = args.since if args.since.tzinfo else args.since.replace(
+                tzinfo=store.timezone)
+            since = utc_iso(moment.timestamp())
+        else:
+            since = store.day_bounds(args.since)[0]
+        count = store.resend_acknowledged(since,
+                                          args.operator or config.kiosk.operator or "operator")
+        shown = parse_utc(since).astimezone(store.timezone).strftime("%Y-%m-%d %H:%M")
+    finally:
+        store.close()
+    print(text("sync.resent", lang, count=f"{count:,}", since=shown))
     return 0
 
 

@@ -1,0 +1,133 @@
+"""A centre restored from a backup, and the kiosks sending again what it lost
+(docs/central.md, "Restoring the centre from a backup"; docs/sync-operator.md).
+
+The centre's database put back from last night's copy no longer holds what the kiosks
+uploaded since — and those entries were acknowledged, so they had left each kiosk's pending
+set: no push would ever send them again, and nothing said so. ``kiosk sync resend --since``
+puts what the centre acknowledged since a time back in the pending set; the centre answers
+what it still holds ``duplicate`` and stores what it lost.
+
+Real parts: ``kiosk-central serve`` on 127.0.0.1 over a SQLite file, its backup taken with
+SQLite's backup API (what ``sqlite3 central.db ".backup …"`` does) and copied back over it
+with the server stopped, the ``kiosk`` command, real kiosk stores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from kiosk.config import load as load_config
+from kiosk.store import Store
+from kiosk.timestamps import utc_iso
+from tests.sync_support import CentralServer, fill_backlog, sync_states, write_config
+
+
+def kiosk_sync(config: Path, *args: str) -> str:
+    """``kiosk sync ARGS`` run to completion with exit code 0; what it printed."""
+    proc = subprocess.run([sys.executable, "-m", "kiosk.cli", "sync", *args, "--config",
+                           str(config)], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """``sqlite3 SOURCE ".backup TARGET"``: a whole, consistent copy of a live database."""
+    live, copy = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        live.backup(copy)
+    finally:
+        live.close()
+        copy.close()
+
+
+def test_a_centre_restored_from_last_nights_backup_gets_back_what_it_lost_by_a_resend(
+        tmp_path: Path) -> None:
+    centre_dir = tmp_path / "centre"
+    centre_dir.mkdir()
+    centre = CentralServer(centre_dir)
+    try:
+        config = write_config(tmp_path / "config.toml", kiosk_id="k-restored",
+                              server_url=centre.url, token=centre.enrol("k-restored"))
+        store = tmp_path / "kiosk.db"
+        before = fill_backlog(store, 300, kiosk_id="k-restored")
+        kiosk_sync(config, "push")
+        backup_taken = dt.datetime.now(dt.UTC)  # after the first push's answer
+        copy_database(centre.db_path, tmp_path / "central-backup.db")
+        after = fill_backlog(store, 200, kiosk_id="k-restored", seed=2)
+        kiosk_sync(config, "push")
+        assert sync_states(store) == {"acknowledged": 500}
+    finally:
+        centre.stop()
+
+    # the centre's disk fails; the operator restores last night's copy, as the docs say
+    for log in centre_dir.glob("central.db-*"):
+        log.unlink()
+    copy_database(tmp_path / "central-backup.db", centre.db_path)
+    restored = CentralServer(centre_dir)
+    try:
+        write_config(config, kiosk_id="k-restored", server_url=restored.url,
+                     token=_token(config))
+        assert set(restored.stored_ids("k-restored")) == set(before)  # the day's 200 lost
+        kiosk_sync(config, "push")  # nothing pending: a push alone never sends them again
+        assert set(restored.stored_ids("k-restored")) == set(before)
+
+        said = kiosk_sync(config, "resend", "--since", backup_taken.isoformat(),
+                          "--operator", "Trần Văn Bảo")
+        shown = backup_taken.astimezone(load_config(config).timezone).strftime("%Y-%m-%d %H:%M")
+        assert said.strip() == (
+            f"200 entries the centre acknowledged since {shown} are pending again: the next "
+            "push (`kiosk sync push`) sends them again; those the centre still holds come "
+            "back \"already at the centre\", those it lost are stored again")
+        assert sync_states(store) == {"acknowledged": 300, "pending": 200}
+        pushed = kiosk_sync(config, "push")
+        assert "200 new, 0 already at the centre, 0 rejected; 0 still pending" in pushed
+        assert sorted(restored.stored_ids("k-restored")) == sorted(before + after)
+        assert sync_states(store) == {"acknowledged": 500}
+    finally:
+        restored.stop()
+
+
+def _token(config: Path) -> str:
+    (line,) = [line for line in config.read_text(encoding="utf-8").splitlines()
+               if line.startswith("token = ")]
+    return json.loads(line.removeprefix("token = "))
+
+
+def test_a_resend_puts_back_only_what_was_acknowledged_since_in_audited_parts(
+        tmp_path: Path) -> None:
+    """Entries still pending or refused, and those acknowledged before the time, stay as
+    they are; the outbox's counts follow; each part is in the audit log, the last saying
+    it is done (an interrupted resend says what it put back)."""
+    path = tmp_path / "kiosk.db"
+    ids = fill_backlog(path, 12, kiosk_id="k1")
+    last_night, this_morning = utc_iso(1_800_000_000), utc_iso(1_800_030_000)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE entries SET sync_state = 'acknowledged', synced_at = ? "
+                     "WHERE id IN (?, ?, ?)", (last_night, *ids[:3]))
+        conn.execute("UPDATE entries SET sync_state = 'acknowledged', synced_at = ? "
+                     "WHERE id IN (?, ?, ?, ?, ?)", (this_morning, *ids[3:8]))
+        conn.execute("UPDATE entries SET sync_state = 'rejected', sync_error = 'refused', "
+                     "synced_at = ? WHERE id = ?", (this_morning, ids[8]))
+    conn.close()
+    store = Store(path)
+    try:
+        assert store.resend_acknowledged(utc_iso(1_800_010_000), "op", chunk_rows=2) == 5
+        assert [row["id"] for row in store.pending(100)] == [*ids[3:8], *ids[9:]]
+        assert store.sync_counts() == {"pending": 8, "sent": 0, "acknowledged": 3,
+                                       "rejected": 1}
+        assert store.check_counts() == {}
+        parts = [json.loads(row["detail"]) for row in store.audit_log()
+                 if row["action"] == "sync.resend"]
+        assert [(p["part"], p["count"], p["first_id"], p["last_id"]) for p in parts] == [
+            (1, 2, ids[3], ids[4]), (2, 2, ids[5], ids[6]), (3, 1, ids[7], ids[7])]
+        assert parts[-1]["total"] == 5 and parts[-1]["done"] is True
+        assert {p["since"] for p in parts} == {utc_iso(1_800_010_000)}
+        assert store.resend_acknowledged(utc_iso(1_800_010_000), "op") == 0  # nothing left
+    finally:
+        store.close()
