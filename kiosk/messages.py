@@ -2069,6 +2069,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                            "One-time enrolment QR, expires {expires}"),
     "central.or_type": ("Hoặc gõ trên máy kiosk", "Or type on the kiosk"),
     "central.unknown_kiosk": ("không có máy '{kiosk}'", "unknown kiosk '{kiosk}'"),
+    "central.token_unknown_kiosk": (
+        "không có máy '{kiosk}': máy chưa từng được đăng ký ở trung tâm này, hoặc cơ sở dữ liệu "
+        "đã được khôi phục từ bản sao lưu cũ hơn lần đăng ký — đăng ký lại với cùng mã: "
+        "`kiosk-central kiosks add --kiosk-id {kiosk} --checkpoint … --name …` (docs/central.md, "
+        "\"Restoring the centre from a backup\")",
+        "unknown kiosk '{kiosk}': it was never enrolled at this centre, or the database was "
+        "restored from a backup older than its enrolment — enrol it again under the same id: "
+        "`kiosk-central kiosks add --kiosk-id {kiosk} --checkpoint … --name …` (docs/central.md, "
+        "\"Restoring the centre from a backup\")"),
     "central.set_aside": (
         "Đã để riêng {entries} bản ghi của máy {kiosk} gửi từ mã khởi động {boot} (ngày "
         "{days}): không còn tính vào số liệu, báo cáo và truy vết, vẫn được lưu giữ",
@@ -2485,6 +2494,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.import.bad_reason": (
         "--allow-revoked / --allow-retired-key cần lý do: {detail}",
         "--allow-revoked / --allow-retired-key needs a reason: {detail}"),
+    "central.restored_database": (
+        "CẢNH BÁO: cơ sở dữ liệu này chỉ có các lần gửi nhận đến {newest}, nhưng trung tâm đã "
+        "nhận các lần gửi đến {marked} (ghi trong {path}): cơ sở dữ liệu được khôi phục từ một "
+        "bản sao cũ hơn? Các lượt nhận trong khoảng đó không còn ở đây, mà các trạm đã coi là "
+        "gửi xong và sẽ không tự gửi lại: trên mỗi trạm chạy `kiosk sync resend --since "
+        "{since}` rồi `kiosk sync push` (docs/central.md, \"Restoring the centre from a "
+        "backup\")",
+        "WARNING: this database holds uploads received until {newest}, but this centre had "
+        "received uploads until {marked} (noted in {path}): was it restored from an older "
+        "copy? The entries received in between are not here, and the kiosks count them "
+        "delivered and will not send them again by themselves: on every kiosk run `kiosk sync "
+        "resend --since {since}`, then `kiosk sync push` (docs/central.md, \"Restoring the "
+        "centre from a backup\")"),
     "central.backlog_key_unset": (
         "Chưa chỉ định khoá tệp tồn đọng (--backlog-key): trạm không được cấp khoá, không nhập "
         "được tệp tồn đọng",

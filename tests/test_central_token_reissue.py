@@ -171,6 +171,11 @@ def test_an_unknown_kiosk_is_refused_and_nothing_changes(db: str) -> None:
 
     assert refused.returncode == 2
     assert "unknown kiosk 'ql1a-99'" in refused.stderr and refused.stdout == ""
+    # a kiosk's refused token sends its technician here; a centre restored from a backup
+    # older than the kiosk's enrolment no longer knows it: the way back is named
+    assert ("or the database was restored from a backup older than its enrolment — enrol it "
+            "again under the same id: `kiosk-central kiosks add --kiosk-id ql1a-99 "
+            "--checkpoint … --name …`") in refused.stderr
     assert held_state(db, "ql1a-01") == before
     with open_storage(db) as storage:
         assert storage.kiosk("ql1a-99") is None

@@ -3,9 +3,11 @@
 
 The centre's database put back from last night's copy no longer holds what the kiosks
 uploaded since — and those entries were acknowledged, so they had left each kiosk's pending
-set: no push would ever send them again, and nothing said so. ``kiosk sync resend --since``
-puts what the centre acknowledged since a time back in the pending set; the centre answers
-what it still holds ``duplicate`` and stores what it lost.
+set: no push would ever send them again, and nothing said so. Now ``serve`` notes the newest
+upload it stored in a file beside its backlog key, outside the database, and a database
+older than that note is named at the start with the kiosks' command; ``kiosk sync resend
+--since`` puts what the centre acknowledged since a time back in the pending set, and the
+centre answers what it still holds ``duplicate`` and stores what it lost.
 
 Real parts: ``kiosk-central serve`` on 127.0.0.1 over a SQLite file, its backup taken with
 SQLite's backup API (what ``sqlite3 central.db ".backup …"`` does) and copied back over it
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -46,8 +49,11 @@ def copy_database(source: Path, target: Path) -> None:
         copy.close()
 
 
-def test_a_centre_restored_from_last_nights_backup_gets_back_what_it_lost_by_a_resend(
+def test_a_centre_restored_from_last_nights_backup_says_so_and_gets_back_what_it_lost(
         tmp_path: Path) -> None:
+    """The restored centre's start names the loss and the kiosks' command (from the mark it
+    keeps beside its backlog key, outside the database); the command run on the kiosk, the
+    lost entries are stored again and the held ones answered duplicate."""
     centre_dir = tmp_path / "centre"
     centre_dir.mkdir()
     centre = CentralServer(centre_dir)
@@ -57,15 +63,15 @@ def test_a_centre_restored_from_last_nights_backup_gets_back_what_it_lost_by_a_r
         store = tmp_path / "kiosk.db"
         before = fill_backlog(store, 300, kiosk_id="k-restored")
         kiosk_sync(config, "push")
-        backup_taken = dt.datetime.now(dt.UTC)  # after the first push's answer
-        copy_database(centre.db_path, tmp_path / "central-backup.db")
+        copy_database(centre.db_path, tmp_path / "central-backup.db")  # last night's
         after = fill_backlog(store, 200, kiosk_id="k-restored", seed=2)
         kiosk_sync(config, "push")
         assert sync_states(store) == {"acknowledged": 500}
     finally:
         centre.stop()
+    assert "restored from an older copy" not in centre.stderr()
 
-    # the centre's disk fails; the operator restores last night's copy, as the docs say
+    # the centre's disk fails; the operator puts last night's copy back, as the docs say
     for log in centre_dir.glob("central.db-*"):
         log.unlink()
     copy_database(tmp_path / "central-backup.db", centre.db_path)
@@ -77,20 +83,39 @@ def test_a_centre_restored_from_last_nights_backup_gets_back_what_it_lost_by_a_r
         kiosk_sync(config, "push")  # nothing pending: a push alone never sends them again
         assert set(restored.stored_ids("k-restored")) == set(before)
 
-        said = kiosk_sync(config, "resend", "--since", backup_taken.isoformat(),
-                          "--operator", "Trần Văn Bảo")
-        shown = backup_taken.astimezone(load_config(config).timezone).strftime("%Y-%m-%d %H:%M")
-        assert said.strip() == (
-            f"200 entries the centre acknowledged since {shown} are pending again: the next "
-            "push (`kiosk sync push`) sends them again; those the centre still holds come "
-            "back \"already at the centre\", those it lost are stored again")
-        assert sync_states(store) == {"acknowledged": 300, "pending": 200}
+        warning = restored.wait_for_stderr("then `kiosk sync push`").splitlines()[-1]
+        assert "WARNING: this database holds uploads received until " in warning
+        assert f"(noted in {centre_dir / 'central-received.mark'}): was it restored from an " \
+               "older copy?" in warning
+        since = re.search(r"run `kiosk sync resend --since (\S+)`", warning)[1]
+        said = kiosk_sync(config, "resend", "--since", since, "--operator", "Trần Văn Bảo")
+        assert said.startswith("500 entries the centre acknowledged since ")  # the hour before
+        assert said.strip().endswith(
+            " are pending again: the next push (`kiosk sync push`) sends them again; those "
+            "the centre still holds come back \"already at the centre\", those it lost are "
+            "stored again")
+        assert sync_states(store) == {"pending": 500}
         pushed = kiosk_sync(config, "push")
-        assert "200 new, 0 already at the centre, 0 rejected; 0 still pending" in pushed
+        assert "200 new, 300 already at the centre, 0 rejected; 0 still pending" in pushed
         assert sorted(restored.stored_ids("k-restored")) == sorted(before + after)
         assert sync_states(store) == {"acknowledged": 500}
     finally:
         restored.stop()
+
+
+def test_a_resend_since_a_time_given_with_its_offset_says_it_in_the_kiosks_zone(
+        tmp_path: Path) -> None:
+    """``--since`` as the centre's warning gives it (its zone's offset) or in the kiosk's
+    own local time: said back in the kiosk's zone; nothing acknowledged since, none put
+    back."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k1",
+                          server_url="http://127.0.0.1:9", token="t")
+    fill_backlog(tmp_path / "kiosk.db", 3, kiosk_id="k1")
+    moment = dt.datetime(2026, 12, 5, 15, 0, tzinfo=dt.UTC)
+    shown = moment.astimezone(load_config(config).timezone).strftime("%Y-%m-%d %H:%M")
+    said = kiosk_sync(config, "resend", "--since", moment.isoformat(timespec="minutes"))
+    assert said.startswith(f"0 entries the centre acknowledged since {shown} are pending")
+    assert sync_states(tmp_path / "kiosk.db") == {"pending": 3}
 
 
 def _token(config: Path) -> str:

@@ -17,6 +17,7 @@ import logging
 import math
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -28,6 +29,7 @@ from fastapi.responses import JSONResponse
 from kiosk.central import audit, derivation, enrol, heartbeat, trust_lists
 from kiosk.central.backlog_key import centre_id as centre_id_of
 from kiosk.central.disclosure import client_address, not_personal
+from kiosk.central.received_mark import NOTE_EVERY, note_newest
 from kiosk.central.refused import RefusedAttempts
 from kiosk.central.shares import CpuShares, EntryBudget, FairSlots
 from kiosk.central.storage import (
@@ -88,7 +90,8 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                max_inflight: int = MAX_INFLIGHT, tracer_of: TracerOf | None = None,
                shares: CpuShares | None = None, budget: EntryBudget | None = None,
                backlog_key: X25519PrivateKey | None = None,
-               refused: RefusedAttempts | None = None) -> FastAPI:
+               refused: RefusedAttempts | None = None,
+               received_mark: Path | None = None) -> FastAPI:
     """``tracer_of``: who may trace over the API (see :mod:`kiosk.central.trace_api`); by
     default a dashboard user signed in with the tracer (or admin) role. ``shares``: each
     kiosk's share of processor time (:mod:`kiosk.central.shares`). ``budget``: what each
@@ -97,19 +100,25 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     kiosks are given; without it the centre offers no backlog keys. ``refused``: the refused
     attempts of revoked kiosks and replaced tokens, written at most once a minute each
     (:mod:`kiosk.central.refused`), in the background while the app runs and all at its
-    shutdown."""
+    shutdown. ``received_mark``: the backlog key's path, beside which the newest upload
+    stored is noted likewise (:mod:`kiosk.central.received_mark`)."""
     refused = refused or RefusedAttempts(storage)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        writer = asyncio.create_task(_write_refused(refused))
+        writers = [asyncio.create_task(_write_refused(refused))]
+        if received_mark is not None:
+            writers.append(asyncio.create_task(_note_received(storage, received_mark)))
         try:
             yield
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
+            for writer in writers:
+                writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await writer
             await run_in_threadpool(_write_logged, refused.flush)
+            if received_mark is not None:
+                await run_in_threadpool(note_newest, storage, received_mark)
 
     app = FastAPI(
         title="checkpoint-kiosk central server",
@@ -419,6 +428,14 @@ async def _write_refused(refused: RefusedAttempts) -> None:
     while True:
         wait = await run_in_threadpool(_write_logged, refused.flush_due)
         await asyncio.sleep(refused.interval if wait is None else wait)
+
+
+async def _note_received(storage: Storage, key: Path) -> None:
+    """Note the newest upload stored beside ``key`` every :data:`NOTE_EVERY` seconds, until
+    cancelled."""
+    while True:
+        await run_in_threadpool(note_newest, storage, key)
+        await asyncio.sleep(NOTE_EVERY)
 
 
 def _write_logged(write: Callable[[], float | None]) -> float | None:

@@ -159,6 +159,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     storage, backlog_key = opened
     if backlog_key is None:
         print(both("central.backlog_key_unset"), file=sys.stderr, flush=True)
+    elif restored := _restored_database(args, storage):
+        print(restored, file=sys.stderr, flush=True)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
     # without it every answer waits ~40 ms for a delayed ACK (Nagle).
@@ -184,20 +186,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _open_for_serving(args: argparse.Namespace) -> tuple[Storage, Any] | None:
     """The storage (migrated) and the centre's backlog key (None if unset); None after
     saying why the key cannot be opened."""
-    from kiosk.central.backlog_key import CentreKeyError, default_path, open_key
+    from kiosk.central.backlog_key import CentreKeyError, open_key
 
     # never a new centre: a mistyped --db had kiosks upload to an empty one, and reports
     # miss every earlier entry (kiosk-central init starts one)
     storage = open_central(args.db, busy_timeout=args.busy_timeout,
                            pool_size=args.db_pool, statement_timeout=args.statement_timeout,
                            busy_exit=EXIT_TEMPFAIL)
-    path = Path(args.backlog_key) if args.backlog_key else default_path(args.db)
+    path = _key_file(args)
     try:
         return storage, open_key(storage, path, create=True) if path is not None else None
     except CentreKeyError as exc:
         storage.close()
         print(f"{both('central.no_backlog_key')}: {exc}", file=sys.stderr)
         return None
+
+
+def _key_file(args: argparse.Namespace) -> Path | None:
+    """Where ``serve``'s backlog key is (None: not said, PostgreSQL with no option)."""
+    from kiosk.central.backlog_key import default_path
+
+    return Path(args.backlog_key) if args.backlog_key else default_path(args.db)
+
+
+def _restored_database(args: argparse.Namespace, storage: Storage) -> str | None:
+    """The warning that ``storage`` lacks uploads this centre had stored (a backup put
+    back), from the mark beside its key file (:mod:`kiosk.central.received_mark`)."""
+    from kiosk.central.received_mark import restored_database
+
+    key = _key_file(args)
+    return None if key is None else restored_database(storage, key)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -252,7 +270,8 @@ def _serve(args: argparse.Namespace, sock: socket.socket, storage: Storage,
 
     app = create_app(storage, max_body=args.max_body, max_decoded=args.max_decoded,
                      backlog_key=backlog_key, shares=CpuShares(burst=args.kiosk_cpu_burst),
-                     budget=EntryBudget(args.kiosk_entries_per_hour))
+                     budget=EntryBudget(args.kiosk_entries_per_hour),
+                     received_mark=_key_file(args) if backlog_key is not None else None)
     everyone = args.forwarded_allow_ips == "*"
     served = _LastForwarded(ProxyHeadersMiddleware(app, trusted_hosts="*")) if everyone else app
     gc.freeze()  # what start-up built lives for good: full collections skip it
@@ -675,8 +694,8 @@ def cmd_kiosks_token(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     with open_central(args.db) as storage:
         kiosk = storage.kiosk(args.kiosk_id)
-        if kiosk is None:
-            print(both("central.unknown_kiosk", kiosk=args.kiosk_id), file=sys.stderr)
+        if kiosk is None:  # the kiosk's 401 sends its technician here
+            print(both("central.token_unknown_kiosk", kiosk=args.kiosk_id), file=sys.stderr)
             return EXIT_USAGE
         try:
             reason = audit.check_reason(args.reason)

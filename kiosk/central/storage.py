@@ -1248,6 +1248,11 @@ class Storage(ABC):
             return self._query("SELECT count(*) FROM entries")[0][0]
         return self._query("SELECT count(*) FROM entries WHERE kiosk_id = $1", (kiosk_id,))[0][0]
 
+    def newest_batch_received(self) -> str | None:
+        """When the batch log's last upload was received (:mod:`received_mark`)."""
+        rows = self._query("SELECT received_at FROM batches ORDER BY seq DESC LIMIT 1", ())
+        return rows[0][0] if rows else None
+
     def batches(self, kiosk_id: str | None = None) -> list[dict[str, Any]]:
         """The batch log, oldest first: who sent what when, with the clock offset and counts."""
         sql = f"SELECT {', '.join(BATCH_COLUMNS)} FROM batches"
