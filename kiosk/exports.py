@@ -1,10 +1,11 @@
 """Entries to files a spreadsheet opens: CSV and XLSX, streamed.
 
 Neither holds more than a bounded part of the export, so one of any period runs in
-constant memory. Cells that a spreadsheet would run as a formula are defused the same way
-in both formats. A long CSV export is cut into chunks of consecutive times, formatted by
-one process per processor and written in order: the same bytes as one process writes,
-sooner (XLSX stays in one process: its zip is one deflate stream).
+constant memory. A CSV cell that a spreadsheet would run as a formula is defused
+(:func:`neutralise`, the centre's rule too); an XLSX text cell is text, shown as it is.
+A long CSV export is cut into chunks of consecutive times, formatted by one process per
+processor and written in order: the same bytes as one process writes, sooner (XLSX stays
+in one process: its zip is one deflate stream).
 """
 
 from __future__ import annotations
@@ -83,14 +84,18 @@ def shareable_extra(extra: str) -> str | None:
 
 
 def export_rows(pages: Iterable[list[tuple[Any, ...]]], timezone: ZoneInfo,
-                progress: Progress | None = None) -> Iterator[list[Any]]:
-    """The export's cells, formula-safe, one list per entry of ``pages`` (tuples of
-    ``STORED_COLUMNS``, as ``Store.entry_pages`` gives them); ``progress(n)`` per page.
+                progress: Progress | None = None, *, for_csv: bool = True
+                ) -> Iterator[list[Any]]:
+    """The export's cells, one list per entry of ``pages`` (tuples of ``STORED_COLUMNS``,
+    as ``Store.entry_pages`` gives them); ``progress(n)`` per page. ``for_csv``: each cell
+    a spreadsheet could run as a formula :func:`neutralise`-d; not for XLSX, whose text
+    cells are text, never a formula, so shown as they are (``=HYPERLINK(…)``,
+    ``+12025550143``), as the centre's workbooks show them.
 
     The hot loop of an export: one list per row, the local time from a per-minute cache,
     and a formula check only on the cells that could hold one (:data:`_CHECKED`)."""
     local = LocalTimes(timezone)
-    risky, checked = FORMULA_START, _CHECKED
+    risky, checked = FORMULA_START, _CHECKED if for_csv else ()
     count = 0
     for page in pages:
         for stored in page:
@@ -99,8 +104,8 @@ def export_rows(pages: Iterable[list[tuple[Any, ...]]], timezone: ZoneInfo,
                 row[_EXTRA] = shareable_extra(row[_EXTRA])
             for i in checked:
                 cell = row[i]
-                if cell.__class__ is str and cell.startswith(risky):
-                    row[i] = "'" + cell
+                if cell.__class__ is str and cell.startswith(risky):  # few: the rest
+                    row[i] = neutralise(cell)
             yield row
         count += len(page)
         if progress is not None:
@@ -230,5 +235,6 @@ def write_xlsx(store: Store, since: str | None, until: str | None, out: BinaryIO
     Excel's rows a sheet, each under the header; the sheets written."""
     pages = store.entry_pages(since=since, until=until, columns=STORED_COLUMNS,
                               page_rows=PAGE_ROWS)
-    table = Table("entries", EXPORT_COLUMNS, export_rows(pages, store.timezone, progress))
+    table = Table("entries", EXPORT_COLUMNS,
+                  export_rows(pages, store.timezone, progress, for_csv=False))
     return xlsx.write(out, [table])

@@ -138,6 +138,28 @@ def test_csv_export_neutralises_formula_cells(config_file, tmp_path):
     assert rows[0]["document_number"] == "001099012345"
 
 
+def test_an_export_shows_xlsx_text_as_it_is_and_spares_a_phone_in_csv(config_file, tmp_path):
+    """The kiosk's files follow the centre's rule (kiosk.exports.neutralise, one for both):
+    an XLSX text cell is text, never a formula, so a name ``=HYPERLINK(…)`` and a phone
+    written as the address are shown as they are, with no apostrophe in front; in CSV the
+    name is defused but a phone in E.164 is left readable as the number (at worst a
+    spreadsheet takes it for one, never a formula). Before, the kiosk put ``'`` before
+    both, in XLSX too."""
+    from openpyxl import load_workbook
+    name, phone = '=HYPERLINK("http://x")', "+12025550143"
+    kiosk(config_file, "scan", f"001099012345|123456789|{name}|01021990|Nam|{phone}|10102021")
+    kiosk(config_file, "export", "--from", "2000-01-01", "--format", "xlsx", "-o",
+          str(tmp_path / "export.xlsx"))
+    header, row = load_workbook(tmp_path / "export.xlsx")["entries"].iter_rows()
+    cells = {title.value: cell for title, cell in zip(header, row, strict=True)}
+    assert (cells["name"].value, cells["name"].data_type) == (name, "s")  # text, not "f"
+    assert (cells["address"].value, cells["address"].data_type) == (phone, "s")
+    kiosk(config_file, "export", "--from", "2000-01-01", "--format", "csv", "-o",
+          str(tmp_path / "export.csv"))
+    [written] = csv.DictReader(io.StringIO((tmp_path / "export.csv").read_text("utf-8-sig")))
+    assert (written["name"], written["address"]) == ("'" + name, phone)
+
+
 @pytest.mark.parametrize("cell", ["=1+2", "+1", "-1", "@x", "\tx", "\rx"])
 def test_every_formula_prefix_is_defused(cell):
     from kiosk.exports import neutralise

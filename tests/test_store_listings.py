@@ -158,7 +158,10 @@ def test_part_of_a_document_number_finds_nothing_and_reveals_nothing(config_file
     assert "001099012345" not in whole
 
 
-def test_xlsx_export_is_formula_safe_and_survives_control_characters(config_file, tmp_path):
+def test_xlsx_export_holds_a_formula_as_text_and_survives_control_characters(config_file,
+                                                                             tmp_path):
+    """Every XLSX text cell is an inline string, never a formula, so shown as it is — no
+    apostrophe in front (test_cli.py reads its data type)."""
     evil = "001099012345|123456789|=HYPERLINK(\"http://x\")|01021990|Nam|@SUM(A1)|10102021"
     odd = make_issuer().sign(vaccination(name=("Trần\x01", "Thị Bình")), issued=0,
                              expires=2**31)  # a certificate's name: any country's, any text
@@ -169,8 +172,8 @@ def test_xlsx_export_is_formula_safe_and_survives_control_characters(config_file
     sheet = load_workbook(target, read_only=True)["entries"]
     header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     entries = [dict(zip(header, row, strict=True)) for row in rows]
-    assert entries[0]["name"] == "'=HYPERLINK(\"http://x\")"
-    assert entries[0]["address"] == "'@SUM(A1)"
+    assert entries[0]["name"] == "=HYPERLINK(\"http://x\")"
+    assert entries[0]["address"] == "@SUM(A1)"
     assert entries[1]["name"] == "Trần Thị Bình"  # minus what XML cannot carry (xlsx.xml_text)
     local = dt.datetime.fromisoformat(entries[1]["scanned_at"]).astimezone(
         ZoneInfo("Asia/Ho_Chi_Minh"))
