@@ -2145,8 +2145,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "mã điểm|loại|triển khai → đóng|số máy|tên (xã / huyện / tỉnh)",
         "checkpoint|kind|set up → closed|kiosks|name (commune / district / province)"),
     "central.users.added": ("Đã thêm người dùng", "User added"),
-    "central.users.none": ("Chưa có người dùng: kiosk-central users add TÊN --role admin",
-                           "No users yet: kiosk-central users add NAME --role admin"),
+    "central.users.change_at_sign_in": (
+        "{name} sẽ phải đổi mật khẩu này ở lần đăng nhập đầu tiên (mật khẩu của chính người "
+        "dùng: thêm --own-password)",
+        "{name} changes this password at the first sign-in (a user's own password: add "
+        "--own-password)"),
+    "central.users.none": (
+        "Chưa có người dùng: kiosk-central users add TÊN --role admin --own-password",
+        "No users yet: kiosk-central users add NAME --role admin --own-password"),
     "central.columns.users": ("tên|vai trò|huyện|trạng thái|tạo lúc",
                               "name|role|district|state|created"),
     "central.users.already_disabled": ("{name} đã bị khoá từ trước",

@@ -34,7 +34,7 @@ def db(tmp_path: Path) -> str:
     db = f"sqlite:///{tmp_path}/central.db"
     central("init", "--db", db)
     central("checkpoints", "import", str(SAMPLE), "--db", db)
-    assert users(db, "add", "admin1", "--role", "admin").returncode == 0
+    assert users(db, "add", "admin1", "--role", "admin", "--own-password").returncode == 0
     return db
 
 
@@ -217,6 +217,26 @@ def test_a_password_an_administrator_gave_out_is_changed_by_its_owner_before_any
                                  "--json").stdout)
     assert [(r["actor"], r["subject"]) for r in records] == [
         ("tracer1", "account tracer1 (tracer)")]
+
+
+def test_a_password_users_add_sets_on_the_server_is_changed_at_sign_in_unless_her_own(
+        server: CentralServer, db: str) -> None:
+    """`kiosk-central users add` sets a password for someone else, as the Users page does:
+    its owner changes it before any page. `--own-password` is for one typing her own (the
+    first administrator, admin1 here): she goes straight to her page. Before, every
+    account the command made kept the password whoever ran it had typed."""
+    given = users(db, "add", "tracer2", "--role", "tracer")
+    assert given.returncode == 0
+    assert "tracer2 changes this password at the first sign-in" in given.stdout
+    assert "tracer2 sẽ phải đổi mật khẩu này" in given.stdout
+    own = users(db, "add", "viewer2", "--role", "viewer", "--own-password")
+    assert own.returncode == 0 and "first sign-in" not in own.stdout
+    for name, page in (("tracer2", "/account/password?next=%2Ftoday"), ("admin1", "/today"),
+                       ("viewer2", "/today")):
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            signed = client.post("/login", data={"csrf_token": csrf(client.get("/login").text),
+                                                 "name": name, "password": PASSWORD})
+            assert (signed.status_code, signed.headers["location"]) == (303, page), name
 
 
 def test_every_signed_in_user_can_change_her_password_and_a_reset_asks_for_it_again(

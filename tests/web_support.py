@@ -166,14 +166,14 @@ def start_centre(tmp: Path, db: str | None = None) -> Centre:
 
 
 def add_users(tmp: Path, db: str, users: dict[str, tuple[str, str | None]]) -> None:
-    """``users`` (name: (role, district)) made with `kiosk-central users add`, each with
-    :data:`PASSWORD`."""
+    """``users`` (name: (role, district)) made with `kiosk-central users add
+    --own-password`, each with :data:`PASSWORD` (kept: no change asked at sign-in)."""
     password_file = tmp / "password"
     password_file.write_text(PASSWORD + "\n", encoding="utf-8")
     try:
         for name, (role, district) in users.items():
-            central("users", "add", name, "--role", role, "--password-file",
-                    str(password_file), "--db", db,
+            central("users", "add", name, "--role", role, "--own-password",
+                    "--password-file", str(password_file), "--db", db,
                     *(["--district", district] if district else []))
     finally:
         password_file.unlink()

@@ -3,7 +3,10 @@
 Each change is written to the audit log with the operating-system user who ran it
 (:func:`kiosk.central.audit.command_actor`). Passwords are never arguments (they would sit
 in the shell history and in ``ps``): they are typed at a prompt (twice), or read from
-``--password-file FILE`` (``-`` for standard input, first line only) for scripts.
+``--password-file FILE`` (``-`` for standard input, first line only) for scripts. A password
+set here for someone else is changed by its owner at her first sign-in, as one an
+administrator gives out on the Users page; ``users add --own-password`` is for the one who
+types her own (the first administrator, on the server).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from kiosk.messages import both
 EXIT_REFUSED = 1
 
 EXAMPLES = examples(
-    "kiosk-central users add an.nguyen --role admin",
+    "kiosk-central users add an.nguyen --role admin --own-password",
     'kiosk-central users add binh.tran --role district --district "Lộc Ninh"',
     "kiosk-central users add viewer1 --role viewer --password-file /run/secrets/viewer1",
     "kiosk-central users list",
@@ -57,11 +60,13 @@ def cmd_add(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         try:
             user = users.add(storage, args.name, args.role, read_password(args), by=_by(),
-                             district=args.district)
+                             district=args.district, must_change=not args.own_password)
         except (UserError, OSError) as exc:
             return _refused(exc)
     where = f", {user.district}" if user.district else ""
     print(f"{both('central.users.added')}: {user.name} ({user.role}{where})")
+    if user.must_change:
+        print(both("central.users.change_at_sign_in", name=user.name))
     return 0
 
 
@@ -158,7 +163,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                                "input) instead of asking")
 
     add = actions.add_parser("add", parents=[common, password], help="add a user", **examples(
-        "kiosk-central users add an.nguyen --role admin",
+        "kiosk-central users add an.nguyen --role admin --own-password   # the first admin",
         'kiosk-central users add binh.tran --role district --district "Lộc Ninh"',
         "kiosk-central users add viewer1 --role viewer --password-file /run/secrets/viewer1"))
     add.add_argument("name", help="login name: 2-40 lower-case letters, digits, . _ -")
@@ -166,6 +171,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                      help="admin: everything; district: one district's points and kiosks; "
                           "tracer: contact tracing; viewer: counts and reports only")
     add.add_argument("--district", help="the district a 'district' user sees")
+    add.add_argument("--own-password", action="store_true",
+                     help="the password is the user's own, typed by her (the first "
+                          "administrator): not changed at her first sign-in, as one set for "
+                          "someone else is")
     add.set_defaults(func=cmd_add)
 
     lst = actions.add_parser("list", parents=[common], help="users, roles and states",

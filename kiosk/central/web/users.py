@@ -117,8 +117,9 @@ class User:
     locked_until: str | None = None
     """The end of the latest lock of the name from an address, or of its hold (None: none)."""
     must_change: int = 0
-    """Whether its password was set by an administrator (the Users page, ``users
-    reset-password``) and is to be changed by its owner before any page (schema v54)."""
+    """Whether its password was set by an administrator (the Users page, ``users add``
+    without ``--own-password``, ``users reset-password``) and is to be changed by its owner
+    before any page (schema v54)."""
 
     @property
     def active(self) -> bool:
@@ -183,9 +184,9 @@ def check_password(password: str, name: str = "") -> None:
 def add(storage: Storage, name: str, role: str, password: str, *, by: audit.Actor,
         district: str | None = None, must_change: bool = False) -> User:
     """A new account, recorded in the audit log as added ``by`` whom (``user-add``);
-    ``must_change``: its owner changes the password at the first sign-in (an administrator
-    on the Users page gives one out; the server's own ``users add`` makes the first
-    administrator)."""
+    ``must_change``: its owner changes the password at the first sign-in (one given out by
+    an administrator on the Users page or by ``users add`` on the server; not one its owner
+    typed herself, ``users add --own-password``, as the first administrator does)."""
     if not NAME_RE.fullmatch(name):
         raise UserError("account.bad_name", name=repr(name))
     district = _district_for(storage, role, district)
