@@ -2292,6 +2292,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The -wal log of {path} was not emptied, a reader (another part of this program or "
         "another program) is still in it: the old "
         "copies of the entries just removed stay in it until the next checkpoint"),
+    "central.purge.upgrade_copy_waiting": (
+        "{path}: bản sao cơ sở dữ liệu trước nâng cấp ({made}), chứa danh tính mọi lượt lúc "
+        "đó; chỉ để quay lại phiên bản cũ. Tự xoá từ {day} (thời hạn lưu) nếu cơ sở dữ liệu "
+        "được kiểm tra là tốt",
+        "{path}: a copy of the database made before an upgrade ({made}), holding the "
+        "identities of every entry then; kept only to go back to the old release. Deleted "
+        "by the purge from {day} (the retention) once the database is checked sound"),
+    "central.purge.upgrade_copy_unsound": (
+        "{path}: bản sao trước nâng cấp đã quá thời hạn lưu nhưng được giữ lại: kiểm tra "
+        "toàn vẹn cơ sở dữ liệu đã nâng cấp (PRAGMA quick_check) không đạt — có thể cần "
+        "quay lại bằng bản sao này (docs/central.md, \"Upgrading\")",
+        "{path}: the copy made before the upgrade is past the retention but kept: the "
+        "upgraded database failed its integrity check (PRAGMA quick_check) — going back may "
+        "need this copy (docs/central.md, \"Upgrading\")"),
     "central.purge.erased": (
         "Đã xoá tên, số giấy tờ, điện thoại và ngày sinh của các lượt trước {cutoff} ({count} "
         "lượt); số liệu và báo cáo không đổi",
@@ -2532,10 +2546,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.init_upgrade_backup": (
         "Cơ sở dữ liệu như trước khi nâng cấp được giữ tại {path} (lược đồ v{old}): để quay "
         "lại phiên bản cũ, dừng máy chủ và đặt lại tệp đó (docs/central.md, \"Upgrading\"); "
-        "xoá nó khi phiên bản mới đã chạy tốt — nó chứa danh tính",
+        "nó chứa danh tính: lần xoá hằng ngày tự xoá nó khi quá thời hạn lưu",
         "The database as it was before the upgrade is kept at {path} (schema v{old}): to go "
         "back to the old release, stop the server and put it back (docs/central.md, "
-        "\"Upgrading\"); delete it once the new release runs well — it holds identities"),
+        "\"Upgrading\"); it holds identities: the daily purge deletes it once past the "
+        "retention"),
     "central.database_created": (
         "Đã tạo cơ sở dữ liệu trung tâm mới, còn trống, tại {where}",
         "Started a new, empty centre database at {where}"),

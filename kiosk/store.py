@@ -1150,7 +1150,7 @@ def backup_before_migrating(conn: sqlite3.Connection, path: Path, version: int) 
     on a full disk the room it needs said beside the room there is."""
     target = path.with_name(f"{path.name}.v{version}.bak")
     try:
-        _remove_copy(target)  # a copy left by a start that failed half-way
+        remove_copy(target)  # a copy left by a start that failed half-way
         create_private(target)
         copy = sqlite3.connect(str(target))
         try:
@@ -1159,7 +1159,7 @@ def backup_before_migrating(conn: sqlite3.Connection, path: Path, version: int) 
             copy.close()
     except (OSError, sqlite3.Error) as exc:
         with contextlib.suppress(OSError):
-            _remove_copy(target)
+            remove_copy(target)
         if getattr(exc, "errno", None) == errno.ENOSPC or \
                 getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL:
             need = conn.execute("PRAGMA page_count").fetchone()[0] * \
@@ -1171,7 +1171,9 @@ def backup_before_migrating(conn: sqlite3.Connection, path: Path, version: int) 
     return target
 
 
-def _remove_copy(target: Path) -> None:
+def remove_copy(target: Path) -> None:
+    """Delete a copy made before an upgrade with its side files (a journal, a log): the
+    kiosk's store and the centre's SQLite database alike."""
     for side in STORE_SIDE_FILES:
         target.with_name(target.name + side).unlink(missing_ok=True)
 
@@ -3193,7 +3195,7 @@ class Store:
                 made = copy.stat().st_mtime
                 if wall - made < retention_days * 86400 or checked < made:
                     continue
-                _remove_copy(copy)
+                remove_copy(copy)
             except OSError as exc:  # tried again at the next purge
                 log.info("%s: %s", copy, exc)  # the system's English, for -v
                 log.warning("%s", both("store.upgrade_copy_kept", path=copy))

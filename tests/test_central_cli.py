@@ -5,6 +5,7 @@ Enrolment runs against SQLite and a real PostgreSQL server with the same test bo
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -351,3 +352,50 @@ def test_init_upgrading_a_sqlite_centre_keeps_the_database_as_it_was_and_says_wh
     again = central("init", "--db", f"sqlite:///{path}")  # up to date: no copy made
     assert "kept at" not in again.stdout
     assert sorted(p.name for p in tmp_path.iterdir() if ".bak" in p.name) == [backup.name]
+
+
+def test_the_copy_an_upgrade_made_is_deleted_by_the_purge_once_past_the_retention(
+        tmp_path: Path) -> None:
+    """``central.db.vN.bak`` holds every identity the centre held at the upgrade, out of
+    the purge's reach: the daily purge (``kiosk-central purge``) names it with the day it
+    goes, and deletes it once older than the retention (here the identities' 30 days, the
+    shorter period) and the upgraded database is checked sound — as a kiosk's purge deletes
+    its ``kiosk.db.vN.bak``. Before, it stayed for good. Kept for ever when nothing is
+    purged (both periods 0)."""
+    import sqlite3
+    from contextlib import closing
+
+    from kiosk.central.schema import MIGRATIONS, statements
+    from kiosk.central.sqlite_storage import _TYPES
+
+    path, backup = tmp_path / "central.db", tmp_path / "central.db.v8.bak"
+    with closing(sqlite3.connect(path)) as conn:
+        for migration in MIGRATIONS[:8]:
+            for statement in statements(migration, _TYPES):
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version=8")
+        conn.commit()
+    db = f"sqlite:///{path}"
+    central("init", "--db", db)
+    assert backup.exists()
+    central("purge", "--db", db)  # no retention set: everything kept, the copy too
+    assert backup.exists()
+    central("retention", "--days", "90", "--personal-days", "30", "--reason", "test", "--db", db)
+    waiting = central("purge", "--db", db).stdout
+    assert backup.exists()
+    made = dt.datetime.fromtimestamp(backup.stat().st_mtime)
+    assert f"{backup}: a copy of the database made before an upgrade " \
+        f"({made:%Y-%m-%d %H:%M}), holding the identities of every entry then; kept only " \
+        f"to go back to the old release. Deleted by the purge from " \
+        f"{(made + dt.timedelta(days=30)).date()}" in waiting
+    assert "chứa danh tính mọi lượt lúc đó" in waiting
+    month_ago = backup.stat().st_mtime - 30 * 86400 - 60
+    os.utime(backup, (month_ago, month_ago))
+    deleted = central("purge", "--db", db).stdout
+    assert not backup.exists() and path.exists()
+    assert f"{backup}: the copy made before the upgrade was deleted — older than the 30-day " \
+        "retention, and the upgraded store was checked sound since" in deleted
+    records = json.loads(central("audit", "list", "--kind", "purge-done", "--db", db,
+                                 "--json").stdout)
+    assert [r["subject"].endswith("central.db.v8.bak (copy before an upgrade) deleted")
+            for r in records] == [True, False, False]  # newest first

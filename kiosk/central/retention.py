@@ -7,7 +7,9 @@ Purge: raw entries older than ``retention_days`` leave the centre, and entries o
 Reports keep working (they read the per-checkpoint per-day aggregates and the distinct people
 counted per day). PostgreSQL drops whole day partitions; SQLite deletes in small batches so
 uploads keep flowing; erasure walks in small batches on both. The batch log's records of
-batches whose entries are gone go too (:meth:`Storage.purge_batches`).
+batches whose entries are gone go too (:meth:`Storage.purge_batches`). So does a SQLite
+centre's copy made before an upgrade, ``central.db.vN.bak``, in time
+(:func:`drop_upgrade_copies`).
 
 Every run, the daily one included, is written to the audit log before it acts (kind
 ``purge``: its periods, each beside the setting, and cutoffs; no record, no purge), and what
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import time
 from typing import Any
 
 from kiosk.central import erasure
@@ -95,6 +98,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
         try:
             with storage.overwriting():
                 _purge(args, storage, raw_cut, personal_cut, done)
+            drop_upgrade_copies(storage, min((days for _, days, _ in periods if days > 0),
+                                             default=0), done)
             if not storage.empty_log():
                 print(both("purge.log_kept", path=args.db), file=sys.stderr)
         except Exception as exc:
@@ -125,6 +130,42 @@ def _purge(args: argparse.Namespace, storage: Any, raw_cut: dt.date | None,
         erased = erasure.erase_personal(storage, personal_cut)
         print(both("central.purge.erased", cutoff=personal_cut, count=f"{erased:,}"))
         done.append(f"{erasure.SETTING}: {erased:,} entries before {personal_cut} erased")
+
+
+def drop_upgrade_copies(storage: Any, days: int, done: list[str]) -> None:
+    """Delete the copies made before upgrades (SQLite's ``central.db.vN.bak``) once older
+    than ``days`` (the shorter of the purge's periods: the copy holds entries with their
+    identities; 0, both kept for ever: kept too) *and* once a whole-file check, run then,
+    finds the upgraded database sound — the window to go back to the old release
+    (docs/central.md, "Upgrading"), as a kiosk's purge deletes its store's
+    (:meth:`kiosk.store.Store._drop_upgrade_copies`). Each copy kept is named with the day
+    it goes, each deleted added to ``done``."""
+    from kiosk.store import remove_copy
+
+    due, now = [], time.time()
+    for copy in storage.upgrade_copies():
+        try:
+            made = copy.stat().st_mtime
+        except OSError:
+            continue  # gone meanwhile
+        if days and now - made >= days * 86400:
+            due.append(copy)
+        elif days:
+            print(both("central.purge.upgrade_copy_waiting", path=copy,
+                       made=dt.datetime.fromtimestamp(made).strftime("%Y-%m-%d %H:%M"),
+                       day=dt.date.fromtimestamp(made + days * 86400).isoformat()))
+    if due and not storage.found_sound():
+        print(both("central.purge.upgrade_copy_unsound", path=due[0]), file=sys.stderr)
+        done.append(f"{len(due)} upgrade copies kept: the database failed its check")
+        return
+    for copy in due:
+        try:
+            remove_copy(copy)
+        except OSError:  # tried again at the next purge
+            print(both("store.upgrade_copy_kept", path=copy), file=sys.stderr)
+            continue
+        print(both("store.upgrade_copy_deleted", path=copy, days=days))
+        done.append(f"{copy.name} (copy before an upgrade) deleted")
 
 
 def _period(setting: str, days: int, now: int, cutoff: dt.date | None) -> str:

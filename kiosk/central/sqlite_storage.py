@@ -336,6 +336,17 @@ class SqliteStorage(Storage):
                 conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         return not busy
 
+    def upgrade_copies(self) -> list[Path]:
+        """``central.db.vN.bak`` beside the database (:meth:`_backup`)."""
+        from kiosk.store import upgrade_copies
+
+        return upgrade_copies(self.path)
+
+    def found_sound(self) -> bool:
+        """``PRAGMA quick_check`` of the whole file (every page read once; not run by the
+        daily purge unless a copy is due to go, so about once an upgrade)."""
+        return [tuple(row) for row in self._query("PRAGMA quick_check")] == [("ok",)]
+
     def _wait_for_writers(self, *tables: str) -> None:
         """Nothing: one transaction writes at a time, and each has ended."""
 

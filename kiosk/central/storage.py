@@ -907,6 +907,17 @@ class Storage(ABC):
         older images; whether it was (always, on PostgreSQL: nothing of the kind here)."""
         return True
 
+    def upgrade_copies(self) -> list[Path]:
+        """The copies of the database made before upgrades (:attr:`upgrade_backup`), which
+        the purge deletes in time (:func:`kiosk.central.retention.drop_upgrade_copies`):
+        none on PostgreSQL, which keeps none (``pg_dump`` first, docs/central.md)."""
+        return []
+
+    def found_sound(self) -> bool:
+        """Whether a whole-file check finds the database sound, before a copy made ahead of
+        its upgrade goes: true where the engine keeps no such copy."""
+        return True
+
     @abstractmethod
     def _wait_for_writers(self, *tables: str) -> None:
         """Return once every transaction writing ``tables`` when called has ended."""
