@@ -12,8 +12,11 @@ when it had upgraded it.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -114,6 +117,75 @@ def test_the_guides_role_makes_upgrades_and_serves_its_centre(centre, tmp_path: 
                      str(tmp_path / "reports"))
     assert report.returncode == 0, report.stderr
     assert len(list((tmp_path / "reports").iterdir())) == 3
+
+
+def _guides_dump_commands() -> tuple[list[str], list[str]]:
+    """docs/central.md's PostgreSQL dump before an upgrade, as written: its ``sudo`` lines
+    before the upgrade and after "# going back" (systemctl and git are not run here)."""
+    guide = (ROOT / "docs" / "central.md").read_text(encoding="utf-8")
+    block = guide.split("**PostgreSQL.** The upgrade keeps no copy")[1]
+    block = block.split("```sh\n")[1].split("```")[0]
+    before, back = block.split("# going back")
+    pick = [line for line in before.splitlines()
+            if line.startswith("sudo ") and "systemctl" not in line and "install-central" not
+            in line]
+    return pick, [line for line in back.splitlines() if line.startswith("sudo ")]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="runs PostgreSQL's tools as the postgres user")
+def test_the_guides_dump_before_an_upgrade_takes_the_centre_back(tmp_path: Path) -> None:
+    """The guide's `pg_dump` before an upgrade and `pg_restore` to go back, run as written
+    by root with `sudo -u postgres` (here `runuser`, on the test's cluster), into a folder
+    like /var/backups (root's, 0755): the dump is made, readable by postgres alone, and
+    restoring it takes the centre back to it (a kiosk enrolled after the dump is gone), its
+    tables still owned by the centre's role. Before, the guide dumped `kiosk_central` (the
+    setup makes `central`), into /var/backups itself, which `postgres` cannot write, and
+    went back with a role `kiosk_central` nobody made."""
+    postgres = shared_postgres()
+    if postgres is None:
+        pytest.skip("PostgreSQL binaries not installed")
+    made = as_postgres("createuser", "kiosk-central")
+    assert made.returncode == 0 or "already exists" in made.stderr, made.stderr
+    as_postgres("dropdb", "--if-exists", "central")
+    assert as_postgres("createdb", "-O", "kiosk-central", "central").returncode == 0
+    url = f"postgresql://kiosk-central@/central?host={postgres.dir}&port={postgres.port}"
+    backups = Path(tempfile.mkdtemp(prefix="kiosk-backups-"))  # stands for /var/backups:
+    backups.chmod(0o755)  # root's, 0755, where postgres reaches (tmp_path is 0700)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "sudo").write_text(  # `sudo -u postgres TOOL …` / `sudo TOOL …`, as root
+        "#!/bin/sh\n"
+        f'if [ "$1" = -u ]; then user=$2; shift 2; exec runuser -u "$user" -- env '
+        f'PGHOST={postgres.dir} PGPORT={postgres.port} PATH={postgres.bin}:/usr/bin:/bin '
+        '"$@"; fi\nexec "$@"\n')
+    (tools / "sudo").chmod(0o755)
+
+    def run(lines: list[str]) -> None:
+        for line in lines:
+            done = subprocess.run(["sh", "-c", line.replace("/var/backups", str(backups))],
+                                  capture_output=True, text=True, timeout=120,
+                                  env={**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"})
+            assert done.returncode == 0, (line, done.stderr)
+
+    try:
+        assert central(url, "init").returncode == 0
+        assert central(url, "checkpoints", "add", "CP-1", "--name", "Chợ").returncode == 0
+        assert enrol(url, "lane-1", "CP-1")
+        dump, back = _guides_dump_commands()
+        run(dump)
+        assert [p.name for p in (backups / "kiosk-central").iterdir()] == ["before-upgrade.dump"]
+        assert (backups / "kiosk-central").stat().st_mode & 0o777 == 0o700
+        assert enrol(url, "lane-2", "CP-1")  # as the new release would write
+        run(back)
+        listed = central(url, "kiosks", "list", "--json")
+        assert [k["id"] for k in json.loads(listed.stdout)] == ["lane-1"], listed.stderr
+        with psycopg.connect(postgres.url("central")) as conn:
+            owners = {owner for (owner,) in conn.execute(
+                "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")}
+        assert owners == {"kiosk-central"}
+    finally:
+        as_postgres("dropdb", "--if-exists", "central")
+        shutil.rmtree(backups)
 
 
 def test_an_upgrade_by_another_role_is_refused_naming_the_owner_and_the_step(
