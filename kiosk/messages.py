@@ -202,6 +202,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "technician: set the scanner's QR code page / output to UTF-8 (see `kiosk devices "
         "watch`); meanwhile use manual entry",
     ),
+    "detail.eth_for_d": (  # payloads.names.eth_for_d
+        "{field} '{value}' có chữ 'Ð' (U+00D0, chữ eth của tiếng Iceland) thay cho 'Đ': hai "
+        "chữ trông giống nhau, nhưng máy quét đọc mã theo bảng mã cp1252 (byte 0xD0 là Đ "
+        "trong cp1258, là Ð trong cp1252), có thể sai cả các chữ khác; thẻ không có lỗi. Gọi "
+        "kỹ thuật viên: `kiosk devices watch` chỉ ra cần đặt gì (đầu ra của máy quét là "
+        "UTF-8, hoặc ansi_codepage = \"cp1258\" với máy quét gõ Alt+số); tạm thời nhập tay",
+        "{field} '{value}' has 'Ð' (U+00D0, the Icelandic eth) in place of 'Đ': they look "
+        "alike, but the scanner read the code in the cp1252 code page (byte 0xD0 is Đ in "
+        "cp1258, Ð in cp1252), other letters may be wrong too; the card is fine. Call the "
+        "technician: `kiosk devices watch` names the setting (the scanner's output in UTF-8, "
+        "or ansi_codepage = \"cp1258\" for a scanner typing Alt codes); meanwhile use manual "
+        "entry",
+    ),
     "card.scanner_code_page": (
         "Máy quét đọc sai chữ của mã này; thẻ không có lỗi. Gọi kỹ thuật viên.",
         "The scanner misread this code's letters; the card is fine. Call the technician.",

@@ -117,6 +117,35 @@ def test_a_name_with_controls_replacement_or_foreign_letters_is_refused(sent: st
     assert isinstance(refusal, Rejection) and refusal.code == "scanner_code_page"
 
 
+@pytest.mark.parametrize("sent", ["Ðặng Thùy Trâm", "Phó Ðức Phương", "ÐINH THỊ LAN",
+                                  "Nguyễn Văn ðông", "Ðôò Vãn Biình"])
+def test_an_eth_for_d_is_refused_for_the_code_page_naming_the_letter(sent: str) -> None:
+    """Đ as cp1258's byte 0xD0 (đ: 0xF0) read in cp1252 is Ð (ð), the Icelandic eth: no
+    Vietnamese name holds it, so the card is refused for the scanner's code page, never
+    recorded as another person. Ð looks just like Đ, so the refusal names the letter and
+    the code pages; before, it said only "holds characters no Vietnamese text has" beside a
+    name that showed the reader nothing wrong."""
+    refusal = decode(cccd(sent), today=TODAY)
+    assert isinstance(refusal, Rejection)
+    assert (refusal.code, refusal.field) == ("scanner_code_page", "name")
+    assert refusal.describe("en").startswith(
+        f"name '{sent}' has 'Ð' (U+00D0, the Icelandic eth) in place of 'Đ': they look alike, "
+        "but the scanner read the code in the cp1252 code page (byte 0xD0 is Đ in cp1258, Ð "
+        "in cp1252), other letters may be wrong too; the card is fine. Call the technician: "
+        "`kiosk devices watch` names the setting (the scanner's output in UTF-8, or "
+        "ansi_codepage = \"cp1258\" for a scanner typing Alt codes)")
+    assert "có chữ 'Ð' (U+00D0, chữ eth của tiếng Iceland) thay cho 'Đ'" in refusal.describe("vi")
+    assert messages.text(refusal.code, "en", detail=refusal.describe("en")).startswith(
+        "The scanner read the code in the wrong code page, not recorded: ")
+
+
+def test_a_misread_without_an_eth_keeps_the_words_of_any_misreading() -> None:
+    refusal = decode(cccd(scanner_re_sent("Đặng Thùy Trâm", "cp1252")), today=TODAY)
+    assert isinstance(refusal, Rejection) and refusal.code == "scanner_code_page"
+    assert "holds characters no Vietnamese text has" in refusal.describe("en")
+    assert "eth" not in refusal.describe("en")
+
+
 def test_a_pccovid_name_read_in_another_code_page_is_refused_too() -> None:
     code = f"******188004|{scanner_re_sent('ĐỖ', 'cp1252')} VAN BINH|1988-**-**|0|1|".encode()
     refusal = decode(code, today=TODAY)

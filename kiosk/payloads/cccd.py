@@ -18,7 +18,7 @@ import datetime as dt
 import re
 
 from kiosk.payloads.identity import Identity, Rejection, document_key, make_match_key
-from kiosk.payloads.names import mis_decoded
+from kiosk.payloads.names import eth_for_d, mis_decoded
 
 GENDERS = {"Nam": "male", "Nữ": "female"}
 # [0-9], never \d: \d (and int()) take any script's digits, e.g. Arabic-Indic or full-width,
@@ -118,7 +118,9 @@ def decode_cccd(fields: list[str], raw: bytes, *, today: dt.date) -> Identity | 
     if not full_name:
         return Rejection("cccd_bad_field", "missing", field="name")
     if mis_decoded(full_name):
-        return Rejection("scanner_code_page", "mis_decoded", full_name, "name")
+        return Rejection("scanner_code_page",
+                         "eth_for_d" if eth_for_d(full_name) else "mis_decoded", full_name,
+                         "name")
     if sex not in GENDERS and mis_decoded(sex):  # "Nữ" read in another code page
         return Rejection("scanner_code_page", "mis_decoded", sex, "gender")
     if sex not in GENDERS:

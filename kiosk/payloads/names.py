@@ -50,6 +50,19 @@ def mis_decoded(name: str) -> bool:
     return garbled(name) or _WRITTEN.fullmatch(unicodedata.normalize("NFC", name)) is None
 
 
+_ETH_FOR_D = str.maketrans("Ðð", "Đđ")
+"""cp1252's 0xD0 and 0xF0, Ð and ð (Icelandic eth), where cp1258's are Đ and đ."""
+
+
+def eth_for_d(name: str) -> bool:
+    """Whether ``name``, :func:`mis_decoded`, is so only for an eth (``Ð``, ``ð``) where a
+    Vietnamese name has ``Đ``, ``đ``: cp1258's bytes 0xD0, 0xF0 read as cp1252 (its other
+    letters then Vietnamese ones, right or not: "Ðôò" for "Đỗ"). The two look alike, so the
+    refusal names the letter: "'Ðặng Thùy Trâm' holds characters no Vietnamese text has"
+    showed a reader nothing wrong."""
+    return ("Ð" in name or "ð" in name) and not mis_decoded(name.translate(_ETH_FOR_D))
+
+
 def garbled(name: str) -> bool:
     """Whether ``name``, anyone's (a PC-Covid code's: a foreigner's too, "MÜLLER", "NUÑEZ"),
     holds what no name is written with: a control character, U+FFFD, or UTF-8 read as
