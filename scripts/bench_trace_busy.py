@@ -14,8 +14,11 @@ derivation, as a kiosk's. Then time the CLI on a copy of the file with any tree:
     time kiosk-central trace --db sqlite:////tmp/busy.db --document 079099000000 \\
         --reason 'ca bệnh F0-1234' -o busy.json [--all-exposures]
 
-``--engine postgresql`` loads it into a throw-away cluster instead (no ``--db``) and prints
-the same in-process figures.
+``--engine postgresql`` loads it into a throw-away cluster instead (no ``--db``), or into
+``--postgres URL`` (an empty database) to keep; ``--loaded`` traces a province already loaded
+there (or in ``--db``). In-process, it prints each trace's time, its answer's dict and JSON,
+for the answer listing every exposure (each made in Python) and the one listing the top
+contacts' (the others summed by the database), ``--rounds`` times each, alternately.
 """
 
 from __future__ import annotations
@@ -68,43 +71,54 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=800_000)
     parser.add_argument("--checkpoints", type=int, default=100)
     parser.add_argument("--workers", type=int, default=1500)
+    parser.add_argument("--postgres", help="PostgreSQL URL of an empty database to load (kept)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="traces of each kind, every exposure and the top contacts'")
+    parser.add_argument("--loaded", action="store_true",
+                        help="--db or --postgres already holds this province: only trace")
     args = parser.parse_args()
-    database = (central_database("postgresql") if args.engine == "postgresql"
+    database = (contextlib.nullcontext(args.postgres) if args.postgres
+                else central_database("postgresql") if args.engine == "postgresql"
                 else contextlib.nullcontext(f"sqlite:///{args.db}"))
+    engine = "postgresql" if args.postgres else args.engine
     with database as url, open_storage(url) as storage:
-        total, seconds = load(storage, province(entries=args.entries,
-                                                checkpoints=args.checkpoints, days=30,
-                                                end=END), args.engine)
-        print(f"{total:,} entries loaded in {seconds:.0f} s", file=sys.stderr)
-        fill_centre(storage, args.checkpoints, args.engine, END)
-        (checkpoint, kiosk), = storage._query(
-            "SELECT e.checkpoint_id, k.id FROM entries e JOIN kiosks k ON "
-            "k.checkpoint_id = e.checkpoint_id GROUP BY e.checkpoint_id, k.id "
-            "ORDER BY count(*) DESC LIMIT 1")
-        scans = at_the_busiest(checkpoint, kiosk, args.workers)
-        for n in range(0, len(scans), 5000):
-            store_scans(storage, scans[n:n + 5000], {}, received=END - dt.timedelta(hours=1))
+        if not args.loaded:
+            total, seconds = load(storage, province(entries=args.entries,
+                                                    checkpoints=args.checkpoints, days=30,
+                                                    end=END), engine)
+            print(f"{total:,} entries loaded in {seconds:.0f} s", file=sys.stderr)
+            fill_centre(storage, args.checkpoints, engine, END)
+            (checkpoint, kiosk), = storage._query(
+                "SELECT e.checkpoint_id, k.id FROM entries e JOIN kiosks k ON "
+                "k.checkpoint_id = e.checkpoint_id GROUP BY e.checkpoint_id, k.id "
+                "ORDER BY count(*) DESC LIMIT 1")
+            scans = at_the_busiest(checkpoint, kiosk, args.workers)
+            for n in range(0, len(scans), 5000):
+                store_scans(storage, scans[n:n + 5000], {},
+                            received=END - dt.timedelta(hours=1))
         request = trace_service.Request(document=f"0790{PERSON:08d}")
         start, end = trace_service.period(storage, request)
-        began = time.perf_counter()
-        source = StorageSource(storage, tracing.alias_window(
-            start.timestamp(), end.timestamp(), request.policy), wait=None)
-        result = tracing.trace(source, trace_service.target(source, request, start, end),
-                               start.timestamp(), end.timestamp(), request.policy)
-        traced = time.perf_counter() - began
-        print(f"{checkpoint}: {len(result.visits)} visits, {len(result.contacts()):,} contacts, "
-              f"{len(result.exposures):,} exposures; the trace {traced:.2f} s")
-        names = source.checkpoint_names({v.checkpoint_id for v in result.visits})
-        for exposed in (trace_formats.EXPOSED_CONTACTS, None):
+        for listed in [None, trace_formats.EXPOSED_CONTACTS] * args.rounds:
+            began = time.perf_counter()
+            source = StorageSource(storage, tracing.alias_window(
+                start.timestamp(), end.timestamp(), request.policy), wait=None)
+            result = tracing.trace(source, trace_service.target(source, request, start, end),
+                                   start.timestamp(), end.timestamp(), request.policy,
+                                   listed=listed)
+            traced = time.perf_counter() - began
+            names = source.checkpoint_names({v.checkpoint_id for v in result.visits})
             began = time.perf_counter()
             report = trace_formats.to_dict(result, zone=storage.calendar.zone,
                                            checkpoints=names, data_begins=None,
-                                           exposed=exposed)
+                                           exposed=listed)
             made = time.perf_counter()
             body = trace_formats.render(report, "json")
-            print(f"exposures of {exposed or 'all'} contacts: {len(report['exposures']):,} "
-                  f"listed, dict {made - began:.2f} s, JSON {time.perf_counter() - made:.2f} s, "
-                  f"{len(body) / 1e6:.1f} MB")
+            print(f"exposures of {listed or 'all'} contacts: {len(result.visits)} visits, "
+                  f"{len(report['contacts']):,} contacts, "
+                  f"{report['exposures_listed']['all_exposures']:,} exposures, "
+                  f"{len(report['exposures']):,} listed; the trace {traced:.2f} s, "
+                  f"dict {made - began:.2f} s, JSON {time.perf_counter() - made:.2f} s, "
+                  f"{len(body) / 1e6:.1f} MB", flush=True)
     return 0
 
 

@@ -66,12 +66,13 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]
 
 
 def run(storage: Storage, document: str, start: dt.datetime, end: dt.datetime,
-        policy: tracing.Policy | None = None) -> tracing.Trace:
+        policy: tracing.Policy | None = None, listed: int | None = None) -> tracing.Trace:
     policy = policy or tracing.Policy()
     source = StorageSource(storage, tracing.alias_window(start.timestamp(), end.timestamp(),
                                                          policy))
     target = tracing.target_for_document(source, document, start, end)
-    return tracing.trace(source, target, start.timestamp(), end.timestamp(), policy)
+    return tracing.trace(source, target, start.timestamp(), end.timestamp(), policy,
+                         listed=listed)
 
 
 def test_a_case_met_three_people_at_a_market_and_one_at_night(storage: Storage) -> None:
@@ -97,7 +98,7 @@ def test_a_case_met_three_people_at_a_market_and_one_at_night(storage: Storage) 
     assert [(v.checkpoint_id, v.start, v.end, v.estimated) for v in result.visits] == [
         ("CP-CHO", local(0, 8).timestamp(), local(0, 9).timestamp(), None),
         ("CP-GA", local(0, 23, 30).timestamp(), local(1, 0, 40).timestamp(), None)]
-    ranked = [(result.people[c["person"]].name, len(c["visits"]), c["seconds"] / MIN)
+    ranked = [(result.people[c["person"]].name, c["visits"], c["seconds"] / MIN)
               for c in result.contacts()]
     assert ranked == [("Đặng Thị Giang", 1, 40.0),        # 22:10-00:10 ∩ 23:30-00:40
                       ("LE VAN CUONG", 1, 30.0),
@@ -142,7 +143,7 @@ def test_the_period_bounds_the_visits_and_a_shorter_stay_setting_changes_estimat
     assert [v.start for v in two_days.visits] == [local(1, 7).timestamp(),
                                                   local(2, 7).timestamp()]
     assert all(v.estimated == "exit" for v in two_days.visits)
-    assert [len(c["visits"]) for c in two_days.contacts()] == [2]
+    assert [c["visits"] for c in two_days.contacts()] == [2]
     assert two_days.contacts()[0]["seconds"] == 2 * 60 * MIN   # 08:00-09:00 each day
     short = run(storage, number(1), local(1, 0), local(3, 0),
                 tracing.Policy(default_stay=30 * MIN, margin=0))
@@ -384,6 +385,9 @@ def test_traces_equal_the_brute_force_on_sqlite_and_postgresql(
             margin=policy.margin, default_stay=policy.default_stay, max_stay=policy.max_stay,
             window=policy.repeat_window, linking=linking)
         assert _shape(result) == expected
+        summed = run(storage, number(1), start, end, policy, listed=1)  # the rest by SQL
+        assert (summed.contacts(), summed.per_visit()) == (result.contacts(),
+                                                           result.per_visit())
         event(f"{min(len(result.visits), 2)}+ visits, {min(len(result.contacts()), 2)}+ "
               f"contacts, estimated: {any(v.estimated for v in result.visits)}")
         answers.append((_shape(result), [c["person"] for c in result.contacts()]))

@@ -88,12 +88,11 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
     policy = result.policy
     contacts = result.contacts()
     rank = {row["person"]: n for n, row in enumerate(contacts, start=1)}
-    per_visit: dict[int, int] = {}
-    for exposure in result.exposures:
-        per_visit[exposure["visit"]] = per_visit.get(exposure["visit"], 0) + 1
+    per_visit = result.per_visit()
+    every = result.listed()
     listed = sorted(  # visit by visit, as the visits are numbered; in each, by rank
-        result.exposures if exposed is None or exposed >= len(contacts) else
-        [e for e in result.exposures if rank[e["person"]] <= exposed],
+        every if exposed is None or exposed >= len(contacts) else
+        [e for e in every if rank[e["person"]] <= exposed],
         key=lambda e: (e["visit"], rank[e["person"]]))
     begins_after = (data_begins is not None and tracing.instant(result.start).astimezone(zone)
                     .date().isoformat() < data_begins)
@@ -127,7 +126,7 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
         "contacts": [{
             "rank": rank[row["person"]], **_person(result.people[row["person"]]),
             "overlap_minutes": round(row["seconds"] / 60, 1),
-            "visits_shared": len(row["visits"]),
+            "visits_shared": row["visits"],
             "first_seen": local(row["first"]), "last_seen": local(row["last"]),
             "checkpoints": sorted(row["checkpoints"]), "estimated": row["estimated"],
             "possible": row["possible"], "time_uncertain_minutes": _minutes(row["uncertain"]),
@@ -140,7 +139,7 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
             "time_uncertain_minutes": _minutes(e.get("uncertain"))} for e in listed],
         "exposures_listed": {
             "contacts": len(contacts) if exposed is None else min(exposed, len(contacts)),
-            "exposures": len(listed), "all_exposures": len(result.exposures)},
+            "exposures": len(listed), "all_exposures": sum(per_visit.values())},
     }
     if result.second_degree:
         out["second_degree"] = [{

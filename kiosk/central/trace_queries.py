@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from kiosk.central import derivation, identities, stays
@@ -47,6 +47,8 @@ from kiosk.central.tracing import (
     DETAIL_COLUMNS,
     KEPT,
     ROW_COLUMNS,
+    KeptSums,
+    KeptVisit,
     Window,
     corrected,
     instant,
@@ -101,6 +103,45 @@ def earlier(scanned_at: str, offset: float | None, before: float, enrolled: str 
     since = corrected(scanned_at, offset) - parse_utc(enrolled).timestamp()
     return min(UNKNOWN_EARLIER, max(since, 0.0))
 ID_SLACK = stays.ID_SLACK
+_VISIT_MORE = ("v_start", "v_end", "v_est", "summed")
+"""A visit's own times, whether it is estimated and whether its exposures are summed
+(:meth:`StorageSource.kept_contacts`)."""
+_CLIPPED = "CASE WHEN end_at < v_end THEN end_at ELSE v_end END"
+"""A stay's end within its visit."""
+_KEPT_CONTACTS = (  # kind, person, checkpoint (or visit), count, seconds, first, last, est, id, key
+    "WITH {near}, met AS (SELECT * FROM near WHERE end_at >= lo AND start_at <= hi{apart}), "
+    "{unsure}"
+    f"ended AS (SELECT visit, cp, person, start_at, end_at, estimated, v_start, v_est, "
+    f"{_CLIPPED} AS clipped, max({_CLIPPED}) OVER (PARTITION BY visit, person "
+    "ORDER BY start_at, end_at, first_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
+    "AS before FROM counted), "
+    "reached AS (SELECT *, CASE WHEN before IS NULL OR before < v_start THEN v_start "
+    "ELSE before END AS reach FROM ended), "
+    "parts AS (SELECT *, CASE WHEN start_at > reach THEN start_at ELSE reach END AS began "
+    "FROM reached), "
+    "pairs AS (SELECT visit, cp, person, "
+    "sum(CASE WHEN clipped > began THEN clipped - began ELSE 0.0 END) AS seconds, "
+    "min(start_at) AS first_at, max(end_at) AS last_at, "
+    "max(CASE WHEN v_est = 1 OR estimated IS NOT NULL THEN 1 ELSE 0 END) AS est "
+    "FROM parts GROUP BY visit, cp, person), "
+    "said AS (SELECT person, first_identity AS identity, start_at, 0 AS n, first_id AS id "
+    "FROM counted UNION ALL SELECT person, last_identity, start_at, 1, last_id FROM counted "
+    "WHERE estimated IS NULL), "
+    "latest AS (SELECT person, identity, max(start_at) AS start_at FROM said "
+    "GROUP BY person, identity) "
+    "SELECT 'p', person, cp, count(*), sum(seconds), min(first_at), max(last_at), max(est), "
+    "CAST(NULL AS TEXT), CAST(NULL AS BIGINT) FROM pairs GROUP BY person, cp "
+    "UNION ALL SELECT 'v', NULL, CAST(visit AS TEXT), count(*), NULL, NULL, NULL, NULL, NULL, "
+    "NULL FROM pairs GROUP BY visit "
+    "UNION ALL SELECT 'i', s.person, NULL, s.n, NULL, s.start_at, NULL, NULL, s.id, "
+    "s.identity FROM said s JOIN latest l ON l.person = s.person "
+    "AND l.identity = s.identity AND l.start_at = s.start_at "
+    "UNION ALL SELECT 'u', person, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM unsure")
+"""The kept stays' exposures of :meth:`StorageSource.kept_contacts`, summed: rows ``p`` per
+contact and checkpoint, ``v`` per visit (its index in the checkpoint's column), ``i`` the
+scans of each identity in the latest stay holding it (their place in it in the count's, its
+start in the first's: the latest of them is taken in Python, by id as Python orders ids),
+``u`` the people not summed for a scan of uncertain time."""
 _SUBJECT = ROW_COLUMNS.index("subject_key")
 
 
@@ -337,35 +378,92 @@ class StorageSource:
     def kept_from(self) -> float | None:
         return stays.kept_from(self.storage, self.id_slack())
 
-    def kept_stays(self, visits: Sequence[tuple[int, Window]], default_stay: float
-                   ) -> list[Sequence[Any]]:
+    def kept_stays(self, visits: Sequence[tuple[int, Window]], default_stay: float,
+                   people: Collection[str] | None = None) -> list[Sequence[Any]]:
         """(Each window's range of ``first_at`` holds every stay that may overlap it: a
         stay lasts at most the longest stay, and a lone exit's time is its end; the range is
         read index-only, then each stay's times are compared with the window.)"""
         if not visits:
             return []
         params = Params()
-        values = [f"({', '.join(params.add(v) for v in row)})" for row in (
-            (index, w.checkpoint_id, w.lo, w.hi, w.lo - KEPT.max_stay - 1,
-             w.hi + default_stay + 1) for index, w in visits)]
-        stay = params.add(default_stay)
+        near = self._near_stays([(index, w, ()) for index, w in visits], default_stay, params)
+        whose = "" if people is None else (
+            f" AND {self._in('person', params.add(self._list(sorted(people))))}")
         rows = self.storage._query(
-            f"WITH w (visit, cp, lo, hi, first_lo, first_hi) AS NOT MATERIALIZED (VALUES "
-            f"{', '.join(values)}), near AS (SELECT w.visit, w.lo, w.hi, s.person, "
-            f"CASE WHEN s.estimated = 'entry' THEN s.last_at - {stay} ELSE s.first_at END "
-            f"AS start_at, CASE WHEN s.estimated = 'exit' THEN s.first_at + {stay} "
-            f"ELSE s.last_at END AS end_at, s.estimated, s.first_id, s.last_id, "
-            f"s.first_identity, s.last_identity "
-            f"FROM w CROSS JOIN stays s WHERE s.checkpoint_id = w.cp "
-            f"AND s.first_at BETWEEN w.first_lo AND w.first_hi) "
-            f"SELECT visit, person, start_at, end_at, estimated, first_id, last_id, "
-            f"first_identity, last_identity FROM near WHERE end_at >= lo AND start_at <= hi "
-            f"ORDER BY visit, person, start_at, end_at, first_id", params)
+            f"WITH {near} SELECT visit, person, start_at, end_at, estimated, first_id, "
+            f"last_id, first_identity, last_identity FROM near WHERE end_at >= lo "
+            f"AND start_at <= hi{whose} ORDER BY visit, person, start_at, end_at, first_id",
+            params)
         for row in rows:
             self._identity[row[5]] = row[7]
             if row[6] is not None:
                 self._identity[row[6]] = row[8]
         return [row[:7] for row in rows]
+
+    def _near_stays(self, visits: Sequence[tuple[int, Window, Sequence[Any]]],
+                    default_stay: float, params: Params) -> str:
+        """The CTEs ``w`` (each visit's window and ``more`` of its values: the names after
+        ``first_hi`` in ``columns``) and ``near`` (the kept stays there that may overlap
+        it, ``default_stay`` applied, with ``w``'s columns)."""
+        values = [f"({', '.join(params.add(v) for v in row)})" for row in (
+            (index, w.checkpoint_id, w.lo, w.hi, w.lo - KEPT.max_stay - 1,
+             w.hi + default_stay + 1, *more) for index, w, more in visits)]
+        stay = params.add(default_stay)
+        more = "".join(f", {name}" for name in _VISIT_MORE[:len(visits[0][2])])
+        return (
+            f"w (visit, cp, lo, hi, first_lo, first_hi{more}) AS NOT MATERIALIZED (VALUES "
+            f"{', '.join(values)}), near AS (SELECT w.*, s.person, "
+            f"CASE WHEN s.estimated = 'entry' THEN s.last_at - {stay} ELSE s.first_at END "
+            f"AS start_at, CASE WHEN s.estimated = 'exit' THEN s.first_at + {stay} "
+            f"ELSE s.last_at END AS end_at, s.estimated, s.first_id, s.last_id, "
+            f"s.first_identity, s.last_identity "
+            f"FROM w CROSS JOIN stays s WHERE s.checkpoint_id = w.cp "
+            f"AND s.first_at BETWEEN w.first_lo AND w.first_hi)")
+
+    def kept_contacts(self, visits: Sequence[KeptVisit], default_stay: float,
+                      apart: Collection[str]) -> KeptSums:
+        """(One statement: the stays near the visits, as :meth:`kept_stays` reads them; each
+        one's share of its visit — its part after the ends of those before it, in the order
+        :func:`tracing._kept_exposures` takes them, a window's running maximum; summed per
+        visit and contact, then per contact and checkpoint and per visit; and the latest scan
+        of each identity a contact's stays hold. A scan of uncertain time probes
+        :data:`TIME_UNCERTAIN`'s primary key, only when that table holds any.)"""
+        if not visits:
+            return KeptSums([], {}, [], set())
+        params = Params()
+        near = self._near_stays([(v.index, v.window, (v.visit.start, v.visit.end,
+                                                      int(v.visit.estimated is not None),
+                                                      int(v.summed))) for v in visits],
+                                default_stay, params)
+        left = (f" AND NOT {self._in('person', params.add(self._list(sorted(apart))))}"
+                if apart else "")
+        unsure = (f"unsure AS (SELECT DISTINCT person FROM met WHERE EXISTS (SELECT 1 FROM "
+                  f"{TIME_UNCERTAIN} u WHERE u.id = met.first_id OR u.id = met.last_id)), "
+                  f"counted AS (SELECT * FROM met WHERE summed = 1 "
+                  f"AND person NOT IN (SELECT person FROM unsure)), "
+                  if self._any_uncertain() else  # (none held: met read once, not kept)
+                  "unsure AS (SELECT person FROM stays WHERE 1 = 0), "
+                  "counted AS (SELECT * FROM met WHERE summed = 1), ")
+        rows = self.storage._query(_KEPT_CONTACTS.format(near=near, apart=left, unsure=unsure),
+                                   params)
+        found = KeptSums([], {}, [], set())
+        latest: dict[tuple[str, int], tuple[float, int, str]] = {}
+        for kind, person, checkpoint, count, seconds, first, last, est, scan_id, key in rows:
+            if kind == "p":
+                found.contacts.append((person, checkpoint, count, seconds, first, last,
+                                       bool(est)))
+            elif kind == "v":
+                found.per_visit[int(checkpoint)] = count
+            elif kind == "i":
+                held = latest.get((person, key))
+                if held is None or held < (first, count, scan_id):
+                    latest[person, key] = (first, count, scan_id)
+            else:
+                found.unsure.add(person)
+        for (person, key), (began, n, scan_id) in latest.items():
+            self._identity[scan_id] = key
+            found.said.append((person, scan_id, began, n))
+        return found
 
     def _days_around(self, params: Params) -> str:
         """SQL bounding ``document_matches.day`` to the days of :attr:`around`."""

@@ -282,7 +282,8 @@ def _answer(storage: Storage, request: Request, *, actor: str, reason: str, chan
             raise tracing.TraceError("trace.name_many", people=len(who.keys), max=MAX_NAMED)
         try:
             result = tracing.trace(source, who, start.timestamp(), end.timestamp(),
-                                   request.policy)
+                                   request.policy, listed=None if request.all_exposures
+                                   else trace_formats.EXPOSED_CONTACTS)
             break
         except IdentitiesGone:  # a purge or erasure ran meanwhile: read as it left them
             if again:

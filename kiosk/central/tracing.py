@@ -50,7 +50,7 @@ import json
 import math
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -223,11 +223,49 @@ class Source(Protocol):
         of uncertain time at ``checkpoints``, corrected from ``lo`` on, that may have been
         made by ``hi``: at least those (more is fine)."""
 
-    def kept_stays(self, visits: Sequence[tuple[int, Window]], default_stay: float
-                   ) -> list[Sequence[Any]]:
+    def kept_stays(self, visits: Sequence[tuple[int, Window]], default_stay: float,
+                   people: Collection[str] | None = None) -> list[Sequence[Any]]:
         """The kept stays (:data:`KEPT`'s pairing, ``default_stay`` applied) at each visit's
         checkpoint that overlap its window, as rows (visit, person, start, end, estimated,
-        first scan id, last scan id), ordered by visit, person, start, end and first id."""
+        first scan id, last scan id), ordered by visit, person, start, end and first id;
+        only those of ``people`` when given."""
+
+    def kept_contacts(self, visits: Sequence[KeptVisit], default_stay: float,
+                      apart: Collection[str]) -> KeptSums:
+        """What :func:`_kept_exposures` would make of the kept stays near ``visits``, summed
+        per contact and checkpoint without a row per stay (:class:`KeptSums`) — over the
+        visits marked ``summed`` and the people neither ``apart`` nor with a scan of
+        uncertain time among the stays near any of ``visits`` (those are named instead)."""
+
+
+class KeptVisit(NamedTuple):
+    """A visit whose contacts the kept stays give (:meth:`Source.kept_contacts`)."""
+
+    index: int
+    window: Window
+    """The visit widened by the margin: the stays overlapping it are its contacts'."""
+    visit: Stay
+    summed: bool
+    """Its exposures are summed (else only looked at for scans of uncertain time)."""
+
+
+class KeptSums(NamedTuple):
+    """The exposures of the kept stays of a trace's contacts, summed by the source: what
+    ranks them (:meth:`Trace.contacts`) and names them (:func:`describe_stays`), without a
+    row per exposure — a busy person's are hundreds of thousands."""
+
+    contacts: list[tuple[str, str, int, float, float, float, bool]]
+    """(person, checkpoint, exposures, seconds shared, their first start, their last end,
+    any estimated) per contact and checkpoint."""
+    per_visit: dict[int, int]
+    """{visit index: exposures summed}."""
+    said: list[tuple[str, str, float, int]]
+    """(person, scan id, its stay's start, 0 for its first scan or 1): the latest scan of
+    each identity a contact's stays hold, the source knowing what it says (:meth:`details`)
+    — the person noted from these is the one noted from all (:meth:`Person.note` keeps
+    the last of each kind of value)."""
+    unsure: set[str]
+    """People with a scan of uncertain time among the stays near the visits: not summed."""
 
 
 # -- times and people ---------------------------------------------------------------------
@@ -440,24 +478,45 @@ class Trace:
     visits: list[Stay]
     exposures: list[dict[str, Any]]
     """One per (visit index, contact): shared seconds, the contact's stays' span, and
-    ``uncertain`` (seconds, see :func:`mark_uncertain`) when a time it rests on is."""
+    ``uncertain`` (seconds, see :func:`mark_uncertain`) when a time it rests on is — every
+    one, or (a trace listing the top contacts' only: :func:`trace`'s ``listed``) every one
+    not in :attr:`summed`."""
     people: dict[str, Person]
     second_degree: dict[str, Trace] = field(default_factory=dict)
     uncertain: dict[int, float] = field(default_factory=dict)
     """{visit index: how many seconds earlier at most} of the visits with a scan of
     uncertain time."""
+    summed: KeptSums | None = None
+    """The other exposures, summed per contact by the source (none of them uncertain)."""
+    shown: list[dict[str, Any]] = field(default_factory=list)
+    """The exposures of :attr:`summed` of the top contacts, to list (already in its sums)."""
 
     def contacts(self) -> list[dict[str, Any]]:
         """One summary per contact, ranked: sure contacts before possible ones (a possible
         contact may never have met the person), then longest total overlap, most visits,
         earliest."""
         summary: dict[str, dict[str, Any]] = {}
+        for person, checkpoint, count, seconds, first, last, estimated in (
+                self.summed.contacts if self.summed else ()):
+            row = summary.get(person)
+            if row is None:
+                summary[person] = {
+                    "person": person, "visits": count, "seconds": seconds, "first": first,
+                    "last": last, "checkpoints": {checkpoint}, "estimated": bool(estimated),
+                    "uncertain": 0.0, "possible": False}
+                continue
+            row["visits"] += count
+            row["seconds"] += seconds
+            row["first"] = min(row["first"], first)
+            row["last"] = max(row["last"], last)
+            row["checkpoints"].add(checkpoint)
+            row["estimated"] = row["estimated"] or bool(estimated)
         for exposure in self.exposures:
             visit = exposure["visit"]
             row = summary.get(exposure["person"])
             if row is None:  # (most contacts share one visit: nothing more to fold in)
                 summary[exposure["person"]] = {
-                    "person": exposure["person"], "visits": {visit},
+                    "person": exposure["person"], "visits": 1,
                     "seconds": exposure["seconds"], "first": exposure["start"],
                     "last": exposure["end"],
                     "checkpoints": {self.visits[visit].checkpoint_id},
@@ -465,7 +524,7 @@ class Trace:
                     "uncertain": exposure.get("uncertain", 0.0),
                     "possible": "uncertain" in exposure}
                 continue
-            row["visits"].add(visit)
+            row["visits"] += 1  # (one exposure per visit and contact)
             row["seconds"] += exposure["seconds"]
             if exposure["start"] < row["first"]:
                 row["first"] = exposure["start"]
@@ -477,7 +536,22 @@ class Trace:
             row["possible"] = row["possible"] and "uncertain" in exposure
         return sorted(summary.values(),
                       key=lambda r: (r["possible"], -round(r["seconds"], 3),
-                                     -len(r["visits"]), r["first"], r["person"]))
+                                     -r["visits"], r["first"], r["person"]))
+
+    def per_visit(self) -> dict[int, int]:
+        """{visit index: its exposures (contacts met there)}."""
+        counts = dict(self.summed.per_visit) if self.summed else {}
+        for exposure in self.exposures:
+            counts[exposure["visit"]] = counts.get(exposure["visit"], 0) + 1
+        return counts
+
+    def listed(self) -> list[dict[str, Any]]:
+        """The exposures held one by one (:attr:`exposures` and :attr:`shown`), in order of
+        checkpoint, visit and contact."""
+        if not self.shown:
+            return self.exposures
+        return sorted(self.exposures + self.shown, key=lambda e: (
+            self.visits[e["visit"]].checkpoint_id, e["visit"], e["person"]))
 
 
 def describe(source: Source, scans: Sequence[Scan]) -> dict[str, Person]:
@@ -555,8 +629,15 @@ def _lookup_keys(source: Source, keys: Iterable[str]) -> set[str]:
 
 
 def trace(source: Source, target: Target, start: float, end: float, policy: Policy,
-          *, exclude: frozenset[str] = frozenset()) -> Trace:
-    """Visits of ``target`` in [start, end] and everyone who shared them (see module doc)."""
+          *, exclude: frozenset[str] = frozenset(), listed: int | None = None) -> Trace:
+    """Visits of ``target`` in [start, end] and everyone who shared them (see module doc).
+
+    ``listed``: how many of the highest ranked contacts' exposures are wanted one by one
+    (:attr:`Trace.shown`); the source sums the others' from the stays kept at ingest
+    (:meth:`Source.kept_contacts`), so that the trace does not go through a busy person's
+    hundreds of thousands of stays shared in Python to rank them. None: every exposure
+    made here, one by one (``--all-exposures``). The contacts, their order and figures are
+    the same either way."""
     if end <= start:
         raise TraceError("trace.end_before_start")
     found, people, unsure = find_visits(source, target, start, end, policy)
@@ -577,28 +658,51 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     for checkpoint, scans in near.items():
         stays[checkpoint] = stays_of((s for s in scans if s.person not in skip), policy)
     shared: dict[str, dict[str, tuple[float, int]]] = defaultdict(dict)
-    exposures = _kept_exposures(source, visits, [i for c in sorted(kept)
-                                                 for i in by_checkpoint[c]],
-                                policy, skip, mixed, shared)
+    late = _late_pairs(source, visits, by_checkpoint, policy, skip)
+    from_kept = [i for c in sorted(kept) for i in by_checkpoint[c]]
+    summed = None
+    if listed is None:
+        exposures = _kept_exposures(source, visits, from_kept, policy, skip, mixed, shared)
+    else:  # the sure contacts' sums from the source; the rest one by one, as below
+        apart = skip | {person for person, _ in mixed} | {person for _, person in late}
+        summed = source.kept_contacts(
+            [KeptVisit(i, Window(visits[i].checkpoint_id, visits[i].start - policy.margin,
+                                 visits[i].end + policy.margin), visits[i], i not in unsure)
+             for i in from_kept], policy.default_stay, apart)
+        for person, scan_id, began, n in summed.said:
+            shared[person][scan_id] = (began, n)
+        exposures = _kept_exposures(source, visits, [i for i in from_kept if i in unsure],
+                                    policy, skip, mixed, shared)
+        if alone := (apart - skip) | summed.unsure:
+            exposures += _kept_exposures(source, visits, [i for i in from_kept
+                                                          if i not in unsure],
+                                         policy, skip, mixed, shared, only=alone)
     for checkpoint, indexes in sorted(by_checkpoint.items()):
         exposures.extend(_exposures(visits, indexes, stays.get(checkpoint, ()), policy, shared))
-    exposures.extend(_late_exposures(source, visits, by_checkpoint, policy, skip, exposures,
-                                     shared))
+    exposures.extend(_late_exposures(visits, late, exposures, shared))
     exposures.sort(key=lambda e: (visits[e["visit"]].checkpoint_id, e["visit"], e["person"]))
     for exposure in exposures:  # a visit of uncertain time shares at most its own length
         if exposure["visit"] in unsure:
             visit = found[exposure["visit"]]
             exposure["seconds"] = min(exposure["seconds"], visit.end - visit.start)
     mark_uncertain(source, visits, unsure, exposures, shared)
+    result = Trace(target, start, end, policy, found, exposures, people, uncertain=unsure,
+                   summed=summed)
+    if summed is not None and listed:  # the top contacts' summed exposures, one by one
+        top = {row["person"] for row in result.contacts()[:listed]}
+        if top := top & {person for person, *_ in summed.contacts}:
+            result.shown = _kept_exposures(source, visits, [i for i in from_kept
+                                                            if i not in unsure],
+                                           policy, skip, mixed, shared, only=top)
     people.update(describe_stays(source, shared))
-    result = Trace(target, start, end, policy, found, exposures, people, uncertain=unsure)
     if policy.second_degree:
         for row in result.contacts()[:policy.second_degree]:
             key = row["person"]
             result.second_degree[key] = trace(
                 source, Target(frozenset([key]), {"contact": key}), start, end,
                 Policy(policy.margin, policy.default_stay, policy.max_stay,
-                       policy.repeat_window), exclude=target.everyone)
+                       policy.repeat_window), exclude=target.everyone,
+                listed=None if listed is None else 0)
     return result
 
 
@@ -626,42 +730,53 @@ def mark_uncertain(source: Source, visits: Sequence[Stay], unsure: Mapping[int, 
             exposure["uncertain"] = earlier
 
 
-def _late_exposures(source: Source, visits: Sequence[Stay],
-                    by_checkpoint: Mapping[str, Sequence[int]], policy: Policy,
-                    skip: frozenset[str], exposures: Iterable[dict[str, Any]],
-                    shared: dict[str, dict[str, tuple[float, int]]]) -> list[dict[str, Any]]:
+def _late_pairs(source: Source, visits: Sequence[Stay],
+                by_checkpoint: Mapping[str, Sequence[int]], policy: Policy,
+                skip: frozenset[str]) -> dict[tuple[int, str], list[tuple[Stay, Stay, float]]]:
     """The other side of :func:`find_visits`'s reach: (visit, contact) pairs whose contact's
     stay is filed after the visit's window (widened by the margin) but holds a scan of
     uncertain time that may have been made in it — as the contact's own trace finds this
-    person, this trace finds the contact, *possible*, ``uncertain`` saying by how much. The
-    stay is taken where it may have been while in the window (:func:`possible_in`), sharing
-    at most its own length; a pair already found by the times filed is left as found."""
+    person, this trace finds the contact (:func:`_late_exposures`). {(visit index, contact):
+    [(the stay, where it may have been while in the window (:func:`possible_in`), how many
+    seconds earlier at most)]}; none, most traces."""
     margin = policy.margin
     spans = {n: (visits[n].start - margin, visits[n].end + margin)
              for indexes in by_checkpoint.values() for n in indexes}
     if not spans:
-        return []
+        return {}
     late = {scan_id: (checkpoint, at, earlier) for scan_id, checkpoint, at, earlier
             in source.uncertain_at(by_checkpoint, instant(min(lo for lo, _ in spans.values())),
                                    instant(max(hi for _, hi in spans.values())))
             if any(at > spans[n][1] >= at - earlier for n in by_checkpoint.get(checkpoint, ()))}
     if not late:
-        return []
+        return {}
     filed_at: dict[str, list[Stay]] = defaultdict(list)
     for checkpoint, at, _ in late.values():
         filed_at[checkpoint].append(Stay("", checkpoint, at, at))
     unsure = {scan_id: (at, earlier) for scan_id, (_, at, earlier) in late.items()}
-    met = {(e["visit"], e["person"]) for e in exposures}
     theirs: dict[tuple[int, str], list[tuple[Stay, Stay, float]]] = defaultdict(list)
     for checkpoint, scans in sorted(_scans_near(source, filed_at, policy).items()):
         for stay in stays_of((s for s in scans if s.person not in skip), policy):
             reach = uncertain_reach(stay, unsure)
             for n in by_checkpoint[checkpoint] if reach else ():
                 lo, hi = spans[n]
-                if stay.start > hi >= stay.start - reach and (n, stay.person) not in met:
+                if stay.start > hi >= stay.start - reach:
                     theirs[n, stay.person].append((stay, possible_in(stay, reach, lo, hi), reach))
+    return theirs
+
+
+def _late_exposures(visits: Sequence[Stay],
+                    theirs: Mapping[tuple[int, str], Sequence[tuple[Stay, Stay, float]]],
+                    exposures: Iterable[dict[str, Any]],
+                    shared: dict[str, dict[str, tuple[float, int]]]) -> list[dict[str, Any]]:
+    """The exposures of :func:`_late_pairs`' pairs, *possible*, ``uncertain`` saying by how
+    much: the stay taken where it may have been while in the window, sharing at most its
+    own length; a pair already found by the times filed is left as found."""
+    met = {(e["visit"], e["person"]) for e in exposures}
     out = []
     for (n, person), found in sorted(theirs.items()):
+        if (n, person) in met:
+            continue
         visit = visits[n]
         for stay, _, _ in found:
             for k, scan_id in enumerate(stay.ids):
@@ -742,19 +857,23 @@ def _kept_stays_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], po
 
 def _kept_exposures(source: Source, visits: Sequence[Stay], indexes: Sequence[int],
                     policy: Policy, skip: frozenset[str], mixed: set[tuple[str, str]],
-                    shared: dict[str, dict[str, tuple[float, int]]]) -> list[dict[str, Any]]:
-    """The exposures of the visits at ``indexes`` from the stays kept at ingest, in one pass
-    over the source's rows (as :func:`_exposures` sums them, without a Stay per row): the
-    union of each contact's stays, in order of start, intersected with the visit."""
+                    shared: dict[str, dict[str, tuple[float, int]]],
+                    only: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """The exposures of the visits at ``indexes`` from the stays kept at ingest (of the
+    people ``only``, when given), in one pass over the source's rows (as :func:`_exposures`
+    sums them, without a Stay per row): the union of each contact's stays, in order of
+    start, intersected with the visit. (:meth:`Source.kept_contacts` sums the same in SQL.)"""
     if not indexes:
         return []
     margin = policy.margin
     out: list[dict[str, Any]] = []
     held: dict[str, Any] = {}
     reach = 0.0
-    for index, person, start, end, estimated, first_id, last_id in source.kept_stays(
-            [(i, Window(visits[i].checkpoint_id, visits[i].start - margin,
-                        visits[i].end + margin)) for i in indexes], policy.default_stay):
+    windows = [(i, Window(visits[i].checkpoint_id, visits[i].start - margin,
+                          visits[i].end + margin)) for i in indexes]
+    for index, person, start, end, estimated, first_id, last_id in (
+            source.kept_stays(windows, policy.default_stay) if only is None
+            else source.kept_stays(windows, policy.default_stay, people=only)):
         visit = visits[index]
         if person in skip or (person, visit.checkpoint_id) in mixed:
             continue
