@@ -26,9 +26,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import os
 import random
 import sys
 import time
+from pathlib import Path
 
 from bench_dashboard import fill_centre
 from bench_trace import load
@@ -37,6 +39,7 @@ from trace_support import Visit, store_scans
 
 from kiosk.central import trace_formats, trace_service, tracing
 from kiosk.central.backends import open_storage
+from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
 
 END = dt.datetime(2026, 12, 6, 14, tzinfo=dt.UTC)
@@ -62,6 +65,22 @@ def at_the_busiest(checkpoint: str, kiosk: str, workers: int) -> list[Visit]:
                 at = morning + dt.timedelta(hours=hour, minutes=rng.randint(-20, 20))
                 scans.append(Visit(person, "cccd", checkpoint, direction, at, kiosk=kiosk))
     return sorted(scans, key=lambda s: s.at)
+
+
+def backends_cpu(storage: Storage) -> float:
+    """CPU seconds the database's server processes have used (PostgreSQL on this machine;
+    0 for SQLite, which runs in this process): with this process's, what a trace costs on
+    a machine shared with others, where its wall time depends on their load."""
+    if not storage.postgresql:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for (pid,) in storage._query("SELECT pid FROM pg_stat_activity "
+                                 "WHERE datname = current_database()"):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def main() -> int:
@@ -99,6 +118,7 @@ def main() -> int:
         request = trace_service.Request(document=f"0790{PERSON:08d}")
         start, end = trace_service.period(storage, request)
         for listed in [None, trace_formats.EXPOSED_CONTACTS] * args.rounds:
+            cpu = time.process_time(), backends_cpu(storage)
             began = time.perf_counter()
             source = StorageSource(storage, tracing.alias_window(
                 start.timestamp(), end.timestamp(), request.policy), wait=None)
@@ -106,6 +126,7 @@ def main() -> int:
                                    start.timestamp(), end.timestamp(), request.policy,
                                    listed=listed)
             traced = time.perf_counter() - began
+            cpu = time.process_time() - cpu[0], backends_cpu(storage) - cpu[1]
             names = source.checkpoint_names({v.checkpoint_id for v in result.visits})
             began = time.perf_counter()
             report = trace_formats.to_dict(result, zone=storage.calendar.zone,
@@ -116,7 +137,8 @@ def main() -> int:
             print(f"exposures of {listed or 'all'} contacts: {len(result.visits)} visits, "
                   f"{len(report['contacts']):,} contacts, "
                   f"{report['exposures_listed']['all_exposures']:,} exposures, "
-                  f"{len(report['exposures']):,} listed; the trace {traced:.2f} s, "
+                  f"{len(report['exposures']):,} listed; the trace {traced:.2f} s "
+                  f"(CPU: Python {cpu[0]:.2f} s, database {cpu[1]:.2f} s), "
                   f"dict {made - began:.2f} s, JSON {time.perf_counter() - made:.2f} s, "
                   f"{len(body) / 1e6:.1f} MB", flush=True)
     return 0
