@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import inspect
 import os
 import random
 import sys
@@ -117,6 +118,8 @@ def main() -> int:
                             received=END - dt.timedelta(hours=1))
         request = trace_service.Request(document=f"0790{PERSON:08d}")
         start, end = trace_service.period(storage, request)
+        # a tree from before the database summed the contacts: every trace makes every one
+        summing = "listed" in inspect.signature(tracing.trace).parameters
         for listed in [None, trace_formats.EXPOSED_CONTACTS] * args.rounds:
             cpu = time.process_time(), backends_cpu(storage)
             began = time.perf_counter()
@@ -124,7 +127,7 @@ def main() -> int:
                 start.timestamp(), end.timestamp(), request.policy), wait=None)
             result = tracing.trace(source, trace_service.target(source, request, start, end),
                                    start.timestamp(), end.timestamp(), request.policy,
-                                   listed=listed)
+                                   **({"listed": listed} if summing else {}))
             traced = time.perf_counter() - began
             cpu = time.process_time() - cpu[0], backends_cpu(storage) - cpu[1]
             names = source.checkpoint_names({v.checkpoint_id for v in result.visits})
