@@ -402,9 +402,9 @@ class StorageSource:
 
     def _near_stays(self, visits: Sequence[tuple[int, Window, Sequence[Any]]],
                     default_stay: float, params: Params) -> str:
-        """The CTEs ``w`` (each visit's window and ``more`` of its values: the names after
-        ``first_hi`` in ``columns``) and ``near`` (the kept stays there that may overlap
-        it, ``default_stay`` applied, with ``w``'s columns)."""
+        """The CTEs ``w`` (each visit's index, window and range of ``first_at``, then as
+        many of :data:`_VISIT_MORE` as its third item gives) and ``near`` (the kept stays
+        there that may overlap it, ``default_stay`` applied, with ``w``'s columns)."""
         values = [f"({', '.join(params.add(v) for v in row)})" for row in (
             (index, w.checkpoint_id, w.lo, w.hi, w.lo - KEPT.max_stay - 1,
              w.hi + default_stay + 1, *more) for index, w, more in visits)]
