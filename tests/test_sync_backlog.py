@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -1206,7 +1207,101 @@ def test_entries_are_handed_out_only_after_the_whole_file_was_verified(central, 
         with pytest.raises(RuntimeError, match="before the file was verified"):
             next(reader.batches())
         reader.verify(worker.keys.signing_key().public_key())
-        assert [e["id"] for batch in reader.batches(300) for e in batch] == ids
+        assert [e.id for batch in reader.batches(300) for e in batch] == ids
+
+
+def test_a_valid_file_is_parsed_once_straight_into_wire_entries(central, exported, monkeypatch):
+    """Verification decodes only each line's id and kiosk; the import's pass parses each
+    batch straight into :class:`protocol.Entry`, as the centre parses an upload's. Before,
+    every line was parsed twice into Python objects (once to verify, once to store), then
+    converted: the most of a million-entry import's CPU (docs/benchmarks.md)."""
+    worker, ids, path = exported
+    parsed: list[bytes] = []
+    parse = json.loads
+    with BacklogReader(path, centre_key(central)) as reader:  # its manifest read
+        monkeypatch.setattr(json, "loads",
+                            lambda text, **kw: parsed.append(text) or parse(text, **kw))
+        reader.verify(worker.keys.signing_key().public_key())
+        batches = list(reader.batches(300))
+    assert parsed == []
+    assert [len(batch) for batch in batches] == [300, 300, 100]
+    assert {type(entry).__mro__[1] for batch in batches for entry in batch} == {protocol.Entry}
+    assert [entry.id for batch in batches for entry in batch] == ids
+    monkeypatch.undo()
+    result = importing(central, path)
+    assert (result.accepted, result.error) == (700, None)
+    assert len(result.held) == 700
+    assert result.held.canonical() == json.dumps(ids, separators=(",", ":")).encode()
+
+
+class _LineBytes(str):
+    """An entry line whose bytes are given, not its text's UTF-8: what only a writer other
+    than the kiosk's own could put in a file, signed with the kiosk's key."""
+
+    line: bytes
+
+    def encode(self, *_: object) -> bytes:  # type: ignore[override]
+        return self.line
+
+
+def _file_of_lines(path: Path, worker: SyncWorker, central,
+                   lines: dict[int, Callable[[str], bytes]], monkeypatch, count: int = 50
+                   ) -> list[str]:
+    """A file of ``count`` genuine entries signed by ``worker``'s kiosk, but for the lines
+    of ``lines`` (by position: the bytes made of the line's text); the ids."""
+    rows = list(backlog_rows(count, kiosk_id=worker.kiosk_id))
+    dumps = json.dumps
+    written = iter(range(count))
+
+    def line(obj: object, **options: object) -> str:
+        text = dumps(obj, **options)
+        number = next(written, None)  # then the manifest
+        if number not in lines:
+            return text
+        given = _LineBytes(text)
+        given.line = lines[number](text)
+        assert given.line != text.encode()
+        return given
+
+    monkeypatch.setattr(backlog, "json", type("Json", (), {"dumps": staticmethod(line)}))
+    backlog.write_backlog(path, rows, signing_key=worker.keys.signing_key(),
+                          centre_key=centre_key(central).public_key(),
+                          kiosk_id=worker.kiosk_id, checkpoint_id="CP-SYNC")
+    monkeypatch.undo()
+    return [row["id"] for row in rows]
+
+
+def test_a_line_json_reads_but_the_fast_parse_does_not_is_judged_as_before(
+        central, exported, tmp_path, monkeypatch):
+    """A line only Python's JSON reads (a NaN, which no kiosk writes) passes verification as
+    it did, and its batch is parsed as plain JSON for the ingest to judge each entry and
+    word its refusal, as an upload's batch is: the others are stored."""
+    worker, _, _ = exported
+    path = tmp_path / "usb" / "nan.backlog"
+    ids = _file_of_lines(path, worker, central, monkeypatch=monkeypatch, lines={
+        7: lambda text: text.replace('"extra":{', '"extra":{"reading":NaN,').encode()})
+    result = importing(central, path, batch_size=20)
+    assert result.error is None
+    assert (result.accepted, result.rejected) == (49, 1)
+    assert [(answer["id"], answer["params"]["field"]) for answer in result.refused] == [
+        (ids[7], "extra")]
+    assert set(central.stored_ids(worker.kiosk_id)) >= set(ids) - {ids[7]}
+
+
+def test_a_line_not_utf8_is_refused_whole_before_anything_is_stored(
+        central, exported, tmp_path, monkeypatch):
+    """Verification decodes only a line's id and kiosk, and the fast decoder passes over
+    the bytes of a text it skips: a line whose other text is not UTF-8 (a key holder's
+    crafted file) must still refuse the file whole, as before, not after its first batches
+    were stored."""
+    worker, _, _ = exported
+    path = tmp_path / "usb" / "latin1.backlog"
+    _file_of_lines(path, worker, central, monkeypatch=monkeypatch, lines={
+        45: lambda text: text.encode().replace(b'"operator":""', b'"operator":"Nguy\xe9n"')})
+    result = importing(central, path, batch_size=20)
+    assert result.error is not None and "differs from what was signed" in result.error
+    assert result.answered == 0
+    assert central.stored_ids(worker.kiosk_id) == []
 
 
 # -- signing keys at the centre -----------------------------------------------------------

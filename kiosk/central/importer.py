@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from kiosk.central.storage import RetiredSigningKey, Storage, StorageError
     from kiosk.sync.backlog import BacklogReader
     from kiosk.sync.protocol import Refusal
+    from kiosk.sync.refusals import HeldIds
 
 EXIT_REFUSED = 1
 """A file refused, or entries of a file refused: not everything on the stick is at the
@@ -63,6 +64,12 @@ BATCH_SIZE = 2000
 REASONS_SHOWN = 5
 BUSY_ATTEMPTS = 5
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _held_ids() -> HeldIds:
+    from kiosk.sync.refusals import HeldIds  # not at start-up: the command's --help
+
+    return HeldIds()
 
 
 @dataclass
@@ -95,9 +102,11 @@ class ImportResult:
     refused: list[dict[str, Any]] = field(default_factory=list)
     """The answers of the entries rejected or refused before the ingest, for the kiosk
     (:mod:`kiosk.sync.refusals`)."""
-    held: list[str] = field(default_factory=list)
+    held: HeldIds = field(default_factory=_held_ids)
     """The ids of the entries the centre holds (accepted, duplicate, past the retention
-    cut), acknowledged to the kiosk in its answer (:mod:`kiosk.sync.refusals`)."""
+    cut), acknowledged to the kiosk in its answer (:mod:`kiosk.sync.refusals`): all of a
+    file's but those refused, the one thing an import holds more of the larger its file
+    (39 bytes an entry)."""
     past_retention_ids: list[str] = field(default_factory=list)
     """Those of ``held`` answered past the retention cut."""
     entries_sha256: str = ""
@@ -233,9 +242,9 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                                          at=result.retired_key.registered_at))
                     result.before_registration += dropped
                 answers = _ingest(storage, kiosk.id, kiosk.checkpoint_id, batch) if batch else []
+                result.held.extend([answer["id"] for answer in answers
+                                    if answer["status"] != protocol.REJECTED])
                 for answer in answers:
-                    if answer["status"] != protocol.REJECTED:
-                        result.held.append(answer["id"])
                     if answer["status"] == protocol.ACCEPTED:
                         result.accepted += 1
                     elif protocol.PAST_RETENTION in answer:
@@ -263,9 +272,8 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
     return result
 
 
-def _refuse(result: ImportResult, batch: list[dict[str, Any]],
-            taken: Callable[[dict[str, Any]], bool], refusal: Refusal
-            ) -> tuple[list[dict[str, Any]], int]:
+def _refuse(result: ImportResult, batch: list[Any], taken: Callable[[Any], bool],
+            refusal: Refusal) -> tuple[list[Any], int]:
     """The entries of ``batch`` not ``taken``, and how many were: each one taken is answered
     with ``refusal`` in ``result.refused``, so the kiosk learns it (``FILE.refused``)."""
     from kiosk.sync import protocol
@@ -273,7 +281,7 @@ def _refuse(result: ImportResult, batch: list[dict[str, Any]],
     kept = []
     for entry in batch:
         if taken(entry):
-            result.refused.append({"id": str(entry.get("id")), "status": protocol.REJECTED,
+            result.refused.append({"id": str(_member(entry, "id")), "status": protocol.REJECTED,
                                    **refusal.answer()})
         else:
             kept.append(entry)
@@ -308,7 +316,7 @@ def _verify(reader: BacklogReader, kiosk_id: str, held: bytes | None,
         raise
 
 
-def _taken_after(entry: dict[str, Any], revoked: dt.datetime) -> bool:
+def _taken_after(entry: Any, revoked: dt.datetime) -> bool:
     """Whether the kiosk's clock put ``entry`` at or after ``revoked``, by its id's time or
     its ``scanned_at``. A malformed id or time is left to the ingest, which names it."""
     return any(moment >= revoked for moment in _kiosk_times(entry))
@@ -325,27 +333,34 @@ def _registered_bound(key: RetiredSigningKey) -> dt.datetime | None:
         dt.timedelta(seconds=CLOCK_TOLERANCE_SECONDS)
 
 
-def _taken_before(entry: dict[str, Any], bound: dt.datetime) -> bool:
+def _taken_before(entry: Any, bound: dt.datetime) -> bool:
     """Whether the kiosk's clock put ``entry`` before ``bound``, by its id's time or its
     ``scanned_at``: a retired key signs nothing backdated to before the centre knew it."""
     return any(moment < bound for moment in _kiosk_times(entry))
 
 
-def _kiosk_times(entry: dict[str, Any]) -> list[dt.datetime]:
+def _kiosk_times(entry: Any) -> list[dt.datetime]:
     """The times the kiosk's clock gave ``entry``: its UUIDv7 id's and its ``scanned_at``,
     those readable."""
     from kiosk.ids import uuid7_time_ms
     from kiosk.sync import protocol
 
-    entry_id, scanned = entry.get("id"), protocol.parse_time(entry.get("scanned_at"))
+    entry_id = _member(entry, "id")
+    scanned = protocol.parse_time(_member(entry, "scanned_at"))
     times = [scanned] if scanned is not None else []
     if protocol.is_uuid7(entry_id):
         times.append(_EPOCH + dt.timedelta(milliseconds=uuid7_time_ms(entry_id)))
     return times
 
 
+def _member(entry: Any, name: str) -> Any:
+    """A member of an entry as :meth:`BacklogReader.batches` hands it out: a
+    :class:`protocol.Entry`, or a JSON object when one of its batch is not valid."""
+    return entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
+
+
 def _ingest(storage: Storage, kiosk_id: str, checkpoint_id: str,
-            batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            batch: list[Any]) -> list[dict[str, Any]]:
     """One transaction; waits out a busy database (the server writing) a few times."""
     from kiosk.central.storage import StorageBusy
 

@@ -50,6 +50,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import msgspec
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -381,8 +382,9 @@ class BacklogReader:
             raise BacklogError("bad_signature", path=self.path, kiosk=manifest.kiosk_id,
                                registered=fingerprint(kiosk_key),
                                claimed=manifest.signing_key) from None
-        count = 0
-        for _ in self._lines(check=True):
+        count, previous = 0, ""
+        for line in self._lines():
+            previous = self._checked_id(line, previous)
             count += 1
         if count != manifest.entries:
             raise BacklogError("wrong_count", path=self.path, found=count,
@@ -401,18 +403,30 @@ class BacklogReader:
         """Wire entries in batches of ``size``, oldest first; only after :meth:`verify`.
 
         The file is decrypted and hashed again on this pass: if it changed on disk since
-        :meth:`verify`, BacklogError is raised at the end (or at the changed part).
+        :meth:`verify`, BacklogError is raised at the end (or at the changed part). Each
+        batch's lines are parsed as a network batch's entries are
+        (:func:`protocol.typed_entries`: :class:`protocol.Entry` when all are valid, else
+        plain JSON objects, for the ingest to judge and word), held a batch at a time.
         """
         if not self._verified:
             raise RuntimeError(f"{self.path}: entries read before the file was verified")
-        batch: list[dict[str, Any]] = []
-        for entry in self._lines(check=False):
-            batch.append(entry)
-            if len(batch) >= size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+        lines: list[bytes] = []
+        for line in self._lines():
+            lines.append(line)
+            if len(lines) >= size:
+                yield self._parsed(lines)
+                lines = []
+        if lines:
+            yield self._parsed(lines)
+
+    def _parsed(self, lines: list[bytes]) -> list[Any]:
+        typed = protocol.typed_entries(lines)
+        if typed is not None:
+            return typed
+        try:  # the lines verify() parsed, unless the file changed since
+            return [json_depth.loads(line) for line in lines]
+        except ValueError:
+            raise BacklogError("changed", path=self.path) from None
 
     def _data(self) -> Iterator[bytes]:
         """The entry lines' bytes, decrypted and decompressed, in bounded pieces."""
@@ -433,9 +447,11 @@ class BacklogReader:
         except zlib.error:
             raise BacklogError("changed", path=self.path) from None
 
-    def _lines(self, *, check: bool) -> Iterator[dict[str, Any]]:
+    def _lines(self) -> Iterator[bytes]:
+        """Every entry line, without its newline; BacklogError at the end if the lines are
+        not the manifest's (size, SHA-256)."""
         manifest = self.manifest
-        digest, size, previous = hashlib.sha256(), 0, ""
+        digest, size = hashlib.sha256(), 0
         pending = b""
         for chunk in self._data():
             digest.update(chunk)
@@ -445,28 +461,47 @@ class BacklogReader:
             *lines, pending = (pending + chunk).split(b"\n")
             if len(pending) > MAX_LINE_BYTES:
                 raise BacklogError("changed", path=self.path)
-            for line in lines:
-                entry = self._entry(line, previous) if check else json.loads(line)
-                previous = entry["id"]
-                yield entry
+            yield from lines
         if pending or size != manifest.entries_bytes or \
                 digest.hexdigest() != manifest.entries_sha256:
             raise BacklogError("changed", path=self.path)
 
-    def _entry(self, line: bytes, previous: str) -> dict[str, Any]:
-        """Parse one line during verification: JSON object, ascending id, this kiosk's."""
+    def _checked_id(self, line: bytes, previous: str) -> str:
+        """One line's id, checked during verification: a JSON object, its id ascending, of
+        this kiosk. Only the id and the kiosk are decoded (the rest is parsed, not built:
+        the ingest parses the entries again, a batch at a time); a line that does not
+        decode so is parsed whole as before, so what JSON takes (NaN, a lone surrogate, a
+        BOM) still passes and what it refuses is refused, before anything is stored."""
         try:
-            entry = json_depth.loads(line)
-        except ValueError:
-            raise BacklogError("changed", path=self.path) from None
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-            raise BacklogError("changed", path=self.path)
-        if entry["id"] <= previous:
-            raise BacklogError("out_of_order", path=self.path, id=entry["id"])
-        if entry.get("kiosk_id") != self.manifest.kiosk_id:
-            raise BacklogError("foreign_line", path=self.path, id=entry["id"],
+            if json_depth.nested_too_deep(line):
+                raise ValueError(line)
+            line.decode()  # UTF-8 throughout: msgspec passes over a skipped text's bytes
+            head = _LINE_HEAD.decode(line)
+            entry_id, kiosk_id = head.id, head.kiosk_id
+        except (msgspec.DecodeError, msgspec.ValidationError, ValueError):
+            try:
+                entry = json_depth.loads(line)
+            except ValueError:
+                raise BacklogError("changed", path=self.path) from None
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                raise BacklogError("changed", path=self.path) from None
+            entry_id, kiosk_id = entry["id"], entry.get("kiosk_id")
+        if entry_id <= previous:
+            raise BacklogError("out_of_order", path=self.path, id=entry_id)
+        if kiosk_id != self.manifest.kiosk_id:
+            raise BacklogError("foreign_line", path=self.path, id=entry_id,
                                kiosk=self.manifest.kiosk_id)
-        return entry
+        return entry_id
+
+
+class _LineHead(msgspec.Struct):
+    """What verification reads of an entry line (:meth:`BacklogReader._checked_id`)."""
+
+    id: str
+    kiosk_id: Any = None
+
+
+_LINE_HEAD = msgspec.json.Decoder(_LineHead)
 
 
 _MANIFEST_TYPES: dict[str, type | tuple[type, ...]] = {

@@ -938,6 +938,22 @@ def _judged(entries: list[_Wire]) -> bool:
             and all(map(_real_date, {t[:10] for t in times.split()})))
 
 
+_WIRE_ENTRY = msgspec.json.Decoder(_Wire)
+
+
+def typed_entries(lines: list[bytes]) -> list[Entry] | None:
+    """JSON lines of one wire entry each (a backlog file's) parsed as :func:`batch_of` parses
+    a batch's entries: straight into :class:`Entry`, their ids and times judged at once, when
+    every one of them is valid; None when any is not: the caller then parses them as plain
+    JSON, for :func:`entry_row` to judge and word each, as a batch's are. A line at a time,
+    so that no line's text can run into the next."""
+    try:
+        entries = [_WIRE_ENTRY.decode(line) for line in lines if b"\\u0000" not in line]
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError):
+        return None
+    return entries if len(entries) == len(lines) and _judged(entries) else None
+
+
 def _real_date(text: str) -> bool:
     try:
         dt.date.fromisoformat(text)
