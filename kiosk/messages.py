@@ -2406,6 +2406,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Hôm nay {day} (múi giờ của trung tâm, {zone}) không phải ngày 1: không lập báo cáo "
         "tháng",
         "Today {day} (the centre's time zone, {zone}) is not the 1st: no monthly report made"),
+    "central.report.not_due_yet": (
+        "Báo cáo tháng {month} đến hạn lúc {due} (múi giờ của trung tâm, {zone}): chưa lập, "
+        "bản ghi của tối cuối tháng còn đang đến",
+        "The {month} monthly report is due at {due} (the centre's time zone, {zone}): not "
+        "made yet, entries of the month's last evening are still arriving"),
     "central.report.month_held": (
         "Báo cáo tháng {month} đã có trong {path} (lập lúc {made_at}), từ đó không có bản ghi "
         "hay số quét lỗi nào của tháng đến trung tâm, danh mục điểm không sửa: không lập lại",

@@ -977,3 +977,26 @@ def test_a_zone_change_keeps_the_late_entries_of_days_already_purged(
     assert late() == [("2026-11-12", "2026-11-10", 1)]
     _run_at("2026-12-05 09:00:00", libfaketime, db, "timezone", "Asia/Bangkok")
     assert late() == [("2026-11-12", "2026-11-10", 1)]
+
+
+def test_last_months_report_is_not_written_before_it_is_due_at_0600_on_the_1st(
+        tmp_path: Path, libfaketime: Path) -> None:
+    """A server back from a reboot at 01:00 on 1 December: the timer's catch-up run of
+    ``report monthly --if-due`` does not write November's report, which is due at 06:00 —
+    a scan of the 30th at 23:50 reaching the centre at 03:00 is not late, and a report
+    written at 01:00 would lack it. It says when November's is due and looks after
+    October's, the last month due; the 06:00 run writes November's, counting that scan."""
+    db = _centre(tmp_path)
+    out = tmp_path / "reports"
+    monthly = ("report", "monthly", "--if-due", "--out-dir", str(out), "--format", "json")
+    _arrives(db, "2026-11-30 21:00:00", "2026-11-30 21:01:00", 1)
+    said = _run_at("2026-12-01 01:00:00", libfaketime, db, *monthly)
+    assert "2026-11" in said and "due at 2026-12-01 06:00" in said and "đến hạn lúc" in said
+    assert not (out / "bao-cao-thang-2026-11.json").exists()
+    assert (out / "bao-cao-thang-2026-10.json").exists()  # the last month due: files missing
+
+    _arrives(db, "2026-11-30 23:50:00", "2026-12-01 03:00:00", 2)
+    _run_at("2026-12-01 06:00:00", libfaketime, db, *monthly)
+    report = json.loads((out / "bao-cao-thang-2026-11.json").read_text())
+    assert report["summary"]["scans"] == 2 and report["late_entries"] == []
+    assert "replaces" not in report

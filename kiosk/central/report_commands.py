@@ -15,7 +15,7 @@ from typing import Any
 
 from kiosk.central import derivation, report_files, report_formats, reports, sheets
 from kiosk.central.derivation_commands import deriving_first, not_derived
-from kiosk.central.localdays import parse_utc
+from kiosk.central.localdays import REPORT_TIME, parse_utc
 from kiosk.central.storage import Storage
 from kiosk.commandline import (
     EXIT_USAGE,
@@ -84,12 +84,20 @@ def cmd_monthly(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         refuse_empty_centre(storage)
         today = storage.today()
-        month = args.month or (today.replace(day=1)
-                               - dt.timedelta(days=1)).strftime("%Y-%m")
-        if args.if_due and today.day != 1:
+        month = args.month or _month_before(today)
+        first_day = today.day == 1
+        if args.if_due and first_day and dt.datetime.now(dt.UTC) < storage.calendar.report_time(
+                today):  # the timer's catch-up run of a server back at 01:00, say
+            # before 06:00 on the 1st last month's report is not due (its last evening's
+            # entries still arrive, not late): the month before is the last one due
+            print(both("central.report.not_due_yet", month=_month_before(today),
+                       due=f"{today} {REPORT_TIME:%H:%M}", zone=storage.calendar.name))
+            first_day, month = False, args.month or _month_before(today - dt.timedelta(days=1))
+        if args.if_due and not first_day:
             if not args.out_dir:
-                print(both("central.report.not_first_day", day=today.isoformat(),
-                           zone=storage.calendar.name))
+                if today.day != 1:
+                    print(both("central.report.not_first_day", day=today.isoformat(),
+                               zone=storage.calendar.name))
                 return 0
             earlier = report_files.held(Path(args.out_dir), month,
                                         args.format or sheets.FORMATS)
@@ -110,6 +118,11 @@ def cmd_monthly(args: argparse.Namespace) -> int:
         for path in earlier.keep(storage.calendar.zone):
             print(f"{both('central.report.earlier_kept')} {path}")
     return _emit(report, args)
+
+
+def _month_before(day: dt.date) -> str:
+    """The month before ``day``'s (``YYYY-MM``)."""
+    return (day.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
 def _short(storage: Storage, month: str, earlier: report_files.Held) -> bool:
@@ -211,7 +224,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     monthly.add_argument("--month", type=_month, metavar="YYYY-MM")
     monthly.add_argument("--if-due", "--if-first-day", dest="if_due", action="store_true",
                          help="do nothing (exit 0) unless today is the 1st in the centre's "
-                              "time zone, not the machine's, or the month's files in "
+                              "time zone, not the machine's, from 06:00 on (before, last "
+                              "month's report is not due: the month before's is looked "
+                              "after as on other days), or the month's files in "
                               "--out-dir are missing or may lack entries of the month that "
                               "arrived after they were made (the earlier files kept, named "
                               "by when they were made; the 06:00 timer runs it daily; "
