@@ -278,6 +278,13 @@ def _serve(args: argparse.Namespace, sock: socket.socket, storage: Storage,
     server = uvicorn.Server(uvicorn.Config(served, log_level=args.log_level, access_log=False,
                                            proxy_headers=not everyone,
                                            forwarded_allow_ips=args.forwarded_allow_ips))
+    # uvicorn puts back the handlers it found and raises the signal again once it has shut
+    # down: with the default ones the process died there (SIGTERM: exit 143, SIGINT: a
+    # traceback), before the derivation step stopped and the store closed (a SQLite centre's
+    # -wal left unmerged). Its own handler, found there, only notes the stop; one arriving
+    # before uvicorn is up stops it as soon as it is, and one during the cleanup waits for it.
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, server.handle_exit)
     derive = Background(storage) if args.derive else None
     try:
         if derive:
