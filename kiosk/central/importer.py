@@ -52,8 +52,8 @@ from kiosk.messages import refusal as refusal_words
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-    from kiosk.central.storage import RetiredSigningKey, Storage, StorageError
-    from kiosk.sync.backlog import BacklogReader
+    from kiosk.central.storage import Kiosk, RetiredSigningKey, Storage, StorageError
+    from kiosk.sync.backlog import BacklogReader, Manifest
     from kiosk.sync.protocol import Refusal
     from kiosk.sync.refusals import HeldIds
 
@@ -241,7 +241,8 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                                          fingerprint=result.retired_key.fingerprint,
                                          at=result.retired_key.registered_at))
                     result.before_registration += dropped
-                answers = _ingest(storage, kiosk.id, kiosk.checkpoint_id, batch) if batch else []
+                answers = _ingest(storage, kiosk.id, kiosk.checkpoint_id, batch,
+                                  _measured(manifest, kiosk)) if batch else []
                 result.held.extend([answer["id"] for answer in answers
                                     if answer["status"] != protocol.REJECTED])
                 for answer in answers:
@@ -359,8 +360,16 @@ def _member(entry: Any, name: str) -> Any:
     return entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
 
 
+def _measured(manifest: Manifest, kiosk: Kiosk) -> float | None:
+    """The clock offset the centre last measured ``kiosk`` by over the network, if the file
+    says the kiosk's clock as it was written (``manifest.clock``): off by more than the
+    tolerance, its entries are filed at the later time and uncertain (docs/central.md, "A
+    kiosk's clock in a backlog file"). None for a file of an older kiosk: filed as before."""
+    return None if manifest.clock is None else kiosk.last_clock_offset
+
+
 def _ingest(storage: Storage, kiosk_id: str, checkpoint_id: str,
-            batch: list[Any]) -> list[dict[str, Any]]:
+            batch: list[Any], measured: float | None = None) -> list[dict[str, Any]]:
     """One transaction; waits out a busy database (the server writing) a few times."""
     from kiosk.central.storage import StorageBusy
 
@@ -370,7 +379,8 @@ def _ingest(storage: Storage, kiosk_id: str, checkpoint_id: str,
         try:
             return storage.ingest_batch(kiosk_id, batch, sent_at=None,  # clock unknown
                                         received_at=received_at, batch_id=str(uuid.uuid4()),
-                                        checkpoint_id=checkpoint_id, time_window=True)
+                                        checkpoint_id=checkpoint_id, time_window=True,
+                                        measured_offset=measured)
         except StorageBusy as exc:
             attempts += 1
             if attempts >= BUSY_ATTEMPTS:

@@ -392,7 +392,8 @@ class Storage(ABC):
                 checkpoint_id: str | None = None,
                 time_window: bool = False, sent_monotonic_ns: int | None = None,
                 boot_id: str | None = None, sent_suspended_ns: int | None = None,
-                address: str | None = None) -> list[dict[str, Any]]:
+                address: str | None = None, measured_offset: float | None = None
+                ) -> list[dict[str, Any]]:
         """Store a batch of wire entries from ``kiosk_id``; one result per entry, in order.
 
         ``sent_at`` is the kiosk's clock when it sent the batch; None for entries that came
@@ -403,6 +404,10 @@ class Storage(ABC):
         slept by then (None: not sent): the entries of that boot are timed by their age,
         the others corrected by the batch's offset (:class:`protocol.Timing`). ``address``:
         the client's, logged with the batch and ``boot_id`` (:data:`BATCH_COLUMNS`).
+        ``measured_offset``: for a backlog file that says its writing clock, the offset the
+        centre last measured its kiosk's clock by over the network: off by more than the
+        tolerance, its entries are filed at the later time and uncertain
+        (:class:`protocol.Timing`).
 
         ``checkpoint_id`` is the kiosk's checkpoint from its enrolment (the API and the
         file importer always give it): an entry filed under another checkpoint is rejected,
@@ -442,7 +447,7 @@ class Storage(ABC):
         received = protocol.format_time(received_at)
         calendar = self.calendar
         timing = protocol.Timing(received_at, offset, sent_monotonic_ns, boot_id,
-                                 sent_suspended_ns)
+                                 sent_suspended_ns, measured_seconds=measured_offset)
         place = calendar.place
         cutoff = self.optional_setting(PURGED_BEFORE)
         erased_before = self.optional_setting(ERASED_BEFORE)  # an erasure's last cut

@@ -117,9 +117,18 @@ class Manifest:
     entries_bytes: int
     signing_key: str
     """Fingerprint of the kiosk's signing key (:func:`backlog_keys.fingerprint`)."""
+    clock: dict[str, Any] | None = None
+    """The kiosk's clocks as it wrote the file, beside ``created_at`` (its wall clock):
+    ``boot_id``, ``monotonic_ns`` and ``suspended_ns`` (None: not known), as a batch's
+    ``boot_id``, ``sent_monotonic_ns`` and ``sent_suspended_ns`` (:func:`writing_clock`).
+    None in a file of an older kiosk, imported as before (docs/central.md, "A kiosk's clock
+    in a backlog file")."""
 
     def to_json(self) -> bytes:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=1).encode("utf-8")
+        fields = asdict(self)
+        if fields["clock"] is None:  # as an older kiosk wrote it
+            del fields["clock"]
+        return json.dumps(fields, ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def _aead(shared: bytes, header: bytes) -> ChaCha20Poly1305:
@@ -228,7 +237,8 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
                 kiosk_id=kiosk_id, checkpoint_id=checkpoint_id,
                 created_at=protocol.format_time(dt.datetime.now(dt.UTC)), entries=count,
                 first_id=first, last_id=last, entries_sha256=digest.hexdigest(),
-                entries_bytes=size, signing_key=fingerprint(signing_key.public_key()))
+                entries_bytes=size, signing_key=fingerprint(signing_key.public_key()),
+                clock=writing_clock())
             manifest_bytes = manifest.to_json()
             signature = signing_key.sign(_SIGNED_LABEL + header + manifest_bytes)
             seal(out, signature + manifest_bytes, final=True)
@@ -246,6 +256,19 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
     if progress:
         progress(count)
     return written
+
+
+def writing_clock() -> dict[str, Any]:
+    """This boot's id, its monotonic clock now and how long it has slept (:func:`kiosk.clock
+    .suspended_now`): the manifest's ``clock``, read with its ``created_at``. The entries
+    carry their own boot and monotonic time; the centre tells by these whether the kiosk
+    said its clock at all (a file of an older kiosk does not), and a later centre can age
+    the entries of the writing boot by them, as it ages a batch's."""
+    from kiosk.clock import suspended_now
+    from kiosk.ids import boot_id
+
+    monotonic, suspended = suspended_now()
+    return {"boot_id": boot_id(), "monotonic_ns": monotonic, "suspended_ns": suspended}
 
 
 def check_written(path: str | Path, written: Written) -> None:
@@ -508,7 +531,9 @@ _MANIFEST_TYPES: dict[str, type | tuple[type, ...]] = {
     "format": str, "version": int, "protocol": int, "kiosk_id": str, "checkpoint_id": str,
     "created_at": str, "entries": int, "first_id": (str, type(None)),
     "last_id": (str, type(None)), "entries_sha256": str, "entries_bytes": int,
-    "signing_key": str}
+    "signing_key": str, "clock": (dict, type(None))}
+_CLOCK_TYPES: dict[str, type | tuple[type, ...]] = {
+    "boot_id": str, "monotonic_ns": int, "suspended_ns": (int, type(None))}
 
 
 def _parse_manifest(path: Path, data: bytes) -> Manifest:
@@ -525,6 +550,12 @@ def _parse_manifest(path: Path, data: bytes) -> Manifest:
                 raise TypeError(name)
             if isinstance(value, str) and protocol.text_problem(value):
                 raise ValueError(name)
+        if manifest.clock is not None and (
+                set(manifest.clock) != set(_CLOCK_TYPES)
+                or any(not isinstance(manifest.clock[k], t) or isinstance(manifest.clock[k], bool)
+                       for k, t in _CLOCK_TYPES.items())
+                or protocol.text_problem(manifest.clock["boot_id"])):
+            raise ValueError("clock")
     except (ValueError, TypeError):
         raise BacklogError("bad_manifest", path=path) from None
     if manifest.format != FORMAT or manifest.version != VERSION or \

@@ -1185,15 +1185,28 @@ class Timing:
     right before this send) cannot have been made then: it is filed at its arrival, the
     latest it can have been made, and its time is uncertain (:attr:`uncertain`: its kiosk
     clock's offset, which files it later than that).
+
+    A backlog file tells no offset (its age says nothing of the kiosk's clock), but the
+    centre may have measured its kiosk's clock over the network (``measured_seconds``, the
+    kiosk's last offset; given for files that say their writing clock). Off by more than
+    :data:`CLOCK_TOLERANCE_SECONDS`, the clock may still have been that far off at the scan,
+    or set right since: the real time is the ``scanned_at`` or that corrected by the offset,
+    which is not known, so each entry is filed at the later of the two (never after its
+    arrival) and its time is uncertain by the difference (:attr:`uncertain`), "never later"
+    as every uncertain time.
     """
 
-    __slots__ = ("boot_id", "far", "largest", "least", "offset", "received_at", "sent_ns",
-                 "suspended", "uncertain", "window")
+    __slots__ = ("boot_id", "far", "largest", "least", "measured", "offset", "received_at",
+                 "sent_ns", "suspended", "uncertain", "window")
 
     def __init__(self, received_at: dt.datetime, offset_seconds: float | None,
                  sent_monotonic_ns: int | None = None, boot_id: str | None = None,
-                 sent_suspended_ns: int | None = None) -> None:
+                 sent_suspended_ns: int | None = None, *,
+                 measured_seconds: float | None = None) -> None:
         self.received_at, self.offset = received_at, offset_seconds
+        self.measured = (measured_seconds if offset_seconds is None and measured_seconds
+                         is not None and abs(measured_seconds) > CLOCK_TOLERANCE_SECONDS
+                         else None)
         self.sent_ns, self.boot_id = sent_monotonic_ns, boot_id
         self.suspended = None if sent_suspended_ns is None else sent_suspended_ns / 1e9
         self.window = scanned_at_window(received_at, offset_seconds)
@@ -1219,6 +1232,8 @@ class Timing:
         if (boot_id != self.boot_id or self.sent_ns is None or monotonic_ns > self.sent_ns
                 or self.offset is None):
             problem = scanned_at_problem(scanned_at, self.window)
+            if problem is None and self.measured is not None:
+                return self._doubted(scanned_at), None
             if problem is None or problem.code != "too_new" or scanned_at > self.far:
                 return self.offset, problem
             self.uncertain = self.offset or 0.0  # its clock ran ahead: at arrival at latest
@@ -1247,6 +1262,16 @@ class Timing:
                 "too_old", field="monotonic_ns", days=ENTRY_MAX_AGE.days,
                 time=format_time(self.received_at - dt.timedelta(microseconds=age_us)))
         return self._filed(before - age_us), None
+
+    def _doubted(self, scanned_at: str) -> float:
+        """A file's entry whose kiosk clock was last measured ``measured`` off: filed at the
+        later of its ``scanned_at`` and that corrected, not after its arrival, and uncertain
+        by as much as the earlier of the two is before it (class docstring)."""
+        assert self.measured is not None
+        before = (self.received_at - dt.datetime.fromisoformat(scanned_at)) // _MICROSECOND
+        filed = max(0, min(round(self.measured * 1e6), before))  # never after its arrival
+        self.uncertain = min(self.measured, 0.0)  # its kiosk clock's: ahead, it files earlier
+        return self._filed(filed)
 
     def _filed(self, offset_us: int) -> float:
         """An entry filed by its own offset (not the batch's), given in whole microseconds;
