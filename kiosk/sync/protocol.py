@@ -1191,9 +1191,10 @@ class Timing:
     kiosk's last offset; given for files that say their writing clock). Off by more than
     :data:`CLOCK_TOLERANCE_SECONDS`, the clock may still have been that far off at the scan,
     or set right since: the real time is the ``scanned_at`` or that corrected by the offset,
-    which is not known, so each entry is filed at the later of the two (never after its
-    arrival) and its time is uncertain by the difference (:attr:`uncertain`), "never later"
-    as every uncertain time.
+    which is not known, so each entry is filed at the later of the two and its time is
+    uncertain by the difference (:attr:`uncertain`), "never later" as every uncertain time;
+    one that corrected would be after its arrival was made at its ``scanned_at`` (the clock
+    was set right by then): filed so, sure.
     """
 
     __slots__ = ("boot_id", "far", "largest", "least", "measured", "offset", "received_at",
@@ -1263,15 +1264,19 @@ class Timing:
                 time=format_time(self.received_at - dt.timedelta(microseconds=age_us)))
         return self._filed(before - age_us), None
 
-    def _doubted(self, scanned_at: str) -> float:
+    def _doubted(self, scanned_at: str) -> float | None:
         """A file's entry whose kiosk clock was last measured ``measured`` off: filed at the
-        later of its ``scanned_at`` and that corrected, not after its arrival, and uncertain
-        by as much as the earlier of the two is before it (class docstring)."""
+        later of its ``scanned_at`` and that corrected, and uncertain by as much as the
+        earlier of the two is before it (class docstring). Corrected, after its arrival by
+        more than :data:`ARRIVAL_TOLERANCE`, it cannot have been made then: the clock was set
+        right before it, and it is filed at its ``scanned_at``, sure (within it: at arrival)."""
         assert self.measured is not None
         before = (self.received_at - dt.datetime.fromisoformat(scanned_at)) // _MICROSECOND
-        filed = max(0, min(round(self.measured * 1e6), before))  # never after its arrival
+        measured = round(self.measured * 1e6)
+        if measured - before > ARRIVAL_TOLERANCE // _MICROSECOND:
+            return self.offset
         self.uncertain = min(self.measured, 0.0)  # its kiosk clock's: ahead, it files earlier
-        return self._filed(filed)
+        return self._filed(max(0, min(measured, before)))
 
     def _filed(self, offset_us: int) -> float:
         """An entry filed by its own offset (not the batch's), given in whole microseconds;
