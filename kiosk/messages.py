@@ -4258,9 +4258,11 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                                      "at {time}"),
     "detail.closed_still_scanning": ("{scans} lượt quét, điểm đã đóng từ {day}",
                                      "{scans} scans, the point closed on {day}"),
-    "detail.time_uncertain": ("{scans} lượt quét tính theo thời gian máy chạy; theo đồng hồ "
+    "detail.time_uncertain": ("{scans} lượt quét tính theo thời gian máy chạy (hoặc theo độ "
+                              "lệch đồng hồ trung tâm đo lần cuối: tệp tồn đọng); theo đồng hồ "
                               "máy thì có thể đã quét sớm hơn tới {duration}",
-                              "scans filed by the kiosk's running time: {scans}; by its clock "
+                              "scans filed by the kiosk's running time (or by the clock offset "
+                              "the centre last measured: a backlog file): {scans}; by its clock "
                               "they may have been made up to {duration} earlier"),
     "detail.time_after_arrival": (
         "{scans} lượt quét được ghi vào lúc tới trung tâm; đồng hồ máy ghi giờ muộn hơn tới "
@@ -4499,11 +4501,14 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "tracing.yes": ("có", "yes"),
     "tracing.possible": ("có thể tiếp xúc — giờ không chắc chắn",
                          "possible contact — time uncertain"),
-    "tracing.uncertain_by": (  # either cause: a sleep, or a clock ahead filed at its arrival
-        "máy quét có thể đã ngủ trước khi gửi, hoặc đồng hồ máy chạy nhanh (lượt được ghi "
-        "theo lúc đến trung tâm): giờ thật có thể sớm hơn tới {duration}, không muộn hơn",
-        "the kiosk may have slept before sending, or its clock ran ahead (the scan filed at "
-        "its arrival): the real time may be up to {duration} earlier, never later"),
+    "tracing.uncertain_by": (  # any cause: a sleep, a clock ahead filed at its arrival, a
+        # backlog file of a kiosk whose clock the centre last measured off
+        "máy quét có thể đã ngủ trước khi gửi, đồng hồ máy chạy nhanh (lượt được ghi theo lúc "
+        "đến trung tâm), hoặc đồng hồ máy lệch khi trung tâm đo lần cuối (tệp tồn đọng): giờ "
+        "thật có thể sớm hơn tới {duration}, không muộn hơn",
+        "the kiosk may have slept before sending, its clock ran ahead (the scan filed at its "
+        "arrival), or its clock was off when the centre last measured it (a backlog file): the "
+        "real time may be up to {duration} earlier, never later"),
     "tracing.uncertain_note": (
         "Giờ quét không chắc chắn: lượt quét của máy quét đời cũ được tính theo thời gian máy "
         "chạy, còn đồng hồ của máy nói nó được quét sớm hơn. Trung tâm không phân biệt được máy "
@@ -4511,7 +4516,10 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
         "dụ sau khi tắt nguồn lâu (giờ ghi ở đây là đúng): giờ thật là giờ ghi ở đây hoặc sớm "
         "hơn, không muộn hơn. Lượt quét mà đồng hồ máy ghi muộn hơn lúc nó đến trung tâm (đồng "
         "hồ chạy nhanh) được ghi theo lúc đến: giờ thật là bất kỳ lúc nào từ khi máy được đăng "
-        "ký tới lúc đó. Lượt có mặt như vậy được giữ nếu có thể đã nằm trong khoảng truy "
+        "ký tới lúc đó. Lượt quét trong tệp tồn đọng của máy mà trung tâm đo lần cuối thấy "
+        "đồng hồ lệch được ghi theo giờ muộn hơn trong hai giờ có thể (giờ máy, hoặc giờ máy "
+        "cộng độ lệch đo được): giờ thật là giờ đó hoặc sớm hơn. Lượt có mặt như vậy được giữ "
+        "nếu có thể đã nằm trong khoảng truy "
         "vết, và người tiếp xúc chỉ được tìm ở những giờ nó có thể đã diễn ra trong khoảng đó. "
         "Có thể tiếp xúc: mọi lần gặp người này đều dựa vào giờ không chắc chắn — cần hỏi lại "
         "người đó; họ được xếp sau những người tiếp xúc chắc chắn.",
@@ -4520,7 +4528,10 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
         "and send (the real time earlier) from a clock set right, e.g. after a long power-off "
         "(the time shown right): the real time is the one shown or earlier, never later. A scan "
         "its kiosk's clock dated after it reached the centre (the clock ran ahead) is filed at "
-        "its arrival: the real time is any time from the kiosk's enrolment up to then. Such a "
+        "its arrival: the real time is any time from the kiosk's enrolment up to then. A scan "
+        "in a backlog file of a kiosk whose clock the centre last measured off is filed at the "
+        "later of its two possible times (the kiosk's, or that corrected by the offset "
+        "measured): the real time is that or earlier. Such a "
         "visit is kept when it may have been within the period, and contacts are sought only "
         "at the times it may have had while within it. Possible contact: every meeting with "
         "this person rests on an uncertain time — ask them; they are listed after the sure "

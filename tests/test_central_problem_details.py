@@ -137,10 +137,12 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
             "and the time since)"),
         ("one_direction", "P-ONEWAY"): ("12 lượt vào, 0 lượt ra", "12 in, 0 out"),
         ("time_uncertain", "k-oneway"): (
-            "1 lượt quét tính theo thời gian máy chạy; theo đồng hồ máy thì có thể đã quét sớm "
-            "hơn tới 5 phút 0 giây",
-            "scans filed by the kiosk's running time: 1; by its clock they may have been made "
-            "up to 5 min 0 s earlier"),
+            "1 lượt quét tính theo thời gian máy chạy (hoặc theo độ lệch đồng hồ trung tâm đo "
+            "lần cuối: tệp tồn đọng); theo đồng hồ máy thì có thể đã quét sớm hơn tới 5 phút 0 "
+            "giây",
+            "scans filed by the kiosk's running time (or by the clock offset the centre last "
+            "measured: a backlog file): 1; by its clock they may have been made up to 5 min 0 s "
+            "earlier"),
         ("time_after_arrival", "k-closed"): (
             "1 lượt quét được ghi vào lúc tới trung tâm; đồng hồ máy ghi giờ muộn hơn tới "
             "3 ngày 0 giờ, nên không biết đã quét lúc nào trước đó",

@@ -234,10 +234,12 @@ def test_a_contact_met_once_surely_and_once_at_an_uncertain_time_is_a_contact(
 
 
 UNCERTAIN_8_HOURS = (
-    "máy quét có thể đã ngủ trước khi gửi, hoặc đồng hồ máy chạy nhanh (lượt được ghi theo lúc "
-    "đến trung tâm): giờ thật có thể sớm hơn tới 8 giờ 0 phút, không muộn hơn / the kiosk may "
-    "have slept before sending, or its clock ran ahead (the scan filed at its arrival): the "
-    "real time may be up to 8 h 0 min earlier, never later")
+    "máy quét có thể đã ngủ trước khi gửi, đồng hồ máy chạy nhanh (lượt được ghi theo lúc đến "
+    "trung tâm), hoặc đồng hồ máy lệch khi trung tâm đo lần cuối (tệp tồn đọng): giờ thật có "
+    "thể sớm hơn tới 8 giờ 0 phút, không muộn hơn / the kiosk may have slept before sending, "
+    "its clock ran ahead (the scan filed at its arrival), or its clock was off when the centre "
+    "last measured it (a backlog file): the real time may be up to 8 h 0 min earlier, never "
+    "later")
 """A time of uncertain scans in a tracer's file, naming either cause (a visit's time may rest
 on scans of both): "may have slept" alone was wrong for a scan filed at its arrival, its
 kiosk's clock having run ahead."""

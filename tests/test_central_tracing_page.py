@@ -167,13 +167,15 @@ def test_the_page_shows_each_visit_and_contact_as_the_export_does(centre: str,
 
 
 UNCERTAIN = {  # the visit's and the contact's last cells, and the note's beginning
-    "vi": ("máy quét có thể đã ngủ trước khi gửi, hoặc đồng hồ máy chạy nhanh (lượt được ghi "
-           "theo lúc đến trung tâm): giờ thật có thể sớm hơn tới 8 giờ 0 phút, không muộn hơn",
+    "vi": ("máy quét có thể đã ngủ trước khi gửi, đồng hồ máy chạy nhanh (lượt được ghi theo "
+           "lúc đến trung tâm), hoặc đồng hồ máy lệch khi trung tâm đo lần cuối (tệp tồn đọng): "
+           "giờ thật có thể sớm hơn tới 8 giờ 0 phút, không muộn hơn",
            "có thể tiếp xúc — giờ không chắc chắn",
            "Giờ quét không chắc chắn: lượt quét của máy quét đời cũ được tính theo thời gian máy "
            "chạy"),
-    "en": ("the kiosk may have slept before sending, or its clock ran ahead (the scan filed at "
-           "its arrival): the real time may be up to 8 h 0 min earlier, never later",
+    "en": ("the kiosk may have slept before sending, its clock ran ahead (the scan filed at its "
+           "arrival), or its clock was off when the centre last measured it (a backlog file): "
+           "the real time may be up to 8 h 0 min earlier, never later",
            "possible contact — time uncertain",
            "Scan time uncertain: an older kiosk's scan is filed by its running time")}
 
