@@ -52,6 +52,7 @@ from kiosk.central.tracing import (
     Window,
     corrected,
     instant,
+    name_part,
 )
 from kiosk.ids import id_prefix
 from kiosk.sync.protocol import ENTRY_MAX_AGE, format_time
@@ -485,6 +486,40 @@ class StorageSource:
                 f"SELECT subject_key, min(match_key) FROM document_matches WHERE {condition} "
                 f"AND {self._days_around(params)} GROUP BY subject_key", params))
         return {k: v for k in wanted if (v := self._aliases[k]) is not None}
+
+    def same_people(self, match_keys: Iterable[str]) -> dict[str, str]:
+        """(One index range of ``document_matches_match`` per key, then of its primary key
+        per number found, over every day held.)"""
+        keys = sorted({k for k in match_keys if k and k.startswith("m:")})
+        if not keys:
+            return {}
+        params = Params()
+        condition = self._in("a.match_key", params.add(self._list(keys)))
+        classes: dict[str, set[str]] = {}
+        for key, other in self.storage._query(
+                "SELECT DISTINCT a.match_key, b.match_key FROM document_matches a JOIN "
+                f"document_matches b ON b.subject_key = a.subject_key WHERE {condition}",
+                params):
+            if name_part(other) == name_part(key):
+                classes.setdefault(key, {key}).add(other)
+        known = {}
+        for codes in classes.values():
+            first = min(codes)
+            known.update((code, first) for code in codes if code != first)
+        return known
+
+    def documented_near(self, windows: Sequence[Window], default_stay: float) -> set[str]:
+        """(The stays as :meth:`kept_stays` reads them, each person probing
+        ``document_matches_match`` once.)"""
+        if not windows:
+            return set()
+        params = Params()
+        near = self._near_stays([(i, w, ()) for i, w in enumerate(windows)], default_stay,
+                                params)
+        return {r[0] for r in self.storage._query(
+            f"WITH {near} SELECT DISTINCT person FROM near WHERE end_at >= lo "
+            "AND start_at <= hi AND EXISTS (SELECT 1 FROM document_matches d "
+            "WHERE d.match_key = near.person)", params)}
 
     def documents_for(self, match_keys: Iterable[str]) -> set[str]:
         return self._matched("subject_key", match_keys, around=True)

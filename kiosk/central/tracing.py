@@ -175,6 +175,17 @@ class Source(Protocol):
         """{``doc:`` subject key: the smallest match key stored with it in the source's
         :func:`alias_window`}, where there is one."""
 
+    def same_people(self, match_keys: Iterable[str]) -> dict[str, str]:
+        """{match key: the key its person is known by} for every key of the people of
+        ``match_keys`` known under several: the match keys stored with one ``doc:`` subject
+        key under one folded name, on any day still held (a card and her PC-Covid code with
+        her full number and another birth year), are one person's, known by the smallest."""
+
+    def documented_near(self, windows: Sequence[Window], default_stay: float) -> set[str]:
+        """The people of the kept stays overlapping ``windows`` (``default_stay`` applied)
+        stored with a document number: those who may be known under several match keys
+        (:meth:`same_people`)."""
+
     def documents_for(self, match_keys: Iterable[str]) -> set[str]:
         """``doc:`` subject keys stored with any of ``match_keys``."""
 
@@ -294,10 +305,12 @@ def instant(seconds: float) -> dt.datetime:
 
 
 def canonical(subject_key: str, match_key: str | None, aliases: Mapping[str, str]) -> str:
-    """The one key a person is known by across kinds of code."""
+    """The one key a person is known by across kinds of code: ``aliases`` maps ``doc:``
+    subject keys (:meth:`Source.aliases`) and match keys (:meth:`Source.same_people`)."""
     if match_key:
-        return match_key
-    return aliases.get(subject_key, subject_key)
+        return aliases.get(match_key, match_key)
+    alias = aliases.get(subject_key, subject_key)
+    return aliases.get(alias, alias)
 
 
 def phone_of(kind: str, extra: Any) -> str | None:
@@ -653,8 +666,13 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     kept = {checkpoint for checkpoint, theirs in visits_at.items() if kept_from is not None
             and all(fetch_range(v.start, v.end, policy, margin=policy.margin)[0] >= kept_from
                     for v in theirs)}
-    stays, mixed = _kept_stays_near(source, {c: visits_at[c] for c in kept}, policy, skip)
-    near = _scans_near(source, {c: v for c, v in visits_at.items() if c not in kept}, policy)
+    merged = source.same_people(source.documented_near(
+        [Window(c, v.start - policy.margin, v.end + policy.margin)
+         for c in sorted(kept) for v in visits_at[c]], policy.default_stay)) if kept else {}
+    stays, mixed = _kept_stays_near(source, {c: visits_at[c] for c in kept}, policy, skip,
+                                    merged)
+    near = _scans_near(source, {c: v for c, v in visits_at.items() if c not in kept}, policy,
+                       merged)
     for checkpoint, scans in near.items():
         stays[checkpoint] = stays_of((s for s in scans if s.person not in skip), policy)
     shared: dict[str, dict[str, tuple[float, int]]] = defaultdict(dict)
@@ -698,8 +716,9 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     if policy.second_degree:
         for row in result.contacts()[:policy.second_degree]:
             key = row["person"]
+            codes = frozenset(k for k, known_by in merged.items() if known_by == key)
             result.second_degree[key] = trace(
-                source, Target(frozenset([key]), {"contact": key}), start, end,
+                source, Target(frozenset([key]), {"contact": key}, codes=codes), start, end,
                 Policy(policy.margin, policy.default_stay, policy.max_stay,
                        policy.repeat_window), exclude=target.everyone,
                 listed=None if listed is None else 0)
@@ -817,7 +836,7 @@ def _oldest_first(item: tuple[str, tuple[float, int]]) -> tuple[tuple[float, int
 
 
 def _kept_stays_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], policy: Policy,
-                     skip: frozenset[str]
+                     skip: frozenset[str], merged: Mapping[str, str]
                      ) -> tuple[dict[str, list[Stay]], set[tuple[str, str]]]:
     """What the stays kept at ingest cannot say near ``visits_at`` (checkpoint: its visits):
     {checkpoint: the stays there, built from raw scans, that may overlap one of its visits},
@@ -827,7 +846,9 @@ def _kept_stays_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], po
     :func:`fetch_range`: whose they are depends on this trace's aliases. A person found
     among them under an alias (a manual entry with the number of a card scanned elsewhere)
     may also have kept stays there, built without those scans: that person's scans at the
-    checkpoint are read too and their stays built here instead."""
+    checkpoint are read too and their stays built here instead — as are those of a person
+    known under several match keys (``merged``: :meth:`Source.same_people`), whose kept
+    stays are each key's alone (her card's entry, her code's exit)."""
     if not visits_at:
         return {}, set()
     margin = policy.margin
@@ -841,11 +862,13 @@ def _kept_stays_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], po
     unmatched = [s for s in to_scans(rows, aliases, -math.inf, math.inf)
                  if s.person not in skip and s.at in reach[s.checkpoint_id]]
     mixed = {(s.person, s.checkpoint_id) for s in unmatched if s.person != s.subject}
+    several = {key for pair in merged.items() for key in pair} - skip
+    mixed |= {(person, checkpoint) for person in several for checkpoint in reach}
     if mixed:
         places = {checkpoint for _, checkpoint in mixed}
         rows = source.people_rows([w for w in windows if w.checkpoint_id in places],
                                   {person for person, _ in mixed})
-        context = source.aliases(unaliased(rows))
+        context = {**source.aliases(unaliased(rows)), **merged}
         unmatched = [s for s in unmatched if (s.person, s.checkpoint_id) not in mixed] + [
             s for s in to_scans(rows, context, -math.inf, math.inf)
             if (s.person, s.checkpoint_id) in mixed and s.at in reach[s.checkpoint_id]]
@@ -909,8 +932,8 @@ class _Ranges:
         return i >= 0 and at <= self.ranges[i][1]  # type: ignore[operator]
 
 
-def _scans_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], policy: Policy
-                ) -> dict[str, list[Scan]]:
+def _scans_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], policy: Policy,
+                merged: dict[str, str] | None = None) -> dict[str, list[Scan]]:
     """{checkpoint: every scan there that decides a stay overlapping one of its ``visits_at``
     (widened by the margin)}, found without reading everything within ``max_stay`` of them,
     for all the checkpoints at once (two reads of windows, whatever their number).
@@ -920,6 +943,8 @@ def _scans_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], policy:
     scanned in the near range, plus those with an entry in the stretch before it and an exit
     in the stretch after it (a superset is harmless). Their scans over the whole
     :func:`fetch_range` are then read by their keys — which is what makes each stay exact.
+    A person known under several match keys (:meth:`Source.same_people`) is one person:
+    their scans are read under every key; ``merged``, given, gets those found.
     """
     margin, stay = policy.margin, policy.default_stay
     plans: dict[str, tuple[_Ranges, _Ranges, _Ranges]] = {}
@@ -938,7 +963,10 @@ def _scans_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], policy:
         for ranges, direction in zip(plan, (None, "in", "out"), strict=True):
             windows += [Window(checkpoint, lo, hi, direction) for lo, hi in ranges.ranges]
     rows = source.window_rows(windows)
-    aliases = source.aliases(unaliased(rows))
+    known = source.same_people(r[7] for r in rows)
+    if merged is not None:
+        merged.update(known)
+    aliases = {**source.aliases(unaliased(rows)), **known}
     found: dict[str, tuple[set[str], set[str], set[str]]] = {
         checkpoint: (set(), set(), set()) for checkpoint in plans}
     for scan in to_scans(rows, aliases, -math.inf, math.inf):
@@ -957,11 +985,12 @@ def _scans_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], policy:
              for checkpoint, people in wanted.items() if people}
     if not reach:
         return {}
+    people = set().union(*(wanted[checkpoint] for checkpoint in reach))
     rows = source.people_rows(
         [Window(checkpoint, lo, hi) for checkpoint, ranges in sorted(reach.items())
          for lo, hi in ranges.ranges],
-        set().union(*(wanted[checkpoint] for checkpoint in reach)))
-    context = source.aliases(unaliased(rows))
+        people | {key for key, known_by in known.items() if known_by in people})
+    context = {**source.aliases(unaliased(rows)), **known}
     scans: dict[str, list[Scan]] = defaultdict(list)
     for scan in to_scans(rows, context, -math.inf, math.inf):
         ranges = reach.get(scan.checkpoint_id)
