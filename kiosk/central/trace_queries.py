@@ -509,7 +509,7 @@ class StorageSource:
         return known
 
     def documented_near(self, windows: Sequence[Window], default_stay: float) -> set[str]:
-        """(The stays as :meth:`kept_stays` reads them, each person probing
+        """(The stays as :meth:`kept_stays` reads them; each person met probes
         ``document_matches_match`` once.)"""
         if not windows:
             return set()
@@ -517,9 +517,9 @@ class StorageSource:
         near = self._near_stays([(i, w, ()) for i, w in enumerate(windows)], default_stay,
                                 params)
         return {r[0] for r in self.storage._query(
-            f"WITH {near} SELECT DISTINCT person FROM near WHERE end_at >= lo "
-            "AND start_at <= hi AND EXISTS (SELECT 1 FROM document_matches d "
-            "WHERE d.match_key = near.person)", params)}
+            f"WITH {near}, met AS (SELECT DISTINCT person FROM near WHERE end_at >= lo "
+            "AND start_at <= hi) SELECT person FROM met WHERE EXISTS (SELECT 1 FROM "
+            "document_matches d WHERE d.match_key = met.person)", params)}
 
     def documents_for(self, match_keys: Iterable[str]) -> set[str]:
         return self._matched("subject_key", match_keys, around=True)
