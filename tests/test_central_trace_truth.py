@@ -493,6 +493,20 @@ def test_a_contact_under_two_codes_of_one_number_is_one_person(centre: Centre,
         assert [(c["overlap_minutes"], c["estimated"]) for c in rows] == [(10.0, False)]
 
 
+def test_a_contact_under_two_codes_is_traced_in_turn_under_both(centre: Centre) -> None:
+    """Traced in the second degree, Tôn Thị Yến's contacts are those of a trace of her own
+    number but Bình (the person traced first): her visit is 12:10-12:20, not her card's
+    entry alone with 2 hours estimated (which made Lưu Văn Zũng, at the market from 13:10,
+    her contact)."""
+    onward = centre.trace("--document", CASE, *PERIOD, "--second-degree", "20")
+    yen = [via["contacts"] for via in onward["second_degree"]
+           if via["via"].startswith("m:000018|")]
+    own = centre.trace("--document", "079000000018", *PERIOD)["contacts"]
+    assert yen == [[{**c, "rank": n} for n, c in enumerate(
+        (c for c in own if c["document_number"] != CASE), 1)]]
+    assert yen[0] and not any(c["estimated"] for c in yen[0])
+
+
 def test_the_api_gives_a_tracer_and_an_admin_the_same_answer_and_nobody_else_any(
         centre: Centre, answer: dict[str, Any]) -> None:
     for user in ("tracer1", "admin1"):
