@@ -904,6 +904,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{count} entries the centre acknowledged since {since} are pending again: the next "
         "push (`kiosk sync push`) sends them again; those the centre still holds come back "
         "\"already at the centre\", those it lost are stored again"),
+    "sync.resend_clock_behind": (
+        "Đồng hồ trạm này chậm hơn trung tâm {seconds} giây ở lần gửi gần nhất: giờ xác nhận "
+        "ghi theo đồng hồ trạm, nên --since được lùi lại bấy nhiêu để không sót bản ghi nào",
+        "This kiosk's clock was {seconds} s behind the centre's at the last upload: the "
+        "acknowledgements carry this kiosk's time, so --since is moved back as much, to "
+        "miss none"),
     "sync.still_refused": (
         "{count} bản ghi vẫn bị từ chối: xem `kiosk sync status`",
         "{count} entries are still refused: see `kiosk sync status`"),

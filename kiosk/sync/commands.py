@@ -103,8 +103,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "resend", parents=[common],
         help="send again what the centre acknowledged since a time (a centre restored "
              "from a backup)",
-        description="Put the entries the centre acknowledged at or after --since (this "
-                    "kiosk's clock) back in the pending set, for the next push to send "
+        description="Put the entries the centre acknowledged at or after --since (the "
+                    "centre's time; moved back by as much as the centre last measured this "
+                    "kiosk's clock behind) back in the pending set, for the next push to send "
                     "again: after the centre's database was restored from a backup, it no "
                     "longer holds what it received since the backup was taken. The centre "
                     "answers those it still holds 'already at the centre'; the others it "
@@ -114,8 +115,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    "kiosk sync resend --since 2026-12-05T15:00+00:00   # then: kiosk sync push"))
     resend.add_argument("--since", required=True, type=moment_argument, metavar="DAY|TIME",
                         help="acknowledged from this local day (YYYY-MM-DD) or time "
-                             "(YYYY-MM-DDTHH:MM) on: the backup's time, with a margin for "
-                             "this kiosk's clock")
+                             "(YYYY-MM-DDTHH:MM) on: the backup's time less an hour, as "
+                             "the centre's warning gives it")
     resend.add_argument("--operator", default="", help="who asks (written to the audit log)")
     resend.set_defaults(func=cmd_resend)
 
@@ -480,7 +481,16 @@ def cmd_retry_rejected(args: argparse.Namespace) -> int:
 
 def cmd_resend(args: argparse.Namespace) -> int:
     """``kiosk sync resend --since``: :meth:`Store.resend_acknowledged` from a local day or
-    time; the count said, and what the next push does with them."""
+    time; the count said, and what the next push does with them.
+
+    ``--since`` is the centre's time (its restored-database warning gives it), but the
+    acknowledgements were stamped by this kiosk's clock: one the centre last measured behind
+    (``sync.clock_offset_seconds``, past :data:`protocol.CLOCK_TOLERANCE_SECONDS`) stamped
+    them that much earlier, so the time is moved back by as much — else an hour's margin
+    misses every entry a kiosk 3 h slow uploaded after the backup. Sending too much is
+    harmless (the centre answers ``duplicate``); a kiosk ahead keeps the time as given."""
+    from kiosk.sync import protocol
+    from kiosk.sync.status import META_PREFIX, saved_clock_offset
     from kiosk.timestamps import parse_utc, utc_iso
 
     config = load_config(args.config)
@@ -493,6 +503,10 @@ def cmd_resend(args: argparse.Namespace) -> int:
             since = utc_iso(moment.timestamp())
         else:
             since = store.day_bounds(args.since)[0]
+        behind = saved_clock_offset(store.meta(META_PREFIX)) or 0.0
+        if behind > protocol.CLOCK_TOLERANCE_SECONDS:
+            print(text("sync.resend_clock_behind", lang, seconds=f"{behind:,.0f}"))
+            since = utc_iso(parse_utc(since).timestamp() - behind)
         count = store.resend_acknowledged(since,
                                           args.operator or config.kiosk.operator or "operator")
         shown = parse_utc(since).astimezone(store.timezone).strftime("%Y-%m-%d %H:%M")
