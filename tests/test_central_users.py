@@ -37,8 +37,12 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def users(*args: str, password: str | None = PASSWORD, db: str) -> subprocess.CompletedProcess:
-    """`kiosk-central users …` with the password on standard input (as a script gives it)."""
+    """`kiosk-central users …` with the password on standard input (as a script gives it);
+    an account added here keeps it (``--own-password``: these tests sign in with it at once;
+    the change at first sign-in is test_central_user_accounts.py's)."""
     extra = ["--password-file", "-"] if password is not None else []
+    if args[:1] == ("add",):
+        extra.append("--own-password")
     return subprocess.run([*CENTRAL, "users", *args, *extra, "--db", db], input=(
         f"{password}\n" if password is not None else ""), capture_output=True, text=True,
         timeout=60)
