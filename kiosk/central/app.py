@@ -432,10 +432,12 @@ async def _write_refused(refused: RefusedAttempts) -> None:
 
 async def _note_received(storage: Storage, key: Path) -> None:
     """Note the newest upload stored beside ``key`` every :data:`NOTE_EVERY` seconds, until
-    cancelled."""
+    cancelled. The first a while after the start: the database's newest then was read by
+    ``serve``'s check of the mark, and a serve touches its database at start no more than
+    that (a database unreadable once started is told to the first caller as before)."""
     while True:
-        await run_in_threadpool(note_newest, storage, key)
         await asyncio.sleep(NOTE_EVERY)
+        await run_in_threadpool(note_newest, storage, key)
 
 
 def _write_logged(write: Callable[[], float | None]) -> float | None:
