@@ -559,12 +559,10 @@ class Trace:
         return counts
 
     def listed(self) -> list[dict[str, Any]]:
-        """The exposures held one by one (:attr:`exposures` and :attr:`shown`), in order of
-        checkpoint, visit and contact."""
-        if not self.shown:
-            return self.exposures
-        return sorted(self.exposures + self.shown, key=lambda e: (
-            self.visits[e["visit"]].checkpoint_id, e["visit"], e["person"]))
+        """The exposures held one by one (:attr:`exposures` and :attr:`shown`), unordered:
+        the answer lists them visit by visit, each by rank
+        (:func:`kiosk.central.trace_formats.to_dict`)."""
+        return self.exposures + self.shown if self.shown else self.exposures
 
 
 def describe(source: Source, scans: Sequence[Scan]) -> dict[str, Person]:
