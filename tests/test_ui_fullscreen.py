@@ -60,6 +60,7 @@ def report():
     print(json.dumps({"window": [frame.x(), frame.y(), frame.width(), frame.height()],
                       "screen": [screen.x(), screen.y(), screen.width(), screen.height()],
                       "full_screen": window.isFullScreen(), "card": window.officer.card.state,
+                      "headline": window.officer.card.headline.font().pixelSize(),
                       "problems": fit_problems(window)}))
     window.exit_now()
     app.quit()
@@ -109,6 +110,36 @@ def test_kiosk_mode_fills_an_x_screen_without_a_window_manager(x_server, tmp_pat
     assert shown["card"] == "rejected"
     assert shown["problems"] == []
     assert QImage(str(picture)).size() == QSize(width, height)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("x_server", [(800, 480)], indirect=True)
+@pytest.mark.parametrize("desktop", [{"QT_FONT_DPI": "120"}, {"QT_FONT_DPI": "192"},
+                                     {"QT_SCALE_FACTOR": "1.5"},
+                                     {"QT_SCREEN_SCALE_FACTORS": "1.25"}])
+def test_the_desktops_larger_text_leaves_a_7_inch_kiosk_laid_out_as_on_any_other(
+        x_server, desktop, tmp_path):
+    """The desktop's larger text (Xft.dpi 120 = "Large text", 192 = 200 %; QT_FONT_DPI is
+    what Qt reads it from and what KDE exports; the scale factors KDE exports for a scaled
+    screen) on a 7" panel: the window is still the screen, every word fits and the
+    verdict keeps its 26 px. Qt scaled the whole window by it, so the kiosk was laid out
+    on a 640×384 screen smaller than any it is made for: taller than the screen (the status
+    strip under its bottom edge), the direction buttons' words cut, and at 192 a card whose
+    verdict was 20 px high beside a recent list grown to twice its height."""
+    display, (width, height) = x_server
+    compile_translations()
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
+           "PYTHONPATH": str(ROOT), **desktop}
+    env.pop("WAYLAND_DISPLAY", None)
+    child = subprocess.run([sys.executable, "-c", CHILD, str(write_config(tmp_path)),
+                            str(tmp_path / "x-screen.png"), str(ROOT / "tests"),
+                            CCCD_BAD_DATE], env=env, capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0, child.stderr[-2000:]
+    shown = json.loads(child.stdout.strip().splitlines()[-1])
+    assert shown["screen"] == [0, 0, width, height]
+    assert shown["window"] == shown["screen"]
+    assert shown["problems"] == []
+    assert shown["card"] == "rejected" and shown["headline"] >= 26, shown["headline"]
 
 
 QUEUE_CHILD = """

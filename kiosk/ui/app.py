@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import signal
 import sys
 import time
@@ -592,9 +593,23 @@ def choose_font(app: QApplication) -> str:
     return family
 
 
+OWN_PIXELS = {"QT_ENABLE_HIGHDPI_SCALING": "0", "QT_FONT_DPI": "96"}
+"""Qt's environment for the kiosk's window: laid out in its screen's own pixels. Its type is
+in pixels, sized to the screen it has (the card's as large as the card allows), and its touch
+targets in millimetres from the screen's DPI (:mod:`kiosk.ui.metrics`). A desktop's larger
+text (Xft.dpi, QT_FONT_DPI) or screen scale made Qt lay it out on a smaller screen than it
+has — a 7" 800×480 panel at 125 % was a 640×384 one, smaller than any the kiosk is made for:
+the window taller than the screen, words cut, the verdict smaller."""
+SCALE_FACTORS = ("QT_SCALE_FACTOR", "QT_SCREEN_SCALE_FACTORS", "QT_AUTO_SCREEN_SCALE_FACTOR")
+"""A desktop's scale for its screens (KDE exports them): dropped, for the same reason."""
+
+
 def create_application() -> QApplication:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
+        os.environ.update(OWN_PIXELS)
+        for name in SCALE_FACTORS:
+            os.environ.pop(name, None)
         app = QApplication(sys.argv[:1])
     app.setApplicationName("checkpoint-kiosk")
     choose_font(app)
