@@ -18,6 +18,7 @@ from PySide6.QtGui import QFontMetrics
 from ui_fit import lay_out
 from ui_support import (  # noqa: F401
     CCCD_AN,
+    CCCD_BINH,
     list_shows_the_store,
     make_window_fixture,
     translations_built_fixture,
@@ -28,7 +29,7 @@ from ui_support import (  # noqa: F401
 from kiosk import messages
 from kiosk.certificates import trustlist, verdicts
 from kiosk.scan import Scan
-from kiosk.ui.officer import CODE, DIRECTION, DOCUMENT, NAME, NOTE, TIME
+from kiosk.ui.officer import CODE, DIRECTION, DOCUMENT, NAME, NOTE, RECENT_ROWS, TIME
 from tests.certificate_support import lab_test, make_issuer, trust_list_of, vaccination
 
 NOW, DAY = time.time(), 86400
@@ -178,3 +179,25 @@ def test_a_name_with_line_breaks_is_one_line_in_the_list(make_window, qtbot, tmp
     lines = QFontMetrics(table.font()).boundingRect(
         QRect(0, 0, 100_000, 100_000), int(Qt.AlignmentFlag.AlignLeft), shown)
     assert lines.height() <= table.rowHeight(0), (lines.height(), table.rowHeight(0))
+
+
+def test_after_the_clock_is_set_back_the_scan_just_made_heads_the_recent_list(make_window,
+                                                                           qtbot):
+    """A clock an hour ahead, put right by network time (revofficer, s18): the scans made
+    before are dated an hour later than those after. The list, read newest date first,
+    kept them on top for that hour — the person just scanned under them, and off the list
+    altogether behind 20 of them — so the officer, looking for the last scan, found it
+    missing. The list is in the order the scans were made; each row keeps its own time."""
+    window = make_window(start=False)
+    officer, ahead = window.officer, time.time() + 3600
+    for minute in range(RECENT_ROWS + 1):  # an hour's queue recorded by the clock ahead
+        window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="t", lane="in",
+                                          wall_time=ahead + minute))
+    window.kiosk.pipeline.submit(Scan(CCCD_BINH.encode(), device_id="t", lane="out"))
+    qtbot.waitUntil(lambda: len(officer.rows) == RECENT_ROWS, timeout=10000)
+
+    qtbot.waitUntil(lambda: officer.rows[0]["name"] == "Trần Thị Bình", timeout=10000)
+    assert officer.table.item(0, NAME).text() == "Trần Thị Bình"
+    assert [row["name"] for row in officer.rows[1:]] == ["Nguyễn Văn An"] * (RECENT_ROWS - 1)
+    assert [row["scanned_at"] for row in officer.rows[1:]] == sorted(
+        (row["scanned_at"] for row in officer.rows[1:]), reverse=True)  # the latest first

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk import messages
+from kiosk import ids, messages
 from kiosk.certificates import verdicts
 from kiosk.devices.kind import DeviceOptions
 from kiosk.messages import visible
@@ -137,9 +137,33 @@ def read_screen(store: Store, checkpoint_id: str, search: str | None,
                 now: float | None = None) -> tuple[Stats, list[dict[str, Any]]]:
     """What one refresh of the screen reads: today's counts and the recent (or found) rows."""
     now = time.time() if now is None else now
-    since = utc_iso(now - SEARCH_DAYS * 86400) if search else None
-    return (store.stats(checkpoint_id, now=now),
-            store.entries(search=search, since=since, limit=RECENT_ROWS, newest_first=True))
+    if search:
+        rows = store.entries(search=search, since=utc_iso(now - SEARCH_DAYS * 86400),
+                             limit=RECENT_ROWS, newest_first=True)
+    else:
+        rows = recent_entries(store, now)
+    return store.stats(checkpoint_id, now=now), rows
+
+
+def recent_entries(store: Store, now: float) -> list[dict[str, Any]]:
+    """The last :data:`RECENT_ROWS` entries, the latest made first: newest date first, but
+    when some are dated after ``now`` — recorded by a clock ahead, set right since (network
+    time) — every scan made after them is dated earlier. The entries dated up to now are read
+    too, and this boot's are put in the order they were made by the monotonic clock (which
+    setting the wall clock does not move), ahead of any earlier boot's. Each row keeps its
+    time: by date alone, the person just scanned was under the scans of that hour, and off
+    the list behind 20 of them."""
+    rows = store.entries(limit=RECENT_ROWS, newest_first=True)
+    if not rows or rows[0]["scanned_at"] <= utc_iso(now):
+        return rows
+    seen = {row["id"] for row in rows}
+    rows += [row for row in store.entries(until=utc_iso(now + 1), limit=RECENT_ROWS,
+                                          newest_first=True) if row["id"] not in seen]
+    boot = ids.boot_id()
+    rows.sort(reverse=True, key=lambda row: (row["boot_id"] == boot, row["monotonic_ns"]
+                                             if row["boot_id"] == boot else 0,
+                                             row["scanned_at"]))
+    return rows[:RECENT_ROWS]
 
 
 def timed_read(store: Store, checkpoint_id: str, search: str | None, now: float
