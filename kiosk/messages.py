@@ -90,6 +90,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Lượt quét này chưa được ghi. Chờ câu trả lời rồi mới cho người tiếp theo qua.",
         "This scan is not recorded yet. Wait for its answer before letting the next person "
         "through."),
+    "card.missed_red": (  # a red answer the next scan's replaced before it could be read
+        "Lượt quét ngay trước, lúc {time}: {headline} — xem lại người đó.",
+        "The scan just before, at {time}: {headline} — check that person again.",
+    ),
     "card.not_id": (  # kind "other": a URL, a product code, a venue's code — no person
         "{direction} — KHÔNG PHẢI MÃ ĐỊNH DANH",
         "{direction} — NOT AN ID CODE",

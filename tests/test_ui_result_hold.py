@@ -29,6 +29,7 @@ from ui_support import (  # noqa: F401
 from kiosk import messages
 from kiosk.certificates import trustlist, verdicts
 from kiosk.scan import Scan, ScanResult, Status
+from kiosk.ui import result_card
 from kiosk.ui.result_card import COLOURS, READABLE_SIZES
 from tests.certificate_support import lab_test, make_issuer, trust_list_of, vaccination
 
@@ -164,3 +165,48 @@ def test_the_ready_card_with_the_longest_previous_headline_fits_a_7_inch_panel(
     assert lay_out(window, size) == []
     assert card.headline.font().pixelSize() >= READABLE_SIZES[0]
     assert card.reason.isVisibleTo(card)
+
+
+def test_a_refusal_replaced_before_it_could_be_read_is_named_on_the_next_answer(
+        make_window, qtbot, tmp_path):
+    """Two lanes on one screen, or a queue scanning over a shoulder: a refused scan's red
+    card, replaced half a second later by the next scan's green one, left no trace on the
+    screen — refusals are no entries, so not in the recent list either — and the officer,
+    looking up at the buzz, saw green and let the refused person through. The answer that
+    replaces a red card up less than RED_SEEN_SECONDS names it, with its time, for its
+    own hold; READY after it recalls only the last answer, as before."""
+    window = make_window(held_for(tmp_path, 2), start=False)
+    card = window.officer.card
+    window.kiosk.start()
+    window.kiosk.pipeline.submit(Scan(CCCD_BAD_DATE.encode(), device_id="lane1"))
+    qtbot.waitUntil(lambda: card.state == "rejected", timeout=10_000)
+    refused = dt.datetime.fromtimestamp(card.result.scan.wall_time, ZONE).strftime("%H:%M:%S")
+    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane2", lane="out"))
+    qtbot.waitUntil(lambda: card.state == "accepted", timeout=10_000)
+
+    assert card.headline.text() == "RA — HỢP\u00a0LỆ"
+    assert card.reason.text() == (f"Lượt quét ngay trước, lúc {refused}: KHÔNG HỢP\u00a0LỆ — "
+                                  "xem lại người đó.")
+    window.set_language("en", remember=False)
+    assert card.reason.text() == (f"The scan just before, at {refused}: REFUSED — check "
+                                  "that person again.")
+    assert lay_out(window, (800, 480)) == []  # a 7" panel: all of it, at its sizes
+    assert card.sizes[0] >= READABLE_SIZES[0]
+    qtbot.waitUntil(lambda: card.state == "idle", timeout=10_000)
+    assert card.reason.text().endswith(": OUT — ACCEPTED")
+
+
+def test_a_refusal_that_stood_its_time_is_not_named_again(make_window, qtbot, tmp_path,
+                                                           monkeypatch):
+    """A red card up for RED_SEEN_SECONDS was there to be seen: the next answer is its own.
+    (The same person's next answer never names it: test_ui_certificates.py's forged
+    certificate shown twice.)"""
+    monkeypatch.setattr(result_card, "RED_SEEN_SECONDS", 0)
+    window = make_window(held_for(tmp_path, 2), start=False)
+    card = window.officer.card
+    window.kiosk.start()
+    window.kiosk.pipeline.submit(Scan(CCCD_BAD_DATE.encode(), device_id="lane1"))
+    qtbot.waitUntil(lambda: card.state == "rejected", timeout=10_000)
+    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane2", lane="out"))
+    qtbot.waitUntil(lambda: card.state == "accepted", timeout=10_000)
+    assert card.reason.text() == ""

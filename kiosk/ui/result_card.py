@@ -81,6 +81,14 @@ CERTIFICATE_STATES = {verdicts.GOOD: "certificate_valid", verdicts.WARN: "certif
 """A recorded certificate's card, by the verdict's severity."""
 CERTIFICATE_REFUSED = "certificate_refused"
 """Not recorded: under "require-valid", a certificate that is not valid."""
+RED = (REJECTED, CERTIFICATE_STATES[verdicts.BAD], CERTIFICATE_REFUSED)
+"""A card saying "stop the person"."""
+RED_SEEN_SECONDS = 1.5
+"""A red card replaced by another person's answer sooner than this may not have been seen (two
+lanes on one screen, a queue scanning over a shoulder): that answer names it, for its hold
+(:meth:`ResultCard.show_result`). Refusals are no entries: nothing else on the screen would.
+Longer, it named the refused person's own next try (a code shown again after SCAN AGAIN takes
+a second or two)."""
 NOT_RECORDED = ("storage_error", "kiosk_fault")
 """Refusals that are no fault of the code scanned (the store's, the kiosk's own): headed
 NOT RECORDED with "call the technician", not REFUSED with "ask for another code"."""
@@ -210,6 +218,13 @@ class Mark(QWidget):
         painter.end()
 
 
+def same_person(one: ScanResult, other: ScanResult) -> bool:
+    """Both answers name the same person (a certificate shown twice): the second is no one
+    else's, and says ALREADY SCANNED itself."""
+    return bool(one.identity and other.identity
+                and one.identity.subject_key == other.identity.subject_key)
+
+
 class ResultCard(QFrame):
     painted = Signal(object)
     """The result just painted (after a real paint event): for latency measurements."""
@@ -222,6 +237,11 @@ class ResultCard(QFrame):
         self.result: ScanResult | None = None
         self.previous: ScanResult | None = None
         """The last result shown, once its hold ran out (see ``show_result``)."""
+        self.missed: ScanResult | None = None
+        """A red answer replaced within :data:`RED_SEEN_SECONDS`: the answers shown until
+        the card is READY again name it."""
+        self._shown_at = 0.0
+        """time.monotonic() when the current result was shown."""
         self.refusing: messages.Words | None = None
         """Why the store records no scan (:meth:`set_refusing`): the card says so instead
         of READY."""
@@ -503,7 +523,14 @@ class ResultCard(QFrame):
         """Show now, and paint now: the officer is waiting for this colour. After
         ``hold_seconds`` (None: until the next result) the card is READY again, saying only
         when the previous scan was and its headline, never whose it was: an answer left up
-        would be read as the answer for whoever stands there next."""
+        would be read as the answer for whoever stands there next. A red answer replaced
+        sooner than :data:`RED_SEEN_SECONDS` is named by the answers that follow, until
+        READY."""
+        if self.result is not None and self.state in RED and (
+                time.monotonic() - self._shown_at < RED_SEEN_SECONDS) and not same_person(
+                self.result, result):
+            self.missed = self.result
+        self._shown_at = time.monotonic()
         self.result = result
         self.saving = False
         self._folded()
@@ -571,7 +598,7 @@ class ResultCard(QFrame):
             self._render()
 
     def _held(self) -> None:
-        self.previous, self.result = self.result, None
+        self.previous, self.result, self.missed = self.result, None, None
         self._folded()
         self._render()
 
@@ -587,7 +614,13 @@ class ResultCard(QFrame):
     def _render(self) -> None:
         result = self.result
         if result is not None:
-            self._fill(*self._answer(result))
+            state, headline, name, details, reason = self._answer(result)
+            if self.missed is not None:
+                at = dt.datetime.fromtimestamp(self.missed.scan.wall_time, self.timezone)
+                reason = " ".join(part for part in (messages.text(
+                    "card.missed_red", self.language, time=at.strftime("%H:%M:%S"),
+                    headline=self.in_short(self.missed)), reason) if part)
+            self._fill(state, headline, name, details, reason)
             return
         path, why = self._path_apart(self.refusing) if self.refusing is not None else ("", "")
         if self.saving:  # and why it is slow, when the store's poll knows
