@@ -998,10 +998,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                  "a hidraw device needs path or usb"),
     "device.no_such_path": ("{path} không tồn tại", "{path} does not exist"),
     "device.permission_group": (
-        "không có quyền mở {shown}; thêm người dùng {user} vào nhóm {group}: {fix} rồi đăng "
-        "xuất/đăng nhập lại",
-        "permission denied on {shown}; add user {user} to group {group}: {fix}, then log out "
-        "and in again",
+        "không có quyền mở {shown}; thêm người dùng {user} vào nhóm {group}: {fix} rồi khởi "
+        "động lại trạm: sudo systemctl restart checkpoint-kiosk (trạm chạy trong phiên đăng "
+        "nhập của bạn: đăng xuất rồi đăng nhập lại)",
+        "permission denied on {shown}; add user {user} to group {group}: {fix}, then restart "
+        "the kiosk: sudo systemctl restart checkpoint-kiosk (a kiosk run from your own login: "
+        "log out and in again)",
     ),
     "device.permission_udev": (
         "không có quyền mở {shown}; cài luật udev: {fix}",

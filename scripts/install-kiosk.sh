@@ -8,7 +8,8 @@
 #
 # Safe to run again (an upgrade is: git pull, then this script): it
 #   - installs the software from this checkout into /opt/checkpoint-kiosk/.venv (pip);
-#   - creates the `kiosk` system user and group (scanner access through the udev rule);
+#   - creates the `kiosk` system user and group (scanner access through the udev rule;
+#     serial ports of any make through dialout: a USB-serial adapter's /dev/ttyUSB0);
 #   - installs scripts/udev/70-checkpoint-kiosk.rules;
 #   - writes /etc/checkpoint-kiosk/config.toml from the sample ONLY if there is none yet
 #     (store in /var/lib/checkpoint-kiosk/, full screen on); an existing config is kept;
@@ -112,7 +113,9 @@ if live; then
             --shell /usr/sbin/nologin --comment "Checkpoint kiosk" kiosk
     say "created the kiosk system user / đã tạo tài khoản hệ thống kiosk"
   fi
-  for group in video input render audio tty; do
+  # dialout: serial ports the udev rule does not know (an RS-232 scanner's USB-serial
+  # adapter, a CCCD reader of another make) are root:dialout 0660
+  for group in video input render audio tty dialout; do
     getent group "$group" >/dev/null && usermod -aG "$group" kiosk
   done
 fi

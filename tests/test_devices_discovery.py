@@ -264,6 +264,10 @@ def test_permission_advice_for_a_user_outside_the_nodes_group(tree: FakeTree) ->
     advice = access_problem(str(node), write=True, uid=54321, gids=[54321])
     assert advice is not None
     assert f"sudo usermod -aG {group} 54321" in advice
+    # a running service keeps the groups it started with: logging out and in reached only the
+    # technician's own session, and the kiosk's lane stayed "permission denied"
+    assert "then restart the kiosk: sudo systemctl restart checkpoint-kiosk" in advice
+    assert "rồi khởi động lại trạm: sudo systemctl restart checkpoint-kiosk" in advice
     assert "-rw-rw----" in advice
     assert access_problem(str(node), write=True, uid=54321, gids=[gid]) is None
 

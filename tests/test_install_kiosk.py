@@ -9,6 +9,7 @@ machine running the tests is not the test's business; everything else is the rea
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import re
@@ -19,7 +20,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from devices_support import Pty
 
+from kiosk.devices.access import access_problem
 from tests.camera_support import CCCD
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +70,39 @@ def test_the_kiosk_unit_restarts_on_crash_and_logs_to_the_journal_on_either_disp
     assert "Environment=QT_QPA_PLATFORM=xcb" in xorg
     assert "SupplementaryGroups=tty" in xorg  # added to the unit's video input render audio
     assert "Restart" not in xorg and "[Unit]" not in xorg  # the unit's own, whatever the display
+
+
+def kiosk_account_groups() -> tuple[set[str], set[str]]:
+    """The groups the install gives the kiosk account (its ``usermod -aG`` loop: what
+    /usr/local/bin/kiosk runs with) and those the unit adds to the service."""
+    script = (ROOT / "scripts" / "install-kiosk.sh").read_text(encoding="utf-8")
+    loop = re.search(r"for group in ([\w ]+); do\n\s+getent group \"\$group\" >/dev/null && "
+                     r"usermod -aG \"\$group\" kiosk", script)
+    assert loop, "the install's usermod loop"
+    unit = (UNITS / "checkpoint-kiosk.service").read_text(encoding="utf-8")
+    supplementary = re.search(r"^SupplementaryGroups=(.*)$", unit, re.MULTILINE)
+    assert supplementary
+    return set(loop.group(1).split()), set(supplementary.group(1).split())
+
+
+def test_a_serial_scanner_the_udev_rule_does_not_know_is_opened_by_the_kiosk_account():
+    """An RS-232 scanner on a USB-serial adapter (FTDI, CH340, PL2303), or a CCCD reader of a
+    make the udev rule does not list, is /dev/ttyUSB0 root:dialout 0660. The kiosk account
+    was in video, input, render, audio and tty only: every scan of that lane was lost behind
+    "permission denied", and the advice (usermod, then log out and in) did not reach the
+    running service. Now the install and the unit both put the account in dialout."""
+    dialout = grp.getgrnam("dialout")
+    with Pty() as port:
+        node = Path(port.path)
+        if os.geteuid() == 0:
+            os.chown(node, 0, dialout.gr_gid)
+        elif node.stat().st_gid != dialout.gr_gid:
+            pytest.skip("a pty can be given group dialout by root only")
+        node.chmod(0o660)
+        account = 54321  # the kiosk account: neither the node's owner nor root
+        for groups in kiosk_account_groups():
+            gids = [group.gr_gid for group in grp.getgrall() if group.gr_name in groups]
+            assert access_problem(str(node), write=True, uid=account, gids=gids) is None, groups
 
 
 def test_a_config_the_kiosk_refuses_is_not_started_again_every_2_s(tmp_path):
