@@ -528,7 +528,7 @@ def centre_checks(config: Any) -> list[Check]:
         # said with sync off too: `kiosk sync push` uses the address all the same
         return [_check("centre", False, "doctor.centre_address", detail=refusal)]
     if not config.sync.enabled:
-        return []
+        return [uploads_off_check(config)]
     from kiosk.sync.client import SyncClient, SyncError
     from kiosk.sync.kiosk_keys import read_token
     from kiosk.sync.protocol import parse_time
@@ -558,6 +558,21 @@ def centre_checks(config: Any) -> list[Check]:
         return checks + _registration_checks(client, config)
     finally:
         client.close()
+
+
+def uploads_off_check(config: Any) -> Check:
+    """With ``[sync] enabled = false``: a failure when this kiosk was never enrolled (no
+    token, and nothing in the store shows its id enrolled: the sample's ``kiosk-01``
+    installed and never given the centre's QR), since its scans then reach no centre at
+    all — the doctor passed such a kiosk, and the technician left it so; a warning when it
+    was (a site without network, whose entries travel in backlog files)."""
+    from kiosk.sync.enrolling import never_enrolled
+
+    sync, where = config.sync, config.source or "config.toml"
+    if sync.token or sync.token_file or (config.store_path.is_file()
+                                         and not never_enrolled(config, [config.kiosk.id])):
+        return _check("centre", True, "doctor.uploads_off", warning=True, config=where)
+    return _check("centre", False, "doctor.not_enrolled", kiosk=config.kiosk.id, config=where)
 
 
 def _registration_checks(client: Any, config: Any) -> list[Check]:

@@ -506,6 +506,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doctor.centre_unreachable": ("Không kết nối được trung tâm {url}: {detail}",
                                   "Cannot reach the centre {url}: {detail}"),
     "doctor.centre_ok": ("Trung tâm {url} trả lời", "Centre {url} answers"),
+    "doctor.not_enrolled": (
+        "Trạm {kiosk} chưa đăng ký với trung tâm nào ([sync] enabled = false, không có mã "
+        "đồng bộ, trong {config}): lượt quét chỉ nằm trên máy này, không tới trung tâm. Đăng "
+        "ký: trung tâm làm mã QR (`kiosk-central kiosks add --checkpoint … --kiosk-id … "
+        "--qr …`), rồi ở trạm chạy `kiosk enrol --camera 0` (hoặc quét mã trên màn hình Kỹ "
+        "thuật)",
+        "Kiosk {kiosk} is not enrolled at any centre ([sync] enabled = false, no sync token, "
+        "in {config}): its scans stay on this machine and never reach a centre. Enrol it: "
+        "the centre makes a QR (`kiosk-central kiosks add --checkpoint … --kiosk-id … "
+        "--qr …`), then run `kiosk enrol --camera 0` here (or scan it on the Technician "
+        "screen)"),
+    "doctor.uploads_off": (
+        "Không gửi lên trung tâm qua mạng ([sync] enabled = false trong {config}): lượt quét "
+        "chỉ tới trung tâm bằng tệp tồn đọng (`kiosk sync export`). Có mạng thì đặt [sync] "
+        "enabled = true",
+        "Uploads are off ([sync] enabled = false in {config}): entries reach the centre only "
+        "in backlog files (`kiosk sync export`). Where there is a network, set [sync] "
+        "enabled = true"),
     "doctor.clock_offset": ("Đồng hồ lệch trung tâm {offset} giây",
                             "Clock differs from the centre by {offset} s"),
     "doctor.token_ok": ("Mã đồng bộ được chấp nhận", "Token accepted"),

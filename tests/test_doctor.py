@@ -27,6 +27,7 @@ from tests.conftest import make_config
 from tests.sync_support import JsonAnswering, serving, write_config
 from tests.test_devices_discovery import kiosk_pc, roots
 
+ROOT = Path(__file__).resolve().parents[1]
 TIMEDATECTL_SYNCHRONISED = "yes\n"
 """What `timedatectl show -p NTPSynchronized --value` prints on a synchronised machine."""
 TIMEDATECTL_WITHOUT_SYSTEMD = (
@@ -371,9 +372,10 @@ def test_a_kiosk_clock_ten_minutes_ahead_of_the_centre_fails_the_clock_check(
 
 
 def scanned_kiosk(folder: Path) -> Path:
-    """A kiosk without a centre, with a device to read codes, that recorded one scan, now."""
+    """A kiosk at a site without network (enrolled: its token kept, uploads off), with a
+    device to read codes, that recorded one scan, now."""
     config = write_config(folder / "config.toml", kiosk_id="k-clock",
-                          server_url="http://127.0.0.1:9", token="")
+                          server_url="http://127.0.0.1:9", token="token-of-an-offline-site")
     with config.open("a", encoding="utf-8") as out:
         out.write('\n[[devices]]\nid = "counter"\ntype = "replay"\npath = "scans.txt"\n')
     scanned = subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", CCCD, "--config",
@@ -540,8 +542,8 @@ def test_a_kiosk_with_no_device_enabled_fails_naming_how_to_enable_one(scanner, 
     entry would record anyone. Before, the doctor passed every check, exit 0. It fails,
     saying why in both languages and the two ways to fix it; with one device enabled
     again the check is gone (that device has its line) and the doctor passes."""
-    config = write_config(tmp_path / "config.toml", kiosk_id="k-none",
-                          server_url="http://127.0.0.1:9", token="")
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-none",  # an offline site's
+                          server_url="http://127.0.0.1:9", token="token-of-an-offline-site")
     subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", CCCD, "--config", str(config)],
                    capture_output=True, timeout=60, check=True)  # the store exists, and a scan
 
@@ -580,6 +582,51 @@ def test_a_kiosk_with_no_device_enabled_fails_naming_how_to_enable_one(scanner, 
     code, found = checks(config)
     assert "devices" not in found and found["device:lane1"]["ok"]
     assert code == 0, [c for c in found.values() if not c["ok"]]
+
+
+def test_a_kiosk_never_enrolled_fails_naming_how_to_enrol_it(scanner, tmp_path):
+    """Installed as the docs say (install-kiosk.sh's config: the sample's kiosk-01, uploads
+    off), a scanner set and a scan recorded, but the centre's QR never held up: its scans
+    reach no centre. The doctor passed it, N/N and exit 0, and the technician left it so;
+    the oldest-entry line failed only a day later. It fails now, naming `kiosk enrol`.
+    Enrolled at a site without network (its token kept, uploads turned off) it warns."""
+    installed = subprocess.run([str(ROOT / "scripts" / "install-kiosk.sh"), "--display", "x11"],
+                               env={**os.environ, "DESTDIR": str(tmp_path / "root")},
+                               capture_output=True, text=True, timeout=60)
+    assert installed.returncode == 0, installed.stderr
+    config = tmp_path / "root/etc/checkpoint-kiosk/config.toml"
+    text = config.read_text(encoding="utf-8").replace(
+        "/var/lib/checkpoint-kiosk/kiosk.db", str(tmp_path / "kiosk.db"))
+    text += f'\n[[devices]]\nid = "lane1"\ntype = "serial"\nport = "{scanner}"\n'
+    config.write_text(text, encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", CCCD, "--config", str(config)],
+                   capture_output=True, timeout=60, check=True)
+
+    code, found = checks(config)
+
+    assert code == 1
+    assert [name for name, check in found.items() if not check["ok"]] == ["centre"]
+    assert found["centre"]["en"] == (
+        f"Kiosk kiosk-01 is not enrolled at any centre ([sync] enabled = false, no sync "
+        f"token, in {config}): its scans stay on this machine and never reach a centre. "
+        "Enrol it: the centre makes a QR (`kiosk-central kiosks add --checkpoint … "
+        "--kiosk-id … --qr …`), then run `kiosk enrol --camera 0` here (or scan it on the "
+        "Technician screen)")
+    assert found["centre"]["vi"].startswith(
+        "Trạm kiosk-01 chưa đăng ký với trung tâm nào ([sync] enabled = false, không có mã "
+        "đồng bộ, trong ")
+
+    token = tmp_path / "sync-token"
+    token.write_text("token-of-an-offline-site\n", encoding="utf-8")
+    token.chmod(0o600)
+    config.write_text(text.replace('token_file = ""', f'token_file = "{token}"', 1),
+                      encoding="utf-8")
+    code, found = checks(config)
+    assert code == 0, [c for c in found.values() if not c["ok"]]
+    assert found["centre"]["ok"] and found["centre"]["warning"]
+    assert found["centre"]["en"].startswith(
+        f"Uploads are off ([sync] enabled = false in {config}): entries reach the centre "
+        "only in backlog files (`kiosk sync export`)")
 
 
 # -- sound, Qt and fonts: the parts of a kiosk screen ----------------------------------------
