@@ -134,6 +134,23 @@ def test_a_qr_filmed_by_the_camera_enrols_the_kiosk_once_and_its_scans_reach_the
     assert not (tmp_path / "other.toml").exists()
 
 
+def test_the_kiosks_name_at_the_centre_replaces_the_samples_demo_title(centre, tmp_path):
+    """The screen's title is ``[kiosk] checkpoint_name``. A kiosk installed and enrolled as
+    the docs say kept the sample's "Chốt kiểm soát demo" there (the enrolment set its id and
+    checkpoint only): officers and the people in the queue read a demonstration. The centre
+    now sends the kiosk's name (``kiosks add --name``) with the token, and the enrolment
+    writes it, the file's comments kept."""
+    added = add_with_qr(centre.db, "lane-12", tmp_path / "q.png", centre.url)
+    config = kiosk_config(tmp_path)
+    assert config_mod.load(config).kiosk.checkpoint_name == "Chốt kiểm soát demo"
+
+    enrolled = kiosk("enrol", "--code", added["code"], "--config", str(config))
+
+    assert enrolled.returncode == 0, enrolled.stdout + enrolled.stderr
+    assert config_mod.load(config).kiosk.checkpoint_name == "Máy lane-12"
+    assert "# shown on screen and in reports" in config.read_text(encoding="utf-8")
+
+
 def test_an_expired_code_is_refused_and_changes_nothing(centre, tmp_path):
     added = add_with_qr(centre.db, "lane-2", tmp_path / "enrol.svg", centre.url,
                         "--valid-hours", str(1 / 3600))
@@ -579,8 +596,9 @@ def test_a_config_changed_after_the_check_says_where_the_token_is_and_what_to_se
     said = caught.value.text("vi")
     assert said.startswith(f"Đã lưu mã đồng bộ vào {token} (mã đăng ký đã dùng), nhưng "
                            f"không ghi được {config}: devices[0].type: "), said
-    assert (f'đặt bằng tay trong {config}: [kiosk] id = "lane-11", checkpoint_id = "CP-QR"; '
-            f'[sync] enabled = true, server_url = "{centre.url}"') in said, said
+    assert (f'đặt bằng tay trong {config}: [kiosk] id = "lane-11", checkpoint_id = "CP-QR", '
+            f'checkpoint_name = "Máy lane-11"; [sync] enabled = true, '
+            f'server_url = "{centre.url}"') in said, said
     assert token.read_text(encoding="utf-8").strip() == answer["token"]
     assert config.read_bytes() == before
 

@@ -223,6 +223,8 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                 log.error("%s", both("central.log.audit_not_written", kiosk=kiosk.id, old=old,
                                      new=new, reason=exc))
         answer = {"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id, "token": token}
+        if kiosk.name:  # the kiosk shows it on its screen ([kiosk] checkpoint_name)
+            answer["name"] = kiosk.name
         if centre_key:
             answer.update(backlog_key=centre_key, centre_id=centre_id)
         return JSONResponse(answer, headers={"Cache-Control": "no-store"})

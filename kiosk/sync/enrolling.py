@@ -212,10 +212,18 @@ def _token_path(config_path: Path, token_path: Path | None) -> Path:
 
 
 def _settings(code: EnrolmentCode, kiosk_id: str, checkpoint_id: str,
-              token_path: Path, allow_plain_http: bool = False) -> dict[str, dict[str, object]]:
+              token_path: Path, allow_plain_http: bool = False, name: object = None
+              ) -> dict[str, dict[str, object]]:
     """What an enrolment sets in config.toml (``allow_plain_http`` only when the enrolment
-    allowed it: a config allowing it already keeps it)."""
-    return {"kiosk": {"id": kiosk_id, "checkpoint_id": checkpoint_id},
+    allowed it: a config allowing it already keeps it). ``name``: the kiosk's name at the
+    centre (``kiosks add --name``), its screen's title from now on: the sample's "Chốt
+    kiểm soát demo" stayed on an enrolled kiosk's screen, and the officers took it for a
+    demonstration. A centre that sends none (an older one), or no printable text, leaves
+    ``checkpoint_name`` as it is."""
+    kiosk: dict[str, object] = {"id": kiosk_id, "checkpoint_id": checkpoint_id}
+    if isinstance(name, str) and name.strip() and name.isprintable() and len(name) <= 200:
+        kiosk["checkpoint_name"] = name.strip()
+    return {"kiosk": kiosk,
             "sync": {"enabled": True, "server_url": code.server_url, "token": "",
                      "token_file": str(config_mod.resolved(token_path)),
                      **({"allow_plain_http": True} if allow_plain_http else {})}}
@@ -260,7 +268,7 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
     config_path = Path(config_path)
     token_path = _token_path(config_path, token_path)
     settings = _settings(code, answer["kiosk_id"], answer["checkpoint_id"], token_path,
-                         allow_plain_http)
+                         allow_plain_http, answer.get("name"))
     by_hand = "; ".join(f"[{section}] " + ", ".join(
         f"{key} = {tomlkit.item(value).as_string()}" for key, value in pairs.items())
         for section, pairs in settings.items())
