@@ -1082,8 +1082,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "device.section.camera": ("Camera (/dev/video*)", "Cameras (/dev/video*)"),
     "device.builtin_serial": ("cổng COM trên máy", "built-in serial port"),
     "device.looks_like_scanner": ("có vẻ là máy quét", "looks like a scanner"),
-    "device.udev_rule_add": ("máy quét chưa có trong luật: thêm dòng",
-                             "scanner not in the rule: add"),
+    "device.udev_rule_add": ("máy quét chưa có trong luật thì thêm bằng lệnh",
+                             "a scanner not in the rule is added with"),
+    "device.permission_udev_add": (
+        "không có quyền mở {shown}; máy quét chưa có trong luật udev {rules}, thêm nó: {fix}, "
+        "rồi rút và cắm lại máy quét",
+        "permission denied on {shown}; the scanner is not in the udev rule {rules}, add it: "
+        "{fix}, then unplug and re-plug the scanner"),
     "device.none_found": ("không tìm thấy", "none found"),
     "device.class_absent": ("không có", "not present"),
     "device.configured_as": ("đã cấu hình: {id}", "configured as: {id}"),

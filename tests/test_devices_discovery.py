@@ -6,7 +6,9 @@ from __future__ import annotations
 import grp
 import os
 import re
+import shutil
 import struct
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from devices_support import FakeTree
 from evdev import ecodes as e
 
 from kiosk.config import validate_device
+from kiosk.devices import access
 from kiosk.devices.access import access_problem
 from kiosk.devices.base import DeviceError, DeviceMissing
 from kiosk.devices.discovery import (
@@ -31,6 +34,7 @@ from kiosk.devices.discovery import (
 )
 from kiosk.devices.sysfs import Roots, bitmap, descriptor_usages
 
+RULES = Path(__file__).resolve().parents[1] / "scripts" / "udev" / "70-checkpoint-kiosk.rules"
 POS_DESCRIPTOR = bytes.fromhex("068c000902a101850209120a1a01150026ff007508953f8102c0")
 KEYBOARD_DESCRIPTOR = bytes.fromhex("05010906a101050719e029e71500250175019508810295017508"
                                     "8101c0")
@@ -272,18 +276,60 @@ def test_permission_advice_for_a_user_outside_the_nodes_group(tree: FakeTree) ->
     assert access_problem(str(node), write=True, uid=54321, gids=[gid]) is None
 
 
-def test_permission_advice_for_a_root_only_node_is_the_udev_rule(tree: FakeTree) -> None:
+def test_permission_advice_for_a_root_only_node_is_the_udev_rule(
+        tree: FakeTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(access, "INSTALLED_RULES", tmp_path / "rules.d" / RULES.name)  # none
     node = tree.dev / "hidraw1"  # 0600 like a fresh hidraw node
     if os.geteuid() == 0:
         os.chown(node, 0, 0)
     advice = access_problem(str(node), uid=54321, gids=[], vid="0c2e", pid="0b61",
                             subsystem="hidraw")
     assert advice is not None
-    assert "scripts/udev/70-checkpoint-kiosk.rules" in advice
+    # the rule by its whole path: the command runs in whatever folder `kiosk` was typed in
+    assert f"sudo install -m 0644 {RULES} {tmp_path / 'rules.d'}/ && " in advice
     assert 'ATTRS{idVendor}=="0c2e", ATTRS{idProduct}=="0b61"' in advice
     node.chmod(0o604)
     assert access_problem(str(node), uid=54321, gids=[]) is None  # world-readable now
     assert access_problem(str(node), write=True, uid=54321, gids=[]) is not None
+
+
+def test_a_scanner_of_another_make_on_an_installed_kiosk_gets_one_command_that_runs_anywhere(
+        tree: FakeTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """install-kiosk.sh put the rule in /etc/udev/rules.d, and `kiosk devices` runs in any
+    folder. A HID POS scanner of a make the rule does not list was told `sudo install …
+    scripts/udev/…` (no such file there: the `&&` chain stopped at once; the rule was there
+    anyway) and given a line "to add" to no file named. Now: one command appending that line
+    to a file of its own beside the installed rule, then reloading udev. Run as printed,
+    from /, with sudo and udevadm standing in, it writes a rule for exactly that scanner."""
+    rules = tmp_path / "rules.d"
+    rules.mkdir()
+    shutil.copy(RULES, rules / RULES.name)
+    monkeypatch.setattr(access, "INSTALLED_RULES", rules / RULES.name)
+    node = tree.dev / "hidraw1"
+    if os.geteuid() == 0:
+        os.chown(node, 0, 0)
+
+    advice = access_problem(str(node), uid=54321, gids=[], vid="1a86", pid="e026",
+                            subsystem="hidraw")
+
+    assert advice is not None and "scripts/udev" not in advice
+    assert f"máy quét chưa có trong luật udev {rules / RULES.name}, thêm nó: echo " in advice
+    english = advice[advice.index(" / permission denied on "):]
+    command = english.partition(", add it: ")[2].removesuffix(
+        ", then unplug and re-plug the scanner")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "sudo").write_text('#!/bin/sh\nexec "$@"\n')
+    (tools / "udevadm").write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / "udevadm.log"}\n')
+    for tool in tools.iterdir():
+        tool.chmod(0o755)
+    subprocess.run(["sh", "-c", command], cwd="/", check=True, capture_output=True,
+                   env={**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"})
+    assert (rules / "71-checkpoint-kiosk-local.rules").read_text().splitlines() == [
+        'SUBSYSTEM=="hidraw", ATTRS{idVendor}=="1a86", ATTRS{idProduct}=="e026", '
+        'GROUP="kiosk", MODE="0660", TAG+="uaccess"']
+    assert (tmp_path / "udevadm.log").read_text().splitlines() == [
+        "control --reload-rules", "trigger"]
 
 
 def test_root_and_the_nodes_owner_may_open_it(tree: FakeTree) -> None:
@@ -294,7 +340,7 @@ def test_root_and_the_nodes_owner_may_open_it(tree: FakeTree) -> None:
 
 def test_the_udev_rule_file_is_well_formed() -> None:
     """Every rule line is comma-separated KEY[{attr}] OP "value" pairs udev accepts."""
-    rules = Path(__file__).parents[1] / "scripts" / "udev" / "70-checkpoint-kiosk.rules"
+    rules = RULES
     pair = re.compile(r'^[A-Z_]+(\{[A-Za-z_]+\})?(==|!=|=|\+=|:=)"[^"]*"$')
     lines = [ln for ln in rules.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
     assert lines, "no rules"

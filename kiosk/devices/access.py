@@ -10,17 +10,41 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import shlex
 import stat
 from collections.abc import Iterable
+from pathlib import Path
 
 from kiosk.messages import Words, both
 
-RULES_FILE = "scripts/udev/70-checkpoint-kiosk.rules"
-INSTALL_RULES = (
-    f"sudo install -m 0644 {RULES_FILE} /etc/udev/rules.d/ && "
-    "sudo groupadd -f --system kiosk && sudo usermod -aG kiosk {user} && "
-    "sudo udevadm control --reload-rules && sudo udevadm trigger"
-)
+SHIPPED_RULES = Path(__file__).resolve().parents[2] / "scripts/udev/70-checkpoint-kiosk.rules"
+"""The rule in a checkout; named by its whole path, so that the advice runs in any folder
+(``scripts/…`` from the folder ``/usr/local/bin/kiosk`` was typed in failed, and with it
+every step after its ``&&``)."""
+INSTALLED_RULES = Path("/etc/udev/rules.d/70-checkpoint-kiosk.rules")
+"""Where ``scripts/install-kiosk.sh`` (or the advice) puts it. A scanner of another make goes
+in a file of its own beside it (:func:`local_rules`): the install replaces this one."""
+RELOAD_RULES = "sudo udevadm control --reload-rules && sudo udevadm trigger"
+
+
+def local_rules() -> Path:
+    """The file the advice adds a scanner of a make the shipped rule does not list to."""
+    return INSTALLED_RULES.with_name("71-checkpoint-kiosk-local.rules")
+
+
+def install_rules(user: str) -> str:
+    """The commands that install the shipped rule and put ``user`` in its group."""
+    source = SHIPPED_RULES if SHIPPED_RULES.is_file() else Path("scripts/udev", SHIPPED_RULES.name)
+    return (f"sudo install -m 0644 {shlex.quote(str(source))} {INSTALLED_RULES.parent}/ && "
+            f"sudo groupadd -f --system kiosk && sudo usermod -aG kiosk {user} && "
+            f"{RELOAD_RULES}")
+
+
+def add_rule(subsystem: str, vid: str, pid: str) -> str:
+    """One command line, runnable as printed, adding the rule line for one scanner."""
+    line = (f'SUBSYSTEM=="{subsystem}", ATTRS{{idVendor}}=="{vid}", '
+            f'ATTRS{{idProduct}}=="{pid}", GROUP="kiosk", MODE="0660", TAG+="uaccess"')
+    return f"echo {shlex.quote(line)} | sudo tee -a {local_rules()} && {RELOAD_RULES}"
 
 
 def _group_name(gid: int) -> str:
@@ -49,12 +73,13 @@ def access_problem(path: str, *, write: bool = False, uid: int | None = None,
     words = access_words(path, write=write, uid=uid, gids=gids)
     if words is None:
         return None
-    extra = ""
-    if vid and pid and subsystem and words.code == "device.permission_udev":
-        extra = (f' ({both("device.udev_rule_add")} '
-                 f'SUBSYSTEM=="{subsystem}", ATTRS{{idVendor}}=="{vid}", '
-                 f'ATTRS{{idProduct}}=="{pid}", GROUP="kiosk", MODE="0660", TAG+="uaccess")')
-    return both(words.code, **words.params) + extra
+    if not (vid and pid and subsystem and words.code == "device.permission_udev"):
+        return both(words.code, **words.params)
+    if INSTALLED_RULES.is_file():  # installed already: only this scanner's line is missing
+        return both("device.permission_udev_add", shown=words.params["shown"],
+                    rules=INSTALLED_RULES, fix=add_rule(subsystem, vid, pid))
+    return (both(words.code, **words.params)
+            + f" ({both('device.udev_rule_add')} {add_rule(subsystem, vid, pid)})")
 
 
 def access_words(path: str, *, write: bool = False, uid: int | None = None,
@@ -88,4 +113,4 @@ def access_words(path: str, *, write: bool = False, uid: int | None = None,
         fix = f"sudo usermod -aG {group} {user}"
         return Words("device.permission_group",
                      {"shown": shown, "user": user, "group": group, "fix": fix})
-    return Words("device.permission_udev", {"shown": shown, "fix": INSTALL_RULES.format(user=user)})
+    return Words("device.permission_udev", {"shown": shown, "fix": install_rules(user)})
