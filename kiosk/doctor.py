@@ -73,6 +73,9 @@ def run_checks(config_path: Path) -> list[Check]:
     except config_mod.ConfigError as exc:
         return [_check("config", False, "doctor.config_bad", detail=exc)]
     checks = [_check("config", True, "doctor.config_ok", path=config_path)]
+    pin = pin_check(config)
+    if pin is not None:
+        checks.append(pin)
     checks += file_checks(config)
     checks += store_checks(config.store_path, config)
     reader = reader_check(config, config_path)
@@ -88,6 +91,22 @@ def run_checks(config_path: Path) -> list[Check]:
         checks.append(screen)
     checks.append(audio_check())
     return checks
+
+
+SAMPLE_PIN = "1234"
+"""The PIN of the sample config.toml, printed in the docs (and the default)."""
+
+
+def pin_check(config: Any) -> Check | None:
+    """A warning when the screens behind the PIN (technician, sync: scanners turned off,
+    the config changed, the backlog exported) open with the sample's PIN, which the docs
+    print, or with none: install-kiosk.sh's config keeps it, and nothing said to change
+    it. None once it is changed."""
+    pin = config.kiosk.pin
+    if pin not in (SAMPLE_PIN, ""):
+        return None
+    return _check("pin", True, "doctor.pin_sample" if pin else "doctor.pin_none",
+                  warning=True, pin=pin, config=config.source or "config.toml")
 
 
 def file_checks(config: Any) -> list[Check]:

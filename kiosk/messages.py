@@ -517,6 +517,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the centre makes a QR (`kiosk-central kiosks add --checkpoint … --kiosk-id … "
         "--qr …`), then run `kiosk enrol --camera 0` here (or scan it on the Technician "
         "screen)"),
+    "doctor.pin_sample": (
+        "Mã PIN vẫn là {pin} của tệp mẫu (in trong tài liệu): ai ở chốt cũng mở được màn hình "
+        "kỹ thuật và đồng bộ (tắt máy quét, đổi cấu hình, xuất dữ liệu). Đặt [kiosk] pin mới "
+        "trong {config}, rồi khởi động lại trạm (sudo systemctl restart checkpoint-kiosk)",
+        "The PIN is still the sample's {pin} (printed in the docs): anyone at the checkpoint "
+        "can open the technician and sync screens (turn scanners off, change the config, "
+        "export data). Set a new [kiosk] pin in {config}, then restart the kiosk (sudo "
+        "systemctl restart checkpoint-kiosk)"),
+    "doctor.pin_none": (
+        "Không có mã PIN ([kiosk] pin = \"{pin}\"): ai ở chốt cũng mở được màn hình kỹ "
+        "thuật và đồng bộ (tắt máy quét, đổi cấu hình, xuất dữ liệu). Đặt [kiosk] pin trong "
+        "{config}, rồi khởi động lại trạm (sudo systemctl restart checkpoint-kiosk)",
+        "No PIN ([kiosk] pin = \"{pin}\"): anyone at the checkpoint can open the technician "
+        "and sync screens (turn scanners off, change the config, export data). Set [kiosk] "
+        "pin in {config}, then restart the kiosk (sudo systemctl restart checkpoint-kiosk)"),
     "doctor.uploads_off": (
         "Không gửi lên trung tâm qua mạng ([sync] enabled = false trong {config}): lượt quét "
         "chỉ tới trung tâm bằng tệp tồn đọng (`kiosk sync export`). Có mạng thì đặt [sync] "

@@ -135,8 +135,9 @@ if [ ! -e "$config" ]; then
   chmod 0640 "$config.new"
   mv "$config.new" "$config"
   owner kiosk:kiosk "$config"
-  say "wrote $CONF_DIR/config.toml: set [kiosk] id, checkpoint_id and the devices / đã ghi" \
-    "$CONF_DIR/config.toml: điền [kiosk] id, checkpoint_id và các thiết bị"
+  say "wrote $CONF_DIR/config.toml: set the devices and [kiosk] pin (the sample's: 1234)," \
+    "then kiosk enrol (id, checkpoint, centre) / đã ghi $CONF_DIR/config.toml: điền các thiết" \
+    "bị và [kiosk] pin (của tệp mẫu: 1234), rồi chạy kiosk enrol (mã trạm, điểm, trung tâm)"
 else
   say "kept the existing $CONF_DIR/config.toml / giữ nguyên $CONF_DIR/config.toml đã có"
 fi

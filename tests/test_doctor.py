@@ -629,6 +629,34 @@ def test_a_kiosk_never_enrolled_fails_naming_how_to_enrol_it(scanner, tmp_path):
         "only in backlog files (`kiosk sync export`)")
 
 
+def test_the_samples_pin_or_none_is_a_warning_naming_the_setting(tmp_path):
+    """The technician and sync screens (scanners turned off, the config changed, the backlog
+    exported) open with ``[kiosk] pin``. install-kiosk.sh's config keeps the sample's 1234,
+    printed in the docs, and nothing said to change it: the doctor passed it silently. It
+    warns now (the kiosk works: no failure), naming the setting and the file; a PIN of
+    one's own has no line."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-pin",
+                          server_url="http://127.0.0.1:9", token="token-of-an-offline-site")
+    base = config.read_text(encoding="utf-8")
+
+    _, found = checks(config)  # no pin set: the sample's, the default
+
+    assert found["pin"]["ok"] and found["pin"]["warning"]
+    assert found["pin"]["en"].startswith(
+        "The PIN is still the sample's 1234 (printed in the docs): anyone at the checkpoint "
+        "can open the technician and sync screens")
+    assert f"Set a new [kiosk] pin in {config}, then restart the kiosk" in found["pin"]["en"]
+    assert found["pin"]["vi"].startswith("Mã PIN vẫn là 1234 của tệp mẫu")
+
+    config.write_text(base.replace("[store]", 'pin = ""\n[store]', 1), encoding="utf-8")
+    _, found = checks(config)
+    assert found["pin"]["warning"] and found["pin"]["en"].startswith('No PIN ([kiosk] pin = "")')
+
+    config.write_text(base.replace("[store]", 'pin = "804217"\n[store]', 1), encoding="utf-8")
+    _, found = checks(config)
+    assert "pin" not in found
+
+
 # -- sound, Qt and fonts: the parts of a kiosk screen ----------------------------------------
 def sound_tree(root: Path, cards: str, nodes: tuple[str, ...]) -> tuple[Path, Path]:
     """/proc/asound and /dev/snd as the kernel shows them, built under ``root``."""
