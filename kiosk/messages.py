@@ -1311,6 +1311,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{prefix}",
         "Each code ends with ETX (0x03) and no CR/LF: set terminator = \"{terminator}\"{prefix}",
     ),
+    "advice.control_end": (  # diagnostics: each burst ends with one control byte, no CR/LF
+        "Mỗi mã kết thúc bằng {bytes}, không có CR/LF: đặt terminator = \"{terminator}\" "
+        "(hoặc đổi hậu tố trên máy quét thành CR/LF)",
+        "Each code ends with {bytes} and no CR/LF: set terminator = \"{terminator}\" (or set "
+        "the scanner's suffix to CR/LF)",
+    ),
     "advice.etx_prefix": (
         " và prefix = \"{prefix}\" (mỗi mã bắt đầu bằng STX, 0x02)",
         " and prefix = \"{prefix}\" (each code starts with STX, 0x02)",

@@ -170,6 +170,27 @@ def test_stx_etx_framing_without_a_line_ending_is_advised_as_terminator_and_pref
     assert "và prefix" in diag.suggestions("vi")[0]
 
 
+def test_a_scanner_ending_each_code_with_tab_is_told_the_terminator_not_that_it_sends_none(
+        ) -> None:
+    """A scanner whose suffix is set to Tab (a factory choice on some), on the default CRLF:
+    every scan is cut. The watch said "the scanner sends no terminator: set terminator =
+    "none"", which read the CCCD with its Tab then kept and a second piece of advice to
+    follow. It names the byte and the terminator that reads it; pasted in, the card is read
+    with nothing left to suggest."""
+    scans = [CCCD_PLAIN.encode() + b"\t"] * 2
+    diag = diagnostics_for(serial())
+    send(diag, scans)
+    [advice] = diag.suggestions("en")
+    assert advice == ('Each code ends with HT (0x09) and no CR/LF: set terminator = "\\\\x09" '
+                      "(or set the scanner's suffix to CR/LF)")
+    assert diag.suggestions("vi")[0].startswith("Mỗi mã kết thúc bằng HT (0x09), không có CR/LF")
+    setting = "terminator = " + advice.split("terminator = ", 1)[1].split(" (", 1)[0]
+    configured = diagnostics_for(serial(**tomllib.loads(setting)))
+    text = "\n".join(send(configured, scans))
+    assert text.count("→ cccd: Nguyen Van C ••••••••2347") == 2
+    assert configured.suggestions() == []
+
+
 def test_a_configured_prefix_the_scanner_adds_stx_after_is_suggested_whole() -> None:
     diag = diagnostics_for(serial(prefix="L1:"))
     send(diag, [b"L1:" + STX + CCCD_PLAIN.encode() + b"\r\n"])

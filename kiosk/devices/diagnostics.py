@@ -52,6 +52,9 @@ came late is no quiet line (see ``serial_framer``)."""
 KNOWN_KINDS = ("cccd", "pccovid", "hc1")
 ENDINGS = ((b"\r\n", "CRLF"), (b"\r", "CR"), (b"\n", "LF"))
 STX, ETX = b"\x02", b"\x03"
+CONTROL_END = "control:"
+"""A burst ending in one control byte other than CR, LF, ETX or NUL (the scanner's suffix
+set to Tab, say): the ending's name is this and the byte's hex."""
 CONTROL_NAMES = ("NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT",
                  "FF", "CR", "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB",
                  "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US")
@@ -279,6 +282,8 @@ class SerialDiagnostics(Diagnostics):
         ending = next((name for end, name in ENDINGS if burst.endswith(end)), "none")
         if ending == "none" and burst.endswith(ETX):
             ending = "STX…ETX" if burst.startswith(STX) else "ETX"
+        elif ending == "none" and burst and (0 < burst[-1] < 0x20 or burst[-1] == 0x7F):
+            ending = CONTROL_END + f"{burst[-1]:02x}"  # a suffix set to Tab, EOT, GS…
         self._endings[ending] += 1
 
     def _learn_kind(self, scan: Decoded, events: list[InputEvent]) -> None:
@@ -347,6 +352,12 @@ class SerialDiagnostics(Diagnostics):
                 self._advise("terminator", "etx", terminator=_setting(ETX), prefix=Words(
                     "advice.etx_prefix", {"prefix": _setting(STX)}) if ending == "STX…ETX"
                     else "")
+            return
+        if ending.startswith(CONTROL_END):  # another end byte: "sends no terminator" misled
+            end = bytes.fromhex(ending.removeprefix(CONTROL_END))
+            if not wanted.endswith(end):
+                self._advise("terminator", "control_end", bytes=_named(end),
+                             terminator=_setting(end))
             return
         if ending == "none" and wanted not in (b"\r", b"\n", b"\r\n") and wanted:
             return  # a custom terminator (e.g. ETX) is not a line ending
