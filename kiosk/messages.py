@@ -766,6 +766,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "enrol.link_failed": ("Kiểm tra kết nối tới trung tâm không thành công: {detail}",
                           "The link test to the centre failed: {detail}"),
     "enrol.bad_code": ("Mã đăng ký không hợp lệ: {detail}", "Not a valid enrolment code: {detail}"),
+    "enrol.camera_failed": (
+        "Không đọc được mã đăng ký từ camera {source}: {detail}. Xem các camera bằng `kiosk "
+        "devices`, hoặc chạy `kiosk enrol --code -` rồi quét mã bằng máy quét (hay dán mã)",
+        "Cannot read the enrolment code from camera {source}: {detail}. See the cameras with "
+        "`kiosk devices`, or run `kiosk enrol --code -` and scan the code with a scanner (or "
+        "paste it)"),
     # -- kinds of code
     "kind.cccd": ("CCCD", "Citizen ID"),
     "kind.pccovid": ("PC-Covid", "PC-Covid"),

@@ -151,6 +151,26 @@ def test_the_kiosks_name_at_the_centre_replaces_the_samples_demo_title(centre, t
     assert "# shown on screen and in reports" in config.read_text(encoding="utf-8")
 
 
+def test_no_camera_at_the_source_is_said_as_such_not_as_a_bad_code(tmp_path):
+    """`kiosk enrol --camera 0` on a kiosk whose camera is unplugged (or held by the running
+    kiosk) said "Not a valid enrolment code: no camera at /dev/video0": the technician was
+    sent back to the centre for a new QR. It says the camera could not be read, and the two
+    other ways in."""
+    config = kiosk_config(tmp_path)
+    before = config.read_bytes()
+
+    enrolled = kiosk("enrol", "--camera", "/dev/video97", "--seconds", "1",
+                     "--config", str(config))
+
+    assert enrolled.returncode == 2
+    assert "Not a valid enrolment code" not in enrolled.stderr
+    assert ("Cannot read the enrolment code from camera /dev/video97: no camera at "
+            "/dev/video97. See the cameras with `kiosk devices`, or run `kiosk enrol --code -` "
+            "and scan the code with a scanner (or paste it)") in enrolled.stderr
+    assert "Không đọc được mã đăng ký từ camera /dev/video97: " in enrolled.stderr
+    assert config.read_bytes() == before
+
+
 def test_an_expired_code_is_refused_and_changes_nothing(centre, tmp_path):
     added = add_with_qr(centre.db, "lane-2", tmp_path / "enrol.svg", centre.url,
                         "--valid-hours", str(1 / 3600))

@@ -83,7 +83,14 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
     try:
         code = parse(_code_text(args))
-    except (EnrolmentCodeError, OSError, RuntimeError) as exc:  # RuntimeError: the camera
+    except (OSError, RuntimeError) as exc:  # RuntimeError: the camera (none there, busy)
+        if args.camera is None:
+            print(both("enrol.bad_code", detail=exc), file=sys.stderr)
+        else:  # not the code's fault: "not a valid enrolment code" sent one to the centre
+            print(both("enrol.camera_failed", source=args.camera, detail=exc),
+                  file=sys.stderr)
+        return EXIT_USAGE
+    except EnrolmentCodeError as exc:
         print(both("enrol.bad_code", detail=exc), file=sys.stderr)
         return EXIT_USAGE
     config_path = Path(args.config)
