@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -203,3 +204,43 @@ def test_a_contact_with_a_scan_of_uncertain_time_is_made_one_by_one_not_summed(
     assert contact["uncertain"] == 1800.0
     assert contact["person"] in summed.summed.unsure
     assert contact["person"] not in {person for person, *_ in summed.summed.contacts}
+
+
+
+def _same_people_work(folder: Path, days: int) -> tuple[int, dict[str, str]]:
+    """The SQLite instructions :meth:`StorageSource.same_people` runs for a person whose card
+    was scanned on ``days`` days (a row of ``document_matches`` each), and its answer."""
+    with open_storage(f"sqlite:///{folder}/central.db") as storage:
+        store_scans(storage, [Visit(5, "cccd", "CP-0", way, at(day, hour))
+                              for day in range(days) for way, hour in (("in", 8), ("out", 9))],
+                    {})
+        source = StorageSource(storage)
+        (card,) = source.document_codes(f"doc:{number(5)}")
+        steps = 0
+
+        def step() -> int:
+            nonlocal steps
+            steps += 1
+            return 0
+
+        conn = storage._conn()
+        conn.set_progress_handler(step, 1)
+        try:
+            known = source.same_people([card])
+        finally:
+            conn.set_progress_handler(None, 0)
+        return steps, known
+
+
+def test_who_has_several_codes_is_found_in_work_growing_with_the_days_not_their_square(
+        tmp_path: Path) -> None:
+    """A number's codes are read once per code, then the number's rows once: each code's
+    rows were joined to the number's day by day, days × days rows a person (1.9 M for a busy
+    trace's 10,000 people met over 14 days, 3–5 s of PostgreSQL: docs/benchmarks.md). The
+    work for 4 days and for 16 is measured in SQLite's instructions, not in time."""
+    (tmp_path / "4").mkdir()
+    (tmp_path / "16").mkdir()
+    few, known_few = _same_people_work(tmp_path / "4", 4)
+    many, known_many = _same_people_work(tmp_path / "16", 16)
+    assert known_few == known_many == {}  # one code: nobody to merge
+    assert many < 6 * few  # 4 × the days; the join day by day was ~16 ×

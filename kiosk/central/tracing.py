@@ -181,10 +181,10 @@ class Source(Protocol):
         key under one folded name, on any day still held (a card and her PC-Covid code with
         her full number and another birth year), are one person's, known by the smallest."""
 
-    def documented_near(self, windows: Sequence[Window], default_stay: float) -> set[str]:
-        """The people of the kept stays overlapping ``windows`` (``default_stay`` applied)
-        stored with a document number: those who may be known under several match keys
-        (:meth:`same_people`)."""
+    def same_people_near(self, windows: Sequence[Window], default_stay: float
+                         ) -> dict[str, str]:
+        """:meth:`same_people` of the people of the kept stays overlapping ``windows``
+        (``default_stay`` applied)."""
 
     def documents_for(self, match_keys: Iterable[str]) -> set[str]:
         """``doc:`` subject keys stored with any of ``match_keys``."""
@@ -664,9 +664,9 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     kept = {checkpoint for checkpoint, theirs in visits_at.items() if kept_from is not None
             and all(fetch_range(v.start, v.end, policy, margin=policy.margin)[0] >= kept_from
                     for v in theirs)}
-    merged = source.same_people(source.documented_near(
+    merged = source.same_people_near(
         [Window(c, v.start - policy.margin, v.end + policy.margin)
-         for c in sorted(kept) for v in visits_at[c]], policy.default_stay)) if kept else {}
+         for c in sorted(kept) for v in visits_at[c]], policy.default_stay) if kept else {}
     stays, mixed = _kept_stays_near(source, {c: visits_at[c] for c in kept}, policy, skip,
                                     merged)
     near = _scans_near(source, {c: v for c, v in visits_at.items() if c not in kept}, policy,
