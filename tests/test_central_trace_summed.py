@@ -194,6 +194,18 @@ def test_the_contacts_summed_by_the_database_are_those_made_one_by_one(
                                       exposed=exposed)
 
 
+
+def test_a_trace_ranks_its_contacts_once_for_its_top_contacts_and_its_answer(
+        centre: Storage) -> None:
+    """The trace picks the contacts whose exposures it lists from its ranking, and the
+    answer numbers them by it: one ranking, made once (it was made again for the answer,
+    0.1–0.3 s at a busy person's 11,480 contacts: docs/benchmarks.md)."""
+    result = traced(centre, trace_formats.EXPOSED_CONTACTS, tracing.Policy())
+    ranked = result.contacts()
+    assert result.contacts() is ranked
+    answer = trace_formats.to_dict(result, zone=HCM, checkpoints={}, data_begins=None)
+    assert [c["person"] for c in answer["contacts"]] == [row["person"] for row in ranked]
+
 def test_a_contact_with_a_scan_of_uncertain_time_is_made_one_by_one_not_summed(
         centre: Storage) -> None:
     """Person 50's stay at CP-0 on day 1 has scans filed 30 min after they were made: their

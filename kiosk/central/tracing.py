@@ -503,11 +503,20 @@ class Trace:
     """The other exposures, summed per contact by the source (none of them uncertain)."""
     shown: list[dict[str, Any]] = field(default_factory=list)
     """The exposures of :attr:`summed` of the top contacts, to list (already in its sums)."""
+    _ranked: list[dict[str, Any]] | None = field(default=None, init=False, repr=False,
+                                                 compare=False)
 
     def contacts(self) -> list[dict[str, Any]]:
         """One summary per contact, ranked: sure contacts before possible ones (a possible
         contact may never have met the person), then longest total overlap, most visits,
-        earliest."""
+        earliest. Ranked once (the trace picks its top contacts by it, the answer shows
+        it): the exposures and sums it folds are complete when :func:`trace` makes the
+        trace."""
+        if self._ranked is None:
+            self._ranked = self._rank()
+        return self._ranked
+
+    def _rank(self) -> list[dict[str, Any]]:
         summary: dict[str, dict[str, Any]] = {}
         for person, checkpoint, count, seconds, first, last, estimated in (
                 self.summed.contacts if self.summed else ()):
