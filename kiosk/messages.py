@@ -4645,6 +4645,8 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "subject.people_count": ("{whom}: {people} người, không hiện ai",
                              "{whom}: {people} people, none shown"),
     "subject.document": ("giấy tờ số {document}", "document {document}"),
+    "subject.foreign_document": ("giấy tờ nước ngoài số {document}",
+                                 "foreign document {document}"),
     "subject.phone": ("điện thoại {phone}", "phone {phone}"),
     "subject.name_born": ("tên {name}, sinh năm {year}", "name {name}, born {year}"),
     "subject.match_key": ("khoá đối chiếu {key}", "match key {key}"),

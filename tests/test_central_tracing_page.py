@@ -12,6 +12,7 @@ centre's ingest path, and a tracer using the page in headless Chromium."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,16 @@ from central_support import CentralServer, central, database_url, enrol
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from trace_support import Visit, after_a_sleep, store_scans
-from web_support import SAMPLE, add_users, browser, chromium_binaries, click_and_wait, log_in
+from web_support import (
+    SAMPLE,
+    add_users,
+    browser,
+    chromium_binaries,
+    click_and_wait,
+    download_into,
+    downloaded,
+    log_in,
+)
 
 from kiosk.central.backends import open_storage
 from kiosk.central.trace_formats import CONTACT_COLUMNS, VISIT_COLUMNS
@@ -127,11 +137,12 @@ def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def trace_on_page(chrome: webdriver.Chrome, centre: str, document: str,
-                  days: tuple[str, str] = ("2026-11-20", "2026-11-21")) -> None:
-    """Trace ``document`` over ``days`` (20–21 November) on the Tracing page, as a tracer
-    does."""
+                  days: tuple[str, str] = ("2026-11-20", "2026-11-21"),
+                  field: str = "document") -> None:
+    """Trace ``document`` (or what the form's ``field`` takes: a ``phone``) over ``days``
+    (20–21 November) on the Tracing page, as a tracer does."""
     chrome.get(centre + "/tracing")
-    chrome.find_element(By.ID, "document").send_keys(document)
+    chrome.find_element(By.ID, field).send_keys(document)
     for name, day in zip(("start", "end"), days, strict=True):
         chrome.execute_script("arguments[0].value = arguments[1]",
                               chrome.find_element(By.NAME, name), day)
@@ -231,3 +242,27 @@ def test_a_weak_trace_lists_its_candidates_and_whose_each_visit_is(centre: str,
     assert candidates == CANDIDATES[lang]
     assert visits[0][-1] == CANDIDATES[lang][0][0]
     assert [(v[1], v[-1]) for v in visits[1:]] == [("BP-DX-001", "1"), ("BP-DX-003", "2")]
+
+
+TRACED = {  # whom, as typed on the form → the summary's row, in both languages
+    ("document", "079000000001"): "giấy tờ số 079000000001 / document 079000000001",
+    ("phone", "0900 000 003"): "điện thoại +84900000003 / phone +84900000003",
+}
+
+
+@pytest.mark.parametrize(("field", "whom"), list(TRACED))
+def test_the_exports_summary_says_whom_the_trace_was_about_in_words(
+        centre: str, field: str, whom: str, tmp_path: Path) -> None:
+    """The CSV a tracer downloads from the page names whom the trace was about in words
+    (the Audit log page's): the summary sheet's *Người được truy vết / traced* row read
+    ``{"document": "079000000001"}``, the JSON of the answer, to the health authority's
+    staff."""
+    with browser() as chrome:
+        download_into(chrome, tmp_path)
+        log_in(chrome, centre, "tracer1")
+        trace_on_page(chrome, centre, whom, field=field)
+        chrome.find_element(By.ID, "export-csv").click()
+        exported = downloaded(tmp_path)
+    rows = list(csv.reader(exported.read_text(encoding="utf-8-sig").splitlines()))
+    (traced,) = [row[1] for row in rows if row[:1] == ["Người được truy vết / traced"]]
+    assert traced == TRACED[field, whom]

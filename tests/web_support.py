@@ -86,6 +86,22 @@ def click_and_wait(driver: webdriver.Chrome, element: WebElement, timeout: float
     WebDriverWait(driver, timeout).until(replaced)
 
 
+def download_into(driver: webdriver.Chrome, folder: Path) -> None:
+    """Files the page downloads (an export's button) are saved in ``folder``, unasked."""
+    driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                           {"behavior": "allow", "downloadPath": str(folder)})
+
+
+def downloaded(folder: Path, timeout: float = 60) -> Path:
+    """The one file in ``folder`` once Chromium has finished writing it."""
+    def done(_: object) -> list[Path]:
+        files = list(folder.iterdir())
+        return files if files and not any(f.suffix == ".crdownload" for f in files) else []
+
+    (file,) = WebDriverWait(None, timeout).until(done)
+    return file
+
+
 def log_in(driver: webdriver.Chrome, base: str, name: str, password: str = PASSWORD) -> None:
     driver.get(base + "/login")
     fill_login(driver, name, password)

@@ -11,7 +11,6 @@ and every text cell text, never a formula (in CSV, one a spreadsheet could run n
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -175,6 +174,31 @@ def _person(person: tracing.Person) -> dict[str, Any]:
             "kinds": sorted(person.kinds)}
 
 
+def traced_words(query: dict[str, str], lang: str) -> str:
+    """Whom a trace was about (the JSON's ``person.query``) as a person reads it, in ``lang``
+    — ``giấy tờ số 079000000001``, ``mã quét loại cccd: giấy tờ số …`` — as the Audit log
+    page words the same subject (``web.subject.*``); the summary sheet showed the JSON,
+    ``{"document": "079000000001"}``, to the health authority's staff. A scanned code's
+    key is named only when it is a match key (last digits, name, birth year), as the audit
+    record's subject (:func:`kiosk.central.trace_service.whom`)."""
+    t = Translator(lang)
+    if "name" in query:
+        said = t("subject.name_born", name=query["name"], year=query.get("birth_year", ""))
+    elif "phone" in query:
+        said = t("subject.phone", phone=query["phone"])
+    elif "document" in query:
+        said = t("subject.foreign_document" if query.get("foreign") == "yes"
+                 else "subject.document", document=query["document"])
+    elif query.get("key", "").startswith("m:"):
+        said = t("subject.match_key", key=query["key"])
+    else:
+        said = ""
+    if "payload_kind" not in query:
+        return said
+    scanned = t("subject.scanned", kind=query["payload_kind"])
+    return f"{scanned}: {said}" if said else scanned
+
+
 def second_degree_people(report: dict[str, Any]) -> int:
     """The people a second-degree trace named beyond its first-degree contacts, each once
     however many contacts led to them: how many more it disclosed (its summary and audit
@@ -190,8 +214,8 @@ def tables(report: dict[str, Any]) -> list[tuple[str, dict[str, str], list[dict[
     names = {c["rank"]: c["name"] for c in report["contacts"]}
     onward = report["settings"]["second_degree"] > 0  # its sheet, even empty: it was asked
     summary = [
-        {"item": "Người được truy vết / traced", "value": json.dumps(
-            report["person"]["query"], ensure_ascii=False)},
+        {"item": "Người được truy vết / traced", "value": " / ".join(
+            traced_words(report["person"]["query"], lang) for lang in ("vi", "en"))},
         {"item": "Mức khớp / match", "value": " ".join(filter(None, (
             report["person"]["match"], report["person"]["weak_by"])))},
         {"item": "Từ / from", "value": report["period"]["from"]},
