@@ -3216,6 +3216,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "trace.bad_date": ("{name}: cần ngày dạng NNNN-TT-NN", "{name}: expected a date YYYY-MM-DD"),
     "trace.margin_minutes": ("khoảng đệm: cần một số phút nguyên, ví dụ 15",
                              "margin: expected a whole number of minutes, e.g. 15"),
+    "trace.second_degree_count": ("tiếp xúc bậc hai: cần một số người nguyên, ví dụ 5",
+                                  "second degree: expected a whole number of contacts, e.g. 5"),
     # -- a request or an answer that breaks the sync protocol (kiosk.sync.protocol): the
     #    HTTP answer's ``error`` is the English, its ``code`` and ``params`` these
     "wire.invalid": ("{detail}", "{detail}"),
@@ -4554,6 +4556,25 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "tracing.col.time_uncertain": ("Giờ quét không chắc chắn", "Scan time uncertain"),
     "tracing.col.person": ("Mã nhận diện", "Person id"),
     "tracing.col.candidate": ("Ứng viên", "Candidate"),
+    "tracing.col.via_rank": ("Qua người tiếp xúc số", "Via contact rank"),
+    "tracing.col.via_name": ("Qua người", "Via"),
+    "tracing.col.contact_rank": ("Thứ tự người tiếp xúc", "Contact rank"),
+    "tracing.col.their_entry": ("Họ vào", "Their entry"),
+    "tracing.col.their_exit": ("Họ ra", "Their exit"),
+    "tracing.second_degree": ("Truy tiếp bậc 2: số người tiếp xúc đầu (0–{max})",
+                              "Second degree: top contacts traced onward (0–{max})"),
+    "tracing.all_exposures": ("Mọi chi tiết tiếp xúc (không chỉ của {top} người đầu)",
+                              "Every exposure (not only the top {top} contacts')"),
+    "tracing.second": ("Tiếp xúc bậc 2", "Second-degree contacts"),
+    "tracing.second_note": (
+        "Người tiếp xúc của {traced} người tiếp xúc đầu (người được truy vết không tính), mỗi "
+        "người đã được ghi vào nhật ký; chưa có ở danh sách tiếp xúc trên: {people} người.",
+        "The contacts of the top {traced} contacts (the person traced left out), each "
+        "recorded in the audit log; not among the contacts above: {people}."),
+    "tracing.exposures": ("Chi tiết tiếp xúc", "Exposures"),
+    "tracing.exposures_listed": (
+        "{exposures} trong {all} lần tiếp xúc: của {contacts} người tiếp xúc đầu",
+        "{exposures} of {all} exposures: those of the top {contacts} contacts"),
     "tracing.col.kinds": ("Loại mã đã quét", "Codes scanned"),
     "tracing.col.candidate_visits": ("Số lượt có mặt", "Visits"),
     "tracing.candidates": ("Ứng viên (có thể là những người khác nhau)",

@@ -224,3 +224,29 @@ def test_the_foreign_document_box_traces_the_foreign_document_and_stays_ticked(
     assert 'id="foreign" value="yes" checked>' in answer.text
     assert '<input type="hidden" name="foreign" value="yes">' in answer.text
     assert traces(centre.db)[0]["subject"] == "foreign document 272845913"
+
+
+SECOND_DEGREE = {"vi": ("tiếp xúc bậc hai: cần một số người nguyên, ví dụ 5",
+                        "tiếp xúc bậc hai: cần từ 0 đến 20 người"),
+                 "en": ("second degree: expected a whole number of contacts, e.g. 5",
+                        "second degree: expected 0 to 20 contacts")}
+
+
+def test_a_second_degree_not_a_whole_number_to_20_is_refused_worded(centre: Centre) -> None:
+    """The Tracing form's second degree (contacts traced onward, as `kiosk-central trace
+    --second-degree`) is a whole number in digits 0-9 from 0 to 20: anything else is refused
+    in the reader's language (422), nothing traced and nothing recorded."""
+    logged = len(traces(centre.db))
+    with signed_in(centre.url, "tracer1") as tracer:
+        for lang in ("vi", "en"):
+            tracer.get(f"/lang/{lang}")
+            not_count, out_of_range = SECOND_DEGREE[lang]
+            for count, said in (("abc", not_count), ("2.5", not_count), ("-1", not_count),
+                                ("٣", not_count), ("21", out_of_range)):
+                answer = tracer.post("/tracing", data={
+                    "csrf_token": csrf(tracer.get("/tracing").text),
+                    "document": "001099000101", "second_degree": count,
+                    "reason": "ca bệnh F0-9001"})
+                assert answer.status_code == 422, (count, answer.status_code)
+                assert f'<p class="error" role="alert">{said}</p>' in answer.text, count
+    assert len(traces(centre.db)) == logged

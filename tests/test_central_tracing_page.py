@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,6 +80,15 @@ SCANS = [
     scan(EM, "cccd", "BP-DX-001", "out", at(25, 17, 50)),
 ]
 
+CROWDED, CROWD = 60, range(100, 152)
+"""Hoàng Văn Em (person 60) at the market 10:00–12:00 on the 27th, with 52 people who came in
+from 10:00 to 10:51, a minute apart, and left at 11:00: 52 contacts, ranked by the minutes
+they shared (60, 59, … 9), two more than the 50 whose exposures a trace lists unasked."""
+SCANS += [scan(CROWDED, "cccd", "BP-DX-003", "in", at(27, 10)),
+          scan(CROWDED, "cccd", "BP-DX-003", "out", at(27, 12)),
+          *(scan(person, "cccd", "BP-DX-003", way, when) for n, person in enumerate(CROWD)
+            for way, when in (("in", at(27, 10, n)), ("out", at(27, 11))))]
+
 VISITS = {  # table row by row, as each language writes it
     "vi": [["1", "BP-DX-001", "Chốt kiểm soát QL14 cầu Thác Mơ", "Đồng Xoài", "QL14 km 102",
             "20/11/2026 08:00", "09:00", "60,0", "", "", "1"],
@@ -116,7 +126,8 @@ ESTIMATED_NOTE = {"vi": "Ước tính: thiếu lượt quét ra (hoặc vào), n
 
 
 @pytest.fixture(scope="module")
-def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The centre's address and its database."""
     tmp: Path = tmp_path_factory.mktemp("tracing-page")
     db = database_url("sqlite", tmp)
     central("checkpoints", "import", str(SAMPLE), "--db", db)
@@ -131,18 +142,36 @@ def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                       [scan(LAN, "cccd", "BP-DX-001", "in", at(25, 17))], 8 * 3600.0)
     server = CentralServer(db)
     try:
-        yield server.url
+        yield server.url, db
     finally:
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def centre(served: tuple[str, str]) -> str:
+    return served[0]
+
+
+def audit_traces(served: tuple[str, str]) -> list[dict]:
+    """The trace records of the audit log, newest first (`kiosk-central audit list`)."""
+    return json.loads(central("audit", "list", "--db", served[1], "--kind", "trace",
+                              "--json").stdout)
+
+
 def trace_on_page(chrome: webdriver.Chrome, centre: str, document: str,
                   days: tuple[str, str] = ("2026-11-20", "2026-11-21"),
-                  field: str = "document") -> None:
+                  field: str = "document", second_degree: str = "",
+                  every_exposure: bool = False) -> None:
     """Trace ``document`` (or what the form's ``field`` takes: a ``phone``) over ``days``
-    (20–21 November) on the Tracing page, as a tracer does."""
+    (20–21 November) on the Tracing page, as a tracer does; its top ``second_degree``
+    contacts traced onward, and ``every_exposure`` listed, when asked."""
     chrome.get(centre + "/tracing")
     chrome.find_element(By.ID, field).send_keys(document)
+    if second_degree:
+        chrome.find_element(By.ID, "second-degree").clear()
+        chrome.find_element(By.ID, "second-degree").send_keys(second_degree)
+    if every_exposure:
+        chrome.find_element(By.ID, "all-exposures").click()
     for name, day in zip(("start", "end"), days, strict=True):
         chrome.execute_script("arguments[0].value = arguments[1]",
                               chrome.find_element(By.NAME, name), day)
@@ -266,3 +295,86 @@ def test_the_exports_summary_says_whom_the_trace_was_about_in_words(
     rows = list(csv.reader(exported.read_text(encoding="utf-8-sig").splitlines()))
     (traced,) = [row[1] for row in rows if row[:1] == ["Người được truy vết / traced"]]
     assert traced == TRACED[field, whom]
+
+
+SECOND_DEGREE = {  # via rank, via name, then the contact's rank, name and minutes shared:
+    # Dung's contacts but Bình herself (Vũ Văn Hải, typed in at 10:00 while Dung's stay, no
+    # exit scanned, is taken to last until 10:20); Giang met no one else
+    "vi": [["1", "Phạm Thị Dung", "1", "Vũ Văn Hải", "20,0"]],
+    "en": [["1", "Phạm Thị Dung", "1", "Vũ Văn Hải", "20.0"]],
+}
+SECOND_NOTE = {"vi": "Người tiếp xúc của 2 người tiếp xúc đầu (người được truy vết không tính), "
+                     "mỗi người đã được ghi vào nhật ký; chưa có ở danh sách tiếp xúc trên: "
+                     "1 người.",
+               "en": "The contacts of the top 2 contacts (the person traced left out), each "
+                     "recorded in the audit log; not among the contacts above: 1."}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_page_traces_the_top_contacts_onward_as_the_cli_does(
+        served: tuple[str, str], lang: str) -> None:
+    """Second degree on the page (``--second-degree`` of `kiosk-central trace`, the API's
+    ``second_degree``): Bình's top 2 contacts traced onward, each of their contacts under
+    the contact it came through, and how many of them are new — written to the audit log
+    like every trace (N traced onward, the people new), and sent again by the export's
+    buttons. Before, the page had no such field: a tracer in a browser could not get them."""
+    centre = served[0]
+    with browser() as chrome:
+        chrome.get(f"{centre}/lang/{lang}?next=/login")
+        log_in(chrome, centre, "tracer1")
+        trace_on_page(chrome, centre, "079000000001", second_degree="2")
+        second = rows(chrome.find_element(By.ID, "second-contacts"))
+        note = chrome.find_element(By.ID, "second-note").text
+        kept = chrome.find_element(By.ID, "second-degree").get_attribute("value")
+        sent = [field.get_attribute("value") for field in chrome.find_elements(
+            By.CSS_SELECTOR, "form[action^='/tracing/export'] input[name=second_degree]")]
+    assert second[0][:4] == {"vi": ["Qua người tiếp xúc số", "Qua người", "Thứ tự", "Họ tên"],
+                             "en": ["Via contact rank", "Via", "Rank", "Name"]}[lang]
+    assert [row[:4] + row[7:8] for row in second[1:]] == SECOND_DEGREE[lang]
+    assert note == SECOND_NOTE[lang]
+    assert kept == "2" and sent == ["2", "2"]  # the form as sent; each export sends it again
+    record = audit_traces(served)[0]
+    assert (record["subject"], record["second_degree"], record["second_contacts"]) == (
+        "document 079000000001", 2, 1)
+
+
+EXPOSURES_LISTED = {  # unasked, then every exposure asked for
+    "vi": ("50 trong 52 lần tiếp xúc: của 50 người tiếp xúc đầu",
+           "52 trong 52 lần tiếp xúc: của 52 người tiếp xúc đầu"),
+    "en": ("50 of 52 exposures: those of the top 50 contacts",
+           "52 of 52 exposures: those of the top 52 contacts")}
+EXPOSURE_HEADERS = {
+    "vi": ["Lượt", "Thứ tự người tiếp xúc", "Họ tên", "Số phút chung", "Họ vào", "Họ ra",
+           "Ước tính", "Giờ quét không chắc chắn"],
+    "en": ["Visit", "Contact rank", "Name", "Minutes shared", "Their entry", "Their exit",
+           "Estimated", "Scan time uncertain"]}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_page_lists_every_exposure_when_asked_as_the_cli_does(centre: str,
+                                                                   lang: str) -> None:
+    """The exposures (visit × contact: when each contact came and left, the minutes
+    shared) are on the page, as the export's *Chi tiết tiếp xúc* sheet: those of the top 50
+    contacts unasked, saying so, and every one with the box ticked (``--all-exposures``,
+    the API's ``all_exposures``), which the export's buttons send again. Before, the page
+    showed none and could not ask for them all."""
+    with browser() as chrome:
+        chrome.get(f"{centre}/lang/{lang}?next=/login")
+        log_in(chrome, centre, "tracer1")
+        trace_on_page(chrome, centre, "079000000060", ("2026-11-27", "2026-11-27"))
+        top = rows(chrome.find_element(By.ID, "exposures"))
+        top_said = chrome.find_element(By.ID, "exposures-listed").text
+        trace_on_page(chrome, centre, "079000000060", ("2026-11-27", "2026-11-27"),
+                      every_exposure=True)
+        every = rows(chrome.find_element(By.ID, "exposures"))
+        every_said = chrome.find_element(By.ID, "exposures-listed").text
+        sent = [field.get_attribute("value") for field in chrome.find_elements(
+            By.CSS_SELECTOR, "form[action^='/tracing/export'] input[name=all_exposures]")]
+    assert top[0] == every[0] == EXPOSURE_HEADERS[lang]
+    assert (top_said, every_said) == EXPOSURES_LISTED[lang]
+    assert [row[1] for row in top[1:]] == [str(rank) for rank in range(1, 51)]
+    assert [row[1] for row in every[1:]] == [str(rank) for rank in range(1, 53)]
+    came = {"vi": "27/11/2026 10:51", "en": "2026-11-27 10:51"}[lang]
+    assert every[-1][2:6] == ["Bùi Thị Lan", {"vi": "9,0", "en": "9.0"}[lang], came,
+                              {"vi": "27/11/2026 11:00", "en": "2026-11-27 11:00"}[lang]]
+    assert sent == ["yes", "yes"]

@@ -49,14 +49,16 @@ CANDIDATE_COLUMNS = _headers({
     "visits": "tracing.col.candidate_visits", "person": "tracing.col.person"})
 """A weak trace's candidates (the JSON's ``found_as``), numbered as the Tracing page numbers
 them, with their visits counted: whose visit each is, when the match may be another person."""
-SECOND_DEGREE_COLUMNS = {"via_rank": "Qua người tiếp xúc số", "via_name": "Qua người",
-                         **CONTACT_COLUMNS}
+SECOND_DEGREE_COLUMNS = {**_headers({"via_rank": "tracing.col.via_rank",
+                                     "via_name": "tracing.col.via_name"}), **CONTACT_COLUMNS}
 """A second-degree contact: the first-degree contact traced onward (rank, name), then the
 contacts sheet's columns as the JSON's ``second_degree`` gives them."""
-EXPOSURE_COLUMNS = {
-    "visit": "Lượt", "rank": "Thứ tự người tiếp xúc", "name": "Họ tên",
-    "overlap_minutes": "Số phút chung", "their_entry": "Họ vào", "their_exit": "Họ ra",
-    "estimated": "Ước tính", **_headers({"time_uncertain": "tracing.col.time_uncertain"})}
+EXPOSURE_COLUMNS = _headers({
+    "visit": "tracing.col.visit", "rank": "tracing.col.contact_rank", "name": "col.person",
+    "overlap_minutes": "tracing.col.overlap_minutes", "their_entry": "tracing.col.their_entry",
+    "their_exit": "tracing.col.their_exit", "estimated": "tracing.col.estimated",
+    "time_uncertain": "tracing.col.time_uncertain"})
+"""A (visit, contact) exposure: *Chi tiết tiếp xúc*, on the Tracing page too."""
 ESTIMATED = {None: "", "exit": "giờ ra ước tính", "entry": "giờ vào ước tính"}
 NOT_DERIVED = {
     "pending_entries": "Bản ghi chưa xử lý: lượt có mặt, người tiếp xúc có thể thiếu / "

@@ -21,7 +21,11 @@ from kiosk.sync.protocol import whole_number
 router = APIRouter()
 ROLES = ROLES_OF["/tracing"]
 FIELDS = ("document", "foreign", "payload", "phone", "name", "birth_year", "start", "end",
-          "margin", "reason", "all_named")
+          "margin", "second_degree", "all_exposures", "reason", "all_named")
+"""The form's fields, which the export buttons send again as they were."""
+EXPOSURES_SHOWN = 1000
+"""Exposures (visit × contact) the page draws; the export holds every one listed. Asked for
+every exposure, a busy person's are 326,540 (docs/benchmarks.md): no browser draws them."""
 DOWNLOADS = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -39,13 +43,17 @@ def asked(form: FormData) -> trace_service.Request:
     minutes = whole_number(values["margin"] or "15")  # not "7.5", "1e3", "inf", "٣"
     if minutes is None:
         raise tracing.TraceError("trace.margin_minutes")
+    onward = whole_number(values["second_degree"] or "0")
+    if onward is None:
+        raise tracing.TraceError("trace.second_degree_count")
     return trace_service.Request(
         document=values["document"] or None, foreign=values["foreign"] == "yes",
         payload=values["payload"].encode() if values["payload"] else None,
         phone=values["phone"] or None,
         name=values["name"] or None, birth_year=values["birth_year"] or None,
         start=days.get("start"), end=days.get("end"),
-        policy=tracing.Policy(margin=minutes * 60), all_named=values["all_named"] == "yes")
+        policy=tracing.Policy(margin=minutes * 60, second_degree=onward),
+        all_named=values["all_named"] == "yes", all_exposures=values["all_exposures"] == "yes")
 
 
 @router.get("/tracing")
@@ -79,8 +87,13 @@ async def _page(site: Site, request: Request, values: dict[str, str],
     status = trace_service.refusal_status(error) if error else 200
     return await site.render(request, "tracing.html", status=status,
                              values=values, result=result, named_many=many,
+                             second_people=trace_formats.second_degree_people(result)
+                             if result else 0,
                              error=error.text(site.lang(request)) if error else None,
-                             min_reason=audit.MIN_TRACE_REASON)
+                             min_reason=audit.MIN_TRACE_REASON, form_fields=FIELDS,
+                             max_second_degree=tracing.MAX_SECOND_DEGREE,
+                             exposures_shown=EXPOSURES_SHOWN,
+                             top_contacts=trace_formats.EXPOSED_CONTACTS)
 
 
 @router.post("/tracing")
