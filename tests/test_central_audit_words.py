@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from central_support import central
 from web_support import Centre, signed_in, start_centre
 
 from kiosk.central.web.audit_words import subject
@@ -58,7 +59,27 @@ def test_a_kiosks_devices_are_listed_with_their_state_in_the_readers_language(
         assert "serial-1: running" in admin.get("/kiosks").text
 
 
+MASKED = "******000001|TRAN THI BINH|1961-**-**|0|1234567|"
+"""A PC-Covid code with the number masked: traced, its audit subject names its match key."""
+
+
+def test_a_trace_of_a_masked_code_is_shown_on_the_audit_log_page(centre: Centre) -> None:
+    """A trace by a scanned masked PC-Covid code is recorded by its match key (last digits,
+    name, birth year); the Audit log page words it. Before, wording it raised a TypeError
+    (the catalogue's ``{key}`` met the translator's own parameter ``key``) and the whole page
+    answered 500 to the administrators while the record was among its 200 latest."""
+    central("trace", "--db", centre.db, "--payload", MASKED, "--reason", "ca bệnh F0-1234")
+    with signed_in(centre.url, "admin1") as admin:
+        answer = admin.get("/audit")
+        assert answer.status_code == 200
+        assert "mã quét loại pccovid: khoá đối chiếu m:000001|TRAN THI BINH|1961" in subjects(
+            answer.text)
+
+
 @pytest.mark.parametrize(("kind", "written", "vi", "en"), [
+    ("trace", "payload pccovid: match key m:000001|tran thi binh|1961",
+     "mã quét loại pccovid: khoá đối chiếu m:000001|tran thi binh|1961",
+     "scanned code (pccovid): match key m:000001|tran thi binh|1961"),
     ("trace-count", "name Nguyễn Văn An born 1990: 19 people, none shown",
      "tên Nguyễn Văn An, sinh năm 1990: 19 người, không hiện ai",
      "name Nguyễn Văn An, born 1990: 19 people, none shown"),

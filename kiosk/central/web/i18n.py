@@ -28,7 +28,9 @@ class Translator:
     def __init__(self, lang: str) -> None:
         self.lang = lang
 
-    def __call__(self, key: str, **values: Any) -> str:
+    def __call__(self, key: str, /, **values: Any) -> str:
+        """The words of ``web.<key>``; ``key`` positional only: a sentence's own ``{key}``
+        (``subject.match_key``'s) is one of ``values``."""
         return messages.text(f"web.{key}", self.lang, **values)
 
     def column(self, key: str) -> str:
