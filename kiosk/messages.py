@@ -4680,6 +4680,28 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "subject.field.kind": ("loại", "kind"),
     "subject.field.set_up_on": ("triển khai từ", "set up on"),
     "subject.field.closed_on": ("đóng từ", "closed on"),
+    "subject.restored": (
+        "cơ sở dữ liệu có các lần gửi đến {newest}, trung tâm đã nhận đến {marked}: kiosk sync "
+        "resend --since {since}",
+        "database with uploads until {newest}, the centre had received them until {marked}: "
+        "kiosk sync resend --since {since}"),
+    # a centre restored from a backup (kiosk.central.received_mark), to administrators
+    "restored.title": ("Cơ sở dữ liệu được khôi phục từ một bản sao cũ hơn?",
+                       "Was the database restored from an older copy?"),
+    "restored.body": (
+        "Cơ sở dữ liệu này chỉ có các lần gửi nhận đến {newest}, nhưng trung tâm đã nhận các lần "
+        "gửi đến {marked} (ghi trong {path}). Các lượt nhận trong khoảng đó không còn ở đây, mà "
+        "các trạm đã coi là gửi xong và sẽ không tự gửi lại. Trên mỗi trạm, chạy hai lệnh sau.",
+        "This database holds uploads received until {newest}, but this centre had received "
+        "uploads until {marked} (noted in {path}). The entries received in between are not "
+        "here, and the kiosks count them delivered and will not send them again by themselves. "
+        "On every kiosk, run these two commands."),
+    "restored.then": (
+        "Rồi bấm nút dưới đây khi mọi trạm đã gửi lại (việc xác nhận được ghi vào nhật ký truy "
+        "cập). Hướng dẫn: docs/central.md, \"Restoring the centre from a backup\".",
+        "Then press the button below once every kiosk has sent again (recorded in the audit "
+        "log). Guide: docs/central.md, \"Restoring the centre from a backup\"."),
+    "restored.acknowledge": ("Mọi trạm đã gửi lại", "Every kiosk has sent again"),
     "device.state.opening": ("đang mở", "opening"),
     "device.state.running": ("đang chạy", "running"),
     "device.state.ended": ("đã kết thúc", "ended"),
@@ -4700,6 +4722,8 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "audit.kind.trace-count": ("Trả lời số người trùng tên (không cho xem ai)",
                                "A common name's count answered (no one shown)"),
     "audit.kind.trace-limit": ("Đổi giới hạn truy vết mỗi giờ", "Hourly trace limit changed"),
+    "audit.kind.restored-acknowledged": ("Xác nhận đã xử lý việc khôi phục cơ sở dữ liệu",
+                                         "Database restore acknowledged"),
     "audit.where": ("Từ địa chỉ", "From address"),
     "audit.note": ("Mỗi lần truy vết, mỗi lần xem trang có họ tên hoặc số giấy tờ, mỗi thay "
                    "đổi tài khoản và mỗi lần đăng nhập đều được ghi lại, kể cả lần xem trang "

@@ -93,6 +93,14 @@ def test_a_trace_of_a_masked_code_is_shown_on_the_audit_log_page(centre: Centre)
     ("kiosk-revoke", "kiosk k-1 (Máy 1) at checkpoint CP-A: token refused from now on",
      "máy k-1 (Máy 1) tại điểm CP-A: từ nay từ chối mã truy cập",
      "kiosk k-1 (Máy 1) at CP-A: its token refused from now on"),
+    ("trace", "foreign document 272845913", "giấy tờ nước ngoài số 272845913",
+     "foreign document 272845913"),
+    ("restored-acknowledged", "uploads received until 2026-12-05 23:00, noted until "
+     "2026-12-06 16:41: kiosk sync resend --since 2026-12-05T22:00+07:00",
+     "cơ sở dữ liệu có các lần gửi đến 2026-12-05 23:00, trung tâm đã nhận đến 2026-12-06 "
+     "16:41: kiosk sync resend --since 2026-12-05T22:00+07:00",
+     "database with uploads until 2026-12-05 23:00, the centre had received them until "
+     "2026-12-06 16:41: kiosk sync resend --since 2026-12-05T22:00+07:00"),
     ("retention", "raw 30 → 60", "raw 30 → 60", "raw 30 → 60"),  # no known shape: as it is
 ])
 def test_each_shape_of_subject_the_centre_writes_is_worded_in_both_languages(

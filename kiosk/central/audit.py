@@ -112,6 +112,9 @@ ACTION_KINDS = {
     "purge-done": "what a retention purge removed and erased (after its purge record)",
     "trace-limit": "the hourly limit of traces per dashboard or API user changed "
                    "(kiosk-central trace-limit)",
+    "restored-acknowledged": "an administrator acknowledged the dashboard's warning that "
+                             "the database was restored from an older copy (the kiosks told "
+                             "to send again: kiosk sync resend --since)",
 }
 ACCOUNT_KINDS = {
     "user-add": "a dashboard account added, with its role and district (kiosk-central users "

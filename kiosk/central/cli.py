@@ -150,6 +150,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: F401
 
     import kiosk.central.app  # noqa: F401
+    from kiosk.central import received_mark
 
     logging.getLogger("kiosk.central").setLevel(args.log_level.upper())
     return_large_blocks()
@@ -160,7 +161,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if backlog_key is None:
         print(both("central.backlog_key_unset"), file=sys.stderr, flush=True)
     elif restored := _restored_database(args, storage):
-        print(restored, file=sys.stderr, flush=True)
+        print(received_mark.words(restored), file=sys.stderr, flush=True)
+        received_mark.keep_warning(storage, restored)  # on the dashboard till acknowledged
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
     # without it every answer waits ~40 ms for a delayed ACK (Nagle).
@@ -209,13 +211,14 @@ def _key_file(args: argparse.Namespace) -> Path | None:
     return Path(args.backlog_key) if args.backlog_key else default_path(args.db)
 
 
-def _restored_database(args: argparse.Namespace, storage: Storage) -> str | None:
-    """The warning that ``storage`` lacks uploads this centre had stored (a backup put
-    back), from the mark beside its key file (:mod:`kiosk.central.received_mark`)."""
-    from kiosk.central.received_mark import restored_database
+def _restored_database(args: argparse.Namespace, storage: Storage) -> dict[str, str] | None:
+    """The facts of the warning that ``storage`` lacks uploads this centre had stored (a
+    backup put back), from the mark beside its key file
+    (:mod:`kiosk.central.received_mark`)."""
+    from kiosk.central import received_mark
 
     key = _key_file(args)
-    return None if key is None else restored_database(storage, key)
+    return None if key is None else received_mark.restored_database(storage, key)
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -20,13 +20,16 @@ _KIOSK = re.compile(r"kiosk (?P<kiosk>\S+) \((?P<name>.*)\) at checkpoint (?P<po
                     r"(?P<created> \(checkpoint created\))?(?P<revoked>: token refused from "
                     r"now on)?")
 _COUNT = re.compile(r"(?P<who>.+): (?P<people>\d+) people, none shown")
-_WHOM = re.compile(r"(?:payload (?P<kind>[a-z_0-9]+)(?:: |$))?(?:document (?P<document>.+)|"
+_WHOM = re.compile(r"(?:payload (?P<kind>[a-z_0-9]+)(?:: |$))?(?:(?P<foreign>foreign )?"
+                   r"document (?P<document>.+)|"
                    r"phone (?P<phone>.+)|name (?P<name>.+) born (?P<year>\d{4})|"
                    r"match key (?P<key>.+))?")
 _POINT = re.compile(r"(?P<id>[^:]+): (?P<added>added, )?(?P<fields>.*)")
 _VALUE = r"(?:'[^']*'|\"[^\"]*\"|None)"
 _FIELD = re.compile(rf"(?P<field>province|district|commune|kind|set_up_on|closed_on) "
                     rf"(?P<old>{_VALUE})(?: → (?P<new>{_VALUE}))?")
+_RESTORED = re.compile(r"uploads received until (?P<newest>.+), noted until (?P<marked>.+): "
+                       r"kiosk sync resend --since (?P<since>\S+)")
 FIELDS = ("province", "district", "commune", "kind", "set_up_on", "closed_on")
 
 
@@ -40,6 +43,8 @@ def subject(t: Translator, kind: str, text: str) -> str:
                 + (t("subject.token_refused") if m["revoked"] else ""))
     if kind == "checkpoint" and (m := _POINT.fullmatch(text)):
         return _point(t, m)
+    if kind == "restored-acknowledged" and (m := _RESTORED.fullmatch(text)):
+        return t("subject.restored", **m.groupdict())
     if m := _COUNT.fullmatch(text):
         return t("subject.people_count", whom=_whom(t, m["who"]), people=m["people"])
     if kind.startswith("trace"):
@@ -59,7 +64,8 @@ def _whom(t: Translator, text: str) -> str:
     if m is None or not any(m.groupdict().values()):
         return text
     if m["document"] is not None:
-        said = t("subject.document", document=m["document"])
+        said = t("subject.foreign_document" if m["foreign"] else "subject.document",
+                 document=m["document"])
     elif m["phone"] is not None:
         said = t("subject.phone", phone=m["phone"])
     elif m["name"] is not None:

@@ -40,6 +40,7 @@ def mount(app: FastAPI, storage: Storage) -> Site:
         pages_checkpoints,
         pages_kiosks,
         pages_reports,
+        pages_restored,
         pages_today,
         pages_tracing,
         pages_users,
@@ -49,7 +50,7 @@ def mount(app: FastAPI, storage: Storage) -> Site:
     app.state.web = site
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (pages_auth, pages_today, pages_reports, pages_checkpoints, pages_kiosks,
-                   pages_batches, pages_tracing, pages_audit, pages_users):
+                   pages_batches, pages_tracing, pages_audit, pages_users, pages_restored):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(pages_reports.api)
 

@@ -25,6 +25,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 from starlette.routing import Match
 
+from kiosk.central import received_mark
 from kiosk.central.audit import Actor
 from kiosk.central.disclosure import client_address
 from kiosk.central.storage import Storage
@@ -258,6 +259,8 @@ class Site:
                                                        clock=clock),
             "nav": [(path, key) for path, key, roles in NAV if user and user.role in roles],
             "path": request.url.path, "here": quote(address(request)),
+            "restored": received_mark.warning(self.storage)
+            if user and user.role == "admin" else None,
             **context}, status_code=status)
         if session is None and request.cookies.get(csrf_name) != csrf_cookie:
             set_cookie(request, response, csrf_name, csrf_cookie)

@@ -1,0 +1,128 @@
+"""A centre restored from an older copy tells its administrators on the dashboard, not only
+in the log at `serve`'s start (docs/central.md, "Restoring the centre from a backup").
+
+The kiosks count every entry the centre acknowledged as delivered: a database put back from
+last night's copy silently lacks the day's, until every kiosk runs `kiosk sync resend
+--since …`. `serve` said so once, in its log at the start, which the administrators using the
+dashboard never read. Now every page an administrator opens says it too, in their language,
+with the kiosks' commands and the time to give them, until an administrator acknowledges it
+— recorded in the audit log. Other roles are not shown it (they cannot act on it).
+
+Real parts: `kiosk-central serve` over a SQLite file, its copy taken with SQLite's backup API
+(what ``sqlite3 central.db ".backup …"`` does) and put back with the server stopped, uploads
+of a real kiosk pipeline, and the dashboard in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from central_support import CentralServer, batch, central, enrol, kiosk_entries
+from selenium.webdriver.common.by import By
+from web_support import SAMPLE, add_users, browser, chromium_binaries, click_and_wait, log_in
+
+pytestmark = pytest.mark.skipif(chromium_binaries() is None,
+                                reason="chromium + chromium-driver not installed")
+
+TITLE = {"vi": "Cơ sở dữ liệu được khôi phục từ một bản sao cũ hơn?",
+         "en": "Was the database restored from an older copy?"}
+SAID = {"vi": "Cơ sở dữ liệu này chỉ có các lần gửi nhận đến {newest}, nhưng trung tâm đã "
+              "nhận các lần gửi đến {marked} (ghi trong {path}).",
+        "en": "This database holds uploads received until {newest}, but this centre had "
+              "received uploads until {marked} (noted in {path})."}
+
+
+def upload(db: str, tmp: Path, token: str, start: int) -> None:
+    """Five scans of kiosk-dx1 at BP-DX-001, uploaded to a centre serving ``db``."""
+    server = CentralServer(db)
+    try:
+        entries = kiosk_entries(tmp, "kiosk-dx1", 5, "BP-DX-001", start=start)
+        assert server.post(batch("kiosk-dx1", entries), token=token).status_code == 200
+    finally:
+        server.stop()  # notes its newest upload beside the backlog key
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """``sqlite3 SOURCE ".backup TARGET"``."""
+    live, copy = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        live.backup(copy)
+    finally:
+        live.close()
+        copy.close()
+
+
+def test_a_restored_centre_tells_its_administrators_on_every_page_until_one_acknowledges(
+        tmp_path: Path) -> None:
+    path = tmp_path / "central.db"
+    db = f"sqlite:///{path}"
+    central("init", "--db", db)
+    central("checkpoints", "import", str(SAMPLE), "--db", db)
+    token = enrol(db, "kiosk-dx1", "BP-DX-001").token
+    add_users(tmp_path, db, {"admin1": ("admin", None), "admin2": ("admin", None),
+                             "tracer1": ("tracer", None)})
+    upload(db, tmp_path, token, 0)
+    copy_database(path, tmp_path / "backup.db")  # last night's copy
+    upload(db, tmp_path, token, 5)  # the day's uploads, acknowledged to the kiosk
+    for log in tmp_path.glob("central.db-*"):  # the disk fails; the copy is put back
+        log.unlink()
+    copy_database(tmp_path / "backup.db", path)
+
+    server = CentralServer(db)
+    try:
+        (logged,) = [line for line in server.wait_for_stderr(
+            "then `kiosk sync push`").splitlines() if "then `kiosk sync push`" in line]
+        newest, marked = re.search(r"received until (\S+ \S+), but this centre had received "
+                                   r"uploads until (\S+ \S+) ", logged).groups()
+        since = re.search(r"run `kiosk sync resend --since (\S+)`", logged)[1]
+        mark = str(tmp_path / "central-received.mark")
+        seen = {}
+        for lang in ("vi", "en"):
+            with browser() as chrome:
+                chrome.get(f"{server.url}/lang/{lang}?next=/login")
+                log_in(chrome, server.url, "admin1")
+                for page in ("/today", "/kiosks", "/users"):  # every page, whichever first
+                    chrome.get(server.url + page)
+                    (warning,) = chrome.find_elements(By.ID, "restored")
+                    seen[lang, page] = warning.text
+                commands = chrome.find_element(By.ID, "restored-commands").text
+        for (lang, _), text in seen.items():
+            assert text.startswith(TITLE[lang]), text
+            assert SAID[lang].format(newest=newest, marked=marked, path=mark) in text, text
+        assert commands == f"kiosk sync resend --since {since}\nkiosk sync push"
+
+        with browser() as chrome:  # a tracer cannot act on it: not shown
+            log_in(chrome, server.url, "tracer1")
+            chrome.get(server.url + "/tracing")
+            assert chrome.find_elements(By.ID, "restored") == []
+
+        with browser() as chrome:  # every kiosk has sent again: an administrator says so
+            log_in(chrome, server.url, "admin2")
+            chrome.get(server.url + "/kiosks")
+            click_and_wait(chrome, chrome.find_element(By.ID, "restored-acknowledge"))
+            assert chrome.current_url == server.url + "/kiosks"  # back where she was
+            assert chrome.find_elements(By.ID, "restored") == []
+        with browser() as chrome:  # and for every administrator
+            log_in(chrome, server.url, "admin1")
+            assert chrome.find_elements(By.ID, "restored") == []
+    finally:
+        server.stop()
+
+    records = json.loads(central("audit", "list", "--db", db, "--kind",
+                                 "restored-acknowledged", "--json").stdout)
+    assert [(r["actor"], r["channel"], r["subject"]) for r in records] == [
+        ("admin2", "web", f"uploads received until {newest}, noted until {marked}: kiosk sync "
+                          f"resend --since {since}")]
+
+    again = CentralServer(db)  # the same restored database, no upload since: still logged,
+    try:                       # but acknowledged on the dashboard
+        again.wait_for_stderr("then `kiosk sync push`")
+        with browser() as chrome:
+            log_in(chrome, again.url, "admin1")
+            assert chrome.find_elements(By.ID, "restored") == []
+    finally:
+        again.stop()
