@@ -21,12 +21,24 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from central_support import CentralServer, batch, central, enrol, kiosk_entries
+from central_support import (
+    ENGINES,
+    CentralServer,
+    batch,
+    central,
+    database_url,
+    enrol,
+    kiosk_entries,
+)
 from selenium.webdriver.common.by import By
 from web_support import SAMPLE, add_users, browser, chromium_binaries, click_and_wait, log_in
 
-pytestmark = pytest.mark.skipif(chromium_binaries() is None,
-                                reason="chromium + chromium-driver not installed")
+from kiosk.central import audit, received_mark
+from kiosk.central.audit import Actor
+from kiosk.central.backends import open_storage
+
+needs_chromium = pytest.mark.skipif(chromium_binaries() is None,
+                                    reason="chromium + chromium-driver not installed")
 
 TITLE = {"vi": "Cơ sở dữ liệu được khôi phục từ một bản sao cũ hơn?",
          "en": "Was the database restored from an older copy?"}
@@ -56,6 +68,7 @@ def copy_database(source: Path, target: Path) -> None:
         copy.close()
 
 
+@needs_chromium
 def test_a_restored_centre_tells_its_administrators_on_every_page_until_one_acknowledges(
         tmp_path: Path) -> None:
     path = tmp_path / "central.db"
@@ -126,3 +139,32 @@ def test_a_restored_centre_tells_its_administrators_on_every_page_until_one_ackn
             assert chrome.find_elements(By.ID, "restored") == []
     finally:
         again.stop()
+
+
+FACTS = {"newest": "2026-12-05 23:00", "marked": "2026-12-06 16:41",
+         "path": "/var/lib/kiosk-central/central-received.mark",
+         "since": "2026-12-05T22:00+07:00"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_warning_is_acknowledged_once_and_only_a_new_restore_shows_it_again(
+        tmp_path: Path, engine: str) -> None:
+    """What `serve` keeps and the dashboard reads, on both engines: one acknowledgement
+    (a second administrator's at the same moment finds nothing to acknowledge and records
+    nothing); the same restore kept again at a later start stays acknowledged; another
+    restore (other times) is shown again."""
+    admin = Actor("admin1", "web", "192.0.2.7")
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        assert received_mark.warning(storage) is None
+        received_mark.keep_warning(storage, FACTS)
+        assert {k: received_mark.warning(storage)[k] for k in FACTS} == FACTS
+        seq = received_mark.acknowledge(storage, admin)
+        assert received_mark.acknowledge(storage, Actor("admin2", "web", None)) is None
+        assert received_mark.warning(storage) is None
+        received_mark.keep_warning(storage, FACTS)  # serve started again, nothing uploaded
+        assert received_mark.warning(storage) is None
+        later = {**FACTS, "newest": "2026-12-07 08:00", "marked": "2026-12-07 09:30"}
+        received_mark.keep_warning(storage, later)  # restored from a copy again
+        assert received_mark.warning(storage)["marked"] == "2026-12-07 09:30"
+        logged = audit.records(storage, limit=10, kind=received_mark.ACKNOWLEDGED)
+    assert [(r.seq, r.actor, r.address) for r in logged] == [(seq, "admin1", "192.0.2.7")]

@@ -118,10 +118,12 @@ ACKNOWLEDGED = "restored-acknowledged"
 def keep_warning(storage: Storage, facts: dict[str, str]) -> None:
     """Keep ``facts`` for the dashboard to show, unless they are those already kept: a
     start again on the same restored database (no upload since) leaves an acknowledgement
-    standing."""
-    held = _kept(storage.optional_setting(SETTING))
-    if held is None or {k: held.get(k) for k in facts} != facts:
-        storage.set_setting(SETTING, json.dumps({**facts, "acknowledged": None}))
+    standing. A database that fails now leaves the log's line alone to say it: ``serve``
+    starts all the same."""
+    with contextlib.suppress(StorageError):
+        held = _kept(storage.optional_setting(SETTING))
+        if held is None or {k: held.get(k) for k in facts} != facts:
+            storage.set_setting(SETTING, json.dumps({**facts, "acknowledged": None}))
 
 
 def warning(storage: Storage) -> dict[str, str] | None:
@@ -139,8 +141,8 @@ def acknowledge(storage: Storage, by: Actor) -> int | None:
     send again — in the audit log, and show the warning no more: the log's record number;
     None when there was nothing to acknowledge (another administrator just did)."""
     with storage._transaction() as tx:
-        row = storage._execute(tx, "SELECT value FROM settings WHERE key = $1",
-                               (SETTING,)).fetchone()
+        row = storage._execute(tx, "SELECT value FROM settings WHERE key = $1" + (
+            " FOR UPDATE" if storage.postgresql else ""), (SETTING,)).fetchone()  # once
         held = _kept(row[0] if row else None)
         if held is None or held.get("acknowledged"):
             return None
