@@ -114,6 +114,23 @@ def test_a_literal_backslash_u0000_in_extra_is_text_not_a_nul(entry: dict[str, A
     assert protocol.validate_entry(entry) is None
 
 
+_STORABLE_OR_NOT = st.text(st.sampled_from(["a", "Z", "ă", "ễ", "Đ", "é", "\x00", "\ud800",
+                                             "\udfff", "\U0001d538", "\ufffd"])
+                          | st.characters(), max_size=12)
+
+
+@settings(max_examples=500)
+@given(text=_STORABLE_OR_NOT)
+def test_a_text_no_database_can_hold_is_named_for_its_nul_first(text: str) -> None:
+    """What ``text_problem`` says of a text, whatever its width (ASCII, a Vietnamese name,
+    a letter beyond the BMP): a NUL anywhere, even beside a lone surrogate, is
+    ``nul_character``; a surrogate without one ``lone_surrogate``; anything else holds."""
+    expected = "nul_character" if "\x00" in text else "lone_surrogate" if any(
+        "\ud800" <= char <= "\udfff" for char in text) else None
+    assert protocol.text_problem(text) == expected
+    assert protocol.text_problem("Nguyễn Văn An " + text) == expected
+
+
 _ODD_VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True), st.text(max_size=20), st.just(""), st.just("in"),
