@@ -766,6 +766,8 @@ class _Newest(NamedTuple):
     total_changes: int
     entry: tuple[str, int, str] | None
     indexed_through: str
+    entry_at: float | None
+    """``entry``'s time in seconds since the epoch (:func:`epoch_seconds`), parsed once."""
 
 
 CLOCK_BEHIND_KEY = "clock_behind"
@@ -815,23 +817,25 @@ def _step_range(conn: sqlite3.Connection, table: str, after: str, until: str, ro
     return "scanned_at > ? AND scanned_at <= ?", (after, reach[0]), reach[0]
 
 
-def clock_behind(newest: tuple[str, int, str] | None, row: dict[str, Any]
-                 ) -> dict[str, Any] | None:
+def clock_behind(newest: tuple[str, int, str] | None, newest_at: float | None,
+                 row: dict[str, Any], scanned: float) -> dict[str, Any] | None:
     """``{"seconds": s, "not_before": t}`` when ``row`` (about to be written) carries a wall
     time more than the tolerance before ``newest``'s, the newest entry's (scanned_at,
     monotonic_ns, boot_id) (:data:`_NEWEST`): the clock was stepped back (NTP, a
     technician, a dead RTC battery). ``not_before`` is the earliest the scan can really
     have happened: the newest entry's time, plus the monotonic time elapsed since when that
-    entry was written in this boot. The kiosk counts the entry at that time for "inside
+    entry was written in this boot (``newest_at``: its time, and ``scanned`` the row's, in
+    seconds since the epoch: :func:`epoch_seconds`, each parsed once by the store). The
+    kiosk counts the entry at that time for "inside
     now"; it travels to the centre in ``extra`` as a flag, not a time to file by: across a
     reboot it is only a lower bound (every scan of a boot at 1970 would share the last
     time before it), so the centre judges and files the entry by ``scanned_at`` as sent."""
-    if newest is None:
+    if newest is None or newest_at is None:
         return None
-    at = epoch_seconds(newest[0])
+    at = newest_at
     if newest[2] == row["boot_id"]:
         at += max(0, row["monotonic_ns"] - newest[1]) / 1e9
-    seconds = at - epoch_seconds(row["scanned_at"])
+    seconds = at - scanned
     if seconds <= CLOCK_TOLERANCE_SECONDS:
         return None
     return {"seconds": round(seconds, 3), "not_before": utc_iso(at)}
@@ -2134,8 +2138,9 @@ class Store:
         happening when it really did (estimated), not at the time the clock showed."""
         writes = self._writes
         version = writes.execute("PRAGMA data_version").fetchone()[0]
-        newest, indexed_through = self._newest_now(conn, version)
-        behind = clock_behind(newest, row)
+        newest, indexed_through, newest_at = self._newest_now(conn, version)
+        scanned = epoch_seconds(row["scanned_at"])  # kept below as the next scan's newest
+        behind = clock_behind(newest, newest_at, row, scanned)
         if behind is not None:
             extra = json.loads(row["extra"] or "{}")
             extra[CLOCK_BEHIND_KEY] = behind
@@ -2159,10 +2164,10 @@ class Store:
                 self._new_words |= new
         at = row["scanned_at"]
         if newest is None or at > newest[0]:
-            newest = (at, row["monotonic_ns"], row["boot_id"])
+            newest, newest_at = (at, row["monotonic_ns"], row["boot_id"]), scanned
         self._next_newest = None if at == newest[0] and newest[1:] != (
             row["monotonic_ns"], row["boot_id"]) else _Newest(
-            version, conn.total_changes, newest, indexed_through)
+            version, conn.total_changes, newest, indexed_through, newest_at)
         self._unindexed += 1
         self.last_scan = time.monotonic()
 
@@ -2175,8 +2180,9 @@ class Store:
         return epoch_seconds(row[0]) if row else None
 
     def _newest_now(self, conn: sqlite3.Connection, version: int
-                    ) -> tuple[tuple[str, int, str] | None, str]:
-        """The newest entry (scanned_at, monotonic_ns, boot_id) and :data:`INDEXED_THROUGH`:
+                    ) -> tuple[tuple[str, int, str] | None, str, float | None]:
+        """The newest entry (scanned_at, monotonic_ns, boot_id), :data:`INDEXED_THROUGH` and
+        the entry's time in seconds since the epoch:
         as this connection's last scan left them while nothing has been written since (no
         other connection committed: ``PRAGMA data_version`` is ``version`` still; this one
         changed no row: its ``total_changes`` is the same), else read (:data:`_NEWEST`). The
@@ -2184,10 +2190,11 @@ class Store:
         kept = self._newest
         if kept is not None and kept.version == version \
                 and kept.total_changes == conn.total_changes:
-            return kept.entry, kept.indexed_through
+            return kept.entry, kept.indexed_through, kept.entry_at
         row = conn.execute(_NEWEST, (INDEXED_THROUGH,)).fetchone()
         # no entry at all (a new store, or every entry purged): the mark may still be there
-        return (row[:3], row[3]) if row else (None, _indexed_through(conn))
+        return (row[:3], row[3], epoch_seconds(row[0])) if row else (
+            None, _indexed_through(conn), None)
 
     def index_names(self) -> int:
         """Move the names of the entries written since the last move into ``entries_search``
