@@ -18,6 +18,7 @@ from ui_fit import lay_out
 from ui_support import (  # noqa: F401
     CCCD_AN,
     CCCD_BAD_DATE,
+    CCCD_BINH,
     make_window_fixture,
     replay_device,
     scan_from_file,
@@ -209,4 +210,29 @@ def test_a_refusal_that_stood_its_time_is_not_named_again(make_window, qtbot, tm
     qtbot.waitUntil(lambda: card.state == "rejected", timeout=10_000)
     window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane2", lane="out"))
     qtbot.waitUntil(lambda: card.state == "accepted", timeout=10_000)
+    assert card.reason.text() == ""
+
+
+def test_a_refusal_named_once_it_could_be_read_is_not_named_on_every_answer_after(
+        make_window, qtbot, tmp_path):
+    """Answers stay up for result_seconds (15 by default) and a queue scans faster than
+    that, so the card is not READY again between people: the note of a refusal that was
+    replaced too soon stayed on every answer after it, "the scan just before, at 10:32:05:
+    REFUSED — check that person again" beside each next person for as long as the queue
+    ran. Once the answer naming it has been up RED_SEEN_SECONDS, it was there to be read:
+    the next person's answer is their own."""
+    window = make_window(held_for(tmp_path, 30), start=False)
+    card = window.officer.card
+    window.kiosk.start()
+    window.kiosk.pipeline.submit(Scan(CCCD_BAD_DATE.encode(), device_id="lane1"))
+    qtbot.waitUntil(lambda: card.state == "rejected", timeout=10_000)
+    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane2", lane="out"))
+    qtbot.waitUntil(lambda: card.state == "accepted", timeout=10_000)
+    assert card.reason.text().startswith("Lượt quét ngay trước, lúc ")
+    qtbot.wait(round(result_card.RED_SEEN_SECONDS * 1000) + 200)  # the note read
+
+    window.kiosk.pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1"))
+    qtbot.waitUntil(lambda: "Trần Thị Bình" in card.name.text(), timeout=10_000)
+
+    assert card.headline.text() == "VÀO — HỢP\u00a0LỆ"
     assert card.reason.text() == ""

@@ -238,8 +238,8 @@ class ResultCard(QFrame):
         self.previous: ScanResult | None = None
         """The last result shown, once its hold ran out (see ``show_result``)."""
         self.missed: ScanResult | None = None
-        """A red answer replaced within :data:`RED_SEEN_SECONDS`: the answers shown until
-        the card is READY again name it."""
+        """A red answer replaced within :data:`RED_SEEN_SECONDS`: named by the answers that
+        follow until one has been up that long, or the card is READY again."""
         self._shown_at = 0.0
         """time.monotonic() when the current result was shown."""
         self.refusing: messages.Words | None = None
@@ -524,13 +524,18 @@ class ResultCard(QFrame):
         ``hold_seconds`` (None: until the next result) the card is READY again, saying only
         when the previous scan was and its headline, never whose it was: an answer left up
         would be read as the answer for whoever stands there next. A red answer replaced
-        sooner than :data:`RED_SEEN_SECONDS` is named by the answers that follow, until
-        READY."""
+        sooner than :data:`RED_SEEN_SECONDS` is named by the answer that replaced it, and
+        by the next while that one too is replaced sooner: with answers held 15 s, a
+        queue's card is seldom READY between people, and the note stayed on every
+        answer after it."""
+        now = time.monotonic()
+        if self.missed is not None and now - self._shown_at >= RED_SEEN_SECONDS:
+            self.missed = None  # its note stood its time: a queue's next answer is its own
         if self.result is not None and self.state in RED and (
-                time.monotonic() - self._shown_at < RED_SEEN_SECONDS) and not same_person(
+                now - self._shown_at < RED_SEEN_SECONDS) and not same_person(
                 self.result, result):
             self.missed = self.result
-        self._shown_at = time.monotonic()
+        self._shown_at = now
         self.result = result
         self.saving = False
         self._folded()
