@@ -300,7 +300,8 @@ def test_a_scanner_of_another_make_on_an_installed_kiosk_gets_one_command_that_r
     scripts/udev/…` (no such file there: the `&&` chain stopped at once; the rule was there
     anyway) and given a line "to add" to no file named. Now: one command appending that line
     to a file of its own beside the installed rule, then reloading udev. Run as printed,
-    from /, with sudo and udevadm standing in, it writes a rule for exactly that scanner."""
+    from /, with sudo and udevadm standing in, it writes a rule for exactly that scanner;
+    run a second time (the advice pasted again), it does not write the line twice."""
     rules = tmp_path / "rules.d"
     rules.mkdir()
     shutil.copy(RULES, rules / RULES.name)
@@ -313,7 +314,7 @@ def test_a_scanner_of_another_make_on_an_installed_kiosk_gets_one_command_that_r
                             subsystem="hidraw")
 
     assert advice is not None and "scripts/udev" not in advice
-    assert f"máy quét chưa có trong luật udev {rules / RULES.name}, thêm nó: echo " in advice
+    assert f"máy quét chưa có trong luật udev {rules / RULES.name}, thêm nó: grep " in advice
     english = advice[advice.index(" / permission denied on "):]
     command = english.partition(", add it: ")[2].removesuffix(
         ", then unplug and re-plug the scanner")
@@ -323,13 +324,14 @@ def test_a_scanner_of_another_make_on_an_installed_kiosk_gets_one_command_that_r
     (tools / "udevadm").write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / "udevadm.log"}\n')
     for tool in tools.iterdir():
         tool.chmod(0o755)
-    subprocess.run(["sh", "-c", command], cwd="/", check=True, capture_output=True,
-                   env={**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"})
+    for _ in range(2):
+        subprocess.run(["sh", "-c", command], cwd="/", check=True, capture_output=True,
+                       env={**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"})
     assert (rules / "71-checkpoint-kiosk-local.rules").read_text().splitlines() == [
         'SUBSYSTEM=="hidraw", ATTRS{idVendor}=="1a86", ATTRS{idProduct}=="e026", '
         'GROUP="kiosk", MODE="0660", TAG+="uaccess"']
     assert (tmp_path / "udevadm.log").read_text().splitlines() == [
-        "control --reload-rules", "trigger"]
+        "control --reload-rules", "trigger"] * 2
 
 
 def test_root_and_the_nodes_owner_may_open_it(tree: FakeTree) -> None:

@@ -41,10 +41,14 @@ def install_rules(user: str) -> str:
 
 
 def add_rule(subsystem: str, vid: str, pid: str) -> str:
-    """One command line, runnable as printed, adding the rule line for one scanner."""
-    line = (f'SUBSYSTEM=="{subsystem}", ATTRS{{idVendor}}=="{vid}", '
-            f'ATTRS{{idProduct}}=="{pid}", GROUP="kiosk", MODE="0660", TAG+="uaccess"')
-    return f"echo {shlex.quote(line)} | sudo tee -a {local_rules()} && {RELOAD_RULES}"
+    """One command line, runnable as printed, adding the rule line for one scanner — once:
+    run again (the advice pasted a second time), it leaves the file as it is."""
+    line = shlex.quote(f'SUBSYSTEM=="{subsystem}", ATTRS{{idVendor}}=="{vid}", '
+                       f'ATTRS{{idProduct}}=="{pid}", GROUP="kiosk", MODE="0660", '
+                       f'TAG+="uaccess"')
+    rules = local_rules()
+    return (f"grep -qxF {line} {rules} 2>/dev/null || echo {line} | sudo tee -a {rules} "
+            f">/dev/null && {RELOAD_RULES}")
 
 
 def _group_name(gid: int) -> str:
