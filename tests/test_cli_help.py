@@ -85,7 +85,7 @@ def test_the_command_list_covers_both_commands_and_their_groups() -> None:
 
 
 GUIDES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-COMMAND_LINE = re.compile(r"^\s*(?:\$ )?(?:\.venv/bin/)?"
+COMMAND_LINE = re.compile(r"^\s*(?:\$ )?(?:sudo -u kiosk /opt/checkpoint-kiosk/)?(?:\.venv/bin/)?"
                           r"(kiosk(?:-central)?|python -m kiosk\.devices\.camera) (.*)$")
 
 

@@ -467,3 +467,43 @@ def test_every_command_of_the_docs_names_the_one_kiosk_unit():
     mentions = [p.name for p in [*ROOT.joinpath("scripts").rglob("*"), *UNITS.rglob("*")]
                 if p.is_file() and "checkpoint-kiosk-x11" in p.read_text(errors="replace")]
     assert mentions == ["install-kiosk.sh"]
+
+
+def camera_section() -> str:
+    text = (ROOT / "docs" / "technician.md").read_text(encoding="utf-8")
+    start = text.index("## Camera: ")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def test_the_guides_camera_check_is_the_installed_kiosks_and_runs(tmp_path):
+    """docs/technician.md's camera section ran `.venv/bin/python -m kiosk.devices.camera`
+    (no such file on a kiosk installed by install-kiosk.sh: its software is in
+    /opt/checkpoint-kiosk/.venv) and fixed a camera it could not open with `usermod -aG video
+    $USER` and logging in again — the technician's own account, while the kiosk runs as
+    `kiosk` and its service keeps the groups it started with. The check is the installed
+    software's, as the kiosk account, with the running kiosk (which holds a camera it has)
+    stopped around it; run as printed (a recording for the camera), it reads the code."""
+    from tests.camera_support import Shot, qr_image, write_video
+
+    section = camera_section()
+    blocks = [line.strip() for line in section.splitlines() if line.startswith("    ")]
+    checks = [line for line in blocks if "-m kiosk.devices.camera" in line]
+    installed = f"sudo -u kiosk {INSTALLED_VENV}/bin/python -m kiosk.devices.camera "
+    assert checks and all(line.startswith(installed) for line in checks), checks
+    at = blocks.index(checks[0])
+    assert blocks[at - 1:at + 2:2] == ["sudo systemctl stop checkpoint-kiosk",
+                                       "sudo systemctl start checkpoint-kiosk"]
+    assert "usermod -aG video $USER" not in section
+    assert ("`sudo usermod -aG video kiosk`, then `sudo systemctl restart checkpoint-kiosk`"
+            in section)
+
+    video = tmp_path / "held-up.avi"
+    write_video(video, [Shot(3), Shot(10, qr_image(CCCD)), Shot(3)])
+    words = checks[0].split()[3:]  # from `python`, the installed venv's standing in
+    words[words.index("/dev/video0")] = str(video)
+    words[words.index("/tmp/cam.jpg")] = str(tmp_path / "cam.jpg")
+    ran = subprocess.run([sys.executable, *words[1:]], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert "Nguyễn Văn An" in ran.stdout
+    assert (tmp_path / "cam.jpg").stat().st_mode & 0o077 == 0
