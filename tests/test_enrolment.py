@@ -151,6 +151,35 @@ def test_the_kiosks_name_at_the_centre_replaces_the_samples_demo_title(centre, t
     assert "# shown on screen and in reports" in config.read_text(encoding="utf-8")
 
 
+def test_a_title_set_by_hand_stays_through_a_new_token_but_not_through_a_move(centre, tmp_path):
+    """The technician may set the screen's title by hand ("Chốt kiểm soát Cầu Giấy — làn
+    2"; the docs' own `kiosks add --name lane2` makes a name meant for the registry). A new
+    token for the same kiosk (`kiosks token --qr`, a token lost on reinstall) replaced it with
+    the centre's name: the title stays while the kiosk stays at its checkpoint. Moved to
+    another checkpoint, the old title would be wrong: the centre's name is written."""
+    added = add_with_qr(centre.db, "lane-2", tmp_path / "q.png", centre.url)
+    config = kiosk_config(tmp_path)
+    assert kiosk("enrol", "--code", added["code"], "--config", str(config)).returncode == 0
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('checkpoint_name = "Máy lane-2"',
+                                   'checkpoint_name = "Chốt kiểm soát Cầu Giấy — làn 2"'),
+                      encoding="utf-8")
+    again = json.loads(central(
+        "kiosks", "token", "lane-2", "--db", centre.db, "--reason", "reinstalled, ticket 42",
+        "--qr", str(tmp_path / "again.png"), "--server-url", centre.url, "--json").stdout)
+
+    assert kiosk("enrol", "--code", again["code"], "--config", str(config)).returncode == 0
+    assert config_mod.load(config).kiosk.checkpoint_name == "Chốt kiểm soát Cầu Giấy — làn 2"
+
+    moved = json.loads(central(
+        "kiosks", "add", "--db", centre.db, "--checkpoint", "CP-OTHER", "--new-checkpoint",
+        "--name", "Chốt QL1A - làn 1", "--kiosk-id", "ql1a-01", "--qr",
+        str(tmp_path / "moved.png"), "--server-url", centre.url, "--json").stdout)
+    assert kiosk("enrol", "--code", moved["code"], "--config", str(config)).returncode == 0
+    settings = config_mod.load(config).kiosk
+    assert (settings.checkpoint_id, settings.checkpoint_name) == ("CP-OTHER", "Chốt QL1A - làn 1")
+
+
 def test_no_camera_at_the_source_is_said_as_such_not_as_a_bad_code(tmp_path):
     """`kiosk enrol --camera 0` on a kiosk whose camera is unplugged (or held by the running
     kiosk) said "Not a valid enrolment code: no camera at /dev/video0": the technician was

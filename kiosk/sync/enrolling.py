@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import stat
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,6 +212,24 @@ def _token_path(config_path: Path, token_path: Path | None) -> Path:
     return token_path or config_path.parent / TOKEN_FILE
 
 
+SAMPLE_TITLE = "Chốt kiểm soát demo"
+"""The sample config.toml's ``[kiosk] checkpoint_name``, which ``install-kiosk.sh`` copies."""
+
+
+def own_title(config_path: Path, checkpoint_id: str) -> bool:
+    """Whether config.toml's screen title is the technician's own for this checkpoint (not
+    empty, not the sample's, and the kiosk stays at ``checkpoint_id``): a new token for the
+    same kiosk (``kiosks token --qr``) then keeps it — the centre's kiosk name replaced a
+    title set by hand. A kiosk moved to another checkpoint takes the centre's name."""
+    try:
+        kiosk = tomllib.loads(config_path.read_text(encoding="utf-8")).get("kiosk", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    title = kiosk.get("checkpoint_name")
+    return (isinstance(title, str) and title.strip() not in ("", SAMPLE_TITLE)
+            and kiosk.get("checkpoint_id") == checkpoint_id)
+
+
 def _settings(code: EnrolmentCode, kiosk_id: str, checkpoint_id: str,
               token_path: Path, allow_plain_http: bool = False, name: object = None
               ) -> dict[str, dict[str, object]]:
@@ -218,8 +237,9 @@ def _settings(code: EnrolmentCode, kiosk_id: str, checkpoint_id: str,
     allowed it: a config allowing it already keeps it). ``name``: the kiosk's name at the
     centre (``kiosks add --name``), its screen's title from now on: the sample's "Chốt
     kiểm soát demo" stayed on an enrolled kiosk's screen, and the officers took it for a
-    demonstration. A centre that sends none (an older one), or no printable text, leaves
-    ``checkpoint_name`` as it is."""
+    demonstration. A centre that sends none (an older one), no printable text, or None for
+    a title of the technician's own (:func:`own_title`), leaves ``checkpoint_name`` as it
+    is."""
     kiosk: dict[str, object] = {"id": kiosk_id, "checkpoint_id": checkpoint_id}
     if isinstance(name, str) and name.strip() and name.isprintable() and len(name) <= 200:
         kiosk["checkpoint_name"] = name.strip()
@@ -268,7 +288,8 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
     config_path = Path(config_path)
     token_path = _token_path(config_path, token_path)
     settings = _settings(code, answer["kiosk_id"], answer["checkpoint_id"], token_path,
-                         allow_plain_http, answer.get("name"))
+                         allow_plain_http, None if own_title(
+                             config_path, answer["checkpoint_id"]) else answer.get("name"))
     by_hand = "; ".join(f"[{section}] " + ", ".join(
         f"{key} = {tomlkit.item(value).as_string()}" for key, value in pairs.items())
         for section, pairs in settings.items())
