@@ -142,6 +142,30 @@ def test_the_desktops_larger_text_leaves_a_7_inch_kiosk_laid_out_as_on_any_other
     assert shown["card"] == "rejected" and shown["headline"] >= 26, shown["headline"]
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("x_server", [(3840, 2160)], indirect=True)
+def test_a_4k_kiosk_keeps_the_desktops_scale_that_makes_its_text_readable(x_server, tmp_path):
+    """A 4K panel (15.6": 282 px to the inch) with its desktop at 200 %: a 1920×1080 screen,
+    on which the kiosk lays out as on any other. Laid out in the panel's own pixels for every
+    desktop (to keep the desktop's larger text from shrinking a 7" kiosk), its status line
+    and recent list were 16 px — 1.4 mm high — and the clock 22 px, half what the desktop
+    asked for. The scale is dropped only where it would shrink a screen below 800×480."""
+    display, _ = x_server
+    compile_translations()
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
+           "PYTHONPATH": str(ROOT), "QT_SCALE_FACTOR": "2"}
+    env.pop("WAYLAND_DISPLAY", None)
+    child = subprocess.run([sys.executable, "-c", CHILD, str(write_config(tmp_path)),
+                            str(tmp_path / "x-screen.png"), str(ROOT / "tests"),
+                            CCCD_BAD_DATE], env=env, capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0, child.stderr[-2000:]
+    shown = json.loads(child.stdout.strip().splitlines()[-1])
+    assert shown["screen"] == [0, 0, 1920, 1080]
+    assert shown["window"] == shown["screen"]
+    assert shown["problems"] == []
+    assert shown["card"] == "rejected" and shown["headline"] >= 26, shown["headline"]
+
+
 QUEUE_CHILD = """
 import json, sys
 from PySide6.QtCore import QTimer

@@ -594,23 +594,50 @@ def choose_font(app: QApplication) -> str:
 
 
 OWN_PIXELS = {"QT_ENABLE_HIGHDPI_SCALING": "0", "QT_FONT_DPI": "96"}
-"""Qt's environment for the kiosk's window: laid out in its screen's own pixels. Its type is
-in pixels, sized to the screen it has (the card's as large as the card allows), and its touch
-targets in millimetres from the screen's DPI (:mod:`kiosk.ui.metrics`). A desktop's larger
-text (Xft.dpi, QT_FONT_DPI) or screen scale made Qt lay it out on a smaller screen than it
-has — a 7" 800×480 panel at 125 % was a 640×384 one, smaller than any the kiosk is made for:
-the window taller than the screen, words cut, the verdict smaller."""
+"""Qt's environment for a kiosk whose desktop's scale would shrink it (:func:`shrunk`): laid
+out in its screen's own pixels. Its type is in pixels, sized to the screen it has (the
+card's as large as the card allows), and its touch targets in millimetres from the screen's
+DPI (:mod:`kiosk.ui.metrics`). A desktop's larger text (Xft.dpi, QT_FONT_DPI) or screen
+scale made Qt lay it out on a smaller screen than it has — a 7" 800×480 panel at 125 % was a
+640×384 one, smaller than any the kiosk is made for: the window taller than the screen,
+words cut, the verdict smaller."""
 SCALE_FACTORS = ("QT_SCALE_FACTOR", "QT_SCREEN_SCALE_FACTORS", "QT_AUTO_SCREEN_SCALE_FACTOR")
 """A desktop's scale for its screens (KDE exports them): dropped, for the same reason."""
+OWN_PIXELS_MARK = "CHECKPOINT_KIOSK_OWN_PIXELS"
+"""Set in the environment of the kiosk started again in its screen's own pixels."""
+SMALLEST_SCREEN = (800, 480)
+"""The smallest screen the kiosk is made for (a 7" panel), either way up."""
+
+
+def shrunk(app: QApplication) -> bool:
+    """Whether the desktop's text size or scale lays a screen out smaller than
+    :data:`SMALLEST_SCREEN`. A 4K panel at 200 % is a 1920×1080 screen, which the kiosk
+    fills as it does any: there the scale is kept — in its own pixels the whole window but
+    the card was drawn at half size, its 16 px text 1.4 mm high on a 15.6" panel."""
+    for screen in app.screens():
+        size = screen.geometry().size()
+        scaled = screen.devicePixelRatio() != 1 or screen.logicalDotsPerInch() != 96
+        if scaled and (max(size.width(), size.height()) < SMALLEST_SCREEN[0]
+                       or min(size.width(), size.height()) < SMALLEST_SCREEN[1]):
+            return True
+    return False
 
 
 def create_application() -> QApplication:
+    """The application, laid out at the desktop's scale unless that shrinks a screen below
+    the smallest the kiosk is made for: then this process is started again (nothing is
+    open yet) in the screen's own pixels (:data:`OWN_PIXELS`), since Qt reads its scale
+    once, when the first application is made."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
-        os.environ.update(OWN_PIXELS)
-        for name in SCALE_FACTORS:
-            os.environ.pop(name, None)
         app = QApplication(sys.argv[:1])
+        if OWN_PIXELS_MARK not in os.environ and shrunk(app):
+            environment = {**os.environ, **OWN_PIXELS, OWN_PIXELS_MARK: "1"}
+            for name in SCALE_FACTORS:
+                environment.pop(name, None)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], environment)
     app.setApplicationName("checkpoint-kiosk")
     choose_font(app)
     return app
