@@ -49,7 +49,7 @@ from zoneinfo import ZoneInfo
 from kiosk import ids
 from kiosk.messages import WordedError, Words, both, os_words
 from kiosk.messages import failure_words as shared_failure_words
-from kiosk.payloads.identity import fold_name
+from kiosk.payloads.identity import ETH, fold_name, refolded
 from kiosk.private_files import STORE_SIDE_FILES, create_private
 from kiosk.timestamps import (
     day_bounds,
@@ -689,9 +689,27 @@ def _v14(conn: sqlite3.Connection) -> None:
         conn.execute(trigger)
 
 
+def _v15(conn: sqlite3.Connection) -> None:
+    """Names folded with an eth as D (:func:`kiosk.payloads.identity.fold_name`): a PC-Covid
+    code's "ÐANG THI TRAM" (cp1258's Đ read as cp1252) was keyed apart from her card's
+    "Đặng Thị Trâm", two people to the masked codes' match (:meth:`Store.subject_for_match`),
+    to the centre and to a search by name. Only the keys and the search's names that hold
+    an eth are written again (few, or none: a LIKE over the table, once); the search's
+    word list gets their new words (it only grows: the purge prunes it)."""
+    held = conn.execute("SELECT DISTINCT match_key FROM entries WHERE match_key LIKE ?",
+                        (f"%{ETH}%",)).fetchall()
+    conn.executemany("UPDATE entries SET match_key = ? WHERE match_key = ?",
+                     [(refolded(key), key) for (key,) in held])
+    names = [(fold_name(name), rowid) for rowid, name in conn.execute(
+        "SELECT rowid, name FROM entries_search WHERE name LIKE ?", (f"%{ETH}%",))]
+    conn.executemany("UPDATE entries_search SET name = ? WHERE rowid = ?", names)
+    conn.executemany("INSERT OR IGNORE INTO search_words (word) VALUES (?)",
+                     [(w,) for w in {w for name, _ in names for w in _words(name)}])
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13,
-    _v14]
+    _v14, _v15]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 

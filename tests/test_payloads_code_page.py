@@ -148,6 +148,20 @@ def test_an_eth_for_d_is_refused_for_the_code_page_naming_the_letter(sent: str) 
         "The scanner read the code in the wrong code page, not recorded: ")
 
 
+@pytest.mark.parametrize("number", ["079000000005", "******000005"])
+def test_a_pccovid_code_with_an_eth_for_d_is_the_same_person_as_her_card(number: str) -> None:
+    """A PC-Covid code's name is taken with another code page's letters (foreigners'), so
+    "ĐẶNG THỊ TRÂM" with cp1258's Đ read as cp1252 is recorded as "ÐANG THI TRAM" — and its
+    match key is her card's: no Vietnamese name holds an eth, it folds as D. Before, the key
+    kept it, and a trace listed her code and her card as two people."""
+    code = decode(f"{number}|ÐANG THI TRAM|1965-**-**|0|1234567|".encode(), today=TODAY)
+    card = decode("079000000005||Đặng Thị Trâm|01021965|Nữ|Huế|10102021".encode(),
+                  today=TODAY)
+    assert isinstance(code, Identity) and isinstance(card, Identity)
+    assert code.name == "ÐANG THI TRAM"  # kept as sent: the raw code says so too
+    assert code.match_key == card.match_key == "m:000005|DANG THI TRAM|1965"
+
+
 def test_a_misread_without_an_eth_keeps_the_words_of_any_misreading() -> None:
     refusal = decode(cccd(scanner_re_sent("Đặng Thùy Trâm", "cp1252")), today=TODAY)
     assert isinstance(refusal, Rejection) and refusal.code == "scanner_code_page"

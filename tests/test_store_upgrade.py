@@ -455,3 +455,37 @@ def test_the_v12_migration_writes_a_few_pages_however_many_refused_scans(tmp_pat
 if __name__ == "__main__":  # recording: python tests/test_store_upgrade.py 10 > ….json
     import sys
     print(json.dumps(record(int(sys.argv[1])), ensure_ascii=False, indent=0))
+
+
+def test_a_v14_stores_keys_with_an_eth_are_folded_as_d_once_upgraded(tmp_path, monkeypatch):
+    """Kiosks before v15 kept an eth in a match key: Trâm's PC-Covid code, its Đ read as
+    cp1252's Ð ("ÐANG THI TRAM"), was keyed apart from her card's "Đặng Thị Trâm", so the
+    masked code found no number (:meth:`Store.subject_for_match`) and a search for "Đặng"
+    missed it. Upgraded, both hold one key and the code's name is found by her surname."""
+    from kiosk.pipeline import Pipeline, Policy
+    from kiosk.scan import Scan
+
+    path = tmp_path / "kiosk.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(store_mod, "MIGRATIONS", MIGRATIONS[:14])
+        store = Store(path)
+        pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k"))
+        for n, code in enumerate(("079000000005||Đặng Thị Trâm|01021965|Nữ|Huế|10102021",
+                                  "******000005|ÐANG THI TRAM|1965-**-**|0|1234567|")):
+            assert pipeline.submit(Scan(payload=code.encode(), lane="out" if n else "in",
+                                        wall_time=START + 60 * n)).recorded
+        store.index_names()
+        with store.transaction() as conn:  # as the v14 program wrote the code's
+            conn.execute("UPDATE entries SET match_key = 'm:000005|ÐANG THI TRAM|1965' "
+                         "WHERE kind = 'pccovid'")
+            conn.execute("UPDATE entries_search SET name = 'ÐANG THI TRAM' "
+                         "WHERE name = 'DANG THI TRAM'")
+        store.close()
+    store = Store(path)
+    assert store.schema_version == len(MIGRATIONS) == 15
+    assert store.conn.execute("SELECT kind, match_key FROM entries ORDER BY kind").fetchall() \
+        == [("cccd", "m:000005|DANG THI TRAM|1965"), ("pccovid", "m:000005|DANG THI TRAM|1965")]
+    assert store.subject_for_match("m:000005|DANG THI TRAM|1965") == "doc:079000000005"
+    assert sorted(e["name"] for e in store.entries(search="Đặng")) == [
+        "ÐANG THI TRAM", "Đặng Thị Trâm"]
+    store.close()

@@ -1077,6 +1077,13 @@ MIGRATIONS: list[list[Statement]] = [
          "postgresql": 'CREATE TABLE IF NOT EXISTS entries_sent_again (id TEXT COLLATE "C" '
                        "NOT NULL, boot_id TEXT NOT NULL, PRIMARY KEY (id, boot_id))"},
     ],
+    [
+        # v57: match keys with an eth (Ð: cp1258's Đ read as cp1252, in a PC-Covid code's
+        # name) folded as D (kiosk.payloads.identity.fold_name): her code and her card were
+        # two people. No table changes: the keys held that hold an eth, and what is derived
+        # from them, are folded again when a database reaches it (Storage._migrated,
+        # kiosk.central.eth_keys.refold_held); older kiosks' as they arrive.
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 FOREIGN_DOCUMENT_KEYS_VERSION = 53
@@ -1102,6 +1109,9 @@ KIOSK_SOURCES_VERSION = 49
 MANUAL_PHONE_KEYS_VERSION = 51
 """The schema version from which a manual entry without a document is keyed by its phone
 in E.164: a database from before it has those it holds keyed again when it reaches it."""
+ETH_KEYS_VERSION = 57
+"""The schema version from which a match key folds an eth (Ð) as D: a database from before it
+has the keys it holds folded again when it reaches it."""
 DAY_SUBJECTS_VERSION = 14
 """The schema version that added the day sets: a database from before it is counted into them
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""

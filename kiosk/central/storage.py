@@ -29,6 +29,7 @@ from kiosk.central import (
     aggregates,
     derivation,
     document_matches,
+    eth_keys,
     id_days,
     manual_keys,
     people,
@@ -41,6 +42,7 @@ from kiosk.central.placeholders import Params, json_rows, slots
 from kiosk.central.schema import (
     DAY_SUBJECTS_VERSION,
     DOCUMENT_MATCHES_VERSION,
+    ETH_KEYS_VERSION,
     FOREIGN_DOCUMENT_KEYS_VERSION,
     FORGOTTEN_MATCHES_VERSION,
     IDENTITIES_VERSION,
@@ -60,6 +62,7 @@ from kiosk.central.storage_errors import StorageBusy as StorageBusy
 from kiosk.central.storage_errors import StorageError as StorageError
 from kiosk.ids import ENROLMENT_ID_RE, id_prefix
 from kiosk.messages import WordedError, both
+from kiosk.payloads.identity import ETH, refolded
 from kiosk.sync import protocol
 
 _log = logging.getLogger(__name__)
@@ -284,7 +287,8 @@ class Storage(ABC):
         ahead dated identities a year on; before v32 the day sets lacked the match keys;
         before v37 what people are counted by; before v38 an entry was late from
         midnight; before v47 the kept reports were text; before v51 a manual entry was keyed
-        by its phone as typed; before v53 a foreign document as a Vietnamese one), so that a
+        by its phone as typed; before v53 a foreign document as a Vietnamese one; before v57
+        a match key kept an eth), so that a
         database is never left at the new schema with its counts missing — a failed recount
         undoes the migration too."""
         self.created = previous_version == 0
@@ -312,6 +316,8 @@ class Storage(ABC):
             manual_keys.rekey_held(self, tx)
         if 0 < previous_version < FOREIGN_DOCUMENT_KEYS_VERSION:
             manual_keys.rekey_foreign_held(self, tx)
+        if 0 < previous_version < ETH_KEYS_VERSION:
+            eth_keys.refold_held(self, tx)
 
     def secret(self, name: str) -> bytes:
         """The centre's secret called ``name`` (settings), made on first use and shared by
@@ -489,6 +495,8 @@ class Storage(ABC):
             elif row is not None:
                 if row[_MATCH] == "":  # no match key, as null says: where every reader looks
                     row = (*row[:_MATCH], None, *row[_MATCH + 1:])
+                if row[_MATCH] and ETH in row[_MATCH]:  # a kiosk before v15's fold: as now
+                    row = (*row[:_MATCH], refolded(row[_MATCH]), *row[_MATCH + 1:])
                 if row[_KIND] == manual_keys.MANUAL:  # a kiosk before v51/v53's keys: as now
                     row = manual_keys.keyed_again(row, _KIND, _SUBJECT, _DOCUMENT, _NAME,
                                                   _EXTRA, _PAYLOAD)

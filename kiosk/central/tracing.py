@@ -467,13 +467,16 @@ class Person:
     phone: str | None = None
 
     def note(self, details: tuple[Any, ...]) -> None:
-        """Add what one scan says; later scans win, a full document number beats a masked one."""
+        """Add what one scan says; later scans win, a full document number beats a masked one,
+        and a name as written on a card or a form beats a PC-Covid code's: folded, or read
+        in another code page ("ÐANG THI TRAM", which is not its own fold since an eth folds
+        as D)."""
         kind, name, birth, document, extra = details
         phone = phone_of(kind, extra)
         self.kinds.add(kind)
         if name and (self.name is None or fold_name(self.name) == self.name
-                     or fold_name(name) != name):
-            self.name = name  # a name as written on the card beats PC-Covid's folded one
+                     or (fold_name(name) != name and kind != "pccovid")):
+            self.name = name
         if birth and birth[:4].isdigit():
             self.birth_year = birth[:4]
         if document and ("*" not in document or not self.document_number

@@ -83,6 +83,13 @@ def payload_key(raw: bytes) -> str:
 def fold_name(name: str) -> str:
     """Upper-case ASCII without diacritics: how PC-Covid writes names (Đ has no decomposition).
 
+    Ð and ð (U+00D0, U+00F0: the Icelandic eth) fold to D and d as Đ and đ do: they are
+    what cp1258's Đ and đ show when read as cp1252, which a PC-Covid code's name may be
+    recorded with (:func:`kiosk.payloads.names.garbled` takes another code page's letters),
+    and no Vietnamese name holds an eth. Before (match keys of kiosk stores before v15 and
+    centres before v57), "ÐANG THI TRAM" kept its eth, and her PC-Covid code and her card
+    ("Đặng Thị Trâm") were two people to a trace.
+
     Each character is folded on its own (its compatibility decomposition without combining
     marks: what decomposing the whole name and dropping them gives), once, then looked up
     by ``str.translate``: a scan folds its name twice, in ~1 µs instead of ~6."""
@@ -97,13 +104,15 @@ class _Folded(dict[int, str]):
 
     def __missing__(self, code: int) -> str:
         char = chr(code)
-        folded = "d" if char == "đ" else "D" if char == "Đ" else "".join(
+        folded = _NO_DECOMPOSITION.get(char) or "".join(
             c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
         if len(self) < self.LIMIT:
             self[code] = folded
         return folded
 
 
+_NO_DECOMPOSITION = {"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"}
+"""The letters folded to D without a decomposition to take it from (:func:`fold_name`)."""
 _FOLDED = _Folded()
 
 
@@ -126,3 +135,15 @@ def make_match_key(document: str, name: str, birth_year: str) -> str | None:
         return None
     key = f"m:{suffix}|{fold_name(name)}|{birth_year}"
     return key if len(key) <= MATCH_KEY_CHARS else None
+
+
+ETH = "Ð"
+"""What :func:`fold_name` kept of an eth (Ð, ð) before it folded it as D: match keys made by
+kiosk stores before v15 (and held by centres before v57) may hold it."""
+
+
+def refolded(match_key: str) -> str:
+    """A match key as :func:`make_match_key` makes it now, from one made while
+    :func:`fold_name` kept an eth (:data:`ETH`, the only character it folds otherwise now:
+    the suffix and the birth year are digits); any other key as it is."""
+    return match_key.replace(ETH, "D")
