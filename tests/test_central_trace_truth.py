@@ -540,7 +540,17 @@ def test_a_cmnd_and_a_passport_of_one_number_are_two_people(centre: Centre) -> N
     passport = centre.trace("--document", "272845913", "--foreign", *PERIOD)
     assert [v["checkpoint_id"] for v in cmnd["visits"]] == ["CP-CHO"]
     assert [v["checkpoint_id"] for v in passport["visits"]] == ["CP-BX"]
-    assert {c["name"] for c in passport["contacts"]} == {"Đặng Thị Giang", "TRAN THI BINH"}
+    assert {c["name"] for c in passport["contacts"]} == {"Đặng Thị Giang", "Trần Thị Bình"}
+
+
+def test_a_contact_shown_only_by_her_masked_code_is_named_by_her_card(centre: Centre) -> None:
+    """At the station Bình showed only her masked PC-Covid code; her card was scanned at
+    other visits, under her code's match key: the code is hers (docs/central.md, "A document
+    number … stands for its holder"), so John Smith's trace lists her by her card's name and
+    number — before, as "TRAN THI BINH", "******000001", nobody a tracer could call."""
+    passport = centre.trace("--document", "272845913", "--foreign", *PERIOD)
+    [binh] = [c for c in passport["contacts"] if c["birth_year"] == "1961"]
+    assert (binh["name"], binh["document_number"]) == ("Trần Thị Bình", CASE)
 
 
 def test_the_audit_log_names_each_trace_and_finds_whom_it_showed(centre: Centre,

@@ -120,6 +120,54 @@ def test_a_card_scanned_only_weeks_before_still_names_the_masked_code_it_showed(
     assert visits(wide)[1:] == visits(narrow) and contacts(wide) == contacts(narrow)
 
 
+@pytest.mark.parametrize("namesake", [False, True])
+def test_a_contact_shown_only_by_her_masked_code_is_named_by_her_card(
+        storage: Storage, namesake: bool) -> None:
+    """Person 20 was beside Đặng Thị Giang for an hour on 3 Dec, showing only her masked
+    PC-Covid code; her card was scanned on 20 Nov elsewhere. Her code's match key is stored
+    with her number alone, under which her own card was scanned: the code is hers, and
+    Giang's trace names her by her card — before, it listed "HOANG VAN EM", "******000020",
+    whom nobody could phone. A namesake born the same year whose number ends in the same 6
+    digits (his card scanned too) makes the code either's: shown as the code says."""
+    em = payload_identity(20, "pccovid_masked")
+    scans = [(payload_identity(20, "cccd"), "CP-A", "in", local(0, 8)),
+             (em, "CP-B", "in", local(13, 10)), (em, "CP-B", "out", local(13, 11)),
+             (payload_identity(5, "cccd"), "CP-B", "in", local(13, 10)),
+             (payload_identity(5, "cccd"), "CP-B", "out", local(13, 11))]
+    if namesake:
+        other = decode(f"001099{number(20)[-6:]}|123456789|Hoàng Văn Em|01021980|Nam|Huế|"
+                       "10102021".encode(), today=dt.date(2026, 11, 30))
+        assert isinstance(other, Identity) and other.match_key == em.match_key
+        scans.append((other, "CP-E", "in", local(1, 9)))
+    send(storage, scans)
+
+    report = trace(storage, number(5), 13, 13)
+
+    [contact] = report["contacts"]
+    assert (contact["name"], contact["document_number"], contact["overlap_minutes"]) == (
+        ("HOANG VAN EM", "******000020", 60.0) if namesake else
+        ("Hoàng Văn Em", number(20), 60.0))
+
+
+def test_a_masked_code_under_another_name_than_the_numbers_card_is_not_named_by_it(
+        storage: Storage) -> None:
+    """Lý Văn Tâm declared person 1's number on a PC-Covid code; his masked code (his name,
+    its last 6 digits) beside Bùi Thị Lan is stored with her number alone, but her card was
+    never scanned under his name: not hers (the holder's name is her card's), shown as his
+    code says."""
+    binh, lan = payload_identity(1, "cccd"), payload_identity(7, "cccd")
+    masked = pccovid("******" + number(1)[-6:], "LY VAN TAM", 1975)
+    send(storage, [(binh, "CP-A", "in", local(0, 8)),
+                   (pccovid(number(1), "LY VAN TAM", 1975), "CP-E", "in", local(1, 14)),
+                   (masked, "CP-B", "in", local(13, 10)), (masked, "CP-B", "out", local(13, 11)),
+                   (lan, "CP-B", "in", local(13, 10)), (lan, "CP-B", "out", local(13, 11))])
+
+    report = trace(storage, number(7), 13, 13)
+
+    assert [(c["name"], c["document_number"]) for c in report["contacts"]] == [
+        ("LY VAN TAM", "******" + number(1)[-6:])]
+
+
 def test_a_number_never_scanned_in_full_is_traced_weakly_through_the_masked_codes(
         storage: Storage) -> None:
     """Person 21 only ever showed a masked PC-Covid code (the last 6 digits of the number),

@@ -17,6 +17,9 @@ joined to ``entries``. Every read is an index range (schema v1 and v3):
   (v6);
 - a document number's match keys: ``document_matches`` (v15), kept at ingest, by number and
   local day (asked of ``entries``, every number was probed in every day partition);
+- a contact shown by a masked code: the numbers stored with its match key
+  (``document_matches_match``), then the card scans of a number alone
+  (``entries_subject_time``) that name her;
 - what the scans of kept stays say: their identities (v18), by key;
 - a name and birth year: the match keys that hold them (``substr(match_key, 10)``) and the
   scans without a match key, both by day (v33);
@@ -547,6 +550,30 @@ class StorageSource:
     def documented(self, match_keys: Iterable[str]) -> set[str]:
         """(One index range of ``document_matches_match`` per key, over every day.)"""
         return self._matched("match_key", match_keys, around=False)
+
+    def card_names(self, match_keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """(One index range of ``document_matches_match`` per key, over every day; then of
+        ``entries_subject_time`` per number alone, in each day partition.)"""
+        keys = sorted(set(match_keys))
+        if not keys:
+            return {}
+        params = Params()
+        condition = self._in("match_key", params.add(self._list(keys)))
+        alone = {key: subject for key, subject in self.storage._query(
+            f"SELECT match_key, min(subject_key) FROM document_matches WHERE {condition} "
+            "GROUP BY match_key HAVING count(DISTINCT subject_key) = 1", params)}
+        if not alone:
+            return {}
+        params = Params()
+        subjects = self._in("subject_key", params.add(self._list(sorted(set(alone.values())))))
+        latest: dict[str, tuple[str, str, str]] = {}
+        for key, subject, document, name, at in self.storage._query(
+                f"SELECT match_key, subject_key, document_number, name, scanned_at FROM entries "
+                f"WHERE {subjects} AND kind = 'cccd' AND match_key IS NOT NULL", params):
+            if alone.get(key) == subject and document and name and (
+                    key not in latest or latest[key][0] < at):
+                latest[key] = (at, document, name)
+        return {key: (document, name) for key, (_, document, name) in latest.items()}
 
     def _matched(self, column: str, match_keys: Iterable[str], *, around: bool) -> set[str]:
         """``column`` of ``document_matches`` rows of these match keys, on the days around

@@ -204,6 +204,11 @@ class Source(Protocol):
     def documented(self, match_keys: Iterable[str]) -> set[str]:
         """Those of ``match_keys`` stored with any document number on any day still held."""
 
+    def card_names(self, match_keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """{match key: (document number, name)} for those of ``match_keys`` stored with one
+        document number alone on any day still held, whose own card (kind ``cccd``) was
+        scanned under that key: the number and the name its latest such scan printed."""
+
     def rows_named(self, folded_name: str, birth_year: str, lo: dt.datetime,
                    hi: dt.datetime) -> list[Sequence[Any]]:
         """(subject_key, match_key, name, birth_date) of scans that may carry this name and
@@ -723,6 +728,7 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
                                                             if i not in unsure],
                                            policy, skip, mixed, shared, only=top)
     people.update(describe_stays(source, shared))
+    name_by_cards(source, people)
     if policy.second_degree:
         for row in result.contacts()[:policy.second_degree]:
             key = row["person"]
@@ -838,6 +844,20 @@ def describe_stays(source: Source, shared: Mapping[str, Mapping[str, tuple[float
                 found.note(said)
                 noted = said
     return people
+
+
+def name_by_cards(source: Source, people: Mapping[str, Person]) -> None:
+    """Name by her card a person shown only by codes without her full number (a masked
+    PC-Covid code): the code is hers when its match key is stored with one number alone
+    and that number's own card was scanned under it (its name is the holder's: the rule a
+    trace of the number finds her codes by, :func:`target_for_document`) — her card's name
+    and number, wherever and whenever the card was scanned. A key stored with several
+    numbers (two people sharing the last 6 digits, the name and the birth year; or a code
+    declaring another's number) may be any of theirs: shown as the code says."""
+    masked = [key for key, person in people.items() if key.startswith("m:") and (
+        person.document_number is None or "*" in person.document_number)]
+    for key, (number, name) in source.card_names(masked).items():
+        people[key].document_number, people[key].name = number, name
 
 
 def _oldest_first(item: tuple[str, tuple[float, int]]) -> tuple[tuple[float, int], str]:
