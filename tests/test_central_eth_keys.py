@@ -140,3 +140,29 @@ def test_an_older_kiosks_eth_key_is_folded_as_it_arrives(tmp_path: Path, number:
         results = storage.ingest_batch("k1", [again], sent_at=protocol.format_time(NOW),
                                        received_at=NOW, batch_id=uuid7())
     assert [r["status"] for r in results] == ["duplicate"]
+
+
+def test_who_was_shown_her_code_before_the_upgrade_is_still_found(tmp_path: Path) -> None:
+    """Bình's trace, made before the upgrade, showed Trâm's PC-Covid code under its eth's key
+    (its keys are kept as marks in the audit log, never rewritten). Trâm asks who was shown
+    her data, by her number or by her code: that trace is found — the upgrade folded the
+    keys held, and the marks are looked for under both spellings."""
+    db = centre(tmp_path, "sqlite")
+    code = tram_code("079000000005")
+    entries = [wire_entry(identity, checkpoint="CP-CHO", kiosk="k1", direction=direction,
+                          scanned_at=NOON + dt.timedelta(minutes=minutes))
+               for identity, direction, minutes in ((BINH, "in", 0), (code, "in", 10),
+                                                    (code, "out", 40), (BINH, "out", 60))]
+    with open_storage(db) as storage:
+        storage.ingest_batch("k1", entries, sent_at=protocol.format_time(NOW),
+                             received_at=NOW, batch_id=uuid7())
+        with storage._transaction() as tx:  # as a centre before v57 held it
+            storage._execute(tx, "UPDATE entries SET match_key = $1 WHERE kind = 'pccovid'",
+                             (OLD_KEY,))
+    assert [c["person"] for c in trace(db, "079000000001")["contacts"]] == [OLD_KEY]
+    with open_storage(db) as storage, storage._transaction() as tx:
+        set_schema_version(storage, tx, ETH_KEYS_VERSION - 1)
+    masked = "******000005|ÐANG THI TRAM|1965-**-**|0|1234567|"
+    for asked in (("--disclosed", "079000000005"), ("--code", masked)):
+        listed = central("audit", "list", *asked, "--json", "--db", db).stdout
+        assert [r["subject"] for r in json.loads(listed)] == ["document 079000000001"], asked

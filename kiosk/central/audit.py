@@ -250,15 +250,23 @@ def marks_of_document(storage: Storage, document: str, name: str | None = None,
     """The marks a holder of this document may have been shown under: its ``doc:`` key and,
     typed by hand as another country's, its ``fdoc:`` key (whose it is, the log cannot
     tell), every match key stored with it while its scans are held, and — with the name and
-    birth year on the card — the match key its codes carry, which outlives the scans."""
+    birth year on the card — the match key its codes carry, which outlives the scans; each
+    match key also as a trace before v57 may have shown it, with an eth for a D
+    (:func:`kiosk.payloads.identity.eth_spellings`: the upgrade folded the keys held)."""
     from kiosk.central.trace_queries import StorageSource
-    from kiosk.payloads.identity import document_key, foreign_document_key, make_match_key
+    from kiosk.payloads.identity import (
+        document_key,
+        eth_spellings,
+        foreign_document_key,
+        make_match_key,
+    )
 
     key = document_key(document)
-    keys = {key, foreign_document_key(document),
-            *StorageSource(storage, wait=0).document_codes(key)}
+    codes = StorageSource(storage, wait=0).document_codes(key)
     if name and birth_year:
-        keys.add(make_match_key(key[4:], name, birth_year) or key)
+        codes.add(make_match_key(key[4:], name, birth_year) or key)
+    keys = {key, foreign_document_key(document),
+            *(spelt for code in codes for spelt in eth_spellings(code))}
     secret = storage.secret(MARK_SECRET)
     return {person_mark(k, secret) for k in keys}
 
@@ -284,16 +292,19 @@ def marks_of_phone(storage: Storage, phone: str, name: str | None = None) -> set
 
 def marks_of_code(storage: Storage, raw: bytes) -> set[str]:
     """The marks the holder of a scanned code may have been shown under: the keys the kiosk
-    computes from it (:mod:`kiosk.payloads`: its subject and match key) and, for a code
-    carrying a full document number, every mark of that document
-    (:func:`marks_of_document`). AuditError for a code the kiosk would refuse."""
+    computes from it (:mod:`kiosk.payloads`: its subject and match key, the latter also with
+    an eth for a D as before v57) and, for a code carrying a full document number, every
+    mark of that document (:func:`marks_of_document`). AuditError for a code the kiosk
+    would refuse."""
     from kiosk.payloads import Rejection, decode
+    from kiosk.payloads.identity import eth_spellings
 
     identity = decode(raw)
     if isinstance(identity, Rejection):
         raise AuditError("trace.payload_refused", detail=identity.detail)
     secret = storage.secret(MARK_SECRET)
-    marks = {person_mark(k, secret) for k in (identity.subject_key, identity.match_key) if k}
+    match = eth_spellings(identity.match_key) if identity.match_key else set()
+    marks = {person_mark(k, secret) for k in {identity.subject_key, *match}}
     if identity.subject_key.startswith("doc:"):
         marks |= marks_of_document(storage, identity.subject_key.removeprefix("doc:"))
     return marks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -147,3 +148,21 @@ def refolded(match_key: str) -> str:
     :func:`fold_name` kept an eth (:data:`ETH`, the only character it folds otherwise now:
     the suffix and the birth year are digits); any other key as it is."""
     return match_key.replace(ETH, "D")
+
+
+def eth_spellings(match_key: str) -> set[str]:
+    """The match keys that :func:`refolded` makes this one of: each D of its name kept, or
+    an eth as kiosks before v15 kept it (its first 8 D's: 256 keys at most; names have one
+    or two). What a trace recorded before the centre's v57 may have shown her under."""
+    first, last = match_key.find("|"), match_key.rfind("|")
+    if not match_key.startswith("m:") or not 0 <= first < last:
+        return {match_key}
+    name = match_key[first + 1:last]
+    places = [n for n, char in enumerate(name) if char == "D"][:8]
+    spelt = set()
+    for eths in itertools.product((False, True), repeat=len(places)):
+        letters = list(name)
+        for place, eth in zip(places, eths, strict=True):
+            letters[place] = ETH if eth else "D"
+        spelt.add(f"{match_key[:first + 1]}{''.join(letters)}{match_key[last:]}")
+    return spelt
