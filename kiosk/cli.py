@@ -379,7 +379,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     for code, value in (("in", stats.entries_in), ("out", stats.entries_out),
                         ("inside_at_end" if stats.day_over else "inside", stats.inside),
                         ("duplicates", stats.duplicates),
-                        ("refused", stats.refused)):
+                        ("refused", stats.refused), ("not_id", stats.not_id)):
         print(f"{messages.text(f'cli.stats.{code}', language):14} {value}")
     peak = max(stats.per_hour.values(), default=0)
     for hour in sorted(stats.per_hour):

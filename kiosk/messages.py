@@ -102,6 +102,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Mã không định danh: {clip}",
         "Not an ID code: {clip}",
     ),
+    "officer.not_id_count": (  # under today's tiles: such codes are no one in them
+        "Mã không phải giấy tờ hôm nay: {count}",
+        "Codes naming nobody today: {count}",
+    ),
     "card.not_id_ask": (
         "Mã không cho biết là ai: hỏi CCCD, hộ chiếu hoặc khai báo thủ công.",
         "This code does not say who the person is. Ask for an ID document (citizen ID, "
@@ -1569,6 +1573,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.stats.inside_at_end": ("Ở trong lúc hết ngày", "Inside at day end"),
     "cli.stats.duplicates": ("Quét trùng", "Duplicates"),
     "cli.stats.refused": ("Mã bị từ chối", "Refused codes"),
+    "cli.stats.not_id": ("Mã không phải giấy tờ", "Codes naming nobody"),  # none in In/Out
     "cli.running_headless": (
         "trạm {kiosk} tại chốt {checkpoint} chạy không giao diện; thiết bị: {devices}; "
         "kho: {store}",

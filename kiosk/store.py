@@ -707,9 +707,23 @@ def _v15(conn: sqlite3.Connection) -> None:
                      [(w,) for w in {w for name, _ in names for w in _words(name)}])
 
 
+def _v16(conn: sqlite3.Connection) -> None:
+    """Codes that name nobody (kind ``other``: a URL, a product or venue code) are no
+    person: a partial index of them (``entries_not_id``) lets today's counts leave them out
+    of "in" and "out" and show how many there were (:meth:`Store.stats`); the other entries
+    never enter it. Their ``presence`` rows count "out" (as a scan of one writes it since:
+    :func:`_move`), keeping the last movement the pipeline reads: the officer who asks for
+    the ID and scans it counted the person inside twice."""
+    conn.execute("CREATE INDEX entries_not_id ON entries (scanned_at, checkpoint_id, "  # kind:
+                 "direction, status, kind) WHERE kind = 'other'")  # else the rows are read
+    conn.execute("UPDATE presence SET inside = 0, direction = 'out' WHERE (checkpoint_id, "
+                 "subject_key) IN (SELECT checkpoint_id, subject_key FROM entries "
+                 "WHERE kind = 'other')")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13,
-    _v14, _v15]
+    _v14, _v15, _v16]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 
@@ -775,6 +789,10 @@ class Stats:
     per_hour: dict[int, int]
     day_over: bool = False
     """The day ended before ``now``: ``inside`` is as of its end."""
+    not_id: int = 0
+    """Entries of codes that name nobody (kind ``other``: a URL, a product or venue code):
+    recorded and sent, scans of ``per_hour``, but no person of ``entries_in``,
+    ``entries_out`` nor ``inside``."""
 
 
 class _Newest(NamedTuple):
@@ -805,10 +823,12 @@ JSON (a damaged row) at its ``scanned_at``."""
 _FILL_PRESENCE = (
     "INSERT INTO presence (checkpoint_id, inside, subject_key, scanned_at, direction) "
     "SELECT checkpoint_id, direction = 'in', subject_key, at, direction FROM ("
-    f"SELECT checkpoint_id, subject_key, direction, {_COUNTED_AT} AS at, row_number() "
+    "SELECT checkpoint_id, subject_key, CASE kind WHEN 'other' THEN 'out' ELSE direction END "
+    f"AS direction, {_COUNTED_AT} AS at, row_number() "
     "OVER (PARTITION BY checkpoint_id, subject_key "
     f"ORDER BY {_COUNTED_AT} DESC, id DESC) AS latest FROM entries {{among}}) WHERE latest = 1")
-"""``among``: a WHERE clause choosing the entries (people) it is rebuilt for, or nothing."""
+"""``among``: a WHERE clause choosing the entries (people) it is rebuilt for, or nothing. A
+code that names nobody (kind ``other``) counts "out", as :func:`_move` writes it."""
 _PEOPLE = ("(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
            "FROM json_each(?))")
 """(checkpoint, subject key) pairs given as one JSON list of pairs, for a row-value IN."""
@@ -2477,7 +2497,11 @@ class Store:
         A scan dated later than the clock reads now (recorded while the clock ran ahead, set
         right since) was made by now: it counts at now — today, in the current hour — as the
         centre files such a scan at its arrival. By its date it was tomorrow's (a clock 7 h
-        ahead: each evening's scans), and today's counts missed what the officer saw."""
+        ahead: each evening's scans), and today's counts missed what the officer saw.
+
+        A code that names nobody (kind ``other``) is a scan of its hour but no one "in" or
+        "out": the officer asks for the ID and scans it, which counts the person
+        (``not_id`` says how many such codes the day had)."""
         moment = time.time() if now is None else now
         day = day or today(self.timezone, moment)
         since, until = day_bounds(day, self.timezone)
@@ -2501,27 +2525,33 @@ class Store:
                     entries_in += hour_in
                     entries_out += hour_out
                     duplicates += hour_duplicates
+            last = until if until <= now_text else _LAST_TIME
             refused = 0 if since > now_text else self.conn.execute(
                 "SELECT count(*) FROM refused_scans WHERE scanned_at >= ? AND scanned_at < ?",
-                (since, until if until <= now_text else _LAST_TIME)).fetchone()[0]
+                (since, last)).fetchone()[0]
+            not_id, not_id_in, not_id_out = (0, 0, 0) if since > now_text else \
+                self.conn.execute(_NOT_ID_COUNTS, (since, last, checkpoint_id)).fetchone()
             day_over = parse_utc(until).timestamp() <= moment
             inside = self.inside_before(checkpoint_id, until) if day_over else \
                 self.inside_count(checkpoint_id, now)
-        return Stats(entries_in=int(entries_in), entries_out=int(entries_out), inside=inside,
+        return Stats(entries_in=int(entries_in - not_id_in),
+                     entries_out=int(entries_out - not_id_out), inside=inside,
                      duplicates=int(duplicates), refused=refused, per_hour=per_hour,
-                     day_over=day_over)
+                     day_over=day_over, not_id=not_id)
 
     def inside_before(self, checkpoint_id: str, until: str) -> int:
         """People inside just before ``until`` (store time text): whose last movement here
-        in the 24 hours before it was "in" (the later entry on equal times) — ``presence``
-        only knows each person's latest movement, so a moment past reads those hours."""
+        in the 24 hours before it was "in" (the later entry on equal times; a code that
+        names nobody is no one) — ``presence`` only knows each person's latest movement, so
+        a moment past reads those hours."""
         since = utc_iso(parse_utc(until).timestamp() - INSIDE_WINDOW.total_seconds())
         with self.lock:
             return self.conn.execute(
                 "SELECT count(*) FROM (SELECT direction, row_number() OVER (PARTITION BY "
                 "subject_key ORDER BY scanned_at DESC, id DESC) AS latest FROM entries "
-                "WHERE checkpoint_id = ? AND scanned_at >= ? AND scanned_at < ?) "
-                "WHERE latest = 1 AND direction = 'in'", (checkpoint_id, since, until)
+                "WHERE checkpoint_id = ? AND scanned_at >= ? AND scanned_at < ? "
+                "AND kind != 'other') WHERE latest = 1 AND direction = 'in'",
+                (checkpoint_id, since, until)
             ).fetchone()[0]
 
     def refused_by_hour(self, since: str, until: str) -> dict[str, int]:
@@ -3567,6 +3597,12 @@ _DAY_COUNTS = ("SELECT count(*), total(status = 'accepted' AND direction = 'in')
                "total(status = 'accepted' AND direction = 'out'), total(status = 'duplicate') "
                f"{_DAY_RANGE}")
 """A time range's entries: all of them, accepted in, accepted out, duplicates."""
+_NOT_ID_COUNTS = (
+    "SELECT count(*), total(status = 'accepted' AND direction = 'in'), "
+    "total(status = 'accepted' AND direction = 'out') FROM entries INDEXED BY entries_not_id "
+    "WHERE kind = 'other' AND scanned_at >= ? AND scanned_at < ? AND checkpoint_id = ?")
+"""A time range's codes that name nobody: all, accepted in, accepted out — from their
+partial index (a day without one reads nothing)."""
 _SYNC_STATE = (
     "CASE WHEN EXISTS (SELECT 1 FROM entries p INDEXED BY entries_pending WHERE p.id = e.id "
     "AND p.sync_state IN ('pending', 'sent')) THEN (SELECT q.sync_state FROM entries q "
@@ -3634,9 +3670,13 @@ def _move(cursor: sqlite3.Cursor, row: dict[str, Any], at: str,
     if the clock was behind) into the person's ``presence`` row — ``known[0]`` when the
     scan's transaction read it already and wrote nothing since but the entry. "Inside now"
     follows the latest movement by that time, the later written on a tie; the pipeline's
-    last movement, a new boot's first, then the highest monotonic time."""
-    checkpoint, subject, direction = row["checkpoint_id"], row["subject_key"], row["direction"]
-    movement = (row["id"], row["scanned_at"], direction, row["boot_id"], row["monotonic_ns"])
+    last movement, a new boot's first, then the highest monotonic time. A code that names
+    nobody (kind ``other``) counts "out" for "inside now" — nobody went in — and keeps its
+    own direction as the pipeline's last movement (repeats, auto direction)."""
+    checkpoint, subject = row["checkpoint_id"], row["subject_key"]
+    movement = (row["id"], row["scanned_at"], row["direction"], row["boot_id"],
+                row["monotonic_ns"])
+    direction = "out" if row["kind"] == "other" else row["direction"]
     going_in = 1 if direction == "in" else 0  # an int: sqlite3 binds a bool through its
     # adapter look-up (two failed attribute look-ups: ~3.4k instructions)
     old = known[0] if known is not None else \

@@ -24,6 +24,11 @@ interval taken as recent (:func:`kiosk.pipeline._since`): 6 decisions of the 600
 all under warn-86400 (a day's window, which the restarts with the clock set back fall in),
 each such a scan or one that follows it for the same person; nothing else differed.
 
+Recorded again when a code that names nobody (kind ``other``: "hello world") came to count
+as no one inside (schema v16): warn-86400's "inside now" went from 3 to 2, that code's last
+movement being "in"; every decision and entry stayed the same (its last movement, which the
+pipeline reads, is kept as before).
+
 The code the centre's rules refuse held its NUL in the name until the kiosk came to refuse
 a name with a control character itself (``scanner_code_page``, before the centre's rules):
 it holds it in the address since, refused by the centre's rules as before; the decisions

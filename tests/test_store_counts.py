@@ -7,7 +7,8 @@ the clock ran ahead: made by now, as the centre files it at its arrival); a pers
 when their last movement here (latest ``scanned_at``, the later entry on a tie) within the last
 24 hours was "in" — "inside now" while the day lasts, and for a day that is over, inside at its
 end (its last movements before the next local midnight, within the 24 hours before it): a past
-day shows what it ended with.
+day shows what it ended with. A code that names nobody (kind ``other``: a URL, a product code)
+is a scan of its hour but no one — neither "in", "out" nor inside — and counted apart.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
-from kiosk.store import _DAY_RANGE, ENTRY_COLUMNS, INSIDE_WINDOW, MIGRATIONS, Store
+from kiosk.store import _DAY_RANGE, _NOT_ID_COUNTS, ENTRY_COLUMNS, INSIDE_WINDOW, MIGRATIONS, Store
 from kiosk.timestamps import parse_utc, utc_iso
 from tests.conftest import CCCD_AN, CCCD_BINH
 
@@ -39,7 +40,8 @@ PEOPLE = [CCCD_AN, CCCD_BINH,
 def brute_force(store: Store, checkpoint: str, day: dt.date, now: float) -> dict:
     rows = store.conn.execute(
         "SELECT id, checkpoint_id, subject_key, direction, status, scanned_at, "
-        "json_extract(extra, '$.clock_behind.not_before') FROM entries ORDER BY id").fetchall()
+        "json_extract(extra, '$.clock_behind.not_before'), kind = 'other' FROM entries "
+        "ORDER BY id").fetchall()
     local = [(r, parse_utc(r[5]).astimezone(ZONE)) for r in rows if r[1] == checkpoint]
     at_latest_now = dt.datetime.fromtimestamp(now, ZONE)
     today = [(r, min(when, at_latest_now)) for r, when in local
@@ -53,6 +55,8 @@ def brute_force(store: Store, checkpoint: str, day: dt.date, now: float) -> dict
     before = [(r, when) for r, when in local if not day_over or when.timestamp() < end]
     last: dict[str, tuple] = {}
     for r, _ in before:  # by id = insertion order: on equal times the later entry wins
+        if r[7]:
+            continue  # a code that names nobody: no one to be inside
         at = r[5] if day_over else r[6] or r[5]
         if r[2] not in last or at >= last[r[2]][0]:
             last[r[2]] = (at, r)
@@ -60,8 +64,9 @@ def brute_force(store: Store, checkpoint: str, day: dt.date, now: float) -> dict
     refused = [t for (t,) in store.conn.execute("SELECT scanned_at FROM refused_scans")
                if min(parse_utc(t).astimezone(ZONE), at_latest_now).date() == day]
     return {
-        "in": sum(r[4] == "accepted" and r[3] == "in" for r, _ in today),
-        "out": sum(r[4] == "accepted" and r[3] == "out" for r, _ in today),
+        "in": sum(r[4] == "accepted" and r[3] == "in" and not r[7] for r, _ in today),
+        "out": sum(r[4] == "accepted" and r[3] == "out" and not r[7] for r, _ in today),
+        "not_id": sum(r[7] for r, _ in today),
         "dup": sum(r[4] == "duplicate" for r, _ in today),
         "per_hour": dict(Counter(when.hour for _, when in today)),
         "inside": sum(r[3] == "in" and at >= horizon for at, r in last.values()),
@@ -71,7 +76,8 @@ def brute_force(store: Store, checkpoint: str, day: dt.date, now: float) -> dict
 
 def fast(store: Store, checkpoint: str, day: dt.date, now: float) -> dict:
     stats = store.stats(checkpoint, day, now=now)
-    return {"in": stats.entries_in, "out": stats.entries_out, "dup": stats.duplicates,
+    return {"in": stats.entries_in, "out": stats.entries_out, "not_id": stats.not_id,
+            "dup": stats.duplicates,
             "per_hour": stats.per_hour, "inside": stats.inside, "refused": stats.refused}
 
 
@@ -168,13 +174,17 @@ def test_inside_ends_at_the_auto_direction_horizon(tmp_path):
 
 
 def test_counts_read_only_the_days_index_range_and_the_presence_table(tmp_path):
-    """The query plans: today's counts search a range of the covering time index, "inside"
+    """The query plans: today's counts search a range of the covering time index (the codes
+    that name nobody a range of their own partial one), "inside"
     the range of ``presence`` that holds the people inside (its primary key begins with the
     checkpoint and whether they are inside) — neither visits the entries table's rows."""
     store = Store(tmp_path / "k.db")
     day = " ".join(r[3] for r in store.conn.execute(
         f"EXPLAIN QUERY PLAN SELECT count(*) {_DAY_RANGE}", ("1", "2", "C")))
     assert "USING COVERING INDEX entries_time (" in day, day
+    not_id = " ".join(r[3] for r in store.conn.execute(
+        f"EXPLAIN QUERY PLAN {_NOT_ID_COUNTS}", ("1", "2", "C")))
+    assert "USING COVERING INDEX entries_not_id (" in not_id, not_id  # those codes only
     traced: list[str] = []
     store.conn.set_trace_callback(traced.append)
     store.inside_count("C")
@@ -223,10 +233,12 @@ def make_v2_store(path: Path, rows: list[dict]) -> None:
 
 def test_an_existing_store_upgrades_and_its_history_is_counted_and_found(tmp_path):
     """Opening a v2 store migrates it forward: presence is rebuilt from its history, names
-    become searchable, and what it held is counted exactly as if recorded today."""
+    become searchable, and what it held is counted exactly as if recorded today — a product
+    code scanned in then (kind ``other``) no one inside, as v3's rebuild had it."""
     source = Store(tmp_path / "recorded.db", timezone=ZONE)
     pipeline = Pipeline(source, Policy(checkpoint_id="CP", kiosk_id="k"))
     for offset, payload, lane in ((0, CCCD_AN, "in"), (60, CCCD_BINH, "in"),
+                                  (90, "https://example.vn/menu", "in"),
                                   (7200, CCCD_AN, "out")):
         pipeline.submit(Scan(payload=payload.encode(), lane=lane, wall_time=MIDNIGHT + offset))
     rows = source.entries()
@@ -237,11 +249,12 @@ def test_an_existing_store_upgrades_and_its_history_is_counted_and_found(tmp_pat
     assert store.schema_version == len(MIGRATIONS)
     day, now = dt.date(2026, 11, 20), MIDNIGHT + 8000
     assert fast(store, "CP", day, now) == brute_force(store, "CP", day, now)
-    assert store.stats("CP", day, now=now).inside == 1  # Bình is still inside
+    counts = store.stats("CP", day, now=now)
+    assert (counts.inside, counts.entries_in, counts.not_id) == (1, 2, 1)  # Bình is inside
     assert [r["name"] for r in store.entries(search="tran binh")] == ["Trần Thị Bình"]
     store.mark_synced([r["id"] for r in rows], {})
     assert store.purge(retention_days=1, now=MIDNIGHT + 3 * 86400,  # by both clocks
-                       now_monotonic_ns=time.monotonic_ns() + 3 * 86400 * 10**9) == 3
+                       now_monotonic_ns=time.monotonic_ns() + 3 * 86400 * 10**9) == 4
     assert store.entries(search="nguyen") == []
     assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone()[0] == 0
     store.close()

@@ -175,6 +175,25 @@ def test_a_recovered_store_counts_inside_as_the_store_did(tmp_path, out_at):
     store.close()
 
 
+def test_a_code_naming_nobody_stays_out_of_presence_when_recovery_rebuilds_it(tmp_path):
+    """A product code scanned in is recorded but puts no one inside, when scanned and after
+    recovery rebuilt ``presence`` from the entries (which it did from every entry, so the
+    code counted inside again); the person scanned in after it is inside."""
+    path = tmp_path / "k.db"
+    store = Store(path, timezone=ZONE)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k"))
+    for payload in ("https://example.vn/menu?ban=12", CCCD_AN):
+        assert pipeline.submit(Scan(payload=payload.encode(), lane="in",
+                                    wall_time=NOON)).recorded
+    assert store.inside_count("CP", now=NOON + 60) == 1
+    store.close()
+    recovery.recover(path)
+    store = Store(path, timezone=ZONE)
+    assert store.inside_count("CP", now=NOON + 60) == 1
+    assert len(store.entries()) == 2  # both still recorded
+    store.close()
+
+
 def test_programs_starting_together_on_an_old_store_all_open_it(tmp_path):
     """The kiosk, its sync worker and a technician's ``kiosk status`` start at once on a
     store an earlier program wrote (v9): one migrates it, the others wait for it and open

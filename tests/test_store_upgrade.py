@@ -482,7 +482,7 @@ def test_a_v14_stores_keys_with_an_eth_are_folded_as_d_once_upgraded(tmp_path, m
                          "WHERE name = 'DANG THI TRAM'")
         store.close()
     store = Store(path)
-    assert store.schema_version == len(MIGRATIONS) == 15
+    assert store.schema_version == len(MIGRATIONS) >= 15
     assert store.conn.execute("SELECT kind, match_key FROM entries ORDER BY kind").fetchall() \
         == [("cccd", "m:000005|DANG THI TRAM|1965"), ("pccovid", "m:000005|DANG THI TRAM|1965")]
     assert store.subject_for_match("m:000005|DANG THI TRAM|1965") == "doc:079000000005"

@@ -104,8 +104,10 @@ def results(window, issuer) -> dict[str, ScanResult]:
 @pytest.mark.slow
 @pytest.mark.parametrize("dpi", sorted(PANELS))
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_the_officer_screen_fits_every_display_in_every_state(make_window, tmp_path, language,
-                                                              dpi):
+def test_the_officer_screen_fits_every_display_in_every_state(make_window, qtbot, tmp_path,
+                                                              language, dpi):
+    """Every answer, with the line under today's tiles that counts the codes naming nobody
+    (there: the "not an ID code" scan's)."""
     lanes = (replay_device("lan-vao", tmp_path / "queue.txt", lane="in")  # "lan-vao → IN"
              + '\n[[devices]]\nid = "quay-ban"\ntype = "wedge"\nlane = "toggle"\n')
     path = write_config(tmp_path, lanes,
@@ -119,6 +121,8 @@ def test_the_officer_screen_fits_every_display_in_every_state(make_window, tmp_p
     assert shown["accepted"].status is Status.ACCEPTED
     assert shown["duplicate"].status is Status.DUPLICATE
     assert shown["not an ID code"].names_nobody
+    window.officer.refresh()
+    qtbot.waitUntil(window.officer.not_id_count.isVisible, timeout=10000)
     failures = []
     for state, result in shown.items():
         window.officer.card.show_result(result)

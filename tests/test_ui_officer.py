@@ -191,6 +191,42 @@ def test_a_code_naming_nobody_reads_in_the_recent_list_as_what_it_is(make_window
     assert names() == ["Nguyễn Văn An", "Not an ID code: https://example.vn/menu…"]
 
 
+def test_a_code_naming_nobody_is_no_one_in_todays_counts_and_is_shown_apart(
+        make_window, qtbot, tmp_path):
+    """The amber card says: ask for the ID and scan it. Doing so counted the person twice —
+    "Vào hôm nay" 2 and "Đang ở trong" 2 for one man. The product code stays recorded (and
+    is sent), but it is no one in the tiles: one in, one inside, and a line apart says how
+    many codes named nobody today, in the screen's language; the CLI's counts agree."""
+    (tmp_path / "scans.txt").write_text(
+        f"https://example.vn/menu?ban=12\n{CCCD_AN}\n", encoding="utf-8")
+    path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
+    window = make_window(path)
+    officer = window.officer
+    # the refresh after the second scan's commit: both rows, both scans in the hour bars
+    qtbot.waitUntil(lambda: officer.table.rowCount() == 2
+                    and sum(officer.chart.counts.values()) == 2, timeout=10000)
+    assert [officer.tiles[key].value.text() for key in ("in", "out", "inside")] == [
+        "1", "0", "1"]
+    assert officer.not_id_count.isVisible()
+    assert officer.not_id_count.text() == "Mã không phải giấy tờ hôm nay: 1"
+    window.set_language("en")
+    assert officer.not_id_count.text() == "Codes naming nobody today: 1"
+    rows = stored_entries(load(path))
+    assert sorted((r["kind"], r["direction"], r["status"]) for r in rows) == [
+        ("cccd", "in", "accepted"), ("other", "in", "accepted")]
+
+
+def test_a_day_of_people_alone_shows_no_line_for_codes_naming_nobody(make_window, qtbot,
+                                                                     tmp_path):
+    """The line is there only when such a code was scanned: no room spent on a zero."""
+    (tmp_path / "scans.txt").write_text(CCCD_AN + "\n", encoding="utf-8")
+    path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
+    window = make_window(path)
+    officer = window.officer
+    qtbot.waitUntil(lambda: officer.tiles["in"].value.text() == "1", timeout=10000)
+    assert not officer.not_id_count.isVisible()
+
+
 def test_refused_code_is_red_with_the_reason_in_plain_words_and_nothing_recorded(
         make_window, qtbot, tmp_path):
     """A CCCD code with an impossible birth date is refused: red, what it means for the

@@ -242,6 +242,12 @@ class OfficerScreen(Retranslating):
         tiles = QGridLayout()
         for column, tile in enumerate(self.tiles.values()):
             tiles.addWidget(tile, 0, column)
+        self.not_id_count = QLabel()
+        """How many codes today named nobody (kind ``other``): counted in no tile, so shown
+        apart, and only when there were any — one short line on a full screen."""
+        self.not_id_count.setFont(pixel_font(self, 16))
+        self.not_id_count.setWordWrap(True)
+        self.not_id_count.setVisible(False)
         self.chart_title = QLabel()
         self.chart_title.setFont(pixel_font(self, 16, bold=True))
         self.chart = HourChart()
@@ -259,6 +265,7 @@ class OfficerScreen(Retranslating):
         right.addWidget(self.toggle)
         right.addWidget(self.lanes)
         right.addLayout(tiles)
+        right.addWidget(self.not_id_count)
         right.addWidget(self.chart_title)
         right.addWidget(self.chart, 1)
         right.addWidget(self.camera, 1)
@@ -384,6 +391,14 @@ class OfficerScreen(Retranslating):
         self.language = language
         self.card.set_language(language)
         self._fill_table()
+        self._show_not_id()
+
+    def _show_not_id(self) -> None:
+        count = self.stats.not_id if self.stats is not None else 0
+        self.not_id_count.setText(messages.text("officer.not_id_count", self.language,
+                                                count=messages.number(count, self.language))
+                                    if count else "")
+        self.not_id_count.setVisible(count > 0)
 
     def set_devices(self, devices: Sequence[DeviceOptions]) -> None:
         """Show which lanes are fixed, and the camera when one is configured."""
@@ -439,6 +454,7 @@ class OfficerScreen(Retranslating):
         self.tiles["in"].set_value(self.stats.entries_in)
         self.tiles["out"].set_value(self.stats.entries_out)
         self.tiles["inside"].set_value(self.stats.inside)
+        self._show_not_id()
         now = dt.datetime.fromtimestamp(self.clock(), self.bridge.config.timezone)
         self.chart.set_counts(self.stats.per_hour, now.hour)
         self._fill_table()
