@@ -5,9 +5,19 @@ from __future__ import annotations
 import os
 import resource
 import signal
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
+
+# Bytecode written and reused, whatever PYTHONDONTWRITEBYTECODE says (set on the development
+# machine and in CI's shell): the suite starts a few thousand `kiosk` / `kiosk-central`
+# processes, and without the .pyc files each compiled the kiosk's sources afresh (a third of
+# a command's CPU), as this process compiled every test module at collection (15 s of CPU).
+# Set before the kiosk and the test modules are imported; the processes the tests start
+# inherit it. The .pyc files go where Python puts them (`__pycache__/`, ignored by git).
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+    sys.dont_write_bytecode = False
 
 import pytest
 from hypothesis import settings
