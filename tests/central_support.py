@@ -273,13 +273,14 @@ class PostgresServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self) -> str:
-        """A fresh, empty database; its URL."""
+    def create_database(self, template: str | None = None) -> str:
+        """A fresh database, empty or a copy of the database ``template``; its URL."""
         import psycopg
 
         name = f"central_{uuid.uuid4().hex[:12]}"
+        copied = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copied}')
         return self.url(name)
 
     def stop(self) -> None:
@@ -386,24 +387,64 @@ def engine_storages(folder: Path) -> Iterator[list[Any]]:
             storage.close()
 
 
+_EMPTY_CENTRES: dict[str, tuple[dt.date, str]] = {}
+"""Per engine: the UTC day and place (a SQLite file, a PostgreSQL database's name) of an
+empty centre made that day, which :func:`database_url` copies."""
+
+
+def _empty_centre(engine: str) -> str:
+    """An empty centre on ``engine`` made today (UTC) by this process: its tables made once
+    by ``open_storage``, as a new centre's are. Another is made on a new day: opening a
+    PostgreSQL centre makes the day partitions from yesterday on, and a copy holds what the
+    day it was made opened."""
+    from kiosk.central.backends import open_storage
+
+    today = dt.datetime.now(dt.UTC).date()
+    made = _EMPTY_CENTRES.get(engine)
+    if made is not None and made[0] == today:
+        return made[1]
+    if engine == "sqlite":
+        folder = tempfile.mkdtemp(prefix="kiosk-empty-centre-")
+        import atexit
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        place = f"{folder}/central.db"
+        url = f"sqlite:///{place}"
+    else:
+        url = shared_postgres().create_database()
+        place = url.rsplit("/", 1)[1]
+    open_storage(url).close()  # SQLite: its last connection closed, the log is in the file
+    _EMPTY_CENTRES[engine] = (today, place)
+    return place
+
+
 def database_url(engine: str, folder: Path) -> str:
     """A fresh, empty centre database on ``engine``, its tables made (as the first `serve`
     or `checkpoints import` makes them: other commands refuse a database without them): a
     SQLite file in ``folder``, or a new database on the session's PostgreSQL (the test is
-    skipped when PostgreSQL is not installed)."""
-    from kiosk.central.backends import open_storage
-
+    skipped when PostgreSQL is not installed). A copy of one made by ``open_storage`` once
+    a day (:func:`_empty_centre`: the tables took half a second each time on PostgreSQL),
+    with an id of its own, as each new centre has."""
     if engine == "sqlite":
-        url = f"sqlite:///{folder}/central.db"
-    else:
-        postgres = shared_postgres()
-        if postgres is None:
-            import pytest
+        path, empty = folder / "central.db", _empty_centre(engine)
+        shutil.copyfile(empty, path)
+        shutil.copymode(empty, path)
+        url = f"sqlite:///{path}"
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+            conn.execute("UPDATE settings SET value = lower(hex(randomblob(16))) "
+                         "WHERE key = 'centre_id'")
+        return url
+    postgres = shared_postgres()
+    if postgres is None:
+        import pytest
 
-            pytest.skip("PostgreSQL binaries not installed (looked in /usr/lib/postgresql/*/"
-                        "bin and PATH)")
-        url = postgres.create_database()
-    open_storage(url).close()
+        pytest.skip("PostgreSQL binaries not installed (looked in /usr/lib/postgresql/*/"
+                    "bin and PATH)")
+    url = postgres.create_database(template=_empty_centre(engine))
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE settings SET value = replace(gen_random_uuid()::text, '-', '') "
+                     "WHERE key = 'centre_id'")
     return url
 
 
