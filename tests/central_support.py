@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 from kiosk.central.aggregates import unpack_report
+from kiosk.central.backends import open_storage
 from kiosk.central.schema import (
     BATCHES_SEEN_VERSION,
     CENTRE_ID_VERSION,
@@ -125,7 +126,9 @@ class CentralServer:
 
     def __init__(self, db: str, *extra: str) -> None:
         self.db = db
-        central("init", "--db", db)  # serve never makes a centre (a mistyped --db)
+        # serve never makes a centre (a mistyped --db): made here as `kiosk-central init`
+        # makes (or upgrades) it, without a process of its own (test_central_cli's is tested)
+        open_storage(db).close()
         self.process = subprocess.Popen(
             [*CENTRAL, "serve", "--db", db, "--host", "127.0.0.1", "--port", "0", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -374,8 +377,6 @@ def engine_storages(folder: Path) -> Iterator[list[Any]]:
     """The centre's storage on SQLite (a file in ``folder``) and, when PostgreSQL is
     installed, on a fresh database of the session's server: for the tests that hold both
     engines to the same answers. Closed when the block ends."""
-    from kiosk.central.backends import open_storage
-
     opened = [open_storage(f"sqlite:///{folder}/central.db")]
     postgres = shared_postgres()
     if postgres is not None:
@@ -397,8 +398,6 @@ def _empty_centre(engine: str) -> str:
     by ``open_storage``, as a new centre's are. Another is made on a new day: opening a
     PostgreSQL centre makes the day partitions from yesterday on, and a copy holds what the
     day it was made opened."""
-    from kiosk.central.backends import open_storage
-
     today = dt.datetime.now(dt.UTC).date()
     made = _EMPTY_CENTRES.get(engine)
     if made is not None and made[0] == today:
