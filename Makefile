@@ -12,7 +12,7 @@ run: install
 
 test: install
 	$(VENV_BIN)/ruff check kiosk tests scripts
-	QT_QPA_PLATFORM=offscreen $(VENV_BIN)/python -m pytest -q -p no:cacheprovider --durations=30; \
+	QT_QPA_PLATFORM=offscreen $(VENV_BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --durations=30; \
 	status=$$?; if [ $$status -eq 5 ]; then echo "no tests collected" >&2; exit 1; fi; exit $$status
 
 lint: install
