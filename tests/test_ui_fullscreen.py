@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize
@@ -90,26 +91,32 @@ def x_server_fixture(request):
         server.wait(timeout=10)
 
 
+def window_on(display: str, tmp_path: Path, **desktop: str) -> dict:
+    """The kiosk's window run by CHILD on ``display`` (a bad card scanned), with the desktop's
+    settings ``desktop`` in its environment: what CHILD reports (its picture in
+    ``tmp_path / "x-screen.png"``)."""
+    compile_translations()
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
+           "PYTHONPATH": str(ROOT), **desktop}
+    env.pop("WAYLAND_DISPLAY", None)
+    child = subprocess.run([sys.executable, "-c", CHILD, str(write_config(tmp_path)),
+                            str(tmp_path / "x-screen.png"), str(ROOT / "tests"),
+                            CCCD_BAD_DATE], env=env, capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0, child.stderr[-2000:]
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("x_server", [(1366, 768), (800, 480), (480, 800), (1024, 600),
                                       (1920, 1080), (1080, 1920)], indirect=True)
 def test_kiosk_mode_fills_an_x_screen_without_a_window_manager(x_server, tmp_path):
     display, (width, height) = x_server
-    compile_translations()
-    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
-           "PYTHONPATH": str(ROOT)}
-    env.pop("WAYLAND_DISPLAY", None)
-    picture = tmp_path / "x-screen.png"
-    child = subprocess.run([sys.executable, "-c", CHILD, str(write_config(tmp_path)),
-                            str(picture), str(ROOT / "tests"), CCCD_BAD_DATE],
-                           env=env, capture_output=True, text=True, timeout=60)
-    assert child.returncode == 0, child.stderr[-2000:]
-    shown = json.loads(child.stdout.strip().splitlines()[-1])
+    shown = window_on(display, tmp_path)
     assert shown["screen"] == [0, 0, width, height]
     assert shown["window"] == shown["screen"]
     assert shown["card"] == "rejected"
     assert shown["problems"] == []
-    assert QImage(str(picture)).size() == QSize(width, height)
+    assert QImage(str(tmp_path / "x-screen.png")).size() == QSize(width, height)
 
 
 @pytest.mark.slow
@@ -127,15 +134,7 @@ def test_the_desktops_larger_text_leaves_a_7_inch_kiosk_laid_out_as_on_any_other
     strip under its bottom edge), the direction buttons' words cut, and at 192 a card whose
     verdict was 20 px high beside a recent list grown to twice its height."""
     display, (width, height) = x_server
-    compile_translations()
-    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
-           "PYTHONPATH": str(ROOT), **desktop}
-    env.pop("WAYLAND_DISPLAY", None)
-    child = subprocess.run([sys.executable, "-c", CHILD, str(write_config(tmp_path)),
-                            str(tmp_path / "x-screen.png"), str(ROOT / "tests"),
-                            CCCD_BAD_DATE], env=env, capture_output=True, text=True, timeout=60)
-    assert child.returncode == 0, child.stderr[-2000:]
-    shown = json.loads(child.stdout.strip().splitlines()[-1])
+    shown = window_on(display, tmp_path, **desktop)
     assert shown["screen"] == [0, 0, width, height]
     assert shown["window"] == shown["screen"]
     assert shown["problems"] == []
@@ -151,15 +150,7 @@ def test_a_4k_kiosk_keeps_the_desktops_scale_that_makes_its_text_readable(x_serv
     and recent list were 16 px — 1.4 mm high — and the clock 22 px, half what the desktop
     asked for. The scale is dropped only where it would shrink a screen below 800×480."""
     display, _ = x_server
-    compile_translations()
-    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
-           "PYTHONPATH": str(ROOT), "QT_SCALE_FACTOR": "2"}
-    env.pop("WAYLAND_DISPLAY", None)
-    child = subprocess.run([sys.executable, "-c", CHILD, str(write_config(tmp_path)),
-                            str(tmp_path / "x-screen.png"), str(ROOT / "tests"),
-                            CCCD_BAD_DATE], env=env, capture_output=True, text=True, timeout=60)
-    assert child.returncode == 0, child.stderr[-2000:]
-    shown = json.loads(child.stdout.strip().splitlines()[-1])
+    shown = window_on(display, tmp_path, QT_SCALE_FACTOR="2")
     assert shown["screen"] == [0, 0, 1920, 1080]
     assert shown["window"] == shown["screen"]
     assert shown["problems"] == []
