@@ -168,6 +168,19 @@ def test_the_ready_card_with_the_longest_previous_headline_fits_a_7_inch_panel(
     assert card.reason.isVisibleTo(card)
 
 
+def refused_then_accepted(window, qtbot) -> str:
+    """A bad card on lane 1, then another person leaving on lane 2 once its red answer is
+    up: the refusal's time as the note names it."""
+    card = window.officer.card
+    window.kiosk.start()
+    window.kiosk.pipeline.submit(Scan(CCCD_BAD_DATE.encode(), device_id="lane1"))
+    qtbot.waitUntil(lambda: card.state == "rejected", timeout=10_000)
+    refused = dt.datetime.fromtimestamp(card.result.scan.wall_time, ZONE).strftime("%H:%M:%S")
+    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane2", lane="out"))
+    qtbot.waitUntil(lambda: card.state == "accepted", timeout=10_000)
+    return refused
+
+
 def test_a_refusal_replaced_before_it_could_be_read_is_named_on_the_next_answer(
         make_window, qtbot, tmp_path):
     """Two lanes on one screen, or a queue scanning over a shoulder: a refused scan's red
@@ -178,12 +191,7 @@ def test_a_refusal_replaced_before_it_could_be_read_is_named_on_the_next_answer(
     own hold; READY after it recalls only the last answer, as before."""
     window = make_window(held_for(tmp_path, 2), start=False)
     card = window.officer.card
-    window.kiosk.start()
-    window.kiosk.pipeline.submit(Scan(CCCD_BAD_DATE.encode(), device_id="lane1"))
-    qtbot.waitUntil(lambda: card.state == "rejected", timeout=10_000)
-    refused = dt.datetime.fromtimestamp(card.result.scan.wall_time, ZONE).strftime("%H:%M:%S")
-    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane2", lane="out"))
-    qtbot.waitUntil(lambda: card.state == "accepted", timeout=10_000)
+    refused = refused_then_accepted(window, qtbot)
 
     assert card.headline.text() == "RA — HỢP\u00a0LỆ"
     assert card.reason.text() == (f"Lượt quét ngay trước, lúc {refused}: KHÔNG HỢP\u00a0LỆ — "
@@ -205,11 +213,7 @@ def test_a_refusal_that_stood_its_time_is_not_named_again(make_window, qtbot, tm
     monkeypatch.setattr(result_card, "RED_SEEN_SECONDS", 0)
     window = make_window(held_for(tmp_path, 2), start=False)
     card = window.officer.card
-    window.kiosk.start()
-    window.kiosk.pipeline.submit(Scan(CCCD_BAD_DATE.encode(), device_id="lane1"))
-    qtbot.waitUntil(lambda: card.state == "rejected", timeout=10_000)
-    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane2", lane="out"))
-    qtbot.waitUntil(lambda: card.state == "accepted", timeout=10_000)
+    refused_then_accepted(window, qtbot)
     assert card.reason.text() == ""
 
 
@@ -223,11 +227,7 @@ def test_a_refusal_named_once_it_could_be_read_is_not_named_on_every_answer_afte
     the next person's answer is their own."""
     window = make_window(held_for(tmp_path, 30), start=False)
     card = window.officer.card
-    window.kiosk.start()
-    window.kiosk.pipeline.submit(Scan(CCCD_BAD_DATE.encode(), device_id="lane1"))
-    qtbot.waitUntil(lambda: card.state == "rejected", timeout=10_000)
-    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane2", lane="out"))
-    qtbot.waitUntil(lambda: card.state == "accepted", timeout=10_000)
+    refused_then_accepted(window, qtbot)
     assert card.reason.text().startswith("Lượt quét ngay trước, lúc ")
     qtbot.wait(round(result_card.RED_SEEN_SECONDS * 1000) + 200)  # the note read
 
