@@ -4756,6 +4756,7 @@ _REPORT_COLUMNS: dict[str, tuple[str, str]] = {
     "scanning_ratio": ("Tỷ lệ điểm có quét trong tháng", "Share of points scanning in the month"),
     "scans": ("Lượt quét", "Scans"), "ins": ("Vào", "In"), "outs": ("Ra", "Out"),
     "duplicates": CATALOGUE["cli.stats.duplicates"],  # the kiosk's own word on its screen
+    "nobody": CATALOGUE["cli.stats.not_id"],  # the kiosk's own word (kiosk stats)
     "manual": ("Nhập tay", "Manual"), "manual_share": ("Tỷ lệ nhập tay", "Manual share"),
     "refused": ("Quét lỗi", "Refused"),
     "refused_share": ("Tỷ lệ quét lỗi", "Refused share"), "people": ("Số người", "People"),

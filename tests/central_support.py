@@ -36,6 +36,7 @@ from kiosk.central.schema import (
     KIOSK_SOURCES_VERSION,
     LATE_AFTER_REPORT_VERSION,
     MIGRATIONS,
+    NOBODY_VERSION,
     REPORT_KEPT_VERSION,
     REPORT_PACKED_VERSION,
 )
@@ -468,8 +469,10 @@ def set_schema_version(storage: Any, tx: Any, version: int) -> None:
     migrations' statements itself, but v38's (:func:`undo_late`), v42's, v43's
     (:func:`undo_batches_seen`), v46's (:func:`undo_report_kept`) and v47's
     (:func:`undo_report_packed`), v48's (the centre's id), v49's (where kiosk calls
-    came from) and v54's (must_change_password), undone here): opened next, it is migrated
-    from there."""
+    came from), v54's (must_change_password) and v58's (:func:`undo_nobody`), undone here):
+    opened next, it is migrated from there."""
+    if version < NOBODY_VERSION:  # v58: added again when migrated
+        undo_nobody(storage, tx)
     if version < MUST_CHANGE_VERSION:  # v54: added again when migrated
         storage._execute(tx, "ALTER TABLE users DROP COLUMN must_change_password")
     if version < KIOSK_SOURCES_VERSION:
@@ -537,11 +540,33 @@ def undo_late(storage: Any, tx: Any) -> None:
     storage._execute(tx, "ALTER TABLE late_arrivals DROP COLUMN last_received_at")
 
 
+def undo_nobody(storage: Any, tx: Any) -> None:
+    """Undo schema v58 in ``tx`` unless undone already: the checkpoint days' codes naming
+    nobody (PostgreSQL: its key INCLUDEs the counts it held before, since a column it
+    includes cannot be dropped). The ins, outs and people are left as v58 counted them."""
+    columns = {name for (name,) in storage._execute(
+        tx, "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = 'checkpoint_days'" if storage.postgresql
+        else "SELECT name FROM pragma_table_info('checkpoint_days')").fetchall()}
+    if "nobody" not in columns:
+        return
+    if storage.postgresql:
+        kept = ", ".join(c for c in ("scans", "ins", "outs", "manual", "people", "duplicates")
+                         if c in columns)
+        storage._execute(tx, "CREATE UNIQUE INDEX checkpoint_days_covering ON checkpoint_days "
+                             f"(day, checkpoint_id) INCLUDE ({kept})")
+        storage._execute(tx, "ALTER TABLE checkpoint_days DROP CONSTRAINT checkpoint_days_pkey, "
+                             "ADD CONSTRAINT checkpoint_days_pkey PRIMARY KEY USING INDEX "
+                             "checkpoint_days_covering")
+    storage._execute(tx, "ALTER TABLE checkpoint_days DROP COLUMN nobody")
+
+
 def undo_duplicates(storage: Any, tx: Any) -> None:
     """Undo schema v31 in ``tx``, for a test that takes a database back to an older version:
     the checkpoint days' duplicates (PostgreSQL: its key INCLUDEs the counts as v19 made it
     first, since a column it includes cannot be dropped). The ins and outs are left as v31
     counted them: a test of the migration's correction adds the duplicates back itself."""
+    undo_nobody(storage, tx)
     if storage.postgresql:
         storage._execute(tx, "CREATE UNIQUE INDEX checkpoint_days_covering ON checkpoint_days "
                              "(day, checkpoint_id) INCLUDE (scans, ins, outs, manual, people)")

@@ -155,7 +155,8 @@ def test_a_database_counted_before_repeat_scans_is_corrected_from_the_entries_he
         if storage.postgresql:  # the reports still read the day's counts from its key alone
             [(key,)] = storage._query("SELECT indexdef FROM pg_indexes "
                                       "WHERE indexname = 'checkpoint_days_pkey'")
-            assert key.endswith("INCLUDE (scans, ins, outs, manual, people, duplicates)")
+            assert key.endswith(
+                "INCLUDE (scans, ins, outs, manual, people, duplicates, nobody)")
 
         late = wire_entry(kiosk, "A1", noon + dt.timedelta(minutes=2), "in", False, 1)
         storage.ingest_batch("k-a1", [{**late, "status": "duplicate",

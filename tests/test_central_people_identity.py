@@ -178,8 +178,8 @@ def test_a_persons_codes_count_once_in_whichever_order_they_are_counted(
 def identity_of(person: int, form: str) -> Identity:
     """Person ``person``'s code of a form of :data:`trace_support.FORMS`, or ``renamed``: an
     unmasked PC-Covid code of their number whose name was typed otherwise (another match key
-    for one number: tracing's two people, each scan under its own), or ``other``: a code the
-    centre knows nothing of (a bus ticket)."""
+    for one number: tracing's two people, each scan under its own), or ``other``: a code that
+    names nobody (a bus ticket), no person (schema v58)."""
     if form == "renamed":
         name, year = fold_name(NAMES[person % len(NAMES)]) + " A", 1960 + person % 40
         identity = decode(f"{number(person)}|{name}|{year}-**-**|0|1|".encode())
@@ -193,7 +193,9 @@ def identity_of(person: int, form: str) -> Identity:
 
 def traced_people(identities: list[Identity]) -> int:
     """A day's people as tracing tells them apart (:func:`tracing.canonical`): a typed
-    number is the person of the smallest match key stored with it that day."""
+    number is the person of the smallest match key stored with it that day; a code that
+    names nobody is no one."""
+    identities = [i for i in identities if i.kind != "other"]
     aliases: dict[str, str] = {}
     for i in identities:
         if i.match_key and i.subject_key.startswith("doc:"):
@@ -221,8 +223,8 @@ def test_a_days_people_are_the_recounts_whatever_order_and_batches_its_scans_cam
         both_engines: list[Storage], scans: list[tuple[int, str, str]], order: random.Random,
         cuts: list[bool], derive_every: int) -> None:
     """A day's scans of up to three people — CCCD, PC-Covid unmasked, masked or under
-    another spelling of the name, a typed number, a phone-only manual entry, an unknown
-    code — at three points arrive in any order, cut into uploads anywhere, derived after
+    another spelling of the name, a typed number, a phone-only manual entry, a code naming
+    nobody — at three points arrive in any order, cut into uploads anywhere, derived after
     each upload or every few: the day's people are those tracing tells apart, and what
     `kiosk-central timezone` recounting from the entries says (the figure a published
     report gave does not change); no point's count is ever below nought."""

@@ -307,7 +307,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(
                                  "WHERE key = 'schema_version'")
     with open_storage(db) as storage:
         assert storage._query("SELECT value FROM central_meta WHERE key = 'schema_version'"
-                              ) == [(str(len(MIGRATIONS)),)] == [("57",)]
+                              ) == [(str(len(MIGRATIONS)),)] == [("58",)]
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
             (scan["subject_key"], storage.calendar.day_of(at.now - dt.timedelta(days=1))
              .isoformat(), scan["match_key"])]

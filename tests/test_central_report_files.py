@@ -55,10 +55,11 @@ def test_xlsx_has_vietnamese_headers_typed_cells_and_no_formulas(tmp_path: Path)
     points = book["Theo điểm"]
     assert [c.value for c in points[1]] == ["Mã điểm", "Tên điểm", "Huyện", "Loại địa điểm",
                                             "Đã triển khai", "Lượt quét", "Lượt vào",
-                                            "Lượt ra", "Quét trùng", "Nhập tay", "Quét lỗi"]
+                                            "Lượt ra", "Quét trùng", "Nhập tay",
+                                            "Mã không phải giấy tờ", "Quét lỗi"]
     row = [c.value for c in points[2]]
     # text cells (none is a formula, above), shown as they are: no leading quote to read past
-    assert row == ["P1", HOSTILE, "+Đồng Xoài", "Chợ / siêu thị", "có", 2, 2, 0, 0, 0, 0]
+    assert row == ["P1", HOSTILE, "+Đồng Xoài", "Chợ / siêu thị", "có", 2, 2, 0, 0, 0, 0, 0]
     assert isinstance(points["F2"].value, int)
     assert points.column_dimensions["B"].width > len("Tên điểm")
     hours = book["Theo giờ"]
@@ -236,8 +237,9 @@ def test_the_daily_files_and_page_per_district_and_kind_carry_manual_entries_and
     text = report_formats.render(report, "csv").decode("utf-8")
     for title, rows in expected.items():
         sheet = list(book[title].iter_rows(values_only=True))
-        assert sheet[0][-3:] == ("Quét trùng", "Nhập tay", "Quét lỗi")
-        assert [[row[0], *row[-2:]] for row in sheet[1:]] == rows
+        assert sheet[0][-4:] == ("Quét trùng", "Nhập tay", "Mã không phải giấy tờ", "Quét lỗi")
+        assert [[row[0], row[-3], row[-1]] for row in sheet[1:]] == rows
         assert f"# {title}\r\n{','.join(sheet[0])}\r\n" in text
         section = page.split(f"<h2>{title}</h2>", 1)[1].split("</table>", 1)[0]
-        assert "<th class=\"n\">Nhập tay</th><th class=\"n\">Quét lỗi</th></tr>" in section
+        assert ("<th class=\"n\">Nhập tay</th><th class=\"n\">Mã không phải giấy tờ</th>"
+                "<th class=\"n\">Quét lỗi</th></tr>") in section

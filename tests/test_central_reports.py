@@ -75,6 +75,8 @@ def worlds(draw: st.DrawFn) -> World:
                        draw(st.integers(0, 7)))
         if draw(st.integers(0, 4)) == 0:  # the same person again within the kiosk's window
             entry["status"] = "duplicate"
+        if draw(st.integers(0, 5)) == 0:  # a product or venue code: a code naming nobody
+            entry.update(kind="other", subject_key=f"raw:{entry['subject_key'][-4:]:0>32}")
         arrival = true_time + dt.timedelta(minutes=draw(st.sampled_from(
             [1, 30, 600, 1500, 3000])))
         world.batches.append(GenBatch(kiosk, [entry], arrival))
@@ -138,8 +140,12 @@ def brute_daily(world: World, day: dt.date) -> dict[str, Any]:
     for s in on_day:
         c = per_point[s.entry["checkpoint_id"]]
         c["scans"] += 1
-        c["duplicates" if s.entry["status"] == "duplicate"
-          else "ins" if s.entry["direction"] == "in" else "outs"] += 1
+        nobody = s.entry["kind"] == "other"  # a scan and a code naming nobody, its repeats too
+        c["nobody"] += nobody
+        if s.entry["status"] == "duplicate":
+            c["duplicates"] += 1
+        elif not nobody:
+            c["ins" if s.entry["direction"] == "in" else "outs"] += 1
         c["manual"] += s.entry["source"] == "manual"
     scans = len(on_day)
     manual = sum(s.entry["source"] == "manual" for s in on_day)
@@ -149,9 +155,10 @@ def brute_daily(world: World, day: dt.date) -> dict[str, Any]:
         "adoption_ratio": len(week & set(set_up)) / len(set_up) if set_up else None,
         "scans": scans, **{m: sum(c[m] for c in per_point.values())
                            for m in ("ins", "outs", "duplicates")}, "manual": manual,
+        "nobody": sum(c["nobody"] for c in per_point.values()),
         "manual_share": manual / scans if scans else None, "refused": 0,
         "refused_share": 0.0 if scans else None,
-        "people": len({s.entry["subject_key"] for s in on_day}),
+        "people": len({s.entry["subject_key"] for s in on_day if s.entry["kind"] != "other"}),
         "late_entries": sum(s.arrival_day == day and s.day < day for s in entries),
     }
     by_hour = Counter(s.hour for s in on_day)
@@ -184,7 +191,7 @@ def brute_daily(world: World, day: dt.date) -> dict[str, Any]:
         "summary": summary,
         "by_hour": [by_hour[h] for h in range(24)],
         "by_point": {p: (c["scans"], c["ins"], c["outs"], c["duplicates"], c["manual"],
-                         p in set_up) for p, c in per_point.items()},
+                         c["nobody"], p in set_up) for p, c in per_point.items()},
         "by_district": _groups(world, set_up, scanned, week, per_point, "district"),
         "by_kind": _groups(world, set_up, scanned, week, per_point, "kind"),
         "not_scanning": not_scanning,
@@ -208,9 +215,10 @@ def _groups(world: World, set_up: dict[str, Checkpoint], scanned: set[str], week
         point = known.get(p)
         name = (getattr(point, key) or reports.UNKNOWN) if point else (
             reports.UNKNOWN if key == "district" else "other")
-        groups[name].update({m: c[m] for m in ("scans", "ins", "outs", "duplicates")})
+        groups[name].update({m: c[m] for m in ("scans", "ins", "outs", "duplicates",
+                                               "nobody")})
     return {name: (g["set_up"], g["scanned"], g["week"], g["scans"], g["ins"], g["outs"],
-                   g["duplicates"]) for name, g in groups.items()}
+                   g["duplicates"], g["nobody"]) for name, g in groups.items()}
 
 
 def brute_month(world: World, days: list[dt.date]) -> dict[str, Any]:
@@ -237,13 +245,15 @@ def as_brute(report: dict[str, Any]) -> dict[str, Any]:
     """The figures of a report in the brute force's shape."""
     def groups(rows: list[dict[str, Any]], key: str) -> dict[str, tuple[int, ...]]:
         return {r[key]: (r["points_set_up"], r["points_scanned"], r["points_active_7d"],
-                         r["scans"], r["ins"], r["outs"], r["duplicates"]) for r in rows}
+                         r["scans"], r["ins"], r["outs"], r["duplicates"], r["nobody"])
+                for r in rows}
 
     return {
         "summary": report["summary"],
         "by_hour": [r["scans"] for r in report["by_hour"]],
         "by_point": {r["checkpoint_id"]: (r["scans"], r["ins"], r["outs"], r["duplicates"],
-                                          r["manual"], r["set_up"]) for r in report["by_point"]},
+                                          r["manual"], r["nobody"], r["set_up"])
+                     for r in report["by_point"]},
         "by_district": groups(report["by_district"], "district"),
         "by_kind": groups(report["by_kind"], "kind"),
         "not_scanning": {(r["checkpoint_id"], r["problem"], r.get("kiosk_id"))
@@ -310,11 +320,11 @@ def test_monthly_series_is_the_daily_figures_of_each_day(engines: list[Storage],
             summary = brute_daily(world, day)["summary"]
             assert {k: row[k] for k in ("points_set_up", "points_scanned", "points_active_7d",
                                         "adoption_ratio", "scans", "ins", "outs", "duplicates",
-                                        "manual", "people")} == {
+                                        "manual", "nobody", "people")} == {
                 k: summary[k] for k in ("points_set_up", "points_scanned", "points_active_7d",
                                         "adoption_ratio", "scans", "ins", "outs", "duplicates",
-                                        "manual", "people")}, (storage.url, row["day"])
-        for measure in ("scans", "ins", "outs", "duplicates"):
+                                        "manual", "nobody", "people")}, (storage.url, row["day"])
+        for measure in ("scans", "ins", "outs", "duplicates", "nobody"):
             assert month["summary"][measure] == sum(r[measure] for r in month["by_day"])
             assert sum(r[measure] for r in month["by_point"]) == month["summary"][measure]
         expected = brute_month(world, reports.month_days("2026-11"))

@@ -36,8 +36,8 @@ class Tally:
     """What a set of newly stored entries adds to the aggregate tables."""
 
     days: Counter[tuple[str, str, str]] = field(default_factory=Counter)
-    """(day, checkpoint, measure) → count; measure is scans, ins, outs, duplicates, manual or
-    people (:mod:`kiosk.central.people`)."""
+    """(day, checkpoint, measure) → count; measure is scans, ins, outs, duplicates, manual,
+    nobody or people (:mod:`kiosk.central.people`)."""
     hours: Counter[tuple[str, str, int]] = field(default_factory=Counter)
     late: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     """(received_on, day, checkpoint) → entries of ``day`` that reached the centre after
@@ -48,14 +48,22 @@ class Tally:
     as text): a monthly report made before it is out of date."""
 
     def add(self, checkpoint: str, day: str, hour: int, direction: str, source: str,
-            status: str, received_on: str, received_at: str, count: int = 1) -> None:
+            status: str, kind: str, received_on: str, received_at: str, count: int = 1
+            ) -> None:
         """``count`` scans alike, received at ``received_at`` (a stored UTC time), the
         report of ``received_on`` the first made after. Counted as ``kiosk stats`` counts
         them, so that the officer's screen and the reports agree: a duplicate is a scan (of
-        its hour too) but neither an entry nor an exit."""
+        its hour too) but neither an entry nor an exit; a code that names nobody
+        (:data:`people.NAMES_NOBODY`) is a scan and counted in ``nobody`` (its repeats too), but
+        neither an entry nor an exit — the officer asks for the ID and scans it, and that
+        scan is the person's."""
         self.days[day, checkpoint, "scans"] += count
-        self.days[day, checkpoint, "duplicates" if status == DUPLICATE
-                  else "ins" if direction == "in" else "outs"] += count
+        if kind == people.NAMES_NOBODY:
+            self.days[day, checkpoint, "nobody"] += count
+        if status == DUPLICATE:
+            self.days[day, checkpoint, "duplicates"] += count
+        elif kind != people.NAMES_NOBODY:
+            self.days[day, checkpoint, "ins" if direction == "in" else "outs"] += count
         if source == MANUAL_SOURCE:
             self.days[day, checkpoint, "manual"] += count
         self.hours[day, checkpoint, hour] += count
@@ -69,14 +77,16 @@ class Tally:
         self.late_received[key] = max(self.late_received.get(key, ""), received_at)
 
 
-DAY_MEASURES = ("scans", "ins", "outs", "duplicates", "manual", "people")
+DAY_MEASURES = ("scans", "ins", "outs", "duplicates", "manual", "nobody", "people")
 _UPSERT_DAY = (
     "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, outs, duplicates, manual, "
-    "people) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (day, checkpoint_id) DO UPDATE "
+    "nobody, people) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (day, "
+    "checkpoint_id) DO UPDATE "
     "SET scans = checkpoint_days.scans + excluded.scans, "
     "ins = checkpoint_days.ins + excluded.ins, outs = checkpoint_days.outs + excluded.outs, "
     "duplicates = checkpoint_days.duplicates + excluded.duplicates, "
     "manual = checkpoint_days.manual + excluded.manual, "
+    "nobody = checkpoint_days.nobody + excluded.nobody, "
     "people = checkpoint_days.people + excluded.people")
 _UPSERT_HOUR = (
     "INSERT INTO checkpoint_hours (day, checkpoint_id, hour, scans) VALUES ($1, $2, $3, $4) "
@@ -104,7 +114,7 @@ def write(storage: Storage, tx: Any, tally: Tally) -> None:
 
 def tally_rows(calendar: Calendar, rows: Iterable[Sequence[Any]],
                made: dict[str, tuple[str, int | None]]) -> Tally:
-    """Tally stored rows of (checkpoint_id, direction, source, status, scanned_at,
+    """Tally stored rows of (checkpoint_id, direction, source, status, kind, scanned_at,
     clock_offset_seconds, received_at, batch_seq), placing each on its local day in
     ``calendar``; ``made``: day → when its daily report was made and the highest batch
     number its snapshot saw (:func:`report_made`). An entry is in that report when its
@@ -116,7 +126,8 @@ def tally_rows(calendar: Calendar, rows: Iterable[Sequence[Any]],
     times are kept by day name), and so is one a later day's report made before listed
     late (:func:`listed_by_made`)."""
     tally = Tally()
-    for checkpoint, direction, source, status, scanned_at, offset, received_at, seq in rows:
+    for (checkpoint, direction, source, status, kind, scanned_at, offset, received_at,
+         seq) in rows:
         day, hour = calendar.place(scanned_at, offset)
         made_at, seen = made.get(day, (None, None))
         received_on = calendar.report_day_of(parse_utc(received_at))
@@ -129,7 +140,8 @@ def tally_rows(calendar: Calendar, rows: Iterable[Sequence[Any]],
         elif made_at is not None:
             received_on = max(received_on, (dt.date.fromisoformat(day)
                                             + dt.timedelta(days=1)).isoformat())
-        tally.add(checkpoint, day, hour, direction, source, status, received_on, received_at)
+        tally.add(checkpoint, day, hour, direction, source, status, kind, received_on,
+                  received_at)
     return tally
 
 
@@ -239,10 +251,10 @@ def stored_after(storage: Storage, tx: Any, day: str, made_at: str, seen: int | 
     :func:`tally_rows`."""
     calendar = storage.calendar
     tally = Tally()
-    for _, checkpoint, direction, source, status, scanned_at, offset, received_at in (
+    for _, checkpoint, direction, source, status, kind, scanned_at, offset, received_at in (
             _listed_late(storage, tx, day, made_at, seen).values()):
         tally.add(checkpoint, day, calendar.place(scanned_at, offset)[1], direction,
-                  source, status, day, received_at)
+                  source, status, kind, day, received_at)
     return tally
 
 
@@ -256,8 +268,8 @@ def listed_late_ids(storage: Storage, tx: Any, day: str, made_at: str, seen: int
 def _listed_late(storage: Storage, tx: Any, day: str, made_at: str, seen: int | None
                  ) -> dict[str, Sequence[Any]]:
     """{id: entry} of :func:`stored_after`'s entries, each once."""
-    columns = ("e.id, e.checkpoint_id, e.direction, e.source, e.status, e.scanned_at, "
-               "e.clock_offset_seconds, e.received_at")
+    columns = ("e.id, e.checkpoint_id, e.direction, e.source, e.status, e.kind, "
+               "e.scanned_at, e.clock_offset_seconds, e.received_at")
     rows = list(storage._execute(tx, (
         f"SELECT {columns} FROM entries e WHERE e.local_day = $1 AND e.received_at >= $2"
         if seen is None else
@@ -286,29 +298,30 @@ def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
     and frozen days their people (:func:`people.recount`). Returns entries seen.
     """
     rows = storage._execute(
-        tx, "SELECT e.id, e.checkpoint_id, e.direction, e.source, e.status, e.scanned_at, "
-            "e.clock_offset_seconds, e.received_at, b.seq, e.local_day FROM entries e "
+        tx, "SELECT e.id, e.checkpoint_id, e.direction, e.source, e.status, e.kind, "
+            "e.scanned_at, e.clock_offset_seconds, e.received_at, b.seq, e.local_day "
+            "FROM entries e "
             "LEFT JOIN (SELECT kiosk_id, batch_id, received_at, min(seq) AS seq FROM batches "
             "GROUP BY kiosk_id, batch_id, received_at) b ON b.kiosk_id = e.kiosk_id "
             "AND b.batch_id = e.batch_id AND b.received_at = e.received_at").fetchall()
     placed = []
     for row in rows:
         try:
-            placed.append(calendar.place(row[5], row[6])[0])
+            placed.append(calendar.place(row[6], row[7])[0])
         except ValueError as exc:
-            raise ValueError(f"entry {row[0]}: scanned_at {row[5]!r} is not a stored UTC time "
+            raise ValueError(f"entry {row[0]}: scanned_at {row[6]!r} is not a stored UTC time "
                              f"(YYYY-MM-DDTHH:MM:SS.ffffffZ); nothing was changed") from exc
-    days = sorted(set(placed) | {r[9] for r in rows if r[9] is not None})
+    days = sorted(set(placed) | {r[10] for r in rows if r[10] is not None})
     for table in ("checkpoint_days", "checkpoint_hours", "late_arrivals"):
         for day in days:
             storage._execute(tx, f"DELETE FROM {table} WHERE day = $1", (day,))
     for row, day in zip(rows, placed, strict=True):
-        if row[9] != day:
+        if row[10] != day:
             storage._execute(tx, "UPDATE entries SET local_day = $1 WHERE id = $2",
                              (day, row[0]))
     made = {day: (made_at, seen) for day, made_at, seen in storage._execute(
         tx, "SELECT day, made_at, batches_seen FROM daily_reports").fetchall()}
-    write(storage, tx, tally_rows(calendar, (r[1:9] for r in rows), made))
+    write(storage, tx, tally_rows(calendar, (r[1:10] for r in rows), made))
     people.recount(storage, tx)
     return len(rows)
 

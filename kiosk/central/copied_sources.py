@@ -206,8 +206,8 @@ def _counted(storage: Storage, tx: Any, ids: list[str], sign: int, *,
     if not ids:
         return Moved(0, (), ())
     rows = storage._execute(
-        tx, "SELECT e.checkpoint_id, e.direction, e.source, e.status, e.scanned_at, "
-            "e.clock_offset_seconds, e.received_at, b.seq FROM entries e "
+        tx, "SELECT e.checkpoint_id, e.direction, e.source, e.status, e.kind, "
+            "e.scanned_at, e.clock_offset_seconds, e.received_at, b.seq FROM entries e "
             "LEFT JOIN (SELECT kiosk_id, batch_id, received_at, min(seq) AS seq FROM batches "
             "GROUP BY kiosk_id, batch_id, received_at) b ON b.kiosk_id = e.kiosk_id "
             "AND b.batch_id = e.batch_id AND b.received_at = e.received_at "
@@ -216,7 +216,7 @@ def _counted(storage: Storage, tx: Any, ids: list[str], sign: int, *,
         tx, "SELECT day, made_at, batches_seen FROM daily_reports").fetchall()}
     if aside_since is not None:
         now = _now()
-        rows = [(*row[:6], now, None) if _missed(storage, row, made, aside_since) else row
+        rows = [(*row[:7], now, None) if _missed(storage, row, made, aside_since) else row
                 for row in rows]
     tally = aggregates.tally_rows(storage.calendar, rows, made)
     for counter in (tally.days, tally.hours, tally.late):

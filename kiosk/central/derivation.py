@@ -100,7 +100,8 @@ _READ = f"SELECT e.subject_key, {stays.SCAN} FROM entries e WHERE e.id {{among}}
 """The entries of a step, as :func:`derive` takes them: subject key, then the scan as
 :mod:`kiosk.central.stays` reads it (match key, checkpoint, id, …, local day, …)."""
 _SUBJECT, _MATCH, _CHECKPOINT = 0, 1, 2
-_DAY = 1 + [c.strip() for c in stays.SCAN.split(",")].index("e.local_day")
+_DAY, _KIND = (1 + [c.strip() for c in stays.SCAN.split(",")].index(column)
+               for column in ("e.local_day", "e.kind"))
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" r'|"(?:[^"\\]|\\.)*"')
 """A quoted value in an error's text: Python's repr (double quotes when the text holds an
 apostrophe), PostgreSQL's literals and the values its messages quote."""
@@ -271,7 +272,7 @@ def count_set_aside_people(storage: Storage, tx: Any, before: dt.date) -> None:
     try:
         tally = aggregates.Tally()
         people.count_new(storage, tx, tally,
-                         ((r[_DAY], r[_SUBJECT], r[_MATCH], r[_CHECKPOINT]) for r in rows))
+                         people.of(rows, _DAY, _SUBJECT, _MATCH, _CHECKPOINT, _KIND))
         aggregates.write(storage, tx, tally)
     except Exception as exc:
         if storage._transient(exc):
@@ -510,7 +511,7 @@ def derive(storage: Storage, tx: Any, rows: Sequence[Sequence[Any]]) -> None:
     stays.keep(storage, tx, (r[1:] for r in rows if r[_MATCH]))
     tally = aggregates.Tally()
     people.count_new(storage, tx, tally,
-                     ((r[_DAY], r[_SUBJECT], r[_MATCH], r[_CHECKPOINT]) for r in rows))
+                     people.of(rows, _DAY, _SUBJECT, _MATCH, _CHECKPOINT, _KIND))
     aggregates.write(storage, tx, tally)
 
 

@@ -87,6 +87,19 @@ def _keys(stored: Iterable[tuple[str, str, str | None, str]]
     return counted, lone - linked, linked
 
 
+NAMES_NOBODY = "other"
+"""The kind of a code that names nobody (a web address, a product or venue code:
+:mod:`kiosk.payloads`): a scan (:meth:`kiosk.central.aggregates.Tally.add`), no person."""
+
+
+def of(rows: Iterable[Sequence[Any]], day: int, subject: int, match: int, checkpoint: int,
+       kind: int) -> Iterable[tuple[str, str, str | None, str]]:
+    """The (day, subject_key, match_key, checkpoint_id) of those entries ``rows`` (those
+    columns at those places) that may be a person: a code that names nobody is none."""
+    return ((r[day], r[subject], r[match], r[checkpoint]) for r in rows
+            if r[kind] != NAMES_NOBODY)
+
+
 def count_new(storage: Storage, tx: Any, tally: Tally,
               stored: Iterable[tuple[str, str, str | None, str]]) -> None:
     """Add the keys of the (day, subject_key, match_key, checkpoint_id) entries a derivation
@@ -143,11 +156,11 @@ def among(storage: Storage, day: str, late: set[str], not_derived: set[str]) -> 
         return counted
     keys = {key for (key,) in storage._query(
         f"SELECT DISTINCT subject_key FROM entries WHERE id {_among(storage, 1)} AND "
-        f"subject_key <> '{ERASED}'", (_param(storage, left),))}
+        f"subject_key <> '{ERASED}' AND kind <> '{NAMES_NOBODY}'", (_param(storage, left),))}
     theirs = [row for row in storage._query(  # every entry of the day of those subjects
         f"SELECT id, subject_key, match_key FROM entries WHERE subject_key "
-        f"{_among(storage, 1)} AND local_day = $2", (_param(storage, sorted(keys)), day))
-        if row[0] not in not_derived]
+        f"{_among(storage, 1)} AND local_day = $2 AND kind <> '{NAMES_NOBODY}'",
+        (_param(storage, sorted(keys)), day)) if row[0] not in not_derived]
     before = _people(theirs)
     after = _people([row for row in theirs if row[0] not in late])
     elsewhere = {person for person in before | after if any(  # another entry's person too
@@ -155,7 +168,8 @@ def among(storage: Storage, day: str, late: set[str], not_derived: set[str]) -> 
         for i, subject in storage._query(
             "SELECT id, subject_key FROM entries WHERE match_key = $1 AND local_day = $2 "
             "UNION ALL SELECT id, subject_key FROM entries WHERE subject_key = $1 AND "
-            "match_key IS NULL AND local_day = $2", (person, day)))}
+            f"match_key IS NULL AND local_day = $2 AND kind <> '{NAMES_NOBODY}'",
+            (person, day)))}
     return counted - len(before - elsewhere) + len(after - elsewhere)
 
 
@@ -231,7 +245,8 @@ def recount(storage: Storage, tx: Any, *, adopt_kept: bool = False,
         ", ".join(f"'{dt.date.fromisoformat(d).isoformat()}'" for d in days))
     storage._execute(tx, f"CREATE TEMP TABLE held_keys AS SELECT local_day AS day, subject_key, "
                          f"match_key, min(checkpoint_id) AS checkpoint_id FROM entries WHERE "
-                         f"subject_key <> '{ERASED}' AND local_day IS NOT NULL "
+                         f"subject_key <> '{ERASED}' AND kind <> '{NAMES_NOBODY}' "
+                         f"AND local_day IS NOT NULL "
                          f"{among.replace(' day ', ' local_day ')} "
                          f"GROUP BY local_day, subject_key, match_key")
     person = "coalesce(h.match_key, a.match_key, h.subject_key)"

@@ -30,6 +30,7 @@ LABELS = {
     "adoption_ratio": "Tỷ lệ hoạt động",
     "scanning_ratio": "Tỷ lệ điểm có quét trong tháng", "scans": "Lượt quét", "ins": "Lượt vào",
     "outs": "Lượt ra", "duplicates": text("cli.stats.duplicates"), "manual": "Nhập tay",
+    "nobody": text("cli.stats.not_id"),
     "manual_share": "Tỷ lệ nhập tay",
     "refused": "Quét lỗi", "refused_share": "Tỷ lệ quét lỗi", "people": "Số người",
     "late_entries": "Bản ghi đến muộn", "hour": "Giờ", "problem": "Vấn đề",
@@ -54,7 +55,7 @@ DATES = {"day", "received_on"}
 TIMES = {"last_seen_at", "made_at", "replaces"}
 _PLACE = ("checkpoint_id", "name", "district", "kind")
 _GROUP = ("points_set_up", "points_scanned", "points_active_7d", "adoption_ratio", "scans",
-          "ins", "outs", "duplicates", "manual", "refused")
+          "ins", "outs", "duplicates", "manual", "nobody", "refused")
 """A daily report's columns per district and per kind: every figure its JSON rows carry,
 as its summary and its points' rows have them."""
 
@@ -80,7 +81,7 @@ def tables(report: dict[str, Any]) -> list[Table]:
             Table("Theo loại địa điểm", ("kind", *_GROUP), report["by_kind"]),
             Table("Theo giờ", ("hour", "scans"), report["by_hour"]),
             Table("Theo điểm", (*_PLACE, "set_up", "scans", "ins", "outs", "duplicates",
-                                "manual", "refused"), report["by_point"]),
+                                "manual", "nobody", "refused"), report["by_point"]),
             Table("Nơi không quét", (*_PLACE, "problem", "kiosk_id", "detail"),
                   report["not_scanning"]),
             Table("Nơi quét sai", (*_PLACE, "problem", "kiosk_id", "detail"),
@@ -92,7 +93,7 @@ def tables(report: dict[str, Any]) -> list[Table]:
                                                     "oldest_pending"),
                   done["kiosks_backlog_age_unknown"]),
         ]
-    measures = ("scans", "ins", "outs", "duplicates", "manual", "refused")
+    measures = ("scans", "ins", "outs", "duplicates", "manual", "nobody", "refused")
     zone = ZoneInfo(report["timezone"])
     summary += [{"metric": LABELS[key], "value": _cell(key, report[key], zone)}
                 for key in ("made_at", "replaces") if report.get(key)]

@@ -21,6 +21,10 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
 - A scan its kiosk marked *duplicate* (the same person again within its duplicate window)
   counts as ``kiosk stats`` counts it: among the scans and the duplicates, never as an
   entry or an exit (scans = ins + outs + duplicates).
+- A code that names nobody (kind ``other``: a web address, a product or venue code) counts
+  as ``kiosk stats`` counts it: among the scans and ``nobody`` (its repeat scans among the
+  duplicates too), never as an entry, an exit nor a person (scans = ins + outs + duplicates
+  + the codes naming nobody that are not repeats). A point with such scans has scans.
 - *Active in 7 days*: at least one scan on D-6..D; the adoption ratio is active / set up.
 - *Set up in a month*: set up on at least one of its days (so far, for the month under
   way); *scanning in the month*: those of them with a scan on one of its days. The month's
@@ -87,10 +91,10 @@ refusing half its reads is a problem anywhere. Refusals are counts kiosks report
 kiosk's (a stuck scanner, a stolen token's lie, cut to what a lane can read) can raise the
 province's share so far that no point is twice it; this bound still lists the worst."""
 UNKNOWN = "(không rõ / unknown)"
-MEASURES = ("scans", "ins", "outs", "duplicates", "manual")
+MEASURES = ("scans", "ins", "outs", "duplicates", "manual", "nobody")
 RATIOS = frozenset({"adoption_ratio", "scanning_ratio", "manual_share", "refused_share"})
 """The reports' keys whose values are fractions (None when there is nothing to divide by)."""
-VERSION = 4
+VERSION = 5
 """The reports' JSON version (``"version"``; a report without one is version 1). Version 2:
 a problem carries its ``params`` (numbers, ratios, UTC times: :data:`PROBLEM_PARAMS`),
 worded where it is shown, in its reader's language (:meth:`kiosk.central.web.i18n.Translator.
@@ -99,9 +103,11 @@ detail`), instead of version 1's ``detail``, a sentence in English. Version 3: r
 report's share of its points that scanned is ``scanning_ratio`` (version 2's monthly
 ``adoption_ratio`` mixed two sets of points). Version 4: a late entry is one that reached
 the centre after its day's 06:00 report (``late_entries``, before from local midnight); the
-monthly report lists its own (``late_entries``) and may name the report it ``replaces``. A
-reader of an older version's key finds none rather than a figure that means something
-else."""
+monthly report lists its own (``late_entries``) and may name the report it ``replaces``.
+Version 5: codes that name nobody (``nobody``: a web address, a product or venue code) are
+counted apart in the summary, the rows per district, kind, point and day, no longer among
+``ins``, ``outs`` nor ``people``. A reader of an older version's key finds none rather
+than a figure that means something else."""
 PROBLEM_PARAMS = {
     "no_scan_7_days": ("set_up_on",),
     "kiosk_silent_24h": ("last_seen_at", "pending"),
@@ -247,11 +253,10 @@ ZERO: Counts = dict.fromkeys(MEASURES, 0)
 def day_counts(storage: Storage, first: str, last: str) -> dict[str, dict[str, Counts]]:
     """{day: {checkpoint: counts}} for days first..last."""
     out: dict[str, dict[str, Counts]] = defaultdict(dict)
-    for day, checkpoint, scans, ins, outs, duplicates, manual in storage._query(
-            "SELECT day, checkpoint_id, scans, ins, outs, duplicates, manual "
+    for day, checkpoint, *values in storage._query(
+            f"SELECT day, checkpoint_id, {', '.join(MEASURES)} "
             "FROM checkpoint_days WHERE day >= $1 AND day <= $2", (first, last)):
-        out[day][checkpoint] = {"scans": scans, "ins": ins, "outs": outs,
-                                "duplicates": duplicates, "manual": manual}
+        out[day][checkpoint] = dict(zip(MEASURES, values, strict=True))
     return out
 
 
@@ -481,11 +486,8 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
             g["points_active_7d"] += point.id in active
         for checkpoint, values in today.items():
             g = rows[snap.describe(checkpoint)[key]]
-            g["scans"] += values["scans"]
-            g["ins"] += values["ins"]
-            g["outs"] += values["outs"]
-            g["duplicates"] += values["duplicates"]
-            g["manual"] += values["manual"]
+            for measure in MEASURES:
+                g[measure] += values[measure]
         for checkpoint, n in refused.items():
             rows[snap.describe(checkpoint)[key]]["refused"] += n
         return [{key: name, **{f: g[f] for f in ("points_set_up", "points_scanned",
@@ -937,7 +939,7 @@ def _moved_points(storage: Storage, snap: Snapshot, refused: dict[str, Counter[s
 
     params = Params(days)
     for day, checkpoint, *values in storage._query(
-            "SELECT day, checkpoint_id, scans, ins, outs, duplicates, manual FROM "
+            f"SELECT day, checkpoint_id, {', '.join(MEASURES)} FROM "
             "checkpoint_days WHERE day >= $1 AND day <= $2 AND checkpoint_id IN ("
             + ", ".join(params.add(c) for c in snap.moved) + ")", params):
         row = there(checkpoint, day)

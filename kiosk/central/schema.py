@@ -70,6 +70,21 @@ them counted, and taken out of the entries and exits they were counted in (never
 nought: a day partly purged lost some of the entries its counts were made of). The entries
 are read once, grouped, and joined to the days (an UPDATE ... FROM, as v25's)."""
 
+MIGRATED_NOBODY = (
+    "UPDATE checkpoint_days SET nobody = held.nobody, "
+    "ins = CASE WHEN ins > held.nobody_ins THEN ins - held.nobody_ins ELSE 0 END, "
+    "outs = CASE WHEN outs > held.nobody_outs THEN outs - held.nobody_outs ELSE 0 END "
+    "FROM (SELECT local_day, checkpoint_id, count(*) AS nobody, "
+    "sum(CASE WHEN status <> 'duplicate' AND direction = 'in' THEN 1 ELSE 0 END) AS nobody_ins, "
+    "sum(CASE WHEN status <> 'duplicate' AND direction <> 'in' THEN 1 ELSE 0 END) "
+    "AS nobody_outs FROM entries WHERE kind = 'other' GROUP BY local_day, checkpoint_id) "
+    "AS held WHERE held.local_day = checkpoint_days.day "
+    "AND held.checkpoint_id = checkpoint_days.checkpoint_id")
+"""v58's correction, as v31's (:data:`MIGRATED_DUPLICATES`): each (day, checkpoint) with codes
+that name nobody among its raw entries held has them counted, and those not repeats taken
+out of the entries and exits they were counted in (never below nought); their people are
+recounted when a database reaches it (Storage._migrated)."""
+
 SEED_HISTORY = (
     "INSERT INTO checkpoint_versions (checkpoint_id, from_day, province, district, commune, "
     "kind) SELECT id, '0001-01-01', province, district, commune, kind FROM checkpoints "
@@ -1084,6 +1099,22 @@ MIGRATIONS: list[list[Statement]] = [
         # from them, are folded again when a database reaches it (Storage._migrated,
         # kiosk.central.eth_keys.refold_held); older kiosks' as they arrive.
     ],
+    [
+        # v58: a code that names nobody (kind 'other': a web address, a product or venue
+        # code) is a scan counted apart (nobody), no longer an entry, an exit or a person
+        # (kiosk.central.aggregates.Tally.add), as the kiosk's own counts since its store
+        # v16. The days counted before are corrected from the raw entries held
+        # (MIGRATED_NOBODY) and their people recounted (Storage._migrated); a day whose
+        # entries were purged keeps its figures, its such codes unknown (0). PostgreSQL: the
+        # primary key's index INCLUDEs the new count too (v19, v31).
+        "ALTER TABLE checkpoint_days ADD COLUMN nobody {bigint} NOT NULL DEFAULT 0",
+        *({"sqlite": None, "postgresql": statement} for statement in (
+            "CREATE UNIQUE INDEX checkpoint_days_covering ON checkpoint_days (day, checkpoint_id) "
+            "INCLUDE (scans, ins, outs, manual, people, duplicates, nobody)",
+            "ALTER TABLE checkpoint_days DROP CONSTRAINT checkpoint_days_pkey, ADD CONSTRAINT "
+            "checkpoint_days_pkey PRIMARY KEY USING INDEX checkpoint_days_covering")),
+        MIGRATED_NOBODY,
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 FOREIGN_DOCUMENT_KEYS_VERSION = 53
@@ -1112,6 +1143,10 @@ in E.164: a database from before it has those it holds keyed again when it reach
 ETH_KEYS_VERSION = 57
 """The schema version from which a match key folds an eth (Ð) as D: a database from before it
 has the keys it holds folded again when it reaches it."""
+NOBODY_VERSION = 58
+"""The schema version from which a code that names nobody is no entry, exit or person
+(``checkpoint_days.nobody``): a database from before it has the people of the days it holds
+recounted when it reaches it."""
 DAY_SUBJECTS_VERSION = 14
 """The schema version that added the day sets: a database from before it is counted into them
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""

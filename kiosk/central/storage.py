@@ -51,7 +51,7 @@ from kiosk.central.schema import (
     LEAST_CLOCK_OFFSET,
     MANUAL_PHONE_KEYS_VERSION,
     MIGRATIONS,
-    PERSON_KEYS_VERSION,
+    NOBODY_VERSION,
     REPORT_KEPT_VERSION,
     REPORT_PACKED_VERSION,
     SKEWED,
@@ -112,7 +112,7 @@ batch's offset and those (how far its kiosk's clock ran ahead:
     "monotonic_ns", "boot_id", "local_day", "subject_key", "match_key"))
 _KIND, _DOCUMENT, _NAME, _EXTRA, _PAYLOAD = (STORED_COLUMNS.index(name) for name in (
     "kind", "document_number", "name", "extra", "payload"))
-_COUNTED = operator.itemgetter(_CHECKPOINT, _DAY, _DIRECTION, _SOURCE, _STATUS)
+_COUNTED = operator.itemgetter(_CHECKPOINT, _DAY, _DIRECTION, _SOURCE, _STATUS, _KIND)
 """What the per-checkpoint counts take of a stored row (:meth:`aggregates.Tally.add`)."""
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
                  f"VALUES ({slots(len(BATCH_COLUMNS))})")
@@ -288,7 +288,7 @@ class Storage(ABC):
         before v37 what people are counted by; before v38 an entry was late from
         midnight; before v47 the kept reports were text; before v51 a manual entry was keyed
         by its phone as typed; before v53 a foreign document as a Vietnamese one; before v57
-        a match key kept an eth), so that a
+        a match key kept an eth; before v58 a code naming nobody was a person), so that a
         database is never left at the new schema with its counts missing — a failed recount
         undoes the migration too."""
         self.created = previous_version == 0
@@ -299,7 +299,7 @@ class Storage(ABC):
             aggregates.rebuild(self, tx, self.calendar)
         elif 0 < previous_version < DAY_SUBJECTS_VERSION:
             people.recount(self, tx, adopt_kept=True)
-        elif 0 < previous_version < PERSON_KEYS_VERSION:
+        elif 0 < previous_version < NOBODY_VERSION:  # before v37 and v58: who counts
             people.recount(self, tx)
         if 0 < previous_version < IDENTITIES_VERSION:
             stays.rebuild_all(self, tx)
@@ -586,7 +586,7 @@ class Storage(ABC):
             tally = aggregates.Tally()
             new = [c for c in fresh.values() if c.id in inserted and c.id not in aside]
             # a batch's scans fall in a few (checkpoint, day, hour, direction, source,
-            # status): each counted once, not each scan one by one (1 µs an entry)
+            # status, kind): each counted once, not each scan one by one (1 µs an entry)
             counted = Counter((_COUNTED(c.row), c.hour) for c in new)
             days = {key[1] for key, _ in counted}
             # before the batch log record is numbered (_log_batch): every batch numbered
@@ -594,9 +594,10 @@ class Storage(ABC):
             made = self.reports_made_in(tx, min(days)) if days else set()
             listed_on = {day: aggregates.received_on(calendar, received_at, day, made)
                          for day in days}
-            for ((checkpoint, day, direction, source, status), hour), count in counted.items():
-                tally.add(checkpoint, day, hour, direction, source, status, listed_on[day],
-                          received, count)
+            for ((checkpoint, day, direction, source, status, kind), hour), count in (
+                    counted.items()):
+                tally.add(checkpoint, day, hour, direction, source, status, kind,
+                          listed_on[day], received, count)
             aggregates.write(self, tx, tally)
             if ids_off and (off := [[i] for i in ids_off if i in inserted]):
                 self._execute(tx, f"INSERT INTO {ID_OFF} (id) SELECT p.value ->> 0 FROM "

@@ -15,7 +15,7 @@ from kiosk.central.reports import RATIOS
 _PROVINCE_ONLY = ("by_kind", "by_hour", "by_day", "late_entries")
 _DISTRICT_SUMMARY = ("points_set_up", "points_scanned", "points_active_7d", "adoption_ratio",
                      "scanning_ratio", "scans", "ins", "outs", "duplicates", "manual",
-                     "refused")
+                     "nobody", "refused")
 """The summary's numbers a district has of its own, read from its row (its ratios too: one
 figure, computed once, in the report); the others (shares of the province, people, late
 entries) are not shown cut to a district."""
