@@ -72,6 +72,7 @@ def test_a_v20_sqlite_database_loses_the_day_and_person_index(tmp_path: Path) ->
         _store(storage, tmp_path, [5, 1])
         stored = storage.entries()
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:  # as v20 left it
+        conn.execute("ALTER TABLE checkpoint_days DROP COLUMN nobody")  # v58
         conn.execute("ALTER TABLE users DROP COLUMN must_change_password")  # v54
         conn.execute("DROP TABLE kiosk_sources")  # v49
         for table, column in (("batches", "boot_id"), ("batches", "address"),
