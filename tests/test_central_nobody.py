@@ -28,6 +28,7 @@ from central_support import (
 from web_support import add_users, signed_in
 
 from kiosk.central import reports
+from kiosk.central.aggregates import pack_report
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.schema import NOBODY_VERSION
@@ -127,7 +128,8 @@ def test_a_database_counted_before_codes_naming_nobody_is_corrected_from_the_ent
     """v57 counted a code naming nobody as an entry and a person. Migrated, a day whose raw
     entries are held has such codes counted and taken out of its entries and its people (its
     scans unchanged); a day whose raw entries were purged keeps its figures, its codes
-    naming nobody unknown (0), its people as frozen."""
+    naming nobody unknown (0), its people as frozen. A month kept for the dashboard, counted
+    by the old days, is built again."""
     db = database_url(engine, tmp_path)
     enrol(db, "k-a1", "A1")
     entries, _ = product_code_then_card(tmp_path)
@@ -150,6 +152,10 @@ def test_a_database_counted_before_codes_naming_nobody_is_corrected_from_the_ent
             storage._execute(tx, "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, "
                                  "outs, manual, people) VALUES ($1, 'A1', 5, 3, 2, 0, 4)",
                              (purged.isoformat(),))
+            storage._execute(tx, "INSERT INTO monthly_reports (month, timezone, made_at, "
+                                 "report) VALUES ($1, $2, $3, $4)",
+                             (purged.isoformat()[:7], storage.calendar.name,
+                              protocol.format_time(now), pack_report({"version": 4})))
             storage._execute(tx, "INSERT INTO day_people (day, people, counted_at) "
                                  "VALUES ($1, 4, $2)", (purged.isoformat(),
                                                         protocol.format_time(now)))
@@ -158,6 +164,7 @@ def test_a_database_counted_before_codes_naming_nobody_is_corrected_from_the_ent
         assert storage.upgraded_from == NOBODY_VERSION - 1
         assert counts(day) == {"scans": 2, "ins": 1, "nobody": 1, "people": 1}
         assert counts(purged) == {"scans": 5, "ins": 3, "nobody": 0, "people": 4}
+        assert storage._query("SELECT month FROM monthly_reports") == []  # built again
         if storage.postgresql:  # the reports still read the day's counts from its key alone
             [(key,)] = storage._query("SELECT indexdef FROM pg_indexes "
                                       "WHERE indexname = 'checkpoint_days_pkey'")

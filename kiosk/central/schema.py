@@ -1105,8 +1105,9 @@ MIGRATIONS: list[list[Statement]] = [
         # (kiosk.central.aggregates.Tally.add), as the kiosk's own counts since its store
         # v16. The days counted before are corrected from the raw entries held
         # (MIGRATED_NOBODY) and their people recounted (Storage._migrated); a day whose
-        # entries were purged keeps its figures, its such codes unknown (0). PostgreSQL: the
-        # primary key's index INCLUDEs the new count too (v19, v31).
+        # entries were purged keeps its figures, its such codes unknown (0); the months
+        # kept for the dashboard (v50) are built again, counted by the old days. PostgreSQL:
+        # the primary key's index INCLUDEs the new count too (v19, v31).
         "ALTER TABLE checkpoint_days ADD COLUMN nobody {bigint} NOT NULL DEFAULT 0",
         *({"sqlite": None, "postgresql": statement} for statement in (
             "CREATE UNIQUE INDEX checkpoint_days_covering ON checkpoint_days (day, checkpoint_id) "
@@ -1114,6 +1115,7 @@ MIGRATIONS: list[list[Statement]] = [
             "ALTER TABLE checkpoint_days DROP CONSTRAINT checkpoint_days_pkey, ADD CONSTRAINT "
             "checkpoint_days_pkey PRIMARY KEY USING INDEX checkpoint_days_covering")),
         MIGRATED_NOBODY,
+        "DELETE FROM monthly_reports",
     ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
