@@ -176,14 +176,14 @@ def test_every_page_answers_every_role_where_a_district_has_no_checkpoint(
             assert report["summary"] == {
                 "points_set_up": 0, "points_scanned": 0, "points_active_7d": 0,
                 "adoption_ratio": None, "scans": 0, "ins": 0, "outs": 0, "duplicates": 0,
-                "manual": 0, "refused": 0}
+                "manual": 0, "nobody": 0, "refused": 0}
             assert (report["by_district"], report["by_point"]) == ([], [])
             for query in ("", "?monthly=true", "?date=2021-08-01"):
                 assert reports_say(officer, query) == no_checkpoint_in("Bù Đăng")
             month = officer.get("/api/v1/reports/monthly").json()
             assert month["summary"] == {
                 "points_set_up": 0, "points_scanned": 0, "scanning_ratio": None, "scans": 0,
-                "ins": 0, "outs": 0, "duplicates": 0, "manual": 0, "refused": 0}
+                "ins": 0, "outs": 0, "duplicates": 0, "manual": 0, "nobody": 0, "refused": 0}
         with signed_in(centre.url, "ct.officer") as officer:
             assert today_says(officer) == ("0", "0", "2", NO_SCANS_TODAY)
             day = officer.get("/api/v1/reports/daily").json()["day"]

@@ -228,7 +228,7 @@ def test_every_problem_reads_in_the_readers_language_on_the_pages_and_in_the_fil
                 "format": "csv", "date": today}).content.decode("utf-8")
     finally:
         server.stop()
-    assert api["version"] == reports.VERSION == 4
+    assert api["version"] == reports.VERSION == 5
     rows = api["not_scanning"] + api["scanning_wrongly"]
     assert all("detail" not in row for row in rows)
     assert {(r["problem"], tuple(r["params"])) for r in rows} == {  # as documented
