@@ -431,6 +431,7 @@ def database_url(engine: str, folder: Path) -> str:
             open_storage(url).close()
             return url
         empty = _empty_centre(engine)
+        folder.mkdir(parents=True, exist_ok=True)  # as opening a new centre in it makes it
         shutil.copyfile(empty, path)
         shutil.copymode(empty, path)
         with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
