@@ -20,6 +20,7 @@ from ui_support import (  # noqa: F401
 
 from kiosk.certificates import trustlist
 from kiosk.scan import Scan
+from kiosk.ui import result_card
 from tests.certificate_support import make_issuer, trust_list_of
 from tests.test_ui_fit import PANEL_SIZES, PANELS, SIZES, results
 
@@ -30,7 +31,10 @@ FLAT_BATTERY = 0.0
 @pytest.mark.parametrize("dpi", sorted(PANELS))
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_the_clock_alert_leaves_the_cards_words_readable_on_every_display(
-        make_window, tmp_path, language, dpi):
+        make_window, tmp_path, language, dpi, monkeypatch):
+    # each answer shown as one standing alone: shown one after another within a second, every
+    # one would carry the note of the refusal scanned below (test_ui_result_hold.py's)
+    monkeypatch.setattr(result_card, "RED_SEEN_SECONDS", 0)
     lanes = replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
     path = write_config(tmp_path, lanes, extra='\n[certificates]\ntrust_list = "trust.json"\n')
     issuer = make_issuer()
