@@ -14,13 +14,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from central_support import (
     ENGINES,
     cccd,
     database_url,
     enrol,
+    send,
     serving,
     set_schema_version,
     undo_duplicates,
@@ -75,12 +75,7 @@ def test_a_person_scanned_twice_at_the_gate_is_one_entry_and_one_repeat_scan(
     assert [e["status"] for e in entries] == ["accepted", "duplicate"]
 
     with open_storage(db) as storage, serving(create_app(storage)) as url:
-        from kiosk.ids import uuid7
-        data, used = protocol.encode_body(
-            protocol.make_batch(kiosk.kiosk_id, uuid7(), entries, send_clock=True), "gzip")
-        answer = httpx.post(url + protocol.BATCHES_PATH, content=data, timeout=30, headers={
-            "Content-Type": "application/json", "Content-Encoding": used, **kiosk.auth})
-        assert [r["status"] for r in answer.json()["results"]] == [protocol.ACCEPTED] * 2
+        assert send(url, kiosk, entries) == [protocol.ACCEPTED] * 2
         day = storage.today().isoformat()
         with signed_in(url, "viewer1") as client:
             report = client.get(f"/api/v1/reports/daily?date={day}").json()

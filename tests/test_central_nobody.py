@@ -15,13 +15,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from central_support import (
     ENGINES,
     cccd,
     database_url,
     enrol,
+    send,
     serving,
     set_schema_version,
 )
@@ -32,7 +32,6 @@ from kiosk.central.aggregates import pack_report
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.schema import NOBODY_VERSION
-from kiosk.ids import uuid7
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
@@ -87,11 +86,7 @@ def test_a_product_code_then_the_card_is_one_person_entering_in_the_centres_repo
     assert [e["kind"] for e in entries] == ["other", "cccd"]
 
     with open_storage(db) as storage, serving(create_app(storage)) as url:
-        data, used = protocol.encode_body(
-            protocol.make_batch(kiosk.kiosk_id, uuid7(), entries, send_clock=True), "gzip")
-        answer = httpx.post(url + protocol.BATCHES_PATH, content=data, timeout=30, headers={
-            "Content-Type": "application/json", "Content-Encoding": used, **kiosk.auth})
-        assert [r["status"] for r in answer.json()["results"]] == [protocol.ACCEPTED] * 2
+        assert send(url, kiosk, entries) == [protocol.ACCEPTED] * 2
         day = storage.today().isoformat()
         with signed_in(url, "viewer1") as client:
             report = client.get(f"/api/v1/reports/daily?date={day}").json()

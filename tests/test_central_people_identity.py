@@ -13,9 +13,17 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from central_support import ENGINES, Enrolled, cccd, database_url, engine_storages, enrol, serving
+from central_support import (
+    ENGINES,
+    Enrolled,
+    cccd,
+    database_url,
+    engine_storages,
+    enrol,
+    send,
+    serving,
+)
 from central_support import set_schema_version as at_version
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,7 +33,6 @@ from kiosk.central import derivation, people, reports, trace_service, tracing
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
-from kiosk.ids import uuid7
 from kiosk.payloads import Identity, decode
 from kiosk.payloads.identity import fold_name
 from kiosk.pipeline import Pipeline, Policy
@@ -54,11 +61,7 @@ def scanned(tmp: Path, kiosk: Enrolled, payload: bytes) -> list[dict]:
 
 
 def upload(url: str, kiosk: Enrolled, entries: list[dict]) -> None:
-    data, used = protocol.encode_body(
-        protocol.make_batch(kiosk.kiosk_id, uuid7(), entries, send_clock=True), "gzip")
-    answer = httpx.post(url + protocol.BATCHES_PATH, content=data, timeout=30, headers={
-        "Content-Type": "application/json", "Content-Encoding": used, **kiosk.auth})
-    assert [r["status"] for r in answer.json()["results"]] == [protocol.ACCEPTED]
+    assert send(url, kiosk, entries) == [protocol.ACCEPTED]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
