@@ -178,6 +178,7 @@ def test_a_stop_while_the_finished_export_waits_to_be_recorded_keeps_file_and_re
     proc.send_signal(signal.SIGSTOP)  # rows still to write: the lock is taken meanwhile
     with write_lock_held_by_another_process(long_store.parent / "kiosk.db"):
         proc.send_signal(signal.SIGCONT)
+        deadline = time.monotonic() + 120  # the rows left: slow beside other test runs
         while time.monotonic() < deadline and (holds_open(proc.pid, out)
                                                or state_of(proc.pid) != "S"):
             time.sleep(0.001)  # the file closed, and asleep: waiting for the lock
