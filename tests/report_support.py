@@ -3,7 +3,9 @@ kiosk sends them, and loading them into a real centre through ``ingest_batch``."
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,3 +115,16 @@ def load(storage: Storage, world: World, *, zone_first: str | None = None) -> No
         if kiosk.revoked_tried_at:
             storage.revoke_kiosk(kiosk.id)
             storage.note_refused_attempt(kiosk.id, kiosk.revoked_tried_at)
+
+
+def csv_table(text: str, title: str) -> list[dict[str, str]]:
+    """The rows of the section ``title`` of a report's CSV, by their Vietnamese headers."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    start = rows.index([f"# {title}"])
+    headers = rows[start + 1]
+    table = []
+    for row in rows[start + 2:]:
+        if not row:
+            break
+        table.append(dict(zip(headers, row, strict=True)))
+    return table

@@ -7,9 +7,7 @@ still holds; a day whose entries were purged keeps its figures."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ from central_support import (
     set_schema_version,
     undo_duplicates,
 )
-from report_support import DAY, GenBatch, GenKiosk, World, load, wire_entry
+from report_support import DAY, GenBatch, GenKiosk, World, csv_table, load, wire_entry
 from web_support import add_users, signed_in
 
 from kiosk.central import reports
@@ -36,19 +34,6 @@ from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
 from kiosk.sync import protocol
-
-
-def csv_table(text: str, title: str) -> list[dict[str, str]]:
-    """The rows of the section ``title`` of a report's CSV, by their Vietnamese headers."""
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    start = rows.index([f"# {title}"])
-    headers = rows[start + 1]
-    table = []
-    for row in rows[start + 2:]:
-        if not row:
-            break
-        table.append(dict(zip(headers, row, strict=True)))
-    return table
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -8,9 +8,7 @@ entries it still holds; a day whose entries were purged keeps its figures."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from central_support import (
     serving,
     set_schema_version,
 )
+from report_support import csv_table
 from web_support import add_users, signed_in
 
 from kiosk.central import reports
@@ -39,19 +38,6 @@ from kiosk.sync import protocol
 
 PRODUCT_CODE = b"https://example.vn/menu"
 """A venue's menu: a code that names nobody."""
-
-
-def csv_table(text: str, title: str) -> list[dict[str, str]]:
-    """The rows of the section ``title`` of a report's CSV, by their Vietnamese headers."""
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    start = rows.index([f"# {title}"])
-    headers = rows[start + 1]
-    table = []
-    for row in rows[start + 2:]:
-        if not row:
-            break
-        table.append(dict(zip(headers, row, strict=True)))
-    return table
 
 
 def product_code_then_card(tmp_path: Path) -> tuple[list[dict[str, Any]], Any]:
