@@ -245,6 +245,16 @@ def send(url: str, kiosk: Enrolled, entries: list[dict[str, Any]]) -> list[str]:
     return [r["status"] for r in answer.json()["results"]]
 
 
+def copy_database(source: Path, target: Path) -> None:
+    """``sqlite3 SOURCE ".backup TARGET"``: a whole, consistent copy of a live database."""
+    live, copy = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        live.backup(copy)
+    finally:
+        live.close()
+        copy.close()
+
+
 # -- PostgreSQL ----------------------------------------------------------------------------
 def postgres_bin() -> Path | None:
     for root in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):

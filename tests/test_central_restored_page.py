@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from central_support import (
     CentralServer,
     batch,
     central,
+    copy_database,
     database_url,
     enrol,
     kiosk_entries,
@@ -56,16 +56,6 @@ def upload(db: str, tmp: Path, token: str, start: int) -> None:
         assert server.post(batch("kiosk-dx1", entries), token=token).status_code == 200
     finally:
         server.stop()  # notes its newest upload beside the backlog key
-
-
-def copy_database(source: Path, target: Path) -> None:
-    """``sqlite3 SOURCE ".backup TARGET"``."""
-    live, copy = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        live.backup(copy)
-    finally:
-        live.close()
-        copy.close()
 
 
 @needs_chromium

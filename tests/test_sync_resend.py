@@ -28,6 +28,7 @@ from pathlib import Path
 from kiosk.config import load as load_config
 from kiosk.store import Store
 from kiosk.timestamps import utc_iso
+from tests.central_support import copy_database
 from tests.sync_support import CentralServer, fill_backlog, sync_states, write_config
 
 
@@ -39,16 +40,6 @@ def kiosk_sync(config: Path, *args: str, env: dict[str, str] | None = None) -> s
                           stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
-
-
-def copy_database(source: Path, target: Path) -> None:
-    """``sqlite3 SOURCE ".backup TARGET"``: a whole, consistent copy of a live database."""
-    live, copy = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        live.backup(copy)
-    finally:
-        live.close()
-        copy.close()
 
 
 def test_a_centre_restored_from_last_nights_backup_says_so_and_gets_back_what_it_lost(
