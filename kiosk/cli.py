@@ -284,7 +284,7 @@ def send_the_rest(sync: SyncWorker, stop: threading.Event, language: str,
         if state.past_retention_count > past_retention:  # done, the centre holding none
             said += "; " + messages.text(
                 "sync.past_retention", language, cutoff=state.past_retention_cut,
-                count=f"{state.past_retention_count - past_retention:,}")
+                count=messages.Number(state.past_retention_count - past_retention))
         print(said, file=sys.stderr, flush=True)
         return 0
     error = outcome[0].error if outcome and outcome[0].error else \
@@ -484,7 +484,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if len(sheets) > 1:
         print(messages.text("cli.exported_sheets", config.kiosk.language, sheets=len(sheets),
                             names=", ".join(sheet.title for sheet in sheets),
-                            rows=f"{xlsx.SHEET_ROWS:,}"), file=sys.stderr)
+                            rows=messages.Number(xlsx.SHEET_ROWS)), file=sys.stderr)
     store.close()
     return 0
 
@@ -551,12 +551,12 @@ def cmd_store_check(args: argparse.Namespace) -> int:
     if wrong:  # the outbox's counts (never the entries) made again from the entries
         print(messages.text("cli.store_counts_wrong" if store.read_only else
                             "cli.store_counts_repaired", config.kiosk.language,
-                            counts="; ".join(f"{kiosk} {state} {kept:,} → {counted:,}"
+                            counts="; ".join(f"{kiosk} {state} {kept} → {counted}"
                                              for (kiosk, state), (kept, counted)
                                              in sorted(wrong.items()))), file=sys.stderr)
     size = config.store_path.stat().st_size
     print(messages.text("cli.store_sound", config.kiosk.language, path=config.store_path,
-                        size=f"{size / 2**20:,.0f} MiB",
+                        size=messages.Number(size / 2**20),
                         seconds=f"{time.perf_counter() - started:.1f}"))
     return 0
 
@@ -571,16 +571,17 @@ def cmd_store_recover(args: argparse.Namespace) -> int:
         print(store_failure(config.store_path, exc, config.kiosk.language), file=sys.stderr)
         return EXIT_STORE
     lost = messages.text("cli.recovered_uncounted", config.kiosk.language) \
-        if done.entries_lost is None else f"{done.entries_lost:,}"
-    print(messages.text("cli.recovered", config.kiosk.language, saved=f"{done.entries_saved:,}",
-                        pending=f"{done.pending_saved:,}", lost=lost,
+        if done.entries_lost is None else messages.Number(done.entries_lost)
+    print(messages.text("cli.recovered", config.kiosk.language,
+                        saved=messages.Number(done.entries_saved),
+                        pending=messages.Number(done.pending_saved), lost=lost,
                         damaged=done.damaged_copy))
     if done.lost_list is not None:
         print(messages.text("cli.recovered_lost", config.kiosk.language,
-                            unsent=f"{done.lost_unsent:,}", listing=done.lost_list))
+                            unsent=messages.Number(done.lost_unsent), listing=done.lost_list))
     if done.lost_unknown:
         print(messages.text("cli.recovered_lost_unknown", config.kiosk.language,
-                            unknown=f"{done.lost_unknown:,}"))
+                            unknown=messages.Number(done.lost_unknown)))
     return 0
 
 
@@ -600,7 +601,7 @@ def cmd_store_restore(args: argparse.Namespace) -> int:
         print(store_failure(config.store_path, exc, language), file=sys.stderr)
         return EXIT_STORE
     print(messages.text("cli.restored", language, path=config.store_path, backup=args.backup,
-                        version=done.version, entries=f"{done.entries:,}",
+                        version=done.version, entries=messages.Number(done.entries),
                         kept=done.kept or "-"))
     if done.version < len(MIGRATIONS):
         print(messages.text("cli.restored_older", language, version=done.version,

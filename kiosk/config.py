@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import device_kind, kinds
 from kiosk.ids import ENROLMENT_ID_RE, RESERVED_DEVICE_IDS
-from kiosk.messages import Words, os_words
+from kiosk.messages import Number, Words, os_words
 from kiosk.schema import REQUIRED, ConfigError, Opt, Section, opt, show
 from kiosk.timestamps import DEFAULT_TIMEZONE
 from kiosk.toml_words import toml_refusal
@@ -314,8 +314,8 @@ def read_text(path: str | Path) -> str:
             data = file.read(MAX_CONFIG_BYTES + 1)
         if len(data) > MAX_CONFIG_BYTES:
             size = max(os.fstat(fd).st_size, len(data))
-            raise ConfigError("config.too_big", path=path, size=f"{size:,}",
-                              limit=f"{MAX_CONFIG_BYTES:,}")
+            raise ConfigError("config.too_big", path=path, size=Number(size),
+                              limit=Number(MAX_CONFIG_BYTES))
     except OSError as exc:
         raise _unreadable(path, exc) from None
     finally:

@@ -28,7 +28,7 @@ from typing import Any
 from kiosk.clock import age_of, age_words
 from kiosk.commandline import EXIT_FAILED, examples
 from kiosk.devices.sysfs import SYSTEM, Roots
-from kiosk.messages import CATALOGUE, Words, both, os_words, text
+from kiosk.messages import CATALOGUE, Number, Tallies, Words, both, os_words, text
 from kiosk.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
@@ -194,15 +194,14 @@ def store_checks(path: Path, config: Any) -> list[Check]:
     if last_day and per_entry:
         days = free / (last_day * per_entry)
         checks.append(_check("disk", days >= 30, "doctor.disk_days", gb=f"{free / 1e9:.1f}",
-                             days=f"{days:,.0f}", per_day=f"{last_day:,}"))
+                             days=Number(days), per_day=Number(last_day)))
     else:
         checks.append(_check("disk", free > 100e6, "doctor.disk_idle", gb=f"{free / 1e9:.1f}"))
     if oldest is None:
         checks.append(_check("pending", True, "doctor.nothing_pending"))
     else:
-        unsendable = {"count": f"{sum(tests.values()):,}", "first": next(iter(tests)),
-                      "kiosks": ", ".join(f"{kiosk} ({count:,})" for kiosk, count in
-                                          tests.items())} if tests else {}
+        unsendable = {"count": Number(sum(tests.values())), "first": next(iter(tests)),
+                      "kiosks": Tallies(tests.items())} if tests else {}
         checks.append(_check("pending", not late, "doctor.oldest_pending_unenrolled"
                              if tests else "doctor.oldest_pending", oldest=oldest,
                              age=age_words(parse_utc(oldest), _hours), **unsendable))
@@ -288,11 +287,11 @@ def refused_check(count: int, most: int, saved: str | None) -> Check:
     reason: object = (words if words is not None else saved
                       or Words("doctor.unusable_reason"))
     if words is not None and words.code == "refusal.other_checkpoint":
-        return _check("refused", False, "doctor.refused_entries", count=f"{count:,}",
-                      most=f"{most:,}", reason=reason, fix=Words(
+        return _check("refused", False, "doctor.refused_entries", count=Number(count),
+                      most=Number(most), reason=reason, fix=Words(
                           "doctor.refused_fix_checkpoint", {"enrolled": words.params["enrolled"]}))
-    return _check("refused", True, "doctor.refused_entries", warning=True, count=f"{count:,}",
-                  most=f"{most:,}", reason=reason, fix=Words("doctor.refused_fix"))
+    return _check("refused", True, "doctor.refused_entries", warning=True, count=Number(count),
+                  most=Number(most), reason=reason, fix=Words("doctor.refused_fix"))
 
 
 def _hours(age: dt.timedelta) -> Words:

@@ -1505,8 +1505,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "again with the right to write it",
     ),
     "cli.store_sound": (
-        "Kho {path} nguyên vẹn: đã đọc hết {size} trong {seconds} giây",
-        "The store {path} is sound: all {size} read in {seconds} s",
+        "Kho {path} nguyên vẹn: đã đọc hết {size} MiB trong {seconds} giây",
+        "The store {path} is sound: all {size} MiB read in {seconds} s",
     ),
     "cli.recovered_lost": (
         "{unsent} lượt bị mất chưa đến trung tâm (mất hẳn); danh sách mã lượt bị mất: {listing}",
@@ -2212,9 +2212,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.added": ("Đã thêm", "Added"),
     "central.updated": ("Đã sửa", "Updated"),
     "central.wrote": ("Đã ghi", "Wrote"),
-    "central.n_added": ("thêm mới", "added"),
-    "central.n_updated": ("cập nhật", "updated"),
-    "central.n_unchanged": ("không đổi", "unchanged"),
+    "size.mib": ("{size} MiB", "{size} MiB"),
+    "size.kib": ("{size} KiB", "{size} KiB"),
+    "central.checkpoints.imported": (
+        "{file}: {added} điểm thêm mới, {changed} cập nhật, {unchanged} không đổi",
+        "{file}: {added} points added, {changed} updated, {unchanged} unchanged"),
     "central.checkpoints.valid": ("{file}: {count} điểm hợp lệ; chưa lưu gì (--dry-run)",
                                   "{file}: {count} valid points; nothing stored (--dry-run)"),
     "central.checkpoints.closed": (
@@ -4852,6 +4854,10 @@ def _plain(value: object) -> object:
         return value.plain()
     if isinstance(value, WordedError):
         return value.words.plain()
+    if isinstance(value, Number):  # read back as a plain number: digits not grouped
+        return value.value
+    if isinstance(value, Tallies):
+        return ", ".join(f"{name} ({count})" for name, count in value)
     if value is None or isinstance(value, str | int | float | bool | list | dict):
         return value
     return str(value)
@@ -4912,12 +4918,40 @@ def text(code: str, language: str = "vi", **params: object) -> str:
     template = pair[LANGUAGES.index(language)] if language in LANGUAGES else pair[1]
     if "{" not in template:  # nothing to fill in (each scan's "accepted")
         return template
-    worded = {k: v(language) if isinstance(v, Words) else v.text(language)
-              if isinstance(v, WordedError) else v for k, v in params.items()}
+    worded = {k: _worded(v, language) for k, v in params.items()}
     try:  # a parameter missing (saved by an older version) is "…", the others still said
         return template.format_map(_Blanks(worded)).replace(" ()", "").rstrip(": ")
     except (KeyError, IndexError, ValueError, TypeError, AttributeError):
         return template  # a parameter unfit (a centre's answer): never raised
+
+
+def _worded(value: object, language: str) -> object:
+    """A parameter as ``language`` says it: a sentence, a failure, a figure or a list of
+    counts in the reader's own words and digit groups; any other value as it is."""
+    if isinstance(value, Words):
+        return value(language)
+    if isinstance(value, WordedError):
+        return value.text(language)
+    if isinstance(value, Number):
+        return number(value.value, language, value.digits)
+    if isinstance(value, Tallies):
+        return ", ".join(f"{name} ({number(count, language)})" for name, count in value)
+    return value
+
+
+@dataclass(frozen=True)
+class Number:
+    """A figure in a sentence, grouped as its reader writes it (:func:`number`): the
+    Vietnamese half of :func:`both` says 1.234.567 and 80,5, the English 1,234,567 and 80.5 —
+    digits grouped once, before the language is known, read wrong in one of them."""
+
+    value: float
+    digits: int = 0
+
+
+class Tallies(tuple[tuple[str, int], ...]):
+    """Names each with a count (``KIOSK-A (1.234), KIOSK-B (5)``), grouped as the reader
+    writes numbers: the kiosks holding entries a command cannot send."""
 
 
 class _Blanks(dict):

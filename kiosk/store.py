@@ -47,7 +47,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from kiosk import ids
-from kiosk.messages import WordedError, Words, both, os_words
+from kiosk.messages import Number, WordedError, Words, both, os_words
 from kiosk.messages import failure_words as shared_failure_words
 from kiosk.payloads.identity import ETH, fold_name, refolded
 from kiosk.private_files import STORE_SIDE_FILES, create_private
@@ -1220,8 +1220,9 @@ def remove_copy(target: Path) -> None:
         target.with_name(target.name + side).unlink(missing_ok=True)
 
 
-def _mib(size: int) -> str:
-    return f"{size / 2**20:,.0f} MiB" if size >= 2**20 else f"{size / 1024:,.0f} KiB"
+def _mib(size: int) -> Words:
+    return Words("size.mib", {"size": Number(size / 2**20)}) if size >= 2**20 else \
+        Words("size.kib", {"size": Number(size / 1024)})
 
 
 def upgrade_copies(path: Path) -> list[Path]:

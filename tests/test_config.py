@@ -152,7 +152,7 @@ def test_what_is_no_regular_file_or_too_big_for_a_config_is_named(tmp_path):
     ("a link to /dev/zero", "not a regular file (a device)",
      "không phải tệp thông thường (một thiết bị)"),
     ("a 4 GB file", "too big (4,294,967,296 bytes; a config is at most 1,048,576 bytes)",
-     "quá lớn (4,294,967,296 byte; tệp cấu hình tối đa 1,048,576 byte)"),
+     "quá lớn (4.294.967.296 byte; tệp cấu hình tối đa 1.048.576 byte)"),
 ])
 def test_config_check_refuses_a_config_toml_that_is_no_config_at_once(
         tmp_path, made, english, vietnamese):

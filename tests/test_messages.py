@@ -13,7 +13,7 @@ import string
 from pathlib import Path
 
 from kiosk import messages
-from kiosk.messages import CATALOGUE, Words, both, saved_text, text
+from kiosk.messages import CATALOGUE, Words, both, saved_text, saved_words, text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -515,3 +515,25 @@ def test_every_line_the_install_scripts_show_carries_both_languages() -> None:
                 if " / " not in said or not VIETNAMESE_LETTERS & set(said.lower()):
                     english_only.append(f"{name}: {said}")
     assert english_only == []
+
+
+def test_a_figure_is_grouped_as_each_reader_writes_numbers():
+    """A Vietnamese reader takes "21,600 giây" for twenty-one and a bit seconds: a figure in
+    a sentence is grouped in the reader's language, each half of a bilingual line its own,
+    and a list of kiosks with their counts alike; saved for another process, the figure is
+    kept as a number, not as one language's digits."""
+    from kiosk.messages import Number, Tallies
+
+    wait = Words("sync.waiting", {"seconds": Number(21600), "at": "03:25"})
+    assert "21.600 giây" in wait("vi")
+    assert "wait 21,600 s" in wait("en")
+    line = both("central.checkpoints.imported", file="points.csv", added=Number(1234567),
+                changed=Number(0), unchanged=Number(12))
+    vietnamese, english = line.split(" / ")
+    assert "1.234.567 điểm thêm mới" in vietnamese
+    assert "1,234,567 points added" in english
+    kiosks = Tallies([("KIOSK-A", 5000), ("KIOSK-B", 432)])
+    assert text("sync.pending_elsewhere", "vi", count=Number(5432), first="KIOSK-A",
+                kiosks=kiosks).startswith("5.432 bản ghi chờ gửi được ghi dưới mã trạm khác: "
+                                          "KIOSK-A (5.000), KIOSK-B (432).")
+    assert saved_words(wait.saved()) == Words("sync.waiting", {"seconds": 21600, "at": "03:25"})

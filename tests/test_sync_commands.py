@@ -722,7 +722,7 @@ def test_a_wait_says_the_minute_the_push_really_sends_again_and_its_day_when_not
     night = Wait(21600, asked, 21600 * 1.07)  # 6 h 25 min 12 s: 03:25:12 tomorrow
     assert night.words()("en") == \
         "the centre asks to wait 21,600 s: sending again at 2026-12-06 03:25"
-    assert night.words()("vi") == "trung tâm yêu cầu chờ 21,600 giây: gửi lại lúc 2026-12-06 03:25"
+    assert night.words()("vi") == "trung tâm yêu cầu chờ 21.600 giây: gửi lại lúc 2026-12-06 03:25"
     assert night.ends() == "2026-12-06 03:00"
     soon = Wait(30.5, asked, 33.0)
     assert soon.words()("en") == "the centre asks to wait 30 s: sending again at 21:00"

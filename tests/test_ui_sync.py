@@ -718,7 +718,7 @@ def test_a_wait_longer_than_a_push_sits_through_stops_it_saying_when_to_send_aga
         qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: not screen.busy, timeout=20000)
     said = screen.message.text()
-    assert said.startswith("Đã dừng: trung tâm yêu cầu chờ 3,600 giây (đến "), said
+    assert said.startswith("Đã dừng: trung tâm yêu cầu chờ 3.600 giây (đến "), said
     assert "lâu hơn mức một lần gửi ngay chờ (300 giây): đã dừng, các lượt vẫn chờ gửi — " \
         "gửi lại sau " in said
     assert screen.tiles["pending"].value.text() == "2"

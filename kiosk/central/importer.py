@@ -46,7 +46,7 @@ from kiosk.commandline import (
     open_central,
     whole_number_argument,
 )
-from kiosk.messages import both, shown_name
+from kiosk.messages import Number, both, shown_name
 from kiosk.messages import refusal as refusal_words
 
 if TYPE_CHECKING:
@@ -431,29 +431,29 @@ def cmd_import(args: argparse.Namespace) -> int:
                 continue
             bar.finish()
             counts = {"name": shown_name(name), "kiosk": result.kiosk_id,
-                      "entries": f"{result.entries:,}",
-                      "accepted": f"{result.accepted:,}", "duplicate": f"{result.duplicate:,}",
-                      "rejected": f"{result.rejected:,}"}
+                      "entries": Number(result.entries),
+                      "accepted": Number(result.accepted), "duplicate": Number(result.duplicate),
+                      "rejected": Number(result.rejected)}
             if result.revoked_at is None:
                 print(both("central.import.done", **counts))
             else:
                 print(both("central.import.done_revoked", **counts, at=result.revoked_at,
-                           after=f"{result.after_revocation:,}"))
+                           after=Number(result.after_revocation)))
             if result.retired_key is not None:
                 print("  " + both("central.import.retired_key", kiosk=result.kiosk_id,
                                   fingerprint=result.retired_key.fingerprint,
                                   at=result.retired_key.retired_at,
-                                  after=f"{result.after_retirement:,}",
+                                  after=Number(result.after_retirement),
                                   registered=result.retired_key.registered_at or "—",
-                                  before=f"{result.before_registration:,}"))
+                                  before=Number(result.before_registration)))
             if result.past_retention:  # "duplicate" to the ingest, yet not held
-                print("  " + both("sync.past_retention", count=f"{result.past_retention:,}",
+                print("  " + both("sync.past_retention", count=Number(result.past_retention),
                                   cutoff=result.retention_cut))
             report_reasons(result)
             if result.not_stored:
                 refused += 1
                 print(both("central.import.entries_refused",
-                           count=f"{result.not_stored:,}"), file=sys.stderr)
+                           count=Number(result.not_stored)), file=sys.stderr)
             write_refusals(result, args.refusals_to)  # none refused: an earlier one replaced
     return EXIT_REFUSED if refused else 0
 
@@ -469,13 +469,13 @@ def report_reasons(result: ImportResult) -> None:
         params = answer.get("params")
         reason = (refusal_words(reason_key[0], params) if isinstance(params, dict) else None) \
             or str(answer.get("reason", ""))
-        print("  " + both("central.import.rejected", count=f"{count:,}", reason=reason)
+        print("  " + both("central.import.rejected", count=Number(count), reason=reason)
               if count > 1 else "  " + both("central.import.rejected_one", reason=reason))
     if len(groups) > REASONS_SHOWN:
         rest = groups[REASONS_SHOWN:]
         codes = ", ".join(f"{code} {name}".strip() for (code, name), _ in rest)
         print("  " + both("central.import.rejected_more", codes=codes,
-                          count=f"{sum(count for _, count in rest):,}"))
+                          count=Number(sum(count for _, count in rest))))
 
 
 def write_refusals(result: ImportResult, folder: str | None) -> None:
@@ -511,11 +511,11 @@ def write_refusals(result: ImportResult, folder: str | None) -> None:
         return
     if result.refused:
         print(both("central.import.refusals_written", path=shown_name(str(path)),
-                   count=f"{len(result.refused):,}", held=f"{len(result.held):,}"),
+                   count=Number(len(result.refused)), held=Number(len(result.held))),
               file=sys.stderr)
     elif result.held:  # an empty one is for the kiosk only
         print(both("central.import.answer_written", path=shown_name(str(path)),
-                   count=f"{len(result.held):,}"))
+                   count=Number(len(result.held))))
 
 
 def report_not_attempted(names: list[str]) -> None:
@@ -532,12 +532,12 @@ def report_cut_short(result: ImportResult) -> None:
     """A refused file: why, and what was answered before (the file changed while it was
     read): entries past the retention cut were answered, yet not stored, so said apart."""
     outcome = both("central.import.nothing_stored") if not result.answered else \
-        both("central.import.changed", answered=f"{result.answered:,}",
-             accepted=f"{result.accepted:,}", duplicate=f"{result.duplicate:,}",
-             rejected=f"{result.rejected:,}")
+        both("central.import.changed", answered=Number(result.answered),
+             accepted=Number(result.accepted), duplicate=Number(result.duplicate),
+             rejected=Number(result.rejected))
     print(f"{both('central.refused')} {result.error} — {outcome}", file=sys.stderr)
     if result.past_retention:
-        print("  " + both("sync.past_retention", count=f"{result.past_retention:,}",
+        print("  " + both("sync.past_retention", count=Number(result.past_retention),
                           cutoff=result.retention_cut or ""), file=sys.stderr)
 
 

@@ -14,7 +14,7 @@ from kiosk.central import registry
 from kiosk.central.audit import Actor, command_actor
 from kiosk.central.registry import Checkpoint, RegistryError
 from kiosk.commandline import examples, open_central, print_table
-from kiosk.messages import both
+from kiosk.messages import Number, both
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
@@ -29,14 +29,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             points = registry.parse_rows(registry.read_table(args.file))
             if args.dry_run:
                 print(both("central.checkpoints.valid", file=args.file,
-                           count=f"{len(points):,}"))
+                           count=Number(len(points))))
                 return 0
             outcome = _upsert(storage, points)
         except (RegistryError, OSError) as exc:
             return _refused(args.file, exc)
-    print(f"{args.file}: {outcome.added:,} {both('central.n_added')}, "
-          f"{outcome.changed:,} {both('central.n_updated')}, "
-          f"{outcome.unchanged:,} {both('central.n_unchanged')}")
+    print(both("central.checkpoints.imported", file=args.file, added=Number(outcome.added),
+               changed=Number(outcome.changed), unchanged=Number(outcome.unchanged)))
     return 0
 
 

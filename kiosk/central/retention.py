@@ -36,7 +36,7 @@ from typing import Any
 
 from kiosk.central import erasure
 from kiosk.commandline import EXIT_USAGE, examples, open_central, whole_number_argument
-from kiosk.messages import both
+from kiosk.messages import Number, both
 
 RAW_SETTING = "retention_days"
 MAX_DAYS = 36_525
@@ -121,14 +121,14 @@ def _purge(args: argparse.Namespace, storage: Any, raw_cut: dt.date | None,
         removed = storage.purge_entries(raw_cut)
         batches = storage.purge_batches(raw_cut)
         unit = "partitions" if args.db.startswith("postgres") else "entries"
-        print(both(f"central.purge.{unit}", cutoff=raw_cut, count=f"{removed:,}"))
+        print(both(f"central.purge.{unit}", cutoff=raw_cut, count=Number(removed)))
         done.append(f"{RAW_SETTING}: {removed:,} {unit} before {raw_cut} removed, "
                     f"{batches:,} batch records")
     if personal_cut is None:
         print(both("central.purge.identities_kept"))
     else:
         erased = erasure.erase_personal(storage, personal_cut)
-        print(both("central.purge.erased", cutoff=personal_cut, count=f"{erased:,}"))
+        print(both("central.purge.erased", cutoff=personal_cut, count=Number(erased)))
         done.append(f"{erasure.SETTING}: {erased:,} entries before {personal_cut} erased")
 
 
@@ -237,7 +237,7 @@ def cmd_timezone(args: argparse.Namespace) -> int:
         except CalendarError as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_USAGE
-    print(both("central.timezone.set", zone=args.zone, count=f"{refiled:,}"))
+    print(both("central.timezone.set", zone=args.zone, count=Number(refiled)))
     return 0
 
 

@@ -32,7 +32,17 @@ from kiosk.commandline import (
     stop_on_term,
     whole_number_argument,
 )
-from kiosk.messages import both, os_words, saved_text, saved_words, shown_name, text
+from kiosk.messages import (
+    Number,
+    Tallies,
+    both,
+    number,
+    os_words,
+    saved_text,
+    saved_words,
+    shown_name,
+    text,
+)
 
 if TYPE_CHECKING:
     from kiosk.sync.worker import SyncWorker, Wait
@@ -278,10 +288,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         return f"{moment.astimezone(config.timezone):%Y-%m-%d %H:%M:%S} ({ago(lang)})"
 
     line = "{:24} {}".format
-    print(line(text("sync.pending", lang), f"{summary.pending:,}"))
+    print(line(text("sync.pending", lang), number(summary.pending, lang)))
     if sent:
-        print(line(text("sync.exported", lang), f"{sent:,}"))
-    print(line(text("sync.rejected", lang), f"{summary.rejected:,}"))
+        print(line(text("sync.exported", lang), number(sent, lang)))
+    print(line(text("sync.rejected", lang), number(summary.rejected, lang)))
     print(line(text("sync.oldest", lang),
                when(summary.oldest_pending) if summary.oldest_pending else
                text("sync.none", lang)))
@@ -320,11 +330,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     if tests:  # no token will ever send them: the way out is another
         print(f"{text('sync.alert', lang)}: " + text(
             "sync.pending_unenrolled", lang, first=next(iter(tests)),
-            kiosks=", ".join(f"{kiosk} ({count:,})" for kiosk, count in tests.items())))
+            kiosks=Tallies(tests.items())))
     for row in rejected:
         print(f"  ✗ {row['id']}  {row['scanned_at']}  {row['device_id']}  {row['sync_error']}")
     if summary.rejected > len(rejected):
-        print(f"  … +{summary.rejected - len(rejected):,}")
+        print(f"  … +{number(summary.rejected - len(rejected), lang)}")
     return 0
 
 
@@ -407,19 +417,19 @@ def cmd_push(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:  # Ctrl-C, as a wait's words offer: no traceback
             bar.finish()
             left = worker.store.outbox_summary().pending - sum(others.values())
-            print(text("sync.push_interrupted", lang, remaining=f"{left:,}"), file=sys.stderr)
+            print(text("sync.push_interrupted", lang, remaining=Number(left)), file=sys.stderr)
             return EXIT_INTERRUPTED
         bar.finish()
         refused = worker.store.outbox_summary().rejected
     finally:
         worker.stop()
-    print(text("sync.push_done", lang, done=f"{summary.done:,}", seconds=summary.seconds,
-                     accepted=f"{summary.accepted:,}", duplicate=f"{summary.duplicate:,}",
-                     rejected=f"{summary.rejected:,}", remaining=f"{summary.remaining:,}"))
+    print(text("sync.push_done", lang, done=Number(summary.done), seconds=summary.seconds,
+                     accepted=Number(summary.accepted), duplicate=Number(summary.duplicate),
+                     rejected=Number(summary.rejected), remaining=Number(summary.remaining)))
     if summary.filed_at_arrival:  # held, but when they were made is not known
-        print(text("sync.filed_at_arrival", lang, count=f"{summary.filed_at_arrival:,}"))
+        print(text("sync.filed_at_arrival", lang, count=Number(summary.filed_at_arrival)))
     if summary.past_retention:  # marked done, yet not at the centre
-        print(text("sync.past_retention", lang, count=f"{summary.past_retention:,}",
+        print(text("sync.past_retention", lang, count=Number(summary.past_retention),
                    cutoff=summary.retention_cut or ""))  # not said: worded without
     if summary.error:
         print(text("sync.push_failed", lang, error=summary.error), file=sys.stderr)
@@ -449,7 +459,7 @@ def _say_refused(refused: int, language: str) -> None:
     centre); refusals of earlier pushes do not fail every later one (a refusal nobody can
     fix would fail it for good): ``kiosk doctor`` keeps naming them (docs/sync-operator.md)."""
     if refused:
-        print(text("sync.push_left_refused", language, count=f"{refused:,}"),
+        print(text("sync.push_left_refused", language, count=Number(refused)),
               file=sys.stderr)
 
 
@@ -475,7 +485,7 @@ def cmd_retry_rejected(args: argparse.Namespace) -> int:
     else:
         print(text("sync.retried_checkpoint", lang, count=count, checkpoint=args.checkpoint))
     if left:
-        print(text("sync.still_refused", lang, count=f"{left:,}"))
+        print(text("sync.still_refused", lang, count=Number(left)))
     return 0
 
 
@@ -505,14 +515,14 @@ def cmd_resend(args: argparse.Namespace) -> int:
             since = store.day_bounds(args.since)[0]
         behind = saved_clock_offset(store.meta(META_PREFIX)) or 0.0
         if behind > protocol.CLOCK_TOLERANCE_SECONDS:
-            print(text("sync.resend_clock_behind", lang, seconds=f"{behind:,.0f}"))
+            print(text("sync.resend_clock_behind", lang, seconds=Number(behind)))
             since = utc_iso(parse_utc(since).timestamp() - behind)
         count = store.resend_acknowledged(since,
                                           args.operator or config.kiosk.operator or "operator")
         shown = parse_utc(since).astimezone(store.timezone).strftime("%Y-%m-%d %H:%M")
     finally:
         store.close()
-    print(text("sync.resent", lang, count=f"{count:,}", since=shown))
+    print(text("sync.resent", lang, count=Number(count), since=shown))
     return 0
 
 
@@ -594,10 +604,10 @@ def cmd_discard_unenrolled(args: argparse.Namespace) -> int:
             print(text("sync.discard_none", lang, kiosk=args.kiosk_id))
             return EXIT_FAILED
         if not args.yes:
-            print(text("sync.discard_preview", lang, count=f"{found.count:,}",
+            print(text("sync.discard_preview", lang, count=Number(found.count),
                        kiosk=args.kiosk_id, first=local_time(found.first_at or "", store),
                        last=local_time(found.last_at or "", store), checkpoints=", ".join(
-                           f"{checkpoint}: {count:,}"
+                           f"{checkpoint}: {number(count, lang)}"
                            for checkpoint, count in found.checkpoints.items())))
             return EXIT_FAILED
         try:
@@ -610,7 +620,7 @@ def cmd_discard_unenrolled(args: argparse.Namespace) -> int:
             return EXIT_FAILED
     finally:
         store.close()
-    print(text("sync.discard_done", lang, count=f"{done.count:,}", kiosk=args.kiosk_id))
+    print(text("sync.discard_done", lang, count=Number(done.count), kiosk=args.kiosk_id))
     return 0
 
 
@@ -688,8 +698,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if summary.not_marked is not None:  # the file is good: said as such, not "failed"
         print(summary.not_marked(lang), file=sys.stderr)
     else:
-        print(text("sync.export_done", lang, entries=f"{summary.entries:,}",
-                   path=summary.path, size=f"{summary.bytes:,}"))
+        print(text("sync.export_done", lang, entries=Number(summary.entries),
+                   path=summary.path, size=Number(summary.bytes)))
     if summary.note is not None:
         print(summary.note(lang), file=sys.stderr)
     if stranded is not None and not args.kiosk_id:  # not in this file: said where they go

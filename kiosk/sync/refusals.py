@@ -85,7 +85,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from kiosk.messages import WordedError, Words, os_words, shown_name
+from kiosk.messages import Number, WordedError, Words, os_words, shown_name
 from kiosk.private_files import open_fresh
 from kiosk.sync.backlog import FORMAT as BACKLOG_FORMAT
 from kiosk.sync.protocol import Refusal
@@ -351,15 +351,15 @@ class Loaded(NamedTuple):
         sync screen shows them, in their reader's language."""
         answer, marked = self.answer, self.marked
         said = [Words("sync.refusals_loaded", {
-            "count": f"{marked.refused:,}", "named": f"{len(answer.refused):,}",
+            "count": Number(marked.refused), "named": Number(len(answer.refused)),
             "kiosk": answer.kiosk_id})]
         if answer.receipt is Receipt.CHECKED:
             said.append(Words("sync.answer_acknowledged", {
-                "held": f"{len(answer.held):,}", "acknowledged": f"{marked.acknowledged:,}",
-                "already": f"{marked.already:,}", "unknown": f"{marked.unknown:,}"}))
+                "held": Number(len(answer.held)), "acknowledged": Number(marked.acknowledged),
+                "already": Number(marked.already), "unknown": Number(marked.unknown)}))
             if answer.past_retention:  # done, yet not at the centre
                 said.append(Words("sync.past_retention", {
-                    "count": f"{len(answer.past_retention):,}", "cutoff": self.cut or ""}))
+                    "count": Number(len(answer.past_retention)), "cutoff": self.cut or ""}))
         elif answer.receipt is Receipt.CENTRE_UNKNOWN:
             said.append(Words("sync.answer_centre_unknown", {"centre": answer.centre_id}))
         else:

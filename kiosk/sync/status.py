@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from kiosk.clock import age_of
 from kiosk.listeners import Listeners
-from kiosk.messages import Words, both, saved_text, saved_words
+from kiosk.messages import Number, Tallies, Words, both, saved_text, saved_words
 from kiosk.store import OutboxSummary, Store, StoreError
 from kiosk.sync import protocol
 from kiosk.timestamps import parse_utc, utc_iso
@@ -41,8 +41,8 @@ def elsewhere_words(elsewhere: Iterable[tuple[str, int]] | Mapping[str, int]) ->
         return None
     first = next(iter(counts))
     return Words("sync.pending_elsewhere", {
-        "count": f"{sum(counts.values()):,}", "first": first,
-        "kiosks": ", ".join(f"{kiosk} ({count:,})" for kiosk, count in counts.items())})
+        "count": Number(sum(counts.values())), "first": first,
+        "kiosks": Tallies(counts.items())})
 
 
 def error_current(last_error: str | None, over: bool) -> bool:

@@ -201,7 +201,7 @@ class Wait:
         """How long the centre asked for and the minute the push sends again, its up to 10 %
         included: the one sentence ``kiosk sync push``, ``kiosk run --until-done`` and the
         sync screen say it with."""
-        return messages.Words("sync.waiting", {"seconds": f"{self.seconds:,.0f}",
+        return messages.Words("sync.waiting", {"seconds": messages.Number(self.seconds),
                                                "at": self._shown(self._after(self.delay))})
 
     def ends(self) -> str:
@@ -838,7 +838,7 @@ class SyncWorker:
             left = deadline - time.monotonic()
             if left <= 0:
                 return messages.Words("sync.push_another_still_sending", {
-                    "pid": holder or "?", "limit": f"{max_wait:,.0f}"})
+                    "pid": holder or "?", "limit": messages.Number(max_wait)})
             if self.scheduler.sleep(min(SENDING_POLL_SECONDS, left)):
                 return messages.Words("sync.stopped")
 
@@ -912,8 +912,8 @@ class SyncWorker:
         words say until when, and it carries the centre's ``Retry-After`` on, so that the
         background worker still waits it out (:meth:`Scheduler.back_off`)."""
         return ServerBusy("sync.push_wait_too_long", wait.seconds, reason=exc.words,
-                          seconds=f"{wait.seconds:,.0f}", until=wait.ends(),
-                          limit=f"{max_wait:,.0f}")
+                          seconds=messages.Number(wait.seconds), until=wait.ends(),
+                          limit=messages.Number(max_wait))
 
     def retry_rejected(self, actor: str = "operator") -> int:
         count = self.store.retry_rejected(actor)

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from kiosk import messages, private_files
 from kiosk.clock import age_words
-from kiosk.messages import WordedError, Words, saved_text
+from kiosk.messages import Number, WordedError, Words, saved_text
 from kiosk.scan import mask_document
 from kiosk.sync.commands import PUSH_MAX_WAIT_SECONDS
 from kiosk.sync.kiosk_keys import KioskKeys
@@ -427,7 +427,7 @@ class SyncScreen(Retranslating):
         """Another process sends the backlog, the push waiting for it: said, or the screen
         shows only "Sending to the centre…" for as long as it sends."""
         self.message.setText(messages.text("sync.screen_another_sending", screen_language(),
-                                           pid=pid or "?", limit=f"{PUSH_MAX_WAIT_SECONDS:,}"))
+                                           pid=pid or "?", limit=Number(PUSH_MAX_WAIT_SECONDS)))
 
     def _pushed(self, summary: Any) -> None:
         counts = self.tr("%1 accepted, %2 already there, %3 refused; %4 still waiting.")
