@@ -193,10 +193,10 @@ def store_checks(path: Path, config: Any) -> list[Check]:
     per_entry = path.stat().st_size / entries if entries else 0
     if last_day and per_entry:
         days = free / (last_day * per_entry)
-        checks.append(_check("disk", days >= 30, "doctor.disk_days", gb=f"{free / 1e9:.1f}",
+        checks.append(_check("disk", days >= 30, "doctor.disk_days", gb=Number(free / 1e9, 1),
                              days=Number(days), per_day=Number(last_day)))
     else:
-        checks.append(_check("disk", free > 100e6, "doctor.disk_idle", gb=f"{free / 1e9:.1f}"))
+        checks.append(_check("disk", free > 100e6, "doctor.disk_idle", gb=Number(free / 1e9, 1)))
     if oldest is None:
         checks.append(_check("pending", True, "doctor.nothing_pending"))
     else:
