@@ -29,7 +29,8 @@ def _listed(db: str, *extra: str) -> dict[str, dict]:
 
 def test_the_sample_file_imports_and_a_second_import_changes_nothing(db: str) -> None:
     first = central("checkpoints", "import", str(SAMPLE), "--db", db).stdout
-    assert "7 thêm mới / added" in first
+    assert ": 7 điểm thêm mới, 0 cập nhật, 0 không đổi / " in first
+    assert ": 7 points added, 0 updated, 0 unchanged" in first
     points = _listed(db, "--all")
     assert points["BP-DX-001"] == {
         "id": "BP-DX-001", "name": "Chốt kiểm soát QL14 cầu Thác Mơ", "province": "Bình Phước",
@@ -40,7 +41,7 @@ def test_the_sample_file_imports_and_a_second_import_changes_nothing(db: str) ->
     assert points["BP-DX-003"]["latitude"] is None
     assert "BP-BL-002" not in _listed(db)  # closed points only with --all
     again = central("checkpoints", "import", str(SAMPLE), "--db", db).stdout
-    assert "0 thêm mới / added, 0 cập nhật / updated, 7 không đổi / unchanged" in again
+    assert ": 0 points added, 0 updated, 7 unchanged" in again
     assert _listed(db, "--all") == points
 
 
@@ -57,7 +58,7 @@ def test_an_xlsx_list_with_english_headers_updates_what_changed(db: str, tmp_pat
     path = tmp_path / "points.xlsx"
     book.save(path)
     out = central("checkpoints", "import", str(path), "--db", db).stdout
-    assert "1 thêm mới / added, 1 cập nhật / updated" in out
+    assert ": 1 điểm thêm mới, 1 cập nhật, 0 không đổi / " in out
     points = _listed(db)
     assert points["BP-DX-001"]["name"] == "Chốt QL14 (mới)"
     assert points["BP-DX-001"]["latitude"] == 11.5
