@@ -9,7 +9,8 @@
 # Safe to run again (an upgrade is: git pull, then this script): it
 #   - installs the software from this checkout into /opt/checkpoint-kiosk/.venv (pip);
 #   - creates the `kiosk` system user and group (scanner access through the udev rule;
-#     serial ports of any make through dialout: a USB-serial adapter's /dev/ttyUSB0);
+#     serial ports of any make through dialout: a USB-serial adapter's /dev/ttyUSB0; never
+#     group input, which reads every keyboard: an earlier release's kiosk is taken out);
 #   - installs scripts/udev/70-checkpoint-kiosk.rules;
 #   - writes /etc/checkpoint-kiosk/config.toml from the sample ONLY if there is none yet
 #     (store in /var/lib/checkpoint-kiosk/, full screen on); an existing config is kept;
@@ -43,7 +44,7 @@ while (($#)); do
   case "$1" in
     --display) DISPLAY_KIND="${2:?--display needs cage or x11}"; shift 2 ;;
     --no-enable) ENABLE=0; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "install-kiosk: unknown option $1 (see --help) / tuỳ chọn lạ $1 (xem --help)" >&2; exit 2 ;;
   esac
 done
@@ -114,10 +115,18 @@ if live; then
     say "created the kiosk system user / đã tạo tài khoản hệ thống kiosk"
   fi
   # dialout: serial ports the udev rule does not know (an RS-232 scanner's USB-serial
-  # adapter, a CCCD reader of another make) are root:dialout 0660
-  for group in video input render audio tty dialout; do
+  # adapter, a CCCD reader of another make) are root:dialout 0660. Not input: that group
+  # reads every keyboard (the technician's passwords too); the udev rule gives group kiosk
+  # the scanners alone, `kiosk devices` prints the line for a make it does not list, and
+  # cage or Xorg open the touchscreen and keyboard through the unit's login session.
+  for group in video render audio tty dialout; do
     getent group "$group" >/dev/null && usermod -aG "$group" kiosk
   done
+  if id -nG kiosk | tr ' ' '\n' | grep -qx input; then  # put there by an earlier release
+    gpasswd -d kiosk input >/dev/null
+    say "took the kiosk account out of group input (it could read every keyboard) /" \
+      "đã bỏ tài khoản kiosk khỏi nhóm input (nhóm đọc được mọi bàn phím)"
+  fi
 fi
 owner() { if live; then chown "$@"; fi; }
 

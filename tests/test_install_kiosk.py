@@ -68,7 +68,7 @@ def test_the_kiosk_unit_restarts_on_crash_and_logs_to_the_journal_on_either_disp
     # the drop-in empties ExecStart before giving its own: two would be refused
     assert f"ExecStart=\nExecStart=/usr/bin/xinit {command} -- :0 vt7 " in xorg
     assert "Environment=QT_QPA_PLATFORM=xcb" in xorg
-    assert "SupplementaryGroups=tty" in xorg  # added to the unit's video input render audio
+    assert "SupplementaryGroups=tty" in xorg  # added to the unit's video render audio
     assert "Restart" not in xorg and "[Unit]" not in xorg  # the unit's own, whatever the display
 
 
@@ -103,6 +103,61 @@ def test_a_serial_scanner_the_udev_rule_does_not_know_is_opened_by_the_kiosk_acc
         for groups in kiosk_account_groups():
             gids = [group.gr_gid for group in grp.getgrall() if group.gr_name in groups]
             assert access_problem(str(node), write=True, uid=account, gids=gids) is None, groups
+
+
+def test_the_kiosk_account_opens_the_scanners_the_udev_rule_gives_it_and_no_keyboard(
+        tmp_path):
+    """Every /dev/input/event* node is root:input 0660 (systemd's own udev rules): the
+    install put the kiosk account in group input, and the unit added it to the service, so
+    the kiosk could read every keyboard on the machine, the technician's passwords
+    included, beside the scanners the shipped udev rule gives group kiosk alone. Now neither
+    does: a keyboard's node stays closed to the account, a listed scanner's opens (the
+    account's own group is kiosk: useradd --gid kiosk, the unit's Group=kiosk). Real nodes'
+    owners and modes; a group this machine lacks stands in under a gid of its own."""
+    if os.geteuid() != 0:
+        pytest.skip("giving a file another group needs root")
+    rule = (ROOT / "scripts/udev/70-checkpoint-kiosk.rules").read_text(encoding="utf-8")
+    assert 'SUBSYSTEM=="input", KERNEL=="event*", GROUP="kiosk", MODE="0660"' in rule
+    unit = (UNITS / "checkpoint-kiosk.service").read_text(encoding="utf-8")
+    assert re.search(r"^Group=kiosk$", unit, re.MULTILINE)
+    stand_ins: dict[str, int] = {}
+
+    def gid(name: str) -> int:
+        try:
+            return grp.getgrnam(name).gr_gid
+        except KeyError:
+            return stand_ins.setdefault(name, 61000 + len(stand_ins))
+
+    keyboard, scanner = tmp_path / "event3", tmp_path / "event7"
+    for node, group in ((keyboard, "input"), (scanner, "kiosk")):
+        node.write_bytes(b"")
+        os.chown(node, 0, gid(group))
+        node.chmod(0o660)
+    account = 54321  # the kiosk account: neither the nodes' owner nor root
+    for groups in kiosk_account_groups():
+        gids = [gid(name) for name in groups | {"kiosk"}]
+        assert access_problem(str(scanner), uid=account, gids=gids) is None, groups
+        assert access_problem(str(keyboard), uid=account, gids=gids) is not None, groups
+
+
+def test_an_upgrade_takes_the_kiosk_account_out_of_group_input():
+    """A kiosk installed by an earlier release is in group input; the install, run again as
+    an upgrade, takes it out (and says so), and leaves an account outside it alone. The
+    script's own lines, run with stand-ins for the account database."""
+    script = (ROOT / "scripts" / "install-kiosk.sh").read_text(encoding="utf-8")
+    block = re.search(r"\n  (if id -nG kiosk .*?\n  fi)\n", script, re.DOTALL)
+    assert block, "the install's removal from group input"
+    stand_ins = ('say() { echo "install-kiosk: $*"; }\n'
+                 'gpasswd() { echo "gpasswd $*" >&2; }\n'
+                 'id() { echo "$GROUPS_NOW"; }\n')
+    for groups, removed in (("kiosk video input render audio tty dialout", True),
+                            ("kiosk video render audio tty dialout", False)):
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", stand_ins + block[1]],
+                              env={**os.environ, "GROUPS_NOW": groups}, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert (done.stderr == "gpasswd -d kiosk input\n") == removed, done.stderr
+        assert ("took the kiosk account out of group input" in done.stdout) == removed
 
 
 def test_a_config_the_kiosk_refuses_is_not_started_again_every_2_s(tmp_path):
