@@ -655,9 +655,13 @@ def config_warnings(config: Config, path: str) -> list[str]:
     from kiosk.sync.kiosk_keys import exposures
 
     name = os.path.basename(path)
-    found = exposures(config) + [
-        messages.Words("config.in_file", {"file": name, "problem": warning})
-        for warning in config_mod.device_warnings(config)]
+    warnings = config_mod.device_warnings(config)
+    text = ""
+    if warnings:
+        with contextlib.suppress(config_mod.ConfigError):  # gone since: named, not placed
+            text = config_mod.read_text(path)
+    found = exposures(config) + [config_mod.in_file(name, warning, text)
+                                 for warning in warnings]
     if config.sync.allow_plain_http and config_mod.plain_http(config.sync.server_url):
         found.append(messages.Words("sync.plain_http_allowed", {
             "url": config.sync.server_url, "setting": "[sync] allow_plain_http = true"}))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import os
+import re
 import stat
 import tomllib
 import typing
@@ -30,12 +31,12 @@ from kiosk.ids import ENROLMENT_ID_RE, RESERVED_DEVICE_IDS
 from kiosk.messages import Number, Words, os_words
 from kiosk.schema import REQUIRED, ConfigError, Opt, Section, opt, show
 from kiosk.timestamps import DEFAULT_TIMEZONE
-from kiosk.toml_words import toml_refusal
+from kiosk.toml_words import key_line, toml_refusal
 
 __all__ = ["MAX_CONFIG_BYTES", "REQUIRED", "CertificateSettings", "Config", "ConfigError",
            "DeviceOptions", "KioskSettings", "Opt", "PolicySettings", "Section",
            "StoreSettings", "SyncSettings", "device_warning", "device_warnings", "from_dict",
-           "load", "read_text", "sections", "stated_language", "validate_device"]
+           "in_file", "load", "read_text", "sections", "stated_language", "validate_device"]
 
 MAX_CONFIG_BYTES = 1 << 20
 """A config.toml is a few kilobytes, even with every option and many devices: a bigger
@@ -375,19 +376,61 @@ def stated_language(path: str | Path) -> str | None:
 
 
 def load(path: str | Path) -> Config:
-    """Read and validate; every failure is a ConfigError that starts with the file's name."""
+    """Read and validate; every failure is a ConfigError that starts with the file's name
+    (and the place of the device it names: :func:`in_file`)."""
     path = Path(path)
-    data = _tables(path)
+    text = read_text(path)
+    data = _tables(path, text)
     try:
         return from_dict(data, source=path.resolve())
     except ConfigError as exc:
-        raise ConfigError("config.in_file", file=path.name, problem=exc.words) from None
+        refused = in_file(path.name, exc.words, text)
+        raise ConfigError(refused.code, **refused.params) from None
 
 
-def _tables(path: Path) -> dict[str, Any]:
-    """The file read as TOML; ConfigError if it is none. Not only TOMLDecodeError: an
-    integer of more than Python's 4300 digits is a bare ValueError from ``tomllib``."""
-    text = read_text(path)
+def in_file(name: str, problem: Words, text: str) -> Words:
+    """``problem`` found in the file ``name`` whose ``text`` it is; a problem with a device
+    (a key ``devices[2]…``, nested too) says where that table is: its line (the key's, else
+    the table's ``[[devices]]``), which table it is counting from 1, of how many, and its
+    id. ``devices[2]`` counts from 0 and ``tomllib`` keeps no line, while a technician
+    editing the file by hand looks for "the third scanner"."""
+    key = _device_key(problem)
+    found = re.match(r"devices\[(\d+)\]", key)
+    try:
+        devices = tomllib.loads(text).get("devices") if found else None
+    except ValueError:
+        devices = None
+    if found is None or not isinstance(devices, list) or int(found[1]) >= len(devices):
+        return Words("config.in_file", {"file": name, "problem": problem})
+    index = int(found[1])
+    device = devices[index]
+    ident = device.get("id") if isinstance(device, dict) else None
+    shown = isinstance(ident, str) and ENROLMENT_ID_RE.fullmatch(ident)  # never a code
+    line = key_line(text, key)
+    place = Words("config.device_at_line" if line else "config.device_table", {
+        "line": line, "n": index + 1, "count": len(devices),
+        "id": f', id "{ident}"' if shown else ""})
+    return Words("config.in_file", {"file": Words("config.file_at", {"file": name,
+                                                                      "place": place}),
+                                    "problem": problem})
+
+
+def _device_key(words: Words) -> str:
+    """The first ``key`` of ``words`` (nested too) that names a device, else ""."""
+    key = words.params.get("key")
+    if isinstance(key, str) and key.startswith("devices["):
+        return key
+    for value in words.params.values():
+        if isinstance(value, Words) and (nested := _device_key(value)):
+            return nested
+    return ""
+
+
+def _tables(path: Path, text: str | None = None) -> dict[str, Any]:
+    """The file (its ``text`` when read already) as TOML; ConfigError if it is none. Not
+    only TOMLDecodeError: an integer of more than Python's 4300 digits is a bare ValueError
+    from ``tomllib``."""
+    text = read_text(path) if text is None else text
     try:
         return tomllib.loads(text)
     except ValueError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import re
+from collections.abc import Iterator
 
 from kiosk.messages import Words
 
@@ -116,19 +117,46 @@ def _key_at(lines: list[str], line: int) -> str:
     refusals name it (``devices[1].prefix``, ``sync.token``); "" when the line sets none."""
     if not 0 < line <= len(lines):
         return ""
-    setting = _KEY.match(lines[line - 1])
-    if setting is None:
-        return ""
+    for number, name, header in _named_lines(lines[:line]):
+        if number == line and not header:
+            return name
+    return ""
+
+
+def key_line(text: str, key: str) -> int | None:
+    """The line (1-based) of ``text`` that sets ``key`` as the config's refusals name it
+    (``devices[2].baudrate``, ``kiosk.timezone``), else that declares the table it belongs
+    in (``[[devices]]``, the third for ``devices[2]``; ``[kiosk]``), else that sets the
+    array holding it (``devices = [{…}]``): ``tomllib`` keeps no positions. None when none
+    is written so (a table it never declares)."""
+    lines = text.split("\n")
+    found: dict[str, int] = {}
+    for number, name, _ in _named_lines(lines):
+        found.setdefault(name, number)
+    while key not in found:
+        shorter = re.sub(r"(?:\.[^.]*|\[\d+\])$", "", key)  # its table, the array
+        if shorter == key:
+            return None
+        key = shorter
+    return found[key]
+
+
+def _named_lines(lines: list[str]) -> Iterator[tuple[int, str, bool]]:
+    """Each line (1-based) that declares a table or sets a key, with its name as the
+    config's refusals give it (``devices[1]``, ``devices[1].prefix``) and whether it is a
+    table's header; the Nth ``[[devices]]`` is ``devices[N-1]``, as ``tomllib`` counts."""
     table = ""
     counts: dict[str, int] = {}
-    for text in lines[:line - 1]:
+    for number, text in enumerate(lines, 1):
         if (header := _HEADER.match(text)) is not None:
             table = header[2]
             if header[1] == "[[":
                 counts[table] = counts.get(table, 0) + 1
                 table = f"{table}[{counts[table] - 1}]"
-    key = re.sub(r"\s*\.\s*", ".", setting[1])
-    return f"{table}.{key}" if table else key
+            yield number, table, True
+        elif (setting := _KEY.match(text)) is not None:
+            key = re.sub(r"\s*\.\s*", ".", setting[1])
+            yield number, f"{table}.{key}" if table else key, False
 
 
 def _bad_escape(source: str, column: int) -> Words:

@@ -50,25 +50,76 @@ def test_defaults_fill_every_section(tmp_path):
     assert config.devices == ()
 
 
-def test_wrong_baudrate_names_device_index_key_and_allowed_range(tmp_path):
-    path = write(tmp_path, BASE + """
+THREE_SCANNERS = """
 [[devices]]
-id = "a"
+id = "lane1"
 type = "replay"
 
-[[devices]]
-id = "b"
+[[devices]]  # the exit lane
+id = "lane2"
 type = "serial"
-port = "/dev/ttyACM0"
+port = "/dev/ttyACM1"
+
+[[devices]]
+id = "lane3"
+type = "serial"
+port = "/dev/ttyACM2"
 baudrate = "fast"
-""")
+"""
+
+
+def test_a_devices_refusal_says_its_line_and_which_table_counting_from_1(tmp_path):
+    """A technician editing config.toml by hand looks for "the third scanner": the refusal
+    named ``devices[2]`` (counted from 0, as tomllib does) and no line. It now starts with
+    the line of the wrong value, which [[devices]] table that is counting from 1, of how
+    many, and its id; the key stays as the refusals of the technician's screen name it.
+    The sample's commented-out [[devices]] examples do not count."""
+    sample = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = BASE + sample[sample.index("# Replay:"):] + THREE_SCANNERS
+    path = write(tmp_path, text)
+    assert text.count("[[devices]]") > 4  # the sample's examples, commented out
+    line = text.split("\n").index('baudrate = "fast"') + 1
     with pytest.raises(ConfigError) as err:
         config_mod.load(path)
     assert err.value.text("en") == (
-        'config.toml: devices[1].baudrate: expected one of 1200…921600, got "fast"')
+        f'config.toml, line {line} ([[devices]] table 4 of 4, id "lane3"): '
+        'devices[3].baudrate: expected one of 1200…921600, got "fast"')
     assert err.value.text("vi") == (
-        'config.toml: devices[1].baudrate: cần một trong 1200…921600, nhận được "fast"')
+        f'config.toml, dòng {line} (bảng [[devices]] thứ 4/4, id "lane3"): '
+        'devices[3].baudrate: cần một trong 1200…921600, nhận được "fast"')
     assert str(err.value) == f"{err.value.text('vi')} / {err.value.text('en')}"
+
+
+@pytest.mark.parametrize(("edit", "said"), [
+    # a key missing: the line of its table's [[devices]]
+    (lambda t: t.replace('port = "/dev/ttyACM1"\n', ""),
+     '{file}, line {header2} ([[devices]] table 2 of 3, id "lane2"): devices[1]: a serial '
+     "device needs one of port/path, usb or name"),
+    # an id used twice: the second's line
+    (lambda t: t.replace('id = "lane3"', 'id = "lane1"').replace('"fast"', "9600"),
+     '{file}, line {id3} ([[devices]] table 3 of 3, id "lane1"): devices[2].id: "lane1" is '
+     "used twice"),
+    # an id that is no name (a code scanned into it) is not repeated in the place
+    (lambda t: t.replace('id = "lane3"', 'id = "001099012345|Nguyễn Văn An"'),
+     '{file}, line {baud} ([[devices]] table 3 of 3): devices[2].baudrate: expected'),
+    # devices written as one array: no [[devices]] line to give, the line of the array
+    (lambda t: 'devices = [{id = "a", type = "replay"}, {id = "b", type = "laser"}]\n' + BASE,
+     '{file}, line {array} ([[devices]] table 2 of 2, id "b"): devices[1].type: expected one of'),
+], ids=["missing key", "id twice", "id not shown", "inline array"])
+def test_a_devices_place_in_a_hand_edited_file(tmp_path, edit, said):
+    text = edit(BASE + THREE_SCANNERS)
+    lines = text.split("\n")
+    def line(start: str, last: bool = False) -> int:
+        found = [n for n, line in enumerate(lines, 1) if line.startswith(start)]
+        return found[-1 if last else 0] if found else 0
+
+    where = {"file": "config.toml", "header2": line("[[devices]]  # the exit lane"),
+             "id3": line('id = "lane1"', last=True), "baud": line('baudrate = "fast"'),
+             "array": line("devices = [")}
+    with pytest.raises(ConfigError) as err:
+        config_mod.load(write(tmp_path, text))
+    assert err.value.text("en").startswith(said.format(**where)), err.value.text("en")
+    assert "Nguyễn" not in str(err.value)
 
 
 @pytest.mark.parametrize(("snippet", "message"), [

@@ -106,7 +106,7 @@ def test_a_serial_scanners_bytes_and_encoding_are_checked_before_it_starts(
     proc = check(tmp_path, extra=f'[[devices]]\nid = "s1"\ntype = "serial"\n'
                                  f'port = "/dev/ttyACM0"\n{option}\n')
     assert proc.returncode == 2
-    assert proc.stderr.startswith(f"config error: config.toml: {shown}")
+    assert proc.stderr.startswith(f"config error: {SERIAL_AT}: {shown}")
 
 
 PCCOVID = "******012345|NGUYEN VAN AN|1990-**-**|0|162979388586171100|<1<00<0912345678"
@@ -121,6 +121,8 @@ def serial_port(port: str, enabled: bool = True) -> str:
             f"port = {json.dumps(port, ensure_ascii=False)}\n")
 
 
+SERIAL_AT = 'config.toml, line 9 ([[devices]] table 1 of 1, id "s1")'
+"""Where :func:`check` with :func:`serial_port` (or a serial table's fifth line) is wrong."""
 SCANNED = ", which no device path holds (a scanned code?)"
 BLANK = ", a blank no device's name holds (udev writes \"_\" for one in /dev/serial/by-id/)"
 EXPECTED = '; expected a device path such as "/dev/ttyACM0" or "/dev/serial/by-id/…"'
@@ -152,7 +154,7 @@ def test_a_serial_port_that_cannot_be_a_device_path_is_refused_without_repeating
     proc = check(tmp_path, extra=serial_port(port))
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
-        f"config error: config.toml: devices[0].port: cannot be a serial port: {problem}"
+        f"config error: {SERIAL_AT}: devices[0].port: cannot be a serial port: {problem}"
         + EXPECTED)
     assert "NGUYEN" not in proc.stderr and "Nguyễn" not in proc.stderr
 
@@ -161,9 +163,10 @@ def test_the_port_refusal_is_worded_in_vietnamese_for_a_vietnamese_file(tmp_path
     proc = check(tmp_path, extra=serial_port(PCCOVID), language="vi")
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
-        "lỗi cấu hình: config.toml: devices[0].port: không thể là cổng nối tiếp: ký tự thứ 13 "
-        "trong 75 là '|', không đường dẫn thiết bị nào có (một mã đã quét?); cần đường dẫn "
-        'thiết bị, ví dụ "/dev/ttyACM0" hoặc "/dev/serial/by-id/…"')
+        'lỗi cấu hình: config.toml, dòng 9 (bảng [[devices]] thứ 1/1, id "s1"): '
+        "devices[0].port: không thể là cổng nối tiếp: ký tự thứ 13 trong 75 là '|', không "
+        "đường dẫn thiết bị nào có (một mã đã quét?); cần đường dẫn thiết bị, ví dụ "
+        '"/dev/ttyACM0" hoặc "/dev/serial/by-id/…"')
 
 
 @pytest.mark.parametrize("port", [
@@ -207,8 +210,8 @@ def test_a_disabled_device_with_a_port_it_could_not_open_is_a_warning_not_a_refu
     proc = check(tmp_path, extra=serial_port(PCCOVID, enabled=False))
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip() == (
-        "WARNING: config.toml: devices[0].port: cannot be a serial port: character 13 of 75 "
-        f"is '|'{SCANNED}{EXPECTED} — the device is disabled (enabled = false), so the kiosk "
+        f"WARNING: {SERIAL_AT}: devices[0].port: cannot be a serial port: character 13 of "
+        f"75 is '|'{SCANNED}{EXPECTED} — the device is disabled (enabled = false), so the kiosk "
         "still starts; fix it before enabling it")
     assert "NGUYEN" not in proc.stderr
     assert "OK" in proc.stdout
@@ -216,9 +219,10 @@ def test_a_disabled_device_with_a_port_it_could_not_open_is_a_warning_not_a_refu
                        language="vi")
     assert vietnamese.returncode == 0, vietnamese.stderr
     assert vietnamese.stderr.strip() == (
-        "CẢNH BÁO: config.toml: devices[0].port: không thể là cổng nối tiếp: ký tự thứ 13 "
-        "trong 13 là ' ', một khoảng trắng mà tên thiết bị không có (udev ghi \"_\" thay cho "
-        "nó trong /dev/serial/by-id/); cần đường dẫn thiết bị, ví dụ \"/dev/ttyACM0\" hoặc "
+        'CẢNH BÁO: config.toml, dòng 9 (bảng [[devices]] thứ 1/1, id "s1"): devices[0].port: '
+        "không thể là cổng nối tiếp: ký tự thứ 13 trong 13 là ' ', một khoảng trắng mà tên "
+        "thiết bị không có (udev ghi \"_\" thay cho nó trong /dev/serial/by-id/); cần đường "
+        "dẫn thiết bị, ví dụ \"/dev/ttyACM0\" hoặc "
         "\"/dev/serial/by-id/…\" — thiết bị đang tắt (enabled = false) nên trạm vẫn chạy; "
         "hãy sửa trước khi bật nó")
 
@@ -237,8 +241,9 @@ def test_a_kiosk_with_such_a_disabled_device_starts_and_says_so_at_the_start(
                            "--until-done", "--config", str(config_path)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.startswith("WARNING: config.toml: devices[1].port: cannot be a serial "
-                                  "port: character 13 of 75 is '|'")
+    assert proc.stderr.startswith('WARNING: config.toml, line 13 ([[devices]] table 2 of 2, '
+                                  'id "s1"): devices[1].port: cannot be a serial port: '
+                                  "character 13 of 75 is '|'")
     assert "ACCEPTED" in proc.stdout and "device=demo" in proc.stdout
 
 

@@ -456,8 +456,9 @@ def test_a_config_folder_enrol_may_not_enter_is_worded_not_a_traceback(centre, t
 
 
 @pytest.mark.parametrize("edit, named", [
-    (lambda text: text + '\n[[devices]]\nid = "x"\ntype = "no-such-kind"\n', "devices[0].type"),
-    (lambda text: text.replace('"Asia/Ho_Chi_Minh"', '"Asia/Hanoi City"'), "kiosk.timezone"),
+    (lambda text: text + '\n[[devices]]\nid = "x"\ntype = "no-such-kind"\n',
+     ', dòng {line} (bảng [[devices]] thứ 1/1, id "x"): devices[0].type'),  # its place too
+    (lambda text: text.replace('"Asia/Ho_Chi_Minh"', '"Asia/Hanoi City"'), ": kiosk.timezone"),
 ], ids=["unknown device type", "unknown time zone"])
 def test_a_config_the_enrolment_would_refuse_to_save_is_refused_before_the_code_is_spent(
         centre, tmp_path, edit, named):
@@ -476,7 +477,10 @@ def test_a_config_the_enrolment_would_refuse_to_save_is_refused_before_the_code_
 
     assert "Traceback" not in refused.stderr, refused.stderr[-400:]
     assert refused.returncode == 2, refused.stderr[-400:]
-    assert refused.stderr.startswith(f"lỗi cấu hình: {config.name}: {named}: "), \
+    line = before.decode("utf-8").split("\n").index('type = "no-such-kind"') + 1 \
+        if b"no-such-kind" in before else 0
+    assert refused.stderr.startswith(f"lỗi cấu hình: {config.name}"
+                                     f"{named.format(line=line)}: "), \
         refused.stderr  # the file's language
     assert config.read_bytes() == before
     assert not (tmp_path / "sync-token").exists()

@@ -165,9 +165,9 @@ def preflight(config_path: Path, code: EnrolmentCode, token_path: Path | None = 
     text, edited = settings_text(config_path, settings, replays_off=True)
     try:
         check(edited, config_path)
-    except config_mod.ConfigError as exc:  # named as `kiosk.config.load` names it
-        raise config_mod.ConfigError("config.in_file", file=config_path.name,
-                                     problem=exc.words) from None
+    except config_mod.ConfigError as exc:  # named and placed in the file as `load` does
+        refused = config_mod.in_file(config_path.name, exc.words, text)
+        raise config_mod.ConfigError(refused.code, **refused.params) from None
     check_writable(config_path)
     folder = token_path.parent  # the token replaces a link there, not the file it names
     try:
