@@ -756,6 +756,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Đã tắt thiết bị phát lại (chúng đọc mã từ tệp, không phải người qua chốt): {devices}",
         "Replay devices turned off (they play codes from a file, not people at the "
         "checkpoint): {devices}"),
+    "enrol.title_cut": (
+        "Tên trạm ở trung tâm dài {length} ký tự: tiêu đề màn hình chỉ giữ {kept} ký tự đầu "
+        '("{title}"); muốn tiêu đề khác thì đặt [kiosk] checkpoint_name trong cấu hình',
+        "The kiosk's name at the centre is {length} characters long: the screen's title keeps "
+        'its first {kept} ("{title}"); for another title, set [kiosk] checkpoint_name in the '
+        "config"),
     "enrol.leave_pending_button": ("Vẫn đăng ký thành trạm {kiosk}",
                                    "Enrol as kiosk {kiosk} anyway"),
     "enrol.switch_hint": ("Nếu đúng, chạy lại với --switch-centre",

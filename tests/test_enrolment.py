@@ -151,6 +151,49 @@ def test_the_kiosks_name_at_the_centre_replaces_the_samples_demo_title(centre, t
     assert "# shown on screen and in reports" in config.read_text(encoding="utf-8")
 
 
+LONG_NAME = ("Chốt kiểm soát liên ngành Quốc lộ 1A, km 947+300, xã Hòa Phước, huyện Hòa "
+             "Vang, thành phố Đà Nẵng — làn 1, hướng Bắc–Nam, dành cho xe khách, xe tải và "
+             "người đi bộ qua cầu Tuyên Sơn mới, cạnh trạm thu phí cũ")
+
+
+def test_a_kiosk_name_too_long_for_the_title_is_cut_short_and_the_enrolment_says_so(
+        centre, tmp_path):
+    """The centre takes a kiosk name of any length; the enrolment dropped one over 200
+    characters whole, and the sample's "Chốt kiểm soát demo" stayed on the screen without a
+    word. The title now keeps its first 200 characters, the last "…", and `kiosk enrol`
+    says so in both languages, naming the setting for another title."""
+    assert len(LONG_NAME) > 200
+    added = add_with_qr(centre.db, "lane-13", tmp_path / "q.png", centre.url,
+                        "--name", LONG_NAME)  # the last --name is the one taken
+    config = kiosk_config(tmp_path)
+
+    enrolled = kiosk("enrol", "--code", added["code"], "--config", str(config))
+
+    assert enrolled.returncode == 0, enrolled.stdout + enrolled.stderr
+    title = config_mod.load(config).kiosk.checkpoint_name
+    assert len(title) == 200 and title == LONG_NAME[:199].rstrip() + "…"
+    assert (f"The kiosk's name at the centre is {len(LONG_NAME)} characters long: the "
+            f'screen\'s title keeps its first 200 ("{title}"); for another title, set [kiosk] '
+            "checkpoint_name in the config") in enrolled.stdout
+    assert (f"Tên trạm ở trung tâm dài {len(LONG_NAME)} ký tự: tiêu đề màn hình chỉ giữ 200 "
+            "ký tự đầu") in enrolled.stdout
+
+
+def test_a_kiosk_name_with_a_line_break_or_a_tab_is_the_title_with_spaces(centre, tmp_path):
+    """A name pasted at the centre with a line break or a tab in it was no printable text:
+    dropped, the demo title kept without a word. Its blanks are now one space each; a name
+    that fits is not said to be cut."""
+    added = add_with_qr(centre.db, "lane-14", tmp_path / "q.png", centre.url,
+                        "--name", "Chốt QL1A\n— làn 1\t(vào)")
+    config = kiosk_config(tmp_path)
+
+    enrolled = kiosk("enrol", "--code", added["code"], "--config", str(config))
+
+    assert enrolled.returncode == 0, enrolled.stdout + enrolled.stderr
+    assert config_mod.load(config).kiosk.checkpoint_name == "Chốt QL1A — làn 1 (vào)"
+    assert "characters long" not in enrolled.stdout
+
+
 def test_a_title_set_by_hand_stays_through_a_new_token_but_not_through_a_move(centre, tmp_path):
     """The technician may set the screen's title by hand ("Chốt kiểm soát Cầu Giấy — làn
     2"; the docs' own `kiosks add --name lane2` makes a name meant for the registry). A new

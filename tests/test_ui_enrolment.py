@@ -135,6 +135,28 @@ def test_an_enrolment_on_screen_turns_the_demo_replay_off_and_says_so(
     assert [d.id for d in window.kiosk.config.devices if d.enabled] == ["lane1"]
 
 
+def test_a_kiosk_name_too_long_for_the_title_is_cut_short_and_the_screen_says_so(
+        make_window, qtbot, tmp_path, centre):
+    """A centre's kiosk name over 200 characters was dropped whole, the demo title kept
+    without a word; the screen's title now keeps its first 200 and the Centre tab says so."""
+    name = "Chốt kiểm soát liên ngành Quốc lộ 1A, km 947+300, làn 1, hướng Bắc–Nam " * 3
+    code = add_kiosk(centre.db, "lane-16", centre.url, tmp_path, "--name", name)
+    with Pty() as pty:
+        config_path = write_config(tmp_path, serial_scanner(pty))
+        window = make_window(config_path, language="en")
+        screen = open_technician(window, qtbot)
+        qtbot.waitUntil(lambda: window.kiosk.supervisor.status()[0].state == "connected",
+                        timeout=10000)
+
+        pty.send(code.encode() + b"\r\n")
+
+        qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
+    title = " ".join(name.split())[:199].rstrip() + "…"
+    assert (f"The kiosk's name at the centre is {len(name.strip())} characters long: the "
+            f'screen\'s title keeps its first 200 ("{title}")') in screen.enrol.status.text()
+    assert load(config_path).kiosk.checkpoint_name == title
+
+
 def conflicted_window(make_window, qtbot, tmp_path, centre) -> tuple[object, list, Path]:
     """Someone redeemed kiosk lane-9's first code with their own signing key: its window
     (the worker never started) once its worker talked to the centre, showing the conflict

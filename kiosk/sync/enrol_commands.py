@@ -138,6 +138,8 @@ def cmd_enrol(args: argparse.Namespace) -> int:
                config=args.config))
     if enrolled.replays_off:
         print(both("enrol.replays_off", devices=", ".join(enrolled.replays_off)))
+    if enrolled.title_cut is not None:
+        print(both(enrolled.title_cut.code, **enrolled.title_cut.params))
     enrolling.record_enrolment(enrolled.config, {
         "kiosk": answer["kiosk_id"], "checkpoint": answer["checkpoint_id"],
         "server": code.server_url, "file": str(enrolled.config.source)}, running_account())

@@ -55,6 +55,8 @@ class Enrolled:
     token_path: Path
     replays_off: tuple[str, ...] = ()
     """The replay devices the enrolment turned off (:func:`install`)."""
+    title_cut: Words | None = None
+    """Said when the screen's title is the centre's name cut short (:func:`centre_title`)."""
 
 
 def linked_elsewhere(sync: config_mod.SyncSettings, code: EnrolmentCode) -> str | None:
@@ -214,6 +216,24 @@ def _token_path(config_path: Path, token_path: Path | None) -> Path:
 
 SAMPLE_TITLE = "Chốt kiểm soát demo"
 """The sample config.toml's ``[kiosk] checkpoint_name``, which ``install-kiosk.sh`` copies."""
+MAX_TITLE = 200
+"""The most of the centre's kiosk name the screen's title keeps (:func:`centre_title`)."""
+
+
+def centre_title(name: object) -> tuple[str | None, Words | None]:
+    """The kiosk's name at the centre as the screen's title, and what to say when it is cut
+    short: its blanks (a tab, a line break) made one space, characters no screen shows
+    dropped, at most :data:`MAX_TITLE` characters, the last "…". A longer name was dropped
+    whole, and the sample's "Chốt kiểm soát demo" stayed on the screen without a word.
+    None: nothing to show (a centre of an earlier release sends no name)."""
+    if not isinstance(name, str):
+        return None, None
+    title = "".join(c for c in " ".join(name.split()) if c.isprintable())
+    if len(title) <= MAX_TITLE:
+        return title or None, None
+    cut = title[:MAX_TITLE - 1].rstrip() + "…"
+    return cut, Words("enrol.title_cut", {"length": len(title), "kept": MAX_TITLE,
+                                          "title": cut})
 
 
 def own_title(config_path: Path, checkpoint_id: str) -> bool:
@@ -231,18 +251,17 @@ def own_title(config_path: Path, checkpoint_id: str) -> bool:
 
 
 def _settings(code: EnrolmentCode, kiosk_id: str, checkpoint_id: str,
-              token_path: Path, allow_plain_http: bool = False, name: object = None
+              token_path: Path, allow_plain_http: bool = False, title: str | None = None
               ) -> dict[str, dict[str, object]]:
     """What an enrolment sets in config.toml (``allow_plain_http`` only when the enrolment
-    allowed it: a config allowing it already keeps it). ``name``: the kiosk's name at the
-    centre (``kiosks add --name``), its screen's title from now on: the sample's "Chốt
-    kiểm soát demo" stayed on an enrolled kiosk's screen, and the officers took it for a
-    demonstration. A centre that sends none (an older one), no printable text, or None for
-    a title of the technician's own (:func:`own_title`), leaves ``checkpoint_name`` as it
-    is."""
+    allowed it: a config allowing it already keeps it). ``title``: the kiosk's name at the
+    centre (``kiosks add --name``, :func:`centre_title`), its screen's title from now on:
+    the sample's "Chốt kiểm soát demo" stayed on an enrolled kiosk's screen, and the
+    officers took it for a demonstration. None (a centre that sends no name, or a title of
+    the technician's own: :func:`own_title`) leaves ``checkpoint_name`` as it is."""
     kiosk: dict[str, object] = {"id": kiosk_id, "checkpoint_id": checkpoint_id}
-    if isinstance(name, str) and name.strip() and name.isprintable() and len(name) <= 200:
-        kiosk["checkpoint_name"] = name.strip()
+    if title:
+        kiosk["checkpoint_name"] = title
     return {"kiosk": kiosk,
             "sync": {"enabled": True, "server_url": code.server_url, "token": "",
                      "token_file": str(config_mod.resolved(token_path)),
@@ -287,9 +306,10 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
 
     config_path = Path(config_path)
     token_path = _token_path(config_path, token_path)
+    title, title_cut = (None, None) if own_title(config_path, answer["checkpoint_id"]) \
+        else centre_title(answer.get("name"))
     settings = _settings(code, answer["kiosk_id"], answer["checkpoint_id"], token_path,
-                         allow_plain_http, None if own_title(
-                             config_path, answer["checkpoint_id"]) else answer.get("name"))
+                         allow_plain_http, title)
     by_hand = "; ".join(f"[{section}] " + ", ".join(
         f"{key} = {tomlkit.item(value).as_string()}" for key, value in pairs.items())
         for section, pairs in settings.items())
@@ -335,7 +355,7 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
             log.info("the centre's backlog key was not kept: %s", exc)
     else:
         _clear_keys_alert(config, same_as)
-    return Enrolled(config, token_path, tuple(replays))
+    return Enrolled(config, token_path, tuple(replays), title_cut)
 
 
 def _clear_keys_alert(config: config_mod.Config, same_as: FileIdentity | None) -> None:

@@ -251,6 +251,8 @@ class EnrolPanel(Retranslating):
                             "config": str(config.source)})]
         if enrolled.replays_off:  # the running kiosk stops them with the config applied
             done.append(("enrol.replays_off", {"devices": ", ".join(enrolled.replays_off)}))
+        if enrolled.title_cut is not None:
+            done.append((enrolled.title_cut.code, enrolled.title_cut.params))
         self._say("busy", *done)
 
         def tested(problem: str | None) -> None:
