@@ -1152,10 +1152,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "camera.not_found": ("không tìm thấy camera tại {source}", "no camera at {source}"),
     "camera.no_file": ("không có tệp video {source}", "no video file at {source}"),
     "camera.cannot_open": (
-        "không mở được camera {source} (đang được dùng, hoặc không có quyền: người dùng có "
-        "trong nhóm 'video' không?)",
-        "cannot open camera {source} (in use, or no permission: is the user in group "
-        "'video'?)"),
+        "không mở được {source}: OpenCV không đọc được tệp video hay luồng này",
+        "cannot open {source}: OpenCV cannot read this video file or stream"),
+    "camera.no_permission": (
+        "không có quyền mở camera {source}: thêm tài khoản {user} vào nhóm video: sudo usermod "
+        "-aG video {user}, rồi khởi động lại trạm: sudo systemctl restart checkpoint-kiosk",
+        "permission denied on camera {source}: add account {user} to group video: sudo "
+        "usermod -aG video {user}, then restart the kiosk: sudo systemctl restart "
+        "checkpoint-kiosk"),
+    "camera.busy": (
+        "camera {source} đang được chương trình khác dùng (xem chương trình nào: fuser -v "
+        "{source}); đóng chương trình đó — nếu là trạm đang chạy: sudo systemctl stop "
+        "checkpoint-kiosk",
+        "camera {source} is in use by another program (see which: fuser -v {source}); close "
+        "it — the running kiosk: sudo systemctl stop checkpoint-kiosk"),
+    "camera.cannot_start": (
+        "mở được {source} nhưng camera không chạy: có thể chương trình khác đang dùng nó (xem "
+        "chương trình nào: fuser -v {source}; nếu là trạm đang chạy: sudo systemctl stop "
+        "checkpoint-kiosk), hoặc đây không phải nút quay hình của camera (kiosk devices liệt "
+        "kê các camera)",
+        "{source} opens but the camera does not start: another program may be using it (see "
+        "which: fuser -v {source}; the running kiosk: sudo systemctl stop checkpoint-kiosk), "
+        "or it is not the camera's capture node (kiosk devices lists the cameras)"),
+    "camera.open_failed": ("không mở được camera {source}: {reason}",
+                           "cannot open camera {source}: {reason}"),
     "camera.read_failed": ("lỗi đọc camera: {detail}", "camera read failed: {detail}"),
     "camera.stopped": ("camera ngừng gửi hình (bị rút ra?)",
                        "camera stopped sending frames (unplugged?)"),

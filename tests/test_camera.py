@@ -3,8 +3,14 @@ CameraDevice (capture thread, frame decoder, sighting filter) into Scans."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import pwd
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -28,7 +34,7 @@ from camera_support import (
 )
 
 from kiosk.devices.base import DeviceError
-from kiosk.devices.camera import CameraDevice
+from kiosk.devices.camera import CameraDevice, open_capture, open_problem, probe_node
 from kiosk.devices.frames import FrameDecoder
 from kiosk.devices.kinds.camera import CameraOptions
 from kiosk.devices.supervisor import ERROR, DeviceStatus, Supervisor
@@ -208,8 +214,94 @@ def test_missing_sources_raise_device_errors(source, words):
 def test_a_file_that_is_not_a_video_cannot_be_opened(tmp_path):
     path = tmp_path / "notes.avi"
     path.write_text("not a video")
-    with pytest.raises(DeviceError, match="cannot open camera"):
+    with pytest.raises(DeviceError) as refused:
         CameraDevice(camera_options(source=str(path))).run(lambda s: None, threading.Event())
+    assert refused.value.text("en") == (
+        f"cannot open {path}: OpenCV cannot read this video file or stream")  # no video group
+
+
+VIDEO2 = "/dev/video2"
+NO_CAMERA = ("no camera at /dev/video2", "không tìm thấy camera tại /dev/video2")
+NO_PERMISSION = ("permission denied on camera /dev/video2: add account kiosk to group video: "
+                 "sudo usermod -aG video kiosk, then restart the kiosk: sudo systemctl "
+                 "restart checkpoint-kiosk",
+                 "không có quyền mở camera /dev/video2: thêm tài khoản kiosk vào nhóm video: "
+                 "sudo usermod -aG video kiosk, rồi khởi động lại trạm: sudo systemctl "
+                 "restart checkpoint-kiosk")
+IN_USE = ("camera /dev/video2 is in use by another program (see which: fuser -v /dev/video2); "
+          "close it — the running kiosk: sudo systemctl stop checkpoint-kiosk",
+          "camera /dev/video2 đang được chương trình khác dùng (xem chương trình nào: fuser -v "
+          "/dev/video2); đóng chương trình đó — nếu là trạm đang chạy: sudo systemctl stop "
+          "checkpoint-kiosk")
+
+
+@pytest.mark.parametrize("error, said", [
+    (errno.ENOENT, NO_CAMERA), (errno.ENODEV, NO_CAMERA), (errno.ENXIO, NO_CAMERA),
+    (errno.EACCES, NO_PERMISSION), (errno.EPERM, NO_PERMISSION),
+    (errno.EBUSY, IN_USE),
+    (errno.EMFILE, ("cannot open camera /dev/video2: operating system error EMFILE",
+                    "không mở được camera /dev/video2: lỗi hệ điều hành EMFILE")),
+], ids=lambda value: errno.errorcode.get(value, "") if isinstance(value, int) else "")
+def test_why_a_camera_node_cannot_be_opened_is_told_by_the_errno_with_its_own_fix(error,
+                                                                                   said):
+    """``camera.cannot_open`` said "in use, or no permission: is the user in group
+    'video'?" for every failure: the technician could not tell a camera the running kiosk
+    holds (stop it; `fuser -v` names who) from an account missing the group (usermod, then
+    restart the kiosk: the service keeps the groups it started with)."""
+    words = open_problem(VIDEO2, error, "kiosk")
+    assert words("en").startswith(said[0]), words("en")
+    assert words("vi").startswith(said[1]), words("vi")
+
+
+@contextlib.contextmanager
+def an_account_the_mode_binds() -> Iterator[str]:
+    """This process as an account file modes bind (root passes a mode of 000: as root, its
+    effective uid is nobody's meanwhile); the account's name."""
+    if os.geteuid() != 0:
+        yield pwd.getpwuid(os.geteuid()).pw_name
+        return
+    nobody = pwd.getpwnam("nobody")
+    os.seteuid(nobody.pw_uid)
+    try:
+        yield nobody.pw_name
+    finally:
+        os.seteuid(0)
+
+
+def test_the_camera_node_is_probed_with_the_systems_answer_before_opencv_which_gives_none():
+    """OpenCV's V4L2 capture says nothing of why a node fails (a warning on stderr,
+    ``isOpened()`` False), so the node is opened first, as OpenCV opens it: a node of mode
+    000 is a missing permission naming the account, a path that is not there no camera, a
+    node this account opens is left to OpenCV."""
+    with tempfile.TemporaryDirectory() as folder:  # nobody may enter it, not open the node
+        os.chmod(folder, 0o755)
+        node = Path(folder, "video0")
+        node.write_bytes(b"")
+        node.chmod(0o000)
+        with an_account_the_mode_binds() as account:
+            refused = probe_node(str(node))
+            gone = probe_node(str(node.with_name("video9")))
+        node.chmod(0o666)
+        with an_account_the_mode_binds():
+            opened = probe_node(str(node))
+    assert refused is not None and refused("en") == (
+        f"permission denied on camera {node}: add account {account} to group video: sudo "
+        f"usermod -aG video {account}, then restart the kiosk: sudo systemctl restart "
+        "checkpoint-kiosk")
+    assert gone is not None and gone("en") == f"no camera at {node.with_name('video9')}"
+    assert opened is None
+
+
+def test_a_node_that_opens_but_is_no_camera_names_the_program_that_may_hold_it():
+    """/dev/null opens, as a camera another program streams from does (V4L2 refuses the
+    second stream later, with EBUSY), and OpenCV cannot capture from it: said so, with the
+    command naming who holds the node, not a question about the video group."""
+    with pytest.raises(DeviceError) as refused:
+        open_capture("/dev/null")
+    assert refused.value.text("en") == (
+        "/dev/null opens but the camera does not start: another program may be using it (see "
+        "which: fuser -v /dev/null; the running kiosk: sudo systemctl stop checkpoint-kiosk), "
+        "or it is not the camera's capture node (kiosk devices lists the cameras)")
 
 
 def test_the_video_writer_used_here_round_trips_frames(tmp_path):

@@ -58,7 +58,8 @@ def _group_name(gid: int) -> str:
         return str(gid)
 
 
-def _user_name(uid: int) -> str:
+def user_name(uid: int) -> str:
+    """The account ``uid`` is, for advice naming it (the uid itself when it has no name)."""
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
@@ -110,8 +111,8 @@ def access_words(path: str, *, write: bool = False, uid: int | None = None,
         bits = st.st_mode & 7
     if bits & need == need:
         return None
-    user, group = _user_name(uid), _group_name(st.st_gid)
-    shown = (f"{path}: {stat.filemode(st.st_mode)} {_user_name(st.st_uid)}:{group}")
+    user, group = user_name(uid), _group_name(st.st_gid)
+    shown = (f"{path}: {stat.filemode(st.st_mode)} {user_name(st.st_uid)}:{group}")
     group_would_do = st.st_gid != 0 and (st.st_mode >> 3 & 7) & need == need
     if group_would_do and group != "input":
         fix = f"sudo usermod -aG {group} {user}"

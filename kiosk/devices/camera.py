@@ -28,6 +28,7 @@ so the stuck capture thread ends and lets go of its connection).
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import statistics
@@ -48,13 +49,14 @@ from kiosk.commandline import (
     output_path_argument,
     whole_number_argument,
 )
+from kiosk.devices.access import user_name
 from kiosk.devices.base import DeviceError, Emit
 from kiosk.devices.discovery import camera_node
 from kiosk.devices.frames import FrameDecoder, SightingFilter
 from kiosk.devices.kinds.camera import CameraOptions
 from kiosk.devices.qr_decoders import Outline, ZbarUnavailable
 from kiosk.enrolment import masked
-from kiosk.messages import Words, both
+from kiosk.messages import Words, both, os_words
 from kiosk.private_files import existing_output, replace_file
 from kiosk.scan import Scan
 from kiosk.schema import ConfigError
@@ -109,15 +111,45 @@ class _Frame:
     wall: float
 
 
+def open_problem(node: str, error: int, user: str) -> Words:
+    """Why the camera node ``node`` could not be opened, told by the system's ``error``
+    (an errno), with what to do for each: gone, the ``video`` group ``user`` lacks, another
+    program holding it. OpenCV tells none of them (a warning on stderr, ``isOpened()``
+    False), so the node is opened first (:func:`probe_node`)."""
+    if error in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
+        return Words("camera.not_found", {"source": node})
+    if error in (errno.EACCES, errno.EPERM):
+        return Words("camera.no_permission", {"source": node, "user": user})
+    if error == errno.EBUSY:
+        return Words("camera.busy", {"source": node})
+    return Words("camera.open_failed", {"source": node,
+                                        "reason": os_words(OSError(error, ""))})
+
+
+def probe_node(node: str) -> Words | None:
+    """None if this account can open the camera node ``node`` as OpenCV does (read and
+    write, without blocking), else why not (:func:`open_problem`)."""
+    try:
+        fd = os.open(node, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except OSError as exc:
+        return open_problem(node, exc.errno or 0, user_name(os.geteuid()))
+    os.close(fd)
+    return None
+
+
 def open_capture(source: int | str) -> tuple[cv2.VideoCapture, bool]:
     """Open ``source`` (index, /dev/videoN, file, URL) → (capture, is_file). Raises
     DeviceError with a bilingual message when there is nothing to open."""
     node = camera_node(source)
     if node is not None:
-        if not os.path.exists(node):
-            raise DeviceError("camera.not_found", source=node)
-        capture, is_file = cv2.VideoCapture(node, cv2.CAP_V4L2), False
-    elif "://" in source:
+        if (problem := probe_node(node)) is not None:
+            raise DeviceError(problem.code, **problem.params)
+        capture = cv2.VideoCapture(node, cv2.CAP_V4L2)
+        if not capture.isOpened():  # opened by this account, refused by the driver
+            capture.release()
+            raise DeviceError("camera.cannot_start", source=node)
+        return capture, False
+    if "://" in source:
         timeouts = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(OPEN_SECONDS * 1000),
                     cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(STALL_SECONDS * 1000)]
         capture, is_file = cv2.VideoCapture(source, cv2.CAP_ANY, timeouts), False
