@@ -203,7 +203,8 @@ def store_checks(path: Path, config: Any) -> list[Check]:
         unsendable = {"count": Number(sum(tests.values())), "first": next(iter(tests)),
                       "kiosks": Tallies(tests.items())} if tests else {}
         checks.append(_check("pending", not late, "doctor.oldest_pending_unenrolled"
-                             if tests else "doctor.oldest_pending", oldest=oldest,
+                             if tests else "doctor.oldest_pending",
+                             oldest=_local(oldest, config.timezone),  # as the device lines
                              age=age_words(parse_utc(oldest), _hours), **unsendable))
     checks.append(refused_check(*refused))
     checks += upgrade_copy_checks(path, config.store.retention_days)

@@ -282,7 +282,9 @@ def test_a_pending_entry_timed_by_hand_without_a_zone_is_read_as_utc(tmp_path,
     doctor = subprocess.run([sys.executable, "-m", "kiosk.cli", "doctor", "--config",
                              str(config)], capture_output=True, text=True, timeout=120)
     assert "Traceback" not in doctor.stderr
-    assert "Oldest entry waiting for the centre: 2026-11-30" in doctor.stdout
+    # in the kiosk's time zone, as `sync status` and the doctor's device lines say it (it
+    # was the stored UTC stamp, "2026-11-30T08:00…Z", beside them)
+    assert "Oldest entry waiting for the centre: 2026-11-30 15:00 (" in doctor.stdout
 
 
 def test_a_saved_last_error_that_is_no_utf8_is_read_with_replacement(tmp_path):
