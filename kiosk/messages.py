@@ -2922,6 +2922,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "config.toml.at": ("dòng {line}, cột {column}", "at line {line}, column {column}"),
     "config.toml.at_key": ("dòng {line}, cột {column}, khoá {key}",
                            "at line {line}, column {column}, key {key}"),
+    "config.toml.at_device_key": (
+        "dòng {line}, cột {column}, khoá {key} của bảng [[devices]] thứ {n}/{count}",
+        "at line {line}, column {column}, key {key} of [[devices]] table {n} of {count}"),
     "config.toml.at_end": ("ở cuối tệp", "at the end of the file"),
     "config.toml.invalid_statement": (
         "dòng này không phải khoá = giá trị, [bảng] hay # chú thích",

@@ -79,10 +79,23 @@ def toml_refusal(exc: ValueError, text: str) -> tuple[Words, Words | str]:
     else:
         return Words("config.toml.other", {"detail": message}), ""
     source = lines[line - 1] if 0 < line <= len(lines) else ""
+    return _reason(reason, source, column), _at(lines, line, column)
+
+
+def _at(lines: list[str], line: int, column: int) -> Words:
+    """Where (1-based) in the file's ``lines``, with the key set there; a device's key with
+    which ``[[devices]]`` table it is in counting from 1, of how many: the key's
+    ``devices[0]`` counts from 0, as a valid file's refusals say too
+    (:func:`kiosk.config.in_file`)."""
     key = _key_at(lines, line)
-    where = Words("config.toml.at_key" if key else "config.toml.at",
-                  {"line": line, "column": column, "key": key})
-    return _reason(reason, source, column), where
+    device = re.match(r"devices\[(\d+)\]", key)
+    if device is None:
+        return Words("config.toml.at_key" if key else "config.toml.at",
+                     {"line": line, "column": column, "key": key})
+    count = sum(header and re.fullmatch(r"devices\[\d+\]", name) is not None
+                for _, name, header in _named_lines(lines))
+    return Words("config.toml.at_device_key", {"line": line, "column": column, "key": key,
+                                               "n": int(device[1]) + 1, "count": count})
 
 
 def _reason(reason: str, source: str, column: int) -> Words:
@@ -211,7 +224,5 @@ def _long_number(text: str, limit: int) -> Words | str:
     lines = text.split("\n")
     for number, line in enumerate(lines, 1):
         if (found := re.search(rf"[0-9][0-9_]{{{limit},}}", line)) is not None:
-            key = _key_at(lines, number)
-            return Words("config.toml.at_key" if key else "config.toml.at",
-                         {"line": number, "column": found.start() + 1, "key": key})
+            return _at(lines, number, found.start() + 1)
     return ""

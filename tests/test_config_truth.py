@@ -336,7 +336,8 @@ def test_a_control_byte_typed_with_one_backslash_is_refused_naming_the_key_and_t
     has no ``\\x`` escape. The refusal was tomllib's English inside the Vietnamese line too
     ("Unescaped '\\' in a string (at line 9, column 13)"), naming neither the key nor the
     fix. Now: both languages, tomllib's line and column, the key, and the string written
-    as TOML takes it — and either form given is read as the byte STX."""
+    as TOML takes it — and either form given is read as the byte STX. The key's device
+    is said counting from 1 too, as a valid file's refusals say it."""
     path = tmp_path / "config.toml"
     device = '[[devices]]\nid = "lane1"\ntype = "serial"\nport = "/dev/ttyACM0"\n'
     path.write_text(f'[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
@@ -348,11 +349,12 @@ def test_a_control_byte_typed_with_one_backslash_is_refused_naming_the_key_and_t
     assert refused.returncode == 2
     assert refused.stderr.strip() == (
         f'lỗi cấu hình: {path}: không phải TOML hợp lệ (dòng 13, cột 13, khoá '
-        f'devices[1].prefix): chuỗi trong nháy kép của TOML không có cách viết \\x: viết '
-        f'"\\\\x02" (dấu \\ gấp đôi), hoặc \'\\x02\' (nháy đơn: không có cách viết đặc biệt '
-        f'nào) / config error: {path}: not valid TOML (at line 13, column 13, key '
-        f'devices[1].prefix): a TOML string in double quotes has no escape \\x: write '
-        f'"\\\\x02" (the backslash doubled), or \'\\x02\' (single quotes: no escapes at all)')
+        f'devices[1].prefix của bảng [[devices]] thứ 2/2): chuỗi trong nháy kép của TOML '
+        f'không có cách viết \\x: viết "\\\\x02" (dấu \\ gấp đôi), hoặc \'\\x02\' (nháy đơn: '
+        f'không có cách viết đặc biệt nào) / config error: {path}: not valid TOML (at line 13, '
+        f'column 13, key devices[1].prefix of [[devices]] table 2 of 2): a TOML string in '
+        f'double quotes has no escape \\x: write "\\\\x02" (the backslash doubled), or '
+        f'\'\\x02\' (single quotes: no escapes at all)')
     for fixed in ('"\\\\x02"', "'\\x02'"):
         path.write_text(path.read_text(encoding="utf-8").replace('"\\x02"', fixed),
                         encoding="utf-8")
@@ -382,8 +384,9 @@ def test_kiosk_enrol_refuses_a_config_the_kiosk_could_not_read_before_the_code_i
                               json.loads(code.stdout)["code"], "--tries", "1", "--config",
                               str(path)], capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2, refused.stderr
-    assert ("config.toml: not valid TOML (at line 8, column 13, key devices[0].prefix): a "
-            'TOML string in double quotes has no escape \\x: write "\\\\x02"') in refused.stderr
+    assert ("config.toml: not valid TOML (at line 8, column 13, key devices[0].prefix of "
+            "[[devices]] table 1 of 1): a TOML string in double quotes has no escape \\x: "
+            'write "\\\\x02"') in refused.stderr
     assert "Cannot reach the centre" not in refused.stderr  # nothing asked of it
     assert path.read_bytes() == before
 
