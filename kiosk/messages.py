@@ -1115,6 +1115,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "device.looks_like_scanner": ("có vẻ là máy quét", "looks like a scanner"),
     "device.udev_rule_add": ("máy quét chưa có trong luật thì thêm bằng lệnh",
                              "a scanner not in the rule is added with"),
+    "device.udev_rule_add_if_scanner": (
+        "chỉ khi đây đúng là máy quét (tên nó không nói vậy; một bàn phím được thêm thì trạm "
+        "đọc được mọi phím gõ trên đó, cả mật khẩu) thì thêm bằng lệnh",
+        "only if this is the scanner (its name does not say so; a keyboard added so is read "
+        "by the kiosk, every key typed on it, passwords too), add it with"),
+    "device.permission_udev_add_if_scanner": (
+        "không có quyền mở {shown}; chỉ khi đây đúng là máy quét (tên nó không nói vậy; một bàn "
+        "phím được thêm thì trạm đọc được mọi phím gõ trên đó, cả mật khẩu) thì thêm nó vào "
+        "luật udev {rules}: {fix}, rồi rút và cắm lại máy quét",
+        "permission denied on {shown}; only if this is the scanner (its name does not say so; "
+        "a keyboard added so is read by the kiosk, every key typed on it, passwords too), add "
+        "it to the udev rule {rules}: {fix}, then unplug and re-plug the scanner"),
     "device.permission_udev_add": (
         "không có quyền mở {shown}; máy quét chưa có trong luật udev {rules}, thêm nó: {fix}, "
         "rồi rút và cắm lại máy quét",

@@ -4,6 +4,7 @@ permission advice for accounts other than the one running the tests."""
 from __future__ import annotations
 
 import grp
+import io
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ from kiosk.devices.discovery import (
     serial_ports,
     snippet,
 )
+from kiosk.devices.listing import list_candidates
 from kiosk.devices.sysfs import Roots, bitmap, descriptor_usages
 
 RULES = Path(__file__).resolve().parents[1] / "scripts" / "udev" / "70-checkpoint-kiosk.rules"
@@ -332,6 +334,49 @@ def test_a_scanner_of_another_make_on_an_installed_kiosk_gets_one_command_that_r
         'GROUP="kiosk", MODE="0660", TAG+="uaccess"']
     assert (tmp_path / "udevadm.log").read_text().splitlines() == [
         "control --reload-rules", "trigger"] * 2
+
+
+@pytest.mark.parametrize("installed", [False, True], ids=["rule not installed", "installed"])
+def test_the_machines_own_keyboard_is_offered_a_rule_only_if_it_is_the_scanner(
+        tree: FakeTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        installed: bool) -> None:
+    """`kiosk devices` lists every node that can type. Now that the kiosk's account is not
+    in group input, each one it may not open gets the command adding it to the udev rule:
+    the laptop's own keyboard got it as a scanner does, and pasted, gave the kiosk every key
+    typed on it again. A node whose name does not say scanner gets the command only "if
+    this is the scanner", saying what a keyboard added so gives away; a scanner's as before."""
+    if os.geteuid() != 0:
+        pytest.skip("giving a node to root (as udev does) needs root")
+    rules = tmp_path / "rules.d" / RULES.name
+    if installed:
+        rules.parent.mkdir()
+        shutil.copy(RULES, rules)
+    monkeypatch.setattr(access, "INSTALLED_RULES", rules)
+    keyboard = tree.usb_device("1-6", "413c", "2113", "", "Dell", "KB216 Wired Keyboard")
+    add_hidraw(tree, "hidraw2", keyboard, 0, KEYBOARD_DESCRIPTOR,
+               hid_name="Dell KB216 Wired Keyboard")
+    for name in ("input/event2", "input/event4", "hidraw0", "hidraw1", "hidraw2"):
+        os.chown(tree.dev / name, 0, 0)
+    out = io.StringIO()
+
+    list_candidates(roots(tree), out, uid=54321, gids=[54321])
+
+    lines = out.getvalue().splitlines()
+
+    def advice(node: str) -> str:
+        at = next(n for n, line in enumerate(lines) if line.startswith(f"  {tree.dev / node} "))
+        assert lines[at + 1].startswith("    ! "), lines[at + 1]
+        return lines[at + 1]
+
+    unsure = ("only if this is the scanner (its name does not say so; a keyboard added so is "
+              "read by the kiosk, every key typed on it, passwords too), add it")
+    laptop, scanner = advice("input/event2"), advice("input/event4")
+    assert unsure in laptop and 'ATTRS{idVendor}=="0001"' in laptop
+    assert "chỉ khi đây đúng là máy quét" in laptop
+    assert unsure not in scanner and 'ATTRS{idVendor}=="05e0"' in scanner
+    assert unsure in advice("hidraw2")  # a USB keyboard read raw
+    assert unsure not in advice("hidraw0")  # the Honeywell's keyboard interface: its name
+    assert unsure not in advice("hidraw1")  # its HID POS interface: a scanner's own protocol
 
 
 def test_root_and_the_nodes_owner_may_open_it(tree: FakeTree) -> None:

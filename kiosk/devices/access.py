@@ -68,12 +68,16 @@ def user_name(uid: int) -> str:
 
 def access_problem(path: str, *, write: bool = False, uid: int | None = None,
                    gids: Iterable[int] | None = None, vid: str = "", pid: str = "",
-                   subsystem: str = "") -> str | None:
+                   subsystem: str = "", keyboard: bool = False) -> str | None:
     """None if the account may open ``path`` (read, and write if asked); else what to do,
     in Vietnamese and English.
 
     Without ``uid`` the current process is asked. ``vid``/``pid``/``subsystem`` let the
     advice include the udev line for a scanner the shipped rule does not list.
+    ``keyboard``: the node may as well be a keyboard people type on (its name does not say
+    scanner): that line is offered only if it is the scanner, saying why — the kiosk's
+    account reads every key typed on a keyboard added so, passwords too (the reason it is
+    not in group ``input``).
     """
     words = access_words(path, write=write, uid=uid, gids=gids)
     if words is None:
@@ -81,10 +85,12 @@ def access_problem(path: str, *, write: bool = False, uid: int | None = None,
     if not (vid and pid and subsystem and words.code == "device.permission_udev"):
         return both(words.code, **words.params)
     if INSTALLED_RULES.is_file():  # installed already: only this scanner's line is missing
-        return both("device.permission_udev_add", shown=words.params["shown"],
+        return both("device.permission_udev_add_if_scanner" if keyboard
+                    else "device.permission_udev_add", shown=words.params["shown"],
                     rules=INSTALLED_RULES, fix=add_rule(subsystem, vid, pid))
+    added = "device.udev_rule_add_if_scanner" if keyboard else "device.udev_rule_add"
     return (both(words.code, **words.params)
-            + f" ({both('device.udev_rule_add')} {add_rule(subsystem, vid, pid)})")
+            + f" ({both(added)} {add_rule(subsystem, vid, pid)})")
 
 
 def access_words(path: str, *, write: bool = False, uid: int | None = None,

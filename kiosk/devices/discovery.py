@@ -135,6 +135,11 @@ class HidrawNode:
     suggested_id: str = "hid-1"
 
     @property
+    def looks_like_scanner(self) -> bool:
+        """HID POS is a scanner's own protocol; a keyboard's interface is one by its name."""
+        return self.pos or any(w in self.name.lower() for w in SCANNER_WORDS)
+
+    @property
     def label(self) -> str:
         mode = "HID POS" if self.pos else "keyboard" if self.keyboard else "HID"
         return f"{self.name or self.path} ({mode})"

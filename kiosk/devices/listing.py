@@ -54,8 +54,10 @@ def list_candidates(roots: Roots, out: TextIO, config: config_mod.Config | None 
             usb = getattr(candidate, "usb", None)
             vid, pid = (usb.vid, usb.pid) if usb else (getattr(candidate, "vid", ""),
                                                        getattr(candidate, "pid", ""))
-            problem = access_problem(candidate.path, write=section.write, uid=uid, gids=gids,
-                                     vid=vid, pid=pid, subsystem=section.subsystem)
+            problem = access_problem(  # a keyboard of the machine is no scanner to add
+                candidate.path, write=section.write, uid=uid, gids=gids, vid=vid, pid=pid,
+                subsystem=section.subsystem,
+                keyboard=not getattr(candidate, "looks_like_scanner", True))
             if problem:
                 print(f"    ! {problem}", file=out)
             for line in snippet(device).splitlines():
