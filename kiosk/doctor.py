@@ -73,9 +73,9 @@ def run_checks(config_path: Path) -> list[Check]:
     except config_mod.ConfigError as exc:
         return [_check("config", False, "doctor.config_bad", detail=exc)]
     checks = [_check("config", True, "doctor.config_ok", path=config_path)]
-    pin = pin_check(config)
-    if pin is not None:
-        checks.append(pin)
+    for check in (pin_check(config), title_check(config)):
+        if check is not None:
+            checks.append(check)
     checks += file_checks(config)
     checks += store_checks(config.store_path, config)
     reader = reader_check(config, config_path)
@@ -107,6 +107,19 @@ def pin_check(config: Any) -> Check | None:
         return None
     return _check("pin", True, "doctor.pin_sample" if pin else "doctor.pin_none",
                   warning=True, pin=pin, config=config.source or "config.toml")
+
+
+def title_check(config: Any) -> Check | None:
+    """A warning while the screen's title is still the sample's "Chốt kiểm soát demo": the
+    officers and the people queuing take the kiosk for a demonstration. An enrolment writes
+    the centre's kiosk name over it, but a centre of an earlier release sends none, and a
+    kiosk never enrolled or set up by hand keeps it without a word. None otherwise."""
+    from kiosk.sync.enrolling import SAMPLE_TITLE
+
+    if config.kiosk.checkpoint_name.strip() != SAMPLE_TITLE:
+        return None
+    return _check("title", True, "doctor.title_sample", warning=True, title=SAMPLE_TITLE,
+                  config=config.source or "config.toml")
 
 
 def file_checks(config: Any) -> list[Check]:

@@ -444,6 +444,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doctor.disk_idle": ("Còn trống {gb} GB (chưa có lượt quét trong 24 giờ qua)",
                          "{gb} GB free (no scans in the last 24 hours)"),
     "doctor.nothing_pending": ("Không còn lượt nào chờ gửi", "No entry waiting for the centre"),
+    "doctor.title_sample": (
+        'Tiêu đề màn hình vẫn là "{title}" của tệp mẫu: cán bộ và người xếp hàng tưởng trạm '
+        'chỉ để trình diễn. Đặt [kiosk] checkpoint_name (tên chốt, ví dụ "Chốt QL1A - làn 1") '
+        "trong {config}, rồi khởi động lại trạm (sudo systemctl restart checkpoint-kiosk)",
+        'The screen\'s title is still the sample\'s "{title}": the officers and the people '
+        'queuing take the kiosk for a demonstration. Set [kiosk] checkpoint_name (the '
+        'checkpoint\'s name, e.g. "Chốt QL1A - làn 1") in {config}, then restart the kiosk '
+        "(sudo systemctl restart checkpoint-kiosk)"),
     "doctor.oldest_pending": ("Lượt chờ gửi cũ nhất: {oldest} ({age})",
                               "Oldest entry waiting for the centre: {oldest} ({age})"),
     "doctor.oldest_pending_unenrolled": (

@@ -658,6 +658,35 @@ def test_the_samples_pin_or_none_is_a_warning_naming_the_setting(tmp_path):
     assert "pin" not in found
 
 
+def test_the_samples_demo_title_is_a_warning_naming_the_setting(tmp_path):
+    """install-kiosk.sh's config keeps the sample's title "Chốt kiểm soát demo"; an
+    enrolment writes the centre's kiosk name over it, but a centre of an earlier release
+    sends none and the title stayed without a word: officers took the kiosk for a
+    demonstration. The doctor warns (no failure), naming the setting and the file; a title
+    of one's own, or none (the checkpoint's id is shown), has no line."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-title",
+                          server_url="http://127.0.0.1:9", token="token-of-an-offline-site")
+    base = config.read_text(encoding="utf-8")
+    config.write_text(base.replace("[store]", 'checkpoint_name = "Chốt kiểm soát demo"\n'
+                                   "[store]", 1), encoding="utf-8")
+
+    _, found = checks(config)
+
+    assert found["title"]["ok"] and found["title"]["warning"]
+    assert found["title"]["en"] == (
+        'The screen\'s title is still the sample\'s "Chốt kiểm soát demo": the officers and '
+        "the people queuing take the kiosk for a demonstration. Set [kiosk] checkpoint_name "
+        f'(the checkpoint\'s name, e.g. "Chốt QL1A - làn 1") in {config}, then restart the '
+        "kiosk (sudo systemctl restart checkpoint-kiosk)")
+    assert found["title"]["vi"].startswith(
+        'Tiêu đề màn hình vẫn là "Chốt kiểm soát demo" của tệp mẫu')
+
+    for own in ("", 'checkpoint_name = "Chốt QL1A - làn 1"\n'):
+        config.write_text(base.replace("[store]", own + "[store]", 1), encoding="utf-8")
+        _, found = checks(config)
+        assert "title" not in found
+
+
 # -- sound, Qt and fonts: the parts of a kiosk screen ----------------------------------------
 def sound_tree(root: Path, cards: str, nodes: tuple[str, ...]) -> tuple[Path, Path]:
     """/proc/asound and /dev/snd as the kernel shows them, built under ``root``."""
