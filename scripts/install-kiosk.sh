@@ -122,7 +122,7 @@ if live; then
   for group in video render audio tty dialout; do
     getent group "$group" >/dev/null && usermod -aG "$group" kiosk
   done
-  if id -nG kiosk | tr ' ' '\n' | grep -qx input; then  # put there by an earlier release
+  if [[ " $(id -nG kiosk) " == *" input "* ]]; then  # put there by an earlier release
     gpasswd -d kiosk input >/dev/null
     say "took the kiosk account out of group input (it could read every keyboard) /" \
       "đã bỏ tài khoản kiosk khỏi nhóm input (nhóm đọc được mọi bàn phím)"

@@ -145,7 +145,7 @@ def test_an_upgrade_takes_the_kiosk_account_out_of_group_input():
     an upgrade, takes it out (and says so), and leaves an account outside it alone. The
     script's own lines, run with stand-ins for the account database."""
     script = (ROOT / "scripts" / "install-kiosk.sh").read_text(encoding="utf-8")
-    block = re.search(r"\n  (if id -nG kiosk .*?\n  fi)\n", script, re.DOTALL)
+    block = re.search(r"\n  (if [^\n]*id -nG kiosk.*?\n  fi)\n", script, re.DOTALL)
     assert block, "the install's removal from group input"
     stand_ins = ('say() { echo "install-kiosk: $*"; }\n'
                  'gpasswd() { echo "gpasswd $*" >&2; }\n'
