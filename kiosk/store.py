@@ -40,7 +40,7 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -455,25 +455,27 @@ def _v6(conn: sqlite3.Connection) -> None:
     for column in ("last_id TEXT", "last_at TEXT", "last_direction TEXT",
                    "boot_id TEXT NOT NULL DEFAULT ''", "monotonic_ns INTEGER"):
         conn.execute(f"ALTER TABLE presence ADD COLUMN {column}")
-    conn.execute(_FILL_MOVEMENTS.format(inside=""), (ids.boot_id(),))
+    conn.execute(_FILL_MOVEMENTS.format(inside="", among=""), (ids.boot_id(),))
 
 
 def fill_movements(conn: sqlite3.Connection, boot: str) -> None:
     """Each person's latest movement of the running boot ``boot`` in ``presence`` (a
     recovered store): one pass over the entries."""
-    conn.execute(_FILL_MOVEMENTS.format(inside="AND presence.inside IN (1, 0) "), (boot,))
+    conn.execute(_FILL_MOVEMENTS.format(inside="AND presence.inside IN (1, 0) ", among=""),
+                 (boot,))
 
 
 _FILL_MOVEMENTS = (  # the bare columns come from the row holding max(monotonic_ns)
     "UPDATE presence SET last_id = m.id, last_at = m.scanned_at, "
     "last_direction = m.direction, boot_id = m.boot_id, monotonic_ns = m.monotonic_ns "
     "FROM (SELECT checkpoint_id, subject_key, id, scanned_at, direction, boot_id, "
-    "max(monotonic_ns) AS monotonic_ns FROM entries WHERE boot_id = ? "
+    "max(monotonic_ns) AS monotonic_ns FROM entries WHERE boot_id = ? {among}"
     "GROUP BY checkpoint_id, subject_key) AS m "
     "WHERE presence.checkpoint_id = m.checkpoint_id {inside}"
     "AND presence.subject_key = m.subject_key")
 """Each row found by its whole key: v6's table is keyed (checkpoint, person), v11's
-(checkpoint, inside, person)."""
+(checkpoint, inside, person). ``among``: a condition choosing the entries (people) it
+is filled for, or nothing."""
 
 
 def _v7(conn: sqlite3.Connection) -> None:
@@ -832,6 +834,18 @@ code that names nobody (kind ``other``) counts "out", as :func:`_move` writes it
 _PEOPLE = ("(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
            "FROM json_each(?))")
 """(checkpoint, subject key) pairs given as one JSON list of pairs, for a row-value IN."""
+
+_LAST_MOVED = (
+    "SELECT DISTINCT presence.checkpoint_id, presence.subject_key FROM json_each(?) AS gone "
+    "JOIN presence ON presence.checkpoint_id = json_extract(gone.value, '$[0]') "
+    "AND presence.inside IN (1, 0) AND presence.subject_key = json_extract(gone.value, '$[1]') "
+    "WHERE presence.scanned_at = json_extract(gone.value, '$[2]') "
+    "OR presence.last_id = json_extract(gone.value, '$[3]')")
+"""Of the entries deleted ((checkpoint, subject key, counted time, id) as a JSON list), the
+people whose ``presence`` row shows one of them as their last movement: only theirs changes
+(an older entry deleted leaves the last one as it was), so only theirs is rebuilt — a test
+card scanned all month has every part's entries, and rebuilding it at each part read all
+of them each time."""
 
 _LAST_TIME = "\uffff"
 """After every time the store holds (its text), as a walk's end."""
@@ -2811,43 +2825,64 @@ class Store:
                 log.warning("%s", both("store.log.configured_not_recorded", kiosk=kiosk_id,
                                        reason=exc))
 
-    def discard_unenrolled(self, kiosk_id: str, actor: str, reason: str) -> Unenrolled:
+    def discard_unenrolled(self, kiosk_id: str, actor: str, reason: str,
+                           chunk_rows: int = RETRY_CHUNK_ROWS) -> Unenrolled:
         """Delete the pending entries recorded under ``kiosk_id``: test and demo scans of a
         kiosk id no centre ever registered (the sample config's ``kiosk-01``), which no
         token can send and which would wait for ever. Refused (StoreError
-        ``store.discard_enrolled``), nothing deleted, when anything here shows the id
+        ``store.discard_enrolled``), nothing more deleted, when anything here shows the id
         enrolled (:func:`enrolment_evidence`: an entry of it exported or answered, an
-        enrolment, a token or an export of it in the audit log). One transaction: the
+        enrolment, a token or an export of it in the audit log) — looked at before each part.
+        Only the entries counted as it starts (ids up to the last then): one recorded since
+        was not in the count the operator confirmed.
+
+        In :meth:`retry_rejected`'s parts and pauses (run on a kiosk at work, a month of test
+        scans deleted in one transaction held the write lock for seconds, and the scans
+        meanwhile were refused as if another program held it): each part deletes its
         entries, their names in the search index and their people's presence rebuilt from
-        what is left, with the audit record (``sync.discard_unenrolled``: who, why, how
-        many, per checkpoint, first and last time and id). The bytes are overwritten and
-        the log emptied as the purge's are: a connection the running kiosk holds open would
-        otherwise keep the deleted people's pages readable in the file."""
-        with self._overwriting(), self.transaction() as conn:
+        what is left, with its audit record (``sync.discard_unenrolled``: who, why,
+        ``kiosk``, ``retry``, ``part``, ``count``, its ``first_id`` and ``last_id``; the
+        first also the whole count's ``checkpoints``, ``first_at`` and ``last_at``, the last
+        ``total`` and ``done``). The bytes are overwritten and the log emptied as the
+        purge's are: a connection the running kiosk holds open would otherwise keep the
+        deleted people's pages readable in the file. How many were deleted: ``count``."""
+        with self.transaction() as conn:
             found = _unenrolled(conn, kiosk_id)
-            if found.enrolled is not None:
+        said: dict[str, object] = {"kiosk": kiosk_id, "reason": reason, "checkpoints":
+                                   found.checkpoints, "first_at": found.first_at,
+                                   "last_at": found.last_at}
+        after, deleted_words = "", False
+
+        def part(conn: sqlite3.Connection) -> tuple[int, dict[str, object]]:
+            nonlocal after, said, deleted_words
+            enrolled = found.enrolled or enrolment_evidence(conn, kiosk_id)
+            if enrolled is not None:
                 raise StoreError("store.discard_enrolled", kiosk=kiosk_id,
-                                 evidence=Words(f"store.enrolment_{found.enrolled}"))
-            doomed = conn.execute(
-                "DELETE FROM entries WHERE kiosk_id = ? AND sync_state = 'pending' "
-                "RETURNING id, scanned_at, name, checkpoint_id, subject_key",
-                (kiosk_id,)).fetchall()
-            words = _unindex(conn, [row[:3] for row in doomed])
-            people = json.dumps(sorted({(row[3], row[4]) for row in doomed}))
+                                 evidence=Words(f"store.enrolment_{enrolled}"))
+            doomed = sorted(conn.execute(
+                "DELETE FROM entries WHERE id IN (SELECT id FROM entries INDEXED BY "
+                "entries_pending WHERE sync_state IN ('pending', 'sent') AND id > ? AND id <= ? "
+                "AND sync_state = 'pending' AND kiosk_id = ? ORDER BY id LIMIT ?) "
+                f"RETURNING id, scanned_at, name, checkpoint_id, subject_key, {_COUNTED_AT}",
+                (after, found.last_id or "", kiosk_id, chunk_rows)).fetchall())
+            deleted_words |= bool(_unindex(conn, [row[:3] for row in doomed]))
+            people = json.dumps(conn.execute(_LAST_MOVED, (json.dumps(
+                [(row[3], row[4], row[5], row[0]) for row in doomed]),)).fetchall())
             among = f"(checkpoint_id, subject_key) IN {_PEOPLE}"
             conn.execute(f"DELETE FROM presence WHERE {among}", (people,))
             conn.execute(_FILL_PRESENCE.format(among=f"WHERE {among}"), (people,))
             conn.execute(_FILL_MOVEMENTS.format(
-                inside=f"AND presence.inside IN (1, 0) AND (presence.checkpoint_id, "
-                       f"presence.subject_key) IN {_PEOPLE} "), (ids.boot_id(), people))
-            self._pending_behind.clear()
-            self._first_pending.clear()
-            self._audit(conn, actor, "sync.discard_unenrolled", {
-                "kiosk": kiosk_id, "reason": reason, "count": found.count,
-                "checkpoints": found.checkpoints, "first_at": found.first_at,
-                "last_at": found.last_at, "first_id": found.first_id,
-                "last_id": found.last_id})
-        if words:
+                inside="AND presence.inside IN (1, 0) ", among=f"AND {among} "),
+                (ids.boot_id(), people))
+            after = doomed[-1][0] if doomed else after
+            record = {**said, "first_id": doomed[0][0] if doomed else None,
+                      "last_id": after if doomed else None}
+            said = {"kiosk": kiosk_id, "reason": reason}  # the whole count's with the first
+            return len(doomed), record
+
+        count = self._retry_in_parts("sync.discard_unenrolled", actor, chunk_rows, part,
+                                     overwriting=True)
+        if deleted_words:
             self._forget_words()
         checkpointer = Checkpointer(self.path, self.identity)
         try:
@@ -2855,7 +2890,7 @@ class Store:
                 log.warning("%s", both("purge.log_kept", path=self.path))
         finally:
             checkpointer.close()
-        return found
+        return replace(found, count=count)
 
     def retry_rejected(self, actor: str = "operator", chunk_rows: int = RETRY_CHUNK_ROWS) -> int:
         """Every entry the centre refused back to pending, to be sent again; how many.
@@ -2943,19 +2978,21 @@ class Store:
         return self._retry_in_parts("sync.resend", actor, chunk_rows, step)
 
     def _retry_in_parts(self, action: str, actor: str, chunk_rows: int,
-                        step: Callable[[sqlite3.Connection], tuple[int, dict[str, object]]]
-                        ) -> int:
+                        step: Callable[[sqlite3.Connection], tuple[int, dict[str, object]]],
+                        overwriting: bool = False) -> int:
         """Run ``step`` (how many it put back, what its audit record says) in transactions
         until one puts back fewer than ``chunk_rows``, each followed by a pause at least as
         long as it took (:meth:`retry_rejected`), each with its ``action`` audit record:
         ``retry``, ``part``, ``count``, the step's own, and on the last ``total`` and
-        ``done``. How many in all."""
+        ``done``. How many in all. ``overwriting``: what each deletes is overwritten
+        (:meth:`_overwriting`), the store's lock held for the transaction only."""
         retry = uuid.uuid4().hex[:12]
         count = part = 0
         while True:
             started = time.perf_counter()
             part += 1
-            with self.transaction() as conn:
+            with self._overwriting() if overwriting else contextlib.nullcontext(), \
+                    self.transaction() as conn:
                 self._pending_behind.clear()  # an entry put back may be the older
                 self._first_pending.clear()
                 moved, said = step(conn)

@@ -35,7 +35,8 @@ from pathlib import Path
 import pytest
 
 from kiosk import config as config_mod
-from kiosk.store import Store, StoreError
+from kiosk.ids import boot_id
+from kiosk.store import Store, StoreError, fill_movements, fill_presence
 from tests.camera_support import CCCD
 from tests.central_support import CentralServer, central
 from tests.sync_support import fill_backlog, write_config
@@ -349,3 +350,47 @@ def test_the_doctor_tells_to_turn_a_silent_replay_device_off_not_to_scan_a_test_
 def doctor_checks(config: Path) -> dict[str, dict]:
     done = kiosk("doctor", "--json", "--config", str(config))
     return {c["name"]: c for c in json.loads(done.stdout)["checks"]}
+
+
+def test_a_long_run_of_test_scans_is_deleted_in_parts_each_audited(tmp_path):
+    """A month of test scans at a busy gate, deleted on a kiosk at work: in one transaction
+    the write lock was held for seconds and the officer's scans meanwhile were refused. They
+    go in parts with a pause between (as a retry of refused entries does); each part's audit
+    record says which entries it deleted, the first also what was counted (per checkpoint,
+    from when to when), the last the total — so a discard cut short says how far it got.
+    The people's presence is rebuilt from what is left."""
+    path = tmp_path / "kiosk.db"
+    kept = fill_backlog(path, 2, kiosk_id="dx3-01", checkpoint_id="CP-QL1A",
+                        start=time.time() - 86400)  # the same people, yesterday, for real
+    doomed = fill_backlog(path, 12, kiosk_id="kiosk-01", checkpoint_id="CP-QL1A")
+    with closing(sqlite3.connect(path)) as db, db:  # as the kiosk's scans leave it
+        fill_presence(db)
+        fill_movements(db, boot_id())
+        assert db.execute("SELECT count(*) FROM presence").fetchone() == (12,)
+    store = Store(path)
+    try:
+        done = store.discard_unenrolled("kiosk-01", "Trần Văn Bảo", "test scans", chunk_rows=5)
+        assert done.count == 12 and done.checkpoints == {"CP-QL1A": 12}
+        assert store.outbox_summary().pending == 2
+    finally:
+        store.close()
+    with closing(sqlite3.connect(path)) as db:
+        assert [row[0] for row in db.execute("SELECT id FROM entries ORDER BY id")] == kept
+        parts = [json.loads(d) for (d,) in db.execute(
+            "SELECT detail FROM audit_log WHERE action = 'sync.discard_unenrolled' ORDER BY id")]
+        people = db.execute("SELECT checkpoint_id, subject_key, scanned_at FROM presence "
+                            "ORDER BY 2").fetchall()
+        last_real = db.execute("SELECT checkpoint_id, subject_key, max(scanned_at) FROM entries "
+                               "GROUP BY 1, 2 ORDER BY 2").fetchall()
+        test_people = db.execute("SELECT count(DISTINCT subject_key) FROM entries").fetchone()
+        gone_moves = db.execute("SELECT count(*) FROM presence WHERE last_id NOT IN "
+                                "(SELECT id FROM entries)").fetchone()
+    assert [(p["part"], p["count"], p["first_id"], p["last_id"]) for p in parts] == [
+        (1, 5, doomed[0], doomed[4]), (2, 5, doomed[5], doomed[9]), (3, 2, doomed[10], doomed[11])]
+    assert {p["kiosk"] for p in parts} == {"kiosk-01"} and len({p["retry"] for p in parts}) == 1
+    assert (parts[0]["checkpoints"], parts[0]["reason"]) == ({"CP-QL1A": 12}, "test scans")
+    assert "checkpoints" not in parts[1]
+    assert (parts[-1]["total"], parts[-1]["done"]) == (12, True)
+    assert "done" not in parts[0] and "done" not in parts[1]
+    assert len(people) == 2 and people == last_real  # each last real movement, no other
+    assert test_people == (2,) and gone_moves == (0,)
