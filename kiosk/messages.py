@@ -4762,6 +4762,11 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
         "cập). Hướng dẫn: docs/central.md, \"Restoring the centre from a backup\".",
         "Then press the button below once every kiosk has sent again (recorded in the audit "
         "log). Guide: docs/central.md, \"Restoring the centre from a backup\"."),
+    "restored.waiting": (
+        "Các trạm có lần gửi không còn ở đây và chưa gửi lại: {kiosks}. Cảnh báo tự tắt khi "
+        "mọi trạm này đã gửi lại (ghi vào nhật ký truy cập).",
+        "The kiosks whose uploads are not here and have not sent them again: {kiosks}. The "
+        "warning clears itself once each of them has (recorded in the audit log)."),
     "restored.acknowledge": ("Mọi trạm đã gửi lại", "Every kiosk has sent again"),
     "device.state.opening": ("đang mở", "opening"),
     "device.state.running": ("đang chạy", "running"),

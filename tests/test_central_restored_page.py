@@ -6,7 +6,8 @@ last night's copy silently lacks the day's, until every kiosk runs `kiosk sync r
 --since …`. `serve` said so once, in its log at the start, which the administrators using the
 dashboard never read. Now every page an administrator opens says it too, in their language,
 with the kiosks' commands and the time to give them, until an administrator acknowledges it
-— recorded in the audit log. Other roles are not shown it (they cannot act on it).
+— recorded in the audit log. Other roles are not shown it (they cannot act on it). It
+names the kiosks whose uploads the copy lacks, and clears itself once each has sent again.
 
 Real parts: `kiosk-central serve` over a SQLite file, its copy taken with SQLite's backup API
 (what ``sqlite3 central.db ".backup …"`` does) and put back with the server stopped, uploads
@@ -15,9 +16,12 @@ of a real kiosk pipeline, and the dashboard in headless Chromium.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from central_support import (
@@ -29,13 +33,17 @@ from central_support import (
     database_url,
     enrol,
     kiosk_entries,
+    shared_postgres,
 )
+from report_support import GenKiosk, wire_entry
 from selenium.webdriver.common.by import By
 from web_support import SAMPLE, add_users, browser, chromium_binaries, click_and_wait, log_in
 
 from kiosk.central import audit, received_mark
 from kiosk.central.audit import Actor
 from kiosk.central.backends import open_storage
+from kiosk.central.storage import Storage
+from kiosk.sync import protocol
 
 needs_chromium = pytest.mark.skipif(chromium_binaries() is None,
                                     reason="chromium + chromium-driver not installed")
@@ -93,7 +101,14 @@ def test_a_restored_centre_tells_its_administrators_on_every_page_until_one_ackn
                     (warning,) = chrome.find_elements(By.ID, "restored")
                     seen[lang, page] = warning.text
                 commands = chrome.find_element(By.ID, "restored-commands").text
-        for (lang, _), text in seen.items():
+                seen[lang, "waiting"] = chrome.find_element(By.ID, "restored-waiting").text
+        assert seen["vi", "waiting"].startswith(  # the kiosk whose uploads are not here
+            "Các trạm có lần gửi không còn ở đây và chưa gửi lại: kiosk-dx1.")
+        assert seen["en", "waiting"].startswith(
+            "The kiosks whose uploads are not here and have not sent them again: kiosk-dx1.")
+        for (lang, page), text in seen.items():
+            if page == "waiting":
+                continue
             assert text.startswith(TITLE[lang]), text
             assert SAID[lang].format(newest=newest, marked=marked, path=mark) in text, text
         assert commands == f"kiosk sync resend --since {since}\nkiosk sync push"
@@ -158,3 +173,87 @@ def test_the_warning_is_acknowledged_once_and_only_a_new_restore_shows_it_again(
         assert received_mark.warning(storage)["marked"] == "2026-12-07 09:30"
         logged = audit.records(storage, limit=10, kind=received_mark.ACKNOWLEDGED)
     assert [(r.seq, r.actor, r.address) for r in logged] == [(seq, "admin1", "192.0.2.7")]
+
+
+def scans(kiosk: str, at: dt.datetime, people: range) -> list[dict[str, Any]]:
+    """A scan of each of ``people`` by ``kiosk`` at its point, a second apart from ``at``."""
+    gen = GenKiosk(kiosk, "CP-" + kiosk, 0.0, at, None)
+    return [wire_entry(gen, gen.checkpoint_id, at + dt.timedelta(seconds=n), "in", False, p)
+            for n, p in enumerate(people)]
+
+
+def store(storage: Storage, kiosk: str, entries: list[dict[str, Any]],
+          received: dt.datetime) -> list[str]:
+    return [r["status"] for r in storage.ingest_batch(
+        kiosk, entries, sent_at=protocol.format_time(received), received_at=received,
+        batch_id=str(uuid.uuid4()), checkpoint_id="CP-" + kiosk)]
+
+
+def backup_of(url: str, tmp: Path) -> str:
+    """A copy of the (closed) centre database at ``url``: ``.backup`` or ``CREATE DATABASE
+    … TEMPLATE`` (what pg_dump and a restore give)."""
+    if url.startswith("sqlite:///"):
+        copy_database(Path(url.removeprefix("sqlite:///")), tmp / "backup.db")
+        return f"sqlite:///{tmp / 'backup.db'}"
+    return shared_postgres().create_database(template=url.rsplit("/", 1)[1])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_warning_names_the_kiosks_to_send_again_and_clears_itself_once_each_has(
+        tmp_path: Path, engine: str) -> None:
+    """Which kiosks lost uploads, and whether each has sent them again, the centre can tell
+    from the mark (each kiosk's newest upload noted) and what it receives: the warning
+    lists those yet to, and once each has sent again a scan from before the failure, it
+    clears itself, recorded in the audit log as the centre's. A kiosk's new scans are not
+    that; a kiosk that lost nothing is not waited for."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    night, day = now - dt.timedelta(hours=8), now - dt.timedelta(hours=3)
+    key = tmp_path / "central-backlog.key"  # the mark is beside it
+    url = database_url(engine, tmp_path)
+    kiosks = ("kiosk-a", "kiosk-b", "kiosk-c")
+    with open_storage(url) as storage:
+        for kiosk in kiosks:
+            storage.add_checkpoint("CP-" + kiosk, "CP-" + kiosk)
+            storage.add_kiosk(kiosk, "CP-" + kiosk, kiosk, uuid.uuid4().hex)
+            store(storage, kiosk, scans(kiosk, night, range(3)), night)
+    backup = backup_of(url, tmp_path)  # last night's copy
+    lost = {k: scans(k, day - dt.timedelta(minutes=5), range(10, 13)) for k in kiosks[:2]}
+    with open_storage(url) as storage:  # the day: kiosk-c was switched off
+        for kiosk, entries in lost.items():
+            store(storage, kiosk, entries, day)
+        received_mark.note_newest(storage, key)  # serve notes it, then the disk fails
+
+    with open_storage(backup) as storage:  # the copy put back, serve started on it
+        facts = received_mark.restored_database(storage, key)
+        assert sorted(facts["kiosks"]) == ["kiosk-a", "kiosk-b"]
+        received_mark.keep_warning(storage, facts)
+        assert received_mark.warning(storage)["waiting"] == ["kiosk-a", "kiosk-b"]
+
+        later = dt.datetime.now(dt.UTC)
+        store(storage, "kiosk-a", scans("kiosk-a", later, range(20, 22)), later)  # new scans
+        store(storage, "kiosk-c", scans("kiosk-c", later, range(20, 22)), later)
+        assert received_mark.warning(storage)["waiting"] == ["kiosk-a", "kiosk-b"]
+
+        resent = dt.datetime.now(dt.UTC)  # kiosk sync resend --since …, kiosk sync push
+        assert store(storage, "kiosk-a", lost["kiosk-a"], resent) == ["accepted"] * 3
+        assert received_mark.warning(storage)["waiting"] == ["kiosk-b"]
+        assert audit.records(storage, limit=10, kind=received_mark.ACKNOWLEDGED) == []
+
+        store(storage, "kiosk-b", lost["kiosk-b"], resent)
+        assert received_mark.warning(storage) is None
+        assert received_mark.warning(storage) is None  # and stays so
+        (logged,) = audit.records(storage, limit=10, kind=received_mark.ACKNOWLEDGED)
+        assert (logged.actor, logged.channel) == (received_mark.CENTRE, "serve")
+        assert logged.subject.startswith(f"uploads received until {facts['newest']}, ")
+
+
+def test_a_mark_noted_before_the_kiosks_times_leaves_the_warning_to_an_administrator(
+        tmp_path: Path) -> None:
+    """A mark from before each kiosk's time was noted names no kiosk: the warning stays,
+    as before, until an administrator acknowledges it."""
+    with open_storage(database_url("sqlite", tmp_path)) as storage:
+        received_mark.keep_warning(storage, FACTS)  # serve of an older version kept it
+        assert received_mark.warning(storage)["waiting"] == []
+        assert received_mark.warning(storage)["waiting"] == []
+        assert received_mark.acknowledge(storage, Actor("admin1", "web", None)) is not None
+        assert received_mark.warning(storage) is None

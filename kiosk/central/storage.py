@@ -1278,6 +1278,26 @@ class Storage(ABC):
         rows = self._query("SELECT received_at FROM batches ORDER BY seq DESC LIMIT 1", ())
         return rows[0][0] if rows else None
 
+    def newest_batch_received_by_kiosk(self) -> dict[str, str]:
+        """When each kiosk's last upload was received, for those that sent one
+        (:mod:`received_mark`: whose uploads a restored copy lacks). One look-up a kiosk in
+        the batch log's ``(kiosk_id, seq)`` index."""
+        rows = self._query("SELECT id, (SELECT received_at FROM batches WHERE batches.kiosk_id "
+                           "= kiosks.id ORDER BY seq DESC LIMIT 1) FROM kiosks", ())
+        return {kiosk: at for kiosk, at in rows if at is not None}
+
+    def sent_again(self, kiosk_id: str, scanned_after: str, scanned_until: str,
+                   received_after: str) -> bool:
+        """Whether the kiosk sent, received after ``received_after``, an entry it scanned
+        after ``scanned_after`` and by ``scanned_until`` (:mod:`received_mark`: scanned
+        before the centre last heard it before a restore, so sent again). Read in the
+        ``(checkpoint_id, scanned_at)`` index over those few hours at the kiosk's point."""
+        return bool(self._query(
+            "SELECT 1 FROM entries WHERE checkpoint_id = (SELECT checkpoint_id FROM kiosks "
+            "WHERE id = $1) AND scanned_at > $2 AND scanned_at <= $3 AND kiosk_id = $1 "
+            "AND received_at > $4 LIMIT 1",
+            (kiosk_id, scanned_after, scanned_until, received_after)))
+
     def batches(self, kiosk_id: str | None = None) -> list[dict[str, Any]]:
         """The batch log, oldest first: who sent what when, with the clock offset and counts."""
         sql = f"SELECT {', '.join(BATCH_COLUMNS)} FROM batches"
