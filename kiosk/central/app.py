@@ -29,7 +29,7 @@ from fastapi.responses import JSONResponse
 from kiosk.central import audit, derivation, enrol, heartbeat, trust_lists
 from kiosk.central.backlog_key import centre_id as centre_id_of
 from kiosk.central.disclosure import client_address, not_personal
-from kiosk.central.received_mark import NOTE_EVERY, note_newest
+from kiosk.central.received_mark import NOTE_EVERY, follow, note_newest
 from kiosk.central.refused import RefusedAttempts
 from kiosk.central.shares import CpuShares, EntryBudget, FairSlots
 from kiosk.central.storage import (
@@ -434,12 +434,14 @@ async def _write_refused(refused: RefusedAttempts) -> None:
 
 async def _note_received(storage: Storage, key: Path) -> None:
     """Note the newest upload stored beside ``key`` every :data:`NOTE_EVERY` seconds, until
-    cancelled. The first a while after the start: the database's newest then was read by
-    ``serve``'s check of the mark, and a serve touches its database at start no more than
-    that (a database unreadable once started is told to the first caller as before)."""
+    cancelled, and follow a restore's kiosks sending again (:func:`follow`). The first a
+    while after the start: the database's newest then was read by ``serve``'s check of the
+    mark, and a serve touches its database at start no more than that (a database
+    unreadable once started is told to the first caller as before)."""
     while True:
         await asyncio.sleep(NOTE_EVERY)
         await run_in_threadpool(note_newest, storage, key)
+        await run_in_threadpool(follow, storage)
 
 
 def _write_logged(write: Callable[[], float | None]) -> float | None:

@@ -13,8 +13,9 @@ is not compared.
 
 Each kiosk's time names the kiosks whose uploads the copy lacks (their newest noted is later
 than the database's): the warning lists those yet to send them again, and once each has —
-the centre holds an entry it scanned before its newest upload noted, received after the
-restore — it clears itself, recorded in the audit log as the centre's acknowledgement. A
+the centre holds an entry it scanned between the ``--since`` and its newest upload noted,
+received after the restore; ``serve`` looks once a minute (:func:`follow`) — it clears
+itself, recorded in the audit log as the centre's acknowledgement. A
 mark noted before the kiosks' times were (or without a kiosk's) leaves it to an
 administrator, as before.
 """
@@ -156,25 +157,31 @@ def keep_warning(storage: Storage, facts: dict[str, Any]) -> None:
 
 def warning(storage: Storage) -> dict[str, Any] | None:
     """The facts of a restore not acknowledged yet, with ``waiting``: the kiosks that lost
-    uploads and have not sent them again (:func:`_sent_again`); None otherwise — every such
-    kiosk has sent them again (the centre's acknowledgement is recorded now), or the
-    database cannot be read now (the page drawn says why, if it must)."""
+    uploads and have not sent them again (as :func:`follow` last found); None otherwise, or
+    when the database cannot be read now (the page drawn says why, if it must)."""
     try:
         held = _kept(storage.optional_setting(SETTING))
-        if held is None or held.get("acknowledged"):
-            return None
-        lost = held["kiosks"]
-        waiting = [k for k in lost if k not in held["sent_again"]]
-        sent = [k for k in waiting if _sent_again(storage, held, k)]
-        waiting = [k for k in waiting if k not in sent]
-        if lost and (sent or not waiting):
-            by = None if waiting else Actor(CENTRE, "serve")
-            _settle(storage, by, sent)
-            if by is not None:  # acknowledged now, by the centre or just before by another
-                return None
-        return {**held, "waiting": waiting}
     except StorageError:
         return None
+    if held is None or held.get("acknowledged"):
+        return None
+    return {**held, "waiting": [k for k in held["kiosks"] if k not in held["sent_again"]]}
+
+
+def follow(storage: Storage) -> None:
+    """Note which kiosks that lost uploads have sent them again since (:func:`_sent_again`)
+    and, once every one has, acknowledge the restore in the centre's name, recorded in the
+    audit log (``serve``, every :data:`NOTE_EVERY` seconds: a page drawn reads what this
+    found, never the entries). A database that fails now is followed next time."""
+    with contextlib.suppress(StorageError):
+        held = _kept(storage.optional_setting(SETTING))
+        if held is None or held.get("acknowledged") or not held["kiosks"]:
+            return
+        waiting = [k for k in held["kiosks"] if k not in held["sent_again"]]
+        sent = [k for k in waiting if _sent_again(storage, held, k)]
+        if sent or not waiting:
+            _settle(storage, None if len(sent) < len(waiting) else Actor(CENTRE, "serve"),
+                    sent)
 
 
 CENTRE = "kiosk-central"

@@ -1291,12 +1291,17 @@ class Storage(ABC):
         """Whether the kiosk sent, received after ``received_after``, an entry it scanned
         after ``scanned_after`` and by ``scanned_until`` (:mod:`received_mark`: scanned
         before the centre last heard it before a restore, so sent again). Read in the
-        ``(checkpoint_id, scanned_at)`` index over those few hours at the kiosk's point."""
+        ``(checkpoint_id, scanned_at)`` index over those few hours at the kiosk's point, and
+        on PostgreSQL only in the day partitions of ids made a day around them (an id is its
+        scan's time on the same clock)."""
+        day = dt.timedelta(days=1)
         return bool(self._query(
             "SELECT 1 FROM entries WHERE checkpoint_id = (SELECT checkpoint_id FROM kiosks "
             "WHERE id = $1) AND scanned_at > $2 AND scanned_at <= $3 AND kiosk_id = $1 "
-            "AND received_at > $4 LIMIT 1",
-            (kiosk_id, scanned_after, scanned_until, received_after)))
+            "AND received_at > $4 AND id >= $5 AND id < $6 LIMIT 1",
+            (kiosk_id, scanned_after, scanned_until, received_after,
+             id_prefix(max(parse_utc(scanned_after) - day, dt.datetime.fromtimestamp(0, dt.UTC))),
+             id_prefix(parse_utc(scanned_until) + day))))
 
     def batches(self, kiosk_id: str | None = None) -> list[dict[str, Any]]:
         """The batch log, oldest first: who sent what when, with the clock offset and counts."""
