@@ -2647,6 +2647,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.import.bad_reason": (
         "--allow-revoked / --allow-retired-key cần lý do: {detail}",
         "--allow-revoked / --allow-retired-key needs a reason: {detail}"),
+    "central.restored_kiosks": (
+        "Các trạm có lần gửi không còn ở đây: {kiosks}",
+        "The kiosks whose uploads are not here: {kiosks}"),
     "central.restored_database": (
         "CẢNH BÁO: cơ sở dữ liệu này chỉ có các lần gửi nhận đến {newest}, nhưng trung tâm đã "
         "nhận các lần gửi đến {marked} (ghi trong {path}): cơ sở dữ liệu được khôi phục từ một "

@@ -90,6 +90,7 @@ def test_a_restored_centre_tells_its_administrators_on_every_page_until_one_ackn
         newest, marked = re.search(r"received until (\S+ \S+), but this centre had received "
                                    r"uploads until (\S+ \S+) ", logged).groups()
         since = re.search(r"run `kiosk sync resend --since (\S+)`", logged)[1]
+        assert logged.endswith("The kiosks whose uploads are not here: kiosk-dx1"), logged
         mark = str(tmp_path / "central-received.mark")
         seen = {}
         for lang in ("vi", "en"):

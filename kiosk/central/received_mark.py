@@ -35,7 +35,7 @@ from kiosk.central.backlog_key import centre_id
 from kiosk.central.localdays import parse_utc
 from kiosk.central.storage import Storage
 from kiosk.central.storage_errors import StorageError
-from kiosk.messages import both
+from kiosk.messages import both, text
 from kiosk.sync import protocol
 
 FILE_NAME = "central-received.mark"
@@ -107,9 +107,15 @@ def restored(path: Path, centre: str, newest: str | None, zone: dt.tzinfo,
             "kiosks": {k: t for k, t in sorted(held["kiosks"].items()) if t > now.get(k, "")}}
 
 
-def words(facts: dict[str, str]) -> str:
-    """The warning in both languages, as ``serve`` logs it at its start."""
-    return both("central.restored_database", **facts)
+def words(facts: dict[str, Any]) -> str:
+    """The warning in both languages, as ``serve`` logs it at its start, with the kiosks
+    whose uploads the copy lacks when the mark names them."""
+    lost = facts.get("kiosks")
+    if not lost:
+        return both("central.restored_database", **facts)
+    return " / ".join(f"{text('central.restored_database', lang, **facts)}. "
+                      f"{text('central.restored_kiosks', lang, kiosks=', '.join(lost))}"
+                      for lang in ("vi", "en"))
 
 
 def _shown(moment: str | None, zone: dt.tzinfo) -> str:
