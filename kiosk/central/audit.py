@@ -114,7 +114,9 @@ ACTION_KINDS = {
                    "(kiosk-central trace-limit)",
     "restored-acknowledged": "an administrator acknowledged the dashboard's warning that "
                              "the database was restored from an older copy (the kiosks told "
-                             "to send again: kiosk sync resend --since)",
+                             "to send again: kiosk sync resend --since), or the centre did "
+                             "once every kiosk that lost uploads had sent them again "
+                             "(actor kiosk-central)",
 }
 ACCOUNT_KINDS = {
     "user-add": "a dashboard account added, with its role and district (kiosk-central users "
