@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from ui_fit import lay_out
 from ui_support import (  # noqa: F401
+    CCCD_BAD_DATE,
     make_window_fixture,
     replay_device,
     translations_built_fixture,
@@ -18,6 +19,7 @@ from ui_support import (  # noqa: F401
     write_config,
 )
 
+from kiosk import messages
 from kiosk.certificates import trustlist
 from kiosk.scan import Scan
 from kiosk.ui import result_card
@@ -62,6 +64,46 @@ def test_the_clock_alert_leaves_the_cards_words_readable_on_every_display(
             if clock.height() > window.language_button.height():
                 problems.append(f"the clock alert {clock.height()} px high, taller than the "
                                 f"header's buttons ({window.language_button.height()} px)")
+            if sizes["headline"] < 26 or sizes["words"] < 20 or problems:
+                failures.append(f"{size} {state}: {sizes} px on a {card.size()} card "
+                                f"{problems[:3]}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("dpi", sorted(PANELS))
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_clock_alert_and_the_note_of_a_refusal_just_before_leave_the_headline_readable(
+        make_window, tmp_path, language, dpi):
+    """Both extra lines at once — the clock alert (a kiosk booted at 1970) and "the scan
+    just before: REFUSED — check that person again" (a refusal on the other lane, replaced
+    within RED_SEEN_SECONDS) — and every answer still keeps its headline at 26 px and the
+    officer's words at 20 px, the note whole: the amber NOT AN ID CODE card went to 24 px at
+    800×480 (133 dpi). What gives way is the secondary: the details line (the code's kind,
+    the direction and time the headline and the recent list already say) before the
+    headline does."""
+    lanes = replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
+    path = write_config(tmp_path, lanes, extra='\n[certificates]\ntrust_list = "trust.json"\n')
+    issuer = make_issuer()
+    trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
+    window = make_window(with_dpi(path, dpi), language=language, start=False)
+    window.set_language(language)
+    shown = results(window, issuer)
+    del shown["refused (vi)"], shown["refused (en)"]  # the catalogue's longest: no scan says it
+    refusal = window.kiosk.pipeline.submit(Scan(CCCD_BAD_DATE.encode(), device_id="lan-ra"))
+    window.show_time(FLAT_BATTERY)
+    card = window.officer.card
+    failures = []
+    for state, result in shown.items():
+        for size in PANEL_SIZES.get(dpi, SIZES):
+            card.show_result(refusal)
+            card.show_result(result)  # at once: the refusal on the other lane unseen
+            assert card.missed is refusal, state
+            problems = lay_out(window, size)
+            sizes = {"headline": card.headline.font().pixelSize(),
+                     "words": card.name.font().pixelSize()}
+            if not card.reason.isVisible() or not card.reason.text().startswith(
+                    messages.text("card.missed_red", language, time="", headline="")[:12]):
+                problems.append(f"the note is not shown whole: {card.reason.text()!r}")
             if sizes["headline"] < 26 or sizes["words"] < 20 or problems:
                 failures.append(f"{size} {state}: {sizes} px on a {card.size()} card "
                                 f"{problems[:3]}")

@@ -96,6 +96,14 @@ GREEN = (ACCEPTED, CERTIFICATE_STATES[verdicts.GOOD])
 """A card saying "recorded, go on" and nothing to act on: it gives way at once when the store
 is found to record no more (:meth:`ResultCard.set_refusing`)."""
 
+SPARE_DETAILS = (NOT_ID, REJECTED, DUPLICATE)
+"""Cards whose details line (the code's kind, the direction, the time; a refusal's time)
+repeats what the headline says and the recent list keeps: where even fine print leaves no
+room, it gives way rather than the headline go below READABLE_SIZES (the clock alert and
+the note of a refusal just before, both on a 7" panel's NOT AN ID CODE card). Not a
+certificate's (the birth date to compare with an ID card) nor the store's path
+(:data:`PATH_FIRST`); a person's name gives way first (:data:`ELLIPSIS`)."""
+
 TYPE_SIZES = (48, 38, 26, 24)
 """Pixel sizes of headline, name, details and reason on a card of a 1280×800 screen."""
 GROWTH = 1.6
@@ -388,10 +396,16 @@ class ResultCard(QFrame):
         the card even in the smallest type wraps between its letters."""
         for label, text in self.texts.items():  # a word broken or a name cut short for a
             label.setText(text)                 # smaller card is whole again
+            label.setVisible(bool(text))        # and a details line given way is back
         self.name.setToolTip("")
         self.reason.setToolTip("")
         sizes, across, down, width, spacing, heights = self._choose()
         if not heights and self._break_long_words(sizes, width):
+            sizes, across, down, width, spacing, heights = self._choose()
+        if sizes[0] < READABLE_SIZES[0] and self.state in SPARE_DETAILS and not (
+                self.path_first) and self.details.text():
+            self.details.setText("")  # gives way before the headline goes below its floor
+            self.details.setVisible(False)
             sizes, across, down, width, spacing, heights = self._choose()
         self.sizes = sizes
         top = down
