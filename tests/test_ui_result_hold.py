@@ -217,6 +217,33 @@ def test_a_refusal_that_stood_its_time_is_not_named_again(make_window, qtbot, tm
     assert card.reason.text() == ""
 
 
+@pytest.mark.parametrize(("misread", "headline"), [
+    (Scan(CCCD_BAD_DATE.encode(), device_id="lane1"), "KHÔNG HỢP\u00a0LỆ"),  # a field garbled
+    (Scan(CCCD_AN.encode()[:30], device_id="lane1", cut="end"), "QUÉT LẠI"),  # cut short
+])
+def test_a_misread_then_the_next_read_at_the_same_scanner_is_that_persons_own_answer(
+        make_window, qtbot, tmp_path, misread, headline):
+    """A refusal that names no one — the scanner misread the code, or read half of it — and
+    within RED_SEEN_SECONDS a good read at the same scanner: the person who stands there
+    scanned again. Their green answer said "the scan just before: REFUSED — check that
+    person again", of their own misread, and the officer, looking at the one person in
+    front of the scanner, was sent to check nobody. The answer is their own; a refusal on
+    another scanner (two lanes, one screen) is still named
+    (test_a_refusal_replaced_before_it_could_be_read_is_named_on_the_next_answer)."""
+    window = make_window(held_for(tmp_path, 30), start=False)
+    card = window.officer.card
+    window.kiosk.start()
+    refused = window.kiosk.pipeline.submit(misread)
+    qtbot.waitUntil(lambda: card.result is refused, timeout=10_000)
+    assert refused.identity is None and card.headline.text() == headline
+    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1", lane="in"))
+    qtbot.waitUntil(lambda: card.state == "accepted", timeout=10_000)
+
+    assert card.missed is None
+    assert card.reason.text() == ""
+    assert card.name.text() == "Nguyễn Văn An"
+
+
 def test_a_refusal_named_once_it_could_be_read_is_not_named_on_every_answer_after(
         make_window, qtbot, tmp_path):
     """Answers stay up for result_seconds (15 by default) and a queue scans faster than

@@ -233,6 +233,14 @@ def same_person(one: ScanResult, other: ScanResult) -> bool:
                 and one.identity.subject_key == other.identity.subject_key)
 
 
+def own_retry(refused: ScanResult, result: ScanResult) -> bool:
+    """``refused`` named no one (a misread, a code read half) and ``result`` came from the
+    same scanner: the person standing there scanned again, and the officer sees them. A
+    refusal on another scanner (two lanes, one screen), or one that named someone else, is
+    another person's."""
+    return refused.identity is None and refused.scan.device_id == result.scan.device_id
+
+
 class ResultCard(QFrame):
     painted = Signal(object)
     """The result just painted (after a real paint event): for latency measurements."""
@@ -538,7 +546,8 @@ class ResultCard(QFrame):
         ``hold_seconds`` (None: until the next result) the card is READY again, saying only
         when the previous scan was and its headline, never whose it was: an answer left up
         would be read as the answer for whoever stands there next. A red answer replaced
-        sooner than :data:`RED_SEEN_SECONDS` is named by the answer that replaced it, and
+        sooner than :data:`RED_SEEN_SECONDS` is named by the answer that replaced it (not
+        when that is the same person's: :func:`same_person`, :func:`own_retry`), and
         by the next while that one too is replaced sooner: with answers held 15 s, a
         queue's card is seldom READY between people, and the note stayed on every
         answer after it."""
@@ -547,7 +556,7 @@ class ResultCard(QFrame):
             self.missed = None  # its note stood its time: a queue's next answer is its own
         if self.result is not None and self.state in RED and (
                 now - self._shown_at < RED_SEEN_SECONDS) and not same_person(
-                self.result, result):
+                self.result, result) and not own_retry(self.result, result):
             self.missed = self.result
         self._shown_at = now
         self.result = result
