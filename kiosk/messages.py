@@ -94,6 +94,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Lượt quét ngay trước, lúc {time}: {headline} — xem lại người đó.",
         "The scan just before, at {time}: {headline} — check that person again.",
     ),
+    "manual.scanned_meanwhile": (  # the manual-entry form's line: the card is under it
+        "Vừa quét một mã khi cửa sổ này đang mở: {answer}",
+        "Scanned while this window is open: {answer}",
+    ),
     "card.not_id": (  # kind "other": a URL, a product code, a venue's code — no person
         "{direction} — KHÔNG PHẢI MÃ ĐỊNH DANH",
         "{direction} — NOT AN ID CODE",

@@ -9,15 +9,20 @@ pty) now closes the pad and replaces the form's line, in the colours of its card
 
 from __future__ import annotations
 
+import pytest
 from devices_support import Pty
+from PySide6.QtCore import QPoint, QRect, QSize
+from ui_fit import fit_problems
 from ui_support import (  # noqa: F401
     CCCD_AN,
     CCCD_BAD_DATE,
     make_window_fixture,
+    settle,
     translations_built_fixture,
     write_config,
 )
 
+from kiosk import messages
 from kiosk.ui.result_card import COLOURS
 
 
@@ -44,15 +49,46 @@ def test_a_serial_scan_while_the_form_is_open_replaces_its_line_in_the_cards_col
         pty.send((CCCD_AN + "\r\n").encode())
         qtbot.waitUntil(lambda: "VÀO — HỢP\u00a0LỆ" in notice.text(), timeout=5000)
         assert notice.text() == ("Vừa quét một mã khi cửa sổ này đang mở: VÀO — HỢP\u00a0LỆ — "
-                                 "Nguyễn Văn An. Kết quả hiện trên thẻ kết quả.")
+                                 "Nguyễn Văn An")
         assert f"background: {COLOURS['accepted'][0]}" in notice.styleSheet()
 
         pty.send((CCCD_BAD_DATE + "\r\n").encode())
         qtbot.waitUntil(lambda: "KHÔNG HỢP\u00a0LỆ" in notice.text(), timeout=5000)
-        assert notice.text() == ("Vừa quét một mã khi cửa sổ này đang mở: KHÔNG HỢP\u00a0LỆ. "
-                                 "Kết quả hiện trên thẻ kết quả.")
+        assert notice.text() == ("Vừa quét một mã khi cửa sổ này đang mở: KHÔNG HỢP\u00a0LỆ — "
+                                 "Mã CCCD này bị hỏng hoặc không phải mã thật. Đề nghị đưa "
+                                 "mã khác, hoặc khai báo thủ công.")
         assert f"background: {COLOURS['rejected'][0]}" in notice.styleSheet()
         assert dialog.isVisible() and dialog.fields["name"].text() == "Tran Thi Binh"
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_on_a_7_inch_panel_the_forms_line_says_the_answer_the_card_under_it_would(
+        make_window, qtbot, tmp_path, language):
+    """At 800×480 the form covers the card whole, and its line said "the result card shows
+    it" — a card the officer could not see. The line says the answer as the card does, its
+    headline and then what to do (or whose name), and the form still fits the screen."""
+    with Pty() as pty:
+        window = make_window(write_config(tmp_path, serial_lane(pty.path)), language=language)
+        window.set_language(language, remember=False)
+        connected(window, qtbot)
+        window.fit_to(QSize(800, 480))
+        settle()
+        dialog = window.open_manual_entry()
+        settle()
+        card = window.officer.card
+        covered = QRect(card.mapToGlobal(QPoint(0, 0)), card.size())
+        assert dialog.frameGeometry().contains(covered)  # nothing of the card to be seen
+
+        pty.send((CCCD_BAD_DATE + "\r\n").encode())
+        qtbot.waitUntil(lambda: dialog.scan_notice.text() != "", timeout=5000)
+        settle()
+        line = dialog.scan_notice.text()
+        assert line == messages.text("manual.scanned_meanwhile", language, answer=(
+            f"{card.headline.text()} — {card.name.text()}"))
+        assert {"vi": "đưa mã khác", "en": "Ask for another code"}[language] in line
+        assert "thẻ kết quả" not in line and "result card" not in line
+        assert fit_problems(dialog) == []
+        assert dialog.height() <= 480
 
 
 def test_the_forms_own_entry_leaves_its_line_alone(make_window, qtbot, tmp_path):

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk import messages
 from kiosk.app import Kiosk
 from kiosk.clock import WrongClock, local_minute
 from kiosk.commandline import EXIT_BINDING, EXIT_USAGE, refusal_in, store_failure
@@ -291,19 +292,20 @@ class MainWindow(QMainWindow):
         scanner's as a wedge's). The card behind shows it and its cue sounds; what covers the
         card must not hide it. The PIN pad is closed (someone in the queue is scanning: the
         officer must see the card; a PIN half typed is typed again); the manual-entry form,
-        which holds a walk-in's details and covers a 7" screen whole, stays and says in one
-        line, coloured as the card, this scan's answer (the last scan's only: a green line
-        left over a refusal sent a refused person through). The form's own entry is its
-        own answer. On the technician or sync screen it is answered on top of the screen
-        (:meth:`_answer_over_pin_screen`)."""
+        which holds a walk-in's details and covers the card (a 7" screen whole), stays and
+        says in one line, coloured as the card, this scan's answer as the card words it —
+        headline, then the name or what to do, not "the card shows it": the card is under
+        the form — the last scan's only (a green line left over a refusal sent a refused
+        person through). The form's own entry is its own answer. On the technician or sync
+        screen it is answered on top of the screen (:meth:`_answer_over_pin_screen`)."""
         if result.scan.source == "manual":
             return
         if self.gate.dialog is not None and self.gate.dialog.isVisible():
             self.gate.dialog.reject()
         if self.manual_dialog is not None and self.manual_dialog.isVisible():
-            self.manual_dialog.show_scan(self.tr(
-                "Scanned while this window is open: %1. The result card shows it.").replace(
-                "%1", self._short_answer(result)), self.officer.card.state_of(result))
+            self.manual_dialog.show_scan(messages.text(
+                "manual.scanned_meanwhile", self.translations.language,
+                answer=self.officer.card.in_full(result)), self.officer.card.state_of(result))
         self._answer_over_pin_screen(result)
 
     def _answer_over_pin_screen(self, result: ScanResult) -> None:

@@ -688,6 +688,13 @@ class ResultCard(QFrame):
                                  direction=self._direction_word(result.direction))
         return headline
 
+    def in_full(self, result: ScanResult) -> str:
+        """The card's answer to ``result`` on one line — its headline and the words under
+        it (the person's name, or what to do) — for the manual-entry form, which covers the
+        card: the officer reads the answer where they are looking."""
+        headline, words = self._answer(result)[1:3]
+        return " — ".join(part for part in (headline, words) if part)
+
     def state_of(self, result: ScanResult) -> str:
         """The state (colour) of the card that answers ``result``."""
         return self._answer(result)[0]

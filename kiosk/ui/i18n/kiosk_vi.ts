@@ -160,11 +160,6 @@
         <translation>cửa sổ trạm quét đang không nhận bàn phím</translation>
     </message>
     <message>
-        <location filename="../app.py" line="301"/>
-        <source>Scanned while this window is open: %1. The result card shows it.</source>
-        <translation>Vừa quét một mã khi cửa sổ này đang mở: %1. Kết quả hiện trên thẻ kết quả.</translation>
-    </message>
-    <message>
         <location filename="../app.py" line="424"/>
         <source>Enter the PIN to close the kiosk</source>
         <translation>Nhập mã PIN để đóng trạm quét</translation>
