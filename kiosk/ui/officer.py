@@ -46,7 +46,7 @@ from kiosk.timestamps import parse_utc, utc_iso
 from kiosk.ui.bridge import KioskBridge, SyncView
 from kiosk.ui.camera_preview import CameraPreview
 from kiosk.ui.cues import SoundBoard, cue_for
-from kiosk.ui.result_card import ResultCard
+from kiosk.ui.result_card import GROWTH, ResultCard
 from kiosk.ui.widgets import (
     CountTile,
     DirectionToggle,
@@ -77,6 +77,8 @@ RECENT_ROWS_SHOWN = 3
 NARROW_SCREEN = 600
 """A screen this small on its short side (a 7" panel) packs the officer's screen tighter
 for the card's words."""
+BASE_SCREEN = (1280, 800)
+"""The screen the right column's type sizes are set for (as the card's ``TYPE_SIZES``)."""
 NAME_ROOM = (180, 320)
 """The recent list shows the kind of code, then the document, only while the name column
 keeps its longest name whole, within these pixels (else time, direction, name and note:
@@ -87,6 +89,15 @@ GIVING_WAY = (CODE, DOCUMENT)
 """The columns a narrow list hides, first to last: what an officer reads least."""
 SEARCH_DAYS = 7
 """How far back the search box looks (the CLI's ``kiosk entries --all`` looks further)."""
+
+
+def growth(screen: QSize) -> float:
+    """How much larger than on :data:`BASE_SCREEN` the right column's type is on ``screen``
+    (either way up): as much as both its sides allow, 1.35 on full HD, at most the card's
+    ``GROWTH``, never smaller — a 7" panel's column has its own compact sizes. At 16 px the
+    counts' captions and the lanes were 4 mm on a 24" full-HD screen, read at arm's length."""
+    long, short = max(screen.width(), screen.height()), min(screen.width(), screen.height())
+    return max(1.0, min(long / BASE_SCREEN[0], short / BASE_SCREEN[1], GROWTH))
 
 
 NOT_ID_CLIP = 24
@@ -229,14 +240,12 @@ class OfficerScreen(Retranslating):
         left.addWidget(self.table, 4)
 
         self.direction_title = QLabel()
-        self.direction_title.setFont(pixel_font(self, 18, bold=True))
         self.direction_title.setWordWrap(True)
         self.toggle = DirectionToggle()
         self.toggle.set_direction(bridge.kiosk.pipeline.operator_direction)
         self.toggle.chosen.connect(self.set_direction)
         self.lanes = QLabel()
         self.lanes.setWordWrap(True)
-        self.lanes.setFont(pixel_font(self, 16))
 
         self.tiles = {key: CountTile() for key in ("in", "out", "inside")}
         tiles = QGridLayout()
@@ -245,20 +254,24 @@ class OfficerScreen(Retranslating):
         self.not_id_count = QLabel()
         """How many codes today named nobody (kind ``other``): counted in no tile, so shown
         apart, and only when there were any — one short line on a full screen."""
-        self.not_id_count.setFont(pixel_font(self, 16))
         self.not_id_count.setWordWrap(True)
         self.not_id_count.setVisible(False)
         self.chart_title = QLabel()
-        self.chart_title.setFont(pixel_font(self, 16, bold=True))
         self.chart = HourChart()
         self.camera = CameraPreview(bridge)
         self.camera.setMinimumHeight(150)
         self.manual_button = WrappingButton()
         self.manual_button.setObjectName("manual_entry")
         self.manual_button.setMinimumHeight(64)
-        self.manual_button.setFont(pixel_font(self, 22, bold=True))
         self.manual_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.manual_button.clicked.connect(self.manual_requested)
+
+        self.right_type = [(self.direction_title, 18, True), (self.lanes, 16, False),
+                           (self.not_id_count, 16, False), (self.chart_title, 16, True),
+                           (self.manual_button, 22, True)]
+        """The right column's words, with their pixel sizes on a 1280×800 screen."""
+        for label, pixels, bold in self.right_type:
+            label.setFont(pixel_font(self, pixels, bold=bold))
 
         right = QVBoxLayout()
         right.addWidget(self.direction_title)
@@ -322,9 +335,13 @@ class OfficerScreen(Retranslating):
         self.lanes.setVisible(bool(self.fixed_lanes) and not narrow)
         self.narrow = narrow
         keep_rows_visible(self.table, RECENT_ROWS_SHOWN)
-        self.toggle.set_compact(not roomy)
+        grow = growth(screen)  # full HD: 1.35
+        for label, pixels, bold in self.right_type:
+            label.setFont(pixel_font(self, round(pixels * grow), bold=bold))
+        self.chart.set_growth(grow)
+        self.toggle.set_compact(not roomy, grow)
         for tile in self.tiles.values():
-            tile.set_compact(not roomy)
+            tile.set_compact(not roomy, grow)
         margin = 6 if narrow else 12
         self.columns.setContentsMargins(margin, margin, margin, margin)
         self.columns.setSpacing(8 if narrow else 16)

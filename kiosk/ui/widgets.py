@@ -354,10 +354,11 @@ class CountTile(QFrame):
             self.value.setText(counted(self.number))
         super().changeEvent(event)
 
-    def set_compact(self, compact: bool) -> None:
-        """Smaller type for a short screen (the number stays the biggest thing on the tile)."""
-        self.value.setFont(pixel_font(self, 28 if compact else 40, bold=True))
-        self.caption.setFont(pixel_font(self, 14 if compact else 18))
+    def set_compact(self, compact: bool, grow: float = 1.0) -> None:
+        """Smaller type for a short screen (the number stays the biggest thing on the tile),
+        ``grow`` times larger on a large one."""
+        self.value.setFont(pixel_font(self, round((28 if compact else 40) * grow), bold=True))
+        self.caption.setFont(pixel_font(self, round((14 if compact else 18) * grow)))
 
 
 class HourChart(QWidget):
@@ -367,6 +368,8 @@ class HourChart(QWidget):
         super().__init__(parent)
         self.counts: dict[int, int] = {}
         self.current_hour: int | None = None
+        self.grow = 1.0
+        """How much larger than 12 px the hours under the bars are (a large screen's)."""
         self.setMinimumHeight(110)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -375,14 +378,18 @@ class HourChart(QWidget):
         self.current_hour = current_hour
         self.update()
 
+    def set_growth(self, grow: float) -> None:
+        self.grow = grow
+        self.update()
+
     def paintEvent(self, event: object) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        label_height = 18
+        label_height = round(18 * self.grow)
         area = QRectF(self.rect()).adjusted(4, 4, -4, -label_height)
         peak = max(self.counts.values(), default=0) or 1
         slot = area.width() / 24
-        painter.setFont(pixel_font(self, 12))
+        painter.setFont(pixel_font(self, round(12 * self.grow)))
         axis = self.palette().color(self.foregroundRole())
         for hour in range(24):
             count = self.counts.get(hour, 0)
@@ -434,10 +441,12 @@ class DirectionToggle(Retranslating):
     def set_direction(self, direction: str) -> None:
         self.buttons[direction].setChecked(True)
 
-    def set_compact(self, compact: bool) -> None:
+    def set_compact(self, compact: bool, grow: float = 1.0) -> None:
+        """Lower buttons for a short screen; words ``grow`` times larger on a large one."""
         for button in self.buttons.values():
             floor = int(button.property(TouchTargets.PROPERTY) or 0)  # never below 9 mm
             button.setMinimumHeight(max(52 if compact else 72, floor))
+            button.setFont(pixel_font(self, round(24 * grow), bold=True))
 
     @property
     def direction(self) -> str:
