@@ -40,6 +40,40 @@ def test_today_tiles_start_from_zero_at_midnight_not_a_minute_later(make_window,
     assert officer.tiles["inside"].value.text() == "1"  # still inside: no one left
 
 
+def test_the_header_clock_reads_the_new_day_when_todays_counts_start_from_zero(
+        make_window, qtbot):
+    """The counts turned at midnight while the header clock, ticking every 5 s from
+    whenever the window opened, still read 23:59 beside "Vào hôm nay 0" for up to a tick.
+    The clock ticks at each whole minute too, by the clock the counts are read by, and
+    shows the time as the new day's counts are asked for: whenever today's tiles change,
+    the header already reads 00:00."""
+    window = make_window(start=False)
+    officer, timezone = window.officer, window.kiosk.config.timezone
+    started = time.time()
+    midnight = dt.datetime.combine(dt.datetime.fromtimestamp(started, timezone).date(),
+                                   dt.time(), timezone).timestamp()
+    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="t", lane="in",
+                                      wall_time=midnight - 60))  # in at 23:59
+    officer.clock = lambda: time.time() - started + midnight - 30  # 23:59:30
+    officer.refresh()
+    in_today = officer.tiles["in"]
+    qtbot.waitUntil(lambda: in_today.value.text() == "1", timeout=10000)
+    shown = []  # (today's "in", the header clock) as each count is shown
+    set_value = in_today.set_value
+    in_today.set_value = lambda value: (shown.append((value, window.clock.text())),
+                                        set_value(value))
+
+    armed = time.time()
+    officer.clock = lambda: time.time() - armed + midnight - 1.5  # 23:59:58.5
+    officer.arm_midnight()
+    window._tick()  # the window's tick, as at its start, by this clock
+    assert window.clock.text() == "23:59"
+    qtbot.waitUntil(lambda: in_today.value.text() == "0", timeout=3000)
+
+    assert all(clock == "00:00" for value, clock in shown if value == 0), shown
+    assert window.clock.text() == "00:00"
+
+
 def test_a_clock_set_back_a_day_shows_that_days_counts_within_a_tick(make_window, qtbot):
     """Network time sets the clock back across midnight (revofficer 33–36): "Vào hôm nay"
     kept the other day's counts for up to a minute, next to a clock reading the day before.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import signal
 import sys
@@ -76,6 +77,8 @@ HEADER_SLACK = 16
 """Room the header's own spacing between its widgets takes, beyond what they ask for."""
 EXIT_CONFIG = EXIT_USAGE
 EXIT_STORE = 3
+CLOCK_TICK_MS = 5000
+"""The header clock's tick at most this far apart (:meth:`MainWindow._tick`)."""
 SCANNERS_AWAY_MS = 3000
 """How long every scanner may be away before the idle card says so: a scanner replugged or
 reconnecting, the keyboard passing to another window and back, is no cause for alarm."""
@@ -196,9 +199,10 @@ class MainWindow(QMainWindow):
         self.idle_watch = IdleWatch(self.pin_screen_idle, self)  # before the wedge's filter
         self.focus_guard = FocusGuard(self.officer.card, parent=self)
         self._clock_timer = QTimer(self)
-        self._clock_timer.setInterval(5000)
+        self._clock_timer.setSingleShot(True)  # re-armed by each tick, for the next minute
+        self._clock_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._clock_timer.timeout.connect(self._tick)
-        self._clock_timer.start()
+        self.officer.day_turned.connect(lambda: self.show_time(self.officer.clock()))
         self._tick()
         self.apply_devices()
         self.set_kiosk_mode(self.kiosk_mode)
@@ -555,8 +559,15 @@ class MainWindow(QMainWindow):
         self._render_clock()
 
     def _tick(self) -> None:
-        self.show_time(time.time())
+        """The time shown and the day's counts checked (:meth:`OfficerScreen.check_clock`)
+        every :data:`CLOCK_TICK_MS` and at each whole minute, by the clock the counts are
+        read by: HH:MM turned up to a tick late, and at midnight read 23:59 beside today's
+        counts already started from zero."""
+        now = self.officer.clock()
+        self.show_time(now)
         self.officer.check_clock()
+        if not self._shut_down:
+            self._clock_timer.start(min(CLOCK_TICK_MS, math.ceil((60 - now % 60) * 1000)))
 
     def show_time(self, now: float) -> None:
         """The header clock reading ``now``: HH:MM, or, while the clock is surely wrong

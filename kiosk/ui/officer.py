@@ -187,6 +187,9 @@ def timed_read(store: Store, checkpoint_id: str, search: str | None, now: float
 
 class OfficerScreen(Retranslating):
     manual_requested = Signal()
+    day_turned = Signal()
+    """Today's counts are re-read for a new day (midnight, or a clock set across one): the
+    header clock shows the time with them (:meth:`_new_day`)."""
 
     def __init__(self, bridge: KioskBridge, sounds: SoundBoard,
                  parent: QWidget | None = None) -> None:
@@ -454,6 +457,7 @@ class OfficerScreen(Retranslating):
     def _new_day(self) -> None:
         """Re-armed from the wall clock, not a day's interval: a clock set meanwhile (network
         time) moves the midnight; a timer fired early by it fires again at midnight."""
+        self.day_turned.emit()
         self.refresh()
         self.arm_midnight()
 
