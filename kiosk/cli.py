@@ -128,8 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.check_config:  # the kiosk's unit, before each start: refused above, exit 2
         return 0 if args.headless else check_binding(config.kiosk.language)
-    for warning in config_warnings(config, args.config):
-        print(warning, file=sys.stderr)
+    warnings = config_warnings(config, args.config)
     register_stack_dump()
     wants_ui = not args.headless and bool(
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -139,8 +138,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         except ImportError as exc:
             print(messages.text("cli.no_display", config.kiosk.language, error=exc),
                   file=sys.stderr)
-        else:
-            return run_ui(config)
+        else:  # says them itself: it may start this process again first (its own pixels)
+            return run_ui(config, warnings)
+    for warning in warnings:
+        print(warning, file=sys.stderr)
     return run_headless(config, until_done=args.until_done, max_wait=args.max_wait)
 
 

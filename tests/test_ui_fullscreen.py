@@ -27,6 +27,7 @@ from ui_support import CCCD_BAD_DATE, ROOT, compile_translations, write_config
 
 from kiosk import messages
 from kiosk.certificates import trustlist, verdicts
+from kiosk.ui.app import OWN_PIXELS_MARK
 from tests.certificate_support import lab_test, make_issuer, trust_list_of, vaccination
 
 pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None,
@@ -273,3 +274,37 @@ def test_under_cage_the_kiosk_window_fills_the_output_as_the_boot_unit_runs_it(t
     assert shown["window"] == shown["screen"]  # frameless: no client-side title bar either
     assert shown["card"] == "rejected"
     assert shown["problems"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("x_server", [(800, 480)], indirect=True)
+def test_a_kiosk_started_again_in_its_own_pixels_says_the_configs_warnings_once(
+        x_server, tmp_path):
+    """`kiosk run` on a 7" panel whose desktop has larger text starts itself again in the
+    screen's own pixels (see the test above); both processes wrote the config's warnings,
+    so the journal held each twice, as if two things were wrong. The one that runs says
+    them, once."""
+    display, _ = x_server
+    compile_translations()
+    path = write_config(tmp_path, '\n[[devices]]\nid = "old"\ntype = "serial"\n'
+                                  'enabled = false\nport = "/dev/ttyACM0 "\n')
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
+           "PYTHONPATH": str(ROOT), "QT_FONT_DPI": "120"}
+    env.pop("WAYLAND_DISPLAY", None)
+    kiosk = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "run", "--config", str(path)],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)
+    environ = Path(f"/proc/{kiosk.pid}/environ")
+    try:  # the same process, started again: its store opened once past its warnings
+        deadline = time.monotonic() + 60
+        while kiosk.poll() is None and time.monotonic() < deadline and not (
+                OWN_PIXELS_MARK.encode() in environ.read_bytes()
+                and (tmp_path / "kiosk.db").exists()):
+            time.sleep(0.1)
+        restarted = OWN_PIXELS_MARK.encode() in environ.read_bytes()
+    finally:
+        kiosk.terminate()
+        _, stderr = kiosk.communicate(timeout=30)
+    assert restarted, stderr[-2000:]
+    assert stderr.count("devices[0].port") == 1, stderr
+    assert stderr.startswith("CẢNH BÁO: config.toml: devices[0].port: ")

@@ -20,6 +20,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -656,13 +657,19 @@ def create_application() -> QApplication:
     return app
 
 
-def run_ui(config: Config) -> int:
-    """Start the kiosk with its window; returns the exit code when the window closes."""
+def run_ui(config: Config, warnings: Sequence[str] = ()) -> int:
+    """Start the kiosk with its window; returns the exit code when the window closes.
+    ``warnings`` (the config's, for the journal) are said once the application is made:
+    :func:`create_application` may start this process again in its screen's own pixels,
+    and both said them."""
     refused = binding_refusal(config.kiosk.language)
+    if refused is None:
+        app = create_application()
+    for warning in warnings:
+        print(warning, file=sys.stderr)
     if refused is not None:
         print(refused, file=sys.stderr)
         return EXIT_BINDING
-    app = create_application()
     translations = Translations(app)
     try:
         translations.set_language(config.kiosk.language)
