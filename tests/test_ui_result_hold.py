@@ -244,6 +244,25 @@ def test_a_misread_then_the_next_read_at_the_same_scanner_is_that_persons_own_an
     assert card.name.text() == "Nguyễn Văn An"
 
 
+def test_a_misread_named_on_the_other_lanes_answer_is_not_named_on_its_own_retry(
+        make_window, qtbot, tmp_path, monkeypatch):
+    """Lane 1 misreads a code, lane 2's person is answered at once (the note names the
+    misread: it may not have been seen), then lane 1's person scans again and is read:
+    their green answer is their own, not "check that person again" of themselves. (Every
+    answer here counts as replaced too soon to be read, however loaded the machine.)"""
+    monkeypatch.setattr(result_card, "RED_SEEN_SECONDS", 600)
+    window = make_window(held_for(tmp_path, 30), start=False)
+    card = window.officer.card
+    refused_then_accepted(window, qtbot)  # lane 1's misread, lane 2's answer naming it
+    assert card.reason.text().startswith("Lượt quét ngay trước, lúc ")
+
+    window.kiosk.pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1"))
+    qtbot.waitUntil(lambda: "Trần Thị Bình" in card.name.text(), timeout=10_000)
+
+    assert card.missed is None
+    assert card.reason.text() == ""
+
+
 def test_a_refusal_named_once_it_could_be_read_is_not_named_on_every_answer_after(
         make_window, qtbot, tmp_path):
     """Answers stay up for result_seconds (15 by default) and a queue scans faster than

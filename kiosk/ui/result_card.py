@@ -552,11 +552,12 @@ class ResultCard(QFrame):
         queue's card is seldom READY between people, and the note stayed on every
         answer after it."""
         now = time.monotonic()
-        if self.missed is not None and now - self._shown_at >= RED_SEEN_SECONDS:
-            self.missed = None  # its note stood its time: a queue's next answer is its own
+        if self.missed is not None and (now - self._shown_at >= RED_SEEN_SECONDS
+                                        or self._own_answer(self.missed, result)):
+            self.missed = None  # its note stood its time, or the refused person came back
         if self.result is not None and self.state in RED and (
-                now - self._shown_at < RED_SEEN_SECONDS) and not same_person(
-                self.result, result) and not own_retry(self.result, result):
+                now - self._shown_at < RED_SEEN_SECONDS) and not self._own_answer(
+                self.result, result):
             self.missed = self.result
         self._shown_at = now
         self.result = result
@@ -573,6 +574,11 @@ class ResultCard(QFrame):
             self._hold.stop()
         else:
             self._hold.start(round(hold_seconds * 1000))
+
+    @staticmethod
+    def _own_answer(refused: ScanResult, result: ScanResult) -> bool:
+        """``result`` is the refused person's own next answer: no one else to check."""
+        return same_person(refused, result) or own_retry(refused, result)
 
     def scan_begun(self, scan: Scan) -> None:
         """A scan was taken up: if its answer has not come within :data:`SAVING_AFTER_MS`
