@@ -728,11 +728,13 @@ def test_on_a_7_inch_panel_the_technician_reads_every_device_and_reaches_enrol(
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)])
-def test_the_right_column_grows_with_a_full_hd_screen(make_window, qtbot, tmp_path, size):
+def test_the_right_column_and_the_status_line_grow_with_a_full_hd_screen(make_window, qtbot,
+                                                                         tmp_path, size):
     """On a 24" full-HD screen, read from arm's length, the right column's words stayed
     the 16–18 px set for a 1280×800 one (4 mm: the counts' captions, the lanes, the line
     of codes naming nobody) while the card grew: they grow with the screen too (as much
-    as both its sides allow: 1.35 ×), and still fit; a 1280×800 screen keeps its sizes."""
+    as both its sides allow: 1.35 ×), and so does the status line under them (the
+    scanners' states, MẤT KẾT NỐI), and still fit; a 1280×800 screen keeps its sizes."""
     window = make_window(write_config(tmp_path, replay_device(
         "lan-vao", tmp_path / "queue.txt", lane="in")), start=False)
     window.kiosk.pipeline.submit(Scan(b"https://example.vn/thuc-don?ban=12", device_id="t"))
@@ -749,13 +751,15 @@ def test_the_right_column_grows_with_a_full_hd_screen(make_window, qtbot, tmp_pa
                 "tile caption": tile.caption.font().pixelSize(),
                 "tile number": tile.value.font().pixelSize(),
                 "IN button": officer.toggle.buttons["in"].font().pixelSize(),
-                "manual entry": officer.manual_button.label.font().pixelSize()}
+                "manual entry": officer.manual_button.label.font().pixelSize(),
+                "scanner": window.strip.badges["lan-vao"].font().pixelSize(),
+                "sync line": window.strip.sync.font().pixelSize()}
 
     assert lay_out(window, (1280, 800)) == []
     base = right_column()
     assert base == {"direction title": 18, "lanes": 16, "codes naming nobody": 16,
                     "chart title": 16, "tile caption": 18, "tile number": 40,
-                    "IN button": 24, "manual entry": 22}
+                    "IN button": 24, "manual entry": 22, "scanner": 15, "sync line": 16}
     assert lay_out(window, size) == []
     assert right_column() == {line: round(pixels * 1.35) for line, pixels in base.items()}
     assert officer.lanes.isVisible() and officer.chart_title.isVisible()

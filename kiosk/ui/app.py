@@ -62,6 +62,7 @@ from kiosk.ui.widgets import (
     ElidedLabel,
     SnugButton,
     TouchTargets,
+    growth,
     headroom,
     pixel_font,
     stack_when_narrow,
@@ -391,7 +392,7 @@ class MainWindow(QMainWindow):
         stack_when_narrow(self.top, size.width())
         self._width = size.width()
         self._place_clock()
-        self.strip.arrange(size.width())
+        self.strip.arrange(size.width(), growth(size))
         self.officer.arrange(size)
 
     def _place_clock(self) -> None:

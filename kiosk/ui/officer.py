@@ -46,7 +46,7 @@ from kiosk.timestamps import parse_utc, utc_iso
 from kiosk.ui.bridge import KioskBridge, SyncView
 from kiosk.ui.camera_preview import CameraPreview
 from kiosk.ui.cues import SoundBoard, cue_for
-from kiosk.ui.result_card import GROWTH, ResultCard
+from kiosk.ui.result_card import ResultCard
 from kiosk.ui.widgets import (
     CountTile,
     DirectionToggle,
@@ -54,6 +54,7 @@ from kiosk.ui.widgets import (
     Retranslating,
     TouchTargets,
     WrappingButton,
+    growth,
     keep_rows_visible,
     one_paragraph,
     pixel_font,
@@ -77,8 +78,6 @@ RECENT_ROWS_SHOWN = 3
 NARROW_SCREEN = 600
 """A screen this small on its short side (a 7" panel) packs the officer's screen tighter
 for the card's words."""
-BASE_SCREEN = (1280, 800)
-"""The screen the right column's type sizes are set for (as the card's ``TYPE_SIZES``)."""
 NAME_ROOM = (180, 320)
 """The recent list shows the kind of code, then the document, only while the name column
 keeps its longest name whole, within these pixels (else time, direction, name and note:
@@ -89,15 +88,6 @@ GIVING_WAY = (CODE, DOCUMENT)
 """The columns a narrow list hides, first to last: what an officer reads least."""
 SEARCH_DAYS = 7
 """How far back the search box looks (the CLI's ``kiosk entries --all`` looks further)."""
-
-
-def growth(screen: QSize) -> float:
-    """How much larger than on :data:`BASE_SCREEN` the right column's type is on ``screen``
-    (either way up): as much as both its sides allow, 1.35 on full HD, at most the card's
-    ``GROWTH``, never smaller — a 7" panel's column has its own compact sizes. At 16 px the
-    counts' captions and the lanes were 4 mm on a 24" full-HD screen, read at arm's length."""
-    long, short = max(screen.width(), screen.height()), min(screen.width(), screen.height())
-    return max(1.0, min(long / BASE_SCREEN[0], short / BASE_SCREEN[1], GROWTH))
 
 
 NOT_ID_CLIP = 24

@@ -62,7 +62,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 from kiosk import messages
 from kiosk.certificates import verdicts
 from kiosk.scan import Direction, Scan, ScanResult, Status
-from kiosk.ui.widgets import headroom, one_paragraph
+from kiosk.ui.widgets import GROWTH, headroom, one_paragraph
 
 IDLE, ACCEPTED, DUPLICATE, REJECTED = "idle", "accepted", "duplicate", "rejected"
 SAVING = "saving"
@@ -105,10 +105,8 @@ certificate's (the birth date to compare with an ID card) nor the store's path
 (:data:`PATH_FIRST`); a person's name gives way first (:data:`ELLIPSIS`)."""
 
 TYPE_SIZES = (48, 38, 26, 24)
-"""Pixel sizes of headline, name, details and reason on a card of a 1280×800 screen."""
-GROWTH = 1.6
-"""How much larger than TYPE_SIZES the lines grow on a card with room to spare (full HD,
-a portrait totem): the answer is read from further away there."""
+"""Pixel sizes of headline, name, details and reason on a card of a 1280×800 screen; up to
+GROWTH times larger on a card with room to spare."""
 READABLE_SIZES = (26, 20, 14, 14)
 """The sizes the lines keep while the card shrinks its type to fit: an officer an arm's
 length away reads 20 px on a 7" panel."""

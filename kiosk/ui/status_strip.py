@@ -82,6 +82,8 @@ class StatusStrip(Retranslating):
         self.badges: dict[str, DeviceBadge] = {}
         self.view: SyncView | None = None
         self.setAutoFillBackground(True)
+        self.grow = 1.0
+        """How much larger than on a 1280×800 screen the strip's words are (:meth:`arrange`)."""
         layout = self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         layout.setContentsMargins(12, 4, 12, 4)
         self.devices = QHBoxLayout()
@@ -98,16 +100,22 @@ class StatusStrip(Retranslating):
         self.sync.setFont(pixel_font(self, 16, bold=True))
         layout.addWidget(self.sync, 1)
         self.no_devices = QLabel()
+        self.no_devices.setFont(pixel_font(self, 16))
         self.devices.addWidget(self.no_devices)
         self.retranslate()
 
-    def arrange(self, width: int) -> None:
+    def arrange(self, width: int, grow: float = 1.0) -> None:
         """Devices and sync side by side; on a narrow (portrait) screen the sync line goes
         under the devices and takes the whole width, rather than wrapping word by word in
-        the half left to it."""
+        the half left to it. Its words ``grow`` times larger on a large screen
+        (:func:`kiosk.ui.widgets.growth`): "MẤT KẾT NỐI" at 16 px on a 24" one."""
         narrow = width < NARROW_WIDTH
         stack_when_narrow(self.columns, width)
-        self.sync.setFont(pixel_font(self, 15 if narrow else 16, bold=True))
+        self.grow = grow
+        self.sync.setFont(pixel_font(self, round((15 if narrow else 16) * grow), bold=True))
+        for badge in self.badges.values():
+            badge.setFont(pixel_font(self, round(15 * grow)))
+        self.no_devices.setFont(pixel_font(self, round(16 * grow)))
         self.separator.setVisible(not narrow)
         self.sync.setAlignment((Qt.AlignmentFlag.AlignLeft if narrow else
                                 Qt.AlignmentFlag.AlignRight) | Qt.AlignmentFlag.AlignVCenter)
@@ -119,7 +127,7 @@ class StatusStrip(Retranslating):
         for device in devices:
             if device.enabled:
                 badge = DeviceBadge(device.id)
-                badge.setFont(pixel_font(self, 15))
+                badge.setFont(pixel_font(self, round(15 * self.grow)))
                 self.badges[device.id] = badge
                 self.devices.addWidget(badge)
         self.no_devices.setVisible(not self.badges)

@@ -101,6 +101,23 @@ def scrolling(widget: QWidget) -> QScrollArea:
     return area
 
 
+GROWTH = 1.6
+"""The most a screen's type grows over its size on :data:`BASE_SCREEN` (full HD, a portrait
+totem): the answer is read from further away there."""
+BASE_SCREEN = (1280, 800)
+"""The screen the type sizes are set for (the card's ``TYPE_SIZES`` too)."""
+
+
+def growth(screen: QSize) -> float:
+    """How much larger than on :data:`BASE_SCREEN` the officer screen's type around the card
+    (its right column, the status line) is on ``screen``, either way up: as much as both its
+    sides allow, 1.35 on full HD, at most :data:`GROWTH`, never smaller — a 7" panel has its
+    own compact sizes. At 16 px the counts' captions and the lanes were 4 mm on a 24" full-HD
+    screen, read at arm's length."""
+    long, short = max(screen.width(), screen.height()), min(screen.width(), screen.height())
+    return max(1.0, min(long / BASE_SCREEN[0], short / BASE_SCREEN[1], GROWTH))
+
+
 NARROW_WIDTH = 640
 """Below this width (a portrait 7" panel: 480 px, a portrait 1024×600 one: 600 px) rows of
 buttons and side-by-side panes stack instead of squeezing their words."""
