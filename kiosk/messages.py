@@ -2886,6 +2886,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                  '"CR", "LF", "CRLF", "none" or \\x-escaped bytes'),
     "config.expect.encoding": ('một bảng mã như "cp1258", hoặc "none"',
                                'an encoding such as "cp1258", or "none"'),
+    "config.expect.usb": ('"VID:PID" hoặc "VID:PID:SERIAL" (chữ số thập lục phân)',
+                          '"VID:PID" or "VID:PID:SERIAL" in hex'),
     "config.expect.serial_port": ('đường dẫn cổng, ví dụ "/dev/ttyACM0", hoặc đường dẫn by-id',
                                   'a port path such as "/dev/ttyACM0" or a by-id path'),
     "config.screen_dpi": (

@@ -417,6 +417,25 @@ def test_an_exception_a_person_reads_carries_a_catalogue_code() -> None:
     assert [(where, code) for where, code in described if code not in CATALOGUE] == []
 
 
+def test_every_option_describes_what_it_takes_in_the_readers_language() -> None:
+    """What each option of config.toml takes, as a refusal and the technician's form say it,
+    is a catalogue sentence — every section's and every device kind's, the options a kind
+    shares through a name (``usb``) too: a Vietnamese config check said ``cần "VID:PID" or
+    "VID:PID:SERIAL" in hex``."""
+    from kiosk import config as config_mod
+    from kiosk.devices.registry import kinds
+
+    schemas = [*config_mod.sections().values(), *(kind.options for kind in kinds().values())]
+    english = [(schema.__name__, key, rules.expected) for schema in schemas
+               for key, rules in schema.schema().items()
+               if rules.expected and rules.expected not in CATALOGUE]
+    assert english == []
+    device = config_mod.validate_device(0, {"id": "s", "type": "serial", "usb": "0c2e:0b61"})
+    rules = type(device).schema()["usb"]
+    assert rules.describe()("vi") == '"VID:PID" hoặc "VID:PID:SERIAL" (chữ số thập lục phân)'
+    assert rules.describe()("en") == '"VID:PID" or "VID:PID:SERIAL" in hex'
+
+
 def test_a_time_later_than_the_clock_is_worded_by_one_entry_wherever_it_is_shown() -> None:
     """``kiosk sync status``, ``kiosk doctor`` (twice), ``kiosk certificates status`` and the
     sync screen each say a recorded time has no age, and why (later than the clock, or

@@ -37,7 +37,8 @@ from kiosk.schema import ConfigError, Opt, Section, opt
 LANES = ("in", "out", "toggle", "auto")
 KEY_LAYOUTS = ("us", "uk", "fr", "de", "fr-azerty", "de-qwertz")
 KEY_TERMINATORS = ("enter", "tab", "none")
-USB_EXPECTED = '"VID:PID" or "VID:PID:SERIAL" in hex'
+USB_EXPECTED = "config.expect.usb"
+"""What a ``usb`` option takes, as the catalogue words it (the kinds found by USB id share it)."""
 
 
 @dataclass(frozen=True, kw_only=True)
