@@ -133,8 +133,8 @@ def test_a_devices_place_in_a_hand_edited_file(tmp_path, edit, said):
      'store.retention_days: expected an integer from 1 to 3650, got "21"'),
     (BASE + "[sync]\nenabled = 1\n", "sync.enabled: expected true or false, got 1"),
     (BASE + '[[devices]]\nid = "x"\ntype = "laser"\n',
-     'devices[0].type: expected one of replay, serial, evdev, hidraw, camera, wedge, '
-     'got "laser"'),
+     # every registered kind, in order: replay, serial, evdev, hidraw, camera, wedge…
+     f'devices[0].type: expected one of {", ".join(kinds())}, got "laser"'),
     (BASE + '[[devices]]\nid = "x"\ntype = "serial"\n',
      "devices[0]: a serial device needs one of port/path, usb or name"),
     (BASE + '[[devices]]\nid = "x"\ntype = "serial"\nusb = "zebra"\n',

@@ -29,6 +29,7 @@ from devices_support import FakeTree, Pty, wait_until
 from kiosk import config as config_mod
 from kiosk import messages
 from kiosk.devices import build_device
+from kiosk.devices import kind as kind_module
 from kiosk.devices.captures import CaptureWriter, capture_kinds, read_capture
 from kiosk.devices.diagnostics import Diagnostics, suggestions
 from kiosk.devices.discovery import discover, snippet
@@ -42,7 +43,7 @@ from kiosk.devices.kind import (
 )
 from kiosk.devices.kinds import serial
 from kiosk.devices.listing import list_candidates
-from kiosk.devices.registry import kinds, load, register, unregister
+from kiosk.devices.registry import kinds, load, register
 from kiosk.devices.replay import ReplayDevice
 from kiosk.devices.stream import Chunk
 from kiosk.devices.supervisor import CONNECTED, DeviceStatus, Supervisor
@@ -56,8 +57,8 @@ CCCD = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế,
 # -- step 1: the module (here in the test; in the tree, kiosk/devices/kinds/bluetooth.py) --
 @dataclass(frozen=True, kw_only=True)
 class BluetoothOptions(serial.SerialOptions):
-    port: str = opt("/dev/rfcomm0", expected="an RFCOMM node such as /dev/rfcomm0")
-    address: str = opt("", expected="the scanner's Bluetooth address, for the advice")
+    port: str = opt("/dev/rfcomm0", expected="config.expect.rfcomm_port")
+    address: str = opt("", expected="config.expect.bluetooth_address")
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,11 @@ def rfcomm_nodes(roots: Roots) -> list[RfcommNode]:
 PAIR_WORDS = ("Ghép đôi máy quét rồi gắn nó: sudo rfcomm bind 0 {address}",
               "Pair the scanner and bind it: sudo rfcomm bind 0 {address}")
 SECTION_WORDS = ("Máy quét Bluetooth (RFCOMM)", "Bluetooth scanners (RFCOMM)")
-"""Its advice's and its section's words: a built-in kind adds them to kiosk/messages.py's
-catalogue."""
+PORT_WORDS = ("một nút RFCOMM, ví dụ /dev/rfcomm0", "an RFCOMM node such as /dev/rfcomm0")
+ADDRESS_WORDS = ("địa chỉ Bluetooth của máy quét, cho lời khuyên",
+                 "the scanner's Bluetooth address, for the advice")
+"""Its advice's, its section's and its options' words: a built-in kind adds them to
+kiosk/messages.py's catalogue."""
 
 
 def advice(options: BluetoothOptions, status: Any) -> list[messages.Words]:
@@ -139,6 +143,10 @@ def test_the_walk_through_in_the_architecture_doc_is_this_tests_code(bluetooth_w
     options = names["BluetoothOptions"]
     assert [(f.name, f.default, f.metadata) for f in dataclasses.fields(options)] == [
         (f.name, f.default, f.metadata) for f in dataclasses.fields(BluetoothOptions)]
+    # what its options take is the catalogue's, as the project's words rule asks of every
+    # option (tests/test_messages.py): a reader copying it adds sentences, not English
+    assert [rules.expected for rules in options.own_schema().values()
+            if rules.expected and rules.expected not in messages.CATALOGUE] == []
     documented = names["KIND"]
     assert documented.discovery.listing == "kiosk.devices.kinds.bluetooth:rfcomm_nodes"
     assert dataclasses.replace(documented, options=BluetoothOptions, discovery=dataclasses.replace(
@@ -151,13 +159,21 @@ def test_the_walk_through_in_the_architecture_doc_is_this_tests_code(bluetooth_w
 def bluetooth_words(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(messages.CATALOGUE, "device.bluetooth_pair", PAIR_WORDS)
     monkeypatch.setitem(messages.CATALOGUE, "device.section.bluetooth", SECTION_WORDS)
+    monkeypatch.setitem(messages.CATALOGUE, "config.expect.rfcomm_port", PORT_WORDS)
+    monkeypatch.setitem(messages.CATALOGUE, "config.expect.bluetooth_address", ADDRESS_WORDS)
 
 
 @pytest.fixture
-def bluetooth(bluetooth_words: None) -> Iterator[DeviceKind]:
+def registry_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registry as it was after the test: a reader who has added the walk-through's
+    kind to the tree finds it still registered (the test's own replaces it meanwhile)."""
+    monkeypatch.setattr(kind_module, "_KINDS", dict(kind_module._KINDS))
+
+
+@pytest.fixture
+def bluetooth(bluetooth_words: None, registry_kept: None) -> Iterator[DeviceKind]:
     register(KIND)
     yield KIND
-    unregister(KIND.name)
 
 
 # -- step 3: it is everywhere -----------------------------------------------------------
@@ -267,10 +283,11 @@ def test_the_technicians_advice_comes_from_the_kind(bluetooth) -> None:
 ])
 def test_a_kind_missing_a_part_is_refused_at_registration(change, problem,
                                                           bluetooth_words) -> None:
+    before = kinds()
     broken = dataclasses.replace(KIND, **change)
     with pytest.raises(ValueError, match=rf"device kind 'bluetooth': .*{re.escape(problem)}"):
         register(broken)
-    assert "bluetooth" not in kinds()
+    assert kinds() == before
 
 
 def test_a_kind_must_name_every_part_even_to_say_it_has_none() -> None:

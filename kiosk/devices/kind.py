@@ -202,10 +202,6 @@ def missing_parts(kind: DeviceKind) -> list[str]:
     return problems
 
 
-def unregister(name: str) -> None:
-    _KINDS.pop(name, None)
-
-
 def kinds() -> dict[str, DeviceKind]:
     """Every known kind by name, in registration order."""
     return {name: _loaded(name) for name in list(_KINDS)}

@@ -9,7 +9,7 @@ plug-in, or a test's toy kind). Order is the documentation order of config.toml.
 
 from __future__ import annotations
 
-from kiosk.devices.kind import device_kind, kinds, load, register, register_module, unregister
+from kiosk.devices.kind import device_kind, kinds, load, register, register_module
 
 BUILTIN = {
     "replay": "kiosk.devices.kinds.replay",
@@ -24,4 +24,4 @@ BUILTIN = {
 for _name, _module in BUILTIN.items():
     register_module(_name, _module)
 
-__all__ = ["BUILTIN", "device_kind", "kinds", "load", "register", "unregister"]
+__all__ = ["BUILTIN", "device_kind", "kinds", "load", "register"]
