@@ -70,6 +70,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "jinja2": ("jinja2", "server"),
     "argon2": ("argon2-cffi", "server"),
     "itsdangerous": ("itsdangerous", "server"),
+    "segno": ("segno", "server"),
 }
 """Importable name → (package on PyPI, extra of setup.cfg that installs it)."""
 

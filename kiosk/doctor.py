@@ -242,7 +242,7 @@ def upgrade_copy_checks(path: Path, retention_days: int) -> list[Check]:
 
 def unenrolled_pending(conn: Any, config: Any) -> dict[str, int]:
     """Pending entries by kiosk id, of the ids nothing here shows enrolled
-    (:func:`kiosk.sync.enrolling.never_enrolled`'s rule, on the doctor's own connection):
+    (:func:`kiosk.store.never_enrolled`'s rule, on the doctor's own connection):
     test scans, which only ``kiosk sync discard-unenrolled`` takes out of the queue, or a
     real id whose records are gone (a store older than ``kiosk.configured``), which its
     token sends: the doctor names both ways. Counted by the outbox's counts
@@ -598,7 +598,7 @@ def uploads_off_check(config: Any) -> Check:
     installed and never given the centre's QR), since its scans then reach no centre at
     all — the doctor passed such a kiosk, and the technician left it so; a warning when it
     was (a site without network, whose entries travel in backlog files)."""
-    from kiosk.sync.enrolling import never_enrolled
+    from kiosk.store import never_enrolled
 
     sync, where = config.sync, config.source or "config.toml"
     if sync.token or sync.token_file or (config.store_path.is_file()

@@ -43,7 +43,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from kiosk import ids
@@ -69,6 +69,9 @@ from kiosk.upkeep import (
     file_identity,
     rw_uri,
 )
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -3473,6 +3476,33 @@ def enrolment_evidence(conn: sqlite3.Connection, kiosk_id: str) -> str | None:
     if row:
         return "exported" if row[0] == "sent" else "answered"
     return None
+
+
+def never_enrolled(current: Config, kiosk_ids: Iterable[str]) -> list[str]:
+    """Those of ``kiosk_ids`` nothing here shows enrolled: not the config's own id with a
+    token, nothing of it in the store (:func:`enrolment_evidence`: no enrolment, token or
+    export of it in the audit log, no entry of it exported or answered). Test scans (the
+    sample's ``kiosk-01``), which ``kiosk sync discard-unenrolled`` deletes, or a real id of
+    a store older than those records, which its token sends: the words name both ways. None
+    of them when the store cannot be read (nothing is offered for deletion on a guess).
+    Here, not with the enrolment's exchange (:mod:`kiosk.sync.enrolling`, which needs
+    requests and tomlkit): ``kiosk doctor`` of a kiosk with uploads off and ``kiosk sync
+    status --offline`` ask it, and need neither."""
+    sync = current.sync
+    configured = current.kiosk.id if sync.enabled or sync.token or sync.token_file else None
+    candidates = [kiosk for kiosk in kiosk_ids if kiosk != configured]
+    if not candidates:
+        return []
+    try:
+        conn, _ = open_reading(current.store_path, timeout=5.0)
+    except (StoreError, OSError, sqlite3.Error):
+        return []
+    try:
+        return [kiosk for kiosk in candidates if enrolment_evidence(conn, kiosk) is None]
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
 
 
 def _unenrolled(conn: sqlite3.Connection, kiosk_id: str) -> Unenrolled:

@@ -37,6 +37,7 @@ from kiosk.commandline import (
     decimal_number_argument,
     examples,
     listed,
+    missing_extra,
     open_central,
     print_table,
     run_command,
@@ -443,9 +444,15 @@ def _qr_problem(path: str, url: str | None, allow_plain_http: bool) -> str | Non
     """Why ``--qr path`` with ``--server-url url`` cannot be written (None: it can), asked
     before anything changes: a file of another kind, or in a folder that is not there (a
     stick not mounted), would fail only once the kiosk is added or its token replaced; a
-    plain ``http://`` address of another machine without ``--allow-plain-http``."""
+    plain ``http://`` address of another machine without ``--allow-plain-http``; segno,
+    which draws it, not installed (said with how to install it, not as a traceback once
+    the kiosk is added)."""
     from kiosk.private_files import existing_output
 
+    try:
+        import segno  # noqa: F401  (drawn later, once the kiosk is added)
+    except ModuleNotFoundError as exc:
+        return missing_extra(exc)
     if Path(path).suffix.lower() not in QR_KINDS:
         return both("central.qr_bad_suffix", path=path)
     if (refusal := existing_output(path, force=True, example="kiosk.png")) is not None:

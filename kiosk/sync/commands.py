@@ -201,7 +201,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     from kiosk.clock import age_words, clock_wrong_now
     from kiosk.config import plain_http_refusal
-    from kiosk.sync.enrolling import never_enrolled
+    from kiosk.store import never_enrolled
     from kiosk.sync.kiosk_keys import KioskKeys
     from kiosk.sync.status import (
         META_PREFIX,

@@ -77,6 +77,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def cmd_enrol(args: argparse.Namespace) -> int:
     from kiosk.commandline import running_account
     from kiosk.config import ConfigError
+    from kiosk.store import never_enrolled
     from kiosk.sync import enrolling
     from kiosk.sync.backlog_keys import BadKey
     from kiosk.sync.status import elsewhere_words
@@ -108,7 +109,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         behind = enrolling.left_behind(current, code) if current else {}
         left = elsewhere_words(behind)
         if left is not None and not args.leave_pending:  # asked before the code is spent
-            tests = enrolling.never_enrolled(current, behind)
+            tests = never_enrolled(current, behind)
             if len(tests) == len(behind):  # test scans: no new token for them would help
                 print(both("enrol.pending_unenrolled", **left.params), file=sys.stderr)
                 return EXIT_FAILED

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import stat
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,35 +88,6 @@ def left_behind(current: config_mod.Config, code: EnrolmentCode) -> dict[str, in
         return {}
     finally:
         store.close()
-
-
-def never_enrolled(current: config_mod.Config, kiosk_ids: Iterable[str]) -> list[str]:
-    """Those of ``kiosk_ids`` nothing here shows enrolled: not the config's own id with a
-    token, nothing of it in the store (:func:`kiosk.store.enrolment_evidence`: no
-    enrolment, token or export of it in the audit log, no entry of it exported or
-    answered). Test scans (the sample's ``kiosk-01``), which ``kiosk sync
-    discard-unenrolled`` deletes, or a real id of a store older than those records, which
-    its token sends: the words name both ways. None of them when the store cannot be read
-    (nothing is offered for deletion on a guess)."""
-    import sqlite3
-
-    from kiosk.store import StoreError, enrolment_evidence, open_reading
-
-    sync = current.sync
-    configured = current.kiosk.id if sync.enabled or sync.token or sync.token_file else None
-    candidates = [kiosk for kiosk in kiosk_ids if kiosk != configured]
-    if not candidates:
-        return []
-    try:
-        conn, _ = open_reading(current.store_path, timeout=5.0)
-    except (StoreError, OSError, sqlite3.Error):
-        return []
-    try:
-        return [kiosk for kiosk in candidates if enrolment_evidence(conn, kiosk) is None]
-    except sqlite3.Error:
-        return []
-    finally:
-        conn.close()
 
 
 def record_enrolment(config: config_mod.Config, detail: dict[str, str], actor: str) -> None:
