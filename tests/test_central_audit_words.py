@@ -101,6 +101,28 @@ def test_a_trace_of_a_masked_code_is_shown_on_the_audit_log_page(centre: Centre)
      "16:41: kiosk sync resend --since 2026-12-05T22:00+07:00",
      "database with uploads until 2026-12-05 23:00, the centre had received them until "
      "2026-12-06 16:41: kiosk sync resend --since 2026-12-05T22:00+07:00"),
+    # a kiosk's new token (kiosk-central kiosks token), and its copied token's entries set
+    # aside and brought back (kiosks set-aside / bring-back): English on the Vietnamese page
+    ("kiosk-token", "kiosk dx1-01 (active): new token; old token refused",
+     "máy dx1-01: mã truy cập mới; mã cũ bị từ chối",
+     "kiosk dx1-01: new token; old token refused"),
+    ("kiosk-token", "kiosk dx1-01 (revoked 2026-11-30T03:05:17Z, restored): one-time "
+     "enrolment code until 2026-12-01T03:10:00Z; old token refused",
+     "máy dx1-01 (bị thu hồi lúc 2026-11-30T03:05:17Z, nay khôi phục): mã đăng ký dùng một "
+     "lần, hạn đến 2026-12-01T03:10:00Z; mã cũ bị từ chối",
+     "kiosk dx1-01 (revoked 2026-11-30T03:05:17Z, restored): one-time enrolment code until "
+     "2026-12-01T03:10:00Z; old token refused"),
+    ("kiosk-set-aside", "dx1-01 boot 3f2a9c: 1234 entries, 2 kept (sent by another boot too)",
+     "máy dx1-01, nguồn (boot) 3f2a9c: để riêng 1.234 lượt, giữ lại 2 lượt (một nguồn khác "
+     "cũng đã gửi)",
+     "kiosk dx1-01, source (boot) 3f2a9c: 1,234 entries set aside, 2 kept (sent by another "
+     "boot too)"),
+    ("kiosk-set-aside", "dx1-01 boot 3f2a9c: 0 entries",
+     "máy dx1-01, nguồn (boot) 3f2a9c: để riêng 0 lượt",
+     "kiosk dx1-01, source (boot) 3f2a9c: 0 entries set aside"),
+    ("kiosk-bring-back", "dx1-01 boot 3f2a9c: 1234 entries",
+     "máy dx1-01, nguồn (boot) 3f2a9c: đưa trở lại 1.234 lượt",
+     "kiosk dx1-01, source (boot) 3f2a9c: 1,234 entries brought back"),
     ("retention", "raw 30 → 60", "raw 30 → 60", "raw 30 → 60"),  # no known shape: as it is
 ])
 def test_each_shape_of_subject_the_centre_writes_is_worded_in_both_languages(

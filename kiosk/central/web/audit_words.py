@@ -30,6 +30,11 @@ _FIELD = re.compile(rf"(?P<field>province|district|commune|kind|set_up_on|closed
                     rf"(?P<old>{_VALUE})(?: → (?P<new>{_VALUE}))?")
 _RESTORED = re.compile(r"uploads received until (?P<newest>.+), noted until (?P<marked>.+): "
                        r"kiosk sync resend --since (?P<since>\S+)")
+_TOKEN = re.compile(r"kiosk (?P<kiosk>\S+) \((?:active|revoked (?P<at>\S+), restored)\): "
+                    r"(?:new token|one-time enrolment code until (?P<until>\S+)); "
+                    r"old token refused")
+_SOURCE = re.compile(r"(?P<kiosk>\S+) boot (?P<boot>\S+): (?P<entries>\d+) entries"
+                     r"(?:, (?P<kept>\d+) kept \(sent by another boot too\))?")
 FIELDS = ("province", "district", "commune", "kind", "set_up_on", "closed_on")
 
 
@@ -41,6 +46,15 @@ def subject(t: Translator, kind: str, text: str) -> str:
         words = t("subject.kiosk", kiosk=m["kiosk"], name=m["name"], point=m["point"])
         return (words + (t("subject.point_created") if m["created"] else "")
                 + (t("subject.token_refused") if m["revoked"] else ""))
+    if kind == "kiosk-token" and (m := _TOKEN.fullmatch(text)):
+        restored = t("subject.token_restored", at=m["at"]) if m["at"] else ""
+        return (t("subject.token_code", kiosk=m["kiosk"], restored=restored, until=m["until"])
+                if m["until"] else t("subject.token_new", kiosk=m["kiosk"], restored=restored))
+    if kind in ("kiosk-set-aside", "kiosk-bring-back") and (m := _SOURCE.fullmatch(text)):
+        words = t("subject.set_aside" if kind == "kiosk-set-aside" else "subject.brought_back",
+                  kiosk=m["kiosk"], boot=m["boot"], entries=t.num(int(m["entries"])))
+        return words + (t("subject.set_aside_kept", kept=t.num(int(m["kept"])))
+                        if m["kept"] else "")
     if kind == "checkpoint" and (m := _POINT.fullmatch(text)):
         return _point(t, m)
     if kind == "restored-acknowledged" and (m := _RESTORED.fullmatch(text)):
