@@ -123,6 +123,15 @@ def test_a_trace_of_a_masked_code_is_shown_on_the_audit_log_page(centre: Centre)
     ("kiosk-bring-back", "dx1-01 boot 3f2a9c: 1234 entries",
      "máy dx1-01, nguồn (boot) 3f2a9c: đưa trở lại 1.234 lượt",
      "kiosk dx1-01, source (boot) 3f2a9c: 1,234 entries brought back"),
+    # a kiosk's backlog signing key registered by the kiosk, or set by an administrator
+    ("kiosk-key", "kiosk dx1-01 backlog signing key 3f2a9c0d11e2b4a5",
+     "máy dx1-01: khoá ký tệp tồn đọng 3f2a9c0d11e2b4a5",
+     "kiosk dx1-01: backlog signing key 3f2a9c0d11e2b4a5"),
+    ("signing-key", "kiosk dx1-01 backlog signing key 3f2a9c0d11e2b4a5 → —, compromised: old "
+     "keys forgotten",
+     "máy dx1-01: khoá ký tệp tồn đọng 3f2a9c0d11e2b4a5 → —, đã bị lộ: các khoá cũ bị quên",
+     "kiosk dx1-01: backlog signing key 3f2a9c0d11e2b4a5 → —, compromised: old keys "
+     "forgotten"),
     ("retention", "raw 30 → 60", "raw 30 → 60", "raw 30 → 60"),  # no known shape: as it is
 ])
 def test_each_shape_of_subject_the_centre_writes_is_worded_in_both_languages(

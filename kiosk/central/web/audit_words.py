@@ -35,6 +35,8 @@ _TOKEN = re.compile(r"kiosk (?P<kiosk>\S+) \((?:active|revoked (?P<at>\S+), rest
                     r"old token refused")
 _SOURCE = re.compile(r"(?P<kiosk>\S+) boot (?P<boot>\S+): (?P<entries>\d+) entries"
                      r"(?:, (?P<kept>\d+) kept \(sent by another boot too\))?")
+_KEY = re.compile(r"kiosk (?P<kiosk>\S+) backlog signing key (?P<key>\S+(?: → \S+)?)"
+                  r"(?P<forgotten>, compromised: old keys forgotten)?")
 FIELDS = ("province", "district", "commune", "kind", "set_up_on", "closed_on")
 
 
@@ -55,6 +57,9 @@ def subject(t: Translator, kind: str, text: str) -> str:
                   kiosk=m["kiosk"], boot=m["boot"], entries=t.num(int(m["entries"])))
         return words + (t("subject.set_aside_kept", kept=t.num(int(m["kept"])))
                         if m["kept"] else "")
+    if kind in ("kiosk-key", "signing-key") and (m := _KEY.fullmatch(text)):
+        return (t("subject.signing_key", kiosk=m["kiosk"], key=m["key"])
+                + (t("subject.keys_forgotten") if m["forgotten"] else ""))
     if kind == "checkpoint" and (m := _POINT.fullmatch(text)):
         return _point(t, m)
     if kind == "restored-acknowledged" and (m := _RESTORED.fullmatch(text)):
