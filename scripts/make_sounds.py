@@ -16,6 +16,8 @@ import struct
 import wave
 from pathlib import Path
 
+from kiosk.commandline import examples
+
 RATE = 22050
 FADE_SECONDS = 0.006
 """Short fade in/out on every tone so speakers do not click."""
@@ -66,7 +68,9 @@ def write_all(directory: Path) -> list[Path]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], **examples(
+        ".venv/bin/python scripts/make_sounds.py   # into kiosk/ui/sounds",
+        ".venv/bin/python scripts/make_sounds.py --out /tmp/sounds"))
     parser.add_argument("--out", type=Path,
                         default=Path(__file__).resolve().parent.parent / "kiosk/ui/sounds")
     args = parser.parse_args()

@@ -54,6 +54,7 @@ from kiosk import config as config_mod  # noqa: E402
 from kiosk import messages  # noqa: E402
 from kiosk.app import Kiosk  # noqa: E402
 from kiosk.certificates import trustlist  # noqa: E402
+from kiosk.commandline import examples  # noqa: E402
 from kiosk.enrolment import EnrolmentCode  # noqa: E402
 from kiosk.scan import Scan  # noqa: E402
 from kiosk.store import Store  # noqa: E402
@@ -455,7 +456,9 @@ def render(language: str, out: Path, translations: Translations,
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], **examples(
+        ".venv/bin/python scripts/screenshots.py   # both languages, into docs/screenshots",
+        ".venv/bin/python scripts/screenshots.py --lang en --size 800x480 --out /tmp/shots"))
     parser.add_argument("--lang", choices=("vi", "en"), action="append")
     parser.add_argument("--out", type=Path, default=ROOT / "docs/screenshots")
     parser.add_argument("--size", type=display_size, action="append", metavar="WxH",

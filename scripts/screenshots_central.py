@@ -24,6 +24,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from selenium.webdriver.common.by import By  # noqa: E402
 from web_support import browser, click_and_wait, log_in, log_out, start_centre  # noqa: E402
 
+from kiosk.commandline import examples  # noqa: E402
+
 SIZES = {"": (1366, 768), "-narrow": (390, 844)}
 
 
@@ -35,7 +37,9 @@ def trace(driver, base: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], **examples(
+        ".venv/bin/python scripts/screenshots_central.py   # into docs/screenshots",
+        ".venv/bin/python scripts/screenshots_central.py --out /tmp/shots"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)

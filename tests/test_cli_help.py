@@ -8,6 +8,8 @@ import contextlib
 import io
 import re
 import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,3 +166,14 @@ def test_the_files_an_import_example_names_are_named_as_kiosks_write_them() -> N
     for line in lines:
         files = parser.parse_args(words_of(line)[1:]).files
         assert files and all(name.endswith(FILE_SUFFIX) for name in files), line
+
+
+@pytest.mark.parametrize("script", ["screenshots.py", "screenshots_central.py", "make_sounds.py"])
+def test_the_scripts_the_guides_name_end_their_help_with_examples(script: str) -> None:
+    """README and the guides send a reader to these scripts: their --help ends with
+    examples too, each a run of the script itself."""
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / script), "--help"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    lines = examples_of(proc.stdout)
+    assert lines and all(line.startswith(f".venv/bin/python scripts/{script}") for line in lines)
