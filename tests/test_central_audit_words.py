@@ -132,6 +132,12 @@ def test_a_trace_of_a_masked_code_is_shown_on_the_audit_log_page(centre: Centre)
      "máy dx1-01: khoá ký tệp tồn đọng 3f2a9c0d11e2b4a5 → —, đã bị lộ: các khoá cũ bị quên",
      "kiosk dx1-01: backlog signing key 3f2a9c0d11e2b4a5 → —, compromised: old keys "
      "forgotten"),
+    # a setting changed (kiosk-central retention, trace-limit): its name was the code's
+    ("retention", "retention_days 21 → 60; personal_retention_days 30 → 14",
+     "số ngày giữ lượt quét 21 → 60; số ngày giữ thông tin cá nhân 30 → 14",
+     "days entries are kept 21 → 60; days identities are kept 30 → 14"),
+    ("trace-limit", "traces_per_hour 20 → 30", "số lần tra cứu mỗi giờ của một người dùng 20 → 30",
+     "traces per hour per user 20 → 30"),
     ("retention", "raw 30 → 60", "raw 30 → 60", "raw 30 → 60"),  # no known shape: as it is
 ])
 def test_each_shape_of_subject_the_centre_writes_is_worded_in_both_languages(

@@ -37,6 +37,8 @@ _SOURCE = re.compile(r"(?P<kiosk>\S+) boot (?P<boot>\S+): (?P<entries>\d+) entri
                      r"(?:, (?P<kept>\d+) kept \(sent by another boot too\))?")
 _KEY = re.compile(r"kiosk (?P<kiosk>\S+) backlog signing key (?P<key>\S+(?: → \S+)?)"
                   r"(?P<forgotten>, compromised: old keys forgotten)?")
+_SETTING = re.compile(r"(?P<setting>retention_days|personal_retention_days|traces_per_hour) "
+                      r"(?P<old>\d+) → (?P<new>\d+)")
 FIELDS = ("province", "district", "commune", "kind", "set_up_on", "closed_on")
 
 
@@ -60,6 +62,11 @@ def subject(t: Translator, kind: str, text: str) -> str:
     if kind in ("kiosk-key", "signing-key") and (m := _KEY.fullmatch(text)):
         return (t("subject.signing_key", kiosk=m["kiosk"], key=m["key"])
                 + (t("subject.keys_forgotten") if m["forgotten"] else ""))
+    if kind in ("retention", "trace-limit") and all(
+            _SETTING.fullmatch(part) for part in text.split("; ")):
+        return "; ".join(t("subject.setting_changed", old=m["old"], new=m["new"],
+                           setting=t(f"subject.setting.{m['setting']}"))
+                         for m in map(_SETTING.fullmatch, text.split("; ")) if m)
     if kind == "checkpoint" and (m := _POINT.fullmatch(text)):
         return _point(t, m)
     if kind == "restored-acknowledged" and (m := _RESTORED.fullmatch(text)):
