@@ -270,8 +270,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+_WATCHDOG = """
+import shutil, subprocess, sys
+sys.stdin.read()  # EOF: the process that started the cluster stopped it, or ended
+subprocess.run(sys.argv[2:] + ["-D", sys.argv[1] + "/data", "-m", "fast", "-w", "stop"],
+               capture_output=True, timeout=120)
+shutil.rmtree(sys.argv[1], ignore_errors=True)
+"""
+"""A cluster's watchdog (``python -c``; argv: the cluster's folder, then ``pg_ctl`` with what
+runs it): it stops the cluster and removes its folder once its pipe from the test process is
+closed — by :meth:`PostgresServer.stop`, or by the kernel when that process ends in any way
+(SIGTERM, SIGKILL: no atexit runs; before, the cluster ran on and its folder stayed in
+/tmp)."""
+
+
 class PostgresServer:
-    """A private PostgreSQL cluster in a temp dir, listening on 127.0.0.1 only."""
+    """A private PostgreSQL cluster in a temp dir, listening on 127.0.0.1 only; stopped and
+    removed when :meth:`stop` is called or this process ends, however it ends (a watchdog
+    process of its own session, :data:`_WATCHDOG`: a Ctrl-C to pytest's process group
+    leaves it be)."""
 
     def __init__(self, bin_dir: Path, settings: str = "-c max_connections=60") -> None:
         """``settings``: the server's ``-c`` options besides where it listens."""
@@ -283,6 +300,9 @@ class PostgresServer:
         if os.geteuid() == 0:  # initdb and postgres refuse to run as root
             os.chown(self.dir, pwd.getpwnam("postgres").pw_uid, -1)
             self._as = ["runuser", "-u", "postgres", "--"]
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(self.dir), *self._as,
+             str(self.bin / "pg_ctl")], stdin=subprocess.PIPE, start_new_session=True)
         self._run("initdb", "-D", str(self.dir / "data"), "-U", self.user, "-A", "trust",
                   "-E", "UTF8", "--no-sync")
         self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w",
@@ -307,9 +327,11 @@ class PostgresServer:
         return self.url(name)
 
     def stop(self) -> None:
-        with contextlib.suppress(subprocess.SubprocessError):
-            self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
-        shutil.rmtree(self.dir, ignore_errors=True)
+        """Stop the cluster and remove its folder (by its watchdog, as when this process
+        ends)."""
+        assert self._watchdog.stdin is not None
+        self._watchdog.stdin.close()
+        self._watchdog.wait(timeout=180)
 
 
 @contextlib.contextmanager
