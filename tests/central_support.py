@@ -413,6 +413,15 @@ def shared_postgres() -> PostgresServer | None:
 
 ENGINES = ("sqlite", "postgresql")
 
+CROWD_WAIT = 600.0
+"""How long (s) the storage of a test whose threads crowd it at once lets a statement wait
+for a connection or a lock (``open_storage(db, busy_timeout=CROWD_WAIT)``), not serve's 10
+s: in a whole-suite run at load 20 a thread holding a row or a connection got no CPU for
+more than 10 s, and the others' waits failed as busy storage (the lockout deadlock test,
+once; reproduced by stopping its process for 12 s). Such a test checks what the threads do
+together, not how fast. A deadlock is still refused at once: PostgreSQL looks for one after
+``deadlock_timeout`` (1 s) of waiting, whatever the wait allowed."""
+
 
 @contextlib.contextmanager
 def engine_storages(folder: Path) -> Iterator[list[Any]]:

@@ -18,7 +18,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from central_support import ENGINES, CentralServer, central, database_url, set_schema_version
+from central_support import (
+    CROWD_WAIT,
+    ENGINES,
+    CentralServer,
+    central,
+    database_url,
+    set_schema_version,
+)
 from test_central_users import PASSWORD, SETUP, audit_log, counted, users
 
 from kiosk.central.backends import open_storage
@@ -316,7 +323,7 @@ def test_guesses_at_once_with_one_copied_device_cookie_are_trusted_five_times_in
     name is held, with the real argon2: DEVICE_FAILURES are checked, the rest refused
     unchecked. Each is counted in the cookie before its slow verify, by the statement that
     decides whether it is trusted: none read a count the others had not yet raised."""
-    with open_storage(db) as storage:
+    with open_storage(db, busy_timeout=CROWD_WAIT) as storage:
         accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
         copied = trust(storage, "an.nguyen", dt.datetime.now(dt.UTC))
         for i in range(accounts.ACCOUNT_FAILURES):
@@ -404,7 +411,7 @@ def test_guesses_in_flight_when_the_cap_is_reached_are_refused_unverified(db: st
     real argon2: only ACCOUNT_FAILURES are verified. Each is counted before its slow verify,
     by a statement refusing it once the hold is in force (before, counted after it: the 39
     in flight when the cap was reached were all verified, 59 in all)."""
-    with open_storage(db) as storage:
+    with open_storage(db, busy_timeout=CROWD_WAIT) as storage:
         accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
 
         def guess(i: int) -> str:
@@ -426,7 +433,7 @@ def test_unlocking_while_the_name_is_guessed_and_signed_in_never_deadlocks(
     an unlock's one UPDATE took the name's rows in the order it met them, while a wrong
     password held its address's row and then wanted the count from all addresses)."""
     db = database_url("postgresql", tmp_path)
-    with open_storage(db) as storage:
+    with open_storage(db, busy_timeout=CROWD_WAIT) as storage:
         accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
 
         def sign_in(i: int) -> str:

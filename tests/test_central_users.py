@@ -19,7 +19,15 @@ from typing import Any
 
 import httpx
 import pytest
-from central_support import CENTRAL, ENGINES, CentralServer, central, database_url, enrol
+from central_support import (
+    CENTRAL,
+    CROWD_WAIT,
+    ENGINES,
+    CentralServer,
+    central,
+    database_url,
+    enrol,
+)
 from markupsafe import escape
 
 from kiosk.central.audit import Actor
@@ -641,7 +649,7 @@ def test_wrong_passwords_given_at_once_each_count_towards_the_lock(db: str) -> N
     from kiosk.central.web import users as accounts
 
     burst = accounts.MAX_FAILURES + 2
-    with open_storage(db) as storage:
+    with open_storage(db, busy_timeout=CROWD_WAIT) as storage:
         accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
         start = threading.Barrier(burst)
         refusals: list[str] = []
