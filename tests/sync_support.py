@@ -74,7 +74,7 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, step: float 
 # -- the central server -------------------------------------------------------------------
 class CentralServer(central_support.CentralServer):
     """``kiosk-central serve`` (the central tests' launcher) on a free port with its own
-    SQLite file, plus what the sync tests check: enrolment through the real CLI and the
+    SQLite file, plus what the sync tests check: enrolment as the real CLI enrols and the
     rows really stored (read from the server's database file)."""
 
     def __init__(self, directory: Path, *extra_args: str) -> None:
@@ -83,7 +83,7 @@ class CentralServer(central_support.CentralServer):
         self.port = int(self.url.rsplit(":", 1)[1])
 
     def enrol(self, kiosk_id: str, checkpoint_id: str = "CP-SYNC") -> str:
-        """Enrol a kiosk with ``kiosk-central kiosks add``; returns its one-time token."""
+        """Enrol a kiosk as ``kiosk-central kiosks add`` does; returns its one-time token."""
         return central_support.enrol(self.db, kiosk_id, checkpoint_id).token
 
     def revoke(self, kiosk_id: str) -> None:

@@ -50,7 +50,7 @@ def centre(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     tmp = tmp_path_factory.mktemp("batch-log")
     running = start_centre(tmp, database_url(request.param, tmp))
     try:
-        add_users(tmp, running.db, OFFICERS)
+        add_users(running.db, OFFICERS)
         kiosk = enrol(running.db, "kiosk-dx2", "BP-DX-002")
         entries = kiosk_entries(tmp, "kiosk-dx2", RESENT + ONE_BY_ONE, "BP-DX-002", start=500)
         elsewhere = kiosk_entries(tmp, "kiosk-dx2", 1, "BP-DX-001", start=900)

@@ -46,7 +46,7 @@ def test_a_closed_point_still_scanning_is_a_problem_of_the_day_in_its_district_o
             Checkpoint(p, f"Điểm {p}", district=district, set_up_on=month_ago.isoformat(),
                        closed_on=closed and closed.isoformat())
             for p, (district, closed, _) in points.items()], today=day, by=TESTS)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None), "dx.officer": ("district", DX)})
+    add_users(db, {"viewer1": ("viewer", None), "dx.officer": ("district", DX)})
     kiosks = {p: enrol(db, f"k-{p.lower()}", p) for p in points}
     server = CentralServer(db)
     try:
@@ -108,7 +108,7 @@ def test_a_closed_points_silent_or_paused_kiosk_is_no_place_that_does_not_scan(
             Checkpoint(p, f"Điểm {p}", district=DX, set_up_on=set_up_on,
                        closed_on=closed and closed.isoformat())
             for p, (set_up_on, closed, _) in points.items()], today=today.isoformat(), by=TESTS)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     kiosks = {p: enrol(db, f"k-{p.lower()}", p) for p in points}
     server = CentralServer(db)
     try:
@@ -153,7 +153,7 @@ def test_a_closed_points_kiosk_is_no_kiosk_to_chase_and_shows_as_closed(
                        set_up_on=(today - dt.timedelta(days=30)).isoformat(),
                        closed_on=closed and closed.isoformat())
             for p, closed in points.items()], today=today.isoformat(), by=TESTS)
-    add_users(tmp_path, db, {"admin1": ("admin", None)})
+    add_users(db, {"admin1": ("admin", None)})
     wrong = {p: enrol(db, f"k-{p.lower()}-wrong", p) for p in points}
     for p in points:
         enrol(db, f"k-{p.lower()}-quiet", p)  # never heard from
@@ -212,7 +212,7 @@ def test_a_closed_points_kiosk_still_holding_entries_is_chased_until_they_are_in
             "P-CLOSED", "Điểm đóng", district=DX,
             set_up_on=(today - dt.timedelta(days=30)).isoformat(),
             closed_on=closed_on.isoformat())], today=today.isoformat(), by=TESTS)
-    add_users(tmp_path, db, {"admin1": ("admin", None)})
+    add_users(db, {"admin1": ("admin", None)})
     health = {
         "k-damaged": {**PAUSED, "pending": 1200, "oldest_pending_seconds": 4 * 86400.0,
                       "uploads_paused": "store_damaged"},

@@ -57,7 +57,7 @@ def test_a_day_not_made_is_kept_until_an_entry_of_it_arrives_and_says_as_of_when
     built again; a late entry of the day arrives and the next view counts it. Once the day
     is made, its page is the made report, with no "as of"."""
     db = database_url(engine, tmp_path)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     builds = days_built(monkeypatch)
     with open_storage(db) as storage:
         load(storage, World("Asia/Ho_Chi_Minh", [Checkpoint(
@@ -96,7 +96,7 @@ def test_a_day_not_made_kept_is_built_again_after_a_registry_correction(
     copy follows the one rule of kept reports (:func:`reports.changed_since`), not only
     the day's entries."""
     db = database_url("sqlite", tmp_path)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     builds = days_built(monkeypatch)
     with open_storage(db) as storage:
         load(storage, World("Asia/Ho_Chi_Minh", [Checkpoint(
@@ -123,7 +123,7 @@ def test_todays_reports_page_is_kept_until_an_entry_of_today_arrives(
     arrives, with its time on the page; an entry of today has the next view build again
     (not the Today page's report, held a minute whatever arrives)."""
     db = database_url("sqlite", tmp_path)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     builds = days_built(monkeypatch)
     with open_storage(db) as storage:
         load(storage, World("Asia/Ho_Chi_Minh", [Checkpoint(

@@ -37,7 +37,7 @@ def centre(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     tmp = tmp_path_factory.mktemp("district-scope")
     running = start_centre(tmp, database_url(request.param, tmp))
     try:
-        add_users(tmp, running.db, OFFICERS)
+        add_users(running.db, OFFICERS)
         kiosk = enrol(running.db, "kiosk-bl9", "BP-BL-001")
         entries = kiosk_entries(tmp, "kiosk-bl9", 3, "BP-BL-001", start=900)
         with open_storage(running.db) as storage, storage._transaction() as tx:

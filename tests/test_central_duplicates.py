@@ -45,7 +45,7 @@ def test_a_person_scanned_twice_at_the_gate_is_one_entry_and_one_repeat_scan(
     Today page, where v30 said 2 entries."""
     db = database_url(engine, tmp_path)
     kiosk = enrol(db, "k-a1", "A1")
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     store = Store(tmp_path / "kiosk.db")
     try:
         pipeline = Pipeline(store, Policy(checkpoint_id="A1", kiosk_id="k-a1"))

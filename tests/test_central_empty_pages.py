@@ -131,7 +131,7 @@ def no_checkpoint_in(district: str) -> str:
 
 def test_every_page_answers_every_role_on_an_empty_centre(app: FastAPI, db: str,
                                                           tmp_path: Path) -> None:
-    add_users(tmp_path, db, USERS)
+    add_users(db, USERS)
     server = CentralServer(db)
     try:
         walk(app, server, USERS, registered=False)
@@ -166,7 +166,7 @@ def test_every_page_answers_every_role_where_a_district_has_no_checkpoint(
         app: FastAPI, db: str, tmp_path: Path) -> None:
     # made before the registry is imported: once it is, a district none of its points is in
     # is refused (test_central_user_accounts)
-    add_users(tmp_path, db, OFFICERS)
+    add_users(db, OFFICERS)
     centre = start_centre(tmp_path, db)
     try:
         walk(app, centre.server, {**USERS, **OFFICERS}, registered=True)

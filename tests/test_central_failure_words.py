@@ -50,7 +50,7 @@ def test_a_page_the_locked_database_fails_says_why_in_the_readers_language(tmp_p
     "Internal Server Error" (it was), nor SQLite's "database is locked". Why (another program
     holds the store locked) is said to a signed-in administrator, not to a visitor."""
     db = database_url("sqlite", tmp_path)
-    add_users(tmp_path, db, {"admin1": ("admin", None)})
+    add_users(db, {"admin1": ("admin", None)})
     server = CentralServer(db, "--busy-timeout", "1", "--log-level", "debug")
     login = {"name": "admin1", "password": PASSWORD, "next": "/today"}
     try:
@@ -115,7 +115,7 @@ def test_a_full_disk_is_said_to_an_administrator_only_and_not_as_passing(tmp_pat
     with small_disk(tmp_path / "disk", size_kib=8192) as disk:
         db = database_url("sqlite", disk)
         central("checkpoints", "import", str(SAMPLE), "--db", db)
-        add_users(tmp_path, db, {"admin1": ("admin", None), "viewer1": ("viewer", None)})
+        add_users(db, {"admin1": ("admin", None), "viewer1": ("viewer", None)})
         kiosk = enrol(db, "kiosk-full", "BP-DX-001")
         server = CentralServer(db)
         try:
@@ -176,7 +176,7 @@ def test_a_trace_over_the_api_the_full_disk_fails_tells_a_tracer_no_path(tmp_pat
     with small_disk(tmp_path / "disk", size_kib=8192) as disk:
         db = database_url("sqlite", disk)
         central("checkpoints", "import", str(SAMPLE), "--db", db)
-        add_users(tmp_path, db, {"admin1": ("admin", None), "tracer1": ("tracer", None)})
+        add_users(db, {"admin1": ("admin", None), "tracer1": ("tracer", None)})
         server = CentralServer(db)
         body = {"document": "001099000101", "reason": "ca bệnh F0-9001"}
         try:

@@ -27,7 +27,7 @@ def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     """(url, database file) of a centre trusting the balancer only, with admin1."""
     tmp = tmp_path_factory.mktemp("forwarded")
     db = database_url("sqlite", tmp)
-    add_users(tmp, db, {"admin1": ("admin", None)})
+    add_users(db, {"admin1": ("admin", None)})
     server = CentralServer(db, "--forwarded-allow-ips", BALANCER)
     yield server.url, tmp / "central.db"
     server.stop()
@@ -160,7 +160,7 @@ def test_under_star_the_client_is_the_address_the_balancer_appended(tmp_path: Pa
     (before, '*' believed the first address, the one the stranger wrote)."""
     owner, stranger = "192.0.2.44", "198.51.100.66"
     db = database_url("sqlite", tmp_path)
-    add_users(tmp_path, db, {"admin1": ("admin", None)})
+    add_users(db, {"admin1": ("admin", None)})
     server = CentralServer(db, "--forwarded-allow-ips", "*")
     try:
         with client_from(BALANCER, server.url,

@@ -44,7 +44,7 @@ def centre(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(db, url): the sample registry, an admin and a district officer of Đồng Xoài."""
     db = database_url("sqlite", tmp_path)
     central("checkpoints", "import", str(SAMPLE), "--db", db)
-    add_users(tmp_path, db, {"admin1": ("admin", None), "dx.officer": ("district", "Đồng Xoài")})
+    add_users(db, {"admin1": ("admin", None), "dx.officer": ("district", "Đồng Xoài")})
     server = CentralServer(db)
     try:
         yield db, server.url

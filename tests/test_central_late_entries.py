@@ -361,7 +361,7 @@ def test_the_dashboards_report_of_a_day_made_is_its_0600_file(
     late, listed by the next report. The Reports page's JSON and its CSV download of the
     day are the file the making wrote: the late entry is not also counted there."""
     db = _centre(tmp_path, engine)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     with open_storage(db) as storage:
         day = storage.today() - dt.timedelta(days=2)  # its report due in the past
         start = storage.calendar.start(day)
@@ -394,7 +394,7 @@ def test_last_months_report_on_the_dashboard_is_built_once_and_again_when_an_ent
     it. An entry of the month arriving late makes it stale: the next view is built again
     and counts it, in the month's figures and its late list."""
     db = _centre(tmp_path, engine)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     with open_storage(db) as storage:
         last_day = _last_due_months_end(storage)
         start = storage.calendar.start(last_day)
@@ -423,7 +423,7 @@ def test_last_months_kept_report_counts_a_person_once_their_scan_set_aside_is_re
     is counted: the next view is built again, as a fresh build makes it — the kept one is
     not shown with a person short."""
     db = _centre(tmp_path, engine)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     with open_storage(db) as storage:
         last_day = _last_due_months_end(storage)
         start = storage.calendar.start(last_day)
@@ -457,7 +457,7 @@ def test_a_kept_report_is_stored_compressed_and_a_v46_centres_are_compressed_on_
     Either way the Reports page's JSON and the day's file made again are the report made
     at 06:00."""
     db = _centre(tmp_path, engine)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     out = tmp_path / "reports"
     daily = ("report", "daily", "--out-dir", str(out), "--format", "json")
     _arrives(db, "2026-11-20 10:00:00", "2026-11-20 10:00:01", 1)
@@ -501,7 +501,7 @@ def test_a_days_file_made_again_by_a_retry_after_its_making_counts_a_late_entry_
     scan and its person are the 21st's list's, not also the 20th's file's, which never
     counts more people than scans. The Reports page's JSON of the 20th is that file."""
     db = _centre(tmp_path, engine)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     out = tmp_path / "reports"
     _arrives(db, "2026-11-20 10:00:00", "2026-11-20 10:00:01", 1)
     _refuse_person(db, 2)
@@ -536,7 +536,7 @@ def test_a_made_days_people_are_those_of_its_scans_not_of_a_late_one(
     this report's. Once the scan set aside is retried, its one person, as the day's file
     made again says."""
     db = _centre(tmp_path, engine)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     with open_storage(db) as storage:
         day = storage.today() - dt.timedelta(days=2)
         start = storage.calendar.start(day)
@@ -566,7 +566,7 @@ def _made_before_reports_were_kept(tmp_path: Path, engine: str) -> tuple[str, dt
     yesterday's report made (1 scan), then a scan of that day arriving late. Opened next,
     it is migrated to this version (the making's ``report`` NULL)."""
     db = _centre(tmp_path, engine)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     with open_storage(db) as storage:
         day = storage.today() - dt.timedelta(days=2)
         start = storage.calendar.start(day)
@@ -784,7 +784,7 @@ def _served_at(local: str, libfaketime: Path, db: str, tmp: Path
     with open_storage(db) as storage, storage._transaction() as tx:
         storage._execute(tx, "UPDATE kiosks SET token_hash = $1 WHERE id = 'k1'",
                          (protocol.token_hash(TOKEN),))
-    add_users(tmp, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     started, monotonic = _utc(local), time.monotonic()
     with pytest.MonkeyPatch.context() as env:
         for name, value in {"TZ": "UTC", "LD_PRELOAD": str(libfaketime),

@@ -57,7 +57,7 @@ def moved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moved]:
     central("checkpoints", "edit", "CP-A1", "--district", Y, "--db", db)
     assert storage.today() == today, "the day turned while the test set up"  # the move's day
     central("report", "daily", "--date", day.isoformat(), "--db", db)  # derives the hours
-    add_users(tmp, db, OFFICERS)
+    add_users(db, OFFICERS)
     server = CentralServer(db)
     try:
         yield Moved(server.url, day.isoformat(), today.isoformat())

@@ -71,7 +71,7 @@ def moved(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                                      "VALUES ($1, $2, $3)", ("kP2", f"{month}-{day}T02", refused))
         registry.upsert(storage, [Checkpoint("P2", "Chốt P2", district=NEW)],
                         today=f"{month}-20", by=TESTS)
-    add_users(tmp, db, USERS)
+    add_users(db, USERS)
     server = CentralServer(db)
     try:
         yield Moved(server.url, month)

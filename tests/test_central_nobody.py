@@ -66,7 +66,7 @@ def test_a_product_code_then_the_card_is_one_person_entering_in_the_centres_repo
     where v57 said 2 entries and 2 people."""
     db = database_url(engine, tmp_path)
     kiosk = enrol(db, "k-a1", "A1")
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     entries, on_screen = product_code_then_card(tmp_path)
     assert (on_screen.entries_in, on_screen.not_id) == (1, 1)
     assert [e["kind"] for e in entries] == ["other", "cccd"]

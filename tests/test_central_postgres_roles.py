@@ -87,7 +87,7 @@ def test_the_guides_role_makes_upgrades_and_serves_its_centre(centre, tmp_path: 
     assert started.returncode == 0, started.stderr
     assert "Started a new, empty centre database" in started.stderr
     assert central(url, "checkpoints", "add", "CP-1", "--name", "Chợ").returncode == 0
-    add_users(tmp_path, url, {"tracer1": ("tracer", None)})
+    add_users(url, {"tracer1": ("tracer", None)})
     take_back_to_older_schema(url)
 
     upgraded = central(url, "init")

@@ -204,7 +204,7 @@ def test_every_problem_reads_in_the_readers_language_on_the_pages_and_in_the_fil
               for r in report["not_scanning"] + report["scanning_wrongly"]}
     assert listed == set(expected)  # every kind of problem, and nothing else
     assert {kind(p) for p, _ in listed} == set(reports.PROBLEM_PARAMS)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     server = CentralServer(db)
     try:
         with signed_in(server.url, "viewer1") as client:

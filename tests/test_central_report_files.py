@@ -218,7 +218,7 @@ def test_the_daily_files_and_page_per_district_and_kind_carry_manual_entries_and
                                                          "in", manual, person)],
                                       nine + dt.timedelta(minutes=1)))
     db = database_url("sqlite", tmp_path)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     with open_storage(db) as storage:
         load(storage, world)
         heartbeat.record(storage, "k2", protocol.validate_health({

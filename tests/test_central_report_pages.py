@@ -53,7 +53,7 @@ def test_a_section_longer_than_the_page_shows_its_first_rows_the_count_and_the_d
         tmp_path: Path) -> None:
     db = database_url("sqlite", tmp_path)
     import_registry(tmp_path, db)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None),
+    add_users(db, {"viewer1": ("viewer", None),
                              "bd.officer": ("district", "Bù Đăng")})
     with open_storage(db) as storage, serving(create_app(storage)) as url, \
             browser() as driver:
@@ -103,7 +103,7 @@ def test_while_a_page_is_being_drawn_uploads_and_health_checks_are_answered(
     health check have been answered: were it drawn on the request loop, neither could be."""
     db = database_url("sqlite", tmp_path)
     import_registry(tmp_path, db)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    add_users(db, {"viewer1": ("viewer", None)})
     kiosk = enrol(db, "kiosk-dx1", "BP-DX-001")
     entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 5, kiosk.checkpoint_id)
     with open_storage(db) as storage:
@@ -155,7 +155,7 @@ def test_viewers_asking_for_a_report_being_built_share_that_build(
     arrived since: kiosk.central.web.today_report.DaysNotMade), not a build of their own."""
     db = database_url("sqlite", tmp_path)
     import_registry(tmp_path, db)
-    add_users(tmp_path, db, {"viewer1": ("viewer", None),
+    add_users(db, {"viewer1": ("viewer", None),
                              "bd.officer": ("district", "Bù Đăng")})
     build = reports.daily
     builds: list[str] = []

@@ -74,7 +74,7 @@ def test_a_restored_centre_tells_its_administrators_on_every_page_until_one_ackn
     central("init", "--db", db)
     central("checkpoints", "import", str(SAMPLE), "--db", db)
     token = enrol(db, "kiosk-dx1", "BP-DX-001").token
-    add_users(tmp_path, db, {"admin1": ("admin", None), "admin2": ("admin", None),
+    add_users(db, {"admin1": ("admin", None), "admin2": ("admin", None),
                              "tracer1": ("tracer", None)})
     upload(db, tmp_path, token, 0)
     copy_database(path, tmp_path / "backup.db")  # last night's copy

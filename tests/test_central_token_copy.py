@@ -51,7 +51,7 @@ def centre_fixture(request: pytest.FixtureRequest, tmp_path: Path
     an admin ``admin1``."""
     db = database_url(request.param, tmp_path)
     kiosk = enrol(db, "ka", "CP-A")
-    add_users(tmp_path, db, {"admin1": ("admin", None)})
+    add_users(db, {"admin1": ("admin", None)})
     server = CentralServer(db)
     try:
         yield server, kiosk

@@ -213,7 +213,7 @@ def test_a_second_degree_trace_is_audited_with_the_people_it_named_beyond_the_co
         "tiếp 1 người tiếp xúc đầu) / 1 second-degree contacts beyond the contacts (the top 1 "
         "traced onward) — lý do / reason: F0-1234")
     assert "bậc 2" not in listed[1] and "second-degree" not in listed[1]
-    add_users(tmp_path, db, {"admin1": ("admin", None)})
+    add_users(db, {"admin1": ("admin", None)})
     server = CentralServer(db)
     try:
         with signed_in(server.url, "admin1") as admin:

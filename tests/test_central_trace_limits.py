@@ -207,7 +207,7 @@ def test_traces_sent_at_once_to_several_serve_processes_do_not_all_pass_the_limi
     lock, so the limit holds across them — of 16 sent at once with a limit of 3, 3 are
     answered (before, each process counted only the traces it was answering)."""
     db = database_url(engine, tmp_path)
-    add_users(tmp_path, db, {"tracer1": ("tracer", None)})
+    add_users(db, {"tracer1": ("tracer", None)})
     central("trace-limit", "3", "--db", db, "--reason", "test F0-1")
     server = CentralServer(db, "--workers", "4")
     try:

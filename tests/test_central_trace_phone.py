@@ -163,7 +163,7 @@ def test_the_tracing_page_traces_by_phone(tmp_path: Path, lang: str) -> None:
                                                    hours=29))],
                              sent_at=protocol.format_time(NOW), received_at=NOW,
                              batch_id=uuid7())
-    add_users(tmp_path, db, {"tracer1": ("tracer", None)})
+    add_users(db, {"tracer1": ("tracer", None)})
     server = CentralServer(db)
     try:
         with browser() as chrome:

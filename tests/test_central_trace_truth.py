@@ -387,7 +387,7 @@ def centre(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         "kiosks", "add", "--db", url, "--checkpoint", point, "--checkpoint-name",
         f"Điểm {point}", "--name", f"Máy {kiosk}", "--kiosk-id", kiosk, "--json").stdout
     )["token"] for kiosk, point in KIOSKS.items()}
-    add_users(folder, url, {"tracer1": ("tracer", None), "admin1": ("admin", None),
+    add_users(url, {"tracer1": ("tracer", None), "admin1": ("admin", None),
                             "viewer1": ("viewer", None), "dist1": ("district", "Đồng Xoài")})
     server = CentralServer(url)
     centre = Centre(url, server, folder)

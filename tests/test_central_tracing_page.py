@@ -133,7 +133,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     central("checkpoints", "import", str(SAMPLE), "--db", db)
     for checkpoint, kiosk_id in KIOSKS.items():
         enrol(db, kiosk_id, checkpoint)
-    add_users(tmp, db, {"tracer1": ("tracer", None)})
+    add_users(db, {"tracer1": ("tracer", None)})
     with open_storage(db) as storage:
         store_scans(storage, SCANS, {})
         # Bùi Thị Lan entered the market at 17:00 on the 25th on a kiosk of an earlier

@@ -26,7 +26,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CentralServer]:
     tmp = tmp_path_factory.mktemp("addresses")
     db = f"sqlite:///{tmp}/central.db"
     central("init", "--db", db)
-    add_users(tmp, db, {"tracer1": ("tracer", None)})
+    add_users(db, {"tracer1": ("tracer", None)})
     server = CentralServer(db)
     yield server
     server.stop()

@@ -26,7 +26,7 @@ def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     """(url, database) of a running centre with one administrator, admin1."""
     tmp = tmp_path_factory.mktemp("csrf")
     db = database_url("sqlite", tmp)
-    add_users(tmp, db, {"admin1": ("admin", None)})
+    add_users(db, {"admin1": ("admin", None)})
     server = CentralServer(db)
     yield server.url, db
     server.stop()

@@ -58,7 +58,7 @@ def kiosk_at_centre(tmp_path: Path) -> Iterator[tuple[Kiosk, CentralServer]]:
     central = CentralServer(tmp_path)
     try:
         token = central.enrol("k-paused", "CP-SYNC")
-        add_users(tmp_path, central.db, {"admin1": ("admin", None)})
+        add_users(central.db, {"admin1": ("admin", None)})
         with kiosk_syncing_to(tmp_path, central.url, token) as kiosk:
             yield kiosk, central
     finally:

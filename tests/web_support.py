@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from central_support import CentralServer, batch, central, enrol, kiosk_entries
+from central_support import CentralServer, batch, by_command, central, enrol, kiosk_entries
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from selenium import webdriver
@@ -24,6 +24,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 
 from kiosk.central.backends import open_storage
+from kiosk.central.web import users as accounts
 from kiosk.sync import protocol
 
 SAMPLE = Path(__file__).resolve().parents[1] / "docs" / "checkpoints-sample.csv"
@@ -150,7 +151,7 @@ def start_centre(tmp: Path, db: str | None = None) -> Centre:
     central("checkpoints", "import", str(SAMPLE), "--db", db)
     tokens = {kiosk_id: enrol(db, kiosk_id, checkpoint).token
               for kiosk_id, checkpoint in KIOSKS.items()}
-    add_users(tmp, db, USERS)
+    add_users(db, USERS)
     server = CentralServer(db)
     centre = Centre(db, server)
     with open_storage(db) as storage:
@@ -181,18 +182,14 @@ def start_centre(tmp: Path, db: str | None = None) -> Centre:
     return centre
 
 
-def add_users(tmp: Path, db: str, users: dict[str, tuple[str, str | None]]) -> None:
-    """``users`` (name: (role, district)) made with `kiosk-central users add
-    --own-password`, each with :data:`PASSWORD` (kept: no change asked at sign-in)."""
-    password_file = tmp / "password"
-    password_file.write_text(PASSWORD + "\n", encoding="utf-8")
-    try:
+def add_users(db: str, users: dict[str, tuple[str, str | None]]) -> None:
+    """``users`` (name: (role, district)) made as `kiosk-central users add --own-password`
+    makes them (the same call, recorded as by this user@host), each with :data:`PASSWORD`
+    (kept: no change asked at sign-in), in this process: a command's process each cost a
+    second of CPU. The command itself is test_central_users'."""
+    with open_storage(db, create=False) as storage:
         for name, (role, district) in users.items():
-            central("users", "add", name, "--role", role, "--own-password",
-                    "--password-file", str(password_file), "--db", db,
-                    *(["--district", district] if district else []))
-    finally:
-        password_file.unlink()
+            accounts.add(storage, name, role, PASSWORD, by=by_command(), district=district)
 
 
 # -- every page, as a signed-in user fetches it ----------------------------------------------
