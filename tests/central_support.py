@@ -52,6 +52,14 @@ if not Path(CENTRAL[0]).exists():  # not installed as a console script: run the 
     CENTRAL = [sys.executable, "-m", "kiosk.central.cli"]
 
 
+SUBPROCESS_WAIT = 120.0
+"""How long (s) a test waits for a `kiosk-central serve` it started to answer its health
+check, or to end once stopped, before calling it failed (the first) or killing it (the
+second). Each took about a second; 20 and 15 s were near enough to a whole-suite run at load
+20 for a wait to run out there: the test then failed, or read a log cut short by the kill.
+Waits end as soon as what they wait for happens."""
+
+
 def central(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run one `kiosk-central` command to completion."""
     result = subprocess.run([*CENTRAL, *args], capture_output=True, text=True, timeout=60)
@@ -154,7 +162,7 @@ class CentralServer:
         self._stderr_grew = threading.Condition()
         self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._stderr_reader.start()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + SUBPROCESS_WAIT  # listening, so soon: but loaded
         while True:
             try:
                 if httpx.get(self.url + protocol.HEALTH_PATH, timeout=2).status_code == 200:
@@ -209,11 +217,11 @@ class CentralServer:
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=SUBPROCESS_WAIT)
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.process.wait()
-        self._stderr_reader.join(timeout=15)
+        self._stderr_reader.join(timeout=SUBPROCESS_WAIT)
         return self.stderr()
 
 

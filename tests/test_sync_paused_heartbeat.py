@@ -149,7 +149,7 @@ def test_a_kiosk_paused_for_its_store_keeps_heartbeating_and_the_centre_says_why
         assert later.recorded
         wait_until(lambda: kiosk_health(central)[1] is None
                    and later.entry_id in central.stored_ids("k-paused"),
-                   timeout=20, what="uploads going on, the reason cleared")
+                   timeout=60, what="uploads going on, the reason cleared")
         assert worker.state().alert is None
         assert "Kiosk alive" not in kiosk_row(central, "en")
         assert all(problem != "uploads_paused_store_unconfirmed"

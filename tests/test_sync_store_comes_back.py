@@ -93,7 +93,7 @@ def test_uploads_go_on_by_themselves_once_the_store_path_is_back(tmp_path, caplo
         later = [kiosk.pipeline.submit(person(i)) for i in (2, 3, 4)]
         assert all(result.recorded for result in later)
 
-        wait_until(lambda: worker.state().pending == 0, timeout=20,
+        wait_until(lambda: worker.state().pending == 0, timeout=60,
                    what="the scans recorded since the return sent and acknowledged")
         # each once, in whatever order: a timer cycle between two of the scans puts two
         # batches on the wire at once, and either may reach the centre first
@@ -131,7 +131,7 @@ def test_what_the_last_pass_sent_is_acknowledged_once_the_store_path_is_back(tmp
 
         swap(kept, kiosk.config.store_path.parent)
 
-        wait_until(lambda: kiosk.store.outbox_summary().pending == 0, timeout=20,
+        wait_until(lambda: kiosk.store.outbox_summary().pending == 0, timeout=60,
                    what="the two sent again and acknowledged")
         assert [entry for sent in centre.batches for entry in sent] == waiting * 2
         assert worker.state().alert is None
