@@ -291,23 +291,28 @@ def free_port() -> int:
 
 _WATCHDOG = """
 import shutil, subprocess, sys
-sys.stdin.read()  # EOF: the process that started the cluster stopped it, or ended
-subprocess.run(sys.argv[2:] + ["-D", sys.argv[1] + "/data", "-m", "fast", "-w", "stop"],
-               capture_output=True, timeout=120)
+sys.stdin.read()  # EOF: the process that made the folder is done with it, or ended
+if sys.argv[2:]:
+    subprocess.run(sys.argv[2:], capture_output=True, timeout=120)
 shutil.rmtree(sys.argv[1], ignore_errors=True)
 """
-"""A cluster's watchdog (``python -c``; argv: the cluster's folder, then ``pg_ctl`` with what
-runs it): it stops the cluster and removes its folder once its pipe from the test process is
-closed — by :meth:`PostgresServer.stop`, or by the kernel when that process ends in any way
-(SIGTERM, SIGKILL: no atexit runs; before, the cluster ran on and its folder stayed in
-/tmp)."""
+
+
+def watched(folder: Path | str, *stop: str) -> subprocess.Popen[bytes]:
+    """A watchdog for ``folder`` (``python -c``, in a session of its own: a Ctrl-C to
+    pytest's process group leaves it be): once its pipe from this process is closed — by
+    closing its stdin, or by the kernel when this process ends in any way — it runs the
+    command ``stop`` (if any) and removes the folder. Before, the suite's PostgreSQL cluster
+    and its folders were removed by atexit alone: a pytest killed by SIGTERM or SIGKILL (a
+    CI timeout, a second Ctrl-C) left the cluster running and its /tmp folders behind."""
+    return subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(folder), *stop],
+                            stdin=subprocess.PIPE, start_new_session=True)
 
 
 class PostgresServer:
     """A private PostgreSQL cluster in a temp dir, listening on 127.0.0.1 only; stopped and
-    removed when :meth:`stop` is called or this process ends, however it ends (a watchdog
-    process of its own session, :data:`_WATCHDOG`: a Ctrl-C to pytest's process group
-    leaves it be)."""
+    removed when :meth:`stop` is called or this process ends, however it ends
+    (:func:`watched`)."""
 
     def __init__(self, bin_dir: Path, settings: str = "-c max_connections=60") -> None:
         """``settings``: the server's ``-c`` options besides where it listens."""
@@ -319,9 +324,8 @@ class PostgresServer:
         if os.geteuid() == 0:  # initdb and postgres refuse to run as root
             os.chown(self.dir, pwd.getpwnam("postgres").pw_uid, -1)
             self._as = ["runuser", "-u", "postgres", "--"]
-        self._watchdog = subprocess.Popen(
-            [sys.executable, "-c", _WATCHDOG, str(self.dir), *self._as,
-             str(self.bin / "pg_ctl")], stdin=subprocess.PIPE, start_new_session=True)
+        self._watchdog = watched(self.dir, *self._as, str(self.bin / "pg_ctl"), "-D",
+                                 str(self.dir / "data"), "-m", "fast", "-w", "stop")
         self._run("initdb", "-D", str(self.dir / "data"), "-U", self.user, "-A", "trust",
                   "-E", "UTF8", "--no-sync")
         self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w",
@@ -458,6 +462,9 @@ def engine_storages(folder: Path) -> Iterator[list[Any]]:
             storage.close()
 
 
+_LEFT_AT_EXIT: list[subprocess.Popen[bytes]] = []
+"""The watchdogs of the empty centres' folders: they remove them when this process ends."""
+
 _EMPTY_CENTRES: dict[str, tuple[dt.date, str]] = {}
 """Per engine: the UTC day and place (a SQLite file, a PostgreSQL database's name) of an
 empty centre made that day, which :func:`database_url` copies."""
@@ -474,8 +481,7 @@ def _empty_centre(engine: str) -> str:
         return made[1]
     if engine == "sqlite":
         folder = tempfile.mkdtemp(prefix="kiosk-empty-centre-")
-        import atexit
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _LEFT_AT_EXIT.append(watched(folder))
         place = f"{folder}/central.db"
         url = f"sqlite:///{place}"
     else:

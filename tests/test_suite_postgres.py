@@ -1,8 +1,9 @@
-"""The suite's throw-away PostgreSQL cluster (central_support.PostgresServer) ends with the
-test process that started it, however that process ends. Before, it was stopped only at a
-normal exit (atexit): a pytest killed by a CI timeout's SIGTERM, or a developer's second
-Ctrl-C, left its cluster running and its /tmp/kiosk-pg-* folder behind, one more each time.
-A real pytest starting a real cluster, killed by a real signal."""
+"""The suite's throw-away PostgreSQL cluster (central_support.PostgresServer) and its empty
+centres end with the test process that made them, however that process ends. Before, they
+were removed only at a normal exit (atexit): a pytest killed by a CI timeout's SIGTERM, or a
+developer's second Ctrl-C, left its cluster running and its /tmp/kiosk-pg-* and
+/tmp/kiosk-empty-centre-* folders behind, more each time. A real pytest starting a real
+cluster, killed by a real signal."""
 
 from __future__ import annotations
 
@@ -23,12 +24,15 @@ pytestmark = pytest.mark.skipif(postgres_bin() is None,
 
 HOLDS_A_CLUSTER = """
 import sys, time
-from central_support import shared_postgres
+from pathlib import Path
+from central_support import _EMPTY_CENTRES, database_url, shared_postgres
 
-def test_holds_the_sessions_cluster():
+def test_holds_the_sessions_cluster_and_an_empty_centre(tmp_path):
     server = shared_postgres()
+    database_url("sqlite", tmp_path)
+    empty_centre = Path(_EMPTY_CENTRES["sqlite"][1]).parent
     postmaster = (server.dir / "data" / "postmaster.pid").read_text().split()[0]
-    print(server.dir, postmaster, file=sys.__stdout__, flush=True)
+    print(server.dir, postmaster, empty_centre, file=sys.__stdout__, flush=True)
     time.sleep(3600)  # until the signal
 """
 
@@ -53,10 +57,10 @@ def test_a_pytest_killed_by_a_signal_leaves_no_postgres_running_and_no_folder(
         [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
          "test_holds.py"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
     assert pytest_run.stdout is not None
-    folder_name, pid = pytest_run.stdout.readline().split()
-    folder, postmaster = Path(folder_name), int(pid)
+    folder_name, pid, empty_centre_name = pytest_run.stdout.readline().split()
+    folder, postmaster, empty_centre = Path(folder_name), int(pid), Path(empty_centre_name)
     try:
-        assert running(postmaster) and folder.is_dir()
+        assert running(postmaster) and folder.is_dir() and empty_centre.is_dir()
         ended = os.pidfd_open(postmaster)  # readable once the postmaster has ended
         pytest_run.send_signal(stopped_by)
         pytest_run.wait(timeout=60)
@@ -64,10 +68,10 @@ def test_a_pytest_killed_by_a_signal_leaves_no_postgres_running_and_no_folder(
             f"PostgreSQL (pid {postmaster}) still runs after pytest was killed by "
             f"{stopped_by.name}")
         os.close(ended)
-        deadline = time.monotonic() + 60  # its folder is removed just after
-        while folder.exists() and time.monotonic() < deadline:
+        deadline = time.monotonic() + 60  # the folders are removed just after
+        while (folder.exists() or empty_centre.exists()) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not folder.exists(), f"{folder} left behind"
+        assert [left for left in (folder, empty_centre) if left.exists()] == []
     finally:
         if pytest_run.poll() is None:
             pytest_run.kill()
@@ -76,4 +80,5 @@ def test_a_pytest_killed_by_a_signal_leaves_no_postgres_running_and_no_folder(
             subprocess.run([*as_postgres, str(postgres_bin() / "pg_ctl"), "-D",
                             str(folder / "data"), "-m", "immediate", "-w", "stop"],
                            capture_output=True, timeout=120)
-        shutil.rmtree(folder, ignore_errors=True)
+        for left in (folder, empty_centre):
+            shutil.rmtree(left, ignore_errors=True)
