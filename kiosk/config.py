@@ -49,6 +49,12 @@ NOT_REGULAR = {stat.S_IFIFO: "config.kind.fifo", stat.S_IFDIR: "config.kind.dire
 """What a config.toml that is no regular file is, for the refusal's words."""
 
 
+SAMPLE_TITLE = "Chốt kiểm soát demo"
+"""The sample config.toml's ``[kiosk] checkpoint_name``, which ``install-kiosk.sh`` copies:
+here, not with the enrolment that replaces it, so that ``kiosk doctor`` names it on a
+kiosk installed without the ``ui`` extra's tomlkit."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class KioskSettings(Section):
     id: str = opt(expected="config.expect.kiosk_id")

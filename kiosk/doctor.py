@@ -114,7 +114,7 @@ def title_check(config: Any) -> Check | None:
     officers and the people queuing take the kiosk for a demonstration. An enrolment writes
     the centre's kiosk name over it, but a centre of an earlier release sends none, and a
     kiosk never enrolled or set up by hand keeps it without a word. None otherwise."""
-    from kiosk.sync.enrolling import SAMPLE_TITLE
+    from kiosk.config import SAMPLE_TITLE
 
     if config.kiosk.checkpoint_name.strip() != SAMPLE_TITLE:
         return None

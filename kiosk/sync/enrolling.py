@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import tomlkit
 
 from kiosk import config as config_mod
+from kiosk.config import SAMPLE_TITLE
 from kiosk.enrolment import EnrolmentCode
 from kiosk.messages import Words, both, os_words
 from kiosk.private_files import hand_over, replace_file
@@ -184,8 +185,6 @@ def _token_path(config_path: Path, token_path: Path | None) -> Path:
     return token_path or config_path.parent / TOKEN_FILE
 
 
-SAMPLE_TITLE = "Chốt kiểm soát demo"
-"""The sample config.toml's ``[kiosk] checkpoint_name``, which ``install-kiosk.sh`` copies."""
 MAX_TITLE = 200
 """The most of the centre's kiosk name the screen's title keeps (:func:`centre_title`)."""
 
