@@ -2396,9 +2396,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "giữa chừng nên không ghi đè",
         "{path} kept: it answers this file in full from an earlier import; this import "
         "stopped part-way, so does not replace it"),
-    "central.import.refusals_unwritten": (
-        "không ghi được danh sách lượt bị từ chối vào {path}: {reason}",
-        "the list of refused entries could not be written to {path}: {reason}"),
+    "central.import.refusals_unwritten": (  # exit 1: the round trip is not done
+        "không ghi được câu trả lời của trung tâm vào {path}: {reason} — trạm không biết được "
+        "trung tâm đã có và đã từ chối những lượt nào (trên trạm chúng vẫn chờ gửi, không mất "
+        "gì). Dọn chỗ trên USB (hoặc thêm --refusals-to THƯ_MỤC) rồi nhập lại tệp: không "
+        "lượt nào bị lưu hai lần",
+        "the centre's answer could not be written to {path}: {reason} — the kiosk cannot "
+        "learn which entries the centre holds or refused (they stay pending there, nothing "
+        "is lost). Make room on the stick (or give --refusals-to DIR) and import the file "
+        "again: nothing is stored twice"),
     "central.purge.raw_kept": (
         "Không xoá dữ liệu thô: chưa đặt thời hạn lưu (kiosk-central retention --days N "
         "--reason \"…\")",

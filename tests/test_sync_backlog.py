@@ -54,6 +54,7 @@ from tests.sync_support import (
     sync_states,
     write_config,
 )
+from tests.test_store_disk_failing import fill, small_disk
 
 OFFLINE = "http://127.0.0.1:9"
 
@@ -430,6 +431,35 @@ def test_an_import_that_refused_entries_exits_1_and_says_so(central, kiosk_id, t
     assert "3 entries of this file were refused: they are not at the centre" in proc.stderr
     assert "3 lượt của tệp này bị từ chối" in proc.stderr
     assert central.stored_ids(kiosk_id) == []
+
+
+def test_an_answer_the_full_stick_cannot_take_fails_the_import_and_leaves_no_part(
+        central, exported, tmp_path):
+    """The stick had room for the backlog file, not for the centre's answer beside it (a
+    real tmpfs, filled once the file is on it). The entries were stored, but the import
+    exited 0 with the system's English ("No space left on device") and left
+    ``FILE.refused.part`` on the stick: the operator carried back no answer, nothing said
+    why the kiosk's entries then stayed pending, nor how to get one. Now it exits 1, says
+    why in both languages and what to do, and leaves no half answer."""
+    _, ids, path = exported
+    with small_disk(tmp_path / "stick", size_kib=256) as stick:
+        on_stick = stick / path.name
+        on_stick.write_bytes(path.read_bytes())
+        fill(stick)
+        proc = central_support.central("import", str(on_stick), "--db", central.db,
+                                       check=False)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "700 entries — 700 accepted" in proc.stdout
+        assert (f"the centre's answer could not be written to {on_stick}.refused: the disk "
+                "is full — the kiosk cannot learn which entries the centre holds or refused "
+                "(they stay pending there, nothing is lost). Make room on the stick (or give "
+                "--refusals-to DIR) and import the file again: nothing is stored twice"
+                ) in proc.stderr
+        assert f"không ghi được câu trả lời của trung tâm vào {on_stick}.refused: ổ đĩa đã đầy" \
+            in proc.stderr
+        assert "No space left" not in proc.stderr
+        assert sorted(p.name for p in stick.iterdir()) == ["filler", path.name]
+    assert sorted(central.stored_ids(exported[0].kiosk_id)) == sorted(ids)
 
 
 def test_the_import_words_each_kind_of_refusal_once_in_both_languages_with_its_count(

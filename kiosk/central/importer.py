@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import sys
 import time
 import uuid
@@ -46,7 +47,7 @@ from kiosk.commandline import (
     open_central,
     whole_number_argument,
 )
-from kiosk.messages import Number, both, shown_name
+from kiosk.messages import Number, both, os_words, shown_name
 from kiosk.messages import refusal as refusal_words
 
 if TYPE_CHECKING:
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
     from kiosk.sync.backlog import BacklogReader, Manifest
     from kiosk.sync.protocol import Refusal
     from kiosk.sync.refusals import HeldIds
+
+log = logging.getLogger(__name__)
 
 EXIT_REFUSED = 1
 """A file refused, or entries of a file refused: not everything on the stick is at the
@@ -454,7 +457,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 refused += 1
                 print(both("central.import.entries_refused",
                            count=Number(result.not_stored)), file=sys.stderr)
-            write_refusals(result, args.refusals_to)  # none refused: an earlier one replaced
+            if not write_refusals(result, args.refusals_to):  # none refused: replaces
+                refused += 1  # the kiosk cannot learn what the centre holds: not done
     return EXIT_REFUSED if refused else 0
 
 
@@ -478,7 +482,7 @@ def report_reasons(result: ImportResult) -> None:
                           count=Number(sum(count for _, count in rest))))
 
 
-def write_refusals(result: ImportResult, folder: str | None) -> None:
+def write_refusals(result: ImportResult, folder: str | None) -> bool:
     """The answer for the kiosk: the refused entries' ids and reasons and the ids of those
     held, written beside the backlog file (or into ``folder``) and named: the way a site
     with no network learns of them (``kiosk sync load-refusals``), and lets the entries
@@ -488,17 +492,19 @@ def write_refusals(result: ImportResult, folder: str | None) -> None:
     to be only part. Not for a file refused before its signature was checked: its answer
     cannot be bound to it. An import cut short does not replace an earlier import's
     complete answer to the same file (a re-import failing at its first batch wrote an empty
-    part over the refused entries). A write that fails is said; the import stands."""
+    part over the refused entries). A write that fails (a full stick) is said with what to
+    do, and is False: what was stored stands, but the kiosk learns none of it until the
+    file is imported again."""
     from kiosk.sync import refusals
 
     if not result.entries_sha256:
-        return
+        return True
     path = Path(folder or result.path.parent) / (result.path.name + refusals.SUFFIX)
     if not result.complete and refusals.answered_whole(path, result.entries_sha256,
                                                        result.receipt_key):
         print(both("central.import.refusals_kept", path=shown_name(str(path))),
               file=sys.stderr)
-        return
+        return True
     try:
         refusals.write(path, kiosk_id=result.kiosk_id, entries_sha256=result.entries_sha256,
                        refused=result.refused, complete=result.complete, held=result.held,
@@ -506,9 +512,10 @@ def write_refusals(result: ImportResult, folder: str | None) -> None:
                        retention_cut=result.retention_cut, receipt_key=result.receipt_key,
                        centre_id=result.centre_id)
     except OSError as exc:
+        log.debug("the answer %s: %s", path, exc)  # the system's own words: -v
         print(both("central.import.refusals_unwritten", path=shown_name(str(path)),
-                   reason=exc.strerror or exc), file=sys.stderr)
-        return
+                   reason=os_words(exc)), file=sys.stderr)
+        return False
     if result.refused:
         print(both("central.import.refusals_written", path=shown_name(str(path)),
                    count=Number(len(result.refused)), held=Number(len(result.held))),
@@ -516,6 +523,7 @@ def write_refusals(result: ImportResult, folder: str | None) -> None:
     elif result.held:  # an empty one is for the kiosk only
         print(both("central.import.answer_written", path=shown_name(str(path)),
                    count=Number(len(result.held))))
+    return True
 
 
 def report_not_attempted(names: list[str]) -> None:

@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
@@ -190,7 +191,8 @@ def write(path: Path, *, kiosk_id: str, entries_sha256: str,
           past_retention: list[str], retention_cut: str | None, receipt_key: bytes,
           centre_id: str) -> None:
     """Write the file whole under a temporary name, then give it ``path`` (replacing an
-    earlier import's: the latest answer is the one to carry); the answers ``refused`` with
+    earlier import's: the latest answer is the one to carry; a write that fails, a full
+    stick, leaves no part of it); the answers ``refused`` with
     no value of their entries, the ids ``held`` (``past_retention`` among them) sealed with
     a key derived from ``receipt_key`` (a random nonce: a re-import answers again under
     the same key), the writing centre's ``centre_id`` under the seal and the mac.
@@ -216,19 +218,24 @@ def write(path: Path, *, kiosk_id: str, entries_sha256: str,
     mac = hmac.new(entries_sha256.encode("ascii"), _MAC + b'{"acknowledgement":"',
                    hashlib.sha256)  # the canonical body: its first key, sorted
     part = path.with_name(path.name + ".part")
-    with open_fresh(part) as out:  # ASCII: a lone surrogate in a field name is written too
-        out.write(json.dumps(body)[:-1].encode("ascii") + b', "acknowledgement": "')
-        whole = memoryview(sealed_ids)
-        for piece in (nonce, *(whole[start:start + _BASE64_PIECE]  # 3n bytes: base64 of the
-                               for start in range(0, len(whole), _BASE64_PIECE))):  # whole
-            text = base64.b64encode(piece)  # ASCII: JSON quotes it as it is
-            mac.update(text)
-            out.write(text)
-        mac.update(b'",' + _canonical(body)[1:])
-        out.write(b'", "mac": ' + json.dumps(mac.hexdigest()).encode("ascii") + b"}")
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(part, path)
+    try:
+        with open_fresh(part) as out:  # ASCII: a lone surrogate in a field name too
+            out.write(json.dumps(body)[:-1].encode("ascii") + b', "acknowledgement": "')
+            whole = memoryview(sealed_ids)
+            for piece in (nonce, *(whole[start:start + _BASE64_PIECE]  # 3n bytes: base64
+                                   for start in range(0, len(whole), _BASE64_PIECE))):
+                text = base64.b64encode(piece)  # ASCII: JSON quotes it as it is
+                mac.update(text)
+                out.write(text)
+            mac.update(b'",' + _canonical(body)[1:])
+            out.write(b'", "mac": ' + json.dumps(mac.hexdigest()).encode("ascii") + b"}")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(part, path)
+    except BaseException:  # a full stick: no half answer left on it (its refused ids)
+        with contextlib.suppress(OSError):
+            os.unlink(part)
+        raise
 
 
 def answered_whole(path: Path, entries_sha256: str, receipt_key: bytes) -> bool:
