@@ -2396,6 +2396,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "giữa chừng nên không ghi đè",
         "{path} kept: it answers this file in full from an earlier import; this import "
         "stopped part-way, so does not replace it"),
+    "central.import.filed_at_arrival": (  # a push's sync.filed_at_arrival: no NTP offline
+        "{count} lượt có giờ quét muộn hơn lúc nhập (đồng hồ máy {kiosk} chạy nhanh): đã lưu, "
+        "ghi vào lúc nhập, giờ quét không chắc chắn — ở lần tới điểm sau, chỉnh đồng hồ máy "
+        "bằng tay (`sudo date -s \"YYYY-MM-DD HH:MM\"`, rồi `sudo hwclock -w`)",
+        "{count} entries dated after they were imported (kiosk {kiosk}'s clock runs ahead): "
+        "stored, filed when imported, their scan time uncertain — at the next visit, set the "
+        "kiosk's clock by hand (`sudo date -s \"YYYY-MM-DD HH:MM\"`, then `sudo hwclock -w`)"),
     "central.import.refusals_unwritten": (  # exit 1: the round trip is not done
         "không ghi được câu trả lời của trung tâm vào {path}: {reason} — trạm không biết được "
         "trung tâm đã có và đã từ chối những lượt nào (trên trạm chúng vẫn chờ gửi, không mất "

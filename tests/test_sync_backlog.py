@@ -514,7 +514,10 @@ def test_a_file_of_scans_made_while_the_clock_ran_ahead_is_imported_at_arrival_u
     time to correct the clock by, and the centre refused its scans for good (``scanned_at …
     is later than it reached the centre``), though the officer saw each one ACCEPTED. They
     cannot have been made after they reached the centre: each is stored, filed at the
-    import, of uncertain time (the daily report lists its kiosk), and the import exits 0."""
+    import, of uncertain time (the daily report lists its kiosk), and the import exits 0.
+    The import said nothing of it, where a push says so: at a site with no network the
+    sync operator carrying the stick is who can have the clock set (no NTP there), and the
+    report is read by others, days later. It now says how many, whose clock, what to do."""
     worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
     try:
         ahead = fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id,
@@ -525,6 +528,12 @@ def test_a_file_of_scans_made_while_the_clock_ran_ahead_is_imported_at_arrival_u
         worker.stop()
     proc = central_support.central("import", str(path), "--db", central.db)
     assert "3 entries — 3 accepted, 0 duplicate, 0 rejected" in proc.stdout
+    assert (f"3 entries dated after they were imported (kiosk {kiosk_id}'s clock runs "
+            "ahead): stored, filed when imported, their scan time uncertain — at the next "
+            "visit, set the kiosk's clock by hand (`sudo date -s \"YYYY-MM-DD HH:MM\"`, then "
+            "`sudo hwclock -w`)") in proc.stdout
+    assert f"3 lượt có giờ quét muộn hơn lúc nhập (đồng hồ máy {kiosk_id} chạy nhanh)" \
+        in proc.stdout
     for entry_id in ahead:
         row = central.stored_entry(entry_id)
         assert (dt.datetime.fromisoformat(row["scanned_at"])

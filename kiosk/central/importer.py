@@ -88,6 +88,9 @@ class ImportResult:
     cutoff (:data:`protocol.PAST_RETENTION`), neither stored nor counted."""
     retention_cut: str | None = None
     rejected: int = 0
+    filed_at_arrival: int = 0
+    """Of ``accepted``, dated after the import by the kiosk's clock (it runs ahead): filed
+    at the import, their time uncertain (:data:`protocol.FILED_AT_ARRIVAL`)."""
     after_revocation: int = 0
     """Refused before the ingest: taken at or after the kiosk's revocation (allowed import)."""
     revoked_at: str | None = None
@@ -251,6 +254,7 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                 for answer in answers:
                     if answer["status"] == protocol.ACCEPTED:
                         result.accepted += 1
+                        result.filed_at_arrival += bool(answer.get(protocol.FILED_AT_ARRIVAL))
                     elif protocol.PAST_RETENTION in answer:
                         result.past_retention += 1
                         result.retention_cut = answer[protocol.PAST_RETENTION]
@@ -452,6 +456,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             if result.past_retention:  # "duplicate" to the ingest, yet not held
                 print("  " + both("sync.past_retention", count=Number(result.past_retention),
                                   cutoff=result.retention_cut))
+            if result.filed_at_arrival:  # the operator at the stick's site sets the clock
+                print("  " + both("central.import.filed_at_arrival", kiosk=result.kiosk_id,
+                                  count=f"{result.filed_at_arrival:,}"))
             report_reasons(result)
             if result.not_stored:
                 refused += 1
