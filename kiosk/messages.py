@@ -1924,6 +1924,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "đưa {offered}); không dùng khoá đó",
         "sync: {server} answers with another centre key than the one kept ({kept}, "
         "{offered} offered); it is not used"),
+    "sync.push_keys_unknown": (  # a push with nothing pending: "connect once" for files
+        "Chưa biết khoá mã hoá của trung tâm, nên `kiosk sync export` chưa xuất được tệp "
+        "nào: không hỏi được trung tâm ({reason}). Trước khi mang trạm tới điểm không có "
+        "mạng: có mạng tới trung tâm thì chạy lại `kiosk sync push`, hoặc đăng ký lại trạm "
+        "(`kiosk enrol`)",
+        "The centre's encryption key is not known yet, so `kiosk sync export` can write no "
+        "file: the centre could not be asked ({reason}). Before the kiosk goes to a site with "
+        "no network: with a network to the centre, run `kiosk sync push` again, or enrol it "
+        "again (`kiosk enrol`)"),
+    "sync.keys_not_exchanged": (
+        "trung tâm không trả lời về khoá; xem nhật ký (`kiosk -v`)",
+        "the centre gave no answer about the keys; see the log (`kiosk -v`)"),
     "sync.log.keys_not_exchanged": (
         "đồng bộ: chưa trao đổi khoá tệp tồn đọng ({reason}); hỏi lại ở vòng sau",
         "sync: backlog keys not exchanged ({reason}); asked again next cycle"),

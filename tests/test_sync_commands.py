@@ -29,6 +29,7 @@ from kiosk.scan import Scan
 from kiosk.store import Store
 from kiosk.sync.worker import SyncWorker, Wait
 from kiosk.timestamps import utc_iso
+from tests import central_support
 from tests.conftest import CCCD_AN as CCCD
 from tests.conftest import ctrl_c_as_at_a_terminal
 from tests.sync_support import (
@@ -432,6 +433,43 @@ def test_status_json_gives_a_refused_tokens_alert_as_words_and_as_its_code(
     assert report["last_error"] == "HTTP 401: Authorization: mã đồng bộ không rõ"
     assert report["last_error_code"] == "sync.http"
     assert report["pending"] == 1000 and report["rejected_entries"] == []
+
+
+def test_a_push_with_nothing_pending_still_learns_the_centres_key_for_files(central, tmp_path):
+    """A kiosk set up at the office with a token (`kiosk-central kiosks add`), nothing
+    scanned yet, before it goes to a site with no network. The export's own advice, "connect
+    to the centre once (`kiosk sync push`)", did nothing: with nothing pending the push said
+    so and never reached the centre, so the kiosk left without the centre's key and, at the
+    site, every export was refused. The push now asks for the keys when it lacks them."""
+    kiosk_id = f"k-{uuid.uuid4().hex[:10]}"
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+                          token=central.enrol(kiosk_id))
+    assert "Nothing pending" in sync(config, "push").stdout
+    keys = json.loads(sync(config, "status", "--json").stdout)["backlog_keys"]
+    assert keys["centre_key"] is not None and keys["registered"], keys
+
+    offline = write_config(tmp_path / "site.toml", kiosk_id=kiosk_id,
+                           server_url="http://127.0.0.1:9", token="unused-offline")
+    ids = fill_backlog(tmp_path / "kiosk.db", 3, kiosk_id=kiosk_id)
+    (tmp_path / "usb").mkdir()
+    sync(offline, "export", "--to", str(tmp_path / "usb" / "site.backlog"))
+    central_support.central("import", str(tmp_path / "usb" / "site.backlog"),
+                            "--db", central.db)
+    assert sorted(central.stored_ids(kiosk_id)) == sorted(ids)
+
+
+def test_a_push_with_nothing_pending_that_cannot_learn_the_key_says_so(tmp_path):
+    """The same push with the centre out of reach: nothing pending is still true (exit 0),
+    but the operator leaving for a site with no network is told that no file can be
+    exported yet, and why."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-away", language="vi",
+                          server_url="http://127.0.0.1:9", token="t")
+    proc = sync(config, "push")
+    assert "Không có bản ghi nào chờ gửi" in proc.stdout
+    assert proc.stderr.startswith(
+        "Chưa biết khoá mã hoá của trung tâm, nên `kiosk sync export` chưa xuất được tệp "
+        "nào: không hỏi được trung tâm (không kết nối được: "), proc.stderr
+    assert "có mạng tới trung tâm thì chạy lại `kiosk sync push`" in proc.stderr
 
 
 def test_export_writes_the_backlog_once_and_refuses_to_overwrite_it(site, tmp_path):

@@ -921,6 +921,27 @@ class SyncWorker:
         self.notify()
         return count
 
+    def learn_keys(self) -> messages.Words | None:
+        """Ask the centre for the backlog keys when this kiosk lacks them (the centre's key,
+        or the centre's word that it holds this kiosk's): a push with nothing to send
+        still does, since "connect once" is how a kiosk bound for a site with no network
+        gets them. Why the centre's key is still not known (the centre out of reach, an
+        older centre, a key held by another), or None: known, or nothing to ask with (no
+        token: the export says so)."""
+        if self.client is None:
+            return None
+        known = self.keys.summary()
+        if known["centre_key"] is not None and known["registered"]:
+            return None
+        try:
+            self.client.health()
+        except SyncError as exc:
+            return exc.words
+        problem = self._exchange_keys()
+        if self.keys.centre() is not None:
+            return None
+        return problem or messages.Words("sync.keys_not_exchanged")
+
     def export(self, path: str | Path,
                progress: Callable[[int], None] | None = None, *,
                force: bool = True, kiosk_id: str | None = None) -> ExportSummary:
