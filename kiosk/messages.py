@@ -951,10 +951,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.retried_checkpoint": (
         "{count} bản ghi bị từ chối vì sai điểm kiểm soát đã được chuyển sang điểm {checkpoint} "
         "và đưa lại vào hàng chờ gửi (điểm cũ của từng bản ghi ghi trong nhật ký kiểm toán); "
-        "chạy `kiosk sync push`",
+        "chạy `kiosk sync push`, hoặc ở điểm không có mạng thì xuất lại chúng ra tệp (`kiosk "
+        "sync export --to TỆP`)",
         "{count} entries refused for another checkpoint are filed under {checkpoint} and "
         "pending again (each one's former checkpoint is in the audit log); run "
-        "`kiosk sync push`"),
+        "`kiosk sync push`, or at a site with no network export them again (`kiosk sync "
+        "export --to FILE`)"),
     "sync.retry_checkpoint_not_configured": (
         "Không đổi gì: --checkpoint {given} khác [kiosk] checkpoint_id = '{configured}' trong "
         "{config}. Sửa checkpoint_id trước (đúng điểm trung tâm đăng ký trạm, xem `kiosk "

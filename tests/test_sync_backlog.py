@@ -585,6 +585,9 @@ def test_refused_entries_go_back_on_the_stick_and_the_kiosk_marks_them_refused_o
 
     retried = kiosk_cli(config, "retry-rejected", "--checkpoint", "CP-SYNC")
     assert retried.returncode == 0, retried.stderr
+    assert retried.stdout.rstrip().endswith(  # it said only push, at a site with no network
+        "run `kiosk sync push`, or at a site with no network export them again (`kiosk sync "
+        "export --to FILE`)"), retried.stdout
     offline = kiosk_worker(folder, kiosk_id, worker.token)
     try:
         assert offline.export(tmp_path / "usb" / "ql1a-2.backlog").entries == 3
