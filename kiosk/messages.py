@@ -3567,6 +3567,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Marked {count} of the {named} entries the file names (kiosk {kiosk}) as refused by "
         "the centre (the rest were acknowledged, refused already, or are not here); see why "
         "with `kiosk sync status`, fix it, then `kiosk sync retry-rejected`"),
+    "sync.refusals_none": (
+        "Trung tâm không từ chối lượt nào của tệp (máy {kiosk})",
+        "The centre refused none of the file's entries (kiosk {kiosk})"),
     "sync.refusals_cut_short": (
         "Lần nhập tệp này ở trung tâm bị dừng giữa chừng: tệp chỉ nêu các lượt trung tâm "
         "đã xử lý trước chỗ dừng; các lượt trung tâm chưa xử lý vẫn chờ gửi ở đây. Nhập lại "

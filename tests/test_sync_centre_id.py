@@ -116,6 +116,8 @@ def test_an_answer_from_another_centre_with_the_same_key_is_refused_and_nothing_
     right = import_at(central, central.db, stick, tmp_path / "answers")
     loaded = load(folder, right)
     assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.startswith(  # not "Marked 0 of the 0 entries … fix it, then retry"
+        f"The centre refused none of the file's entries (kiosk {kiosk_id})\n"), loaded.stdout
     assert ("The centre confirms it holds 5 entries of the file: 5 left the pending set"
             in loaded.stdout)
     assert sync_states(folder / "kiosk.db") == {"acknowledged": 5}

@@ -359,7 +359,8 @@ class Loaded(NamedTuple):
         answer, marked = self.answer, self.marked
         said = [Words("sync.refusals_loaded", {
             "count": Number(marked.refused), "named": Number(len(answer.refused)),
-            "kiosk": answer.kiosk_id})]
+            "kiosk": answer.kiosk_id}) if answer.refused  # else "fix it, then retry" misled
+            else Words("sync.refusals_none", {"kiosk": answer.kiosk_id})]
         if answer.receipt is Receipt.CHECKED:
             said.append(Words("sync.answer_acknowledged", {
                 "held": Number(len(answer.held)), "acknowledged": Number(marked.acknowledged),
