@@ -2751,6 +2751,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "này ({ours}): bị từ chối. Trạm đã nhận khoá của trung tâm khác?",
         "the file is encrypted to centre key {theirs}, not this centre's ({ours}): "
         "refused. Did the kiosk get another centre's key?"),
+    "backlog.empty": (
+        "tệp trống (0 byte: chép dở?): bị từ chối; chép lại tệp từ trạm",
+        "the file is empty (0 bytes: copied part-way?): refused; copy it from the kiosk "
+        "again"),
     "backlog.truncated": (
         "tệp bị cắt cụt (thiếu phần cuối): bị từ chối; chép lại tệp từ trạm",
         "the file is cut off (its last part is missing): refused; copy it from the "

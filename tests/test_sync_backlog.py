@@ -270,6 +270,17 @@ def swap_two_parts(path: Path) -> None:
     path.write_bytes(header + b"".join(parts))
 
 
+def cut_in_its_first_line(path: Path) -> None:
+    """A stick pulled as the copy began: the first 20 bytes of the header arrived. It was
+    refused as "not a kiosk backlog file", as if the wrong file had been brought."""
+    path.write_bytes(path.read_bytes()[:20])
+
+
+def emptied(path: Path) -> None:
+    """A stick pulled before any byte was written (FAT shows the file, 0 bytes)."""
+    path.write_bytes(b"")
+
+
 def add_bytes_at_the_end(path: Path) -> None:
     path.write_bytes(path.read_bytes() + b"\x00\x00\x00\x20" + os.urandom(32))
 
@@ -278,6 +289,9 @@ def add_bytes_at_the_end(path: Path) -> None:
     (flip_a_byte_in_the_middle, "cannot be decrypted — the file was altered or damaged"),
     (cut_off, "the file is cut off"),
     (drop_the_last_part, "the file is cut off"),
+    (cut_in_its_first_line, "the file is cut off"),
+    (emptied, "the file is empty (0 bytes: copied part-way?): refused; copy it from the "
+              "kiosk again"),
     (swap_two_parts, "part 1 cannot be decrypted"),
     (add_bytes_at_the_end, "cannot be decrypted"),
 ])
@@ -376,7 +390,8 @@ def test_an_old_format_file_is_refused_with_how_to_export_it_again(central, tmp_
 
 
 @pytest.mark.parametrize(("content", "reason"), [
-    (b"", "not a kiosk backlog file"),
+    (b"", "the file is empty (0 bytes: copied part-way?)"),  # not "not a backlog file"
+    (b"checkpoint-kiosk", "the file is cut off"),
     (b"id,name\n1,An\n", "not a kiosk backlog file"),
     (b"checkpoint-kiosk-backlog 3\n" + bytes(64), "format 'checkpoint-kiosk-backlog 3'"),
     (b"checkpoint-kiosk-backlog 2\n" + bytes(10), "the file is cut off"),

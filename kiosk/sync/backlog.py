@@ -311,6 +311,10 @@ class BacklogReader:
         header = self._file.read(HEADER_BYTES)
         if header.startswith(_OLD_ZIP):
             raise BacklogError("old_format", path=self.path)
+        if not header:  # a stick pulled before a byte arrived: not the wrong file
+            raise BacklogError("empty", path=self.path)
+        if MAGIC.startswith(header):  # cut within its first line: as a cut file
+            raise BacklogError("truncated", path=self.path)
         if not header.startswith(FORMAT.encode()):
             raise BacklogError("not_backlog", path=self.path)
         if not header.startswith(MAGIC):
