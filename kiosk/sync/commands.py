@@ -397,7 +397,8 @@ def cmd_push(args: argparse.Namespace) -> int:
         if pending == 0:
             print(text("sync.nothing_pending", lang))
             _say_refused(worker.store.outbox_summary().rejected, lang)
-            if (unknown := worker.learn_keys()) is not None:  # "connect once" for files
+            # "connect once" for files; this kiosk's own keys, not another id's (--kiosk-id)
+            if token is None and (unknown := worker.learn_keys()) is not None:
                 print(text("sync.push_keys_unknown", lang, reason=unknown), file=sys.stderr)
             return 0  # this push left nothing undone: older refusals are the doctor's
         bar = ProgressBar("push", pending)
