@@ -2732,8 +2732,11 @@ class Store:
         pending set. Those ``refused`` that still wait — pending, or exported — are marked
         refused with the centre's reason, as an upload's answer marks them; any other
         (acknowledged since, refused already, another kiosk id's, unknown) is left as it
-        is. One audit record (``sync.load_refusals``) says how many, the first and last id
-        refused and the counts acknowledged.
+        is; so is one refused for the checkpoint it was filed under that is filed under
+        another since (``retry-rejected --checkpoint``: an earlier answer loaded again after
+        its entries were refiled, exported and taken, marked them refused for a checkpoint
+        they no longer have). One audit record (``sync.load_refusals``) says how many, the
+        first and last id refused and the counts acknowledged.
 
         In transactions of ``chunk_rows`` ids at most, each followed by a pause at least as
         long as it took (:meth:`retry_rejected`'s): in one, a million held ids held the
@@ -2769,9 +2772,10 @@ class Store:
                               if conn.execute(
                     "UPDATE entries SET sync_state = 'rejected', sync_error = ?, "
                     "synced_at = ? WHERE id = ? AND kiosk_id = ? "
-                    "AND sync_state IN ('pending', 'sent')",
+                    "AND sync_state IN ('pending', 'sent') "
+                    "AND checkpoint_id = coalesce(?, checkpoint_id)",
                     (reason.saved() if isinstance(reason, Words) else reason, now, entry,
-                     kiosk_id)).rowcount)
+                     kiosk_id, _filed_under(reason))).rowcount)
             done += len(reasons[start:start + chunk_rows])
             if done < total:
                 self._pause_after(started, done, total, progress)
@@ -3518,6 +3522,15 @@ def _unenrolled(conn: sqlite3.Connection, kiosk_id: str) -> Unenrolled:
         min((row[4] for row in per_checkpoint), default=None),
         max((row[5] for row in per_checkpoint), default=None),
         enrolment_evidence(conn, kiosk_id))
+
+
+def _filed_under(reason: Words | str) -> str | None:
+    """The checkpoint an entry refused for being filed under another than its kiosk's
+    was filed under when refused (the refusal names it), else None."""
+    if isinstance(reason, Words) and reason.code == "refusal.other_checkpoint":
+        checkpoint = reason.params.get("checkpoint")
+        return checkpoint if isinstance(checkpoint, str) else None
+    return None
 
 
 def oldest_pending(conn: sqlite3.Connection) -> str | None:

@@ -615,6 +615,17 @@ def test_refused_entries_go_back_on_the_stick_and_the_kiosk_marks_them_refused_o
     assert json.loads((tmp_path / "usb" / "ql1a-2.backlog.refused").read_text(
         encoding="utf-8"))["refused"] == []  # nothing refused, said for the kiosk too
 
+    # The first answer, still on the stick, loaded again: its refusal ("filed under
+    # CP-SYNK") no longer holds for entries filed under CP-SYNC since — and held at the
+    # centre. It marked all 3 refused again, with that reason; it now leaves them waiting.
+    stale = kiosk_cli(config, "load-refusals", str(answer))
+    assert stale.returncode == 0, stale.stderr
+    assert "Marked 0 of the 3 entries the file names" in stale.stdout
+    assert sync_states(worker.store.path) == {"sent": 3, "acknowledged": 2}
+    assert kiosk_cli(config, "load-refusals",
+                     str(tmp_path / "usb" / "ql1a-2.backlog.refused")).returncode == 0
+    assert sync_states(worker.store.path) == {"acknowledged": 5}
+
 
 def test_the_refused_file_on_the_stick_quotes_no_value_of_the_refused_entries(
         central, kiosk_id, tmp_path):
