@@ -861,6 +861,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.rejected": ("Bị từ chối", "Rejected"),
     "sync.oldest": ("Cũ nhất chờ gửi", "Oldest pending"),
     "sync.last_success": ("Gửi thành công lần cuối", "Last success"),
+    "sync.last_answer": ("Nạp trả lời tệp lần cuối", "Last file answer loaded"),
+    "sync.last_answer_state": (  # kiosk sync status: a stick's round trip
+        "{when}: trung tâm có {held} lượt của tệp đó",
+        "{when}: the centre holds {held} entries of that file"),
     "sync.last_error": ("Lỗi gần nhất", "Last error"),
     "sync.error_resolved": ("{when}, đã hết (một lần gửi sau đó đã thành công): {error}",
                             "{when}, resolved since (a later upload succeeded): {error}"),

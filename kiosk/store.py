@@ -3449,6 +3449,17 @@ class Store:
     def audit_log(self) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM audit_log ORDER BY id")
 
+    def last_answer_loaded(self) -> tuple[str, int] | None:
+        """When the centre's answer to a backlog file was last loaded here
+        (``sync.load_refusals``), and how many entries of that file the centre said it
+        holds; None if never. At a site with no network this is what reached the centre:
+        ``kiosk sync status`` says it beside the last success, an upload's only."""
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT at, json_extract(detail, '$.held') FROM audit_log "
+                "WHERE action = 'sync.load_refusals' ORDER BY id DESC LIMIT 1").fetchone()
+        return None if row is None else (row[0], int(row[1] or 0))
+
 
 ENROL_ACTION = "kiosk.enrol"
 """The audit record of an enrolment (``kiosk enrol``, the technician screen): its ``kiosk``."""

@@ -89,6 +89,13 @@ def test_entries_the_centre_holds_leave_the_pending_set_once_its_answer_is_loade
     status = json.loads(kiosk_cli(folder / "config.toml", "status", "--offline",
                                   "--json").stdout)
     assert (status["pending"], status["rejected"]) == (0, 3)
+    # "Last success" is an upload's: a stick never set it, so a site with no network read
+    # "never" though the centre held all it sent. The last answer loaded is said beside it.
+    assert status["last_success"] is None
+    assert status["last_answer_loaded"]["held"] == 4
+    said = kiosk_cli(folder / "config.toml", "status", "--offline").stdout
+    assert "Last file answer loaded" in said and ": the centre holds 4 entries of that file" \
+        in said, said
     store = Store(folder / "kiosk.db")
     try:
         audited = store.audit_log()[-1]

@@ -222,6 +222,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         sent = store.sync_counts()["sent"]
         elsewhere = store.pending_elsewhere(config.kiosk.id)
         meta = store.meta(META_PREFIX)
+        answered = store.last_answer_loaded()
         rejected = [{**row, **coded("sync_error", row["sync_error"], lang)}
                     for row in store.rejected_entries(REJECTED_SHOWN)]
     finally:
@@ -257,6 +258,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         "pending": summary.pending, "sent": sent, "rejected": summary.rejected,
         "oldest_pending": summary.oldest_pending,
         "last_success": saved_stamp(MetaKey.LAST_SUCCESS),
+        "last_answer_loaded": None if answered is None else {
+            "at": answered[0], "held": answered[1]},
         **coded("last_error", meta.get(MetaKey.LAST_ERROR), lang),
         "last_error_at": saved_stamp(MetaKey.LAST_ERROR_AT),
         "last_error_current": error_current(
@@ -296,6 +299,9 @@ def cmd_status(args: argparse.Namespace) -> int:
                when(summary.oldest_pending) if summary.oldest_pending else
                text("sync.none", lang)))
     print(line(text("sync.last_success", lang), when(report["last_success"])))
+    if answered is not None:  # a stick's round trip: no upload says it
+        print(line(text("sync.last_answer", lang), text(
+            "sync.last_answer_state", lang, when=when(answered[0]), held=f"{answered[1]:,}")))
     if report["last_error"]:  # one an upload after it ended is said to be over
         print(line(text("sync.last_error", lang),
                    f"{when(report['last_error_at'])}: {report['last_error']}"
