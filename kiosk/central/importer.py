@@ -458,7 +458,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                                   cutoff=result.retention_cut))
             if result.filed_at_arrival:  # the operator at the stick's site sets the clock
                 print("  " + both("central.import.filed_at_arrival", kiosk=result.kiosk_id,
-                                  count=f"{result.filed_at_arrival:,}"))
+                                  count=Number(result.filed_at_arrival)))
             report_reasons(result)
             if result.not_stored:
                 refused += 1

@@ -301,7 +301,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(line(text("sync.last_success", lang), when(report["last_success"])))
     if answered is not None:  # a stick's round trip: no upload says it
         print(line(text("sync.last_answer", lang), text(
-            "sync.last_answer_state", lang, when=when(answered[0]), held=f"{answered[1]:,}")))
+            "sync.last_answer_state", lang, when=when(answered[0]), held=Number(answered[1]))))
     if report["last_error"]:  # one an upload after it ended is said to be over
         print(line(text("sync.last_error", lang),
                    f"{when(report['last_error_at'])}: {report['last_error']}"
