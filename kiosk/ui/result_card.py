@@ -157,7 +157,13 @@ MARKS.update({CERTIFICATE_STATES[verdicts.GOOD]: "tick",
               CERTIFICATE_STATES[verdicts.BAD]: "caution",
               CERTIFICATE_REFUSED: "cross"})
 """Red says stop; the cross says not recorded, the warning triangle recorded but not cleared;
-the clock, not answered yet."""
+the clock, not answered yet. Each has a shape of its own, not only its strokes inside a ring:
+the cross is cut out of a solid stop sign, the clock drawn as an hourglass. The card's green,
+red and blue are one grey (a red-green colour-blind officer, a washed-out panel): "let
+through", "stop" and "wait" must not be three rings (tests/test_ui_colour_blind.py)."""
+STOP_SIGN = ((0.29, 0.0), (0.71, 0.0), (1.0, 0.29), (1.0, 0.71), (0.71, 1.0), (0.29, 1.0),
+             (0.0, 0.71), (0.0, 0.29))
+"""The octagon the cross is cut out of (fractions of the symbol's side)."""
 MARK_GAP = 0.4
 """Room between the symbol and the headline, in headline heights."""
 
@@ -175,8 +181,8 @@ def _breakable(word: str) -> str:
 
 class Mark(QWidget):
     """The answer's symbol, drawn (not a font's glyph, which a kiosk may lack) in the card's
-    text colour: a tick, an exclamation mark, a cross or a clock's hands inside a ring, or an
-    exclamation mark inside a warning triangle (caution)."""
+    text colour: a tick or an exclamation mark inside a ring, a cross cut out of a solid stop
+    sign, an hourglass, or an exclamation mark inside a warning triangle (caution)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -210,14 +216,24 @@ class Mark(QWidget):
             painter.drawPoint(at(0.5, 0.78))
             painter.end()
             return
+        if self.shape == "cross":  # a stop sign, solid: no ring like "let through"'s tick
+            painter.setBrush(pen.color())
+            painter.drawPolygon([at(x, y) for x, y in STOP_SIGN])
+            pen.setColor(self.palette().color(QPalette.ColorRole.Window))
+            painter.setPen(pen)
+            painter.drawLine(at(0.32, 0.32), at(0.68, 0.68))
+            painter.drawLine(at(0.68, 0.32), at(0.32, 0.68))
+            painter.end()
+            return
+        if self.shape == "clock":  # an hourglass, solid: wait
+            painter.setBrush(pen.color())
+            painter.drawPolygon([at(0.15, 0.0), at(0.85, 0.0), at(0.5, 0.5),
+                                 at(0.85, 1.0), at(0.15, 1.0), at(0.5, 0.5)])
+            painter.end()
+            return
         painter.drawEllipse(QRectF(at(0, 0), at(1, 1)))
         if self.shape == "tick":
             painter.drawPolyline([at(0.27, 0.52), at(0.44, 0.69), at(0.74, 0.34)])
-        elif self.shape == "cross":
-            painter.drawLine(at(0.32, 0.32), at(0.68, 0.68))
-            painter.drawLine(at(0.68, 0.32), at(0.32, 0.68))
-        elif self.shape == "clock":
-            painter.drawPolyline([at(0.5, 0.22), at(0.5, 0.5), at(0.7, 0.62)])
         else:  # alert
             painter.drawLine(at(0.5, 0.24), at(0.5, 0.56))
             painter.drawPoint(at(0.5, 0.75))
