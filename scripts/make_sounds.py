@@ -2,7 +2,8 @@
 """Generate the officer screen's four cue sounds into kiosk/ui/sounds/ (committed WAVs).
 
 Each cue must be told apart by ear in a noisy queue without looking: entry rises, exit falls,
-a duplicate is two flat "attention" beeps, an error is a low buzz. All are short (< 0.4 s) so
+a duplicate is two flat "attention" beeps, an error is a low buzz, as loud as the others
+through a small speaker (see SQUARE_PEAK). All are short (< 0.4 s) so
 the next person's scan is never drowned out. Run again after changing a recipe:
 
     .venv/bin/python scripts/make_sounds.py
@@ -21,6 +22,13 @@ from kiosk.commandline import examples
 RATE = 22050
 FADE_SECONDS = 0.006
 """Short fade in/out on every tone so speakers do not click."""
+SQUARE_PEAK = 1.6
+"""The low buzz's peak, of a tone's ``volume``. A kiosk's small speaker plays little below
+300 Hz: of a 196 Hz square wave it plays the overtones (588 Hz, 980 Hz, …), a fifth of its
+power. At 0.45 the refusal — the cue that must be heard — came out of such a speaker 10.6 dB
+below the accepted chime (-20.3 against -9.7 dBFS above 300 Hz): half as loud, lost at a
+noisy gate. At 1.6 (0.8 of full scale) its overtones are as loud as the chime; whole, on a
+speaker that plays its 196 Hz too, it is the loudest cue."""
 
 # cue → list of (frequency Hz or 0 for silence, seconds, waveform)
 RECIPES: dict[str, list[tuple[float, float, str]]] = {
@@ -40,7 +48,7 @@ def tone(frequency: float, seconds: float, waveform: str, volume: float = 0.5) -
             samples.append(0)
             continue
         phase = math.sin(2 * math.pi * frequency * i / RATE)
-        value = (1.0 if phase >= 0 else -1.0) * 0.45 if waveform == "square" else phase
+        value = (1.0 if phase >= 0 else -1.0) * SQUARE_PEAK if waveform == "square" else phase
         envelope = min(1.0, i / fade, (count - 1 - i) / fade) if fade else 1.0
         samples.append(int(32767 * volume * value * envelope))
     return samples
