@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Generate the officer screen's four cue sounds into kiosk/ui/sounds/ (committed WAVs).
 
-Each cue must be told apart by ear in a noisy queue without looking: entry rises, exit falls,
-a duplicate is two flat "attention" beeps, an error is a low buzz, as loud as the others
-through a small speaker (see SQUARE_PEAK). All are short (< 0.4 s) so
-the next person's scan is never drowned out. Run again after changing a recipe:
+Each cue must be told apart by ear in a noisy queue without looking, by its rhythm first:
+entry is two notes rising, exit two falling, a duplicate (amber) three short flat beeps, an
+error one long low buzz, as loud as the others through a small speaker (see SQUARE_PEAK).
+All are short (< 0.4 s) so the next person's scan is never drowned out. Run again after
+changing a recipe:
 
     .venv/bin/python scripts/make_sounds.py
 """
@@ -32,11 +33,15 @@ speaker that plays its 196 Hz too, it is the loudest cue."""
 
 # cue → list of (frequency Hz or 0 for silence, seconds, waveform)
 RECIPES: dict[str, list[tuple[float, float, str]]] = {
-    "entry": [(660, 0.09, "sine"), (0, 0.02, "sine"), (990, 0.14, "sine")],
-    "exit": [(990, 0.09, "sine"), (0, 0.02, "sine"), (660, 0.14, "sine")],
-    "duplicate": [(740, 0.08, "sine"), (0, 0.06, "sine"), (740, 0.08, "sine")],
-    "error": [(196, 0.32, "square")],
+    "entry": [(660, 0.09, "sine"), (0, 0.04, "sine"), (990, 0.14, "sine")],
+    "exit": [(990, 0.09, "sine"), (0, 0.04, "sine"), (660, 0.14, "sine")],
+    "duplicate": [(740, 0.06, "sine"), (0, 0.05, "sine"), (740, 0.06, "sine"),
+                  (0, 0.05, "sine"), (740, 0.06, "sine")],
+    "error": [(196, 0.36, "square")],
 }
+"""Over a crowd's noise a note's pitch is lost before its rhythm: accepted is two notes
+(a gap of 40 ms; 20 ms was heard as one), amber ("ask", "already scanned") three short
+beeps, a refusal one long buzz."""
 
 
 def tone(frequency: float, seconds: float, waveform: str, volume: float = 0.5) -> list[int]:

@@ -58,3 +58,37 @@ def test_the_refusal_is_heard_as_loud_as_the_accepted_chime_through_a_small_spea
     chimes = {cue: through_a_small_speaker(cue) for cue in ("entry", "exit")}
     buzz = through_a_small_speaker("error")
     assert all(buzz >= chime for chime in chimes.values()), (buzz, chimes)
+
+
+HEARD_GAP_SECONDS = 0.03
+"""A silence the ear hears between two notes over a crowd's noise: 20 ms is heard as one
+gliding note."""
+
+
+def notes(cue: str) -> list[float]:
+    """The length of each note of the cue, in seconds: sound between silences of at least
+    :data:`HEARD_GAP_SECONDS`."""
+    with wave.open(str(SOUND_DIR / f"{cue}.wav")) as sound:
+        samples = np.frombuffer(sound.readframes(sound.getnframes()), "<i2")
+        rate = sound.getframerate()
+    gap = round(HEARD_GAP_SECONDS * rate)
+    quiet = np.abs(samples) < 33  # -60 dBFS
+    lengths, start, run = [], None, 0
+    for index, silent in enumerate(quiet):
+        run = run + 1 if silent else 0
+        if not silent and start is None:
+            start = index
+        if start is not None and (run == gap or index == len(quiet) - 1):
+            lengths.append((index - run + 1 - start) / rate)
+            start = None
+    return lengths
+
+
+def test_let_through_ask_and_stop_each_have_a_rhythm_of_their_own():
+    """Over a crowd a note's pitch is lost before its rhythm: an accepted entry (rising) and
+    an amber "ask for an ID" (two flat beeps) were both two notes, and the accepted chime's
+    20 ms gap made it one note, as the refusal's buzz. Now: accepted two notes, amber three,
+    the refusal one long buzz, longer than any note of the others."""
+    rhythm = {cue: notes(cue) for cue in CUES}
+    assert [len(rhythm[cue]) for cue in CUES] == [2, 2, 3, 1], rhythm
+    assert rhythm["error"][0] > 2 * max(max(rhythm[cue]) for cue in CUES if cue != "error")
