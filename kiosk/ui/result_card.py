@@ -110,6 +110,11 @@ GROWTH times larger on a card with room to spare."""
 READABLE_SIZES = (26, 20, 14, 14)
 """The sizes the lines keep while the card shrinks its type to fit: an officer an arm's
 length away reads 20 px on a 7" panel."""
+HEADLINE_KEPT = 36
+"""The headline keeps this size while the words under it shrink to READABLE_SIZES: shrunk
+in step with them, a refusal's (three lines of what to do under it) went to 28 px on a 7"
+panel, a 4.0 mm capital, while the accepted card's was 40 px: the answer that must stop the
+person was the hardest to read from a step away."""
 SMALL_SIZES = (26, 20, 11, 11)
 """Then the time and the technical reason (read up close, by whoever is called) give way,
 before the headline and the officer's words do."""
@@ -354,16 +359,18 @@ class ResultCard(QFrame):
     @staticmethod
     def candidate_sizes(path_first: bool = False) -> Iterator[tuple[int, ...]]:
         """Line sizes from the largest to the smallest the card tries, in steps of 8 %:
-        all lines from GROWTH × TYPE_SIZES down to READABLE_SIZES, then the lower two down
+        all lines from GROWTH × TYPE_SIZES down to READABLE_SIZES (the headline stopping at
+        HEADLINE_KEPT until the others are there), then the lower two down
         to SMALL_SIZES and on to FINE_PRINT, then everything together (the last resort).
         With ``path_first``, the details line goes to fine print before the reason shrinks
         (:data:`PATH_FIRST`)."""
         largest = tuple(round(size * GROWTH) for size in TYPE_SIZES)
-        stages = [(largest, READABLE_SIZES), (READABLE_SIZES, SMALL_SIZES),
+        kept = (HEADLINE_KEPT, *READABLE_SIZES[1:])
+        stages = [(largest, kept), (kept, READABLE_SIZES), (READABLE_SIZES, SMALL_SIZES),
                   (SMALL_SIZES, FINE_PRINT)]
         if path_first:
             reason_small = (*FINE_PRINT[:3], SMALL_SIZES[3])
-            stages = [(largest, READABLE_SIZES), (READABLE_SIZES, PATH_FIRST),
+            stages = [(largest, kept), (kept, READABLE_SIZES), (READABLE_SIZES, PATH_FIRST),
                       (PATH_FIRST, reason_small), (reason_small, FINE_PRINT)]
         for start, floor in stages:
             scale = 1.0
