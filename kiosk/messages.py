@@ -3665,6 +3665,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{config}): bản ghi của nó là thật. Gửi chúng: `kiosk sync push`",
         "Not deleted: {kiosk} is this kiosk's enrolled id ([kiosk] id, with a token, "
         "{config}): its entries are real. Send them: `kiosk sync push`"),
+    "sync.discard_rejected_preview": (
+        "{count} bản ghi bị trung tâm từ chối ({codes}; quét từ {first} đến {last}) sẽ bị xoá "
+        "hẳn, cả họ tên: trung tâm chưa từng nhận chúng. Chỉ xoá những bản ghi trung tâm sẽ "
+        "không bao giờ nhận; bản ghi sửa được thì sửa rồi `kiosk sync retry-rejected`. Để "
+        "xoá (ghi vào nhật ký kiểm tra), chạy lại với --yes",
+        "{count} entries the centre refused ({codes}; scanned from {first} to {last}) would "
+        "be deleted for good, names included: the centre never took them. Delete only those "
+        "it will never take; fix the others and `kiosk sync retry-rejected`. To delete them "
+        "(written to the audit log), run again with --yes"),
+    "sync.discard_rejected_done": (
+        "Đã xoá {count} bản ghi bị từ chối (nhật ký kiểm tra: sync.discard_rejected)",
+        "Deleted {count} refused entries (audit log: sync.discard_rejected)"),
+    "sync.discard_rejected_none": (
+        "Không có bản ghi bị từ chối nào như vậy: không có gì để xoá",
+        "No such refused entries: nothing to delete"),
+    "sync.no_refusal_code": ("không có mã", "no code"),
     "sync.discard_needs_reason": ("Cần --reason: vì sao xoá các bản ghi này (ghi vào nhật ký "
                                   "kiểm tra)",
                                   "--reason is needed: why these entries are deleted (written "

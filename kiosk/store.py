@@ -784,6 +784,19 @@ class Unenrolled:
 
 
 @dataclass(frozen=True)
+class RefusedToDiscard:
+    """The refused entries a choice of ``kiosk sync discard-rejected`` names
+    (:meth:`Store.refused_to_discard`)."""
+    count: int
+    codes: dict[str, int]
+    """How many per the centre's reason code as kept (``refusal.too_old``; ``""``: a reason
+    without one, a newer centre's)."""
+    first_at: str | None
+    last_at: str | None
+    last_id: str | None
+
+
+@dataclass(frozen=True)
 class Stats:
     entries_in: int
     entries_out: int
@@ -2843,35 +2856,85 @@ class Store:
         Only the entries counted as it starts (ids up to the last then): one recorded since
         was not in the count the operator confirmed.
 
-        In :meth:`retry_rejected`'s parts and pauses (run on a kiosk at work, a month of test
-        scans deleted in one transaction held the write lock for seconds, and the scans
-        meanwhile were refused as if another program held it): each part deletes its
-        entries, their names in the search index and their people's presence rebuilt from
-        what is left, with its audit record (``sync.discard_unenrolled``: who, why,
-        ``kiosk``, ``retry``, ``part``, ``count``, its ``first_id`` and ``last_id``; the
-        first also the whole count's ``checkpoints``, ``first_at`` and ``last_at``, the last
-        ``total`` and ``done``). The bytes are overwritten and the log emptied as the
-        purge's are: a connection the running kiosk holds open would otherwise keep the
-        deleted people's pages readable in the file. How many were deleted: ``count``."""
+        In audited parts, overwritten, the log emptied (:meth:`_discard_in_parts`;
+        ``sync.discard_unenrolled`` with ``kiosk`` and ``reason``, the first part also the
+        whole count's ``checkpoints``, ``first_at`` and ``last_at``). How many were
+        deleted: ``count``."""
         with self.transaction() as conn:
             found = _unenrolled(conn, kiosk_id)
-        said: dict[str, object] = {"kiosk": kiosk_id, "reason": reason, "checkpoints":
-                                   found.checkpoints, "first_at": found.first_at,
-                                   "last_at": found.last_at}
-        after, deleted_words = "", False
+
+        def enrolled(conn: sqlite3.Connection) -> None:
+            evidence = found.enrolled or enrolment_evidence(conn, kiosk_id)
+            if evidence is not None:
+                raise StoreError("store.discard_enrolled", kiosk=kiosk_id,
+                                 evidence=Words(f"store.enrolment_{evidence}"))
+
+        count = self._discard_in_parts(
+            "sync.discard_unenrolled", actor, chunk_rows,
+            "FROM entries INDEXED BY entries_pending WHERE sync_state IN ('pending', 'sent') "
+            "AND sync_state = 'pending' AND kiosk_id = ?", (kiosk_id,), found.last_id,
+            {"kiosk": kiosk_id, "reason": reason},
+            {"checkpoints": found.checkpoints, "first_at": found.first_at,
+             "last_at": found.last_at}, enrolled)
+        return replace(found, count=count)
+
+    def refused_to_discard(self, code: str | None = None, before: str | None = None
+                           ) -> RefusedToDiscard:
+        """What :meth:`discard_rejected` with the same choice would delete: the entries the
+        centre refused, only those of its reason ``code`` and scanned before ``before``
+        (UTC) when given."""
+        with self.lock:
+            return _refused_to_discard(self.conn, code, before)
+
+    def discard_rejected(self, actor: str, reason: str, code: str | None = None,
+                         before: str | None = None, chunk_rows: int = RETRY_CHUNK_ROWS
+                         ) -> RefusedToDiscard:
+        """Delete entries the centre refused that can never be fixed (a test code, a garbled
+        scan it will never take): the purge removes only acknowledged entries, so these
+        would keep their names here for ever. Only ``rejected`` ones, of the reason ``code``
+        (as ``sync_error`` keeps it, ``refusal.too_old``; ``""``: a reason without one) and
+        scanned before ``before`` (UTC) when given, and only those counted as it starts
+        (ids up to the last then): one refused since was not in the count the operator
+        confirmed. In :meth:`discard_unenrolled`'s audited, overwritten parts
+        (:meth:`_discard_in_parts`; ``sync.discard_rejected`` with ``reason``, ``code``,
+        ``before``, the first part also the whole count's ``codes``, ``first_at`` and
+        ``last_at``). How many were deleted: ``count``."""
+        with self.transaction() as conn:
+            found = _refused_to_discard(conn, code, before)
+        chosen, values = _refused_chosen(code, before)
+        count = self._discard_in_parts(
+            "sync.discard_rejected", actor, chunk_rows, chosen, values, found.last_id,
+            {"reason": reason, "code": code, "before": before},
+            {"codes": found.codes, "first_at": found.first_at, "last_at": found.last_at})
+        return replace(found, count=count)
+
+    def _discard_in_parts(self, action: str, actor: str, chunk_rows: int, chosen: str,
+                          values: Sequence[object], last_id: str | None,
+                          said: dict[str, object], whole: dict[str, object],
+                          check: Callable[[sqlite3.Connection], None] | None = None) -> int:
+        """Delete the entries ``chosen`` (``FROM entries … WHERE …`` with its ``values``)
+        with ids up to ``last_id``, in :meth:`retry_rejected`'s parts and pauses (run on a
+        kiosk at work, a month of test scans deleted in one transaction held the write lock
+        for seconds, and the scans meanwhile were refused as if another program held it).
+        Each part, after ``check`` (which may refuse it, raising), deletes its entries,
+        their names in the search index, and rebuilds the presence of only the people
+        whose last movement it deleted (:data:`_LAST_MOVED`), with its ``action`` audit
+        record: ``said``, ``retry``, ``part``, ``count``, its ``first_id`` and ``last_id``;
+        the first also ``whole`` (what was counted), the last ``total`` and ``done``. The
+        bytes are overwritten and the log emptied as the purge's are: a connection the
+        running kiosk holds open would otherwise keep the deleted people's pages readable
+        in the file. How many were deleted."""
+        after, deleted_words, first = "", False, whole
 
         def part(conn: sqlite3.Connection) -> tuple[int, dict[str, object]]:
-            nonlocal after, said, deleted_words
-            enrolled = found.enrolled or enrolment_evidence(conn, kiosk_id)
-            if enrolled is not None:
-                raise StoreError("store.discard_enrolled", kiosk=kiosk_id,
-                                 evidence=Words(f"store.enrolment_{enrolled}"))
+            nonlocal after, first, deleted_words
+            if check is not None:
+                check(conn)
             doomed = sorted(conn.execute(
-                "DELETE FROM entries WHERE id IN (SELECT id FROM entries INDEXED BY "
-                "entries_pending WHERE sync_state IN ('pending', 'sent') AND id > ? AND id <= ? "
-                "AND sync_state = 'pending' AND kiosk_id = ? ORDER BY id LIMIT ?) "
-                f"RETURNING id, scanned_at, name, checkpoint_id, subject_key, {_COUNTED_AT}",
-                (after, found.last_id or "", kiosk_id, chunk_rows)).fetchall())
+                f"DELETE FROM entries WHERE id IN (SELECT id {chosen} AND id > ? AND id <= ? "
+                f"ORDER BY id LIMIT ?) RETURNING id, scanned_at, name, checkpoint_id, "
+                f"subject_key, {_COUNTED_AT}",
+                (*values, after, last_id or "", chunk_rows)).fetchall())
             deleted_words |= bool(_unindex(conn, [row[:3] for row in doomed]))
             people = json.dumps(conn.execute(_LAST_MOVED, (json.dumps(
                 [(row[3], row[4], row[5], row[0]) for row in doomed]),)).fetchall())
@@ -2882,13 +2945,12 @@ class Store:
                 inside="AND presence.inside IN (1, 0) ", among=f"AND {among} "),
                 (ids.boot_id(), people))
             after = doomed[-1][0] if doomed else after
-            record = {**said, "first_id": doomed[0][0] if doomed else None,
+            record = {**said, **first, "first_id": doomed[0][0] if doomed else None,
                       "last_id": after if doomed else None}
-            said = {"kiosk": kiosk_id, "reason": reason}  # the whole count's with the first
+            first = {}  # the whole count's with the first part only
             return len(doomed), record
 
-        count = self._retry_in_parts("sync.discard_unenrolled", actor, chunk_rows, part,
-                                     overwriting=True)
+        count = self._retry_in_parts(action, actor, chunk_rows, part, overwriting=True)
         if deleted_words:
             self._forget_words()
         checkpointer = Checkpointer(self.path, self.identity)
@@ -2897,7 +2959,7 @@ class Store:
                 log.warning("%s", both("purge.log_kept", path=self.path))
         finally:
             checkpointer.close()
-        return replace(found, count=count)
+        return count
 
     def retry_rejected(self, actor: str = "operator", chunk_rows: int = RETRY_CHUNK_ROWS) -> int:
         """Every entry the centre refused back to pending, to be sent again; how many.
@@ -3535,6 +3597,37 @@ def _unenrolled(conn: sqlite3.Connection, kiosk_id: str) -> Unenrolled:
         enrolment_evidence(conn, kiosk_id))
 
 
+_REFUSAL_CODE = ("coalesce(CASE WHEN json_valid(sync_error) THEN "
+                 "json_extract(sync_error, '$.code') END, '')")
+"""A refused entry's reason code as :meth:`Store.mark_synced` kept it (saved Words), ``''``
+for a reason kept as plain text."""
+
+
+def _refused_chosen(code: str | None, before: str | None) -> tuple[str, tuple[str, ...]]:
+    """The refused entries of reason ``code`` scanned before ``before`` (each when given):
+    ``FROM … WHERE …`` and its values, read along ``entries_rejected``."""
+    chosen = "FROM entries INDEXED BY entries_rejected WHERE sync_state = 'rejected'"
+    values: tuple[str, ...] = ()
+    if code is not None:
+        chosen, values = f"{chosen} AND {_REFUSAL_CODE} = ?", (*values, code)
+    if before is not None:
+        chosen, values = f"{chosen} AND scanned_at < ?", (*values, before)
+    return chosen, values
+
+
+def _refused_to_discard(conn: sqlite3.Connection, code: str | None, before: str | None
+                        ) -> RefusedToDiscard:
+    chosen, values = _refused_chosen(code, before)
+    per_code = conn.execute(
+        f"SELECT {_REFUSAL_CODE} AS code, count(*), min(scanned_at), max(scanned_at), max(id) "
+        f"{chosen} GROUP BY code ORDER BY code", values).fetchall()
+    return RefusedToDiscard(
+        sum(row[1] for row in per_code), {str(row[0]): row[1] for row in per_code},
+        min((row[2] for row in per_code), default=None),
+        max((row[3] for row in per_code), default=None),
+        max((row[4] for row in per_code), default=None))
+
+
 def _filed_under(reason: Words | str) -> str | None:
     """The checkpoint an entry refused for being filed under another than its kiosk's
     was filed under when refused (the refusal names it), else None."""
@@ -3630,7 +3723,7 @@ def oldest_pending_entry(conn: sqlite3.Connection, walked: dict[str, Any] | None
 def _unindex(conn: sqlite3.Connection, deleted: Iterable[Sequence[Any]]) -> set[str]:
     """Take entries deleted in ``conn``'s transaction (``(id, scanned_at, name)`` each) out of
     the name search, their words marked for the next merge to drop (the purge and
-    :meth:`Store.discard_unenrolled` alike); the words."""
+    :meth:`Store._discard_in_parts` alike); the words."""
     words: set[str] = set()
     for entry_id, scanned_at, name in deleted:
         if name:

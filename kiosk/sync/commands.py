@@ -1,4 +1,5 @@
-"""``kiosk sync status | push | retry-rejected | export``: the sync operator's tools.
+"""``kiosk sync status | push | retry-rejected | discard-rejected | export``: the
+sync operator's tools.
 
 They work whether or not ``kiosk run`` is running: status comes from the store (the worker
 of a running kiosk writes its last success/error there), pushes and exports use their own
@@ -23,6 +24,7 @@ from kiosk.commandline import (
     EXIT_USAGE,
     ProgressBar,
     Terminated,
+    day_argument,
     examples,
     format_duration,
     load_config,
@@ -178,6 +180,36 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     discard.add_argument("--operator", default="",
                          help="who deletes them (written to the audit log)")
     discard.set_defaults(func=cmd_discard_unenrolled)
+
+    hopeless = sub.add_parser(
+        "discard-rejected", parents=[common],
+        help="delete entries the centre refused that can never be fixed",
+        description="Delete entries the centre refused that no retry will ever get accepted "
+                    "(a test code, a garbled scan): the retention purge removes only "
+                    "entries the centre acknowledged, so these would keep their names here "
+                    "for ever. All refused entries, or only those of one of the centre's "
+                    "reason codes (--code, as this command and `kiosk sync status --json` "
+                    "show it) or scanned before a day (--before). Without --yes it only "
+                    "counts them, per reason code: fix and `kiosk sync retry-rejected` any "
+                    "the centre would take. Pending, sent and acknowledged entries are never "
+                    "touched. Overwritten in the file, written to the audit log. Exit code 1 "
+                    "when nothing was deleted.",
+        **examples('kiosk sync discard-rejected --reason "test codes"',
+                   'kiosk sync discard-rejected --reason "test codes" --code refusal.invalid '
+                   '--yes --operator "Trần Văn Bảo"',
+                   'kiosk sync discard-rejected --reason "clock years behind" --before '
+                   '2026-12-01 --yes'))
+    hopeless.add_argument("--reason", required=True,
+                          help="why they are deleted (written to the audit log)")
+    hopeless.add_argument("--code", metavar="CODE",
+                          help="only those refused for this reason code (refusal.too_old, …)")
+    hopeless.add_argument("--before", type=day_argument, metavar="YYYY-MM-DD",
+                          help="only those scanned before this local day")
+    hopeless.add_argument("--yes", action="store_true",
+                          help="delete them (without it: only say how many, why and when)")
+    hopeless.add_argument("--operator", default="",
+                          help="who deletes them (written to the audit log)")
+    hopeless.set_defaults(func=cmd_discard_rejected)
 
     export = sub.add_parser(
         "export", parents=[common],
@@ -630,6 +662,38 @@ def cmd_discard_unenrolled(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(text("sync.discard_done", lang, count=Number(done.count), kiosk=args.kiosk_id))
+    return 0
+
+
+def cmd_discard_rejected(args: argparse.Namespace) -> int:
+    """Counts first, per reason code, the deletion only with --yes and a reason: refused
+    entries never reached the centre, so deleting them loses them for good."""
+    from kiosk.commandline import audit_actor, local_time
+
+    config = load_config(args.config)
+    lang = config.kiosk.language
+    if not args.reason.strip():
+        print(text("sync.discard_needs_reason", lang), file=sys.stderr)
+        return EXIT_USAGE
+    store = open_store(config, reading=not args.yes)
+    try:
+        before = store.day_bounds(args.before)[0] if args.before else None
+        found = store.refused_to_discard(args.code, before)
+        if not found.count:
+            print(text("sync.discard_rejected_none", lang))
+            return EXIT_FAILED
+        if not args.yes:
+            print(text("sync.discard_rejected_preview", lang, count=Number(found.count),
+                       first=local_time(found.first_at or "", store),
+                       last=local_time(found.last_at or "", store), codes=Tallies(
+                           (code or text("sync.no_refusal_code", lang), count)
+                           for code, count in found.codes.items())))
+            return EXIT_FAILED
+        done = store.discard_rejected(audit_actor(args, config), args.reason.strip(),
+                                      args.code, before)
+    finally:
+        store.close()
+    print(text("sync.discard_rejected_done", lang, count=Number(done.count)))
     return 0
 
 
