@@ -92,6 +92,13 @@ class Scheduler:
             return math.isinf(self._due)
 
     @property
+    def due_in(self) -> float:
+        """Seconds until the next background cycle is due (≤ 0: due now, inf: parked): the
+        schedule itself, where the time a look took shows only how busy the machine was."""
+        with self._cond:
+            return self._due - time.monotonic()
+
+    @property
     def failures(self) -> int:
         """Failures in a row since the last success or progress (1: a new run of them)."""
         with self._cond:
