@@ -51,10 +51,12 @@ class Pty:
         self.unplug()
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 10.0,
+def wait_until(condition: Callable[[], object], timeout: float = 60.0,
                what: str = "condition", found: Callable[[], str] | None = None) -> None:
     """Poll ``condition``; on time-out say what was awaited and, from ``found``, what there
-    was instead (e.g. how many scans arrived and the last ones)."""
+    was instead (e.g. how many scans arrived and the last ones). The wait ends as soon as
+    it holds: the long default costs nothing when it does, and is room for a loaded 2-core
+    machine — never a way to say that something does not happen."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

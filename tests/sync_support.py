@@ -59,8 +59,9 @@ def english(line: str) -> str:
     return " / ".join(parts[len(parts) // 2:])
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, step: float = 0.05) -> Any:
-    """Poll until ``predicate()`` is truthy; its value, or AssertionError after ``timeout``."""
+def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, step: float = 0.05) -> Any:
+    """Poll until ``predicate()`` is truthy; its value, or AssertionError after ``timeout``
+    (the wait ends as soon as it holds: the long default is room for a loaded machine)."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
