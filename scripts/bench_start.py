@@ -12,7 +12,7 @@ Drop the page cache just before for a start after a reboot
 
 from __future__ import annotations
 
-import sys
+import argparse
 import threading
 import time
 
@@ -62,4 +62,10 @@ def main(config_path: str, label: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    # after the imports: argparse is among the kiosk's own (its start costs the same), and
+    # --help names the arguments (without them the script died on an IndexError)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("config", help="the kiosk's config.toml")
+    parser.add_argument("label", help="what the printed line begins with (e.g. before, after)")
+    args = parser.parse_args()
+    main(args.config, args.label)

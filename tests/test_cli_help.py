@@ -177,3 +177,19 @@ def test_the_scripts_the_guides_name_end_their_help_with_examples(script: str) -
     assert proc.returncode == 0, proc.stderr
     lines = examples_of(proc.stdout)
     assert lines and all(line.startswith(f".venv/bin/python scripts/{script}") for line in lines)
+
+
+RUNNABLE_SCRIPTS = sorted(path.name for path in (ROOT / "scripts").glob("*.py")
+                          if 'if __name__ == "__main__":' in path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("script", RUNNABLE_SCRIPTS)
+def test_every_script_answers_help_with_its_usage(script: str) -> None:
+    """A technician or a reviewer re-running a benchmark the docs name asks the script
+    what it takes first: every runnable script in scripts/ answers ``--help`` with its
+    usage and exit 0, never a traceback (bench_start.py read its arguments from sys.argv
+    and died on an IndexError). Examples are asked only of the scripts the guides name."""
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / script), "--help"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout.startswith("usage: "), proc.stdout
