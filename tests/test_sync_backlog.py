@@ -26,12 +26,14 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from kiosk import cli
 from kiosk import config as config_mod
 from kiosk.central.backends import open_storage
 from kiosk.central.backlog_key import FILE_NAME, load_centre_key, open_key
@@ -2311,3 +2313,50 @@ def test_a_file_changed_mid_read_says_its_entries_past_retention_were_answered_n
         assert "are stored" not in said
     finally:
         centre.stop()
+
+
+def test_load_refusals_starts_its_progress_clock_before_the_load(central, kiosk_id, tmp_path,
+                                                                  monkeypatch, capsys):
+    """An answer of more than one part (a stick's backlog of days) shows a progress line:
+    its bar was made at the end of the first part, so its first line's rate was that part
+    over microseconds ("292,825,785/s"). The bar is now made before the load begins, its
+    clock counting the file's reading and the first part: checked on the order of the
+    calls (a rate is a timing), with the kiosk's real ProgressBar and load."""
+    from kiosk.commandline import ProgressBar
+    from kiosk.store import ANSWER_CHUNK_ROWS
+    from kiosk.sync import commands, refusals
+
+    folder = tmp_path / "kiosk"
+    worker = connected_once(folder, central, kiosk_id)
+    count = ANSWER_CHUNK_ROWS + 500  # two parts
+    fill_backlog(worker.store.path, count, kiosk_id=kiosk_id)
+    path = tmp_path / "usb" / "ql1a.backlog"
+    assert worker.export(path).entries == count
+    worker.stop()
+    central_support.central("import", str(path), "--db", central.db)
+    answer = path.with_name(path.name + refusals.SUFFIX)
+
+    calls: list[str] = []
+    bars: list[ProgressBar] = []
+
+    class NotedBar(ProgressBar):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            calls.append("bar made")
+            bars.append(self)
+
+    real_load = refusals.load
+
+    def noted_load(*args: Any, **kwargs: Any) -> refusals.Loaded:
+        calls.append("load begins")
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "ProgressBar", NotedBar)
+    monkeypatch.setattr(refusals, "load", noted_load)
+    assert cli.main(["sync", "load-refusals", str(answer),
+                     "--config", str(folder / "config.toml")]) == 0
+    assert calls == ["bar made", "load begins"]
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith(f"{answer}: 80% {ANSWER_CHUNK_ROWS:,}/{count:,} entries")
+    assert lines[-1].startswith(f"{answer}: 100% {count:,}/{count:,} entries")
+    assert sync_states(folder / "kiosk.db") == {"acknowledged": count}

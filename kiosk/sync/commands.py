@@ -577,11 +577,14 @@ def cmd_load_refusals(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     lang = config.kiosk.language
     store = open_store(config)
-    bar: list[tuple[ProgressBar, int]] = []  # once it takes parts: a million ids, minutes
+    # its clock started before the load: made at the first part's end, its first line's
+    # rate was that part over microseconds ("292,825,785/s")
+    bar = ProgressBar(shown_name(args.file), stream=sys.stderr)
+    totals: list[int] = []  # drawn once it takes parts: a million ids, minutes
 
     def progress(done: int, total: int) -> None:
-        bar[:] = bar or [(ProgressBar(shown_name(args.file), total, stream=sys.stderr), total)]
-        bar[0][0].update(done, total)
+        totals[:] = [total]
+        bar.update(done, total)
 
     try:
         loaded = load(store, args.file, args.operator or config.kiosk.operator or "operator",
@@ -591,9 +594,9 @@ def cmd_load_refusals(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     finally:
         store.close()
-        for line, total in bar:
-            line.update(total, total)
-            line.finish()
+        for total in totals:
+            bar.update(total, total)
+            bar.finish()
     for words in loaded.words():
         print(words(lang))
     return _dispose_of_answer(args.file, args.delete, lang)
