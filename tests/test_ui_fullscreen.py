@@ -307,4 +307,5 @@ def test_a_kiosk_started_again_in_its_own_pixels_says_the_configs_warnings_once(
         _, stderr = kiosk.communicate(timeout=30)
     assert restarted, stderr[-2000:]
     assert stderr.count("devices[0].port") == 1, stderr
-    assert stderr.startswith("CẢNH BÁO: config.toml: devices[0].port: ")
+    assert stderr.startswith("CẢNH BÁO: config.toml, dòng ")  # the line of its port
+    assert '(bảng [[devices]] thứ 1/1, id "old"): devices[0].port: ' in stderr.splitlines()[0]
