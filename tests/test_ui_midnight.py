@@ -79,19 +79,30 @@ def test_a_clock_set_back_a_day_shows_that_days_counts_within_a_tick(make_window
     kept the other day's counts for up to a minute, next to a clock reading the day before.
     The header clock's 5 s tick sees the day change and re-reads the counts: that day's
     own scan, and the one dated later than the clock now reads, made by now (counted at
-    now since ea78e06, as the centre files it at its arrival)."""
+    now since ea78e06, as the centre files it at its arrival). The screen's clock runs from
+    yesterday's local noon, so that a run near the real midnight does not change the day
+    between the scan and the tiles read."""
     window = make_window(start=False)
-    officer = window.officer
+    officer, timezone = window.officer, window.kiosk.config.timezone
+    started = time.time()
+    noon = dt.datetime.combine(dt.datetime.fromtimestamp(started, timezone).date(),
+                               dt.time(12), timezone).timestamp() - 86400
+
+    def at_noon() -> float:
+        return time.time() - started + noon
+
+    officer.clock = at_noon
     window.kiosk.pipeline.submit(Scan(CCCD_BINH.encode(), device_id="t", lane="in",
-                                      wall_time=time.time() - 86400))  # yesterday's
-    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="t", lane="in"))
+                                      wall_time=noon - 86400))  # the day before's
+    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="t", lane="in",
+                                      wall_time=noon))
     in_today = officer.tiles["in"].value
     qtbot.waitUntil(lambda: in_today.text() == "1", timeout=10000)
 
-    officer.clock = lambda: time.time() - 86400  # set back a day
+    officer.clock = lambda: at_noon() - 86400  # set back a day
 
     qtbot.waitUntil(lambda: in_today.text() == "2", timeout=7000)  # within a tick
-    officer.clock = time.time  # and forward again
+    officer.clock = at_noon  # and forward again
     qtbot.waitUntil(lambda: in_today.text() == "1", timeout=7000)
 
 
