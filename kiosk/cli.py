@@ -331,9 +331,9 @@ def time_bounds(args: argparse.Namespace, store: Store) -> tuple[str | None, str
     if not (args.since or args.until) and (
             getattr(args, "all", False) or getattr(args, "subject", None)):
         return None, None  # a person is looked for over the whole store
-    since = point(args.since, end=False) if args.since else store.day_bounds()[0]
-    until = point(args.until, end=True) if args.until else (
-        store.day_bounds()[1] if not args.since else None)
+    today = store.day_bounds()  # once: a command run at midnight lists one day, not two
+    since = point(args.since, end=False) if args.since else today[0]
+    until = point(args.until, end=True) if args.until else (today[1] if not args.since else None)
     return since, until
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import io
@@ -373,3 +374,23 @@ def test_stats_of_a_past_day_shows_who_was_inside_at_its_end_not_today(
     assert past[2].split() == ["Inside", "at", "day", "end", "1"]
     today = kiosk(config, "stats").stdout.splitlines()
     assert today[2].split() == ["Inside", "now", "0"]
+
+
+def test_entries_asked_as_midnight_passes_list_one_day_not_two(tmp_path, monkeypatch):
+    """``kiosk entries`` and ``export`` with no period list today. Its start and its end
+    were each read by the clock: a command run as the local midnight passed between the
+    two reads listed today and tomorrow. Both bounds now come from one reading."""
+    from zoneinfo import ZoneInfo
+
+    from kiosk import store as store_module
+    from kiosk.cli import time_bounds
+    from kiosk.store import Store
+    from kiosk.timestamps import day_bounds
+
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    store = Store(tmp_path / "kiosk.db", timezone=zone)
+    days = iter([dt.date(2026, 12, 31), dt.date(2027, 1, 1)])  # midnight passes
+    monkeypatch.setattr(store_module, "today", lambda timezone: next(days))
+    asked = argparse.Namespace(date=None, since=None, until=None, all=False, subject=None)
+    assert time_bounds(asked, store) == day_bounds(dt.date(2026, 12, 31), zone)
+    store.close()
