@@ -10,10 +10,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.timestamps import DEFAULT_TIMEZONE, today
 from tests.certificate_support import make_issuer, vaccination
 from tests.conftest import CCCD_AN, CCCD_BINH
 
@@ -41,13 +44,33 @@ def kiosk(config: Path, *args: str, ok: bool = True) -> subprocess.CompletedProc
     return proc
 
 
+def on_one_day(config_file: Path, steps: Callable[[Path], None]) -> Path:
+    """``steps(config)`` on a new store by ``config_file``; on another when the local day
+    turned meanwhile; the config the last run used. Each command reads "today" by its own
+    clock: a run across the local midnight (17:00 UTC) scans on one day and lists or
+    counts the next."""
+    for attempt in range(2):
+        config = config_file.parent / f"day-{attempt}" / config_file.name
+        config.parent.mkdir()
+        config.write_bytes(config_file.read_bytes())
+        day = today(ZoneInfo(DEFAULT_TIMEZONE))
+        steps(config)
+        if today(ZoneInfo(DEFAULT_TIMEZONE)) == day:
+            return config
+    raise AssertionError("the local day turned twice")
+
+
 def test_scan_records_into_a_stopped_kiosk_and_entries_masks_documents(config_file):
-    out = kiosk(config_file, "scan", CCCD_AN, "--direction", "in").stdout
-    assert "ACCEPTED" in out and "IN" in out and "••••••••2345" in out
-    assert "001099012345" not in out
-    listing = kiosk(config_file, "entries").stdout
-    assert "Nguyễn Văn An" in listing and "••••••••2345" in listing
-    assert "001099012345" not in listing
+    def steps(config: Path) -> None:
+        out = kiosk(config, "scan", CCCD_AN, "--direction", "in").stdout
+        assert "ACCEPTED" in out and "IN" in out and "••••••••2345" in out
+        assert "001099012345" not in out
+        shown.append(kiosk(config, "entries").stdout)
+
+    shown: list[str] = []
+    on_one_day(config_file, steps)
+    assert "Nguyễn Văn An" in shown[-1] and "••••••••2345" in shown[-1]
+    assert "001099012345" not in shown[-1]
 
 
 def test_a_name_holding_terminal_controls_prints_as_escapes_on_one_line(config_file):
@@ -108,24 +131,33 @@ def test_looking_a_person_up_is_audited_with_what_was_asked(config_file, tmp_pat
 
 
 def test_entries_filter_by_direction_and_subject(config_file):
-    kiosk(config_file, "scan", CCCD_AN, "--direction", "in")
-    kiosk(config_file, "scan", CCCD_BINH, "--direction", "out")
-    outs = kiosk(config_file, "entries", "--direction", "out").stdout
-    assert "Trần Thị Bình" in outs and "Nguyễn Văn An" not in outs
-    one = kiosk(config_file, "entries", "--subject", "001099012345").stdout
+    def steps(config: Path) -> None:
+        kiosk(config, "scan", CCCD_AN, "--direction", "in")
+        kiosk(config, "scan", CCCD_BINH, "--direction", "out")
+        shown.append(kiosk(config, "entries", "--direction", "out").stdout)
+
+    shown: list[str] = []
+    config = on_one_day(config_file, steps)
+    assert "Trần Thị Bình" in shown[-1] and "Nguyễn Văn An" not in shown[-1]
+    one = kiosk(config, "entries", "--subject", "001099012345").stdout
     assert "Nguyễn Văn An" in one and "Trần Thị Bình" not in one
-    assert kiosk(config_file, "entries", "--date", "2001-01-01").stdout == ""
+    assert kiosk(config, "entries", "--date", "2001-01-01").stdout == ""
 
 
 def test_stats_count_today(config_file):
     """A product code scanned in (kind "other") is recorded but no one in "In" or "Inside
     now": it has its own line, as the officer's screen shows it apart."""
-    kiosk(config_file, "scan", CCCD_AN, "--direction", "in")
-    kiosk(config_file, "scan", CCCD_BINH, "--direction", "in")
-    kiosk(config_file, "scan", CCCD_BINH, "--direction", "out")
-    kiosk(config_file, "scan", "not|a|cccd|1|Nam|x|y", ok=False)
-    kiosk(config_file, "scan", "https://example.vn/menu?ban=12", "--direction", "in")
-    out = kiosk(config_file, "stats").stdout
+    def steps(config: Path) -> None:
+        kiosk(config, "scan", CCCD_AN, "--direction", "in")
+        kiosk(config, "scan", CCCD_BINH, "--direction", "in")
+        kiosk(config, "scan", CCCD_BINH, "--direction", "out")
+        kiosk(config, "scan", "not|a|cccd|1|Nam|x|y", ok=False)
+        kiosk(config, "scan", "https://example.vn/menu?ban=12", "--direction", "in")
+        shown.append(kiosk(config, "stats").stdout)
+
+    shown: list[str] = []
+    on_one_day(config_file, steps)
+    out = shown[-1]
     lines = dict(line.rsplit(maxsplit=1) for line in out.splitlines()[:6])
     assert lines == {"In": "2", "Out": "1", "Inside now": "1", "Duplicates": "0",
                      "Refused codes": "1", "Codes naming nobody": "1"}
@@ -380,8 +412,6 @@ def test_entries_asked_as_midnight_passes_list_one_day_not_two(tmp_path, monkeyp
     """``kiosk entries`` and ``export`` with no period list today. Its start and its end
     were each read by the clock: a command run as the local midnight passed between the
     two reads listed today and tomorrow. Both bounds now come from one reading."""
-    from zoneinfo import ZoneInfo
-
     from kiosk import store as store_module
     from kiosk.cli import time_bounds
     from kiosk.store import Store
