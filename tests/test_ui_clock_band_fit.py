@@ -30,13 +30,9 @@ FLAT_BATTERY = 0.0
 """1970-01-01 00:00 UTC: where an RTC without power starts."""
 
 
-@pytest.mark.parametrize("dpi", sorted(PANELS))
-@pytest.mark.parametrize("language", ["vi", "en"])
-def test_the_clock_alert_leaves_the_cards_words_readable_on_every_display(
-        make_window, tmp_path, language, dpi, monkeypatch):
-    # each answer shown as one standing alone: shown one after another within a second, every
-    # one would carry the note of the refusal scanned below (test_ui_result_hold.py's)
-    monkeypatch.setattr(result_card, "RED_SEEN_SECONDS", 0)
+def every_answer(make_window, tmp_path, language, dpi):
+    """A window at ``dpi`` in ``language`` and each answer a scan can get, shown on it (the
+    catalogue's longest refusals left out: no scan says them)."""
     lanes = replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
     path = write_config(tmp_path, lanes, extra='\n[certificates]\ntrust_list = "trust.json"\n')
     issuer = make_issuer()
@@ -44,7 +40,18 @@ def test_the_clock_alert_leaves_the_cards_words_readable_on_every_display(
     window = make_window(with_dpi(path, dpi), language=language, start=False)
     window.set_language(language)
     shown = results(window, issuer)
-    del shown["refused (vi)"], shown["refused (en)"]  # the catalogue's longest: no scan says it
+    del shown["refused (vi)"], shown["refused (en)"]
+    return window, shown
+
+
+@pytest.mark.parametrize("dpi", sorted(PANELS))
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_clock_alert_leaves_the_cards_words_readable_on_every_display(
+        make_window, tmp_path, language, dpi, monkeypatch):
+    # each answer shown as one standing alone: shown one after another within a second, every
+    # one would carry the note of the refusal scanned below (test_ui_result_hold.py's)
+    monkeypatch.setattr(result_card, "RED_SEEN_SECONDS", 0)
+    window, shown = every_answer(make_window, tmp_path, language, dpi)
     bad_date = "001099012345|123456789|Nguyễn Văn An|31021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
     shown["refused"] = window.kiosk.pipeline.submit(Scan(bad_date.encode(), device_id="t"))
     window.show_time(FLAT_BATTERY)
@@ -81,14 +88,7 @@ def test_the_clock_alert_and_the_note_of_a_refusal_just_before_leave_the_headlin
     800×480 (133 dpi). What gives way is the secondary: the details line (the code's kind,
     the direction and time the headline and the recent list already say) before the
     headline does."""
-    lanes = replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
-    path = write_config(tmp_path, lanes, extra='\n[certificates]\ntrust_list = "trust.json"\n')
-    issuer = make_issuer()
-    trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
-    window = make_window(with_dpi(path, dpi), language=language, start=False)
-    window.set_language(language)
-    shown = results(window, issuer)
-    del shown["refused (vi)"], shown["refused (en)"]  # the catalogue's longest: no scan says it
+    window, shown = every_answer(make_window, tmp_path, language, dpi)
     refusal = window.kiosk.pipeline.submit(Scan(CCCD_BAD_DATE.encode(), device_id="lan-ra"))
     window.show_time(FLAT_BATTERY)
     card = window.officer.card

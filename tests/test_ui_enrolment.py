@@ -107,16 +107,13 @@ def test_a_qr_scanned_on_a_serial_scanner_enrols_the_kiosk_and_its_next_scan_rea
 
 
 
-def test_an_enrolment_on_screen_turns_the_demo_replay_off_and_says_so(
-        make_window, qtbot, tmp_path, centre):
-    """The sample's demo device plays made-up people: enrolled at a real checkpoint, it
-    would record and send them as people there. The enrolment turns it off, in the file
-    and in the running kiosk, and the screen says which."""
-    code = add_kiosk(centre.db, "lane-15", centre.url, tmp_path)
-    demo = tmp_path / "demo-payloads.txt"
-    demo.write_text("", encoding="utf-8")
+def enrolled_by_scanner(make_window, qtbot, tmp_path: Path, code: str, devices: str = ""
+                        ) -> tuple[object, object, Path]:
+    """A kiosk with a serial scanner (and ``devices``) whose technician scans the enrolment
+    ``code`` on the Centre tab, until the tab says the token is accepted: the window, the
+    technician screen and the config's path."""
     with Pty() as pty:
-        config_path = write_config(tmp_path, serial_scanner(pty) + replay_device("demo", demo))
+        config_path = write_config(tmp_path, serial_scanner(pty) + devices)
         window = make_window(config_path, language="en")
         screen = open_technician(window, qtbot)
         qtbot.waitUntil(lambda: window.kiosk.supervisor.status()[0].state == "connected",
@@ -125,6 +122,19 @@ def test_an_enrolment_on_screen_turns_the_demo_replay_off_and_says_so(
         pty.send(code.encode() + b"\r\n")
 
         qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
+    return window, screen, config_path
+
+
+def test_an_enrolment_on_screen_turns_the_demo_replay_off_and_says_so(
+        make_window, qtbot, tmp_path, centre):
+    """The sample's demo device plays made-up people: enrolled at a real checkpoint, it
+    would record and send them as people there. The enrolment turns it off, in the file
+    and in the running kiosk, and the screen says which."""
+    code = add_kiosk(centre.db, "lane-15", centre.url, tmp_path)
+    demo = tmp_path / "demo-payloads.txt"
+    demo.write_text("", encoding="utf-8")
+    window, screen, config_path = enrolled_by_scanner(make_window, qtbot, tmp_path, code,
+                                                      replay_device("demo", demo))
     assert screen.enrol.status.text() == (
         f"Kiosk lane-15 enrolled at checkpoint CP-QR; config: {config_path}\n"
         "Replay devices turned off (they play codes from a file, not people at the "
@@ -141,16 +151,7 @@ def test_a_kiosk_name_too_long_for_the_title_is_cut_short_and_the_screen_says_so
     without a word; the screen's title now keeps its first 200 and the Centre tab says so."""
     name = "Chốt kiểm soát liên ngành Quốc lộ 1A, km 947+300, làn 1, hướng Bắc–Nam " * 3
     code = add_kiosk(centre.db, "lane-16", centre.url, tmp_path, "--name", name)
-    with Pty() as pty:
-        config_path = write_config(tmp_path, serial_scanner(pty))
-        window = make_window(config_path, language="en")
-        screen = open_technician(window, qtbot)
-        qtbot.waitUntil(lambda: window.kiosk.supervisor.status()[0].state == "connected",
-                        timeout=10000)
-
-        pty.send(code.encode() + b"\r\n")
-
-        qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
+    _, screen, config_path = enrolled_by_scanner(make_window, qtbot, tmp_path, code)
     title = " ".join(name.split())[:199].rstrip() + "…"
     assert (f"The kiosk's name at the centre is {len(name.strip())} characters long: the "
             f'screen\'s title keeps its first 200 ("{title}")') in screen.enrol.status.text()

@@ -16,7 +16,9 @@ from ui_support import CCCD_AN, CCCD_BINH, make_window_fixture, translations_bui
 from kiosk.scan import Scan
 
 
-def test_today_tiles_start_from_zero_at_midnight_not_a_minute_later(make_window, qtbot):
+def an_in_at_23_59(make_window):
+    """A window whose screen clock reads 23:59:30 before the last local midnight, An scanned
+    in at 23:59; the window and that midnight (a timestamp)."""
     window = make_window(start=False)
     officer, timezone = window.officer, window.kiosk.config.timezone
     started = time.time()
@@ -26,6 +28,12 @@ def test_today_tiles_start_from_zero_at_midnight_not_a_minute_later(make_window,
                                       wall_time=midnight - 60))  # in at 23:59
     officer.clock = lambda: time.time() - started + midnight - 30  # 23:59:30
     officer.refresh()
+    return window, midnight
+
+
+def test_today_tiles_start_from_zero_at_midnight_not_a_minute_later(make_window, qtbot):
+    window, midnight = an_in_at_23_59(make_window)
+    officer = window.officer
     in_today = officer.tiles["in"].value
     # read in the db lane, behind the window's first reads: shown before the midnight is
     # armed (one asked for at 23:59:58.5 and still waiting at midnight gives way to the
@@ -47,15 +55,8 @@ def test_the_header_clock_reads_the_new_day_when_todays_counts_start_from_zero(
     The clock ticks at each whole minute too, by the clock the counts are read by, and
     shows the time as the new day's counts are asked for: whenever today's tiles change,
     the header already reads 00:00."""
-    window = make_window(start=False)
-    officer, timezone = window.officer, window.kiosk.config.timezone
-    started = time.time()
-    midnight = dt.datetime.combine(dt.datetime.fromtimestamp(started, timezone).date(),
-                                   dt.time(), timezone).timestamp()
-    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="t", lane="in",
-                                      wall_time=midnight - 60))  # in at 23:59
-    officer.clock = lambda: time.time() - started + midnight - 30  # 23:59:30
-    officer.refresh()
+    window, midnight = an_in_at_23_59(make_window)
+    officer = window.officer
     in_today = officer.tiles["in"]
     qtbot.waitUntil(lambda: in_today.value.text() == "1", timeout=10000)
     shown = []  # (today's "in", the header clock) as each count is shown
