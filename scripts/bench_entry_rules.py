@@ -31,12 +31,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_scan_cost import cccd, hold_off_upkeep  # this folder: the script's own
+
 from kiosk.payloads import Identity, decode
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
 from kiosk.timestamps import utc_iso
-from scripts.bench_scan_cost import cccd, hold_off_upkeep
 
 BLOCK = 100
 """Calls of one way in a row, so that warm calls follow warm calls."""
