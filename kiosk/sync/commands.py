@@ -173,12 +173,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     discard.add_argument("--kiosk-id", required=True, metavar="ID",
                          help="the kiosk id they were recorded under (`kiosk sync status` "
                               "names it)")
-    discard.add_argument("--reason", required=True,
-                         help="why they are deleted (written to the audit log)")
-    discard.add_argument("--yes", action="store_true",
-                         help="delete them (without it: only say how many, where and when)")
-    discard.add_argument("--operator", default="",
-                         help="who deletes them (written to the audit log)")
+    _deletion_options(discard, "how many, where and when")
     discard.set_defaults(func=cmd_discard_unenrolled)
 
     hopeless = sub.add_parser(
@@ -199,16 +194,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    '--yes --operator "Trần Văn Bảo"',
                    'kiosk sync discard-rejected --reason "clock years behind" --before '
                    '2026-12-01 --yes'))
-    hopeless.add_argument("--reason", required=True,
-                          help="why they are deleted (written to the audit log)")
     hopeless.add_argument("--code", metavar="CODE",
                           help="only those refused for this reason code (refusal.too_old, …)")
     hopeless.add_argument("--before", type=day_argument, metavar="YYYY-MM-DD",
                           help="only those scanned before this local day")
-    hopeless.add_argument("--yes", action="store_true",
-                          help="delete them (without it: only say how many, why and when)")
-    hopeless.add_argument("--operator", default="",
-                          help="who deletes them (written to the audit log)")
+    _deletion_options(hopeless, "how many, why and when")
     hopeless.set_defaults(func=cmd_discard_rejected)
 
     export = sub.add_parser(
@@ -384,6 +374,17 @@ def coded(name: str, saved: str | None, language: str) -> dict[str, Any]:
     plain = words.plain() if words is not None else {"code": None, "params": None}
     return {name: saved_text(saved, language) if saved else None,
             f"{name}_code": plain["code"], f"{name}_params": plain["params"]}
+
+
+def _deletion_options(parser: argparse.ArgumentParser, counted: str) -> None:
+    """``--reason``, ``--yes`` and ``--operator`` of a command that deletes entries for good:
+    counted first (``counted``: what it says without ``--yes``), audited."""
+    parser.add_argument("--reason", required=True,
+                        help="why they are deleted (written to the audit log)")
+    parser.add_argument("--yes", action="store_true",
+                        help=f"delete them (without it: only say {counted})")
+    parser.add_argument("--operator", default="",
+                        help="who deletes them (written to the audit log)")
 
 
 def _worker(args: argparse.Namespace, *, read_when_full: bool = False,
